@@ -1,0 +1,30 @@
+// Lint: type-aware typescript-eslint plus the layering rules of DESIGN.md section 3.
+import tseslint from 'typescript-eslint';
+
+const ioModules = ['dockerode', 'p-graph', 'listr2', 'chokidar', 'node:child_process', 'child_process'];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'src/schema/validator.generated.cjs', 'bench/**/*.mjs', 'scripts/**', 'eslint.config.js'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-syntax': ['error', { selector: 'ExportDefaultDeclaration', message: 'Use named exports.' }],
+    },
+  },
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/reconciler/engine*.ts', 'src/reconciler/engine/**'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: 'dockerode', message: 'Only src/reconciler/engine imports dockerode.' }] }],
+    },
+  },
+  {
+    files: ['src/schema/**/*.ts', 'src/planner/**/*.ts', 'src/model.ts', 'src/errors.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: ioModules.map((name) => ({ name, message: 'schema/ and planner/ are pure (DESIGN.md section 3).' })) }],
+    },
+  },
+);

@@ -1,0 +1,197 @@
+/**
+ * One error type for everything stack reports. A run collects every problem it can find as
+ * a Diagnostic and throws them together once, so the user fixes all of them in one go.
+ */
+
+/** A position in a source file, 1-based line and column. */
+export interface SourceLocation {
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+}
+
+/** Stable codes; tests assert these, never the wording. One entry each in docs/errors.md. */
+export type ErrorCode =
+  // YAML
+  | 'YAML_SYNTAX'
+  | 'YAML_DUPLICATE_KEY'
+  | 'YAML_MULTIPLE_DOCS'
+  | 'YAML_TAB_INDENT'
+  | 'YAML_ALIAS_LIMIT'
+  | 'YAML_CYCLIC_ALIAS'
+  | 'YAML_TOO_LARGE'
+  | 'YAML_TOO_DEEP'
+  | 'YAML_BINARY'
+  | 'YAML_FORBIDDEN_KEY'
+  | 'EMPTY_FILE'
+  | 'ROOT_NOT_MAPPING'
+  // files and env
+  | 'FILE_NOT_FOUND'
+  | 'FILE_UNREADABLE'
+  | 'NO_STACK_FILE'
+  | 'ENV_FILE_NOT_FOUND'
+  | 'ENV_FILE_SYNTAX'
+  // interpolation
+  | 'INTERPOLATION_REQUIRED'
+  | 'INTERPOLATION_SYNTAX'
+  // schema
+  | 'SCHEMA_UNKNOWN_KEY'
+  | 'SCHEMA_MISSING_KEY'
+  | 'SCHEMA_TYPE'
+  | 'SCHEMA_ENUM'
+  | 'SCHEMA_FORMAT'
+  | 'SCHEMA_INVALID'
+  | 'UNSUPPORTED_KEY'
+  | 'BOOLEAN_COERCED'
+  // normalization
+  | 'INVALID_PORT'
+  | 'INVALID_VOLUME'
+  | 'INVALID_DURATION'
+  | 'INVALID_SIZE'
+  | 'INVALID_COMMAND'
+  | 'INVALID_EXTRA_HOST'
+  | 'INVALID_PROJECT_NAME'
+  | 'INVALID_VALUE'
+  // semantic rules
+  | 'UNKNOWN_SERVICE'
+  | 'UNKNOWN_NETWORK'
+  | 'UNKNOWN_VOLUME'
+  | 'UNKNOWN_SECRET'
+  | 'UNKNOWN_CONFIG'
+  | 'DEPENDS_ON_DISABLED'
+  | 'DEPENDENCY_CYCLE'
+  | 'EXTENDS_CYCLE'
+  | 'EXTENDS_NOT_FOUND'
+  | 'PORT_CONFLICT'
+  | 'CONTAINER_NAME_REPLICAS'
+  | 'NO_IMAGE'
+  | 'NO_SERVICES'
+  | 'MERGE_CONFLICT'
+  // usage
+  | 'USAGE'
+  // engine and apply
+  | 'ENGINE_UNREACHABLE'
+  | 'ENGINE_PERMISSION'
+  | 'ENGINE_INSECURE'
+  | 'ENGINE_ERROR'
+  | 'ENGINE_API_VERSION'
+  | 'APPLY_FAILED'
+  | 'WAIT_TIMEOUT'
+  | 'DEPENDENCY_FAILED'
+  | 'LOCK_HELD'
+  | 'CONFIRMATION_REQUIRED'
+  | 'IMAGE_NOT_FOUND'
+  | 'PULL_FAILED'
+  | 'BUILD_FAILED'
+  | 'LOCK_FILE_STALE'
+  | 'INTERRUPTED'
+  | 'INTERNAL';
+
+export type Severity = 'error' | 'warning';
+
+/** One problem, positioned where the user wrote the value when that is known. */
+export interface Diagnostic {
+  readonly severity: Severity;
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly location?: SourceLocation;
+  readonly hint?: string;
+}
+
+/** Exit codes of the CLI: 0 ok, 1 engine or apply failure, 2 invalid input or usage, 130 interrupted. */
+export const ExitCode = { ok: 0, failure: 1, invalid: 2, interrupted: 130 } as const;
+
+const INPUT_CODES = new Set<ErrorCode>([
+  'USAGE',
+  'NO_STACK_FILE',
+  'FILE_NOT_FOUND',
+  'FILE_UNREADABLE',
+  'CONFIRMATION_REQUIRED',
+  'LOCK_FILE_STALE',
+]);
+
+/** The error every stage throws. `diagnostics` holds all problems found (errors and warnings). */
+export class StackError extends Error {
+  readonly code: ErrorCode;
+  readonly diagnostics: readonly Diagnostic[];
+
+  constructor(code: ErrorCode, message: string, options: { diagnostics?: readonly Diagnostic[]; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'StackError';
+    this.code = code;
+    this.diagnostics = options.diagnostics ?? [];
+  }
+
+  /** Invalid input: exit 2, nothing on the engine was touched. */
+  get isInputError(): boolean {
+    if (INPUT_CODES.has(this.code)) return true;
+    return this.diagnostics.some((d) => d.severity === 'error') && !this.code.startsWith('ENGINE_') && this.code !== 'APPLY_FAILED';
+  }
+
+  get exitCode(): number {
+    if (this.code === 'INTERRUPTED') return ExitCode.interrupted;
+    return this.isInputError ? ExitCode.invalid : ExitCode.failure;
+  }
+}
+
+/** Builds an error-severity diagnostic; `location` and `hint` only when known. */
+export function diagnostic(
+  code: ErrorCode,
+  message: string,
+  location?: SourceLocation,
+  hint?: string,
+  severity: Severity = 'error',
+): Diagnostic {
+  return {
+    severity,
+    code,
+    message,
+    ...(location ? { location } : {}),
+    ...(hint ? { hint } : {}),
+  };
+}
+
+/** Throws one StackError holding every error-severity diagnostic (and the warnings beside them). */
+export function throwIfErrors(diagnostics: readonly Diagnostic[]): void {
+  const errors = diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length === 0) return;
+  const first = errors[0]!;
+  const message = errors.length === 1 ? first.message : `${errors.length} problems found in the stack file`;
+  throw new StackError(first.code, message, { diagnostics });
+}
+
+/** Options for formatting: the source text of each file (for the caret excerpt) and colour. */
+export interface FormatOptions {
+  readonly sources?: ReadonlyMap<string, string>;
+  readonly color?: boolean;
+  /** Shown paths are made relative to this directory. */
+  readonly cwd?: string;
+}
+
+function relativeTo(cwd: string | undefined, file: string): string {
+  if (!cwd || !file.startsWith(cwd + '/')) return file;
+  return file.slice(cwd.length + 1);
+}
+
+/**
+ * `stack.yaml:12:5 error[UNKNOWN_REFERENCE] message`, then the source line with a caret under
+ * the column, then `  hint: ...`.
+ */
+export function formatDiagnostic(d: Diagnostic, options: FormatOptions = {}): string {
+  const paint = (code: string, text: string): string => (options.color ? `\u001b[${code}m${text}\u001b[0m` : text);
+  const where = d.location ? `${relativeTo(options.cwd, d.location.file)}:${d.location.line}:${d.location.col} ` : '';
+  const label = d.severity === 'error' ? paint('31;1', `error[${d.code}]`) : paint('33;1', `warning[${d.code}]`);
+  const lines = [`${where}${label} ${d.message}`];
+  const source = d.location ? options.sources?.get(d.location.file) : undefined;
+  if (d.location && source !== undefined) {
+    const text = source.split(/\r?\n/)[d.location.line - 1];
+    if (text !== undefined && text.length <= 500) {
+      const gutter = String(d.location.line);
+      lines.push(`${' '.repeat(gutter.length)} |`);
+      lines.push(`${gutter} | ${text.replace(/\t/g, ' ')}`);
+      lines.push(`${' '.repeat(gutter.length)} | ${' '.repeat(Math.max(0, d.location.col - 1))}${paint('31;1', '^')}`);
+    }
+  }
+  if (d.hint) lines.push(`  ${paint('36', 'hint:')} ${d.hint}`);
+  return lines.join('\n');
+}

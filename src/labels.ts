@@ -1,0 +1,27 @@
+/**
+ * Every label key stack reads or writes, in one place. Ownership labels are Compose's, so
+ * Docker Desktop, `docker compose ls/ps` and stack see the same project (DESIGN.md section 5).
+ */
+export const Label = {
+  project: 'com.docker.compose.project',
+  service: 'com.docker.compose.service',
+  containerNumber: 'com.docker.compose.container-number',
+  oneoff: 'com.docker.compose.oneoff',
+  workingDir: 'com.docker.compose.project.working_dir',
+  configFiles: 'com.docker.compose.project.config_files',
+  network: 'com.docker.compose.network',
+  volume: 'com.docker.compose.volume',
+  composeConfigHash: 'com.docker.compose.config-hash',
+  composeVersion: 'com.docker.compose.version',
+  dependsOn: 'com.docker.compose.depends_on',
+  image: 'com.docker.compose.image',
+  /** `v1:` + sha256 of the canonical create body and resolved image ID (docs/architecture.md). */
+  configHash: 'dev.stack.config-hash',
+  /** On a temp-named replacement during a recreate: the ID of the container it replaces. */
+  replaces: 'dev.stack.replaces',
+  /** Network/volume config hash, to detect drift of project networks and volumes. */
+  resourceHash: 'dev.stack.resource-hash',
+} as const;
+
+/** The Compose version we claim in `com.docker.compose.version` (Compose tooling reads it). */
+export const COMPOSE_COMPAT_VERSION = '2.0.0';

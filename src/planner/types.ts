@@ -1,0 +1,169 @@
+/**
+ * Observed state and the plan, as plain data: JSON-serialisable, no closures, no dockerode
+ * types. The reconciler fills ObservedState from the engine and executes Plans; the planner
+ * turns (StackModel, ObservedState) into a Plan.
+ */
+
+// ---------------------------------------------------------------- observed state
+
+export type ContainerStateName = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+
+/** What the planner may need from `docker inspect` of a diverged container (for reasons only). */
+export interface ObservedContainerDetail {
+  /** The create body as the engine reports it (Config + HostConfig + NetworkingConfig-ish). */
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly hostConfig: Readonly<Record<string, unknown>>;
+}
+
+export interface ObservedMount {
+  readonly type: string;
+  /** Volume name for volumes; host path for binds. */
+  readonly name?: string;
+  readonly source: string;
+  readonly destination: string;
+}
+
+export interface ObservedContainer {
+  readonly id: string;
+  /** Without the leading slash. */
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly state: ContainerStateName;
+  /** Exit code when exited (from inspect or parsed from the list Status). */
+  readonly exitCode?: number;
+  readonly health?: 'starting' | 'healthy' | 'unhealthy';
+  /** Image reference as the container was created with it. */
+  readonly image: string;
+  readonly imageId: string;
+  /** Networks (engine names) the container is attached to, with the network ID. */
+  readonly networks: Readonly<Record<string, { readonly networkId: string }>>;
+  readonly mounts: readonly ObservedMount[];
+  /** Unix seconds. */
+  readonly created: number;
+  /** Present only when the reconciler inspected this container. */
+  readonly detail?: ObservedContainerDetail;
+}
+
+export interface ObservedNetwork {
+  readonly id: string;
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly driver: string;
+}
+
+export interface ObservedVolume {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly driver: string;
+}
+
+export interface ObservedImage {
+  readonly id: string;
+  readonly repoTags: readonly string[];
+  readonly repoDigests: readonly string[];
+  /** Unix seconds. */
+  readonly created: number;
+}
+
+/**
+ * One snapshot of what the project owns on the engine: containers, networks and volumes with
+ * the project label, external networks/volumes the model names (looked up by name), and the
+ * images the model references.
+ */
+export interface ObservedState {
+  readonly project: string;
+  readonly containers: readonly ObservedContainer[];
+  readonly networks: readonly ObservedNetwork[];
+  readonly volumes: readonly ObservedVolume[];
+  readonly images: readonly ObservedImage[];
+}
+
+// ---------------------------------------------------------------- the plan
+
+/** `service:web:1`, `network:default`, `volume:data`, `image:web`. */
+export type ResourceRef = string;
+
+/** Stable snake_case codes for explaining the plan, never for decisions. */
+export type ReasonCode =
+  | 'missing'
+  | 'diverged'
+  | 'forced'
+  | 'stopped'
+  | 'scale_up'
+  | 'scale_down'
+  | 'orphan'
+  | 'duplicate'
+  | 'leftover'
+  | 'wrong_name'
+  | 'recreate'
+  | 'network_diverged'
+  | 'volume_diverged'
+  | 'down'
+  | 'image_missing'
+  | 'image_pull_always'
+  | 'image_build';
+
+export interface Reason {
+  readonly code: ReasonCode;
+  /** Human text. Names changed fields, never values of environment variables. */
+  readonly detail: string;
+}
+
+interface ActionBase {
+  /** Sequential, starting at 1. */
+  readonly id: number;
+  readonly resource: ResourceRef;
+  readonly reason: Reason;
+  /** Ids of earlier actions that must succeed first. */
+  readonly dependsOn: readonly number[];
+  /** Loses data the user may want (named volume removal, volume recreate). */
+  readonly destructive: boolean;
+}
+
+/** Engine create bodies, as the Engine API takes them (minus the name, carried separately). */
+export type ContainerCreateBody = Readonly<Record<string, unknown>>;
+export type NetworkCreateBody = Readonly<Record<string, unknown>>;
+export type VolumeCreateBody = Readonly<Record<string, unknown>>;
+
+export type Action =
+  | (ActionBase & { readonly kind: 'create-network'; readonly name: string; readonly body: NetworkCreateBody })
+  | (ActionBase & { readonly kind: 'remove-network'; readonly name: string; readonly networkId: string })
+  | (ActionBase & { readonly kind: 'create-volume'; readonly name: string; readonly body: VolumeCreateBody })
+  | (ActionBase & { readonly kind: 'remove-volume'; readonly name: string })
+  | (ActionBase & {
+      readonly kind: 'create-container';
+      readonly name: string;
+      readonly body: ContainerCreateBody;
+      /**
+       * Networks to connect after create (the engine attaches only one at create time on
+       * API < 1.44): engine network name → EndpointConfig.
+       */
+      readonly connect: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+      /** For a replacement: anonymous volumes of the old container to carry over are already in body. */
+      readonly replaces?: string;
+    })
+  | (ActionBase & { readonly kind: 'start-container'; readonly name: string; readonly containerId?: string })
+  | (ActionBase & { readonly kind: 'stop-container'; readonly name: string; readonly containerId: string; readonly timeoutSeconds?: number })
+  | (ActionBase & { readonly kind: 'remove-container'; readonly name: string; readonly containerId: string; readonly removeVolumes: boolean })
+  | (ActionBase & { readonly kind: 'rename-container'; readonly name: string; readonly containerId?: string; readonly newName: string })
+  | (ActionBase & { readonly kind: 'connect-network'; readonly name: string; readonly network: string; readonly endpoint: Readonly<Record<string, unknown>> })
+  | (ActionBase & { readonly kind: 'disconnect-network'; readonly name: string; readonly network: string })
+  | (ActionBase & { readonly kind: 'pull-image'; readonly image: string; readonly platform?: string })
+  | (ActionBase & { readonly kind: 'build-image'; readonly image: string; readonly service: string });
+
+export type ActionKind = Action['kind'];
+
+/**
+ * Actions that act on a container created earlier in the same plan refer to it by `name`
+ * (the executor resolves it); `containerId` is set when the container already exists.
+ */
+export interface Plan {
+  /** Format version of the JSON plan. */
+  readonly version: 1;
+  readonly project: string;
+  readonly actions: readonly Action[];
+  /** Things the user should know that are not actions (orphans kept, volumes left drifted, ...). */
+  readonly notes: readonly string[];
+  /** Orphan containers found (resource refs), whether or not they are removed. */
+  readonly orphans: readonly string[];
+}
