@@ -1,0 +1,60 @@
+/**
+ * What every command gets from the CLI frame: the global options (Compose's: before the
+ * command), the environment, output streams and a lazy model loader. Commands return an
+ * exit code or throw a StackError; only the frame (main.ts) calls process.exit.
+ */
+import type { Writable } from 'node:stream';
+import type { StackModel } from '../model.js';
+
+export type ProgressMode = 'auto' | 'tty' | 'plain' | 'json' | 'quiet';
+
+/** Global options, valid before any command: `stack -f a.yaml -p demo --profile dev up -d`. */
+export interface GlobalOptions {
+  readonly file: readonly string[];
+  readonly projectName?: string;
+  readonly projectDirectory?: string;
+  readonly profile: readonly string[];
+  readonly envFile: readonly string[];
+  readonly progress: ProgressMode;
+  /** Bound on concurrent engine calls; undefined = the default chosen by benchmark. */
+  readonly parallel?: number;
+  readonly debug: boolean;
+}
+
+export interface CliContext {
+  readonly globals: GlobalOptions;
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly stdout: Writable & { isTTY?: boolean; columns?: number };
+  readonly stderr: Writable & { isTTY?: boolean };
+  /** Colour allowed (TTY and no NO_COLOR). */
+  readonly color: boolean;
+  /** The progress mode after resolving `auto` (tty / plain from TTY and CI). */
+  readonly progress: Exclude<ProgressMode, 'auto'>;
+  /** True when a person can answer a prompt (stdin and stderr are TTYs, not CI). */
+  readonly interactive: boolean;
+  /**
+   * Loads the stack (with the global -f/-p/--profile/--env-file options); `services` named on
+   * the command line enable their profiles. Warnings are printed once by the frame.
+   */
+  loadModel(options?: { services?: readonly string[]; interpolate?: boolean }): Promise<StackModel>;
+  /** Prints warnings/diagnostics in the standard format to stderr. */
+  printWarnings(model: StackModel): void;
+  /** An AbortSignal aborted on the first Ctrl-C (a second Ctrl-C exits at once). */
+  readonly signal: AbortSignal;
+}
+
+/** A command's outcome: the exit code (0 ok, 1 failure, 2 invalid, 130 interrupted). */
+export type CommandResult = number;
+
+/**
+ * Commands register themselves on the commander program and hand their body to `run`, which
+ * builds the context, catches StackErrors (formatted diagnostics, exit code) and sets the
+ * process exit code. Example:
+ *
+ *   export function registerUp(program: Command, run: Runner): void {
+ *     program.command('up').argument('[services...]').option('-d, --detach', '...')
+ *       .action((services: string[], opts: UpFlags) => run((ctx) => runUp(ctx, services, opts)));
+ *   }
+ */
+export type Runner = (body: (ctx: CliContext) => Promise<CommandResult>) => Promise<void>;
