@@ -1,0 +1,229 @@
+/**
+ * The CLI frame: global options (Compose's, before the command), the context every command
+ * gets, one top-level handler that separates expected failures (StackError → formatted
+ * diagnostics, exit 1/2/130) from bugs (exit 1 with "this is a bug"), and lazy loading so
+ * `stack config` never loads dockerode, listr2 or chokidar.
+ */
+import { Command, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { ExitCode, StackError, formatDiagnostic } from '../errors.js';
+import type { Diagnostic } from '../errors.js';
+import type { StackModel } from '../model.js';
+import type { CliContext, CommandResult, GlobalOptions, ProgressMode, Runner } from './context.js';
+import { registerConfig } from './config.js';
+import { VERSION } from './version.js';
+
+/** Commands that must start fast and never touch the engine: they skip loading the engine commands. */
+const LIGHT_COMMANDS = new Set(['config', 'version', 'convert']);
+/** Global options that take a value (used to find the command name before commander parses). */
+const VALUE_OPTIONS = new Set(['-f', '--file', '-p', '--project-name', '--profile', '--env-file', '--project-directory', '--progress', '--parallel']);
+
+interface RawGlobals {
+  file: string[];
+  projectName?: string;
+  projectDirectory?: string;
+  profile: string[];
+  envFile: string[];
+  progress: ProgressMode;
+  parallel?: string;
+  debug?: boolean;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** The first positional argument, skipping global options and their values. */
+export function findCommandName(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') return argv[i + 1];
+    if (arg.startsWith('-')) {
+      if (VALUE_OPTIONS.has(arg)) i++;
+      continue;
+    }
+    return arg;
+  }
+  return undefined;
+}
+
+function resolveProgress(mode: ProgressMode, env: Readonly<Record<string, string | undefined>>, isTTY: boolean): Exclude<ProgressMode, 'auto'> {
+  if (mode !== 'auto') return mode;
+  if (env['CI'] && env['CI'] !== 'false') return 'plain';
+  return isTTY ? 'tty' : 'plain';
+}
+
+function readSourceSafely(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Formats diagnostics with the source excerpt of each file they point into. */
+export function formatDiagnostics(diagnostics: readonly Diagnostic[], color: boolean, cwd: string): string {
+  const sources = new Map<string, string>();
+  for (const d of diagnostics) {
+    const file = d.location?.file;
+    if (file && !sources.has(file)) {
+      const text = readSourceSafely(file);
+      if (text !== undefined && text.length < 5_000_000) sources.set(file, text);
+    }
+  }
+  return diagnostics.map((d) => formatDiagnostic(d, { sources, color, cwd })).join('\n\n');
+}
+
+function parseParallel(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new StackError('USAGE', `--parallel must be a positive integer, got "${value}"`);
+  return n;
+}
+
+function buildContext(program: Command, signal: AbortSignal): CliContext {
+  const raw = program.opts<RawGlobals>();
+  const env = process.env;
+  const stdout = process.stdout;
+  const stderr = process.stderr;
+  const parallel = parseParallel(raw.parallel);
+  const globals: GlobalOptions = {
+    file: raw.file,
+    profile: raw.profile,
+    envFile: raw.envFile,
+    progress: raw.progress,
+    debug: Boolean(raw.debug),
+    ...(raw.projectName !== undefined ? { projectName: raw.projectName } : {}),
+    ...(raw.projectDirectory !== undefined ? { projectDirectory: raw.projectDirectory } : {}),
+    ...(parallel !== undefined ? { parallel } : {}),
+  };
+  const color = Boolean(stderr.isTTY) && env['NO_COLOR'] === undefined && env['TERM'] !== 'dumb';
+  const cwd = process.cwd();
+  let warned = false;
+  const context: CliContext = {
+    globals,
+    cwd,
+    env,
+    stdout,
+    stderr,
+    color,
+    progress: resolveProgress(globals.progress, env, Boolean(stdout.isTTY)),
+    interactive: Boolean(process.stdin.isTTY && stderr.isTTY) && !env['CI'],
+    signal,
+    async loadModel(options = {}) {
+      const { loadStack } = await import('../schema/load.js');
+      const model = await loadStack({
+        cwd,
+        env,
+        files: [...globals.file],
+        profiles: [...globals.profile],
+        envFiles: [...globals.envFile],
+        ...(globals.projectName !== undefined ? { projectName: globals.projectName } : {}),
+        ...(globals.projectDirectory !== undefined ? { projectDirectory: globals.projectDirectory } : {}),
+        ...(options.services ? { services: [...options.services] } : {}),
+        ...(options.interpolate === false ? { interpolate: false } : {}),
+      });
+      return model;
+    },
+    printWarnings(model: StackModel) {
+      if (warned || model.warnings.length === 0) return;
+      warned = true;
+      stderr.write(formatDiagnostics(model.warnings, color, cwd) + '\n');
+    },
+  };
+  return context;
+}
+
+function reportError(error: unknown, debug: boolean, color: boolean): number {
+  const cwd = process.cwd();
+  if (error instanceof StackError) {
+    if (error.diagnostics.length > 0) {
+      process.stderr.write(formatDiagnostics(error.diagnostics, color, cwd) + '\n');
+      const errors = error.diagnostics.filter((d) => d.severity === 'error').length;
+      if (errors > 1) process.stderr.write(`\n${errors} errors; nothing was changed on the engine.\n`);
+    } else {
+      process.stderr.write(`${color ? '\u001b[31;1merror\u001b[0m' : 'error'}[${error.code}] ${error.message}\n`);
+    }
+    if (debug && error.stack) process.stderr.write(error.stack + '\n');
+    return error.exitCode;
+  }
+  const err = error instanceof Error ? error : new Error(String(error));
+  process.stderr.write(`error[INTERNAL] ${err.message}\nThis is a bug in stack. Please report it with the output of \`stack --debug ...\` and \`stack version\`.\n`);
+  if (debug && err.stack) process.stderr.write(err.stack + '\n');
+  return ExitCode.failure;
+}
+
+/** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = (): void => {
+    interrupts += 1;
+    if (interrupts === 1) {
+      process.stderr.write('\nInterrupted: finishing in-flight actions (Ctrl-C again to exit at once)\n');
+      controller.abort(new StackError('INTERRUPTED', 'interrupted'));
+    } else {
+      process.exit(ExitCode.interrupted);
+    }
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+
+  let exitCode: number = ExitCode.ok;
+  const program = new Command('stack');
+  const debug = argv.includes('--debug');
+  const color = Boolean(process.stderr.isTTY) && process.env['NO_COLOR'] === undefined;
+  program
+    .description('Declarative containers for your machine and your CI: Compose files, a visible plan, idempotent reconcile.')
+    .version(VERSION, '-v, --version', 'print the version')
+    .option('-f, --file <path>', 'stack file (repeatable; merged in order)', collect, [])
+    .option('-p, --project-name <name>', 'project name')
+    .option('--project-directory <dir>', 'project directory (default: the first file\'s directory)')
+    .option('--profile <name>', 'enable a profile (repeatable; * enables all)', collect, [])
+    .option('--env-file <path>', 'read variables from this file instead of .env (repeatable)', collect, [])
+    .addOption(new Option('--progress <mode>', 'progress output').choices(['auto', 'tty', 'plain', 'json', 'quiet']).default('auto'))
+    .option('--parallel <n>', 'maximum concurrent engine calls')
+    .option('--debug', 'print stack traces')
+    .showHelpAfterError('(run with --help for usage)')
+    .enablePositionalOptions()
+    .exitOverride();
+  program.configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
+
+  const run: Runner = async (body) => {
+    try {
+      exitCode = await body(buildContext(program, controller.signal));
+    } catch (error) {
+      exitCode = reportError(error, debug, color);
+    }
+  };
+
+  registerConfig(program, run);
+  program
+    .command('version')
+    .description('show the stack version')
+    .option('--format <format>', 'pretty or json', 'pretty')
+    .action((opts: { format: string }) =>
+      run(async (ctx) => {
+        const info = { version: VERSION, node: process.versions.node, platform: `${process.platform}/${process.arch}` };
+        ctx.stdout.write(opts.format === 'json' ? JSON.stringify(info) + '\n' : `stack version ${VERSION} (node ${info.node}, ${info.platform})\n`);
+        return ExitCode.ok;
+      }),
+    );
+
+  const name = findCommandName(argv);
+  if (name === undefined || !LIGHT_COMMANDS.has(name)) {
+    const { engineCommands } = await import('./commands/index.js');
+    for (const register of engineCommands) register(program, run);
+  }
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') return ExitCode.ok;
+    if (typeof code === 'string' && code.startsWith('commander.')) return ExitCode.invalid;
+    return reportError(error, debug, color);
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+  return exitCode satisfies CommandResult;
+}
