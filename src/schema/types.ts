@@ -8,8 +8,12 @@ import type { Diagnostic, SourceLocation } from '../errors.js';
 /** A JSON-pointer-like path into a document: keys and sequence indexes. */
 export type Path = readonly (string | number)[];
 
-/** Finds where the value at `path` was written (for a merged value: the file that won). */
-export type Locate = (path: Path) => SourceLocation | undefined;
+/**
+ * Finds where the value at `path` was written (for a merged value: the file that won).
+ * `at: 'key'` points at the mapping key instead of its value (unknown-key diagnostics);
+ * for a sequence item or the root it is the same as the value.
+ */
+export type Locate = (path: Path, at?: 'key' | 'value') => SourceLocation | undefined;
 
 /** One parsed stack file. `data` is the root mapping. */
 export interface ParsedFile {
