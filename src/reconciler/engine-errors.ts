@@ -1,0 +1,74 @@
+/**
+ * Engine errors, classified by what happened (connection code, HTTP status), never by the
+ * text of a message, plus API version negotiation. No dockerode import: plain data in, StackError out.
+ */
+import { StackError, diagnostic } from '../errors.js';
+
+/** The newest Engine API version stack has been tested against. */
+export const TESTED_MAX_API = '1.47';
+/** The oldest Engine API version stack supports (Docker 20.10). */
+export const MIN_API = '1.41';
+
+/** An engine call the engine refused: ENGINE_ERROR with the HTTP status and the engine's message. */
+export class EngineCallError extends StackError {
+  readonly statusCode: number;
+  /** The engine's own message (`json.message`), without our prefix. */
+  readonly engineMessage: string;
+
+  constructor(statusCode: number, what: string, engineMessage: string, cause?: unknown) {
+    super('ENGINE_ERROR', `${what}: ${engineMessage || `HTTP ${statusCode}`}`, { cause });
+    this.name = 'EngineCallError';
+    this.statusCode = statusCode;
+    this.engineMessage = engineMessage;
+  }
+}
+
+function compareVersions(a: string, b: string): number {
+  const [amaj = 0, amin = 0] = a.split('.').map(Number);
+  const [bmaj = 0, bmin = 0] = b.split('.').map(Number);
+  return amaj !== bmaj ? amaj - bmaj : amin - bmin;
+}
+
+/** min(TESTED_MAX_API, server max), or undefined when the server is older than MIN_API. */
+export function negotiateApiVersion(serverMax: string | undefined, serverMin?: string): string | undefined {
+  if (serverMax === undefined || !/^\d+\.\d+$/.test(serverMax)) return MIN_API;
+  if (compareVersions(serverMax, MIN_API) < 0) return undefined;
+  const chosen = compareVersions(serverMax, TESTED_MAX_API) < 0 ? serverMax : TESTED_MAX_API;
+  // A newer engine may refuse old versions (Engine 29 needs >= 1.44): never go below its minimum.
+  if (serverMin && /^\d+\.\d+$/.test(serverMin) && compareVersions(chosen, serverMin) < 0) return serverMin;
+  return chosen;
+}
+
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOENT', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/** Turns whatever the modem rejected with into a StackError (abort errors pass through). */
+export function toEngineError(error: unknown, endpoint: string, what: string): unknown {
+  if (error instanceof StackError) return error;
+  const e = error as { name?: string; code?: string; statusCode?: number; json?: unknown; message?: string };
+  if (e?.name === 'AbortError' || e?.code === 'ABORT_ERR') return error;
+  if (typeof e?.statusCode === 'number') {
+    const json = e.json as { message?: unknown } | undefined;
+    const message = json && typeof json === 'object' && typeof json.message === 'string' ? json.message : typeof e.json === 'string' ? e.json.trim() : '';
+    return new EngineCallError(e.statusCode, what, message, error);
+  }
+  if (e?.code === 'EACCES' || e?.code === 'EPERM') {
+    const message = `permission denied while connecting to the Docker engine at ${endpoint}`;
+    return new StackError('ENGINE_PERMISSION', message, {
+      cause: error,
+      diagnostics: [diagnostic('ENGINE_PERMISSION', message, undefined, 'add your user to the "docker" group (sudo usermod -aG docker $USER, then log in again), or use a rootless engine')],
+    });
+  }
+  if (e?.code !== undefined && UNREACHABLE.has(e.code)) {
+    const message = `cannot connect to the Docker engine at ${endpoint}: is dockerd running?`;
+    return new StackError('ENGINE_UNREACHABLE', message, {
+      cause: error,
+      diagnostics: [diagnostic('ENGINE_UNREACHABLE', message, undefined, 'start the engine (e.g. sudo systemctl start docker) or point DOCKER_HOST at it')],
+    });
+  }
+  return new StackError('ENGINE_ERROR', `${what}: ${e?.message ?? String(error)}`, { cause: error });
+}
+
+/** The HTTP status of an engine refusal, if that is what `error` is. */
+export function statusOf(error: unknown): number | undefined {
+  return error instanceof EngineCallError ? error.statusCode : undefined;
+}

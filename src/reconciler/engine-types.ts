@@ -1,0 +1,147 @@
+/**
+ * The engine as the rest of stack sees it: a narrow, typed interface over the Engine API with
+ * plain JSON shapes (Engine API field names). No dockerode type leaks past src/reconciler/engine.ts.
+ */
+import type { Duplex } from 'node:stream';
+
+/** Engine list filters, e.g. `{ label: ['com.docker.compose.project=demo'] }`. */
+export type EngineFilters = Readonly<Record<string, readonly string[]>>;
+
+/** One entry of GET /containers/json. */
+export interface EngineContainer {
+  readonly Id: string;
+  readonly Names: readonly string[];
+  readonly Image: string;
+  readonly ImageID: string;
+  readonly Labels: Readonly<Record<string, string>> | null;
+  readonly State: string;
+  readonly Status: string;
+  readonly Created: number;
+  readonly Mounts?: readonly { readonly Type: string; readonly Name?: string; readonly Source: string; readonly Destination: string }[];
+  readonly NetworkSettings?: { readonly Networks?: Readonly<Record<string, { readonly NetworkID: string }>> };
+}
+
+/** The parts of GET /containers/{id}/json stack reads. */
+export interface EngineContainerInspect {
+  readonly Id: string;
+  readonly Name: string;
+  readonly Created: string;
+  readonly State: {
+    readonly Status: string;
+    readonly Running: boolean;
+    readonly ExitCode: number;
+    readonly StartedAt: string;
+    readonly FinishedAt: string;
+    readonly Error?: string;
+    readonly Health?: { readonly Status: string; readonly Log?: readonly { readonly ExitCode: number; readonly Output: string }[] };
+  };
+  readonly Config: Readonly<Record<string, unknown>> & { readonly Labels?: Readonly<Record<string, string>> | null; readonly Tty?: boolean };
+  readonly HostConfig: Readonly<Record<string, unknown>>;
+  readonly NetworkSettings?: Readonly<Record<string, unknown>>;
+  readonly Mounts?: readonly { readonly Type: string; readonly Name?: string; readonly Source: string; readonly Destination: string }[];
+}
+
+/** One entry of GET /networks. */
+export interface EngineNetwork {
+  readonly Id: string;
+  readonly Name: string;
+  readonly Driver: string;
+  readonly Labels: Readonly<Record<string, string>> | null;
+}
+
+/** One entry of GET /volumes. */
+export interface EngineVolume {
+  readonly Name: string;
+  readonly Driver: string;
+  readonly Labels: Readonly<Record<string, string>> | null;
+}
+
+/** One entry of GET /images/json. */
+export interface EngineImage {
+  readonly Id: string;
+  readonly RepoTags: readonly string[] | null;
+  readonly RepoDigests: readonly string[] | null;
+  readonly Created: number;
+}
+
+/** One message of GET /events. */
+export interface EngineEvent {
+  readonly Type: string;
+  readonly Action: string;
+  readonly Actor: { readonly ID: string; readonly Attributes: Readonly<Record<string, string>> };
+  /** Unix seconds. */
+  readonly time: number;
+  readonly timeNano: number;
+}
+
+/** One chunk of container output, already demultiplexed. */
+export interface LogChunk {
+  readonly stream: 'stdout' | 'stderr';
+  readonly data: Buffer;
+}
+
+/** Options of a logs call. */
+export interface LogsOptions {
+  readonly follow?: boolean;
+  readonly tail?: number | 'all';
+  /** Unix seconds or an RFC 3339 / Go duration string the engine accepts. */
+  readonly since?: number | string;
+  readonly timestamps?: boolean;
+  /** The container runs with a TTY: its output is not multiplexed. */
+  readonly tty: boolean;
+  readonly signal?: AbortSignal;
+}
+
+/** A progress message of a pull; `error` is set when the engine reports a failure in-stream. */
+export interface PullProgress {
+  readonly status?: string;
+  readonly id?: string;
+  readonly error?: string;
+}
+
+/**
+ * The engine calls stack makes. Every method takes an optional AbortSignal; none sets a modem
+ * timeout (that would kill events, logs and waits). Errors are StackErrors: ENGINE_UNREACHABLE,
+ * ENGINE_PERMISSION, or EngineCallError (ENGINE_ERROR with the HTTP status).
+ */
+export interface Engine {
+  /** `unix:///var/run/docker.sock`, `tcp://host:2376`, ... */
+  readonly endpoint: string;
+  /** The negotiated API version, e.g. `1.41`. */
+  readonly apiVersion: string;
+  listContainers(query: { all?: boolean; filters?: EngineFilters }, signal?: AbortSignal): Promise<EngineContainer[]>;
+  inspectContainer(id: string, signal?: AbortSignal): Promise<EngineContainerInspect>;
+  listNetworks(filters?: EngineFilters, signal?: AbortSignal): Promise<EngineNetwork[]>;
+  listVolumes(filters?: EngineFilters, signal?: AbortSignal): Promise<EngineVolume[]>;
+  listImages(filters?: EngineFilters, signal?: AbortSignal): Promise<EngineImage[]>;
+  /** Creates a container; resolves to its ID. */
+  createContainer(name: string, body: Readonly<Record<string, unknown>>, signal?: AbortSignal): Promise<string>;
+  /** 304 (already started) is success. */
+  startContainer(id: string, signal?: AbortSignal): Promise<void>;
+  /** 304 (already stopped) is success. */
+  stopContainer(id: string, timeoutSeconds?: number, signal?: AbortSignal): Promise<void>;
+  restartContainer(id: string, timeoutSeconds?: number, signal?: AbortSignal): Promise<void>;
+  /** 404 (already gone) is success. */
+  removeContainer(id: string, options: { force?: boolean; volumes?: boolean }, signal?: AbortSignal): Promise<void>;
+  renameContainer(id: string, newName: string, signal?: AbortSignal): Promise<void>;
+  createNetwork(name: string, body: Readonly<Record<string, unknown>>, signal?: AbortSignal): Promise<string>;
+  /** 404 (already gone) is success. */
+  removeNetwork(id: string, signal?: AbortSignal): Promise<void>;
+  connectNetwork(network: string, container: string, endpoint: Readonly<Record<string, unknown>>, signal?: AbortSignal): Promise<void>;
+  disconnectNetwork(network: string, container: string, signal?: AbortSignal): Promise<void>;
+  createVolume(name: string, body: Readonly<Record<string, unknown>>, signal?: AbortSignal): Promise<void>;
+  /** 404 (already gone) is success. */
+  removeVolume(name: string, signal?: AbortSignal): Promise<void>;
+  /** Pulls an image; an in-stream error rejects (PULL_FAILED). */
+  pullImage(ref: string, options: { platform?: string; signal?: AbortSignal; onProgress?: (p: PullProgress) => void }): Promise<void>;
+  /** The event stream from `since` (unix seconds, default now), until the signal aborts or `until`. */
+  events(options: { since?: number; until?: number; filters?: EngineFilters; signal?: AbortSignal }): AsyncIterable<EngineEvent>;
+  /** Container output, demultiplexed unless the container has a TTY. */
+  containerLogs(id: string, options: LogsOptions): AsyncIterable<LogChunk>;
+  /** Creates an exec instance; resolves to its ID. */
+  createExec(container: string, body: Readonly<Record<string, unknown>>, signal?: AbortSignal): Promise<string>;
+  /** Starts an exec with a hijacked connection (stdin writable, output readable; multiplexed unless tty). */
+  startExec(id: string, options: { tty: boolean; stdin: boolean; signal?: AbortSignal }): Promise<Duplex>;
+  inspectExec(id: string, signal?: AbortSignal): Promise<{ readonly ExitCode: number | null; readonly Running: boolean }>;
+  resizeExec(id: string, rows: number, columns: number): Promise<void>;
+}

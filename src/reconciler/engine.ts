@@ -1,0 +1,250 @@
+/**
+ * The engine edge: the ONLY module that imports dockerode (lazily: `stack config` never pays
+ * for it). We use dockerode's modem for transport (unix, TLS, ssh) and make every call
+ * ourselves: create bodies go in the request body with only the name in the query (no secrets
+ * in URLs), API version is negotiated from /version, each call takes its own AbortSignal and
+ * no modem timeout is ever set (it would kill events, logs and waits).
+ */
+import type { Duplex, Readable } from 'node:stream';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { StackError, diagnostic } from '../errors.js';
+import type { Endpoint } from './endpoint.js';
+import { resolveEndpoint } from './endpoint.js';
+import type { Engine, EngineContainer, EngineContainerInspect, EngineEvent, EngineFilters, EngineImage, EngineNetwork, EngineVolume, LogChunk, PullProgress } from './engine-types.js';
+import { EngineCallError, negotiateApiVersion, toEngineError } from './engine-errors.js';
+import { demuxFrames, readNdjson } from './streams.js';
+
+interface Modem {
+  version?: string;
+  dial(options: Record<string, unknown>, callback: (error: unknown, data: unknown) => void): void;
+}
+
+interface Request {
+  readonly method: 'GET' | 'POST' | 'DELETE' | 'PUT' | 'HEAD';
+  readonly path: string;
+  readonly query?: Readonly<Record<string, unknown>>;
+  readonly body?: unknown;
+  /** Extra statuses that count as success (304 on start/stop). */
+  readonly ok?: readonly number[];
+  readonly stream?: boolean;
+  readonly hijack?: boolean;
+  readonly stdin?: boolean;
+  readonly signal?: AbortSignal | undefined;
+  /** What the call acts on, for error messages ("container web-1"). */
+  readonly what: string;
+}
+
+const STATUS: Record<number, string> = { 400: 'bad parameter', 403: 'forbidden', 404: 'not found', 409: 'conflict', 500: 'server error', 503: 'unavailable' };
+
+function modemOptions(endpoint: Endpoint): Record<string, unknown> {
+  switch (endpoint.kind) {
+    case 'unix':
+      return { socketPath: endpoint.socketPath };
+    case 'ssh':
+      return { protocol: 'ssh', host: endpoint.host, port: endpoint.port, ...(endpoint.username ? { username: endpoint.username } : {}), sshOptions: { agent: process.env['SSH_AUTH_SOCK'] } };
+    case 'tcp': {
+      if (!endpoint.tls) return { protocol: 'http', host: endpoint.host, port: endpoint.port };
+      const dir = endpoint.certPath;
+      const read = (file: string): Buffer | undefined => {
+        try {
+          return dir ? readFileSync(join(dir, file)) : undefined;
+        } catch {
+          return undefined;
+        }
+      };
+      return { protocol: 'https', host: endpoint.host, port: endpoint.port, ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem') };
+    }
+  }
+}
+
+function filtersQuery(filters: EngineFilters | undefined): Record<string, unknown> {
+  return filters && Object.keys(filters).length > 0 ? { filters: JSON.stringify(filters) } : {};
+}
+
+/** An Engine over one modem; `connectEngine` builds it after negotiating the API version. */
+class DockerEngine implements Engine {
+  constructor(
+    private readonly modem: Modem,
+    readonly endpoint: string,
+    readonly apiVersion: string,
+  ) {}
+
+  call<T>(req: Request): Promise<T> {
+    const statusCodes: Record<number, string | boolean> = { ...STATUS, 200: true, 201: true, 204: true, 101: true };
+    for (const code of req.ok ?? []) statusCodes[code] = true;
+    const query = req.query ?? {};
+    // Without a body, `_body: {}` makes the modem send none (it would serialise the options).
+    const options: Record<string, unknown> = { _query: query, _body: req.body ?? {} };
+    return new Promise<T>((resolve, reject) => {
+      this.modem.dial(
+        {
+          path: `${req.path}?`,
+          method: req.method,
+          options,
+          statusCodes,
+          isStream: req.stream === true || req.hijack === true,
+          hijack: req.hijack === true,
+          openStdin: req.stdin === true,
+          allowEmpty: req.body !== undefined,
+          ...(req.signal ? { abortSignal: req.signal } : {}),
+        },
+        (error, data) => (error ? reject(toEngineError(error, this.endpoint, req.what)) : resolve(data as T)),
+      );
+    });
+  }
+
+  listContainers(query: { all?: boolean; filters?: EngineFilters }, signal?: AbortSignal): Promise<EngineContainer[]> {
+    return this.call({ method: 'GET', path: '/containers/json', query: { all: query.all === true, ...filtersQuery(query.filters) }, signal, what: 'containers' });
+  }
+  inspectContainer(id: string, signal?: AbortSignal): Promise<EngineContainerInspect> {
+    return this.call({ method: 'GET', path: `/containers/${encodeURIComponent(id)}/json`, signal, what: `container ${id}` });
+  }
+  listNetworks(filters?: EngineFilters, signal?: AbortSignal): Promise<EngineNetwork[]> {
+    return this.call({ method: 'GET', path: '/networks', query: filtersQuery(filters), signal, what: 'networks' });
+  }
+  async listVolumes(filters?: EngineFilters, signal?: AbortSignal): Promise<EngineVolume[]> {
+    const result = await this.call<{ Volumes: EngineVolume[] | null }>({ method: 'GET', path: '/volumes', query: filtersQuery(filters), signal, what: 'volumes' });
+    return result.Volumes ?? [];
+  }
+  listImages(filters?: EngineFilters, signal?: AbortSignal): Promise<EngineImage[]> {
+    return this.call({ method: 'GET', path: '/images/json', query: filtersQuery(filters), signal, what: 'images' });
+  }
+  async createContainer(name: string, body: Readonly<Record<string, unknown>>, signal?: AbortSignal): Promise<string> {
+    const result = await this.call<{ Id: string }>({ method: 'POST', path: '/containers/create', query: { name }, body, signal, what: `container ${name}` });
+    return result.Id;
+  }
+  async startContainer(id: string, signal?: AbortSignal): Promise<void> {
+    await this.call({ method: 'POST', path: `/containers/${encodeURIComponent(id)}/start`, ok: [304], signal, what: `container ${id}` });
+  }
+  async stopContainer(id: string, timeoutSeconds?: number, signal?: AbortSignal): Promise<void> {
+    const query = timeoutSeconds === undefined ? {} : { t: timeoutSeconds };
+    await this.call({ method: 'POST', path: `/containers/${encodeURIComponent(id)}/stop`, query, ok: [304], signal, what: `container ${id}` });
+  }
+  async restartContainer(id: string, timeoutSeconds?: number, signal?: AbortSignal): Promise<void> {
+    const query = timeoutSeconds === undefined ? {} : { t: timeoutSeconds };
+    await this.call({ method: 'POST', path: `/containers/${encodeURIComponent(id)}/restart`, query, signal, what: `container ${id}` });
+  }
+  async removeContainer(id: string, options: { force?: boolean; volumes?: boolean }, signal?: AbortSignal): Promise<void> {
+    const query = { force: options.force === true, v: options.volumes === true };
+    await this.call({ method: 'DELETE', path: `/containers/${encodeURIComponent(id)}`, query, ok: [404], signal, what: `container ${id}` });
+  }
+  async renameContainer(id: string, newName: string, signal?: AbortSignal): Promise<void> {
+    await this.call({ method: 'POST', path: `/containers/${encodeURIComponent(id)}/rename`, query: { name: newName }, signal, what: `container ${id}` });
+  }
+  async createNetwork(name: string, body: Readonly<Record<string, unknown>>, signal?: AbortSignal): Promise<string> {
+    const result = await this.call<{ Id: string }>({ method: 'POST', path: '/networks/create', body: { ...body, Name: name, CheckDuplicate: true }, signal, what: `network ${name}` });
+    return result.Id;
+  }
+  async removeNetwork(id: string, signal?: AbortSignal): Promise<void> {
+    await this.call({ method: 'DELETE', path: `/networks/${encodeURIComponent(id)}`, ok: [404], signal, what: `network ${id}` });
+  }
+  async connectNetwork(network: string, container: string, endpoint: Readonly<Record<string, unknown>>, signal?: AbortSignal): Promise<void> {
+    const body = { Container: container, EndpointConfig: endpoint };
+    await this.call({ method: 'POST', path: `/networks/${encodeURIComponent(network)}/connect`, body, signal, what: `network ${network}` });
+  }
+  async disconnectNetwork(network: string, container: string, signal?: AbortSignal): Promise<void> {
+    const body = { Container: container, Force: true };
+    await this.call({ method: 'POST', path: `/networks/${encodeURIComponent(network)}/disconnect`, body, signal, what: `network ${network}` });
+  }
+  async createVolume(name: string, body: Readonly<Record<string, unknown>>, signal?: AbortSignal): Promise<void> {
+    await this.call({ method: 'POST', path: '/volumes/create', body: { ...body, Name: name }, signal, what: `volume ${name}` });
+  }
+  async removeVolume(name: string, signal?: AbortSignal): Promise<void> {
+    await this.call({ method: 'DELETE', path: `/volumes/${encodeURIComponent(name)}`, ok: [404], signal, what: `volume ${name}` });
+  }
+
+  async pullImage(ref: string, options: { platform?: string; signal?: AbortSignal; onProgress?: (p: PullProgress) => void }): Promise<void> {
+    const query = { fromImage: ref, ...(options.platform ? { platform: options.platform } : {}) };
+    const stream = await this.call<Readable>({ method: 'POST', path: '/images/create', query, stream: true, signal: options.signal, what: `image ${ref}` });
+    // The engine reports a failed pull inside a 200 stream: scan every message for an error.
+    for await (const item of readNdjson(stream)) {
+      if (!item.ok) continue;
+      const message = item.value as { status?: string; id?: string; error?: string; errorDetail?: { message?: string } };
+      const error = message.errorDetail?.message ?? message.error;
+      if (error) throw new StackError('PULL_FAILED', `pulling ${ref} failed: ${error}`);
+      options.onProgress?.({ ...(message.status ? { status: message.status } : {}), ...(message.id ? { id: message.id } : {}) });
+    }
+  }
+
+  async *events(options: { since?: number; until?: number; filters?: EngineFilters; signal?: AbortSignal }): AsyncIterable<EngineEvent> {
+    const query = {
+      since: String(options.since ?? Math.floor(Date.now() / 1000)),
+      ...(options.until !== undefined ? { until: String(options.until) } : {}),
+      ...filtersQuery(options.filters),
+    };
+    const stream = await this.call<Readable>({ method: 'GET', path: '/events', query, stream: true, signal: options.signal, what: 'events' });
+    try {
+      for await (const item of readNdjson(stream)) if (item.ok) yield item.value as EngineEvent;
+    } catch (error) {
+      if (!options.signal?.aborted) throw toEngineError(error, this.endpoint, 'events');
+    } finally {
+      stream.destroy();
+    }
+  }
+
+  async *containerLogs(id: string, options: import('./engine-types.js').LogsOptions): AsyncIterable<LogChunk> {
+    const query = {
+      stdout: true,
+      stderr: true,
+      follow: options.follow === true,
+      timestamps: options.timestamps === true,
+      tail: options.tail === undefined ? 'all' : String(options.tail),
+      ...(options.since !== undefined ? { since: String(options.since) } : {}),
+    };
+    const stream = await this.call<Readable>({ method: 'GET', path: `/containers/${encodeURIComponent(id)}/logs`, query, stream: true, signal: options.signal, what: `container ${id}` });
+    try {
+      if (options.tty) {
+        for await (const chunk of stream) yield { stream: 'stdout', data: Buffer.from(chunk as Uint8Array) };
+      } else {
+        yield* demuxFrames(stream);
+      }
+    } catch (error) {
+      if (!options.signal?.aborted) throw toEngineError(error, this.endpoint, `container ${id}`);
+    } finally {
+      stream.destroy();
+    }
+  }
+
+  async createExec(container: string, body: Readonly<Record<string, unknown>>, signal?: AbortSignal): Promise<string> {
+    const result = await this.call<{ Id: string }>({ method: 'POST', path: `/containers/${encodeURIComponent(container)}/exec`, body, signal, what: `container ${container}` });
+    return result.Id;
+  }
+  startExec(id: string, options: { tty: boolean; stdin: boolean; signal?: AbortSignal }): Promise<Duplex> {
+    return this.call<Duplex>({ method: 'POST', path: `/exec/${id}/start`, body: { Detach: false, Tty: options.tty }, hijack: true, stdin: options.stdin, signal: options.signal, what: `exec ${id}` });
+  }
+  inspectExec(id: string, signal?: AbortSignal): Promise<{ ExitCode: number | null; Running: boolean }> {
+    return this.call({ method: 'GET', path: `/exec/${id}/json`, signal, what: `exec ${id}` });
+  }
+  async resizeExec(id: string, rows: number, columns: number): Promise<void> {
+    await this.call({ method: 'POST', path: `/exec/${id}/resize`, query: { h: rows, w: columns }, what: `exec ${id}` });
+  }
+}
+
+/** Options of `connectEngine`. */
+export interface ConnectOptions {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Resolves the endpoint, loads dockerode, asks /version and pins the API version to
+ * min(tested max, server's). Throws ENGINE_UNREACHABLE / ENGINE_PERMISSION / ENGINE_INSECURE /
+ * ENGINE_API_VERSION with a message that says what to do.
+ */
+export async function connectEngine(options: ConnectOptions): Promise<Engine> {
+  const endpoint = resolveEndpoint(options.env);
+  const { default: Docker } = (await import('dockerode')) as unknown as { default: new (opts: Record<string, unknown>) => { modem: Modem } };
+  const modem = new Docker(modemOptions(endpoint)).modem;
+  const probe = new DockerEngine(modem, endpoint.url, '');
+  const version = await probe.call<{ ApiVersion?: string; MinAPIVersion?: string }>({ method: 'GET', path: '/version', signal: options.signal, what: 'version' });
+  const apiVersion = negotiateApiVersion(version.ApiVersion, version.MinAPIVersion);
+  if (apiVersion === undefined) {
+    const message = `the Docker engine at ${endpoint.url} speaks API ${version.ApiVersion ?? 'unknown'}; stack needs 1.41 or newer`;
+    throw new StackError('ENGINE_API_VERSION', message, { diagnostics: [diagnostic('ENGINE_API_VERSION', message, undefined, 'upgrade the Docker engine to 20.10 or newer')] });
+  }
+  modem.version = `v${apiVersion}`;
+  return new DockerEngine(modem, endpoint.url, apiVersion);
+}
+
+export { EngineCallError };
