@@ -1,0 +1,125 @@
+/**
+ * Coalescing of bursts: triggers collect into one batch that runs after a quiet period; one
+ * run at a time; triggers that arrive while a run is in flight become at most one queued
+ * rerun (the next batch), never a queue of runs. The clock is injected so tests drive time.
+ *
+ *   trigger ──▶ pending batch ──(quiet ms, or max wait)──▶ run(batch) ──▶ idle
+ *                    ▲                                         │
+ *                    └── triggers during the run ──────────────┘ (one rerun when it ends)
+ */
+
+/** The timer functions the coalescer uses; `systemClock` in production, a fake in tests. */
+export interface Clock {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  /** Milliseconds, monotonic enough for durations. */
+  now(): number;
+}
+
+/** The real clock. */
+export const systemClock: Clock = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  now: () => performance.now(),
+};
+
+/** Options of `createCoalescer`. */
+export interface CoalescerOptions<T> {
+  readonly clock: Clock;
+  /** Quiet period: a batch runs this long after its last trigger. */
+  readonly quietMs: number;
+  /** Upper bound from a batch's first trigger to its run, so a file written non-stop still applies. 0 = none. */
+  readonly maxWaitMs?: number;
+  /** Runs one batch (the triggers in arrival order). Never called concurrently. */
+  readonly run: (batch: readonly T[]) => Promise<void>;
+  /** A rejected run lands here; the coalescer keeps going. */
+  readonly onError?: (error: unknown) => void;
+}
+
+/** A running coalescer. */
+export interface Coalescer<T> {
+  /** Adds a change to the pending batch and (re)arms the quiet timer. */
+  trigger(item: T): void;
+  /** Resolves when nothing is pending or running. */
+  idle(): Promise<void>;
+  /** Drops the pending batch and stops arming timers; an in-flight run finishes. */
+  close(): void;
+  /** True while a run is in flight. */
+  readonly running: boolean;
+}
+
+/** Creates a coalescer: at most one run in flight and at most one batch waiting behind it. */
+export function createCoalescer<T>(options: CoalescerOptions<T>): Coalescer<T> {
+  const { clock, quietMs } = options;
+  const maxWaitMs = options.maxWaitMs ?? 0;
+  let pending: T[] = [];
+  let firstAt = 0;
+  let lastAt = 0;
+  let timer: unknown;
+  let running = false;
+  let closed = false;
+  let waiters: (() => void)[] = [];
+
+  const settle = (): void => {
+    if (running || pending.length > 0) return;
+    const done = waiters;
+    waiters = [];
+    for (const resolve of done) resolve();
+  };
+
+  const disarm = (): void => {
+    if (timer !== undefined) clock.clearTimeout(timer);
+    timer = undefined;
+  };
+
+  // When the pending batch is due: quiet period after the last trigger, capped by max wait.
+  const arm = (): void => {
+    disarm();
+    if (closed || running || pending.length === 0) return;
+    const now = clock.now();
+    let due = lastAt + quietMs;
+    if (maxWaitMs > 0) due = Math.min(due, firstAt + maxWaitMs);
+    timer = clock.setTimeout(fire, Math.max(0, due - now));
+  };
+
+  const fire = (): void => {
+    timer = undefined;
+    if (closed || running || pending.length === 0) return;
+    const batch = pending;
+    pending = [];
+    running = true;
+    void options
+      .run(batch)
+      .catch((error: unknown) => options.onError?.(error))
+      .finally(() => {
+        running = false;
+        // Triggers that came in during the run form the one queued rerun.
+        if (pending.length > 0 && !closed) arm();
+        settle();
+      });
+  };
+
+  return {
+    trigger(item: T): void {
+      if (closed) return;
+      const now = clock.now();
+      if (pending.length === 0) firstAt = now;
+      lastAt = now;
+      pending.push(item);
+      if (!running) arm();
+    },
+    idle(): Promise<void> {
+      if (!running && pending.length === 0) return Promise.resolve();
+      return new Promise((resolve) => waiters.push(resolve));
+    },
+    close(): void {
+      closed = true;
+      disarm();
+      pending = [];
+      settle();
+    },
+    get running(): boolean {
+      return running;
+    },
+  };
+}
