@@ -4,6 +4,8 @@
  * turns (StackModel, ObservedState) into a Plan.
  */
 
+import type { DependencyCondition } from '../model.js';
+
 // ---------------------------------------------------------------- observed state
 
 export type ContainerStateName = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
@@ -120,6 +122,17 @@ interface ActionBase {
   readonly destructive: boolean;
 }
 
+/**
+ * One depends_on condition a start waits for: the dependency's container (by engine name) must
+ * be started, healthy or exited 0. `required: false` turns a failure into a warning.
+ */
+export interface WaitCondition {
+  readonly service: string;
+  readonly container: string;
+  readonly condition: DependencyCondition;
+  readonly required: boolean;
+}
+
 /** Engine create bodies, as the Engine API takes them (minus the name, carried separately). */
 export type ContainerCreateBody = Readonly<Record<string, unknown>>;
 export type NetworkCreateBody = Readonly<Record<string, unknown>>;
@@ -142,7 +155,13 @@ export type Action =
       /** For a replacement: anonymous volumes of the old container to carry over are already in body. */
       readonly replaces?: string;
     })
-  | (ActionBase & { readonly kind: 'start-container'; readonly name: string; readonly containerId?: string })
+  | (ActionBase & {
+      readonly kind: 'start-container';
+      readonly name: string;
+      readonly containerId?: string;
+      /** depends_on conditions to hold before this start (the executor waits; see src/reconciler/wait.ts). */
+      readonly waitFor?: readonly WaitCondition[];
+    })
   | (ActionBase & { readonly kind: 'stop-container'; readonly name: string; readonly containerId: string; readonly timeoutSeconds?: number })
   | (ActionBase & { readonly kind: 'remove-container'; readonly name: string; readonly containerId: string; readonly removeVolumes: boolean })
   | (ActionBase & { readonly kind: 'rename-container'; readonly name: string; readonly containerId?: string; readonly newName: string })
