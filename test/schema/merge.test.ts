@@ -92,7 +92,7 @@ describe('mergeFiles', () => {
     expect(at(['services', 'db', 'image'])).toBe('/p/stack.yaml:17:12');
     expect(at(['services', 'web', 'ports', 2])).toBe('/p/stack.override.yaml:7:24');
     expect(at(['services', 'web', 'ports', 1])).toBe('/p/stack.yaml:9:24');
-    expect(at(['services', 'web', 'healthcheck', 'interval'])).toBe('/p/stack.yaml:13:17');
+    expect(at(['services', 'web', 'healthcheck', 'interval'])).toBe('/p/stack.yaml:14:17');
   });
 
   it('falls back to the nearest ancestor for a path that no file has', () => {
