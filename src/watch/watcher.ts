@@ -8,6 +8,7 @@
  * Running out of inotify watches (ENOSPC) is reported with the sysctl that fixes it.
  */
 import { readFileSync } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { FSWatcher } from 'chokidar';
 import type { StackModel } from '../model.js';
@@ -79,7 +80,7 @@ export function describeWatchError(error: unknown, limit: number | undefined = r
 }
 
 /** Starts one chokidar watcher; resolves once its initial scan is done. */
-async function watch(paths: readonly string[], ignored: (path: string, stats?: import('node:fs').Stats) => boolean, depth: number | undefined, options: WatcherOptions): Promise<FSWatcher> {
+async function watch(paths: readonly string[], ignored: (path: string, stats?: Stats) => boolean, depth: number | undefined, options: WatcherOptions): Promise<FSWatcher> {
   const watcher = new FSWatcher({
     ignoreInitial: true,
     ignorePermissionErrors: true,
