@@ -19,6 +19,7 @@ export interface EngineContainer {
   readonly Created: number;
   readonly Mounts?: readonly { readonly Type: string; readonly Name?: string; readonly Source: string; readonly Destination: string }[];
   readonly NetworkSettings?: { readonly Networks?: Readonly<Record<string, { readonly NetworkID: string }>> };
+  readonly Ports?: readonly { readonly IP?: string; readonly PrivatePort: number; readonly PublicPort?: number; readonly Type: string }[];
 }
 
 /** The parts of GET /containers/{id}/json stack reads. */

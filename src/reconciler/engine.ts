@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { StackError, diagnostic } from '../errors.js';
 import type { Endpoint } from './endpoint.js';
 import { resolveEndpoint } from './endpoint.js';
-import type { Engine, EngineContainer, EngineContainerInspect, EngineEvent, EngineFilters, EngineImage, EngineNetwork, EngineVolume, LogChunk, PullProgress } from './engine-types.js';
+import type { Engine, EngineContainer, EngineContainerInspect, EngineEvent, EngineFilters, EngineImage, EngineNetwork, EngineVolume, LogChunk, LogsOptions, PullProgress } from './engine-types.js';
 import { EngineCallError, negotiateApiVersion, toEngineError } from './engine-errors.js';
 import { demuxFrames, readNdjson } from './streams.js';
 
@@ -183,7 +183,7 @@ class DockerEngine implements Engine {
     }
   }
 
-  async *containerLogs(id: string, options: import('./engine-types.js').LogsOptions): AsyncIterable<LogChunk> {
+  async *containerLogs(id: string, options: LogsOptions): AsyncIterable<LogChunk> {
     const query = {
       stdout: true,
       stderr: true,

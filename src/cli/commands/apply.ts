@@ -1,0 +1,101 @@
+/**
+ * observe → plan → confirm → execute, shared by `up` and `down`: the one place the CLI walks
+ * the pipeline. A 409 on a create (a name taken meanwhile) re-observes and re-plans once,
+ * never retries blindly. Progress is rendered from the executor's events.
+ */
+import { StackError } from '../../errors.js';
+import { Label } from '../../labels.js';
+import type { StackModel } from '../../model.js';
+import type { ObservedState, Plan } from '../../planner/types.js';
+import type { Engine, EngineContainer } from '../../reconciler/engine-types.js';
+import type { ExecuteSummary } from '../../reconciler/execute.js';
+import type { CliContext } from '../context.js';
+import { createProgress } from '../progress.js';
+import { confirmDestructive, throwOnFailures } from './session.js';
+
+/** Options of `applyPlans`. */
+export interface ApplyOptions {
+  readonly yes: boolean;
+  /** Timeout of one depends_on wait, ms. */
+  readonly waitTimeoutMs?: number;
+  /** The project model (depends_on conditions come from it); absent for `down -p` without a file. */
+  readonly model?: StackModel;
+}
+
+/** The outcome of an apply: the plan run last and its summary. */
+export interface ApplyResult {
+  readonly plan: Plan;
+  readonly summary: ExecuteSummary;
+  /** Unix seconds when execution started. */
+  readonly startedAt: number;
+}
+
+/**
+ * Observes, plans with `makePlan`, fills depends_on waits, asks for destructive actions, runs
+ * the plan with progress, and throws APPLY_FAILED / INTERRUPTED on failure.
+ */
+export async function applyPlans(
+  ctx: CliContext,
+  engine: Engine,
+  target: StackModel | { project: string },
+  makePlan: (observed: ObservedState) => Plan,
+  options: ApplyOptions,
+): Promise<ApplyResult> {
+  const { observe, inspectContainers } = await import('../../reconciler/observe.js');
+  const { executePlan } = await import('../../reconciler/execute.js');
+  const { addWaitConditions } = await import('../../reconciler/wait-gates.js');
+  const { ContainerWatcher } = await import('../../reconciler/wait.js');
+  const project = 'services' in target ? target.name : target.project;
+  const startedAt = Math.floor(Date.now() / 1000);
+
+  for (let attempt = 1; ; attempt++) {
+    let observed = await observe(engine, target, { signal: ctx.signal });
+    let plan = makePlan(observed);
+    // Second pass: inspect only the containers being replaced, so reasons name changed fields.
+    const replaced = plan.actions.flatMap((a) => (a.kind === 'create-container' && a.replaces ? [a.replaces] : []));
+    if (replaced.length > 0) {
+      observed = await inspectContainers(engine, observed, replaced, ctx.signal);
+      plan = makePlan(observed);
+    }
+    if (options.model) plan = addWaitConditions(plan, options.model);
+    if (plan.actions.length === 0) {
+      return { plan, summary: { statuses: new Map(), failures: [], skipped: [], interrupted: false, containerIds: new Map() }, startedAt };
+    }
+    if (!(await confirmDestructive(ctx, plan, options.yes))) throw new StackError('CONFIRMATION_REQUIRED', 'declined: nothing was changed');
+
+    const progress = await createProgress(ctx);
+    progress.begin(plan.actions);
+    const watcher = new ContainerWatcher(engine, project, ctx.signal);
+    let summary: ExecuteSummary;
+    try {
+      summary = await executePlan(engine, plan, {
+        signal: ctx.signal,
+        watcher,
+        onEvent: (event) => progress.onEvent(event),
+        onWarning: (message) => ctx.stderr.write(`warning: ${message}\n`),
+        ...(ctx.globals.parallel !== undefined ? { parallel: ctx.globals.parallel } : {}),
+        ...(options.waitTimeoutMs !== undefined ? { waitTimeoutMs: options.waitTimeoutMs } : {}),
+      });
+    } finally {
+      watcher.close();
+      await progress.end();
+    }
+    if (summary.interrupted) throw new StackError('INTERRUPTED', 'interrupted: in-flight actions finished, the rest were not started; the next run converges');
+    const conflict = summary.failures.some((f) => f.action.kind === 'create-container' && (f.error as { statusCode?: number }).statusCode === 409);
+    if (conflict && attempt === 1) {
+      ctx.stderr.write('a container name was taken meanwhile: observing again\n');
+      continue;
+    }
+    await throwOnFailures(engine, summary);
+    return { plan, summary, startedAt };
+  }
+}
+
+/** The project's containers (all states), optionally only some services, oneoffs excluded. */
+export async function listProjectContainers(engine: Engine, project: string, services: readonly string[] = [], signal?: AbortSignal): Promise<EngineContainer[]> {
+  const all = await engine.listContainers({ all: true, filters: { label: [`${Label.project}=${project}`] } }, signal);
+  return all
+    .filter((c) => (c.Labels ?? {})[Label.oneoff] !== 'True')
+    .filter((c) => services.length === 0 || services.includes((c.Labels ?? {})[Label.service] ?? ''))
+    .sort((a, b) => (a.Names[0] ?? '').localeCompare(b.Names[0] ?? ''));
+}

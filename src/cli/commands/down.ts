@@ -1,0 +1,58 @@
+/**
+ * `stack down`: stop and remove the project's containers (dependents first), then its
+ * networks; named volumes only with `-v`; external and foreign resources never.
+ */
+import type { Command } from 'commander';
+import { ExitCode, StackError } from '../../errors.js';
+import type { CliContext, CommandResult, Runner } from '../context.js';
+import { applyPlans } from './apply.js';
+import type { DownOptions } from './session.js';
+import { loadPlanner, loadProjectOrName, lockProject, openEngine, projectName } from './session.js';
+
+/** The flags of `down`. */
+export interface DownFlags {
+  volumes?: boolean;
+  removeOrphans?: boolean;
+  timeout?: string;
+  yes?: boolean;
+}
+
+/** Runs `down`. */
+export async function runDown(ctx: CliContext, services: readonly string[], flags: DownFlags): Promise<CommandResult> {
+  const timeout = flags.timeout === undefined ? undefined : Number(flags.timeout);
+  if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 0)) throw new StackError('USAGE', `-t/--timeout expects whole seconds, got "${flags.timeout}"`);
+  const target = await loadProjectOrName(ctx, services);
+  const planner = await loadPlanner();
+  const engine = await openEngine(ctx);
+  const options: DownOptions = {
+    ...(flags.volumes ? { volumes: true } : {}),
+    ...(flags.removeOrphans ? { removeOrphans: true } : {}),
+    ...(services.length > 0 ? { services } : {}),
+    ...(timeout !== undefined ? { timeoutSeconds: timeout } : {}),
+  };
+  const project = projectName(target);
+  const lock = await lockProject(ctx, project, 'stack down');
+  try {
+    // `down -v` asked for volume removal: that is the confirmation.
+    const result = await applyPlans(ctx, engine, target, (observed) => planner.planDown(target, observed, options), {
+      yes: flags.yes === true || flags.volumes === true,
+      ...('services' in target ? { model: target } : {}),
+    });
+    for (const note of result.plan.notes) ctx.stderr.write(`note: ${note}\n`);
+  } finally {
+    lock.release();
+  }
+  return ExitCode.ok;
+}
+
+export function registerDown(program: Command, run: Runner): void {
+  program
+    .command('down')
+    .description('stop and remove containers and networks (named volumes with -v)')
+    .argument('[services...]', 'only these services')
+    .option('-v, --volumes', 'also remove named volumes declared by the stack and anonymous volumes')
+    .option('--remove-orphans', 'also remove containers of services no longer in the stack file')
+    .option('-t, --timeout <seconds>', 'seconds to wait for each container to stop')
+    .option('-y, --yes', 'apply destructive actions without asking')
+    .action((services: string[], flags: DownFlags) => run((ctx) => runDown(ctx, services, flags)));
+}

@@ -1,0 +1,126 @@
+/**
+ * `stack exec service command...`: run a command in a running container of a service; with
+ * a TTY (`-it`) the terminal goes raw and follows window resizes. Exits with the command's code.
+ */
+import type { Command } from 'commander';
+import type { Duplex } from 'node:stream';
+import { StackError } from '../../errors.js';
+import { Label } from '../../labels.js';
+import type { Engine } from '../../reconciler/engine-types.js';
+import { demuxFrames } from '../../reconciler/streams.js';
+import type { CliContext, CommandResult, Runner } from '../context.js';
+import { listProjectContainers } from './apply.js';
+import { loadProjectOrName, openEngine, projectName } from './session.js';
+
+/** The flags of `exec`. */
+export interface ExecFlags {
+  detach?: boolean;
+  env: string[];
+  user?: string;
+  workdir?: string;
+  index?: string;
+  interactive?: boolean;
+  tty?: boolean;
+  /** `-T` sets this to false. */
+  TTY?: boolean;
+  privileged?: boolean;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+async function pump(ctx: CliContext, socket: Duplex, tty: boolean): Promise<void> {
+  if (tty) {
+    await new Promise<void>((resolve) => {
+      socket.on('data', (chunk: Buffer) => ctx.stdout.write(chunk));
+      socket.on('end', resolve);
+      socket.on('close', resolve);
+      socket.on('error', () => resolve());
+    });
+    return;
+  }
+  try {
+    for await (const frame of demuxFrames(socket)) (frame.stream === 'stderr' ? ctx.stderr : ctx.stdout).write(frame.data);
+  } catch {
+    // the connection closed: the exit code says how it went
+  }
+}
+
+async function runInContainer(ctx: CliContext, engine: Engine, container: string, command: readonly string[], flags: ExecFlags): Promise<number> {
+  const stdin = process.stdin;
+  const tty = flags.TTY === false ? false : flags.tty === true || (flags.tty === undefined && Boolean(stdin.isTTY && ctx.stdout.isTTY));
+  const interactive = flags.interactive === true || (flags.interactive === undefined && Boolean(stdin.isTTY));
+  const body = {
+    AttachStdin: interactive && !flags.detach,
+    AttachStdout: !flags.detach,
+    AttachStderr: !flags.detach,
+    Tty: tty,
+    Cmd: [...command],
+    Env: flags.env,
+    Privileged: flags.privileged === true,
+    ...(flags.user ? { User: flags.user } : {}),
+    ...(flags.workdir ? { WorkingDir: flags.workdir } : {}),
+  };
+  const id = await engine.createExec(container, body, ctx.signal);
+  const socket = await engine.startExec(id, { tty, stdin: interactive && !flags.detach });
+  if (flags.detach) {
+    socket.destroy();
+    return 0;
+  }
+  const raw = tty && stdin.isTTY;
+  const resize = (): void => {
+    const out = ctx.stdout as { rows?: number; columns?: number };
+    if (out.rows && out.columns) void engine.resizeExec(id, out.rows, out.columns).catch(() => undefined);
+  };
+  if (raw) {
+    stdin.setRawMode(true);
+    resize();
+    process.stdout.on('resize', resize);
+  }
+  if (interactive) {
+    stdin.pipe(socket);
+    stdin.on('end', () => socket.end());
+  }
+  try {
+    await pump(ctx, socket, tty);
+  } finally {
+    if (interactive) stdin.unpipe(socket);
+    if (raw) {
+      stdin.setRawMode(false);
+      process.stdout.off('resize', resize);
+    }
+    stdin.pause();
+  }
+  const info = await engine.inspectExec(id);
+  return info.ExitCode ?? 0;
+}
+
+/** Runs `exec`. */
+export async function runExec(ctx: CliContext, service: string, command: readonly string[], flags: ExecFlags): Promise<CommandResult> {
+  const index = flags.index === undefined ? 1 : Number(flags.index);
+  if (!Number.isInteger(index) || index < 1) throw new StackError('USAGE', `--index expects a positive number, got "${flags.index}"`);
+  const target = await loadProjectOrName(ctx, [service]);
+  const engine = await openEngine(ctx);
+  const containers = await listProjectContainers(engine, projectName(target), [service], ctx.signal);
+  const container = containers.find((c) => c.State === 'running' && (c.Labels ?? {})[Label.containerNumber] === String(index));
+  if (!container) throw new StackError('APPLY_FAILED', `service "${service}" has no running container #${index}; start it with \`stack up -d ${service}\``);
+  return runInContainer(ctx, engine, container.Id, command, flags);
+}
+
+export function registerExec(program: Command, run: Runner): void {
+  program
+    .command('exec')
+    .description('run a command in a running service container')
+    .argument('<service>', 'the service')
+    .argument('<command...>', 'the command and its arguments')
+    .option('-d, --detach', 'run the command in the background')
+    .option('-e, --env <KEY=VALUE>', 'set an environment variable (repeatable)', collect, [])
+    .option('-u, --user <user>', 'run as this user')
+    .option('-w, --workdir <dir>', 'working directory')
+    .option('--index <n>', 'replica number of the service', '1')
+    .option('-i, --interactive', 'keep stdin open')
+    .option('-t, --tty', 'allocate a TTY')
+    .option('-T, --no-TTY', 'disable TTY allocation')
+    .option('--privileged', 'extended privileges')
+    .passThroughOptions()
+    .action((service: string, command: string[], flags: ExecFlags) => run((ctx) => runExec(ctx, service, command, flags)));
+}

@@ -1,0 +1,57 @@
+/**
+ * `stack logs`: service-prefixed output of the project's containers; `-f` follows.
+ */
+import type { Command } from 'commander';
+import { ExitCode, StackError } from '../../errors.js';
+import type { CliContext, CommandResult, Runner } from '../context.js';
+import { listProjectContainers } from './apply.js';
+import { sourcesOf, streamLogs } from './log-stream.js';
+import { loadProjectOrName, openEngine, projectName } from './session.js';
+
+/** The flags of `logs`. */
+export interface LogsFlags {
+  follow?: boolean;
+  tail?: string;
+  timestamps?: boolean;
+  since?: string;
+  logPrefix?: boolean;
+}
+
+/** `--tail 10` / `--tail all`. */
+function parseTail(value: string | undefined): number | 'all' | undefined {
+  if (value === undefined || value === 'all') return value;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new StackError('USAGE', `--tail expects a number or "all", got "${value}"`);
+  return n;
+}
+
+/** Runs `logs`. */
+export async function runLogs(ctx: CliContext, services: readonly string[], flags: LogsFlags): Promise<CommandResult> {
+  const tail = parseTail(flags.tail);
+  const target = await loadProjectOrName(ctx, services);
+  const engine = await openEngine(ctx);
+  const containers = await listProjectContainers(engine, projectName(target), services, ctx.signal);
+  const sources = await sourcesOf(engine, containers);
+  await streamLogs(ctx, engine, sources, {
+    follow: flags.follow === true,
+    timestamps: flags.timestamps === true,
+    signal: ctx.signal,
+    ...(tail !== undefined ? { tail } : {}),
+    ...(flags.since !== undefined ? { since: flags.since } : {}),
+    ...(flags.logPrefix === false ? { noPrefix: true } : {}),
+  });
+  return ctx.signal.aborted ? ExitCode.interrupted : ExitCode.ok;
+}
+
+export function registerLogs(program: Command, run: Runner): void {
+  program
+    .command('logs')
+    .description('print the output of the project\'s containers')
+    .argument('[services...]', 'only these services')
+    .option('-f, --follow', 'follow the output')
+    .option('-n, --tail <lines>', 'number of lines from the end of each log, or "all"')
+    .option('-t, --timestamps', 'show timestamps')
+    .option('--since <time>', 'show logs since a timestamp (RFC 3339) or relative time (e.g. 10m)')
+    .option('--no-log-prefix', 'do not prefix lines with the service name')
+    .action((services: string[], flags: LogsFlags) => run((ctx) => runLogs(ctx, services, flags)));
+}

@@ -1,0 +1,142 @@
+/**
+ * What engine commands share: connecting to the engine, taking the project lock, loading the
+ * planner lazily, confirming destructive plans, and turning an execution summary into the
+ * error the frame prints (each failed resource, its cause, exit code and last log lines).
+ */
+import { createInterface } from 'node:readline';
+import { StackError } from '../../errors.js';
+import type { StackModel } from '../../model.js';
+import type { ObservedState, Plan } from '../../planner/types.js';
+import type { Engine } from '../../reconciler/engine-types.js';
+import type { ExecuteSummary } from '../../reconciler/execute.js';
+import type { ProjectLock } from '../../reconciler/lock.js';
+import type { CliContext } from '../context.js';
+
+/** Options the planner's planUp takes (src/planner). */
+export interface UpOptions {
+  services?: readonly string[];
+  forceRecreate?: boolean;
+  noRecreate?: boolean;
+  noDeps?: boolean;
+  removeOrphans?: boolean;
+  renewAnonVolumes?: boolean;
+  scale?: Readonly<Record<string, number>>;
+  allowDestructive?: boolean;
+  noStart?: boolean;
+}
+
+/** Options the planner's planDown takes. */
+export interface DownOptions {
+  volumes?: boolean;
+  removeOrphans?: boolean;
+  services?: readonly string[];
+  timeoutSeconds?: number;
+}
+
+/** The planner's public functions (src/planner/index.ts), loaded lazily. */
+export interface Planner {
+  planUp(model: StackModel, observed: ObservedState, options: UpOptions): Plan;
+  planDown(modelOrProject: StackModel | { project: string }, observed: ObservedState, options: DownOptions): Plan;
+  renderPlan(plan: Plan, format: 'text' | 'json'): string;
+}
+
+/** Loads the planner module. */
+export async function loadPlanner(): Promise<Planner> {
+  const path = '../../planner/index.js';
+  return (await import(path)) as Planner;
+}
+
+/** Connects to the engine named by the environment (DOCKER_HOST, context, default socket). */
+export async function openEngine(ctx: CliContext): Promise<Engine> {
+  const { connectEngine } = await import('../../reconciler/engine.js');
+  return connectEngine({ env: ctx.env, signal: ctx.signal });
+}
+
+/** Takes the project lock, printing who holds it while we wait. */
+export async function lockProject(ctx: CliContext, project: string, command: string): Promise<ProjectLock> {
+  const { acquireLock, describeHolder } = await import('../../reconciler/lock.js');
+  const timeout = Number(ctx.env['STACK_LOCK_TIMEOUT'] ?? '120');
+  return acquireLock(project, {
+    command,
+    env: ctx.env,
+    timeoutMs: (Number.isFinite(timeout) ? timeout : 120) * 1000,
+    signal: ctx.signal,
+    onWait: (holder) => ctx.stderr.write(`waiting for lock held by ${describeHolder(holder)}\n`),
+  });
+}
+
+/** Loads the model; prints its warnings once. */
+export async function loadProject(ctx: CliContext, services: readonly string[] = []): Promise<StackModel> {
+  const model = await ctx.loadModel(services.length > 0 ? { services } : {});
+  ctx.printWarnings(model);
+  return model;
+}
+
+/** The project a command acts on: the loaded model, or just `-p` when no stack file exists. */
+export async function loadProjectOrName(ctx: CliContext, services: readonly string[] = []): Promise<StackModel | { project: string }> {
+  try {
+    return await loadProject(ctx, services);
+  } catch (error) {
+    const name = ctx.globals.projectName ?? ctx.env['STACK_PROJECT_NAME'] ?? ctx.env['COMPOSE_PROJECT_NAME'];
+    if (error instanceof StackError && error.code === 'NO_STACK_FILE' && name) return { project: name };
+    throw error;
+  }
+}
+
+export function projectName(target: StackModel | { project: string }): string {
+  return 'services' in target ? target.name : target.project;
+}
+
+async function ask(ctx: CliContext, question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: ctx.stderr });
+  try {
+    const answer = await new Promise<string>((resolve) => rl.question(question, resolve));
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}
+
+/**
+ * Destructive actions (named volume removal, volume recreate) need a yes: `--yes`, or an
+ * answer at the prompt. Not interactive and no `--yes`: CONFIRMATION_REQUIRED (exit 2).
+ * Resolves false when the user declines.
+ */
+export async function confirmDestructive(ctx: CliContext, plan: Plan, yes: boolean): Promise<boolean> {
+  const destructive = plan.actions.filter((a) => a.destructive);
+  if (destructive.length === 0 || yes) return true;
+  const list = destructive.map((a) => `  ${a.resource} (${a.kind}): ${a.reason.detail}`).join('\n');
+  if (!ctx.interactive) {
+    throw new StackError('CONFIRMATION_REQUIRED', `the plan has destructive actions; re-run with --yes to apply them:\n${list}`);
+  }
+  ctx.stderr.write(`The plan has destructive actions:\n${list}\n`);
+  return ask(ctx, 'Apply them? [y/N] ');
+}
+
+/**
+ * Throws APPLY_FAILED naming each failed resource and its cause; for a container that failed
+ * to start, adds its exit code and last log lines.
+ */
+export async function throwOnFailures(engine: Engine, summary: ExecuteSummary): Promise<void> {
+  if (summary.failures.length === 0) return;
+  const { lastLogLines } = await import('../../reconciler/wait.js');
+  const parts: string[] = [];
+  for (const { action, error } of summary.failures) {
+    let text = `${action.resource}: ${action.kind} ${'name' in action ? action.name : ''} failed: ${error.message}`;
+    if (action.kind === 'start-container') {
+      const id = action.containerId ?? summary.containerIds.get(action.name) ?? action.name;
+      try {
+        const inspect = await engine.inspectContainer(id);
+        if (!inspect.State.Running && inspect.State.ExitCode !== 0) text += ` (exit code ${inspect.State.ExitCode})`;
+      } catch {
+        // gone: nothing more to say
+      }
+      const lines = await lastLogLines(engine, id);
+      if (lines.length > 0) text += `\n    last log lines:\n${lines.map((l) => `      ${l}`).join('\n')}`;
+    }
+    parts.push(`  ${text}`);
+  }
+  if (summary.skipped.length > 0) parts.push(`  skipped (a dependency failed): ${summary.skipped.map((a) => a.resource).filter((r, i, all) => all.indexOf(r) === i).join(', ')}`);
+  const count = summary.failures.length;
+  throw new StackError('APPLY_FAILED', `${count} action${count === 1 ? '' : 's'} failed:\n${parts.join('\n')}\nThe next run converges from here.`);
+}

@@ -1,0 +1,161 @@
+/**
+ * `stack up`: load → lock → observe → plan → execute, then `--wait` for health, or (attached,
+ * the default) print service-prefixed logs until Ctrl-C, which stops the stack gracefully.
+ */
+import type { Command } from 'commander';
+import { ExitCode, StackError } from '../../errors.js';
+import type { StackModel } from '../../model.js';
+import { buildGraph, completionDependencies, reverseOrder, selectServices } from '../../planner/graph.js';
+import type { Engine } from '../../reconciler/engine-types.js';
+import type { CliContext, CommandResult, Runner } from '../context.js';
+import { applyPlans, listProjectContainers } from './apply.js';
+import { sourcesOf, streamLogs } from './log-stream.js';
+import type { UpOptions } from './session.js';
+import { loadPlanner, loadProject, lockProject, openEngine } from './session.js';
+
+/** The flags of `up`. */
+export interface UpFlags {
+  detach?: boolean;
+  forceRecreate?: boolean;
+  recreate?: boolean;
+  deps?: boolean;
+  removeOrphans?: boolean;
+  renewAnonVolumes?: boolean;
+  wait?: boolean;
+  waitTimeout?: string;
+  scale: string[];
+  yes?: boolean;
+  start?: boolean;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** `--scale web=3` → { web: 3 }; USAGE on a malformed entry. */
+export function parseScale(entries: readonly string[]): Record<string, number> {
+  const scale: Record<string, number> = {};
+  for (const entry of entries) {
+    const match = /^([^=]+)=(\d+)$/.exec(entry);
+    if (!match) throw new StackError('USAGE', `--scale expects SERVICE=NUMBER, got "${entry}"`);
+    scale[match[1]!] = Number(match[2]);
+  }
+  return scale;
+}
+
+function parseSeconds(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new StackError('USAGE', `${flag} expects a number of seconds, got "${value}"`);
+  return n;
+}
+
+function checkServices(model: StackModel, services: readonly string[]): void {
+  const unknown = services.filter((s) => !model.services[s]);
+  if (unknown.length > 0) throw new StackError('USAGE', `no such service: ${unknown.join(', ')} (services: ${Object.keys(model.services).sort().join(', ')})`);
+}
+
+/** Waits until every selected service is running (healthy when it has a healthcheck; run-once jobs exited 0). */
+async function waitForStack(ctx: CliContext, engine: Engine, model: StackModel, selected: ReadonlySet<string>, timeoutMs: number): Promise<void> {
+  const { ContainerWatcher } = await import('../../reconciler/wait.js');
+  const { replicaNames } = await import('../../reconciler/wait-gates.js');
+  const jobs = completionDependencies(model);
+  const watcher = new ContainerWatcher(engine, model.name, ctx.signal);
+  try {
+    const targets = [...selected].sort().flatMap((service) =>
+      replicaNames(model, service).map((container) => ({
+        service,
+        container,
+        condition: jobs.has(service) ? ('service_completed_successfully' as const) : ('running_or_healthy' as const),
+        required: true,
+      })),
+    );
+    await Promise.all(targets.map((t) => watcher.waitFor(t, { timeoutMs, signal: ctx.signal })));
+  } finally {
+    watcher.close();
+  }
+}
+
+/** Stops the selected services' containers, dependents first (attached `up` after Ctrl-C). */
+async function stopGracefully(ctx: CliContext, engine: Engine, model: StackModel, selected: ReadonlySet<string>): Promise<void> {
+  ctx.stderr.write('Gracefully stopping... (press Ctrl-C again to force)\n');
+  const containers = await listProjectContainers(engine, model.name, [...selected]);
+  for (const service of reverseOrder(buildGraph(model))) {
+    const mine = containers.filter((c) => (c.Labels ?? {})['com.docker.compose.service'] === service && c.State === 'running');
+    await Promise.all(
+      mine.map(async (c) => {
+        const grace = model.services[service]?.stopGracePeriod;
+        await engine.stopContainer(c.Id, grace === undefined ? undefined : Math.ceil(grace / 1e9)).catch(() => undefined);
+        ctx.stderr.write(` Container ${(c.Names[0] ?? c.Id).replace(/^\//, '')}  Stopped\n`);
+      }),
+    );
+  }
+}
+
+/** Runs `up`. */
+export async function runUp(ctx: CliContext, services: readonly string[], flags: UpFlags): Promise<CommandResult> {
+  const scale = parseScale(flags.scale);
+  const waitTimeout = parseSeconds(flags.waitTimeout, '--wait-timeout');
+  if (flags.forceRecreate && flags.recreate === false) throw new StackError('USAGE', '--force-recreate and --no-recreate cannot be combined');
+  const model = await loadProject(ctx, services);
+  checkServices(model, services);
+  const planner = await loadPlanner();
+  const engine = await openEngine(ctx);
+  const options: UpOptions = {
+    ...(services.length > 0 ? { services } : {}),
+    ...(flags.forceRecreate ? { forceRecreate: true } : {}),
+    ...(flags.recreate === false ? { noRecreate: true } : {}),
+    ...(flags.deps === false ? { noDeps: true } : {}),
+    ...(flags.removeOrphans ? { removeOrphans: true } : {}),
+    ...(flags.renewAnonVolumes ? { renewAnonVolumes: true } : {}),
+    ...(Object.keys(scale).length > 0 ? { scale } : {}),
+    ...(flags.yes ? { allowDestructive: true } : {}),
+    ...(flags.start === false ? { noStart: true } : {}),
+  };
+  const lock = await lockProject(ctx, model.name, `stack up${services.length > 0 ? ' ' + services.join(' ') : ''}`);
+  let startedAt: number;
+  try {
+    const result = await applyPlans(ctx, engine, model, (observed) => planner.planUp(model, observed, options), {
+      yes: flags.yes === true,
+      model,
+      ...(waitTimeout !== undefined ? { waitTimeoutMs: waitTimeout * 1000 } : {}),
+    });
+    startedAt = result.startedAt;
+    for (const note of result.plan.notes) ctx.stderr.write(`note: ${note}\n`);
+  } finally {
+    lock.release();
+  }
+  const selected = selectServices(buildGraph(model), services.length > 0 ? services : undefined, flags.deps === false);
+  if (flags.wait) {
+    await waitForStack(ctx, engine, model, selected, (waitTimeout ?? 300) * 1000);
+    return ExitCode.ok;
+  }
+  if (flags.detach || flags.start === false) return ExitCode.ok;
+
+  // Attached: logs from the moment this run started, until every container ends or Ctrl-C.
+  const containers = await listProjectContainers(engine, model.name, [...selected]);
+  const sources = await sourcesOf(engine, containers);
+  await streamLogs(ctx, engine, sources, { follow: true, since: startedAt, timestamps: false, signal: ctx.signal });
+  if (ctx.signal.aborted) {
+    await stopGracefully(ctx, engine, model, selected);
+    return ExitCode.interrupted;
+  }
+  return ExitCode.ok;
+}
+
+export function registerUp(program: Command, run: Runner): void {
+  program
+    .command('up')
+    .description('create and start the stack (attached: print logs until Ctrl-C)')
+    .argument('[services...]', 'only these services (and their dependencies)')
+    .option('-d, --detach', 'run in the background')
+    .option('--force-recreate', 'recreate containers even if their configuration is unchanged')
+    .option('--no-recreate', 'never recreate existing containers')
+    .option('--no-deps', 'do not start the services the named ones depend on')
+    .option('--remove-orphans', 'remove containers of services no longer in the stack file')
+    .option('-V, --renew-anon-volumes', 'recreate anonymous volumes instead of carrying them over')
+    .option('--wait', 'wait until services are running/healthy (implies --detach)')
+    .option('--wait-timeout <seconds>', 'timeout for --wait and depends_on conditions')
+    .option('--scale <service=n>', 'number of replicas of a service (repeatable)', collect, [])
+    .option('-y, --yes', 'apply destructive actions without asking')
+    .option('--no-start', 'create but do not start containers')
+    .action((services: string[], flags: UpFlags) => run((ctx) => runUp(ctx, services, flags)));
+}

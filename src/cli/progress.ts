@@ -1,0 +1,118 @@
+/**
+ * Progress of a running plan: listr2 on a TTY (progress-tty.ts, loaded lazily), plain lines
+ * in CI or when piped, NDJSON with `--progress json`, nothing with `quiet`. Only names and
+ * kinds are printed, never create bodies (they hold environment values).
+ */
+import type { Action } from '../planner/types.js';
+import type { ExecuteEvent } from '../reconciler/execute.js';
+import type { CliContext } from './context.js';
+
+/** A renderer of execution events. */
+export interface Progress {
+  /** Called once with the actions about to run. */
+  begin(actions: readonly Action[]): void;
+  onEvent(event: ExecuteEvent): void;
+  /** Flushes and stops (listr2 needs its tasks to settle). */
+  end(): Promise<void>;
+}
+
+const VERBS: Record<Action['kind'], [string, string]> = {
+  'create-network': ['Creating', 'Created'],
+  'remove-network': ['Removing', 'Removed'],
+  'create-volume': ['Creating', 'Created'],
+  'remove-volume': ['Removing', 'Removed'],
+  'create-container': ['Creating', 'Created'],
+  'start-container': ['Starting', 'Started'],
+  'stop-container': ['Stopping', 'Stopped'],
+  'remove-container': ['Removing', 'Removed'],
+  'rename-container': ['Renaming', 'Renamed'],
+  'connect-network': ['Connecting', 'Connected'],
+  'disconnect-network': ['Disconnecting', 'Disconnected'],
+  'pull-image': ['Pulling', 'Pulled'],
+  'build-image': ['Building', 'Built'],
+};
+
+/** "Container demo-web-1", "Network demo_default", "Image busybox". */
+export function subjectOf(action: Action): string {
+  switch (action.kind) {
+    case 'create-network':
+    case 'remove-network':
+      return `Network ${action.name}`;
+    case 'create-volume':
+    case 'remove-volume':
+      return `Volume ${action.name}`;
+    case 'pull-image':
+    case 'build-image':
+      return `Image ${action.image}`;
+    case 'connect-network':
+    case 'disconnect-network':
+      return `Container ${action.name} → ${action.network}`;
+    case 'rename-container':
+      return `Container ${action.name} → ${action.newName}`;
+    default:
+      return `Container ${action.name}`;
+  }
+}
+
+/** The verb for an action, in progress ("Starting") or done ("Started"). */
+export function verbOf(action: Action, done: boolean): string {
+  const verbs = VERBS[action.kind];
+  const waiting = action.kind === 'start-container' && action.waitFor && action.waitFor.length > 0 && !done;
+  return waiting ? 'Waiting' : verbs[done ? 1 : 0];
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)}s`;
+}
+
+/** One plain line per finished action (starts are not printed: lines stay in order of outcome). */
+function plainProgress(ctx: CliContext): Progress {
+  const paint = (code: string, text: string): string => (ctx.color ? `\u001b[${code}m${text}\u001b[0m` : text);
+  return {
+    begin() {},
+    onEvent(event) {
+      const subject = subjectOf(event.action);
+      if (event.type === 'action-done') ctx.stderr.write(` ${paint('32', '✔')} ${subject}  ${verbOf(event.action, true)}  ${seconds(event.ms)}\n`);
+      else if (event.type === 'action-failed') ctx.stderr.write(` ${paint('31', '✘')} ${subject}  Error  ${event.error?.message.split('\n')[0] ?? ''}\n`);
+      else if (event.type === 'action-skipped') ctx.stderr.write(` ${paint('33', '-')} ${subject}  Skipped\n`);
+    },
+    async end() {},
+  };
+}
+
+/** NDJSON: one object per event, with the action's id, kind, resource and name (no bodies). */
+function jsonProgress(ctx: CliContext): Progress {
+  return {
+    begin() {},
+    onEvent(event) {
+      const a = event.action;
+      const line = {
+        type: event.type,
+        id: a.id,
+        kind: a.kind,
+        resource: a.resource,
+        subject: subjectOf(a),
+        ms: event.ms,
+        ...(event.error ? { error: event.error.message } : {}),
+      };
+      ctx.stderr.write(JSON.stringify(line) + '\n');
+    },
+    async end() {},
+  };
+}
+
+/** The renderer for the context's progress mode. */
+export async function createProgress(ctx: CliContext): Promise<Progress> {
+  switch (ctx.progress) {
+    case 'quiet':
+      return { begin() {}, onEvent() {}, async end() {} };
+    case 'json':
+      return jsonProgress(ctx);
+    case 'plain':
+      return plainProgress(ctx);
+    case 'tty': {
+      const { ttyProgress } = await import('./progress-tty.js');
+      return ttyProgress(ctx);
+    }
+  }
+}

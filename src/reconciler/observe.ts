@@ -1,0 +1,142 @@
+/**
+ * One snapshot of what a project owns on the engine, as plain data: one list call each for
+ * containers, networks, volumes and images (plus by-name lookups for the networks and volumes
+ * the model names, so external ones and name clashes are seen). Containers are inspected only
+ * when asked (diverged ones, for the reasons the planner prints).
+ */
+import { Label } from '../labels.js';
+import type { StackModel } from '../model.js';
+import type { ContainerStateName, ObservedContainer, ObservedImage, ObservedNetwork, ObservedState, ObservedVolume } from '../planner/types.js';
+import type { Engine, EngineContainer, EngineImage, EngineNetwork, EngineVolume } from './engine-types.js';
+
+/** Options of `observe`. */
+export interface ObserveOptions {
+  /** Inspect the containers this predicate selects (their `detail` is filled). */
+  readonly inspect?: (container: ObservedContainer) => boolean;
+  readonly signal?: AbortSignal;
+}
+
+const STATES = new Set<ContainerStateName>(['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead']);
+
+/** The container's name without the leading slash (link aliases such as `/a/b` are skipped). */
+function primaryName(names: readonly string[]): string {
+  const plain = names.find((n) => n.lastIndexOf('/') === 0) ?? names[0] ?? '';
+  return plain.startsWith('/') ? plain.slice(1) : plain;
+}
+
+/** Exit code and health from the list Status text ("Exited (137) 3 seconds ago", "Up 2 minutes (healthy)"). */
+export function parseStatus(status: string): { exitCode?: number; health?: 'starting' | 'healthy' | 'unhealthy' } {
+  const exit = /^Exited \((-?\d+)\)/.exec(status);
+  const health = /\((healthy|unhealthy|health: starting)\)/.exec(status);
+  return {
+    ...(exit ? { exitCode: Number(exit[1]) } : {}),
+    ...(health ? { health: health[1] === 'health: starting' ? 'starting' : (health[1] as 'healthy' | 'unhealthy') } : {}),
+  };
+}
+
+/** Maps one GET /containers/json entry to an ObservedContainer. */
+export function toObservedContainer(c: EngineContainer): ObservedContainer {
+  const state = STATES.has(c.State as ContainerStateName) ? (c.State as ContainerStateName) : 'dead';
+  const networks: Record<string, { networkId: string }> = {};
+  for (const [name, net] of Object.entries(c.NetworkSettings?.Networks ?? {})) networks[name] = { networkId: net.NetworkID };
+  return {
+    id: c.Id,
+    name: primaryName(c.Names),
+    labels: { ...(c.Labels ?? {}) },
+    state,
+    ...parseStatus(c.Status),
+    image: c.Image,
+    imageId: c.ImageID,
+    networks,
+    mounts: (c.Mounts ?? []).map((m) => ({ type: m.Type, ...(m.Name ? { name: m.Name } : {}), source: m.Source, destination: m.Destination })),
+    created: c.Created,
+  };
+}
+
+function toNetwork(n: EngineNetwork): ObservedNetwork {
+  return { id: n.Id, name: n.Name, labels: { ...(n.Labels ?? {}) }, driver: n.Driver };
+}
+
+function toVolume(v: EngineVolume): ObservedVolume {
+  return { name: v.Name, labels: { ...(v.Labels ?? {}) }, driver: v.Driver };
+}
+
+function toImage(i: EngineImage): ObservedImage {
+  return { id: i.Id, repoTags: [...(i.RepoTags ?? [])], repoDigests: [...(i.RepoDigests ?? [])], created: i.Created };
+}
+
+/** The image each service runs: `image:` or, for a build without one, `<project>-<service>`. */
+export function imageRefs(model: StackModel): string[] {
+  const refs = new Set<string>();
+  for (const [name, spec] of Object.entries(model.services)) refs.add(spec.image ?? `${model.name}-${name}`);
+  return [...refs].sort();
+}
+
+function isModel(target: StackModel | { project: string }): target is StackModel {
+  return 'services' in target;
+}
+
+function byName<T extends { name: string }>(items: readonly T[], names: ReadonlySet<string>, seen: ReadonlySet<string>): T[] {
+  return items.filter((item) => names.has(item.name) && !seen.has(item.name));
+}
+
+/**
+ * Observes the project: its containers (all states), networks and volumes by project label,
+ * the model's networks/volumes by name (external ones included), and the model's images.
+ */
+export async function observe(engine: Engine, target: StackModel | { project: string }, options: ObserveOptions = {}): Promise<ObservedState> {
+  const project = isModel(target) ? target.name : target.project;
+  const label = { label: [`${Label.project}=${project}`] };
+  const { signal } = options;
+  const netNames = new Set(isModel(target) ? Object.values(target.networks).map((n) => n.name) : []);
+  const volNames = new Set(isModel(target) ? Object.values(target.volumes).map((v) => v.name) : []);
+  const refs = isModel(target) ? imageRefs(target) : [];
+
+  const [containers, networks, namedNetworks, volumes, namedVolumes, images] = await Promise.all([
+    engine.listContainers({ all: true, filters: label }, signal),
+    engine.listNetworks(label, signal),
+    netNames.size > 0 ? engine.listNetworks({ name: [...netNames] }, signal) : Promise.resolve([]),
+    engine.listVolumes(label, signal),
+    volNames.size > 0 ? engine.listVolumes({ name: [...volNames] }, signal) : Promise.resolve([]),
+    refs.length > 0 ? engine.listImages({ reference: refs }, signal) : Promise.resolve([]),
+  ]);
+
+  const observedNetworks = networks.map(toNetwork);
+  const seenNetworks = new Set(observedNetworks.map((n) => n.name));
+  observedNetworks.push(...byName(namedNetworks.map(toNetwork), netNames, seenNetworks));
+  const observedVolumes = volumes.map(toVolume);
+  const seenVolumes = new Set(observedVolumes.map((v) => v.name));
+  observedVolumes.push(...byName(namedVolumes.map(toVolume), volNames, seenVolumes));
+
+  const state: ObservedState = {
+    project,
+    containers: containers.map(toObservedContainer).sort((a, b) => a.name.localeCompare(b.name)),
+    networks: observedNetworks.sort((a, b) => a.name.localeCompare(b.name)),
+    volumes: observedVolumes.sort((a, b) => a.name.localeCompare(b.name)),
+    images: images.map(toImage).sort((a, b) => a.id.localeCompare(b.id)),
+  };
+  const select = options.inspect;
+  if (!select) return state;
+  return inspectContainers(engine, state, state.containers.filter(select).map((c) => c.id), signal);
+}
+
+/**
+ * Fills `detail` (Config, HostConfig) of the named containers by inspecting them: the second
+ * pass after a first plan found them diverged. A container gone meanwhile is left as listed.
+ */
+export async function inspectContainers(engine: Engine, state: ObservedState, ids: readonly string[], signal?: AbortSignal): Promise<ObservedState> {
+  if (ids.length === 0) return state;
+  const wanted = new Set(ids);
+  const containers = await Promise.all(
+    state.containers.map(async (c) => {
+      if (!wanted.has(c.id) || c.detail) return c;
+      try {
+        const inspect = await engine.inspectContainer(c.id, signal);
+        return { ...c, detail: { config: inspect.Config, hostConfig: inspect.HostConfig } };
+      } catch {
+        return c;
+      }
+    }),
+  );
+  return { ...state, containers };
+}
