@@ -1,0 +1,41 @@
+/**
+ * "Did you mean ..." by edit distance, for unknown keys, references and enum values.
+ */
+
+/** Levenshtein distance (insert, delete, substitute, each cost 1). */
+export function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/**
+ * The closest candidate, when it is close enough to be a likely typo: at most a third of the
+ * word's length (and at least 1, at most 3) edits away. Ties keep the first candidate.
+ */
+export function suggest(word: string, candidates: Iterable<string>): string | undefined {
+  const limit = Math.min(3, Math.max(1, Math.floor(word.length / 3)));
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return bestDistance <= limit ? best : undefined;
+}
+
+/** `did you mean "x"?` or undefined. */
+export function didYouMean(word: string, candidates: Iterable<string>): string | undefined {
+  const match = suggest(word, candidates);
+  return match === undefined ? undefined : `did you mean "${match}"?`;
+}

@@ -1,0 +1,101 @@
+/**
+ * The one list of the Compose keys stack implements. Any key the schema knows that is not
+ * listed here is accepted with an UNSUPPORTED_KEY warning naming it, so nothing a user wrote
+ * is ignored silently. Add a key here when the normalizer and planner honour it.
+ */
+import { childNode } from './schema-index.js';
+import type { SchemaNode } from './schema-index.js';
+import type { Path } from './types.js';
+
+/** Implemented keys by place: `*` is any mapping key, `#` any list index. */
+export const IMPLEMENTED_KEYS: Readonly<Record<string, readonly string[]>> = {
+  '': ['name', 'services', 'networks', 'volumes', 'secrets', 'configs'],
+  'services.*': [
+    'annotations', 'build', 'cap_add', 'cap_drop', 'command', 'configs', 'container_name', 'cpu_period', 'cpu_quota',
+    'cpu_shares', 'cpus', 'cpuset', 'depends_on', 'deploy', 'develop', 'devices', 'dns', 'dns_opt', 'dns_search',
+    'domainname', 'entrypoint', 'env_file', 'environment', 'expose', 'extends', 'extra_hosts', 'group_add', 'healthcheck',
+    'hostname', 'image', 'init', 'ipc', 'labels', 'logging', 'mac_address', 'mem_limit', 'mem_reservation', 'memswap_limit',
+    'network_mode', 'networks', 'oom_kill_disable', 'oom_score_adj', 'pid', 'pids_limit', 'platform', 'ports', 'privileged',
+    'profiles', 'pull_policy', 'read_only', 'restart', 'scale', 'secrets', 'security_opt', 'shm_size', 'stdin_open',
+    'stop_grace_period', 'stop_signal', 'sysctls', 'tmpfs', 'tty', 'ulimits', 'user', 'volumes', 'working_dir',
+  ],
+  'services.*.build': [
+    'context', 'dockerfile', 'dockerfile_inline', 'args', 'labels', 'cache_from', 'no_cache', 'network', 'pull', 'target',
+    'shm_size', 'extra_hosts', 'tags', 'platforms',
+  ],
+  'services.*.deploy': ['replicas', 'resources'],
+  'services.*.deploy.resources': ['limits', 'reservations'],
+  'services.*.deploy.resources.limits': ['cpus', 'memory', 'pids'],
+  'services.*.deploy.resources.reservations': ['memory'],
+  'services.*.networks.*': ['aliases', 'ipv4_address', 'ipv6_address', 'link_local_ips', 'mac_address', 'priority'],
+  'services.*.volumes.#': ['type', 'source', 'target', 'read_only', 'consistency', 'bind', 'volume', 'tmpfs'],
+  'services.*.volumes.#.bind': ['propagation', 'create_host_path', 'selinux'],
+  'networks.*': ['name', 'driver', 'driver_opts', 'ipam', 'external', 'internal', 'enable_ipv6', 'attachable', 'labels'],
+  'volumes.*': ['name', 'driver', 'driver_opts', 'external', 'labels'],
+  'secrets.*': ['name', 'environment', 'file', 'external'],
+  'configs.*': ['name', 'content', 'environment', 'file', 'external'],
+};
+
+/** Top-level keys that are accepted and explained rather than merely "not implemented". */
+const OBSOLETE: Readonly<Record<string, string>> = {
+  version: 'the top-level "version" is obsolete and ignored',
+};
+
+/** One key stack accepts but does not act on. */
+export interface UnsupportedKey {
+  readonly path: Path;
+  readonly message: string;
+}
+
+function isMap(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function patternOf(path: Path): string {
+  return path.map((segment) => (typeof segment === 'number' ? '#' : segment)).join('.');
+}
+
+function wildcardPatterns(path: Path): string[] {
+  // services.web.build → services.*.build: the first segment is a fixed top-level key, then
+  // maps of user names alternate with fixed keys; try both spellings of each segment.
+  let patterns = [''];
+  path.forEach((segment, i) => {
+    const options = typeof segment === 'number' ? ['#'] : i === 0 ? [segment] : [segment, '*'];
+    patterns = patterns.flatMap((p) => options.map((o) => (p === '' ? o : `${p}.${o}`)));
+  });
+  return patterns;
+}
+
+function implementedAt(path: Path): readonly string[] | undefined {
+  if (path.length === 0) return IMPLEMENTED_KEYS[''];
+  for (const pattern of wildcardPatterns(path)) {
+    const keys = IMPLEMENTED_KEYS[pattern];
+    if (keys) return keys;
+  }
+  return undefined;
+}
+
+/**
+ * Every key in `data` that the schema knows but stack does not implement, walking only the
+ * places listed in IMPLEMENTED_KEYS (and their parents). Unknown keys are left to the schema.
+ */
+export function findUnsupportedKeys(data: unknown, schema: SchemaNode | undefined, path: Path = []): UnsupportedKey[] {
+  const out: UnsupportedKey[] = [];
+  const implemented = implementedAt(path);
+  if (isMap(data)) {
+    for (const [key, value] of Object.entries(data)) {
+      if (key.startsWith('x-')) continue;
+      const child = childNode(schema, key);
+      const childPath = [...path, key];
+      if (implemented && schema?.props.has(key) && !implemented.includes(key)) {
+        const dotted = patternOf(childPath);
+        out.push({ path: childPath, message: OBSOLETE[dotted] ?? `"${dotted}" is not implemented by stack yet and has no effect` });
+        continue;
+      }
+      if (child) out.push(...findUnsupportedKeys(value, child, childPath));
+    }
+  } else if (Array.isArray(data)) {
+    data.forEach((item, i) => out.push(...findUnsupportedKeys(item, childNode(schema, i), [...path, i])));
+  }
+  return out;
+}
