@@ -1,0 +1,187 @@
+/**
+ * The watch loop behind `stack watch` and `stack up --watch`. Level-triggered: a change to
+ * any stack source re-runs load → (reconcile: observe → plan → execute) for the WHOLE stack;
+ * the changed file only says "look again". develop.watch rules add sync / restart / exec /
+ * rebuild for the services whose paths changed. Bursts are coalesced (one run at a time,
+ * at most one queued), and each run prints one line: what changed, what was done, how long.
+ *
+ *   chokidar ──▶ coalescer ──▶ batch ──▶ planWatchWork ──┬─ sources changed ─▶ load ─▶ reconcile(model)
+ *                                                        ├─ rebuild ─────────────────▶ reconcile(model, build)
+ *                                                        └─ sync / restart / exec ───▶ engine (per replica)
+ */
+import { StackError } from '../errors.js';
+import type { StackModel } from '../model.js';
+import type { CliContext, CommandResult } from '../cli/context.js';
+import type { Engine } from '../reconciler/engine-types.js';
+import type { Clock } from './debounce.js';
+import { createCoalescer, systemClock } from './debounce.js';
+import type { ActionLike, ReloadReport } from './report.js';
+import { describeActions, displayPaths, formatDiagnostics, formatReloadLine } from './report.js';
+import type { FileChange } from './rules.js';
+import { planWatchWork } from './rules.js';
+import { bindRules, runServiceActions, runInitialSync, watchKey } from './actions.js';
+import type { StackWatcher } from './watcher.js';
+import { sourcePaths, startWatcher } from './watcher.js';
+
+/** What the session asks the up pipeline to do: bring the engine in line with `model`. */
+export interface ReconcileRequest {
+  /** The model just loaded (valid); the whole stack, never a diff. */
+  readonly model: StackModel;
+  /** Services whose images must be (re)built before planning (develop.watch `rebuild`); usually empty. */
+  readonly build: readonly string[];
+}
+
+/** What a reconcile did, for the reload line. A planner `Plan` (or `{ actions: plan.actions }`) fits. */
+export interface ReconcileSummary {
+  /** The actions applied; empty when the stack was already converged. */
+  readonly actions: readonly ActionLike[];
+}
+
+/** Options of `runWatchSession`. */
+export interface WatchSessionOptions {
+  /**
+   * observe → plan → execute for `request.model` (under the project lock), building
+   * `request.build` first. Throw a StackError on failure: the session prints it and keeps
+   * watching (the next change retries).
+   */
+  readonly reconcile: (request: ReconcileRequest) => Promise<ReconcileSummary>;
+  /** Only these services' develop.watch rules (and the load selects them); empty = all. */
+  readonly services?: readonly string[];
+  /** Runs once after watching stops (Ctrl-C): `up --watch` stops the stack here; `stack watch` leaves containers running. */
+  readonly stopOnExit?: () => Promise<void>;
+  /** Reconcile once before the first change (`stack watch`); `up --watch` has just applied, so false by default. */
+  readonly initialReconcile?: boolean;
+  /** Defaults: a connection from `ctx.env`, the system clock, 200 ms quiet, 3 s max wait. */
+  readonly engine?: Engine;
+  readonly clock?: Clock;
+  /** Must exceed chokidar's 50 ms change throttle (it drops repeats without a trailing event). */
+  readonly quietMs?: number;
+  readonly maxWaitMs?: number;
+  /** Called with each reload's report after it is printed (tests, embedding). */
+  readonly onReload?: (report: ReloadReport) => void;
+}
+
+type Trigger = FileChange | { readonly kind: 'initial'; readonly reconcile: boolean };
+
+/**
+ * Watches until `ctx.signal` aborts (Ctrl-C) or the watcher fails (e.g. out of inotify
+ * watches). Resolves to 130 after Ctrl-C, 1 after a watcher failure.
+ */
+export async function runWatchSession(ctx: CliContext, initial: StackModel, options: WatchSessionOptions): Promise<CommandResult> {
+  const services = options.services ?? [];
+  const clock = options.clock ?? systemClock;
+  const engine = options.engine ?? (await (await import('../reconciler/engine.js')).connectEngine({ env: ctx.env, signal: ctx.signal }));
+  let model = initial;
+  let rules = await bindRules(model, services);
+  let sources = sourcePaths(model);
+  let key = watchKey(sources, rules);
+  let watcher: StackWatcher | undefined;
+  let fatal: StackError | undefined;
+  let stopping = false;
+  let wake = (): void => undefined;
+  const finished = new Promise<void>((resolve) => (wake = resolve));
+
+  const report = (r: ReloadReport): void => {
+    if (ctx.progress === 'json') ctx.stdout.write(JSON.stringify({ type: 'reload', ...r }) + '\n');
+    else if (ctx.progress !== 'quiet' || !r.ok) ctx.stdout.write(formatReloadLine(r, ctx.color) + '\n');
+    options.onReload?.(r);
+  };
+  const printError = (error: unknown): void => {
+    if (error instanceof StackError && error.diagnostics.length > 0) ctx.stderr.write(formatDiagnostics(error.diagnostics, ctx.color, ctx.cwd) + '\n');
+    else ctx.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+  };
+  const onWatchError = (error: StackError): void => {
+    fatal ??= error;
+    wake();
+  };
+  const watchNow = (): Promise<StackWatcher> =>
+    startWatcher({ sources, rules, onChange: (change) => coalescer.trigger(change), onError: onWatchError });
+
+  // A new valid model may name other files or rules: watch those (start the new, then close the old).
+  const rebind = async (): Promise<void> => {
+    rules = await bindRules(model, services);
+    sources = sourcePaths(model);
+    const next = watchKey(sources, rules);
+    if (next === key || stopping) return;
+    key = next;
+    const old = watcher;
+    watcher = await watchNow();
+    await old?.close();
+  };
+
+  const reconcile = async (target: StackModel, build: readonly string[], done: string[]): Promise<boolean> => {
+    try {
+      const summary = await options.reconcile({ model: target, build });
+      done.push(describeActions(summary.actions));
+      return true;
+    } catch (error) {
+      printError(error);
+      done.push(`apply failed: ${error instanceof StackError ? error.code : 'error'}`);
+      return false;
+    }
+  };
+
+  const handleBatch = async (batch: readonly Trigger[]): Promise<void> => {
+    const started = clock.now();
+    const initialRun = batch.some((t) => t.kind === 'initial');
+    const initialReconcile = batch.some((t) => t.kind === 'initial' && t.reconcile);
+    const changes = batch.filter((t): t is FileChange => t.kind !== 'initial');
+    const work = planWatchWork(changes, new Set(sources), rules);
+    if (!initialRun && work.changed.length === 0) return;
+    const done: string[] = [];
+    let ok = true;
+    let next: StackModel | undefined;
+    if (work.sources.length > 0) {
+      try {
+        next = await ctx.loadModel(services.length > 0 ? { services } : {});
+      } catch (error) {
+        printError(error);
+        const count = error instanceof StackError ? error.diagnostics.filter((d) => d.severity === 'error').length : 0;
+        done.push(`invalid stack (${count || 1} error${count > 1 ? 's' : ''}): nothing applied, the running stack is untouched`);
+        ok = false;
+      }
+    }
+    if (next || work.rebuild.length > 0 || initialReconcile) {
+      ok = (await reconcile(next ?? model, work.rebuild, done)) && ok;
+      if (work.rebuild.length > 0 && !done.some((d) => d.includes('built'))) done.push(`rebuilt ${work.rebuild.join(', ')}`);
+      if (next) {
+        model = next;
+        await rebind();
+      }
+    }
+    if (initialRun) ok = (await runInitialSync(engine, model, rules, done, ctx.signal)) && ok;
+    ok = (await runServiceActions(engine, model, work, done, ctx.signal)) && ok;
+    const changed = initialRun && work.changed.length === 0 ? ['(start)'] : displayPaths(model.workingDir, work.changed);
+    report({ changed, done, durationMs: clock.now() - started, ok });
+  };
+
+  const coalescer = createCoalescer<Trigger>({
+    clock,
+    quietMs: options.quietMs ?? 200,
+    maxWaitMs: options.maxWaitMs ?? 3000,
+    run: handleBatch,
+    onError: printError,
+  });
+
+  const onAbort = (): void => wake();
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    watcher = await watchNow();
+    const ruleCount = rules.length;
+    ctx.stderr.write(`watching ${sources.length} stack source${sources.length === 1 ? '' : 's'} and ${ruleCount} develop.watch rule${ruleCount === 1 ? '' : 's'} (Ctrl-C to stop)\n`);
+    if (options.initialReconcile || rules.some((r) => r.rule.initialSync)) coalescer.trigger({ kind: 'initial', reconcile: options.initialReconcile === true });
+    if (!ctx.signal.aborted && !fatal) await finished;
+  } catch (error) {
+    if (!(error instanceof StackError)) throw error;
+    fatal ??= error;
+  } finally {
+    stopping = true;
+    ctx.signal.removeEventListener('abort', onAbort);
+    coalescer.close();
+    await coalescer.idle();
+    await watcher?.close();
+    if (options.stopOnExit) await options.stopOnExit();
+  }
+  if (fatal) throw fatal;
+  return ctx.signal.aborted ? 130 : 0;
+}
