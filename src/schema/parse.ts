@@ -68,7 +68,8 @@ function yamlDiagnostics(file: string, errors: readonly YAMLError[], severity: '
     const id = `${code}:${pos.line}`;
     if (seen.has(id)) continue;
     seen.add(id);
-    const message = error.message.split('\n')[0] ?? error.code;
+    // yaml appends the position and an excerpt; the diagnostic carries both already.
+    const message = (error.message.split('\n')[0] ?? error.code).replace(/ at line \d+, column \d+:?$/, '');
     out.push(diagnostic(code, message, { file, line: pos.line, col: pos.col }, undefined, severity));
   }
   return out.slice(0, 20);

@@ -55,4 +55,16 @@ export class Provenance {
     }
     return undefined;
   };
+
+  /**
+   * Freezes the current origins of the subtree at `path` into a standalone Locate and drops
+   * them here, so the subtree can be rebuilt (extends) without stale index records.
+   */
+  detach(path: Path): Locate {
+    const snapshot = new Provenance();
+    for (const [key, origin] of this.origins) snapshot.origins.set(key, origin);
+    const own = keyOf(path);
+    for (const key of [...this.origins.keys()]) if (key === own || key.startsWith(own.slice(0, -1) + ',')) this.origins.delete(key);
+    return snapshot.locate;
+  }
 }

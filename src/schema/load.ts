@@ -1,0 +1,206 @@
+/**
+ * loadStack: files + env → StackModel. The only module of src/schema that reads files.
+ *
+ *   discover → .env → read → parse → interpolate → validate (each file)
+ *     → merge → extends → profiles → project name → normalize → rules → model
+ *
+ * Every stage adds diagnostics; a stage whose input has errors does not run, and all
+ * problems found so far are thrown together once (throwIfErrors).
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { diagnostic, throwIfErrors } from '../errors.js';
+import type { Diagnostic } from '../errors.js';
+import type { StackModel } from '../model.js';
+import { discoverFiles, resolveProjectName } from './discover.js';
+import { mergeEnvironment, parseEnvFile } from './env.js';
+import { applyExtends } from './extends.js';
+import { interpolateData } from './interpolate.js';
+import { mergeFiles } from './merge.js';
+import { decodeStackSource, parseStackFile, YAML_LIMITS } from './parse.js';
+import { selectProfiles } from './profiles.js';
+import type { LoaderStages } from './stages.js';
+import type { Locate, NormalizeContext, ParsedFile, Result } from './types.js';
+
+/** Inputs of loadStack; mirrors the global CLI options. Paths are relative to `cwd`. */
+export interface LoadOptions {
+  readonly cwd: string;
+  /** The shell environment (wins over `.env` and `--env-file`). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly files?: readonly string[];
+  readonly projectName?: string;
+  readonly projectDirectory?: string;
+  readonly envFiles?: readonly string[];
+  readonly profiles?: readonly string[];
+  /** Services named on the command line (they enable their profiles). */
+  readonly services?: readonly string[];
+  /** false: keep `${...}` as written (`stack config --no-interpolate`). Default true. */
+  readonly interpolate?: boolean;
+}
+
+/** The merged stack before normalization (what `stack config --no-interpolate` may print). */
+export interface RawStack {
+  readonly data: Record<string, unknown>;
+  readonly locate: Locate;
+  readonly configFiles: readonly string[];
+  readonly workingDir: string;
+  /** Shell env over `.env` / `--env-file` values. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly sourceFiles: readonly string[];
+  readonly warnings: readonly Diagnostic[];
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function readBytes(file: string): Result<Uint8Array | undefined> {
+  try {
+    const size = statSync(file).size;
+    // Refuse before reading: the limit exists so a huge file costs nothing.
+    if (size > YAML_LIMITS.maxBytes) {
+      return { value: undefined, diagnostics: [diagnostic('YAML_TOO_LARGE', `the file is larger than ${YAML_LIMITS.maxBytes} bytes`, { file, line: 1, col: 1 })] };
+    }
+    return { value: readFileSync(file), diagnostics: [] };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE';
+    return { value: undefined, diagnostics: [diagnostic(code, `cannot read ${file}`)] };
+  }
+}
+
+/** Reads, parses, interpolates and validates one stack file. */
+function loadFile(file: string, env: Readonly<Record<string, string>>, options: LoadOptions, stages: LoaderStages): Result<ParsedFile | undefined> {
+  const bytes = readBytes(file);
+  if (!bytes.value) return { value: undefined, diagnostics: bytes.diagnostics };
+  const text = decodeStackSource(file, bytes.value);
+  if (text.value === undefined) return { value: undefined, diagnostics: text.diagnostics };
+  const parsed = parseStackFile(file, text.value);
+  if (!parsed.value) return parsed;
+  const diagnostics = [...parsed.diagnostics];
+  let data = parsed.value.data;
+  if (options.interpolate !== false) {
+    const interpolated = interpolateData(data, env, parsed.value.locate);
+    diagnostics.push(...interpolated.diagnostics);
+    data = interpolated.value;
+  }
+  if (diagnostics.some((d) => d.severity === 'error')) return { value: undefined, diagnostics };
+  diagnostics.push(...stages.validateRaw(data, parsed.value.locate, file));
+  const ok = !diagnostics.some((d) => d.severity === 'error');
+  return { value: ok ? { ...parsed.value, data } : undefined, diagnostics };
+}
+
+/** Variables from `--env-file`s (relative to cwd) or else the project's `.env`. */
+function loadEnv(options: LoadOptions, workingDir: string, diagnostics: Diagnostic[], sourceFiles: string[]): Record<string, string> {
+  const explicit = (options.envFiles ?? []).map((f) => resolve(options.cwd, f));
+  const files = explicit.length > 0 ? explicit : [resolve(workingDir, '.env')].filter(isFile);
+  const parsed: Record<string, string>[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      diagnostics.push(diagnostic('ENV_FILE_NOT_FOUND', `cannot read env file ${file}`));
+      continue;
+    }
+    sourceFiles.push(file);
+    // Earlier files are visible to later ones; the shell wins throughout.
+    const result = parseEnvFile(file, text, mergeEnvironment(options.env, ...parsed));
+    diagnostics.push(...result.diagnostics);
+    parsed.push(result.value);
+  }
+  return mergeEnvironment(options.env, ...parsed);
+}
+
+interface Loaded extends RawStack {
+  readonly diagnostics: Diagnostic[];
+  readonly prov: ReturnType<typeof mergeFiles>['provenance'];
+}
+
+async function loadMerged(options: LoadOptions, stages: LoaderStages): Promise<Loaded> {
+  const found = discoverFiles({
+    cwd: options.cwd,
+    exists: isFile,
+    ...(options.files ? { files: options.files } : {}),
+    ...(options.projectDirectory !== undefined ? { projectDirectory: options.projectDirectory } : {}),
+  });
+  throwIfErrors(found.diagnostics);
+  const { files, workingDir } = found.value!;
+  const diagnostics: Diagnostic[] = [];
+  const sourceFiles: string[] = [...files];
+  const env = loadEnv(options, workingDir, diagnostics, sourceFiles);
+  const parsed: ParsedFile[] = [];
+  for (const file of files) {
+    const result = loadFile(file, env, options, stages);
+    diagnostics.push(...result.diagnostics);
+    if (result.value) parsed.push(result.value);
+  }
+  throwIfErrors(diagnostics);
+  const merged = mergeFiles(parsed);
+  const extended = applyExtends(merged.data, files[0]!, merged.provenance, (file) => loadFile(file, env, options, stages));
+  diagnostics.push(...extended.diagnostics);
+  sourceFiles.push(...extended.value.sourceFiles);
+  throwIfErrors(diagnostics);
+  const warnings = diagnostics.filter((d) => d.severity === 'warning');
+  return { data: merged.data, locate: merged.locate, prov: merged.provenance, configFiles: files, workingDir, env, sourceFiles, warnings, diagnostics };
+}
+
+/** Loads and merges the stack files (with extends) without normalizing them. */
+export async function loadRaw(options: LoadOptions, stages?: LoaderStages): Promise<RawStack> {
+  const { diagnostics: _d, prov: _p, ...raw } = await loadMerged(options, stages ?? (await import('./stages.js')).defaultStages);
+  return raw;
+}
+
+/** Loads the stack: see the module comment. Throws one StackError with every problem found. */
+export async function loadStack(options: LoadOptions, stages?: LoaderStages): Promise<StackModel> {
+  const use = stages ?? (await import('./stages.js')).defaultStages;
+  const raw = await loadMerged(options, use);
+  const diagnostics = raw.diagnostics;
+  const sourceFiles = [...raw.sourceFiles];
+  const selection = selectProfiles(raw.data, { env: raw.env, locate: raw.locate, ...(options.profiles ? { profiles: options.profiles } : {}), ...(options.services ? { services: options.services } : {}) });
+  diagnostics.push(...selection.diagnostics);
+  const name = resolveProjectName({
+    env: raw.env,
+    fileName: raw.data['name'],
+    workingDir: raw.workingDir,
+    ...(options.projectName !== undefined ? { flag: options.projectName } : {}),
+    ...(raw.locate(['name']) ? { fileNameAt: raw.locate(['name'])! } : {}),
+  });
+  diagnostics.push(...name.diagnostics);
+  throwIfErrors(diagnostics);
+  const ctx: NormalizeContext = {
+    projectName: name.value!,
+    workingDir: raw.workingDir,
+    env: raw.env,
+    locate: raw.locate,
+    disabledServices: selection.value.disabled,
+    readEnvFile: (path) => {
+      if (!isFile(path)) return undefined;
+      if (!sourceFiles.includes(path)) sourceFiles.push(path);
+      const result = parseEnvFile(path, readFileSync(path, 'utf8'), raw.env);
+      diagnostics.push(...result.diagnostics);
+      return result.value;
+    },
+  };
+  const normalized = use.normalizeProject(raw.data, ctx);
+  diagnostics.push(...normalized.diagnostics);
+  const disabled = new Set(selection.value.disabled);
+  const services = Object.fromEntries(Object.entries(normalized.value.services).filter(([service]) => !disabled.has(service)));
+  const draft: StackModel = {
+    ...normalized.value,
+    services,
+    name: name.value!,
+    workingDir: raw.workingDir,
+    configFiles: raw.configFiles,
+    sourceFiles,
+    disabledServices: selection.value.disabled,
+    profiles: selection.value.allProfiles,
+    warnings: [],
+  };
+  if (!diagnostics.some((d) => d.severity === 'error')) diagnostics.push(...use.checkRules(draft, raw.data, ctx));
+  throwIfErrors(diagnostics);
+  return { ...draft, sourceFiles: [...new Set(sourceFiles)], warnings: diagnostics.filter((d) => d.severity === 'warning') };
+}
