@@ -23,7 +23,6 @@ const YAML_CODES: Readonly<Record<string, ErrorCode>> = {
 };
 
 // Characters YAML does not allow in a stream (c-printable), i.e. the file is not text.
-// eslint-disable-next-line no-control-regex
 const NON_PRINTABLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u0084\u0086-\u009F\uFFFE\uFFFF]/;
 
 /** 1-based location of a string offset without a LineCounter (for text yaml never sees). */
