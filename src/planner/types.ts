@@ -186,3 +186,39 @@ export interface Plan {
   /** Orphan containers found (resource refs), whether or not they are removed. */
   readonly orphans: readonly string[];
 }
+
+// ---------------------------------------------------------------- planner options
+
+/** Flags of `stack up` that change the plan (Compose's names). */
+export interface UpOptions {
+  /** Only these services, plus their dependencies unless `noDeps`. Default: every enabled service. */
+  readonly services?: readonly string[];
+  /** Recreate every selected container even when up to date. */
+  readonly forceRecreate?: boolean;
+  /** Never recreate an existing container, even a diverged one (it is still started and renamed). */
+  readonly noRecreate?: boolean;
+  /** With `services`: do not pull in their dependencies. */
+  readonly noDeps?: boolean;
+  /** Stop and remove containers of services no longer in the model. */
+  readonly removeOrphans?: boolean;
+  /** `-V`: recreated containers get fresh anonymous volumes instead of the old ones. */
+  readonly renewAnonVolumes?: boolean;
+  /** Replica count per service, overriding the model. */
+  readonly scale?: Readonly<Record<string, number>>;
+  /** Allow destructive actions (recreating a named volume whose configuration changed). */
+  readonly allowDestructive?: boolean;
+  /** Create containers but do not start them. */
+  readonly noStart?: boolean;
+}
+
+/** Flags of `stack down`. */
+export interface DownOptions {
+  /** `-v`: also remove the project's named volumes (destructive) and containers' anonymous volumes. */
+  readonly volumes?: boolean;
+  /** With a model: also remove containers of services not in it. Without a model everything of the project goes. */
+  readonly removeOrphans?: boolean;
+  /** Only these services' containers; networks and volumes are then kept. */
+  readonly services?: readonly string[];
+  /** Stop timeout passed to every stop action. */
+  readonly timeoutSeconds?: number;
+}

@@ -1,0 +1,285 @@
+/**
+ * Desired state: the StackModel turned into Engine API (v1.41) create bodies, one per network,
+ * volume and container replica, each with its config hash. Pure data in, pure data out.
+ */
+import { COMPOSE_COMPAT_VERSION, Label } from '../labels.js';
+import type { MountSpec, NetworkSpec, ServiceSpec, StackModel, VolumeSpec } from '../model.js';
+import { hashContainer, hashResource, imageKey } from './hash.js';
+import { imageRef } from './images.js';
+import type { ContainerCreateBody, NetworkCreateBody, VolumeCreateBody } from './types.js';
+
+/** A network or volume the model wants, with its create body and resource hash. */
+export interface DesiredResource<B> {
+  readonly key: string;
+  /** Engine name. */
+  readonly name: string;
+  readonly external: boolean;
+  /** Create body including `Name` and the `dev.stack.resource-hash` label. */
+  readonly body: B;
+  readonly hash: string;
+}
+
+/** One container replica the model wants. */
+export interface DesiredContainer {
+  readonly service: string;
+  readonly number: number;
+  /** Canonical engine name: `<project>-<service>-<n>` or `container_name`. */
+  readonly name: string;
+  readonly imageRef: string;
+  /** Create body, labels included (both hash labels set to `hash`). */
+  readonly body: ContainerCreateBody;
+  /** Networks other than the first: engine name → EndpointConfig, connected after create. */
+  readonly connect: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /** `v1:` hash computed with `imageKey`. */
+  readonly hash: string;
+  /** The resolved image ID, or `ref:<imageRef>` when the image was not observed. */
+  readonly imageKey: string;
+}
+
+type Json = Record<string, unknown>;
+
+/** Copies only entries that are set, so "nothing" is never written as an empty map or list. */
+function compact(entries: Json): Json {
+  const out: Json = {};
+  for (const [k, v] of Object.entries(entries)) {
+    if (v === undefined) continue;
+    if (Array.isArray(v) && v.length === 0) continue;
+    if (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+function sortedRecord<V>(record: Readonly<Record<string, V>>): Record<string, V> {
+  const out: Record<string, V> = {};
+  for (const key of Object.keys(record).sort()) out[key] = record[key]!;
+  return out;
+}
+
+/** The network's create body and hash. */
+export function desiredNetwork(model: StackModel, spec: NetworkSpec): DesiredResource<NetworkCreateBody> {
+  const ipam = spec.ipam
+    ? compact({
+        Driver: spec.ipam.driver,
+        Config: spec.ipam.config.map((c) =>
+          compact({ Subnet: c.subnet, IPRange: c.ipRange, Gateway: c.gateway, AuxiliaryAddresses: c.auxAddresses ? sortedRecord(c.auxAddresses) : undefined }),
+        ),
+        Options: sortedRecord(spec.ipam.options),
+      })
+    : undefined;
+  const labels = { ...spec.labels, [Label.project]: model.name, [Label.network]: spec.key, [Label.composeVersion]: COMPOSE_COMPAT_VERSION };
+  const body = compact({
+    Name: spec.name,
+    Driver: spec.driver,
+    Options: sortedRecord(spec.driverOpts),
+    IPAM: ipam,
+    Internal: spec.internal || undefined,
+    Attachable: spec.attachable || undefined,
+    EnableIPv6: spec.enableIpv6 || undefined,
+    Labels: sortedRecord(labels),
+  });
+  const hash = hashResource(body);
+  return { key: spec.key, name: spec.name, external: spec.external, body: { ...body, Labels: sortedRecord({ ...labels, [Label.resourceHash]: hash }) }, hash };
+}
+
+/** The volume's create body and hash. */
+export function desiredVolume(model: StackModel, spec: VolumeSpec): DesiredResource<VolumeCreateBody> {
+  const labels = { ...spec.labels, [Label.project]: model.name, [Label.volume]: spec.key, [Label.composeVersion]: COMPOSE_COMPAT_VERSION };
+  const body = compact({ Name: spec.name, Driver: spec.driver, DriverOpts: sortedRecord(spec.driverOpts), Labels: sortedRecord(labels) });
+  const hash = hashResource(body);
+  return { key: spec.key, name: spec.name, external: spec.external, body: { ...body, Labels: sortedRecord({ ...labels, [Label.resourceHash]: hash }) }, hash };
+}
+
+/** `<project>-<service>-<n>`, or `container_name` (the loader guarantees one replica then). */
+export function containerName(project: string, service: ServiceSpec, number: number): string {
+  return service.containerName ?? `${project}-${service.name}-${number}`;
+}
+
+/** The service's networks, highest `priority` first then by key (Compose's order): the first is attached at create. */
+export function orderedNetworks(service: ServiceSpec): readonly string[] {
+  return Object.keys(service.networks).sort((a, b) => {
+    const pa = service.networks[a]!.priority ?? 0;
+    const pb = service.networks[b]!.priority ?? 0;
+    return pb - pa || (a < b ? -1 : a > b ? 1 : 0);
+  });
+}
+
+/** `service:x` (for network_mode, pid, ipc) → `container:<x replica 1>`; other values as written. */
+function resolveServiceMode(model: StackModel, mode: string | undefined): string | undefined {
+  if (mode === undefined || !mode.startsWith('service:')) return mode;
+  const target = model.services[mode.slice('service:'.length)];
+  return target ? `container:${containerName(model.name, target, 1)}` : mode;
+}
+
+function engineMount(model: StackModel, m: MountSpec): Json {
+  const base = { Type: m.type, Target: m.target, ReadOnly: m.readOnly || undefined, Consistency: m.consistency };
+  if (m.type === 'volume') {
+    const source = m.source === undefined ? undefined : (model.volumes[m.source]?.name ?? m.source);
+    return compact({ ...base, Source: source, VolumeOptions: m.volume ? compact({ NoCopy: m.volume.nocopy || undefined, Subpath: m.volume.subpath }) : undefined });
+  }
+  if (m.type === 'bind') return compact({ ...base, Source: m.source, BindOptions: m.bind?.propagation ? { Propagation: m.bind.propagation } : undefined });
+  if (m.type === 'tmpfs') return compact({ ...base, TmpfsOptions: m.tmpfs ? compact({ SizeBytes: m.tmpfs.size, Mode: m.tmpfs.mode }) : undefined });
+  return compact({ ...base, Source: m.source });
+}
+
+/**
+ * Binds that may create their host path go to `Binds` (the Mounts API refuses a missing host
+ * path; Compose does the same); everything else goes to `Mounts`.
+ */
+function mounts(model: StackModel, service: ServiceSpec): { Binds: string[]; Mounts: Json[] } {
+  const binds: string[] = [];
+  const list: Json[] = [];
+  for (const m of service.volumes) {
+    if (m.type === 'bind' && m.bind?.createHostPath && m.source !== undefined) {
+      const opts = [m.readOnly ? 'ro' : undefined, m.bind.selinux, m.bind.propagation].filter((o) => o !== undefined);
+      binds.push(`${m.source}:${m.target}${opts.length > 0 ? `:${opts.join(',')}` : ''}`);
+    } else list.push(engineMount(model, m));
+  }
+  return { Binds: binds, Mounts: list };
+}
+
+function restartPolicy(restart: string | undefined): Json | undefined {
+  if (restart === undefined) return undefined;
+  const [name, count] = restart.split(':');
+  return compact({ Name: name, MaximumRetryCount: count === undefined ? undefined : Number(count) });
+}
+
+function portsOf(service: ServiceSpec): { exposed: Json; bindings: Record<string, Json[]> } {
+  const exposed: Json = {};
+  const bindings: Record<string, Json[]> = {};
+  for (const e of service.expose) exposed[e.includes('/') ? e : `${e}/tcp`] = {};
+  for (const p of service.ports) {
+    const key = `${p.target}/${p.protocol}`;
+    exposed[key] = {};
+    // A port in `ports:` without a host port is published on a random one (HostPort "").
+    (bindings[key] ??= []).push(compact({ HostIp: p.hostIp, HostPort: p.published ?? '' }));
+  }
+  return { exposed: sortedRecord(exposed), bindings: sortedRecord(bindings) };
+}
+
+function healthcheck(service: ServiceSpec): Json | undefined {
+  const h = service.healthcheck;
+  if (!h) return undefined;
+  if (h.disable) return { Test: ['NONE'] };
+  return compact({ Test: h.test, Interval: h.interval, Timeout: h.timeout, Retries: h.retries, StartPeriod: h.startPeriod, StartInterval: h.startInterval });
+}
+
+function endpoint(service: ServiceSpec, key: string, name: string): Json {
+  const spec = service.networks[key]!;
+  // Compose's aliases: the container name, the service name, then the user's aliases.
+  const aliases = [...new Set([name, service.name, ...spec.aliases])];
+  return compact({
+    Aliases: aliases,
+    IPAMConfig: compact({ IPv4Address: spec.ipv4Address, IPv6Address: spec.ipv6Address, LinkLocalIPs: spec.linkLocalIps }),
+    MacAddress: spec.macAddress,
+  });
+}
+
+/** Compose's depends_on label: `db:service_healthy:false,cache:service_started:true`. */
+function dependsOnLabel(service: ServiceSpec): string | undefined {
+  const parts = Object.keys(service.dependsOn)
+    .sort()
+    .map((dep) => `${dep}:${service.dependsOn[dep]!.condition}:${String(service.dependsOn[dep]!.restart)}`);
+  return parts.length > 0 ? parts.join(',') : undefined;
+}
+
+/**
+ * The create body of one replica plus the networks to connect afterwards, then its hash with
+ * `imageId` (the resolved image ID, or undefined when the image was not observed).
+ */
+export function desiredContainer(model: StackModel, service: ServiceSpec, number: number, imageId: string | undefined): DesiredContainer {
+  const name = containerName(model.name, service, number);
+  const ref = imageRef(model.name, service);
+  const r = service.resources;
+  const { exposed, bindings } = portsOf(service);
+  const networkKeys = service.networkMode === undefined ? orderedNetworks(service) : [];
+  const engineNetwork = (key: string): string => model.networks[key]?.name ?? key;
+  const first = networkKeys[0];
+  const connect: Record<string, Json> = {};
+  for (const key of networkKeys.slice(1)) connect[engineNetwork(key)] = endpoint(service, key, name);
+  const { Binds, Mounts } = mounts(model, service);
+  const stackLabels: Record<string, string | undefined> = {
+    [Label.project]: model.name,
+    [Label.service]: service.name,
+    [Label.containerNumber]: String(number),
+    [Label.oneoff]: 'False',
+    [Label.workingDir]: model.workingDir,
+    [Label.configFiles]: model.configFiles.join(','),
+    [Label.composeVersion]: COMPOSE_COMPAT_VERSION,
+    [Label.dependsOn]: dependsOnLabel(service),
+  };
+  const labels = compact({ ...service.labels, ...stackLabels }) as Record<string, string>;
+  const hostConfig = compact({
+    Binds,
+    Mounts,
+    PortBindings: bindings,
+    RestartPolicy: restartPolicy(service.restart),
+    NanoCpus: r.cpus === undefined ? undefined : Math.round(r.cpus * 1e9),
+    CpuShares: r.cpuShares,
+    CpuQuota: r.cpuQuota,
+    CpuPeriod: r.cpuPeriod,
+    CpusetCpus: r.cpuset,
+    Memory: r.memLimit,
+    MemoryReservation: r.memReservation,
+    MemorySwap: r.memswapLimit,
+    PidsLimit: r.pidsLimit,
+    OomKillDisable: r.oomKillDisable,
+    OomScoreAdj: r.oomScoreAdj,
+    ShmSize: r.shmSize,
+    CapAdd: service.capAdd,
+    CapDrop: service.capDrop,
+    Privileged: service.privileged || undefined,
+    ExtraHosts: service.extraHosts,
+    Dns: service.dns,
+    DnsSearch: service.dnsSearch,
+    DnsOptions: service.dnsOpt,
+    Tmpfs: sortedRecord(Object.fromEntries(service.tmpfs.map((t) => [t.split(':')[0]!, t.split(':').slice(1).join(':')]))),
+    Ulimits: Object.keys(service.ulimits).sort().map((n) => ({ Name: n, Soft: service.ulimits[n]!.soft, Hard: service.ulimits[n]!.hard })),
+    Sysctls: sortedRecord(service.sysctls),
+    LogConfig: service.logging ? compact({ Type: service.logging.driver, Config: sortedRecord(service.logging.options) }) : undefined,
+    Init: service.init,
+    ReadonlyRootfs: service.readOnly || undefined,
+    NetworkMode: first === undefined ? resolveServiceMode(model, service.networkMode) : engineNetwork(first),
+    Devices: service.devices.map((d) => ({ PathOnHost: d.source, PathInContainer: d.target, CgroupPermissions: d.permissions })),
+    GroupAdd: service.groupAdd,
+    SecurityOpt: service.securityOpt,
+    PidMode: resolveServiceMode(model, service.pid),
+    IpcMode: resolveServiceMode(model, service.ipc),
+  });
+  const env = Object.keys(service.environment)
+    .sort()
+    .flatMap((k) => (service.environment[k] === null ? [] : [`${k}=${service.environment[k]}`]));
+  const unhashed = compact({
+    Image: ref,
+    Cmd: service.command,
+    Entrypoint: service.entrypoint,
+    Env: env,
+    Labels: sortedRecord(labels),
+    User: service.user,
+    WorkingDir: service.workingDir,
+    Hostname: service.hostname,
+    Domainname: service.domainname,
+    MacAddress: service.macAddress,
+    ExposedPorts: exposed,
+    Healthcheck: healthcheck(service),
+    StopSignal: service.stopSignal,
+    StopTimeout: service.stopGracePeriod === undefined ? undefined : Math.floor(service.stopGracePeriod / 1e9),
+    Tty: service.tty,
+    OpenStdin: service.stdinOpen,
+    AttachStdin: false,
+    AttachStdout: false,
+    AttachStderr: false,
+    StdinOnce: false,
+    HostConfig: hostConfig,
+    NetworkingConfig: first === undefined ? undefined : { EndpointsConfig: { [engineNetwork(first)]: endpoint(service, first, name) } },
+  });
+  const key = imageKey(imageId, ref);
+  const hash = hashContainer(unhashed, connect, key);
+  const body = { ...unhashed, Labels: sortedRecord({ ...labels, [Label.configHash]: hash, [Label.composeConfigHash]: hash }) };
+  return { service: service.name, number, name, imageRef: ref, body, connect: sortedRecord(connect), hash, imageKey: key };
+}
+
+/** The hash the same replica would have with a different image key (see classify: unresolved images). */
+export function rehashContainer(desired: DesiredContainer, key: string): string {
+  return hashContainer(desired.body, desired.connect, key);
+}

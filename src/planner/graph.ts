@@ -1,0 +1,126 @@
+/**
+ * The service dependency graph: who must be started before whom. Built from `depends_on`
+ * and `network_mode: service:x` (the container joins x's network namespace, so x must exist
+ * first). Every iteration is over sorted names so the plan is deterministic.
+ */
+import type { StackModel } from '../model.js';
+
+/** Services and the services each one depends on (edges only to services in the graph). */
+export interface ServiceGraph {
+  /** Every service, sorted. */
+  readonly services: readonly string[];
+  /** service → the services it needs, sorted. */
+  readonly dependencies: Readonly<Record<string, readonly string[]>>;
+}
+
+/** A topological order, or the first cycle found as `a -> b -> a`. */
+export type TopoResult =
+  | { readonly ok: true; readonly order: readonly string[] }
+  | { readonly ok: false; readonly cycle: string };
+
+/** The service `network_mode: service:x` points at, if any. */
+export function networkModeService(networkMode: string | undefined): string | undefined {
+  return networkMode?.startsWith('service:') ? networkMode.slice('service:'.length) : undefined;
+}
+
+/** Builds the graph from the model's enabled services; edges to disabled/unknown services are dropped (the loader reports them). */
+export function buildGraph(model: StackModel): ServiceGraph {
+  const services = Object.keys(model.services).sort();
+  const known = new Set(services);
+  const dependencies: Record<string, readonly string[]> = {};
+  for (const name of services) {
+    const spec = model.services[name]!;
+    const deps = new Set(Object.keys(spec.dependsOn));
+    const viaNetwork = networkModeService(spec.networkMode);
+    if (viaNetwork !== undefined) deps.add(viaNetwork);
+    dependencies[name] = [...deps].filter((d) => known.has(d) && d !== name).sort();
+  }
+  return { services, dependencies };
+}
+
+/** Builds a graph from explicit edges (used by `down` without a model, from the depends_on label). */
+export function graphFromEdges(edges: Readonly<Record<string, readonly string[]>>): ServiceGraph {
+  const services = Object.keys(edges).sort();
+  const known = new Set(services);
+  const dependencies: Record<string, readonly string[]> = {};
+  for (const name of services) dependencies[name] = [...new Set(edges[name])].filter((d) => known.has(d) && d !== name).sort();
+  return { services, dependencies };
+}
+
+/**
+ * Dependencies first. Kahn's algorithm picking the smallest ready name each step, so the
+ * order is a pure function of the graph.
+ */
+export function topoOrder(graph: ServiceGraph): TopoResult {
+  const remaining = new Map(graph.services.map((s) => [s, new Set(graph.dependencies[s])]));
+  const order: string[] = [];
+  while (remaining.size > 0) {
+    const ready = [...remaining.entries()].filter(([, deps]) => deps.size === 0).map(([s]) => s).sort();
+    const next = ready[0];
+    if (next === undefined) return { ok: false, cycle: findCycle(graph) ?? [...remaining.keys()].join(' -> ') };
+    remaining.delete(next);
+    for (const deps of remaining.values()) deps.delete(next);
+    order.push(next);
+  }
+  return { ok: true, order };
+}
+
+/** Dependents first: the order to stop and remove in. A cyclic graph falls back to reverse name order (down must still make progress). */
+export function reverseOrder(graph: ServiceGraph): readonly string[] {
+  const result = topoOrder(graph);
+  return result.ok ? [...result.order].reverse() : [...graph.services].reverse();
+}
+
+/** The first cycle in sorted DFS order as `a -> b -> a`, or undefined. Stable text for error messages. */
+export function findCycle(graph: ServiceGraph): string | undefined {
+  const state = new Map<string, 'visiting' | 'done'>();
+  const stack: string[] = [];
+  const visit = (node: string): string | undefined => {
+    state.set(node, 'visiting');
+    stack.push(node);
+    for (const dep of graph.dependencies[node] ?? []) {
+      const seen = state.get(dep);
+      if (seen === 'visiting') return [...stack.slice(stack.indexOf(dep)), dep].join(' -> ');
+      if (seen === undefined) {
+        const found = visit(dep);
+        if (found !== undefined) return found;
+      }
+    }
+    stack.pop();
+    state.set(node, 'done');
+    return undefined;
+  };
+  for (const node of graph.services) {
+    if (state.has(node)) continue;
+    const found = visit(node);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/**
+ * The services named plus, unless `noDeps`, everything they transitively depend on (what
+ * `up web` brings up). No names = every service. Unknown names are ignored here: the CLI
+ * validates them against the model before planning.
+ */
+export function selectServices(graph: ServiceGraph, names: readonly string[] | undefined, noDeps = false): ReadonlySet<string> {
+  if (names === undefined || names.length === 0) return new Set(graph.services);
+  const selected = new Set<string>();
+  const known = new Set(graph.services);
+  const add = (name: string): void => {
+    if (!known.has(name) || selected.has(name)) return;
+    selected.add(name);
+    if (!noDeps) for (const dep of graph.dependencies[name] ?? []) add(dep);
+  };
+  for (const name of [...names].sort()) add(name);
+  return selected;
+}
+
+/** Services that some other service depends on with `service_completed_successfully` (run-once jobs). */
+export function completionDependencies(model: StackModel): ReadonlySet<string> {
+  const result = new Set<string>();
+  for (const spec of Object.values(model.services)) {
+    for (const [dep, how] of Object.entries(spec.dependsOn)) if (how.condition === 'service_completed_successfully') result.add(dep);
+  }
+  return result;
+}

@@ -1,0 +1,98 @@
+/**
+ * The config hash (docs/architecture.md, "The hash scheme"). `v1:` + sha256 of the canonical
+ * JSON of a create body with the name and the hash labels removed, plus the image key (the
+ * resolved image ID, or `ref:<image>` when the image was not observed).
+ *
+ * node:crypto's createHash is pure (same bytes in, same digest out), so it is allowed here.
+ */
+import { createHash } from 'node:crypto';
+import { Label } from '../labels.js';
+
+/** The hash scheme this planner writes. Bump it when canonicalisation or the hashed fields change. */
+export const HASH_VERSION = 'v1';
+
+/**
+ * Labels excluded from the hash: the hashes themselves, the recreate bookkeeping added after
+ * hashing, and bookkeeping that does not change the container (which files were passed with
+ * -f, the directory, the tool version): otherwise adding an override file or upgrading stack
+ * would recreate every container.
+ */
+const UNHASHED_LABELS: readonly string[] = [
+  Label.configHash,
+  Label.composeConfigHash,
+  Label.replaces,
+  Label.resourceHash,
+  Label.workingDir,
+  Label.configFiles,
+  Label.composeVersion,
+];
+
+/**
+ * Canonical form: object keys sorted recursively; `undefined`, `null`, empty strings, empty
+ * arrays and `false` dropped. Dropping "empty defaults" is what makes `tty: false` vs no
+ * `tty` and `environment: {}` vs none hash the same. Empty objects are kept, because the
+ * engine uses `{}` as a set member (`ExposedPorts: { "80/tcp": {} }`); the desired-state
+ * builder never emits an empty map for "nothing". Arrays keep their order (it is meaningful
+ * in Cmd; Env is sorted before this).
+ */
+export function canonicalize(value: unknown): unknown {
+  if (value === undefined || value === null || value === false || value === '') return undefined;
+  if (Array.isArray(value)) {
+    const items = value.map((v) => canonicalize(v) ?? null);
+    return items.length === 0 ? undefined : items;
+  }
+  if (typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      const v = canonicalize((value as Record<string, unknown>)[key]);
+      if (v !== undefined) out[key] = v;
+    }
+    return out;
+  }
+  return value;
+}
+
+/** Canonical JSON text (sorted keys, empty values dropped). */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(canonicalize(value) ?? null);
+}
+
+/** A copy of `body` without the unhashed labels and without `Name`. */
+function withoutUnhashed(body: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const { Name: _name, ...rest }: Record<string, unknown> = body;
+  const labels = rest['Labels'];
+  if (labels && typeof labels === 'object') {
+    const kept: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(labels)) if (!UNHASHED_LABELS.includes(k)) kept[k] = v;
+    rest['Labels'] = kept;
+  }
+  return rest;
+}
+
+/** The image part of the hash: the resolved image ID, or `ref:<image>` when unresolved. */
+export function imageKey(imageId: string | undefined, ref: string): string {
+  return imageId ?? `ref:${ref}`;
+}
+
+/**
+ * `v1:<sha256>` of a container create body (without name/hash labels), the networks connected
+ * after create (they are part of the container's configuration even though 1.41 takes them in
+ * a second call) and the image key.
+ */
+export function hashContainer(body: Readonly<Record<string, unknown>>, connect: Readonly<Record<string, unknown>>, image: string): string {
+  const digest = createHash('sha256').update(canonicalJson({ body: withoutUnhashed(body), connect, image })).digest('hex');
+  return `${HASH_VERSION}:${digest}`;
+}
+
+/** `v1:<sha256>` of a network or volume create body (without name/hash labels). */
+export function hashResource(body: Readonly<Record<string, unknown>>): string {
+  const digest = createHash('sha256').update(canonicalJson(withoutUnhashed(body))).digest('hex');
+  return `${HASH_VERSION}:${digest}`;
+}
+
+/** The version prefix of a stored hash (`v1`), or undefined when the label is absent or not ours. */
+export function hashVersion(hash: string | undefined): string | undefined {
+  if (hash === undefined) return undefined;
+  const match = /^(v\d+):[0-9a-f]{64}$/.exec(hash);
+  return match?.[1];
+}

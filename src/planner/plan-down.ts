@@ -1,0 +1,96 @@
+/**
+ * planDown: stop and remove what the project owns, dependents first. Works with a model (from
+ * the stack file) or with only a project name (then the dependency order comes from the
+ * containers' com.docker.compose.depends_on labels). Never touches a resource without the
+ * project's label: external and foreign resources are not in reach.
+ */
+import { Label } from '../labels.js';
+import type { StackModel } from '../model.js';
+import { PlanBuilder } from './builder.js';
+import type { ServiceGraph } from './graph.js';
+import { buildGraph, graphFromEdges, reverseOrder } from './graph.js';
+import type { DownOptions, ObservedContainer, ObservedState, Plan, Reason } from './types.js';
+import { containerRef } from './up-state.js';
+
+const STOPPABLE: ReadonlySet<string> = new Set(['running', 'restarting', 'paused']);
+
+function isModel(target: StackModel | { readonly project: string }): target is StackModel {
+  return 'services' in target;
+}
+
+/** The graph from the depends_on labels of the observed containers (`db:service_healthy:false,...`). */
+function graphFromLabels(containers: readonly ObservedContainer[]): ServiceGraph {
+  const edges: Record<string, string[]> = {};
+  for (const c of containers) {
+    const service = c.labels[Label.service];
+    if (service === undefined) continue;
+    const deps = (c.labels[Label.dependsOn] ?? '').split(',').map((d) => d.split(':')[0]!).filter((d) => d !== '');
+    edges[service] = [...(edges[service] ?? []), ...deps];
+  }
+  for (const deps of Object.values(edges)) for (const d of deps) edges[d] ??= [];
+  return graphFromEdges(edges);
+}
+
+/**
+ * ```
+ * orphans (with removeOrphans, or no model):  [stop] → remove
+ * services, dependents first:  [stop, after the dependents' removals] → remove
+ * networks (not with services):  remove, after every container removal
+ * volumes (with volumes, not with services):  remove (destructive), after every container removal
+ * ```
+ */
+export function planDown(target: StackModel | { readonly project: string }, observed: ObservedState, options: DownOptions = {}): Plan {
+  const project = isModel(target) ? target.name : target.project;
+  const b = new PlanBuilder(project);
+  const reason: Reason = { code: 'down', detail: 'stack down' };
+  const ours = <T extends { readonly labels: Readonly<Record<string, string>> }>(r: T): boolean => r.labels[Label.project] === project;
+  const containers = observed.containers.filter(ours).sort((a, b2) => (a.name < b2.name ? -1 : a.name > b2.name ? 1 : a.id < b2.id ? -1 : 1));
+  const model = isModel(target) ? target : undefined;
+  const graph = model ? buildGraph(model) : graphFromLabels(containers);
+  const known = new Set(graph.services);
+  const only = options.services && options.services.length > 0 ? new Set(options.services) : undefined;
+  const serviceOf = (c: ObservedContainer): string => c.labels[Label.service] ?? '';
+  const removals: number[] = [];
+  const removedOf = new Map<string, number[]>();
+
+  const remove = (c: ObservedContainer, why: Reason, after: readonly number[]): void => {
+    const resource = containerRef(c);
+    const stop = STOPPABLE.has(c.state)
+      ? b.add({ kind: 'stop-container', resource, reason: why, name: c.name, containerId: c.id, dependsOn: after, ...(options.timeoutSeconds === undefined ? {} : { timeoutSeconds: options.timeoutSeconds }) })
+      : undefined;
+    const id = b.add({ kind: 'remove-container', resource, reason: why, name: c.name, containerId: c.id, removeVolumes: options.volumes ?? false, dependsOn: [...after, stop] });
+    removals.push(id);
+    removedOf.set(serviceOf(c), [...(removedOf.get(serviceOf(c)) ?? []), id]);
+  };
+
+  // Orphans first: nothing in the model depends on them.
+  for (const c of containers.filter((c) => !known.has(serviceOf(c)))) {
+    if (only && !only.has(serviceOf(c))) continue;
+    b.orphan(containerRef(c));
+    if (options.removeOrphans || !model) remove(c, model ? { code: 'orphan', detail: 'service no longer in the stack file' } : reason, []);
+  }
+  if (model && !options.removeOrphans && containers.some((c) => !known.has(serviceOf(c)))) b.note('orphan containers kept (remove them with --remove-orphans)');
+
+  // A service's containers stop after every container of the services that depend on it is gone.
+  const dependents = (service: string): string[] => graph.services.filter((s) => (graph.dependencies[s] ?? []).includes(service));
+  for (const service of reverseOrder(graph)) {
+    if (only && !only.has(service)) continue;
+    const after = dependents(service).flatMap((d) => removedOf.get(d) ?? []);
+    for (const c of containers.filter((c) => serviceOf(c) === service)) remove(c, reason, after);
+  }
+  if (only) return b.build();
+
+  const wantedNetworks = model ? new Set(Object.values(model.networks).filter((n) => !n.external).map((n) => n.name)) : undefined;
+  for (const n of [...observed.networks].filter(ours).sort((a, b2) => (a.name < b2.name ? -1 : 1))) {
+    if (wantedNetworks && !wantedNetworks.has(n.name)) continue;
+    b.add({ kind: 'remove-network', resource: `network:${n.labels[Label.network] ?? n.name}`, reason, name: n.name, networkId: n.id, dependsOn: removals });
+  }
+  if (options.volumes) {
+    const wantedVolumes = model ? new Set(Object.values(model.volumes).filter((v) => !v.external).map((v) => v.name)) : undefined;
+    for (const v of [...observed.volumes].filter(ours).sort((a, b2) => (a.name < b2.name ? -1 : 1))) {
+      if (wantedVolumes && !wantedVolumes.has(v.name)) continue;
+      b.add({ kind: 'remove-volume', resource: `volume:${v.labels[Label.volume] ?? v.name}`, reason, name: v.name, destructive: true, dependsOn: removals });
+    }
+  }
+  return b.build();
+}

@@ -1,0 +1,245 @@
+/**
+ * planUp: (StackModel, ObservedState, UpOptions) → Plan. Pure: the decisions are made in
+ * analyzeUp (up-state.ts); this file turns them into ordered actions with dependencies.
+ */
+import { Label } from '../labels.js';
+import type { StackModel } from '../model.js';
+import { PlanBuilder } from './builder.js';
+import type { DesiredContainer } from './desired.js';
+import { networkModeService } from './graph.js';
+import { divergedReason } from './reasons.js';
+import type { KeptReplica, Removal, UpState } from './up-state.js';
+import { analyzeUp, containerRef, wantedNetworks } from './up-state.js';
+import type { ObservedContainer, ObservedState, Plan, Reason, UpOptions } from './types.js';
+
+const STOPPABLE: ReadonlySet<string> = new Set(['running', 'restarting', 'paused']);
+
+/** Ids of actions other actions wait for, keyed by what they make available. */
+interface Ready {
+  /** Engine name → the action that frees it (remove, or rename away). */
+  readonly freed: Map<string, number>;
+  readonly networks: Map<string, number>;
+  readonly volumes: Map<string, number>;
+  /** Image ref → pull/build action. */
+  readonly images: Map<string, number>;
+  /** `service:number` → the action after which the canonical container exists. */
+  readonly containers: Map<string, number>;
+  /** Service → its start actions. */
+  readonly starts: Map<string, number[]>;
+}
+
+function stopTimeout(model: StackModel, c: ObservedContainer): { timeoutSeconds?: number } {
+  const ns = model.services[c.labels[Label.service] ?? '']?.stopGracePeriod;
+  return ns === undefined ? {} : { timeoutSeconds: Math.floor(ns / 1e9) };
+}
+
+/**
+ * ```
+ * removals:  [stop] → remove              (leftovers, duplicates, surplus, orphans, drift victims)
+ * networks:  create                       (missing)
+ *            [disconnect] → remove → create   (drifted)
+ * volumes:   create | remove → create     (missing | drifted, destructive)
+ * images:    pull | build                 (not observed, needed by a create)
+ * renames:   rename → canonical name      (kept replicas with a wrong or temp name)
+ * services, dependencies first, replicas by number:
+ *   missing:   create → start
+ *   diverged:  create temp → stop old → remove old → rename temp → start
+ *   stopped:   start
+ * ```
+ */
+export function planUp(model: StackModel, observed: ObservedState, options: UpOptions = {}): Plan {
+  const b = new PlanBuilder(model.name);
+  const state = analyzeUp(model, observed, options);
+  const ready: Ready = { freed: new Map(), networks: new Map(), volumes: new Map(), images: new Map(), containers: new Map(), starts: new Map() };
+  const removedBy = new Map<string, number>();
+
+  for (const r of state.removals) removedBy.set(r.container.id, emitRemoval(b, model, r, ready));
+  emitResources(b, state, removedBy, ready);
+  emitImages(b, state, ready);
+  emitRenames(b, state, ready);
+  for (const service of state.order) emitService(b, model, state, service, options, ready);
+
+  for (const c of state.orphans) b.orphan(containerRef(c));
+  for (const r of state.removals) if (r.reason.code === 'orphan') b.orphan(containerRef(r.container));
+  if (state.orphans.length > 0) b.note(`orphan containers kept: ${state.orphans.map((c) => c.name).join(', ')} (remove them with --remove-orphans)`);
+  for (const note of state.notes) b.note(note);
+  return b.build();
+}
+
+function emitRemoval(b: PlanBuilder, model: StackModel, r: Removal, ready: Ready): number {
+  const c = r.container;
+  const resource = containerRef(c);
+  const stop = STOPPABLE.has(c.state) ? b.add({ kind: 'stop-container', resource, reason: r.reason, name: c.name, containerId: c.id, ...stopTimeout(model, c) }) : undefined;
+  const id = b.add({ kind: 'remove-container', resource, reason: r.reason, name: c.name, containerId: c.id, removeVolumes: false, dependsOn: [stop] });
+  ready.freed.set(c.name, id);
+  return id;
+}
+
+function emitResources(b: PlanBuilder, state: UpState, removedBy: Map<string, number>, ready: Ready): void {
+  const removalsOn = (pred: (c: ObservedContainer) => boolean): number[] =>
+    state.removals.filter((r) => pred(r.container)).map((r) => removedBy.get(r.container.id)!);
+  for (const n of state.networks) {
+    const resource = `network:${n.desired.key}`;
+    if (n.status === 'missing') {
+      ready.networks.set(n.desired.name, b.add({ kind: 'create-network', resource, reason: { code: 'missing', detail: 'not created yet' }, name: n.desired.name, body: n.desired.body }));
+    } else if (n.status === 'drifted' && n.observed) {
+      const reason: Reason = { code: 'network_diverged', detail: 'configuration changed' };
+      const detached = state.detach
+        .filter((d) => d.network === n.desired.name)
+        .map((d) => b.add({ kind: 'disconnect-network', resource: containerRef(d.container), reason, name: d.container.name, network: d.network }));
+      const removed = b.add({
+        kind: 'remove-network',
+        resource,
+        reason,
+        name: n.desired.name,
+        networkId: n.observed.id,
+        dependsOn: [...detached, ...removalsOn((c) => n.desired.name in c.networks)],
+      });
+      ready.networks.set(n.desired.name, b.add({ kind: 'create-network', resource, reason, name: n.desired.name, body: n.desired.body, dependsOn: [removed] }));
+    }
+  }
+  for (const v of state.volumes) {
+    const resource = `volume:${v.desired.key}`;
+    if (v.status === 'missing') {
+      ready.volumes.set(v.desired.name, b.add({ kind: 'create-volume', resource, reason: { code: 'missing', detail: 'not created yet' }, name: v.desired.name, body: v.desired.body }));
+    } else if (v.status === 'drifted') {
+      // Only reached with allowDestructive (analyzeUp downgrades drift to a note otherwise).
+      const reason: Reason = { code: 'volume_diverged', detail: 'configuration changed; its data is lost' };
+      const users = removalsOn((c) => c.mounts.some((m) => m.type === 'volume' && m.name === v.desired.name));
+      const removed = b.add({ kind: 'remove-volume', resource, reason, name: v.desired.name, destructive: true, dependsOn: users });
+      ready.volumes.set(v.desired.name, b.add({ kind: 'create-volume', resource, reason, name: v.desired.name, body: v.desired.body, destructive: true, dependsOn: [removed] }));
+    }
+  }
+}
+
+/** Services that will create a container (missing replica or recreate). */
+function createsContainer(state: UpState, service: string): boolean {
+  const s = state.services[service]!;
+  return s.create.length > 0 || s.kept.some((k) => k.verdict.action === 'recreate');
+}
+
+function emitImages(b: PlanBuilder, state: UpState, ready: Ready): void {
+  for (const service of [...state.order].sort()) {
+    const s = state.services[service]!;
+    if (s.resolvedImageId !== undefined || !createsContainer(state, service)) continue;
+    const ref = imageRefOf(s);
+    if (ready.images.has(ref)) continue;
+    const policy = s.spec.pullPolicy;
+    if (s.spec.build && (s.spec.image === undefined || policy === 'build' || policy === 'never')) {
+      ready.images.set(ref, b.add({ kind: 'build-image', resource: `image:${service}`, reason: { code: 'image_build', detail: `${ref} not found locally` }, image: ref, service }));
+    } else if (policy === 'never') {
+      b.note(`image ${ref} not found locally and pull_policy is never: creating ${service} will fail`);
+    } else {
+      const platform = s.spec.platform;
+      ready.images.set(ref, b.add({ kind: 'pull-image', resource: `image:${service}`, reason: { code: 'image_missing', detail: `${ref} not found locally` }, image: ref, ...(platform ? { platform } : {}) }));
+    }
+  }
+}
+
+function imageRefOf(s: UpState['services'][string]): string {
+  return s.kept[0]?.desired.imageRef ?? s.create[0]!.desired.imageRef;
+}
+
+/** Kept replicas not under their canonical name are renamed, in an order where each target name is free first. */
+function emitRenames(b: PlanBuilder, state: UpState, ready: Ready): void {
+  const pending = state.order.flatMap((service) => state.services[service]!.kept.filter((k) => k.verdict.action === 'keep' && !k.slot.canonicalName));
+  const holders = new Map<string, string>();
+  for (const service of state.order) for (const k of state.services[service]!.kept) holders.set(k.slot.container.name, k.slot.container.id);
+  for (const r of state.removals) holders.set(r.container.name, r.container.id);
+  let progress = true;
+  while (pending.length > 0 && progress) {
+    progress = false;
+    for (const k of [...pending]) {
+      const target = k.desired.name;
+      const holder = holders.get(target);
+      if (holder !== undefined && holder !== k.slot.container.id && !ready.freed.has(target)) continue;
+      const c = k.slot.container;
+      const reason: Reason = c.labels[Label.replaces] !== undefined ? { code: 'leftover', detail: 'replacement of an interrupted recreate, moved into place' } : { code: 'wrong_name', detail: `named ${c.name}` };
+      const id = b.add({ kind: 'rename-container', resource: `service:${k.desired.service}:${k.desired.number}`, reason, name: c.name, containerId: c.id, newName: target, dependsOn: [ready.freed.get(target)] });
+      ready.freed.set(c.name, id);
+      ready.containers.set(`${k.desired.service}:${k.desired.number}`, id);
+      pending.splice(pending.indexOf(k), 1);
+      progress = true;
+    }
+  }
+  for (const k of pending) b.note(`cannot rename ${k.slot.container.name} to ${k.desired.name}: the name is taken`);
+}
+
+/** What a create of `desired` waits for: its networks, volumes, image, the name, and a `service:x` namespace owner. */
+function createDeps(model: StackModel, desired: DesiredContainer, name: string, ready: Ready): (number | undefined)[] {
+  const spec = model.services[desired.service]!;
+  const deps = wantedNetworks(desired).map((n) => ready.networks.get(n));
+  for (const m of spec.volumes) if (m.type === 'volume' && m.source !== undefined) deps.push(ready.volumes.get(model.volumes[m.source]?.name ?? m.source));
+  deps.push(ready.images.get(desired.imageRef), ready.freed.get(name));
+  for (const mode of [spec.networkMode, spec.pid, spec.ipc]) {
+    const target = networkModeService(mode);
+    if (target !== undefined) deps.push(ready.containers.get(`${target}:1`));
+  }
+  return deps;
+}
+
+/** The old container's anonymous volumes mounted at the same targets in the replacement (Compose keeps their data). */
+function carryAnonymousVolumes(model: StackModel, desired: DesiredContainer, old: ObservedContainer): DesiredContainer['body'] {
+  const named = new Set(Object.values(model.volumes).map((v) => v.name));
+  const hostConfig = (desired.body['HostConfig'] ?? {}) as Record<string, unknown>;
+  const mounts = (hostConfig['Mounts'] ?? []) as Record<string, unknown>[];
+  const carried = mounts.map((m) => {
+    if (m['Type'] !== 'volume' || m['Source'] !== undefined) return m;
+    const prior = old.mounts.find((o) => o.type === 'volume' && o.destination === m['Target'] && o.name !== undefined && !named.has(o.name));
+    return prior ? { ...m, Source: prior.name } : m;
+  });
+  return { ...desired.body, HostConfig: { ...hostConfig, ...(mounts.length > 0 ? { Mounts: carried } : {}) } };
+}
+
+/**
+ * ```
+ * missing:   create ──▶ start (after the dependencies' starts)
+ * recreate:  create <id12>_<name> (replaces=old) ──▶ [stop old] ──▶ remove old ──▶ rename ──▶ start
+ * stopped:   start
+ * ```
+ */
+function emitService(b: PlanBuilder, model: StackModel, state: UpState, service: string, options: UpOptions, ready: Ready): void {
+  const s = state.services[service]!;
+  const depStarts = (state.graph.dependencies[service] ?? []).flatMap((d) => ready.starts.get(d) ?? []);
+  const starts: number[] = [];
+  const start = (desired: DesiredContainer, reason: Reason, after: number | undefined, containerId?: string): void => {
+    if (options.noStart) return;
+    starts.push(b.add({ kind: 'start-container', resource: ref(desired), reason, name: desired.name, ...(containerId ? { containerId } : {}), dependsOn: [after, ...depStarts] }));
+  };
+  const ref = (d: DesiredContainer): string => `service:${d.service}:${d.number}`;
+  type Slot = { readonly number: number; readonly kept?: KeptReplica; readonly create?: { desired: DesiredContainer; reason: Reason } };
+  const slots: Slot[] = [...s.kept.map((k) => ({ number: k.desired.number, kept: k })), ...s.create.map((c) => ({ number: c.desired.number, create: c }))].sort((x, y) => x.number - y.number);
+  for (const slot of slots) {
+    if (slot.create) {
+      const { desired, reason } = slot.create;
+      const created = b.add({ kind: 'create-container', resource: ref(desired), reason, name: desired.name, body: desired.body, connect: desired.connect, dependsOn: createDeps(model, desired, desired.name, ready) });
+      ready.containers.set(`${service}:${desired.number}`, created);
+      start(desired, reason, created);
+      continue;
+    }
+    const k = slot.kept!;
+    const old = k.slot.container;
+    if (k.verdict.action === 'keep') {
+      if (k.verdict.start) start(k.desired, { code: 'stopped', detail: `container is ${old.state}` }, ready.containers.get(`${service}:${k.desired.number}`), old.id);
+      continue;
+    }
+    const reason: Reason =
+      k.verdict.code === 'forced'
+        ? { code: 'forced', detail: 'force-recreate' }
+        : k.verdict.detail !== undefined
+          ? { code: 'diverged', detail: k.verdict.detail }
+          : divergedReason(k.desired, old, s.resolvedImageId);
+    const temp = `${old.id.slice(0, 12)}_${k.desired.name}`;
+    const base = options.renewAnonVolumes ? k.desired.body : carryAnonymousVolumes(model, k.desired, old);
+    const body = { ...base, Labels: { ...(base['Labels'] as Record<string, string>), [Label.replaces]: old.id } };
+    const recreate: Reason = { code: 'recreate', detail: `replaced by ${temp}` };
+    const created = b.add({ kind: 'create-container', resource: ref(k.desired), reason, name: temp, body, connect: k.desired.connect, replaces: old.id, dependsOn: createDeps(model, k.desired, temp, ready) });
+    const stopped = STOPPABLE.has(old.state) ? b.add({ kind: 'stop-container', resource: ref(k.desired), reason: recreate, name: old.name, containerId: old.id, dependsOn: [created], ...stopTimeout(model, old) }) : undefined;
+    const removed = b.add({ kind: 'remove-container', resource: ref(k.desired), reason: recreate, name: old.name, containerId: old.id, removeVolumes: options.renewAnonVolumes ?? false, dependsOn: [created, stopped] });
+    ready.freed.set(old.name, removed);
+    const renamed = b.add({ kind: 'rename-container', resource: ref(k.desired), reason: { code: 'recreate', detail: `into ${k.desired.name}` }, name: temp, newName: k.desired.name, dependsOn: [removed, ready.freed.get(k.desired.name)] });
+    ready.containers.set(`${service}:${k.desired.number}`, renamed);
+    start(k.desired, reason, renamed);
+  }
+  ready.starts.set(service, starts);
+}

@@ -1,0 +1,229 @@
+/**
+ * The pre-pass of planUp: everything decided before any action is emitted. Networks and
+ * volumes are compared with their desired bodies, containers classified, replica slots
+ * assigned and each kept replica given a verdict. planUp then only turns this into actions.
+ */
+import { Label } from '../labels.js';
+import type { ServiceSpec, StackModel } from '../model.js';
+import type { ClassifyContext, Freshness, ReplicaVerdict } from './classify.js';
+import { classifyContainer, decideReplica, freshness } from './classify.js';
+import type { DesiredContainer, DesiredResource } from './desired.js';
+import { desiredContainer, desiredNetwork, desiredVolume } from './desired.js';
+import type { ServiceGraph } from './graph.js';
+import { buildGraph, completionDependencies, selectServices, topoOrder } from './graph.js';
+import { HASH_VERSION, hashVersion } from './hash.js';
+import { imageRef, resolveImage } from './images.js';
+import type { SlotAssignment, SlotCandidate } from './replicas.js';
+import { assignSlots } from './replicas.js';
+import type { NetworkCreateBody, ObservedContainer, ObservedNetwork, ObservedState, ObservedVolume, Reason, UpOptions, VolumeCreateBody } from './types.js';
+
+/** How an observed network or volume relates to the desired one. */
+export type ResourceStatus = 'up-to-date' | 'missing' | 'drifted' | 'external' | 'external-missing' | 'foreign';
+
+/** A desired network/volume with its observed counterpart and status. */
+export interface ResourceState<B, O> {
+  readonly desired: DesiredResource<B>;
+  readonly observed?: O;
+  readonly status: ResourceStatus;
+}
+
+/** One kept replica and its verdict. */
+export interface KeptReplica {
+  readonly slot: SlotCandidate;
+  readonly desired: DesiredContainer;
+  readonly verdict: ReplicaVerdict;
+  readonly freshness: Freshness;
+}
+
+/** A container to stop and remove before anything else, and why. */
+export interface Removal {
+  readonly container: ObservedContainer;
+  readonly reason: Reason;
+}
+
+/** Per-service outcome of the pre-pass. */
+export interface ServiceState {
+  readonly spec: ServiceSpec;
+  readonly kept: readonly KeptReplica[];
+  /** Numbers to create, each with its reason. */
+  readonly create: readonly { readonly desired: DesiredContainer; readonly reason: Reason }[];
+  readonly resolvedImageId: string | undefined;
+}
+
+/** Everything planUp needs. */
+export interface UpState {
+  readonly graph: ServiceGraph;
+  /** Services acted on, dependencies first. */
+  readonly order: readonly string[];
+  readonly networks: readonly ResourceState<NetworkCreateBody, ObservedNetwork>[];
+  readonly volumes: readonly ResourceState<VolumeCreateBody, ObservedVolume>[];
+  readonly removals: readonly Removal[];
+  readonly services: Readonly<Record<string, ServiceState>>;
+  /** Orphans kept (not removed), for the note. */
+  readonly orphans: readonly ObservedContainer[];
+  /** Containers attached to a drifted network that are not removed: they get disconnected. */
+  readonly detach: readonly { readonly container: ObservedContainer; readonly network: string }[];
+  readonly notes: readonly string[];
+}
+
+const byName = <T extends { readonly name: string }>(a: T, b: T): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+function resourceStatus(desired: DesiredResource<unknown>, observed: { readonly labels: Readonly<Record<string, string>> } | undefined, project: string): ResourceStatus {
+  if (desired.external) return observed ? 'external' : 'external-missing';
+  if (!observed) return 'missing';
+  if (observed.labels[Label.project] !== project) return 'foreign';
+  const stored = observed.labels[Label.resourceHash];
+  // No hash (created by Compose) or another scheme: no drift detection, never a silent recreate.
+  if (stored === undefined || hashVersion(stored) !== HASH_VERSION) return 'up-to-date';
+  return stored === desired.hash ? 'up-to-date' : 'drifted';
+}
+
+/** A short ref for a container in notes and actions: `service:web:2`, or `container:<name>` without labels. */
+export function containerRef(c: ObservedContainer): string {
+  const service = c.labels[Label.service];
+  const number = c.labels[Label.containerNumber];
+  return service === undefined ? `container:${c.name}` : `service:${service}:${number ?? '?'}`;
+}
+
+/** The pre-pass: see the file comment. */
+export function analyzeUp(model: StackModel, observed: ObservedState, options: UpOptions): UpState {
+  const project = model.name;
+  const notes: string[] = [];
+  const graph = buildGraph(model);
+  const topo = topoOrder(graph);
+  if (!topo.ok) notes.push(`dependency cycle ${topo.cycle}: services are started in name order`);
+  const fullOrder = topo.ok ? topo.order : graph.services;
+
+  const networks = Object.keys(model.networks).sort().map((key) => {
+    const desired = desiredNetwork(model, model.networks[key]!);
+    const seen = observed.networks.filter((n) => n.name === desired.name).sort((a, b) => (a.id < b.id ? -1 : 1))[0];
+    return { desired, ...(seen ? { observed: seen } : {}), status: resourceStatus(desired, seen, project) };
+  });
+  const volumes = Object.keys(model.volumes).sort().map((key) => {
+    const desired = desiredVolume(model, model.volumes[key]!);
+    const seen = observed.volumes.find((v) => v.name === desired.name);
+    let status = resourceStatus(desired, seen, project);
+    if (status === 'drifted' && !options.allowDestructive) {
+      notes.push(`volume ${desired.name}: configuration changed; kept with its data (recreating it is destructive: allow destructive actions to recreate it)`);
+      status = 'up-to-date';
+    }
+    return { desired, ...(seen ? { observed: seen } : {}), status };
+  });
+  for (const [kind, list] of [['network', networks], ['volume', volumes]] as const) {
+    for (const r of list) {
+      if (r.status === 'external-missing') notes.push(`external ${kind} ${r.desired.name} not found: create it before up`);
+      if (r.status === 'foreign') notes.push(`${kind} ${r.desired.name} exists but does not belong to project ${project}: used as is`);
+    }
+  }
+
+  // Containers on a drifted network, or mounting a volume about to be recreated, cannot stay.
+  const driftedNets = new Set(networks.filter((n) => n.status === 'drifted').map((n) => n.desired.name));
+  const driftedVols = new Set(volumes.filter((v) => v.status === 'drifted').map((v) => v.desired.name));
+  const victimReason = (c: ObservedContainer): Reason | undefined => {
+    const net = Object.keys(c.networks).sort().find((n) => driftedNets.has(n));
+    if (net !== undefined) return { code: 'network_diverged', detail: `network ${net} is recreated` };
+    const vol = c.mounts.find((m) => m.type === 'volume' && m.name !== undefined && driftedVols.has(m.name));
+    return vol ? { code: 'volume_diverged', detail: `volume ${vol.name} is recreated` } : undefined;
+  };
+
+  const containers = [...observed.containers].sort((a, b) => byName(a, b) || (a.id < b.id ? -1 : 1));
+  const selected = new Set(selectServices(graph, options.services, options.noDeps));
+  const classes = new Map<ObservedContainer, ReturnType<typeof classifyContainer>>();
+  const preCtx: ClassifyContext = { project, model, selected: new Set(graph.services), observedIds: new Set(containers.map((c) => c.id)) };
+  for (const c of containers) {
+    const cls = classifyContainer(c, preCtx);
+    // A model service with a container on a drifted resource is acted on even if not named.
+    if (cls.kind === 'replica' && victimReason(c)) selected.add(cls.service);
+  }
+  const ctx: ClassifyContext = { ...preCtx, selected };
+  for (const c of containers) classes.set(c, classifyContainer(c, ctx));
+
+  const removals: Removal[] = [];
+  const orphans: ObservedContainer[] = [];
+  const detach: { container: ObservedContainer; network: string }[] = [];
+  const candidates = new Map<string, SlotCandidate[]>();
+  const victimsBySlot = new Map<string, Reason>();
+  const runOnce = completionDependencies(model);
+  const images = new Map<string, string | undefined>();
+  const imageIdOf = (spec: ServiceSpec): string | undefined => {
+    if (!images.has(spec.name)) images.set(spec.name, resolveImage(imageRef(project, spec), observed.images)?.id);
+    return images.get(spec.name);
+  };
+  const desiredCache = new Map<string, DesiredContainer>();
+  const desiredOf = (spec: ServiceSpec, n: number): DesiredContainer => {
+    const key = `${spec.name}:${n}`;
+    if (!desiredCache.has(key)) desiredCache.set(key, desiredContainer(model, spec, n, imageIdOf(spec)));
+    return desiredCache.get(key)!;
+  };
+
+  for (const c of containers) {
+    const cls = classes.get(c)!;
+    const victim = victimReason(c);
+    if (cls.kind === 'leftover') removals.push({ container: c, reason: { code: 'leftover', detail: `replacement of ${c.labels[Label.replaces]!.slice(0, 12)} left by an interrupted recreate` } });
+    else if (cls.kind === 'orphan') {
+      if (options.removeOrphans) removals.push({ container: c, reason: { code: 'orphan', detail: 'service no longer in the stack file' } });
+      else orphans.push(c);
+    } else if (cls.kind === 'unnumbered') removals.push({ container: c, reason: { code: 'duplicate', detail: 'no replica number' } });
+    else if (cls.kind === 'replica' && victim) {
+      removals.push({ container: c, reason: victim });
+      victimsBySlot.set(`${cls.service}:${cls.number}`, victim);
+    } else if (cls.kind === 'replica') {
+      const spec = model.services[cls.service]!;
+      const desired = desiredOf(spec, cls.number);
+      const fresh = freshness(c, desired, imageIdOf(spec));
+      candidates.set(cls.service, [...(candidates.get(cls.service) ?? []), { container: c, number: cls.number, upToDate: fresh === 'up-to-date' || fresh === 'unknown-scheme', canonicalName: c.name === desired.name }]);
+    }
+    if (cls.kind !== 'replica' || !victim) {
+      const removed = removals.some((r) => r.container === c);
+      if (!removed) for (const net of Object.keys(c.networks).sort()) if (driftedNets.has(net)) detach.push({ container: c, network: net });
+      if (!removed && c.mounts.some((m) => m.type === 'volume' && m.name !== undefined && driftedVols.has(m.name))) notes.push(`${containerRef(c)} (${c.name}) uses a volume being recreated and is not managed by this run: removing the volume will fail`);
+    }
+  }
+
+  // The network ID a replica must be attached to; undefined when the network is (re)created by this plan.
+  const netIds = new Map(networks.map((n) => [n.desired.name, { status: n.status, id: n.status === 'drifted' || n.status === 'missing' ? undefined : n.observed?.id }]));
+  const services: Record<string, ServiceState> = {};
+  const order = fullOrder.filter((s) => selected.has(s));
+  for (const name of order) {
+    const spec = model.services[name]!;
+    const wanted = options.scale?.[name] ?? spec.replicas;
+    const assignment: SlotAssignment = assignSlots(candidates.get(name) ?? [], wanted);
+    for (const d of assignment.duplicates) removals.push({ container: d.container, reason: { code: 'duplicate', detail: `another container holds replica ${d.number}` } });
+    for (const s of assignment.surplus) removals.push({ container: s.container, reason: { code: 'scale_down', detail: `${wanted} replica${wanted === 1 ? '' : 's'} wanted` } });
+    const kept = assignment.keepers.map((slot): KeptReplica => {
+      const desired = desiredOf(spec, slot.number);
+      const fresh = freshness(slot.container, desired, imageIdOf(spec));
+      if (fresh === 'unknown-scheme') notes.push(`${containerRef(slot.container)} has a config hash of another stack version: kept as is (use force-recreate to apply this version's config)`);
+      const staleNetwork = wantedNetworks(desired).some((net) => {
+        const want = netIds.get(net);
+        if (want === undefined || want.status === 'external-missing') return false;
+        const have = slot.container.networks[net]?.networkId;
+        return have === undefined || want.id === undefined || have !== want.id;
+      });
+      const verdict = decideReplica({
+        freshness: fresh,
+        state: slot.container.state,
+        ...(slot.container.exitCode === undefined ? {} : { exitCode: slot.container.exitCode }),
+        staleNetwork,
+        runOnce: runOnce.has(name),
+        forceRecreate: options.forceRecreate ?? false,
+        noRecreate: options.noRecreate ?? false,
+        noStart: options.noStart ?? false,
+      });
+      return { slot, desired, verdict, freshness: fresh };
+    });
+    const create = assignment.missing.map((n) => ({
+      desired: desiredOf(spec, n),
+      reason: victimsBySlot.get(`${name}:${n}`) ?? (assignment.keepers.length > 0 || assignment.surplus.length > 0 ? { code: 'scale_up' as const, detail: `${wanted} replicas wanted` } : { code: 'missing' as const, detail: 'not created yet' }),
+    }));
+    services[name] = { spec, kept, create, resolvedImageId: imageIdOf(spec) };
+  }
+  removals.sort((a, b) => byName(a.container, b.container) || (a.container.id < b.container.id ? -1 : 1));
+  return { graph, order, networks, volumes, removals, services, orphans, detach, notes };
+}
+
+/** Engine names of the networks a desired container attaches to (first at create, the rest connected). */
+export function wantedNetworks(desired: DesiredContainer): readonly string[] {
+  const first = Object.keys(((desired.body['NetworkingConfig'] as { EndpointsConfig?: object } | undefined)?.EndpointsConfig) ?? {});
+  return [...first, ...Object.keys(desired.connect)];
+}
