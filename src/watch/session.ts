@@ -142,8 +142,9 @@ export async function runWatchSession(ctx: CliContext, initial: StackModel, opti
       }
     }
     if (next || work.rebuild.length > 0 || initialReconcile) {
-      ok = (await reconcile(next ?? model, work.rebuild, done)) && ok;
-      if (work.rebuild.length > 0 && !done.some((d) => d.includes('built'))) done.push(`rebuilt ${work.rebuild.join(', ')}`);
+      const applied = await reconcile(next ?? model, work.rebuild, done);
+      ok = applied && ok;
+      if (applied && work.rebuild.length > 0 && !done.some((d) => d.includes('built'))) done.push(`rebuilt ${work.rebuild.join(', ')}`);
       if (next) {
         model = next;
         await rebind();

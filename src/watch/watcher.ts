@@ -38,6 +38,7 @@ const EVENTS: ReadonlySet<string> = new Set(['add', 'change', 'unlink', 'addDir'
  */
 export function sourcePaths(model: StackModel): string[] {
   const paths = new Set<string>(model.sourceFiles);
+  for (const service of Object.values(model.services)) for (const envFile of service.envFiles) paths.add(envFile.path);
   for (const file of model.configFiles) {
     paths.add(file);
     const ext = extname(file);

@@ -21,7 +21,7 @@ function project() {
 }
 
 function modelFor(dir: string, file: string, version: string, rules: readonly WatchRule[]): StackModel {
-  const service = { name: 'web', version, develop: { watch: rules } } as unknown as StackModel['services'][string];
+  const service = { name: 'web', version, envFiles: [], develop: { watch: rules } } as unknown as StackModel['services'][string];
   return { name: 'p', workingDir: dir, configFiles: [file], sourceFiles: [file], services: { web: service } } as unknown as StackModel;
 }
 
