@@ -47,8 +47,11 @@ export interface WatchSessionOptions {
   readonly reconcile: (request: ReconcileRequest) => Promise<ReconcileSummary>;
   /** Only these services' develop.watch rules (and the load selects them); empty = all. */
   readonly services?: readonly string[];
-  /** Runs once after watching stops (Ctrl-C): `up --watch` stops the stack here; `stack watch` leaves containers running. */
-  readonly stopOnExit?: () => Promise<void>;
+  /**
+   * Runs once after watching stops (Ctrl-C), with the last valid model: `up --watch` stops the
+   * stack here (like attached `up`); `stack watch` passes nothing and leaves containers running.
+   */
+  readonly stopOnExit?: (model: StackModel) => Promise<void>;
   /** Reconcile once before the first change (`stack watch`); `up --watch` has just applied, so false by default. */
   readonly initialReconcile?: boolean;
   /** Defaults: a connection from `ctx.env`, the system clock, 200 ms quiet, 3 s max wait. */
@@ -181,7 +184,7 @@ export async function runWatchSession(ctx: CliContext, initial: StackModel, opti
     coalescer.close();
     await coalescer.idle();
     await watcher?.close();
-    if (options.stopOnExit) await options.stopOnExit();
+    if (options.stopOnExit) await options.stopOnExit(model);
   }
   if (fatal) throw fatal;
   return ctx.signal.aborted ? 130 : 0;
