@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { ExitCode, StackError } from '../../errors.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
 import { applyPlans } from './apply.js';
-import type { DownOptions } from './session.js';
+import type { DownOptions } from '../../planner/types.js';
 import { loadPlanner, loadProjectOrName, lockProject, openEngine, projectName } from './session.js';
 
 /** The flags of `down`. */

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { ExitCode } from '../../errors.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
 import { parseScale } from './up.js';
-import type { UpOptions } from './session.js';
+import type { UpOptions } from '../../planner/types.js';
 import { loadPlanner, loadProject, openEngine } from './session.js';
 
 /** The flags of `plan`. */

@@ -6,44 +6,21 @@
 import { createInterface } from 'node:readline';
 import { StackError } from '../../errors.js';
 import type { StackModel } from '../../model.js';
-import type { ObservedState, Plan } from '../../planner/types.js';
+import type * as PlannerModule from '../../planner/index.js';
+import type { Plan } from '../../planner/types.js';
 import type { Engine } from '../../reconciler/engine-types.js';
 import type { ExecuteSummary } from '../../reconciler/execute.js';
 import type { ProjectLock } from '../../reconciler/lock.js';
 import type { CliContext } from '../context.js';
 
-/** Options the planner's planUp takes (src/planner). */
-export interface UpOptions {
-  services?: readonly string[];
-  forceRecreate?: boolean;
-  noRecreate?: boolean;
-  noDeps?: boolean;
-  removeOrphans?: boolean;
-  renewAnonVolumes?: boolean;
-  scale?: Readonly<Record<string, number>>;
-  allowDestructive?: boolean;
-  noStart?: boolean;
-}
-
-/** Options the planner's planDown takes. */
-export interface DownOptions {
-  volumes?: boolean;
-  removeOrphans?: boolean;
-  services?: readonly string[];
-  timeoutSeconds?: number;
-}
-
-/** The planner's public functions (src/planner/index.ts), loaded lazily. */
-export interface Planner {
-  planUp(model: StackModel, observed: ObservedState, options: UpOptions): Plan;
-  planDown(modelOrProject: StackModel | { project: string }, observed: ObservedState, options: DownOptions): Plan;
-  renderPlan(plan: Plan, format: 'text' | 'json'): string;
-}
+/** The planner's public functions, loaded lazily (commands that fail early never load it). */
+export type Planner = typeof PlannerModule;
+/** Re-exported for commands built on `up` (watch). */
+export type { UpOptions, DownOptions } from '../../planner/types.js';
 
 /** Loads the planner module. */
 export async function loadPlanner(): Promise<Planner> {
-  const path = '../../planner/index.js';
-  return (await import(path)) as Planner;
+  return import('../../planner/index.js');
 }
 
 /** Connects to the engine named by the environment (DOCKER_HOST, context, default socket). */

@@ -10,7 +10,7 @@ import type { Engine } from '../../reconciler/engine-types.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
 import { applyPlans, listProjectContainers } from './apply.js';
 import { sourcesOf, streamLogs } from './log-stream.js';
-import type { UpOptions } from './session.js';
+import type { UpOptions } from '../../planner/types.js';
 import { loadPlanner, loadProject, lockProject, openEngine } from './session.js';
 
 /** The flags of `up`. */
