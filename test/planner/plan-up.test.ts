@@ -1,0 +1,325 @@
+import { describe, expect, it } from 'vitest';
+import { Label } from '../../src/labels.js';
+import type { StackModel } from '../../src/model.js';
+import { planUp, renderPlan } from '../../src/planner/index.js';
+import type { ObservedContainer, ObservedState, UpOptions } from '../../src/planner/types.js';
+import { container, emptyObserved, image, model, network, service, volume, wantedHash } from './helpers.js';
+import { applyPlan } from './simulate.js';
+
+const IMAGES = [image('db:latest'), image('web:latest'), image('job:latest'), image('cache:latest')];
+const after = (dep: string, condition: 'service_started' | 'service_completed_successfully' = 'service_started') => ({
+  [dep]: { condition, required: true, restart: false },
+});
+
+/** The observed state after applying the plan for `m` to `from` (default: nothing). */
+function converged(m: StackModel, from: ObservedState = emptyObserved(m.name, IMAGES)): ObservedState {
+  return applyPlan(from, planUp(m, from));
+}
+
+const text = (m: StackModel, o: ObservedState, options: UpOptions = {}): string => renderPlan(planUp(m, o, options), 'text');
+
+/** Replaces the container named `name` in `o`. */
+function edit(o: ObservedState, name: string, change: (c: ObservedContainer) => ObservedContainer): ObservedState {
+  return { ...o, containers: o.containers.map((c) => (c.name === name ? change(c) : c)) };
+}
+
+const webDb = (): StackModel => model('demo', [service('db'), service('web', { dependsOn: after('db'), environment: { DB_URL: 'postgres://secret@db' } })]);
+
+describe('planUp', () => {
+  it('creates missing networks, volumes and containers, then starts them after their dependencies', () => {
+    const m = model('demo', [service('db', { volumes: [{ type: 'volume', source: 'data', target: '/var/lib/db', readOnly: false }] }), service('web', { dependsOn: after('db') })], {
+      volumes: [volume('demo', 'data')],
+    });
+    expect(text(m, emptyObserved('demo', IMAGES))).toMatchInlineSnapshot(`
+      "#1 create-network network:default demo_default (missing: not created yet)
+      #2 create-volume volume:data demo_data (missing: not created yet)
+      #3 create-container service:db:1 as demo-db-1 (missing: not created yet) after #1,#2
+      #4 start-container service:db:1 demo-db-1 (missing: not created yet) after #3
+      #5 create-container service:web:1 as demo-web-1 (missing: not created yet) after #1
+      #6 start-container service:web:1 demo-web-1 (missing: not created yet) after #4,#5"
+    `);
+  });
+
+  it('plans nothing for a converged stack', () => {
+    const m = webDb();
+    expect(text(m, converged(m))).toMatchInlineSnapshot(`"project demo: nothing to do"`);
+  });
+
+  it('recreates a diverged container through a temp-named replacement, naming changed env keys but never values', () => {
+    const m = webDb();
+    const before = converged(m);
+    const changed = model('demo', [service('db'), service('web', { dependsOn: after('db'), environment: { DB_URL: 'postgres://other@db' }, ports: [{ target: 80, published: '8080', protocol: 'tcp', mode: 'ingress' }] })]);
+    const withDetail = edit(before, 'demo-web-1', (c) => ({ ...c, detail: { config: { Env: ['DB_URL=postgres://secret@db', 'PATH=/bin'], Image: 'web:latest' }, hostConfig: { NetworkMode: 'demo_default' } } }));
+    const plan = text(changed, withDetail);
+    expect(plan).not.toContain('secret');
+    expect(plan).not.toContain('other@');
+    expect(plan).toMatchInlineSnapshot(`
+      "#1 create-container service:web:1 as c1003fffffff_demo-web-1 replacing c1003fffffff (diverged: environment.DB_URL, ports)
+      #2 stop-container service:web:1 demo-web-1 (recreate: replaced by c1003fffffff_demo-web-1) after #1
+      #3 remove-container service:web:1 demo-web-1 (recreate: replaced by c1003fffffff_demo-web-1) after #1,#2
+      #4 rename-container service:web:1 c1003fffffff_demo-web-1 to demo-web-1 (recreate: into demo-web-1) after #3
+      #5 start-container service:web:1 demo-web-1 (diverged: environment.DB_URL, ports) after #4"
+    `);
+  });
+
+  it('says "configuration changed" for a diverged container without inspect detail', () => {
+    const m = webDb();
+    const changed = model('demo', [service('db', { user: 'postgres' }), service('web', { dependsOn: after('db'), environment: { DB_URL: 'postgres://secret@db' } })]);
+    expect(text(changed, converged(m))).toMatchInlineSnapshot(`
+      "#1 create-container service:db:1 as c1002fffffff_demo-db-1 replacing c1002fffffff (diverged: configuration changed)
+      #2 stop-container service:db:1 demo-db-1 (recreate: replaced by c1002fffffff_demo-db-1) after #1
+      #3 remove-container service:db:1 demo-db-1 (recreate: replaced by c1002fffffff_demo-db-1) after #1,#2
+      #4 rename-container service:db:1 c1002fffffff_demo-db-1 to demo-db-1 (recreate: into demo-db-1) after #3
+      #5 start-container service:db:1 demo-db-1 (diverged: configuration changed) after #4"
+    `);
+  });
+
+  it('mounts the old anonymous volumes into the replacement unless renewAnonVolumes', () => {
+    const m = model('demo', [service('db', { volumes: [{ type: 'volume', target: '/scratch', readOnly: false }] })]);
+    const before = converged(m);
+    const changed = model('demo', [service('db', { user: 'postgres', volumes: [{ type: 'volume', target: '/scratch', readOnly: false }] })]);
+    const mountsOf = (options: UpOptions): unknown => {
+      const create = planUp(changed, before, options).actions.find((a) => a.kind === 'create-container');
+      return create?.kind === 'create-container' ? (create.body['HostConfig'] as Record<string, unknown>)['Mounts'] : undefined;
+    };
+    const anon = before.containers[0]!.mounts[0]!.name;
+    expect(mountsOf({})).toEqual([{ Type: 'volume', Target: '/scratch', Source: anon }]);
+    expect(mountsOf({ renewAnonVolumes: true })).toEqual([{ Type: 'volume', Target: '/scratch' }]);
+    expect(planUp(changed, before, { renewAnonVolumes: true }).actions.find((a) => a.kind === 'remove-container')).toMatchObject({ removeVolumes: true });
+  });
+
+  it('starts stopped containers but does not rerun a run-once job that exited 0', () => {
+    const m = model('demo', [service('job'), service('web', { dependsOn: after('job', 'service_completed_successfully') }), service('db')]);
+    let o = converged(m);
+    o = edit(o, 'demo-job-1', (c) => ({ ...c, state: 'exited', exitCode: 0 }));
+    o = edit(o, 'demo-web-1', (c) => ({ ...c, state: 'exited', exitCode: 137 }));
+    o = edit(o, 'demo-db-1', (c) => ({ ...c, state: 'created' }));
+    expect(text(m, o)).toMatchInlineSnapshot(`
+      "#1 start-container service:db:1 demo-db-1 (stopped: container is created)
+      #2 start-container service:web:1 demo-web-1 (stopped: container is exited)"
+    `);
+  });
+
+  it('scales up with the lowest free numbers', () => {
+    const m = webDb();
+    expect(text(m, converged(m), { scale: { web: 3 } })).toMatchInlineSnapshot(`
+      "#1 create-container service:web:2 as demo-web-2 (scale_up: 3 replicas wanted)
+      #2 start-container service:web:2 demo-web-2 (scale_up: 3 replicas wanted) after #1
+      #3 create-container service:web:3 as demo-web-3 (scale_up: 3 replicas wanted)
+      #4 start-container service:web:3 demo-web-3 (scale_up: 3 replicas wanted) after #3"
+    `);
+  });
+
+  it('scales down removing outdated replicas first, then the highest-numbered', () => {
+    const m = model('demo', [service('web', { replicas: 4 })]);
+    let o = converged(m);
+    o = edit(o, 'demo-web-2', (c) => ({ ...c, labels: { ...c.labels, [Label.configHash]: `v1:${'0'.repeat(64)}` } }));
+    expect(text(model('demo', [service('web', { replicas: 2 })]), o)).toMatchInlineSnapshot(`
+      "#1 stop-container service:web:2 demo-web-2 (scale_down: 2 replicas wanted)
+      #2 remove-container service:web:2 demo-web-2 (scale_down: 2 replicas wanted) after #1
+      #3 stop-container service:web:4 demo-web-4 (scale_down: 2 replicas wanted)
+      #4 remove-container service:web:4 demo-web-4 (scale_down: 2 replicas wanted) after #3"
+    `);
+  });
+
+  it('reports orphans and removes them only with removeOrphans', () => {
+    const m = webDb();
+    const o = converged(model('demo', [...Object.values(m.services), service('old')]));
+    expect(text(m, o)).toMatchInlineSnapshot(`
+      "project demo: nothing to do
+      orphan: service:old:1
+      note: orphan containers kept: demo-old-1 (remove them with --remove-orphans)"
+    `);
+    expect(text(m, o, { removeOrphans: true })).toMatchInlineSnapshot(`
+      "#1 stop-container service:old:1 demo-old-1 (orphan: service no longer in the stack file)
+      #2 remove-container service:old:1 demo-old-1 (orphan: service no longer in the stack file) after #1
+      orphan: service:old:1"
+    `);
+  });
+
+  it('removes the leftover of an interrupted recreate whose original still exists', () => {
+    const m = webDb();
+    const o = converged(m);
+    const web = o.containers.find((c) => c.name === 'demo-web-1')!;
+    const leftover: ObservedContainer = { ...web, id: 'f'.repeat(64), name: `${web.id.slice(0, 12)}_demo-web-1`, state: 'created', labels: { ...web.labels, [Label.replaces]: web.id } };
+    expect(text(m, { ...o, containers: [...o.containers, leftover] })).toMatchInlineSnapshot(`"#1 remove-container service:web:1 c1003fffffff_demo-web-1 (leftover: replacement of c1003fffffff left by an interrupted recreate)"`);
+  });
+
+  it('renames an up-to-date leftover into place when the original is gone, and replaces a diverged one', () => {
+    const m = webDb();
+    const o = converged(m);
+    const web = o.containers.find((c) => c.name === 'demo-web-1')!;
+    const leftover: ObservedContainer = { ...web, name: `0123456789ab_demo-web-1`, labels: { ...web.labels, [Label.replaces]: '0123456789ab'.padEnd(64, '0') } };
+    const upToDate = edit(o, 'demo-web-1', () => leftover);
+    expect(text(m, upToDate)).toMatchInlineSnapshot(`"#1 rename-container service:web:1 0123456789ab_demo-web-1 to demo-web-1 (leftover: replacement of an interrupted recreate, moved into place)"`);
+    const stale = edit(upToDate, leftover.name, (c) => ({ ...c, labels: { ...c.labels, [Label.configHash]: `v1:${'1'.repeat(64)}` } }));
+    expect(text(m, stale)).toMatchInlineSnapshot(`
+      "#1 create-container service:web:1 as c1003fffffff_demo-web-1 replacing c1003fffffff (diverged: configuration changed)
+      #2 stop-container service:web:1 0123456789ab_demo-web-1 (recreate: replaced by c1003fffffff_demo-web-1) after #1
+      #3 remove-container service:web:1 0123456789ab_demo-web-1 (recreate: replaced by c1003fffffff_demo-web-1) after #1,#2
+      #4 rename-container service:web:1 c1003fffffff_demo-web-1 to demo-web-1 (recreate: into demo-web-1) after #3
+      #5 start-container service:web:1 demo-web-1 (diverged: configuration changed) after #4"
+    `);
+  });
+
+  it('resolves duplicate replicas: keeps the up-to-date one, prefers running, removes the others', () => {
+    const m = model('demo', [service('web')]);
+    const hash = wantedHash(m, 'web', 1, IMAGES[1]!.id);
+    const net = { demo_default: { networkId: 'net1' } };
+    const o: ObservedState = {
+      ...emptyObserved('demo', IMAGES),
+      networks: [{ id: 'net1', name: 'demo_default', labels: { [Label.project]: 'demo' }, driver: 'bridge' }],
+      containers: [
+        container('demo', 'web', 1, { id: 'a'.repeat(64), name: 'demo-web-1', hash: `v1:${'2'.repeat(64)}`, networks: net, imageId: IMAGES[1]!.id }),
+        container('demo', 'web', 1, { id: 'b'.repeat(64), name: 'web-copy', hash, state: 'exited', exitCode: 1, networks: net, imageId: IMAGES[1]!.id }),
+        container('demo', 'web', 1, { id: 'c'.repeat(64), name: 'web-copy-2', hash, networks: net, imageId: IMAGES[1]!.id }),
+      ],
+    };
+    expect(text(m, o)).toMatchInlineSnapshot(`
+      "#1 stop-container service:web:1 demo-web-1 (duplicate: another container holds replica 1)
+      #2 remove-container service:web:1 demo-web-1 (duplicate: another container holds replica 1) after #1
+      #3 remove-container service:web:1 web-copy (duplicate: another container holds replica 1)
+      #4 rename-container service:web:1 web-copy-2 to demo-web-1 (wrong_name: named web-copy-2) after #2"
+    `);
+  });
+
+  it('renames a kept replica with a wrong name to its canonical name', () => {
+    const m = webDb();
+    const o = edit(converged(m), 'demo-db-1', (c) => ({ ...c, name: 'db-by-hand' }));
+    expect(text(m, o)).toMatchInlineSnapshot(`"#1 rename-container service:db:1 db-by-hand to demo-db-1 (wrong_name: named db-by-hand)"`);
+  });
+
+  it('recreates a drifted network and the containers on it; other attached containers are disconnected', () => {
+    const m = webDb();
+    let o = converged(model('demo', [...Object.values(m.services), service('old')]));
+    o = { ...o, networks: o.networks.map((n) => ({ ...n, labels: { ...n.labels, [Label.resourceHash]: `v1:${'3'.repeat(64)}` } })) };
+    expect(text(m, o)).toMatchInlineSnapshot(`
+      "#1 stop-container service:db:1 demo-db-1 (network_diverged: network demo_default is recreated)
+      #2 remove-container service:db:1 demo-db-1 (network_diverged: network demo_default is recreated) after #1
+      #3 stop-container service:web:1 demo-web-1 (network_diverged: network demo_default is recreated)
+      #4 remove-container service:web:1 demo-web-1 (network_diverged: network demo_default is recreated) after #3
+      #5 disconnect-network service:old:1 demo-old-1 from demo_default (network_diverged: configuration changed)
+      #6 remove-network network:default demo_default (network_diverged: configuration changed) after #2,#4,#5
+      #7 create-network network:default demo_default (network_diverged: configuration changed) after #6
+      #8 create-container service:db:1 as demo-db-1 (network_diverged: network demo_default is recreated) after #2,#7
+      #9 start-container service:db:1 demo-db-1 (network_diverged: network demo_default is recreated) after #8
+      #10 create-container service:web:1 as demo-web-1 (network_diverged: network demo_default is recreated) after #4,#7
+      #11 start-container service:web:1 demo-web-1 (network_diverged: network demo_default is recreated) after #9,#10
+      orphan: service:old:1
+      note: orphan containers kept: demo-old-1 (remove them with --remove-orphans)"
+    `);
+  });
+
+  it('notes a drifted volume and recreates it (destructive) only when allowed', () => {
+    const m = model('demo', [service('db', { volumes: [{ type: 'volume', source: 'data', target: '/data', readOnly: false }] })], { volumes: [volume('demo', 'data')] });
+    let o = converged(m);
+    o = { ...o, volumes: o.volumes.map((v) => ({ ...v, labels: { ...v.labels, [Label.resourceHash]: `v1:${'4'.repeat(64)}` } })) };
+    expect(text(m, o)).toMatchInlineSnapshot(`
+      "project demo: nothing to do
+      note: volume demo_data: configuration changed; kept with its data (recreating it is destructive: allow destructive actions to recreate it)"
+    `);
+    expect(text(m, o, { allowDestructive: true })).toMatchInlineSnapshot(`
+      "#1 stop-container service:db:1 demo-db-1 (volume_diverged: volume demo_data is recreated)
+      #2 remove-container service:db:1 demo-db-1 (volume_diverged: volume demo_data is recreated) after #1
+      #3 remove-volume volume:data demo_data (volume_diverged: configuration changed; its data is lost) after #2 [destructive]
+      #4 create-volume volume:data demo_data (volume_diverged: configuration changed; its data is lost) after #3 [destructive]
+      #5 create-container service:db:1 as demo-db-1 (volume_diverged: volume demo_data is recreated) after #2,#4
+      #6 start-container service:db:1 demo-db-1 (volume_diverged: volume demo_data is recreated) after #5"
+    `);
+  });
+
+  it('never creates an external network or volume, and notes a missing one', () => {
+    const m = model('demo', [service('web', { networks: { shared: { aliases: [], linkLocalIps: [] } }, volumes: [{ type: 'volume', source: 'cache', target: '/c', readOnly: false }] })], {
+      networks: [network('demo', 'shared', { name: 'shared', external: true })],
+      volumes: [volume('demo', 'cache', { name: 'cache', external: true })],
+    });
+    const o: ObservedState = { ...emptyObserved('demo', IMAGES), networks: [{ id: 'ext', name: 'shared', labels: {}, driver: 'bridge' }] };
+    expect(text(m, o)).toMatchInlineSnapshot(`
+      "project demo: nothing to do
+      note: service:web:1 not created: external volume cache not found
+      note: external volume cache not found: create it before up"
+    `);
+    const both: ObservedState = { ...o, volumes: [{ name: 'cache', labels: {}, driver: 'local' }] };
+    expect(text(m, both)).toMatchInlineSnapshot(`
+      "#1 create-container service:web:1 as demo-web-1 (missing: not created yet)
+      #2 start-container service:web:1 demo-web-1 (missing: not created yet) after #1"
+    `);
+  });
+
+  it('force-recreate replaces up-to-date containers; no-recreate keeps diverged ones', () => {
+    const m = webDb();
+    const o = converged(m);
+    expect(text(m, o, { forceRecreate: true, services: ['db'] })).toMatchInlineSnapshot(`
+      "#1 create-container service:db:1 as c1002fffffff_demo-db-1 replacing c1002fffffff (forced: force-recreate)
+      #2 stop-container service:db:1 demo-db-1 (recreate: replaced by c1002fffffff_demo-db-1) after #1
+      #3 remove-container service:db:1 demo-db-1 (recreate: replaced by c1002fffffff_demo-db-1) after #1,#2
+      #4 rename-container service:db:1 c1002fffffff_demo-db-1 to demo-db-1 (recreate: into demo-db-1) after #3
+      #5 start-container service:db:1 demo-db-1 (forced: force-recreate) after #4"
+    `);
+    const changed = model('demo', [service('db', { user: 'x' }), service('web', { dependsOn: after('db') })]);
+    expect(text(changed, edit(o, 'demo-db-1', (c) => ({ ...c, state: 'exited', exitCode: 0 })), { noRecreate: true })).toMatchInlineSnapshot(`"#1 start-container service:db:1 demo-db-1 (stopped: container is exited)"`);
+  });
+
+  it('acts on the services named plus their dependencies, or only on them with noDeps', () => {
+    const m = model('demo', [service('db'), service('cache'), service('web', { dependsOn: after('db') })]);
+    const o = emptyObserved('demo', IMAGES);
+    expect(text(m, o, { services: ['web'] })).toMatchInlineSnapshot(`
+      "#1 create-network network:default demo_default (missing: not created yet)
+      #2 create-container service:db:1 as demo-db-1 (missing: not created yet) after #1
+      #3 start-container service:db:1 demo-db-1 (missing: not created yet) after #2
+      #4 create-container service:web:1 as demo-web-1 (missing: not created yet) after #1
+      #5 start-container service:web:1 demo-web-1 (missing: not created yet) after #3,#4"
+    `);
+    expect(text(m, o, { services: ['web'], noDeps: true })).toMatchInlineSnapshot(`
+      "#1 create-network network:default demo_default (missing: not created yet)
+      #2 create-container service:web:1 as demo-web-1 (missing: not created yet) after #1
+      #3 start-container service:web:1 demo-web-1 (missing: not created yet) after #2"
+    `);
+  });
+
+  it('keeps a container hashed by another scheme version and suggests force-recreate', () => {
+    const m = webDb();
+    const o = edit(converged(m), 'demo-db-1', (c) => ({ ...c, labels: { ...c.labels, [Label.configHash]: `v9:${'5'.repeat(64)}` } }));
+    expect(text(m, o)).toMatchInlineSnapshot(`
+      "project demo: nothing to do
+      note: service:db:1 has a config hash of another stack version: kept as is (use force-recreate to apply this version's config)"
+    `);
+  });
+
+  it('pulls a missing image and builds a missing built image before creating', () => {
+    const m = model('demo', [service('web', { image: 'nginx:1.27' }), service('api', { image: undefined as never, build: { context: '/work/demo/api', args: {}, labels: {}, tags: [], extraHosts: [], cacheFrom: [], platforms: [] } })]);
+    expect(text(m, emptyObserved('demo'))).toMatchInlineSnapshot(`
+      "#1 create-network network:default demo_default (missing: not created yet)
+      #2 build-image image:api demo-api (image_build: demo-api not found locally)
+      #3 pull-image image:web nginx:1.27 (image_missing: nginx:1.27 not found locally)
+      #4 create-container service:api:1 as demo-api-1 (missing: not created yet) after #1,#2
+      #5 start-container service:api:1 demo-api-1 (missing: not created yet) after #4
+      #6 create-container service:web:1 as demo-web-1 (missing: not created yet) after #1,#3
+      #7 start-container service:web:1 demo-web-1 (missing: not created yet) after #6"
+    `);
+  });
+
+  it('does not recreate a container created before its image was observed once the image resolves to what it runs', () => {
+    const m = model('demo', [service('web', { image: 'nginx:1.27' })]);
+    const o = converged(m, emptyObserved('demo'));
+    expect(text(m, o)).toMatchInlineSnapshot(`"project demo: nothing to do"`);
+  });
+
+  it('recreates a container attached to a network that was recreated under it', () => {
+    const m = webDb();
+    const o = converged(m);
+    const moved = { ...o, networks: o.networks.map((n) => ({ ...n, id: 'new-network-id' })) };
+    expect(text(m, moved)).toMatchInlineSnapshot(`
+      "#1 create-container service:db:1 as c1002fffffff_demo-db-1 replacing c1002fffffff (diverged: networks)
+      #2 stop-container service:db:1 demo-db-1 (recreate: replaced by c1002fffffff_demo-db-1) after #1
+      #3 remove-container service:db:1 demo-db-1 (recreate: replaced by c1002fffffff_demo-db-1) after #1,#2
+      #4 rename-container service:db:1 c1002fffffff_demo-db-1 to demo-db-1 (recreate: into demo-db-1) after #3
+      #5 start-container service:db:1 demo-db-1 (diverged: networks) after #4
+      #6 create-container service:web:1 as c1003fffffff_demo-web-1 replacing c1003fffffff (diverged: networks)
+      #7 stop-container service:web:1 demo-web-1 (recreate: replaced by c1003fffffff_demo-web-1) after #6
+      #8 remove-container service:web:1 demo-web-1 (recreate: replaced by c1003fffffff_demo-web-1) after #6,#7
+      #9 rename-container service:web:1 c1003fffffff_demo-web-1 to demo-web-1 (recreate: into demo-web-1) after #8
+      #10 start-container service:web:1 demo-web-1 (diverged: networks) after #5,#9"
+    `);
+  });
+});
