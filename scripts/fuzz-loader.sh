@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Loader fuzzing at full size: 100,000 inputs (CI runs 5,000). FUZZ_RUNS and FUZZ_SEED override.
+#   scripts/fuzz-loader.sh            # ~100k inputs
+#   FUZZ_SEED=123 scripts/fuzz-loader.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export FUZZ_RUNS=${FUZZ_RUNS:-100000}
+export FUZZ_MAX_MS=${FUZZ_MAX_MS:-2000}
+npx vitest run --project unit test/reliability/fuzz-loader.test.ts

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# The full reliability sweep (issue 8): every kill point of the crash suite in both modes,
+# the races, engine trouble (including a write whose reply never comes), data safety and
+# secrets against the shared engine; then the daemon-restart tests against a PRIVATE dockerd
+# (own data-root, exec-root and socket; --iptables=false) so restarting it disturbs nobody.
+# Prints "converged X/X" and writes every result as JSON lines.
+#
+#   scripts/reliability-sweep.sh              full sweep (~15-25 min on 2 cores)
+#   SKIP_BUILD=1 scripts/reliability-sweep.sh reuse dist/
+#   SKIP_DAEMON=1 ...                         no private dockerd part
+#   scripts/reliability-sweep.sh --start-private | --stop-private | --restart-private
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PRIV=${REL_PRIVATE_DIR:-/tmp/stack-rel-dockerd}
+PRIV_SOCK="$PRIV/docker.sock"
+
+private_up() {
+  for _ in $(seq 1 120); do
+    curl -sf --unix-socket "$PRIV_SOCK" http://x/_ping >/dev/null 2>&1 && return 0
+    sleep 0.5
+  done
+  echo "[sweep] private dockerd did not answer; log:" >&2
+  tail -n 30 "$PRIV/dockerd.log" >&2
+  return 1
+}
+
+start_private() {
+  mkdir -p "$PRIV"
+  setsid dockerd --data-root "$PRIV/data" --exec-root "$PRIV/exec" -H "unix://$PRIV_SOCK" \
+    --pidfile "$PRIV/dockerd.pid" --iptables=false --ip-masq=false --bridge=none \
+    >>"$PRIV/dockerd.log" 2>&1 </dev/null &
+  private_up
+}
+
+stop_private() {
+  if [ -f "$PRIV/dockerd.pid" ]; then
+    local pid
+    pid=$(cat "$PRIV/dockerd.pid")
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+  fi
+}
+
+case "${1:-}" in
+  --start-private) start_private; exit 0 ;;
+  --stop-private) stop_private; exit 0 ;;
+  --restart-private) stop_private; start_private; exit 0 ;;
+esac
+
+[ -n "${SKIP_BUILD:-}" ] || npm run build >/dev/null 2>&1 || echo "[sweep] build reported errors; continuing with what dist/ has"
+
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+results=${REL_RESULTS_FILE:-"/tmp/stack-reliability-$stamp.jsonl"}
+: >"$results"
+export REL_RESULTS_FILE="$results"
+status=0
+
+echo "[sweep] crash at every write k (both modes), races, engine trouble, data safety, secrets, invalid input"
+REL_KILL_POINTS=all npx vitest run --project unit \
+  test/reliability/crash.test.ts test/reliability/races.test.ts test/reliability/engine-trouble.test.ts \
+  test/reliability/data-safety.test.ts test/reliability/secrets.test.ts test/reliability/invalid-input.test.ts \
+  2>&1 | tee "/tmp/stack-reliability-$stamp.log" || status=1
+
+if [ -z "${SKIP_DAEMON:-}" ]; then
+  echo "[sweep] daemon restarts on a private dockerd ($PRIV_SOCK)"
+  start_private
+  trap stop_private EXIT
+  docker -H unix:///var/run/docker.sock save stack-test/busybox:latest | docker -H "unix://$PRIV_SOCK" load -q
+  STACK_TEST_ENGINE_SOCKET="$PRIV_SOCK" REL_DOCKERD_RESTART="$PWD/scripts/reliability-sweep.sh --restart-private" \
+    npx vitest run --project unit test/reliability/daemon-restart.test.ts 2>&1 | tee -a "/tmp/stack-reliability-$stamp.log" || status=1
+fi
+
+echo
+echo "[sweep] results: $results"
+node -e '
+const lines = require("fs").readFileSync(process.argv[1], "utf8").split("\n").filter(Boolean).map(JSON.parse);
+const crash = lines.filter((l) => l.suite === "crash" && l.fired);
+const by = {};
+for (const l of crash) { const k = l.scenario + " / kill " + l.mode; by[k] ??= [0, 0]; by[k][1]++; if (l.converged) by[k][0]++; }
+for (const [k, [ok, n]] of Object.entries(by)) console.log(`  ${k}: converged ${ok}/${n}`);
+const ok = crash.filter((l) => l.converged).length;
+console.log(`  crash at write k, total: converged ${ok}/${crash.length}`);
+for (const l of crash.filter((l) => !l.converged)) console.log(`  FAILED ${l.scenario} ${l.mode} k=${l.k} (${l.route}): ${l.problems[0]?.split("\n")[0]}`);
+' "$results"
+echo "[sweep] log: /tmp/stack-reliability-$stamp.log"
+exit $status
