@@ -69,7 +69,8 @@ export function planDown(target: StackModel | { readonly project: string }, obse
     b.orphan(containerRef(c));
     if (options.removeOrphans || !model) remove(c, model ? { code: 'orphan', detail: 'service no longer in the stack file' } : reason, []);
   }
-  if (model && !options.removeOrphans && containers.some((c) => !known.has(serviceOf(c)))) b.note('orphan containers kept (remove them with --remove-orphans)');
+  const keptOrphans = model && !options.removeOrphans && !only ? containers.filter((c) => !known.has(serviceOf(c))) : [];
+  if (keptOrphans.length > 0) b.note('orphan containers kept (remove them with --remove-orphans)');
 
   // A service's containers stop after every container of the services that depend on it is gone.
   const dependents = (service: string): string[] => graph.services.filter((s) => (graph.dependencies[s] ?? []).includes(service));
@@ -83,6 +84,12 @@ export function planDown(target: StackModel | { readonly project: string }, obse
   const wantedNetworks = model ? new Set(Object.values(model.networks).filter((n) => !n.external).map((n) => n.name)) : undefined;
   for (const n of [...observed.networks].filter(ours).sort((a, b2) => (a.name < b2.name ? -1 : 1))) {
     if (wantedNetworks && !wantedNetworks.has(n.name)) continue;
+    // The engine refuses to remove a network with endpoints; a kept orphan on it keeps it.
+    const users = keptOrphans.filter((c) => n.name in c.networks);
+    if (users.length > 0) {
+      b.note(`network ${n.name} kept: still used by ${users.map((c) => c.name).join(', ')}`);
+      continue;
+    }
     b.add({ kind: 'remove-network', resource: `network:${n.labels[Label.network] ?? n.name}`, reason, name: n.name, networkId: n.id, dependsOn: removals });
   }
   if (options.volumes) {
