@@ -18,6 +18,8 @@ export interface ActionLike {
 export interface ReloadReport {
   /** Paths relative to the project directory. */
   readonly changed: readonly string[];
+  /** The run at start (initial up / initial_sync), not caused by a change. */
+  readonly initial?: boolean;
   /** Short phrases, e.g. "recreated web", "synced 2 files to web (2 replicas)". */
   readonly done: readonly string[];
   readonly durationMs: number;
@@ -88,7 +90,8 @@ export function formatReloadLine(report: ReloadReport, color: boolean): string {
   const mark = report.ok ? '↻' : '✗';
   const painted = color ? `\u001b[${report.ok ? '36' : '31'};1m${mark}\u001b[0m` : mark;
   const done = report.done.length > 0 ? report.done.join('; ') : 'nothing to do';
-  return `${painted} ${formatChanged(report.changed)} changed → ${done} in ${formatDuration(report.durationMs)}`;
+  const cause = report.initial && report.changed.length === 0 ? 'start' : `${formatChanged(report.changed)} changed`;
+  return `${painted} ${cause} → ${done} in ${formatDuration(report.durationMs)}`;
 }
 
 /** Diagnostics with the source line and caret, as the CLI frame prints them. */

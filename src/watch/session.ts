@@ -155,8 +155,8 @@ export async function runWatchSession(ctx: CliContext, initial: StackModel, opti
     }
     if (initialRun) ok = (await runInitialSync(engine, model, rules, done, ctx.signal)) && ok;
     ok = (await runServiceActions(engine, model, work, done, ctx.signal)) && ok;
-    const changed = initialRun && work.changed.length === 0 ? ['(start)'] : displayPaths(model.workingDir, work.changed);
-    report({ changed, done, durationMs: clock.now() - started, ok });
+    const changed = displayPaths(model.workingDir, work.changed);
+    report({ changed, done, durationMs: clock.now() - started, ok, ...(initialRun ? { initial: true } : {}) });
   };
 
   const coalescer = createCoalescer<Trigger>({

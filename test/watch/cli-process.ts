@@ -25,7 +25,8 @@ export class WatchProcess {
   private exited: Promise<number | null>;
 
   constructor(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
-    this.child = spawn(process.execPath, [join(ROOT, 'bin', 'stack.js'), ...args], {
+    // STACK_E2E_BIN: run another build of the CLI (e.g. one with unreleased commands wired in).
+    this.child = spawn(process.execPath, [process.env['STACK_E2E_BIN'] ?? join(ROOT, 'bin', 'stack.js'), ...args], {
       cwd,
       env: { ...process.env, NO_COLOR: '1', CI: '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
