@@ -83,6 +83,18 @@ export async function lastLogLines(engine: Engine, container: string, n = 10, si
   }
 }
 
+/** DEPENDENCY_FAILED, carrying the dependency's service and exit code (when it exited). */
+export class DependencyFailedError extends StackError {
+  constructor(
+    message: string,
+    readonly service: string,
+    readonly dependencyExitCode: number | undefined,
+  ) {
+    super('DEPENDENCY_FAILED', message);
+    this.name = 'DependencyFailedError';
+  }
+}
+
 type Listener = (event: EngineEvent) => void;
 
 /**
@@ -177,9 +189,7 @@ export class ContainerWatcher {
         }
         const lines = await lastLogLines(engine, target.container);
         const tail = lines.length > 0 ? `\nlast log lines of ${target.container}:\n${lines.map((l) => `  ${l}`).join('\n')}` : '';
-        const error = new StackError('DEPENDENCY_FAILED', `${message}${tail}`);
-        if (exitCode !== undefined) Object.assign(error, { exitCode: exitCode });
-        finish(error);
+        finish(new DependencyFailedError(`${message}${tail}`, target.service, exitCode));
       };
       const check = async (): Promise<void> => {
         if (settled) return;

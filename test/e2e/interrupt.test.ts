@@ -79,13 +79,15 @@ describe('interrupted runs converge', () => {
     });
   }
 
-  it('SIGKILL in the middle of a recreate: the next up finishes it, no temp-named leftovers', async () => {
-    const p = project('killrec');
+  // 8 recreates at --parallel 8: writes 1-8 create temp-named replacements, then stops,
+  // removes and renames follow; #4 leaves replacements beside the old containers, #20 leaves
+  // some services with only a temp-named replacement.
+  for (const writeIndex of [4, 20]) it(`SIGKILL in the middle of a recreate (write #${writeIndex}): the next up finishes it, no temp-named leftovers`, async () => {
+    const p = project(`killrec${writeIndex}`);
     expect((await runCli(['-p', p, 'up', '-d'], { cwd })).code).toBe(0);
     const engine = await proxy();
     const target: { child?: ChildProcess } = {};
-    // write #1 creates a replacement under a temporary name; die right after the engine did it
-    engine.setFaults([{ writeIndex: 4, action: 'after', deliver: false, run: () => void target.child?.kill('SIGKILL') }]);
+    engine.setFaults([{ writeIndex, action: 'after', deliver: false, run: () => void target.child?.kill('SIGKILL') }]);
     const run = startCli(['-p', p, 'up', '-d'], { cwd, env: { DOCKER_HOST: engine.dockerHost, REV: '2' } });
     target.child = run.child;
     expect((await run.done).signal).toBe('SIGKILL');
