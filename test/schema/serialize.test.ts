@@ -1,0 +1,23 @@
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadStack } from '../../src/schema/load.js';
+import { toComposeConfig } from '../../src/schema/serialize.js';
+
+const fixtures = resolve(import.meta.dirname, '../../fixtures');
+
+describe('toComposeConfig', () => {
+  it('prints the model in Compose long syntax with sorted keys and Compose spellings', async () => {
+    const model = await loadStack({ cwd: fixtures, env: {}, files: [join(fixtures, 'normalize-misc/stack.yaml')], projectName: 'misc' });
+    const config = toComposeConfig(model);
+    expect(Object.keys(config)).toEqual(['configs', 'name', 'networks', 'secrets', 'services']);
+    const app = (config['services'] as Record<string, Record<string, unknown>>)['app']!;
+    expect(Object.keys(app)).toEqual([...Object.keys(app)].sort());
+    expect(app).toMatchObject({ stop_grace_period: '1m30s', mem_limit: 512 * 1024 ** 2, extra_hosts: ['db.local:10.0.0.5', 'cache.local:10.0.0.6'], restart: 'on-failure:3' });
+    expect(config['networks']).toEqual({ default: { name: 'misc_default' } });
+  });
+  it('keeps an explicit empty command and includes environment values', async () => {
+    const model = await loadStack({ cwd: fixtures, env: {}, files: [join(fixtures, 'normalize-env/stack.yaml')], projectName: 'env' });
+    const map = (toComposeConfig(model)['services'] as Record<string, Record<string, unknown>>)['map']!;
+    expect(map['environment']).toEqual({ COUNT: '3', ENABLED: 'true', MODE: 'map' });
+  });
+});
