@@ -1,0 +1,56 @@
+/**
+ * Shared by the images e2e suites: a fixture copied to a temp dir and loaded with loadStack,
+ * an engine connection, an isolated environment (no real ~/.docker, a private pull-time
+ * cache), and cleanup of the images a test built, tagged or pulled.
+ */
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { StackModel } from '../../src/model.js';
+import { loadStack } from '../../src/schema/load.js';
+import { docker, fixture } from './helpers.js';
+
+/** A loaded copy of a fixture. */
+export interface LoadedFixture {
+  readonly dir: string;
+  readonly model: StackModel;
+  /** Reloads the model (after editing files in `dir`). */
+  reload(): Promise<StackModel>;
+}
+
+/** Copies fixtures/<name> to a temp dir and loads it as project `project`. */
+export async function loadFixtureCopy(name: string, project: string, profiles: readonly string[] = []): Promise<LoadedFixture> {
+  const dir = mkdtempSync(join(tmpdir(), `stack-${name}-`));
+  cpSync(fixture(name), dir, { recursive: true });
+  const load = (): Promise<StackModel> => loadStack({ cwd: dir, env: {}, projectName: project, profiles: [...profiles] });
+  return { dir, model: await load(), reload: load };
+}
+
+/** An environment that keeps tests away from the user's ~/.docker and ~/.cache. */
+export function isolatedEnv(dir: string): Record<string, string> {
+  return { DOCKER_CONFIG: join(dir, '.docker-config'), STACK_PULL_STATE: join(dir, 'pulls.json') };
+}
+
+/** The ID of a local image, or undefined. */
+export function imageId(ref: string): string | undefined {
+  try {
+    return docker(['image', 'inspect', '--format', '{{.Id}}', ref]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Removes images by reference pattern (`demo-*`, `127.0.0.1:5000/x`), best effort. */
+export function removeImages(pattern: string): void {
+  try {
+    const refs = docker(['images', '--filter', `reference=${pattern}`, '--format', '{{.Repository}}:{{.Tag}}']).split('\n').filter((r) => r && !r.endsWith(':<none>'));
+    if (refs.length > 0) docker(['rmi', '-f', ...refs]);
+  } catch {
+    // best effort
+  }
+}
+
+/** Removes a temp dir. */
+export function removeDir(dir: string | undefined): void {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+}
