@@ -54,7 +54,7 @@ export interface WatchSessionOptions {
   readonly stopOnExit?: (model: StackModel) => Promise<void>;
   /** Reconcile once before the first change (`stack watch`); `up --watch` has just applied, so false by default. */
   readonly initialReconcile?: boolean;
-  /** Defaults: a connection from `ctx.env`, the system clock, 200 ms quiet, 3 s max wait. */
+  /** Defaults: a connection from `ctx.env`, the system clock, 100 ms quiet, 3 s max wait. */
   readonly engine?: Engine;
   readonly clock?: Clock;
   /** Must exceed chokidar's 50 ms change throttle (it drops repeats without a trailing event). */
@@ -161,7 +161,7 @@ export async function runWatchSession(ctx: CliContext, initial: StackModel, opti
 
   const coalescer = createCoalescer<Trigger>({
     clock,
-    quietMs: options.quietMs ?? 200,
+    quietMs: options.quietMs ?? 100,
     maxWaitMs: options.maxWaitMs ?? 3000,
     run: handleBatch,
     onError: printError,

@@ -30,7 +30,9 @@ describeEngine('sync into running replicas (real engine)', () => {
     for (const n of [1, 2]) {
       const labels = { [Label.project]: project, [Label.service]: 'web', [Label.containerNumber]: String(n), [Label.oneoff]: 'False' };
       const created = await rawRequest({ method: 'POST', path: `/containers/create?name=${project}-web-${n}`, body: { Image: TEST_IMAGE, Cmd: ['sleep', '300'], Labels: labels, StopSignal: 'SIGKILL' } });
-      await rawRequest({ method: 'POST', path: `/containers/${(created.json as { Id: string }).Id}/start` });
+      expect(created.status, created.text).toBe(201);
+      const started = await rawRequest({ method: 'POST', path: `/containers/${(created.json as { Id: string }).Id}/start` });
+      expect(started.status, started.text).toBe(204);
     }
   });
 
