@@ -41,6 +41,8 @@ export async function runPlan(ctx: CliContext, services: readonly string[], flag
     ...(flags.removeOrphans ? { removeOrphans: true } : {}),
     ...(flags.renewAnonVolumes ? { renewAnonVolumes: true } : {}),
     ...(Object.keys(scale).length > 0 ? { scale } : {}),
+    // Show what `up` would do, destructive actions included (up asks before applying them).
+    allowDestructive: true,
   };
   const make = (observed: Parameters<typeof planner.planUp>[1]) =>
     flags.down

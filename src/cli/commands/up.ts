@@ -107,7 +107,8 @@ export async function runUp(ctx: CliContext, services: readonly string[], flags:
     ...(flags.removeOrphans ? { removeOrphans: true } : {}),
     ...(flags.renewAnonVolumes ? { renewAnonVolumes: true } : {}),
     ...(Object.keys(scale).length > 0 ? { scale } : {}),
-    ...(flags.yes ? { allowDestructive: true } : {}),
+    // Destructive actions are planned, then confirmed (prompt, or --yes when not interactive).
+    allowDestructive: true,
     ...(flags.start === false ? { noStart: true } : {}),
   };
   const lock = await lockProject(ctx, model.name, `stack up${services.length > 0 ? ' ' + services.join(' ') : ''}`);
@@ -133,12 +134,22 @@ export async function runUp(ctx: CliContext, services: readonly string[], flags:
   // Attached: logs from the moment this run started, until every container ends or Ctrl-C.
   const containers = await listProjectContainers(engine, model.name, [...selected]);
   const sources = await sourcesOf(engine, containers);
-  await streamLogs(ctx, engine, sources, { follow: true, since: startedAt, timestamps: false, signal: ctx.signal });
-  if (ctx.signal.aborted) {
-    await stopGracefully(ctx, engine, model, selected);
-    return ExitCode.interrupted;
+  // The log streams outlive Ctrl-C: what containers print while stopping is still shown, and
+  // each stream ends when its container stops. A second Ctrl-C exits at once (the frame).
+  const logs = new AbortController();
+  let stopping: Promise<void> | undefined;
+  const onInterrupt = (): void => {
+    stopping = stopGracefully(ctx, engine, model, selected).finally(() => logs.abort());
+  };
+  if (ctx.signal.aborted) onInterrupt();
+  else ctx.signal.addEventListener('abort', onInterrupt, { once: true });
+  try {
+    await streamLogs(ctx, engine, sources, { follow: true, since: startedAt, timestamps: false, signal: logs.signal });
+    await stopping;
+  } finally {
+    ctx.signal.removeEventListener('abort', onInterrupt);
   }
-  return ExitCode.ok;
+  return ctx.signal.aborted ? ExitCode.interrupted : ExitCode.ok;
 }
 
 export function registerUp(program: Command, run: Runner): void {
