@@ -25,10 +25,19 @@ private_up() {
   return 1
 }
 
+# The private daemon gets its own bridge and address pool. Never start it with --bridge=none:
+# dockerd then DELETES the host's docker0 interface, which belongs to the shared daemon.
+PRIV_BRIDGE=stackrel0
 start_private() {
   mkdir -p "$PRIV"
+  if ! ip link show "$PRIV_BRIDGE" >/dev/null 2>&1; then
+    ip link add name "$PRIV_BRIDGE" type bridge
+    ip addr add 10.212.0.1/24 dev "$PRIV_BRIDGE"
+    ip link set "$PRIV_BRIDGE" up
+  fi
   setsid dockerd --data-root "$PRIV/data" --exec-root "$PRIV/exec" -H "unix://$PRIV_SOCK" \
-    --pidfile "$PRIV/dockerd.pid" --iptables=false --ip-masq=false --bridge=none \
+    --pidfile "$PRIV/dockerd.pid" --iptables=false --ip-masq=false --bridge="$PRIV_BRIDGE" \
+    --default-address-pool base=10.213.0.0/16,size=24 \
     >>"$PRIV/dockerd.log" 2>&1 </dev/null &
   private_up
 }

@@ -92,7 +92,7 @@ export interface ProjectState {
   readonly volumes: readonly string[];
   /** Services with more than one container. */
   readonly duplicates: readonly string[];
-  /** Containers whose name is not `<project>-<service>-<n>` or that still carry `dev.stack.replaces`. */
+  /** Containers whose name is not `<project>-<service>-<n>` (temp-named leftovers of a recreate). */
   readonly leftovers: readonly string[];
   readonly ids: Readonly<Record<string, string>>;
 }
@@ -113,7 +113,9 @@ export async function readProjectState(project: string): Promise<ProjectState> {
     const name = (c.Names[0] ?? '').replace(/^\//, '');
     const service = c.Labels['com.docker.compose.service'] ?? '?';
     perService.set(service, (perService.get(service) ?? 0) + 1);
-    if (!new RegExp(`^${project}-${service}-\\d+$`).test(name) || c.Labels['dev.stack.replaces'] !== undefined) leftovers.push(name);
+    // Canonical names only; the `dev.stack.replaces` label stays on a finished replacement
+    // (labels are immutable), so the name is what tells a temp-named leftover.
+    if (!new RegExp(`^${project}-${service}-\\d+$`).test(name)) leftovers.push(name);
     ids[name] = c.Id;
     const nets = Object.keys(c.NetworkSettings.Networks).map(strip).sort().join(',');
     const vols = c.Mounts.map((m) => (m.Type === 'volume' && m.Name && m.Name.startsWith(project) ? `${strip(m.Name)}:${m.Destination}` : `${m.Type}:${m.Destination}`))
@@ -157,7 +159,7 @@ export async function runOnVolume(volume: string, script: string, image = 'stack
   const created = await rawRequest({
     method: 'POST',
     path: '/containers/create',
-    body: { Image: image, Cmd: ['sh', '-c', script], Tty: true, Labels: { 'dev.stack.test': 'volume-probe' }, HostConfig: { Binds: [`${volume}:/data`] } },
+    body: { Image: image, Cmd: ['sh', '-c', script], Tty: true, Labels: { 'dev.stack.test': 'volume-probe' }, HostConfig: { Binds: [`${volume}:/data`], NetworkMode: 'none' } },
   });
   if (created.status !== 201) throw new Error(`probe create: ${created.status} ${created.text}`);
   const id = (created.json as { Id: string }).Id;
