@@ -3,6 +3,7 @@
  * an engine connection, an isolated environment (no real ~/.docker, a private pull-time
  * cache), and cleanup of the images a test built, tagged or pulled.
  */
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,10 +20,10 @@ export interface LoadedFixture {
 }
 
 /** Copies fixtures/<name> to a temp dir and loads it as project `project`. */
-export async function loadFixtureCopy(name: string, project: string, profiles: readonly string[] = []): Promise<LoadedFixture> {
+export async function loadFixtureCopy(name: string, project: string, profiles: readonly string[] = [], env: Record<string, string> = {}): Promise<LoadedFixture> {
   const dir = mkdtempSync(join(tmpdir(), `stack-${name}-`));
   cpSync(fixture(name), dir, { recursive: true });
-  const load = (): Promise<StackModel> => loadStack({ cwd: dir, env: {}, projectName: project, profiles: [...profiles] });
+  const load = (): Promise<StackModel> => loadStack({ cwd: dir, env, projectName: project, profiles: [...profiles] });
   return { dir, model: await load(), reload: load };
 }
 
@@ -53,4 +54,20 @@ export function removeImages(pattern: string): void {
 /** Removes a temp dir. */
 export function removeDir(dir: string | undefined): void {
   if (dir) rmSync(dir, { recursive: true, force: true });
+}
+
+/** The loopback registry of .ci/run. */
+export const REGISTRY = '127.0.0.1:5000';
+
+/**
+ * Builds a tiny image labelled `generation` (FROM stack-test/busybox, so no hub is touched),
+ * pushes it as `ref` to the loopback registry and removes the local tag. Returns its image ID.
+ */
+export function pushGeneration(ref: string, generation: string): string {
+  const dockerfile = `FROM stack-test/busybox:latest\nLABEL dev.stack.generation=${generation}\nRUN echo ${generation} > /generation\n`;
+  execFileSync('docker', ['build', '-q', '-t', ref, '-'], { input: dockerfile, stdio: ['pipe', 'pipe', 'pipe'] });
+  const id = imageId(ref)!;
+  execFileSync('docker', ['push', ref], { stdio: ['ignore', 'pipe', 'pipe'] });
+  docker(['rmi', ref]);
+  return id;
 }
