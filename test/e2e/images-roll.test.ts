@@ -1,0 +1,102 @@
+/**
+ * Rolling on image change, through the built CLI's `up -d`: a rebuilt image (new ID) or a
+ * newly pulled one recreates the services that use it, and only those. The images are made
+ * with `stack build` / `stack pull` when the CLI registers them, else with ensureImages.
+ */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ensureImages, listModelImages } from '../../src/images/ensure.js';
+import type { EnsureImagesOptions } from '../../src/images/ensure.js';
+import type { StackModel } from '../../src/model.js';
+import { connectEngine } from '../../src/reconciler/engine.js';
+import type { Engine } from '../../src/reconciler/engine-types.js';
+import { uniqueName } from '../support/engine.js';
+import { CLI, cleanup, containers, describeE2E, runCli } from './helpers.js';
+import { REGISTRY, isolatedEnv, loadFixtureCopy, pushGeneration, removeDir, removeImages } from './images-support.js';
+
+const describe = await describeE2E();
+const projects: string[] = [];
+const dirs: string[] = [];
+const repos: string[] = [];
+const cliCommands = execFileSync(process.execPath, [CLI, '--help'], { encoding: 'utf8' });
+const hasCommand = (name: string): boolean => new RegExp(`^\\s+${name}\\b`, 'm').test(cliCommands);
+
+const ids = (project: string): Record<string, string> => Object.fromEntries(containers(project).map((c) => [c.service, c.id]));
+
+describe('image changes roll only the services that use them', () => {
+  let engine: Engine;
+  beforeAll(async () => {
+    engine = await connectEngine({ env: process.env });
+  });
+  afterAll(() => {
+    for (const p of projects) {
+      cleanup(p);
+      removeImages(`${p}-*`);
+    }
+    for (const r of repos) removeImages(`${REGISTRY}/${r}`);
+    for (const d of dirs) removeDir(d);
+  });
+
+  /** `stack <command>` when registered, else the same through the library. */
+  async function images(dir: string, project: string, model: StackModel, command: 'build' | 'pull', env: Record<string, string>, options: EnsureImagesOptions): Promise<void> {
+    if (hasCommand(command)) {
+      const run = await runCli(['-p', project, command], { cwd: dir, env });
+      expect(run.code, run.stderr).toBe(0);
+      return;
+    }
+    await ensureImages(engine, model, { images: await listModelImages(engine, model) }, { env, ...options });
+  }
+
+  it('editing a file in a build context then rebuilding and `up -d` recreates only that service', async () => {
+    const p = uniqueName('e2e-roll-build');
+    projects.push(p);
+    const f = await loadFixtureCopy('build-basic', p);
+    dirs.push(f.dir);
+    const env = isolatedEnv(f.dir);
+    await images(f.dir, p, f.model, 'build', env, { build: 'always' });
+    const up = await runCli(['-p', p, 'up', '-d'], { cwd: f.dir, env });
+    expect(up.code, up.stderr).toBe(0);
+    const before = ids(p);
+    expect(Object.keys(before).sort()).toEqual(['plain', 'web', 'worker']);
+
+    writeFileSync(join(f.dir, 'web', 'app.txt'), 'v2\n');
+    await images(f.dir, p, f.model, 'build', env, { build: 'always' });
+    const again = await runCli(['-p', p, 'up', '-d'], { cwd: f.dir, env });
+    expect(again.code, again.stderr).toBe(0);
+    const after = ids(p);
+    expect(after['web']).not.toBe(before['web']);
+    expect(after['worker']).toBe(before['worker']);
+    expect(after['plain']).toBe(before['plain']);
+    expect(containers(p).every((c) => c.state === 'running')).toBe(true);
+  });
+
+  it('a newly pushed image picked up by pull_policy: always recreates only its service', async () => {
+    const p = uniqueName('e2e-roll-pull');
+    projects.push(p);
+    const r = uniqueName('stack-e2e-roll');
+    repos.push(r);
+    pushGeneration(`${REGISTRY}/${r}:v1`, '1');
+    const f = await loadFixtureCopy('pull-roll', p, [], { REPO: r });
+    dirs.push(f.dir);
+    const env = { ...isolatedEnv(f.dir), REPO: r };
+    await images(f.dir, p, f.model, 'pull', env, {});
+    const up = await runCli(['-p', p, 'up', '-d'], { cwd: f.dir, env });
+    expect(up.code, up.stderr).toBe(0);
+    const before = ids(p);
+
+    // Nothing new in the registry: a pull changes no image ID, so up changes nothing.
+    await images(f.dir, p, f.model, 'pull', env, {});
+    expect((await runCli(['-p', p, 'up', '-d'], { cwd: f.dir, env })).code).toBe(0);
+    expect(ids(p)).toEqual(before);
+
+    pushGeneration(`${REGISTRY}/${r}:v1`, '2');
+    await images(f.dir, p, f.model, 'pull', env, {});
+    const again = await runCli(['-p', p, 'up', '-d'], { cwd: f.dir, env });
+    expect(again.code, again.stderr).toBe(0);
+    const after = ids(p);
+    expect(after['app']).not.toBe(before['app']);
+    expect(after['steady']).toBe(before['steady']);
+  });
+});
