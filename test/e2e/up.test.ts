@@ -101,4 +101,20 @@ describe('up', () => {
       if (blocker.listening) blocker.close();
     }
   });
+
+  it('a service whose command cannot start is named with its exit code; the others run', async () => {
+    const p = project('crash');
+    const result = await runCli(['-p', p, 'up', '-d'], { cwd: fixture('e2e-crash') });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/service:nocmd:1: .*does-not-exist.*\(exit code 127\)/);
+    expect(containers(p).find((c) => c.service === 'ok')?.state).toBe('running');
+  });
+
+  it('with --wait, a service that exits at once is named with its exit code and last log lines', async () => {
+    const p = project('exits');
+    const result = await runCli(['-p', p, 'up', '-d', '--wait', 'bad'], { cwd: fixture('e2e-crash') });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/service "bad" exited with code 3|service:bad:1: .* exited with code 3/);
+    expect(result.stderr).toMatch(/cannot open config/);
+  });
 });

@@ -66,6 +66,14 @@ export async function applyPlans(
     const progress = await createProgress(ctx);
     progress.begin(plan.actions);
     const watcher = new ContainerWatcher(engine, project, ctx.signal);
+    // Containers that die non-zero while the plan runs (crash at start-up) are reported.
+    const died = new Map<string, number>();
+    const starts = plan.actions.some((a) => a.kind === 'start-container');
+    if (starts) await watcher.open();
+    const unsubscribe = watcher.subscribe((event) => {
+      const code = Number(event.Actor.Attributes['exitCode'] ?? '0');
+      if (event.Action === 'die' && code !== 0) died.set(event.Actor.ID, code);
+    });
     let summary: ExecuteSummary;
     try {
       summary = await executePlan(engine, plan, {
@@ -77,6 +85,7 @@ export async function applyPlans(
         ...(options.waitTimeoutMs !== undefined ? { waitTimeoutMs: options.waitTimeoutMs } : {}),
       });
     } finally {
+      unsubscribe();
       watcher.close();
       await progress.end();
     }
@@ -86,9 +95,37 @@ export async function applyPlans(
       ctx.stderr.write('a container name was taken meanwhile: observing again\n');
       continue;
     }
-    await throwOnFailures(engine, summary);
+    await throwOnFailures(engine, summary, await earlyExits(engine, project, plan, summary, died, ctx.signal));
     return { plan, summary, startedAt };
   }
+}
+
+/**
+ * A container this run started that has already exited non-zero (bad command, crash at
+ * start-up) is a failure: named with its exit code and last log lines. One list call; a
+ * container that dies later is for `--wait` to catch.
+ */
+async function earlyExits(engine: Engine, project: string, plan: Plan, summary: ExecuteSummary, died: ReadonlyMap<string, number>, signal: AbortSignal): Promise<string[]> {
+  const started = new Map<string, string>();
+  for (const a of plan.actions) {
+    if (a.kind === 'start-container' && summary.statuses.get(a.id) === 'ok') started.set(summary.containerIds.get(a.name) ?? a.containerId ?? a.name, a.resource);
+  }
+  if (started.size === 0) return [];
+  const { parseStatus } = await import('../../reconciler/observe.js');
+  const { lastLogLines } = await import('../../reconciler/wait.js');
+  const listed = await listProjectContainers(engine, project, [], signal);
+  const failed: string[] = [];
+  for (const c of listed) {
+    const name = (c.Names[0] ?? '').replace(/^\//, '');
+    const resource = started.get(c.Id) ?? started.get(name);
+    // Died during the run (it may be restarting now), or exited non-zero by the time we look.
+    const exitCode = died.get(c.Id) ?? (c.State === 'exited' ? parseStatus(c.Status).exitCode : undefined);
+    if (resource === undefined || !exitCode) continue;
+    const lines = await lastLogLines(engine, c.Id);
+    const tail = lines.length > 0 ? `\n    last log lines:\n${lines.map((l) => `      ${l}`).join('\n')}` : '';
+    failed.push(`${resource}: ${name} exited with code ${exitCode} right after it started${tail}`);
+  }
+  return failed;
 }
 
 /** The project's containers (all states), optionally only some services, oneoffs excluded. */

@@ -94,8 +94,8 @@ export async function confirmDestructive(ctx: CliContext, plan: Plan, yes: boole
  * Throws APPLY_FAILED naming each failed resource and its cause; for a container that failed
  * to start, adds its exit code and last log lines.
  */
-export async function throwOnFailures(engine: Engine, summary: ExecuteSummary): Promise<void> {
-  if (summary.failures.length === 0) return;
+export async function throwOnFailures(engine: Engine, summary: ExecuteSummary, earlyExits: readonly string[] = []): Promise<void> {
+  if (summary.failures.length === 0 && earlyExits.length === 0) return;
   const { lastLogLines } = await import('../../reconciler/wait.js');
   const parts: string[] = [];
   for (const { action, error } of summary.failures) {
@@ -113,7 +113,8 @@ export async function throwOnFailures(engine: Engine, summary: ExecuteSummary): 
     }
     parts.push(`  ${text}`);
   }
+  for (const line of earlyExits) parts.push(`  ${line}`);
   if (summary.skipped.length > 0) parts.push(`  skipped (a dependency failed): ${summary.skipped.map((a) => a.resource).filter((r, i, all) => all.indexOf(r) === i).join(', ')}`);
-  const count = summary.failures.length;
-  throw new StackError('APPLY_FAILED', `${count} action${count === 1 ? '' : 's'} failed:\n${parts.join('\n')}\nThe next run converges from here.`);
+  const count = summary.failures.length + earlyExits.length;
+  throw new StackError('APPLY_FAILED', `${count} failure${count === 1 ? '' : 's'}:\n${parts.join('\n')}\nThe next run converges from here.`);
 }
