@@ -20,30 +20,35 @@ export interface WatchFlags {
   yes?: boolean;
 }
 
-/** Builds the images of `services` (develop.watch `rebuild`), when the images module offers it. */
-async function buildServices(ctx: CliContext, engine: Engine, model: StackModel, services: readonly string[]): Promise<void> {
-  if (services.length === 0) return;
-  const path = '../../images/index.js';
-  let images: { buildServices?: (ctx: CliContext, engine: Engine, model: StackModel, services: readonly string[]) => Promise<void> };
+/**
+ * Images before each reload: the `rebuild` services are built whatever the engine has; then
+ * whatever is still missing is built or pulled (never re-pulled: a reload must not reach for
+ * the registry for an image it has).
+ */
+async function prepareImages(ctx: CliContext, engine: Engine, model: StackModel, rebuild: readonly string[]): Promise<void> {
+  const { ensureImages, listModelImages } = await import('../../images/ensure.js');
+  const { createImageProgress } = await import('../../images/render-progress.js');
+  const progress = createImageProgress({ mode: ctx.progress, out: ctx.stderr });
+  const common = { env: ctx.env, signal: ctx.signal, onEvent: (e: Parameters<typeof progress.onEvent>[0]) => progress.onEvent(e) };
   try {
-    images = (await import(path)) as typeof images;
-  } catch {
-    images = {};
+    const buildable = rebuild.filter((s) => model.services[s]?.build !== undefined);
+    if (buildable.length > 0) await ensureImages(engine, model, { images: [] }, { ...common, build: 'always', services: buildable });
+    await ensureImages(engine, model, { images: await listModelImages(engine, model, ctx.signal) }, { ...common, build: 'auto', pull: 'missing' });
+  } finally {
+    progress.end();
   }
-  if (!images.buildServices) throw new StackError('BUILD_FAILED', `cannot rebuild ${services.join(', ')}: image builds are not available in this version`);
-  await images.buildServices(ctx, engine, model, services);
 }
 
 /**
- * The reconcile a watch session calls on each reload: build the requested services, then,
- * under the project lock, observe → planUp → execute. Returns the applied plan; throws the
+ * The reconcile a watch session calls on each reload: build the requested services and
+ * anything missing, then, under the project lock, observe → planUp → execute. Returns the applied plan; throws the
  * StackError of a failed apply (the session prints it and keeps watching).
  */
 export function createWatchReconcile(ctx: CliContext, engine: Engine, options: UpOptions & { readonly yes?: boolean }): (request: ReconcileRequest) => Promise<ReconcileSummary> {
   const { yes, ...upOptions } = options;
   return async ({ model, build }) => {
     const planner = await loadPlanner();
-    await buildServices(ctx, engine, model, build);
+    await prepareImages(ctx, engine, model, build);
     const lock = await lockProject(ctx, model.name, 'stack watch');
     try {
       const result = await applyPlans(ctx, engine, model, (observed) => planner.planUp(model, observed, upOptions), { yes: yes === true, model });
