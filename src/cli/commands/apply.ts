@@ -74,6 +74,9 @@ export async function applyPlans(
       const code = Number(event.Actor.Attributes['exitCode'] ?? '0');
       if (event.Action === 'die' && code !== 0) died.set(event.Actor.ID, code);
     });
+    // build-image actions run through the images module's hook (loaded only when needed).
+    const model = options.model;
+    const buildImage = model && plan.actions.some((a) => a.kind === 'build-image') ? (await import('../../images/index.js')).createBuildImageHook(engine, model) : undefined;
     let summary: ExecuteSummary;
     try {
       summary = await executePlan(engine, plan, {
@@ -83,6 +86,7 @@ export async function applyPlans(
         onWarning: (message) => ctx.stderr.write(`warning: ${message}\n`),
         ...(ctx.globals.parallel !== undefined ? { parallel: ctx.globals.parallel } : {}),
         ...(options.waitTimeoutMs !== undefined ? { waitTimeoutMs: options.waitTimeoutMs } : {}),
+        ...(buildImage ? { buildImage } : {}),
       });
     } finally {
       unsubscribe();
