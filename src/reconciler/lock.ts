@@ -5,6 +5,7 @@
  * the next run takes over; a live holder is waited for, with a timeout that names it.
  */
 import { mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync, closeSync, constants } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StackError } from '../errors.js';
@@ -16,6 +17,8 @@ export interface LockHolder {
   /** ISO time the holder took the lock. */
   readonly started: string;
   readonly host: string;
+  /** Unique per acquisition: tells two holders in one process (or one millisecond) apart. */
+  readonly token?: string;
 }
 
 /** A held lock; `release()` removes the file (idempotent). */
@@ -58,7 +61,7 @@ function readHolder(path: string): LockHolder | undefined {
   try {
     const data = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockHolder>;
     if (typeof data.pid !== 'number') return undefined;
-    return { pid: data.pid, command: String(data.command ?? '?'), started: String(data.started ?? '?'), host: String(data.host ?? '') };
+    return { pid: data.pid, command: String(data.command ?? '?'), started: String(data.started ?? '?'), host: String(data.host ?? ''), ...(typeof data.token === 'string' ? { token: data.token } : {}) };
   } catch {
     return undefined;
   }
@@ -89,7 +92,7 @@ function breakStale(path: string, stale: LockHolder): void {
     return;
   }
   const moved = readHolder(aside);
-  if (moved && (moved.pid !== stale.pid || moved.started !== stale.started)) {
+  if (moved && (moved.pid !== stale.pid || moved.token !== stale.token)) {
     // Someone took the lock between our read and our rename: give it back.
     try {
       renameSync(aside, path);
@@ -118,7 +121,7 @@ export async function acquireLock(project: string, options: LockOptions): Promis
   const dir = options.dir ?? lockDir(options.env);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, `${project}.lock`);
-  const me: LockHolder = { pid: process.pid, command: options.command, started: new Date().toISOString(), host: hostname() };
+  const me: LockHolder = { pid: process.pid, command: options.command, started: new Date().toISOString(), host: hostname(), token: randomUUID() };
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
   let told = false;
   let delay = 50;
@@ -132,7 +135,6 @@ export async function acquireLock(project: string, options: LockOptions): Promis
       if (again === undefined) breakStale(path, { pid: -1, command: '', started: '', host: '' });
       continue;
     }
-    if (holder.pid === process.pid && holder.started === me.started) break;
     if (!alive(holder.pid) && (holder.host === '' || holder.host === me.host)) {
       breakStale(path, holder);
       continue;
@@ -154,7 +156,7 @@ export async function acquireLock(project: string, options: LockOptions): Promis
     released = true;
     process.off('exit', release);
     const current = readHolder(path);
-    if (current?.pid === me.pid && current.started === me.started) {
+    if (current?.token === me.token) {
       try {
         unlinkSync(path);
       } catch {
