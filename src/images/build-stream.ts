@@ -90,7 +90,7 @@ export function buildFailedError(image: string, build: BuildOutput, tail = 30): 
   const step = build.currentStep;
   const where = step.index > 0 ? ` at step ${step.index}/${step.total ?? '?'} (${step.instruction})` : '';
   const message = `building ${image} failed${where}: ${build.error ?? 'no image was produced'}`;
-  const output = step.output.filter((l) => !/^ ---> /.test(l)).slice(-tail);
+  const output = step.output.filter((l) => !/^ ---> /.test(l) && !/^Removing intermediate container /.test(l)).slice(-tail);
   // No error diagnostics: those would make the CLI treat this as invalid input (exit 2).
   const shown = output.length > 0 ? `${message}\noutput of the failing step:\n${output.map((l) => `    ${l}`).join('\n')}` : message;
   return new StackError('BUILD_FAILED', shown);

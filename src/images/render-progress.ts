@@ -29,6 +29,7 @@ export interface ImageProgressOptions {
 interface Row {
   text: string;
   done: boolean;
+  failed?: boolean;
 }
 
 function pullLine(image: string, e: Extract<ImageEvent, { type: 'pull-progress' }>['summary']): string {
@@ -85,6 +86,7 @@ export function createImageProgress(options: ImageProgressOptions): ImageProgres
   let drawn = 0;
   let last = 0;
   let timer: NodeJS.Timeout | undefined;
+  let ended = false;
   const now = options.now ?? Date.now;
   const throttle = options.throttleMs ?? 100;
   const width = (): number => Math.max(20, (out.columns ?? 100) - 1);
@@ -93,7 +95,7 @@ export function createImageProgress(options: ImageProgressOptions): ImageProgres
     last = now();
     let text = drawn > 0 ? `\u001b[${drawn}A\u001b[J` : '';
     for (const line of pending.splice(0)) text += `${line}\n`;
-    const lines = [...rows.values()].map((r) => `${r.done ? '✔' : '…'} ${r.text}`.slice(0, width()));
+    const lines = [...rows.values()].map((r) => `${r.failed ? '✖' : r.done ? '✔' : '…'} ${r.text}`.slice(0, width()));
     for (const line of lines) text += `${line}\n`;
     drawn = lines.length;
     out.write(text);
@@ -109,6 +111,7 @@ export function createImageProgress(options: ImageProgressOptions): ImageProgres
   };
   return {
     onEvent(e) {
+      if (ended) return;
       switch (e.type) {
         case 'pull-start':
           rows.set(e.image, { text: `Pulling ${e.image}`, done: false });
@@ -120,7 +123,7 @@ export function createImageProgress(options: ImageProgressOptions): ImageProgres
           rows.set(e.image, { text: `Pulled ${e.image}${e.updated ? '' : ' (up to date)'}`, done: true });
           return schedule(true);
         case 'pull-failed':
-          rows.set(e.image, { text: `Pull failed ${e.image}`, done: true });
+          rows.set(e.image, { text: `Pull failed ${e.image}`, done: true, failed: true });
           return schedule(true);
         case 'build-start':
           rows.set(e.image, { text: `Building ${e.image}`, done: false });
@@ -138,6 +141,8 @@ export function createImageProgress(options: ImageProgressOptions): ImageProgres
       }
     },
     end() {
+      if (ended) return;
+      ended = true;
       if (timer) clearTimeout(timer);
       if (rows.size > 0 || pending.length > 0) draw();
     },

@@ -24,7 +24,7 @@ const repo = (name: string): string => {
 };
 
 async function load(name: string, env: Record<string, string>) {
-  const f = await loadFixtureCopy('pull-basic', uniqueName('e2e-pull'), [], env);
+  const f = await loadFixtureCopy('pull-basic', uniqueName(`e2e-pull-${name}`), [], env);
   dirs.push(f.dir);
   return f;
 }

@@ -60,7 +60,6 @@ export async function runBuildCommand(ctx: CliContext, services: readonly string
       ...(Object.keys(buildArgs).length > 0 ? { buildArgs } : {}),
       ...(ctx.globals.parallel !== undefined ? { parallel: ctx.globals.parallel } : {}),
     });
-    progress.end();
     if (flags.quiet) for (const b of result.built) ctx.stdout.write(`${b.imageId}\n`);
   } finally {
     progress.end();

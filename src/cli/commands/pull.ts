@@ -32,6 +32,7 @@ export async function runPullCommand(ctx: CliContext, services: readonly string[
   const { ensureImages } = await import('../../images/ensure.js');
   const { createImageProgress } = await import('../../images/render-progress.js');
   const progress = createImageProgress({ mode: flags.quiet ? 'quiet' : ctx.progress, out: ctx.stderr });
+  let warnings: readonly string[] = [];
   try {
     const result = await ensureImages(engine, model, { images: [] }, {
       build: 'never',
@@ -43,11 +44,11 @@ export async function runPullCommand(ctx: CliContext, services: readonly string[
       onEvent: (e) => progress.onEvent(e),
       ...(ctx.globals.parallel !== undefined ? { parallel: ctx.globals.parallel } : {}),
     });
-    progress.end();
-    for (const warning of result.warnings) ctx.stderr.write(`warning: ${warning}\n`);
+    warnings = result.warnings;
   } finally {
     progress.end();
   }
+  for (const warning of warnings) ctx.stderr.write(`warning: ${warning}\n`);
   return ExitCode.ok;
 }
 
