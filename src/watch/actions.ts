@@ -4,6 +4,7 @@
  * reports a short phrase for the reload line and never throws: a failure is a phrase and a
  * `false`, and the session keeps watching.
  */
+import type { Diagnostic } from '../errors.js';
 import type { StackModel, WatchRule } from '../model.js';
 import type { Engine } from '../reconciler/engine-types.js';
 import type { ReplicaRef } from '../reconciler/engine-archive.js';
@@ -11,11 +12,14 @@ import { execInContainer, listRunningReplicas } from '../reconciler/engine-archi
 import type { PathFilter } from './ignore.js';
 import { createPathFilter, readDockerignore } from './ignore.js';
 import type { BoundRule, WatchWork } from './rules.js';
-import { collectRules, isSyncAction } from './rules.js';
+import { checkRules, collectRules, isSyncAction } from './rules.js';
 import { applySync, prepareSync, walkRule } from './sync.js';
 
-/** The rules of the watched services with their filters (the build context's .dockerignore included). */
-export async function bindRules(model: StackModel, services: readonly string[]): Promise<BoundRule[]> {
+/**
+ * The usable rules of the watched services with their filters (the build context's
+ * .dockerignore included), and warnings for the rules that cannot work.
+ */
+export async function bindRules(model: StackModel, services: readonly string[]): Promise<{ rules: BoundRule[]; warnings: Diagnostic[] }> {
   const ignores = new Map<string, { contextDir: string; patterns: string[] }>();
   for (const [name, service] of Object.entries(model.services)) {
     const build = service.build;
@@ -26,7 +30,8 @@ export async function bindRules(model: StackModel, services: readonly string[]):
     const context = ignores.get(service);
     return createPathFilter({ root: rule.path, ignore: rule.ignore, include: rule.include, ...(context ? { context } : {}) });
   };
-  return collectRules(model, services, bind);
+  const { usable, warnings } = checkRules(model, collectRules(model, services, bind));
+  return { rules: usable, warnings };
 }
 
 /** Identity of what is watched: when it is unchanged after a reload, the watchers stay. */

@@ -5,6 +5,8 @@
  * it runs (level-triggered), so the event kind never matters here.
  */
 import { posix } from 'node:path';
+import type { Diagnostic } from '../errors.js';
+import { diagnostic } from '../errors.js';
 import type { StackModel, WatchAction, WatchRule } from '../model.js';
 import type { PathFilter } from './ignore.js';
 import { relativeInside } from './ignore.js';
@@ -118,4 +120,23 @@ export function planWatchWork(changes: readonly FileChange[], sources: ReadonlyS
     if (matched.some((r) => r.rule.action === 'restart' || r.rule.action === 'sync+restart')) restart.push(service);
   }
   return { sources: [...sourceHits], rebuild, syncs, restart, exec, changed: [...changed] };
+}
+
+/**
+ * Rules that cannot work, as warnings (the loader accepts them): a sync without `target`, a
+ * `sync+exec` without `exec.command`. They are left out of `usable`.
+ */
+export function checkRules(model: StackModel, rules: readonly BoundRule[]): { usable: BoundRule[]; warnings: Diagnostic[] } {
+  const usable: BoundRule[] = [];
+  const warnings: Diagnostic[] = [];
+  for (const r of rules) {
+    const where = `services.${r.service}.develop.watch[${r.index}]`;
+    const location = model.services[r.service]?.location;
+    let problem: string | undefined;
+    if (isSyncAction(r.rule.action) && r.rule.target === undefined) problem = `${where}: action ${r.rule.action} needs a target (the path in the container)`;
+    else if (r.rule.action === 'sync+exec' && (r.rule.exec?.command.length ?? 0) === 0) problem = `${where}: action sync+exec needs exec.command`;
+    if (problem) warnings.push(diagnostic('INVALID_VALUE', `${problem}; this rule is ignored`, location, undefined, 'warning'));
+    else usable.push(r);
+  }
+  return { usable, warnings };
 }

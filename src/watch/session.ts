@@ -75,7 +75,10 @@ export async function runWatchSession(ctx: CliContext, initial: StackModel, opti
   const clock = options.clock ?? systemClock;
   const engine = options.engine ?? (await (await import('../reconciler/engine.js')).connectEngine({ env: ctx.env, signal: ctx.signal }));
   let model = initial;
-  let rules = await bindRules(model, services);
+  let bound = await bindRules(model, services);
+  let rules = bound.rules;
+  let warned = watchKey([], rules);
+  if (bound.warnings.length > 0) ctx.stderr.write(formatDiagnostics(bound.warnings, ctx.color, ctx.cwd) + '\n');
   let sources = sourcePaths(model);
   let key = watchKey(sources, rules);
   let watcher: StackWatcher | undefined;
@@ -102,7 +105,11 @@ export async function runWatchSession(ctx: CliContext, initial: StackModel, opti
 
   // A new valid model may name other files or rules: watch those (start the new, then close the old).
   const rebind = async (): Promise<void> => {
-    rules = await bindRules(model, services);
+    bound = await bindRules(model, services);
+    rules = bound.rules;
+    // Warn again only when the rules changed, not on every reload.
+    if (bound.warnings.length > 0 && watchKey([], rules) !== warned) ctx.stderr.write(formatDiagnostics(bound.warnings, ctx.color, ctx.cwd) + '\n');
+    warned = watchKey([], rules);
     sources = sourcePaths(model);
     const next = watchKey(sources, rules);
     if (next === key || stopping) return;
