@@ -93,6 +93,8 @@ export async function runWatchSession(ctx: CliContext, initial: StackModel, opti
     options.onReload?.(r);
   };
   const printError = (error: unknown): void => {
+    // Ctrl-C during a reload: the frame already said so; the next run converges.
+    if (ctx.signal.aborted && error instanceof StackError && error.code === 'INTERRUPTED') return;
     if (error instanceof StackError && error.diagnostics.length > 0) ctx.stderr.write(formatDiagnostics(error.diagnostics, ctx.color, ctx.cwd) + '\n');
     else ctx.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
   };
