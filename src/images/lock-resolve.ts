@@ -40,8 +40,10 @@ export async function resolveLock(engine: Engine, model: StackModel, options: Re
       const ref = imageRef(model.name, spec);
       const local = await inspectImage(engine, ref, options.signal);
       let digest = local ? digestFor(ref, local.RepoDigests ?? []) : undefined;
-      // An image without `image:` exists only locally: there is no registry to ask.
-      if (options.source === 'registry' && spec.image !== undefined) {
+      // An image without `image:` exists only locally, and so does a present image with no
+      // repo digest (built or loaded, never pulled or pushed): there is no registry to ask.
+      const localOnly = spec.image === undefined || (local !== undefined && digest === undefined);
+      if (options.source === 'registry' && !localOnly) {
         try {
           const auth = options.config ? await authForImage(ref, options.config, options.runHelper ?? runCredentialHelper) : undefined;
           digest = (await distributionInspect(engine, withDefaultTag(ref), { ...(auth ? { auth } : {}), ...(options.signal ? { signal: options.signal } : {}) })).digest;

@@ -4,7 +4,7 @@
  * with `stack build` / `stack pull` when the CLI registers them, else with ensureImages.
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ensureImages, listModelImages } from '../../src/images/ensure.js';
@@ -98,5 +98,25 @@ describe('image changes roll only the services that use them', () => {
     const after = ids(p);
     expect(after['app']).not.toBe(before['app']);
     expect(after['steady']).toBe(before['steady']);
+  });
+
+  it.skipIf(!hasCommand('lock'))('`stack lock` pins the digest; `stack lock --check` exits 1 once the tag moves', async () => {
+    const p = uniqueName('e2e-lock-cli');
+    projects.push(p);
+    const r = uniqueName('stack-e2e-lockcli');
+    repos.push(r);
+    pushGeneration(`${REGISTRY}/${r}:v1`, '1');
+    const f = await loadFixtureCopy('pull-roll', p, [], { REPO: r });
+    dirs.push(f.dir);
+    const env = { ...isolatedEnv(f.dir), REPO: r };
+    const lock = await runCli(['-p', p, 'lock'], { cwd: f.dir, env });
+    expect(lock.code, lock.stderr).toBe(0);
+    const written = JSON.parse(readFileSync(join(f.dir, 'stack.lock.json'), 'utf8')) as { services: Record<string, { digest?: string }> };
+    expect(written.services['app']!.digest).toMatch(/^sha256:/);
+    expect((await runCli(['-p', p, 'lock', '--check'], { cwd: f.dir, env })).code).toBe(0);
+    pushGeneration(`${REGISTRY}/${r}:v1`, '2');
+    const check = await runCli(['-p', p, 'lock', '--check'], { cwd: f.dir, env });
+    expect(check.code).toBe(1);
+    expect(check.stderr).toContain('LOCK_FILE_STALE');
   });
 });

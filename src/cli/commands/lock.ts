@@ -1,6 +1,7 @@
 /**
- * `stack lock`: pull (or build) every service's image and write the image digests into the
- * lock file next to the first stack file (docs/lock-file.md). `--check` touches nothing: it
+ * `stack lock`: get every service's image as `up` would (pull_policy; `--pull` pulls them all
+ * first) and write their digests into the lock file next to the first stack file
+ * (docs/lock-file.md). `--check` touches nothing: it
  * asks the registry what each reference points at now and exits 1 (LOCK_FILE_STALE) when the
  * lock no longer matches the stack or the registry.
  */
@@ -43,7 +44,7 @@ export async function runLockCommand(ctx: CliContext, flags: LockFlags): Promise
   try {
     const observed = await images.listModelImages(engine, model, ctx.signal);
     await images.ensureImages(engine, model, { images: observed }, {
-      pull: flags.pull === false ? 'missing' : 'always',
+      ...(flags.pull ? { pull: 'always' as const } : {}),
       env: ctx.env,
       signal: ctx.signal,
       onEvent: (e) => progress.onEvent(e),
@@ -66,6 +67,6 @@ export function registerLock(program: Command, run: Runner): void {
     .command('lock')
     .description('write the image digest of every service into the lock file next to the stack file')
     .option('--check', 'exit 1 when the lock file is stale (compares with the registry; changes nothing)')
-    .option('--no-pull', 'record the local images without pulling newer ones')
+    .option('--pull', 'pull every image first, so the lock records what the tags point at now')
     .action((flags: LockFlags) => run((ctx) => runLockCommand(ctx, flags)));
 }
