@@ -4,8 +4,8 @@
 // equals a fresh up, a further `plan --detailed-exitcode` exits 0 and `up -d` makes zero
 // writes, no duplicates, no temp-named leftovers, and the sentinel in the named volume is intact.
 //
-// CI runs a sample of kill points (the first container create, the first start or remove, the
-// last write). REL_KILL_POINTS=all runs every k (scripts/reliability-sweep.sh); results go to
+// CI runs a sample of kill points (a fresh up: the first container create and the last write;
+// a recreate: the first remove and the first rename). REL_KILL_POINTS=all runs every k (scripts/reliability-sweep.sh); results go to
 // REL_RESULTS_FILE as JSON lines when set.
 import type { ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -52,10 +52,12 @@ function killPoints(writes: readonly RequestRecord[], scenario: Scenario): numbe
   const all = writes.map((w) => w.writeIndex!);
   if (FULL) return all;
   const first = (route: string) => writes.find((w) => w.route === route)?.writeIndex;
+  // The sample: a fresh up dies at its first container create or at its last write; a
+  // recreate dies when the first old container is removed or the first replacement renamed.
   const picks =
     scenario === 'fresh'
-      ? [first('POST /containers/create'), first('POST /containers/{id}/start'), all.at(-1)]
-      : [first('POST /containers/create'), first('DELETE /containers/{id}'), all.at(-1)];
+      ? [first('POST /containers/create'), all.at(-1)]
+      : [first('DELETE /containers/{id}'), first('POST /containers/{id}/rename')];
   return [...new Set(picks.filter((k): k is number => k !== undefined))].sort((a, b) => a - b);
 }
 
