@@ -51,6 +51,7 @@ export function planDown(target: StackModel | { readonly project: string }, obse
   const only = options.services && options.services.length > 0 ? new Set(options.services) : undefined;
   const serviceOf = (c: ObservedContainer): string => c.labels[Label.service] ?? '';
   const removals: number[] = [];
+  const plannedRemovals: string[] = [];
   const removedOf = new Map<string, number[]>();
 
   const remove = (c: ObservedContainer, why: Reason, after: readonly number[]): void => {
@@ -60,6 +61,7 @@ export function planDown(target: StackModel | { readonly project: string }, obse
       : undefined;
     const id = b.add({ kind: 'remove-container', resource, reason: why, name: c.name, containerId: c.id, removeVolumes: options.volumes ?? false, dependsOn: [...after, stop] });
     removals.push(id);
+    plannedRemovals.push(c.id);
     removedOf.set(serviceOf(c), [...(removedOf.get(serviceOf(c)) ?? []), id]);
   };
 
@@ -84,8 +86,9 @@ export function planDown(target: StackModel | { readonly project: string }, obse
   const wantedNetworks = model ? new Set(Object.values(model.networks).filter((n) => !n.external).map((n) => n.name)) : undefined;
   for (const n of [...observed.networks].filter(ours).sort((a, b2) => (a.name < b2.name ? -1 : 1))) {
     if (wantedNetworks && !wantedNetworks.has(n.name)) continue;
-    // The engine refuses to remove a network with endpoints; a kept orphan on it keeps it.
-    const users = keptOrphans.filter((c) => n.name in c.networks);
+    // The engine refuses to remove a network with endpoints: anything left on it keeps it.
+    const removedIds = new Set(plannedRemovals);
+    const users = observed.containers.filter((c) => n.name in c.networks && !removedIds.has(c.id));
     if (users.length > 0) {
       b.note(`network ${n.name} kept: still used by ${users.map((c) => c.name).join(', ')}`);
       continue;
@@ -96,6 +99,12 @@ export function planDown(target: StackModel | { readonly project: string }, obse
     const wantedVolumes = model ? new Set(Object.values(model.volumes).filter((v) => !v.external).map((v) => v.name)) : undefined;
     for (const v of [...observed.volumes].filter(ours).sort((a, b2) => (a.name < b2.name ? -1 : 1))) {
       if (wantedVolumes && !wantedVolumes.has(v.name)) continue;
+      const removedIds = new Set(plannedRemovals);
+      const users = observed.containers.filter((c) => c.mounts.some((m) => m.name === v.name) && !removedIds.has(c.id));
+      if (users.length > 0) {
+        b.note(`volume ${v.name} kept: still used by ${users.map((c) => c.name).join(', ')}`);
+        continue;
+      }
       b.add({ kind: 'remove-volume', resource: `volume:${v.labels[Label.volume] ?? v.name}`, reason, name: v.name, destructive: true, dependsOn: removals });
     }
   }

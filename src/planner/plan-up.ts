@@ -178,16 +178,6 @@ function createDeps(model: StackModel, desired: DesiredContainer, name: string, 
   return deps;
 }
 
-/** The first external network or volume the container needs that does not exist, as `network x` / `volume x`. */
-function missingExternal(model: StackModel, state: UpState, desired: DesiredContainer): string | undefined {
-  const nets = new Set(wantedNetworks(desired));
-  const net = state.networks.find((n) => n.status === 'external-missing' && nets.has(n.desired.name));
-  if (net) return `network ${net.desired.name}`;
-  const keys = new Set(model.services[desired.service]!.volumes.flatMap((m) => (m.type === 'volume' && m.source !== undefined ? [m.source] : [])));
-  const vol = state.volumes.find((v) => v.status === 'external-missing' && keys.has(v.desired.key));
-  return vol ? `volume ${vol.desired.name}` : undefined;
-}
-
 /** The old container's anonymous volumes mounted at the same targets in the replacement (Compose keeps their data). */
 function carryAnonymousVolumes(model: StackModel, desired: DesiredContainer, old: ObservedContainer): DesiredContainer['body'] {
   const named = new Set(Object.values(model.volumes).map((v) => v.name));
@@ -220,13 +210,6 @@ function emitService(b: PlanBuilder, model: StackModel, state: UpState, service:
   type Slot = { readonly number: number; readonly kept?: KeptReplica; readonly create?: { desired: DesiredContainer; reason: Reason } };
   const slots: Slot[] = [...s.kept.map((k) => ({ number: k.desired.number, kept: k })), ...s.create.map((c) => ({ number: c.desired.number, create: c }))].sort((x, y) => x.number - y.number);
   for (const slot of slots) {
-    const desired = slot.create?.desired ?? slot.kept!.desired;
-    const missing = missingExternal(model, state, desired);
-    if (missing !== undefined && (slot.create || slot.kept?.verdict.action === 'recreate')) {
-      // The engine would silently create a local volume (or fail on the network): Compose refuses, so do we.
-      b.note(`${ref(desired)} not created: external ${missing} not found`);
-      continue;
-    }
     if (slot.create) {
       const { desired, reason } = slot.create;
       const created = b.add({ kind: 'create-container', resource: ref(desired), reason, name: desired.name, body: desired.body, connect: desired.connect, dependsOn: createDeps(model, desired, desired.name, ready) });

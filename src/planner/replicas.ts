@@ -54,9 +54,11 @@ function surplusOrder(a: SlotCandidate, b: SlotCandidate): number {
 
 /**
  * Resolves duplicates per number, removes the surplus beyond `wanted`, and fills the gap with
- * the lowest free numbers. A service with `container_name` has exactly one slot, number 1.
+ * the lowest free numbers. `positional` keeps numbers within 1..wanted: used for services
+ * another one joins with `network_mode: service:x` (or pid/ipc), which is addressed as
+ * replica 1 by name.
  */
-export function assignSlots(candidates: readonly SlotCandidate[], wanted: number): SlotAssignment {
+export function assignSlots(candidates: readonly SlotCandidate[], wanted: number, positional = false): SlotAssignment {
   const byNumber = new Map<number, SlotCandidate[]>();
   for (const c of candidates) byNumber.set(c.number, [...(byNumber.get(c.number) ?? []), c]);
   const kept: SlotCandidate[] = [];
@@ -66,9 +68,10 @@ export function assignSlots(candidates: readonly SlotCandidate[], wanted: number
     kept.push(best!);
     duplicates.push(...rest);
   }
-  const ranked = [...kept].sort(surplusOrder);
-  const surplusCount = Math.max(0, kept.length - wanted);
-  const surplus = ranked.slice(0, surplusCount);
+  const outOfRange = positional ? kept.filter((k) => k.number > wanted) : [];
+  const ranked = kept.filter((k) => !outOfRange.includes(k)).sort(surplusOrder);
+  const surplusCount = Math.max(0, ranked.length - wanted);
+  const surplus = [...outOfRange, ...ranked.slice(0, surplusCount)];
   const keepers = ranked.slice(surplusCount).sort((a, b) => a.number - b.number);
   const used = new Set(keepers.map((k) => k.number));
   const missing: number[] = [];

@@ -8,9 +8,9 @@ import type { ServiceSpec, StackModel } from '../model.js';
 import type { ClassifyContext, Freshness, ReplicaVerdict } from './classify.js';
 import { classifyContainer, decideReplica, freshness } from './classify.js';
 import type { DesiredContainer, DesiredResource } from './desired.js';
-import { desiredContainer, desiredNetwork, desiredVolume } from './desired.js';
+import { containerName, desiredContainer, desiredNetwork, desiredVolume } from './desired.js';
 import type { ServiceGraph } from './graph.js';
-import { buildGraph, completionDependencies, selectServices, topoOrder } from './graph.js';
+import { buildGraph, completionDependencies, networkModeService, selectServices, topoOrder } from './graph.js';
 import { HASH_VERSION, hashVersion } from './hash.js';
 import { imageRef, resolveImage } from './images.js';
 import type { SlotAssignment, SlotCandidate } from './replicas.js';
@@ -94,17 +94,43 @@ export function analyzeUp(model: StackModel, observed: ObservedState, options: U
   if (!topo.ok) notes.push(`dependency cycle ${topo.cycle}: services are started in name order`);
   const fullOrder = topo.ok ? topo.order : graph.services;
 
+  const containers = [...observed.containers].sort((a, b) => byName(a, b) || (a.id < b.id ? -1 : 1));
+  const preCtx: ClassifyContext = { project, model, selected: new Set(graph.services), observedIds: new Set(containers.map((c) => c.id)) };
+  // Containers this run will not stop, remove or disconnect. A drifted network or volume they
+  // use cannot be removed (the engine refuses), so it is kept with a note instead of planning
+  // a removal that is bound to fail.
+  const untouchable = containers.filter((c) => {
+    if (c.labels[Label.project] !== project || c.labels[Label.oneoff] === 'True') return true;
+    const kind = classifyContainer(c, preCtx).kind;
+    return kind === 'ignore' || (kind === 'orphan' && !options.removeOrphans);
+  });
+  const blockedBy = (uses: (c: ObservedContainer) => boolean): string | undefined => {
+    const names = untouchable.filter(uses).map((c) => c.name);
+    return names.length > 0 ? names.join(', ') : undefined;
+  };
+
   const networks = Object.keys(model.networks).sort().map((key) => {
     const desired = desiredNetwork(model, model.networks[key]!);
     const seen = observed.networks.filter((n) => n.name === desired.name).sort((a, b) => (a.id < b.id ? -1 : 1))[0];
-    return { desired, ...(seen ? { observed: seen } : {}), status: resourceStatus(desired, seen, project) };
+    let status = resourceStatus(desired, seen, project);
+    // Own project containers outside the run (orphans, disabled services) are disconnected; others block.
+    const blocked = status === 'drifted' ? blockedBy((c) => desired.name in c.networks && (c.labels[Label.project] !== project || c.labels[Label.oneoff] === 'True')) : undefined;
+    if (blocked !== undefined) {
+      notes.push(`network ${desired.name}: configuration changed but kept: in use by ${blocked}`);
+      status = 'up-to-date';
+    }
+    return { desired, ...(seen ? { observed: seen } : {}), status };
   });
   const volumes = Object.keys(model.volumes).sort().map((key) => {
     const desired = desiredVolume(model, model.volumes[key]!);
     const seen = observed.volumes.find((v) => v.name === desired.name);
     let status = resourceStatus(desired, seen, project);
+    const blocked = status === 'drifted' ? blockedBy((c) => c.mounts.some((m) => m.type === 'volume' && m.name === desired.name)) : undefined;
     if (status === 'drifted' && !options.allowDestructive) {
       notes.push(`volume ${desired.name}: configuration changed; kept with its data (recreating it is destructive: allow destructive actions to recreate it)`);
+      status = 'up-to-date';
+    } else if (blocked !== undefined) {
+      notes.push(`volume ${desired.name}: configuration changed but kept: in use by ${blocked}`);
       status = 'up-to-date';
     }
     return { desired, ...(seen ? { observed: seen } : {}), status };
@@ -126,14 +152,12 @@ export function analyzeUp(model: StackModel, observed: ObservedState, options: U
     return vol ? { code: 'volume_diverged', detail: `volume ${vol.name} is recreated` } : undefined;
   };
 
-  const containers = [...observed.containers].sort((a, b) => byName(a, b) || (a.id < b.id ? -1 : 1));
   const selected = new Set(selectServices(graph, options.services, options.noDeps));
   const classes = new Map<ObservedContainer, ReturnType<typeof classifyContainer>>();
-  const preCtx: ClassifyContext = { project, model, selected: new Set(graph.services), observedIds: new Set(containers.map((c) => c.id)) };
   for (const c of containers) {
     const cls = classifyContainer(c, preCtx);
     // A model service with a container on a drifted resource is acted on even if not named.
-    if (cls.kind === 'replica' && victimReason(c)) selected.add(cls.service);
+    if ((cls.kind === 'replica' || cls.kind === 'unnumbered') && victimReason(c)) selected.add(cls.service);
   }
   const ctx: ClassifyContext = { ...preCtx, selected };
   for (const c of containers) classes.set(c, classifyContainer(c, ctx));
@@ -176,18 +200,20 @@ export function analyzeUp(model: StackModel, observed: ObservedState, options: U
     if (cls.kind !== 'replica' || !victim) {
       const removed = removals.some((r) => r.container === c);
       if (!removed) for (const net of Object.keys(c.networks).sort()) if (driftedNets.has(net)) detach.push({ container: c, network: net });
-      if (!removed && c.mounts.some((m) => m.type === 'volume' && m.name !== undefined && driftedVols.has(m.name))) notes.push(`${containerRef(c)} (${c.name}) uses a volume being recreated and is not managed by this run: removing the volume will fail`);
     }
   }
 
   // The network ID a replica must be attached to; undefined when the network is (re)created by this plan.
   const netIds = new Map(networks.map((n) => [n.desired.name, { status: n.status, id: n.status === 'drifted' || n.status === 'missing' ? undefined : n.observed?.id }]));
   const services: Record<string, ServiceState> = {};
+  const modeTargets = new Set(
+    Object.values(model.services).flatMap((s) => [s.networkMode, s.pid, s.ipc].map(networkModeService).filter((t) => t !== undefined)),
+  );
   const order = fullOrder.filter((s) => selected.has(s));
   for (const name of order) {
     const spec = model.services[name]!;
     const wanted = options.scale?.[name] ?? spec.replicas;
-    const assignment: SlotAssignment = assignSlots(candidates.get(name) ?? [], wanted);
+    const assignment: SlotAssignment = assignSlots(candidates.get(name) ?? [], wanted, modeTargets.has(name));
     for (const d of assignment.duplicates) removals.push({ container: d.container, reason: { code: 'duplicate', detail: `another container holds replica ${d.number}` } });
     for (const s of assignment.surplus) removals.push({ container: s.container, reason: { code: 'scale_down', detail: `${wanted} replica${wanted === 1 ? '' : 's'} wanted` } });
     const kept = assignment.keepers.map((slot): KeptReplica => {
@@ -216,10 +242,54 @@ export function analyzeUp(model: StackModel, observed: ObservedState, options: U
       desired: desiredOf(spec, n),
       reason: victimsBySlot.get(`${name}:${n}`) ?? (assignment.keepers.length > 0 || assignment.surplus.length > 0 ? { code: 'scale_up' as const, detail: `${wanted} replicas wanted` } : { code: 'missing' as const, detail: 'not created yet' }),
     }));
+    const blocker = findBlocker(model, spec, { networks, volumes, services, containers, removals });
+    if (blocker !== undefined) {
+      // The engine would refuse the create or start (or, for a volume, silently make a local
+      // one): plan neither, keep what exists, and say why. Renames still happen.
+      const touched = create.length > 0 || kept.some((k) => k.verdict.action === 'recreate' || k.verdict.start);
+      if (touched) notes.push(`service ${name} not created or started: ${blocker} not found`);
+      services[name] = { spec, kept: kept.map((k) => ({ ...k, verdict: { action: 'keep', start: false } })), create: [], resolvedImageId: imageIdOf(spec) };
+      continue;
+    }
     services[name] = { spec, kept, create, resolvedImageId: imageIdOf(spec) };
   }
   removals.sort((a, b) => byName(a.container, b.container) || (a.container.id < b.container.id ? -1 : 1));
   return { graph, order, networks, volumes, removals, services, orphans, detach, notes };
+}
+
+/**
+ * What keeps a service's containers from being created or started: a missing external
+ * network or volume, or the container a `network_mode`/`pid`/`ipc: service:x` joins (replica 1
+ * of x by name) not existing after this plan (x scaled to 0, or left out with --no-deps).
+ * Services are analysed dependencies first, so x's state is already known here.
+ */
+function findBlocker(
+  model: StackModel,
+  spec: ServiceSpec,
+  seen: {
+    readonly networks: readonly ResourceState<NetworkCreateBody, ObservedNetwork>[];
+    readonly volumes: readonly ResourceState<VolumeCreateBody, ObservedVolume>[];
+    readonly services: Readonly<Record<string, ServiceState>>;
+    readonly containers: readonly ObservedContainer[];
+    readonly removals: readonly Removal[];
+  },
+): string | undefined {
+  const net = seen.networks.find((n) => n.status === 'external-missing' && n.desired.key in spec.networks);
+  if (net) return `external network ${net.desired.name}`;
+  const vol = seen.volumes.find((v) => v.status === 'external-missing' && spec.volumes.some((m) => m.type === 'volume' && m.source === v.desired.key));
+  if (vol) return `external volume ${vol.desired.name}`;
+  for (const mode of [spec.networkMode, spec.pid, spec.ipc]) {
+    const target = networkModeService(mode);
+    const targetSpec = target === undefined ? undefined : model.services[target];
+    if (target === undefined || targetSpec === undefined) continue;
+    const state = seen.services[target];
+    const name = containerName(model.name, targetSpec, 1);
+    const exists = state
+      ? state.create.some((c) => c.desired.number === 1) || state.kept.some((k) => k.desired.number === 1)
+      : seen.containers.some((c) => c.name === name && c.labels[Label.project] === model.name && !seen.removals.some((r) => r.container === c));
+    if (!exists) return `container ${name} (${mode})`;
+  }
+  return undefined;
 }
 
 /** Engine names of the networks a desired container attaches to (first at create, the rest connected). */

@@ -236,8 +236,8 @@ describe('planUp', () => {
     const o: ObservedState = { ...emptyObserved('demo', IMAGES), networks: [{ id: 'ext', name: 'shared', labels: {}, driver: 'bridge' }] };
     expect(text(m, o)).toMatchInlineSnapshot(`
       "project demo: nothing to do
-      note: service:web:1 not created: external volume cache not found
-      note: external volume cache not found: create it before up"
+      note: external volume cache not found: create it before up
+      note: service web not created or started: external volume cache not found"
     `);
     const both: ObservedState = { ...o, volumes: [{ name: 'cache', labels: {}, driver: 'local' }] };
     expect(text(m, both)).toMatchInlineSnapshot(`

@@ -129,11 +129,16 @@ export function applyPlan(observed: ObservedState, plan: Plan): ObservedState {
       }
       case 'pull-image':
       case 'build-image':
-        images.push({ id: `sha256:${a.kind}-${normalizeImageRef(a.image)}`, repoTags: [normalizeImageRef(a.image)], repoDigests: [], created: counter });
+        images.push({ id: fetchedImageId(a.image), repoTags: [normalizeImageRef(a.image)], repoDigests: [], created: counter });
         break;
     }
   }
   return { project: observed.project, containers, networks, volumes, images };
+}
+
+/** The ID a pull or build of `ref` yields in the simulator (the generator uses it for containers whose image was deleted and comes back unchanged). */
+export function fetchedImageId(ref: string): string {
+  return `sha256:fetched-${normalizeImageRef(ref)}`;
 }
 
 /** True when a resource carries the project's ownership label. */
