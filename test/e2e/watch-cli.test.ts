@@ -75,6 +75,7 @@ describeEngine('stack watch (CLI, real engine)', () => {
   });
 
   it('editing one service\'s environment in the stack file recreates only that service', async () => {
+    await watch.settled();
     const before = await containers();
     setGreeting('changed-once');
     const after = await eventually(async () => {
@@ -88,6 +89,7 @@ describeEngine('stack watch (CLI, real engine)', () => {
   });
 
   it('an invalid edit leaves every container ID unchanged and prints a positioned error', async () => {
+    await watch.settled();
     const before = await containers();
     const reloads = watch.reloads().length;
     const errorsBefore = watch.stderr.length;
@@ -102,7 +104,7 @@ describeEngine('stack watch (CLI, real engine)', () => {
   });
 
   it('100 rapid edits in 2 s cause at most 2 reloads and the final state reflects the last edit', async () => {
-    await new Promise((r) => setTimeout(r, 500));
+    await watch.settled();
     const reloads = watch.reloads().length;
     const started = Date.now();
     for (let i = 1; i <= 100; i++) {
@@ -111,7 +113,7 @@ describeEngine('stack watch (CLI, real engine)', () => {
     }
     expect(Date.now() - started).toBeLessThan(2600);
     await eventually(async () => expect(await envOf((await containers())['app']!)).toContain('GREETING=burst-100'));
-    await new Promise((r) => setTimeout(r, 1500));
+    await watch.settled(1500);
     const burst = watch.reloads().slice(reloads);
     expect(burst.length).toBeGreaterThanOrEqual(1);
     expect(burst.length).toBeLessThanOrEqual(2);

@@ -51,6 +51,22 @@ export class WatchProcess {
     }
   }
 
+  /** Resolves once no new reload line appeared for `quietMs` (the previous test's reload has finished). */
+  async settled(quietMs = 400, timeoutMs = 30_000): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    let count = this.reloads().length;
+    let since = Date.now();
+    while (Date.now() - since < quietMs) {
+      if (Date.now() > end) throw new Error(`reloads never settled\nstdout:\n${this.stdout}`);
+      await new Promise((r) => setTimeout(r, 25));
+      const now = this.reloads().length;
+      if (now !== count) {
+        count = now;
+        since = Date.now();
+      }
+    }
+  }
+
   /** Ctrl-C; resolves to the exit code. */
   async stop(): Promise<number | null> {
     if (this.child.exitCode === null) this.child.kill('SIGINT');
