@@ -1,0 +1,110 @@
+/**
+ * The layering rules of DESIGN.md section 3 over the real import graph: src/schema and
+ * src/planner, following relative imports wherever they lead, never reach the engine, the
+ * executor's scheduler, the terminal UI, the watcher, processes, sockets or the file system.
+ * The lint rule checks direct imports; this test also catches a pure module importing an
+ * impure one through a relative path.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '..');
+
+const FORBIDDEN = ['dockerode', 'p-graph', 'listr2', 'chokidar', 'node:child_process', 'node:net', 'node:http', 'node:fs'];
+
+/** Files allowed one of the forbidden modules, and which. */
+const ALLOWED: Readonly<Record<string, readonly string[]>> = {
+  'src/schema/load.ts': ['node:fs', 'node:path'],
+  'src/schema/discover.ts': ['node:fs', 'node:path'],
+  'src/schema/validate.ts': ['node:module'],
+};
+
+/** `fs`, `node:fs/promises`, `child_process` → the node: name the rule lists. */
+function canonical(specifier: string): string {
+  const bare = specifier.startsWith('node:') ? specifier.slice(5) : specifier;
+  const top = bare.split('/')[0]!;
+  const builtins = ['fs', 'child_process', 'net', 'http', 'path', 'module', 'crypto'];
+  if (builtins.includes(top)) return `node:${top}`;
+  if (specifier.startsWith('@')) return specifier.split('/').slice(0, 2).join('/');
+  return top;
+}
+
+/**
+ * Static module specifiers of a source file: `import ... from`, `export ... from`,
+ * side-effect `import '...'`, `import('...')` and `require('...')`. Type-only imports are
+ * erased by the compiler and skipped.
+ */
+export function specifiersOf(source: string): string[] {
+  const found: string[] = [];
+  const patterns = [
+    /^\s*import\s+(?!type\s)(?:[^'"]*?\s+from\s+)?['"]([^'"]+)['"]/gm,
+    /^\s*export\s+(?!type\s)[^'"]*?\s+from\s+['"]([^'"]+)['"]/gm,
+    /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g,
+    /\brequire\(\s*['"]([^'"]+)['"]\s*\)/g,
+  ];
+  for (const pattern of patterns) for (const match of source.matchAll(pattern)) found.push(match[1]!);
+  return found;
+}
+
+function resolveRelative(from: string, specifier: string): string | undefined {
+  const base = resolve(dirname(from), specifier);
+  const candidates = [base, base.replace(/\.js$/, '.ts'), `${base}.ts`, join(base, 'index.ts')];
+  return candidates.find((c) => existsSync(c) && statSync(c).isFile());
+}
+
+/** Every forbidden module reachable from `entry`, as `file → module` (file relative to the repo). */
+export function violationsFrom(entries: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const violations = new Set<string>();
+  const queue = [...entries];
+  while (queue.length > 0) {
+    const file = queue.pop()!;
+    if (seen.has(file) || file.endsWith('.json')) continue;
+    seen.add(file);
+    const rel = relative(ROOT, file);
+    for (const specifier of specifiersOf(readFileSync(file, 'utf8'))) {
+      if (specifier.startsWith('.')) {
+        const target = resolveRelative(file, specifier);
+        if (target) queue.push(target);
+        continue;
+      }
+      const name = canonical(specifier);
+      if (FORBIDDEN.includes(name) && !(ALLOWED[rel] ?? []).includes(name)) violations.add(`${rel} → ${specifier}`);
+    }
+  }
+  return [...violations].sort();
+}
+
+function sourcesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .map((f) => join(dir, f))
+    .filter((f) => /\.(ts|cjs|mjs)$/.test(f) && statSync(f).isFile());
+}
+
+describe('architecture', () => {
+  it('src/schema and src/planner reach no engine, scheduler, UI, watcher, process, socket or file-system module', () => {
+    const entries = [...sourcesUnder(join(ROOT, 'src/schema')), ...sourcesUnder(join(ROOT, 'src/planner'))];
+    expect(entries.length).toBeGreaterThan(0);
+    expect(violationsFrom(entries)).toEqual([]);
+  });
+
+  it('the scanner sees static, side-effect, dynamic and require imports, and skips type-only ones', () => {
+    const source = [
+      "import Docker from 'dockerode';",
+      "import type { Foo } from 'listr2';",
+      "import 'chokidar';",
+      "export { x } from './x.js';",
+      "const m = await import('node:child_process');",
+      "const r = require('fs');",
+      "import {\n  a,\n  b,\n} from 'p-graph';",
+    ].join('\n');
+    expect(specifiersOf(source).sort()).toEqual(['./x.js', 'chokidar', 'dockerode', 'fs', 'node:child_process', 'p-graph']);
+  });
+
+  it('the scanner finds dockerode through the reconciler (so a green result means something)', () => {
+    const engine = join(ROOT, 'src/reconciler/engine.ts');
+    if (!existsSync(engine)) return;
+    expect(violationsFrom([engine]).some((v) => v.includes('dockerode'))).toBe(true);
+  });
+});
