@@ -251,6 +251,7 @@ export function analyzeUp(model: StackModel, observed: ObservedState, options: U
       services[name] = { spec, kept: kept.map((k) => ({ ...k, verdict: { action: 'keep', start: false } })), create: [], resolvedImageId: imageIdOf(spec) };
       continue;
     }
+    if (imageIdOf(spec) === undefined) notes.push(`image ${imageRef(project, spec)} of ${name} not found locally: hashes use the reference until it is pulled or built (docs/architecture.md)`);
     services[name] = { spec, kept, create, resolvedImageId: imageIdOf(spec) };
   }
   removals.sort((a, b) => byName(a.container, b.container) || (a.container.id < b.container.id ? -1 : 1));

@@ -295,7 +295,9 @@ describe('planUp', () => {
       #4 create-container service:api:1 as demo-api-1 (missing: not created yet) after #1,#2
       #5 start-container service:api:1 demo-api-1 (missing: not created yet) after #4
       #6 create-container service:web:1 as demo-web-1 (missing: not created yet) after #1,#3
-      #7 start-container service:web:1 demo-web-1 (missing: not created yet) after #6"
+      #7 start-container service:web:1 demo-web-1 (missing: not created yet) after #6
+      note: image demo-api of api not found locally: hashes use the reference until it is pulled or built (docs/architecture.md)
+      note: image nginx:1.27 of web not found locally: hashes use the reference until it is pulled or built (docs/architecture.md)"
     `);
   });
 

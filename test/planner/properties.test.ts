@@ -46,7 +46,8 @@ const externals = (s: { model: { networks: object; volumes: object } }): Set<str
   new Set([...Object.values(s.model.networks), ...Object.values(s.model.volumes)].filter((r: { external: boolean }) => r.external).map((r: { name: string }) => r.name));
 
 describe('planner properties', () => {
-  it('a converged stack plans to zero actions', () => {
+  // Each case plans (and simulates) several times; generous timeouts keep slow CI machines green.
+  it('a converged stack plans to zero actions', { timeout: 60_000 }, () => {
     fc.assert(
       fc.property(scenarioArb, ({ model, observed }) => {
         const first = applyPlan(observed, planUp(model, observed, { removeOrphans: true }));
@@ -57,7 +58,7 @@ describe('planner properties', () => {
     );
   });
 
-  it('applying a plan reaches a state that plans to zero actions', () => {
+  it('applying a plan reaches a state that plans to zero actions', { timeout: 60_000 }, () => {
     fc.assert(
       fc.property(withOptions, ({ model, observed, options }) => {
         const next = applyPlan(observed, planUp(model, observed, options));
@@ -68,7 +69,7 @@ describe('planner properties', () => {
     );
   });
 
-  it('planning is deterministic, whatever order the engine listed things in', () => {
+  it('planning is deterministic, whatever order the engine listed things in', { timeout: 60_000 }, () => {
     fc.assert(
       fc.property(withOptions, fc.integer(), ({ model, observed, options }, seed) => {
         const shuffle = <T>(xs: readonly T[]): T[] => [...xs].map((x, i) => ({ x, k: (i * 7919 + seed) % 101 })).sort((a, b) => a.k - b.k).map((p) => p.x);
@@ -80,7 +81,7 @@ describe('planner properties', () => {
     );
   });
 
-  it('no action touches a resource of another project, a one-off container or an external resource', () => {
+  it('no action touches a resource of another project, a one-off container or an external resource', { timeout: 60_000 }, () => {
     fc.assert(
       fc.property(withOptions, fc.boolean(), ({ model, observed, options }, volumes) => {
         expect(touchesOnlyOwned(planUp(model, observed, options), observed, externals({ model }))).toBeUndefined();
@@ -91,7 +92,7 @@ describe('planner properties', () => {
     );
   });
 
-  it('ids are sequential and dependsOn points only to earlier ids', () => {
+  it('ids are sequential and dependsOn points only to earlier ids', { timeout: 60_000 }, () => {
     fc.assert(
       fc.property(withOptions, ({ model, observed, options }) => {
         expect(wellFormed(planUp(model, observed, options).actions)).toBe(true);
@@ -101,7 +102,7 @@ describe('planner properties', () => {
     );
   });
 
-  it('down removes every container of the project and nothing else', () => {
+  it('down removes every container of the project and nothing else', { timeout: 60_000 }, () => {
     fc.assert(
       fc.property(scenarioArb, ({ model, observed }) => {
         const after = applyPlan(observed, planDown({ project: PROJECT }, observed, { volumes: true }));
