@@ -42,7 +42,7 @@ describe('image changes roll only the services that use them', () => {
   /** `stack <command>` when registered, else the same through the library. */
   async function images(dir: string, project: string, model: StackModel, command: 'build' | 'pull', env: Record<string, string>, options: EnsureImagesOptions): Promise<void> {
     if (hasCommand(command)) {
-      const run = await runCli(['-p', project, command], { cwd: dir, env });
+      const run = await runCli(['-p', project, command, ...(options.services ?? [])], { cwd: dir, env });
       expect(run.code, run.stderr).toBe(0);
       return;
     }
@@ -81,18 +81,19 @@ describe('image changes roll only the services that use them', () => {
     const f = await loadFixtureCopy('pull-roll', p, [], { REPO: r });
     dirs.push(f.dir);
     const env = { ...isolatedEnv(f.dir), REPO: r };
-    await images(f.dir, p, f.model, 'pull', env, {});
+    await images(f.dir, p, f.model, 'pull', env, { services: ['app'] });
     const up = await runCli(['-p', p, 'up', '-d'], { cwd: f.dir, env });
     expect(up.code, up.stderr).toBe(0);
     const before = ids(p);
 
+    // `steady` is local-only (never pulled): only `app` is pulled, as a user would.
     // Nothing new in the registry: a pull changes no image ID, so up changes nothing.
-    await images(f.dir, p, f.model, 'pull', env, {});
+    await images(f.dir, p, f.model, 'pull', env, { services: ['app'] });
     expect((await runCli(['-p', p, 'up', '-d'], { cwd: f.dir, env })).code).toBe(0);
     expect(ids(p)).toEqual(before);
 
     pushGeneration(`${REGISTRY}/${r}:v1`, '2');
-    await images(f.dir, p, f.model, 'pull', env, {});
+    await images(f.dir, p, f.model, 'pull', env, { services: ['app'] });
     const again = await runCli(['-p', p, 'up', '-d'], { cwd: f.dir, env });
     expect(again.code, again.stderr).toBe(0);
     const after = ids(p);

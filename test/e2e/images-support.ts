@@ -41,11 +41,11 @@ export function imageId(ref: string): string | undefined {
   }
 }
 
-/** Removes images by reference pattern (`demo-*`, `127.0.0.1:5000/x`), best effort. */
+/** Removes images by reference pattern (`demo-*`, `127.0.0.1:5000/x`), tagged or pulled by digest; best effort. */
 export function removeImages(pattern: string): void {
   try {
-    const refs = docker(['images', '--filter', `reference=${pattern}`, '--format', '{{.Repository}}:{{.Tag}}']).split('\n').filter((r) => r && !r.endsWith(':<none>'));
-    if (refs.length > 0) docker(['rmi', '-f', ...refs]);
+    const ids = docker(['images', '--digests', '--filter', `reference=${pattern}`, '--format', '{{.ID}}']).split('\n').filter(Boolean);
+    if (ids.length > 0) docker(['rmi', '-f', ...new Set(ids)]);
   } catch {
     // best effort
   }
