@@ -10,7 +10,7 @@ import { networkModeService } from './graph.js';
 import { divergedReason } from './reasons.js';
 import type { KeptReplica, Removal, UpState } from './up-state.js';
 import { analyzeUp, containerRef, wantedNetworks } from './up-state.js';
-import type { ObservedContainer, ObservedState, Plan, Reason, UpOptions } from './types.js';
+import type { ObservedContainer, ObservedState, Plan, Reason, UpOptions, WaitCondition } from './types.js';
 
 const STOPPABLE: ReadonlySet<string> = new Set(['running', 'restarting', 'paused']);
 
@@ -57,7 +57,7 @@ export function planUp(model: StackModel, observed: ObservedState, options: UpOp
   emitResources(b, state, removedBy, ready);
   emitImages(b, state, ready);
   emitRenames(b, state, ready);
-  for (const service of state.order) emitService(b, model, state, service, options, ready);
+  for (const service of state.order) emitService(b, model, observed, state, service, options, ready);
 
   for (const c of state.orphans) b.orphan(containerRef(c));
   for (const r of state.removals) if (r.reason.code === 'orphan') b.orphan(containerRef(r.container));
@@ -178,6 +178,29 @@ function createDeps(model: StackModel, desired: DesiredContainer, name: string, 
   return deps;
 }
 
+/**
+ * The depends_on conditions a start of `service` waits for, naming the dependency replicas
+ * that exist after this plan. Only the planner knows them: replica numbers are identities, so
+ * after a scale down they need not be 1..n.
+ */
+function waitConditions(model: StackModel, observed: ObservedState, state: UpState, service: string): WaitCondition[] {
+  const spec = model.services[service]!;
+  const result: WaitCondition[] = [];
+  for (const dep of Object.keys(spec.dependsOn).sort()) {
+    if (!model.services[dep]) continue;
+    const how = spec.dependsOn[dep]!;
+    const planned = state.services[dep];
+    const names = planned
+      ? [...planned.kept.map((k) => k.desired), ...planned.create.map((c) => c.desired)].sort((a, b) => a.number - b.number).map((d) => d.name)
+      : observed.containers
+          .filter((c) => c.labels[Label.project] === model.name && c.labels[Label.service] === dep && c.labels[Label.oneoff] !== 'True')
+          .map((c) => c.name)
+          .sort();
+    for (const container of names) result.push({ service: dep, container, condition: how.condition, required: how.required });
+  }
+  return result;
+}
+
 /** The old container's anonymous volumes mounted at the same targets in the replacement (Compose keeps their data). */
 function carryAnonymousVolumes(model: StackModel, desired: DesiredContainer, old: ObservedContainer): DesiredContainer['body'] {
   const named = new Set(Object.values(model.volumes).map((v) => v.name));
@@ -198,13 +221,14 @@ function carryAnonymousVolumes(model: StackModel, desired: DesiredContainer, old
  * stopped:   start
  * ```
  */
-function emitService(b: PlanBuilder, model: StackModel, state: UpState, service: string, options: UpOptions, ready: Ready): void {
+function emitService(b: PlanBuilder, model: StackModel, observed: ObservedState, state: UpState, service: string, options: UpOptions, ready: Ready): void {
   const s = state.services[service]!;
   const depStarts = (state.graph.dependencies[service] ?? []).flatMap((d) => ready.starts.get(d) ?? []);
+  const waitFor = waitConditions(model, observed, state, service);
   const starts: number[] = [];
   const start = (desired: DesiredContainer, reason: Reason, after: number | undefined, containerId?: string): void => {
     if (options.noStart) return;
-    starts.push(b.add({ kind: 'start-container', resource: ref(desired), reason, name: desired.name, ...(containerId ? { containerId } : {}), dependsOn: [after, ...depStarts] }));
+    starts.push(b.add({ kind: 'start-container', resource: ref(desired), reason, name: desired.name, ...(containerId ? { containerId } : {}), ...(waitFor.length > 0 ? { waitFor } : {}), dependsOn: [after, ...depStarts] }));
   };
   const ref = (d: DesiredContainer): string => `service:${d.service}:${d.number}`;
   type Slot = { readonly number: number; readonly kept?: KeptReplica; readonly create?: { desired: DesiredContainer; reason: Reason } };

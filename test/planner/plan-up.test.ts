@@ -324,4 +324,19 @@ describe('planUp', () => {
       #10 start-container service:web:1 demo-web-1 (diverged: networks) after #5,#9"
     `);
   });
+
+  it('fills waitFor with the dependency replicas that exist after the plan, whatever their numbers', () => {
+    const m = model('demo', [service('db', { replicas: 3 }), service('web', { dependsOn: after('db') })]);
+    let o = converged(m);
+    o = edit(o, 'demo-db-1', (c) => ({ ...c, labels: { ...c.labels, [Label.configHash]: `v1:${'6'.repeat(64)}` } }));
+    o = edit(o, 'demo-web-1', (c) => ({ ...c, state: 'exited', exitCode: 1 }));
+    const scaled = model('demo', [service('db', { replicas: 2 }), service('web', { dependsOn: after('db') })]);
+    const start = planUp(scaled, o).actions.find((a) => a.kind === 'start-container' && a.name === 'demo-web-1');
+    expect(start).toMatchObject({
+      waitFor: [
+        { service: 'db', container: 'demo-db-2', condition: 'service_started', required: true },
+        { service: 'db', container: 'demo-db-3', condition: 'service_started', required: true },
+      ],
+    });
+  });
 });
