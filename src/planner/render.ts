@@ -65,11 +65,15 @@ function jsonAction(a: Action): Record<string, unknown> {
   return out;
 }
 
+function jsonSummary(summary: PlanSummary): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(summary).map(([k, v]) => [snake(k), v]));
+}
+
 /** `text`: one line per action, then notes and orphans. `json`: `{ format_version: 1, ... }`. */
 export function renderPlan(plan: Plan, format: 'text' | 'json'): string {
   if (format === 'json') {
     return JSON.stringify(
-      { format_version: 1, project: plan.project, actions: plan.actions.map(jsonAction), notes: plan.notes, orphans: plan.orphans, summary: summarizePlan(plan) },
+      { format_version: 1, project: plan.project, actions: plan.actions.map(jsonAction), notes: plan.notes, orphans: plan.orphans, summary: jsonSummary(summarizePlan(plan)) },
       null,
       2,
     );
