@@ -66,6 +66,7 @@ export function planUp(model: StackModel, observed: ObservedState, options: UpOp
   return b.build();
 }
 
+/** `[stop] → remove`; records the freed name so a create or rename of that name waits for it. */
 function emitRemoval(b: PlanBuilder, model: StackModel, r: Removal, ready: Ready): number {
   const c = r.container;
   const resource = containerRef(c);
@@ -75,6 +76,14 @@ function emitRemoval(b: PlanBuilder, model: StackModel, r: Removal, ready: Ready
   return id;
 }
 
+/**
+ * ```
+ * network missing:  create
+ * network drifted:  [disconnect kept attachments] + (removals of its containers) → remove → create
+ * volume missing:   create
+ * volume drifted:   (removals of its users) → remove → create      both destructive
+ * ```
+ */
 function emitResources(b: PlanBuilder, state: UpState, removedBy: Map<string, number>, ready: Ready): void {
   const removalsOn = (pred: (c: ObservedContainer) => boolean): number[] =>
     state.removals.filter((r) => pred(r.container)).map((r) => removedBy.get(r.container.id)!);
