@@ -14,6 +14,8 @@ export default tseslint.config(
       'no-restricted-syntax': ['error', { selector: 'ExportDefaultDeclaration', message: 'Use named exports.' }],
     },
   },
+  // Tool config files are read by their tools through a default export.
+  { files: ['*.config.ts'], rules: { 'no-restricted-syntax': 'off' } },
   {
     files: ['src/**/*.ts'],
     ignores: ['src/reconciler/engine*.ts', 'src/reconciler/engine/**'],

@@ -7,7 +7,8 @@
  * Every stage adds diagnostics; a stage whose input has errors does not run, and all
  * problems found so far are thrown together once (throwIfErrors).
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { readBounded } from './read-bounded.js';
 import { resolve } from 'node:path';
 import { diagnostic, throwIfErrors } from '../errors.js';
 import type { Diagnostic } from '../errors.js';
@@ -60,12 +61,12 @@ function isFile(path: string): boolean {
 
 function readBytes(file: string): Result<Uint8Array | undefined> {
   try {
-    const size = statSync(file).size;
-    // Refuse before reading: the limit exists so a huge file costs nothing.
-    if (size > YAML_LIMITS.maxBytes) {
+    // Refuse before reading when stat knows; read bounded when it does not (devices, FIFOs).
+    const bytes = statSync(file).size > YAML_LIMITS.maxBytes ? undefined : readBounded(file, YAML_LIMITS.maxBytes);
+    if (!bytes) {
       return { value: undefined, diagnostics: [diagnostic('YAML_TOO_LARGE', `the file is larger than ${YAML_LIMITS.maxBytes} bytes`, { file, line: 1, col: 1 })] };
     }
-    return { value: readFileSync(file), diagnostics: [] };
+    return { value: bytes, diagnostics: [] };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE';
     return { value: undefined, diagnostics: [diagnostic(code, `cannot read ${file}`)] };
@@ -101,7 +102,12 @@ function loadEnv(options: LoadOptions, workingDir: string, diagnostics: Diagnost
   for (const file of files) {
     let text: string;
     try {
-      text = readFileSync(file, 'utf8');
+      const bytes = readBounded(file, YAML_LIMITS.maxBytes);
+      if (!bytes) {
+        diagnostics.push(diagnostic('FILE_UNREADABLE', `env file ${file} is larger than ${YAML_LIMITS.maxBytes} bytes`));
+        continue;
+      }
+      text = bytes.toString('utf8');
     } catch {
       diagnostics.push(diagnostic('ENV_FILE_NOT_FOUND', `cannot read env file ${file}`));
       continue;
@@ -180,7 +186,12 @@ export async function loadStack(options: LoadOptions, stages?: LoaderStages): Pr
     readEnvFile: (path) => {
       if (!isFile(path)) return undefined;
       if (!sourceFiles.includes(path)) sourceFiles.push(path);
-      const result = parseEnvFile(path, readFileSync(path, 'utf8'), raw.env);
+      const bytes = readBounded(path, YAML_LIMITS.maxBytes);
+      if (!bytes) {
+        diagnostics.push(diagnostic('FILE_UNREADABLE', `env file ${path} is larger than ${YAML_LIMITS.maxBytes} bytes`));
+        return undefined;
+      }
+      const result = parseEnvFile(path, bytes.toString('utf8'), raw.env);
       diagnostics.push(...result.diagnostics);
       return result.value;
     },

@@ -50,6 +50,11 @@ describe('hostile input', () => {
     expect(await codesOf('large.yaml', 'services: {}\n' + line.repeat(200_000))).toEqual(['YAML_TOO_LARGE']);
   });
 
+  it('an endless device named as a file (-f or extends.file: /dev/zero) fails with YAML_TOO_LARGE instead of reading forever', async () => {
+    await expect(loadStack({ cwd: dir, env: {}, files: ['/dev/zero'] }, passThroughStages)).rejects.toMatchObject({ diagnostics: [{ code: 'YAML_TOO_LARGE' }] });
+    expect(await codesOf('extends-zero.yaml', 'services: {web: {image: x, extends: {file: /dev/zero, service: web}}}\n')).toEqual(['YAML_TOO_LARGE']);
+  });
+
   it('binary garbage fails with YAML_BINARY', async () => {
     const bytes = new Uint8Array(64 * 1024);
     let seed = 42;

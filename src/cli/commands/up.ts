@@ -2,6 +2,7 @@
  * `stack up`: load → lock → observe → plan → execute, then `--wait` for health, or (attached,
  * the default) print service-prefixed logs until Ctrl-C, which stops the stack gracefully.
  */
+import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode, StackError } from '../../errors.js';
 import type { StackModel } from '../../model.js';
@@ -9,7 +10,7 @@ import { buildGraph, completionDependencies, reverseOrder, selectServices } from
 import type { Engine } from '../../reconciler/engine-types.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
 import { applyPlans, listProjectContainers } from './apply.js';
-import { sourcesOf, streamLogs } from './log-stream.js';
+import { followProjectLogs, sourcesOf, streamLogs } from './log-stream.js';
 import type { UpOptions } from '../../planner/types.js';
 import { loadPlanner, loadProject, lockProject, openEngine } from './session.js';
 
@@ -26,6 +27,22 @@ export interface UpFlags {
   scale: string[];
   yes?: boolean;
   start?: boolean;
+  /** `--build` true, `--no-build` false, neither undefined. */
+  build?: boolean;
+  pull?: string;
+  /** `--no-lock`: ignore stack.lock.json. */
+  lock?: boolean;
+  watch?: boolean;
+}
+
+const PULL_MODES = ['policy', 'always', 'missing', 'never'] as const;
+type UpPullMode = (typeof PULL_MODES)[number];
+
+function parsePull(value: string | undefined): UpPullMode {
+  if (value === undefined) return 'policy';
+  const mode = PULL_MODES.find((m) => m === value);
+  if (!mode) throw new StackError('USAGE', `--pull expects one of ${PULL_MODES.join(', ')}, got "${value}"`);
+  return mode;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -90,15 +107,55 @@ async function stopGracefully(ctx: CliContext, engine: Engine, model: StackModel
   }
 }
 
+/**
+ * Images before planning: the lock file pins digests (drift is reported), then whatever the
+ * selected services need is built or pulled under `--build` / `--no-build` / `--pull` and each
+ * service's pull_policy. Returns the model to plan with (pinned when a lock applies).
+ */
+async function prepareImages(ctx: CliContext, engine: Engine, model: StackModel, selected: ReadonlySet<string>, flags: UpFlags): Promise<StackModel> {
+  const { ensureImages, listModelImages, loadAndApplyLock } = await import('../../images/index.js');
+  const images = await listModelImages(engine, model, ctx.signal);
+  let effective = model;
+  if (flags.lock !== false) {
+    const applied = await loadAndApplyLock(model, images);
+    if (applied) {
+      effective = applied.model;
+      const where = relative(ctx.cwd, applied.path) || applied.path;
+      for (const drift of applied.drift.filter((d) => selected.has(d.service) || d.kind === 'service_removed')) ctx.stderr.write(`warning: ${where}: ${drift.message}\n`);
+    }
+  }
+  const { createImageProgress } = await import('../../images/render-progress.js');
+  const progress = createImageProgress({ mode: ctx.progress, out: ctx.stderr });
+  try {
+    const result = await ensureImages(engine, effective, { images }, {
+      build: flags.build === true ? 'always' : flags.build === false ? 'never' : 'auto',
+      pull: parsePull(flags.pull),
+      services: [...selected].sort(),
+      env: ctx.env,
+      signal: ctx.signal,
+      onEvent: (e) => progress.onEvent(e),
+      ...(ctx.globals.parallel !== undefined ? { parallel: ctx.globals.parallel } : {}),
+    });
+    for (const warning of result.warnings) ctx.stderr.write(`warning: ${warning}\n`);
+  } finally {
+    progress.end();
+  }
+  return effective;
+}
+
 /** Runs `up`. */
 export async function runUp(ctx: CliContext, services: readonly string[], flags: UpFlags): Promise<CommandResult> {
   const scale = parseScale(flags.scale);
   const waitTimeout = parseSeconds(flags.waitTimeout, '--wait-timeout');
   if (flags.forceRecreate && flags.recreate === false) throw new StackError('USAGE', '--force-recreate and --no-recreate cannot be combined');
-  const model = await loadProject(ctx, services);
-  checkServices(model, services);
+  if (flags.watch && (flags.detach || flags.wait)) throw new StackError('USAGE', '--watch runs attached; it cannot be combined with --detach or --wait');
+  parsePull(flags.pull);
+  const loaded = await loadProject(ctx, services);
+  checkServices(loaded, services);
+  const selected = selectServices(buildGraph(loaded), services.length > 0 ? services : undefined, flags.deps === false);
   const planner = await loadPlanner();
   const engine = await openEngine(ctx);
+  const model = await prepareImages(ctx, engine, loaded, selected, flags);
   const options: UpOptions = {
     ...(services.length > 0 ? { services } : {}),
     ...(flags.forceRecreate ? { forceRecreate: true } : {}),
@@ -124,7 +181,7 @@ export async function runUp(ctx: CliContext, services: readonly string[], flags:
   } finally {
     lock.release();
   }
-  const selected = selectServices(buildGraph(model), services.length > 0 ? services : undefined, flags.deps === false);
+  if (flags.watch) return watchAttached(ctx, engine, model, services, selected, startedAt, flags);
   if (flags.wait) {
     await waitForStack(ctx, engine, model, selected, (waitTimeout ?? 300) * 1000);
     return ExitCode.ok;
@@ -152,6 +209,30 @@ export async function runUp(ctx: CliContext, services: readonly string[], flags:
   return ctx.signal.aborted ? ExitCode.interrupted : ExitCode.ok;
 }
 
+/**
+ * `up --watch`: logs of every container of the selection (recreated ones included) while the
+ * watch session reloads on each change; Ctrl-C stops watching, then stops the stack like
+ * attached `up`.
+ */
+async function watchAttached(ctx: CliContext, engine: Engine, model: StackModel, services: readonly string[], selected: ReadonlySet<string>, startedAt: number, flags: UpFlags): Promise<CommandResult> {
+  const { createWatchReconcile } = await import('./watch.js');
+  const { runWatchSession } = await import('../../watch/session.js');
+  const logs = new AbortController();
+  const initial = await sourcesOf(engine, await listProjectContainers(engine, model.name, [...selected]));
+  const following = followProjectLogs(ctx, engine, model.name, initial, { since: startedAt, services: [...selected], signal: logs.signal });
+  try {
+    return await runWatchSession(ctx, model, {
+      reconcile: createWatchReconcile(ctx, engine, { ...(services.length > 0 ? { services } : {}), ...(flags.deps === false ? { noDeps: true } : {}), ...(flags.yes ? { yes: true } : {}) }),
+      services,
+      engine,
+      stopOnExit: (latest) => stopGracefully(ctx, engine, latest, selectServices(buildGraph(latest), services.length > 0 ? services : undefined, flags.deps === false)),
+    });
+  } finally {
+    logs.abort();
+    await following;
+  }
+}
+
 export function registerUp(program: Command, run: Runner): void {
   program
     .command('up')
@@ -168,5 +249,10 @@ export function registerUp(program: Command, run: Runner): void {
     .option('--scale <service=n>', 'number of replicas of a service (repeatable)', collect, [])
     .option('-y, --yes', 'apply destructive actions without asking')
     .option('--no-start', 'create but do not start containers')
+    .option('--build', 'build images before starting, even when they exist')
+    .option('--no-build', 'never build; fail when an image with a build section is missing')
+    .option('--pull <policy>', 'pull images: policy (each service\'s pull_policy, default), always, missing, never')
+    .option('--no-lock', 'ignore stack.lock.json (use the tags in the stack file)')
+    .option('-w, --watch', 'watch the stack files and develop.watch paths and apply every change (attached)')
     .action((services: string[], flags: UpFlags) => run((ctx) => runUp(ctx, services, flags)));
 }
