@@ -41,6 +41,20 @@ export function negotiateApiVersion(serverMax: string | undefined, serverMin?: s
 
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOENT', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
 
+const TRANSIENT = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ENOENT', 'ETIMEDOUT']);
+
+/**
+ * A failure worth retrying for a read: the engine answered 5xx, or the connection was reset
+ * or refused (dockerd restarting). Never an abort, never a 4xx (the engine meant it).
+ */
+export function isTransientFailure(error: unknown): boolean {
+  const e = error as { name?: string; code?: string; statusCode?: number; message?: string } | undefined;
+  if (!e || e.name === 'AbortError' || e.code === 'ABORT_ERR') return false;
+  if (typeof e.statusCode === 'number') return e.statusCode >= 500;
+  if (e.code !== undefined) return TRANSIENT.has(e.code);
+  return /socket hang up/i.test(e.message ?? '');
+}
+
 /** Turns whatever the modem rejected with into a StackError (abort errors pass through). */
 export function toEngineError(error: unknown, endpoint: string, what: string): unknown {
   if (error instanceof StackError) return error;

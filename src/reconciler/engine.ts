@@ -12,7 +12,7 @@ import { StackError, diagnostic } from '../errors.js';
 import type { Endpoint } from './endpoint.js';
 import { resolveEndpoint } from './endpoint.js';
 import type { Engine, EngineContainer, EngineContainerInspect, EngineEvent, EngineFilters, EngineImage, EngineNetwork, EngineVolume, LogChunk, LogsOptions, PullProgress } from './engine-types.js';
-import { EngineCallError, negotiateApiVersion, toEngineError } from './engine-errors.js';
+import { EngineCallError, isTransientFailure, negotiateApiVersion, toEngineError } from './engine-errors.js';
 import { demuxFrames, readNdjson } from './streams.js';
 
 interface Modem {
@@ -33,6 +33,8 @@ interface Request {
   readonly signal?: AbortSignal | undefined;
   /** What the call acts on, for error messages ("container web-1"). */
   readonly what: string;
+  /** `false`: no read retries (the connection probe: a missing engine is reported at once). */
+  readonly retry?: boolean;
 }
 
 const STATUS: Record<number, string> = { 400: 'bad parameter', 403: 'forbidden', 404: 'not found', 409: 'conflict', 500: 'server error', 503: 'unavailable' };
@@ -58,6 +60,21 @@ function modemOptions(endpoint: Endpoint): Record<string, unknown> {
   }
 }
 
+/** Backoff of read retries: three more tries within ~1.3 s, then the error is reported. */
+const READ_RETRY_DELAYS_MS = [100, 300, 900];
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
 function filtersQuery(filters: EngineFilters | undefined): Record<string, unknown> {
   return filters && Object.keys(filters).length > 0 ? { filters: JSON.stringify(filters) } : {};
 }
@@ -70,7 +87,25 @@ class DockerEngine implements Engine {
     readonly apiVersion: string,
   ) {}
 
-  call<T>(req: Request): Promise<T> {
+  /**
+   * One engine call. Reads (GET, not streamed) that meet a transient failure (a 5xx, a reset
+   * or refused connection) are retried with bounded backoff (READ_RETRY_DELAYS_MS); writes
+   * never are: an ambiguous write is resolved by re-observing, one level up.
+   */
+  async call<T>(req: Request): Promise<T> {
+    const retryable = req.retry !== false && req.method === 'GET' && req.stream !== true && req.hijack !== true;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.callOnce<T>(req);
+      } catch (raw) {
+        const delay = READ_RETRY_DELAYS_MS[attempt];
+        if (!retryable || delay === undefined || !isTransientFailure(raw) || req.signal?.aborted) throw toEngineError(raw, this.endpoint, req.what);
+        await sleep(delay, req.signal);
+      }
+    }
+  }
+
+  private callOnce<T>(req: Request): Promise<T> {
     const statusCodes: Record<number, string | boolean> = { ...STATUS, 200: true, 201: true, 204: true, 101: true };
     for (const code of req.ok ?? []) statusCodes[code] = true;
     const query = req.query ?? {};
@@ -89,7 +124,7 @@ class DockerEngine implements Engine {
           allowEmpty: req.body !== undefined,
           ...(req.signal ? { abortSignal: req.signal } : {}),
         },
-        (error, data) => (error ? reject(toEngineError(error, this.endpoint, req.what)) : resolve(data as T)),
+        (error, data) => (error ? reject(error as unknown) : resolve(data as T)),
       );
     });
   }
@@ -237,7 +272,7 @@ export async function connectEngine(options: ConnectOptions): Promise<Engine> {
   const { default: Docker } = (await import('dockerode')) as unknown as { default: new (opts: Record<string, unknown>) => { modem: Modem } };
   const modem = new Docker(modemOptions(endpoint)).modem;
   const probe = new DockerEngine(modem, endpoint.url, '');
-  const version = await probe.call<{ ApiVersion?: string; MinAPIVersion?: string }>({ method: 'GET', path: '/version', signal: options.signal, what: 'version' });
+  const version = await probe.call<{ ApiVersion?: string; MinAPIVersion?: string }>({ method: 'GET', path: '/version', signal: options.signal, what: 'version', retry: false });
   const apiVersion = negotiateApiVersion(version.ApiVersion, version.MinAPIVersion);
   if (apiVersion === undefined) {
     const message = `the Docker engine at ${endpoint.url} speaks API ${version.ApiVersion ?? 'unknown'}; stack needs 1.41 or newer`;

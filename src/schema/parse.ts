@@ -105,7 +105,8 @@ export function parseStackFile(file: string, source: string): Result<ParsedFile 
   const doc = parseDocument(source, {
     lineCounter,
     merge: true,
-    uniqueKeys: true,
+    // Duplicate keys are found by scanDocument in linear time (yaml's check is quadratic).
+    uniqueKeys: false,
     version: '1.2',
     prettyErrors: true,
     customTags: stackTags,

@@ -5,12 +5,12 @@
 import type { Diagnostic } from '../errors.js';
 import type { StackModel } from '../model.js';
 import { normalizeProject } from './normalize.js';
+import type { NormalizedProject } from './normalize.js';
 import { checkRules } from './rules.js';
 import type { Locate, NormalizeContext, Result } from './types.js';
 import { validateRaw } from './validate.js';
 
-/** What normalizeProject returns: the model without what the loader itself fills in. */
-export type NormalizedProject = Omit<StackModel, 'name' | 'workingDir' | 'configFiles' | 'sourceFiles' | 'disabledServices' | 'profiles' | 'warnings'>;
+export type { NormalizedProject };
 
 /** The pluggable stages of loadStack. */
 export interface LoaderStages {

@@ -2,7 +2,7 @@
  * One iterative pass over a parsed YAML node tree that finds hostile or unusable input
  * before anything recursive (toJS) touches it: nesting deeper than the limit, alias
  * expansion past the limit (billion laughs), aliases into their own ancestors, prototype
- * keys and collection keys. It also records the paths tagged `!reset` / `!override`.
+ * keys, duplicate keys and collection keys. It also records the paths tagged `!reset` / `!override`.
  */
 import { isAlias, isCollection, isMap, isPair } from 'yaml';
 import type { Document, Node } from 'yaml';
@@ -122,6 +122,15 @@ export function scanDocument(doc: Document.Parsed): ScanResult {
     open.add(node);
     stack.push({ node, depth: frame.depth, path: frame.path, exit: true });
     const children = childrenOf(node, frame.path);
+    // Duplicate keys, in linear time (yaml's own uniqueKeys check is quadratic per mapping).
+    const seen = isMap(node) ? new Set<string>() : undefined;
+    for (const child of children) {
+      if (!seen || child.key === undefined || isMergeKey(child.key)) continue;
+      const name = keyString(child.key);
+      if (name === undefined) continue;
+      if (seen.has(name)) report('YAML_DUPLICATE_KEY', `Map keys must be unique: "${name}" appears more than once`, child.key, false);
+      seen.add(name);
+    }
     for (let i = children.length - 1; i >= 0; i--) {
       const child = children[i]!;
       if (child.key !== undefined) checkKey(child.key, report);

@@ -1,7 +1,7 @@
 // `up --build`, `up --no-build`, `up` with a lock file, and `up --watch` end to end (CLI, real
 // engine, local registry). State is asserted through the engine; text only where the text is
 // the feature (the log prefix of a recreated container).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, expect, it } from 'vitest';

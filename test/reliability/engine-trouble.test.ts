@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { startEngineProxy } from '../../bench/lib/engine-proxy.mjs';
 import type { EngineProxy, Fault } from '../../bench/lib/engine-proxy.mjs';
-import { RUN_KNOWN_BUGS, describeWithEngine, uniqueName } from '../support/engine.js';
+import { describeWithEngine, uniqueName } from '../support/engine.js';
 import {
   cliBuilt,
   describeRun,
@@ -69,8 +69,7 @@ describeEngine('engine trouble', () => {
     return { first, log };
   }
 
-  // Known bug: reads are not retried (`error[ENGINE_ERROR] containers: injected fault: 500`).
-  it.skipIf(!RUN_KNOWN_BUGS)('[known bug] transient 500s on the list calls are retried and the up succeeds', async () => {
+  it('transient 500s on the list calls are retried and the up succeeds', async () => {
     const { first, log } = await upWithFaults(
       [
         { route: 'GET /containers/json', action: 'error', status: 500, times: 2 },
@@ -83,8 +82,7 @@ describeEngine('engine trouble', () => {
     expect(first.ms).toBeLessThan(60_000);
   }, 300_000);
 
-  // Known bug: a reset read is reported as ENGINE_UNREACHABLE at once, without a retry.
-  it.skipIf(!RUN_KNOWN_BUGS)('[known bug] connection resets on reads are retried and the up succeeds', async () => {
+  it('connection resets on reads are retried and the up succeeds', async () => {
     const { log } = await upWithFaults(
       [
         { route: 'GET /volumes', action: 'reset', times: 2 },

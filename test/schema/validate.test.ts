@@ -11,6 +11,12 @@ function check(source: string) {
 }
 
 describe('validateRaw', () => {
+  it('lists of mappings under uniqueItems are compared without crashing (the loader\'s objects have no prototype)', () => {
+    // Found by the loader fuzz: ajv's own deep-equal called valueOf() on them and threw a TypeError.
+    const { found } = check('{"services": {"web": {"depends_on": [{"image": false}, {"image": "${X}"}]}}}\n');
+    expect(found.length).toBeGreaterThan(0);
+    expect(found.every((f) => f.startsWith('error SCHEMA_'))).toBe(true);
+  });
   it('a valid file has no diagnostics', () => {
     expect(check('services:\n  web:\n    image: x\n    ports: ["80:80"]\n').found).toEqual([]);
   });

@@ -129,9 +129,3 @@ export async function removeByLabel(label: string, value: string, socketPath = E
   }
 }
 
-/**
- * Tests that found a product bug which is not fixed yet stay out of CI: they are skipped
- * unless STACK_RUN_KNOWN_BUGS is set, and their names start with "[known bug]". The list is
- * in docs/reliability.md; remove the gate together with the fix.
- */
-export const RUN_KNOWN_BUGS = Boolean(process.env['STACK_RUN_KNOWN_BUGS']);
