@@ -17,6 +17,7 @@ const FORBIDDEN = ['dockerode', 'p-graph', 'listr2', 'chokidar', 'node:child_pro
 const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   'src/schema/load.ts': ['node:fs', 'node:path'],
   'src/schema/discover.ts': ['node:fs', 'node:path'],
+  'src/schema/read-bounded.ts': ['node:fs'],
   'src/schema/validate.ts': ['node:module'],
 };
 
