@@ -68,8 +68,23 @@ function toImage(i: EngineImage): ObservedImage {
 /** The image each service runs: `image:` or, for a build without one, `<project>-<service>`. */
 export function imageRefs(model: StackModel): string[] {
   const refs = new Set<string>();
-  for (const [name, spec] of Object.entries(model.services)) refs.add(spec.image ?? `${model.name}-${name}`);
+  for (const [name, spec] of Object.entries(model.services)) {
+    const ref = spec.image ?? `${model.name}-${name}`;
+    refs.add(ref);
+    // A `reference` filter also filters each image's RepoDigests to the patterns given: without
+    // `repo@*` the engine (20.10) lists a tagged image with no digests at all (lock drift, pins).
+    refs.add(`${repositoryPart(ref)}@*`);
+  }
   return [...refs].sort();
+}
+
+/** `host:5000/app:v1` → `host:5000/app`; `app@sha256:..` → `app`. */
+function repositoryPart(ref: string): string {
+  const at = ref.indexOf('@');
+  const name = at === -1 ? ref : ref.slice(0, at);
+  const slash = name.lastIndexOf('/');
+  const colon = name.lastIndexOf(':');
+  return colon > slash ? name.slice(0, colon) : name;
 }
 
 function isModel(target: StackModel | { project: string }): target is StackModel {

@@ -135,11 +135,13 @@ describe('up: images, lock and watch', () => {
           '  app:',
           '    image: stack-test/busybox:latest',
           `    command: ["sh", "-c", "echo greeting=$$GREETING; exec sleep 3600"]`,
+          '    stop_signal: SIGKILL',
           '    environment:',
           `      GREETING: ${greeting}`,
           '  other:',
           '    image: stack-test/busybox:latest',
           '    command: ["sh", "-c", "echo other-up; exec sleep 3600"]',
+          '    stop_signal: SIGKILL',
           '',
         ].join('\n'),
       );
