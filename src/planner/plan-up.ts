@@ -45,6 +45,7 @@ function stopTimeout(model: StackModel, c: ObservedContainer): { timeoutSeconds?
  *   missing:   create → start
  *   diverged:  create temp → stop old → remove old → rename temp → start
  *   stopped:   start
+ *   a depends_on `restart: true` dependency recreated: stop → start (after its start)
  * ```
  */
 export function planUp(model: StackModel, observed: ObservedState, options: UpOptions = {}): Plan {
@@ -223,6 +224,14 @@ function carryAnonymousVolumes(model: StackModel, desired: DesiredContainer, old
   return { ...desired.body, HostConfig: { ...hostConfig, ...(mounts.length > 0 ? { Mounts: carried } : {}) } };
 }
 
+/** Dependencies with `restart: true` that this plan recreates (their running dependents restart). */
+function recreatedDependencies(model: StackModel, state: UpState, service: string): string[] {
+  const spec = model.services[service]!;
+  return Object.keys(spec.dependsOn)
+    .filter((dep) => spec.dependsOn[dep]!.restart && (state.services[dep]?.kept ?? []).some((k) => k.verdict.action === 'recreate'))
+    .sort();
+}
+
 /**
  * ```
  * missing:   create ──▶ start (after the dependencies' starts)
@@ -234,6 +243,7 @@ function emitService(b: PlanBuilder, model: StackModel, observed: ObservedState,
   const s = state.services[service]!;
   const depStarts = (state.graph.dependencies[service] ?? []).flatMap((d) => ready.starts.get(d) ?? []);
   const waitFor = waitConditions(model, observed, state, service);
+  const restartFor = recreatedDependencies(model, state, service);
   const starts: number[] = [];
   const start = (desired: DesiredContainer, reason: Reason, after: number | undefined, containerId?: string): void => {
     if (options.noStart) return;
@@ -254,6 +264,12 @@ function emitService(b: PlanBuilder, model: StackModel, observed: ObservedState,
     const old = k.slot.container;
     if (k.verdict.action === 'keep') {
       if (k.verdict.start) start(k.desired, { code: 'stopped', detail: `container is ${old.state}` }, ready.containers.get(`${service}:${k.desired.number}`), old.id);
+      else if (restartFor.length > 0 && STOPPABLE.has(old.state) && !options.noStart) {
+        // depends_on `restart: true`: the dependency was recreated, so this one restarts after it.
+        const reason: Reason = { code: 'dependency_restarted', detail: `${restartFor.join(', ')} recreated (depends_on restart: true)` };
+        const stopped = b.add({ kind: 'stop-container', resource: ref(k.desired), reason, name: old.name, containerId: old.id, dependsOn: [...depStarts], ...stopTimeout(model, old) });
+        start(k.desired, reason, stopped, old.id);
+      }
       continue;
     }
     const reason: Reason =

@@ -91,6 +91,7 @@ export type ReasonCode =
   | 'diverged'
   | 'forced'
   | 'stopped'
+  | 'dependency_restarted'
   | 'scale_up'
   | 'scale_down'
   | 'orphan'

@@ -40,6 +40,26 @@ describe('planUp', () => {
     `);
   });
 
+  it('depends_on restart: true restarts a running dependent after its dependency is recreated, and only then', () => {
+    const restarting = (env: string): StackModel =>
+      model('demo', [service('db', { environment: { V: env } }), service('web', { dependsOn: { db: { condition: 'service_started', required: true, restart: true } } })]);
+    const before = converged(restarting('1'));
+    expect(text(restarting('1'), before)).toMatchInlineSnapshot(`"project demo: nothing to do"`);
+    const plan = text(restarting('2'), before);
+    expect(plan).toMatchInlineSnapshot(`
+      "#1 create-container service:db:1 as c1002fffffff_demo-db-1 replacing c1002fffffff (diverged: configuration changed)
+      #2 stop-container service:db:1 demo-db-1 (recreate: replaced by c1002fffffff_demo-db-1) after #1
+      #3 remove-container service:db:1 demo-db-1 (recreate: replaced by c1002fffffff_demo-db-1) after #1,#2
+      #4 rename-container service:db:1 c1002fffffff_demo-db-1 to demo-db-1 (recreate: into demo-db-1) after #3
+      #5 start-container service:db:1 demo-db-1 (diverged: configuration changed) after #4
+      #6 stop-container service:web:1 demo-web-1 (dependency_restarted: db recreated (depends_on restart: true)) after #5
+      #7 start-container service:web:1 demo-web-1 (dependency_restarted: db recreated (depends_on restart: true)) after #5,#6"
+    `);
+    // Without restart: true the dependent is left alone.
+    const plain = (env: string): StackModel => model('demo', [service('db', { environment: { V: env } }), service('web', { dependsOn: after('db') })]);
+    expect(text(plain('2'), converged(plain('1')))).not.toContain('web');
+  });
+
   it('plans nothing for a converged stack', () => {
     const m = webDb();
     expect(text(m, converged(m))).toMatchInlineSnapshot(`"project demo: nothing to do"`);
