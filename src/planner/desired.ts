@@ -135,6 +135,14 @@ function mounts(model: StackModel, service: ServiceSpec): { Binds: string[]; Mou
       binds.push(`${m.source}:${m.target}${opts.length > 0 ? `:${opts.join(',')}` : ''}`);
     } else list.push(engineMount(model, m));
   }
+  // secrets / configs with a `file:` source: read-only binds at their targets (as Compose does
+  // without Swarm). Other sources are reported as unsupported by the loader.
+  for (const [refs, defs] of [[service.secrets, model.secrets], [service.configs, model.configs]] as const) {
+    for (const r of refs) {
+      const file = defs[r.source]?.file;
+      if (file !== undefined) list.push({ Type: 'bind', Source: file, Target: r.target, ReadOnly: true });
+    }
+  }
   return { Binds: binds, Mounts: list };
 }
 

@@ -32,8 +32,12 @@ export const IMPLEMENTED_KEYS: Readonly<Record<string, readonly string[]>> = {
   'services.*.volumes.#.bind': ['propagation', 'create_host_path', 'selinux'],
   'networks.*': ['name', 'driver', 'driver_opts', 'ipam', 'external', 'internal', 'enable_ipv6', 'attachable', 'labels'],
   'volumes.*': ['name', 'driver', 'driver_opts', 'external', 'labels'],
-  'secrets.*': ['name', 'environment', 'file', 'external'],
-  'configs.*': ['name', 'content', 'environment', 'file', 'external'],
+  // Secrets and configs are bind-mounted read-only from their `file:`; `environment:`,
+  // `content:` and `external:` sources (and uid/gid/mode, Swarm-only) warn.
+  'secrets.*': ['name', 'file'],
+  'configs.*': ['name', 'file'],
+  'services.*.secrets.#': ['source', 'target'],
+  'services.*.configs.#': ['source', 'target'],
 };
 
 /** Top-level keys that are accepted and explained rather than merely "not implemented". */

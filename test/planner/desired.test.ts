@@ -26,6 +26,20 @@ describe('desired state', () => {
     { volumes: [volume('demo', 'data', { name: 'custom-data' })] },
   );
 
+  it('secrets and configs with a file source are read-only binds at their targets', () => {
+    const base = model('demo', [service('app', { secrets: [{ source: 'token', target: '/run/secrets/token' }], configs: [{ source: 'conf', target: '/conf' }, { source: 'inline', target: '/inline' }] })]);
+    const withDefs = {
+      ...base,
+      secrets: { token: { key: 'token', name: 'demo_token', external: false, file: '/work/demo/token.txt' } },
+      configs: { conf: { key: 'conf', name: 'demo_conf', external: false, file: '/work/demo/app.conf' }, inline: { key: 'inline', name: 'demo_inline', external: false, content: 'x' } },
+    };
+    const mounts = (desiredContainer(withDefs, withDefs.services['app']!, 1, 'sha256:abc').body['HostConfig'] as { Mounts: unknown[] }).Mounts;
+    expect(mounts).toEqual([
+      { Type: 'bind', Source: '/work/demo/token.txt', Target: '/run/secrets/token', ReadOnly: true },
+      { Type: 'bind', Source: '/work/demo/app.conf', Target: '/conf', ReadOnly: true },
+    ]);
+  });
+
   it('builds a 1.41 create body: sorted env without null values, engine volume names, the highest-priority network first', () => {
     const d = desiredContainer(m, m.services['db']!, 1, 'sha256:abc');
     expect(d.name).toBe('demo-db-1');
