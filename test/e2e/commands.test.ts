@@ -59,6 +59,27 @@ describe('commands', () => {
     expect((await stack('exec', '-T', 'talker', 'sh', '-c', 'exit 7')).code).toBe(7);
   });
 
+  it('exec -it gives the command a TTY (under a pseudo-terminal from script(1)); exec -i forwards stdin', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { CLI } = await import('./helpers.js');
+    const line = `${process.execPath} ${CLI} -p ${p} exec -it talker sh -c 'tty; exit 4'`;
+    let out = '';
+    let code = 0;
+    try {
+      out = execFileSync('script', ['-qec', line, '/dev/null'], { cwd, env: { ...process.env, ...env, NO_COLOR: '1' }, encoding: 'utf8', timeout: 30_000 });
+    } catch (error) {
+      const e = error as { status: number; stdout: string };
+      code = e.status;
+      out = e.stdout;
+    }
+    expect(out).toMatch(/\/dev\/pts\/\d+/);
+    expect(code).toBe(4);
+
+    const result = await runCli(['-p', p, 'exec', '-i', '-T', 'talker', 'sh'], { cwd, env, stdin: 'echo from-stdin\nexit 3\n' });
+    expect(result.stdout).toContain('from-stdin');
+    expect(result.code).toBe(3);
+  });
+
   it('stop, start and restart act on the existing containers without recreating them', async () => {
     const ids = containers(p).map((c) => c.id);
     expect((await stack('stop')).code).toBe(0);

@@ -45,13 +45,16 @@ export interface CliOptions {
   readonly cwd: string;
   readonly env?: Record<string, string | undefined>;
   readonly timeoutMs?: number;
+  /** Written to the CLI's stdin, which is then closed (default: no stdin). */
+  readonly stdin?: string;
 }
 
 /** Starts the CLI; the caller may signal it and must await `done`. */
 export function startCli(args: readonly string[], options: CliOptions): { child: ChildProcess; done: Promise<CliResult>; output: () => string } {
   const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', CI: '', ...options.env };
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: env as NodeJS.ProcessEnv, stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+  if (options.stdin !== undefined) child.stdin!.end(options.stdin);
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
