@@ -6,4 +6,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export FUZZ_RUNS=${FUZZ_RUNS:-100000}
 export FUZZ_MAX_MS=${FUZZ_MAX_MS:-2000}
-npx vitest run --project unit test/reliability/fuzz-loader.test.ts
+npx vitest run --project reliability test/reliability/fuzz-loader.test.ts

@@ -66,7 +66,7 @@ export REL_RESULTS_FILE="$results"
 status=0
 
 echo "[sweep] crash at every write k (both modes), races, engine trouble, data safety, secrets, invalid input"
-REL_KILL_POINTS=all npx vitest run --project unit \
+REL_KILL_POINTS=all npx vitest run --project reliability \
   test/reliability/crash.test.ts test/reliability/races.test.ts test/reliability/engine-trouble.test.ts \
   test/reliability/data-safety.test.ts test/reliability/secrets.test.ts test/reliability/invalid-input.test.ts \
   2>&1 | tee "/tmp/stack-reliability-$stamp.log" || status=1
@@ -77,7 +77,7 @@ if [ -z "${SKIP_DAEMON:-}" ]; then
   trap stop_private EXIT
   docker -H unix:///var/run/docker.sock save stack-test/busybox:latest | docker -H "unix://$PRIV_SOCK" load -q
   STACK_TEST_ENGINE_SOCKET="$PRIV_SOCK" REL_DOCKERD_RESTART="$PWD/scripts/reliability-sweep.sh --restart-private" \
-    npx vitest run --project unit test/reliability/daemon-restart.test.ts 2>&1 | tee -a "/tmp/stack-reliability-$stamp.log" || status=1
+    npx vitest run --project reliability test/reliability/daemon-restart.test.ts 2>&1 | tee -a "/tmp/stack-reliability-$stamp.log" || status=1
 fi
 
 echo
