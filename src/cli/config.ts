@@ -54,6 +54,22 @@ export function registerConfig(program: Command, run: Runner): void {
     .argument('[services...]', 'only these services (and enable their profiles)')
     .action((services: string[], flags: ConfigFlags) =>
       run(async (ctx) => {
+        // Without interpolation values like "${PORT}:80" cannot be normalized: print the merged
+        // files as written (extends applied), like `docker-compose config --no-interpolate`.
+        if (!flags.interpolate && !flags.profiles && !flags.images) {
+          const raw = await ctx.loadRawData();
+          if (flags.quiet) return ExitCode.ok;
+          const keysOf = (key: string): string[] => Object.keys((raw[key] ?? {}) as Record<string, unknown>).sort();
+          const list = flags.services ? keysOf('services') : flags.volumes ? keysOf('volumes') : flags.networks ? keysOf('networks') : undefined;
+          if (list) {
+            ctx.stdout.write(list.map((item) => item + '\n').join(''));
+            return ExitCode.ok;
+          }
+          const all = (raw['services'] ?? {}) as Record<string, unknown>;
+          const config = { ...raw, services: services.length > 0 ? Object.fromEntries(Object.entries(all).filter(([name]) => services.includes(name))) : all };
+          ctx.stdout.write(flags.format === 'json' ? JSON.stringify(config, null, 2) + '\n' : stringify(config, { lineWidth: 0 }));
+          return ExitCode.ok;
+        }
         const model = await ctx.loadModel({ services, interpolate: flags.interpolate });
         ctx.printWarnings(model);
         if (flags.quiet) return ExitCode.ok;

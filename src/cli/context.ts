@@ -38,6 +38,8 @@ export interface CliContext {
    * the command line enable their profiles. Warnings are printed once by the frame.
    */
   loadModel(options?: { services?: readonly string[]; interpolate?: boolean }): Promise<StackModel>;
+  /** The merged stack files (extends applied), not interpolated and not normalized (`config --no-interpolate`). */
+  loadRawData(): Promise<Record<string, unknown>>;
   /** Prints warnings/diagnostics in the standard format to stderr. */
   printWarnings(model: StackModel): void;
   /** An AbortSignal aborted on the first Ctrl-C (a second Ctrl-C exits at once). */

@@ -97,6 +97,15 @@ function buildContext(program: Command, signal: AbortSignal): CliContext {
   };
   const color = Boolean(stderr.isTTY) && env['NO_COLOR'] === undefined && env['TERM'] !== 'dumb';
   const cwd = process.cwd();
+  const loadOptions = {
+    cwd,
+    env,
+    files: [...globals.file],
+    profiles: [...globals.profile],
+    envFiles: [...globals.envFile],
+    ...(globals.projectName !== undefined ? { projectName: globals.projectName } : {}),
+    ...(globals.projectDirectory !== undefined ? { projectDirectory: globals.projectDirectory } : {}),
+  };
   let warned = false;
   const context: CliContext = {
     globals,
@@ -110,18 +119,17 @@ function buildContext(program: Command, signal: AbortSignal): CliContext {
     signal,
     async loadModel(options = {}) {
       const { loadStack } = await import('../schema/load.js');
-      const model = await loadStack({
-        cwd,
-        env,
-        files: [...globals.file],
-        profiles: [...globals.profile],
-        envFiles: [...globals.envFile],
-        ...(globals.projectName !== undefined ? { projectName: globals.projectName } : {}),
-        ...(globals.projectDirectory !== undefined ? { projectDirectory: globals.projectDirectory } : {}),
+      return loadStack({
+        ...loadOptions,
         ...(options.services ? { services: [...options.services] } : {}),
         ...(options.interpolate === false ? { interpolate: false } : {}),
       });
-      return model;
+    },
+    async loadRawData() {
+      const { loadRaw } = await import('../schema/load.js');
+      const raw = await loadRaw({ ...loadOptions, interpolate: false });
+      if (raw.warnings.length > 0) stderr.write(formatDiagnostics(raw.warnings, color, cwd) + '\n');
+      return raw.data;
     },
     printWarnings(model: StackModel) {
       if (warned || model.warnings.length === 0) return;
