@@ -16,17 +16,17 @@ interface Modem {
   dial(options: Record<string, unknown>, callback: (error: unknown, data: unknown) => void): void;
 }
 
-function modemOf(engine: Engine): Modem {
-  // engine.ts keeps its modem private; sync needs a raw body upload the Engine interface
-  // does not offer yet. Fail loudly if that internal shape ever changes.
-  const modem = (engine as unknown as { modem?: Modem }).modem;
-  if (!modem || typeof modem.dial !== 'function') throw new StackError('INTERNAL', 'the engine connection does not expose its transport; cannot upload files');
-  return modem;
+async function modemOf(engine: Engine): Promise<Modem> {
+  // The Engine interface has no raw body upload; engine.ts hands out its modem through
+  // `transport()`. Fail loudly if that shape ever changes.
+  const transport = (engine as unknown as { transport?: () => Promise<Modem> }).transport;
+  if (typeof transport !== 'function') throw new StackError('INTERNAL', 'the engine connection does not expose its transport; cannot upload files');
+  return transport.call(engine);
 }
 
 /** Extracts `tar` at `path` inside the container (parents of entries are created). */
-export function putArchive(engine: Engine, containerId: string, tar: Buffer, path = '/', signal?: AbortSignal): Promise<void> {
-  const modem = modemOf(engine);
+export async function putArchive(engine: Engine, containerId: string, tar: Buffer, path = '/', signal?: AbortSignal): Promise<void> {
+  const modem = await modemOf(engine);
   return new Promise((resolve, reject) => {
     modem.dial(
       {

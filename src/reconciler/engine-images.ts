@@ -66,12 +66,12 @@ const STATUS: Record<number, string | boolean> = {
   503: 'unavailable',
 };
 
-function modemOf(engine: Engine): Modem {
-  // engine.ts keeps its modem private; image calls need headers and raw bodies the Engine
-  // interface does not offer. Fail loudly if that internal shape ever changes.
-  const modem = (engine as unknown as { modem?: Modem }).modem;
-  if (!modem || typeof modem.dial !== 'function') throw new StackError('INTERNAL', 'the engine connection does not expose its transport; cannot call image endpoints');
-  return modem;
+async function modemOf(engine: Engine): Promise<Modem> {
+  // The Engine interface has no raw body upload; engine.ts hands out its modem through
+  // `transport()`. Fail loudly if that shape ever changes.
+  const transport = (engine as unknown as { transport?: () => Promise<Modem> }).transport;
+  if (typeof transport !== 'function') throw new StackError('INTERNAL', 'the engine connection does not expose its transport; cannot call image endpoints');
+  return transport.call(engine);
 }
 
 /** base64url of the JSON auth config, as X-Registry-Auth wants it (`{}` when anonymous). */
@@ -95,8 +95,8 @@ interface DialRequest {
   readonly what: string;
 }
 
-function dial<T>(engine: Engine, req: DialRequest): Promise<T> {
-  const modem = modemOf(engine);
+async function dial<T>(engine: Engine, req: DialRequest): Promise<T> {
+  const modem = await modemOf(engine);
   return new Promise<T>((resolve, reject) => {
     modem.dial(
       {

@@ -1,12 +1,13 @@
 /**
- * The engine edge: the ONLY module that imports dockerode (lazily: `stack config` never pays
- * for it). We use dockerode's modem for transport (unix, TLS, ssh) and make every call
- * ourselves: create bodies go in the request body with only the name in the query (no secrets
+ * The engine edge: the ONLY module that imports dockerode (lazily, and only for TLS, ssh and
+ * hijacked connections: a run on the local socket never pays its ~240 ms of loading). We make
+ * every call ourselves: create bodies go in the request body with only the name in the query (no secrets
  * in URLs), API version is negotiated from /version, each call takes its own AbortSignal and
  * no modem timeout is ever set (it would kill events, logs and waits).
  */
 import type { Duplex, Readable } from 'node:stream';
 import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { StackError, diagnostic } from '../errors.js';
 import type { Endpoint } from './endpoint.js';
@@ -79,13 +80,86 @@ function filtersQuery(filters: EngineFilters | undefined): Record<string, unknow
   return filters && Object.keys(filters).length > 0 ? { filters: JSON.stringify(filters) } : {};
 }
 
-/** An Engine over one modem; `connectEngine` builds it after negotiating the API version. */
+/** Loads dockerode (~240 ms of module loading) and builds a modem pinned to `apiVersion`. */
+async function loadModem(target: Endpoint, apiVersion: string): Promise<Modem> {
+  const { default: Docker } = (await import('dockerode')) as unknown as { default: new (opts: Record<string, unknown>) => { modem: Modem } };
+  const modem = new Docker(modemOptions(target)).modem;
+  if (apiVersion !== '') modem.version = `v${apiVersion}`;
+  return modem;
+}
+
+/** `?a=1&filters={...}` as the modem builds it: objects as JSON, undefined left out. */
+function queryString(query: Readonly<Record<string, unknown>>): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined) continue;
+    params.append(key, typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value));
+  }
+  const text = params.toString();
+  return text === '' ? '' : `?${text}`;
+}
+
+/**
+ * A JSON call (or a plain response stream: events, logs, pull progress) over node:http on a
+ * unix socket or plain tcp: what most runs need, without loading dockerode. Rejects the way
+ * the modem does (`statusCode` and `json` on an engine refusal, the socket error otherwise),
+ * so toEngineError classifies both alike.
+ */
+function directCall<T>(target: Endpoint & { kind: 'unix' | 'tcp' }, apiVersion: string, req: Request): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const body = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body));
+    const path = `${apiVersion === '' ? '' : `/v${apiVersion}`}${req.path}${queryString(req.query ?? {})}`;
+    const headers: Record<string, string | number> = body ? { 'Content-Type': 'application/json', 'Content-Length': body.length } : {};
+    const where = target.kind === 'unix' ? { socketPath: target.socketPath } : { host: target.host, port: target.port };
+    const outgoing = httpRequest({ ...where, path, method: req.method, headers, ...(req.signal ? { signal: req.signal } : {}) }, (res) => {
+      const status = res.statusCode ?? 0;
+      const success = (status >= 200 && status < 300) || (req.ok ?? []).includes(status);
+      if (success && req.stream === true) {
+        resolve(res as unknown as T);
+        return;
+      }
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', reject);
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json: unknown = text;
+        if (text !== '' && /json/.test(res.headers['content-type'] ?? '')) {
+          try {
+            json = JSON.parse(text) as unknown;
+          } catch {
+            // not JSON after all: keep the text
+          }
+        }
+        if (success) resolve((text === '' ? '' : json) as T);
+        else reject(Object.assign(new Error(`(HTTP code ${status}) ${STATUS[status] ?? 'unexpected'}`), { statusCode: status, json }));
+      });
+    });
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
+}
+
+/**
+ * An Engine over one endpoint; `connectEngine` builds it after negotiating the API version.
+ * Plain JSON calls and response streams on unix sockets and plain tcp go straight through
+ * node:http; TLS, ssh and hijacked (exec) connections go through dockerode's modem, loaded
+ * the first time one is needed.
+ */
 class DockerEngine implements Engine {
+  private modem: Promise<Modem> | undefined;
+
   constructor(
-    private readonly modem: Modem,
+    private readonly target: Endpoint,
     readonly endpoint: string,
     readonly apiVersion: string,
   ) {}
+
+  /** The dockerode modem (image builds, archive uploads and exec need its raw dial). */
+  transport(): Promise<Modem> {
+    this.modem ??= loadModem(this.target, this.apiVersion);
+    return this.modem;
+  }
 
   /**
    * One engine call. Reads (GET, not streamed) that meet a transient failure (a 5xx, a reset
@@ -105,14 +179,17 @@ class DockerEngine implements Engine {
     }
   }
 
-  private callOnce<T>(req: Request): Promise<T> {
+  private async callOnce<T>(req: Request): Promise<T> {
+    const target = this.target;
+    if ((target.kind === 'unix' || (target.kind === 'tcp' && !target.tls)) && req.hijack !== true) return directCall<T>(target, this.apiVersion, req);
+    const modem = await this.transport();
     const statusCodes: Record<number, string | boolean> = { ...STATUS, 200: true, 201: true, 204: true, 101: true };
     for (const code of req.ok ?? []) statusCodes[code] = true;
     const query = req.query ?? {};
     // Without a body, `_body: {}` makes the modem send none (it would serialise the options).
     const options: Record<string, unknown> = { _query: query, _body: req.body ?? {} };
     return new Promise<T>((resolve, reject) => {
-      this.modem.dial(
+      modem.dial(
         {
           path: `${req.path}?`,
           method: req.method,
@@ -269,17 +346,14 @@ export interface ConnectOptions {
  */
 export async function connectEngine(options: ConnectOptions): Promise<Engine> {
   const endpoint = resolveEndpoint(options.env);
-  const { default: Docker } = (await import('dockerode')) as unknown as { default: new (opts: Record<string, unknown>) => { modem: Modem } };
-  const modem = new Docker(modemOptions(endpoint)).modem;
-  const probe = new DockerEngine(modem, endpoint.url, '');
+  const probe = new DockerEngine(endpoint, endpoint.url, '');
   const version = await probe.call<{ ApiVersion?: string; MinAPIVersion?: string }>({ method: 'GET', path: '/version', signal: options.signal, what: 'version', retry: false });
   const apiVersion = negotiateApiVersion(version.ApiVersion, version.MinAPIVersion);
   if (apiVersion === undefined) {
     const message = `the Docker engine at ${endpoint.url} speaks API ${version.ApiVersion ?? 'unknown'}; stack needs 1.41 or newer`;
     throw new StackError('ENGINE_API_VERSION', message, { diagnostics: [diagnostic('ENGINE_API_VERSION', message, undefined, 'upgrade the Docker engine to 20.10 or newer')] });
   }
-  modem.version = `v${apiVersion}`;
-  return new DockerEngine(modem, endpoint.url, apiVersion);
+  return new DockerEngine(endpoint, endpoint.url, apiVersion);
 }
 
 export { EngineCallError };
