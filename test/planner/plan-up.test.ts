@@ -60,6 +60,33 @@ describe('planUp', () => {
     expect(text(plain('2'), converged(plain('1')))).not.toContain('web');
   });
 
+  it('lists privileged services, the engine socket, host paths outside the project and host namespaces when it creates them', () => {
+    const m = model('demo', [
+      service('agent', {
+        privileged: true,
+        networkMode: 'host',
+        networks: {},
+        capAdd: ['SYS_ADMIN', 'CHOWN'],
+        volumes: [
+          { type: 'bind', source: '/var/run/docker.sock', target: '/var/run/docker.sock', readOnly: false },
+          { type: 'bind', source: '/etc', target: '/host-etc', readOnly: true },
+          { type: 'bind', source: '/work/demo/src', target: '/src', readOnly: false },
+        ],
+      }),
+      service('web'),
+    ]);
+    const plan = planUp(m, emptyObserved('demo', [...IMAGES, image('agent:latest')]));
+    expect(plan.notes).toEqual([
+      'service agent gets privileged mode',
+      'service agent gets the Docker engine socket /var/run/docker.sock',
+      'service agent gets host path /etc (read-only)',
+      'service agent gets network_mode: host',
+      'service agent gets cap_add SYS_ADMIN',
+    ]);
+    // Converged: nothing to create, nothing to list.
+    expect(planUp(m, applyPlan(emptyObserved('demo', [...IMAGES, image('agent:latest')]), plan)).notes).toEqual([]);
+  });
+
   it('plans nothing for a converged stack', () => {
     const m = webDb();
     expect(text(m, converged(m))).toMatchInlineSnapshot(`"project demo: nothing to do"`);
