@@ -1,10 +1,66 @@
 #!/usr/bin/env node
-// Thin shim: the CLI lives in dist/cli (run `npm run build` first).
-import { main } from '../dist/cli/main.js';
+// Thin shim: runs the bundled CLI (dist/stack.cjs, made by `npm run build`) through a V8 code
+// cache, so a run compiles almost nothing (Node 20 has no module compile cache of its own).
+//
+// The cache lives in dist/.cache (never in a shared temp dir: a planted cache is code), is
+// keyed by the bundle's content hash and by the command class (light commands compile the
+// loader only, engine commands also the planner and reconciler), and is written once, after
+// a run that had none or whose cache V8 rejected (another Node version). Not writable: no
+// cache, same behaviour.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import Module, { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Script, constants } from 'node:vm';
 
-main(process.argv.slice(2)).then(
+const dist = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
+const bundle = join(dist, 'stack.cjs');
+const argv = process.argv.slice(2);
+
+function loadCli() {
+  let source;
+  try {
+    source = readFileSync(bundle, 'utf8');
+  } catch (error) {
+    process.stderr.write(`error[INTERNAL] ${bundle} is missing: run \`npm run build\` first (${error.code ?? error.message})\n`);
+    process.exit(1);
+  }
+  const kind = argv.includes('config') || argv.includes('version') ? 'light' : 'engine';
+  const hash = createHash('sha1').update(source).digest('hex').slice(0, 16);
+  const cacheFile = join(dist, '.cache', `stack-${hash}-${kind}-${process.version}.v8`);
+  let cachedData;
+  try {
+    cachedData = readFileSync(cacheFile);
+  } catch {
+    cachedData = undefined;
+  }
+  const script = new Script(Module.wrap(source), {
+    filename: bundle,
+    cachedData,
+    importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+  const module = { exports: {} };
+  script.runInThisContext().call(module.exports, module.exports, createRequire(bundle), module, bundle, dist);
+  const saveCache = () => {
+    if (cachedData !== undefined && !script.cachedDataRejected) return;
+    try {
+      mkdirSync(dirname(cacheFile), { recursive: true });
+      const tmp = `${cacheFile}.${process.pid}.tmp`;
+      writeFileSync(tmp, script.createCachedData());
+      renameSync(tmp, cacheFile);
+    } catch {
+      // read-only install: run without a cache
+    }
+  };
+  return { main: module.exports.main, saveCache };
+}
+
+const { main, saveCache } = loadCli();
+main(argv).then(
   (code) => {
     process.exitCode = code;
+    saveCache();
   },
   (error) => {
     process.stderr.write(`error[INTERNAL] ${error?.message ?? error}\nThis is a bug in stack; please report it.\n`);

@@ -1,6 +1,8 @@
 /**
- * `stack config` must start fast: it never loads dockerode, listr2 or chokidar. A module
- * resolve hook records every specifier the process resolves; the test runs the built CLI.
+ * `stack config` must start fast: it never loads dockerode, listr2 or chokidar. The built CLI
+ * is one CommonJS bundle (dist/stack.cjs) that requires those lazily from node_modules, so a
+ * preloaded hook on the CommonJS loader and an ESM resolve hook (for dynamic imports) record
+ * every module the process loads; the test runs the real entry point, bin/stack.js.
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
@@ -12,7 +14,7 @@ const root = new URL('../..', import.meta.url).pathname;
 const cli = join(root, 'bin/stack.js');
 
 describe('stack config start-up', () => {
-  it.skipIf(!existsSync(join(root, 'dist/cli/main.js')))('loads neither dockerode, listr2 nor chokidar', () => {
+  it.skipIf(!existsSync(join(root, 'dist/stack.cjs')))('loads neither dockerode, listr2 nor chokidar', () => {
     const dir = mkdtempSync(join(tmpdir(), 'stack-light-'));
     writeFileSync(join(dir, 'stack.yaml'), 'services:\n  web:\n    image: stack-test/busybox:latest\n');
     const hooks = join(dir, 'hooks.mjs');
@@ -26,13 +28,26 @@ describe('stack config start-up', () => {
     );
     const register = join(dir, 'register.mjs');
     writeFileSync(register, `import { register } from 'node:module'; import { pathToFileURL } from 'node:url'; register(pathToFileURL(${JSON.stringify(hooks)}));\n`);
-    const out = spawnSync(process.execPath, ['--import', register, cli, 'config', '--services'], { cwd: dir, encoding: 'utf8' });
+    const preload = join(dir, 'preload.cjs');
+    writeFileSync(
+      preload,
+      `const Module = require('node:module');
+const load = Module._load;
+Module._load = function (request, parent, isMain) {
+  if (/dockerode|listr2|chokidar|p-graph/.test(request)) process.stderr.write('LOADED ' + request + '\\n');
+  return load.apply(this, arguments);
+};\n`,
+    );
+    const loaders = ['--require', preload, '--import', register];
+    const out = spawnSync(process.execPath, [...loaders, cli, 'config', '--services'], { cwd: dir, encoding: 'utf8' });
     expect(out.stderr).not.toMatch(/LOADED/);
     expect(out.stdout.trim()).toBe('web');
     expect(out.status).toBe(0);
 
-    // the hook itself works: importing dockerode directly is reported
-    const control = spawnSync(process.execPath, ['--import', register, '--input-type=module', '-e', "await import('dockerode')"], { cwd: root, encoding: 'utf8' });
-    expect(control.stderr).toMatch(/LOADED .*dockerode/);
+    // the hooks work: a require and a dynamic import of dockerode are both reported
+    const control = spawnSync(process.execPath, ['--require', preload, '-e', "require('dockerode')"], { cwd: root, encoding: 'utf8' });
+    expect(control.stderr).toMatch(/LOADED dockerode/);
+    const esm = spawnSync(process.execPath, ['--import', register, '--input-type=module', '-e', "await import('dockerode')"], { cwd: root, encoding: 'utf8' });
+    expect(esm.stderr).toMatch(/LOADED .*dockerode/);
   });
 });
