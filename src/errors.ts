@@ -74,6 +74,7 @@ export type ErrorCode =
   | 'ENGINE_PERMISSION'
   | 'ENGINE_INSECURE'
   | 'ENGINE_ERROR'
+  | 'ENGINE_WRITE_AMBIGUOUS'
   | 'ENGINE_API_VERSION'
   | 'APPLY_FAILED'
   | 'WAIT_TIMEOUT'
@@ -174,24 +175,65 @@ function relativeTo(cwd: string | undefined, file: string): string {
 }
 
 /**
+ * Characters that must never reach a terminal as they are: C0 controls but tab and newline
+ * (ESC starts escape sequences, BEL rings, CR overwrites the line), DEL, C1 controls (CSI),
+ * bidi embeddings, overrides and isolates (they reorder what is shown, "Trojan Source"),
+ * line/paragraph separators, invisible zero-width characters and lone surrogates.
+ */
+const UNSAFE = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u061C\u200B\u200E\u200F\u2028-\u202E\u2060\u2066-\u2069\uFEFF]|[\uD800-\uDFFF]/u;
+
+function escapeChar(ch: string): string {
+  return `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
+}
+
+/**
+ * Makes text from a stack file (or the engine) safe to print: every unsafe character is shown
+ * as a `\u001b`-style escape, so it is visible and inert. Newlines and tabs are kept.
+ */
+export function escapeForTerminal(text: string): string {
+  let out = '';
+  for (const ch of text) out += UNSAFE.test(ch) ? escapeChar(ch) : ch;
+  return out;
+}
+
+/**
+ * One source line as printed under a diagnostic (tabs as one space, unsafe characters
+ * escaped, newlines too), and where the caret goes in that rendering: `col` counts UTF-16
+ * units of the raw line, the returned `caret` counts units of the rendered one.
+ */
+export function renderSourceLine(text: string, col: number): { line: string; caret: number } {
+  let line = '';
+  let caret = -1;
+  let offset = 0;
+  for (const ch of text) {
+    if (caret < 0 && offset >= col - 1) caret = line.length;
+    line += ch === '\t' ? ' ' : ch === '\n' || UNSAFE.test(ch) ? escapeChar(ch) : ch;
+    offset += ch.length;
+  }
+  return { line, caret: caret < 0 ? line.length + Math.max(0, col - 1 - offset) : caret };
+}
+
+/**
  * `stack.yaml:12:5 error[UNKNOWN_REFERENCE] message`, then the source line with a caret under
- * the column, then `  hint: ...`.
+ * the column, then `  hint: ...`. Everything taken from the input is passed through
+ * escapeForTerminal, and the caret stays under the rendered character.
  */
 export function formatDiagnostic(d: Diagnostic, options: FormatOptions = {}): string {
   const paint = (code: string, text: string): string => (options.color ? `\u001b[${code}m${text}\u001b[0m` : text);
-  const where = d.location ? `${relativeTo(options.cwd, d.location.file)}:${d.location.line}:${d.location.col} ` : '';
+  const where = d.location ? `${escapeForTerminal(relativeTo(options.cwd, d.location.file))}:${d.location.line}:${d.location.col} ` : '';
   const label = d.severity === 'error' ? paint('31;1', `error[${d.code}]`) : paint('33;1', `warning[${d.code}]`);
-  const lines = [`${where}${label} ${d.message}`];
+  const lines = [`${where}${label} ${escapeForTerminal(d.message)}`];
   const source = d.location ? options.sources?.get(d.location.file) : undefined;
   if (d.location && source !== undefined) {
     const text = source.split(/\r?\n/)[d.location.line - 1];
     if (text !== undefined && text.length <= 500) {
       const gutter = String(d.location.line);
+      const rendered = renderSourceLine(text, d.location.col);
       lines.push(`${' '.repeat(gutter.length)} |`);
-      lines.push(`${gutter} | ${text.replace(/\t/g, ' ')}`);
-      lines.push(`${' '.repeat(gutter.length)} | ${' '.repeat(Math.max(0, d.location.col - 1))}${paint('31;1', '^')}`);
+      lines.push(`${gutter} | ${rendered.line}`);
+      lines.push(`${' '.repeat(gutter.length)} | ${' '.repeat(rendered.caret)}${paint('31;1', '^')}`);
     }
   }
-  if (d.hint) lines.push(`  ${paint('36', 'hint:')} ${d.hint}`);
+  if (d.hint) lines.push(`  ${paint('36', 'hint:')} ${escapeForTerminal(d.hint)}`);
   return lines.join('\n');
 }
