@@ -4,11 +4,12 @@
  * put in a reason, only their keys.
  *
  * The engine's inspect output is a superset of what we asked for (image ENV and labels are
- * merged in, defaults filled), so only fields the desired body sets are compared, and a key
- * the image adds is not reported as removed.
+ * merged in, defaults filled). Fields the desired body sets are compared; a field or env key
+ * only the container has is reported as removed only when it cannot have come from the image
+ * or the engine's defaults (REMOVABLE_HOST_FIELDS; env keys checked against the image's env).
  */
 import type { DesiredContainer } from './desired.js';
-import { canonicalJson } from './hash.js';
+import { canonicalJson, canonicalize } from './hash.js';
 import type { ObservedContainer, Reason } from './types.js';
 
 /** Create-body field → the Compose word users know. Unlisted fields are reported lower-cased. */
@@ -73,15 +74,69 @@ function same(a: unknown, b: unknown): boolean {
   return canonicalJson(a) === canonicalJson(b);
 }
 
-function compareSection(desired: Readonly<Record<string, unknown>>, observed: Readonly<Record<string, unknown>>, fields: Set<string>): void {
+/**
+ * HostConfig fields whose engine default is empty (inspect shows null, [], {} or false when we
+ * did not set them), so a non-empty observed value the desired body lacks was set by us before
+ * and has been removed. Config fields are not listed: the engine fills Cmd, Entrypoint, User,
+ * WorkingDir, ExposedPorts, Healthcheck and StopSignal from the image. Nor are fields the
+ * daemon fills at create (ShmSize, MemorySwap, Ulimits from default-ulimits, LogConfig,
+ * RestartPolicy, NetworkMode, IpcMode).
+ */
+const REMOVABLE_HOST_FIELDS: ReadonlySet<string> = new Set([
+  'Binds',
+  'Mounts',
+  'PortBindings',
+  'CapAdd',
+  'CapDrop',
+  'Privileged',
+  'ExtraHosts',
+  'Dns',
+  'DnsSearch',
+  'DnsOptions',
+  'Tmpfs',
+  'Sysctls',
+  'Init',
+  'ReadonlyRootfs',
+  'NanoCpus',
+  'Memory',
+  'MemoryReservation',
+  'PidsLimit',
+  'Devices',
+  'GroupAdd',
+  'SecurityOpt',
+]);
+
+/** Unset as the engine reports it: null, false, 0, "", [] or {}. */
+function isEmpty(value: unknown): boolean {
+  const c = canonicalize(value);
+  return c === undefined || c === 0 || (typeof c === 'object' && Object.keys(c as object).length === 0);
+}
+
+/**
+ * Env keys added, changed or removed. A key only the container has is removed from the stack
+ * file unless the image sets it with that value (the engine merges image variables in); with
+ * no `imageEnv` to tell, only-observed keys are not reported.
+ */
+function compareEnv(want: unknown, have: unknown, imageEnv: readonly string[] | undefined, fields: Set<string>): void {
+  const a = envMap(want);
+  const b = envMap(have);
+  for (const [k, v] of a) if (b.get(k) !== v) fields.add(`environment.${k}`);
+  if (imageEnv === undefined) return;
+  const image = envMap(imageEnv);
+  for (const [k, v] of b) if (!a.has(k) && image.get(k) !== v) fields.add(`environment.${k}`);
+}
+
+function compareSection(
+  desired: Readonly<Record<string, unknown>>,
+  observed: Readonly<Record<string, unknown>>,
+  fields: Set<string>,
+  options: { readonly removable: ReadonlySet<string>; readonly imageEnv?: readonly string[] | undefined },
+): void {
   for (const key of Object.keys(desired).sort()) {
     const want = desired[key];
     const have = observed[key];
-    if (key === 'Env') {
-      const a = envMap(want);
-      const b = envMap(have);
-      for (const [k, v] of a) if (b.get(k) !== v) fields.add(`environment.${k}`);
-    } else if (key === 'Labels') {
+    if (key === 'Env') compareEnv(want, have, options.imageEnv, fields);
+    else if (key === 'Labels') {
       const a = (want ?? {}) as Record<string, unknown>;
       const b = (have ?? {}) as Record<string, unknown>;
       for (const k of Object.keys(a)) {
@@ -91,6 +146,12 @@ function compareSection(desired: Readonly<Record<string, unknown>>, observed: Re
     } else if (key === 'HostConfig' || key === 'NetworkingConfig' || key === 'Image') {
       continue;
     } else if (!same(want, have)) fields.add(fieldName(key));
+  }
+  // Fields the stack file no longer sets: walking only the desired keys would miss them.
+  if (!('Env' in desired) && options.imageEnv !== undefined) compareEnv([], observed['Env'], options.imageEnv, fields);
+  for (const key of Object.keys(observed).sort()) {
+    if (key in desired || !options.removable.has(key) || isEmpty(observed[key])) continue;
+    fields.add(fieldName(key));
   }
 }
 
@@ -104,8 +165,8 @@ export function divergedReason(desired: DesiredContainer, container: ObservedCon
   if (container.image !== desired.imageRef || (resolvedImageId !== undefined && container.imageId !== resolvedImageId)) fields.add('image');
   if (container.detail) {
     const body = desired.body;
-    compareSection(body, container.detail.config, fields);
-    compareSection((body['HostConfig'] ?? {}) as Record<string, unknown>, container.detail.hostConfig, fields);
+    compareSection(body, container.detail.config, fields, { removable: new Set(), imageEnv: container.detail.imageEnv });
+    compareSection((body['HostConfig'] ?? {}) as Record<string, unknown>, container.detail.hostConfig, fields, { removable: REMOVABLE_HOST_FIELDS });
   }
   if (fields.size === 0) return { code: 'diverged', detail: 'configuration changed' };
   return { code: 'diverged', detail: [...fields].sort().join(', ') };

@@ -15,6 +15,12 @@ export interface ObservedContainerDetail {
   /** The create body as the engine reports it (Config + HostConfig + NetworkingConfig-ish). */
   readonly config: Readonly<Record<string, unknown>>;
   readonly hostConfig: Readonly<Record<string, unknown>>;
+  /**
+   * `Config.Env` of the image the container was created from (inspect of its ImageID). The
+   * engine merges the image's variables into `config.Env`, so without this a variable removed
+   * from the stack file cannot be told from one the image sets, and is not named.
+   */
+  readonly imageEnv?: readonly string[];
 }
 
 export interface ObservedMount {
