@@ -2,6 +2,7 @@
  * Service-prefixed log lines (`web-1  | ...`), one colour per service, for `logs` and attached
  * `up`. Plain lines, never listr2: log streaming is not progress.
  */
+import { StackError } from '../../errors.js';
 import { Label } from '../../labels.js';
 import type { Engine, EngineContainer } from '../../reconciler/engine-types.js';
 import { LineSplitter } from '../../reconciler/streams.js';
@@ -20,11 +21,73 @@ export interface LogSource {
 export interface StreamLogsOptions {
   readonly follow: boolean;
   readonly tail?: number | 'all';
-  readonly since?: number | string;
+  /** Unix seconds (see `parseLogTime`). */
+  readonly since?: number;
   readonly timestamps: boolean;
   readonly signal?: AbortSignal;
   /** Print without prefixes (`--no-log-prefix`). */
   readonly noPrefix?: boolean;
+}
+
+/** A log stream that ended with an engine error (not an interruption). */
+export interface LogFailure {
+  readonly source: LogSource;
+  readonly error: Error;
+}
+
+const DURATION_UNITS: Readonly<Record<string, number>> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A Go duration (`10m`, `1h30m`, `45s`, `1.5h`) in milliseconds, or undefined. */
+function parseGoDuration(value: string): number | undefined {
+  if (!/^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/.test(value)) return undefined;
+  let total = 0;
+  for (const [, amount, unit] of value.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) total += Number(amount) * DURATION_UNITS[unit!]!;
+  return total;
+}
+
+/** `2020-01-01`, `2020-01-01T10:00`, `2020-01-01T10:00:00.5Z`, `...+02:00`: local time without a zone, as Docker. */
+function parseTimestamp(value: string): number | undefined {
+  const match = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|z|[+-]\d{2}:?\d{2})?$/.exec(value);
+  if (!match) return undefined;
+  const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone] = match;
+  const parts = [Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)] as const;
+  const ms = Number((frac + '000').slice(0, 3));
+  let time: number;
+  if (zone === undefined) {
+    time = new Date(...parts, ms).getTime();
+  } else {
+    time = Date.UTC(...parts, ms);
+    if (zone !== 'Z' && zone !== 'z') {
+      const sign = zone.startsWith('-') ? -1 : 1;
+      const digits = zone.slice(1).replace(':', '');
+      time -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
+    }
+  }
+  // Reject out-of-range fields (2020-13-01, 2020-02-30, 25:00) instead of letting Date roll them over.
+  const check = new Date(zone === undefined ? time : Date.UTC(...parts, ms));
+  const fields = zone === undefined
+    ? [check.getFullYear(), check.getMonth(), check.getDate(), check.getHours(), check.getMinutes(), check.getSeconds()]
+    : [check.getUTCFullYear(), check.getUTCMonth(), check.getUTCDate(), check.getUTCHours(), check.getUTCMinutes(), check.getUTCSeconds()];
+  if (fields.some((f, i) => f !== parts[i])) return undefined;
+  return time;
+}
+
+/**
+ * `--since` values as the engine wants them: unix seconds. Accepts a Go duration
+ * relative to `nowMs` (`10m`, `1h30m`), an RFC 3339 timestamp or a date (`2020-01-01`), or unix
+ * seconds (`1700000000`, `1700000000.5`). Anything else is a USAGE error.
+ */
+export function parseLogTime(value: string, flag: string, nowMs: number = Date.now()): number {
+  const trimmed = value.trim();
+  let ms: number | undefined;
+  if (/^\d+(?:\.\d{1,9})?$/.test(trimmed)) return Number(trimmed);
+  ms = parseGoDuration(trimmed);
+  if (ms !== undefined) ms = nowMs - ms;
+  else ms = parseTimestamp(trimmed);
+  if (ms === undefined || !Number.isFinite(ms)) {
+    throw new StackError('USAGE', `${flag} expects a duration (10m, 1h30m), an RFC 3339 timestamp or date (2020-01-01T00:00:00Z, 2020-01-01) or unix seconds, got "${value}"`);
+  }
+  return Math.max(0, ms / 1000);
 }
 
 const COLOURS = ['36', '33', '32', '35', '34', '96', '93', '92', '95', '94'];
@@ -49,9 +112,10 @@ function painter(ctx: CliContext): (service: string, text: string) => string {
   };
 }
 
-/** Streams one source's output until it ends (or the signal aborts). */
-async function streamOne(ctx: CliContext, engine: Engine, source: LogSource, head: string, options: StreamLogsOptions): Promise<void> {
+/** Streams one source's output until it ends (or the signal aborts); resolves to the engine error that ended it, if any. */
+async function streamOne(ctx: CliContext, engine: Engine, source: LogSource, head: string, options: StreamLogsOptions): Promise<LogFailure | undefined> {
   const splitters = { stdout: new LineSplitter(), stderr: new LineSplitter() };
+  let failure: LogFailure | undefined;
   const write = (line: string): void => {
     ctx.stdout.write(`${head}${line}\n`);
   };
@@ -66,21 +130,42 @@ async function streamOne(ctx: CliContext, engine: Engine, source: LogSource, hea
     });
     for await (const chunk of stream) for (const line of splitters[chunk.stream].push(chunk.data)) write(line);
   } catch (error) {
-    if (!options.signal?.aborted) ctx.stderr.write(`${source.prefix}: logs ended: ${(error as Error).message}\n`);
+    if (!options.signal?.aborted) failure = { source, error: error instanceof Error ? error : new Error(String(error)) };
   }
   for (const line of [...splitters.stdout.end(), ...splitters.stderr.end()]) write(line);
+  return failure;
+}
+
+/** Prints a failed stream the way attached `up` reports it (the run goes on). */
+function reportFailure(ctx: CliContext, failure: LogFailure | undefined): void {
+  if (failure) ctx.stderr.write(`${failure.source.prefix}: logs ended: ${failure.error.message}\n`);
+}
+
+/** The error `logs` exits with when a stream ended with an engine error: names each container. */
+export function logFailuresError(failures: readonly LogFailure[]): StackError {
+  const lines = failures.map((f) => `  ${f.source.name || f.source.prefix} (${f.source.prefix}): ${f.error.message}`);
+  return new StackError('ENGINE_ERROR', `reading logs failed for ${failures.length === 1 ? 'a container' : `${failures.length} containers`}:\n${lines.join('\n')}`);
 }
 
 const serviceOf = (prefix: string): string => prefix.replace(/-\d+$/, '');
 
-/** Streams the output of every source until each ends (or the signal aborts). */
-export async function streamLogs(ctx: CliContext, engine: Engine, sources: readonly LogSource[], options: StreamLogsOptions): Promise<void> {
+/**
+ * Streams the output of every source until each ends (or the signal aborts). Resolves to the
+ * streams that ended with an engine error; the caller decides whether that fails the run.
+ */
+export async function streamLogs(ctx: CliContext, engine: Engine, sources: readonly LogSource[], options: StreamLogsOptions): Promise<LogFailure[]> {
   const width = Math.max(0, ...sources.map((s) => s.prefix.length));
   const paint = painter(ctx);
   for (const service of [...new Set(sources.map((s) => serviceOf(s.prefix)))].sort()) paint(service, '');
-  await Promise.all(
+  const results = await Promise.all(
     sources.map((source) => streamOne(ctx, engine, source, options.noPrefix ? '' : `${paint(serviceOf(source.prefix), source.prefix.padEnd(width))}  | `, options)),
   );
+  return results.filter((f): f is LogFailure => f !== undefined);
+}
+
+/** `streamLogs` for attached `up`: a failed stream is reported and the others go on. */
+export async function streamLogsReporting(ctx: CliContext, engine: Engine, sources: readonly LogSource[], options: StreamLogsOptions): Promise<void> {
+  for (const failure of await streamLogs(ctx, engine, sources, options)) reportFailure(ctx, failure);
 }
 
 /**
@@ -105,7 +190,7 @@ export async function followProjectLogs(
     if (followed.has(source.id) || options.signal.aborted) return;
     followed.add(source.id);
     const head = `${paint(serviceOf(source.prefix), source.prefix.padEnd(width))}  | `;
-    streams.push(streamOne(ctx, engine, source, head, { follow: true, since, timestamps: false, signal: options.signal }));
+    streams.push(streamOne(ctx, engine, source, head, { follow: true, since, timestamps: false, signal: options.signal }).then((failure) => reportFailure(ctx, failure)));
   };
   const watcher = new ContainerWatcher(engine, project, options.signal);
   const unsubscribe = watcher.subscribe((event) => {

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { ExitCode, StackError } from '../../errors.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
 import { listProjectContainers } from './apply.js';
-import { sourcesOf, streamLogs } from './log-stream.js';
+import { logFailuresError, parseLogTime, sourcesOf, streamLogs } from './log-stream.js';
 import { loadProjectOrName, openEngine, projectName } from './session.js';
 
 /** The flags of `logs`. */
@@ -28,18 +28,20 @@ function parseTail(value: string | undefined): number | 'all' | undefined {
 /** Runs `logs`. */
 export async function runLogs(ctx: CliContext, services: readonly string[], flags: LogsFlags): Promise<CommandResult> {
   const tail = parseTail(flags.tail);
+  const since = flags.since === undefined ? undefined : parseLogTime(flags.since, '--since');
   const target = await loadProjectOrName(ctx, services);
   const engine = await openEngine(ctx);
   const containers = await listProjectContainers(engine, projectName(target), services, ctx.signal);
   const sources = await sourcesOf(engine, containers);
-  await streamLogs(ctx, engine, sources, {
+  const failures = await streamLogs(ctx, engine, sources, {
     follow: flags.follow === true,
     timestamps: flags.timestamps === true,
     signal: ctx.signal,
     ...(tail !== undefined ? { tail } : {}),
-    ...(flags.since !== undefined ? { since: flags.since } : {}),
+    ...(since !== undefined ? { since } : {}),
     ...(flags.logPrefix === false ? { noPrefix: true } : {}),
   });
+  if (failures.length > 0 && !ctx.signal.aborted) throw logFailuresError(failures);
   return ctx.signal.aborted ? ExitCode.interrupted : ExitCode.ok;
 }
 
@@ -51,7 +53,7 @@ export function registerLogs(program: Command, run: Runner): void {
     .option('-f, --follow', 'follow the output')
     .option('-n, --tail <lines>', 'number of lines from the end of each log, or "all"')
     .option('-t, --timestamps', 'show timestamps')
-    .option('--since <time>', 'show logs since a timestamp (RFC 3339) or relative time (e.g. 10m)')
+    .option('--since <time>', 'show logs since a timestamp (RFC 3339, a date, or unix seconds) or a relative time (e.g. 10m, 1h30m)')
     .option('--no-log-prefix', 'do not prefix lines with the service name')
     .action((services: string[], flags: LogsFlags) => run((ctx) => runLogs(ctx, services, flags)));
 }

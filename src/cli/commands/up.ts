@@ -10,7 +10,7 @@ import { buildGraph, completionDependencies, reverseOrder, selectServices } from
 import type { Engine } from '../../reconciler/engine-types.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
 import { applyPlans, listProjectContainers } from './apply.js';
-import { followProjectLogs, sourcesOf, streamLogs } from './log-stream.js';
+import { followProjectLogs, sourcesOf, streamLogsReporting } from './log-stream.js';
 import type { UpOptions } from '../../planner/types.js';
 import { loadPlanner, loadProject, lockProject, openEngine } from './session.js';
 
@@ -201,7 +201,7 @@ export async function runUp(ctx: CliContext, services: readonly string[], flags:
   if (ctx.signal.aborted) onInterrupt();
   else ctx.signal.addEventListener('abort', onInterrupt, { once: true });
   try {
-    await streamLogs(ctx, engine, sources, { follow: true, since: startedAt, timestamps: false, signal: logs.signal });
+    await streamLogsReporting(ctx, engine, sources, { follow: true, since: startedAt, timestamps: false, signal: logs.signal });
     await stopping;
   } finally {
     ctx.signal.removeEventListener('abort', onInterrupt);

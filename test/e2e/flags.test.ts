@@ -1,0 +1,116 @@
+/**
+ * Command flags end to end, one intent per test: small stacks written to a temp dir, the local
+ * busybox image, engine state asserted through the engine (log text only where the text is the
+ * feature). Tests inside one describe share a project and run in order; each states the
+ * precondition it needs.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { cleanup, containers, describeE2E, docker, eventually, inspect, projectName, runCli } from './helpers.js';
+import type { CliResult } from './helpers.js';
+
+const describe = await describeE2E();
+
+const IMAGE = 'stack-test/busybox:latest';
+/** Runs until SIGTERM, then exits 0 at once. */
+const POLITE = `["sh", "-c", "trap 'exit 0' TERM; echo started; sleep 86400 & wait"]`;
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** A temp dir holding the given files (name → YAML lines). */
+function stackDir(files: Record<string, readonly string[]>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'stack-flags-'));
+  dirs.push(dir);
+  for (const [name, lines] of Object.entries(files)) writeFileSync(join(dir, name), [...lines, ''].join('\n'));
+  return dir;
+}
+
+/** A CLI runner bound to one project and directory. */
+function bind(p: string, dir: string): (args: readonly string[], env?: Record<string, string>) => Promise<CliResult> {
+  return (args, env = {}) => runCli(['-p', p, ...args], { cwd: dir, env });
+}
+
+/** Service → container IDs (sorted by name). */
+function ids(p: string): Record<string, string> {
+  return Object.fromEntries(containers(p).map((c) => [c.name, c.id]));
+}
+
+describe('logs flags', () => {
+  const p = projectName('flags-logs');
+  const dir = stackDir({
+    'stack.yaml': [
+      'services:',
+      '  talker:',
+      `    image: ${IMAGE}`,
+      `    command: ["sh", "-c", "echo line-one; echo line-two; trap 'exit 0' TERM; sleep 86400 & wait"]`,
+      '  mute:',
+      `    image: ${IMAGE}`,
+      `    command: ${POLITE}`,
+      '    logging:',
+      '      driver: none',
+      '  once:',
+      `    image: ${IMAGE}`,
+      '    command: ["sh", "-c", "echo done"]',
+    ],
+  });
+  const stack = bind(p, dir);
+  afterAll(() => cleanup(p));
+
+  it('setup: up -d', async () => {
+    const up = await stack(['up', '-d']);
+    expect(up.code, up.stderr).toBe(0);
+    await eventually(() => expect(docker(['logs', `${p}-talker-1`])).toContain('line-two'));
+    await eventually(() => expect(inspect<{ State: { Status: string } }>(`${p}-once-1`).State.Status).toBe('exited'));
+  });
+
+  it('logs -t prefixes each line with its RFC 3339 timestamp', async () => {
+    const logs = await stack(['logs', '-t', 'talker']);
+    expect(logs.code, logs.stderr).toBe(0);
+    expect(logs.stdout).toMatch(/^talker-1\s+\| \d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z line-one$/m);
+    const plain = await stack(['logs', 'talker']);
+    expect(plain.stdout).toMatch(/^talker-1\s+\| line-one$/m);
+  });
+
+  it('logs --since takes a relative duration, an RFC 3339 timestamp, a date or unix seconds', async () => {
+    for (const since of ['10m', '1h30m', '2020-01-01T00:00:00Z', '2020-01-01', String(Math.floor(Date.now() / 1000) - 600)]) {
+      const logs = await stack(['logs', '--since', since, 'talker']);
+      expect(logs.code, `${since}: ${logs.stderr}`).toBe(0);
+      expect(logs.stdout, since).toMatch(/^talker-1\s+\| line-one$/m);
+    }
+    // The value reaches the engine: since an hour from now, there is nothing.
+    const future = await stack(['logs', '--since', String(Math.floor(Date.now() / 1000) + 3600), 'talker']);
+    expect(future.code, future.stderr).toBe(0);
+    expect(future.stdout).toBe('');
+  });
+
+  it('logs --since with a value that is neither a time nor a duration is a usage error (exit 2)', async () => {
+    const bad = await stack(['logs', '--since', 'yesterday', 'talker']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/USAGE.*--since/);
+  });
+
+  it('a log stream the engine refuses fails the command (exit 1) naming the container', async () => {
+    const logs = await stack(['logs', 'mute']);
+    expect(logs.code).toBe(1);
+    expect(logs.stderr).toContain(`${p}-mute-1`);
+    expect(logs.stderr).toMatch(/does not support reading/);
+  });
+
+  it('ps lists running containers only; ps -a adds the exited one', async () => {
+    const state = (name: string): string => inspect<{ State: { Status: string } }>(name).State.Status;
+    expect(state(`${p}-once-1`)).toBe('exited');
+    type Row = { Name: string; State: string };
+    const rows = async (args: string[]): Promise<Row[]> =>
+      (await stack(['ps', ...args, '--format', 'json'])).stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Row);
+    expect((await rows([])).map((r) => r.Name).sort()).toEqual([`${p}-mute-1`, `${p}-talker-1`]);
+    const all = await rows(['-a']);
+    expect(all.map((r) => r.Name).sort()).toEqual([`${p}-mute-1`, `${p}-once-1`, `${p}-talker-1`]);
+    expect(all.find((r) => r.Name === `${p}-once-1`)?.State).toBe('exited');
+    expect((await stack(['ps', '-a', '-q'])).stdout.trim().split('\n').sort()).toEqual(Object.values(ids(p)).sort());
+  });
+});
