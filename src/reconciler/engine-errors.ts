@@ -82,6 +82,29 @@ export function toEngineError(error: unknown, endpoint: string, what: string): u
   return new StackError('ENGINE_ERROR', `${what}: ${e?.message ?? String(error)}`, { cause: error });
 }
 
+/**
+ * A write whose outcome is unknown: the engine did not answer within the write deadline, or
+ * the connection broke after the request was sent. The engine may have acted. Never retried:
+ * the caller observes again and plans from what is really there.
+ */
+export class AmbiguousWriteError extends StackError {
+  readonly ambiguous = true;
+
+  constructor(what: string, detail: string, cause?: unknown) {
+    super('ENGINE_WRITE_AMBIGUOUS', `${what}: ${detail}; the engine may have acted (stack observes again, never retries blindly)`, { cause });
+    this.name = 'AmbiguousWriteError';
+  }
+}
+
+/** Connection failures that, on a write already sent, leave its outcome unknown. */
+const BROKEN_AFTER_SEND = new Set(['ECONNRESET', 'EPIPE']);
+
+/** Whether a raw failure of a write (before toEngineError) is a connection broken after sending. */
+export function isBrokenAfterSend(error: unknown): boolean {
+  const e = error as { code?: string; message?: string } | undefined;
+  return e !== undefined && ((e.code !== undefined && BROKEN_AFTER_SEND.has(e.code)) || /socket hang up/i.test(e.message ?? ''));
+}
+
 /** The HTTP status of an engine refusal, if that is what `error` is. */
 export function statusOf(error: unknown): number | undefined {
   return error instanceof EngineCallError ? error.statusCode : undefined;

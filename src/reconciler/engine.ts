@@ -13,7 +13,7 @@ import { StackError, diagnostic } from '../errors.js';
 import type { Endpoint } from './endpoint.js';
 import { resolveEndpoint } from './endpoint.js';
 import type { Engine, EngineContainer, EngineContainerInspect, EngineEvent, EngineFilters, EngineImage, EngineNetwork, EngineVolume, LogChunk, LogsOptions, PullProgress } from './engine-types.js';
-import { EngineCallError, isTransientFailure, negotiateApiVersion, toEngineError } from './engine-errors.js';
+import { AmbiguousWriteError, EngineCallError, isBrokenAfterSend, isTransientFailure, negotiateApiVersion, toEngineError } from './engine-errors.js';
 import { demuxFrames, readNdjson } from './streams.js';
 
 interface Modem {
@@ -36,6 +36,8 @@ interface Request {
   readonly what: string;
   /** `false`: no read retries (the connection probe: a missing engine is reported at once). */
   readonly retry?: boolean;
+  /** Extra time the engine may legitimately take on this write (a stop's grace period), ms. */
+  readonly extraDeadlineMs?: number;
 }
 
 const STATUS: Record<number, string> = { 400: 'bad parameter', 403: 'forbidden', 404: 'not found', 409: 'conflict', 500: 'server error', 503: 'unavailable' };
@@ -59,6 +61,21 @@ function modemOptions(endpoint: Endpoint): Record<string, unknown> {
       return { protocol: 'https', host: endpoint.host, port: endpoint.port, ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem') };
     }
   }
+}
+
+/**
+ * How long a write (not a stream) may wait for the engine's reply before its outcome counts as
+ * unknown: `STACK_WRITE_TIMEOUT` seconds, default 60 (creates and removes take well under a
+ * second; a stop adds its grace period). A hung engine must not hang the run.
+ */
+function writeDeadlineMs(env: Readonly<Record<string, string | undefined>>): number {
+  const seconds = Number(env['STACK_WRITE_TIMEOUT'] ?? '60');
+  return (Number.isFinite(seconds) && seconds > 0 ? seconds : 60) * 1000;
+}
+
+/** A stop's grace period as extra write deadline; unknown (the container's own) counts as 10 min. */
+function graceMs(timeoutSeconds: number | undefined): number {
+  return (timeoutSeconds ?? 600) * 1000;
 }
 
 /** Backoff of read retries: three more tries within ~1.3 s, then the error is reported. */
@@ -153,6 +170,7 @@ class DockerEngine implements Engine {
     private readonly target: Endpoint,
     readonly endpoint: string,
     readonly apiVersion: string,
+    private readonly writeDeadlineMs = 60_000,
   ) {}
 
   /** The dockerode modem (image builds, archive uploads and exec need its raw dial). */
@@ -167,7 +185,9 @@ class DockerEngine implements Engine {
    * never are: an ambiguous write is resolved by re-observing, one level up.
    */
   async call<T>(req: Request): Promise<T> {
-    const retryable = req.retry !== false && req.method === 'GET' && req.stream !== true && req.hijack !== true;
+    const plain = req.stream !== true && req.hijack !== true;
+    if (req.method !== 'GET' && req.method !== 'HEAD' && plain) return this.write<T>(req);
+    const retryable = req.retry !== false && req.method === 'GET' && plain;
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.callOnce<T>(req);
@@ -176,6 +196,23 @@ class DockerEngine implements Engine {
         if (!retryable || delay === undefined || !isTransientFailure(raw) || req.signal?.aborted) throw toEngineError(raw, this.endpoint, req.what);
         await sleep(delay, req.signal);
       }
+    }
+  }
+
+  /**
+   * A write, sent once. No reply within the deadline, or the connection broken after sending:
+   * the outcome is unknown (AmbiguousWriteError), and the caller observes again.
+   */
+  private async write<T>(req: Request): Promise<T> {
+    const ms = this.writeDeadlineMs + (req.extraDeadlineMs ?? 0);
+    const deadline = AbortSignal.timeout(ms);
+    const signal = req.signal ? AbortSignal.any([req.signal, deadline]) : deadline;
+    try {
+      return await this.callOnce<T>({ ...req, signal });
+    } catch (raw) {
+      if (deadline.aborted && !req.signal?.aborted) throw new AmbiguousWriteError(req.what, `no reply from the engine within ${Math.round(ms / 1000)} s`, raw);
+      if (!req.signal?.aborted && isBrokenAfterSend(raw)) throw new AmbiguousWriteError(req.what, 'the connection to the engine broke before its reply', raw);
+      throw toEngineError(raw, this.endpoint, req.what);
     }
   }
 
@@ -231,11 +268,11 @@ class DockerEngine implements Engine {
   }
   async stopContainer(id: string, timeoutSeconds?: number, signal?: AbortSignal): Promise<void> {
     const query = timeoutSeconds === undefined ? {} : { t: timeoutSeconds };
-    await this.call({ method: 'POST', path: `/containers/${encodeURIComponent(id)}/stop`, query, ok: [304], signal, what: `container ${id}` });
+    await this.call({ method: 'POST', path: `/containers/${encodeURIComponent(id)}/stop`, query, ok: [304], signal, what: `container ${id}`, extraDeadlineMs: graceMs(timeoutSeconds) });
   }
   async restartContainer(id: string, timeoutSeconds?: number, signal?: AbortSignal): Promise<void> {
     const query = timeoutSeconds === undefined ? {} : { t: timeoutSeconds };
-    await this.call({ method: 'POST', path: `/containers/${encodeURIComponent(id)}/restart`, query, signal, what: `container ${id}` });
+    await this.call({ method: 'POST', path: `/containers/${encodeURIComponent(id)}/restart`, query, signal, what: `container ${id}`, extraDeadlineMs: graceMs(timeoutSeconds) });
   }
   async removeContainer(id: string, options: { force?: boolean; volumes?: boolean }, signal?: AbortSignal): Promise<void> {
     const query = { force: options.force === true, v: options.volumes === true };
@@ -353,7 +390,7 @@ export async function connectEngine(options: ConnectOptions): Promise<Engine> {
     const message = `the Docker engine at ${endpoint.url} speaks API ${version.ApiVersion ?? 'unknown'}; stack needs 1.41 or newer`;
     throw new StackError('ENGINE_API_VERSION', message, { diagnostics: [diagnostic('ENGINE_API_VERSION', message, undefined, 'upgrade the Docker engine to 20.10 or newer')] });
   }
-  return new DockerEngine(endpoint, endpoint.url, apiVersion);
+  return new DockerEngine(endpoint, endpoint.url, apiVersion, writeDeadlineMs(options.env));
 }
 
-export { EngineCallError };
+export { AmbiguousWriteError, EngineCallError };

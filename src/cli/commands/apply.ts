@@ -1,7 +1,7 @@
 /**
  * observe → plan → confirm → execute, shared by `up` and `down`: the one place the CLI walks
- * the pipeline. A 409 on a create (a name taken meanwhile) re-observes and re-plans once,
- * never retries blindly. Progress is rendered from the executor's events.
+ * the pipeline. A 409 on a create (a name taken meanwhile) or a write whose reply never came
+ * re-observes and re-plans once, never retries blindly. Progress is rendered from the executor's events.
  */
 import { StackError } from '../../errors.js';
 import { Label } from '../../labels.js';
@@ -94,9 +94,14 @@ export async function applyPlans(
       await progress.end();
     }
     if (summary.interrupted) throw new StackError('INTERRUPTED', 'interrupted: in-flight actions finished, the rest were not started; the next run converges');
+    // Failures whose truth only the engine knows are resolved by observing again (once), never
+    // by retrying the call: a name taken meanwhile (409 on a create), or a write whose reply
+    // never came (AmbiguousWriteError: the engine may have acted).
     const conflict = summary.failures.some((f) => f.action.kind === 'create-container' && (f.error as { statusCode?: number }).statusCode === 409);
-    if (conflict && attempt === 1) {
-      ctx.stderr.write('a container name was taken meanwhile: observing again\n');
+    const ambiguous = summary.failures.filter((f) => f.error instanceof StackError && f.error.code === 'ENGINE_WRITE_AMBIGUOUS');
+    if ((conflict || ambiguous.length > 0) && attempt === 1) {
+      const why = conflict ? 'a container name was taken meanwhile' : `the outcome of ${ambiguous.map((f) => `${f.action.kind} ${f.action.resource}`).join(', ')} is unknown`;
+      ctx.stderr.write(`${why}: observing again\n`);
       continue;
     }
     await throwOnFailures(engine, summary, await earlyExits(engine, project, plan, summary, died, ctx.signal));
