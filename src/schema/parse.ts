@@ -10,6 +10,7 @@ import type { Diagnostic, ErrorCode, SourceLocation } from '../errors.js';
 import { createLocate, positionAt } from './locate.js';
 import type { ParsedFile, Result } from './types.js';
 import { YAML_LIMITS, scanDocument } from './yaml-safety.js';
+import { openingQuoteOffset } from './yaml-hints.js';
 import { stackTags } from './yaml-tags.js';
 
 export { YAML_LIMITS } from './yaml-safety.js';
@@ -57,19 +58,29 @@ export function decodeStackSource(file: string, bytes: Uint8Array): Result<strin
   }
 }
 
-function yamlDiagnostics(file: string, errors: readonly YAMLError[], severity: 'error' | 'warning'): Diagnostic[] {
+function yamlDiagnostics(file: string, source: string, lineCounter: LineCounter, errors: readonly YAMLError[], severity: 'error' | 'warning'): Diagnostic[] {
   const seen = new Set<string>();
   const out: Diagnostic[] = [];
   for (const error of errors) {
     const code: ErrorCode = YAML_CODES[error.code] ?? 'YAML_SYNTAX';
-    const pos = error.linePos?.[0] ?? { line: 1, col: 1 };
+    let pos = error.linePos?.[0] ?? { line: 1, col: 1 };
+    let hint: string | undefined;
+    // yaml reports an unclosed quote where the scalar ran out (often the end of the file);
+    // the mistake is at the opening quote.
+    if (error.code === 'MISSING_CHAR' && /closing ["']quote/.test(error.message)) {
+      const open = openingQuoteOffset(source, error.pos[0]);
+      if (open !== undefined) {
+        pos = positionAt(file, lineCounter, open);
+        hint = `this quote is never closed: add the closing ${source[open] ?? 'quote'} at the end of the value`;
+      }
+    }
     // One diagnostic per code and line: yaml often reports a cascade for one mistake.
     const id = `${code}:${pos.line}`;
     if (seen.has(id)) continue;
     seen.add(id);
     // yaml appends the position and an excerpt; the diagnostic carries both already.
     const message = (error.message.split('\n')[0] ?? error.code).replace(/ at line \d+, column \d+:?$/, '');
-    out.push(diagnostic(code, message, { file, line: pos.line, col: pos.col }, undefined, severity));
+    out.push(diagnostic(code, message, { file, line: pos.line, col: pos.col }, hint, severity));
   }
   return out.slice(0, 20);
 }
@@ -111,8 +122,8 @@ export function parseStackFile(file: string, source: string): Result<ParsedFile 
     prettyErrors: true,
     customTags: stackTags,
   });
-  if (doc.errors.length > 0) return { value: undefined, diagnostics: yamlDiagnostics(file, doc.errors, 'error') };
-  const warnings = yamlDiagnostics(file, doc.warnings, 'warning');
+  if (doc.errors.length > 0) return { value: undefined, diagnostics: yamlDiagnostics(file, source, lineCounter, doc.errors, 'error') };
+  const warnings = yamlDiagnostics(file, source, lineCounter, doc.warnings, 'warning');
   if (doc.contents === null) return fail(diagnostic('EMPTY_FILE', 'the file is empty', start));
 
   const scan = scanDocument(doc);

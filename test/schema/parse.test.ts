@@ -39,6 +39,16 @@ describe('parseStackFile', () => {
     expect(problems('a: "foo\nb: 1\n')[0]).toMatch(/^YAML_SYNTAX /);
   });
 
+  it.each([
+    ['a double quote in a longer file', 'services:\n  web:\n    image: "x\n    ports:\n      - "80:80"\n  db:\n    image: y\n', '3:12'],
+    ['a single quote', "services:\n  web:\n    image: 'x\n    tty: true\n", '3:12'],
+    ['a quote inside a flow list', 'services:\n  web:\n    image: x\n    command: ["a", "b\n    tty: true\n', '4:20'],
+  ])('reports %s that is never closed at the opening quote, with a hint', (_, source, at) => {
+    const first = parseStackFile(FILE, source).diagnostics[0]!;
+    expect(`${first.code} ${first.location?.line}:${first.location?.col}`).toBe(`YAML_SYNTAX ${at}`);
+    expect(first.hint).toBeDefined();
+  });
+
   it('reports a tab used as indentation at the tab', () => {
     expect(problems('services:\n  web:\n\timage: x\n')).toContain('YAML_TAB_INDENT 3:1');
   });
