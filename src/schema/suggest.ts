@@ -2,15 +2,24 @@
  * "Did you mean ..." by edit distance, for unknown keys, references and enum values.
  */
 
-/** Levenshtein distance (insert, delete, substitute, each cost 1). */
+/**
+ * Optimal-string-alignment (restricted Damerau-Levenshtein) distance: insert, delete,
+ * substitute and swap two adjacent characters each cost 1, so `wbe` is 1 away from `web`
+ * (plain Levenshtein says 2, which is past the limit for short names).
+ */
 export function editDistance(a: string, b: string): number {
+  // Three rows: the one before the previous is needed for transpositions.
+  let beforePrevious: number[] = [];
   let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+      let best = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, beforePrevious[j - 2]! + 1);
+      current[j] = best;
     }
+    beforePrevious = previous;
     previous = current;
   }
   return previous[b.length]!;
