@@ -3,9 +3,11 @@
 # the races, engine trouble (including a write whose reply never comes), data safety and
 # secrets against the shared engine; then the daemon-restart tests against a PRIVATE dockerd
 # (own data-root, exec-root and socket; --iptables=false) so restarting it disturbs nobody.
-# Prints "converged X/X" and writes every result as JSON lines.
+# Then the loader fuzzing at full size (100,000 inputs). Prints "converged X/X", writes every
+# result as JSON lines and the tables of docs/reliability.md as markdown.
 #
-#   scripts/reliability-sweep.sh              full sweep (~15-25 min on 2 cores)
+#   scripts/reliability-sweep.sh              full sweep (~40-60 min on 2 cores)
+#   SKIP_FUZZ=1 ...                           no fuzzing (FUZZ_RUNS sets its size)
 #   SKIP_BUILD=1 scripts/reliability-sweep.sh reuse dist/
 #   SKIP_DAEMON=1 ...                         no private dockerd part
 #   scripts/reliability-sweep.sh --start-private | --stop-private | --restart-private
@@ -66,10 +68,16 @@ export REL_RESULTS_FILE="$results"
 status=0
 
 echo "[sweep] crash at every write k (both modes), races, engine trouble, data safety, secrets, invalid input"
-REL_KILL_POINTS=all npx vitest run --project reliability \
+REL_KILL_POINTS=all npx vitest run --project reliability --reporter=default --reporter=json --outputFile.json="/tmp/stack-reliability-$stamp-main.json" \
   test/reliability/crash.test.ts test/reliability/races.test.ts test/reliability/engine-trouble.test.ts \
   test/reliability/data-safety.test.ts test/reliability/secrets.test.ts test/reliability/invalid-input.test.ts \
   2>&1 | tee "/tmp/stack-reliability-$stamp.log" || status=1
+
+if [ -z "${SKIP_FUZZ:-}" ]; then
+  echo "[sweep] loader fuzzing: ${FUZZ_RUNS:-100000} inputs"
+  FUZZ_RUNS=${FUZZ_RUNS:-100000} FUZZ_MAX_MS=${FUZZ_MAX_MS:-2000} npx vitest run --project reliability --reporter=default --reporter=json \
+    --outputFile.json="/tmp/stack-reliability-$stamp-fuzz.json" test/reliability/fuzz-loader.test.ts 2>&1 | tee -a "/tmp/stack-reliability-$stamp.log" || status=1
+fi
 
 if [ -z "${SKIP_DAEMON:-}" ]; then
   echo "[sweep] daemon restarts on a private dockerd ($PRIV_SOCK)"
@@ -77,7 +85,8 @@ if [ -z "${SKIP_DAEMON:-}" ]; then
   trap stop_private EXIT
   docker -H unix:///var/run/docker.sock save stack-test/busybox:latest | docker -H "unix://$PRIV_SOCK" load -q
   STACK_TEST_ENGINE_SOCKET="$PRIV_SOCK" REL_DOCKERD_RESTART="$PWD/scripts/reliability-sweep.sh --restart-private" \
-    npx vitest run --project reliability test/reliability/daemon-restart.test.ts 2>&1 | tee -a "/tmp/stack-reliability-$stamp.log" || status=1
+    npx vitest run --project reliability --reporter=default --reporter=json --outputFile.json="/tmp/stack-reliability-$stamp-daemon.json" \
+    test/reliability/daemon-restart.test.ts 2>&1 | tee -a "/tmp/stack-reliability-$stamp.log" || status=1
 fi
 
 echo
@@ -92,5 +101,8 @@ const ok = crash.filter((l) => l.converged).length;
 console.log(`  crash at write k, total: converged ${ok}/${crash.length}`);
 for (const l of crash.filter((l) => !l.converged)) console.log(`  FAILED ${l.scenario} ${l.mode} k=${l.k} (${l.route}): ${l.problems[0]?.split("\n")[0]}`);
 ' "$results"
+report="/tmp/stack-reliability-$stamp.md"
+node scripts/reliability-report.mjs "$results" /tmp/stack-reliability-"$stamp"-*.json >"$report" || status=1
 echo "[sweep] log: /tmp/stack-reliability-$stamp.log"
+echo "[sweep] markdown for docs/reliability.md: $report"
 exit $status

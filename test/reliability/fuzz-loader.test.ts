@@ -19,6 +19,8 @@ import { ROOT } from '../support/stack-cli.js';
 const TOTAL = Number(process.env['FUZZ_RUNS'] ?? 5000);
 const SEED = process.env['FUZZ_SEED'] !== undefined ? Number(process.env['FUZZ_SEED']) : Date.now() % 2 ** 31;
 const MAX_MS = Number(process.env['FUZZ_MAX_MS'] ?? 2000);
+/** Resident memory bound of the fuzzing process, MiB (the loader caps files at 10 MiB and alias expansion at 100,000 nodes). */
+const MAX_RSS_MIB = Number(process.env['FUZZ_MAX_RSS_MIB'] ?? 1536);
 const RESULTS = process.env['REL_RESULTS_FILE'];
 
 const PROTO_NAMES = Object.getOwnPropertyNames(Object.prototype).sort().join(',');
@@ -74,7 +76,11 @@ async function check(bytes: Uint8Array, envFile?: string): Promise<void> {
     stats.maxMs = ms;
     stats.slowest = Buffer.from(bytes).toString('utf8').slice(0, 300);
   }
-  if (stats.inputs % 500 === 0) maxRss = Math.max(maxRss, process.memoryUsage().rss);
+  // Memory per input: the process's resident size after every input must stay bounded (an
+  // alias bomb or a huge scalar that got expanded would show here).
+  const rss = process.memoryUsage.rss();
+  maxRss = Math.max(maxRss, rss);
+  if (rss > MAX_RSS_MIB * 2 ** 20) throw new Error(`resident memory reached ${Math.round(rss / 2 ** 20)} MiB after an input of ${bytes.byteLength} bytes (limit ${MAX_RSS_MIB} MiB)`);
   if (Object.getOwnPropertyNames(Object.prototype).sort().join(',') !== PROTO_NAMES) throw new Error('Object.prototype gained properties');
   if (Object.getOwnPropertyNames(Array.prototype).sort().join(',') !== ARRAY_PROTO_NAMES) throw new Error('Array.prototype gained properties');
   const probe: Record<string, unknown> = {};
