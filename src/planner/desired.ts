@@ -281,6 +281,10 @@ export function desiredContainer(model: StackModel, service: ServiceSpec, number
     HostConfig: hostConfig,
     NetworkingConfig: first === undefined ? undefined : { EndpointsConfig: { [engineNetwork(first)]: endpoint(service, first, name) } },
   });
+  // `command: []` / `entrypoint: []` (or '') are not "unset": an explicit empty entrypoint
+  // clears the image's (Compose spec), so they are sent as [] although compact drops empties.
+  if (service.command?.length === 0) unhashed['Cmd'] = [];
+  if (service.entrypoint?.length === 0) unhashed['Entrypoint'] = [];
   const key = imageKey(imageId, ref);
   const hash = hashContainer(unhashed, connect, key);
   const body = { ...unhashed, Labels: sortedRecord({ ...labels, [Label.configHash]: hash, [Label.composeConfigHash]: hash }) };

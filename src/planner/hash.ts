@@ -57,6 +57,9 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(canonicalize(value) ?? null);
 }
 
+/** Create-body fields where `[]` means "override the image's value with nothing", not "unset". */
+const EXPLICIT_EMPTY_FIELDS: readonly string[] = ['Cmd', 'Entrypoint'];
+
 /** A copy of `body` without the unhashed labels and without `Name`. */
 function withoutUnhashed(body: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const { Name: _name, ...rest }: Record<string, unknown> = body;
@@ -77,10 +80,14 @@ export function imageKey(imageId: string | undefined, ref: string): string {
 /**
  * `v1:<sha256>` of a container create body (without name/hash labels), the networks connected
  * after create (they are part of the container's configuration even though 1.41 takes them in
- * a second call) and the image key.
+ * a second call), the image key, and which of Cmd/Entrypoint are explicitly empty (if any).
  */
 export function hashContainer(body: Readonly<Record<string, unknown>>, connect: Readonly<Record<string, unknown>>, image: string): string {
-  const digest = createHash('sha256').update(canonicalJson({ body: withoutUnhashed(body), connect, image })).digest('hex');
+  // Canonical JSON drops empty arrays, but an explicit empty Cmd/Entrypoint overrides the
+  // image's; it is hashed as a separate member, so bodies without one hash as before.
+  const explicitEmpty = EXPLICIT_EMPTY_FIELDS.filter((k) => Array.isArray(body[k]) && (body[k] as unknown[]).length === 0);
+  const input = { body: withoutUnhashed(body), connect, image, ...(explicitEmpty.length > 0 ? { explicitEmpty } : {}) };
+  const digest = createHash('sha256').update(canonicalJson(input)).digest('hex');
   return `${HASH_VERSION}:${digest}`;
 }
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Label } from '../../src/labels.js';
 import { desiredContainer, desiredNetwork } from '../../src/planner/desired.js';
 import { canonicalJson } from '../../src/planner/hash.js';
+import type { ServiceSpec } from '../../src/model.js';
 import { model, network, service, volume } from './helpers.js';
 
 describe('desired state', () => {
@@ -85,5 +86,87 @@ describe('desired state', () => {
     const n = desiredNetwork(m, network('demo', 'back', { internal: true, driverOpts: { mtu: '1400' } }));
     expect(n.body).toMatchObject({ Name: 'demo_back', Internal: true, Options: { mtu: '1400' } });
     expect(n.body['Labels']).toMatchObject({ [Label.project]: 'demo', [Label.network]: 'back', [Label.resourceHash]: n.hash });
+  });
+});
+
+/** The create body of `web` built from `overrides`. */
+function bodyOf(overrides: Partial<ServiceSpec>): Record<string, unknown> {
+  const m = model('demo', [service('web', overrides)]);
+  return desiredContainer(m, m.services['web']!, 1, 'sha256:abc').body as Record<string, unknown>;
+}
+
+/** `[compose key, ServiceSpec fields as the loader resolves them, body path, Engine API 1.41 value]` */
+const FIELDS: readonly (readonly [string, Partial<ServiceSpec>, string, unknown])[] = [
+  ['command', { command: ['npm', 'start', '--port', '80'] }, 'Cmd', ['npm', 'start', '--port', '80']],
+  ['command: [] (explicit empty)', { command: [] }, 'Cmd', []],
+  ['entrypoint', { entrypoint: ['/bin/sh', '-c'] }, 'Entrypoint', ['/bin/sh', '-c']],
+  ['user', { user: '1000:1000' }, 'User', '1000:1000'],
+  ['working_dir', { workingDir: '/app' }, 'WorkingDir', '/app'],
+  ['expose and ports', { expose: ['3000', '53/udp'], ports: [{ target: 80, published: '8080', hostIp: '127.0.0.1', protocol: 'tcp', mode: 'ingress' }, { target: 9000, protocol: 'tcp', mode: 'ingress' }] }, 'ExposedPorts', { '3000/tcp': {}, '53/udp': {}, '80/tcp': {}, '9000/tcp': {} }],
+  ['ports → PortBindings (no host port: a random one)', { ports: [{ target: 80, published: '8080', hostIp: '127.0.0.1', protocol: 'tcp', mode: 'ingress' }, { target: 9000, protocol: 'udp', mode: 'ingress' }] }, 'HostConfig.PortBindings', { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '8080' }], '9000/udp': [{ HostPort: '' }] }],
+  ['stop_signal', { stopSignal: 'SIGQUIT' }, 'StopSignal', 'SIGQUIT'],
+  ['stop_grace_period 1m30s (ns) → seconds', { stopGracePeriod: 90_000_000_000 }, 'StopTimeout', 90],
+  ['tty', { tty: true }, 'Tty', true],
+  ['stdin_open', { stdinOpen: true }, 'OpenStdin', true],
+  ['healthcheck durations stay ns', { healthcheck: { test: ['CMD-SHELL', 'curl -f localhost'], interval: 30_000_000_000, timeout: 5_000_000_000, retries: 3, startPeriod: 10_000_000_000, startInterval: 1_000_000_000, disable: false } }, 'Healthcheck', { Test: ['CMD-SHELL', 'curl -f localhost'], Interval: 30_000_000_000, Timeout: 5_000_000_000, Retries: 3, StartPeriod: 10_000_000_000, StartInterval: 1_000_000_000 }],
+  ['healthcheck disable', { healthcheck: { test: ['CMD', 'true'], disable: true } }, 'Healthcheck', { Test: ['NONE'] }],
+  ['restart: always', { restart: 'always' }, 'HostConfig.RestartPolicy', { Name: 'always' }],
+  ['restart: on-failure:5', { restart: 'on-failure:5' }, 'HostConfig.RestartPolicy', { Name: 'on-failure', MaximumRetryCount: 5 }],
+  ['restart: unless-stopped', { restart: 'unless-stopped' }, 'HostConfig.RestartPolicy', { Name: 'unless-stopped' }],
+  ['cpus 1.5 → NanoCpus', { resources: { cpus: 1.5 } }, 'HostConfig.NanoCpus', 1_500_000_000],
+  ['cpus 0.001 → NanoCpus', { resources: { cpus: 0.001 } }, 'HostConfig.NanoCpus', 1_000_000],
+  ['mem_limit 512m (bytes)', { resources: { memLimit: 536_870_912 } }, 'HostConfig.Memory', 536_870_912],
+  ['mem_reservation (bytes)', { resources: { memReservation: 268_435_456 } }, 'HostConfig.MemoryReservation', 268_435_456],
+  ['memswap_limit (bytes)', { resources: { memswapLimit: 1_073_741_824 } }, 'HostConfig.MemorySwap', 1_073_741_824],
+  ['pids_limit', { resources: { pidsLimit: 100 } }, 'HostConfig.PidsLimit', 100],
+  ['cpu_shares', { resources: { cpuShares: 512 } }, 'HostConfig.CpuShares', 512],
+  ['cpuset', { resources: { cpuset: '0-1' } }, 'HostConfig.CpusetCpus', '0-1'],
+  ['shm_size 64m (bytes)', { resources: { shmSize: 67_108_864 } }, 'HostConfig.ShmSize', 67_108_864],
+  ['cap_add', { capAdd: ['NET_ADMIN', 'SYS_TIME'] }, 'HostConfig.CapAdd', ['NET_ADMIN', 'SYS_TIME']],
+  ['cap_drop', { capDrop: ['ALL'] }, 'HostConfig.CapDrop', ['ALL']],
+  ['privileged', { privileged: true }, 'HostConfig.Privileged', true],
+  ['extra_hosts', { extraHosts: ['db.local:10.0.0.2', 'v6:::1'] }, 'HostConfig.ExtraHosts', ['db.local:10.0.0.2', 'v6:::1']],
+  ['dns', { dns: ['1.1.1.1', '8.8.8.8'] }, 'HostConfig.Dns', ['1.1.1.1', '8.8.8.8']],
+  ['dns_search', { dnsSearch: ['example.com'] }, 'HostConfig.DnsSearch', ['example.com']],
+  ['dns_opt', { dnsOpt: ['ndots:2'] }, 'HostConfig.DnsOptions', ['ndots:2']],
+  ['tmpfs with and without options', { tmpfs: ['/run:size=64m,mode=1777', '/tmp'] }, 'HostConfig.Tmpfs', { '/run': 'size=64m,mode=1777', '/tmp': '' }],
+  ['ulimits', { ulimits: { nproc: { soft: 65535, hard: 65535 }, nofile: { soft: 20000, hard: 40000 } } }, 'HostConfig.Ulimits', [{ Name: 'nofile', Soft: 20000, Hard: 40000 }, { Name: 'nproc', Soft: 65535, Hard: 65535 }]],
+  ['sysctls', { sysctls: { 'net.core.somaxconn': '1024', 'net.ipv4.tcp_syncookies': '0' } }, 'HostConfig.Sysctls', { 'net.core.somaxconn': '1024', 'net.ipv4.tcp_syncookies': '0' }],
+  ['logging', { logging: { driver: 'json-file', options: { 'max-size': '10m', 'max-file': '3' } } }, 'HostConfig.LogConfig', { Type: 'json-file', Config: { 'max-file': '3', 'max-size': '10m' } }],
+  ['init', { init: true }, 'HostConfig.Init', true],
+  ['read_only', { readOnly: true }, 'HostConfig.ReadonlyRootfs', true],
+  ['devices', { devices: [{ source: '/dev/fuse', target: '/dev/fuse', permissions: 'rwm' }] }, 'HostConfig.Devices', [{ PathOnHost: '/dev/fuse', PathInContainer: '/dev/fuse', CgroupPermissions: 'rwm' }]],
+  ['network_mode: host', { networkMode: 'host', networks: {} }, 'HostConfig.NetworkMode', 'host'],
+];
+
+describe('desired state: every create-body field in Engine API 1.41 names and units', () => {
+  it.each(FIELDS)('%s', (_key, overrides, path, expected) => {
+    const value = path.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], bodyOf(overrides));
+    expect(value).toEqual(expected);
+  });
+
+  it('writes nothing for a field the service does not set, so the engine default applies', () => {
+    const body = bodyOf({});
+    const host = body['HostConfig'] as Record<string, unknown>;
+    for (const [, , path] of FIELDS) {
+      const [first, second] = path.split('.');
+      if (first === 'HostConfig' && second !== 'NetworkMode') expect(host, second).not.toHaveProperty(second!);
+      else if (first !== 'HostConfig' && first !== 'Tty' && first !== 'OpenStdin') expect(body, first).not.toHaveProperty(first!);
+    }
+    expect(body).toMatchObject({ Tty: false, OpenStdin: false });
+  });
+});
+
+describe('desired state: an explicit empty entrypoint or command', () => {
+  it('is sent as [] (clearing the image entrypoint) and hashes differently from an unset one', () => {
+    const hashOf = (overrides: Partial<ServiceSpec>): string => {
+      const m = model('demo', [service('web', overrides)]);
+      return desiredContainer(m, m.services['web']!, 1, 'sha256:abc').hash;
+    };
+    expect(bodyOf({ entrypoint: [] })['Entrypoint']).toEqual([]);
+    expect(bodyOf({})).not.toHaveProperty('Entrypoint');
+    expect(hashOf({ entrypoint: [] })).not.toBe(hashOf({}));
+    expect(hashOf({ command: [] })).not.toBe(hashOf({ entrypoint: [] }));
+    expect(hashOf({ entrypoint: ['/bin/sh'] })).toBe(hashOf({ entrypoint: ['/bin/sh'] }));
   });
 });
