@@ -1,0 +1,122 @@
+/**
+ * From the stack file to `dev.stack.config-hash`: the same meaning written in short or long
+ * syntax, or with keys in another order, must hash the same (or the first `up` after a
+ * harmless rewrite of the file would recreate containers). Loads real files, so it does I/O;
+ * the planner itself does none.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Label } from '../../src/labels.js';
+import type { StackModel } from '../../src/model.js';
+import { desiredContainer } from '../../src/planner/desired.js';
+import { loadStack } from '../../src/schema/load.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'stack-hash-eq-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const SHORT = `
+services:
+  db:
+    image: postgres:16
+    healthcheck:
+      disable: true
+  web:
+    image: nginx:1.27
+    command: npm start --port "8 0"
+    ports:
+      - "8080:80"
+      - "127.0.0.1:9443:443/udp"
+    volumes:
+      - data:/d:ro
+      - /cache
+    environment:
+      - A=1
+      - B=two words
+      - C
+    healthcheck:
+      test: curl -f localhost
+      interval: 1m30s
+    depends_on:
+      - db
+volumes:
+  data: {}
+`;
+
+const LONG = `
+volumes:
+  data:
+services:
+  web:
+    depends_on:
+      db:
+        condition: service_started
+        required: true
+        restart: false
+    healthcheck:
+      interval: 90s
+      test: ["CMD-SHELL", "curl -f localhost"]
+    environment:
+      C:
+      B: two words
+      A: "1"
+    volumes:
+      - type: volume
+        target: /d
+        source: data
+        read_only: true
+      - type: volume
+        target: /cache
+    ports:
+      - protocol: udp
+        published: 9443
+        target: 443
+        host_ip: 127.0.0.1
+      - target: 80
+        published: "8080"
+    command: ["npm", "start", "--port", "8 0"]
+    image: nginx:1.27
+  db:
+    healthcheck:
+      test: ["NONE"]
+    image: postgres:16
+`;
+
+async function load(name: string, text: string): Promise<StackModel> {
+  writeFileSync(join(dir, name), text);
+  return loadStack({ cwd: dir, env: {}, files: [name], projectName: 'demo' });
+}
+
+const hashOf = (m: StackModel, service: string): string => desiredContainer(m, m.services[service]!, 1, 'sha256:abc').hash;
+
+describe('config hash from the stack file', () => {
+  it('is the same for short and long syntax and any key order (ports, volumes, environment, command, healthcheck, depends_on)', async () => {
+    const short = await load('short.yaml', SHORT);
+    const long = await load('long.yaml', LONG);
+    for (const service of ['web', 'db']) {
+      expect(hashOf(long, service), service).toBe(hashOf(short, service));
+      const body = desiredContainer(long, long.services[service]!, 1, 'sha256:abc').body as { Labels: Record<string, string> };
+      expect(body.Labels[Label.configHash]).toBe(hashOf(short, service));
+      expect(body.Labels[Label.composeConfigHash]).toBe(hashOf(short, service));
+    }
+  });
+
+  it('differs when the meaning differs, so the equality above is not vacuous', async () => {
+    const short = await load('short.yaml', SHORT);
+    const variants: readonly (readonly [string, string])[] = [
+      ['port', SHORT.replace('"8080:80"', '"8081:80"')],
+      ['read-only', SHORT.replace('data:/d:ro', 'data:/d')],
+      ['env value', SHORT.replace('A=1', 'A=2')],
+      ['bare env key set', SHORT.replace('      - C\n', '      - C=\n')],
+      ['command quoting', SHORT.replace('"8 0"', '8 0')],
+      ['healthcheck form', SHORT.replace('test: curl -f localhost', 'test: ["CMD", "curl", "-f", "localhost"]')],
+      ['healthcheck interval', SHORT.replace('1m30s', '1m31s')],
+      ['depends_on restart', SHORT.replace('      - db\n', '      db:\n        condition: service_started\n        restart: true\n')],
+    ];
+    for (const [what, text] of variants) {
+      expect(text, what).not.toBe(SHORT);
+      expect(hashOf(await load(`variant.yaml`, text), 'web'), what).not.toBe(hashOf(short, 'web'));
+    }
+  });
+});
