@@ -307,6 +307,19 @@ describe('planUp', () => {
     expect(text(changed, edit(o, 'demo-db-1', (c) => ({ ...c, state: 'exited', exitCode: 0 })), { noRecreate: true })).toMatchInlineSnapshot(`"#1 start-container service:db:1 demo-db-1 (stopped: container is exited)"`);
   });
 
+  it('no-recreate leaves a diverged running container alone, and starts a diverged stopped one instead of recreating it', () => {
+    const o = converged(webDb());
+    const changed = model('demo', [service('db', { user: 'postgres' }), service('web', { dependsOn: after('db'), environment: { DB_URL: 'postgres://other@db' } })]);
+    // Without the flag both are recreated; with it the running ones are kept as they are.
+    expect(text(changed, o)).toContain('replacing');
+    expect(text(changed, o, { noRecreate: true })).toMatchInlineSnapshot(`"project demo: nothing to do"`);
+    const stopped = edit(edit(o, 'demo-db-1', (c) => ({ ...c, state: 'exited', exitCode: 137 })), 'demo-web-1', (c) => ({ ...c, state: 'created' }));
+    expect(text(changed, stopped, { noRecreate: true })).toMatchInlineSnapshot(`
+      "#1 start-container service:db:1 demo-db-1 (stopped: container is exited)
+      #2 start-container service:web:1 demo-web-1 (stopped: container is created) after #1"
+    `);
+  });
+
   it('acts on the services named plus their dependencies, or only on them with noDeps', () => {
     const m = model('demo', [service('db'), service('cache'), service('web', { dependsOn: after('db') })]);
     const o = emptyObserved('demo', IMAGES);
