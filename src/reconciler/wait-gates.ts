@@ -7,12 +7,17 @@
 import type { StackModel } from '../model.js';
 import type { Action, Plan, WaitCondition } from '../planner/types.js';
 
-/** The engine names of a service's replicas: `container_name`, or `<project>-<service>-<n>`. */
-export function replicaNames(model: StackModel, service: string): string[] {
+/**
+ * The engine names of a service's replicas: `container_name`, or `<project>-<service>-<n>` for
+ * n up to the effective count (`scale`, as `up --scale` gives it, else the file's replicas).
+ */
+export function replicaNames(model: StackModel, service: string, scale?: Readonly<Record<string, number>>): string[] {
   const spec = model.services[service];
   if (!spec) return [];
+  const count = scale?.[service] ?? spec.replicas;
+  if (count === 0) return [];
   if (spec.containerName) return [spec.containerName];
-  return Array.from({ length: spec.replicas }, (_, i) => `${model.name}-${service}-${i + 1}`);
+  return Array.from({ length: count }, (_, i) => `${model.name}-${service}-${i + 1}`);
 }
 
 /** The service a resource ref names (`service:web:1` → `web`). */

@@ -114,3 +114,40 @@ describe('logs flags', () => {
     expect((await stack(['ps', '-a', '-q'])).stdout.trim().split('\n').sort()).toEqual(Object.values(ids(p)).sort());
   });
 });
+
+describe('up --wait with --scale', () => {
+  const p = projectName('flags-wait');
+  // Healthy 2 s after it starts: a wait that returns at once would see "starting".
+  const dir = stackDir({
+    'stack.yaml': [
+      'services:',
+      '  web:',
+      `    image: ${IMAGE}`,
+      `    command: ["sh", "-c", "trap 'exit 0' TERM; sleep 2; touch /ready; sleep 86400 & wait"]`,
+      '    healthcheck:',
+      '      test: ["CMD", "test", "-f", "/ready"]',
+      '      interval: 500ms',
+      '      timeout: 1s',
+      '      retries: 30',
+    ],
+  });
+  const stack = bind(p, dir);
+  const health = (name: string): string => inspect<{ State: { Health?: { Status: string } } }>(name).State.Health?.Status ?? 'none';
+  afterAll(() => cleanup(p));
+
+  it('up -d --wait --scale web=0 succeeds with no container to wait for', async () => {
+    const up = await stack(['up', '-d', '--wait', '--scale', 'web=0']);
+    expect(up.code, up.stderr).toBe(0);
+    expect(containers(p)).toEqual([]);
+  });
+
+  it('up -d --wait --scale web=2 waits for both replicas to be healthy', async () => {
+    const one = await stack(['up', '-d', '--wait']);
+    expect(one.code, one.stderr).toBe(0);
+    expect(health(`${p}-web-1`)).toBe('healthy');
+    const two = await stack(['up', '-d', '--wait', '--scale', 'web=2']);
+    expect(two.code, two.stderr).toBe(0);
+    expect(containers(p).map((c) => c.name)).toEqual([`${p}-web-1`, `${p}-web-2`]);
+    expect(health(`${p}-web-2`)).toBe('healthy');
+  });
+});

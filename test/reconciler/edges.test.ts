@@ -7,6 +7,8 @@ import { parseHost, resolveEndpoint } from '../../src/reconciler/endpoint.js';
 import { negotiateApiVersion, toEngineError } from '../../src/reconciler/engine-errors.js';
 import { acquireLock } from '../../src/reconciler/lock.js';
 import { parseStatus } from '../../src/reconciler/observe.js';
+import { replicaNames } from '../../src/reconciler/wait-gates.js';
+import type { StackModel } from '../../src/model.js';
 import { LineSplitter, demuxFrames, readNdjson } from '../../src/reconciler/streams.js';
 
 describe('streams', () => {
@@ -110,5 +112,21 @@ describe('project lock', () => {
     setTimeout(() => controller.abort(), 50);
     await expect(acquireLock('demo', { command: 'x', env: {}, dir, signal: controller.signal })).rejects.toBeInstanceOf(StackError);
     first.release();
+  });
+});
+
+describe('replicas waited for', () => {
+  const model = {
+    name: 'p',
+    services: { web: { name: 'web', replicas: 1, dependsOn: {} }, job: { name: 'job', replicas: 1, containerName: 'the-job', dependsOn: {} } },
+  } as unknown as StackModel;
+
+  it('up --scale counts win over the file\'s replicas (0 means nothing to wait for)', () => {
+    expect(replicaNames(model, 'web')).toEqual(['p-web-1']);
+    expect(replicaNames(model, 'web', { web: 3 })).toEqual(['p-web-1', 'p-web-2', 'p-web-3']);
+    expect(replicaNames(model, 'web', { web: 0 })).toEqual([]);
+    expect(replicaNames(model, 'web', { other: 2 })).toEqual(['p-web-1']);
+    expect(replicaNames(model, 'job', { job: 0 })).toEqual([]);
+    expect(replicaNames(model, 'job')).toEqual(['the-job']);
   });
 });

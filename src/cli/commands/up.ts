@@ -5,6 +5,7 @@
 import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode, StackError } from '../../errors.js';
+import { Label } from '../../labels.js';
 import type { StackModel } from '../../model.js';
 import { buildGraph, completionDependencies, reverseOrder, selectServices } from '../../planner/graph.js';
 import type { Engine } from '../../reconciler/engine-types.js';
@@ -70,21 +71,29 @@ function checkServices(model: StackModel, services: readonly string[]): void {
   if (unknown.length > 0) throw new StackError('USAGE', `no such service: ${unknown.join(', ')} (services: ${Object.keys(model.services).sort().join(', ')})`);
 }
 
-/** Waits until every selected service is running (healthy when it has a healthcheck; run-once jobs exited 0). */
-async function waitForStack(ctx: CliContext, engine: Engine, model: StackModel, selected: ReadonlySet<string>, timeoutMs: number): Promise<void> {
+/**
+ * Waits until every selected service is running (healthy when it has a healthcheck; run-once
+ * jobs exited 0). The targets are the containers the run left (`--scale` counts, numbers that
+ * need not be 1..n after a scale down); a service that wants replicas but has none is waited
+ * on by its canonical names, so the wait names it.
+ */
+async function waitForStack(ctx: CliContext, engine: Engine, model: StackModel, selected: ReadonlySet<string>, scale: Readonly<Record<string, number>>, timeoutMs: number): Promise<void> {
   const { ContainerWatcher } = await import('../../reconciler/wait.js');
   const { replicaNames } = await import('../../reconciler/wait-gates.js');
   const jobs = completionDependencies(model);
+  const present = await listProjectContainers(engine, model.name, [...selected], ctx.signal);
   const watcher = new ContainerWatcher(engine, model.name, ctx.signal);
   try {
-    const targets = [...selected].sort().flatMap((service) =>
-      replicaNames(model, service).map((container) => ({
+    const targets = [...selected].sort().flatMap((service) => {
+      const mine = present.filter((c) => (c.Labels ?? {})[Label.service] === service).map((c) => (c.Names[0] ?? c.Id).replace(/^\//, ''));
+      const wanted = replicaNames(model, service, scale);
+      return (wanted.length === 0 ? [] : mine.length > 0 ? mine : wanted).map((container) => ({
         service,
         container,
         condition: jobs.has(service) ? ('service_completed_successfully' as const) : ('running_or_healthy' as const),
         required: true,
-      })),
-    );
+      }));
+    });
     await Promise.all(targets.map((t) => watcher.waitFor(t, { timeoutMs, signal: ctx.signal })));
   } finally {
     watcher.close();
@@ -183,7 +192,7 @@ export async function runUp(ctx: CliContext, services: readonly string[], flags:
   }
   if (flags.watch) return watchAttached(ctx, engine, model, services, selected, startedAt, flags);
   if (flags.wait) {
-    await waitForStack(ctx, engine, model, selected, (waitTimeout ?? 300) * 1000);
+    await waitForStack(ctx, engine, model, selected, scale, (waitTimeout ?? 300) * 1000);
     return ExitCode.ok;
   }
   if (flags.detach || flags.start === false) return ExitCode.ok;
