@@ -10,7 +10,7 @@ import type { Diagnostic, ErrorCode, SourceLocation } from '../errors.js';
 import { createLocate, positionAt } from './locate.js';
 import type { ParsedFile, Result } from './types.js';
 import { YAML_LIMITS, scanDocument } from './yaml-safety.js';
-import { openingQuoteOffset } from './yaml-hints.js';
+import { codeHint, openingQuoteOffset, yamlErrorHint } from './yaml-hints.js';
 import { stackTags } from './yaml-tags.js';
 
 export { YAML_LIMITS } from './yaml-safety.js';
@@ -64,7 +64,7 @@ function yamlDiagnostics(file: string, source: string, lineCounter: LineCounter,
   for (const error of errors) {
     const code: ErrorCode = YAML_CODES[error.code] ?? 'YAML_SYNTAX';
     let pos = error.linePos?.[0] ?? { line: 1, col: 1 };
-    let hint: string | undefined;
+    let hint = yamlErrorHint(error.code, error.message, code);
     // yaml reports an unclosed quote where the scalar ran out (often the end of the file);
     // the mistake is at the opening quote.
     if (error.code === 'MISSING_CHAR' && /closing ["']quote/.test(error.message)) {
@@ -79,10 +79,18 @@ function yamlDiagnostics(file: string, source: string, lineCounter: LineCounter,
     if (seen.has(id)) continue;
     seen.add(id);
     // yaml appends the position and an excerpt; the diagnostic carries both already.
-    const message = (error.message.split('\n')[0] ?? error.code).replace(/ at line \d+, column \d+:?$/, '');
+    const message =
+      code === 'YAML_MULTIPLE_DOCS'
+        ? 'the file holds more than one YAML document (a second "---")'
+        : (error.message.split('\n')[0] ?? error.code).replace(/ at line \d+, column \d+:?$/, '');
     out.push(diagnostic(code, message, { file, line: pos.line, col: pos.col }, hint, severity));
   }
   return out.slice(0, 20);
+}
+
+function rootKind(data: unknown): string {
+  if (Array.isArray(data)) return 'a list';
+  return data === null ? 'empty' : typeof data === 'string' ? 'a string' : `a ${typeof data}`;
 }
 
 /** Deep copy into prototype-free maps; also a last line of defence against cycles. */
@@ -124,11 +132,15 @@ export function parseStackFile(file: string, source: string): Result<ParsedFile 
   });
   if (doc.errors.length > 0) return { value: undefined, diagnostics: yamlDiagnostics(file, source, lineCounter, doc.errors, 'error') };
   const warnings = yamlDiagnostics(file, source, lineCounter, doc.warnings, 'warning');
-  if (doc.contents === null) return fail(diagnostic('EMPTY_FILE', 'the file is empty', start));
+  if (doc.contents === null) return fail(diagnostic('EMPTY_FILE', 'the file is empty', start, codeHint('EMPTY_FILE')));
 
   const scan = scanDocument(doc);
   if (scan.fatal) {
-    const diagnostics = scan.problems.map((p) => diagnostic(p.code, p.message, positionAt(file, lineCounter, p.offset)));
+    const diagnostics = scan.problems.map((p) => {
+      const first = p.firstOffset === undefined ? undefined : positionAt(file, lineCounter, p.firstOffset);
+      const hint = first ? `first written on line ${first.line}; ${codeHint(p.code) ?? 'keep one of them'}` : (p.hint ?? codeHint(p.code));
+      return diagnostic(p.code, p.message, positionAt(file, lineCounter, p.offset), hint);
+    });
     return { value: undefined, diagnostics };
   }
   const locate = createLocate(file, doc, lineCounter);
@@ -142,7 +154,7 @@ export function parseStackFile(file: string, source: string): Result<ParsedFile 
     return fail(diagnostic(code, 'aliases in the file cannot be expanded safely', rootAt));
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    return fail(diagnostic('ROOT_NOT_MAPPING', 'the top level of a stack file must be a mapping (key: value)', rootAt));
+    return fail(diagnostic('ROOT_NOT_MAPPING', `the top level of a stack file must be a mapping (key: value), not ${rootKind(data)}`, rootAt, codeHint('ROOT_NOT_MAPPING')));
   }
   const parsed: ParsedFile = {
     file,

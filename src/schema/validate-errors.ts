@@ -26,6 +26,17 @@ const YAML_WORDS: Readonly<Record<string, string>> = {
   null: 'empty',
 };
 
+/** How each kind is written in YAML, for the hint of SCHEMA_TYPE. */
+const YAML_FORMS: Readonly<Record<string, string>> = {
+  object: 'a mapping: indented "key: value" lines under the key, or {key: value}',
+  array: 'a list: indented "- item" lines under the key, or [a, b]',
+  string: 'a string: one value after the colon, quoted if it looks like a number or a boolean ("1.0", "yes")',
+  number: 'a number, without quotes',
+  integer: 'a whole number, without quotes',
+  boolean: 'true or false, without quotes',
+  null: 'nothing after the colon',
+};
+
 /** The YAML word for a value's kind. */
 export function yamlKind(value: unknown): string {
   if (value === null || value === undefined) return 'empty';
@@ -118,11 +129,10 @@ function toDiagnostic(c: Candidate, data: unknown, locate: Locate, index: Schema
       return make('SCHEMA_MISSING_KEY', `${where} is missing the required key "${key}"`, path);
     }
     case 'type': {
-      const wanted = String(error.params['type'])
-        .split(',')
-        .map((t) => YAML_WORDS[t] ?? t)
-        .join(' or ');
-      return make('SCHEMA_TYPE', `${where} must be ${wanted}, not ${yamlKind(value)}`, path);
+      const types = String(error.params['type']).split(',');
+      const wanted = types.map((t) => YAML_WORDS[t] ?? t).join(' or ');
+      const hint = `write ${types.map((t) => YAML_FORMS[t] ?? t).join('; or ')}`;
+      return make('SCHEMA_TYPE', `${where} must be ${wanted}, not ${yamlKind(value)}`, path, hint);
     }
     case 'enum':
     case 'const': {

@@ -3,6 +3,7 @@
  * was opened (yaml reports where the scalar ran out), and each YAML error code gets a hint.
  */
 import { CST, Lexer } from 'yaml';
+import type { ErrorCode } from '../errors.js';
 
 /**
  * The offset of the opening quote of the quoted scalar that ends at `end` (where yaml reports
@@ -30,4 +31,39 @@ export function openingQuoteOffset(source: string, end: number): number | undefi
     offset += lexeme.length;
   }
   return undefined;
+}
+
+/** Hints for yaml's error codes (the ones users meet); anything else gets the generic one. */
+const YAML_ERROR_HINTS: Readonly<Record<string, string>> = {
+  TAB_AS_INDENT: 'indent with spaces: YAML does not allow tabs in indentation',
+  MULTIPLE_DOCS: 'one stack per file: remove the "---" line, or pass each file with -f',
+  BAD_INDENT: 'indent each entry by the same number of spaces as its siblings, and deeper than its parent key',
+  BLOCK_AS_IMPLICIT_KEY: 'a value cannot contain ": " unquoted: quote it ("a: b"), or put a nested mapping on its own indented lines',
+  MULTILINE_IMPLICIT_KEY: 'a key must be on one line and followed by ": " (colon and space); check for a missing colon, or a quote or bracket left open above',
+  BAD_SCALAR_START: 'quote a value that starts with a special character (@, `, %, |, >, {, [, *, &, !)',
+  UNEXPECTED_TOKEN: 'quote a value that contains ": " or " #", and check that each [ and { is closed',
+  MISSING_CHAR: 'close the quote, [ or { opened above, on the same value',
+};
+
+/** The hint for each of our YAML-level codes, when the error itself gives none. */
+const CODE_HINTS: Partial<Record<ErrorCode, string>> = {
+  YAML_SYNTAX: 'check the indentation and quoting of this line and the one before it; quote values that contain ": " or start with a special character',
+  YAML_TAB_INDENT: YAML_ERROR_HINTS['TAB_AS_INDENT']!,
+  YAML_DUPLICATE_KEY: 'keep one of them; to combine files, pass each with -f instead',
+  YAML_MULTIPLE_DOCS: YAML_ERROR_HINTS['MULTIPLE_DOCS']!,
+  EMPTY_FILE: 'a stack file is a mapping with a "services:" key, e.g. services: {web: {image: nginx}}',
+  ROOT_NOT_MAPPING: 'a stack file is a mapping with a "services:" key at the top level, e.g. services: {web: {image: nginx}}',
+};
+
+/** The hint for one of yaml's errors, by its code and message, falling back to the hint of our code. */
+export function yamlErrorHint(yamlCode: string, message: string, code: ErrorCode): string | undefined {
+  // yaml reports an unclosed [ or { as an indentation problem where the input ran out.
+  const close = /end with an? ([\]}])/.exec(message)?.[1];
+  if (close) return `close the ${close === ']' ? '[' : '{'} opened above with ${close}`;
+  return YAML_ERROR_HINTS[yamlCode] ?? CODE_HINTS[code];
+}
+
+/** The generic hint of one of our YAML-level codes. */
+export function codeHint(code: ErrorCode): string | undefined {
+  return CODE_HINTS[code];
 }

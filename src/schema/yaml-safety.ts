@@ -28,6 +28,10 @@ export interface ScanProblem {
   readonly code: ErrorCode;
   readonly message: string;
   readonly offset: number;
+  /** What to do about it, when the scan knows better than the generic hint of the code. */
+  readonly hint?: string;
+  /** Offset of the first occurrence, for a duplicate key. */
+  readonly firstOffset?: number;
 }
 
 /** What the scan found. `fatal`: there are problems and the data must not be converted. */
@@ -47,6 +51,8 @@ interface Frame {
 }
 
 const MAX_PROBLEMS = 20;
+
+type Report = (code: ErrorCode, message: string, node: unknown, halt: boolean, extra?: { hint?: string; firstOffset?: number }) => void;
 
 function offsetOf(node: unknown): number {
   return (node as Node | undefined)?.range?.[0] ?? 0;
@@ -75,8 +81,8 @@ export function scanDocument(doc: Document.Parsed): ScanResult {
   let aliasAdded = 0;
   let stop = false;
   // Every problem is an error; `halt` also ends the scan (expansion past the limit).
-  const report = (code: ErrorCode, message: string, node: unknown, halt: boolean): void => {
-    if (problems.length < MAX_PROBLEMS) problems.push({ code, message, offset: offsetOf(node) });
+  const report: Report = (code, message, node, halt, extra = {}): void => {
+    if (problems.length < MAX_PROBLEMS) problems.push({ code, message, offset: offsetOf(node), ...extra });
     if (halt || problems.length >= MAX_PROBLEMS) stop = true;
   };
 
@@ -95,7 +101,7 @@ export function scanDocument(doc: Document.Parsed): ScanResult {
     if (isAlias(node)) {
       const target = node.resolve(doc);
       if (target === undefined) {
-        report('YAML_SYNTAX', `alias *${node.source} has no anchor before it`, node, false);
+        report('YAML_SYNTAX', `alias *${node.source} has no anchor before it`, node, false, { hint: `define &${node.source} on a value above this line` });
       } else if (open.has(target)) {
         report('YAML_CYCLIC_ALIAS', `alias *${node.source} refers to a collection that contains it`, node, false);
       } else {
@@ -123,13 +129,16 @@ export function scanDocument(doc: Document.Parsed): ScanResult {
     stack.push({ node, depth: frame.depth, path: frame.path, exit: true });
     const children = childrenOf(node, frame.path);
     // Duplicate keys, in linear time (yaml's own uniqueKeys check is quadratic per mapping).
-    const seen = isMap(node) ? new Set<string>() : undefined;
+    const seen = isMap(node) ? new Map<string, unknown>() : undefined;
     for (const child of children) {
       if (!seen || child.key === undefined || isMergeKey(child.key)) continue;
       const name = keyString(child.key);
       if (name === undefined) continue;
-      if (seen.has(name)) report('YAML_DUPLICATE_KEY', `Map keys must be unique: "${name}" appears more than once`, child.key, false);
-      seen.add(name);
+      if (seen.has(name)) {
+        report('YAML_DUPLICATE_KEY', `Map keys must be unique: "${name}" appears more than once`, child.key, false, { firstOffset: offsetOf(seen.get(name)) });
+      } else {
+        seen.set(name, child.key);
+      }
     }
     for (let i = children.length - 1; i >= 0; i--) {
       const child = children[i]!;
@@ -140,10 +149,10 @@ export function scanDocument(doc: Document.Parsed): ScanResult {
   return { problems, fatal: problems.length > 0, resets, overrides };
 }
 
-function checkKey(key: unknown, report: (code: ErrorCode, message: string, node: unknown, fatal: boolean) => void): void {
+function checkKey(key: unknown, report: Report): void {
   if (isPair(key)) return;
   if (isCollection(key) || isAlias(key)) {
-    report('YAML_SYNTAX', 'a mapping key must be a plain scalar, not a mapping, list or alias', key, false);
+    report('YAML_SYNTAX', 'a mapping key must be a plain scalar, not a mapping, list or alias', key, false, { hint: 'write the key as a plain word; quote it if it contains [, {, or *' });
     return;
   }
   const name = keyString(key);

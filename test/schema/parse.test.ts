@@ -49,6 +49,28 @@ describe('parseStackFile', () => {
     expect(first.hint).toBeDefined();
   });
 
+  it.each([
+    ['a tab used as indentation', 'services:\n  web:\n\timage: x\n', 'YAML_TAB_INDENT 3:1'],
+    ['a duplicate key', 'a: 1\nb: 2\na: 3\n', 'YAML_DUPLICATE_KEY 3:1'],
+    ['an empty file', '# nothing\n', 'EMPTY_FILE 1:1'],
+    ['a root list', '- a\n', 'ROOT_NOT_MAPPING 1:1'],
+    ['a bad indentation', 'services:\n  web:\n    image: x\n   tty: true\n', 'YAML_SYNTAX 4:1'],
+    ['an unclosed flow list', 'services:\n  web:\n    command: ["a", "b"\n', 'YAML_SYNTAX 4:1'],
+    ['a value with an unquoted ": "', 'services:\n  web:\n    hostname: a: b\n', 'YAML_SYNTAX 3:15'],
+    ['an alias without an anchor', 'a: *nope\n', 'YAML_SYNTAX 1:4'],
+    ['a second document', 'a: 1\n---\nb: 2\n', 'YAML_MULTIPLE_DOCS 2:1'],
+  ])('%s comes with a hint', (_, source, expected) => {
+    const found = parseStackFile(FILE, source).diagnostics;
+    expect(found.map((d) => `${d.code} ${d.location?.line}:${d.location?.col}`)).toContain(expected);
+    for (const d of found) expect(d.hint, d.code).toBeTruthy();
+  });
+
+  it('the hint of a duplicate key names the line of the first occurrence', () => {
+    const [d] = parseStackFile(FILE, 'services:\n  web:\n    image: x\n  db:\n    image: y\n  web:\n    image: z\n').diagnostics;
+    expect(`${d?.code} ${d?.location?.line}:${d?.location?.col}`).toBe('YAML_DUPLICATE_KEY 6:3');
+    expect(d?.hint).toMatch(/\b2\b/);
+  });
+
   it('reports a tab used as indentation at the tab', () => {
     expect(problems('services:\n  web:\n\timage: x\n')).toContain('YAML_TAB_INDENT 3:1');
   });

@@ -36,6 +36,15 @@ describe('validateRaw', () => {
     expect(found).toEqual(['error SCHEMA_ENUM 4:14']);
     expect(diagnostics[0]!.hint).toContain('did you mean "always"?');
   });
+  it.each([
+    ['a list', 'services:\n  web:\n    image: x\n    ports: "80"\n', '4:12', /list/],
+    ['a mapping', 'services:\n  web:\n    image: x\n    healthcheck: yes\n', '4:18', /mapping/],
+    ['a string', 'services:\n  web:\n    image: [x]\n', '3:12', /string/],
+  ])('a type error has a hint saying how to write %s', (_, source, at, word) => {
+    const { found, diagnostics } = check(source);
+    expect(found).toEqual([`error SCHEMA_TYPE ${at}`]);
+    expect(diagnostics[0]!.hint).toMatch(word);
+  });
   it('type errors speak YAML: a list, not a string', () => {
     const { diagnostics } = check('services:\n  web:\n    image: x\n    ports: "80"\n');
     expect(diagnostics[0]!.code).toBe('SCHEMA_TYPE');
