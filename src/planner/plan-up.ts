@@ -213,16 +213,18 @@ function waitConditions(model: StackModel, observed: ObservedState, state: UpSta
 }
 
 /** The old container's anonymous volumes mounted at the same targets in the replacement (Compose keeps their data). */
-function carryAnonymousVolumes(model: StackModel, desired: DesiredContainer, old: ObservedContainer): DesiredContainer['body'] {
+function carryAnonymousVolumes(model: StackModel, desired: DesiredContainer, old: ObservedContainer): { body: DesiredContainer['body']; carried: string[] } {
   const named = new Set(Object.values(model.volumes).map((v) => v.name));
   const hostConfig = (desired.body['HostConfig'] ?? {}) as Record<string, unknown>;
   const mounts = (hostConfig['Mounts'] ?? []) as Record<string, unknown>[];
+  const targets: string[] = [];
   const carried = mounts.map((m) => {
     if (m['Type'] !== 'volume' || m['Source'] !== undefined) return m;
     const prior = old.mounts.find((o) => o.type === 'volume' && o.destination === m['Target'] && o.name !== undefined && !named.has(o.name));
+    if (prior) targets.push(String(m['Target']));
     return prior ? { ...m, Source: prior.name } : m;
   });
-  return { ...desired.body, HostConfig: { ...hostConfig, ...(mounts.length > 0 ? { Mounts: carried } : {}) } };
+  return { body: { ...desired.body, HostConfig: { ...hostConfig, ...(mounts.length > 0 ? { Mounts: carried } : {}) } }, carried: targets };
 }
 
 /**
@@ -301,10 +303,11 @@ function emitService(b: PlanBuilder, model: StackModel, observed: ObservedState,
           ? { code: 'diverged', detail: k.verdict.detail }
           : divergedReason(k.desired, old, s.resolvedImageId);
     const temp = `${old.id.slice(0, 12)}_${k.desired.name}`;
-    const base = options.renewAnonVolumes ? k.desired.body : carryAnonymousVolumes(model, k.desired, old);
-    const body = { ...base, Labels: { ...(base['Labels'] as Record<string, string>), [Label.replaces]: old.id } };
+    const base = options.renewAnonVolumes ? { body: k.desired.body, carried: [] } : carryAnonymousVolumes(model, k.desired, old);
+    const body = { ...base.body, Labels: { ...(base.body['Labels'] as Record<string, string>), [Label.replaces]: old.id } };
     const recreate: Reason = { code: 'recreate', detail: `replaced by ${temp}` };
-    const created = b.add({ kind: 'create-container', resource: ref(k.desired), reason, name: temp, body, connect: k.desired.connect, replaces: old.id, dependsOn: createDeps(model, k.desired, temp, ready) });
+    const carriedVolumes = base.carried.length > 0 ? { carriedVolumes: base.carried } : {};
+    const created = b.add({ kind: 'create-container', resource: ref(k.desired), reason, name: temp, body, connect: k.desired.connect, replaces: old.id, ...carriedVolumes, dependsOn: createDeps(model, k.desired, temp, ready) });
     const stopped = STOPPABLE.has(old.state) ? b.add({ kind: 'stop-container', resource: ref(k.desired), reason: recreate, name: old.name, containerId: old.id, dependsOn: [created], ...stopTimeout(model, old) }) : undefined;
     const removed = b.add({ kind: 'remove-container', resource: ref(k.desired), reason: recreate, name: old.name, containerId: old.id, removeVolumes: options.renewAnonVolumes ?? false, dependsOn: [created, stopped] });
     ready.freed.set(old.name, removed);

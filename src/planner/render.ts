@@ -19,13 +19,16 @@ export interface PlanSummary {
 /** What the action does to its resource, beyond the kind: names, targets. */
 function detailOf(a: Action): string {
   switch (a.kind) {
-    case 'create-container':
-      return a.replaces !== undefined ? ` as ${a.name} replacing ${a.replaces.slice(0, 12)}` : ` as ${a.name}`;
+    case 'create-container': {
+      const carried = a.carriedVolumes !== undefined && a.carriedVolumes.length > 0 ? ` keeping anonymous volumes at ${a.carriedVolumes.join(',')}` : '';
+      return a.replaces !== undefined ? ` as ${a.name} replacing ${a.replaces.slice(0, 12)}${carried}` : ` as ${a.name}`;
+    }
     case 'rename-container':
       return ` ${a.name} to ${a.newName}`;
+    case 'remove-container':
+      return a.removeVolumes ? ` ${a.name} with its anonymous volumes` : ` ${a.name}`;
     case 'start-container':
     case 'stop-container':
-    case 'remove-container':
       return ` ${a.name}`;
     case 'connect-network':
     case 'disconnect-network':

@@ -161,6 +161,11 @@ export type Action =
       readonly connect: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
       /** For a replacement: anonymous volumes of the old container to carry over are already in body. */
       readonly replaces?: string;
+      /**
+       * For a replacement: targets of the old container's anonymous volumes mounted into it
+       * (already in `body`; here so the plan shows it). Absent with `-V` or when there are none.
+       */
+      readonly carriedVolumes?: readonly string[];
     })
   | (ActionBase & {
       readonly kind: 'start-container';
@@ -170,7 +175,13 @@ export type Action =
       readonly waitFor?: readonly WaitCondition[];
     })
   | (ActionBase & { readonly kind: 'stop-container'; readonly name: string; readonly containerId: string; readonly timeoutSeconds?: number })
-  | (ActionBase & { readonly kind: 'remove-container'; readonly name: string; readonly containerId: string; readonly removeVolumes: boolean })
+  | (ActionBase & {
+      readonly kind: 'remove-container';
+      readonly name: string;
+      readonly containerId: string;
+      /** Also remove its anonymous volumes (the engine's `v=true`; named volumes are never removed this way). */
+      readonly removeVolumes: boolean;
+    })
   | (ActionBase & { readonly kind: 'rename-container'; readonly name: string; readonly containerId?: string; readonly newName: string })
   | (ActionBase & { readonly kind: 'connect-network'; readonly name: string; readonly network: string; readonly endpoint: Readonly<Record<string, unknown>> })
   | (ActionBase & { readonly kind: 'disconnect-network'; readonly name: string; readonly network: string })

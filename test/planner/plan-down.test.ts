@@ -47,9 +47,9 @@ describe('planDown', () => {
     const m = stack();
     expect(text(m, up(m), { volumes: true, timeoutSeconds: 3 })).toMatchInlineSnapshot(`
       "#1 stop-container service:web:1 demo-web-1 (down: stack down)
-      #2 remove-container service:web:1 demo-web-1 (down: stack down) after #1
+      #2 remove-container service:web:1 demo-web-1 with its anonymous volumes (down: stack down) after #1
       #3 stop-container service:db:1 demo-db-1 (down: stack down) after #2
-      #4 remove-container service:db:1 demo-db-1 (down: stack down) after #2,#3
+      #4 remove-container service:db:1 demo-db-1 with its anonymous volumes (down: stack down) after #2,#3
       #5 remove-network network:default demo_default (down: stack down) after #2,#4
       #6 remove-volume volume:data demo_data (down: stack down) after #2,#4 [destructive]"
     `);

@@ -121,18 +121,40 @@ describe('planUp', () => {
     `);
   });
 
-  it('mounts the old anonymous volumes into the replacement unless renewAnonVolumes', () => {
-    const m = model('demo', [service('db', { volumes: [{ type: 'volume', target: '/scratch', readOnly: false }] })]);
+  it('mounts the old anonymous volumes into the replacement, and the plan says so; with -V it gets fresh ones and the old are removed', () => {
+    const scratch = { type: 'volume', target: '/scratch', readOnly: false } as const;
+    const m = model('demo', [service('db', { volumes: [scratch] })]);
     const before = converged(m);
-    const changed = model('demo', [service('db', { user: 'postgres', volumes: [{ type: 'volume', target: '/scratch', readOnly: false }] })]);
-    const mountsOf = (options: UpOptions): unknown => {
-      const create = planUp(changed, before, options).actions.find((a) => a.kind === 'create-container');
-      return create?.kind === 'create-container' ? (create.body['HostConfig'] as Record<string, unknown>)['Mounts'] : undefined;
-    };
-    const anon = before.containers[0]!.mounts[0]!.name;
-    expect(mountsOf({})).toEqual([{ Type: 'volume', Target: '/scratch', Source: anon }]);
-    expect(mountsOf({ renewAnonVolumes: true })).toEqual([{ Type: 'volume', Target: '/scratch' }]);
-    expect(planUp(changed, before, { renewAnonVolumes: true }).actions.find((a) => a.kind === 'remove-container')).toMatchObject({ removeVolumes: true });
+    const changed = model('demo', [service('db', { user: 'postgres', volumes: [scratch] })]);
+    const anon = before.containers[0]!.mounts[0]!.name!;
+    expect(text(changed, before)).toMatchInlineSnapshot(`
+      "#1 create-container service:db:1 as c1003fffffff_demo-db-1 replacing c1003fffffff keeping anonymous volumes at /scratch (diverged: configuration changed)
+      #2 stop-container service:db:1 demo-db-1 (recreate: replaced by c1003fffffff_demo-db-1) after #1
+      #3 remove-container service:db:1 demo-db-1 (recreate: replaced by c1003fffffff_demo-db-1) after #1,#2
+      #4 rename-container service:db:1 c1003fffffff_demo-db-1 to demo-db-1 (recreate: into demo-db-1) after #3
+      #5 start-container service:db:1 demo-db-1 (diverged: configuration changed) after #4"
+    `);
+    expect(text(changed, before, { renewAnonVolumes: true })).toMatchInlineSnapshot(`
+      "#1 create-container service:db:1 as c1003fffffff_demo-db-1 replacing c1003fffffff (diverged: configuration changed)
+      #2 stop-container service:db:1 demo-db-1 (recreate: replaced by c1003fffffff_demo-db-1) after #1
+      #3 remove-container service:db:1 demo-db-1 with its anonymous volumes (recreate: replaced by c1003fffffff_demo-db-1) after #1,#2
+      #4 rename-container service:db:1 c1003fffffff_demo-db-1 to demo-db-1 (recreate: into demo-db-1) after #3
+      #5 start-container service:db:1 demo-db-1 (diverged: configuration changed) after #4"
+    `);
+    // The JSON plan (what `stack plan --json` prints and the executor runs) mounts the same volume at the same target.
+    type JsonAction = { kind: string; carried_volumes?: string[]; remove_volumes?: boolean; body?: { HostConfig: { Mounts: unknown[] } } };
+    const json = (options: UpOptions): JsonAction[] => (JSON.parse(renderPlan(planUp(changed, before, options), 'json')) as { actions: JsonAction[] }).actions;
+    const kept = json({});
+    expect(kept[0]).toMatchObject({ kind: 'create-container', carried_volumes: ['/scratch'], body: { HostConfig: { Mounts: [{ Type: 'volume', Target: '/scratch', Source: anon }] } } });
+    expect(kept[2]).toMatchObject({ kind: 'remove-container', remove_volumes: false });
+    const renewed = json({ renewAnonVolumes: true });
+    expect(renewed[0]).not.toHaveProperty('carried_volumes');
+    expect(renewed[0]!.body!.HostConfig.Mounts).toEqual([{ Type: 'volume', Target: '/scratch' }]);
+    expect(renewed[2]).toMatchObject({ kind: 'remove-container', remove_volumes: true });
+    // After the carried-over recreate, the replacement holds the old volume and the next plan is empty.
+    const after = applyPlan(before, planUp(changed, before));
+    expect(after.containers[0]!.mounts).toMatchObject([{ type: 'volume', name: anon, destination: '/scratch' }]);
+    expect(text(changed, after)).toBe('project demo: nothing to do');
   });
 
   it('starts stopped containers but does not rerun a run-once job that exited 0', () => {
