@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,6 +64,50 @@ describe('engine endpoint and errors', () => {
     writeFileSync(join(home, '.docker', 'config.json'), JSON.stringify({ currentContext: 'remote' }));
     writeFileSync(join(home, '.docker', 'contexts', 'meta', 'abc', 'meta.json'), JSON.stringify({ Name: 'remote', Endpoints: { docker: { Host: 'unix:///ctx/docker.sock' } } }));
     expect(resolveEndpoint({}, home)).toMatchObject({ kind: 'unix', socketPath: '/ctx/docker.sock' });
+  });
+
+  /** A Docker config dir with one context (meta under sha256(name), TLS files when given). */
+  function contextStore(configDir: string, name: string, docker: Record<string, unknown>, tlsFiles: readonly string[] = []): string {
+    const id = createHash('sha256').update(name).digest('hex');
+    mkdirSync(join(configDir, 'contexts', 'meta', id), { recursive: true });
+    writeFileSync(join(configDir, 'config.json'), JSON.stringify({ currentContext: name }));
+    writeFileSync(join(configDir, 'contexts', 'meta', id, 'meta.json'), JSON.stringify({ Name: name, Metadata: {}, Endpoints: { docker } }));
+    const tlsDir = join(configDir, 'contexts', 'tls', id, 'docker');
+    if (tlsFiles.length > 0) mkdirSync(tlsDir, { recursive: true });
+    for (const file of tlsFiles) writeFileSync(join(tlsDir, file), `-- ${file} --\n`);
+    return tlsDir;
+  }
+
+  it('a context with TLS material connects over TLS with its certificates; one without is refused as plain tcp', () => {
+    const home = mkdtempSync(join(tmpdir(), 'stack-home-'));
+    const tlsDir = contextStore(join(home, '.docker'), 'secure', { Host: 'tcp://engine.example:2376', SkipTLSVerify: false }, ['ca.pem', 'cert.pem', 'key.pem']);
+    expect(resolveEndpoint({}, home)).toEqual({ kind: 'tcp', url: 'tcp://engine.example:2376', host: 'engine.example', port: 2376, tls: true, certPath: tlsDir });
+    // The context's TLS wins over DOCKER_CERT_PATH (the docker CLI ignores it for contexts).
+    expect(resolveEndpoint({ DOCKER_CERT_PATH: '/elsewhere' }, home)).toMatchObject({ tls: true, certPath: tlsDir });
+
+    const skip = mkdtempSync(join(tmpdir(), 'stack-home-'));
+    contextStore(join(skip, '.docker'), 'lab', { Host: 'tcp://lab:2376', SkipTLSVerify: true });
+    expect(resolveEndpoint({}, skip)).toMatchObject({ kind: 'tcp', tls: true, skipVerify: true, port: 2376 });
+
+    const plain = mkdtempSync(join(tmpdir(), 'stack-home-'));
+    contextStore(join(plain, '.docker'), 'plain', { Host: 'tcp://plain:2375', SkipTLSVerify: false });
+    expect(() => resolveEndpoint({}, plain)).toThrow(expect.objectContaining({ code: 'ENGINE_INSECURE' }));
+    expect(resolveEndpoint({ DOCKER_CONTEXT: 'default' }, plain)).toMatchObject({ kind: 'unix' });
+  });
+
+  it('DOCKER_CONFIG moves config.json, the contexts and the default DOCKER_CERT_PATH', () => {
+    const home = mkdtempSync(join(tmpdir(), 'stack-home-'));
+    const config = mkdtempSync(join(tmpdir(), 'stack-docker-config-'));
+    // A context under ~/.docker that DOCKER_CONFIG must hide.
+    contextStore(join(home, '.docker'), 'home-ctx', { Host: 'unix:///home/docker.sock' });
+    const tlsDir = contextStore(config, 'moved', { Host: 'tcp://moved:2376' }, ['ca.pem', 'cert.pem', 'key.pem']);
+    expect(resolveEndpoint({ DOCKER_CONFIG: config }, home)).toMatchObject({ kind: 'tcp', host: 'moved', tls: true, certPath: tlsDir });
+    expect(resolveEndpoint({ DOCKER_CONFIG: config, DOCKER_CONTEXT: 'home-ctx' }, home)).not.toMatchObject({ socketPath: '/home/docker.sock' });
+    expect(resolveEndpoint({}, home)).toMatchObject({ kind: 'unix', socketPath: '/home/docker.sock' });
+    // DOCKER_TLS_VERIFY without DOCKER_CERT_PATH: the certificates are in the config dir.
+    expect(parseHost('tcp://h:2376', { DOCKER_TLS_VERIFY: '1', DOCKER_CONFIG: config }, undefined, home)).toMatchObject({ tls: true, certPath: config });
+    expect(parseHost('tcp://h:2376', { DOCKER_TLS_VERIFY: '1' }, undefined, home)).toMatchObject({ tls: true, certPath: join(home, '.docker') });
+    expect(parseHost('tcp://h:2376', { DOCKER_TLS_VERIFY: '1', DOCKER_CONFIG: '' }, undefined, home)).toMatchObject({ certPath: join(home, '.docker') });
   });
 
   it('the API version is min(tested max, server), never below the server minimum', () => {
