@@ -271,7 +271,8 @@ export function desiredContainer(model: StackModel, service: ServiceSpec, number
     ExposedPorts: exposed,
     Healthcheck: healthcheck(service),
     StopSignal: service.stopSignal,
-    StopTimeout: service.stopGracePeriod === undefined ? undefined : Math.floor(service.stopGracePeriod / 1e9),
+    // Rounded up: a sub-second grace period must not become 0 (killed at once).
+    StopTimeout: service.stopGracePeriod === undefined ? undefined : Math.ceil(service.stopGracePeriod / 1e9),
     Tty: service.tty,
     OpenStdin: service.stdinOpen,
     AttachStdin: false,

@@ -26,6 +26,8 @@ export interface EngineContainer {
 export interface EngineContainerInspect {
   readonly Id: string;
   readonly Name: string;
+  /** The image ID the container was created from. */
+  readonly Image?: string;
   readonly Created: string;
   readonly State: {
     readonly Status: string;
@@ -112,6 +114,8 @@ export interface Engine {
   readonly apiVersion: string;
   listContainers(query: { all?: boolean; filters?: EngineFilters }, signal?: AbortSignal): Promise<EngineContainer[]>;
   inspectContainer(id: string, signal?: AbortSignal): Promise<EngineContainerInspect>;
+  /** GET /images/{ref}/json, the configuration part; undefined when the engine has no such image. */
+  inspectImageConfig(ref: string, signal?: AbortSignal): Promise<{ readonly Env?: readonly string[] | null } | undefined>;
   listNetworks(filters?: EngineFilters, signal?: AbortSignal): Promise<EngineNetwork[]>;
   listVolumes(filters?: EngineFilters, signal?: AbortSignal): Promise<EngineVolume[]>;
   listImages(filters?: EngineFilters, signal?: AbortSignal): Promise<EngineImage[]>;

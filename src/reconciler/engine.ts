@@ -58,7 +58,16 @@ function modemOptions(endpoint: Endpoint): Record<string, unknown> {
           return undefined;
         }
       };
-      return { protocol: 'https', host: endpoint.host, port: endpoint.port, ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem') };
+      return {
+        protocol: 'https',
+        host: endpoint.host,
+        port: endpoint.port,
+        ca: read('ca.pem'),
+        cert: read('cert.pem'),
+        key: read('key.pem'),
+        // A context saved with SkipTLSVerify (docker context create --docker skip-tls-verify=true).
+        ...(endpoint.skipVerify === true ? { rejectUnauthorized: false } : {}),
+      };
     }
   }
 }
@@ -248,6 +257,15 @@ class DockerEngine implements Engine {
   }
   inspectContainer(id: string, signal?: AbortSignal): Promise<EngineContainerInspect> {
     return this.call({ method: 'GET', path: `/containers/${encodeURIComponent(id)}/json`, signal, what: `container ${id}` });
+  }
+  async inspectImageConfig(ref: string, signal?: AbortSignal): Promise<{ readonly Env?: readonly string[] | null } | undefined> {
+    try {
+      const image = await this.call<{ Config?: { Env?: readonly string[] | null } | null }>({ method: 'GET', path: `/images/${encodeURIComponent(ref)}/json`, signal, what: `image ${ref}` });
+      return image.Config ?? {};
+    } catch (error) {
+      if (error instanceof EngineCallError && error.statusCode === 404) return undefined;
+      throw error;
+    }
   }
   listNetworks(filters?: EngineFilters, signal?: AbortSignal): Promise<EngineNetwork[]> {
     return this.call({ method: 'GET', path: '/networks', query: filtersQuery(filters), signal, what: 'networks' });

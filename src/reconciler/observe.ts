@@ -142,12 +142,27 @@ export async function observe(engine: Engine, target: StackModel | { project: st
 export async function inspectContainers(engine: Engine, state: ObservedState, ids: readonly string[], signal?: AbortSignal): Promise<ObservedState> {
   if (ids.length === 0) return state;
   const wanted = new Set(ids);
+  // The image's own Env, once per image: the engine merges it into Config.Env, and only with
+  // it can a variable removed from the stack file be named in the reason.
+  const imageEnv = new Map<string, Promise<readonly string[] | undefined>>();
+  const envOf = (image: string): Promise<readonly string[] | undefined> => {
+    let found = imageEnv.get(image);
+    if (!found) {
+      found = engine.inspectImageConfig(image, signal).then(
+        (config) => (config ? [...(config.Env ?? [])] : undefined),
+        () => undefined,
+      );
+      imageEnv.set(image, found);
+    }
+    return found;
+  };
   const containers = await Promise.all(
     state.containers.map(async (c) => {
       if (!wanted.has(c.id) || c.detail) return c;
       try {
         const inspect = await engine.inspectContainer(c.id, signal);
-        return { ...c, detail: { config: inspect.Config, hostConfig: inspect.HostConfig } };
+        const env = inspect.Image ? await envOf(inspect.Image) : undefined;
+        return { ...c, detail: { config: inspect.Config, hostConfig: inspect.HostConfig, ...(env ? { imageEnv: env } : {}) } };
       } catch {
         return c;
       }

@@ -4,7 +4,7 @@
  */
 import { createServer } from 'node:net';
 import type { Server } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
@@ -72,6 +72,27 @@ describe('up', () => {
     expect(docker(['exec', newWeb.id, 'sh', '-c', 'echo $GREETING'])).toBe('changed');
     // the value of an environment variable never appears in output
     expect(result.stdout + result.stderr).not.toContain('changed');
+  });
+
+  it('removing an environment variable from the file is a recreate whose reason names the variable, never its value', async () => {
+    const p = project('envdrop');
+    const dir = mkdtempSync(join(tmpdir(), 'stack-e2e-envdrop-'));
+    const file = join(dir, 'stack.yaml');
+    const write = (env: string): void =>
+      writeFileSync(file, `services:\n  web:\n    image: stack-test/busybox:latest\n    command: ["sleep", "3600"]\n    stop_signal: SIGKILL\n    environment:\n      KEEP: kept-value\n${env}`);
+    try {
+      write('      DROP_ME: dropped-value\n');
+      expect((await runCli(['-p', p, 'up', '-d'], { cwd: dir })).code).toBe(0);
+      write('');
+      const plan = await runCli(['-p', p, 'plan'], { cwd: dir });
+      expect(plan.code, plan.stderr).toBe(0);
+      // The engine merges the image's own variables (PATH) into the container's env: only the
+      // image inspect tells them apart from one the file dropped.
+      expect(plan.stdout).toMatch(/diverged: environment\.DROP_ME/);
+      expect(plan.stdout).not.toMatch(/PATH|dropped-value|kept-value/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a port conflict names the service, leaves the others running, and the next `up` converges once the port is free', async () => {

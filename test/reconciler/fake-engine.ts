@@ -55,6 +55,7 @@ export function fakeEngine(): FakeEngine {
     },
     listContainers: () => call('listContainers', [], []),
     inspectContainer: notUsed,
+    inspectImageConfig: notUsed,
     listNetworks: () => call('listNetworks', [], []),
     listVolumes: () => call('listVolumes', [], []),
     listImages: () => call('listImages', [], []),
