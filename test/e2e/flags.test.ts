@@ -4,12 +4,13 @@
  * feature). Tests inside one describe share a project and run in order; each states the
  * precondition it needs.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { cleanup, containers, describeE2E, docker, eventually, inspect, projectName, runCli } from './helpers.js';
 import type { CliResult } from './helpers.js';
+import { acquireLock } from '../../src/reconciler/lock.js';
 
 const describe = await describeE2E();
 
@@ -26,7 +27,10 @@ afterAll(() => {
 function stackDir(files: Record<string, readonly string[]>): string {
   const dir = mkdtempSync(join(tmpdir(), 'stack-flags-'));
   dirs.push(dir);
-  for (const [name, lines] of Object.entries(files)) writeFileSync(join(dir, name), [...lines, ''].join('\n'));
+  for (const [name, lines] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), [...lines, ''].join('\n'));
+  }
   return dir;
 }
 
@@ -149,5 +153,70 @@ describe('up --wait with --scale', () => {
     expect(two.code, two.stderr).toBe(0);
     expect(containers(p).map((c) => c.name)).toEqual([`${p}-web-1`, `${p}-web-2`]);
     expect(health(`${p}-web-2`)).toBe('healthy');
+  });
+});
+
+describe('project lock', () => {
+  const p = projectName('flags-lock');
+  const dir = stackDir({
+    'stack.yaml': ['services:', '  web:', `    image: ${IMAGE}`, `    command: ${POLITE}`],
+    'build.yaml': ['services:', '  app:', '    build: ./app', `    command: ${POLITE}`],
+    'app/Dockerfile': [`FROM ${IMAGE}`, 'RUN echo built > /built'],
+  });
+  const stack = bind(p, dir);
+  /** Fails fast while someone else holds the lock. */
+  const locked = { STACK_LOCK_TIMEOUT: '1' };
+  const hold = () => acquireLock(p, { command: 'test holder', env: process.env });
+  const state = (): { Status: string; StartedAt: string } => inspect<{ State: { Status: string; StartedAt: string } }>(`${p}-web-1`).State;
+  afterAll(() => {
+    cleanup(p);
+    try {
+      docker(['rmi', '-f', `${p}-app`]);
+    } catch {
+      // never built
+    }
+  });
+
+  it('stop, restart and start wait for the holder of the project lock and touch nothing meanwhile', async () => {
+    expect((await stack(['up', '-d'])).code).toBe(0);
+    const before = state();
+    expect(before.Status).toBe('running');
+    let lock = await hold();
+    try {
+      for (const verb of ['stop', 'restart']) {
+        const refused = await stack([verb], locked);
+        expect(refused.code, verb).toBe(1);
+        expect(refused.stderr, verb).toMatch(/waiting for lock held by pid \d+ \(test holder/);
+        expect(refused.stderr, verb).toMatch(/LOCK_HELD/);
+        expect(state(), verb).toEqual(before);
+      }
+    } finally {
+      lock.release();
+    }
+    expect((await stack(['stop'])).code).toBe(0);
+    const stopped = state();
+    expect(stopped.Status).toBe('exited');
+    lock = await hold();
+    try {
+      const refused = await stack(['start'], locked);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/LOCK_HELD/);
+      expect(state()).toEqual(stopped);
+    } finally {
+      lock.release();
+    }
+  });
+
+  it('up takes the lock before building: nothing is built while another run holds it', async () => {
+    const lock = await hold();
+    try {
+      const refused = await stack(['-f', 'build.yaml', 'up', '-d'], locked);
+      expect(refused.code, refused.stderr).toBe(1);
+      expect(refused.stderr).toMatch(/LOCK_HELD/);
+    } finally {
+      lock.release();
+    }
+    expect(() => docker(['image', 'inspect', `${p}-app`])).toThrow();
+    expect(containers(p).filter((c) => c.service === 'app')).toEqual([]);
   });
 });

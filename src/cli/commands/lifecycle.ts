@@ -10,7 +10,7 @@ import { buildGraph, reverseOrder, topoOrder } from '../../planner/graph.js';
 import type { Engine, EngineContainer } from '../../reconciler/engine-types.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
 import { listProjectContainers } from './apply.js';
-import { loadProjectOrName, openEngine, projectName } from './session.js';
+import { loadProjectOrName, lockProject, openEngine, projectName } from './session.js';
 
 type Verb = 'start' | 'stop' | 'restart';
 
@@ -38,22 +38,29 @@ export async function runLifecycle(ctx: CliContext, verb: Verb, services: readon
   if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 0)) throw new StackError('USAGE', `-t/--timeout expects whole seconds, got "${flags.timeout}"`);
   const target = await loadProjectOrName(ctx, services);
   const engine = await openEngine(ctx);
-  const containers = await listProjectContainers(engine, projectName(target), services, ctx.signal);
+  const project = projectName(target);
+  // Serialized with up/down/watch on the project: a stop never interleaves with a recreate.
+  const lock = await lockProject(ctx, project, `stack ${verb}${services.length > 0 ? ' ' + services.join(' ') : ''}`);
   const failures: string[] = [];
-  for (const service of serviceOrder(target, containers, verb)) {
-    if (ctx.signal.aborted) break;
-    const mine = containers.filter((c) => (c.Labels ?? {})[Label.service] === service);
-    await Promise.all(
-      mine.map(async (c) => {
-        const name = (c.Names[0] ?? c.Id).replace(/^\//, '');
-        try {
-          await act(engine, verb, c, timeout);
-          if (ctx.progress !== 'quiet') ctx.stderr.write(` Container ${name}  ${DONE[verb]}\n`);
-        } catch (error) {
-          failures.push(`  service:${service} (${name}): ${(error as Error).message}`);
-        }
-      }),
-    );
+  try {
+    const containers = await listProjectContainers(engine, project, services, ctx.signal);
+    for (const service of serviceOrder(target, containers, verb)) {
+      if (ctx.signal.aborted) break;
+      const mine = containers.filter((c) => (c.Labels ?? {})[Label.service] === service);
+      await Promise.all(
+        mine.map(async (c) => {
+          const name = (c.Names[0] ?? c.Id).replace(/^\//, '');
+          try {
+            await act(engine, verb, c, timeout);
+            if (ctx.progress !== 'quiet') ctx.stderr.write(` Container ${name}  ${DONE[verb]}\n`);
+          } catch (error) {
+            failures.push(`  service:${service} (${name}): ${(error as Error).message}`);
+          }
+        }),
+      );
+    }
+  } finally {
+    lock.release();
   }
   if (failures.length > 0) throw new StackError('APPLY_FAILED', `${verb} failed:\n${failures.join('\n')}`);
   return ctx.signal.aborted ? ExitCode.interrupted : ExitCode.ok;

@@ -1,5 +1,5 @@
 /**
- * `stack up`: load → lock → observe → plan → execute, then `--wait` for health, or (attached,
+ * `stack up`: load → lock → images → observe → plan → execute, then `--wait` for health, or (attached,
  * the default) print service-prefixed logs until Ctrl-C, which stops the stack gracefully.
  */
 import { relative } from 'node:path';
@@ -164,7 +164,6 @@ export async function runUp(ctx: CliContext, services: readonly string[], flags:
   const selected = selectServices(buildGraph(loaded), services.length > 0 ? services : undefined, flags.deps === false);
   const planner = await loadPlanner();
   const engine = await openEngine(ctx);
-  const model = await prepareImages(ctx, engine, loaded, selected, flags);
   const options: UpOptions = {
     ...(services.length > 0 ? { services } : {}),
     ...(flags.forceRecreate ? { forceRecreate: true } : {}),
@@ -177,12 +176,16 @@ export async function runUp(ctx: CliContext, services: readonly string[], flags:
     allowDestructive: true,
     ...(flags.start === false ? { noStart: true } : {}),
   };
-  const lock = await lockProject(ctx, model.name, `stack up${services.length > 0 ? ' ' + services.join(' ') : ''}`);
+  // The lock covers building and pulling too: two `up`s never build at once.
+  const lock = await lockProject(ctx, loaded.name, `stack up${services.length > 0 ? ' ' + services.join(' ') : ''}`);
   let startedAt: number;
+  let model: StackModel;
   try {
-    const result = await applyPlans(ctx, engine, model, (observed) => planner.planUp(model, observed, options), {
+    model = await prepareImages(ctx, engine, loaded, selected, flags);
+    const pinned = model;
+    const result = await applyPlans(ctx, engine, model, (observed) => planner.planUp(pinned, observed, options), {
       yes: flags.yes === true,
-      model,
+      model: pinned,
       ...(waitTimeout !== undefined ? { waitTimeoutMs: waitTimeout * 1000 } : {}),
     });
     startedAt = result.startedAt;
