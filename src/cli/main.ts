@@ -45,6 +45,15 @@ export function findCommandName(argv: readonly string[]): string | undefined {
   return undefined;
 }
 
+/**
+ * Whether output may be coloured: a TTY, `NO_COLOR` unset or empty (no-color.org: only a
+ * non-empty value disables colour), and a terminal that is not `dumb`.
+ */
+export function colorAllowed(env: Readonly<Record<string, string | undefined>>, isTTY: boolean | undefined): boolean {
+  const noColor = env['NO_COLOR'];
+  return Boolean(isTTY) && (noColor === undefined || noColor === '') && env['TERM'] !== 'dumb';
+}
+
 function resolveProgress(mode: ProgressMode, env: Readonly<Record<string, string | undefined>>, isTTY: boolean): Exclude<ProgressMode, 'auto'> {
   if (mode !== 'auto') return mode;
   if (env['CI'] && env['CI'] !== 'false') return 'plain';
@@ -95,7 +104,7 @@ function buildContext(program: Command, signal: AbortSignal): CliContext {
     ...(raw.projectDirectory !== undefined ? { projectDirectory: raw.projectDirectory } : {}),
     ...(parallel !== undefined ? { parallel } : {}),
   };
-  const color = Boolean(stderr.isTTY) && env['NO_COLOR'] === undefined && env['TERM'] !== 'dumb';
+  const color = colorAllowed(env, stderr.isTTY);
   const cwd = process.cwd();
   const loadOptions = {
     cwd,
@@ -178,7 +187,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   let exitCode: number = ExitCode.ok;
   const program = new Command('stack');
   const debug = argv.includes('--debug');
-  const color = Boolean(process.stderr.isTTY) && process.env['NO_COLOR'] === undefined;
+  const color = colorAllowed(process.env, process.stderr.isTTY);
   program
     .description('Declarative containers for your machine and your CI: Compose files, a visible plan, idempotent reconcile.')
     .version(VERSION, '-v, --version', 'print the version')

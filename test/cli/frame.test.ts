@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { findCommandName } from '../../src/cli/main.js';
+import { colorAllowed, findCommandName } from '../../src/cli/main.js';
 import { parseLogTime } from '../../src/cli/commands/log-stream.js';
 import { VERSION } from '../../src/cli/version.js';
 
@@ -33,5 +33,15 @@ describe('the CLI frame', () => {
     for (const bad of ['yesterday', '10x', '-5m', '2020-13-01', '2020-02-30', '2020-01-01T25:00:00Z', '', 'm']) {
       expect(() => parseLogTime(bad, '--since', now), bad).toThrow(expect.objectContaining({ code: 'USAGE', exitCode: 2 }));
     }
+  });
+
+  it('colour: only a non-empty NO_COLOR disables it (no-color.org); never without a TTY or on a dumb terminal', () => {
+    expect(colorAllowed({}, true)).toBe(true);
+    expect(colorAllowed({ NO_COLOR: '' }, true)).toBe(true);
+    expect(colorAllowed({ NO_COLOR: '1' }, true)).toBe(false);
+    expect(colorAllowed({ NO_COLOR: '0' }, true)).toBe(false);
+    expect(colorAllowed({}, false)).toBe(false);
+    expect(colorAllowed({}, undefined)).toBe(false);
+    expect(colorAllowed({ TERM: 'dumb' }, true)).toBe(false);
   });
 });

@@ -105,7 +105,8 @@ export function prefixOf(c: EngineContainer): string {
 function painter(ctx: CliContext): (service: string, text: string) => string {
   const services: string[] = [];
   return (service, text) => {
-    if (!ctx.color) return text;
+    // ctx.color is about stderr; log lines go to stdout, which may be piped.
+    if (!ctx.color || ctx.stdout.isTTY !== true) return text;
     if (!services.includes(service)) services.push(service);
     const colour = COLOURS[services.indexOf(service) % COLOURS.length] ?? '36';
     return `\u001b[${colour}m${text}\u001b[0m`;
