@@ -28,13 +28,20 @@ export function serviceImage(model: StackModel, service: string): string {
   return spec?.image ?? `${model.name}-${service}`;
 }
 
-/** The list a `--services`/`--volumes`/... flag asks for, or undefined for the full config. */
-function listFor(model: StackModel, flags: ConfigFlags): string[] | undefined {
-  if (flags.services) return Object.keys(model.services).sort();
+/**
+ * The list a `--services`/`--volumes`/... flag asks for, or undefined for the full config.
+ * Services named on the command line narrow `--services` and `--images` as they narrow the
+ * printed config (the named services only).
+ */
+function listFor(model: StackModel, flags: ConfigFlags, named: readonly string[]): string[] | undefined {
+  const services = Object.keys(model.services)
+    .filter((s) => named.length === 0 || named.includes(s))
+    .sort();
+  if (flags.services) return services;
   if (flags.volumes) return Object.keys(model.volumes).sort();
   if (flags.networks) return Object.keys(model.networks).sort();
   if (flags.profiles) return [...model.profiles];
-  if (flags.images) return [...new Set(Object.keys(model.services).sort().map((s) => serviceImage(model, s)))];
+  if (flags.images) return [...new Set(services.map((s) => serviceImage(model, s)))];
   return undefined;
 }
 
@@ -54,31 +61,27 @@ export function registerConfig(program: Command, run: Runner): void {
     .argument('[services...]', 'only these services (and enable their profiles)')
     .action((services: string[], flags: ConfigFlags) =>
       run(async (ctx) => {
-        // Without interpolation values like "${PORT}:80" cannot be normalized: print the merged
-        // files as written (extends applied), like `docker-compose config --no-interpolate`.
-        if (!flags.interpolate && !flags.profiles && !flags.images) {
-          const raw = await ctx.loadRawData();
-          if (flags.quiet) return ExitCode.ok;
-          const keysOf = (key: string): string[] => Object.keys((raw[key] ?? {}) as Record<string, unknown>).sort();
-          const list = flags.services ? keysOf('services') : flags.volumes ? keysOf('volumes') : flags.networks ? keysOf('networks') : undefined;
-          if (list) {
-            ctx.stdout.write(list.map((item) => item + '\n').join(''));
-            return ExitCode.ok;
-          }
-          const all = (raw['services'] ?? {}) as Record<string, unknown>;
-          const config = { ...raw, services: services.length > 0 ? Object.fromEntries(Object.entries(all).filter(([name]) => services.includes(name))) : all };
-          ctx.stdout.write(flags.format === 'json' ? JSON.stringify(config, null, 2) + '\n' : stringify(config, { lineWidth: 0 }));
-          return ExitCode.ok;
-        }
+        // Validates, selects profiles and checks the rules either way; without interpolation
+        // values that are still templates (like "${PORT}:80") are left unchecked.
         const model = await ctx.loadModel({ services, interpolate: flags.interpolate });
-        ctx.printWarnings(model);
+        const list = listFor(model, flags, services);
+        if (flags.quiet || list) ctx.printWarnings(model);
         if (flags.quiet) return ExitCode.ok;
-        const list = listFor(model, flags);
         if (list) {
           ctx.stdout.write(list.map((item) => item + '\n').join(''));
           return ExitCode.ok;
         }
-        const config = toComposeConfig(model);
+        let config: Record<string, unknown>;
+        if (flags.interpolate) {
+          ctx.printWarnings(model);
+          config = toComposeConfig(model);
+        } else {
+          // Print the merged files as written (extends applied), like
+          // `docker-compose config --no-interpolate`; loadRawData prints the file warnings.
+          const raw = await ctx.loadRawData();
+          const all = (raw['services'] ?? {}) as Record<string, unknown>;
+          config = { ...raw, services: Object.fromEntries(Object.entries(all).filter(([name]) => name in model.services)) };
+        }
         if (services.length > 0) {
           const all = config['services'] as Record<string, unknown>;
           config['services'] = Object.fromEntries(Object.entries(all).filter(([name]) => services.includes(name)));

@@ -21,6 +21,7 @@ import { mergeFiles } from './merge.js';
 import { decodeStackSource, parseStackFile, YAML_LIMITS } from './parse.js';
 import { selectProfiles } from './profiles.js';
 import type { LoaderStages } from './stages.js';
+import { dropAtVariables, templateSyntaxErrors, variablePositions } from './variables.js';
 import type { Locate, NormalizeContext, ParsedFile, Result } from './types.js';
 
 /** Inputs of loadStack; mirrors the global CLI options. Paths are relative to `cwd`. */
@@ -83,13 +84,17 @@ function loadFile(file: string, env: Readonly<Record<string, string>>, options: 
   if (!parsed.value) return parsed;
   const diagnostics = [...parsed.diagnostics];
   let data = parsed.value.data;
-  if (options.interpolate !== false) {
+  const interpolate = options.interpolate !== false;
+  if (interpolate) {
     const interpolated = interpolateData(data, env, parsed.value.locate);
     diagnostics.push(...interpolated.diagnostics);
     data = interpolated.value;
+  } else {
+    diagnostics.push(...templateSyntaxErrors(data, parsed.value.locate));
   }
   if (diagnostics.some((d) => d.severity === 'error')) return { value: undefined, diagnostics };
-  diagnostics.push(...stages.validateRaw(data, parsed.value.locate, file));
+  const validated = stages.validateRaw(data, parsed.value.locate, file);
+  diagnostics.push(...(interpolate ? validated : dropAtVariables(validated, variablePositions(data, parsed.value.locate))));
   const ok = !diagnostics.some((d) => d.severity === 'error');
   return { value: ok ? { ...parsed.value, data } : undefined, diagnostics };
 }
@@ -196,8 +201,10 @@ export async function loadStack(options: LoadOptions, stages?: LoaderStages): Pr
       return result.value;
     },
   };
+  // Without interpolation, values that are still templates are not checked (see variables.ts).
+  const templates = options.interpolate === false ? variablePositions(raw.data, raw.locate) : new Set<string>();
   const normalized = use.normalizeProject(raw.data, ctx);
-  diagnostics.push(...normalized.diagnostics);
+  diagnostics.push(...dropAtVariables(normalized.diagnostics, templates));
   const disabled = new Set(selection.value.disabled);
   const services = Object.fromEntries(Object.entries(normalized.value.services).filter(([service]) => !disabled.has(service)));
   const draft: StackModel = {
@@ -211,7 +218,7 @@ export async function loadStack(options: LoadOptions, stages?: LoaderStages): Pr
     profiles: selection.value.allProfiles,
     warnings: [],
   };
-  if (!diagnostics.some((d) => d.severity === 'error')) diagnostics.push(...use.checkRules(draft, raw.data, ctx));
+  if (!diagnostics.some((d) => d.severity === 'error')) diagnostics.push(...dropAtVariables(use.checkRules(draft, raw.data, ctx), templates));
   throwIfErrors(diagnostics);
   return { ...draft, sourceFiles: [...new Set(sourceFiles)], warnings: diagnostics.filter((d) => d.severity === 'warning') };
 }
