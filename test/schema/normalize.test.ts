@@ -140,6 +140,15 @@ describe('fixtures', () => {
     expect(app.secrets.map((s) => s.target)).toEqual(['/run/secrets/db_password', '/run/secrets/api.key']);
     expect(app.configs.map((s) => s.target)).toEqual(['/app_config']);
   });
+  it('YAML 1.1 words in boolean fields become booleans with a warning each; 0440 modes are octal; bare env keys come from the shell', async () => {
+    const model = await load('normalize-coerce');
+    const app = model.services['app']!;
+    expect([app.privileged, app.tty, app.stdinOpen, app.readOnly]).toEqual([true, true, false, false]);
+    expect(model.warnings.filter((w) => w.code === 'BOOLEAN_COERCED').map((w) => `${w.location?.line}:${w.location?.col}`)).toEqual(['7:17', '8:10', '9:17', '10:16']);
+    expect(app.secrets.map((s) => [s.source, s.mode])).toEqual([['token', 0o440]]);
+    expect(app.configs.map((c) => [c.source, c.mode])).toEqual([['app_config', 0o644]]);
+    expect(app.environment).toEqual({ HOME: '/home/u', STACK_FIXTURE_UNSET: null, MODE: 'coerce' });
+  });
   it('newer spec features: depends_on defaults, deploy limits and replicas, watch paths, pull_policy', async () => {
     const model = await loadStack({ cwd: fixtures, env, files: [join(fixtures, 'normalize-newer/stack.yaml')], profiles: ['cache'] });
     const api = model.services['api']!;
