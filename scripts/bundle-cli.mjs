@@ -11,7 +11,8 @@
 // chokidar (watch), tar-fs (build contexts). `stack config` never loads them
 // (test/cli/light-start.test.ts).
 import { build } from 'esbuild';
-import { readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -35,6 +36,22 @@ const inlineValidator = {
   },
 };
 
+// The build the bundle is: a digest of the compiled code and the locked dependencies. Keys
+// the model cache (src/cli/model-cache.ts), so a new build never reuses an old one's models.
+function buildId() {
+  const hash = createHash('sha256');
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory() && entry.name !== '.cache') walk(path);
+      else if (entry.isFile() && /\.(js|cjs|json)$/.test(entry.name) && path !== outfile) hash.update(path.slice(root.length)).update(readFileSync(path));
+    }
+  };
+  walk(join(root, 'dist'));
+  hash.update(readFileSync(join(root, 'package-lock.json')));
+  return hash.digest('hex').slice(0, 24);
+}
+
 const result = await build({
   entryPoints: [join(root, 'dist/cli/main.js')],
   outfile,
@@ -45,7 +62,7 @@ const result = await build({
   external: EXTERNAL,
   // Other createRequire(import.meta.url) users resolve packages from node_modules: the
   // bundle's own location works for that.
-  define: { 'import.meta.url': '__stack_bundle_url' },
+  define: { 'import.meta.url': '__stack_bundle_url', __STACK_BUILD_ID__: JSON.stringify(buildId()) },
   banner: { js: "const __stack_bundle_url = require('node:url').pathToFileURL(__filename).href;" },
   plugins: [inlineValidator],
   legalComments: 'none',

@@ -128,11 +128,15 @@ function buildContext(program: Command, signal: AbortSignal): CliContext {
     signal,
     async loadModel(options = {}) {
       const { loadStack } = await import('../schema/load.js');
-      return loadStack({
-        ...loadOptions,
-        ...(options.services ? { services: [...options.services] } : {}),
-        ...(options.interpolate === false ? { interpolate: false } : {}),
-      });
+      const { loadThroughCache } = await import('./model-cache.js');
+      return loadThroughCache(
+        {
+          ...loadOptions,
+          ...(options.services ? { services: [...options.services] } : {}),
+          ...(options.interpolate === false ? { interpolate: false } : {}),
+        },
+        (full) => loadStack(full),
+      );
     },
     async loadRawData() {
       const { loadRaw } = await import('../schema/load.js');

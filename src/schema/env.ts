@@ -50,8 +50,17 @@ export function parseEnvFile(file: string, text: string, lookup: Environment = {
   const values = Object.create(null) as Record<string, string>;
   const diagnostics: Diagnostic[] = [];
   const cursor: Cursor = { lines: text.replace(/^\uFEFF/, '').split(/\r?\n/), index: 0 };
-  // The environment wins over earlier lines of the file, as in Compose.
-  const scope = (): Environment => Object.assign(Object.create(null) as Record<string, string | undefined>, values, lookup);
+  // The environment wins over earlier lines of the file, as in Compose. Looked up by name,
+  // never copied: the environment's variables are only read when a value names them (what a
+  // load depends on is then exactly what it read, see LoadTracer).
+  const pick = (key: string | symbol): string | undefined => (typeof key !== 'string' ? undefined : Object.hasOwn(lookup, key) ? lookup[key] : Object.hasOwn(values, key) ? values[key] : undefined);
+  const has = (key: string | symbol): boolean => typeof key === 'string' && (Object.hasOwn(lookup, key) || Object.hasOwn(values, key));
+  const scope = (): Environment =>
+    new Proxy(Object.create(null) as Record<string, string | undefined>, {
+      get: (_target, key) => pick(key),
+      has: (_target, key) => has(key),
+      getOwnPropertyDescriptor: (_target, key) => (has(key) ? { value: pick(key), writable: false, enumerable: true, configurable: true } : undefined),
+    });
   for (; cursor.index < cursor.lines.length; cursor.index++) {
     const lineNo = cursor.index + 1;
     const line = cursor.lines[cursor.index]!;

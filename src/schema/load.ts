@@ -38,6 +38,22 @@ export interface LoadOptions {
   readonly services?: readonly string[];
   /** false: keep `${...}` as written (`stack config --no-interpolate`). Default true. */
   readonly interpolate?: boolean;
+  /** Told every input the load depends on (the CLI's model cache); changes nothing. */
+  readonly trace?: LoadTracer;
+}
+
+/**
+ * Observes what a load depends on: every path probed or read and every variable looked up.
+ * A load is a pure function of its options and these, so the CLI may reuse its result while
+ * none of them changed (src/cli/model-cache.ts).
+ */
+export interface LoadTracer {
+  /** `path` was checked for being a regular file. */
+  probed(path: string): void;
+  /** `path` was read (whatever the outcome). */
+  read(path: string): void;
+  /** Returns `env` as seen by the load, reporting the variables it looks up. */
+  watchEnv<T extends Record<string, string>>(env: T): T;
 }
 
 /** The merged stack before normalization (what `stack config --no-interpolate` may print). */
@@ -52,7 +68,8 @@ export interface RawStack {
   readonly warnings: readonly Diagnostic[];
 }
 
-function isFile(path: string): boolean {
+function isFile(path: string, trace?: LoadTracer): boolean {
+  trace?.probed(path);
   try {
     return statSync(path).isFile();
   } catch {
@@ -60,7 +77,8 @@ function isFile(path: string): boolean {
   }
 }
 
-function readBytes(file: string): Result<Uint8Array | undefined> {
+function readBytes(file: string, trace?: LoadTracer): Result<Uint8Array | undefined> {
+  trace?.read(file);
   try {
     // Refuse before reading when stat knows; read bounded when it does not (devices, FIFOs).
     const bytes = statSync(file).size > YAML_LIMITS.maxBytes ? undefined : readBounded(file, YAML_LIMITS.maxBytes);
@@ -76,7 +94,7 @@ function readBytes(file: string): Result<Uint8Array | undefined> {
 
 /** Reads, parses, interpolates and validates one stack file. */
 function loadFile(file: string, env: Readonly<Record<string, string>>, options: LoadOptions, stages: LoaderStages): Result<ParsedFile | undefined> {
-  const bytes = readBytes(file);
+  const bytes = readBytes(file, options.trace);
   if (!bytes.value) return { value: undefined, diagnostics: bytes.diagnostics };
   const text = decodeStackSource(file, bytes.value);
   if (text.value === undefined) return { value: undefined, diagnostics: text.diagnostics };
@@ -102,11 +120,14 @@ function loadFile(file: string, env: Readonly<Record<string, string>>, options: 
 /** Variables from `--env-file`s (relative to cwd) or else the project's `.env`. */
 function loadEnv(options: LoadOptions, workingDir: string, diagnostics: Diagnostic[], sourceFiles: string[]): Record<string, string> {
   const explicit = (options.envFiles ?? []).map((f) => resolve(options.cwd, f));
-  const files = explicit.length > 0 ? explicit : [resolve(workingDir, '.env')].filter(isFile);
+  const trace = options.trace;
+  const watch = (env: Record<string, string>): Record<string, string> => (trace ? trace.watchEnv(env) : env);
+  const files = explicit.length > 0 ? explicit : [resolve(workingDir, '.env')].filter((f) => isFile(f, trace));
   const parsed: Record<string, string>[] = [];
   for (const file of files) {
     let text: string;
     try {
+      trace?.read(file);
       const bytes = readBounded(file, YAML_LIMITS.maxBytes);
       if (!bytes) {
         diagnostics.push(diagnostic('FILE_UNREADABLE', `env file ${file} is larger than ${YAML_LIMITS.maxBytes} bytes`));
@@ -119,11 +140,11 @@ function loadEnv(options: LoadOptions, workingDir: string, diagnostics: Diagnost
     }
     sourceFiles.push(file);
     // Earlier files are visible to later ones; the shell wins throughout.
-    const result = parseEnvFile(file, text, mergeEnvironment(options.env, ...parsed));
+    const result = parseEnvFile(file, text, watch(mergeEnvironment(options.env, ...parsed)));
     diagnostics.push(...result.diagnostics);
     parsed.push(result.value);
   }
-  return mergeEnvironment(options.env, ...parsed);
+  return watch(mergeEnvironment(options.env, ...parsed));
 }
 
 interface Loaded extends RawStack {
@@ -134,7 +155,7 @@ interface Loaded extends RawStack {
 async function loadMerged(options: LoadOptions, stages: LoaderStages): Promise<Loaded> {
   const found = discoverFiles({
     cwd: options.cwd,
-    exists: isFile,
+    exists: (path) => isFile(path, options.trace),
     ...(options.files ? { files: options.files } : {}),
     ...(options.projectDirectory !== undefined ? { projectDirectory: options.projectDirectory } : {}),
   });
@@ -189,8 +210,9 @@ export async function loadStack(options: LoadOptions, stages?: LoaderStages): Pr
     locate: raw.locate,
     disabledServices: selection.value.disabled,
     readEnvFile: (path) => {
-      if (!isFile(path)) return undefined;
+      if (!isFile(path, options.trace)) return undefined;
       if (!sourceFiles.includes(path)) sourceFiles.push(path);
+      options.trace?.read(path);
       const bytes = readBounded(path, YAML_LIMITS.maxBytes);
       if (!bytes) {
         diagnostics.push(diagnostic('FILE_UNREADABLE', `env file ${path} is larger than ${YAML_LIMITS.maxBytes} bytes`));
