@@ -10,7 +10,13 @@ interface Ignore {
   add(patterns: string | readonly string[]): Ignore;
   ignores(path: string): boolean;
 }
-const dockerignore = createRequire(import.meta.url)('@balena/dockerignore') as (options?: { ignorecase?: boolean }) => Ignore;
+type CreateIgnore = (options?: { ignorecase?: boolean }) => Ignore;
+let loaded: CreateIgnore | undefined;
+/** @balena/dockerignore, required the first time a filter is built (not on every `up`). */
+function dockerignore(): Ignore {
+  loaded ??= createRequire(import.meta.url)('@balena/dockerignore') as CreateIgnore;
+  return loaded();
+}
 
 /** Parses the text of a .dockerignore file into patterns (comments and blank lines dropped). */
 export function parseDockerignore(text: string): string[] {
