@@ -212,8 +212,28 @@ function fileResource(r: SecretSpec): Json {
   return clean({ ...external(r), file: r.file, environment: r.environment, content: r.content });
 }
 
+/**
+ * Every `$` in a string value written as `$$`, so the printed document means the same when it
+ * is loaded again (values are already interpolated). docker-compose 1.29 and Compose v2 do the
+ * same. Keys are never interpolated and stay as they are.
+ */
+function escapeDollars(value: unknown): unknown {
+  if (typeof value === 'string') return value.replaceAll('$', '$$$$');
+  if (Array.isArray(value)) return value.map(escapeDollars);
+  if (value !== null && typeof value === 'object') {
+    const out: Json = {};
+    for (const [key, item] of Object.entries(value)) out[key] = escapeDollars(item);
+    return out;
+  }
+  return value;
+}
+
 /** The model as a Compose-spec document (environment values included: `stack config` shows them). */
 export function toComposeConfig(model: StackModel): Record<string, unknown> {
+  return escapeDollars(composeDocument(model)) as Record<string, unknown>;
+}
+
+function composeDocument(model: StackModel): Json {
   return clean({
     name: model.name,
     services: sorted(model.services, service),

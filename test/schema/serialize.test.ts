@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadStack } from '../../src/schema/load.js';
@@ -19,5 +21,22 @@ describe('toComposeConfig', () => {
     const model = await loadStack({ cwd: fixtures, env: {}, files: [join(fixtures, 'normalize-env/stack.yaml')], projectName: 'env' });
     const map = (toComposeConfig(model)['services'] as Record<string, Record<string, unknown>>)['map']!;
     expect(map['environment']).toEqual({ COUNT: '3', ENABLED: 'true', MODE: 'map' });
+  });
+  it('writes a literal $ as $$, so the printed config loads back to the same values', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stack-serialize-'));
+    try {
+      const file = join(dir, 'stack.yaml');
+      writeFileSync(file, 'services:\n  web:\n    image: x\n    command: ["sh", "-c", "echo $${HOME} $$1"]\n    environment:\n      PRICE: "$$5"\n');
+      const first = await loadStack({ cwd: dir, env: { HOME: '/h' }, files: [file], projectName: 'p' });
+      const config = toComposeConfig(first);
+      const web = (config['services'] as Record<string, Record<string, unknown>>)['web']!;
+      expect(web['command']).toEqual(['sh', '-c', 'echo $${HOME} $$1']);
+      writeFileSync(file, JSON.stringify(config));
+      const again = await loadStack({ cwd: dir, env: { HOME: '/h' }, files: [file], projectName: 'p' });
+      expect(again.services['web']!.command).toEqual(['sh', '-c', 'echo ${HOME} $1']);
+      expect(again.services['web']!.environment).toEqual({ PRICE: '$5' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
