@@ -59,6 +59,10 @@ export function addWaitConditions(plan: Plan, model: StackModel): Plan {
     const above = ancestors(byId, action.id);
     for (const [dep, condition] of Object.entries(spec.dependsOn).sort(([a], [b]) => a.localeCompare(b))) {
       if (!model.services[dep]) continue; // disabled or not selected: the loader already warned
+      // Nothing in this plan touches the dependency: either it is converged (the planner then
+      // fills waitFor from the observed containers itself) or it is left out (`up --no-deps`,
+      // scaled to 0) and has no container to wait for.
+      if (!byService.has(dep)) continue;
       for (const container of replicaNames(model, dep)) waitFor.push({ service: dep, container, condition: condition.condition, required: condition.required });
       if (!condition.required) continue;
       for (const id of byService.get(dep) ?? []) {

@@ -8,7 +8,8 @@ import { parseHost, resolveEndpoint } from '../../src/reconciler/endpoint.js';
 import { negotiateApiVersion, toEngineError } from '../../src/reconciler/engine-errors.js';
 import { acquireLock } from '../../src/reconciler/lock.js';
 import { parseStatus } from '../../src/reconciler/observe.js';
-import { replicaNames } from '../../src/reconciler/wait-gates.js';
+import { addWaitConditions, replicaNames } from '../../src/reconciler/wait-gates.js';
+import type { Plan } from '../../src/planner/types.js';
 import type { StackModel } from '../../src/model.js';
 import { LineSplitter, demuxFrames, readNdjson } from '../../src/reconciler/streams.js';
 
@@ -173,5 +174,13 @@ describe('replicas waited for', () => {
     expect(replicaNames(model, 'web', { other: 2 })).toEqual(['p-web-1']);
     expect(replicaNames(model, 'job', { job: 0 })).toEqual([]);
     expect(replicaNames(model, 'job')).toEqual(['the-job']);
+  });
+
+  it('a start is not made to wait on a dependency this plan leaves out (up --no-deps web)', () => {
+    const withDeps = { ...model, services: { ...model.services, web: { name: 'web', replicas: 1, dependsOn: { db: { condition: 'service_started', required: true, restart: false } } }, db: { name: 'db', replicas: 1, dependsOn: {} } } } as unknown as StackModel;
+    const reason = { code: 'missing', detail: '' } as const;
+    const onlyWeb: Plan = { version: 1, project: 'p', notes: [], orphans: [], actions: [{ id: 1, kind: 'start-container', resource: 'service:web:1', name: 'p-web-1', reason, dependsOn: [], destructive: false }] } as unknown as Plan;
+    const out = addWaitConditions(onlyWeb, withDeps).actions[0]!;
+    expect(out.kind === 'start-container' ? out.waitFor : 'not a start').toBeUndefined();
   });
 });
