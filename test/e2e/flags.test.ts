@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { cleanup, containers, describeE2E, docker, eventually, inspect, projectName, runCli } from './helpers.js';
+import { cleanup, containers, describeE2E, docker, eventually, inspect, projectName, runCli, startCli } from './helpers.js';
 import type { CliResult } from './helpers.js';
 import { acquireLock } from '../../src/reconciler/lock.js';
 
@@ -17,6 +17,8 @@ const describe = await describeE2E();
 const IMAGE = 'stack-test/busybox:latest';
 /** Runs until SIGTERM, then exits 0 at once. */
 const POLITE = `["sh", "-c", "trap 'exit 0' TERM; echo started; sleep 86400 & wait"]`;
+/** Ignores SIGTERM: only SIGKILL (after the stop timeout) ends it. */
+const STUBBORN = `["sh", "-c", "trap '' TERM; echo started; sleep 86400 & wait"]`;
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -218,5 +220,138 @@ describe('project lock', () => {
     }
     expect(() => docker(['image', 'inspect', `${p}-app`])).toThrow();
     expect(containers(p).filter((c) => c.service === 'app')).toEqual([]);
+  });
+});
+
+describe('up flags', () => {
+  const p = projectName('flags-up');
+  const service = (name: string, extra: readonly string[] = []): string[] => [`  ${name}:`, `    image: ${IMAGE}`, `    command: ${POLITE}`, ...extra];
+  const dir = stackDir({
+    'stack.yaml': ['services:', ...service('web', ['    depends_on: [db]', '    environment:', '      REV: "${REV:-1}"']), ...service('db')],
+    'extra.yaml': ['services:', ...service('extra')],
+  });
+  const stack = bind(p, dir);
+  const env = (name: string): string[] => inspect<{ Config: { Env: string[] } }>(name).Config.Env;
+  afterAll(() => cleanup(p));
+
+  it('up --no-deps web creates web but not the service it depends on', async () => {
+    const up = await stack(['up', '-d', '--no-deps', 'web']);
+    expect(up.code, up.stderr).toBe(0);
+    expect(containers(p).map((c) => c.service)).toEqual(['web']);
+  });
+
+  it('up --no-recreate keeps a diverged running container (same ID, old config)', async () => {
+    expect((await stack(['up', '-d'])).code).toBe(0);
+    const before = ids(p);
+    const up = await stack(['up', '-d', '--no-recreate'], { REV: '2' });
+    expect(up.code, up.stderr).toBe(0);
+    expect(ids(p)).toEqual(before);
+    expect(env(`${p}-web-1`)).toContain('REV=1');
+    expect(containers(p).every((c) => c.state === 'running')).toBe(true);
+    // Without the flag the same change recreates it.
+    expect((await stack(['up', '-d'], { REV: '2' })).code).toBe(0);
+    expect(ids(p)[`${p}-web-1`]).not.toBe(before[`${p}-web-1`]);
+    expect(env(`${p}-web-1`)).toContain('REV=2');
+  });
+
+  it('up --scale web=2 runs two replicas; back to 1 removes web-2 and keeps web-1', async () => {
+    expect((await stack(['up', '-d'])).code).toBe(0);
+    const web1 = ids(p)[`${p}-web-1`];
+    const two = await stack(['up', '-d', '--scale', 'web=2']);
+    expect(two.code, two.stderr).toBe(0);
+    expect(containers(p).filter((c) => c.service === 'web').map((c) => [c.name, c.state])).toEqual([
+      [`${p}-web-1`, 'running'],
+      [`${p}-web-2`, 'running'],
+    ]);
+    const one = await stack(['up', '-d', '--scale', 'web=1']);
+    expect(one.code, one.stderr).toBe(0);
+    expect(containers(p).filter((c) => c.service === 'web').map((c) => c.name)).toEqual([`${p}-web-1`]);
+    expect(ids(p)[`${p}-web-1`]).toBe(web1);
+  });
+
+  it('up keeps an orphan container; up --remove-orphans removes it and nothing else', async () => {
+    const withExtra = await stack(['-f', 'stack.yaml', '-f', 'extra.yaml', 'up', '-d']);
+    expect(withExtra.code, withExtra.stderr).toBe(0);
+    const before = ids(p);
+    expect(Object.keys(before)).toContain(`${p}-extra-1`);
+    const kept = await stack(['up', '-d']);
+    expect(kept.code, kept.stderr).toBe(0);
+    expect(ids(p)).toEqual(before);
+    const removed = await stack(['up', '-d', '--remove-orphans']);
+    expect(removed.code, removed.stderr).toBe(0);
+    const { [`${p}-extra-1`]: _orphan, ...rest } = before;
+    expect(ids(p)).toEqual(rest);
+  });
+});
+
+describe('down and stop flags', () => {
+  const p = projectName('flags-down');
+  const dir = stackDir({
+    'stack.yaml': ['services:', '  stubborn:', `    image: ${IMAGE}`, `    command: ${STUBBORN}`, '  polite:', `    image: ${IMAGE}`, `    command: ${POLITE}`],
+    'extra.yaml': ['services:', '  extra:', `    image: ${IMAGE}`, `    command: ${POLITE}`],
+  });
+  const stack = bind(p, dir);
+  const running = async (): Promise<void> => {
+    const up = await stack(['up', '-d']);
+    expect(up.code, up.stderr).toBe(0);
+    await eventually(() => expect(docker(['logs', `${p}-stubborn-1`])).toContain('started'));
+  };
+  afterAll(() => cleanup(p));
+
+  it('down -t 0 kills at once and removes the containers', async () => {
+    await running();
+    const since = Date.now() / 1000;
+    const started = Date.now();
+    const down = await stack(['down', '-t', '0']);
+    const elapsed = Date.now() - started;
+    expect(down.code, down.stderr).toBe(0);
+    expect(containers(p)).toEqual([]);
+    expect(elapsed).toBeLessThan(8_000);
+    const dies = docker(['events', '--since', since.toFixed(3), '--until', (Date.now() / 1000).toFixed(3), '--filter', 'type=container', '--filter', 'event=die', '--filter', `label=com.docker.compose.project=${p}`, '--format', '{{.Actor.Attributes.name}} {{.Actor.Attributes.exitCode}}']);
+    expect(dies.split('\n')).toContain(`${p}-stubborn-1 137`);
+  });
+
+  it('down leaves an orphan container; down --remove-orphans removes it', async () => {
+    const withExtra = await stack(['-f', 'stack.yaml', '-f', 'extra.yaml', 'up', '-d']);
+    expect(withExtra.code, withExtra.stderr).toBe(0);
+    const plain = await stack(['down', '-t', '0']);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(containers(p).map((c) => c.name)).toEqual([`${p}-extra-1`]);
+    await running();
+    const all = await stack(['down', '-t', '0', '--remove-orphans']);
+    expect(all.code, all.stderr).toBe(0);
+    expect(containers(p)).toEqual([]);
+  });
+
+  it('stop -t 1 kills a container that ignores SIGTERM after one second, not the default ten', async () => {
+    await running();
+    const started = Date.now();
+    const stop = await stack(['stop', '-t', '1', 'stubborn']);
+    const elapsed = Date.now() - started;
+    expect(stop.code, stop.stderr).toBe(0);
+    const state = inspect<{ State: { Status: string; ExitCode: number } }>(`${p}-stubborn-1`).State;
+    expect(state).toMatchObject({ Status: 'exited', ExitCode: 137 });
+    expect(elapsed).toBeLessThan(8_000);
+    expect(inspect<{ State: { Status: string } }>(`${p}-polite-1`).State.Status).toBe('running');
+  });
+});
+
+describe('interrupting attached up', () => {
+  const p = projectName('flags-sigint');
+  const dir = stackDir({
+    'stack.yaml': ['services:', '  stubborn:', `    image: ${IMAGE}`, `    command: ${STUBBORN}`, '    stop_grace_period: 60s'],
+  });
+  afterAll(() => cleanup(p));
+
+  it('a second Ctrl-C during the graceful stop exits at once with 130', async () => {
+    const run = startCli(['-p', p, 'up'], { cwd: dir, timeoutMs: 60_000 });
+    await eventually(() => expect(run.output()).toMatch(/stubborn-1\s+\| started/), 30_000);
+    run.child.kill('SIGINT');
+    await eventually(() => expect(run.output()).toMatch(/Gracefully stopping/), 10_000);
+    const second = Date.now();
+    run.child.kill('SIGINT');
+    const result = await run.done;
+    expect(result.code, result.stderr).toBe(130);
+    expect(Date.now() - second).toBeLessThan(3_000);
   });
 });
