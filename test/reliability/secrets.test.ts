@@ -1,9 +1,9 @@
 // Secrets never appear in anything stack prints: sentinel values set through .env
 // (interpolated), env_file, a literal in `environment` and an interpolation default are
-// grepped for in plan, plan --json, up progress (plain and json), ps, down, and in error
+// grepped for in plan, plan --json, up progress (plain, json and tty), ps, down, and in error
 // output (an engine failure and input errors). `config` is excluded: it prints the resolved
 // file on purpose, as Compose does.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -67,6 +67,15 @@ describeEngine('secrets are never printed', () => {
     for (const args of [['ps'], ['ps', '--format', 'json'], ['ps', '-a']]) expectNoSecrets(args.join(' '), await stack(args));
   }, 200_000);
 
+  it('the TTY progress renderer (listr2) prints no values either', async () => {
+    // --progress tty forces the listr2 renderer even though the test's stdout is a pipe.
+    const run = await stack(['--progress', 'tty', 'up', '-d', '--force-recreate']);
+    expect(run.code, describeRun(run)).toBe(0);
+    // listr2's task states ("Waiting" before a task runs) show it was that renderer, not plain lines
+    expect(run.stdout + run.stderr).toMatch(/Container .*app.*Waiting/);
+    expectNoSecrets('up --progress tty', run);
+  }, 200_000);
+
   it('a plan to change a secret names the variable, never the old or new value', async () => {
     for (const args of [['plan'], ['plan', '--json'], ['--progress', 'json', 'up', '-d']]) {
       const run = await stack(args, { env: { DB_PASSWORD: 'sentinel-CHANGED-77aa01' } });
@@ -98,5 +107,39 @@ describeEngine('secrets are never printed', () => {
 
   it('down prints no values', async () => {
     expectNoSecrets('down', await stack(['down', '-v']));
+  }, 120_000);
+
+  it('plan lists what gives a service power over the host: privileged mode, the engine socket, host paths outside the project', async () => {
+    const file = join(dir, 'stack.yaml');
+    writeFileSync(
+      file,
+      [
+        'services:',
+        '  priv:',
+        '    image: stack-test/busybox:latest',
+        '    privileged: true',
+        '  sock:',
+        '    image: stack-test/busybox:latest',
+        '    volumes: ["/var/run/docker.sock:/var/run/docker.sock"]',
+        '  host:',
+        '    image: stack-test/busybox:latest',
+        '    volumes: ["/etc:/host-etc:ro", "./inside:/inside"]',
+        '  plain:',
+        '    image: stack-test/busybox:latest',
+        '',
+      ].join('\n'),
+    );
+    const run = await runStack(['-f', file, '-p', `${PREFIX}-priv`, 'plan'], { timeoutMs: RUN_TIMEOUT });
+    expect(run.code, describeRun(run)).toBe(0);
+    const notes = run.stdout.split('\n').filter((l) => l.startsWith('note: service'));
+    expect(notes).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/service priv gets privileged mode/),
+        expect.stringMatching(/service sock gets the Docker engine socket \/var\/run\/docker\.sock/),
+        expect.stringMatching(/service host gets host path \/etc \(read-only\)/),
+      ]),
+    );
+    // a path inside the project and a plain service are not listed
+    expect(notes.join('\n')).not.toMatch(/inside|service plain/);
   }, 120_000);
 });
