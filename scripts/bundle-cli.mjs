@@ -60,6 +60,10 @@ const result = await build({
   target: 'node20',
   format: 'cjs',
   external: EXTERNAL,
+  // No import() left in the bundle: the externals are all loadable with require(), and a
+  // script compiled from a V8 code cache has no dynamic-import callback (exec loads dockerode
+  // that way and failed with "A dynamic import callback was not specified").
+  supported: { 'dynamic-import': false },
   // Other createRequire(import.meta.url) users resolve packages from node_modules: the
   // bundle's own location works for that.
   define: { 'import.meta.url': '__stack_bundle_url', __STACK_BUILD_ID__: JSON.stringify(buildId()) },
@@ -72,4 +76,6 @@ const result = await build({
 // Code caches of the previous bundle (bin/stack.js) are stale now.
 rmSync(join(root, 'dist/.cache'), { recursive: true, force: true });
 const bytes = result.metafile.outputs[Object.keys(result.metafile.outputs)[0]].bytes;
+const text = readFileSync(outfile, 'utf8');
+if (/\bimport\(/.test(text.replace(/\/\/.*$/gm, ''))) throw new Error('bundle-cli: the bundle still contains import(); bin/stack.js cannot run it from a code cache');
 process.stdout.write(`bundle: ${outfile} (${Math.round(bytes / 1024)} KiB, ${Object.keys(result.metafile.inputs).length} modules)\n`);
