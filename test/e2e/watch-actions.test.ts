@@ -1,0 +1,112 @@
+// develop.watch actions other than plain sync, end to end (CLI, real engine): `restart`,
+// `sync+restart`, `sync+exec` and `initial_sync`. Each test watches one service of the
+// watch-actions fixture under its own project, checks engine state, and cleans up.
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeAll, expect, it } from 'vitest';
+import { Label } from '../../src/labels.js';
+import { connectEngine } from '../../src/reconciler/engine.js';
+import type { Engine } from '../../src/reconciler/engine-types.js';
+import { execInContainer } from '../../src/reconciler/engine-archive.js';
+import { WatchProcess, copyFixture } from '../watch/cli-process.js';
+import { describeWithEngine, removeByLabel, uniqueName } from '../support/engine.js';
+
+const describeEngine = await describeWithEngine();
+
+async function eventually<T>(check: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > end) throw error;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+describeEngine('stack watch develop.watch actions (CLI, real engine)', () => {
+  let engine: Engine;
+  let running: { project: string; dir: string; watch: WatchProcess } | undefined;
+
+  beforeAll(async () => {
+    engine = await connectEngine({ env: process.env });
+  });
+
+  afterEach(async () => {
+    const current = running;
+    running = undefined;
+    if (!current) return;
+    await current.watch.stop();
+    await removeByLabel(Label.project, current.project);
+    rmSync(current.dir, { recursive: true, force: true });
+  });
+
+  /** `stack -p <unique> watch <service>` over a fresh copy of the fixture, once its initial run has printed. */
+  const watchService = async (service: string): Promise<{ project: string; dir: string; watch: WatchProcess }> => {
+    const project = uniqueName(`watch-${service}`);
+    const dir = copyFixture('watch-actions');
+    const watch = new WatchProcess(['-p', project, 'watch', service], dir);
+    running = { project, dir, watch };
+    await watch.until(() => watch.reloads().length >= 1 && watch.stderr.includes('watching'), 'the initial up', 60_000);
+    return running;
+  };
+  /** Every container of the project (all states). */
+  const containersOf = async (project: string): Promise<{ id: string; service: string }[]> =>
+    (await engine.listContainers({ all: true, filters: { label: [`${Label.project}=${project}`] } })).map((c) => ({ id: c.Id, service: c.Labels?.[Label.service] ?? '' }));
+  const onlyContainer = async (project: string, service: string): Promise<string> => {
+    const list = await containersOf(project);
+    expect(list.map((c) => c.service)).toEqual([service]);
+    return list[0]!.id;
+  };
+  const startedAt = async (id: string): Promise<string> => (await engine.inspectContainer(id)).State.StartedAt;
+  const cat = async (id: string, path: string): Promise<string> => {
+    const result = await execInContainer(engine, id, ['cat', path]);
+    if (result.exitCode !== 0) throw new Error(`cat ${path}: exit ${result.exitCode}: ${result.output}`);
+    return result.output;
+  };
+
+  it('a restart rule restarts the container in place: same container ID, new StartedAt, no recreate', async () => {
+    const { project, dir, watch } = await watchService('restarter');
+    const id = await onlyContainer(project, 'restarter');
+    const before = await startedAt(id);
+    await watch.settled();
+    writeFileSync(join(dir, 'restart', 'trigger.txt'), 'restart now');
+    await eventually(async () => expect(await startedAt(id)).not.toBe(before));
+    const inspected = await engine.inspectContainer(id);
+    expect(inspected.State.Running).toBe(true);
+    expect(await onlyContainer(project, 'restarter')).toBe(id);
+  });
+
+  it('a sync+restart rule makes the changed file visible and restarts the same container', async () => {
+    const { project, dir, watch } = await watchService('syncrestart');
+    const id = await onlyContainer(project, 'syncrestart');
+    const before = await startedAt(id);
+    await watch.settled();
+    writeFileSync(join(dir, 'sync-restart', 'app.txt'), 'v1 after sync+restart');
+    await eventually(async () => expect(await startedAt(id)).not.toBe(before));
+    // the file was synced before the restart, and survives it (same container, same writable layer)
+    expect(await cat(id, '/app/sync-restart/app.txt')).toBe('v1 after sync+restart');
+    expect((await engine.inspectContainer(id)).State.Running).toBe(true);
+    expect(await onlyContainer(project, 'syncrestart')).toBe(id);
+  });
+
+  it('a sync+exec rule syncs the changed file, then runs the exec command in the container', async () => {
+    const { project, dir, watch } = await watchService('syncexec');
+    const id = await onlyContainer(project, 'syncexec');
+    // nothing has run the command yet
+    expect((await execInContainer(engine, id, ['cat', '/app/exec-marker'])).exitCode).not.toBe(0);
+    await watch.settled();
+    writeFileSync(join(dir, 'sync-exec', 'input.txt'), 'v1 seen by exec');
+    // the command copies the synced file to the marker: it ran, and after the sync
+    await eventually(async () => expect(await cat(id, '/app/exec-marker')).toBe('v1 seen by exec'));
+  });
+
+  it('initial_sync copies the rule path into the container as soon as watch starts, before any edit', async () => {
+    const { project } = await watchService('initsync');
+    const id = await onlyContainer(project, 'initsync');
+    // the image has no /app: these come from the initial sync alone (the initial run line has printed)
+    expect(await cat(id, '/app/initial/seed.txt')).toBe('seeded before watch\n');
+    expect(await cat(id, '/app/initial/nested/deep.txt')).toBe('nested seed\n');
+  });
+});
