@@ -10,7 +10,7 @@ import type { Diagnostic, ErrorCode, SourceLocation } from '../errors.js';
 import { createLocate, positionAt } from './locate.js';
 import type { ParsedFile, Result } from './types.js';
 import { YAML_LIMITS, scanDocument } from './yaml-safety.js';
-import { codeHint, openingQuoteOffset, yamlErrorHint } from './yaml-hints.js';
+import { codeHint, openingBracketOffset, openingQuoteOffset, yamlErrorHint } from './yaml-hints.js';
 import { stackTags } from './yaml-tags.js';
 
 export { YAML_LIMITS } from './yaml-safety.js';
@@ -72,6 +72,15 @@ function yamlDiagnostics(file: string, source: string, lineCounter: LineCounter,
       if (open !== undefined) {
         pos = positionAt(file, lineCounter, open);
         hint = `this quote is never closed: add the closing ${source[open] ?? 'quote'} at the end of the value`;
+      }
+    }
+    // Likewise an unclosed [ or { is reported where the input ran out or dedented.
+    const close = /end with an? ([\]}])/.exec(error.message)?.[1];
+    if (close) {
+      const open = openingBracketOffset(source, error.pos[0], close === ']' ? '[' : '{');
+      if (open !== undefined) {
+        pos = positionAt(file, lineCounter, open);
+        hint = `this ${source[open] ?? 'bracket'} is never closed: add ${source[open] === '{' ? '}' : ']'} after its last item`;
       }
     }
     // One diagnostic per code and line: yaml often reports a cascade for one mistake.

@@ -33,6 +33,41 @@ export function openingQuoteOffset(source: string, end: number): number | undefi
   return undefined;
 }
 
+/**
+ * The offset of the `[` (or `{`, per `bracket`) left open that yaml reports at `end`, where
+ * the flow collection was cut off by a less indented line or the end of the input: the
+ * innermost such bracket still open there. Found by re-lexing, like openingQuoteOffset.
+ */
+export function openingBracketOffset(source: string, end: number, bracket: '[' | '{'): number | undefined {
+  let offset = 0;
+  let atScalar = false;
+  let open: { offset: number; bracket: string }[] = [];
+  let abandoned: typeof open = [];
+  for (const lexeme of new Lexer().lex(source)) {
+    if (offset > end) break;
+    if (atScalar) {
+      atScalar = false;
+      offset += lexeme.length;
+      continue;
+    }
+    const type = CST.tokenType(lexeme);
+    if (type === 'scalar') {
+      atScalar = true;
+      continue;
+    }
+    if (type === 'flow-map-start' || type === 'flow-seq-start') open.push({ offset, bracket: lexeme });
+    else if ((type === 'flow-map-end' || type === 'flow-seq-end') && open.at(-1)?.bracket === (lexeme === ']' ? '[' : '{')) open.pop();
+    else if (type === 'flow-error-end') {
+      // The lexer gave up on the open collections here.
+      if (open.length > 0) abandoned = open;
+      open = [];
+    }
+    if (type !== 'doc-mode' && type !== 'flow-error-end') offset += lexeme.length;
+  }
+  const candidates = open.length > 0 ? open : abandoned;
+  return (candidates.filter((o) => o.bracket === bracket).at(-1) ?? candidates[0])?.offset;
+}
+
 /** Hints for yaml's error codes (the ones users meet); anything else gets the generic one. */
 const YAML_ERROR_HINTS: Readonly<Record<string, string>> = {
   TAB_AS_INDENT: 'indent with spaces: YAML does not allow tabs in indentation',

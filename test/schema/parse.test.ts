@@ -55,7 +55,7 @@ describe('parseStackFile', () => {
     ['an empty file', '# nothing\n', 'EMPTY_FILE 1:1'],
     ['a root list', '- a\n', 'ROOT_NOT_MAPPING 1:1'],
     ['a bad indentation', 'services:\n  web:\n    image: x\n   tty: true\n', 'YAML_SYNTAX 4:1'],
-    ['an unclosed flow list', 'services:\n  web:\n    command: ["a", "b"\n', 'YAML_SYNTAX 4:1'],
+    ['an unclosed flow list', 'services:\n  web:\n    command: ["a", "b"\n', 'YAML_SYNTAX 3:14'],
     ['a value with an unquoted ": "', 'services:\n  web:\n    hostname: a: b\n', 'YAML_SYNTAX 3:15'],
     ['an alias without an anchor', 'a: *nope\n', 'YAML_SYNTAX 1:4'],
     ['a second document', 'a: 1\n---\nb: 2\n', 'YAML_MULTIPLE_DOCS 2:1'],
@@ -69,6 +69,17 @@ describe('parseStackFile', () => {
     const [d] = parseStackFile(FILE, 'services:\n  web:\n    image: x\n  db:\n    image: y\n  web:\n    image: z\n').diagnostics;
     expect(`${d?.code} ${d?.location?.line}:${d?.location?.col}`).toBe('YAML_DUPLICATE_KEY 6:3');
     expect(d?.hint).toMatch(/\b2\b/);
+  });
+
+  it.each([
+    ['a [ cut off by a dedented line', 'services:\n  web:\n    command: ["sh", "-c"\n  db:\n    image: y\n', '3:14'],
+    ['a [ inside a closed { mapping', 'services:\n  web:\n    labels: {a: [1, 2}\n', '3:17'],
+    ['a { at the end of the file', 'a: {x: [1]\n', '1:4'],
+    ['a [ after a quoted "[" value', 'a: "[x"\nb: [1\n', '2:4'],
+  ])('reports %s at the opening bracket, with a hint', (_, source, at) => {
+    const first = parseStackFile(FILE, source).diagnostics[0]!;
+    expect(`${first.code} ${first.location?.line}:${first.location?.col}`).toBe(`YAML_SYNTAX ${at}`);
+    expect(first.hint).toBeDefined();
   });
 
   it('reports a tab used as indentation at the tab', () => {
