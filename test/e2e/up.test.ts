@@ -95,6 +95,20 @@ describe('up', () => {
     }
   });
 
+  it('up -d right after stop starts the containers again; the stop\'s own exit (137) is not blamed on the new start', async () => {
+    const p = project('afterstop');
+    const cwd = fixture('e2e-basic');
+    expect((await runCli(['-p', p, 'up', '-d'], { cwd })).code).toBe(0);
+    // worker stops with SIGKILL: exit code 137, a die event just before the next run
+    expect((await runCli(['-p', p, 'stop'], { cwd })).code).toBe(0);
+    const again = await runCli(['-p', p, 'up', '-d'], { cwd });
+    expect(again.code, again.stderr).toBe(0);
+    expect(containers(p).map((c) => [c.service, c.state])).toEqual([
+      ['web', 'running'],
+      ['worker', 'running'],
+    ]);
+  });
+
   it('a port conflict names the service, leaves the others running, and the next `up` converges once the port is free', async () => {
     const p = project('ports');
     const cwd = fixture('e2e-ports');

@@ -70,9 +70,12 @@ export async function applyPlans(
     const died = new Map<string, number>();
     const starts = plan.actions.some((a) => a.kind === 'start-container');
     if (starts) await watcher.open();
+    // The event stream replays a second or two from before it connected: a container stopped
+    // just before this run (exit 137) must not count as dying after our start.
+    const executionStartNs = Date.now() * 1e6;
     const unsubscribe = watcher.subscribe((event) => {
       const code = Number(event.Actor.Attributes['exitCode'] ?? '0');
-      if (event.Action === 'die' && code !== 0) died.set(event.Actor.ID, code);
+      if (event.Action === 'die' && code !== 0 && event.timeNano >= executionStartNs) died.set(event.Actor.ID, code);
     });
     // build-image actions run through the images module's hook (loaded only when needed).
     const model = options.model;
