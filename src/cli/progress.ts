@@ -111,6 +111,10 @@ export async function createProgress(ctx: CliContext): Promise<Progress> {
     case 'plain':
       return plainProgress(ctx);
     case 'tty': {
+      // listr2's colours (colorette) read NO_COLOR when loaded and treat an empty value as set;
+      // make them follow the CLI's decision (colorAllowed: only a non-empty NO_COLOR disables).
+      if (ctx.color) delete process.env['NO_COLOR'];
+      else process.env['NO_COLOR'] ??= '1';
       const { ttyProgress } = await import('./progress-tty.js');
       return ttyProgress(ctx);
     }
