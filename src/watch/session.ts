@@ -9,7 +9,7 @@
  *                                                        ├─ rebuild ─────────────────▶ reconcile(model, build)
  *                                                        └─ sync / restart / exec ───▶ engine (per replica)
  */
-import { StackError } from '../errors.js';
+import { ExitCode, StackError } from '../errors.js';
 import type { StackModel } from '../model.js';
 import type { CliContext, CommandResult } from '../cli/context.js';
 import type { Engine } from '../reconciler/engine-types.js';
@@ -68,7 +68,7 @@ type Trigger = FileChange | { readonly kind: 'initial'; readonly reconcile: bool
 
 /**
  * Watches until `ctx.signal` aborts (Ctrl-C) or the watcher fails (e.g. out of inotify
- * watches). Resolves to 130 after Ctrl-C, 1 after a watcher failure.
+ * watches). Resolves to 130 after Ctrl-C, 1 after a watcher failure (printed here, with its fix).
  */
 export async function runWatchSession(ctx: CliContext, initial: StackModel, options: WatchSessionOptions): Promise<CommandResult> {
   const services = options.services ?? [];
@@ -195,6 +195,11 @@ export async function runWatchSession(ctx: CliContext, initial: StackModel, opti
     await watcher?.close();
     if (options.stopOnExit) await options.stopOnExit(model);
   }
-  if (fatal) throw fatal;
-  return ctx.signal.aborted ? 130 : 0;
+  // A watcher failure (e.g. out of inotify watches) is an environment failure, not invalid
+  // input: print it with its fix and exit 1 (thrown, the CLI frame would map it to 2).
+  if (fatal) {
+    printError(fatal);
+    return ExitCode.failure;
+  }
+  return ctx.signal.aborted ? ExitCode.interrupted : ExitCode.ok;
 }
