@@ -6,7 +6,7 @@
  */
 import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
-import { ExitCode, StackError, formatDiagnostic } from '../errors.js';
+import { ExitCode, StackError, escapeForTerminal, formatDiagnostic } from '../errors.js';
 import type { Diagnostic } from '../errors.js';
 import type { StackModel } from '../model.js';
 import type { CliContext, CommandResult, GlobalOptions, ProgressMode, Runner } from './context.js';
@@ -161,13 +161,14 @@ function reportError(error: unknown, debug: boolean, color: boolean): number {
       const errors = error.diagnostics.filter((d) => d.severity === 'error').length;
       if (errors > 1) process.stderr.write(`\n${errors} errors; nothing was changed on the engine.\n`);
     } else {
-      process.stderr.write(`${color ? '\u001b[31;1merror\u001b[0m' : 'error'}[${error.code}] ${error.message}\n`);
+      // The message may quote the engine, a container's last log lines or the file: made inert.
+      process.stderr.write(`${color ? '\u001b[31;1merror\u001b[0m' : 'error'}[${error.code}] ${escapeForTerminal(error.message)}\n`);
     }
     if (debug && error.stack) process.stderr.write(error.stack + '\n');
     return error.exitCode;
   }
   const err = error instanceof Error ? error : new Error(String(error));
-  process.stderr.write(`error[INTERNAL] ${err.message}\nThis is a bug in stack. Please report it with the output of \`stack --debug ...\` and \`stack version\`.\n`);
+  process.stderr.write(`error[INTERNAL] ${escapeForTerminal(err.message)}\nThis is a bug in stack. Please report it with the output of \`stack --debug ...\` and \`stack version\`.\n`);
   if (debug && err.stack) process.stderr.write(err.stack + '\n');
   return ExitCode.failure;
 }
