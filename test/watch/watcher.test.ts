@@ -1,6 +1,9 @@
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import type { watch as fsWatch } from 'node:fs';
+import type { readdir as fsReaddir } from 'node:fs/promises';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPathFilter } from '../../src/watch/ignore.js';
 import type { BoundRule, FileChange } from '../../src/watch/rules.js';
@@ -62,6 +65,63 @@ describe('watcher', () => {
     expect(paths.has(join(root, '.a.js.swp'))).toBe(false);
     rmSync(join(root, 'a.js'));
     await eventually(() => expect(seen).toContainEqual({ kind: 'unlink', path: join(root, 'a.js') }));
+  });
+});
+
+describe('watcher on a large tree', () => {
+  // chokidar (loaded natively, ESM) calls fs.watch and fs/promises readdir through named
+  // imports: replacing them on the builtin modules and syncing the ESM exports records every
+  // directory the real watcher watches or lists.
+  const require = createRequire(import.meta.url);
+  const fs = require('node:fs') as { watch: typeof fsWatch };
+  const fsp = require('node:fs/promises') as { readdir: typeof fsReaddir };
+  const original = { watch: fs.watch, readdir: fsp.readdir };
+  let watcher: StackWatcher | undefined;
+  afterEach(async () => {
+    await watcher?.close();
+    watcher = undefined;
+    fs.watch = original.watch;
+    fsp.readdir = original.readdir;
+    syncBuiltinESMExports();
+  });
+
+  it('never descends into ignored directories (node_modules, .git): no fs.watch and no readdir under them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stack-watcher-tree-'));
+    const root = join(dir, 'src');
+    const modules = join(root, 'node_modules');
+    const git = join(root, '.git');
+    for (let i = 0; i < 20; i++) {
+      mkdirSync(join(modules, `pkg${i}`, 'lib', 'deep'), { recursive: true });
+      writeFileSync(join(modules, `pkg${i}`, 'lib', 'deep', 'index.js'), 'x');
+    }
+    mkdirSync(join(git, 'objects', 'ab'), { recursive: true });
+    mkdirSync(join(root, 'lib', 'deep'), { recursive: true });
+    writeFileSync(join(root, 'lib', 'deep', 'a.js'), 'x');
+    const watched: string[] = [];
+    const listed: string[] = [];
+    fs.watch = ((path: string, ...rest: unknown[]) => {
+      watched.push(path);
+      return (original.watch as (...args: unknown[]) => ReturnType<typeof fsWatch>)(path, ...rest);
+    }) as typeof fsWatch;
+    fsp.readdir = ((path: string, ...rest: unknown[]) => {
+      listed.push(String(path));
+      return (original.readdir as (...args: unknown[]) => unknown)(path, ...rest);
+    }) as typeof fsReaddir;
+    syncBuiltinESMExports();
+
+    const rule: BoundRule = { service: 'web', index: 0, rule: { action: 'sync', path: root, target: '/app', include: [], ignore: [], initialSync: false }, filter: createPathFilter({ root }) };
+    const seen: FileChange[] = [];
+    watcher = await startWatcher({ sources: [], rules: [rule], onChange: (c) => seen.push(c), onError: (e) => { throw e; } });
+
+    // the instrumentation sees the real watcher descend into what is not ignored
+    expect(watched).toEqual(expect.arrayContaining([root, join(root, 'lib'), join(root, 'lib', 'deep')]));
+    expect(listed).toEqual(expect.arrayContaining([root, join(root, 'lib', 'deep')]));
+    const inside = (p: string): boolean => [modules, git].some((d) => p === d || p.startsWith(d + sep));
+    expect(watched.filter(inside)).toEqual([]);
+    expect(listed.filter(inside)).toEqual([]);
+    // and still sees changes next to them
+    writeFileSync(join(root, 'lib', 'deep', 'a.js'), 'y');
+    await eventually(() => expect(seen).toContainEqual({ kind: 'change', path: join(root, 'lib', 'deep', 'a.js') }));
   });
 });
 
