@@ -181,7 +181,8 @@ export async function runWatchSession(ctx: CliContext, initial: StackModel, opti
   try {
     watcher = await watchNow();
     const ruleCount = rules.length;
-    ctx.stderr.write(`watching ${sources.length} stack source${sources.length === 1 ? '' : 's'} and ${ruleCount} develop.watch rule${ruleCount === 1 ? '' : 's'} (Ctrl-C to stop)\n`);
+    // The first scan may already have failed (e.g. out of inotify watches): then say only that, below.
+    if (!fatal) ctx.stderr.write(`watching ${sources.length} stack source${sources.length === 1 ? '' : 's'} and ${ruleCount} develop.watch rule${ruleCount === 1 ? '' : 's'} (Ctrl-C to stop)\n`);
     if (options.initialReconcile || rules.some((r) => r.rule.initialSync)) coalescer.trigger({ kind: 'initial', reconcile: options.initialReconcile === true });
     if (!ctx.signal.aborted && !fatal) await finished;
   } catch (error) {
