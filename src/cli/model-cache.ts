@@ -12,10 +12,11 @@
  * already in the inputs (values from `.env` or the shell are never written readably).
  *
  * Entries live in `$XDG_CACHE_HOME/stack/models` (else `~/.cache/...`), mode 0600 in a 0700
- * directory; `STACK_MODEL_CACHE=0` turns the cache off. Any failure is a miss, never an error.
+ * directory, at most 256 of them; `STACK_MODEL_CACHE=0` turns the cache off. Any failure is a
+ * miss, never an error.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { StackModel } from '../model.js';
@@ -97,6 +98,17 @@ function entryPath(dir: string, buildId: string, options: LoadOptions): string {
   return join(dir, `${createHash('sha256').update(JSON.stringify([FORMAT, buildId, rest])).digest('hex').slice(0, 32)}.json`);
 }
 
+/** Entries kept: one per project directory and option set; the least recently written go first. */
+const MAX_ENTRIES = 256;
+
+/** Removes the oldest entries beyond MAX_ENTRIES (on a write only: hits never list the directory). */
+function prune(dir: string): void {
+  const names = readdirSync(dir).filter((n) => n.endsWith('.json'));
+  if (names.length <= MAX_ENTRIES) return;
+  const aged = names.map((n) => ({ path: join(dir, n), mtime: statSync(join(dir, n)).mtimeMs })).sort((a, b) => a.mtime - b.mtime);
+  for (const { path } of aged.slice(0, names.length - MAX_ENTRIES)) rmSync(path, { force: true });
+}
+
 /** A load's recorder: pass `tracer` to loadStack, then `inputs()` says what it used. */
 export function recordInputs(): { tracer: LoadTracer; inputs(): Inputs } {
   const files = new Map<string, 'exists' | 'read'>();
@@ -164,6 +176,7 @@ export function writeCachedModel(dir: string, buildId: string, options: LoadOpti
     const tmp = `${path}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify(entry), { mode: 0o600 });
     renameSync(tmp, path);
+    prune(dir);
   } catch {
     // read-only home, full disk: run without a cache
   }

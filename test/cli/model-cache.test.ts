@@ -91,6 +91,14 @@ describe('the model cache', () => {
     expect((await load(env)).hit).toBe(false);
   });
 
+  it('keeps at most 256 entries, dropping the least recently written', async () => {
+    writeFileSync(join(dir, 'stack.yaml'), 'services:\n  web:\n    image: busybox\n');
+    for (let i = 0; i < 260; i++) await load({}, { projectName: `p${i}` });
+    expect(readdirSync(cacheDir)).toHaveLength(256);
+    expect((await load({}, { projectName: 'p259' })).hit).toBe(true);
+    expect((await load({}, { projectName: 'p0' })).hit).toBe(false);
+  });
+
   it('a cached model plans exactly like a fresh one, for every valid fixture', async () => {
     const fixtures = readdirSync(join(root, 'fixtures')).filter((name) => existsSync(join(root, 'fixtures', name, 'stack.yaml')) && name !== 'invalid');
     expect(fixtures.length).toBeGreaterThan(10);
