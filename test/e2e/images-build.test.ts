@@ -88,6 +88,9 @@ describe('building images (real engine)', () => {
     expect(hosts).toMatch(/10\.1\.2\.3\s+alpha/);
     expect(hosts).toMatch(/10\.1\.2\.4\s+beta/);
     expect(docker(['run', '--rm', ref, 'cat', '/shm.txt'])).toMatch(/\s98304\s/);
+    // network: none: the RUN step saw only the loopback interface (the default bridge adds eth0).
+    const interfaces = docker(['run', '--rm', ref, 'cat', '/netdev.txt']).split('\n').slice(2).map((l) => l.split(':')[0]!.trim());
+    expect(interfaces).toEqual(['lo']);
     // target: base stops before the final stage
     expect(docker(['run', '--rm', ref, 'sh', '-c', 'test -e /final && echo yes || echo no'])).toBe('no');
     expect(inspect<{ Config: { Labels: Record<string, string> } }>(ref).Config.Labels['dev.stack.e2e']).toBe('yes');
