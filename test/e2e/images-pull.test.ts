@@ -1,9 +1,14 @@
 /**
  * Pulls from the real loopback registry (127.0.0.1:5000) through ensureImages: pull-if-missing,
  * `pull_policy: always` picking up a newly pushed image, `daily` remembering the last pull, an
- * unknown tag reported clearly, and the lock file (pin, drift, check).
+ * unknown tag reported clearly (the engine's HTTP 404, not an in-band error), and the lock
+ * file (pin, drift, check).
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startEngineProxy } from '../../bench/lib/engine-proxy.mjs';
 import { ensureImages, listModelImages } from '../../src/images/ensure.js';
 import type { ImageEvent } from '../../src/images/events.js';
 import { applyLock, compareLocks, lockFilePath, readLockFile, writeLockFile } from '../../src/images/lock-file.js';
@@ -90,14 +95,28 @@ describe('pulling images (real registry)', () => {
     expect(dayLater.pulled).toHaveLength(1);
   });
 
-  it('an unknown tag is IMAGE_NOT_FOUND naming the image and the registry', async () => {
+  // Which path this covers: Docker 20.10 resolves the manifest before it starts streaming, so an
+  // unknown tag or repository is an HTTP 404 on POST /images/create (toPullError), not an
+  // in-band error line. The proxy records the status to pin that down; the in-band path is
+  // covered by test/images/pull-inband.test.ts and test/e2e/images-pull-cli.test.ts.
+  it('an unknown tag is IMAGE_NOT_FOUND naming the image and the registry (HTTP 404 path)', async () => {
     const r = repo('unknown');
     pushGeneration(`${REGISTRY}/${r}:v1`, '1');
-    for (const env of [{ REPO: r, TAG: 'nope' }, { REPO: `${r}-never-pushed`, TAG: 'v1' }]) {
-      const f = await load('unknown', env);
-      const error = await ensureImages(engine, f.model, { images: [] }, { env: isolatedEnv(f.dir) }).then(() => undefined, (e: unknown) => e);
-      expect(error).toMatchObject({ code: 'IMAGE_NOT_FOUND' });
-      expect((error as Error).message).toContain(`image ${REGISTRY}/${env.REPO}:${env.TAG} was not found in registry ${REGISTRY}`);
+    const dir = mkdtempSync(join(tmpdir(), 'stack-unknown-tag-'));
+    dirs.push(dir);
+    const proxy = await startEngineProxy({ socketPath: join(dir, 'engine.sock') });
+    try {
+      const proxied = await connectEngine({ env: { DOCKER_HOST: proxy.dockerHost } });
+      for (const env of [{ REPO: r, TAG: 'nope' }, { REPO: `${r}-never-pushed`, TAG: 'v1' }]) {
+        const f = await load('unknown', env);
+        proxy.reset();
+        const error = await ensureImages(proxied, f.model, { images: [] }, { env: isolatedEnv(f.dir) }).then(() => undefined, (e: unknown) => e);
+        expect(error).toMatchObject({ code: 'IMAGE_NOT_FOUND' });
+        expect((error as Error).message).toContain(`image ${REGISTRY}/${env.REPO}:${env.TAG} was not found in registry ${REGISTRY}`);
+        expect(proxy.requests.filter((q) => q.route === 'POST /images/create').map((q) => q.status)).toEqual([404]);
+      }
+    } finally {
+      await proxy.close();
     }
   });
 
