@@ -18,6 +18,8 @@ const describe = await describeE2E();
 const projects: string[] = [];
 const repos: string[] = [];
 const dirs: string[] = [];
+/** Every image a test built: a rebuild leaves the previous one untagged, still holding its base. */
+const builtIds = new Set<string>();
 
 async function setup(name: string, env: Record<string, string> = {}): Promise<{ p: string; dir: string; build: (args: string[], extraEnv?: Record<string, string>) => Promise<CliResult> }> {
   const p = uniqueName(`e2e-bflags-${name}`);
@@ -27,6 +29,10 @@ async function setup(name: string, env: Record<string, string> = {}): Promise<{ 
   const build = async (args: string[], extraEnv: Record<string, string> = {}): Promise<CliResult> => {
     const run = await runCli(['-p', p, 'build', ...args], { cwd: f.dir, env: { ...isolatedEnv(f.dir), ...env, ...extraEnv } });
     expect(run.code, run.stderr).toBe(0);
+    for (const service of args.filter((a) => !a.startsWith('-') && !a.includes('='))) {
+      const id = imageId(`${p}-${service}`);
+      if (id) builtIds.add(id);
+    }
     return run;
   };
   return { p, dir: f.dir, build };
@@ -37,6 +43,13 @@ const cat = (ref: string, path: string): string => docker(['run', '--rm', ref, '
 describe('stack build flags and cache_from (real engine)', () => {
   afterAll(() => {
     for (const p of projects) removeImages(`${p}-*`);
+    for (const id of builtIds) {
+      try {
+        docker(['rmi', '-f', id]);
+      } catch {
+        // already gone with its tag
+      }
+    }
     for (const r of repos) removeImages(`${REGISTRY}/${r}`);
     for (const d of dirs) removeDir(d);
   });
