@@ -9,21 +9,13 @@ import type { Engine } from '../../src/reconciler/engine-types.js';
 import { execInContainer } from '../../src/reconciler/engine-archive.js';
 import { WatchProcess, copyFixture } from '../watch/cli-process.js';
 import { describeWithEngine, removeByLabel, uniqueName } from '../support/engine.js';
+import { eventually as retryUntil } from './helpers.js';
 
 const describeEngine = await describeWithEngine();
 const project = uniqueName('watch-cli');
 
-async function eventually<T>(check: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > end) throw error;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
+/** Watch reloads land within ~100-700 ms: poll often. */
+const eventually = <T>(check: () => Promise<T>, timeoutMs = 20_000): Promise<T> => retryUntil(check, timeoutMs, 50);
 
 describeEngine('stack watch (CLI, real engine)', () => {
   let engine: Engine;
