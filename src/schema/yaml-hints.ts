@@ -5,30 +5,45 @@
 import { CST, Lexer } from 'yaml';
 import type { ErrorCode } from '../errors.js';
 
+/** One lexeme of the source and where it starts; markers the lexer adds are not source text. */
+interface Lexeme {
+  readonly type: ReturnType<typeof CST.tokenType>;
+  readonly text: string;
+  readonly offset: number;
+}
+
+/**
+ * The source re-lexed, with offsets: a plain or block scalar's text (which follows a SCALAR
+ * marker) comes as one `scalar` lexeme; the doc-mode and flow-error-end markers take no room.
+ */
+function* lexemes(source: string): Generator<Lexeme> {
+  let offset = 0;
+  let atScalar = false;
+  for (const text of new Lexer().lex(source)) {
+    if (atScalar) {
+      atScalar = false;
+      yield { type: 'scalar', text, offset };
+      offset += text.length;
+      continue;
+    }
+    const type = CST.tokenType(text);
+    if (type === 'scalar') {
+      atScalar = true;
+      continue;
+    }
+    yield { type, text, offset };
+    if (type !== 'doc-mode' && type !== 'flow-error-end') offset += text.length;
+  }
+}
+
 /**
  * The offset of the opening quote of the quoted scalar that ends at `end` (where yaml reports
  * "Missing closing quote"), found by re-lexing the source: linear, no recursion.
  */
 export function openingQuoteOffset(source: string, end: number): number | undefined {
-  let offset = 0;
-  let atScalar = false;
-  for (const lexeme of new Lexer().lex(source)) {
+  for (const { type, text, offset } of lexemes(source)) {
     if (offset > end) return undefined;
-    if (atScalar) {
-      // The lexeme after a SCALAR marker is a plain or block scalar's text.
-      atScalar = false;
-      offset += lexeme.length;
-      continue;
-    }
-    const type = CST.tokenType(lexeme);
-    if (type === 'scalar') {
-      atScalar = true;
-      continue;
-    }
-    // Markers the lexer emits that are not source text.
-    if (type === 'doc-mode' || type === 'flow-error-end') continue;
-    if ((type === 'double-quoted-scalar' || type === 'single-quoted-scalar') && offset + lexeme.length === end) return offset;
-    offset += lexeme.length;
+    if ((type === 'double-quoted-scalar' || type === 'single-quoted-scalar') && offset + text.length === end) return offset;
   }
   return undefined;
 }
@@ -39,30 +54,17 @@ export function openingQuoteOffset(source: string, end: number): number | undefi
  * innermost such bracket still open there. Found by re-lexing, like openingQuoteOffset.
  */
 export function openingBracketOffset(source: string, end: number, bracket: '[' | '{'): number | undefined {
-  let offset = 0;
-  let atScalar = false;
   let open: { offset: number; bracket: string }[] = [];
   let abandoned: typeof open = [];
-  for (const lexeme of new Lexer().lex(source)) {
+  for (const { type, text, offset } of lexemes(source)) {
     if (offset > end) break;
-    if (atScalar) {
-      atScalar = false;
-      offset += lexeme.length;
-      continue;
-    }
-    const type = CST.tokenType(lexeme);
-    if (type === 'scalar') {
-      atScalar = true;
-      continue;
-    }
-    if (type === 'flow-map-start' || type === 'flow-seq-start') open.push({ offset, bracket: lexeme });
-    else if ((type === 'flow-map-end' || type === 'flow-seq-end') && open.at(-1)?.bracket === (lexeme === ']' ? '[' : '{')) open.pop();
+    if (type === 'flow-map-start' || type === 'flow-seq-start') open.push({ offset, bracket: text });
+    else if ((type === 'flow-map-end' || type === 'flow-seq-end') && open.at(-1)?.bracket === (text === ']' ? '[' : '{')) open.pop();
     else if (type === 'flow-error-end') {
       // The lexer gave up on the open collections here.
       if (open.length > 0) abandoned = open;
       open = [];
     }
-    if (type !== 'doc-mode' && type !== 'flow-error-end') offset += lexeme.length;
   }
   const candidates = open.length > 0 ? open : abandoned;
   return (candidates.filter((o) => o.bracket === bracket).at(-1) ?? candidates[0])?.offset;
