@@ -78,11 +78,16 @@ function fileState(path: string, probe: 'exists' | 'read'): string {
   }
 }
 
+/** The build and the load options (not the environment): what names an entry. */
+function optionsIdentity(buildId: string, options: LoadOptions): string {
+  const { env: _env, trace: _trace, ...rest } = options;
+  return JSON.stringify([FORMAT, buildId, rest]);
+}
+
 /** The key: build, options and the current value of every input the entry lists. */
 function deriveKey(buildId: string, options: LoadOptions, inputs: Inputs, env: Env): Buffer {
   const hash = createHash('sha256');
-  const { env: _env, trace: _trace, ...rest } = options;
-  hash.update(JSON.stringify([FORMAT, buildId, rest]));
+  hash.update(optionsIdentity(buildId, options));
   for (const [path, probe] of inputs.files) hash.update(`\0f${path}\0${probe}\0${fileState(path, probe)}`);
   const names = inputs.wholeEnv ? Object.keys(env).sort() : inputs.names;
   for (const name of names) {
@@ -94,8 +99,7 @@ function deriveKey(buildId: string, options: LoadOptions, inputs: Inputs, env: E
 
 /** Where the entry for these options lives (the name depends on options, not on input values). */
 function entryPath(dir: string, buildId: string, options: LoadOptions): string {
-  const { env: _env, trace: _trace, ...rest } = options;
-  return join(dir, `${createHash('sha256').update(JSON.stringify([FORMAT, buildId, rest])).digest('hex').slice(0, 32)}.json`);
+  return join(dir, `${createHash('sha256').update(optionsIdentity(buildId, options)).digest('hex').slice(0, 32)}.json`);
 }
 
 /** Entries kept: one per project directory and option set; the least recently written go first. */
@@ -147,7 +151,7 @@ export function recordInputs(): { tracer: LoadTracer; inputs(): Inputs } {
 
 /**
  * The cached model for these options when every input it was built from is unchanged, else
- * undefined. `env` is the shell environment the load would get.
+ * undefined. The variables are read from `options.env`, the environment the load would get.
  */
 export function readCachedModel(dir: string, buildId: string, options: LoadOptions): StackModel | undefined {
   try {

@@ -88,8 +88,6 @@ export function toEngineError(error: unknown, endpoint: string, what: string): u
  * the caller observes again and plans from what is really there.
  */
 export class AmbiguousWriteError extends StackError {
-  readonly ambiguous = true;
-
   constructor(what: string, detail: string, cause?: unknown) {
     super('ENGINE_WRITE_AMBIGUOUS', `${what}: ${detail}; the engine may have acted (stack observes again, never retries blindly)`, { cause });
     this.name = 'AmbiguousWriteError';

@@ -411,4 +411,4 @@ export async function connectEngine(options: ConnectOptions): Promise<Engine> {
   return new DockerEngine(endpoint, endpoint.url, apiVersion, writeDeadlineMs(options.env));
 }
 
-export { AmbiguousWriteError, EngineCallError };
+export { EngineCallError };

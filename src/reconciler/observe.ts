@@ -19,7 +19,7 @@ export interface ObserveOptions {
 const STATES = new Set<ContainerStateName>(['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead']);
 
 /** The container's name without the leading slash (link aliases such as `/a/b` are skipped). */
-function primaryName(names: readonly string[]): string {
+export function primaryName(names: readonly string[]): string {
   const plain = names.find((n) => n.lastIndexOf('/') === 0) ?? names[0] ?? '';
   return plain.startsWith('/') ? plain.slice(1) : plain;
 }

@@ -12,6 +12,7 @@ import type { ExecuteSummary } from '../../reconciler/execute.js';
 import type { CliContext } from '../context.js';
 import { createProgress } from '../progress.js';
 import { confirmDestructive, throwOnFailures } from './session.js';
+import { inspectContainers, observe, parseStatus, primaryName } from '../../reconciler/observe.js';
 
 /** Options of `applyPlans`. */
 export interface ApplyOptions {
@@ -41,7 +42,6 @@ export async function applyPlans(
   makePlan: (observed: ObservedState) => Plan,
   options: ApplyOptions,
 ): Promise<ApplyResult> {
-  const { observe, inspectContainers } = await import('../../reconciler/observe.js');
   const { executePlan } = await import('../../reconciler/execute.js');
   const { addWaitConditions } = await import('../../reconciler/wait-gates.js');
   const { ContainerWatcher } = await import('../../reconciler/wait.js');
@@ -123,12 +123,11 @@ async function earlyExits(engine: Engine, project: string, plan: Plan, summary: 
     if (a.kind === 'start-container' && summary.statuses.get(a.id) === 'ok') started.set(summary.containerIds.get(a.name) ?? a.containerId ?? a.name, a.resource);
   }
   if (started.size === 0) return [];
-  const { parseStatus } = await import('../../reconciler/observe.js');
   const { lastLogLines } = await import('../../reconciler/wait.js');
   const listed = await listProjectContainers(engine, project, [], signal);
   const failed: string[] = [];
   for (const c of listed) {
-    const name = (c.Names[0] ?? '').replace(/^\//, '');
+    const name = primaryName(c.Names);
     const resource = started.get(c.Id) ?? started.get(name);
     // Died during the run (it may be restarting now), or exited non-zero by the time we look.
     const exitCode = died.get(c.Id) ?? (c.State === 'exited' ? parseStatus(c.Status).exitCode : undefined);

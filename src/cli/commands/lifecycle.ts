@@ -11,6 +11,7 @@ import type { Engine, EngineContainer } from '../../reconciler/engine-types.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
 import { listProjectContainers } from './apply.js';
 import { loadProjectOrName, lockProject, openEngine, projectName } from './session.js';
+import { primaryName } from '../../reconciler/observe.js';
 
 type Verb = 'start' | 'stop' | 'restart';
 
@@ -49,7 +50,7 @@ export async function runLifecycle(ctx: CliContext, verb: Verb, services: readon
       const mine = containers.filter((c) => (c.Labels ?? {})[Label.service] === service);
       await Promise.all(
         mine.map(async (c) => {
-          const name = (c.Names[0] ?? c.Id).replace(/^\//, '');
+          const name = primaryName(c.Names) || c.Id;
           try {
             await act(engine, verb, c, timeout);
             if (ctx.progress !== 'quiet') ctx.stderr.write(` Container ${name}  ${DONE[verb]}\n`);

@@ -7,6 +7,7 @@ import { Label } from '../../labels.js';
 import type { Engine, EngineContainer } from '../../reconciler/engine-types.js';
 import { LineSplitter } from '../../reconciler/streams.js';
 import type { CliContext } from '../context.js';
+import { primaryName } from '../../reconciler/observe.js';
 
 /** A container whose output we print. */
 export interface LogSource {
@@ -98,7 +99,7 @@ export function prefixOf(c: EngineContainer): string {
   const service = labels[Label.service];
   const number = labels[Label.containerNumber];
   if (service && number) return `${service}-${number}`;
-  return (c.Names[0] ?? c.Id.slice(0, 12)).replace(/^\//, '');
+  return primaryName(c.Names) || c.Id.slice(0, 12);
 }
 
 /** Paints a service's prefix in its colour (stable per service within one printer). */
@@ -231,7 +232,7 @@ export async function sourcesOf(engine: Engine, containers: readonly EngineConta
       } catch {
         // gone: its stream will say so
       }
-      return { id: c.Id, name: (c.Names[0] ?? '').replace(/^\//, ''), prefix: prefixOf(c), tty };
+      return { id: c.Id, name: primaryName(c.Names), prefix: prefixOf(c), tty };
     }),
   );
 }

@@ -9,6 +9,7 @@ import type { EngineContainer } from '../../reconciler/engine-types.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
 import { listProjectContainers } from './apply.js';
 import { loadProjectOrName, openEngine, projectName } from './session.js';
+import { primaryName } from '../../reconciler/observe.js';
 
 /** The flags of `ps`. */
 export interface PsFlags {
@@ -43,7 +44,7 @@ export async function runPs(ctx: CliContext, services: readonly string[], flags:
   const engine = await openEngine(ctx);
   const containers = (await listProjectContainers(engine, projectName(target), services, ctx.signal)).filter((c) => flags.all || c.State === 'running' || c.State === 'restarting');
   const label = (c: EngineContainer, key: string): string => (c.Labels ?? {})[key] ?? '';
-  const name = (c: EngineContainer): string => (c.Names[0] ?? '').replace(/^\//, '');
+  const name = (c: EngineContainer): string => primaryName(c.Names);
   if (flags.quiet) {
     ctx.stdout.write(containers.map((c) => c.Id + '\n').join(''));
   } else if (flags.services) {

@@ -14,6 +14,7 @@ import { applyPlans, listProjectContainers } from './apply.js';
 import { followProjectLogs, sourcesOf, streamLogsReporting } from './log-stream.js';
 import type { UpOptions } from '../../planner/types.js';
 import { loadPlanner, loadProject, lockProject, openEngine } from './session.js';
+import { primaryName } from '../../reconciler/observe.js';
 
 /** The flags of `up`. */
 export interface UpFlags {
@@ -85,7 +86,7 @@ async function waitForStack(ctx: CliContext, engine: Engine, model: StackModel, 
   const watcher = new ContainerWatcher(engine, model.name, ctx.signal);
   try {
     const targets = [...selected].sort().flatMap((service) => {
-      const mine = present.filter((c) => (c.Labels ?? {})[Label.service] === service).map((c) => (c.Names[0] ?? c.Id).replace(/^\//, ''));
+      const mine = present.filter((c) => (c.Labels ?? {})[Label.service] === service).map((c) => primaryName(c.Names) || c.Id);
       const wanted = replicaNames(model, service, scale);
       return (wanted.length === 0 ? [] : mine.length > 0 ? mine : wanted).map((container) => ({
         service,
@@ -110,7 +111,7 @@ async function stopGracefully(ctx: CliContext, engine: Engine, model: StackModel
       mine.map(async (c) => {
         const grace = model.services[service]?.stopGracePeriod;
         await engine.stopContainer(c.Id, grace === undefined ? undefined : Math.ceil(grace / 1e9)).catch(() => undefined);
-        ctx.stderr.write(` Container ${(c.Names[0] ?? c.Id).replace(/^\//, '')}  Stopped\n`);
+        ctx.stderr.write(` Container ${primaryName(c.Names) || c.Id}  Stopped\n`);
       }),
     );
   }
