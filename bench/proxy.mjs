@@ -2,7 +2,7 @@
 // The engine proxy as a command, for reproducing faults by hand:
 //
 //   node bench/proxy.mjs --socket /tmp/p.sock [--fault 'route=GET /containers/json,action=error,status=500,times=2'] [--log]
-//   DOCKER_HOST=unix:///tmp/p.sock node bin/stack.js -f fixtures/reliability/stack.yaml -p demo up -d
+//   DOCKER_HOST=unix:///tmp/p.sock node bin/stack.cjs -f fixtures/reliability/stack.yaml -p demo up -d
 //
 // --fault is repeatable; keys: method, kind, route (exact, or /regex/), writeIndex, nth, times,
 // action (error|reset|stall|before|after), status, message, ms, phase, deliver. `before`/`after`

@@ -56,9 +56,9 @@ delete env.DOCKER_CONTEXT;
 let tools = /** @type {Tool[]} */ (values.tools.split(','));
 const notes = [];
 if (tools.includes('stack')) {
-  const probe = await timeCommand('node', [join(ROOT, 'bin/stack.js'), 'version'], { env });
+  const probe = await timeCommand('node', [join(ROOT, 'bin/stack.cjs'), 'version'], { env });
   if (probe.code !== 0) {
-    notes.push(`stack was not runnable (\`node bin/stack.js version\` exited ${probe.code}: ${probe.stderr.trim().split('\n')[0] ?? ''}); run \`npm run build\`.`);
+    notes.push(`stack was not runnable (\`node bin/stack.cjs version\` exited ${probe.code}: ${probe.stderr.trim().split('\n')[0] ?? ''}); run \`npm run build\`.`);
     tools = tools.filter((t) => t !== 'stack');
   }
 }
@@ -81,7 +81,7 @@ function commandFor(tool, scenario, ctx) {
   const verb = scenario === 'config' ? ['config'] : scenario === 'down' ? ['down', '-v'] : ['up', '-d'];
   if (tool === 'compose') return ['docker-compose', ['-f', ctx.file, '-p', ctx.project, ...verb]];
   const parallel = values.parallel ? ['--parallel', values.parallel] : [];
-  return ['node', [join(ROOT, 'bin/stack.js'), '-f', ctx.file, '-p', ctx.project, ...parallel, ...verb]];
+  return ['node', [join(ROOT, 'bin/stack.cjs'), '-f', ctx.file, '-p', ctx.project, ...parallel, ...verb]];
 }
 
 /** @param {string} project */

@@ -20,8 +20,8 @@ export async function measureStartup(options = {}) {
   /** @type {Record<string, [string, string[]]>} */
   const commands = {
     'node -e 0': ['node', ['-e', '0']],
-    'stack version': ['node', [join(ROOT, 'bin/stack.js'), 'version']],
-    'stack config': ['node', [join(ROOT, 'bin/stack.js'), '-f', file, '-p', 'bench-startup', 'config']],
+    'stack version': ['node', [join(ROOT, 'bin/stack.cjs'), 'version']],
+    'stack config': ['node', [join(ROOT, 'bin/stack.cjs'), '-f', file, '-p', 'bench-startup', 'config']],
   };
   let failure;
   // One warm-up each (file cache), then interleaved runs.

@@ -5,7 +5,7 @@
 // "Done" for stack is the reload line `stack watch` prints after the work finished (the
 // upload returns once the engine extracted the tar; the recreate once the new container
 // started). Usage: npm run build && node bench/watch-latency.mjs [--runs 10]
-// (STACK_BENCH_BIN=path/to/stack.js runs another build of the CLI.)
+// (STACK_BENCH_BIN=path/to/stack.cjs runs another build of the CLI.)
 import { execFile, spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,7 +38,7 @@ const original = readFileSync(stackFile, 'utf8');
 
 let stdout = '';
 let stderr = '';
-const child = spawn(process.execPath, [process.env.STACK_BENCH_BIN ?? join(ROOT, 'bin', 'stack.js'), '-p', project, 'watch'], { cwd: dir, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+const child = spawn(process.execPath, [process.env.STACK_BENCH_BIN ?? join(ROOT, 'bin', 'stack.cjs'), '-p', project, 'watch'], { cwd: dir, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
 child.stdout.on('data', (d) => (stdout += d));
 child.stderr.on('data', (d) => (stderr += d));
 const reloads = () => stdout.split('\n').filter((l) => /^[↻✗] /.test(l));

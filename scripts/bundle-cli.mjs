@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Bundles the CLI (dist/cli/main.js and everything it reaches, the schema validator and the
-// schema index included) into one CommonJS file, dist/stack.cjs, which bin/stack.js runs
+// schema index included) into one CommonJS file, dist/stack.cjs, which bin/stack.cjs runs
 // with a V8 code cache. Why: start-up was dominated by module loading (~40 ES modules
 // resolved, read, linked and compiled on every run; Node 20 has no compile cache), not by
 // our work. Measured on the hello fixture: `stack config` 183 ms from the separate modules,
@@ -41,7 +41,7 @@ const inlineValidator = {
 function buildId() {
   const hash = createHash('sha256');
   const walk = (dir) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const path = join(dir, entry.name);
       if (entry.isDirectory() && entry.name !== '.cache') walk(path);
       else if (entry.isFile() && /\.(js|cjs|json)$/.test(entry.name) && path !== outfile) hash.update(path.slice(root.length)).update(readFileSync(path));
@@ -73,9 +73,9 @@ const result = await build({
   logLevel: 'warning',
   metafile: true,
 });
-// Code caches of the previous bundle (bin/stack.js) are stale now.
+// Code caches of the previous bundle (bin/stack.cjs) are stale now.
 rmSync(join(root, 'dist/.cache'), { recursive: true, force: true });
 const bytes = result.metafile.outputs[Object.keys(result.metafile.outputs)[0]].bytes;
 const text = readFileSync(outfile, 'utf8');
-if (/\bimport\(/.test(text.replace(/\/\/.*$/gm, ''))) throw new Error('bundle-cli: the bundle still contains import(); bin/stack.js cannot run it from a code cache');
+if (/\bimport\(/.test(text.replace(/\/\/.*$/gm, ''))) throw new Error('bundle-cli: the bundle still contains import(); bin/stack.cjs cannot run it from a code cache');
 process.stdout.write(`bundle: ${outfile} (${Math.round(bytes / 1024)} KiB, ${Object.keys(result.metafile.inputs).length} modules)\n`);

@@ -21,6 +21,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { StackModel } from '../model.js';
 import type { LoadOptions, LoadTracer } from '../schema/load.js';
+import { byCodePoint } from '../order.js';
 
 /** Format of an entry; a change makes old entries misses. */
 const FORMAT = 1;
@@ -146,7 +147,7 @@ export function recordInputs(): { tracer: LoadTracer; inputs(): Inputs } {
       });
     },
   };
-  return { tracer, inputs: () => ({ files: [...files].sort((a, b) => a[0].localeCompare(b[0])), names: [...names].sort(), wholeEnv }) };
+  return { tracer, inputs: () => ({ files: [...files].sort((a, b) => byCodePoint(a[0], b[0])), names: [...names].sort(), wholeEnv }) };
 }
 
 /**

@@ -13,8 +13,8 @@
 import { StackError } from '../errors.js';
 import type { StackModel } from '../model.js';
 import type { ObservedImage, ObservedState } from '../planner/types.js';
-import type { Engine, EngineImage } from '../reconciler/engine-types.js';
-import { imageRefs } from '../reconciler/observe.js';
+import type { Engine } from '../reconciler/engine-types.js';
+import { observeImages } from '../reconciler/observe.js';
 import { runBuild } from './build.js';
 import { readDockerConfig, registryConfigForBuild, runCredentialHelper } from './credentials.js';
 import type { CredentialHelperRunner } from './credentials.js';
@@ -65,17 +65,8 @@ export interface EnsureImagesResult {
   readonly images: readonly ObservedImage[];
 }
 
-function toObservedImage(i: EngineImage): ObservedImage {
-  return { id: i.Id, repoTags: [...(i.RepoTags ?? [])], repoDigests: [...(i.RepoDigests ?? [])], created: i.Created };
-}
-
-/** Lists the images the model references (one call), as observe() does. */
-export async function listModelImages(engine: Engine, model: StackModel, signal?: AbortSignal): Promise<ObservedImage[]> {
-  const refs = imageRefs(model);
-  if (refs.length === 0) return [];
-  const images = await engine.listImages({ reference: refs }, signal);
-  return images.map(toObservedImage).sort((a, b) => a.id.localeCompare(b.id));
-}
+/** The model's images as the engine has them now (observe's image list, alone). */
+export const listModelImages = observeImages;
 
 /**
  * Pulls and builds what the model needs under `options`, then returns the fresh image list.

@@ -11,6 +11,7 @@ import { Label } from '../labels.js';
 import type { Engine } from './engine-types.js';
 import { toEngineError } from './engine-errors.js';
 import { demuxFrames } from './streams.js';
+import { byCodePoint } from '../order.js';
 
 interface Modem {
   dial(options: Record<string, unknown>, callback: (error: unknown, data: unknown) => void): void;
@@ -113,5 +114,5 @@ export async function listRunningReplicas(engine: Engine, project: string, servi
   return containers
     .filter((c) => c.Labels?.[Label.oneoff] !== 'True')
     .map((c) => ({ id: c.Id, name: (c.Names?.[0] ?? c.Id).replace(/^\//, '') }))
-    .sort((a, b) => a.name.localeCompare(b.name));
+    .sort((a, b) => byCodePoint(a.name, b.name));
 }

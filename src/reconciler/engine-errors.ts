@@ -29,6 +29,14 @@ function compareVersions(a: string, b: string): number {
   return amaj !== bmaj ? amaj - bmaj : amin - bmin;
 }
 
+/**
+ * A well-formed server version no newer than TESTED_MAX_API: we then speak the server's own
+ * version, which it cannot refuse, so its minimum need not be asked.
+ */
+export function isTestedApiVersion(serverMax: string | undefined): boolean {
+  return serverMax !== undefined && /^\d+\.\d+$/.test(serverMax) && compareVersions(serverMax, TESTED_MAX_API) <= 0;
+}
+
 /** min(TESTED_MAX_API, server max), or undefined when the server is older than MIN_API. */
 export function negotiateApiVersion(serverMax: string | undefined, serverMin?: string): string | undefined {
   if (serverMax === undefined || !/^\d+\.\d+$/.test(serverMax)) return MIN_API;

@@ -8,6 +8,7 @@ import { Label } from '../labels.js';
 import type { StackModel } from '../model.js';
 import type { ContainerStateName, ObservedContainer, ObservedImage, ObservedNetwork, ObservedState, ObservedVolume } from '../planner/types.js';
 import type { Engine, EngineContainer, EngineImage, EngineNetwork, EngineVolume } from './engine-types.js';
+import { byCodePoint } from '../order.js';
 
 /** Options of `observe`. */
 export interface ObserveOptions {
@@ -91,13 +92,34 @@ function isModel(target: StackModel | { project: string }): target is StackModel
   return 'services' in target;
 }
 
-function byName<T extends { name: string }>(items: readonly T[], names: ReadonlySet<string>, seen: ReadonlySet<string>): T[] {
-  return items.filter((item) => names.has(item.name) && !seen.has(item.name));
+/**
+ * The project's resources of one kind: those with its label, then, by name, the model's ones
+ * the label did not find (external ones, ones created by hand). The second list is asked only
+ * when something is missing: the engine's name filter is slow (about 20 ms for 50 names
+ * among 100 volumes on Engine 20.10), and after the first `up` the label finds them all.
+ */
+async function labelledThenNamed<T extends { name: string }>(byLabel: Promise<T[]>, names: ReadonlySet<string>, listByName: (names: string[]) => Promise<T[]>): Promise<T[]> {
+  const found = await byLabel;
+  const seen = new Set(found.map((item) => item.name));
+  const missing = [...names].filter((name) => !seen.has(name));
+  if (missing.length === 0) return found;
+  // The engine's filter matches substrings: keep exact names only.
+  const named = (await listByName(missing)).filter((item) => names.has(item.name) && !seen.has(item.name));
+  return [...found, ...named];
+}
+
+/** The model's images as the engine has them (the image half of `observe`), by ID. */
+export async function observeImages(engine: Engine, model: StackModel, signal?: AbortSignal): Promise<ObservedImage[]> {
+  const refs = imageRefs(model);
+  if (refs.length === 0) return [];
+  const images = await engine.listImages({ reference: refs }, signal);
+  return images.map(toImage).sort((a, b) => byCodePoint(a.id, b.id));
 }
 
 /**
  * Observes the project: its containers (all states), networks and volumes by project label,
- * the model's networks/volumes by name (external ones included), and the model's images.
+ * the model's networks/volumes the label missed by name (external ones included), and the
+ * model's images.
  */
 export async function observe(engine: Engine, target: StackModel | { project: string }, options: ObserveOptions = {}): Promise<ObservedState> {
   const project = isModel(target) ? target.name : target.project;
@@ -105,30 +127,20 @@ export async function observe(engine: Engine, target: StackModel | { project: st
   const { signal } = options;
   const netNames = new Set(isModel(target) ? Object.values(target.networks).map((n) => n.name) : []);
   const volNames = new Set(isModel(target) ? Object.values(target.volumes).map((v) => v.name) : []);
-  const refs = isModel(target) ? imageRefs(target) : [];
 
-  const [containers, networks, namedNetworks, volumes, namedVolumes, images] = await Promise.all([
+  const [containers, networks, volumes, images] = await Promise.all([
     engine.listContainers({ all: true, filters: label }, signal),
-    engine.listNetworks(label, signal),
-    netNames.size > 0 ? engine.listNetworks({ name: [...netNames] }, signal) : Promise.resolve([]),
-    engine.listVolumes(label, signal),
-    volNames.size > 0 ? engine.listVolumes({ name: [...volNames] }, signal) : Promise.resolve([]),
-    refs.length > 0 ? engine.listImages({ reference: refs }, signal) : Promise.resolve([]),
+    labelledThenNamed(engine.listNetworks(label, signal).then((list) => list.map(toNetwork)), netNames, async (names) => (await engine.listNetworks({ name: names }, signal)).map(toNetwork)),
+    labelledThenNamed(engine.listVolumes(label, signal).then((list) => list.map(toVolume)), volNames, async (names) => (await engine.listVolumes({ name: names }, signal)).map(toVolume)),
+    isModel(target) ? observeImages(engine, target, signal) : Promise.resolve([]),
   ]);
-
-  const observedNetworks = networks.map(toNetwork);
-  const seenNetworks = new Set(observedNetworks.map((n) => n.name));
-  observedNetworks.push(...byName(namedNetworks.map(toNetwork), netNames, seenNetworks));
-  const observedVolumes = volumes.map(toVolume);
-  const seenVolumes = new Set(observedVolumes.map((v) => v.name));
-  observedVolumes.push(...byName(namedVolumes.map(toVolume), volNames, seenVolumes));
 
   const state: ObservedState = {
     project,
-    containers: containers.map(toObservedContainer).sort((a, b) => a.name.localeCompare(b.name)),
-    networks: observedNetworks.sort((a, b) => a.name.localeCompare(b.name)),
-    volumes: observedVolumes.sort((a, b) => a.name.localeCompare(b.name)),
-    images: images.map(toImage).sort((a, b) => a.id.localeCompare(b.id)),
+    containers: containers.map(toObservedContainer).sort((a, b) => byCodePoint(a.name, b.name)),
+    networks: networks.sort((a, b) => byCodePoint(a.name, b.name)),
+    volumes: volumes.sort((a, b) => byCodePoint(a.name, b.name)),
+    images,
   };
   const select = options.inspect;
   if (!select) return state;

@@ -6,6 +6,7 @@
  */
 import type { StackModel } from '../model.js';
 import type { Action, Plan, WaitCondition } from '../planner/types.js';
+import { byCodePoint } from '../order.js';
 
 /**
  * The engine names of a service's replicas: `container_name`, or `<project>-<service>-<n>` for
@@ -57,7 +58,7 @@ export function addWaitConditions(plan: Plan, model: StackModel): Plan {
     const waitFor: WaitCondition[] = [];
     const extra = new Set<number>();
     const above = ancestors(byId, action.id);
-    for (const [dep, condition] of Object.entries(spec.dependsOn).sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [dep, condition] of Object.entries(spec.dependsOn).sort(([a], [b]) => byCodePoint(a, b))) {
       if (!model.services[dep]) continue; // disabled or not selected: the loader already warned
       // Nothing in this plan touches the dependency: either it is converged (the planner then
       // fills waitFor from the observed containers itself) or it is left out (`up --no-deps`,

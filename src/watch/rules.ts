@@ -10,6 +10,7 @@ import { diagnostic } from '../errors.js';
 import type { StackModel, WatchAction, WatchRule } from '../model.js';
 import type { PathFilter } from './ignore.js';
 import { relativeInside } from './ignore.js';
+import { byCodePoint } from '../order.js';
 
 /** What chokidar reported, with an absolute path. */
 export interface FileChange {
@@ -107,7 +108,7 @@ export function planWatchWork(changes: readonly FileChange[], sources: ReadonlyS
   const syncs: SyncJob[] = [];
   const restart: string[] = [];
   const exec: BoundRule[] = [];
-  for (const [service, byRule] of [...perService].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [service, byRule] of [...perService].sort(([a], [b]) => byCodePoint(a, b))) {
     const matched = [...byRule.keys()].sort((a, b) => a.index - b.index);
     if (matched.some((r) => r.rule.action === 'rebuild')) {
       rebuild.push(service);

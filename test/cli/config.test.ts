@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
-const CLI = new URL('../../bin/stack.js', import.meta.url).pathname;
+const CLI = new URL('../../bin/stack.cjs', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'stack-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 writeFileSync(

@@ -2,7 +2,7 @@
  * `stack config` must start fast: it never loads dockerode, listr2 or chokidar. The built CLI
  * is one CommonJS bundle (dist/stack.cjs) that requires those lazily from node_modules, so a
  * preloaded hook on the CommonJS loader and an ESM resolve hook (for dynamic imports) record
- * every module the process loads; the test runs the real entry point, bin/stack.js.
+ * every module the process loads; the test runs the real entry point, bin/stack.cjs.
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const root = new URL('../..', import.meta.url).pathname;
-const cli = join(root, 'bin/stack.js');
+const cli = join(root, 'bin/stack.cjs');
 
 describe('stack config start-up', () => {
   it.skipIf(!existsSync(join(root, 'dist/stack.cjs')))('loads neither dockerode, listr2 nor chokidar', () => {

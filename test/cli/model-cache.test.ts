@@ -121,7 +121,7 @@ describe('the model cache', () => {
   it.skipIf(!existsSync(join(root, 'dist/stack.cjs')))('the built CLI uses it: the same output from a hit, a new one after an edit, nothing with STACK_MODEL_CACHE=0', () => {
     writeFileSync(join(dir, 'stack.yaml'), 'services:\n  web:\n    image: busybox:1\n');
     const env = { ...process.env, XDG_CACHE_HOME: join(dir, 'xdg'), NO_COLOR: '1' };
-    const run = (extra: Record<string, string> = {}) => spawnSync(process.execPath, [join(root, 'bin/stack.js'), 'config', '--images'], { cwd: dir, env: { ...env, ...extra }, encoding: 'utf8' });
+    const run = (extra: Record<string, string> = {}) => spawnSync(process.execPath, [join(root, 'bin/stack.cjs'), 'config', '--images'], { cwd: dir, env: { ...env, ...extra }, encoding: 'utf8' });
     expect(run().stdout.trim()).toBe('busybox:1');
     expect(readdirSync(join(dir, 'xdg/stack/models'))).toHaveLength(1);
     expect(run().stdout.trim()).toBe('busybox:1');

@@ -13,7 +13,7 @@ import type { describe } from 'vitest';
 import { describeWithEngine } from '../support/engine.js';
 
 export const ROOT = new URL('../..', import.meta.url).pathname;
-export const CLI = join(ROOT, 'bin/stack.js');
+export const CLI = join(ROOT, 'bin/stack.cjs');
 export const PROJECT_LABEL = 'com.docker.compose.project';
 
 /** `describe` that needs the engine and the built CLI (`npm run build` first). */
@@ -97,7 +97,7 @@ export function containers(project: string): ContainerInfo[] {
       const [id = '', name = '', service = '', state = ''] = l.split('\t');
       return { id, name, service, state };
     })
-    .sort((a, b) => a.name.localeCompare(b.name));
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /** `docker inspect` of one object, parsed. */

@@ -44,6 +44,9 @@ describe('up', () => {
       const t1 = now();
       expect(second.code, second.stderr).toBe(0);
       expect(proxy.counts.writes, JSON.stringify(proxy.counts.byRoute)).toBe(0);
+      // One observation serves images and plan, and the label finds every network and volume,
+      // so nothing is listed twice or by name; the API version comes from /_ping, not /version.
+      expect(proxy.counts.byRoute).toEqual({ 'GET /_ping': 1, 'GET /containers/json': 1, 'GET /networks': 1, 'GET /volumes': 1, 'GET /images/json': 1 });
       expect(containerEvents(p, t0, t1 + 1).filter((e) => WRITE_EVENTS.has(e.action))).toEqual([]);
     } finally {
       await proxy.close();

@@ -31,6 +31,11 @@ describe('in-band pull errors (fake engine, HTTP 200 then an error line)', () =>
     const socketPath = join(dir, 'engine.sock');
     server = createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://engine');
+      if (req.method === 'GET' && url.pathname === '/_ping') {
+        res.writeHead(200, { 'content-type': 'text/plain', 'api-version': '1.41' });
+        res.end('OK');
+        return;
+      }
       if (req.method === 'GET' && url.pathname.endsWith('/version')) {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ ApiVersion: '1.41', MinAPIVersion: '1.12', Version: '20.10.24' }));

@@ -1,5 +1,5 @@
 /**
- * Running the built CLI (`node bin/stack.js`) as a child process, optionally through the
+ * Running the built CLI (`node bin/stack.cjs`) as a child process, optionally through the
  * engine proxy, and reading a project's state straight from the engine to compare runs.
  */
 import { spawn } from 'node:child_process';
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { ENGINE_SOCKET, rawRequest } from './engine.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
-export const STACK_BIN = join(ROOT, 'bin/stack.js');
+export const STACK_BIN = join(ROOT, 'bin/stack.cjs');
 export const RELIABILITY_FIXTURE = join(ROOT, 'fixtures/reliability/stack.yaml');
 
 /** True when `npm run build` produced the CLI. */
@@ -38,7 +38,7 @@ export interface StackRunOptions {
   readonly onSpawn?: (child: ChildProcess) => void;
 }
 
-/** Runs `node bin/stack.js ...args` and collects its output. Never rejects on a non-zero exit. */
+/** Runs `node bin/stack.cjs ...args` and collects its output. Never rejects on a non-zero exit. */
 export function runStack(args: readonly string[], options: StackRunOptions = {}): Promise<StackRun> {
   const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', ...options.env };
   delete env['DOCKER_CONTEXT'];

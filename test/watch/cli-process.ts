@@ -1,5 +1,5 @@
 /**
- * Drives `node bin/stack.js ... watch` as a child process for the watch e2e tests and the
+ * Drives `node bin/stack.cjs ... watch` as a child process for the watch e2e tests and the
  * bench: collects stdout/stderr, counts reload lines, waits for text, stops with SIGINT.
  */
 import { spawn } from 'node:child_process';
@@ -26,7 +26,7 @@ export class WatchProcess {
 
   constructor(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
     // STACK_E2E_BIN: run another build of the CLI (e.g. one with unreleased commands wired in).
-    this.child = spawn(process.execPath, [process.env['STACK_E2E_BIN'] ?? join(ROOT, 'bin', 'stack.js'), ...args], {
+    this.child = spawn(process.execPath, [process.env['STACK_E2E_BIN'] ?? join(ROOT, 'bin', 'stack.cjs'), ...args], {
       cwd,
       env: { ...process.env, NO_COLOR: '1', CI: '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

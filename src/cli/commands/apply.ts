@@ -13,6 +13,7 @@ import type { CliContext } from '../context.js';
 import { createProgress } from '../progress.js';
 import { confirmDestructive, throwOnFailures } from './session.js';
 import { inspectContainers, observe, parseStatus, primaryName } from '../../reconciler/observe.js';
+import { byCodePoint } from '../../order.js';
 
 /** Options of `applyPlans`. */
 export interface ApplyOptions {
@@ -21,6 +22,11 @@ export interface ApplyOptions {
   readonly waitTimeoutMs?: number;
   /** The project model (depends_on conditions come from it); absent for `down -p` without a file. */
   readonly model?: StackModel;
+  /**
+   * A snapshot of `target` taken under the project lock, with nothing changed on the engine
+   * since: the first attempt plans from it instead of observing again.
+   */
+  readonly observed?: ObservedState;
 }
 
 /** The outcome of an apply: the plan run last and its summary. */
@@ -49,7 +55,7 @@ export async function applyPlans(
   const startedAt = Math.floor(Date.now() / 1000);
 
   for (let attempt = 1; ; attempt++) {
-    let observed = await observe(engine, target, { signal: ctx.signal });
+    let observed = attempt === 1 && options.observed ? options.observed : await observe(engine, target, { signal: ctx.signal });
     let plan = makePlan(observed);
     // Second pass: inspect only the containers being replaced, so reasons name changed fields.
     const replaced = plan.actions.flatMap((a) => (a.kind === 'create-container' && a.replaces ? [a.replaces] : []));
@@ -145,5 +151,5 @@ export async function listProjectContainers(engine: Engine, project: string, ser
   return all
     .filter((c) => (c.Labels ?? {})[Label.oneoff] !== 'True')
     .filter((c) => services.length === 0 || services.includes((c.Labels ?? {})[Label.service] ?? ''))
-    .sort((a, b) => (a.Names[0] ?? '').localeCompare(b.Names[0] ?? ''));
+    .sort((a, b) => byCodePoint(a.Names[0] ?? '', b.Names[0] ?? ''));
 }

@@ -9,6 +9,7 @@ import { Label } from '../../labels.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
 import { formatTable } from './ps.js';
 import { openEngine } from './session.js';
+import { byCodePoint } from '../../order.js';
 
 /** The flags of `ls`. */
 export interface LsFlags {
@@ -32,7 +33,7 @@ export async function runLs(ctx: CliContext, flags: LsFlags): Promise<CommandRes
   }
   const rows = [...projects.entries()]
     .filter(([, p]) => flags.all || p.states.has('running'))
-    .sort(([a], [b]) => a.localeCompare(b))
+    .sort(([a], [b]) => byCodePoint(a, b))
     .map(([name, p]) => ({ name, status: [...p.states.entries()].sort().map(([s, n]) => `${s}(${n})`).join(', '), files: p.files }));
   if (flags.quiet) ctx.stdout.write(rows.map((r) => r.name + '\n').join(''));
   else if (flags.format === 'json') ctx.stdout.write(JSON.stringify(rows.map((r) => ({ Name: r.name, Status: r.status, ConfigFiles: r.files }))) + '\n');

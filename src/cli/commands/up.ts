@@ -12,9 +12,9 @@ import type { Engine } from '../../reconciler/engine-types.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
 import { applyPlans, listProjectContainers } from './apply.js';
 import { followProjectLogs, sourcesOf, streamLogsReporting } from './log-stream.js';
-import type { UpOptions } from '../../planner/types.js';
+import type { ObservedImage, UpOptions } from '../../planner/types.js';
 import { loadPlanner, loadProject, lockProject, openEngine } from './session.js';
-import { primaryName } from '../../reconciler/observe.js';
+import { observe, primaryName } from '../../reconciler/observe.js';
 
 /** The flags of `up`. */
 export interface UpFlags {
@@ -120,11 +120,11 @@ async function stopGracefully(ctx: CliContext, engine: Engine, model: StackModel
 /**
  * Images before planning: the lock file pins digests (drift is reported), then whatever the
  * selected services need is built or pulled under `--build` / `--no-build` / `--pull` and each
- * service's pull_policy. Returns the model to plan with (pinned when a lock applies).
+ * service's pull_policy. `images` is the model's image list as just observed. Returns the model
+ * to plan with (pinned when a lock applies) and whether anything was pulled or built.
  */
-async function prepareImages(ctx: CliContext, engine: Engine, model: StackModel, selected: ReadonlySet<string>, flags: UpFlags): Promise<StackModel> {
-  const { ensureImages, listModelImages, loadAndApplyLock } = await import('../../images/index.js');
-  const images = await listModelImages(engine, model, ctx.signal);
+async function prepareImages(ctx: CliContext, engine: Engine, model: StackModel, images: readonly ObservedImage[], selected: ReadonlySet<string>, flags: UpFlags): Promise<{ model: StackModel; changed: boolean }> {
+  const { ensureImages, loadAndApplyLock } = await import('../../images/index.js');
   let effective = model;
   if (flags.lock !== false) {
     const applied = await loadAndApplyLock(model, images);
@@ -147,10 +147,10 @@ async function prepareImages(ctx: CliContext, engine: Engine, model: StackModel,
       ...(ctx.globals.parallel !== undefined ? { parallel: ctx.globals.parallel } : {}),
     });
     for (const warning of result.warnings) ctx.stderr.write(`warning: ${warning}\n`);
+    return { model: effective, changed: result.built.length > 0 || result.pulled.length > 0 };
   } finally {
     progress.end();
   }
-  return effective;
 }
 
 /** Runs `up`. */
@@ -182,11 +182,16 @@ export async function runUp(ctx: CliContext, services: readonly string[], flags:
   let startedAt: number;
   let model: StackModel;
   try {
-    model = await prepareImages(ctx, engine, loaded, selected, flags);
+    // One observation serves the image step and, when that pulled or built nothing and no lock
+    // file re-pinned the images, the plan too: a no-op `up` asks the engine once.
+    const observed = await observe(engine, loaded, { signal: ctx.signal });
+    const images = await prepareImages(ctx, engine, loaded, observed.images, selected, flags);
+    model = images.model;
     const pinned = model;
-    const result = await applyPlans(ctx, engine, model, (observed) => planner.planUp(pinned, observed, options), {
+    const result = await applyPlans(ctx, engine, model, (state) => planner.planUp(pinned, state, options), {
       yes: flags.yes === true,
       model: pinned,
+      ...(pinned === loaded && !images.changed ? { observed } : {}),
       ...(waitTimeout !== undefined ? { waitTimeoutMs: waitTimeout * 1000 } : {}),
     });
     startedAt = result.startedAt;
