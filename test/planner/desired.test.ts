@@ -27,6 +27,19 @@ describe('desired state', () => {
     { volumes: [volume('demo', 'data', { name: 'custom-data' })] },
   );
 
+  it('planning again with the same model reuses the result, but a new image ID or replica number gives its own', () => {
+    const db = m.services['db']!;
+    const first = desiredContainer(m, db, 1, 'sha256:aaa');
+    expect(desiredContainer(m, db, 1, 'sha256:aaa')).toBe(first);
+    const rebuilt = desiredContainer(m, db, 1, 'sha256:bbb');
+    expect(rebuilt.hash).not.toBe(first.hash);
+    expect(desiredContainer(m, db, 1, undefined).hash).not.toBe(first.hash);
+    expect(desiredContainer(m, db, 2, 'sha256:aaa').name).toBe('demo-db-2');
+    // Another model with the same service spec but another project name is not confused with it.
+    const other = { ...m, name: 'other' };
+    expect(desiredContainer(other, db, 1, 'sha256:aaa').name).toBe('other-db-1');
+  });
+
   it('secrets and configs with a file source are read-only binds at their targets', () => {
     const base = model('demo', [service('app', { secrets: [{ source: 'token', target: '/run/secrets/token' }], configs: [{ source: 'conf', target: '/conf' }, { source: 'inline', target: '/inline' }] })]);
     const withDefs = {

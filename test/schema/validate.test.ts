@@ -62,6 +62,14 @@ describe('validateRaw', () => {
     expect(found).toEqual(['warning UNSUPPORTED_KEY 1:1', 'warning UNSUPPORTED_KEY 5:5']);
     expect(diagnostics[1]!.message).toContain('services.web.links');
   });
+  it('nested places are matched by shape, whatever the service is called', () => {
+    // A service named like a service key ("build") is still a service; `deploy.mode` is not
+    // implemented, the bind, network and deploy keys next to it are.
+    const yaml = 'services:\n  build:\n    image: x\n    deploy: {replicas: 1, mode: global}\n    volumes: [{type: bind, source: ., target: /x, bind: {propagation: rprivate}}]\n    networks: {front: {aliases: [a]}}\nnetworks:\n  front: {}\n';
+    const { found, diagnostics } = check(yaml);
+    expect(found).toEqual(['warning UNSUPPORTED_KEY 4:27']);
+    expect(diagnostics[0]!.message).toContain('services.build.deploy.mode');
+  });
   it('x- extensions are allowed at the top level and in services', () => {
     expect(check('x-anchors: {a: 1}\nservices:\n  web:\n    image: x\n    x-meta: {b: 2}\n').found).toEqual([]);
   });
