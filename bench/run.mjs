@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: stack vs docker-compose 1.29 vs the engine floor on generated stacks.
 //
-//   node bench/run.mjs [--n 1,10,50,100] [--shapes independent,realistic] [--runs 3]
+//   node bench/run.mjs [--n 1,10,50,100] [--shapes independent,realistic] [--runs 3] [--repeat 3]
 //                      [--tools stack,compose,floor] [--parallel P] [--skip-startup]
 //                      [--skip-parallel-sweep] [--out bench/results/latest.md]
 //
@@ -34,6 +34,7 @@ const { values } = parseArgs({
     n: { type: 'string', default: '1,10,50,100' },
     shapes: { type: 'string', default: 'independent,realistic' },
     runs: { type: 'string', default: '3' },
+    repeat: { type: 'string', default: '3' },
     tools: { type: 'string', default: 'stack,compose,floor' },
     parallel: { type: 'string' },
     'skip-startup': { type: 'boolean', default: false },
@@ -45,6 +46,11 @@ const { values } = parseArgs({
 const ns = values.n.split(',').map(Number);
 const shapes = /** @type {('independent' | 'realistic')[]} */ (values.shapes.split(','));
 const runs = Number(values.runs);
+// config, no-op up and change one are cheap and leave the stack as they found it (change one
+// alternates between the altered and the base file), so each run repeats them: more samples
+// where the machine's noise is largest relative to the time measured.
+const repeat = Math.max(1, Number(values.repeat));
+const REPEATED = new Set(['config', 'no-op up', 'change one']);
 const floorParallel = values.parallel ?? '8';
 const direct = createEngineClient({ socketPath: '/var/run/docker.sock' });
 const work = mkdtempSync(join(tmpdir(), 'stack-bench-'));
@@ -118,34 +124,48 @@ async function runSequence(tool, shape, n) {
   const ctx = { file, spec, project, changed };
   let failed = false;
   for (const scenario of SCENARIOS) {
-    if (scenario === 'change one') {
-      writeFileSync(file, toComposeYaml(altered));
-      writeFileSync(spec, JSON.stringify(altered));
-    }
-    const before = scenario === 'change one' ? await containerIds(project) : [];
-    const [cmd, args] = commandFor(tool, scenario, ctx);
-    proxy.reset();
-    const timed = failed && scenario !== 'down' && scenario !== 'config' ? undefined : await timeCommand(cmd, args, { env, cwd: dir, timeoutMs: 600_000 });
-    /** @type {Sample} */
-    const sample = { ms: timed?.ms ?? NaN, reads: proxy.counts.reads, writes: proxy.counts.writes, ok: timed?.code === 0 };
-    if (timed && timed.code !== 0) {
-      sample.note = `exit ${timed.code}: ${(timed.stderr.trim().split('\n').slice(-2).join(' ') || timed.stdout.trim().slice(-200)).slice(0, 300)}`;
-      process.stderr.write(`  ${tool} ${shape} n=${n} ${scenario}: ${sample.note}\n`);
-    }
-    if (scenario === 'cold up' || scenario === 'change one') {
-      const after = await containerIds(project);
-      const running = after.filter((c) => c.running).length;
-      if (running !== n) {
-        sample.ok = false;
-        sample.note = `${running}/${n} running after ${scenario}`;
+    for (let k = 0; k < (REPEATED.has(scenario) ? repeat : 1); k++) {
+      if (scenario === 'change one') {
+        const next = k % 2 === 0 ? altered : base;
+        writeFileSync(file, toComposeYaml(next));
+        writeFileSync(spec, JSON.stringify(next));
       }
-      if (scenario === 'change one') sample.recreated = before.filter((c) => !after.some((a) => a.id === c.id)).length;
+      if (!(await runScenario(tool, scenario, shape, n, ctx, dir, failed)) && scenario !== 'config') failed = true;
     }
-    if (!sample.ok && scenario !== 'config') failed = true;
-    addSample(shape, n, scenario, tool, sample);
-    process.stdout.write(`  ${tool.padEnd(7)} ${shape.padEnd(11)} n=${String(n).padEnd(3)} ${scenario.padEnd(10)} ${formatMs(sample.ms).padStart(8)}  r/w ${sample.reads}/${sample.writes}${sample.ok ? '' : '  FAILED'}\n`);
   }
   await removeProject(direct, project);
+}
+
+/**
+ * One timed command; returns whether it succeeded (after a failure the rest of the sequence is
+ * skipped, except config and down).
+ * @param {Tool} tool @param {Scenario} scenario @param {'independent' | 'realistic'} shape @param {number} n
+ * @param {{ file: string, spec: string, project: string, changed: number }} ctx @param {string} dir @param {boolean} failed
+ */
+async function runScenario(tool, scenario, shape, n, ctx, dir, failed) {
+  const project = ctx.project;
+  const before = scenario === 'change one' ? await containerIds(project) : [];
+  const [cmd, args] = commandFor(tool, scenario, ctx);
+  proxy.reset();
+  const timed = failed && scenario !== 'down' && scenario !== 'config' ? undefined : await timeCommand(cmd, args, { env, cwd: dir, timeoutMs: 600_000 });
+  /** @type {Sample} */
+  const sample = { ms: timed?.ms ?? NaN, reads: proxy.counts.reads, writes: proxy.counts.writes, ok: timed?.code === 0 };
+  if (timed && timed.code !== 0) {
+    sample.note = `exit ${timed.code}: ${(timed.stderr.trim().split('\n').slice(-2).join(' ') || timed.stdout.trim().slice(-200)).slice(0, 300)}`;
+    process.stderr.write(`  ${tool} ${shape} n=${n} ${scenario}: ${sample.note}\n`);
+  }
+  if (scenario === 'cold up' || scenario === 'change one') {
+    const after = await containerIds(project);
+    const running = after.filter((c) => c.running).length;
+    if (running !== n) {
+      sample.ok = false;
+      sample.note = `${running}/${n} running after ${scenario}`;
+    }
+    if (scenario === 'change one') sample.recreated = before.filter((c) => !after.some((a) => a.id === c.id)).length;
+  }
+  addSample(shape, n, scenario, tool, sample);
+  process.stdout.write(`  ${tool.padEnd(7)} ${shape.padEnd(11)} n=${String(n).padEnd(3)} ${scenario.padEnd(10)} ${formatMs(sample.ms).padStart(8)}  r/w ${sample.reads}/${sample.writes}${sample.ok ? '' : '  FAILED'}\n`);
+  return sample.ok;
 }
 
 /** @param {Sample[]} list */
@@ -197,7 +217,7 @@ async function machineMarkdown() {
     `- machine: ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Linux ${release()}`,
     `- engine: Docker ${version.Version} (API ${version.ApiVersion}), storage ${(await direct.call('GET', '/info')).json?.Driver ?? '?'}`,
     `- node ${process.versions.node}; docker-compose ${(await timeCommand('docker-compose', ['version', '--short']).catch(() => ({ stdout: 'n/a' }))).stdout.trim()}`,
-    `- runs per cell: ${runs}; stack --parallel ${values.parallel ?? '(default)'}; floor parallel ${floorParallel}; compose COMPOSE_PARALLEL_LIMIT default`,
+    `- runs: ${runs}, each repeating config, no-op up and change one ${repeat} times (samples per cell: ${runs * repeat} for those, ${runs} for cold up and down); stack --parallel ${values.parallel ?? '(default)'}; floor parallel ${floorParallel}; compose COMPOSE_PARALLEL_LIMIT default`,
     `- all tools reach the engine through the counting proxy (bench/lib/engine-proxy.mjs)`,
   ].join('\n');
 }

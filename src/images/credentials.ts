@@ -5,7 +5,6 @@
  * program `docker-credential-<name>`, asked with `get` and the server URL on stdin; a helper
  * that is not installed, or knows nothing about the registry, is skipped.
  */
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -45,13 +44,14 @@ export function normalizeRegistryKey(key: string): string {
   return host;
 }
 
-/** Runs a credential helper with node:child_process (kept out of schema/ and planner/). */
-export const runCredentialHelper: CredentialHelperRunner = (helper, server) =>
-  new Promise((resolve) => {
-    if (!/^[A-Za-z0-9_.-]+$/.test(helper)) {
-      resolve(undefined);
-      return;
-    }
+/**
+ * Runs a credential helper with node:child_process (kept out of schema/ and planner/; loaded
+ * only when a helper runs, not by every `up`).
+ */
+export const runCredentialHelper: CredentialHelperRunner = async (helper, server) => {
+  if (!/^[A-Za-z0-9_.-]+$/.test(helper)) return undefined;
+  const { execFile } = await import('node:child_process');
+  return new Promise((resolve) => {
     const child = execFile(`docker-credential-${helper}`, ['get'], { timeout: 10_000, maxBuffer: 1 << 20 }, (error, stdout) => {
       if (error) {
         resolve(undefined);
@@ -67,6 +67,7 @@ export const runCredentialHelper: CredentialHelperRunner = (helper, server) =>
     child.stdin?.on('error', () => undefined);
     child.stdin?.end(server);
   });
+};
 
 function fromHelper(result: { Username: string; Secret: string }, server: string): RegistryAuth {
   // `<token>` as the user name means the secret is an identity (refresh) token.

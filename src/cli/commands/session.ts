@@ -3,7 +3,6 @@
  * planner lazily, confirming destructive plans, and turning an execution summary into the
  * error the frame prints (each failed resource, its cause, exit code and last log lines).
  */
-import { createInterface } from 'node:readline';
 import { StackError } from '../../errors.js';
 import type { StackModel } from '../../model.js';
 import type * as PlannerModule from '../../planner/index.js';
@@ -65,6 +64,8 @@ export function projectName(target: StackModel | { project: string }): string {
 }
 
 async function ask(ctx: CliContext, question: string): Promise<boolean> {
+  // Loaded here: only a run that asks needs readline.
+  const { createInterface } = await import('node:readline');
   const rl = createInterface({ input: process.stdin, output: ctx.stderr });
   try {
     const answer = await new Promise<string>((resolve) => rl.question(question, resolve));
