@@ -112,6 +112,12 @@ export async function throwOnFailures(engine: Engine, summary: ExecuteSummary, e
       const lines = await lastLogLines(engine, id);
       if (lines.length > 0) text += `\n    last log lines:\n${lines.map((l) => `      ${l}`).join('\n')}`;
     }
+    if (action.kind === 'remove-network' && /has active endpoints/.test(error.message)) {
+      // Seen on Engine 20.10 after many containers on one network were removed at once (by
+      // docker-compose 1.29 as well): the engine keeps counting an endpoint no container has,
+      // and refuses the removal until dockerd restarts. Retrying cannot help; say so.
+      text += `\n    hint: if \`docker network inspect ${action.name}\` lists no containers, the engine kept a stale endpoint; restarting dockerd clears it, then run this again`;
+    }
     parts.push(`  ${text}`);
   }
   for (const line of earlyExits) parts.push(`  ${line}`);
