@@ -5,6 +5,7 @@
  * program `docker-credential-<name>`, asked with `get` and the server URL on stdin; a helper
  * that is not installed, or knows nothing about the registry, is skipped.
  */
+import type * as ChildProcess from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -45,14 +46,25 @@ export function normalizeRegistryKey(key: string): string {
 }
 
 /**
- * Runs a credential helper with node:child_process (kept out of schema/ and planner/; loaded
- * only when a helper runs, not by every `up`).
+ * A runner of credential helpers with node:child_process (kept out of schema/ and planner/;
+ * loaded only when a helper runs, not by every `up`). The helper is looked up on the PATH of
+ * `env` and runs with `env`: the environment the caller passed to the library, which need not
+ * be the process's.
  */
-export const runCredentialHelper: CredentialHelperRunner = async (helper, server) => {
-  if (!/^[A-Za-z0-9_.-]+$/.test(helper)) return undefined;
-  const { execFile } = await import('node:child_process');
+export function credentialHelperRunner(env: Readonly<Record<string, string | undefined>> = process.env): CredentialHelperRunner {
+  return async (helper, server) => {
+    if (!/^[A-Za-z0-9_.-]+$/.test(helper)) return undefined;
+    const { execFile } = await import('node:child_process');
+    return execHelper(execFile, helper, server, env);
+  };
+}
+
+/** The default runner: the process environment. */
+export const runCredentialHelper: CredentialHelperRunner = credentialHelperRunner();
+
+function execHelper(execFile: typeof ChildProcess.execFile, helper: string, server: string, env: Readonly<Record<string, string | undefined>>): Promise<{ Username: string; Secret: string } | undefined> {
   return new Promise((resolve) => {
-    const child = execFile(`docker-credential-${helper}`, ['get'], { timeout: 10_000, maxBuffer: 1 << 20 }, (error, stdout) => {
+    const child = execFile(`docker-credential-${helper}`, ['get'], { timeout: 10_000, maxBuffer: 1 << 20, env: { ...env } }, (error, stdout) => {
       if (error) {
         resolve(undefined);
         return;
@@ -67,7 +79,7 @@ export const runCredentialHelper: CredentialHelperRunner = async (helper, server
     child.stdin?.on('error', () => undefined);
     child.stdin?.end(server);
   });
-};
+}
 
 function fromHelper(result: { Username: string; Secret: string }, server: string): RegistryAuth {
   // `<token>` as the user name means the secret is an identity (refresh) token.

@@ -16,7 +16,7 @@ import type { ObservedImage, ObservedState } from '../planner/types.js';
 import type { Engine } from '../reconciler/engine-types.js';
 import { observeImages } from '../reconciler/observe.js';
 import { runBuild } from './build.js';
-import { readDockerConfig, registryConfigForBuild, runCredentialHelper } from './credentials.js';
+import { credentialHelperRunner, readDockerConfig, registryConfigForBuild } from './credentials.js';
 import type { CredentialHelperRunner } from './credentials.js';
 import { forEachLimit } from './events.js';
 import type { ImageEventSink } from './events.js';
@@ -90,7 +90,8 @@ export async function ensureImages(engine: Engine, model: StackModel, observed: 
   }
   const needsConfig = plan.pulls.length > 0 || plan.builds.length > 0;
   const config = needsConfig ? await readDockerConfig(env) : {};
-  const runHelper = options.runHelper ?? runCredentialHelper;
+  // Helpers run with the caller's environment; a library call that passed none gets the process's.
+  const runHelper = options.runHelper ?? credentialHelperRunner(options.env ?? process.env);
   const warnings: string[] = [];
   const pulled: { image: string; digest?: string; updated: boolean }[] = [];
   const builds: BuildTask[] = [...plan.builds];

@@ -8,7 +8,7 @@ import type { StackModel } from '../model.js';
 import { imageRef } from '../planner/images.js';
 import type { Engine } from '../reconciler/engine-types.js';
 import { distributionInspect, inspectImage } from '../reconciler/engine-images.js';
-import { authForImage, runCredentialHelper } from './credentials.js';
+import { authForImage, credentialHelperRunner } from './credentials.js';
 import type { CredentialHelperRunner, DockerConfigFile } from './credentials.js';
 import { LOCK_VERSION } from './lock-file.js';
 import type { LockFile, LockedImage } from './lock-file.js';
@@ -20,6 +20,8 @@ export interface ResolveLockOptions {
   readonly source: 'local' | 'registry';
   readonly config?: DockerConfigFile;
   readonly runHelper?: CredentialHelperRunner;
+  /** The environment credential helpers run with (default: the process's). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
   readonly signal?: AbortSignal;
 }
 
@@ -45,7 +47,7 @@ export async function resolveLock(engine: Engine, model: StackModel, options: Re
       const localOnly = spec.image === undefined || (local !== undefined && digest === undefined);
       if (options.source === 'registry' && !localOnly) {
         try {
-          const auth = options.config ? await authForImage(ref, options.config, options.runHelper ?? runCredentialHelper) : undefined;
+          const auth = options.config ? await authForImage(ref, options.config, options.runHelper ?? credentialHelperRunner(options.env)) : undefined;
           digest = (await distributionInspect(engine, withDefaultTag(ref), { ...(auth ? { auth } : {}), ...(options.signal ? { signal: options.signal } : {}) })).digest;
         } catch (error) {
           if (options.signal?.aborted) throw error;

@@ -9,7 +9,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authForImage, readDockerConfig, registryConfigForBuild, runCredentialHelper } from '../../src/images/credentials.js';
+import { authForImage, credentialHelperRunner, readDockerConfig, registryConfigForBuild, runCredentialHelper } from '../../src/images/credentials.js';
 
 // The helper logs each call (argv and stdin) and answers from a fixed table.
 const HELPER = `#!/bin/sh
@@ -99,5 +99,23 @@ describe('credential helpers, run for real', () => {
       'registry.example.com': { username: 'helper-user', password: 'helper-secret', serveraddress: 'registry.example.com' },
     });
     expect(calls().sort()).toEqual(['get registry.example.com', 'get unknown.example.com']);
+  });
+
+  it('a library caller\'s environment is the helper\'s: found on its PATH, run with its variables', async () => {
+    const own = join(root, 'own-log');
+    writeFileSync(own, '');
+    writeFileSync(log, '');
+    // PATH without the helper's directory: only the passed environment can find it.
+    const env = { PATH: `${join(root, 'bin')}${delimiter}${saved.PATH ?? ''}`, STACKTEST_HELPER_LOG: own };
+    const previous = process.env['PATH'];
+    process.env['PATH'] = saved.PATH;
+    try {
+      expect(await runCredentialHelper('stacktest', 'registry.example.com')).toBeUndefined();
+      expect(await credentialHelperRunner(env)('stacktest', 'registry.example.com')).toEqual({ Username: 'helper-user', Secret: 'helper-secret' });
+    } finally {
+      process.env['PATH'] = previous;
+    }
+    expect(readFileSync(own, 'utf8')).toBe('get registry.example.com\n');
+    expect(calls()).toEqual([]);
   });
 });

@@ -32,7 +32,7 @@ export async function runLockCommand(ctx: CliContext, flags: LockFlags): Promise
       return ExitCode.failure;
     };
     if (!existing) return stale([`no lock file at ${path}`]);
-    const { lock, notes } = await images.resolveLock(engine, model, { source: 'registry', config, signal: ctx.signal });
+    const { lock, notes } = await images.resolveLock(engine, model, { source: 'registry', config, env: ctx.env, signal: ctx.signal });
     for (const note of notes) ctx.stderr.write(`note: ${note}\n`);
     const drift = images.compareLocks(existing, lock);
     if (drift.length > 0) return stale(drift.map((d) => d.message));
@@ -53,7 +53,7 @@ export async function runLockCommand(ctx: CliContext, flags: LockFlags): Promise
   } finally {
     progress.end();
   }
-  const { lock } = await images.resolveLock(engine, model, { source: 'local', config, signal: ctx.signal });
+  const { lock } = await images.resolveLock(engine, model, { source: 'local', config, env: ctx.env, signal: ctx.signal });
   await images.writeLockFile(path, lock);
   const entries = Object.values(lock.services);
   const pinned = entries.filter((e) => e.digest && !e.build).length;
