@@ -130,7 +130,7 @@ function compareSection(
   desired: Readonly<Record<string, unknown>>,
   observed: Readonly<Record<string, unknown>>,
   fields: Set<string>,
-  options: { readonly removable: ReadonlySet<string>; readonly imageEnv?: readonly string[] | undefined },
+  options: { readonly removable: ReadonlySet<string>; readonly imageEnv?: readonly string[] | undefined; readonly imageLabels?: Readonly<Record<string, string>> | undefined },
 ): void {
   for (const key of Object.keys(desired).sort()) {
     const want = desired[key];
@@ -142,6 +142,16 @@ function compareSection(
       for (const k of Object.keys(a)) {
         if (MANAGED_LABEL_PREFIXES.some((p) => k.startsWith(p))) continue;
         if (a[k] !== b[k]) fields.add(`labels.${k}`);
+      }
+      // Only the container has it: removed from the stack file, unless the image sets it
+      // with that value (the engine merges image labels in). Without the image's labels,
+      // not named.
+      const image = options.imageLabels;
+      if (image !== undefined) {
+        for (const k of Object.keys(b)) {
+          if (k in a || MANAGED_LABEL_PREFIXES.some((p) => k.startsWith(p))) continue;
+          if (image[k] !== b[k]) fields.add(`labels.${k}`);
+        }
       }
     } else if (key === 'HostConfig' || key === 'NetworkingConfig' || key === 'Image') {
       continue;
@@ -165,7 +175,7 @@ export function divergedReason(desired: DesiredContainer, container: ObservedCon
   if (container.image !== desired.imageRef || (resolvedImageId !== undefined && container.imageId !== resolvedImageId)) fields.add('image');
   if (container.detail) {
     const body = desired.body;
-    compareSection(body, container.detail.config, fields, { removable: new Set(), imageEnv: container.detail.imageEnv });
+    compareSection(body, container.detail.config, fields, { removable: new Set(), imageEnv: container.detail.imageEnv, imageLabels: container.detail.imageLabels });
     compareSection((body['HostConfig'] ?? {}) as Record<string, unknown>, container.detail.hostConfig, fields, { removable: REMOVABLE_HOST_FIELDS });
   }
   if (fields.size === 0) return { code: 'diverged', detail: 'configuration changed' };

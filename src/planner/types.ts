@@ -21,6 +21,8 @@ export interface ObservedContainerDetail {
    * from the stack file cannot be told from one the image sets, and is not named.
    */
   readonly imageEnv?: readonly string[];
+  /** `Config.Labels` of that image, merged into `config.Labels` alike (removed labels are named with it). */
+  readonly imageLabels?: Readonly<Record<string, string>>;
 }
 
 export interface ObservedMount {

@@ -7,6 +7,12 @@ import type { Duplex } from 'node:stream';
 /** Engine list filters, e.g. `{ label: ['com.docker.compose.project=demo'] }`. */
 export type EngineFilters = Readonly<Record<string, readonly string[]>>;
 
+/** The parts of an image's Config (GET /images/{name}/json) that the engine merges into a container's. */
+export interface EngineImageConfig {
+  readonly Env?: readonly string[] | null;
+  readonly Labels?: Readonly<Record<string, string>> | null;
+}
+
 /** One entry of GET /containers/json. */
 export interface EngineContainer {
   readonly Id: string;
@@ -115,7 +121,7 @@ export interface Engine {
   listContainers(query: { all?: boolean; filters?: EngineFilters }, signal?: AbortSignal): Promise<EngineContainer[]>;
   inspectContainer(id: string, signal?: AbortSignal): Promise<EngineContainerInspect>;
   /** GET /images/{ref}/json, the configuration part; undefined when the engine has no such image. */
-  inspectImageConfig(ref: string, signal?: AbortSignal): Promise<{ readonly Env?: readonly string[] | null } | undefined>;
+  inspectImageConfig(ref: string, signal?: AbortSignal): Promise<EngineImageConfig | undefined>;
   listNetworks(filters?: EngineFilters, signal?: AbortSignal): Promise<EngineNetwork[]>;
   listVolumes(filters?: EngineFilters, signal?: AbortSignal): Promise<EngineVolume[]>;
   listImages(filters?: EngineFilters, signal?: AbortSignal): Promise<EngineImage[]>;

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { StackError, diagnostic } from '../errors.js';
 import type { Endpoint } from './endpoint.js';
 import { resolveEndpoint } from './endpoint.js';
-import type { Engine, EngineContainer, EngineContainerInspect, EngineEvent, EngineFilters, EngineImage, EngineNetwork, EngineVolume, LogChunk, LogsOptions, PullProgress } from './engine-types.js';
+import type { Engine, EngineContainer, EngineContainerInspect, EngineImageConfig, EngineEvent, EngineFilters, EngineImage, EngineNetwork, EngineVolume, LogChunk, LogsOptions, PullProgress } from './engine-types.js';
 import { AmbiguousWriteError, EngineCallError, isBrokenAfterSend, isTestedApiVersion, isTransientFailure, negotiateApiVersion, toEngineError } from './engine-errors.js';
 import { demuxFrames, readNdjson } from './streams.js';
 
@@ -260,9 +260,9 @@ class DockerEngine implements Engine {
   inspectContainer(id: string, signal?: AbortSignal): Promise<EngineContainerInspect> {
     return this.call({ method: 'GET', path: `/containers/${encodeURIComponent(id)}/json`, signal, what: `container ${id}` });
   }
-  async inspectImageConfig(ref: string, signal?: AbortSignal): Promise<{ readonly Env?: readonly string[] | null } | undefined> {
+  async inspectImageConfig(ref: string, signal?: AbortSignal): Promise<EngineImageConfig | undefined> {
     try {
-      const image = await this.call<{ Config?: { Env?: readonly string[] | null } | null }>({ method: 'GET', path: `/images/${encodeURIComponent(ref)}/json`, signal, what: `image ${ref}` });
+      const image = await this.call<{ Config?: EngineImageConfig | null }>({ method: 'GET', path: `/images/${encodeURIComponent(ref)}/json`, signal, what: `image ${ref}` });
       return image.Config ?? {};
     } catch (error) {
       if (error instanceof EngineCallError && error.statusCode === 404) return undefined;

@@ -7,7 +7,7 @@
 import { Label } from '../labels.js';
 import type { StackModel } from '../model.js';
 import type { ContainerStateName, ObservedContainer, ObservedImage, ObservedNetwork, ObservedState, ObservedVolume } from '../planner/types.js';
-import type { Engine, EngineContainer, EngineImage, EngineNetwork, EngineVolume } from './engine-types.js';
+import type { Engine, EngineContainer, EngineImage, EngineImageConfig, EngineNetwork, EngineVolume } from './engine-types.js';
 import { byCodePoint } from '../order.js';
 
 /** Options of `observe`. */
@@ -154,17 +154,15 @@ export async function observe(engine: Engine, target: StackModel | { project: st
 export async function inspectContainers(engine: Engine, state: ObservedState, ids: readonly string[], signal?: AbortSignal): Promise<ObservedState> {
   if (ids.length === 0) return state;
   const wanted = new Set(ids);
-  // The image's own Env, once per image: the engine merges it into Config.Env, and only with
-  // it can a variable removed from the stack file be named in the reason.
-  const imageEnv = new Map<string, Promise<readonly string[] | undefined>>();
-  const envOf = (image: string): Promise<readonly string[] | undefined> => {
-    let found = imageEnv.get(image);
+  // The image's own Env and Labels, once per image: the engine merges them into the
+  // container's Config, and only with them can a variable or label removed from the stack
+  // file be named in the reason.
+  const imageConfigs = new Map<string, Promise<EngineImageConfig | undefined>>();
+  const configOf = (image: string): Promise<EngineImageConfig | undefined> => {
+    let found = imageConfigs.get(image);
     if (!found) {
-      found = engine.inspectImageConfig(image, signal).then(
-        (config) => (config ? [...(config.Env ?? [])] : undefined),
-        () => undefined,
-      );
-      imageEnv.set(image, found);
+      found = engine.inspectImageConfig(image, signal).catch(() => undefined);
+      imageConfigs.set(image, found);
     }
     return found;
   };
@@ -173,8 +171,9 @@ export async function inspectContainers(engine: Engine, state: ObservedState, id
       if (!wanted.has(c.id) || c.detail) return c;
       try {
         const inspect = await engine.inspectContainer(c.id, signal);
-        const env = inspect.Image ? await envOf(inspect.Image) : undefined;
-        return { ...c, detail: { config: inspect.Config, hostConfig: inspect.HostConfig, ...(env ? { imageEnv: env } : {}) } };
+        const image = inspect.Image ? await configOf(inspect.Image) : undefined;
+        const imageFacts = image ? { imageEnv: [...(image.Env ?? [])], imageLabels: { ...(image.Labels ?? {}) } } : {};
+        return { ...c, detail: { config: inspect.Config, hostConfig: inspect.HostConfig, ...imageFacts } };
       } catch {
         return c;
       }

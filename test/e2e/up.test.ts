@@ -77,21 +77,21 @@ describe('up', () => {
     expect(result.stdout + result.stderr).not.toContain('changed');
   });
 
-  it('removing an environment variable from the file is a recreate whose reason names the variable, never its value', async () => {
+  it('removing an environment variable and a label from the file is a recreate whose reason names both, never a value', async () => {
     const p = project('envdrop');
     const dir = mkdtempSync(join(tmpdir(), 'stack-e2e-envdrop-'));
     const file = join(dir, 'stack.yaml');
-    const write = (env: string): void =>
-      writeFileSync(file, `services:\n  web:\n    image: stack-test/busybox:latest\n    command: ["sleep", "3600"]\n    stop_signal: SIGKILL\n    environment:\n      KEEP: kept-value\n${env}`);
+    const write = (env: string, label: string): void =>
+      writeFileSync(file, `services:\n  web:\n    image: stack-test/busybox:latest\n    command: ["sleep", "3600"]\n    stop_signal: SIGKILL\n    labels:\n      keep.me: "1"\n${label}    environment:\n      KEEP: kept-value\n${env}`);
     try {
-      write('      DROP_ME: dropped-value\n');
+      write('      DROP_ME: dropped-value\n', '      drop.me: "1"\n');
       expect((await runCli(['-p', p, 'up', '-d'], { cwd: dir })).code).toBe(0);
-      write('');
+      write('', '');
       const plan = await runCli(['-p', p, 'plan'], { cwd: dir });
       expect(plan.code, plan.stderr).toBe(0);
-      // The engine merges the image's own variables (PATH) into the container's env: only the
-      // image inspect tells them apart from one the file dropped.
-      expect(plan.stdout).toMatch(/diverged: environment\.DROP_ME/);
+      // The engine merges the image's own variables (PATH) and labels into the container's:
+      // only the image inspect tells them apart from ones the file dropped.
+      expect(plan.stdout).toMatch(/diverged: environment\.DROP_ME, labels\.drop\.me\)/);
       expect(plan.stdout).not.toMatch(/PATH|dropped-value|kept-value/);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -46,6 +46,23 @@ describe('recreate reasons', () => {
     expect(reasonOf(web(), convergedWith(web({ environment: { PATH: '/opt/bin' } }), detail))).toBe('diverged: environment.PATH');
   });
 
+  it('names a label removed from the stack file, and an added or changed one, but not the labels the image sets', () => {
+    const withLabels = (labels: Record<string, string>): ObservedContainerDetail => ({
+      ...inspected([]),
+      config: { Image: 'web:latest', Env: ['PATH=/usr/bin'], Labels: { ...labels, 'org.opencontainers.image.title': 'web', 'com.docker.compose.project': 'demo' } },
+      imageLabels: { 'org.opencontainers.image.title': 'web' },
+    });
+    const o = convergedWith(web({ labels: { team: 'a', tier: 'front' } }), withLabels({ team: 'a', tier: 'front' }));
+    expect(reasonOf(web({ labels: { team: 'a' } }), o)).toBe('diverged: labels.tier');
+    expect(reasonOf(web({ labels: { team: 'b', tier: 'front', extra: 'x' } }), o)).toBe('diverged: labels.extra, labels.team');
+    // An image label the stack file overrode and then dropped: the container's value is not the image's.
+    const overridden = { ...withLabels({}), config: { Image: 'web:latest', Env: ['PATH=/usr/bin'], Labels: { 'org.opencontainers.image.title': 'mine' } } };
+    expect(reasonOf(web(), convergedWith(web({ labels: { 'org.opencontainers.image.title': 'mine' } }), overridden))).toBe('diverged: labels.org.opencontainers.image.title');
+    // Without the image's labels, a label only the container has is not named.
+    const { imageLabels: _omitted, ...noImageLabels } = withLabels({ team: 'a', tier: 'front' });
+    expect(reasonOf(web({ labels: { team: 'a' } }), convergedWith(web({ labels: { team: 'a', tier: 'front' } }), noImageLabels))).toBe('diverged: configuration changed');
+  });
+
   it('names a removed port as ports, whether some or all ports are removed', () => {
     const ports = [
       { target: 80, published: '8080', protocol: 'tcp', mode: 'ingress' },
