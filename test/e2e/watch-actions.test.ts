@@ -1,59 +1,33 @@
 // develop.watch actions other than plain sync, end to end (CLI, real engine): `restart`,
 // `sync+restart`, `sync+exec` and `initial_sync`. Each test watches one service of the
 // watch-actions fixture under its own project, checks engine state, and cleans up.
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { Label } from '../../src/labels.js';
-import { connectEngine } from '../../src/reconciler/engine.js';
-import type { Engine } from '../../src/reconciler/engine-types.js';
 import { execInContainer } from '../../src/reconciler/engine-archive.js';
-import { WatchProcess, copyFixture } from '../watch/cli-process.js';
-import { describeWithEngine, removeByLabel, uniqueName } from '../support/engine.js';
-import { eventually as retryUntil } from './helpers.js';
+import { describeWithEngine } from '../support/engine.js';
+import { eventually, watchSessionPerTest } from './watch-session.js';
+import type { WatchSession } from './watch-session.js';
 
 const describeEngine = await describeWithEngine();
 
-/** Watch reloads land within ~100-700 ms: poll often. */
-const eventually = <T>(check: () => Promise<T>, timeoutMs = 20_000): Promise<T> => retryUntil(check, timeoutMs, 50);
-
 describeEngine('stack watch develop.watch actions (CLI, real engine)', () => {
-  let engine: Engine;
-  let running: { project: string; dir: string; watch: WatchProcess } | undefined;
-
-  beforeAll(async () => {
-    engine = await connectEngine({ env: process.env });
-  });
-
-  afterEach(async () => {
-    const current = running;
-    running = undefined;
-    if (!current) return;
-    await current.watch.stop();
-    await removeByLabel(Label.project, current.project);
-    rmSync(current.dir, { recursive: true, force: true });
-  });
+  const sessions = watchSessionPerTest('watch-actions');
 
   /** `stack -p <unique> watch <service>` over a fresh copy of the fixture, once its initial run has printed. */
-  const watchService = async (service: string): Promise<{ project: string; dir: string; watch: WatchProcess }> => {
-    const project = uniqueName(`watch-${service}`);
-    const dir = copyFixture('watch-actions');
-    const watch = new WatchProcess(['-p', project, 'watch', service], dir);
-    running = { project, dir, watch };
-    await watch.until(() => watch.reloads().length >= 1 && watch.stderr.includes('watching'), 'the initial up', 60_000);
-    return running;
-  };
+  const watchService = (service: string): Promise<WatchSession> => sessions.start(`watch-${service}`, [service]);
   /** Every container of the project (all states). */
   const containersOf = async (project: string): Promise<{ id: string; service: string }[]> =>
-    (await engine.listContainers({ all: true, filters: { label: [`${Label.project}=${project}`] } })).map((c) => ({ id: c.Id, service: c.Labels?.[Label.service] ?? '' }));
+    (await sessions.engine.listContainers({ all: true, filters: { label: [`${Label.project}=${project}`] } })).map((c) => ({ id: c.Id, service: c.Labels?.[Label.service] ?? '' }));
   const onlyContainer = async (project: string, service: string): Promise<string> => {
     const list = await containersOf(project);
     expect(list.map((c) => c.service)).toEqual([service]);
     return list[0]!.id;
   };
-  const startedAt = async (id: string): Promise<string> => (await engine.inspectContainer(id)).State.StartedAt;
+  const startedAt = async (id: string): Promise<string> => (await sessions.engine.inspectContainer(id)).State.StartedAt;
   const cat = async (id: string, path: string): Promise<string> => {
-    const result = await execInContainer(engine, id, ['cat', path]);
+    const result = await execInContainer(sessions.engine, id, ['cat', path]);
     if (result.exitCode !== 0) throw new Error(`cat ${path}: exit ${result.exitCode}: ${result.output}`);
     return result.output;
   };
@@ -65,7 +39,7 @@ describeEngine('stack watch develop.watch actions (CLI, real engine)', () => {
     await watch.settled();
     writeFileSync(join(dir, 'restart', 'trigger.txt'), 'restart now');
     await eventually(async () => expect(await startedAt(id)).not.toBe(before));
-    const inspected = await engine.inspectContainer(id);
+    const inspected = await sessions.engine.inspectContainer(id);
     expect(inspected.State.Running).toBe(true);
     expect(await onlyContainer(project, 'restarter')).toBe(id);
   });
@@ -79,7 +53,7 @@ describeEngine('stack watch develop.watch actions (CLI, real engine)', () => {
     await eventually(async () => expect(await startedAt(id)).not.toBe(before));
     // the file was synced before the restart, and survives it (same container, same writable layer)
     expect(await cat(id, '/app/sync-restart/app.txt')).toBe('v1 after sync+restart');
-    expect((await engine.inspectContainer(id)).State.Running).toBe(true);
+    expect((await sessions.engine.inspectContainer(id)).State.Running).toBe(true);
     expect(await onlyContainer(project, 'syncrestart')).toBe(id);
   });
 
@@ -87,7 +61,7 @@ describeEngine('stack watch develop.watch actions (CLI, real engine)', () => {
     const { project, dir, watch } = await watchService('syncexec');
     const id = await onlyContainer(project, 'syncexec');
     // nothing has run the command yet
-    expect((await execInContainer(engine, id, ['cat', '/app/exec-marker'])).exitCode).not.toBe(0);
+    expect((await execInContainer(sessions.engine, id, ['cat', '/app/exec-marker'])).exitCode).not.toBe(0);
     await watch.settled();
     writeFileSync(join(dir, 'sync-exec', 'input.txt'), 'v1 seen by exec');
     // the command copies the synced file to the marker: it ran, and after the sync

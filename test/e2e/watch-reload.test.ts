@@ -1,53 +1,30 @@
 // Live reload from stack sources other than stack.yaml, end to end (CLI, real engine): an edit
 // to an env_file, to an extended file and to the override file each reloads the stack and
 // recreates only the service that reads it. One `stack watch` and one project per test.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { Label } from '../../src/labels.js';
-import { connectEngine } from '../../src/reconciler/engine.js';
-import type { Engine } from '../../src/reconciler/engine-types.js';
-import { WatchProcess, copyFixture } from '../watch/cli-process.js';
-import { describeWithEngine, removeByLabel, uniqueName } from '../support/engine.js';
-import { eventually as retryUntil } from './helpers.js';
+import type { WatchProcess } from '../watch/cli-process.js';
+import { describeWithEngine } from '../support/engine.js';
+import { eventually, watchSessionPerTest } from './watch-session.js';
 
 const describeEngine = await describeWithEngine();
 const SERVICES = ['bystander', 'envfiled', 'extended', 'overridden'];
 
-/** Watch reloads land within ~100-700 ms: poll often. */
-const eventually = <T>(check: () => Promise<T>, timeoutMs = 20_000): Promise<T> => retryUntil(check, timeoutMs, 50);
-
 describeEngine('stack watch reloads on env_file, extends and override edits (CLI, real engine)', () => {
-  let engine: Engine;
-  let running: { project: string; dir: string; watch: WatchProcess } | undefined;
-
-  beforeAll(async () => {
-    engine = await connectEngine({ env: process.env });
-  });
-
-  afterEach(async () => {
-    const current = running;
-    running = undefined;
-    if (!current) return;
-    await current.watch.stop();
-    await removeByLabel(Label.project, current.project);
-    rmSync(current.dir, { recursive: true, force: true });
-  });
+  const sessions = watchSessionPerTest('watch-reload');
 
   /** Service → container ID, every container of the project (all states). */
   const containers = async (project: string): Promise<Record<string, string>> => {
-    const list = await engine.listContainers({ all: true, filters: { label: [`${Label.project}=${project}`] } });
+    const list = await sessions.engine.listContainers({ all: true, filters: { label: [`${Label.project}=${project}`] } });
     return Object.fromEntries(list.map((c) => [c.Labels?.[Label.service] ?? '', c.Id]));
   };
-  const envOf = async (id: string): Promise<string[]> => ((await engine.inspectContainer(id)).Config['Env'] as string[]) ?? [];
+  const envOf = async (id: string): Promise<string[]> => ((await sessions.engine.inspectContainer(id)).Config['Env'] as string[]) ?? [];
 
   /** `stack -p <unique> watch` over a fresh copy of the fixture, once all four services run and the watch is quiet. */
   const start = async (): Promise<{ project: string; dir: string; watch: WatchProcess; before: Record<string, string> }> => {
-    const project = uniqueName('watch-reload');
-    const dir = copyFixture('watch-reload');
-    const watch = new WatchProcess(['-p', project, 'watch'], dir);
-    running = { project, dir, watch };
-    await watch.until(() => watch.reloads().length >= 1 && watch.stderr.includes('watching'), 'the initial up', 60_000);
+    const { project, dir, watch } = await sessions.start('watch-reload');
     const before = await containers(project);
     expect(Object.keys(before).sort()).toEqual(SERVICES);
     await watch.settled();
