@@ -5,7 +5,6 @@
  * program `docker-credential-<name>`, asked with `get` and the server URL on stdin; a helper
  * that is not installed, or knows nothing about the registry, is skipped.
  */
-import type * as ChildProcess from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -55,31 +54,27 @@ export function credentialHelperRunner(env: Readonly<Record<string, string | und
   return async (helper, server) => {
     if (!/^[A-Za-z0-9_.-]+$/.test(helper)) return undefined;
     const { execFile } = await import('node:child_process');
-    return execHelper(execFile, helper, server, env);
+    return new Promise((resolve) => {
+      const child = execFile(`docker-credential-${helper}`, ['get'], { timeout: 10_000, maxBuffer: 1 << 20, env: { ...env } }, (error, stdout) => {
+        if (error) {
+          resolve(undefined);
+          return;
+        }
+        try {
+          const parsed = JSON.parse(stdout) as { Username?: unknown; Secret?: unknown };
+          resolve(typeof parsed.Secret === 'string' && parsed.Secret !== '' ? { Username: typeof parsed.Username === 'string' ? parsed.Username : '', Secret: parsed.Secret } : undefined);
+        } catch {
+          resolve(undefined);
+        }
+      });
+      child.stdin?.on('error', () => undefined);
+      child.stdin?.end(server);
+    });
   };
 }
 
 /** The default runner: the process environment. */
 export const runCredentialHelper: CredentialHelperRunner = credentialHelperRunner();
-
-function execHelper(execFile: typeof ChildProcess.execFile, helper: string, server: string, env: Readonly<Record<string, string | undefined>>): Promise<{ Username: string; Secret: string } | undefined> {
-  return new Promise((resolve) => {
-    const child = execFile(`docker-credential-${helper}`, ['get'], { timeout: 10_000, maxBuffer: 1 << 20, env: { ...env } }, (error, stdout) => {
-      if (error) {
-        resolve(undefined);
-        return;
-      }
-      try {
-        const parsed = JSON.parse(stdout) as { Username?: unknown; Secret?: unknown };
-        resolve(typeof parsed.Secret === 'string' && parsed.Secret !== '' ? { Username: typeof parsed.Username === 'string' ? parsed.Username : '', Secret: parsed.Secret } : undefined);
-      } catch {
-        resolve(undefined);
-      }
-    });
-    child.stdin?.on('error', () => undefined);
-    child.stdin?.end(server);
-  });
-}
 
 function fromHelper(result: { Username: string; Secret: string }, server: string): RegistryAuth {
   // `<token>` as the user name means the secret is an identity (refresh) token.

@@ -130,10 +130,10 @@ async function earlyExits(engine: Engine, project: string, plan: Plan, summary: 
   }
   if (started.size === 0) return [];
   const { lastLogLines } = await import('../../reconciler/wait.js');
-  // Only the started ones: listing all of a 50-service project costs the engine ~12 ms.
+  // Only the started ones when all are known by ID: listing all of a 50-service project costs
+  // the engine ~12 ms.
   const ids = [...started.keys()];
-  const byId = ids.every((id) => /^[0-9a-f]{64}$/.test(id)) ? { id: ids } : {};
-  const listed = (await engine.listContainers({ all: true, filters: { label: [`${Label.project}=${project}`], ...byId } }, signal)).filter((c) => (c.Labels ?? {})[Label.oneoff] !== 'True');
+  const listed = await listProjectContainers(engine, project, [], signal, ids.every((id) => /^[0-9a-f]{64}$/.test(id)) ? ids : undefined);
   const failed: string[] = [];
   for (const c of listed) {
     const name = primaryName(c.Names);
@@ -148,9 +148,9 @@ async function earlyExits(engine: Engine, project: string, plan: Plan, summary: 
   return failed;
 }
 
-/** The project's containers (all states), optionally only some services, oneoffs excluded. */
-export async function listProjectContainers(engine: Engine, project: string, services: readonly string[] = [], signal?: AbortSignal): Promise<EngineContainer[]> {
-  const all = await engine.listContainers({ all: true, filters: { label: [`${Label.project}=${project}`] } }, signal);
+/** The project's containers (all states), optionally only some services or IDs, oneoffs excluded. */
+export async function listProjectContainers(engine: Engine, project: string, services: readonly string[] = [], signal?: AbortSignal, ids?: readonly string[]): Promise<EngineContainer[]> {
+  const all = await engine.listContainers({ all: true, filters: { label: [`${Label.project}=${project}`], ...(ids ? { id: ids } : {}) } }, signal);
   return all
     .filter((c) => (c.Labels ?? {})[Label.oneoff] !== 'True')
     .filter((c) => services.length === 0 || services.includes((c.Labels ?? {})[Label.service] ?? ''))
