@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 const ioModules = ['dockerode', 'p-graph', 'listr2', 'chokidar', 'node:child_process', 'child_process'];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'src/schema/validator.generated.cjs', 'bench/**/*.mjs', 'scripts/**', 'eslint.config.js'] },
+  { ignores: ['dist/**', 'node_modules/**', 'src/loader/validator.generated.cjs', 'bench/**/*.mjs', 'scripts/**', 'eslint.config.js'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
@@ -20,15 +20,15 @@ export default tseslint.config(
   { files: ['*.config.ts'], rules: { 'no-restricted-syntax': 'off' } },
   {
     files: ['src/**/*.ts'],
-    ignores: ['src/reconciler/engine*.ts', 'src/reconciler/engine/**'],
+    ignores: ['src/engine/**'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'dockerode', message: 'Only src/reconciler/engine imports dockerode.' }] }],
+      'no-restricted-imports': ['error', { paths: [{ name: 'dockerode', message: 'Only src/engine/ imports dockerode.' }] }],
     },
   },
   {
-    files: ['src/schema/**/*.ts', 'src/planner/**/*.ts', 'src/model.ts', 'src/errors.ts'],
+    files: ['src/loader/**/*.ts', 'src/planner/**/*.ts', 'src/model.ts', 'src/errors.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: ioModules.map((name) => ({ name, message: 'schema/ and planner/ are pure (DESIGN.md section 3).' })) }],
+      'no-restricted-imports': ['error', { paths: ioModules.map((name) => ({ name, message: 'loader/ and planner/ are pure (DESIGN.md section 3).' })) }],
     },
   },
 );

@@ -20,7 +20,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outfile = join(root, 'dist/stack.cjs');
 const EXTERNAL = ['dockerode', 'listr2', 'chokidar', 'tar-fs'];
 
-// src/schema/validator.ts loads its two generated files through a local
+// src/loader/validator.ts loads its two generated files through a local
 // `const require = createRequire(import.meta.url)` (that works from src/ under vitest and
 // from dist/). Dropping that line leaves the free `require`, which esbuild resolves at build
 // time: both files are inlined instead of leaving runtime paths behind.
@@ -28,7 +28,7 @@ const VALIDATOR_REQUIRE = 'const require = createRequire(import.meta.url);';
 const inlineValidator = {
   name: 'inline-validator',
   setup(b) {
-    b.onLoad({ filter: /[\\/]dist[\\/]schema[\\/]validator\.js$/ }, (args) => {
+    b.onLoad({ filter: /[\\/]dist[\\/]loader[\\/]validator\.js$/ }, (args) => {
       const code = readFileSync(args.path, 'utf8');
       if (!code.includes(VALIDATOR_REQUIRE)) throw new Error(`bundle-cli: ${args.path} no longer uses ${VALIDATOR_REQUIRE}; update the plugin`);
       return { contents: code.replace(VALIDATOR_REQUIRE, ''), loader: 'js', resolveDir: dirname(args.path) };

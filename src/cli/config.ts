@@ -7,7 +7,7 @@ import { Option } from 'commander';
 import { stringify } from 'yaml';
 import { ExitCode } from '../errors.js';
 import type { StackModel } from '../model.js';
-import { toComposeConfig } from '../schema/serialize.js';
+import { toComposeConfig } from '../loader/serialize.js';
 import type { Runner } from './context.js';
 
 interface ConfigFlags {

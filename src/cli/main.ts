@@ -127,7 +127,7 @@ function buildContext(program: Command, signal: AbortSignal): CliContext {
     interactive: Boolean(process.stdin.isTTY && stderr.isTTY) && !env['CI'],
     signal,
     async loadModel(options = {}) {
-      const { loadStack } = await import('../schema/load.js');
+      const { loadStack } = await import('../loader/load.js');
       const { loadThroughCache } = await import('./model-cache.js');
       return loadThroughCache(
         {
@@ -139,7 +139,7 @@ function buildContext(program: Command, signal: AbortSignal): CliContext {
       );
     },
     async loadRawData() {
-      const { loadRaw } = await import('../schema/load.js');
+      const { loadRaw } = await import('../loader/load.js');
       const raw = await loadRaw({ ...loadOptions, interpolate: false });
       if (raw.warnings.length > 0) stderr.write(formatDiagnostics(raw.warnings, color, cwd) + '\n');
       return raw.data;

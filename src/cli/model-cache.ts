@@ -20,7 +20,7 @@ import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, wri
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { StackModel } from '../model.js';
-import type { LoadOptions, LoadTracer } from '../schema/load.js';
+import type { LoadOptions, LoadTracer } from '../loader/load.js';
 import { byCodePoint } from '../order.js';
 
 /** Format of an entry; a change makes old entries misses. */

@@ -5,7 +5,7 @@
  */
 import { Listr, ListrLogger, ProcessOutput } from 'listr2';
 import type { Action } from '../planner/types.js';
-import type { ExecuteEvent } from '../reconciler/execute.js';
+import type { ExecuteEvent } from '../pipeline/execute.js';
 import type { CliContext } from './context.js';
 import type { Progress } from './progress.js';
 import { subjectOf, verbOf } from './progress.js';

@@ -4,7 +4,7 @@
  * kinds are printed, never create bodies (they hold environment values).
  */
 import type { Action } from '../planner/types.js';
-import type { ExecuteEvent } from '../reconciler/execute.js';
+import type { ExecuteEvent } from '../pipeline/execute.js';
 import type { CliContext } from './context.js';
 
 /** A renderer of execution events. */

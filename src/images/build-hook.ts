@@ -6,7 +6,7 @@
 import { StackError } from '../errors.js';
 import type { StackModel } from '../model.js';
 import type { Action } from '../planner/types.js';
-import type { Engine } from '../reconciler/engine-types.js';
+import type { Engine } from '../engine/types.js';
 import { runBuild } from './build.js';
 import type { BuildRunOptions } from './build.js';
 import { buildKey } from './plan-images.js';

@@ -6,7 +6,7 @@
  * chunks split mid-object and a non-JSON line is kept as output, never thrown.
  */
 import { StackError } from '../errors.js';
-import type { NdjsonItem } from '../reconciler/streams.js';
+import type { NdjsonItem } from '../engine/streams.js';
 
 /** One Dockerfile step and the output it printed. */
 export interface BuildStep {

@@ -5,11 +5,11 @@
  * error. The image gets every tag of the task in the same call.
  */
 import { StackError } from '../errors.js';
-import type { Engine } from '../reconciler/engine-types.js';
-import { EngineCallError } from '../reconciler/engine-errors.js';
-import { buildImageStream, inspectImage } from '../reconciler/engine-images.js';
-import type { BuildQuery, RegistryAuth } from '../reconciler/engine-images.js';
-import { readNdjson } from '../reconciler/streams.js';
+import type { Engine } from '../engine/types.js';
+import { EngineCallError } from '../engine/errors.js';
+import { buildImageStream, inspectImage } from '../engine/images.js';
+import type { BuildQuery, RegistryAuth } from '../engine/images.js';
+import { readNdjson } from '../engine/streams.js';
 import { BuildOutput, buildFailedError } from './build-stream.js';
 import { prepareContext } from './context-tar.js';
 import type { ImageEventSink } from './events.js';

@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { RegistryAuth } from '../reconciler/engine-images.js';
+import type { RegistryAuth } from '../engine/images.js';
 import { DOCKER_HUB_AUTH_KEY, authKeyOf } from './reference.js';
 
 /** The parts of config.json stack reads. */

@@ -13,8 +13,8 @@
 import { StackError } from '../errors.js';
 import type { StackModel } from '../model.js';
 import type { ObservedImage, ObservedState } from '../planner/types.js';
-import type { Engine } from '../reconciler/engine-types.js';
-import { observeImages } from '../reconciler/observe.js';
+import type { Engine } from '../engine/types.js';
+import { observeImages } from '../engine/observe.js';
 import { runBuild } from './build.js';
 import { credentialHelperRunner, readDockerConfig, registryConfigForBuild } from './credentials.js';
 import type { CredentialHelperRunner } from './credentials.js';

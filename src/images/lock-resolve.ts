@@ -6,8 +6,8 @@
  */
 import type { StackModel } from '../model.js';
 import { imageRef } from '../planner/images.js';
-import type { Engine } from '../reconciler/engine-types.js';
-import { distributionInspect, inspectImage } from '../reconciler/engine-images.js';
+import type { Engine } from '../engine/types.js';
+import { distributionInspect, inspectImage } from '../engine/images.js';
 import { authForImage, credentialHelperRunner } from './credentials.js';
 import type { CredentialHelperRunner, DockerConfigFile } from './credentials.js';
 import { LOCK_VERSION } from './lock-file.js';

@@ -4,7 +4,7 @@
  * (`error`/`errorDetail`) under HTTP 200: `PullProgressState.error` holds it and the caller
  * turns it into PULL_FAILED or IMAGE_NOT_FOUND.
  */
-import type { NdjsonItem } from '../reconciler/streams.js';
+import type { NdjsonItem } from '../engine/streams.js';
 
 /** One layer of a pull. */
 export interface LayerProgress {

@@ -5,10 +5,10 @@
  * tag of the repository otherwise).
  */
 import { StackError } from '../errors.js';
-import type { Engine } from '../reconciler/engine-types.js';
-import { EngineCallError } from '../reconciler/engine-errors.js';
-import { pullImageStream } from '../reconciler/engine-images.js';
-import { readNdjson } from '../reconciler/streams.js';
+import type { Engine } from '../engine/types.js';
+import { EngineCallError } from '../engine/errors.js';
+import { pullImageStream } from '../engine/images.js';
+import { readNdjson } from '../engine/streams.js';
 import { authForImage } from './credentials.js';
 import type { CredentialHelperRunner, DockerConfigFile } from './credentials.js';
 import type { ImageEventSink } from './events.js';

@@ -6,9 +6,9 @@
  */
 import type { Diagnostic } from '../errors.js';
 import type { StackModel, WatchRule } from '../model.js';
-import type { Engine } from '../reconciler/engine-types.js';
-import type { ReplicaRef } from '../reconciler/engine-archive.js';
-import { execInContainer, listRunningReplicas } from '../reconciler/engine-archive.js';
+import type { Engine } from '../engine/types.js';
+import type { ReplicaRef } from '../engine/archive.js';
+import { execInContainer, listRunningReplicas } from '../engine/archive.js';
 import type { PathFilter } from './ignore.js';
 import { createPathFilter, readDockerignore } from './ignore.js';
 import type { BoundRule, WatchWork } from './rules.js';

@@ -12,7 +12,7 @@
 import { ExitCode, StackError } from '../errors.js';
 import type { StackModel } from '../model.js';
 import type { CliContext, CommandResult } from '../cli/context.js';
-import type { Engine } from '../reconciler/engine-types.js';
+import type { Engine } from '../engine/types.js';
 import type { Clock } from './debounce.js';
 import { createCoalescer, systemClock } from './debounce.js';
 import type { ActionLike, ReloadReport } from './report.js';
@@ -73,7 +73,7 @@ type Trigger = FileChange | { readonly kind: 'initial'; readonly reconcile: bool
 export async function runWatchSession(ctx: CliContext, initial: StackModel, options: WatchSessionOptions): Promise<CommandResult> {
   const services = options.services ?? [];
   const clock = options.clock ?? systemClock;
-  const engine = options.engine ?? (await (await import('../reconciler/engine.js')).connectEngine({ env: ctx.env, signal: ctx.signal }));
+  const engine = options.engine ?? (await (await import('../engine/client.js')).connectEngine({ env: ctx.env, signal: ctx.signal }));
   let model = initial;
   let bound = await bindRules(model, services);
   let rules = bound.rules;

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { StackError } from '../../src/errors.js';
 import { throwOnFailures } from '../../src/cli/commands/session.js';
 import type { Action } from '../../src/planner/types.js';
-import type { Engine } from '../../src/reconciler/engine-types.js';
+import type { Engine } from '../../src/engine/types.js';
 
 const removeNetwork = { id: 3, kind: 'remove-network', resource: 'network:default', name: 'demo_default', networkId: 'n1', reason: { code: 'orphan', detail: 'down' }, dependsOn: [], destructive: false } as unknown as Action;
 // remove-network failures never ask the engine for more: a record of calls proves it.

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readCachedModel, recordInputs, writeCachedModel } from '../../src/cli/model-cache.js';
 import { planUp } from '../../src/planner/index.js';
-import type { LoadOptions } from '../../src/schema/load.js';
-import { loadStack } from '../../src/schema/load.js';
+import type { LoadOptions } from '../../src/loader/load.js';
+import { loadStack } from '../../src/loader/load.js';
 import { emptyObserved } from '../planner/helpers.js';
 
 const root = new URL('../..', import.meta.url).pathname;

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { cleanup, containers, describeE2E, docker, eventually, inspect, projectName, runCli, startCli } from './helpers.js';
 import type { CliResult } from './helpers.js';
-import { acquireLock } from '../../src/reconciler/lock.js';
+import { acquireLock } from '../../src/pipeline/lock.js';
 
 const describe = await describeE2E();
 

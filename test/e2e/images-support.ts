@@ -8,7 +8,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StackModel } from '../../src/model.js';
-import { loadStack } from '../../src/schema/load.js';
+import { loadStack } from '../../src/loader/load.js';
 import { docker, fixture } from './helpers.js';
 
 /** A loaded copy of a fixture. */

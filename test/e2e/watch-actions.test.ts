@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { Label } from '../../src/labels.js';
-import { execInContainer } from '../../src/reconciler/engine-archive.js';
+import { execInContainer } from '../../src/engine/archive.js';
 import { describeWithEngine } from '../support/engine.js';
 import { eventually, watchSessionPerTest } from './watch-session.js';
 import type { WatchSession } from './watch-session.js';

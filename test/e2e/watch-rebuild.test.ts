@@ -4,9 +4,9 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Label } from '../../src/labels.js';
-import { connectEngine } from '../../src/reconciler/engine.js';
-import type { Engine } from '../../src/reconciler/engine-types.js';
-import { execInContainer } from '../../src/reconciler/engine-archive.js';
+import { connectEngine } from '../../src/engine/client.js';
+import type { Engine } from '../../src/engine/types.js';
+import { execInContainer } from '../../src/engine/archive.js';
 import { WatchProcess, copyFixture } from '../watch/cli-process.js';
 import { describeWithEngine, rawRequest, removeByLabel, uniqueName } from '../support/engine.js';
 

@@ -6,8 +6,8 @@
 import { rmSync } from 'node:fs';
 import { afterEach, beforeAll } from 'vitest';
 import { Label } from '../../src/labels.js';
-import { connectEngine } from '../../src/reconciler/engine.js';
-import type { Engine } from '../../src/reconciler/engine-types.js';
+import { connectEngine } from '../../src/engine/client.js';
+import type { Engine } from '../../src/engine/types.js';
 import { WatchProcess, copyFixture } from '../watch/cli-process.js';
 import { removeByLabel, uniqueName } from '../support/engine.js';
 import { eventually as retryUntil } from './helpers.js';

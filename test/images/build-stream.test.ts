@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BuildOutput, buildFailedError } from '../../src/images/build-stream.js';
-import { LineSplitter, readNdjson } from '../../src/reconciler/streams.js';
+import { LineSplitter, readNdjson } from '../../src/engine/streams.js';
 
 async function* chunks(parts: readonly string[]): AsyncGenerator<Uint8Array> {
   for (const part of parts) yield Buffer.from(part, 'utf8');

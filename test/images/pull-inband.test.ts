@@ -14,8 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StackError } from '../../src/errors.js';
 import type { ImageEvent } from '../../src/images/events.js';
 import { pullOne } from '../../src/images/pull.js';
-import { connectEngine } from '../../src/reconciler/engine.js';
-import type { Engine } from '../../src/reconciler/engine-types.js';
+import { connectEngine } from '../../src/engine/client.js';
+import type { Engine } from '../../src/engine/types.js';
 
 /** What the fake engine streams for the next pull: lines written one chunk each. */
 let nextPull: string[] = [];

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Label } from '../../src/labels.js';
 import type { StackModel } from '../../src/model.js';
 import { desiredContainer } from '../../src/planner/desired.js';
-import { loadStack } from '../../src/schema/load.js';
+import { loadStack } from '../../src/loader/load.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'stack-hash-eq-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { StackError } from '../../src/errors.js';
-import { loadStack } from '../../src/schema/load.js';
+import { loadStack } from '../../src/loader/load.js';
 import { ROOT } from '../support/stack-cli.js';
 
 const TOTAL = Number(process.env['FUZZ_RUNS'] ?? 5000);

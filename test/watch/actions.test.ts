@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { StackModel, WatchRule } from '../../src/model.js';
-import type { Engine } from '../../src/reconciler/engine-types.js';
+import type { Engine } from '../../src/engine/types.js';
 import { bindRules, runInitialSync, runServiceActions } from '../../src/watch/actions.js';
 import { planWatchWork } from '../../src/watch/rules.js';
 

@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import type * as EngineModule from '../../src/reconciler/engine.js';
+import type * as EngineModule from '../../src/engine/client.js';
 
-vi.mock('../../src/reconciler/engine.js', async (importOriginal) => ({
+vi.mock('../../src/engine/client.js', async (importOriginal) => ({
   ...(await importOriginal<typeof EngineModule>()),
   connectEngine: async () => ({ endpoint: 'unix:///stub' }),
 }));

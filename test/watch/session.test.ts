@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { CliContext } from '../../src/cli/context.js';
 import { StackError, diagnostic } from '../../src/errors.js';
 import type { StackModel, WatchRule } from '../../src/model.js';
-import type { Engine } from '../../src/reconciler/engine-types.js';
+import type { Engine } from '../../src/engine/types.js';
 import type { ReloadReport } from '../../src/watch/report.js';
 import type { ReconcileRequest } from '../../src/watch/session.js';
 import { runWatchSession } from '../../src/watch/session.js';

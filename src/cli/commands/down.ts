@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { ExitCode, StackError } from '../../errors.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
-import { applyPlans } from './apply.js';
+import { applyPlans } from '../../pipeline/apply.js';
 import type { DownOptions } from '../../planner/types.js';
 import { loadPlanner, loadProjectOrName, lockProject, openEngine, projectName } from './session.js';
 

@@ -6,10 +6,10 @@ import type { Command } from 'commander';
 import type { Duplex } from 'node:stream';
 import { StackError } from '../../errors.js';
 import { Label } from '../../labels.js';
-import type { Engine } from '../../reconciler/engine-types.js';
-import { demuxFrames } from '../../reconciler/streams.js';
+import type { Engine } from '../../engine/types.js';
+import { demuxFrames } from '../../engine/streams.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
-import { listProjectContainers } from './apply.js';
+import { listProjectContainers } from '../../pipeline/apply.js';
 import { loadProjectOrName, openEngine, projectName } from './session.js';
 
 /** The flags of `exec`. */

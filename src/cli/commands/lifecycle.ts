@@ -7,11 +7,11 @@ import { ExitCode, StackError } from '../../errors.js';
 import { Label } from '../../labels.js';
 import type { StackModel } from '../../model.js';
 import { buildGraph, reverseOrder, topoOrder } from '../../planner/graph.js';
-import type { Engine, EngineContainer } from '../../reconciler/engine-types.js';
+import type { Engine, EngineContainer } from '../../engine/types.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
-import { listProjectContainers } from './apply.js';
+import { listProjectContainers } from '../../pipeline/apply.js';
 import { loadProjectOrName, lockProject, openEngine, projectName } from './session.js';
-import { primaryName } from '../../reconciler/observe.js';
+import { primaryName } from '../../engine/observe.js';
 
 type Verb = 'start' | 'stop' | 'restart';
 

@@ -4,10 +4,10 @@
  */
 import { StackError } from '../../errors.js';
 import { Label } from '../../labels.js';
-import type { Engine, EngineContainer } from '../../reconciler/engine-types.js';
-import { LineSplitter } from '../../reconciler/streams.js';
+import type { Engine, EngineContainer } from '../../engine/types.js';
+import { LineSplitter } from '../../engine/streams.js';
 import type { CliContext } from '../context.js';
-import { primaryName } from '../../reconciler/observe.js';
+import { primaryName } from '../../engine/observe.js';
 
 /** A container whose output we print. */
 export interface LogSource {
@@ -183,7 +183,7 @@ export async function followProjectLogs(
   initial: readonly LogSource[],
   options: { readonly since: number; readonly services: readonly string[]; readonly signal: AbortSignal },
 ): Promise<void> {
-  const { ContainerWatcher } = await import('../../reconciler/wait.js');
+  const { ContainerWatcher } = await import('../../pipeline/wait.js');
   const paint = painter(ctx);
   const width = Math.max(0, ...initial.map((s) => s.prefix.length));
   const followed = new Set<string>();

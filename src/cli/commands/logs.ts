@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { ExitCode, StackError } from '../../errors.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
-import { listProjectContainers } from './apply.js';
+import { listProjectContainers } from '../../pipeline/apply.js';
 import { logFailuresError, parseLogTime, sourcesOf, streamLogs } from './log-stream.js';
 import { loadProjectOrName, openEngine, projectName } from './session.js';
 

@@ -31,8 +31,8 @@ export async function runPlan(ctx: CliContext, services: readonly string[], flag
   const model = await loadProject(ctx, services);
   const planner = await loadPlanner();
   const engine = await openEngine(ctx);
-  const { observe, inspectContainers } = await import('../../reconciler/observe.js');
-  const { addWaitConditions } = await import('../../reconciler/wait-gates.js');
+  const { observe, inspectContainers } = await import('../../engine/observe.js');
+  const { addWaitConditions } = await import('../../pipeline/wait-gates.js');
   const options: UpOptions = {
     ...(services.length > 0 ? { services } : {}),
     ...(flags.forceRecreate ? { forceRecreate: true } : {}),

@@ -5,11 +5,11 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { ExitCode } from '../../errors.js';
 import { Label } from '../../labels.js';
-import type { EngineContainer } from '../../reconciler/engine-types.js';
+import type { EngineContainer } from '../../engine/types.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
-import { listProjectContainers } from './apply.js';
+import { listProjectContainers } from '../../pipeline/apply.js';
 import { loadProjectOrName, openEngine, projectName } from './session.js';
-import { primaryName } from '../../reconciler/observe.js';
+import { primaryName } from '../../engine/observe.js';
 
 /** The flags of `ps`. */
 export interface PsFlags {

@@ -7,9 +7,9 @@ import { StackError } from '../../errors.js';
 import type { StackModel } from '../../model.js';
 import type * as PlannerModule from '../../planner/index.js';
 import type { Plan } from '../../planner/types.js';
-import type { Engine } from '../../reconciler/engine-types.js';
-import type { ExecuteSummary } from '../../reconciler/execute.js';
-import type { ProjectLock } from '../../reconciler/lock.js';
+import type { Engine } from '../../engine/types.js';
+import type { ExecuteSummary } from '../../pipeline/execute.js';
+import type { ProjectLock } from '../../pipeline/lock.js';
 import type { CliContext } from '../context.js';
 
 /** The planner's public functions, loaded lazily (commands that fail early never load it). */
@@ -24,13 +24,13 @@ export async function loadPlanner(): Promise<Planner> {
 
 /** Connects to the engine named by the environment (DOCKER_HOST, context, default socket). */
 export async function openEngine(ctx: CliContext): Promise<Engine> {
-  const { connectEngine } = await import('../../reconciler/engine.js');
+  const { connectEngine } = await import('../../engine/client.js');
   return connectEngine({ env: ctx.env, signal: ctx.signal });
 }
 
 /** Takes the project lock, printing who holds it while we wait. */
 export async function lockProject(ctx: CliContext, project: string, command: string): Promise<ProjectLock> {
-  const { acquireLock, describeHolder } = await import('../../reconciler/lock.js');
+  const { acquireLock, describeHolder } = await import('../../pipeline/lock.js');
   const timeout = Number(ctx.env['STACK_LOCK_TIMEOUT'] ?? '120');
   return acquireLock(project, {
     command,
@@ -97,7 +97,7 @@ export async function confirmDestructive(ctx: CliContext, plan: Plan, yes: boole
  */
 export async function throwOnFailures(engine: Engine, summary: ExecuteSummary, earlyExits: readonly string[] = []): Promise<void> {
   if (summary.failures.length === 0 && earlyExits.length === 0) return;
-  const { lastLogLines } = await import('../../reconciler/wait.js');
+  const { lastLogLines } = await import('../../pipeline/wait.js');
   const parts: string[] = [];
   for (const { action, error } of summary.failures) {
     let text = `${action.resource}: ${action.kind} ${'name' in action ? action.name : ''} failed: ${error.message}`;

@@ -8,13 +8,13 @@ import { ExitCode, StackError } from '../../errors.js';
 import { Label } from '../../labels.js';
 import type { StackModel } from '../../model.js';
 import { buildGraph, completionDependencies, reverseOrder, selectServices } from '../../planner/graph.js';
-import type { Engine } from '../../reconciler/engine-types.js';
+import type { Engine } from '../../engine/types.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
-import { applyPlans, listProjectContainers } from './apply.js';
+import { applyPlans, listProjectContainers } from '../../pipeline/apply.js';
 import { followProjectLogs, sourcesOf, streamLogsReporting } from './log-stream.js';
 import type { ObservedImage, UpOptions } from '../../planner/types.js';
 import { loadPlanner, loadProject, lockProject, openEngine } from './session.js';
-import { observe, primaryName } from '../../reconciler/observe.js';
+import { observe, primaryName } from '../../engine/observe.js';
 
 /** The flags of `up`. */
 export interface UpFlags {
@@ -79,8 +79,8 @@ function checkServices(model: StackModel, services: readonly string[]): void {
  * on by its canonical names, so the wait names it.
  */
 async function waitForStack(ctx: CliContext, engine: Engine, model: StackModel, selected: ReadonlySet<string>, scale: Readonly<Record<string, number>>, timeoutMs: number): Promise<void> {
-  const { ContainerWatcher } = await import('../../reconciler/wait.js');
-  const { replicaNames } = await import('../../reconciler/wait-gates.js');
+  const { ContainerWatcher } = await import('../../pipeline/wait.js');
+  const { replicaNames } = await import('../../pipeline/wait-gates.js');
   const jobs = completionDependencies(model);
   const present = await listProjectContainers(engine, model.name, [...selected], ctx.signal);
   const watcher = new ContainerWatcher(engine, model.name, ctx.signal);

@@ -7,10 +7,10 @@
 import type { Command } from 'commander';
 import { StackError } from '../../errors.js';
 import type { StackModel } from '../../model.js';
-import type { Engine } from '../../reconciler/engine-types.js';
+import type { Engine } from '../../engine/types.js';
 import type { ReconcileRequest, ReconcileSummary } from '../../watch/session.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
-import { applyPlans } from './apply.js';
+import { applyPlans } from '../../pipeline/apply.js';
 import type { UpOptions } from './session.js';
 import { loadPlanner, loadProject, lockProject, openEngine } from './session.js';
 

@@ -1,0 +1,183 @@
+/**
+ * One snapshot of what a project owns on the engine, as plain data: one list call each for
+ * containers, networks, volumes and images (plus by-name lookups for the networks and volumes
+ * the model names, so external ones and name clashes are seen). Containers are inspected only
+ * when asked (diverged ones, for the reasons the planner prints).
+ */
+import { Label } from '../labels.js';
+import type { StackModel } from '../model.js';
+import type { ContainerStateName, ObservedContainer, ObservedImage, ObservedNetwork, ObservedState, ObservedVolume } from '../planner/types.js';
+import type { Engine, EngineContainer, EngineImage, EngineImageConfig, EngineNetwork, EngineVolume } from './types.js';
+import { byCodePoint } from '../order.js';
+
+/** Options of `observe`. */
+export interface ObserveOptions {
+  /** Inspect the containers this predicate selects (their `detail` is filled). */
+  readonly inspect?: (container: ObservedContainer) => boolean;
+  readonly signal?: AbortSignal;
+}
+
+const STATES = new Set<ContainerStateName>(['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead']);
+
+/** The container's name without the leading slash (link aliases such as `/a/b` are skipped). */
+export function primaryName(names: readonly string[]): string {
+  const plain = names.find((n) => n.lastIndexOf('/') === 0) ?? names[0] ?? '';
+  return plain.startsWith('/') ? plain.slice(1) : plain;
+}
+
+/** Exit code and health from the list Status text ("Exited (137) 3 seconds ago", "Up 2 minutes (healthy)"). */
+export function parseStatus(status: string): { exitCode?: number; health?: 'starting' | 'healthy' | 'unhealthy' } {
+  const exit = /^Exited \((-?\d+)\)/.exec(status);
+  const health = /\((healthy|unhealthy|health: starting)\)/.exec(status);
+  return {
+    ...(exit ? { exitCode: Number(exit[1]) } : {}),
+    ...(health ? { health: health[1] === 'health: starting' ? 'starting' : (health[1] as 'healthy' | 'unhealthy') } : {}),
+  };
+}
+
+/** Maps one GET /containers/json entry to an ObservedContainer. */
+export function toObservedContainer(c: EngineContainer): ObservedContainer {
+  const state = STATES.has(c.State as ContainerStateName) ? (c.State as ContainerStateName) : 'dead';
+  const networks: Record<string, { networkId: string }> = {};
+  for (const [name, net] of Object.entries(c.NetworkSettings?.Networks ?? {})) networks[name] = { networkId: net.NetworkID };
+  return {
+    id: c.Id,
+    name: primaryName(c.Names),
+    labels: { ...(c.Labels ?? {}) },
+    state,
+    ...parseStatus(c.Status),
+    image: c.Image,
+    imageId: c.ImageID,
+    networks,
+    mounts: (c.Mounts ?? []).map((m) => ({ type: m.Type, ...(m.Name ? { name: m.Name } : {}), source: m.Source, destination: m.Destination })),
+    created: c.Created,
+  };
+}
+
+function toNetwork(n: EngineNetwork): ObservedNetwork {
+  return { id: n.Id, name: n.Name, labels: { ...(n.Labels ?? {}) }, driver: n.Driver };
+}
+
+function toVolume(v: EngineVolume): ObservedVolume {
+  return { name: v.Name, labels: { ...(v.Labels ?? {}) }, driver: v.Driver };
+}
+
+function toImage(i: EngineImage): ObservedImage {
+  return { id: i.Id, repoTags: [...(i.RepoTags ?? [])], repoDigests: [...(i.RepoDigests ?? [])], created: i.Created };
+}
+
+/** The image each service runs: `image:` or, for a build without one, `<project>-<service>`. */
+export function imageRefs(model: StackModel): string[] {
+  const refs = new Set<string>();
+  for (const [name, spec] of Object.entries(model.services)) {
+    const ref = spec.image ?? `${model.name}-${name}`;
+    refs.add(ref);
+    // A `reference` filter also filters each image's RepoDigests to the patterns given: without
+    // `repo@*` the engine (20.10) lists a tagged image with no digests at all (lock drift, pins).
+    refs.add(`${repositoryPart(ref)}@*`);
+  }
+  return [...refs].sort();
+}
+
+/** `host:5000/app:v1` → `host:5000/app`; `app@sha256:..` → `app`. */
+function repositoryPart(ref: string): string {
+  const at = ref.indexOf('@');
+  const name = at === -1 ? ref : ref.slice(0, at);
+  const slash = name.lastIndexOf('/');
+  const colon = name.lastIndexOf(':');
+  return colon > slash ? name.slice(0, colon) : name;
+}
+
+function isModel(target: StackModel | { project: string }): target is StackModel {
+  return 'services' in target;
+}
+
+/**
+ * The project's resources of one kind: those with its label, then, by name, the model's ones
+ * the label did not find (external ones, ones created by hand). The second list is asked only
+ * when something is missing: the engine's name filter is slow (about 20 ms for 50 names
+ * among 100 volumes on Engine 20.10), and after the first `up` the label finds them all.
+ */
+async function labelledThenNamed<T extends { name: string }>(byLabel: Promise<T[]>, names: ReadonlySet<string>, listByName: (names: string[]) => Promise<T[]>): Promise<T[]> {
+  const found = await byLabel;
+  const seen = new Set(found.map((item) => item.name));
+  const missing = [...names].filter((name) => !seen.has(name));
+  if (missing.length === 0) return found;
+  // The engine's filter matches substrings: keep exact names only.
+  const named = (await listByName(missing)).filter((item) => names.has(item.name) && !seen.has(item.name));
+  return [...found, ...named];
+}
+
+/** The model's images as the engine has them (the image half of `observe`), by ID. */
+export async function observeImages(engine: Engine, model: StackModel, signal?: AbortSignal): Promise<ObservedImage[]> {
+  const refs = imageRefs(model);
+  if (refs.length === 0) return [];
+  const images = await engine.listImages({ reference: refs }, signal);
+  return images.map(toImage).sort((a, b) => byCodePoint(a.id, b.id));
+}
+
+/**
+ * Observes the project: its containers (all states), networks and volumes by project label,
+ * the model's networks/volumes the label missed by name (external ones included), and the
+ * model's images.
+ */
+export async function observe(engine: Engine, target: StackModel | { project: string }, options: ObserveOptions = {}): Promise<ObservedState> {
+  const project = isModel(target) ? target.name : target.project;
+  const label = { label: [`${Label.project}=${project}`] };
+  const { signal } = options;
+  const netNames = new Set(isModel(target) ? Object.values(target.networks).map((n) => n.name) : []);
+  const volNames = new Set(isModel(target) ? Object.values(target.volumes).map((v) => v.name) : []);
+
+  const [containers, networks, volumes, images] = await Promise.all([
+    engine.listContainers({ all: true, filters: label }, signal),
+    labelledThenNamed(engine.listNetworks(label, signal).then((list) => list.map(toNetwork)), netNames, async (names) => (await engine.listNetworks({ name: names }, signal)).map(toNetwork)),
+    labelledThenNamed(engine.listVolumes(label, signal).then((list) => list.map(toVolume)), volNames, async (names) => (await engine.listVolumes({ name: names }, signal)).map(toVolume)),
+    isModel(target) ? observeImages(engine, target, signal) : Promise.resolve([]),
+  ]);
+
+  const state: ObservedState = {
+    project,
+    containers: containers.map(toObservedContainer).sort((a, b) => byCodePoint(a.name, b.name)),
+    networks: networks.sort((a, b) => byCodePoint(a.name, b.name)),
+    volumes: volumes.sort((a, b) => byCodePoint(a.name, b.name)),
+    images,
+  };
+  const select = options.inspect;
+  if (!select) return state;
+  return inspectContainers(engine, state, state.containers.filter(select).map((c) => c.id), signal);
+}
+
+/**
+ * Fills `detail` (Config, HostConfig) of the named containers by inspecting them: the second
+ * pass after a first plan found them diverged. A container gone meanwhile is left as listed.
+ */
+export async function inspectContainers(engine: Engine, state: ObservedState, ids: readonly string[], signal?: AbortSignal): Promise<ObservedState> {
+  if (ids.length === 0) return state;
+  const wanted = new Set(ids);
+  // The image's own Env and Labels, once per image: the engine merges them into the
+  // container's Config, and only with them can a variable or label removed from the stack
+  // file be named in the reason.
+  const imageConfigs = new Map<string, Promise<EngineImageConfig | undefined>>();
+  const configOf = (image: string): Promise<EngineImageConfig | undefined> => {
+    let found = imageConfigs.get(image);
+    if (!found) {
+      found = engine.inspectImageConfig(image, signal).catch(() => undefined);
+      imageConfigs.set(image, found);
+    }
+    return found;
+  };
+  const containers = await Promise.all(
+    state.containers.map(async (c) => {
+      if (!wanted.has(c.id) || c.detail) return c;
+      try {
+        const inspect = await engine.inspectContainer(c.id, signal);
+        const image = inspect.Image ? await configOf(inspect.Image) : undefined;
+        const imageFacts = image ? { imageEnv: [...(image.Env ?? [])], imageLabels: { ...(image.Labels ?? {}) } } : {};
+        return { ...c, detail: { config: inspect.Config, hostConfig: inspect.HostConfig, ...imageFacts } };
+      } catch {
+        return c;
+      }
+    }),
+  );
+  return { ...state, containers };
+}

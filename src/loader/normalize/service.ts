@@ -1,0 +1,146 @@
+/**
+ * One service, raw → ServiceSpec: every short syntax in its long form, paths resolved,
+ * durations in ns and sizes in bytes. Problems are collected, never thrown.
+ */
+import type { PullPolicy, ResourcesSpec, ServiceSpec } from '../../model.js';
+import { normalizeEnvironment, normalizeExtraHosts } from './env.js';
+import { asBool, asInt, asList, asMap, asNumber, asString, opt, stringDict, stringList } from './helpers.js';
+import type { Issues } from './helpers.js';
+import { normalizePorts } from './ports.js';
+import {
+  normalizeBuild, normalizeDependsOn, normalizeDevelop, normalizeDevices, normalizeFileRefs, normalizeHealthcheck,
+  normalizeLogging, normalizeServiceNetworks, normalizeUlimits,
+} from './service-parts.js';
+import { normalizeCommand, normalizeDuration, normalizeSize } from './values.js';
+import { normalizeVolumes } from './volumes.js';
+import type { NormalizeContext, Path } from '../types.js';
+
+function normalizeResources(raw: Record<string, unknown>, path: Path, issues: Issues): ResourcesSpec {
+  const resources = asMap(asMap(raw['deploy'])['resources']);
+  const limits = asMap(resources['limits']);
+  const reservations = asMap(resources['reservations']);
+  const limitsPath = [...path, 'deploy', 'resources', 'limits'];
+  // The top-level key wins over deploy.resources when both are set, as in Compose.
+  const size = (key: string, deployValue: unknown, deployPath: Path): number | undefined =>
+    raw[key] !== undefined ? normalizeSize(raw[key], [...path, key], issues) : normalizeSize(deployValue, deployPath, issues);
+  const cpus = raw['cpus'] ?? limits['cpus'];
+  const cpusValue = asNumber(cpus);
+  if (cpus !== undefined && (cpusValue === undefined || cpusValue < 0)) {
+    issues.error('INVALID_VALUE', `invalid cpus "${String(cpus)}"`, raw['cpus'] !== undefined ? [...path, 'cpus'] : [...limitsPath, 'cpus'], 'a number of CPUs, e.g. 0.5');
+  }
+  return {
+    ...opt('cpus', cpusValue),
+    ...opt('cpuShares', asInt(raw['cpu_shares'])),
+    ...opt('cpuQuota', asInt(raw['cpu_quota'])),
+    ...opt('cpuPeriod', asInt(raw['cpu_period'])),
+    ...opt('cpuset', asString(raw['cpuset'])),
+    ...opt('memLimit', size('mem_limit', limits['memory'], [...limitsPath, 'memory'])),
+    ...opt('memReservation', size('mem_reservation', reservations['memory'], [...path, 'deploy', 'resources', 'reservations', 'memory'])),
+    ...opt('memswapLimit', normalizeSize(raw['memswap_limit'], [...path, 'memswap_limit'], issues)),
+    ...opt('pidsLimit', asInt(raw['pids_limit'] ?? limits['pids'])),
+    ...opt('oomKillDisable', asBool(raw['oom_kill_disable'])),
+    ...opt('oomScoreAdj', asInt(raw['oom_score_adj'])),
+    ...opt('shmSize', normalizeSize(raw['shm_size'], [...path, 'shm_size'], issues)),
+  };
+}
+
+function normalizeReplicas(raw: Record<string, unknown>, path: Path, issues: Issues): number {
+  const scale = raw['scale'] === undefined ? undefined : asInt(raw['scale']);
+  const deployRaw = asMap(raw['deploy'])['replicas'];
+  const deploy = deployRaw === undefined ? undefined : asInt(deployRaw);
+  if ((raw['scale'] !== undefined && (scale === undefined || scale < 0)) || (deployRaw !== undefined && (deploy === undefined || deploy < 0))) {
+    return issues.error('INVALID_VALUE', 'replicas must be a whole number of 0 or more', raw['scale'] !== undefined ? [...path, 'scale'] : [...path, 'deploy', 'replicas']) ?? 1;
+  }
+  if (scale !== undefined && deploy !== undefined && scale !== deploy) {
+    issues.error('INVALID_VALUE', `"scale" (${scale}) and "deploy.replicas" (${deploy}) disagree`, [...path, 'scale'], 'set only one of them');
+  }
+  return scale ?? deploy ?? 1;
+}
+
+function normalizePullPolicy(value: unknown): PullPolicy | undefined {
+  const text = asString(value);
+  // `if_not_present` is the older spelling of `missing`.
+  return (text === 'if_not_present' ? 'missing' : text) as PullPolicy | undefined;
+}
+
+function normalizeExpose(value: unknown): string[] {
+  return asList(value).map((item) => asString(item) ?? '').filter((s) => s !== '');
+}
+
+/** Normalizes the service `name`; `unsupported` lists the accepted but unimplemented keys. */
+export function normalizeService(
+  name: string,
+  raw: Record<string, unknown>,
+  ctx: NormalizeContext,
+  issues: Issues,
+  unsupported: readonly string[],
+): ServiceSpec {
+  const path: Path = ['services', name];
+  const at = (key: string): Path => [...path, key];
+  const env = normalizeEnvironment(raw, path, ctx, issues);
+  const networkMode = asString(raw['network_mode']);
+  const networks = normalizeServiceNetworks(raw['networks']);
+  const build = normalizeBuild(raw['build'], at('build'), ctx, issues);
+  const healthcheck = normalizeHealthcheck(raw['healthcheck'], at('healthcheck'), issues);
+  const develop = normalizeDevelop(raw['develop'], at('develop'), ctx, issues);
+  const logging = normalizeLogging(raw['logging']);
+  const location = ctx.locate(path, 'key');
+  return {
+    name,
+    ...opt('image', asString(raw['image'])),
+    ...opt('build', build),
+    ...opt('pullPolicy', normalizePullPolicy(raw['pull_policy'])),
+    ...opt('command', normalizeCommand(raw['command'], at('command'), issues)),
+    ...opt('entrypoint', normalizeCommand(raw['entrypoint'], at('entrypoint'), issues)),
+    environment: env.environment,
+    envFiles: env.envFiles,
+    labels: stringDict(raw['labels']),
+    annotations: stringDict(raw['annotations']),
+    ports: normalizePorts(raw['ports'], at('ports'), issues),
+    expose: normalizeExpose(raw['expose']),
+    volumes: normalizeVolumes(raw['volumes'], at('volumes'), ctx, issues),
+    tmpfs: stringList(raw['tmpfs']),
+    dependsOn: normalizeDependsOn(raw['depends_on']),
+    ...opt('healthcheck', healthcheck),
+    // Without networks or network_mode a service joins the project's default network.
+    networks: networkMode !== undefined ? {} : Object.keys(networks).length > 0 ? networks : { default: { aliases: [], linkLocalIps: [] } },
+    ...opt('networkMode', networkMode),
+    extraHosts: normalizeExtraHosts(raw['extra_hosts'], at('extra_hosts'), issues),
+    dns: stringList(raw['dns']),
+    dnsSearch: stringList(raw['dns_search']),
+    dnsOpt: stringList(raw['dns_opt']),
+    ulimits: normalizeUlimits(raw['ulimits'], at('ulimits'), issues),
+    sysctls: stringDict(raw['sysctls']),
+    capAdd: stringList(raw['cap_add']),
+    capDrop: stringList(raw['cap_drop']),
+    devices: normalizeDevices(raw['devices'], at('devices'), issues),
+    groupAdd: stringList(raw['group_add']),
+    securityOpt: stringList(raw['security_opt']),
+    privileged: asBool(raw['privileged']) ?? false,
+    ...opt('init', asBool(raw['init'])),
+    readOnly: asBool(raw['read_only']) ?? false,
+    tty: asBool(raw['tty']) ?? false,
+    stdinOpen: asBool(raw['stdin_open']) ?? false,
+    ...opt('user', asString(raw['user'])),
+    ...opt('workingDir', asString(raw['working_dir'])),
+    ...opt('hostname', asString(raw['hostname'])),
+    ...opt('domainname', asString(raw['domainname'])),
+    ...opt('macAddress', asString(raw['mac_address'])),
+    ...opt('pid', asString(raw['pid'])),
+    ...opt('ipc', asString(raw['ipc'])),
+    ...opt('platform', asString(raw['platform'])),
+    ...opt('stopSignal', asString(raw['stop_signal'])),
+    ...opt('stopGracePeriod', normalizeDuration(raw['stop_grace_period'], at('stop_grace_period'), issues)),
+    ...opt('restart', asString(raw['restart'])),
+    ...opt('containerName', asString(raw['container_name'])),
+    replicas: normalizeReplicas(raw, path, issues),
+    ...opt('logging', logging),
+    resources: normalizeResources(raw, path, issues),
+    secrets: normalizeFileRefs(raw['secrets'], 'secrets'),
+    configs: normalizeFileRefs(raw['configs'], 'configs'),
+    profiles: stringList(raw['profiles']),
+    ...opt('develop', develop),
+    unsupported,
+    ...opt('location', location),
+  };
+}

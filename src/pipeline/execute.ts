@@ -1,0 +1,200 @@
+/**
+ * Runs a Plan: the ONLY p-graph import. p-graph orders the DAG; one semaphore bounds every
+ * engine call (so a start waiting for a dependency's health holds no slot). The executor
+ * decides nothing: one action, one engine call (create-container also connects the networks
+ * it carries), status per action in our own map, since p-graph silently skips dependents.
+ *
+ *   node(action): aborted? → skipped · a dependency failed/skipped? → skipped
+ *                 → [wait gate] → acquire slot → engine call → release → ok | failed
+ */
+import { PGraph } from 'p-graph';
+import { StackError } from '../errors.js';
+import type { Action, Plan } from '../planner/types.js';
+import type { Engine } from '../engine/types.js';
+import type { ContainerWatcher } from './wait.js';
+import { waitForConditions } from './wait.js';
+
+/** The outcome of one action. */
+export type ActionStatus = 'ok' | 'failed' | 'skipped';
+
+/** What renderers see while a plan runs. `ms` is the action's duration (0 for start/skip). */
+export interface ExecuteEvent {
+  readonly type: 'action-start' | 'action-done' | 'action-failed' | 'action-skipped';
+  readonly action: Action;
+  readonly error?: Error;
+  readonly ms: number;
+}
+
+/** Options of `executePlan`. */
+export interface ExecuteOptions {
+  /** Bound on concurrent engine calls (default 8). */
+  readonly parallel?: number;
+  /** Aborted on Ctrl-C: no new action starts, in-flight ones finish. */
+  readonly signal?: AbortSignal;
+  readonly onEvent?: (event: ExecuteEvent) => void;
+  /** Waits for start actions' `waitFor` conditions; required when the plan carries any. */
+  readonly watcher?: ContainerWatcher;
+  /** Timeout of one depends_on wait (default 300 s). */
+  readonly waitTimeoutMs?: number;
+  /** Builds an image (build-image actions); without it they fail. */
+  readonly buildImage?: (action: Extract<Action, { kind: 'build-image' }>, signal?: AbortSignal) => Promise<void>;
+  /** Called for non-fatal problems (a `required: false` dependency that failed). */
+  readonly onWarning?: (message: string) => void;
+}
+
+/** One failed action and why. */
+export interface ActionFailure {
+  readonly action: Action;
+  readonly error: Error;
+}
+
+/** The result of a run: a status for every action, the failures, and the IDs of created containers. */
+export interface ExecuteSummary {
+  readonly statuses: ReadonlyMap<number, ActionStatus>;
+  readonly failures: readonly ActionFailure[];
+  /** Actions not run because a dependency failed or the run was interrupted. */
+  readonly skipped: readonly Action[];
+  readonly interrupted: boolean;
+  /** Container name → ID, for containers created (and renamed) in this run. */
+  readonly containerIds: ReadonlyMap<string, string>;
+}
+
+/** A counting semaphore: the one concurrency limit over engine calls. */
+class Slots {
+  private free: number;
+  private readonly queue: (() => void)[] = [];
+  constructor(size: number) {
+    this.free = size;
+  }
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.free > 0) this.free -= 1;
+    else await new Promise<void>((resolve) => this.queue.push(resolve));
+    try {
+      return await fn();
+    } finally {
+      const next = this.queue.shift();
+      if (next) next();
+      else this.free += 1;
+    }
+  }
+}
+
+/** Runs one action as its engine call. `ids` resolves containers created earlier in the plan by name. */
+async function runAction(engine: Engine, action: Action, ids: Map<string, string>, options: ExecuteOptions): Promise<void> {
+  const { signal } = options;
+  const container = (name: string, id?: string): string => id ?? ids.get(name) ?? name;
+  switch (action.kind) {
+    case 'create-network':
+      await engine.createNetwork(action.name, action.body, signal);
+      return;
+    case 'remove-network':
+      await engine.removeNetwork(action.networkId, signal);
+      return;
+    case 'create-volume':
+      await engine.createVolume(action.name, action.body, signal);
+      return;
+    case 'remove-volume':
+      await engine.removeVolume(action.name, signal);
+      return;
+    case 'create-container': {
+      const id = await engine.createContainer(action.name, action.body, signal);
+      ids.set(action.name, id);
+      for (const [network, endpoint] of Object.entries(action.connect)) await engine.connectNetwork(network, id, endpoint, signal);
+      return;
+    }
+    case 'start-container':
+      await engine.startContainer(container(action.name, action.containerId), signal);
+      return;
+    case 'stop-container':
+      await engine.stopContainer(container(action.name, action.containerId), action.timeoutSeconds, signal);
+      return;
+    case 'remove-container':
+      await engine.removeContainer(container(action.name, action.containerId), { force: true, volumes: action.removeVolumes }, signal);
+      return;
+    case 'rename-container': {
+      const id = container(action.name, action.containerId);
+      await engine.renameContainer(id, action.newName, signal);
+      ids.set(action.newName, ids.get(action.name) ?? id);
+      return;
+    }
+    case 'connect-network':
+      await engine.connectNetwork(action.network, container(action.name), action.endpoint, signal);
+      return;
+    case 'disconnect-network':
+      await engine.disconnectNetwork(action.network, container(action.name), signal);
+      return;
+    case 'pull-image':
+      await engine.pullImage(action.image, { ...(action.platform ? { platform: action.platform } : {}), ...(signal ? { signal } : {}) });
+      return;
+    case 'build-image':
+      if (!options.buildImage) throw new StackError('BUILD_FAILED', `building ${action.image} is not available in this command`);
+      await options.buildImage(action, signal);
+      return;
+  }
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/**
+ * Executes the plan's actions in dependency order under one concurrency limit. Never throws
+ * for a failed action: a failure skips its dependents, independent actions finish, and the
+ * summary names each failure. After the signal aborts, no new action starts.
+ */
+export async function executePlan(engine: Engine, plan: Plan, options: ExecuteOptions = {}): Promise<ExecuteSummary> {
+  const statuses = new Map<number, ActionStatus>();
+  const failures: ActionFailure[] = [];
+  const skipped: Action[] = [];
+  const ids = new Map<string, string>();
+  const slots = new Slots(Math.max(1, options.parallel ?? 8));
+  const emit = (event: ExecuteEvent): void => options.onEvent?.(event);
+  const byId = new Map(plan.actions.map((a) => [a.id, a]));
+
+  const skip = (action: Action): void => {
+    statuses.set(action.id, 'skipped');
+    skipped.push(action);
+    emit({ type: 'action-skipped', action, ms: 0 });
+  };
+
+  const runNode = async (action: Action): Promise<void> => {
+    if (options.signal?.aborted || action.dependsOn.some((dep) => statuses.get(dep) !== 'ok' && byId.has(dep))) {
+      skip(action);
+      return;
+    }
+    const started = Date.now();
+    emit({ type: 'action-start', action, ms: 0 });
+    try {
+      if (action.kind === 'start-container' && action.waitFor && action.waitFor.length > 0) {
+        if (!options.watcher) throw new StackError('INTERNAL', 'a start with depends_on conditions needs a watcher');
+        await waitForConditions(options.watcher, action.waitFor, {
+          timeoutMs: options.waitTimeoutMs ?? 300_000,
+          ...(options.signal ? { signal: options.signal } : {}),
+          ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+        });
+      }
+      await slots.run(() => runAction(engine, action, ids, options));
+      statuses.set(action.id, 'ok');
+      emit({ type: 'action-done', action, ms: Date.now() - started });
+    } catch (error) {
+      const err = asError(error);
+      statuses.set(action.id, 'failed');
+      failures.push({ action, error: err });
+      emit({ type: 'action-failed', action, error: err, ms: Date.now() - started });
+    }
+  };
+
+  const nodes = new Map(plan.actions.map((action) => [String(action.id), { run: () => runNode(action) }]));
+  const edges: [string, string][] = [];
+  for (const action of plan.actions) {
+    for (const dep of action.dependsOn) if (byId.has(dep)) edges.push([String(dep), String(action.id)]);
+  }
+  // Nodes never reject, so p-graph never skips on its own; our status map is the truth.
+  await new PGraph(nodes, edges).run();
+  return { statuses, failures, skipped, interrupted: options.signal?.aborted === true, containerIds: ids };
+}
+
+/** "service:web:1 (start-container): port is already allocated" lines for the summary. */
+export function summarizeFailures(summary: ExecuteSummary): string {
+  return summary.failures.map((f) => `${f.action.resource} (${f.action.kind}): ${f.error.message}`).join('\n');
+}

@@ -1,0 +1,253 @@
+/**
+ * Waiting for depends_on conditions and `--wait`, driven by the engine's event stream: one
+ * GET /events per run (project label, since the moment we subscribed), each relevant event
+ * triggers a re-inspect of the container and the condition is judged on that state
+ * (level-triggered: an event only says "look again"). No polling.
+ */
+import { StackError } from '../errors.js';
+import { Label } from '../labels.js';
+import type { DependencyCondition } from '../model.js';
+import type { WaitCondition } from '../planner/types.js';
+import type { Engine, EngineContainerInspect, EngineEvent } from '../engine/types.js';
+import { statusOf } from '../engine/errors.js';
+
+/** What to wait for: a depends_on condition, or (for `--wait`) healthy when checked, else running. */
+export type WaitKind = DependencyCondition | 'running_or_healthy';
+
+/** One container to wait on. */
+export interface WaitTarget {
+  readonly service: string;
+  readonly container: string;
+  readonly condition: WaitKind;
+  readonly required: boolean;
+}
+
+/** Options of a wait. */
+export interface WaitOptions {
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal;
+  /** A `required: false` dependency that failed: reported, not fatal. */
+  readonly onWarning?: (message: string) => void;
+}
+
+type Verdict = { readonly done: true } | { readonly done: false } | { readonly failed: string; readonly exitCode?: number };
+
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+/** Judges one condition on an inspected container. Exported for unit tests. */
+export function judge(kind: WaitKind, c: EngineContainerInspect): Verdict {
+  const s = c.State;
+  const exited = s.Status === 'exited' || s.Status === 'dead';
+  const health = s.Health?.Status;
+  switch (kind) {
+    case 'service_started':
+      return s.Running || s.StartedAt !== ZERO_TIME ? { done: true } : { done: false };
+    case 'service_completed_successfully':
+      if (!exited) return { done: false };
+      return s.ExitCode === 0 ? { done: true } : { failed: `exited with code ${s.ExitCode}`, exitCode: s.ExitCode };
+    case 'service_healthy':
+    case 'running_or_healthy':
+      if (exited) return { failed: `exited with code ${s.ExitCode}`, exitCode: s.ExitCode };
+      if (health === 'healthy') return { done: true };
+      if (health === 'unhealthy') return { failed: 'is unhealthy' };
+      if (health === undefined || health === 'none') {
+        if (kind === 'service_healthy') return { failed: 'has no healthcheck (service_healthy needs one)' };
+        return s.Running ? { done: true } : { done: false };
+      }
+      return { done: false };
+  }
+}
+
+function describe(kind: WaitKind): string {
+  switch (kind) {
+    case 'service_started':
+      return 'to start';
+    case 'service_healthy':
+      return 'to be healthy';
+    case 'service_completed_successfully':
+      return 'to complete successfully';
+    case 'running_or_healthy':
+      return 'to be running (healthy when it has a healthcheck)';
+  }
+}
+
+/** The last `n` lines a container wrote (stdout and stderr), for failure messages. */
+export async function lastLogLines(engine: Engine, container: string, n = 10, signal?: AbortSignal): Promise<string[]> {
+  try {
+    const inspect = await engine.inspectContainer(container, signal);
+    const chunks: Buffer[] = [];
+    for await (const chunk of engine.containerLogs(container, { tail: n, tty: inspect.Config.Tty === true, ...(signal ? { signal } : {}) })) chunks.push(chunk.data);
+    return Buffer.concat(chunks).toString('utf8').split('\n').filter((l) => l.trim().length > 0).slice(-n);
+  } catch {
+    return [];
+  }
+}
+
+/** DEPENDENCY_FAILED, carrying the dependency's service and exit code (when it exited). */
+export class DependencyFailedError extends StackError {
+  constructor(
+    message: string,
+    readonly service: string,
+    readonly dependencyExitCode: number | undefined,
+  ) {
+    super('DEPENDENCY_FAILED', message);
+    this.name = 'DependencyFailedError';
+  }
+}
+
+type Listener = (event: EngineEvent) => void;
+
+/**
+ * One engine event subscription for a project, shared by every waiter of a run. `close()`
+ * ends the stream; it also ends when the parent signal aborts.
+ */
+export class ContainerWatcher {
+  private readonly listeners = new Set<Listener>();
+  private readonly controller = new AbortController();
+  private opened: Promise<void> | undefined;
+  private failure: unknown;
+  private ended = false;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly project: string,
+    signal?: AbortSignal,
+  ) {
+    signal?.addEventListener('abort', () => this.close(), { once: true });
+  }
+
+  /** Opens the stream once; resolves when it is connected (events from then on are seen). */
+  open(): Promise<void> {
+    this.opened ??= new Promise<void>((resolve) => {
+      // `since` one second back: the stream replays what happened while it connected (a
+      // duplicate only causes one more inspect).
+      const since = Math.floor(Date.now() / 1000) - 1;
+      const stream = this.engine.events({ since, filters: { type: ['container'], label: [`${Label.project}=${this.project}`] }, signal: this.controller.signal });
+      const iterator = stream[Symbol.asyncIterator]();
+      const pump = async (): Promise<void> => {
+        const first = iterator.next();
+        resolve();
+        let next = await first;
+        while (!next.done) {
+          for (const listener of [...this.listeners]) listener(next.value);
+          next = await iterator.next();
+        }
+      };
+      // When the stream ends (closed, aborted or failed) every waiter still pending is told.
+      pump()
+        .catch((error: unknown) => {
+          this.failure = error;
+        })
+        .finally(() => {
+          this.ended = true;
+          for (const listener of [...this.listeners]) listener({ Type: 'stack', Action: 'stream-ended', Actor: { ID: '', Attributes: {} }, time: 0, timeNano: 0 });
+        });
+    });
+    return this.opened;
+  }
+
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get streamError(): unknown {
+    return this.failure;
+  }
+
+  close(): void {
+    this.controller.abort();
+  }
+
+  /**
+   * Waits until `target` holds. Rejects with WAIT_TIMEOUT (naming the service) or
+   * DEPENDENCY_FAILED (exit code and last log lines); a `required: false` target that fails
+   * resolves after `onWarning`.
+   */
+  async waitFor(target: WaitTarget, options: WaitOptions): Promise<void> {
+    await this.open();
+    const { engine } = this;
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      let checking = false;
+      let again = false;
+      const finish = (error?: unknown): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        unsubscribe();
+        options.signal?.removeEventListener('abort', onAbort);
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      const fail = async (why: string, exitCode?: number): Promise<void> => {
+        const message = `service "${target.service}" ${why} (container ${target.container})`;
+        if (!target.required) {
+          options.onWarning?.(`${message}; continuing because the dependency is not required`);
+          finish();
+          return;
+        }
+        const lines = await lastLogLines(engine, target.container);
+        const tail = lines.length > 0 ? `\nlast log lines of ${target.container}:\n${lines.map((l) => `  ${l}`).join('\n')}` : '';
+        finish(new DependencyFailedError(`${message}${tail}`, target.service, exitCode));
+      };
+      const check = async (): Promise<void> => {
+        if (settled) return;
+        if (checking) {
+          again = true;
+          return;
+        }
+        checking = true;
+        try {
+          do {
+            again = false;
+            let inspect: EngineContainerInspect;
+            try {
+              inspect = await engine.inspectContainer(target.container, options.signal);
+            } catch (error) {
+              if (statusOf(error) === 404) {
+                await fail('has no container');
+                return;
+              }
+              throw error;
+            }
+            const verdict = judge(target.condition, inspect);
+            if ('failed' in verdict) {
+              await fail(verdict.failed, verdict.exitCode);
+              return;
+            }
+            if (verdict.done) {
+              finish();
+              return;
+            }
+          } while (again && !settled);
+        } catch (error) {
+          finish(error);
+        } finally {
+          checking = false;
+        }
+      };
+      const unsubscribe = this.subscribe((event) => {
+        if (event.Type === 'stack') {
+          finish(this.failure ?? new StackError('INTERRUPTED', 'the engine event stream ended'));
+          return;
+        }
+        const name = event.Actor.Attributes['name'];
+        if (name === target.container || event.Actor.ID === target.container) void check();
+      });
+      const onAbort = (): void => finish(options.signal?.reason ?? new StackError('INTERRUPTED', 'interrupted'));
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      const timer = setTimeout(() => {
+        const seconds = Math.round(options.timeoutMs / 1000);
+        finish(new StackError('WAIT_TIMEOUT', `timed out after ${seconds}s waiting for service "${target.service}" ${describe(target.condition)} (container ${target.container})`));
+      }, options.timeoutMs);
+      if (this.ended) finish(this.failure ?? new StackError('INTERRUPTED', 'the engine event stream ended'));
+      else void check();
+    });
+  }
+}
+
+/** Waits for every condition of a start action (all at once); the first failure rejects. */
+export async function waitForConditions(watcher: ContainerWatcher, conditions: readonly WaitCondition[], options: WaitOptions): Promise<void> {
+  await Promise.all(conditions.map((c) => watcher.waitFor(c, options)));
+}

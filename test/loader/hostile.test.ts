@@ -1,0 +1,72 @@
+/**
+ * Hostile input fails fast with the right code. Timing is not asserted (bench/ measures it);
+ * a regression to exponential or recursive behaviour shows up as a test timeout.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { StackError } from '../../src/errors.js';
+import { loadStack } from '../../src/loader/load.js';
+import { passThroughStages } from './support.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'stack-hostile-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function codesOf(name: string, content: string | Uint8Array): Promise<string[]> {
+  const file = join(dir, name);
+  writeFileSync(file, content);
+  try {
+    await loadStack({ cwd: dir, env: {}, files: [file] }, passThroughStages);
+  } catch (error) {
+    if (error instanceof StackError) return error.diagnostics.map((d) => d.code);
+    throw error;
+  }
+  return [];
+}
+
+describe('hostile input', () => {
+  it('an alias bomb fails with YAML_ALIAS_LIMIT', async () => {
+    let src = 'x-0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n';
+    for (let i = 1; i <= 12; i++) src += `x-${i}: &a${i} [${Array.from({ length: 10 }, () => `*a${i - 1}`).join(',')}]\n`;
+    expect(await codesOf('bomb.yaml', src + 'services: {}\n')).toContain('YAML_ALIAS_LIMIT');
+  });
+
+  it('10k-deep flow nesting fails with YAML_TOO_DEEP', async () => {
+    expect(await codesOf('deep.yaml', 'x: ' + '['.repeat(10_000) + ']'.repeat(10_000) + '\n')).toContain('YAML_TOO_DEEP');
+  });
+
+  it('10k-deep flow mappings fail with YAML_TOO_DEEP', async () => {
+    expect(await codesOf('deep-map.yaml', 'x: ' + '{a: '.repeat(10_000) + '1' + '}'.repeat(10_000) + '\n')).toContain('YAML_TOO_DEEP');
+  });
+
+  it('deep block nesting fails with YAML_TOO_DEEP', async () => {
+    const lines = Array.from({ length: 300 }, (_, i) => `${' '.repeat(i)}k${i}:`);
+    expect(await codesOf('deep-block.yaml', lines.join('\n') + ' 1\n')).toContain('YAML_TOO_DEEP');
+  });
+
+  it('a 20 MB file fails with YAML_TOO_LARGE', async () => {
+    const line = '# ' + 'x'.repeat(98) + '\n';
+    expect(await codesOf('large.yaml', 'services: {}\n' + line.repeat(200_000))).toEqual(['YAML_TOO_LARGE']);
+  });
+
+  it('an endless device named as a file (-f or extends.file: /dev/zero) fails with YAML_TOO_LARGE instead of reading forever', async () => {
+    await expect(loadStack({ cwd: dir, env: {}, files: ['/dev/zero'] }, passThroughStages)).rejects.toMatchObject({ diagnostics: [{ code: 'YAML_TOO_LARGE' }] });
+    expect(await codesOf('extends-zero.yaml', 'services: {web: {image: x, extends: {file: /dev/zero, service: web}}}\n')).toEqual(['YAML_TOO_LARGE']);
+  });
+
+  it('binary garbage fails with YAML_BINARY', async () => {
+    const bytes = new Uint8Array(64 * 1024);
+    let seed = 42;
+    for (let i = 0; i < bytes.length; i++) {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      bytes[i] = seed & 0xff;
+    }
+    expect(await codesOf('garbage.yaml', bytes)).toEqual(['YAML_BINARY']);
+  });
+
+  it('a prototype key never reaches Object.prototype', async () => {
+    expect(await codesOf('proto.yaml', 'services:\n  web:\n    labels:\n      __proto__: {polluted: true}\n')).toEqual(['YAML_FORBIDDEN_KEY']);
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  });
+});
