@@ -281,3 +281,13 @@ export interface SecretSpec {
 }
 
 export type ConfigSpec = SecretSpec;
+
+/**
+ * A service's stop grace period in whole seconds, as the engine takes it: rounded up, so a
+ * container never gets less time than the file gives it (`stop_grace_period: 1500ms` is 2 s,
+ * not 1; 500ms is 1 s, not an immediate SIGKILL). Undefined: the engine's default (10 s).
+ */
+export function stopGraceSeconds(service: Pick<ServiceSpec, 'stopGracePeriod'> | undefined): number | undefined {
+  const ns = service?.stopGracePeriod;
+  return ns === undefined ? undefined : Math.ceil(ns / 1e9);
+}

@@ -1,121 +1,125 @@
 /**
- * observe → plan → confirm → execute, shared by `up` and `down`: the one place the CLI walks
- * the pipeline. A 409 on a create (a name taken meanwhile) or a write whose reply never came
- * re-observes and re-plans once, never retries blindly. Progress is rendered from the executor's events.
+ * The local-container target of the reconcile loop (src/pipeline/reconcile.ts): observe the
+ * project's containers, networks, volumes and images; plan with the pure planner; execute with
+ * the DAG executor while watching the engine's events for containers that die right after
+ * their start. A 409 on a create (a name taken meanwhile) or a write whose reply never came
+ * re-observes and re-plans once, never retries blindly.
  */
 import { StackError } from '../errors.js';
 import { Label } from '../labels.js';
 import type { StackModel } from '../model.js';
-import type { ObservedState, Plan } from '../planner/types.js';
+import type { Action, ObservedState, Plan } from '../planner/types.js';
 import type { Engine, EngineContainer } from '../engine/types.js';
 import type { ExecuteSummary } from './execute.js';
-import type { CliContext } from '../cli/context.js';
-import { createProgress } from '../cli/progress.js';
-import { confirmDestructive, throwOnFailures } from '../cli/commands/session.js';
 import { inspectContainers, observe, parseStatus, primaryName } from '../engine/observe.js';
 import { byCodePoint } from '../order.js';
+import type { AppliedRun, ExecuteContext, FailureLike, PlannedRun, RunHooks, Target } from './reconcile.js';
+import { applyRun, planRun } from './reconcile.js';
 
-/** Options of `applyPlans`. */
-export interface ApplyOptions {
-  readonly yes: boolean;
-  /** Timeout of one depends_on wait, ms. */
-  readonly waitTimeoutMs?: number;
-  /** The project model (depends_on conditions come from it); absent for `down -p` without a file. */
-  readonly model?: StackModel;
-  /**
-   * A snapshot of `target` taken under the project lock, with nothing changed on the engine
-   * since: the first attempt plans from it instead of observing again.
-   */
-  readonly observed?: ObservedState;
+/** A project with a stack file (the model), or only a name (`down -p NAME` without a file). */
+export type ProjectTarget = StackModel | { readonly project: string };
+
+/** The project name of a target. */
+export function projectOf(target: ProjectTarget): string {
+  return 'services' in target ? target.name : target.project;
 }
 
-/** The outcome of an apply: the plan run last and its summary. */
-export interface ApplyResult {
-  readonly plan: Plan;
-  readonly summary: ExecuteSummary;
-  /** Unix seconds when execution started. */
-  readonly startedAt: number;
+/** The container target of the loop, for one project and one planning function. */
+export function containerTarget(engine: Engine, project: ProjectTarget, makePlan: (observed: ObservedState) => Plan): Target<ObservedState, Plan, Action, ExecuteSummary> {
+  const name = projectOf(project);
+  const model = 'services' in project ? project : undefined;
+  // Containers that die non-zero while the plan runs (crash at start-up), by ID; per execution.
+  let died = new Map<string, number>();
+  return {
+    observe: (signal) => observe(engine, project, { signal }),
+    plan: makePlan,
+    async refine(observed, plan, signal) {
+      // Inspect only the containers being replaced, so reasons name the changed fields.
+      const replaced = plan.actions.flatMap((a) => (a.kind === 'create-container' && a.replaces ? [a.replaces] : []));
+      return replaced.length > 0 ? inspectContainers(engine, observed, replaced, signal) : undefined;
+    },
+    async execute(plan, context: ExecuteContext<Action>) {
+      const { executePlan } = await import('./execute.js');
+      const { ContainerWatcher } = await import('./wait.js');
+      const watcher = new ContainerWatcher(engine, name, context.signal);
+      died = new Map();
+      if (plan.actions.some((a) => a.kind === 'start-container')) await watcher.open();
+      // The event stream replays a second or two from before it connected: a container stopped
+      // just before this run (exit 137) must not count as dying after our start.
+      const executionStartNs = Date.now() * 1e6;
+      const unsubscribe = watcher.subscribe((event) => {
+        const code = Number(event.Actor.Attributes['exitCode'] ?? '0');
+        if (event.Action === 'die' && code !== 0 && event.timeNano >= executionStartNs) died.set(event.Actor.ID, code);
+      });
+      // build-image actions run through the images module's hook (loaded only when needed).
+      const buildImage = model && plan.actions.some((a) => a.kind === 'build-image') ? (await import('../images/index.js')).createBuildImageHook(engine, model) : undefined;
+      try {
+        return await executePlan(engine, plan, {
+          signal: context.signal,
+          watcher,
+          onEvent: context.onEvent,
+          onWarning: context.onWarning,
+          ...(context.parallel !== undefined ? { parallel: context.parallel } : {}),
+          ...(context.waitTimeoutMs !== undefined ? { waitTimeoutMs: context.waitTimeoutMs } : {}),
+          ...(buildImage ? { buildImage } : {}),
+        });
+      } finally {
+        unsubscribe();
+        watcher.close();
+      }
+    },
+    shouldObserveAgain(summary) {
+      // Failures whose truth only the engine knows: a name taken meanwhile (409 on a create),
+      // or a write whose reply never came (the engine may have acted).
+      if (summary.failures.some((f) => f.action.kind === 'create-container' && (f.error as { statusCode?: number }).statusCode === 409)) return 'a container name was taken meanwhile';
+      const ambiguous = summary.failures.filter((f) => f.error instanceof StackError && f.error.code === 'ENGINE_WRITE_AMBIGUOUS');
+      return ambiguous.length > 0 ? `the outcome of ${ambiguous.map((f) => `${f.action.kind} ${f.action.resource}`).join(', ')} is unknown` : undefined;
+    },
+    check: (plan, summary, signal) => earlyExits(engine, name, plan, summary, died, signal),
+    describeFailure: (failure, summary) => describeContainerFailure(engine, failure, summary),
+  };
 }
 
 /**
- * Observes, plans with `makePlan`, fills depends_on waits, asks for destructive actions, runs
- * the plan with progress, and throws APPLY_FAILED / INTERRUPTED on failure.
+ * The detail of a failure line: for a container that failed to start, its exit code and last
+ * log lines; for a network the engine keeps "active endpoints" on, the dockerd-restart hint.
  */
-export async function applyPlans(
-  ctx: CliContext,
-  engine: Engine,
-  target: StackModel | { project: string },
-  makePlan: (observed: ObservedState) => Plan,
-  options: ApplyOptions,
-): Promise<ApplyResult> {
-  const { executePlan } = await import('./execute.js');
-  const { addWaitConditions } = await import('./wait-gates.js');
-  const { ContainerWatcher } = await import('./wait.js');
-  const project = 'services' in target ? target.name : target.project;
-  const startedAt = Math.floor(Date.now() / 1000);
-
-  for (let attempt = 1; ; attempt++) {
-    let observed = attempt === 1 && options.observed ? options.observed : await observe(engine, target, { signal: ctx.signal });
-    let plan = makePlan(observed);
-    // Second pass: inspect only the containers being replaced, so reasons name changed fields.
-    const replaced = plan.actions.flatMap((a) => (a.kind === 'create-container' && a.replaces ? [a.replaces] : []));
-    if (replaced.length > 0) {
-      observed = await inspectContainers(engine, observed, replaced, ctx.signal);
-      plan = makePlan(observed);
-    }
-    if (options.model) plan = addWaitConditions(plan, options.model);
-    if (plan.actions.length === 0) {
-      return { plan, summary: { statuses: new Map(), failures: [], skipped: [], interrupted: false, containerIds: new Map() }, startedAt };
-    }
-    if (!(await confirmDestructive(ctx, plan, options.yes))) throw new StackError('CONFIRMATION_REQUIRED', 'declined: nothing was changed');
-
-    const progress = await createProgress(ctx);
-    progress.begin(plan.actions);
-    const watcher = new ContainerWatcher(engine, project, ctx.signal);
-    // Containers that die non-zero while the plan runs (crash at start-up) are reported.
-    const died = new Map<string, number>();
-    const starts = plan.actions.some((a) => a.kind === 'start-container');
-    if (starts) await watcher.open();
-    // The event stream replays a second or two from before it connected: a container stopped
-    // just before this run (exit 137) must not count as dying after our start.
-    const executionStartNs = Date.now() * 1e6;
-    const unsubscribe = watcher.subscribe((event) => {
-      const code = Number(event.Actor.Attributes['exitCode'] ?? '0');
-      if (event.Action === 'die' && code !== 0 && event.timeNano >= executionStartNs) died.set(event.Actor.ID, code);
-    });
-    // build-image actions run through the images module's hook (loaded only when needed).
-    const model = options.model;
-    const buildImage = model && plan.actions.some((a) => a.kind === 'build-image') ? (await import('../images/index.js')).createBuildImageHook(engine, model) : undefined;
-    let summary: ExecuteSummary;
+export async function describeContainerFailure(engine: Engine, failure: FailureLike<Action>, summary: Pick<ExecuteSummary, 'containerIds'>): Promise<string> {
+  const { action, error } = failure;
+  let text = '';
+  if (action.kind === 'start-container') {
+    const { lastLogLines } = await import('./wait.js');
+    const id = action.containerId ?? summary.containerIds.get(action.name) ?? action.name;
     try {
-      summary = await executePlan(engine, plan, {
-        signal: ctx.signal,
-        watcher,
-        onEvent: (event) => progress.onEvent(event),
-        onWarning: (message) => ctx.stderr.write(`warning: ${message}\n`),
-        ...(ctx.globals.parallel !== undefined ? { parallel: ctx.globals.parallel } : {}),
-        ...(options.waitTimeoutMs !== undefined ? { waitTimeoutMs: options.waitTimeoutMs } : {}),
-        ...(buildImage ? { buildImage } : {}),
-      });
-    } finally {
-      unsubscribe();
-      watcher.close();
-      await progress.end();
+      const inspect = await engine.inspectContainer(id);
+      if (!inspect.State.Running && inspect.State.ExitCode !== 0) text += ` (exit code ${inspect.State.ExitCode})`;
+    } catch {
+      // gone: nothing more to say
     }
-    if (summary.interrupted) throw new StackError('INTERRUPTED', 'interrupted: in-flight actions finished, the rest were not started; the next run converges');
-    // Failures whose truth only the engine knows are resolved by observing again (once), never
-    // by retrying the call: a name taken meanwhile (409 on a create), or a write whose reply
-    // never came (AmbiguousWriteError: the engine may have acted).
-    const conflict = summary.failures.some((f) => f.action.kind === 'create-container' && (f.error as { statusCode?: number }).statusCode === 409);
-    const ambiguous = summary.failures.filter((f) => f.error instanceof StackError && f.error.code === 'ENGINE_WRITE_AMBIGUOUS');
-    if ((conflict || ambiguous.length > 0) && attempt === 1) {
-      const why = conflict ? 'a container name was taken meanwhile' : `the outcome of ${ambiguous.map((f) => `${f.action.kind} ${f.action.resource}`).join(', ')} is unknown`;
-      ctx.stderr.write(`${why}: observing again\n`);
-      continue;
-    }
-    await throwOnFailures(engine, summary, await earlyExits(engine, project, plan, summary, died, ctx.signal));
-    return { plan, summary, startedAt };
+    const lines = await lastLogLines(engine, id);
+    if (lines.length > 0) text += `\n    last log lines:\n${lines.map((l) => `      ${l}`).join('\n')}`;
   }
+  if (action.kind === 'remove-network' && /has active endpoints/.test(error.message)) {
+    // Seen on Engine 20.10 after many containers on one network were removed at once (by
+    // docker-compose 1.29 as well): the engine keeps counting an endpoint no container has,
+    // and refuses the removal until dockerd restarts. Retrying cannot help; say so.
+    text += `\n    hint: if \`docker network inspect ${action.name}\` lists no containers, the engine kept a stale endpoint; restarting dockerd clears it, then run this again`;
+  }
+  return text;
+}
+
+/** Plans a project's containers without touching anything (observe → plan → inspect → plan). */
+export function planContainers(engine: Engine, project: ProjectTarget, makePlan: (observed: ObservedState) => Plan, signal: AbortSignal, observed?: ObservedState): Promise<PlannedRun<ObservedState, Plan>> {
+  return planRun(containerTarget(engine, project, makePlan), signal, observed);
+}
+
+/**
+ * Applies a project's plan until converged, or throws APPLY_FAILED / INTERRUPTED /
+ * CONFIRMATION_REQUIRED. `observed`: a snapshot taken under the project lock with nothing
+ * changed since (the first attempt plans from it instead of observing again).
+ */
+export function applyContainers(engine: Engine, project: ProjectTarget, makePlan: (observed: ObservedState) => Plan, hooks: RunHooks<Action>, observed?: ObservedState): Promise<AppliedRun<Plan, ExecuteSummary>> {
+  return applyRun(containerTarget(engine, project, makePlan), hooks, observed);
 }
 
 /**

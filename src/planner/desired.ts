@@ -4,6 +4,7 @@
  */
 import { COMPOSE_COMPAT_VERSION, Label } from '../labels.js';
 import type { MountSpec, NetworkSpec, ServiceSpec, StackModel, VolumeSpec } from '../model.js';
+import { stopGraceSeconds } from '../model.js';
 import { hashContainer, hashResource, imageKey } from './hash.js';
 import { imageRef } from './images.js';
 import type { ContainerCreateBody, NetworkCreateBody, VolumeCreateBody } from './types.js';
@@ -297,7 +298,7 @@ function buildDesiredContainer(model: StackModel, service: ServiceSpec, number: 
     Healthcheck: healthcheck(service),
     StopSignal: service.stopSignal,
     // Rounded up: a sub-second grace period must not become 0 (killed at once).
-    StopTimeout: service.stopGracePeriod === undefined ? undefined : Math.ceil(service.stopGracePeriod / 1e9),
+    StopTimeout: stopGraceSeconds(service),
     Tty: service.tty,
     OpenStdin: service.stdinOpen,
     AttachStdin: false,

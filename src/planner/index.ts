@@ -9,3 +9,4 @@ export type { ServiceGraph, TopoResult } from './graph.js';
 export { desiredContainer, desiredNetwork, desiredVolume, containerName } from './desired.js';
 export type { DesiredContainer, DesiredResource } from './desired.js';
 export { hashContainer, hashResource, canonicalJson, HASH_VERSION } from './hash.js';
+export { addWaitConditions, replicaNames, serviceOf } from './wait-conditions.js';

@@ -2,6 +2,8 @@
  * planUp: (StackModel, ObservedState, UpOptions) → Plan. Pure: the decisions are made in
  * analyzeUp (up-state.ts); this file turns them into ordered actions with dependencies.
  */
+import { stopGraceSeconds } from '../model.js';
+import { addWaitConditions } from './wait-conditions.js';
 import { Label } from '../labels.js';
 import type { StackModel } from '../model.js';
 import { PlanBuilder } from './builder.js';
@@ -29,8 +31,8 @@ interface Ready {
 }
 
 function stopTimeout(model: StackModel, c: ObservedContainer): { timeoutSeconds?: number } {
-  const ns = model.services[c.labels[Label.service] ?? '']?.stopGracePeriod;
-  return ns === undefined ? {} : { timeoutSeconds: Math.floor(ns / 1e9) };
+  const seconds = stopGraceSeconds(model.services[c.labels[Label.service] ?? '']);
+  return seconds === undefined ? {} : { timeoutSeconds: seconds };
 }
 
 /**
@@ -65,7 +67,7 @@ export function planUp(model: StackModel, observed: ObservedState, options: UpOp
   for (const r of state.removals) if (r.reason.code === 'orphan') b.orphan(containerRef(r.container));
   if (state.orphans.length > 0) b.note(`orphan containers kept: ${state.orphans.map((c) => c.name).join(', ')} (remove them with --remove-orphans)`);
   for (const note of state.notes) b.note(note);
-  return b.build();
+  return addWaitConditions(b.build(), model, options.scale);
 }
 
 /** `[stop] → remove`; records the freed name so a create or rename of that name waits for it. */

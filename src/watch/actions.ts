@@ -6,6 +6,7 @@
  */
 import type { Diagnostic } from '../errors.js';
 import type { StackModel, WatchRule } from '../model.js';
+import { stopGraceSeconds } from '../model.js';
 import type { Engine } from '../engine/types.js';
 import type { ReplicaRef } from '../engine/archive.js';
 import { execInContainer, listRunningReplicas } from '../engine/archive.js';
@@ -68,8 +69,8 @@ async function restartService(engine: Engine, model: StackModel, service: string
   try {
     const replicas = await replicasOf(engine, model, service, done, signal);
     if (replicas.length === 0) return true;
-    const grace = model.services[service]?.stopGracePeriod;
-    await Promise.all(replicas.map((r) => engine.restartContainer(r.id, grace === undefined ? undefined : Math.ceil(grace / 1e9), signal)));
+    const grace = stopGraceSeconds(model.services[service]);
+    await Promise.all(replicas.map((r) => engine.restartContainer(r.id, grace, signal)));
     done.push(`restarted ${service}`);
     return true;
   } catch (error) {

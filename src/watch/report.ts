@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { Diagnostic } from '../errors.js';
 import { formatDiagnostic } from '../errors.js';
+import { serviceOf } from '../planner/wait-conditions.js';
 
 /** The parts of a plan action the reload line reads (a planner `Action` fits). */
 export interface ActionLike {
@@ -25,11 +26,6 @@ export interface ReloadReport {
   readonly durationMs: number;
   /** False when something failed (the stack may be partly updated; the next change retries). */
   readonly ok: boolean;
-}
-
-function serviceOf(resource: string): string | undefined {
-  const match = /^service:([^:]+)/.exec(resource);
-  return match?.[1];
 }
 
 /**

@@ -1,7 +1,7 @@
 // `up --build`, `up --no-build`, `up` with a lock file, and `up --watch` end to end (CLI, real
 // engine, local registry). State is asserted through the engine; text only where the text is
 // the feature (the log prefix of a recreated container).
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, expect, it } from 'vitest';
@@ -119,6 +119,61 @@ describe('up: images, lock and watch', () => {
     expect(back.stderr).toContain('stack.lock.json');
     expect(back.stderr).toContain('the lock pins');
     expect(imageOf(p, 'app')).toBe(v1);
+
+    // `plan` pins like `up`: converged under the lock, a recreate to the tag without it.
+    const plan = await runCli(['-p', p, 'plan', '--detailed-exitcode'], { cwd: f.dir, env });
+    expect(plan.code, plan.stdout + plan.stderr).toBe(0);
+    const planNoLock = await runCli(['-p', p, 'plan', '--detailed-exitcode', '--no-lock'], { cwd: f.dir, env });
+    expect(planNoLock.code, planNoLock.stdout + planNoLock.stderr).toBe(2);
+    expect(planNoLock.stdout).toContain('service:app:1');
+
+    // A reload under `up --watch` pins like the first run: the recreated app still runs v1.
+    const run = startCli(['-p', p, 'up', '--watch'], { cwd: f.dir, env, timeoutMs: 110_000 });
+    try {
+      await until(() => expect(run.output()).toContain('watching'), 'the watch to start', 60_000);
+      const before = ids(p)['app'];
+      const file = join(f.dir, 'stack.yaml');
+      writeFileSync(file, readFileSync(file, 'utf8').replace('pull_policy: always', 'pull_policy: always\n    environment: { RELOADED: "1" }'));
+      // Settled: one app container again (the replacement renamed, the old one gone), running.
+      await until(() => {
+        const apps = containers(p).filter((c) => c.service === 'app');
+        expect(apps.map((c) => c.state)).toEqual(['running']);
+        expect(apps[0]!.id).not.toBe(before);
+        expect(docker(['inspect', '-f', '{{json .Config.Env}}', apps[0]!.id])).toContain('RELOADED=1');
+      }, 'the reload to recreate app', 60_000);
+      expect(imageOf(p, 'app')).toBe(v1);
+    } finally {
+      run.child.kill('SIGINT');
+    }
+    await run.done;
+  });
+
+  it('a reload under up --watch keeps the flags of the first run: --scale web=3 stays 3 replicas', async () => {
+    const p = uniqueName('e2e-up-watch-scale');
+    projects.push(p);
+    const dir = mkdtempSync(join(tmpdir(), 'stack-up-watch-scale-'));
+    dirs.push(dir);
+    const write = (greeting: string): void =>
+      writeFileSync(join(dir, 'stack.yaml'), ['services:', '  web:', '    image: stack-test/busybox:latest', '    command: ["sleep", "3600"]', '    stop_signal: SIGKILL', '    environment:', `      GREETING: ${greeting}`, ''].join('\n'));
+    write('one');
+    const run = startCli(['-p', p, 'up', '--watch', '--scale', 'web=3'], { cwd: dir, timeoutMs: 110_000 });
+    try {
+      await until(() => expect(run.output()).toContain('watching'), 'the watch to start', 60_000);
+      const before = containers(p).map((c) => c.id).sort();
+      expect(before).toHaveLength(3);
+      write('two');
+      await until(() => {
+        const now = containers(p).filter((c) => c.state === 'running');
+        expect(now.filter((c) => !before.includes(c.id))).toHaveLength(3);
+        expect(containers(p)).toHaveLength(3);
+      }, 'three recreated replicas', 60_000);
+      // Settled: still three, none removed by a reload that forgot --scale.
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(containers(p).map((c) => c.name).sort()).toEqual([`${p}-web-1`, `${p}-web-2`, `${p}-web-3`]);
+    } finally {
+      run.child.kill('SIGINT');
+    }
+    await run.done;
   });
 
   it('up --watch streams logs, follows a recreated container, and Ctrl-C stops the stack', async () => {

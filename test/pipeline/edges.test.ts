@@ -8,7 +8,7 @@ import { parseHost, resolveEndpoint } from '../../src/engine/endpoint.js';
 import { negotiateApiVersion, toEngineError } from '../../src/engine/errors.js';
 import { acquireLock } from '../../src/pipeline/lock.js';
 import { parseStatus } from '../../src/engine/observe.js';
-import { addWaitConditions, replicaNames } from '../../src/pipeline/wait-gates.js';
+import { addWaitConditions, replicaNames } from '../../src/planner/wait-conditions.js';
 import type { Plan } from '../../src/planner/types.js';
 import type { StackModel } from '../../src/model.js';
 import { LineSplitter, demuxFrames, readNdjson } from '../../src/engine/streams.js';

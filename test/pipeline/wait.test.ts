@@ -3,7 +3,7 @@ import type { StackModel } from '../../src/model.js';
 import type { Action, Plan } from '../../src/planner/types.js';
 import type { EngineContainerInspect } from '../../src/engine/types.js';
 import { judge } from '../../src/pipeline/wait.js';
-import { addWaitConditions, replicaNames } from '../../src/pipeline/wait-gates.js';
+import { addWaitConditions, replicaNames } from '../../src/planner/wait-conditions.js';
 
 const ZERO = '0001-01-01T00:00:00Z';
 function state(s: Partial<EngineContainerInspect['State']>): EngineContainerInspect {

@@ -5,9 +5,10 @@
 import type { Command } from 'commander';
 import { ExitCode, StackError } from '../../errors.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
-import { applyPlans } from '../../pipeline/apply.js';
+import { downStack } from '../../pipeline/stack.js';
+import { operationHooks } from '../options.js';
 import type { DownOptions } from '../../planner/types.js';
-import { loadPlanner, loadProjectOrName, lockProject, openEngine, projectName } from './session.js';
+import { loadProjectOrName, openEngine } from './session.js';
 
 /** The flags of `down`. */
 export interface DownFlags {
@@ -22,7 +23,6 @@ export async function runDown(ctx: CliContext, services: readonly string[], flag
   const timeout = flags.timeout === undefined ? undefined : Number(flags.timeout);
   if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 0)) throw new StackError('USAGE', `-t/--timeout expects whole seconds, got "${flags.timeout}"`);
   const target = await loadProjectOrName(ctx, services);
-  const planner = await loadPlanner();
   const engine = await openEngine(ctx);
   const options: DownOptions = {
     ...(flags.volumes ? { volumes: true } : {}),
@@ -30,18 +30,10 @@ export async function runDown(ctx: CliContext, services: readonly string[], flag
     ...(services.length > 0 ? { services } : {}),
     ...(timeout !== undefined ? { timeoutSeconds: timeout } : {}),
   };
-  const project = projectName(target);
-  const lock = await lockProject(ctx, project, 'stack down');
-  try {
-    // `down -v` asked for volume removal: that is the confirmation.
-    const result = await applyPlans(ctx, engine, target, (observed) => planner.planDown(target, observed, options), {
-      yes: flags.yes === true || flags.volumes === true,
-      ...('services' in target ? { model: target } : {}),
-    });
-    for (const note of result.plan.notes) ctx.stderr.write(`note: ${note}\n`);
-  } finally {
-    lock.release();
-  }
+  // `down -v` asked for volume removal: that is the confirmation.
+  const hooks = await operationHooks(ctx, { yes: flags.yes === true || flags.volumes === true, command: 'stack down' });
+  const result = await downStack(engine, target, options, hooks);
+  for (const note of result.plan.notes) ctx.stderr.write(`note: ${note}\n`);
   return ExitCode.ok;
 }
 

@@ -5,57 +5,30 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../../errors.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
-import { parseScale } from './up.js';
-import type { UpOptions } from '../../planner/types.js';
+import type { PlanFlags as UpPlanFlags } from '../options.js';
+import { collect, upStackOptions } from '../options.js';
+import { planStack, planStackDown } from '../../pipeline/stack.js';
 import { loadPlanner, loadProject, openEngine } from './session.js';
 
-/** The flags of `plan`. */
-export interface PlanFlags {
+/** The flags of `plan`: those of `up` that shape the plan, and `--down`. */
+export interface PlanFlags extends UpPlanFlags {
   json?: boolean;
   detailedExitcode?: boolean;
-  forceRecreate?: boolean;
-  recreate?: boolean;
-  deps?: boolean;
-  removeOrphans?: boolean;
-  renewAnonVolumes?: boolean;
   scale: string[];
   down?: boolean;
   volumes?: boolean;
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
-
-/** Runs `plan`. */
+/** Runs `plan`: the same options and lock-file pinning as `up`, through the same pipeline. */
 export async function runPlan(ctx: CliContext, services: readonly string[], flags: PlanFlags): Promise<CommandResult> {
-  const scale = parseScale(flags.scale);
+  upStackOptions(services, flags);
   const model = await loadProject(ctx, services);
+  const options = upStackOptions(services, flags, model);
   const planner = await loadPlanner();
   const engine = await openEngine(ctx);
-  const { observe, inspectContainers } = await import('../../engine/observe.js');
-  const { addWaitConditions } = await import('../../pipeline/wait-gates.js');
-  const options: UpOptions = {
-    ...(services.length > 0 ? { services } : {}),
-    ...(flags.forceRecreate ? { forceRecreate: true } : {}),
-    ...(flags.recreate === false ? { noRecreate: true } : {}),
-    ...(flags.deps === false ? { noDeps: true } : {}),
-    ...(flags.removeOrphans ? { removeOrphans: true } : {}),
-    ...(flags.renewAnonVolumes ? { renewAnonVolumes: true } : {}),
-    ...(Object.keys(scale).length > 0 ? { scale } : {}),
-    // Show what `up` would do, destructive actions included (up asks before applying them).
-    allowDestructive: true,
-  };
-  const make = (observed: Parameters<typeof planner.planUp>[1]) =>
-    flags.down
-      ? planner.planDown(model, observed, { ...(flags.volumes ? { volumes: true } : {}), ...(flags.removeOrphans ? { removeOrphans: true } : {}) })
-      : planner.planUp(model, observed, options);
-  let observed = await observe(engine, model, { signal: ctx.signal });
-  let plan = make(observed);
-  const replaced = plan.actions.flatMap((a) => (a.kind === 'create-container' && a.replaces ? [a.replaces] : []));
-  if (replaced.length > 0) {
-    observed = await inspectContainers(engine, observed, replaced, ctx.signal);
-    plan = make(observed);
-  }
-  if (!flags.down) plan = addWaitConditions(plan, model);
+  const { plan } = flags.down
+    ? await planStackDown(engine, model, { ...(flags.volumes ? { volumes: true } : {}), ...(flags.removeOrphans ? { removeOrphans: true } : {}), ...(services.length > 0 ? { services } : {}) }, ctx.signal)
+    : await planStack(engine, model, options, { signal: ctx.signal, cwd: ctx.cwd, onWarning: (message) => ctx.stderr.write(`warning: ${message}\n`) });
   const text = planner.renderPlan(plan, flags.json ? 'json' : 'text');
   ctx.stdout.write(text.endsWith('\n') ? text : text + '\n');
   if (flags.detailedExitcode && plan.actions.length > 0) return 2;
@@ -75,6 +48,8 @@ export function registerPlan(program: Command, run: Runner): void {
     .option('--remove-orphans', 'plan as `up --remove-orphans`')
     .option('-V, --renew-anon-volumes', 'plan as `up -V`')
     .option('--scale <service=n>', 'plan as `up --scale` (repeatable)', collect, [])
+    .option('--no-start', 'plan as `up --no-start`')
+    .option('--no-lock', 'plan as `up --no-lock` (ignore the lock file)')
     .option('--down', 'plan `down` instead of `up`')
     .option('-v, --volumes', 'with --down: plan as `down -v`')
     .action((services: string[], flags: PlanFlags) => run((ctx) => runPlan(ctx, services, flags)));

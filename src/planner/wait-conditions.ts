@@ -1,11 +1,12 @@
 /**
  * Fills `waitFor` on start-container actions from the model's depends_on, and orders each such
  * start after every action on its dependencies' containers (so a recreate of a dependency is
- * finished before we judge it). Pure: plan + model in, plan out. The planner may fill `waitFor`
- * itself one day; actions that already carry it are left alone.
+ * finished before we judge it). Pure: plan + model in, plan out; `planUp` calls it last, so
+ * `stack plan` shows the same waits `up` runs. Actions that already carry `waitFor` (converged
+ * dependencies, filled from the observed containers) are left alone.
  */
 import type { StackModel } from '../model.js';
-import type { Action, Plan, WaitCondition } from '../planner/types.js';
+import type { Action, Plan, WaitCondition } from './types.js';
 import { byCodePoint } from '../order.js';
 
 /**
@@ -43,7 +44,7 @@ function ancestors(actions: ReadonlyMap<number, Action>, id: number): Set<number
 }
 
 /** Returns the plan with depends_on conditions on every start of a service that has them. */
-export function addWaitConditions(plan: Plan, model: StackModel): Plan {
+export function addWaitConditions(plan: Plan, model: StackModel, scale?: Readonly<Record<string, number>>): Plan {
   const byId = new Map(plan.actions.map((a) => [a.id, a]));
   const byService = new Map<string, number[]>();
   for (const action of plan.actions) {
@@ -64,7 +65,7 @@ export function addWaitConditions(plan: Plan, model: StackModel): Plan {
       // fills waitFor from the observed containers itself) or it is left out (`up --no-deps`,
       // scaled to 0) and has no container to wait for.
       if (!byService.has(dep)) continue;
-      for (const container of replicaNames(model, dep)) waitFor.push({ service: dep, container, condition: condition.condition, required: condition.required });
+      for (const container of replicaNames(model, dep, scale)) waitFor.push({ service: dep, container, condition: condition.condition, required: condition.required });
       if (!condition.required) continue;
       for (const id of byService.get(dep) ?? []) {
         // Never create a cycle: skip an action that itself waits on this start.

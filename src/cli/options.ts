@@ -1,0 +1,120 @@
+/**
+ * Flags → options, once. `up`, `plan`, `watch` and the reload under `up --watch` all take their
+ * planner, image and run options from here, so a reload runs what the first `up` ran
+ * (`--scale`, `--force-recreate`, `--remove-orphans`, `-V`, `--no-start`, the lock file).
+ */
+import { StackError } from '../errors.js';
+import type { StackModel } from '../model.js';
+import type { UpOptions } from '../planner/types.js';
+import type { ImageOptions, OperationHooks, UpStackOptions } from '../pipeline/stack.js';
+import type { CliContext } from './context.js';
+
+/** The flags shared by `up`, `plan` and `watch` that shape the plan and the images. */
+export interface PlanFlags {
+  forceRecreate?: boolean;
+  recreate?: boolean;
+  deps?: boolean;
+  removeOrphans?: boolean;
+  renewAnonVolumes?: boolean;
+  scale?: string[];
+  start?: boolean;
+  /** `--build` true, `--no-build` false, neither undefined. */
+  build?: boolean;
+  pull?: string;
+  /** `--no-lock`: ignore the lock file. */
+  lock?: boolean;
+}
+
+const PULL_MODES = ['policy', 'always', 'missing', 'never'] as const;
+
+/** `--pull` → the image pull mode; USAGE on anything else. */
+export function parsePull(value: string | undefined): NonNullable<ImageOptions['pull']> {
+  if (value === undefined) return 'policy';
+  const mode = PULL_MODES.find((m) => m === value);
+  if (!mode) throw new StackError('USAGE', `--pull expects one of ${PULL_MODES.join(', ')}, got "${value}"`);
+  return mode;
+}
+
+/** `--scale web=3` → { web: 3 }; USAGE on a malformed entry. */
+export function parseScale(entries: readonly string[]): Record<string, number> {
+  const scale: Record<string, number> = {};
+  for (const entry of entries) {
+    const match = /^([^=]+)=(\d+)$/.exec(entry);
+    if (!match) throw new StackError('USAGE', `--scale expects SERVICE=NUMBER, got "${entry}"`);
+    scale[match[1]!] = Number(match[2]);
+  }
+  return scale;
+}
+
+/** `--wait-timeout 30` → 30; USAGE on a negative or non-number. */
+export function parseSeconds(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new StackError('USAGE', `${flag} expects a number of seconds, got "${value}"`);
+  return n;
+}
+
+/** Repeatable commander option collector. */
+export const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** USAGE naming the services the model does not have (and the ones it has). */
+export function checkServices(model: StackModel, services: readonly string[], what = 'service'): void {
+  const unknown = services.filter((s) => !model.services[s]);
+  if (unknown.length > 0) throw new StackError('USAGE', `no such ${what}: ${unknown.join(', ')} (services: ${Object.keys(model.services).sort().join(', ')})`);
+}
+
+/** The flags of `up`/`plan`/`watch` as the options of `upStack`/`planStack`, checked once. */
+export function upStackOptions(services: readonly string[], flags: PlanFlags, model?: StackModel): UpStackOptions {
+  if (flags.forceRecreate && flags.recreate === false) throw new StackError('USAGE', '--force-recreate and --no-recreate cannot be combined');
+  const scale = parseScale(flags.scale ?? []);
+  if (model) {
+    checkServices(model, services);
+    checkServices(model, Object.keys(scale), 'service in --scale');
+  }
+  const plan: UpOptions = {
+    ...(services.length > 0 ? { services } : {}),
+    ...(flags.forceRecreate ? { forceRecreate: true } : {}),
+    ...(flags.recreate === false ? { noRecreate: true } : {}),
+    ...(flags.deps === false ? { noDeps: true } : {}),
+    ...(flags.removeOrphans ? { removeOrphans: true } : {}),
+    ...(flags.renewAnonVolumes ? { renewAnonVolumes: true } : {}),
+    ...(Object.keys(scale).length > 0 ? { scale } : {}),
+    // Destructive actions are planned, then confirmed (prompt, or --yes when not interactive).
+    allowDestructive: true,
+    ...(flags.start === false ? { noStart: true } : {}),
+  };
+  const images: ImageOptions = {
+    build: flags.build === true ? 'always' : flags.build === false ? 'never' : 'auto',
+    pull: parsePull(flags.pull),
+    ...(flags.lock === false ? { lockFile: false } : {}),
+  };
+  return { plan, images };
+}
+
+/**
+ * The hooks of a pipeline run from the CLI context: progress renderers for the mode, the
+ * prompt for destructive actions, warnings and notices on stderr, the lock's wait message.
+ */
+export async function operationHooks(ctx: CliContext, options: { yes?: boolean; command: string; waitTimeoutMs?: number }): Promise<OperationHooks> {
+  const { createProgress } = await import('./progress.js');
+  const { confirmDestructive } = await import('./commands/session.js');
+  const { describeHolder } = await import('../pipeline/lock.js');
+  return {
+    signal: ctx.signal,
+    env: ctx.env,
+    cwd: ctx.cwd,
+    command: options.command,
+    yes: options.yes === true,
+    confirm: (destructive) => confirmDestructive(ctx, destructive),
+    progress: () => createProgress(ctx),
+    imageProgress: async () => {
+      const { createImageProgress } = await import('../images/render-progress.js');
+      return createImageProgress({ mode: ctx.progress, out: ctx.stderr });
+    },
+    onWarning: (message) => ctx.stderr.write(`warning: ${message}\n`),
+    onNotice: (message) => ctx.stderr.write(`${message}\n`),
+    onLockWait: (holder) => ctx.stderr.write(`waiting for lock held by ${describeHolder(holder)}\n`),
+    ...(ctx.globals.parallel !== undefined ? { parallel: ctx.globals.parallel } : {}),
+    ...(options.waitTimeoutMs !== undefined ? { waitTimeoutMs: options.waitTimeoutMs } : {}),
+  };
+}

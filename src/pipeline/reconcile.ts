@@ -1,0 +1,202 @@
+/**
+ * The reconcile loop, once, for every target (local containers today, Swarm services next):
+ *
+ *   observe → plan → [refine: inspect what the plan replaces → plan again]
+ *     → nothing to do? done
+ *     → confirm destructive actions → execute (progress events)
+ *     → a conflict or a write whose reply never came? observe again (once), never retry blindly
+ *     → check (containers that died right after their start) → failures? APPLY_FAILED
+ *
+ * A target brings its own observe, pure planner and executor; the loop owns the order, the
+ * confirmation, the retry rule and the errors. It takes callbacks, never a CLI context: the
+ * CLI, the watch session and library callers all drive it the same way.
+ */
+import { StackError } from '../errors.js';
+
+/** What the loop needs of an action: renderers and the confirmation read these fields only. */
+export interface ActionLike {
+  readonly id: number;
+  readonly kind: string;
+  readonly resource: string;
+  readonly destructive?: boolean;
+  readonly reason: { readonly code: string; readonly detail: string };
+}
+
+/** What the loop needs of a plan. */
+export interface PlanLike<A extends ActionLike = ActionLike> {
+  readonly actions: readonly A[];
+  readonly notes: readonly string[];
+}
+
+/** One failed action and why. */
+export interface FailureLike<A extends ActionLike = ActionLike> {
+  readonly action: A;
+  readonly error: Error;
+}
+
+/** What an executor reports. */
+export interface SummaryLike<A extends ActionLike = ActionLike> {
+  readonly failures: readonly FailureLike<A>[];
+  readonly skipped: readonly A[];
+  readonly interrupted: boolean;
+}
+
+/** A progress event of one action, as renderers see it. */
+export interface ActionEvent<A extends ActionLike = ActionLike> {
+  readonly type: 'action-start' | 'action-done' | 'action-failed' | 'action-skipped';
+  readonly action: A;
+  readonly error?: Error;
+  readonly ms: number;
+}
+
+/** A renderer of a running plan (tty, plain, json, quiet: src/cli/progress.ts). */
+export interface ProgressSink<A extends ActionLike = ActionLike> {
+  begin(actions: readonly A[]): void;
+  onEvent(event: ActionEvent<A>): void;
+  end(): Promise<void>;
+}
+
+/** The callbacks and knobs of one run. */
+export interface RunHooks<A extends ActionLike = ActionLike> {
+  /** Aborted on Ctrl-C: in-flight actions finish, nothing new starts, INTERRUPTED. */
+  readonly signal: AbortSignal;
+  /** Apply destructive actions without asking. */
+  readonly yes?: boolean;
+  /**
+   * Asked when the plan has destructive actions and `yes` is not set; resolves false to
+   * decline. Absent: CONFIRMATION_REQUIRED (nobody to ask).
+   */
+  readonly confirm?: (destructive: readonly A[]) => Promise<boolean>;
+  /** Creates the renderer of this run's actions (called only when there is something to do). */
+  readonly progress?: () => Promise<ProgressSink<A>> | ProgressSink<A>;
+  /** Non-fatal problems (a `required: false` dependency that failed). */
+  readonly onWarning?: (message: string) => void;
+  /** One-line notices ("a container name was taken meanwhile: observing again"). */
+  readonly onNotice?: (message: string) => void;
+  /** Bound on concurrent engine calls (default 8). */
+  readonly parallel?: number;
+  /** Timeout of one depends_on wait, ms. */
+  readonly waitTimeoutMs?: number;
+}
+
+/** What the executor of a target is given. */
+export interface ExecuteContext<A extends ActionLike> {
+  readonly signal: AbortSignal;
+  readonly onEvent: (event: ActionEvent<A>) => void;
+  readonly onWarning: (message: string) => void;
+  readonly parallel?: number;
+  readonly waitTimeoutMs?: number;
+}
+
+/**
+ * A deploy target: how to see the engine, decide, and act. `plan` is pure; everything else
+ * talks to the engine through src/engine.
+ */
+export interface Target<O, P extends PlanLike<A>, A extends ActionLike, S extends SummaryLike<A>> {
+  observe(signal: AbortSignal): Promise<O>;
+  plan(observed: O): P;
+  /** A second look at what the plan replaces (so reasons name fields); undefined: nothing to add. */
+  refine?(observed: O, plan: P, signal: AbortSignal): Promise<O | undefined>;
+  execute(plan: P, context: ExecuteContext<A>): Promise<S>;
+  /** Why the outcome is unknown and worth one more observation (409 on a create, no reply), else undefined. */
+  shouldObserveAgain?(summary: S): string | undefined;
+  /** Problems the engine shows after the run (a container that died right after its start). */
+  check?(plan: P, summary: S, signal: AbortSignal): Promise<readonly string[]>;
+  /** Detail for a failure line (exit code, last log lines, a hint). */
+  describeFailure?(failure: FailureLike<A>, summary: S): Promise<string>;
+}
+
+/** The plan a target would run now, with the observation it came from. */
+export interface PlannedRun<O, P> {
+  readonly observed: O;
+  readonly plan: P;
+}
+
+/** The outcome of an apply: the plan run last and its summary (undefined when there was nothing to do). */
+export interface AppliedRun<P, S> {
+  readonly plan: P;
+  readonly summary: S | undefined;
+  /** Unix seconds when execution started. */
+  readonly startedAt: number;
+}
+
+/** observe → plan → refine → plan: what `stack plan` prints and what `apply` starts from. */
+export async function planRun<O, P extends PlanLike<A>, A extends ActionLike, S extends SummaryLike<A>>(
+  target: Target<O, P, A, S>,
+  signal: AbortSignal,
+  observed?: O,
+): Promise<PlannedRun<O, P>> {
+  let state = observed ?? (await target.observe(signal));
+  let plan = target.plan(state);
+  const refined = target.refine ? await target.refine(state, plan, signal) : undefined;
+  if (refined !== undefined) {
+    state = refined;
+    plan = target.plan(state);
+  }
+  return { observed: state, plan };
+}
+
+async function confirmed<A extends ActionLike>(plan: PlanLike<A>, hooks: RunHooks<A>): Promise<boolean> {
+  const destructive = plan.actions.filter((a) => a.destructive);
+  if (destructive.length === 0 || hooks.yes) return true;
+  if (!hooks.confirm) {
+    const list = destructive.map((a) => `  ${a.resource} (${a.kind}): ${a.reason.detail}`).join('\n');
+    throw new StackError('CONFIRMATION_REQUIRED', `the plan has destructive actions; re-run with --yes to apply them:\n${list}`);
+  }
+  return hooks.confirm(destructive);
+}
+
+/**
+ * Runs the loop to convergence or a clear failure. `observed`: a snapshot taken under the
+ * project lock with nothing changed since (the first attempt plans from it).
+ */
+export async function applyRun<O, P extends PlanLike<A>, A extends ActionLike, S extends SummaryLike<A>>(
+  target: Target<O, P, A, S>,
+  hooks: RunHooks<A>,
+  observed?: O,
+): Promise<AppliedRun<P, S>> {
+  const startedAt = Math.floor(Date.now() / 1000);
+  for (let attempt = 1; ; attempt++) {
+    const { plan } = await planRun(target, hooks.signal, attempt === 1 ? observed : undefined);
+    if (plan.actions.length === 0) return { plan, summary: undefined, startedAt };
+    if (!(await confirmed(plan, hooks))) throw new StackError('CONFIRMATION_REQUIRED', 'declined: nothing was changed');
+    const progress = hooks.progress ? await hooks.progress() : undefined;
+    progress?.begin(plan.actions);
+    let summary: S;
+    try {
+      summary = await target.execute(plan, {
+        signal: hooks.signal,
+        onEvent: (event) => progress?.onEvent(event),
+        onWarning: (message) => hooks.onWarning?.(message),
+        ...(hooks.parallel !== undefined ? { parallel: hooks.parallel } : {}),
+        ...(hooks.waitTimeoutMs !== undefined ? { waitTimeoutMs: hooks.waitTimeoutMs } : {}),
+      });
+    } finally {
+      await progress?.end();
+    }
+    if (summary.interrupted) throw new StackError('INTERRUPTED', 'interrupted: in-flight actions finished, the rest were not started; the next run converges');
+    const again = target.shouldObserveAgain?.(summary);
+    if (again !== undefined && attempt === 1) {
+      hooks.onNotice?.(`${again}: observing again`);
+      continue;
+    }
+    const problems = target.check ? await target.check(plan, summary, hooks.signal) : [];
+    await throwOnFailures(target, summary, problems);
+    return { plan, summary, startedAt };
+  }
+}
+
+/** APPLY_FAILED naming each failed resource and its cause, then what was skipped because of it. */
+async function throwOnFailures<O, P extends PlanLike<A>, A extends ActionLike, S extends SummaryLike<A>>(target: Target<O, P, A, S>, summary: S, problems: readonly string[]): Promise<void> {
+  if (summary.failures.length === 0 && problems.length === 0) return;
+  const parts: string[] = [];
+  for (const failure of summary.failures) {
+    const name = (failure.action as { name?: unknown }).name;
+    const detail = target.describeFailure ? await target.describeFailure(failure, summary) : '';
+    parts.push(`  ${failure.action.resource}: ${failure.action.kind}${typeof name === 'string' ? ` ${name}` : ''} failed: ${failure.error.message}${detail}`);
+  }
+  for (const line of problems) parts.push(`  ${line}`);
+  if (summary.skipped.length > 0) parts.push(`  skipped (a dependency failed): ${[...new Set(summary.skipped.map((a) => a.resource))].join(', ')}`);
+  const count = summary.failures.length + problems.length;
+  throw new StackError('APPLY_FAILED', `${count} failure${count === 1 ? '' : 's'}:\n${parts.join('\n')}\nThe next run converges from here.`);
+}

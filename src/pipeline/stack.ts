@@ -1,0 +1,170 @@
+/**
+ * The operations a user runs on a project, as library functions: `upStack`, `planStack`,
+ * `downStack`. Each is the whole pipeline for the container target:
+ *
+ *   upStack:   lock → observe → images (lock file pins, build, pull) → reconcile loop → unlock
+ *   planStack: observe → lock file pins → plan (what upStack would run, nothing touched)
+ *   downStack: lock → reconcile loop with planDown → unlock
+ *
+ * `up`, `plan`, `down`, `watch` and the watch reload all call these, with options built once
+ * (src/cli/options.ts), so a reload runs exactly what the first `up` ran.
+ */
+import { relative } from 'node:path';
+import type { StackModel } from '../model.js';
+import type { Action, DownOptions, ObservedImage, ObservedState, Plan, UpOptions } from '../planner/types.js';
+import type { Engine } from '../engine/types.js';
+import { observe } from '../engine/observe.js';
+import type { ImageEvent } from '../images/events.js';
+import type { ExecuteSummary } from './execute.js';
+import type { AppliedRun, PlannedRun, RunHooks } from './reconcile.js';
+import type { ProjectTarget } from './apply.js';
+import { applyContainers, planContainers, projectOf } from './apply.js';
+import type { LockHolder } from './lock.js';
+
+/** How images are made present before planning. */
+export interface ImageOptions {
+  /** `always` (`--build`), `never` (`--no-build`), `auto` (build what is missing). */
+  readonly build?: 'always' | 'never' | 'auto';
+  /** `policy` (each service's pull_policy), `always`, `missing`, `never`. */
+  readonly pull?: 'policy' | 'always' | 'missing' | 'never';
+  /** Services whose images are rebuilt whatever the engine has (a watch `rebuild` rule). */
+  readonly rebuild?: readonly string[];
+  /** False: ignore the lock file (`--no-lock`). */
+  readonly lockFile?: boolean;
+}
+
+/** Hooks of an operation: the loop's, plus the environment, the lock and image progress. */
+export interface OperationHooks extends RunHooks<Action> {
+  /** The caller's environment: credential helpers, STACK_LOCK_TIMEOUT, the lock directory. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Called once when another run holds the project lock and this one waits. */
+  readonly onLockWait?: (holder: LockHolder) => void;
+  /** Image pull/build progress. */
+  readonly onImageEvent?: (event: ImageEvent) => void;
+  /** Creates the renderer of the image step (pulls, builds), ended when the step ends. */
+  readonly imageProgress?: () => Promise<{ onEvent(event: ImageEvent): void; end(): void }>;
+  /** The command line, written into the lock for whoever waits ("stack up web"). */
+  readonly command?: string;
+  /** Base directory of paths in messages (the lock file path in drift warnings). */
+  readonly cwd?: string;
+}
+
+/** Options of `upStack`. */
+export interface UpStackOptions {
+  readonly plan: UpOptions;
+  readonly images?: ImageOptions;
+}
+
+/** The outcome of an operation: the plan run last and its summary (undefined: nothing to do). */
+export type OperationResult = AppliedRun<Plan, ExecuteSummary> & { readonly model?: StackModel };
+
+/** Runs `fn` holding the project's lock. */
+export async function withProjectLock<T>(project: string, hooks: OperationHooks, fn: () => Promise<T>): Promise<T> {
+  const { acquireLock } = await import('./lock.js');
+  const timeout = Number(hooks.env['STACK_LOCK_TIMEOUT'] ?? '120');
+  const lock = await acquireLock(project, {
+    command: hooks.command ?? 'stack',
+    env: hooks.env,
+    timeoutMs: (Number.isFinite(timeout) ? timeout : 120) * 1000,
+    signal: hooks.signal,
+    ...(hooks.onLockWait ? { onWait: hooks.onLockWait } : {}),
+  });
+  try {
+    return await fn();
+  } finally {
+    lock.release();
+  }
+}
+
+/**
+ * The model to plan with: the lock file's digests pinned in (drift reported as warnings, only
+ * for the selected services), or the model itself when there is no lock file or it is ignored.
+ */
+export async function pinImages(model: StackModel, images: readonly ObservedImage[], selected: ReadonlySet<string>, hooks: Pick<OperationHooks, 'onWarning' | 'cwd'>, useLockFile = true): Promise<StackModel> {
+  if (!useLockFile) return model;
+  const { loadAndApplyLock } = await import('../images/lock-file.js');
+  const applied = await loadAndApplyLock(model, images);
+  if (!applied) return model;
+  const where = hooks.cwd ? relative(hooks.cwd, applied.path) || applied.path : applied.path;
+  for (const drift of applied.drift.filter((d) => selected.has(d.service) || d.kind === 'service_removed')) hooks.onWarning?.(`${where}: ${drift.message}`);
+  return applied.model;
+}
+
+/** The services a run acts on: the named ones and, unless `noDeps`, what they depend on. */
+export async function selectedServices(model: StackModel, options: UpOptions): Promise<Set<string>> {
+  const { buildGraph, selectServices } = await import('../planner/graph.js');
+  const services = options.services ?? [];
+  return new Set(selectServices(buildGraph(model), services.length > 0 ? services : undefined, options.noDeps === true));
+}
+
+/**
+ * Images before planning: the lock file pins digests, then what the selected services need is
+ * built or pulled. Returns the model to plan with and whether anything was pulled or built.
+ */
+async function prepareImages(engine: Engine, model: StackModel, images: readonly ObservedImage[], selected: ReadonlySet<string>, options: ImageOptions, hooks: OperationHooks): Promise<{ model: StackModel; changed: boolean }> {
+  const effective = await pinImages(model, images, selected, hooks, options.lockFile !== false);
+  const { ensureImages } = await import('../images/ensure.js');
+  const progress = await hooks.imageProgress?.();
+  const onEvent = (event: ImageEvent): void => {
+    progress?.onEvent(event);
+    hooks.onImageEvent?.(event);
+  };
+  const common = { env: hooks.env, signal: hooks.signal, onEvent, ...(hooks.parallel !== undefined ? { parallel: hooks.parallel } : {}) };
+  let changed = false;
+  try {
+    const rebuild = (options.rebuild ?? []).filter((s) => effective.services[s]?.build !== undefined);
+    if (rebuild.length > 0) {
+      await ensureImages(engine, effective, { images: [] }, { ...common, build: 'always', services: rebuild });
+      changed = true;
+    }
+    const result = await ensureImages(engine, effective, { images: changed ? [] : images }, {
+      ...common,
+      build: options.build ?? 'auto',
+      pull: options.pull ?? 'policy',
+      services: [...selected].sort(),
+    });
+    for (const warning of result.warnings) hooks.onWarning?.(warning);
+    changed ||= result.built.length > 0 || result.pulled.length > 0;
+  } finally {
+    progress?.end();
+  }
+  return { model: effective, changed };
+}
+
+/**
+ * `up`: under the project lock, one observation serves the image step and, when that pulled or
+ * built nothing and no lock file re-pinned the images, the plan too (a no-op `up` asks the
+ * engine once); then the reconcile loop to convergence.
+ */
+export async function upStack(engine: Engine, model: StackModel, options: UpStackOptions, hooks: OperationHooks): Promise<OperationResult> {
+  const { planUp } = await import('../planner/plan-up.js');
+  const selected = await selectedServices(model, options.plan);
+  return withProjectLock(model.name, hooks, async () => {
+    const observed = await observe(engine, model, { signal: hooks.signal });
+    const images = await prepareImages(engine, model, observed.images, selected, options.images ?? {}, hooks);
+    const pinned = images.model;
+    const reuse = pinned === model && !images.changed;
+    const result = await applyContainers(engine, pinned, (state) => planUp(pinned, state, options.plan), hooks, reuse ? observed : undefined);
+    return { ...result, model: pinned };
+  });
+}
+
+/** What `upStack` would do now, touching nothing (the lock file applies as in `up`). */
+export async function planStack(engine: Engine, model: StackModel, options: UpStackOptions, hooks: Pick<OperationHooks, 'signal' | 'onWarning' | 'cwd'>): Promise<PlannedRun<ObservedState, Plan>> {
+  const { planUp } = await import('../planner/plan-up.js');
+  const observed = await observe(engine, model, { signal: hooks.signal });
+  const pinned = await pinImages(model, observed.images, await selectedServices(model, options.plan), hooks, options.images?.lockFile !== false);
+  return planContainers(engine, pinned, (state) => planUp(pinned, state, options.plan), hooks.signal, pinned === model ? observed : undefined);
+}
+
+/** What `downStack` would do now, touching nothing. */
+export async function planStackDown(engine: Engine, project: ProjectTarget, options: DownOptions, signal: AbortSignal): Promise<PlannedRun<ObservedState, Plan>> {
+  const { planDown } = await import('../planner/plan-down.js');
+  return planContainers(engine, project, (state) => planDown(project, state, options), signal);
+}
+
+/** `down`: under the project lock, the reconcile loop with planDown. */
+export async function downStack(engine: Engine, project: ProjectTarget, options: DownOptions, hooks: OperationHooks): Promise<OperationResult> {
+  const { planDown } = await import('../planner/plan-down.js');
+  return withProjectLock(projectOf(project), hooks, () => applyContainers(engine, project, (state) => planDown(project, state, options), hooks));
+}
