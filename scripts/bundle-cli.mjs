@@ -93,3 +93,23 @@ const bytes = result.metafile.outputs[Object.keys(result.metafile.outputs)[0]].b
 const text = readFileSync(outfile, 'utf8');
 if (/\bimport\(/.test(text.replace(/\/\/.*$/gm, ''))) throw new Error('bundle-cli: the bundle still contains import(); bin/stack.cjs cannot run it from a code cache');
 process.stdout.write(`bundle: ${outfile} (${Math.round(bytes / 1024)} KiB, ${Object.keys(result.metafile.inputs).length} modules)\n`);
+
+// The library for CommonJS callers (`require('stack')`): dist/index.js bundled as one CommonJS
+// file. Every package dependency stays external (resolved from the installer's node_modules).
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const libOut = join(root, 'dist/index.cjs');
+await build({
+  entryPoints: [join(root, 'dist/index.js')],
+  outfile: libOut,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  external: Object.keys(pkg.dependencies ?? {}),
+  define: { 'import.meta.url': '__stack_bundle_url' },
+  banner: { js: "const __stack_bundle_url = require('node:url').pathToFileURL(__filename).href;" },
+  plugins: [inlineValidator],
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+process.stdout.write(`library: ${libOut} (CommonJS)\n`);
