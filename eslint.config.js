@@ -15,7 +15,7 @@ export default tseslint.config(
     },
   },
   // The CLI shim is CommonJS (bin/stack.cjs: an ES module entry point starts slower).
-  { files: ['bin/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', __dirname: 'readonly', process: 'readonly' } }, rules: { '@typescript-eslint/no-require-imports': 'off' } },
+  { files: ['bin/*.cjs', 'examples/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', __dirname: 'readonly', process: 'readonly', console: 'readonly', AbortSignal: 'readonly' } }, rules: { '@typescript-eslint/no-require-imports': 'off' } },
   // Tool config files are read by their tools through a default export.
   { files: ['*.config.ts'], rules: { 'no-restricted-syntax': 'off' } },
   {
