@@ -22,7 +22,7 @@ describe('the packed library', () => {
     files = packed[0]!.files.map((f) => f.path);
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'pack-consumer', private: true }));
     execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', join(app, packed[0]!.filename)], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] });
-    for (const f of ['library.mjs', 'library.cjs']) copyFileSync(join(ROOT, 'examples', f), join(app, f));
+    for (const f of ['library.mjs', 'library.cjs', 'demo.cjs']) copyFileSync(join(ROOT, 'examples', f), join(app, f));
     writeFileSync(join(app, 'stack.yaml'), ['services:', '  web:', '    image: stack-test/busybox:latest', '    command: ["sleep", "3600"]', '    stop_signal: SIGKILL', ''].join('\n'));
   }, 180_000);
   afterAll(() => {
