@@ -5,12 +5,13 @@
  * Engine gate: when no engine answers, e2e suites are skipped locally and FAIL in CI or when
  * STACK_E2E_REQUIRED is set (see test/support/engine.ts).
  */
-import { execFileSync, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { describe } from 'vitest';
-import { describeWithEngine } from '../support/engine.js';
+import { describeWithEngine, uniqueName } from '../support/engine.js';
+import { startStack } from '../support/stack-cli.js';
+import type { StackRun, StackRunOptions, StartedStack } from '../support/stack-cli.js';
 
 export const ROOT = new URL('../..', import.meta.url).pathname;
 export const CLI = join(ROOT, 'bin/stack.cjs');
@@ -24,7 +25,7 @@ export async function describeE2E(): Promise<typeof describe> {
 
 /** `e2e-<name>-<random>`: one project per test. */
 export function projectName(name: string): string {
-  return `e2e-${name}-${Math.random().toString(36).slice(2, 8)}`;
+  return uniqueName(`e2e-${name}`);
 }
 
 /** The directory of a fixture under fixtures/. */
@@ -33,40 +34,14 @@ export function fixture(name: string): string {
 }
 
 /** What a CLI run produced. */
-export interface CliResult {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+export type CliResult = StackRun;
 
-/** Options of a CLI run. */
-export interface CliOptions {
-  readonly cwd: string;
-  readonly env?: Record<string, string | undefined>;
-  readonly timeoutMs?: number;
-  /** Written to the CLI's stdin, which is then closed (default: no stdin). */
-  readonly stdin?: string;
-}
+/** Options of a CLI run (the working directory is required: every e2e test runs in its fixture). */
+export type CliOptions = StackRunOptions & { readonly cwd: string };
 
 /** Starts the CLI; the caller may signal it and must await `done`. */
-export function startCli(args: readonly string[], options: CliOptions): { child: ChildProcess; done: Promise<CliResult>; output: () => string } {
-  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', CI: '', ...options.env };
-  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: env as NodeJS.ProcessEnv, stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-  if (options.stdin !== undefined) child.stdin!.end(options.stdin);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 90_000);
-  const done = new Promise<CliResult>((resolve) => {
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-  return { child, done, output: () => stdout + stderr };
+export function startCli(args: readonly string[], options: CliOptions): StartedStack {
+  return startStack(args, { ...options, timeoutMs: options.timeoutMs ?? 90_000 });
 }
 
 /** Runs the CLI to completion. */
@@ -138,22 +113,7 @@ export function containerEvents(project: string, since: number, until: number): 
     .map((e) => ({ action: e.Action, name: e.Actor.Attributes['name'] ?? '', time: e.timeNano / 1e9 }));
 }
 
-/** Retries `check` until it stops throwing (or returns true), up to `timeoutMs`. */
-export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 30_000, intervalMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const result = await check();
-      if (result !== false) return result;
-      last = new Error('condition was false');
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw last;
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
+export { eventually } from '../support/eventually.js';
 
 /** Unix seconds, fractional. */
 export function now(): number {

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, expect, it } from 'vitest';
-import { cleanup, containers, describeE2E, docker, runCli, startCli } from './helpers.js';
+import { cleanup, containers, describeE2E, docker, eventually, runCli, startCli } from './helpers.js';
 import { REGISTRY, imageId, isolatedEnv, loadFixtureCopy, pushGeneration, removeDir, removeImages } from './images-support.js';
 import { uniqueName } from '../support/engine.js';
 
@@ -22,17 +22,11 @@ function imageOf(project: string, service: string): string {
   return docker(['inspect', '-f', '{{.Image}}', c.id]);
 }
 
-async function until<T>(check: () => T, what: string, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return check();
-    } catch (error) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${(error as Error).message}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
+/** Polls `check` (an assertion) every 100 ms until it holds; `what` names the wait in a timeout. */
+const until = <T>(check: () => T, what: string, timeoutMs = 30_000): Promise<Exclude<T, false>> =>
+  eventually(check, timeoutMs, 100).catch((error: unknown) => {
+    throw new Error(`timed out waiting for ${what}: ${(error as Error).message}`);
+  });
 
 describe('up: images, lock and watch', () => {
   const projects: string[] = [];

@@ -9,13 +9,12 @@ import type { Engine } from '../../src/engine/types.js';
 import { execInContainer } from '../../src/engine/archive.js';
 import { WatchProcess, copyFixture } from '../watch/cli-process.js';
 import { describeWithEngine, removeByLabel, uniqueName } from '../support/engine.js';
-import { eventually as retryUntil } from './helpers.js';
+import { eventually } from './watch-session.js';
 
 const describeEngine = await describeWithEngine();
 const project = uniqueName('watch-cli');
 
 /** Watch reloads land within ~100-700 ms: poll often. */
-const eventually = <T>(check: () => Promise<T>, timeoutMs = 20_000): Promise<T> => retryUntil(check, timeoutMs, 50);
 
 describeEngine('stack watch (CLI, real engine)', () => {
   let engine: Engine;

@@ -10,7 +10,7 @@ import { connectEngine } from '../../src/engine/client.js';
 import type { Engine } from '../../src/engine/types.js';
 import { WatchProcess, copyFixture } from '../watch/cli-process.js';
 import { removeByLabel, uniqueName } from '../support/engine.js';
-import { eventually as retryUntil } from './helpers.js';
+import { eventually as retryUntil } from '../support/eventually.js';
 
 /** A running `stack -p <project> watch` in `dir`. */
 export interface WatchSession {
@@ -20,7 +20,7 @@ export interface WatchSession {
 }
 
 /** Watch reloads land within ~100-700 ms: poll often. */
-export const eventually = <T>(check: () => Promise<T>, timeoutMs = 20_000): Promise<T> => retryUntil(check, timeoutMs, 50);
+export const eventually = <T>(check: () => Promise<T>, timeoutMs = 20_000): Promise<Exclude<T, false>> => retryUntil(check, timeoutMs, 50);
 
 /** Call inside the describe: registers the hooks. `engine` is set once beforeAll has run. */
 export function watchSessionPerTest(fixture: string): { readonly engine: Engine; start(prefix: string, args?: readonly string[]): Promise<WatchSession> } {

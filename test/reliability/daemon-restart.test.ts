@@ -9,10 +9,10 @@ import { execSync } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describe } from 'vitest';
 import { ENGINE_SOCKET, engineAnswers, uniqueName } from '../support/engine.js';
+import { eventually } from '../support/eventually.js';
 import {
   cliBuilt,
   describeRun,
-  eventually,
   randomPort,
   readProjectState,
   removeProjectsWithPrefix,

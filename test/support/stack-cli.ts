@@ -27,42 +27,58 @@ export interface StackRun {
 }
 
 export interface StackRunOptions {
-  /** Extra environment (merged over process.env minus DOCKER_HOST/DOCKER_CONTEXT). */
+  /** Extra environment over process.env (NO_COLOR=1, CI unset, DOCKER_CONTEXT dropped); `undefined` removes a variable. */
   readonly env?: Record<string, string | undefined>;
-  /** `unix://...` of a proxy; default: the engine socket. */
+  /** `unix://...` of a proxy; default: the test engine's socket. */
   readonly dockerHost?: string;
   readonly cwd?: string;
-  /** Kill with SIGKILL after this many ms (a hang is a failure, not a stuck suite). */
+  /** Kill with SIGKILL after this many ms (a hang is a failure, not a stuck suite); default 120 s. */
   readonly timeoutMs?: number;
+  /** Written to the CLI's stdin, which is then closed (default: no stdin). */
+  readonly stdin?: string;
   /** Receives the child as soon as it is spawned (fault callbacks kill it). */
   readonly onSpawn?: (child: ChildProcess) => void;
 }
 
-/** Runs `node bin/stack.cjs ...args` and collects its output. Never rejects on a non-zero exit. */
-export function runStack(args: readonly string[], options: StackRunOptions = {}): Promise<StackRun> {
-  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', ...options.env };
+/** A started CLI: signal `child` as needed, await `done`; `output()` is stdout + stderr so far. */
+export interface StartedStack {
+  readonly child: ChildProcess;
+  readonly done: Promise<StackRun>;
+  output(): string;
+}
+
+/** Starts `node bin/stack.cjs ...args` (the one CLI spawner of the suites). `done` never rejects on a non-zero exit. */
+export function startStack(args: readonly string[], options: StackRunOptions = {}): StartedStack {
+  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', CI: '', DOCKER_HOST: `unix://${ENGINE_SOCKET}`, ...options.env };
   delete env['DOCKER_CONTEXT'];
-  env['DOCKER_HOST'] = options.dockerHost ?? `unix://${ENGINE_SOCKET}`;
-  return new Promise((resolve, reject) => {
-    const t0 = Date.now();
-    const child = spawn(process.execPath, [STACK_BIN, ...args], { cwd: options.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    const timer = options.timeoutMs
-      ? setTimeout(() => {
-          stderr += `\n[test harness] killed after ${options.timeoutMs} ms\n`;
-          child.kill('SIGKILL');
-        }, options.timeoutMs)
-      : undefined;
+  if (options.dockerHost) env['DOCKER_HOST'] = options.dockerHost;
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
+  const t0 = Date.now();
+  const child = spawn(process.execPath, [STACK_BIN, ...args], { cwd: options.cwd ?? ROOT, env: env as NodeJS.ProcessEnv, stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+  if (options.stdin !== undefined) child.stdin!.end(options.stdin);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  const timer = setTimeout(() => {
+    stderr += `\n[test harness] killed after ${timeoutMs} ms\n`;
+    child.kill('SIGKILL');
+  }, timeoutMs);
+  const done = new Promise<StackRun>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code, signal) => {
-      if (timer) clearTimeout(timer);
+      clearTimeout(timer);
       resolve({ code, signal, stdout, stderr, ms: Date.now() - t0 });
     });
-    options.onSpawn?.(child);
   });
+  options.onSpawn?.(child);
+  return { child, done, output: () => stdout + stderr };
+}
+
+/** Runs `node bin/stack.cjs ...args` to completion and collects its output. */
+export function runStack(args: readonly string[], options: StackRunOptions = {}): Promise<StackRun> {
+  return startStack(args, options).done;
 }
 
 /** `-f <fixture> -p <project>` followed by the command. */
@@ -178,12 +194,3 @@ export function randomPort(): number {
   return 20000 + Math.floor(Math.random() * 10000);
 }
 
-/** Polls `check` until it returns true or `timeoutMs` passes. */
-export async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000, stepMs = 200): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-  return check();
-}

@@ -10,6 +10,7 @@ import type { Engine } from '../../src/engine/types.js';
 import type { ReloadReport } from '../../src/watch/report.js';
 import type { ReconcileRequest } from '../../src/watch/session.js';
 import { runWatchSession } from '../../src/watch/session.js';
+import { eventually as poll } from '../support/eventually.js';
 
 /** A project dir whose "stack file" holds a version number, or "invalid". */
 function project() {
@@ -56,18 +57,8 @@ function context(dir: string, file: string, rules: readonly WatchRule[]) {
 
 const engine = { listContainers: async () => [] } as unknown as Engine;
 
-async function eventually(check: () => void, timeoutMs = 4000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      check();
-      return;
-    } catch (error) {
-      if (Date.now() > end) throw error;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-}
+/** Watch events land within milliseconds: poll every 20 ms. */
+const eventually = (check: () => void, timeoutMs = 4000): Promise<void> => poll(check, timeoutMs, 20);
 
 describe('watch session', () => {
   it('reloads the whole stack on a stack-file change, skips an invalid edit with a positioned error, applies the next valid one', async () => {

@@ -9,19 +9,10 @@ import { createPathFilter } from '../../src/watch/ignore.js';
 import type { BoundRule, FileChange } from '../../src/watch/rules.js';
 import type { StackWatcher } from '../../src/watch/watcher.js';
 import { describeWatchError, startWatcher } from '../../src/watch/watcher.js';
+import { eventually as poll } from '../support/eventually.js';
 
-async function eventually(check: () => void, timeoutMs = 3000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      check();
-      return;
-    } catch (error) {
-      if (Date.now() > end) throw error;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-}
+/** Watch events land within milliseconds: poll every 20 ms. */
+const eventually = (check: () => void, timeoutMs = 3000): Promise<void> => poll(check, timeoutMs, 20);
 
 describe('watcher', () => {
   let watcher: StackWatcher | undefined;
