@@ -57,6 +57,7 @@ export async function applyPlans(
   for (let attempt = 1; ; attempt++) {
     let observed = attempt === 1 && options.observed ? options.observed : await observe(engine, target, { signal: ctx.signal });
     let plan = makePlan(observed);
+    await (await import('./name-clash.js')).assertNoNameClashes(engine, plan, observed, ctx.signal);
     // Second pass: inspect only the containers being replaced, so reasons name changed fields.
     const replaced = plan.actions.flatMap((a) => (a.kind === 'create-container' && a.replaces ? [a.replaces] : []));
     if (replaced.length > 0) {
