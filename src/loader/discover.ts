@@ -63,6 +63,29 @@ export function normalizeProjectName(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9_-]/g, '').replace(/^[_-]+/, '');
 }
 
+/**
+ * A project name as Compose accepts it. The name becomes part of engine names, labels and the
+ * lock file path, so nothing else may pass (a `/` or `..` would leave the lock directory).
+ */
+export const PROJECT_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]*$/;
+
+/** True when `name` is usable as it is. */
+export function isValidProjectName(name: string): boolean {
+  return PROJECT_NAME_PATTERN.test(name);
+}
+
+/**
+ * The error for a name the user typed (`-p`, STACK_PROJECT_NAME, COMPOSE_PROJECT_NAME) that is
+ * not valid: Compose v2's wording, the origin, and the normalized name as the suggestion.
+ */
+export function invalidProjectName(name: string, origin: string, location?: SourceLocation): Diagnostic {
+  const suggestion = normalizeProjectName(name);
+  const how = origin === '-p' ? `-p ${suggestion}` : `${origin}=${suggestion}`;
+  const hint = suggestion === '' ? 'set one with -p' : `did you mean ${suggestion}? (${how})`;
+  const message = `invalid project name ${JSON.stringify(name)}: must consist only of lowercase alphanumeric characters, hyphens, and underscores as well as start with a letter or number (from ${origin})`;
+  return diagnostic('INVALID_PROJECT_NAME', message, location, hint);
+}
+
 /** Where the project name may come from, in precedence order. */
 export interface ProjectNameSources {
   readonly flag?: string;
@@ -73,12 +96,29 @@ export interface ProjectNameSources {
   readonly workingDir: string;
 }
 
-/** `-p` > STACK_PROJECT_NAME / COMPOSE_PROJECT_NAME > `name:` > directory basename. */
+/** The name the user typed (`-p` > STACK_PROJECT_NAME > COMPOSE_PROJECT_NAME) and where from; undefined when none. */
+export function explicitProjectName(flag: string | undefined, env: Readonly<Record<string, string | undefined>>): { readonly name: string; readonly origin: string } | undefined {
+  const candidates: [string | undefined, string][] = [
+    [flag, '-p'],
+    [env['STACK_PROJECT_NAME'], 'STACK_PROJECT_NAME'],
+    [env['COMPOSE_PROJECT_NAME'], 'COMPOSE_PROJECT_NAME'],
+  ];
+  const chosen = candidates.find(([value]) => value !== undefined && value !== '');
+  return chosen ? { name: chosen[0]!, origin: chosen[1] } : undefined;
+}
+
+/**
+ * `-p` > STACK_PROJECT_NAME / COMPOSE_PROJECT_NAME > `name:` > directory basename. A typed
+ * name must already be valid (as Compose v2: refused, not changed, so `-p RSV` never acts on
+ * `rsv` unasked); `name:` and the directory name are normalized.
+ */
 export function resolveProjectName(sources: ProjectNameSources): Result<string | undefined> {
+  const explicit = explicitProjectName(sources.flag, sources.env);
+  if (explicit) {
+    if (isValidProjectName(explicit.name)) return { value: explicit.name, diagnostics: [] };
+    return { value: undefined, diagnostics: [invalidProjectName(explicit.name, explicit.origin)] };
+  }
   const candidates: [string | undefined, string, SourceLocation | undefined][] = [
-    [sources.flag, '-p', undefined],
-    [sources.env['STACK_PROJECT_NAME'], 'STACK_PROJECT_NAME', undefined],
-    [sources.env['COMPOSE_PROJECT_NAME'], 'COMPOSE_PROJECT_NAME', undefined],
     [typeof sources.fileName === 'string' ? sources.fileName : undefined, 'name', sources.fileNameAt],
     [basename(sources.workingDir), 'the project directory name', undefined],
   ];

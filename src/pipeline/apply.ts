@@ -38,6 +38,9 @@ export function containerTarget(engine: Engine, project: ProjectTarget, makePlan
       const replaced = plan.actions.flatMap((a) => (a.kind === 'create-container' && a.replaces ? [a.replaces] : []));
       return replaced.length > 0 ? inspectContainers(engine, observed, replaced, signal) : undefined;
     },
+    // A name the plan claims that a container of another project holds: NAME_CONFLICT now,
+    // never a 409 halfway through (one extra read, only when the plan claims new names).
+    validate: async (observed, plan, signal) => (await import('./name-clash.js')).assertNoNameClashes(engine, plan, observed, signal),
     async execute(plan, context: ExecuteContext<Action>) {
       const { executePlan } = await import('./execute.js');
       const { ContainerWatcher } = await import('./wait.js');

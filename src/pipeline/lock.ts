@@ -1,14 +1,26 @@
 /**
  * One run per project at a time. The lock is a file created with O_EXCL in a per-user runtime
- * directory ($XDG_RUNTIME_DIR/stack-locks or <tmp>/stack-locks-<uid>), holding the holder's
- * pid, command and start time. A holder that died (its pid is gone) leaves a stale file that
- * the next run takes over; a live holder is waited for, with a timeout that names it.
+ * directory ($XDG_RUNTIME_DIR/stack-locks or <tmp>/stack-locks-<uid>), holding a marker and the
+ * holder's pid, command and start time. A holder that died (its pid is gone) leaves a stale
+ * file that the next run takes over; a live holder is waited for, with a timeout that names it.
+ *
+ * Only files we wrote are ever removed: a non-empty file without the marker is someone
+ * else's (a `yarn.lock` once went this way, issue 20) and is reported, never unlinked. An
+ * empty file is what a crash between create and write leaves; it is taken over only once it
+ * is older than any write could take.
  */
-import { mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync, closeSync, constants } from 'node:fs';
+import { mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, closeSync, constants } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StackError } from '../errors.js';
+import { StackError, diagnostic } from '../errors.js';
+import { isValidProjectName } from '../loader/discover.js';
+
+/** The field and value every lock file we write carries: what tells our file from a user's. */
+export const LOCK_MARKER = { stack: 'project-lock' } as const;
+
+/** How old an empty lock file must be before it counts as a crashed writer's (ms). */
+export const EMPTY_LOCK_GRACE_MS = 2_000;
 
 /** What the lock file says about its holder. */
 export interface LockHolder {
@@ -57,11 +69,49 @@ function alive(pid: number): boolean {
   }
 }
 
+/** What is at a lock path: our lock and its holder, an empty file (and its age), nothing, or something else. */
+type LockFileState =
+  | { readonly kind: 'held'; readonly holder: LockHolder }
+  | { readonly kind: 'empty'; readonly ageMs: number }
+  | { readonly kind: 'gone' }
+  | { readonly kind: 'foreign' };
+
+/**
+ * Our lock files carry LOCK_MARKER; files of the previous release had no marker but always
+ * all five fields with a token, which no other tool's file is likely to match.
+ */
+function isOurs(data: Record<string, unknown>): boolean {
+  if (data['stack'] === LOCK_MARKER.stack) return typeof data['pid'] === 'number';
+  return typeof data['pid'] === 'number' && typeof data['token'] === 'string' && typeof data['command'] === 'string' && typeof data['started'] === 'string' && typeof data['host'] === 'string';
+}
+
+function readLockFile(path: string): LockFileState {
+  let text: string;
+  let mtimeMs: number;
+  try {
+    mtimeMs = statSync(path).mtimeMs;
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ENOENT') return { kind: 'gone' };
+    throw error;
+  }
+  if (text === '') return { kind: 'empty', ageMs: Date.now() - mtimeMs };
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return { kind: 'foreign' };
+  }
+  if (typeof data !== 'object' || data === null || !isOurs(data as Record<string, unknown>)) return { kind: 'foreign' };
+  const d = data as Partial<Record<keyof LockHolder, unknown>>;
+  const holder: LockHolder = { pid: d.pid as number, command: String(d.command ?? '?'), started: String(d.started ?? '?'), host: String(d.host ?? ''), ...(typeof d.token === 'string' ? { token: d.token } : {}) };
+  return { kind: 'held', holder };
+}
+
 function readHolder(path: string): LockHolder | undefined {
   try {
-    const data = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockHolder>;
-    if (typeof data.pid !== 'number') return undefined;
-    return { pid: data.pid, command: String(data.command ?? '?'), started: String(data.started ?? '?'), host: String(data.host ?? ''), ...(typeof data.token === 'string' ? { token: data.token } : {}) };
+    const state = readLockFile(path);
+    return state.kind === 'held' ? state.holder : undefined;
   } catch {
     return undefined;
   }
@@ -76,23 +126,33 @@ function tryCreate(path: string, holder: LockHolder): boolean {
     throw error;
   }
   try {
-    writeSync(fd, JSON.stringify(holder) + '\n');
+    writeSync(fd, JSON.stringify({ ...LOCK_MARKER, ...holder }) + '\n');
   } finally {
     closeSync(fd);
   }
   return true;
 }
 
-/** Removes a stale lock file atomically: rename it aside first, so two runs never both remove a fresh one. */
-function breakStale(path: string, stale: LockHolder): void {
+/**
+ * Removes a stale lock file atomically: rename it aside first, so two runs never both remove a
+ * fresh one; then check that what was moved is still the stale lock (`stale`) or still empty
+ * (`undefined`), else put it back.
+ */
+function breakStale(path: string, stale: LockHolder | undefined): void {
   const aside = `${path}.stale-${process.pid}`;
   try {
     renameSync(path, aside);
   } catch {
     return;
   }
-  const moved = readHolder(aside);
-  if (moved && (moved.pid !== stale.pid || moved.token !== stale.token)) {
+  let moved: LockFileState;
+  try {
+    moved = readLockFile(aside);
+  } catch {
+    moved = { kind: 'foreign' };
+  }
+  const same = stale === undefined ? moved.kind === 'empty' : moved.kind === 'held' && moved.holder.pid === stale.pid && moved.holder.token === stale.token;
+  if (!same) {
     // Someone took the lock between our read and our rename: give it back.
     try {
       renameSync(aside, path);
@@ -118,6 +178,11 @@ export function describeHolder(holder: LockHolder): string {
  * holder) and taking over from a dead one.
  */
 export async function acquireLock(project: string, options: LockOptions): Promise<ProjectLock> {
+  // Defence in depth: every caller validates the name first, but the name becomes a path here.
+  if (!isValidProjectName(project)) {
+    const message = `refusing to lock project ${JSON.stringify(project)}: not a valid project name (this is a bug: names are validated before use)`;
+    throw new StackError('INVALID_PROJECT_NAME', message, { diagnostics: [diagnostic('INVALID_PROJECT_NAME', message)] });
+  }
   const dir = options.dir ?? lockDir(options.env);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, `${project}.lock`);
@@ -127,25 +192,34 @@ export async function acquireLock(project: string, options: LockOptions): Promis
   let delay = 50;
   for (;;) {
     if (tryCreate(path, me)) break;
-    const holder = readHolder(path);
-    if (holder === undefined) {
-      // Being written right now, or garbage: give the writer a moment, then treat as stale.
+    let state = readLockFile(path);
+    if (state.kind === 'foreign') {
+      // A write in progress is one small write(2): look once more before calling it foreign.
       await new Promise((r) => setTimeout(r, 20));
-      const again = readHolder(path);
-      if (again === undefined) breakStale(path, { pid: -1, command: '', started: '', host: '' });
+      state = readLockFile(path);
+    }
+    if (state.kind === 'gone') continue;
+    if (state.kind === 'foreign') {
+      throw new StackError('LOCK_NOT_OURS', `lock file ${path} of project "${project}" exists but was not written by stack; it was left as it is: remove it if nothing else uses it`);
+    }
+    if (state.kind === 'empty' && state.ageMs >= EMPTY_LOCK_GRACE_MS) {
+      // A holder crashed between create and write: nobody will ever write it.
+      breakStale(path, undefined);
       continue;
     }
-    if (!alive(holder.pid) && (holder.host === '' || holder.host === me.host)) {
+    const holder = state.kind === 'held' ? state.holder : undefined;
+    if (holder && !alive(holder.pid) && (holder.host === '' || holder.host === me.host)) {
       breakStale(path, holder);
       continue;
     }
-    if (!told) {
+    if (holder && !told) {
       told = true;
       options.onWait?.(holder);
     }
     if (options.signal?.aborted) throw new StackError('INTERRUPTED', 'interrupted while waiting for the project lock');
     if (Date.now() >= deadline) {
-      throw new StackError('LOCK_HELD', `project "${project}" is locked by another stack run: ${describeHolder(holder)}; lock file ${path}`);
+      const who = holder ? describeHolder(holder) : 'a run that has not written its lock file yet';
+      throw new StackError('LOCK_HELD', `project "${project}" is locked by another stack run: ${who}; lock file ${path}`);
     }
     await new Promise((r) => setTimeout(r, delay));
     delay = Math.min(delay * 2, 500);

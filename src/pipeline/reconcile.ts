@@ -1,7 +1,7 @@
 /**
  * The reconcile loop, once, for every target (local containers today, Swarm services next):
  *
- *   observe → plan → [refine: inspect what the plan replaces → plan again]
+ *   observe → plan → [refine: inspect what the plan replaces → plan again] → validate
  *     → nothing to do? done
  *     → confirm destructive actions → execute (progress events)
  *     → a conflict or a write whose reply never came? observe again (once), never retry blindly
@@ -97,6 +97,8 @@ export interface Target<O, P extends PlanLike<A>, A extends ActionLike, S extend
   plan(observed: O): P;
   /** A second look at what the plan replaces (so reasons name fields); undefined: nothing to add. */
   refine?(observed: O, plan: P, signal: AbortSignal): Promise<O | undefined>;
+  /** Throws when the plan cannot be run as planned (a name another project holds): before anything is written, and in `plan`. */
+  validate?(observed: O, plan: P, signal: AbortSignal): Promise<void>;
   execute(plan: P, context: ExecuteContext<A>): Promise<S>;
   /** Why the outcome is unknown and worth one more observation (409 on a create, no reply), else undefined. */
   shouldObserveAgain?(summary: S): string | undefined;
@@ -133,6 +135,7 @@ export async function planRun<O, P extends PlanLike<A>, A extends ActionLike, S 
     state = refined;
     plan = target.plan(state);
   }
+  await target.validate?.(state, plan, signal);
   return { observed: state, plan };
 }
 

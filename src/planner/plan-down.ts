@@ -10,6 +10,7 @@ import { PlanBuilder } from './builder.js';
 import type { ServiceGraph } from './graph.js';
 import { buildGraph, graphFromEdges, reverseOrder } from './graph.js';
 import type { DownOptions, ObservedContainer, ObservedState, Plan, Reason } from './types.js';
+import { sharedProjectNotes } from './shared-project.js';
 import { containerRef } from './up-state.js';
 
 const STOPPABLE: ReadonlySet<string> = new Set(['running', 'restarting', 'paused']);
@@ -46,6 +47,8 @@ export function planDown(target: StackModel | { readonly project: string }, obse
   const ours = <T extends { readonly labels: Readonly<Record<string, string>> }>(r: T): boolean => r.labels[Label.project] === project;
   const containers = observed.containers.filter(ours).sort((a, b2) => (a.name < b2.name ? -1 : a.name > b2.name ? 1 : a.id < b2.id ? -1 : 1));
   const model = isModel(target) ? target : undefined;
+  // Without a model there is no directory to compare with: `-p x down` acts on the name alone.
+  if (model) for (const note of sharedProjectNotes(model, containers)) b.note(note);
   const graph = model ? buildGraph(model) : graphFromLabels(containers);
   const known = new Set(graph.services);
   const only = options.services && options.services.length > 0 ? new Set(options.services) : undefined;

@@ -10,6 +10,7 @@ import { PlanBuilder } from './builder.js';
 import type { DesiredContainer } from './desired.js';
 import { networkModeService } from './graph.js';
 import { divergedReason } from './reasons.js';
+import { sharedProjectNotes } from './shared-project.js';
 import type { KeptReplica, Removal, UpState } from './up-state.js';
 import { analyzeUp, containerRef, wantedNetworks } from './up-state.js';
 import type { ObservedContainer, ObservedState, Plan, Reason, UpOptions, WaitCondition } from './types.js';
@@ -53,6 +54,8 @@ function stopTimeout(model: StackModel, c: ObservedContainer): { timeoutSeconds?
 export function planUp(model: StackModel, observed: ObservedState, options: UpOptions = {}): Plan {
   const b = new PlanBuilder(model.name);
   const state = analyzeUp(model, observed, options);
+  // First: it explains everything else (recreates of containers made from the other directory).
+  for (const note of sharedProjectNotes(model, observed.containers)) b.note(note);
   const ready: Ready = { freed: new Map(), networks: new Map(), volumes: new Map(), images: new Map(), containers: new Map(), starts: new Map() };
   const removedBy = new Map<string, number>();
 

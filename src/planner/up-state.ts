@@ -224,6 +224,10 @@ export function analyzeUp(model: StackModel, observed: ObservedState, options: U
         const want = netIds.get(net);
         if (want === undefined || want.status === 'external-missing') return false;
         const have = slot.container.networks[net]?.networkId;
+        // A container never started has no endpoint yet: the engine lists NetworkID "" (20.10)
+        // and resolves the network by name at start, so while that network exists it is
+        // attached, not stale (else `up --no-start` recreated it on every run).
+        if (have === '' && slot.container.state === 'created' && want.id !== undefined) return false;
         return have === undefined || want.id === undefined || have !== want.id;
       });
       const verdict = decideReplica({

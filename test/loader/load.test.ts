@@ -68,8 +68,8 @@ describe('project name', () => {
   const dir = write(join(tmp, 'My Project.Dir'), { 'stack.yaml': 'name: From-File\nservices: {a: {image: x}}\n', 'noname/stack.yaml': 'services: {a: {image: x}}\n' });
 
   it('takes -p first, then STACK_PROJECT_NAME/COMPOSE_PROJECT_NAME, then name:, then the directory', async () => {
-    expect((await load({ cwd: dir, projectName: 'Flag', env: { STACK_PROJECT_NAME: 'env' } })).name).toBe('flag');
-    expect((await load({ cwd: dir, env: { STACK_PROJECT_NAME: 'Env1', COMPOSE_PROJECT_NAME: 'env2' } })).name).toBe('env1');
+    expect((await load({ cwd: dir, projectName: 'flag', env: { STACK_PROJECT_NAME: 'env' } })).name).toBe('flag');
+    expect((await load({ cwd: dir, env: { STACK_PROJECT_NAME: 'env1', COMPOSE_PROJECT_NAME: 'env2' } })).name).toBe('env1');
     expect((await load({ cwd: dir, env: { COMPOSE_PROJECT_NAME: 'env2' } })).name).toBe('env2');
     expect((await load({ cwd: dir })).name).toBe('from-file');
     expect((await load({ cwd: join(dir, 'noname') })).name).toBe('noname');
@@ -78,6 +78,31 @@ describe('project name', () => {
 
   it('reports INVALID_PROJECT_NAME when nothing is left after normalizing', async () => {
     expect(await codes(load({ cwd: dir, projectName: '!!!' }))).toEqual(['INVALID_PROJECT_NAME -']);
+  });
+
+  // As Docker Compose v2: a name the user typed is used as typed or refused, never silently
+  // changed: `-p RSV` acting on project `rsv`, or `-p ../x/yarn` reaching a path, surprises.
+  it('refuses a -p, STACK_PROJECT_NAME or COMPOSE_PROJECT_NAME that is not already valid, suggesting the normalized one', async () => {
+    for (const [options, origin] of [
+      [{ projectName: 'Flag' }, '-p'],
+      [{ projectName: '../other/dir/yarn' }, '-p'],
+      [{ env: { STACK_PROJECT_NAME: 'Env1' } }, 'STACK_PROJECT_NAME'],
+      [{ env: { COMPOSE_PROJECT_NAME: 'feature/x' } }, 'COMPOSE_PROJECT_NAME'],
+    ] as const) {
+      const error = (await load({ cwd: dir, ...options }).then(() => undefined, (e: unknown) => e)) as StackError;
+      expect(error, origin).toBeInstanceOf(StackError);
+      expect(error.code).toBe('INVALID_PROJECT_NAME');
+      expect(error.exitCode).toBe(2);
+      expect(error.message).toMatch(/^invalid project name ".*": must consist only of lowercase alphanumeric characters, hyphens, and underscores as well as start with a letter or number/);
+      expect(error.message).toContain(origin);
+    }
+    const hint = (await load({ cwd: dir, projectName: 'Feature/X' }).then(() => undefined, (e: unknown) => e)) as StackError;
+    expect(hint.diagnostics[0]?.hint).toContain('featurex');
+  });
+
+  it('still normalizes a name: in the file and the directory name', async () => {
+    expect((await load({ cwd: dir })).name).toBe('from-file');
+    expect((await load({ cwd: dir, files: ['noname/stack.yaml'], projectDirectory: '.' })).name).toBe('myprojectdir');
   });
 });
 

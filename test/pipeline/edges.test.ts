@@ -146,7 +146,7 @@ describe('project lock', () => {
 
   it('a dead holder\'s lock is taken over', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'stack-lock-'));
-    writeFileSync(join(dir, 'demo.lock'), JSON.stringify({ pid: 2 ** 22 + 12345, command: 'stack up', started: 'then', host: '' }));
+    writeFileSync(join(dir, 'demo.lock'), JSON.stringify({ stack: 'project-lock', pid: 2 ** 22 + 12345, command: 'stack up', started: 'then', host: '' }));
     const lock = await acquireLock('demo', { command: 'stack up', env: {}, dir, timeoutMs: 500 });
     lock.release();
   });

@@ -252,6 +252,22 @@ describe('planUp', () => {
     `);
   });
 
+  // Engine 20.10 lists a created, never-started container with NetworkID "" (the endpoint is
+  // made at start): that is not a network recreated under it (issue 20, item 4).
+  it('a created, never-started up-to-date container is kept by up --no-start and only started by a later up', () => {
+    const m = webDb();
+    const created = (o: ObservedState): ObservedState => ({
+      ...o,
+      containers: o.containers.map((c) => ({ ...c, state: 'created' as const, networks: Object.fromEntries(Object.keys(c.networks).map((n) => [n, { networkId: '' }])) })),
+    });
+    const o = created(converged(m));
+    expect(text(m, o, { noStart: true })).toMatchInlineSnapshot(`"project demo: nothing to do"`);
+    expect(text(m, o)).toMatchInlineSnapshot(`
+      "#1 start-container service:db:1 demo-db-1 (stopped: container is created)
+      #2 start-container service:web:1 demo-web-1 (stopped: container is created) after #1"
+    `);
+  });
+
   it('renames a kept replica with a wrong name to its canonical name', () => {
     const m = webDb();
     const o = edit(converged(m), 'demo-db-1', (c) => ({ ...c, name: 'db-by-hand' }));

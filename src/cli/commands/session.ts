@@ -2,7 +2,7 @@
  * What engine commands share: connecting to the engine, taking the project lock, loading the
  * planner lazily, and the prompt for destructive plans.
  */
-import { StackError } from '../../errors.js';
+import { StackError, throwIfErrors } from '../../errors.js';
 import type { StackModel } from '../../model.js';
 import type * as PlannerModule from '../../planner/index.js';
 import type { ActionLike } from '../../pipeline/reconcile.js';
@@ -46,14 +46,21 @@ export async function loadProject(ctx: CliContext, services: readonly string[] =
   return model;
 }
 
-/** The project a command acts on: the loaded model, or just `-p` when no stack file exists. */
+/**
+ * The project a command acts on: the loaded model, or just the typed name (`-p`,
+ * STACK_PROJECT_NAME, COMPOSE_PROJECT_NAME) when no stack file exists. That name is validated
+ * here as the loader validates it (exit 2 before any lock or engine use): it becomes a lock
+ * path and a label filter, and `-p RSV` must not quietly find nothing while `rsv` runs.
+ */
 export async function loadProjectOrName(ctx: CliContext, services: readonly string[] = []): Promise<StackModel | { project: string }> {
   try {
     return await loadProject(ctx, services);
   } catch (error) {
-    const name = ctx.globals.projectName ?? ctx.env['STACK_PROJECT_NAME'] ?? ctx.env['COMPOSE_PROJECT_NAME'];
-    if (error instanceof StackError && error.code === 'NO_STACK_FILE' && name) return { project: name };
-    throw error;
+    const { explicitProjectName, invalidProjectName, isValidProjectName } = await import('../../loader/discover.js');
+    const typed = explicitProjectName(ctx.globals.projectName, ctx.env);
+    if (!(error instanceof StackError && error.code === 'NO_STACK_FILE' && typed)) throw error;
+    if (!isValidProjectName(typed.name)) throwIfErrors([invalidProjectName(typed.name, typed.origin)]);
+    return { project: typed.name };
   }
 }
 
