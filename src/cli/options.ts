@@ -99,6 +99,7 @@ export async function operationHooks(ctx: CliContext, options: { yes?: boolean; 
   const { createProgress } = await import('./progress.js');
   const { confirmDestructive } = await import('./commands/session.js');
   const { describeHolder } = await import('../pipeline/lock.js');
+  const printed = new Set<string>();
   return {
     signal: ctx.signal,
     env: ctx.env,
@@ -113,6 +114,13 @@ export async function operationHooks(ctx: CliContext, options: { yes?: boolean; 
     },
     onWarning: (message) => ctx.stderr.write(`warning: ${message}\n`),
     onNotice: (message) => ctx.stderr.write(`${message}\n`),
+    // A re-planned run (after a conflict) repeats its notes: each is printed once.
+    onPlan: (plan) => {
+      for (const note of plan.notes.filter((n) => !printed.has(n))) {
+        printed.add(note);
+        ctx.stderr.write(`note: ${note}\n`);
+      }
+    },
     onLockWait: (holder) => ctx.stderr.write(`waiting for lock held by ${describeHolder(holder)}\n`),
     ...(ctx.globals.parallel !== undefined ? { parallel: ctx.globals.parallel } : {}),
     ...(options.waitTimeoutMs !== undefined ? { waitTimeoutMs: options.waitTimeoutMs } : {}),

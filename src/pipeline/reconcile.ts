@@ -73,6 +73,8 @@ export interface RunHooks<A extends ActionLike = ActionLike> {
   readonly onWarning?: (message: string) => void;
   /** One-line notices ("a container name was taken meanwhile: observing again"). */
   readonly onNotice?: (message: string) => void;
+  /** Told each plan before it runs (or when it is empty): notes such as "orphans kept" belong before the changes. */
+  readonly onPlan?: (plan: PlanLike<A>) => void;
   /** Bound on concurrent engine calls (default 8). */
   readonly parallel?: number;
   /** Timeout of one depends_on wait, ms. */
@@ -161,6 +163,7 @@ export async function applyRun<O, P extends PlanLike<A>, A extends ActionLike, S
   const startedAt = Math.floor(Date.now() / 1000);
   for (let attempt = 1; ; attempt++) {
     const { plan } = await planRun(target, hooks.signal, attempt === 1 ? observed : undefined);
+    hooks.onPlan?.(plan);
     if (plan.actions.length === 0) return { plan, summary: undefined, startedAt };
     if (!(await confirmed(plan, hooks))) throw new StackError('CONFIRMATION_REQUIRED', 'declined: nothing was changed');
     const progress = hooks.progress ? await hooks.progress() : undefined;

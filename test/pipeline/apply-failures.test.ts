@@ -20,7 +20,7 @@ async function reported(message: string): Promise<StackError> {
   const summary = { statuses: new Map(), failures: [{ action: removeNetwork, error: new StackError('ENGINE_ERROR', message) }], skipped: [], interrupted: false, containerIds: new Map() };
   // The loop with the container target's failure report; the plan runs "through" a target whose
   // executor returns the summary above (an engine fake as data, never called: see `calls`).
-  const target = { ...containerTarget(engine, { project: 'demo' }, () => plan), observe: () => Promise.resolve({} as never), refine: () => Promise.resolve(undefined), execute: () => Promise.resolve(summary as never), check: () => Promise.resolve([]) };
+  const target = { ...containerTarget(engine, { project: 'demo' }, () => plan), observe: () => Promise.resolve({} as never), refine: () => Promise.resolve(undefined), validate: () => Promise.resolve(), execute: () => Promise.resolve(summary as never), check: () => Promise.resolve([]) };
   return applyRun(target, { signal: new AbortController().signal, yes: true }).then(
     () => expect.fail('no error thrown'),
     (error: unknown) => error as StackError,

@@ -32,8 +32,7 @@ export async function runDown(ctx: CliContext, services: readonly string[], flag
   };
   // `down -v` asked for volume removal: that is the confirmation.
   const hooks = await operationHooks(ctx, { yes: flags.yes === true || flags.volumes === true, command: 'stack down' });
-  const result = await downStack(engine, target, options, hooks);
-  for (const note of result.plan.notes) ctx.stderr.write(`note: ${note}\n`);
+  await downStack(engine, target, options, hooks);
   return ExitCode.ok;
 }
 

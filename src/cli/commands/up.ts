@@ -39,7 +39,6 @@ export async function runUp(ctx: CliContext, services: readonly string[], flags:
   const hooks = await operationHooks(ctx, { yes: flags.yes === true, command: `stack up${services.length > 0 ? ' ' + services.join(' ') : ''}`, ...(waitTimeout !== undefined ? { waitTimeoutMs: waitTimeout * 1000 } : {}) });
   const result = await upStack(engine, loaded, options, hooks);
   const model = result.model ?? loaded;
-  for (const note of result.plan.notes) ctx.stderr.write(`note: ${note}\n`);
   if (flags.watch) return watchAttached(ctx, engine, model, services, selected, result.startedAt, options, flags.yes === true);
   if (flags.wait) {
     await waitForServices(engine, model, selected, { ...(options.plan.scale ? { scale: options.plan.scale } : {}), timeoutMs: (waitTimeout ?? 300) * 1000, signal: ctx.signal });
