@@ -6,7 +6,7 @@
  * no modem timeout is ever set (it would kill events, logs and waits).
  */
 import type { IncomingMessage } from 'node:http';
-import type { Duplex, Readable } from 'node:stream';
+import { PassThrough, type Duplex, type Readable } from 'node:stream';
 import { StackError, diagnostic } from '../errors.js';
 import type { Endpoint } from './endpoint.js';
 import { resolveEndpoint } from './endpoint.js';
@@ -97,8 +97,9 @@ class DockerEngine implements Engine {
    * A write, sent once, streams (build, pull, push), uploads and exec included. No reply
    * within the deadline, or the connection broken after sending: the outcome is unknown
    * (AmbiguousWriteError), and the caller observes again. The deadline runs until the reply
-   * begins (a build's output may then take as long as the build); for an uploaded stream (a
-   * build context) it starts once the upload is sent, so a slow link is not a dead engine.
+   * begins (a build's output may then take as long as the build); while a stream is uploaded
+   * (a build context) it restarts with every chunk sent, so a slow link is not a dead engine
+   * but an engine that stops reading is.
    */
   private async write<T>(req: Request): Promise<T> {
     const ms = this.writeDeadlineMs + (req.extraDeadlineMs ?? 0);
@@ -106,17 +107,28 @@ class DockerEngine implements Engine {
     let timer: NodeJS.Timeout | undefined;
     let replied = false;
     const arm = (): void => {
+      clearTimeout(timer);
       if (!replied) timer = setTimeout(() => deadline.abort(), ms);
     };
     const onReply = (): void => {
       replied = true;
       clearTimeout(timer);
     };
-    if (req.upload !== undefined && !Buffer.isBuffer(req.upload)) req.upload.once('end', arm);
-    else arm();
+    let upload = req.upload;
+    if (upload !== undefined && !Buffer.isBuffer(upload)) {
+      // Watch the chunks through a pass-through (backpressure kept): a listener on the
+      // stream the transport pipes would start it flowing before the pipe is attached.
+      const source = upload;
+      const pass = new PassThrough();
+      source.on('error', (error) => pass.destroy(error));
+      source.pipe(pass);
+      source.on('data', arm);
+      upload = pass;
+    }
+    arm();
     const signal = req.signal ? AbortSignal.any([req.signal, deadline.signal]) : deadline.signal;
     try {
-      return await this.callOnce<T>({ ...req, signal }, onReply);
+      return await this.callOnce<T>({ ...req, signal, ...(upload !== undefined ? { upload } : {}) }, onReply);
     } catch (raw) {
       if (deadline.signal.aborted && !req.signal?.aborted) throw new AmbiguousWriteError(req.what, `no reply from the engine within ${Math.round(ms / 1000)} s`, raw);
       if (!req.signal?.aborted && isBrokenAfterSend(raw)) throw new AmbiguousWriteError(req.what, 'the connection to the engine broke before its reply', raw);
