@@ -17,9 +17,10 @@ import { buildParams, encodeAuth, imagePath } from './image-params.js';
 import { directCall, loadModem, modemCall, type Modem, type OnReply, type Request } from './transport.js';
 
 /**
- * How long a write (not a stream) may wait for the engine's reply before its outcome counts as
- * unknown: `STACK_WRITE_TIMEOUT` seconds, default 60 (creates and removes take well under a
- * second; a stop adds its grace period). A hung engine must not hang the run.
+ * How long a write may wait for the engine's reply (for a stream: for its reply to begin)
+ * before its outcome counts as unknown: `STACK_WRITE_TIMEOUT` seconds, default 60 (creates
+ * and removes take well under a second; a stop adds its grace period). A hung engine must not
+ * hang the run.
  */
 function writeDeadlineMs(env: Readonly<Record<string, string | undefined>>): number {
   const seconds = Number(env['STACK_WRITE_TIMEOUT'] ?? '60');
