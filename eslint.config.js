@@ -22,7 +22,16 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     ignores: ['src/engine/**'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'dockerode', message: 'Only src/engine/ imports dockerode.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['dockerode', 'node:http', 'node:https', 'node:net', 'http', 'https', 'net'].map((name) => ({
+            name,
+            message: 'Only src/engine/ talks to dockerd (DESIGN.md section 3): call a named engine function.',
+            allowTypeImports: true,
+          })),
+        },
+      ],
     },
   },
   {

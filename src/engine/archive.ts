@@ -1,49 +1,15 @@
 /**
- * Engine calls that watch-mode sync needs beyond the Engine interface: upload a tar into a
- * container (PUT /containers/{id}/archive), run a command to completion (exec, for deletes
- * and `sync+exec`), and list a service's running replicas. Reuses the connection of an
- * `Engine` from `connectEngine` (its modem and negotiated API version), so no second
- * dockerode client is built.
+ * The named container calls watch-mode sync needs: upload a tar into a container and run a
+ * command to completion (exec, for deletes and `sync+exec`). Each engine call is an Engine
+ * method, so it gets the client's retry and deadline policy.
  */
 import type { Duplex } from 'node:stream';
-import { StackError } from '../errors.js';
-import { Label } from '../labels.js';
 import type { Engine } from './types.js';
-import { toEngineError } from './errors.js';
 import { demuxFrames } from './streams.js';
-import { byCodePoint } from '../order.js';
-
-interface Modem {
-  dial(options: Record<string, unknown>, callback: (error: unknown, data: unknown) => void): void;
-}
-
-async function modemOf(engine: Engine): Promise<Modem> {
-  // The Engine interface has no raw body upload; engine.ts hands out its modem through
-  // `transport()`. Fail loudly if that shape ever changes.
-  const transport = (engine as unknown as { transport?: () => Promise<Modem> }).transport;
-  if (typeof transport !== 'function') throw new StackError('INTERNAL', 'the engine connection does not expose its transport; cannot upload files');
-  return transport.call(engine);
-}
 
 /** Extracts `tar` at `path` inside the container (parents of entries are created). */
-export async function putArchive(engine: Engine, containerId: string, tar: Buffer, path = '/', signal?: AbortSignal): Promise<void> {
-  const modem = await modemOf(engine);
-  return new Promise((resolve, reject) => {
-    modem.dial(
-      {
-        path: `/containers/${encodeURIComponent(containerId)}/archive?`,
-        method: 'PUT',
-        options: { _query: { path } },
-        file: tar,
-        headers: { 'Content-Type': 'application/x-tar' },
-        statusCodes: { 200: true, 400: 'bad parameter', 403: 'permission denied (read-only path?)', 404: 'no such container or path', 500: 'server error' },
-        isStream: false,
-        allowEmpty: true,
-        ...(signal ? { abortSignal: signal } : {}),
-      },
-      (error) => (error ? reject(toEngineError(error, engine.endpoint, `container ${containerId}`)) : resolve()),
-    );
-  });
+export function putArchive(engine: Engine, containerId: string, tar: Buffer, path = '/', signal?: AbortSignal): Promise<void> {
+  return engine.putArchive(containerId, tar, path, signal);
 }
 
 /** Options of `execInContainer`, as in develop.watch `exec`. */
@@ -97,22 +63,4 @@ export async function execInContainer(engine: Engine, containerId: string, comma
   }
   const info = await engine.inspectExec(id, options.signal);
   return { exitCode: info.ExitCode ?? -1, output };
-}
-
-/** A running replica of a service. */
-export interface ReplicaRef {
-  readonly id: string;
-  readonly name: string;
-}
-
-/** The running containers of one service of the project (one-off containers excluded), by name. */
-export async function listRunningReplicas(engine: Engine, project: string, service: string, signal?: AbortSignal): Promise<ReplicaRef[]> {
-  const containers = await engine.listContainers(
-    { all: false, filters: { label: [`${Label.project}=${project}`, `${Label.service}=${service}`] } },
-    signal,
-  );
-  return containers
-    .filter((c) => c.Labels?.[Label.oneoff] !== 'True')
-    .map((c) => ({ id: c.Id, name: (c.Names?.[0] ?? c.Id).replace(/^\//, '') }))
-    .sort((a, b) => byCodePoint(a.name, b.name));
 }

@@ -5,77 +5,22 @@
  * in URLs), API version is negotiated from /_ping (and /version when needed), each call takes its own AbortSignal and
  * no modem timeout is ever set (it would kill events, logs and waits).
  */
-import type { Duplex, Readable } from 'node:stream';
-import { readFileSync } from 'node:fs';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { join } from 'node:path';
+import type { IncomingMessage } from 'node:http';
+import { PassThrough, type Duplex, type Readable } from 'node:stream';
 import { StackError, diagnostic } from '../errors.js';
 import type { Endpoint } from './endpoint.js';
 import { resolveEndpoint } from './endpoint.js';
-import type { Engine, EngineContainer, EngineContainerInspect, EngineImageConfig, EngineEvent, EngineFilters, EngineImage, EngineNetwork, EngineVolume, LogChunk, LogsOptions, PullProgress } from './types.js';
+import type { BuildQuery, DistributionDescriptor, Engine, EngineContainer, EngineContainerInspect, EngineImageConfig, EngineImageInspect, RegistryAuth, EngineEvent, EngineFilters, EngineImage, EngineNetwork, EngineVolume, LogChunk, LogsOptions, PullProgress } from './types.js';
 import { AmbiguousWriteError, EngineCallError, isBrokenAfterSend, isTestedApiVersion, isTransientFailure, negotiateApiVersion, toEngineError } from './errors.js';
 import { demuxFrames, readNdjson } from './streams.js';
-
-interface Modem {
-  version?: string;
-  dial(options: Record<string, unknown>, callback: (error: unknown, data: unknown) => void): void;
-}
-
-interface Request {
-  readonly method: 'GET' | 'POST' | 'DELETE' | 'PUT' | 'HEAD';
-  readonly path: string;
-  readonly query?: Readonly<Record<string, unknown>>;
-  readonly body?: unknown;
-  /** Extra statuses that count as success (304 on start/stop). */
-  readonly ok?: readonly number[];
-  readonly stream?: boolean;
-  readonly hijack?: boolean;
-  readonly stdin?: boolean;
-  readonly signal?: AbortSignal | undefined;
-  /** What the call acts on, for error messages ("container web-1"). */
-  readonly what: string;
-  /** `false`: no read retries (the connection probe: a missing engine is reported at once). */
-  readonly retry?: boolean;
-  /** Extra time the engine may legitimately take on this write (a stop's grace period), ms. */
-  readonly extraDeadlineMs?: number;
-}
-
-const STATUS: Record<number, string> = { 400: 'bad parameter', 403: 'forbidden', 404: 'not found', 409: 'conflict', 500: 'server error', 503: 'unavailable' };
-
-function modemOptions(endpoint: Endpoint): Record<string, unknown> {
-  switch (endpoint.kind) {
-    case 'unix':
-      return { socketPath: endpoint.socketPath };
-    case 'ssh':
-      return { protocol: 'ssh', host: endpoint.host, port: endpoint.port, ...(endpoint.username ? { username: endpoint.username } : {}), sshOptions: { agent: process.env['SSH_AUTH_SOCK'] } };
-    case 'tcp': {
-      if (!endpoint.tls) return { protocol: 'http', host: endpoint.host, port: endpoint.port };
-      const dir = endpoint.certPath;
-      const read = (file: string): Buffer | undefined => {
-        try {
-          return dir ? readFileSync(join(dir, file)) : undefined;
-        } catch {
-          return undefined;
-        }
-      };
-      return {
-        protocol: 'https',
-        host: endpoint.host,
-        port: endpoint.port,
-        ca: read('ca.pem'),
-        cert: read('cert.pem'),
-        key: read('key.pem'),
-        // A context saved with SkipTLSVerify (docker context create --docker skip-tls-verify=true).
-        ...(endpoint.skipVerify === true ? { rejectUnauthorized: false } : {}),
-      };
-    }
-  }
-}
+import { buildParams, encodeAuth, imagePath } from './image-params.js';
+import { directCall, loadModem, modemCall, type Modem, type OnReply, type Request } from './transport.js';
 
 /**
- * How long a write (not a stream) may wait for the engine's reply before its outcome counts as
- * unknown: `STACK_WRITE_TIMEOUT` seconds, default 60 (creates and removes take well under a
- * second; a stop adds its grace period). A hung engine must not hang the run.
+ * How long a write may wait for the engine's reply (for a stream: for its reply to begin)
+ * before its outcome counts as unknown: `STACK_WRITE_TIMEOUT` seconds, default 60 (creates
+ * and removes take well under a second; a stop adds its grace period). A hung engine must not
+ * hang the run.
  */
 function writeDeadlineMs(env: Readonly<Record<string, string | undefined>>): number {
   const seconds = Number(env['STACK_WRITE_TIMEOUT'] ?? '60');
@@ -106,68 +51,6 @@ function filtersQuery(filters: EngineFilters | undefined): Record<string, unknow
   return filters && Object.keys(filters).length > 0 ? { filters: JSON.stringify(filters) } : {};
 }
 
-/** Loads dockerode (~240 ms of module loading) and builds a modem pinned to `apiVersion`. */
-async function loadModem(target: Endpoint, apiVersion: string): Promise<Modem> {
-  const { default: Docker } = (await import('dockerode')) as unknown as { default: new (opts: Record<string, unknown>) => { modem: Modem } };
-  const modem = new Docker(modemOptions(target)).modem;
-  if (apiVersion !== '') modem.version = `v${apiVersion}`;
-  return modem;
-}
-
-/** `?a=1&filters={...}` as the modem builds it: objects as JSON, undefined left out. */
-function queryString(query: Readonly<Record<string, unknown>>): string {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) {
-    if (value === undefined) continue;
-    params.append(key, typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value));
-  }
-  const text = params.toString();
-  return text === '' ? '' : `?${text}`;
-}
-
-/**
- * A JSON call (or a plain response stream: events, logs, pull progress) over node:http on a
- * unix socket or plain tcp: what most runs need, without loading dockerode. Rejects the way
- * the modem does (`statusCode` and `json` on an engine refusal, the socket error otherwise),
- * so toEngineError classifies both alike.
- */
-function directCall<T>(target: Endpoint & { kind: 'unix' | 'tcp' }, apiVersion: string, req: Request): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const body = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body));
-    const path = `${apiVersion === '' ? '' : `/v${apiVersion}`}${req.path}${queryString(req.query ?? {})}`;
-    const headers: Record<string, string | number> = body ? { 'Content-Type': 'application/json', 'Content-Length': body.length } : {};
-    // `servername: ''`: plain http needs none, and leaving it unset makes the agent test the host
-    // with net.isIP, whose first call compiles the IPv6 pattern (about 10 ms of a no-op `up`).
-    const where = target.kind === 'unix' ? { socketPath: target.socketPath, servername: '' } : { host: target.host, port: target.port, servername: '' };
-    const outgoing = httpRequest({ ...where, path, method: req.method, headers, ...(req.signal ? { signal: req.signal } : {}) }, (res) => {
-      const status = res.statusCode ?? 0;
-      const success = (status >= 200 && status < 300) || (req.ok ?? []).includes(status);
-      if (success && req.stream === true) {
-        resolve(res as unknown as T);
-        return;
-      }
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('error', reject);
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: unknown = text;
-        if (text !== '' && /json/.test(res.headers['content-type'] ?? '')) {
-          try {
-            json = JSON.parse(text) as unknown;
-          } catch {
-            // not JSON after all: keep the text
-          }
-        }
-        if (success) resolve((text === '' ? '' : json) as T);
-        else reject(Object.assign(new Error(`(HTTP code ${status}) ${STATUS[status] ?? 'unexpected'}`), { statusCode: status, json }));
-      });
-    });
-    outgoing.on('error', reject);
-    outgoing.end(body);
-  });
-}
-
 /**
  * An Engine over one endpoint; `connectEngine` builds it after negotiating the API version.
  * Plain JSON calls and response streams on unix sockets and plain tcp go straight through
@@ -184,21 +67,22 @@ class DockerEngine implements Engine {
     private readonly writeDeadlineMs = 60_000,
   ) {}
 
-  /** The dockerode modem (image builds, archive uploads and exec need its raw dial). */
-  transport(): Promise<Modem> {
+  /** The dockerode modem, loaded the first time a TLS, ssh or hijacked call needs it. */
+  private transport(): Promise<Modem> {
     this.modem ??= loadModem(this.target, this.apiVersion);
     return this.modem;
   }
 
   /**
-   * One engine call. Reads (GET, not streamed) that meet a transient failure (a 5xx, a reset
-   * or refused connection) are retried with bounded backoff (READ_RETRY_DELAYS_MS); writes
-   * never are: an ambiguous write is resolved by re-observing, one level up.
+   * One engine call; every method below goes through here. Reads (GET) that meet a transient
+   * failure (a 5xx, a reset or refused connection) are retried with bounded backoff
+   * (READ_RETRY_DELAYS_MS), streams included: a stream is handed out only once its reply
+   * began, so a retried open never repeats bytes already consumed. Reads get no deadline (logs
+   * -f and events may stay quiet for hours). Writes are never retried: see `write`.
    */
   async call<T>(req: Request): Promise<T> {
-    const plain = req.stream !== true && req.hijack !== true;
-    if (req.method !== 'GET' && req.method !== 'HEAD' && plain) return this.write<T>(req);
-    const retryable = req.retry !== false && req.method === 'GET' && plain;
+    if (req.method !== 'GET' && req.method !== 'HEAD') return this.write<T>(req);
+    const retryable = req.retry !== false && req.method === 'GET' && req.hijack !== true;
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.callOnce<T>(req);
@@ -211,47 +95,54 @@ class DockerEngine implements Engine {
   }
 
   /**
-   * A write, sent once. No reply within the deadline, or the connection broken after sending:
-   * the outcome is unknown (AmbiguousWriteError), and the caller observes again.
+   * A write, sent once, streams (build, pull, push), uploads and exec included. No reply
+   * within the deadline, or the connection broken after sending: the outcome is unknown
+   * (AmbiguousWriteError), and the caller observes again. The deadline runs until the reply
+   * begins (a build's output may then take as long as the build); while a stream is uploaded
+   * (a build context) it restarts with every chunk sent, so a slow link is not a dead engine
+   * but an engine that stops reading is.
    */
   private async write<T>(req: Request): Promise<T> {
     const ms = this.writeDeadlineMs + (req.extraDeadlineMs ?? 0);
-    const deadline = AbortSignal.timeout(ms);
-    const signal = req.signal ? AbortSignal.any([req.signal, deadline]) : deadline;
+    const deadline = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    let replied = false;
+    const arm = (): void => {
+      clearTimeout(timer);
+      if (!replied) timer = setTimeout(() => deadline.abort(), ms);
+    };
+    const onReply = (): void => {
+      replied = true;
+      clearTimeout(timer);
+    };
+    let upload = req.upload;
+    if (upload !== undefined && !Buffer.isBuffer(upload)) {
+      // Watch the chunks through a pass-through (backpressure kept): a listener on the
+      // stream the transport pipes would start it flowing before the pipe is attached.
+      const source = upload;
+      const pass = new PassThrough();
+      source.on('error', (error) => pass.destroy(error));
+      source.pipe(pass);
+      source.on('data', arm);
+      upload = pass;
+    }
+    arm();
+    const signal = req.signal ? AbortSignal.any([req.signal, deadline.signal]) : deadline.signal;
     try {
-      return await this.callOnce<T>({ ...req, signal });
+      return await this.callOnce<T>({ ...req, signal, ...(upload !== undefined ? { upload } : {}) }, onReply);
     } catch (raw) {
-      if (deadline.aborted && !req.signal?.aborted) throw new AmbiguousWriteError(req.what, `no reply from the engine within ${Math.round(ms / 1000)} s`, raw);
+      if (deadline.signal.aborted && !req.signal?.aborted) throw new AmbiguousWriteError(req.what, `no reply from the engine within ${Math.round(ms / 1000)} s`, raw);
       if (!req.signal?.aborted && isBrokenAfterSend(raw)) throw new AmbiguousWriteError(req.what, 'the connection to the engine broke before its reply', raw);
       throw toEngineError(raw, this.endpoint, req.what);
+    } finally {
+      onReply();
     }
   }
 
-  private async callOnce<T>(req: Request): Promise<T> {
+  private async callOnce<T>(req: Request, onReply?: OnReply): Promise<T> {
     const target = this.target;
-    if ((target.kind === 'unix' || (target.kind === 'tcp' && !target.tls)) && req.hijack !== true) return directCall<T>(target, this.apiVersion, req);
-    const modem = await this.transport();
-    const statusCodes: Record<number, string | boolean> = { ...STATUS, 200: true, 201: true, 204: true, 101: true };
-    for (const code of req.ok ?? []) statusCodes[code] = true;
-    const query = req.query ?? {};
-    // Without a body, `_body: {}` makes the modem send none (it would serialise the options).
-    const options: Record<string, unknown> = { _query: query, _body: req.body ?? {} };
-    return new Promise<T>((resolve, reject) => {
-      modem.dial(
-        {
-          path: `${req.path}?`,
-          method: req.method,
-          options,
-          statusCodes,
-          isStream: req.stream === true || req.hijack === true,
-          hijack: req.hijack === true,
-          openStdin: req.stdin === true,
-          allowEmpty: req.body !== undefined,
-          ...(req.signal ? { abortSignal: req.signal } : {}),
-        },
-        (error, data) => (error ? reject(error as unknown) : resolve(data as T)),
-      );
-    });
+    if ((target.kind === 'unix' || (target.kind === 'tcp' && !target.tls)) && req.hijack !== true) return directCall<T>(target, this.apiVersion, req, onReply);
+    return modemCall<T>(await this.transport(), req, onReply);
   }
 
   listContainers(query: { all?: boolean; filters?: EngineFilters }, signal?: AbortSignal): Promise<EngineContainer[]> {
@@ -323,17 +214,60 @@ class DockerEngine implements Engine {
     await this.call({ method: 'DELETE', path: `/volumes/${encodeURIComponent(name)}`, ok: [404], signal, what: `volume ${name}` });
   }
 
-  async pullImage(ref: string, options: { platform?: string; signal?: AbortSignal; onProgress?: (p: PullProgress) => void }): Promise<void> {
-    const query = { fromImage: ref, ...(options.platform ? { platform: options.platform } : {}) };
-    const stream = await this.call<Readable>({ method: 'POST', path: '/images/create', query, stream: true, signal: options.signal, what: `image ${ref}` });
-    // The engine reports a failed pull inside a 200 stream: scan every message for an error.
-    for await (const item of readNdjson(stream)) {
-      if (!item.ok) continue;
-      const message = item.value as { status?: string; id?: string; error?: string; errorDetail?: { message?: string } };
-      const error = message.errorDetail?.message ?? message.error;
-      if (error) throw new StackError('PULL_FAILED', `pulling ${ref} failed: ${error}`);
-      options.onProgress?.({ ...(message.status ? { status: message.status } : {}), ...(message.id ? { id: message.id } : {}) });
+  async inspectImage(ref: string, signal?: AbortSignal): Promise<EngineImageInspect | undefined> {
+    try {
+      return await this.call<EngineImageInspect>({ method: 'GET', path: `/images/${imagePath(ref)}/json`, signal, what: `image ${ref}` });
+    } catch (error) {
+      if (error instanceof EngineCallError && error.statusCode === 404) return undefined;
+      throw error;
     }
+  }
+  buildImage(context: Readable, query: BuildQuery, options: { registryConfig?: Readonly<Record<string, RegistryAuth>>; signal?: AbortSignal } = {}): Promise<Readable> {
+    const headers: Record<string, string> = { 'Content-Type': 'application/x-tar' };
+    if (options.registryConfig && Object.keys(options.registryConfig).length > 0) headers['X-Registry-Config'] = Buffer.from(JSON.stringify(options.registryConfig)).toString('base64');
+    return this.call<Readable>({ method: 'POST', path: '/build', query: buildParams(query), headers, upload: context, stream: true, signal: options.signal, what: `build of ${query.t[0] ?? 'image'}` });
+  }
+  pullImageStream(ref: string, options: { auth?: RegistryAuth; platform?: string; signal?: AbortSignal } = {}): Promise<Readable> {
+    const query = { fromImage: ref, ...(options.platform ? { platform: options.platform } : {}) };
+    const headers = { 'X-Registry-Auth': encodeAuth(options.auth) };
+    return this.call<Readable>({ method: 'POST', path: '/images/create', query, headers, stream: true, signal: options.signal, what: `image ${ref}` });
+  }
+  async pullImage(ref: string, options: { platform?: string; signal?: AbortSignal; onProgress?: (p: PullProgress) => void }): Promise<void> {
+    const stream = await this.pullImageStream(ref, { ...(options.platform ? { platform: options.platform } : {}), ...(options.signal ? { signal: options.signal } : {}) });
+    try {
+      // The engine reports a failed pull inside a 200 stream: scan every message for an error.
+      for await (const item of readNdjson(stream)) {
+        if (!item.ok) continue;
+        const message = item.value as { status?: string; id?: string; error?: string; errorDetail?: { message?: string } };
+        const error = message.errorDetail?.message ?? message.error;
+        if (error) throw new StackError('PULL_FAILED', `pulling ${ref} failed: ${error}`);
+        options.onProgress?.({ ...(message.status ? { status: message.status } : {}), ...(message.id ? { id: message.id } : {}) });
+      }
+    } finally {
+      stream.destroy();
+    }
+  }
+  pushImage(repo: string, tag: string, options: { auth?: RegistryAuth; signal?: AbortSignal } = {}): Promise<Readable> {
+    const headers = { 'X-Registry-Auth': encodeAuth(options.auth) };
+    return this.call<Readable>({ method: 'POST', path: `/images/${imagePath(repo)}/push`, query: { tag }, headers, stream: true, signal: options.signal, what: `image ${repo}:${tag}` });
+  }
+  async tagImage(source: string, repo: string, tag: string, signal?: AbortSignal): Promise<void> {
+    await this.call({ method: 'POST', path: `/images/${imagePath(source)}/tag`, query: { repo, tag }, signal, what: `image ${source}` });
+  }
+  async removeImage(ref: string, options: { force?: boolean; signal?: AbortSignal } = {}): Promise<void> {
+    await this.call({ method: 'DELETE', path: `/images/${imagePath(ref)}`, query: { force: options.force === true }, ok: [404], signal: options.signal, what: `image ${ref}` });
+  }
+  async inspectDistribution(ref: string, options: { auth?: RegistryAuth; signal?: AbortSignal } = {}): Promise<DistributionDescriptor> {
+    const headers = { 'X-Registry-Auth': encodeAuth(options.auth) };
+    const result = await this.call<{ Descriptor: DistributionDescriptor }>({ method: 'GET', path: `/distribution/${imagePath(ref)}/json`, headers, signal: options.signal, what: `image ${ref}` });
+    return result.Descriptor;
+  }
+  async putArchive(container: string, tar: Buffer, path: string, signal?: AbortSignal): Promise<void> {
+    const headers = { 'Content-Type': 'application/x-tar' };
+    await this.call({ method: 'PUT', path: `/containers/${encodeURIComponent(container)}/archive`, query: { path }, headers, upload: tar, signal, what: `container ${container}` });
+  }
+  getArchive(container: string, path: string, signal?: AbortSignal): Promise<Readable> {
+    return this.call<Readable>({ method: 'GET', path: `/containers/${encodeURIComponent(container)}/archive`, query: { path }, stream: true, signal, what: `container ${container}` });
   }
 
   async *events(options: { since?: number; until?: number; filters?: EngineFilters; signal?: AbortSignal }): AsyncIterable<EngineEvent> {

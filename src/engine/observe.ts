@@ -66,6 +66,69 @@ function toImage(i: EngineImage): ObservedImage {
   return { id: i.Id, repoTags: [...(i.RepoTags ?? [])], repoDigests: [...(i.RepoDigests ?? [])], created: i.Created };
 }
 
+/** Which of the project's containers `listProjectContainers` returns. */
+export interface ProjectContainerFilter {
+  /** Only these services (all when empty or absent). */
+  readonly services?: readonly string[];
+  /** Only these container IDs (full IDs, or the prefixes the engine's `id` filter takes). */
+  readonly ids?: readonly string[];
+  /** Include one-off containers (`stack run`); left out by default, as by ps, logs and exec. */
+  readonly oneoffs?: boolean;
+  /** Only running containers (the engine's default list); all states by default. */
+  readonly running?: boolean;
+}
+
+/**
+ * The project's containers: the one listing every command, watch action and wait goes
+ * through. Sorted by name. One service is filtered by the engine (two label filters are ANDed);
+ * several are filtered here, for the engine cannot OR label filters.
+ */
+export async function listProjectContainers(engine: Engine, project: string, filter: ProjectContainerFilter = {}, signal?: AbortSignal): Promise<EngineContainer[]> {
+  const services = filter.services ?? [];
+  const label = [`${Label.project}=${project}`, ...(services.length === 1 ? [`${Label.service}=${services[0] ?? ''}`] : [])];
+  const listed = await engine.listContainers({ all: filter.running !== true, filters: { label, ...(filter.ids ? { id: filter.ids } : {}) } }, signal);
+  return listed
+    .filter((c) => filter.oneoffs === true || (c.Labels ?? {})[Label.oneoff] !== 'True')
+    .filter((c) => services.length === 0 || services.includes((c.Labels ?? {})[Label.service] ?? ''))
+    .sort((a, b) => byCodePoint(primaryName(a.Names), primaryName(b.Names)));
+}
+
+/** A running replica of a service. */
+export interface ReplicaRef {
+  readonly id: string;
+  readonly name: string;
+}
+
+/** The running containers of one service of the project (one-off containers excluded), by name. */
+export async function listRunningReplicas(engine: Engine, project: string, service: string, signal?: AbortSignal): Promise<ReplicaRef[]> {
+  const containers = await listProjectContainers(engine, project, { services: [service], running: true }, signal);
+  return containers.map((c) => ({ id: c.Id, name: primaryName(c.Names) || c.Id }));
+}
+
+/** One project on the engine (stack's or Compose's: same labels), as `stack ls` shows it. */
+export interface ProjectSummary {
+  readonly name: string;
+  /** How many of its containers are in each state (`running` → 2). */
+  readonly states: ReadonlyMap<string, number>;
+  /** The config files its first listed container names. */
+  readonly configFiles: string;
+}
+
+/** Every project that has containers on the engine, by name. */
+export async function listProjects(engine: Engine, signal?: AbortSignal): Promise<ProjectSummary[]> {
+  const containers = await engine.listContainers({ all: true, filters: { label: [Label.project] } }, signal);
+  const projects = new Map<string, { states: Map<string, number>; configFiles: string }>();
+  for (const c of containers) {
+    const labels = c.Labels ?? {};
+    const name = labels[Label.project];
+    if (!name) continue;
+    const entry = projects.get(name) ?? { states: new Map<string, number>(), configFiles: labels[Label.configFiles] ?? '' };
+    entry.states.set(c.State, (entry.states.get(c.State) ?? 0) + 1);
+    projects.set(name, entry);
+  }
+  return [...projects.entries()].sort(([a], [b]) => byCodePoint(a, b)).map(([name, p]) => ({ name, ...p }));
+}
+
 /** The image each service runs: `image:` or, for a build without one, `<project>-<service>`. */
 export function imageRefs(model: StackModel): string[] {
   const refs = new Set<string>();
@@ -129,7 +192,7 @@ export async function observe(engine: Engine, target: StackModel | { project: st
   const volNames = new Set(isModel(target) ? Object.values(target.volumes).map((v) => v.name) : []);
 
   const [containers, networks, volumes, images] = await Promise.all([
-    engine.listContainers({ all: true, filters: label }, signal),
+    listProjectContainers(engine, project, { oneoffs: true }, signal),
     labelledThenNamed(engine.listNetworks(label, signal).then((list) => list.map(toNetwork)), netNames, async (names) => (await engine.listNetworks({ name: names }, signal)).map(toNetwork)),
     labelledThenNamed(engine.listVolumes(label, signal).then((list) => list.map(toVolume)), volNames, async (names) => (await engine.listVolumes({ name: names }, signal)).map(toVolume)),
     isModel(target) ? observeImages(engine, target, signal) : Promise.resolve([]),

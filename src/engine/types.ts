@@ -1,8 +1,8 @@
 /**
  * The engine as the rest of stack sees it: a narrow, typed interface over the Engine API with
- * plain JSON shapes (Engine API field names). No dockerode type leaks past src/reconciler/engine.ts.
+ * plain JSON shapes (Engine API field names). No dockerode type leaks out of src/engine/.
  */
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 
 /** Engine list filters, e.g. `{ label: ['com.docker.compose.project=demo'] }`. */
 export type EngineFilters = Readonly<Record<string, readonly string[]>>;
@@ -108,6 +108,50 @@ export interface PullProgress {
   readonly error?: string;
 }
 
+/** Registry credentials as the Engine API takes them (X-Registry-Auth / X-Registry-Config). */
+export interface RegistryAuth {
+  readonly username?: string;
+  readonly password?: string;
+  readonly identitytoken?: string;
+  readonly serveraddress?: string;
+}
+
+/** The parts of GET /images/{name}/json stack reads. */
+export interface EngineImageInspect {
+  readonly Id: string;
+  readonly RepoTags: readonly string[] | null;
+  readonly RepoDigests: readonly string[] | null;
+  /** RFC 3339. */
+  readonly Created: string;
+  readonly Config?: { readonly Labels?: Readonly<Record<string, string>> | null } | null;
+  readonly Metadata?: { readonly LastTagTime?: string };
+}
+
+/** Query parameters of POST /build (legacy builder), already in engine form. */
+export interface BuildQuery {
+  readonly dockerfile: string;
+  readonly t: readonly string[];
+  readonly buildargs?: Readonly<Record<string, string>>;
+  readonly target?: string;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly networkmode?: string;
+  /** `host:ip` entries, sent as repeated `extrahosts` parameters. */
+  readonly extrahosts?: readonly string[];
+  readonly shmsize?: number;
+  readonly cachefrom?: readonly string[];
+  readonly nocache?: boolean;
+  readonly pull?: boolean;
+  readonly platform?: string;
+}
+
+/** What the registry says a reference points at (GET /distribution/{ref}/json). */
+export interface DistributionDescriptor {
+  /** `sha256:...` of the manifest (or manifest list) the tag points at. */
+  readonly digest: string;
+  readonly mediaType: string;
+  readonly size: number;
+}
+
 /**
  * The engine calls stack makes. Every method takes an optional AbortSignal; none sets a modem
  * timeout (that would kill events, logs and waits). Errors are StackErrors: ENGINE_UNREACHABLE,
@@ -143,6 +187,26 @@ export interface Engine {
   createVolume(name: string, body: Readonly<Record<string, unknown>>, signal?: AbortSignal): Promise<void>;
   /** 404 (already gone) is success. */
   removeVolume(name: string, signal?: AbortSignal): Promise<void>;
+  /** GET /images/{ref}/json; undefined when the engine has no such image. */
+  inspectImage(ref: string, signal?: AbortSignal): Promise<EngineImageInspect | undefined>;
+  /**
+   * POST /build with the context tar as the body. Resolves to the NDJSON progress stream once
+   * the engine accepts the request; the build's own failure arrives in-band.
+   */
+  buildImage(context: Readable, query: BuildQuery, options?: { registryConfig?: Readonly<Record<string, RegistryAuth>>; signal?: AbortSignal }): Promise<Readable>;
+  /** POST /images/create?fromImage=ref: the NDJSON pull progress stream (errors in-band too). */
+  pullImageStream(ref: string, options?: { auth?: RegistryAuth; platform?: string; signal?: AbortSignal }): Promise<Readable>;
+  /** POST /images/{repo}/push?tag=: the NDJSON push progress stream. */
+  pushImage(repo: string, tag: string, options?: { auth?: RegistryAuth; signal?: AbortSignal }): Promise<Readable>;
+  tagImage(source: string, repo: string, tag: string, signal?: AbortSignal): Promise<void>;
+  /** 404 (already gone) is success. */
+  removeImage(ref: string, options?: { force?: boolean; signal?: AbortSignal }): Promise<void>;
+  /** Asks the registry, through the engine, which digest `ref` points at now. 404/401 reject. */
+  inspectDistribution(ref: string, options?: { auth?: RegistryAuth; signal?: AbortSignal }): Promise<DistributionDescriptor>;
+  /** PUT /containers/{id}/archive: extracts `tar` at `path` in the container. */
+  putArchive(container: string, tar: Buffer, path: string, signal?: AbortSignal): Promise<void>;
+  /** GET /containers/{id}/archive: `path` in the container as a tar stream. */
+  getArchive(container: string, path: string, signal?: AbortSignal): Promise<Readable>;
   /** Pulls an image; an in-stream error rejects (PULL_FAILED). */
   pullImage(ref: string, options: { platform?: string; signal?: AbortSignal; onProgress?: (p: PullProgress) => void }): Promise<void>;
   /** The event stream from `since` (unix seconds, default now), until the signal aborts or `until`. */

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { lstat, readFile, readdir } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { StackError } from '../errors.js';
 import { createContextFilter, parseDockerignore } from './dockerignore.js';
 import type { ContextFilter } from './dockerignore.js';
@@ -115,7 +115,9 @@ export async function prepareContext(source: ContextSource): Promise<PreparedCon
     dockerfile,
     ...(extra ? { generated: extra } : {}),
     open(): Readable {
-      return pack(contextDir, {
+      // tar-fs packs into a streamx stream; a Node Readable over it is what the engine client
+      // pipes into the request (and what a signal or an error can destroy).
+      const packed = pack(contextDir, {
         entries: [...entries],
         // Every entry is listed explicitly: never let tar-fs add a directory's children itself.
         ignore: () => true,
@@ -126,7 +128,8 @@ export async function prepareContext(source: ContextSource): Promise<PreparedCon
           tar.entry({ name: extra.name, mode: 0o644, mtime: new Date(0) }, extra.content);
           tar.finalize();
         },
-      }) as unknown as Readable;
+      });
+      return Readable.from(packed, { objectMode: false });
     },
   };
 }

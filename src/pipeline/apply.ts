@@ -6,13 +6,11 @@
  * re-observes and re-plans once, never retries blindly.
  */
 import { StackError } from '../errors.js';
-import { Label } from '../labels.js';
 import type { StackModel } from '../model.js';
 import type { Action, ObservedState, Plan } from '../planner/types.js';
-import type { Engine, EngineContainer } from '../engine/types.js';
+import type { Engine } from '../engine/types.js';
 import type { ExecuteSummary } from './execute.js';
-import { inspectContainers, observe, parseStatus, primaryName } from '../engine/observe.js';
-import { byCodePoint } from '../order.js';
+import { inspectContainers, listProjectContainers, observe, parseStatus, primaryName } from '../engine/observe.js';
 import type { AppliedRun, ExecuteContext, FailureLike, PlannedRun, RunHooks, Target } from './reconcile.js';
 import { applyRun, planRun } from './reconcile.js';
 
@@ -140,7 +138,7 @@ async function earlyExits(engine: Engine, project: string, plan: Plan, summary: 
   // Only the started ones when all are known by ID: listing all of a 50-service project costs
   // the engine ~12 ms.
   const ids = [...started.keys()];
-  const listed = await listProjectContainers(engine, project, [], signal, ids.every((id) => /^[0-9a-f]{64}$/.test(id)) ? ids : undefined);
+  const listed = await listProjectContainers(engine, project, ids.every((id) => /^[0-9a-f]{64}$/.test(id)) ? { ids } : {}, signal);
   const failed: string[] = [];
   for (const c of listed) {
     const name = primaryName(c.Names);
@@ -153,13 +151,4 @@ async function earlyExits(engine: Engine, project: string, plan: Plan, summary: 
     failed.push(`${resource}: ${name} exited with code ${exitCode} right after it started${tail}`);
   }
   return failed;
-}
-
-/** The project's containers (all states), optionally only some services or IDs, oneoffs excluded. */
-export async function listProjectContainers(engine: Engine, project: string, services: readonly string[] = [], signal?: AbortSignal, ids?: readonly string[]): Promise<EngineContainer[]> {
-  const all = await engine.listContainers({ all: true, filters: { label: [`${Label.project}=${project}`], ...(ids ? { id: ids } : {}) } }, signal);
-  return all
-    .filter((c) => (c.Labels ?? {})[Label.oneoff] !== 'True')
-    .filter((c) => services.length === 0 || services.includes((c.Labels ?? {})[Label.service] ?? ''))
-    .sort((a, b) => byCodePoint(a.Names[0] ?? '', b.Names[0] ?? ''));
 }

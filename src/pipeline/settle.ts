@@ -1,15 +1,14 @@
 /**
- * After an apply: wait for the stack to settle (`up --wait`), or stop what a run attached to
- * (attached `up` after Ctrl-C). Both act on the containers the engine has now.
+ * After an apply: wait for the stack to settle (`up --wait`), on the containers the engine has
+ * now. (Stopping what an attached run started is `changeServiceStates` in lifecycle.ts.)
  */
 import { Label } from '../labels.js';
-import { stopGraceSeconds } from '../model.js';
 import type { StackModel } from '../model.js';
 import type { Engine } from '../engine/types.js';
-import { primaryName } from '../engine/observe.js';
-import { buildGraph, completionDependencies, reverseOrder } from '../planner/graph.js';
+import { listProjectContainers, primaryName } from '../engine/observe.js';
+import { completionDependencies } from '../planner/graph.js';
 import { replicaNames } from '../planner/wait-conditions.js';
-import { listProjectContainers } from './apply.js';
+
 
 /**
  * Waits until every selected service is running (healthy when it has a healthcheck; run-once
@@ -20,7 +19,7 @@ import { listProjectContainers } from './apply.js';
 export async function waitForServices(engine: Engine, model: StackModel, selected: ReadonlySet<string>, options: { scale?: Readonly<Record<string, number>>; timeoutMs: number; signal: AbortSignal }): Promise<void> {
   const { ContainerWatcher } = await import('./wait.js');
   const jobs = completionDependencies(model);
-  const present = await listProjectContainers(engine, model.name, [...selected], options.signal);
+  const present = await listProjectContainers(engine, model.name, { services: [...selected] }, options.signal);
   const watcher = new ContainerWatcher(engine, model.name, options.signal);
   try {
     const targets = [...selected].sort().flatMap((service) => {
@@ -36,23 +35,5 @@ export async function waitForServices(engine: Engine, model: StackModel, selecte
     await Promise.all(targets.map((t) => watcher.waitFor(t, { timeoutMs: options.timeoutMs, signal: options.signal })));
   } finally {
     watcher.close();
-  }
-}
-
-/**
- * Stops the running containers of the selected services, dependents first, each with its
- * service's grace period; `onStopped` names each one as it stops. Errors of single stops are
- * ignored (a container that is already gone is stopped).
- */
-export async function stopServices(engine: Engine, model: StackModel, selected: ReadonlySet<string>, onStopped?: (container: string) => void): Promise<void> {
-  const containers = await listProjectContainers(engine, model.name, [...selected]);
-  for (const service of reverseOrder(buildGraph(model))) {
-    const mine = containers.filter((c) => (c.Labels ?? {})[Label.service] === service && c.State === 'running');
-    await Promise.all(
-      mine.map(async (c) => {
-        await engine.stopContainer(c.Id, stopGraceSeconds(model.services[service])).catch(() => undefined);
-        onStopped?.(primaryName(c.Names) || c.Id);
-      }),
-    );
   }
 }

@@ -6,10 +6,11 @@
  */
 import type { Diagnostic } from '../errors.js';
 import type { StackModel, WatchRule } from '../model.js';
-import { stopGraceSeconds } from '../model.js';
 import type { Engine } from '../engine/types.js';
-import type { ReplicaRef } from '../engine/archive.js';
-import { execInContainer, listRunningReplicas } from '../engine/archive.js';
+import { execInContainer } from '../engine/archive.js';
+import type { ReplicaRef } from '../engine/observe.js';
+import { listRunningReplicas } from '../engine/observe.js';
+import { restartContainers } from '../pipeline/lifecycle.js';
 import type { PathFilter } from './ignore.js';
 import { createPathFilter, readDockerignore } from './ignore.js';
 import type { BoundRule, WatchWork } from './rules.js';
@@ -69,8 +70,7 @@ async function restartService(engine: Engine, model: StackModel, service: string
   try {
     const replicas = await replicasOf(engine, model, service, done, signal);
     if (replicas.length === 0) return true;
-    const grace = stopGraceSeconds(model.services[service]);
-    await Promise.all(replicas.map((r) => engine.restartContainer(r.id, grace, signal)));
+    await restartContainers(engine, replicas.map((r) => r.id), model.services[service], signal);
     done.push(`restarted ${service}`);
     return true;
   } catch (error) {

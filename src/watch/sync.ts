@@ -8,7 +8,7 @@ import type { Stats } from 'node:fs';
 import { lstat, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Engine } from '../engine/types.js';
-import type { ReplicaRef } from '../engine/archive.js';
+import type { ReplicaRef } from '../engine/observe.js';
 import { execInContainer, putArchive } from '../engine/archive.js';
 import { StackError } from '../errors.js';
 import type { BoundRule } from './rules.js';

@@ -13,15 +13,12 @@ function fakeEngine(execExit = 0) {
   const calls: string[] = [];
   const engine = {
     endpoint: 'unix:///fake',
-    transport: async () => ({
-      dial(options: { path: string; options: { _query: { path: string } }; file: Buffer }, callback: (e: unknown, d: unknown) => void) {
-        calls.push(`put ${options.path.split('/')[2]} at ${options.options._query.path} (${options.file.length} bytes)`);
-        callback(null, '');
-      },
-    }),
+    async putArchive(id: string, tar: Buffer, path: string) {
+      calls.push(`put ${id} at ${path} (${tar.length} bytes)`);
+    },
     async listContainers(query: { filters: { label: string[] } }) {
-      const service = query.filters.label.find((l) => l.startsWith('com.docker.compose.service='))!.split('=')[1];
-      return [1, 2].map((n) => ({ Id: `${service}${n}`, Names: [`/p-${service}-${n}`], Labels: {} }));
+      const service = query.filters.label.find((l) => l.startsWith('com.docker.compose.service='))!.split('=')[1]!;
+      return [1, 2].map((n) => ({ Id: `${service}${n}`, Names: [`/p-${service}-${n}`], Labels: { 'com.docker.compose.service': service } }));
     },
     async restartContainer(id: string, t?: number) {
       calls.push(`restart ${id} t=${t}`);

@@ -5,11 +5,10 @@
 import type { Command } from 'commander';
 import type { Duplex } from 'node:stream';
 import { StackError } from '../../errors.js';
-import { Label } from '../../labels.js';
-import type { Engine } from '../../engine/types.js';
 import { demuxFrames } from '../../engine/streams.js';
+import { openExec } from '../../pipeline/exec.js';
+import type { ExecRequest, ExecSession } from '../../pipeline/exec.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
-import { listProjectContainers } from '../../pipeline/apply.js';
 import { loadProjectOrName, openEngine, projectName } from './session.js';
 
 /** The flags of `exec`. */
@@ -45,31 +44,13 @@ async function pump(ctx: CliContext, socket: Duplex, tty: boolean): Promise<void
   }
 }
 
-async function runInContainer(ctx: CliContext, engine: Engine, container: string, command: readonly string[], flags: ExecFlags): Promise<number> {
+async function attach(ctx: CliContext, session: ExecSession, tty: boolean, interactive: boolean): Promise<number> {
   const stdin = process.stdin;
-  const tty = flags.TTY === false ? false : flags.tty === true || (flags.tty === undefined && Boolean(stdin.isTTY && ctx.stdout.isTTY));
-  const interactive = flags.interactive === true || (flags.interactive === undefined && Boolean(stdin.isTTY));
-  const body = {
-    AttachStdin: interactive && !flags.detach,
-    AttachStdout: !flags.detach,
-    AttachStderr: !flags.detach,
-    Tty: tty,
-    Cmd: [...command],
-    Env: flags.env,
-    Privileged: flags.privileged === true,
-    ...(flags.user ? { User: flags.user } : {}),
-    ...(flags.workdir ? { WorkingDir: flags.workdir } : {}),
-  };
-  const id = await engine.createExec(container, body, ctx.signal);
-  const socket = await engine.startExec(id, { tty, stdin: interactive && !flags.detach });
-  if (flags.detach) {
-    socket.destroy();
-    return 0;
-  }
+  const { socket } = session;
   const raw = tty && stdin.isTTY;
   const resize = (): void => {
     const out = ctx.stdout as { rows?: number; columns?: number };
-    if (out.rows && out.columns) void engine.resizeExec(id, out.rows, out.columns).catch(() => undefined);
+    if (out.rows && out.columns) session.resize(out.rows, out.columns);
   };
   if (raw) {
     stdin.setRawMode(true);
@@ -90,20 +71,36 @@ async function runInContainer(ctx: CliContext, engine: Engine, container: string
     }
     stdin.pause();
   }
-  const info = await engine.inspectExec(id);
-  return info.ExitCode ?? 0;
+  return session.exitCode();
 }
 
 /** Runs `exec`. */
 export async function runExec(ctx: CliContext, service: string, command: readonly string[], flags: ExecFlags): Promise<CommandResult> {
   const index = flags.index === undefined ? 1 : Number(flags.index);
   if (!Number.isInteger(index) || index < 1) throw new StackError('USAGE', `--index expects a positive number, got "${flags.index}"`);
+  const stdin = process.stdin;
+  const tty = flags.TTY === false ? false : flags.tty === true || (flags.tty === undefined && Boolean(stdin.isTTY && ctx.stdout.isTTY));
+  const interactive = flags.interactive === true || (flags.interactive === undefined && Boolean(stdin.isTTY));
   const target = await loadProjectOrName(ctx, [service]);
   const engine = await openEngine(ctx);
-  const containers = await listProjectContainers(engine, projectName(target), [service], ctx.signal);
-  const container = containers.find((c) => c.State === 'running' && (c.Labels ?? {})[Label.containerNumber] === String(index));
-  if (!container) throw new StackError('APPLY_FAILED', `service "${service}" has no running container #${index}; start it with \`stack up -d ${service}\``);
-  return runInContainer(ctx, engine, container.Id, command, flags);
+  const request: ExecRequest = {
+    service,
+    index,
+    command,
+    tty,
+    interactive,
+    detach: flags.detach === true,
+    env: flags.env,
+    privileged: flags.privileged === true,
+    ...(flags.user ? { user: flags.user } : {}),
+    ...(flags.workdir ? { workdir: flags.workdir } : {}),
+  };
+  const session = await openExec(engine, projectName(target), request, ctx.signal);
+  if (request.detach) {
+    session.socket.destroy();
+    return 0;
+  }
+  return attach(ctx, session, tty, interactive);
 }
 
 export function registerExec(program: Command, run: Runner): void {

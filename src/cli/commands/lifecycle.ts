@@ -4,32 +4,12 @@
  */
 import type { Command } from 'commander';
 import { ExitCode, StackError } from '../../errors.js';
-import { Label } from '../../labels.js';
-import type { StackModel } from '../../model.js';
-import { buildGraph, reverseOrder, topoOrder } from '../../planner/graph.js';
-import type { Engine, EngineContainer } from '../../engine/types.js';
+import { changeServiceStates } from '../../pipeline/lifecycle.js';
+import type { LifecycleFailure, LifecycleVerb } from '../../pipeline/lifecycle.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
-import { listProjectContainers } from '../../pipeline/apply.js';
 import { loadProjectOrName, lockProject, openEngine, projectName } from './session.js';
-import { primaryName } from '../../engine/observe.js';
 
-type Verb = 'start' | 'stop' | 'restart';
-
-/** Services in the order to act on: dependencies first for start, dependents first otherwise. */
-function serviceOrder(target: StackModel | { project: string }, containers: readonly EngineContainer[], verb: Verb): string[] {
-  const present = [...new Set(containers.map((c) => (c.Labels ?? {})[Label.service] ?? ''))].sort();
-  if (!('services' in target)) return verb === 'start' ? present : present.reverse();
-  const graph = buildGraph(target);
-  const topo = topoOrder(graph);
-  const order = verb === 'start' ? (topo.ok ? [...topo.order] : graph.services) : [...reverseOrder(graph)];
-  return [...order.filter((s) => present.includes(s)), ...present.filter((s) => !order.includes(s))];
-}
-
-async function act(engine: Engine, verb: Verb, c: EngineContainer, timeout: number | undefined): Promise<void> {
-  if (verb === 'start') await engine.startContainer(c.Id);
-  else if (verb === 'stop') await engine.stopContainer(c.Id, timeout);
-  else await engine.restartContainer(c.Id, timeout);
-}
+type Verb = LifecycleVerb;
 
 const DONE: Record<Verb, string> = { start: 'Started', stop: 'Stopped', restart: 'Restarted' };
 
@@ -42,27 +22,20 @@ export async function runLifecycle(ctx: CliContext, verb: Verb, services: readon
   const project = projectName(target);
   // Serialized with up/down/watch on the project: a stop never interleaves with a recreate.
   const lock = await lockProject(ctx, project, `stack ${verb}${services.length > 0 ? ' ' + services.join(' ') : ''}`);
-  const failures: string[] = [];
+  let failed: LifecycleFailure[];
   try {
-    const containers = await listProjectContainers(engine, project, services, ctx.signal);
-    for (const service of serviceOrder(target, containers, verb)) {
-      if (ctx.signal.aborted) break;
-      const mine = containers.filter((c) => (c.Labels ?? {})[Label.service] === service);
-      await Promise.all(
-        mine.map(async (c) => {
-          const name = primaryName(c.Names) || c.Id;
-          try {
-            await act(engine, verb, c, timeout);
-            if (ctx.progress !== 'quiet') ctx.stderr.write(` Container ${name}  ${DONE[verb]}\n`);
-          } catch (error) {
-            failures.push(`  service:${service} (${name}): ${(error as Error).message}`);
-          }
-        }),
-      );
-    }
+    failed = await changeServiceStates(engine, target, verb, {
+      services,
+      signal: ctx.signal,
+      ...(timeout !== undefined ? { timeoutSeconds: timeout } : {}),
+      onDone: (name) => {
+        if (ctx.progress !== 'quiet') ctx.stderr.write(` Container ${name}  ${DONE[verb]}\n`);
+      },
+    });
   } finally {
     lock.release();
   }
+  const failures = failed.map((f) => `  service:${f.service} (${f.container}): ${f.message}`);
   if (failures.length > 0) throw new StackError('APPLY_FAILED', `${verb} failed:\n${failures.join('\n')}`);
   return ctx.signal.aborted ? ExitCode.interrupted : ExitCode.ok;
 }

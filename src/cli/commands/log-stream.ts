@@ -5,7 +5,7 @@
 import { StackError } from '../../errors.js';
 import { Label } from '../../labels.js';
 import type { Engine, EngineContainer } from '../../engine/types.js';
-import { LineSplitter } from '../../engine/streams.js';
+import { containerTty, readLogLines } from '../../engine/logs.js';
 import type { CliContext } from '../context.js';
 import { primaryName } from '../../engine/observe.js';
 
@@ -116,13 +116,9 @@ function painter(ctx: CliContext): (service: string, text: string) => string {
 
 /** Streams one source's output until it ends (or the signal aborts); resolves to the engine error that ended it, if any. */
 async function streamOne(ctx: CliContext, engine: Engine, source: LogSource, head: string, options: StreamLogsOptions): Promise<LogFailure | undefined> {
-  const splitters = { stdout: new LineSplitter(), stderr: new LineSplitter() };
   let failure: LogFailure | undefined;
-  const write = (line: string): void => {
-    ctx.stdout.write(`${head}${line}\n`);
-  };
   try {
-    const stream = engine.containerLogs(source.id, {
+    const lines = readLogLines(engine, source.id, {
       follow: options.follow,
       timestamps: options.timestamps,
       tty: source.tty,
@@ -130,11 +126,10 @@ async function streamOne(ctx: CliContext, engine: Engine, source: LogSource, hea
       ...(options.since !== undefined ? { since: options.since } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
-    for await (const chunk of stream) for (const line of splitters[chunk.stream].push(chunk.data)) write(line);
+    for await (const { line } of lines) ctx.stdout.write(`${head}${line}\n`);
   } catch (error) {
     if (!options.signal?.aborted) failure = { source, error: error instanceof Error ? error : new Error(String(error)) };
   }
-  for (const line of [...splitters.stdout.end(), ...splitters.stderr.end()]) write(line);
   return failure;
 }
 
@@ -203,9 +198,8 @@ export async function followProjectLogs(
     if (options.services.length > 0 && !options.services.includes(service)) return;
     const number = labels[Label.containerNumber];
     const prefix = number ? `${service}-${number}` : (labels['name'] ?? event.Actor.ID.slice(0, 12));
-    void engine
-      .inspectContainer(event.Actor.ID)
-      .then((info) => follow({ id: event.Actor.ID, name: labels['name'] ?? '', prefix, tty: info.Config.Tty === true }, Math.max(0, event.time - 1)))
+    void containerTty(engine, event.Actor.ID)
+      .then((tty) => follow({ id: event.Actor.ID, name: labels['name'] ?? '', prefix, tty }, Math.max(0, event.time - 1)))
       .catch(() => undefined);
   });
   try {
@@ -228,7 +222,7 @@ export async function sourcesOf(engine: Engine, containers: readonly EngineConta
     containers.map(async (c) => {
       let tty = false;
       try {
-        tty = (await engine.inspectContainer(c.Id)).Config.Tty === true;
+        tty = await containerTty(engine, c.Id);
       } catch {
         // gone: its stream will say so
       }

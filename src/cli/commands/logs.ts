@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { ExitCode, StackError } from '../../errors.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
-import { listProjectContainers } from '../../pipeline/apply.js';
+import { listProjectContainers } from '../../engine/observe.js';
 import { logFailuresError, parseLogTime, sourcesOf, streamLogs } from './log-stream.js';
 import { loadProjectOrName, openEngine, projectName } from './session.js';
 
@@ -31,7 +31,7 @@ export async function runLogs(ctx: CliContext, services: readonly string[], flag
   const since = flags.since === undefined ? undefined : parseLogTime(flags.since, '--since');
   const target = await loadProjectOrName(ctx, services);
   const engine = await openEngine(ctx);
-  const containers = await listProjectContainers(engine, projectName(target), services, ctx.signal);
+  const containers = await listProjectContainers(engine, projectName(target), { services }, ctx.signal);
   const sources = await sourcesOf(engine, containers);
   const failures = await streamLogs(ctx, engine, sources, {
     follow: flags.follow === true,

@@ -5,11 +5,10 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { ExitCode } from '../../errors.js';
-import { Label } from '../../labels.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
 import { formatTable } from './ps.js';
 import { openEngine } from './session.js';
-import { byCodePoint } from '../../order.js';
+import { listProjects } from '../../engine/observe.js';
 
 /** The flags of `ls`. */
 export interface LsFlags {
@@ -21,20 +20,9 @@ export interface LsFlags {
 /** Runs `ls`. */
 export async function runLs(ctx: CliContext, flags: LsFlags): Promise<CommandResult> {
   const engine = await openEngine(ctx);
-  const containers = await engine.listContainers({ all: true, filters: { label: [Label.project] } }, ctx.signal);
-  const projects = new Map<string, { states: Map<string, number>; files: string }>();
-  for (const c of containers) {
-    const labels = c.Labels ?? {};
-    const name = labels[Label.project];
-    if (!name) continue;
-    const entry = projects.get(name) ?? { states: new Map<string, number>(), files: labels[Label.configFiles] ?? '' };
-    entry.states.set(c.State, (entry.states.get(c.State) ?? 0) + 1);
-    projects.set(name, entry);
-  }
-  const rows = [...projects.entries()]
-    .filter(([, p]) => flags.all || p.states.has('running'))
-    .sort(([a], [b]) => byCodePoint(a, b))
-    .map(([name, p]) => ({ name, status: [...p.states.entries()].sort().map(([s, n]) => `${s}(${n})`).join(', '), files: p.files }));
+  const rows = (await listProjects(engine, ctx.signal))
+    .filter((p) => flags.all || p.states.has('running'))
+    .map((p) => ({ name: p.name, status: [...p.states.entries()].sort().map(([s, n]) => `${s}(${n})`).join(', '), files: p.configFiles }));
   if (flags.quiet) ctx.stdout.write(rows.map((r) => r.name + '\n').join(''));
   else if (flags.format === 'json') ctx.stdout.write(JSON.stringify(rows.map((r) => ({ Name: r.name, Status: r.status, ConfigFiles: r.files }))) + '\n');
   else ctx.stdout.write(formatTable(['NAME', 'STATUS', 'CONFIG FILES'], rows.map((r) => [r.name, r.status, r.files])));

@@ -7,9 +7,8 @@ import { ExitCode } from '../../errors.js';
 import { Label } from '../../labels.js';
 import type { EngineContainer } from '../../engine/types.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
-import { listProjectContainers } from '../../pipeline/apply.js';
 import { loadProjectOrName, openEngine, projectName } from './session.js';
-import { primaryName } from '../../engine/observe.js';
+import { listProjectContainers, primaryName } from '../../engine/observe.js';
 
 /** The flags of `ps`. */
 export interface PsFlags {
@@ -42,7 +41,7 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
 export async function runPs(ctx: CliContext, services: readonly string[], flags: PsFlags): Promise<CommandResult> {
   const target = await loadProjectOrName(ctx, services);
   const engine = await openEngine(ctx);
-  const containers = (await listProjectContainers(engine, projectName(target), services, ctx.signal)).filter((c) => flags.all || c.State === 'running' || c.State === 'restarting');
+  const containers = (await listProjectContainers(engine, projectName(target), { services }, ctx.signal)).filter((c) => flags.all || c.State === 'running' || c.State === 'restarting');
   const label = (c: EngineContainer, key: string): string => (c.Labels ?? {})[key] ?? '';
   const name = (c: EngineContainer): string => primaryName(c.Names);
   if (flags.quiet) {

@@ -8,10 +8,11 @@ import { ExitCode, StackError } from '../../errors.js';
 import type { StackModel } from '../../model.js';
 import type { Engine } from '../../engine/types.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
-import { listProjectContainers } from '../../pipeline/apply.js';
+import { listProjectContainers } from '../../engine/observe.js';
+import { changeServiceStates } from '../../pipeline/lifecycle.js';
 import { selectedServices, upStack } from '../../pipeline/stack.js';
 import type { UpStackOptions } from '../../pipeline/stack.js';
-import { stopServices, waitForServices } from '../../pipeline/settle.js';
+import { waitForServices } from '../../pipeline/settle.js';
 import { followProjectLogs, sourcesOf, streamLogsReporting } from './log-stream.js';
 import { loadProject, openEngine } from './session.js';
 import type { PlanFlags } from '../options.js';
@@ -47,7 +48,7 @@ export async function runUp(ctx: CliContext, services: readonly string[], flags:
   if (flags.detach || flags.start === false) return ExitCode.ok;
 
   // Attached: logs from the moment this run started, until every container ends or Ctrl-C.
-  const containers = await listProjectContainers(engine, model.name, [...selected]);
+  const containers = await listProjectContainers(engine, model.name, { services: [...selected] }, ctx.signal);
   const sources = await sourcesOf(engine, containers);
   // The log streams outlive Ctrl-C: what containers print while stopping is still shown, and
   // each stream ends when its container stops. A second Ctrl-C exits at once (the frame).
@@ -70,7 +71,7 @@ export async function runUp(ctx: CliContext, services: readonly string[], flags:
 /** Stops the selected services' containers, dependents first (attached `up` after Ctrl-C). */
 async function stopGracefully(ctx: CliContext, engine: Engine, model: StackModel, selected: ReadonlySet<string>): Promise<void> {
   ctx.stderr.write('Gracefully stopping... (press Ctrl-C again to force)\n');
-  await stopServices(engine, model, selected, (name) => ctx.stderr.write(` Container ${name}  Stopped\n`));
+  await changeServiceStates(engine, model, 'stop', { services: [...selected], onDone: (name) => ctx.stderr.write(` Container ${name}  Stopped\n`) });
 }
 
 /**
@@ -82,7 +83,7 @@ async function watchAttached(ctx: CliContext, engine: Engine, model: StackModel,
   const { createWatchReconcile } = await import('./watch.js');
   const { runWatchSession } = await import('../../watch/session.js');
   const logs = new AbortController();
-  const initial = await sourcesOf(engine, await listProjectContainers(engine, model.name, [...selected]));
+  const initial = await sourcesOf(engine, await listProjectContainers(engine, model.name, { services: [...selected] }, ctx.signal));
   const following = followProjectLogs(ctx, engine, model.name, initial, { since: startedAt, services: [...selected], signal: logs.signal });
   try {
     return await runWatchSession(ctx, model, {

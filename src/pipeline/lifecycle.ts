@@ -1,0 +1,90 @@
+/**
+ * Starting, stopping and restarting existing containers (`stack start | stop | restart`, and
+ * watch's `restart` action): nothing is created or removed. Services are taken in dependency
+ * order, one service at a time, its replicas together; a failure is collected and the other
+ * services still run.
+ */
+import { Label } from '../labels.js';
+import type { ServiceSpec, StackModel } from '../model.js';
+import { stopGraceSeconds } from '../model.js';
+import { buildGraph, reverseOrder, topoOrder } from '../planner/graph.js';
+import type { Engine, EngineContainer } from '../engine/types.js';
+import { listProjectContainers, primaryName } from '../engine/observe.js';
+
+/** What to do with the containers. */
+export type LifecycleVerb = 'start' | 'stop' | 'restart';
+
+/** Options of `changeServiceStates`. */
+export interface LifecycleOptions {
+  /** Only these services (all when empty). */
+  readonly services: readonly string[];
+  /** Seconds a stop (or restart) waits before killing; the container's own when undefined. */
+  readonly timeoutSeconds?: number;
+  /** Checked between services: what has begun finishes, nothing new starts. */
+  readonly signal?: AbortSignal;
+  /** Called after each container is done, with its name. */
+  readonly onDone?: (container: string) => void;
+}
+
+/** A container the verb failed on. */
+export interface LifecycleFailure {
+  readonly service: string;
+  readonly container: string;
+  readonly message: string;
+}
+
+/**
+ * Services in the order to act on: dependencies first for start, dependents first otherwise.
+ * Without a model (a project known only by name) there is no graph: by name, reversed to stop.
+ */
+export function serviceOrder(target: StackModel | { project: string }, containers: readonly EngineContainer[], verb: LifecycleVerb): string[] {
+  const present = [...new Set(containers.map((c) => (c.Labels ?? {})[Label.service] ?? ''))].sort();
+  if (!('services' in target)) return verb === 'start' ? present : present.reverse();
+  const graph = buildGraph(target);
+  const topo = topoOrder(graph);
+  const order = verb === 'start' ? (topo.ok ? [...topo.order] : graph.services) : [...reverseOrder(graph)];
+  return [...order.filter((s) => present.includes(s)), ...present.filter((s) => !order.includes(s))];
+}
+
+/** One container, one call: 304 (already in that state) is success in the client. */
+function act(engine: Engine, verb: LifecycleVerb, id: string, timeoutSeconds: number | undefined, signal?: AbortSignal): Promise<void> {
+  if (verb === 'start') return engine.startContainer(id, signal);
+  if (verb === 'stop') return engine.stopContainer(id, timeoutSeconds, signal);
+  return engine.restartContainer(id, timeoutSeconds, signal);
+}
+
+/**
+ * Starts, stops or restarts the project's existing containers (one-offs left alone), service
+ * by service in dependency order. Resolves to the failures (empty when all went well).
+ *
+ *   list the project's containers ─▶ for each service in order:
+ *     act on its replicas together ─▶ report each done / collect each failure
+ */
+export async function changeServiceStates(engine: Engine, target: StackModel | { project: string }, verb: LifecycleVerb, options: LifecycleOptions): Promise<LifecycleFailure[]> {
+  const project = 'services' in target ? target.name : target.project;
+  const containers = await listProjectContainers(engine, project, { services: options.services }, options.signal);
+  const failures: LifecycleFailure[] = [];
+  for (const service of serviceOrder(target, containers, verb)) {
+    if (options.signal?.aborted) break;
+    const mine = containers.filter((c) => (c.Labels ?? {})[Label.service] === service);
+    await Promise.all(
+      mine.map(async (c) => {
+        const name = primaryName(c.Names) || c.Id;
+        try {
+          // No signal to the call itself: a stop already sent is let finish (Ctrl-C stops new ones).
+          await act(engine, verb, c.Id, options.timeoutSeconds);
+          options.onDone?.(name);
+        } catch (error) {
+          failures.push({ service, container: name, message: error instanceof Error ? error.message : String(error) });
+        }
+      }),
+    );
+  }
+  return failures;
+}
+
+/** Restarts the given containers together (watch's `restart` action), with a stop grace period in ns. */
+export async function restartContainers(engine: Engine, ids: readonly string[], service: Pick<ServiceSpec, 'stopGracePeriod'> | undefined, signal?: AbortSignal): Promise<void> {
+  const seconds = stopGraceSeconds(service);
+  await Promise.all(ids.map((id) => engine.restartContainer(id, seconds, signal)));
+}
