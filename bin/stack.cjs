@@ -18,6 +18,9 @@ const { Script } = require('node:vm');
 const dist = join(__dirname, '..', 'dist');
 const bundle = join(dist, 'stack.cjs');
 const argv = process.argv.slice(2);
+// The commands that never load the engine modules: the same list as LIGHT_COMMANDS in
+// src/cli/main.ts (test/cli/light-start.test.ts keeps the two equal).
+const LIGHT_COMMANDS = ['config', 'version', 'convert'];
 
 function loadCli() {
   let source;
@@ -29,7 +32,7 @@ function loadCli() {
     process.stderr.write(`error[INTERNAL] ${bundle} is missing: run \`npm run build\` first (${error.code ?? error.message})\n`);
     process.exit(1);
   }
-  const kind = argv.includes('config') || argv.includes('version') ? 'light' : 'engine';
+  const kind = argv.some((arg) => LIGHT_COMMANDS.includes(arg)) ? 'light' : 'engine';
   // Keyed by the bundle file's identity (inode, size, mtime in ns) rather than a digest of its
   // 1.2 MB (5 ms a run): a build writes the file anew and also empties dist/.cache.
   const id = `${stat.ino.toString(36)}-${stat.size.toString(36)}-${stat.mtimeNs.toString(36)}`;

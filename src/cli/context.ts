@@ -6,7 +6,9 @@
 import type { Writable } from 'node:stream';
 import type { StackModel } from '../model.js';
 
-export type ProgressMode = 'auto' | 'tty' | 'plain' | 'json' | 'quiet';
+import type { ProgressMode } from '../render/terminal.js';
+
+export type { ProgressMode };
 
 /** Global options, valid before any command: `stack -f a.yaml -p demo --profile dev up -d`. */
 export interface GlobalOptions {

@@ -5,16 +5,17 @@
  * `stack config` never loads dockerode, listr2 or chokidar.
  */
 import { Command, Option } from 'commander';
-import { readFileSync } from 'node:fs';
-import { ExitCode, StackError, escapeForTerminal, formatDiagnostic } from '../errors.js';
-import type { Diagnostic } from '../errors.js';
+import { ExitCode, StackError } from '../errors.js';
+import { writeDiagnostics, writeError } from '../render/diagnostics.js';
+import type { Terminal } from '../render/terminal.js';
 import type { StackModel } from '../model.js';
 import type { CliContext, CommandResult, GlobalOptions, ProgressMode, Runner } from './context.js';
 import { registerConfig } from './config.js';
 import { VERSION } from './version.js';
+import { collect } from './options.js';
 
 /** Commands that must start fast and never touch the engine: they skip loading the engine commands. */
-const LIGHT_COMMANDS = new Set(['config', 'version', 'convert']);
+export const LIGHT_COMMANDS: ReadonlySet<string> = new Set(['config', 'version', 'convert']);
 /** Global options that take a value (used to find the command name before commander parses). */
 const VALUE_OPTIONS = new Set(['-f', '--file', '-p', '--project-name', '--profile', '--env-file', '--project-directory', '--progress', '--parallel']);
 
@@ -29,7 +30,6 @@ interface RawGlobals {
   debug?: boolean;
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 /** The first positional argument, skipping global options and their values. */
 export function findCommandName(argv: readonly string[]): string | undefined {
@@ -58,27 +58,6 @@ function resolveProgress(mode: ProgressMode, env: Readonly<Record<string, string
   if (mode !== 'auto') return mode;
   if (env['CI'] && env['CI'] !== 'false') return 'plain';
   return isTTY ? 'tty' : 'plain';
-}
-
-function readSourceSafely(file: string): string | undefined {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
-/** Formats diagnostics with the source excerpt of each file they point into. */
-export function formatDiagnostics(diagnostics: readonly Diagnostic[], color: boolean, cwd: string): string {
-  const sources = new Map<string, string>();
-  for (const d of diagnostics) {
-    const file = d.location?.file;
-    if (file && !sources.has(file)) {
-      const text = readSourceSafely(file);
-      if (text !== undefined && text.length < 5_000_000) sources.set(file, text);
-    }
-  }
-  return diagnostics.map((d) => formatDiagnostic(d, { sources, color, cwd })).join('\n\n');
 }
 
 function parseParallel(value: string | undefined): number | undefined {
@@ -141,36 +120,23 @@ function buildContext(program: Command, signal: AbortSignal): CliContext {
     async loadRawData() {
       const { loadRaw } = await import('../loader/load.js');
       const raw = await loadRaw({ ...loadOptions, interpolate: false });
-      if (raw.warnings.length > 0) stderr.write(formatDiagnostics(raw.warnings, color, cwd) + '\n');
+      writeDiagnostics(context, raw.warnings, cwd);
       return raw.data;
     },
     printWarnings(model: StackModel) {
       if (warned || model.warnings.length === 0) return;
       warned = true;
-      stderr.write(formatDiagnostics(model.warnings, color, cwd) + '\n');
+      writeDiagnostics(context, model.warnings, cwd);
     },
   };
   return context;
 }
 
-function reportError(error: unknown, debug: boolean, color: boolean): number {
-  const cwd = process.cwd();
-  if (error instanceof StackError) {
-    if (error.diagnostics.length > 0) {
-      process.stderr.write(formatDiagnostics(error.diagnostics, color, cwd) + '\n');
-      const errors = error.diagnostics.filter((d) => d.severity === 'error').length;
-      if (errors > 1) process.stderr.write(`\n${errors} errors; nothing was changed on the engine.\n`);
-    } else {
-      // The message may quote the engine, a container's last log lines or the file: made inert.
-      process.stderr.write(`${color ? '\u001b[31;1merror\u001b[0m' : 'error'}[${error.code}] ${escapeForTerminal(error.message)}\n`);
-    }
-    if (debug && error.stack) process.stderr.write(error.stack + '\n');
-    return error.exitCode;
-  }
-  const err = error instanceof Error ? error : new Error(String(error));
-  process.stderr.write(`error[INTERNAL] ${escapeForTerminal(err.message)}\nThis is a bug in stack. Please report it with the output of \`stack --debug ...\` and \`stack version\`.\n`);
-  if (debug && err.stack) process.stderr.write(err.stack + '\n');
-  return ExitCode.failure;
+/** The terminal of errors reported before (or without) a command context: `--progress` read from argv. */
+function frameTerminal(argv: readonly string[], color: boolean): Terminal {
+  const at = argv.findIndex((a) => a === '--progress' || a.startsWith('--progress='));
+  const value = at === -1 ? undefined : argv[at]!.includes('=') ? argv[at]!.split('=')[1] : argv[at + 1];
+  return { stderr: process.stderr, color, progress: value === 'json' ? 'json' : 'plain' };
 }
 
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
@@ -213,7 +179,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     try {
       exitCode = await body(buildContext(program, controller.signal));
     } catch (error) {
-      exitCode = reportError(error, debug, color);
+      exitCode = writeError(frameTerminal(argv, color), error, { cwd: process.cwd(), debug });
     }
   };
 
@@ -242,7 +208,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const code = (error as { code?: string }).code;
     if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') return ExitCode.ok;
     if (typeof code === 'string' && code.startsWith('commander.')) return ExitCode.invalid;
-    return reportError(error, debug, color);
+    return writeError(frameTerminal(argv, color), error, { cwd: process.cwd(), debug });
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);

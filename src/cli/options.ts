@@ -8,6 +8,7 @@ import type { StackModel } from '../model.js';
 import type { UpOptions } from '../planner/types.js';
 import type { ImageOptions, OperationHooks, UpStackOptions } from '../pipeline/stack.js';
 import type { CliContext } from './context.js';
+import { writeMessage } from '../render/diagnostics.js';
 
 /** The flags shared by `up`, `plan` and `watch` that shape the plan and the images. */
 export interface PlanFlags {
@@ -96,7 +97,7 @@ export function upStackOptions(services: readonly string[], flags: PlanFlags, mo
  * prompt for destructive actions, warnings and notices on stderr, the lock's wait message.
  */
 export async function operationHooks(ctx: CliContext, options: { yes?: boolean; command: string; waitTimeoutMs?: number }): Promise<OperationHooks> {
-  const { createProgress } = await import('./progress.js');
+  const { createProgress } = await import('../render/progress.js');
   const { confirmDestructive } = await import('./commands/session.js');
   const { describeHolder } = await import('../pipeline/lock.js');
   const printed = new Set<string>();
@@ -109,16 +110,16 @@ export async function operationHooks(ctx: CliContext, options: { yes?: boolean; 
     confirm: (destructive) => confirmDestructive(ctx, destructive),
     progress: () => createProgress(ctx),
     imageProgress: async () => {
-      const { createImageProgress } = await import('../images/render-progress.js');
+      const { createImageProgress } = await import('../render/image-progress.js');
       return createImageProgress({ mode: ctx.progress, out: ctx.stderr });
     },
-    onWarning: (message) => ctx.stderr.write(`warning: ${message}\n`),
-    onNotice: (message) => ctx.stderr.write(`${message}\n`),
+    onWarning: (message) => writeMessage(ctx, 'warning', message),
+    onNotice: (message) => writeMessage(ctx, 'notice', message),
     // A re-planned run (after a conflict) repeats its notes: each is printed once.
     onPlan: (plan) => {
       for (const note of plan.notes.filter((n) => !printed.has(n))) {
         printed.add(note);
-        ctx.stderr.write(`note: ${note}\n`);
+        writeMessage(ctx, 'note', note);
       }
     },
     onLockWait: (holder) => ctx.stderr.write(`waiting for lock held by ${describeHolder(holder)}\n`),

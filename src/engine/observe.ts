@@ -9,6 +9,7 @@ import type { StackModel } from '../model.js';
 import type { ContainerStateName, ObservedContainer, ObservedImage, ObservedNetwork, ObservedState, ObservedVolume } from '../planner/types.js';
 import type { Engine, EngineContainer, EngineImage, EngineImageConfig, EngineNetwork, EngineVolume } from './types.js';
 import { byCodePoint } from '../order.js';
+import { repositoryOf } from '../image-ref.js';
 
 /** Options of `observe`. */
 export interface ObserveOptions {
@@ -137,18 +138,9 @@ export function imageRefs(model: StackModel): string[] {
     refs.add(ref);
     // A `reference` filter also filters each image's RepoDigests to the patterns given: without
     // `repo@*` the engine (20.10) lists a tagged image with no digests at all (lock drift, pins).
-    refs.add(`${repositoryPart(ref)}@*`);
+    refs.add(`${repositoryOf(ref)}@*`);
   }
   return [...refs].sort();
-}
-
-/** `host:5000/app:v1` → `host:5000/app`; `app@sha256:..` → `app`. */
-function repositoryPart(ref: string): string {
-  const at = ref.indexOf('@');
-  const name = at === -1 ? ref : ref.slice(0, at);
-  const slash = name.lastIndexOf('/');
-  const colon = name.lastIndexOf(':');
-  return colon > slash ? name.slice(0, colon) : name;
 }
 
 function isModel(target: StackModel | { project: string }): target is StackModel {

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { RegistryAuth } from '../engine/images.js';
-import { DOCKER_HUB_AUTH_KEY, authKeyOf } from './reference.js';
+import { DOCKER_HUB_AUTH_KEY, authKeyOf } from '../image-ref.js';
 
 /** The parts of config.json stack reads. */
 export interface DockerConfigFile {

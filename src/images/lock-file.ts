@@ -10,7 +10,7 @@ import { StackError } from '../errors.js';
 import type { ServiceSpec, StackModel } from '../model.js';
 import { imageRef, resolveImage } from '../planner/images.js';
 import type { ObservedImage } from '../planner/types.js';
-import { digestFor, pinReference } from './reference.js';
+import { digestFor, pinReference } from '../image-ref.js';
 
 /** The lock file format version this code writes and reads. */
 export const LOCK_VERSION = 1;

@@ -12,7 +12,7 @@ import { authForImage, credentialHelperRunner } from './credentials.js';
 import type { CredentialHelperRunner, DockerConfigFile } from './credentials.js';
 import { LOCK_VERSION } from './lock-file.js';
 import type { LockFile, LockedImage } from './lock-file.js';
-import { digestFor, withDefaultTag } from './reference.js';
+import { digestFor, withDefaultTag } from '../image-ref.js';
 
 /** Options of resolveLock. */
 export interface ResolveLockOptions {

@@ -11,7 +11,7 @@ import { imageRef, resolveImage } from '../planner/images.js';
 import type { ObservedImage } from '../planner/types.js';
 import { decidePull, normalizePullPolicy } from './pull-policy.js';
 import type { ImageReasonCode, NormalizedPullPolicy } from './pull-policy.js';
-import { withDefaultTag } from './reference.js';
+import { withDefaultTag } from '../image-ref.js';
 
 /** `up --build` = always, `up --no-build` = never, default auto (build what is missing). */
 export type BuildMode = 'auto' | 'always' | 'never';

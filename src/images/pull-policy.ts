@@ -3,25 +3,17 @@
  * Compose's forms: `always`, `never`, `missing` (alias `if_not_present`), `build`, `daily`,
  * `weekly`, `every_<duration>` (Go-style durations, plus `d` and `w` as compose-go accepts).
  */
+import { parseDurationNs } from '../duration.js';
 
 /** A policy after normalisation; intervals in seconds. */
 export type NormalizedPullPolicy =
   | { readonly kind: 'always' | 'never' | 'missing' | 'build' }
   | { readonly kind: 'interval'; readonly seconds: number; readonly text: string };
 
-const UNIT_SECONDS: Record<string, number> = { ns: 1e-9, us: 1e-6, µs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
-
 /** Seconds in a duration such as `12h`, `1h30m`, `2d`, `1w`; undefined when malformed or zero. */
 export function parseDurationSeconds(text: string): number | undefined {
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h|d|w)/gy;
-  let total = 0;
-  let consumed = 0;
-  for (let match = re.exec(text); match; match = re.exec(text)) {
-    total += Number(match[1]) * (UNIT_SECONDS[match[2]!] ?? 0);
-    consumed = re.lastIndex;
-  }
-  if (consumed !== text.length || text.length === 0 || total <= 0) return undefined;
-  return total;
+  const ns = parseDurationNs(text, { days: true, weeks: true });
+  return ns === undefined || ns <= 0 ? undefined : ns / 1e9;
 }
 
 /** Normalises a `pull_policy` value; undefined when absent, throws a RangeError when malformed. */

@@ -9,7 +9,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { withDefaultTag } from './reference.js';
+import { withDefaultTag } from '../image-ref.js';
 
 interface PullStateFile {
   version: 1;

@@ -13,7 +13,7 @@ import { authForImage } from './credentials.js';
 import type { CredentialHelperRunner, DockerConfigFile } from './credentials.js';
 import type { ImageEventSink } from './events.js';
 import { PullProgressState, isNotFoundMessage } from './pull-stream.js';
-import { parseReference, withDefaultTag } from './reference.js';
+import { parseReference, withDefaultTag } from '../image-ref.js';
 
 /** Options of pullOne. */
 export interface PullOptions {

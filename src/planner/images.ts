@@ -4,6 +4,7 @@
  */
 import type { ServiceSpec } from '../model.js';
 import type { ObservedImage } from './types.js';
+import { parseReference, repositoryOf } from '../image-ref.js';
 
 /** The image reference a service's containers are created from. */
 export function imageRef(project: string, service: ServiceSpec): string {
@@ -12,21 +13,14 @@ export function imageRef(project: string, service: ServiceSpec): string {
 
 /**
  * `nginx` → `nginx:latest`, `docker.io/library/nginx:1` → `nginx:1`; digests kept. The engine
- * reports RepoTags in the short form, users write either.
+ * reports RepoTags in the short form, users write either (one reading of references:
+ * src/image-ref.ts).
  */
 export function normalizeImageRef(ref: string): string {
-  let name = ref;
-  for (const prefix of ['docker.io/library/', 'index.docker.io/library/', 'docker.io/', 'index.docker.io/']) {
-    if (name.startsWith(prefix)) {
-      name = name.slice(prefix.length);
-      break;
-    }
-  }
-  if (name.startsWith('library/')) name = name.slice('library/'.length);
-  if (name.includes('@')) return name;
-  const lastSlash = name.lastIndexOf('/');
-  const hasTag = name.lastIndexOf(':') > lastSlash;
-  return hasTag ? name : `${name}:latest`;
+  const { tag, digest } = parseReference(ref);
+  const repo = repositoryOf(ref);
+  if (digest !== undefined) return `${repo}${tag !== undefined ? `:${tag}` : ''}@${digest}`;
+  return `${repo}:${tag ?? 'latest'}`;
 }
 
 /** The observed image a reference resolves to, or undefined when it is not present locally. */

@@ -2,10 +2,7 @@
  * The one line a reload prints: what changed, what was done, how long it took. Also the
  * summary of an applied plan in a few words ("recreated web, created db").
  */
-import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import type { Diagnostic } from '../errors.js';
-import { formatDiagnostic } from '../errors.js';
 import { serviceOf } from '../planner/wait-conditions.js';
 
 /** The parts of a plan action the reload line reads (a planner `Action` fits). */
@@ -90,18 +87,3 @@ export function formatReloadLine(report: ReloadReport, color: boolean): string {
   return `${painted} ${cause} → ${done} in ${formatDuration(report.durationMs)}`;
 }
 
-/** Diagnostics with the source line and caret, as the CLI frame prints them. */
-export function formatDiagnostics(diagnostics: readonly Diagnostic[], color: boolean, cwd: string): string {
-  const sources = new Map<string, string>();
-  for (const d of diagnostics) {
-    const file = d.location?.file;
-    if (!file || sources.has(file)) continue;
-    try {
-      const text = readFileSync(file, 'utf8');
-      if (text.length < 5_000_000) sources.set(file, text);
-    } catch {
-      // unreadable now: print without the excerpt
-    }
-  }
-  return diagnostics.map((d) => formatDiagnostic(d, { sources, color, cwd })).join('\n\n');
-}

@@ -16,7 +16,9 @@ import type { Engine } from '../engine/types.js';
 import type { Clock } from './debounce.js';
 import { createCoalescer, systemClock } from './debounce.js';
 import type { ActionLike, ReloadReport } from './report.js';
-import { describeActions, displayPaths, formatDiagnostics, formatReloadLine } from './report.js';
+import { describeActions, displayPaths, formatReloadLine } from './report.js';
+import { writeDiagnostics } from '../render/diagnostics.js';
+import { jsonEvent } from '../render/json.js';
 import type { FileChange } from './rules.js';
 import { planWatchWork } from './rules.js';
 import { bindRules, runServiceActions, runInitialSync, watchKey } from './actions.js';
@@ -78,7 +80,7 @@ export async function runWatchSession(ctx: CliContext, initial: StackModel, opti
   let bound = await bindRules(model, services);
   let rules = bound.rules;
   let warned = watchKey([], rules);
-  if (bound.warnings.length > 0) ctx.stderr.write(formatDiagnostics(bound.warnings, ctx.color, ctx.cwd) + '\n');
+  writeDiagnostics(ctx, bound.warnings, ctx.cwd);
   let sources = sourcePaths(model);
   let key = watchKey(sources, rules);
   let watcher: StackWatcher | undefined;
@@ -88,14 +90,14 @@ export async function runWatchSession(ctx: CliContext, initial: StackModel, opti
   const finished = new Promise<void>((resolve) => (wake = resolve));
 
   const report = (r: ReloadReport): void => {
-    if (ctx.progress === 'json') ctx.stdout.write(JSON.stringify({ type: 'reload', ...r }) + '\n');
+    if (ctx.progress === 'json') ctx.stdout.write(jsonEvent('reload', { ...r }));
     else if (ctx.progress !== 'quiet' || !r.ok) ctx.stdout.write(formatReloadLine(r, ctx.color) + '\n');
     options.onReload?.(r);
   };
   const printError = (error: unknown): void => {
     // Ctrl-C during a reload: the frame already said so; the next run converges.
     if (ctx.signal.aborted && error instanceof StackError && error.code === 'INTERRUPTED') return;
-    if (error instanceof StackError && error.diagnostics.length > 0) ctx.stderr.write(formatDiagnostics(error.diagnostics, ctx.color, ctx.cwd) + '\n');
+    if (error instanceof StackError && error.diagnostics.length > 0) writeDiagnostics(ctx, error.diagnostics, ctx.cwd);
     else ctx.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
   };
   const onWatchError = (error: StackError): void => {
@@ -110,7 +112,7 @@ export async function runWatchSession(ctx: CliContext, initial: StackModel, opti
     bound = await bindRules(model, services);
     rules = bound.rules;
     // Warn again only when the rules changed, not on every reload.
-    if (bound.warnings.length > 0 && watchKey([], rules) !== warned) ctx.stderr.write(formatDiagnostics(bound.warnings, ctx.color, ctx.cwd) + '\n');
+    if (watchKey([], rules) !== warned) writeDiagnostics(ctx, bound.warnings, ctx.cwd);
     warned = watchKey([], rules);
     sources = sourcePaths(model);
     const next = watchKey(sources, rules);

@@ -6,15 +6,18 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LIGHT_COMMANDS } from '../../src/cli/main.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 const cli = join(root, 'bin/stack.cjs');
 
 describe('stack config start-up', () => {
-  it.skipIf(!existsSync(join(root, 'dist/stack.cjs')))('loads neither dockerode, listr2 nor chokidar', () => {
+  it('loads neither dockerode, listr2 nor chokidar', () => {
+    // Runs the built CLI: `npm test` builds first; a missing build fails, never skips.
+    expect(existsSync(join(root, 'dist/stack.cjs')), 'dist/stack.cjs is missing: run `npm run build` first').toBe(true);
     const dir = mkdtempSync(join(tmpdir(), 'stack-light-'));
     writeFileSync(join(dir, 'stack.yaml'), 'services:\n  web:\n    image: stack-test/busybox:latest\n');
     const hooks = join(dir, 'hooks.mjs');
@@ -49,5 +52,13 @@ Module._load = function (request, parent, isMain) {
     expect(control.stderr).toMatch(/LOADED dockerode/);
     const esm = spawnSync(process.execPath, ['--import', register, '--input-type=module', '-e', "await import('dockerode')"], { cwd: root, encoding: 'utf8' });
     expect(esm.stderr).toMatch(/LOADED .*dockerode/);
+  });
+
+  it('the shim classes the same commands as light as the CLI does (one list, kept equal)', () => {
+    const shim = readFileSync(join(root, 'bin/stack.cjs'), 'utf8');
+    const listed = /const LIGHT_COMMANDS = \[([^\]]*)\];/.exec(shim)?.[1];
+    expect(listed, 'bin/stack.cjs declares LIGHT_COMMANDS').toBeTypeOf('string');
+    const shimList = [...listed!.matchAll(/'([^']+)'/g)].map((m) => m[1]).sort();
+    expect(shimList).toEqual([...LIGHT_COMMANDS].sort());
   });
 });

@@ -1,35 +1,23 @@
 /**
  * Rolling on image change, through the built CLI's `up -d`: a rebuilt image (new ID) or a
  * newly pulled one recreates the services that use it, and only those. The images are made
- * with `stack build` / `stack pull` when the CLI registers them, else with ensureImages.
+ * with `stack build` / `stack pull` (the CLI, never a library fallback).
  */
-import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ensureImages, listModelImages } from '../../src/images/ensure.js';
-import type { EnsureImagesOptions } from '../../src/images/ensure.js';
-import type { StackModel } from '../../src/model.js';
-import { connectEngine } from '../../src/engine/client.js';
-import type { Engine } from '../../src/engine/types.js';
+import { afterAll, expect, it } from 'vitest';
 import { uniqueName } from '../support/engine.js';
-import { CLI, cleanup, containers, describeE2E, runCli } from './helpers.js';
+import { cleanup, containers, describeE2E, runCli } from './helpers.js';
 import { REGISTRY, isolatedEnv, loadFixtureCopy, pushGeneration, removeDir, removeImages } from './images-support.js';
 
 const describe = await describeE2E();
 const projects: string[] = [];
 const dirs: string[] = [];
 const repos: string[] = [];
-const cliCommands = execFileSync(process.execPath, [CLI, '--help'], { encoding: 'utf8' });
-const hasCommand = (name: string): boolean => new RegExp(`^\\s+${name}\\b`, 'm').test(cliCommands);
 
 const ids = (project: string): Record<string, string> => Object.fromEntries(containers(project).map((c) => [c.service, c.id]));
 
 describe('image changes roll only the services that use them', () => {
-  let engine: Engine;
-  beforeAll(async () => {
-    engine = await connectEngine({ env: process.env });
-  });
   afterAll(() => {
     for (const p of projects) {
       cleanup(p);
@@ -39,14 +27,10 @@ describe('image changes roll only the services that use them', () => {
     for (const d of dirs) removeDir(d);
   });
 
-  /** `stack <command>` when registered, else the same through the library. */
-  async function images(dir: string, project: string, model: StackModel, command: 'build' | 'pull', env: Record<string, string>, options: EnsureImagesOptions): Promise<void> {
-    if (hasCommand(command)) {
-      const run = await runCli(['-p', project, command, ...(options.services ?? [])], { cwd: dir, env });
-      expect(run.code, run.stderr).toBe(0);
-      return;
-    }
-    await ensureImages(engine, model, { images: await listModelImages(engine, model) }, { env, ...options });
+  /** `stack <command>` through the CLI (exit 0). */
+  async function images(dir: string, project: string, command: 'build' | 'pull', env: Record<string, string>, services: readonly string[] = []): Promise<void> {
+    const run = await runCli(['-p', project, command, ...services], { cwd: dir, env });
+    expect(run.code, run.stderr).toBe(0);
   }
 
   it('editing a file in a build context then rebuilding and `up -d` recreates only that service', async () => {
@@ -55,14 +39,14 @@ describe('image changes roll only the services that use them', () => {
     const f = await loadFixtureCopy('build-basic', p);
     dirs.push(f.dir);
     const env = isolatedEnv(f.dir);
-    await images(f.dir, p, f.model, 'build', env, { build: 'always' });
+    await images(f.dir, p, 'build', env);
     const up = await runCli(['-p', p, 'up', '-d'], { cwd: f.dir, env });
     expect(up.code, up.stderr).toBe(0);
     const before = ids(p);
     expect(Object.keys(before).sort()).toEqual(['plain', 'web', 'worker']);
 
     writeFileSync(join(f.dir, 'web', 'app.txt'), 'v2\n');
-    await images(f.dir, p, f.model, 'build', env, { build: 'always' });
+    await images(f.dir, p, 'build', env);
     const again = await runCli(['-p', p, 'up', '-d'], { cwd: f.dir, env });
     expect(again.code, again.stderr).toBe(0);
     const after = ids(p);
@@ -81,19 +65,19 @@ describe('image changes roll only the services that use them', () => {
     const f = await loadFixtureCopy('pull-roll', p, [], { REPO: r });
     dirs.push(f.dir);
     const env = { ...isolatedEnv(f.dir), REPO: r };
-    await images(f.dir, p, f.model, 'pull', env, { services: ['app'] });
+    await images(f.dir, p, 'pull', env, ['app']);
     const up = await runCli(['-p', p, 'up', '-d'], { cwd: f.dir, env });
     expect(up.code, up.stderr).toBe(0);
     const before = ids(p);
 
     // `steady` is local-only (never pulled): only `app` is pulled, as a user would.
     // Nothing new in the registry: a pull changes no image ID, so up changes nothing.
-    await images(f.dir, p, f.model, 'pull', env, { services: ['app'] });
+    await images(f.dir, p, 'pull', env, ['app']);
     expect((await runCli(['-p', p, 'up', '-d'], { cwd: f.dir, env })).code).toBe(0);
     expect(ids(p)).toEqual(before);
 
     pushGeneration(`${REGISTRY}/${r}:v1`, '2');
-    await images(f.dir, p, f.model, 'pull', env, { services: ['app'] });
+    await images(f.dir, p, 'pull', env, ['app']);
     const again = await runCli(['-p', p, 'up', '-d'], { cwd: f.dir, env });
     expect(again.code, again.stderr).toBe(0);
     const after = ids(p);
@@ -101,7 +85,7 @@ describe('image changes roll only the services that use them', () => {
     expect(after['steady']).toBe(before['steady']);
   });
 
-  it.skipIf(!hasCommand('lock'))('`stack lock` pins the digest; `stack lock --check` exits 1 once the tag moves', async () => {
+  it('`stack lock` pins the digest; `stack lock --check` exits 1 once the tag moves', async () => {
     const p = uniqueName('e2e-lock-cli');
     projects.push(p);
     const r = uniqueName('stack-e2e-lockcli');

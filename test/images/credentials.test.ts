@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { authForImage, normalizeRegistryKey, registryConfigForBuild } from '../../src/images/credentials.js';
 import type { CredentialHelperRunner } from '../../src/images/credentials.js';
-import { authKeyOf, digestFor, parseReference, pinReference, repositoryOf, withDefaultTag } from '../../src/images/reference.js';
+import { authKeyOf, digestFor, parseReference, pinReference, repositoryOf, withDefaultTag } from '../../src/image-ref.js';
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 

@@ -160,6 +160,12 @@ function services(config: Json): Record<string, Json> {
   return out;
 }
 
+/**
+ * Each case shells out to docker-compose 1.29 (a Python program: ~1 s to start on an idle
+ * machine, several on a loaded 2-core one); vitest's 5 s default failed under load.
+ */
+const COMPOSE_TIMEOUT_MS = 60_000;
+
 describe.skipIf(!available && !required)('compatibility with docker-compose 1.29 config', () => {
   it('docker-compose is installed when CI or STACK_E2E_REQUIRED asks for it', () => {
     expect(existsSync(COMPOSE)).toBe(true);
@@ -177,7 +183,7 @@ describe.skipIf(!available && !required)('compatibility with docker-compose 1.29
     }
     const ourNetworks = Object.keys((ours['networks'] as Json | undefined) ?? {}).filter((n) => n !== 'default');
     expect(ourNetworks.sort()).toEqual(Object.keys((reference['networks'] as Json | undefined) ?? {}).sort());
-  });
+  }, COMPOSE_TIMEOUT_MS);
 
   it.each(NAMED.map((c) => [c.title, c] as const))('%s, on a copy without top-level name:, agrees with 1.29 on the same fields', async (_, c) => {
     const dir = join(scratch, c.dir);
@@ -192,5 +198,5 @@ describe.skipIf(!available && !required)('compatibility with docker-compose 1.29
     const expected = services(reference);
     c.expected?.(expected);
     expect(services(ours)).toEqual(expected);
-  });
+  }, COMPOSE_TIMEOUT_MS);
 });

@@ -46,7 +46,8 @@ describe('parseStackFile', () => {
   ])('reports %s that is never closed at the opening quote, with a hint', (_, source, at) => {
     const first = parseStackFile(FILE, source).diagnostics[0]!;
     expect(`${first.code} ${first.location?.line}:${first.location?.col}`).toBe(`YAML_SYNTAX ${at}`);
-    expect(first.hint).toBeDefined();
+    // The hint names the quote that opened and says where to close it.
+    expect(first.hint).toMatch(/^this quote is never closed: add the closing ["'] at the end of the value$/);
   });
 
   it.each([
@@ -79,7 +80,7 @@ describe('parseStackFile', () => {
   ])('reports %s at the opening bracket, with a hint', (_, source, at) => {
     const first = parseStackFile(FILE, source).diagnostics[0]!;
     expect(`${first.code} ${first.location?.line}:${first.location?.col}`).toBe(`YAML_SYNTAX ${at}`);
-    expect(first.hint).toBeDefined();
+    expect(first.hint).toMatch(/^this [[{] is never closed: add [\]}] after its last item$/);
   });
 
   it('reports a tab used as indentation at the tab', () => {

@@ -61,9 +61,13 @@ describe('executePlan', () => {
     engine.delay(30);
     const controller = new AbortController();
     const actions: Action[] = Array.from({ length: 6 }, (_, i) => ({ ...base, id: i + 1, kind: 'create-volume' as const, resource: `volume:v${i}`, name: `v${i}`, body: {}, dependsOn: i === 0 ? [] : [i] }));
-    const run = executePlan(engine, { version: 1, project: 'p', actions, notes: [], orphans: [] }, { signal: controller.signal });
-    setTimeout(() => controller.abort(), 45);
-    const summary = await run;
+    // Ctrl-C lands while the second action is in flight (no clock: the call itself aborts).
+    const create = engine.createVolume.bind(engine);
+    engine.createVolume = (name, body, signal) => {
+      if (name === 'v1') controller.abort();
+      return create(name, body, signal);
+    };
+    const summary = await executePlan(engine, { version: 1, project: 'p', actions, notes: [], orphans: [] }, { signal: controller.signal });
     expect(summary.interrupted).toBe(true);
     expect(engine.calls).toHaveLength(2);
     expect(summary.statuses.get(2)).toBe('ok');

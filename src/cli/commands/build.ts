@@ -6,6 +6,8 @@
 import type { Command } from 'commander';
 import { ExitCode, StackError } from '../../errors.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
+import { collect } from '../options.js';
+import { writeMessage } from '../../render/diagnostics.js';
 import { loadProject, openEngine } from './session.js';
 
 /** The flags of `build`. */
@@ -16,7 +18,6 @@ export interface BuildFlags {
   quiet?: boolean;
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 /** `--build-arg K=V` / `--build-arg K` (from the environment) → a map; USAGE on an empty key. */
 export function parseBuildArgs(entries: readonly string[], env: Readonly<Record<string, string | undefined>>): Record<string, string> {
@@ -38,7 +39,7 @@ export async function runBuildCommand(ctx: CliContext, services: readonly string
   if (unknown.length > 0) throw new StackError('USAGE', `no such service: ${unknown.join(', ')}`);
   const named = services.length > 0 ? services : Object.keys(model.services).sort();
   const buildable = named.filter((s) => model.services[s]!.build !== undefined);
-  for (const s of named) if (!model.services[s]!.build && services.length > 0) ctx.stderr.write(`warning: service ${s} has no build section; skipped\n`);
+  for (const s of named) if (!model.services[s]!.build && services.length > 0) writeMessage(ctx, 'warning', `service ${s} has no build section; skipped`);
   if (buildable.length === 0) {
     ctx.stderr.write('nothing to build: no selected service has a build section\n');
     return ExitCode.ok;
@@ -46,7 +47,7 @@ export async function runBuildCommand(ctx: CliContext, services: readonly string
   const buildArgs = parseBuildArgs(flags.buildArg, ctx.env);
   const engine = await openEngine(ctx);
   const { ensureImages } = await import('../../images/ensure.js');
-  const { createImageProgress } = await import('../../images/render-progress.js');
+  const { createImageProgress } = await import('../../render/image-progress.js');
   const progress = createImageProgress({ mode: flags.quiet ? 'quiet' : ctx.progress, out: ctx.stderr });
   try {
     const result = await ensureImages(engine, model, { images: [] }, {

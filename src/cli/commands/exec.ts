@@ -9,6 +9,7 @@ import { demuxFrames } from '../../engine/streams.js';
 import { openExec } from '../../pipeline/exec.js';
 import type { ExecRequest, ExecSession } from '../../pipeline/exec.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
+import { collect } from '../options.js';
 import { loadProjectOrName, openEngine, projectName } from './session.js';
 
 /** The flags of `exec`. */
@@ -25,7 +26,6 @@ export interface ExecFlags {
   privileged?: boolean;
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 async function pump(ctx: CliContext, socket: Duplex, tty: boolean): Promise<void> {
   if (tty) {

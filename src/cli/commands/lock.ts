@@ -8,6 +8,7 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../../errors.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
+import { writeMessage } from '../../render/diagnostics.js';
 import { loadProject, openEngine } from './session.js';
 
 /** The flags of `lock`. */
@@ -33,7 +34,7 @@ export async function runLockCommand(ctx: CliContext, flags: LockFlags): Promise
     };
     if (!existing) return stale([`no lock file at ${path}`]);
     const { lock, notes } = await images.resolveLock(engine, model, { source: 'registry', config, env: ctx.env, signal: ctx.signal });
-    for (const note of notes) ctx.stderr.write(`note: ${note}\n`);
+    for (const note of notes) writeMessage(ctx, 'note', note);
     const drift = images.compareLocks(existing, lock);
     if (drift.length > 0) return stale(drift.map((d) => d.message));
     ctx.stderr.write(`${path} is up to date\n`);

@@ -8,6 +8,7 @@ import type { Engine, EngineContainer } from '../../engine/types.js';
 import { containerTty, readLogLines } from '../../engine/logs.js';
 import type { CliContext } from '../context.js';
 import { primaryName } from '../../engine/observe.js';
+import { parseDurationNs } from '../../duration.js';
 
 /** A container whose output we print. */
 export interface LogSource {
@@ -34,16 +35,6 @@ export interface StreamLogsOptions {
 export interface LogFailure {
   readonly source: LogSource;
   readonly error: Error;
-}
-
-const DURATION_UNITS: Readonly<Record<string, number>> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** A Go duration (`10m`, `1h30m`, `45s`, `1.5h`) in milliseconds, or undefined. */
-function parseGoDuration(value: string): number | undefined {
-  if (!/^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/.test(value)) return undefined;
-  let total = 0;
-  for (const [, amount, unit] of value.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) total += Number(amount) * DURATION_UNITS[unit!]!;
-  return total;
 }
 
 /** `2020-01-01`, `2020-01-01T10:00`, `2020-01-01T10:00:00.5Z`, `...+02:00`: local time without a zone, as Docker. */
@@ -82,7 +73,8 @@ export function parseLogTime(value: string, flag: string, nowMs: number = Date.n
   const trimmed = value.trim();
   let ms: number | undefined;
   if (/^\d+(?:\.\d{1,9})?$/.test(trimmed)) return Number(trimmed);
-  ms = parseGoDuration(trimmed);
+  const ns = parseDurationNs(trimmed);
+  ms = ns === undefined ? undefined : ns / 1e6;
   if (ms !== undefined) ms = nowMs - ms;
   else ms = parseTimestamp(trimmed);
   if (ms === undefined || !Number.isFinite(ms)) {

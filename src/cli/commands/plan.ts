@@ -7,6 +7,7 @@ import { ExitCode } from '../../errors.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
 import type { PlanFlags as UpPlanFlags } from '../options.js';
 import { collect, upStackOptions } from '../options.js';
+import { writeMessage } from '../../render/diagnostics.js';
 import { planStack, planStackDown } from '../../pipeline/stack.js';
 import { loadPlanner, loadProject, openEngine } from './session.js';
 
@@ -28,7 +29,7 @@ export async function runPlan(ctx: CliContext, services: readonly string[], flag
   const engine = await openEngine(ctx);
   const { plan } = flags.down
     ? await planStackDown(engine, model, { ...(flags.volumes ? { volumes: true } : {}), ...(flags.removeOrphans ? { removeOrphans: true } : {}), ...(services.length > 0 ? { services } : {}) }, ctx.signal)
-    : await planStack(engine, model, options, { signal: ctx.signal, cwd: ctx.cwd, onWarning: (message) => ctx.stderr.write(`warning: ${message}\n`) });
+    : await planStack(engine, model, options, { signal: ctx.signal, cwd: ctx.cwd, onWarning: (message) => writeMessage(ctx, 'warning', message) });
   const text = planner.renderPlan(plan, flags.json ? 'json' : 'text');
   ctx.stdout.write(text.endsWith('\n') ? text : text + '\n');
   if (flags.detailedExitcode && plan.actions.length > 0) return 2;

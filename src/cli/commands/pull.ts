@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { ExitCode, StackError } from '../../errors.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
+import { writeMessage } from '../../render/diagnostics.js';
 import { loadProject, openEngine } from './session.js';
 
 /** The flags of `pull`. */
@@ -30,7 +31,7 @@ export async function runPullCommand(ctx: CliContext, services: readonly string[
   if (pullable.length === 0) return ExitCode.ok;
   const engine = await openEngine(ctx);
   const { ensureImages } = await import('../../images/ensure.js');
-  const { createImageProgress } = await import('../../images/render-progress.js');
+  const { createImageProgress } = await import('../../render/image-progress.js');
   const progress = createImageProgress({ mode: flags.quiet ? 'quiet' : ctx.progress, out: ctx.stderr });
   let warnings: readonly string[] = [];
   try {
@@ -48,7 +49,7 @@ export async function runPullCommand(ctx: CliContext, services: readonly string[
   } finally {
     progress.end();
   }
-  for (const warning of warnings) ctx.stderr.write(`warning: ${warning}\n`);
+  for (const warning of warnings) writeMessage(ctx, 'warning', warning);
   return ExitCode.ok;
 }
 

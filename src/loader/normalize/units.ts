@@ -2,17 +2,7 @@
  * Durations and sizes as Compose reads them: Go durations (`1m30s`, `1.5s`, `500ms`, `1h`)
  * to nanoseconds, Docker sizes (`64m`, `1g`, `512k`, `1gb`, bytes) to bytes, base 1024.
  */
-
-const DURATION_UNITS: Readonly<Record<string, number>> = {
-  ns: 1,
-  us: 1e3,
-  'µs': 1e3,
-  ms: 1e6,
-  s: 1e9,
-  m: 60e9,
-  h: 3600e9,
-  d: 86400e9,
-};
+import { parseDurationNs } from '../../duration.js';
 
 /**
  * Nanoseconds of a Go-style duration. A bare number counts as seconds, as Compose does for
@@ -21,20 +11,7 @@ const DURATION_UNITS: Readonly<Record<string, number>> = {
 export function parseDuration(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? Math.round(value * 1e9) : undefined;
   if (typeof value !== 'string') return undefined;
-  const text = value.trim();
-  if (text === '0') return 0;
-  const part = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h|d)/y;
-  let total = 0;
-  let index = 0;
-  if (text === '') return undefined;
-  while (index < text.length) {
-    part.lastIndex = index;
-    const match = part.exec(text);
-    if (!match) return undefined;
-    total += Number(match[1]) * DURATION_UNITS[match[2]!]!;
-    index = part.lastIndex;
-  }
-  return Math.round(total);
+  return parseDurationNs(value.trim(), { days: true });
 }
 
 const SIZE_UNITS: Readonly<Record<string, number>> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };

@@ -5,8 +5,9 @@
  * Writes only to the stream it is given (the CLI passes stderr).
  */
 import type { Writable } from 'node:stream';
-import type { ImageEvent } from './events.js';
-import { formatBytes } from './pull-stream.js';
+import type { ImageEvent } from '../images/events.js';
+import { jsonEvent } from './json.js';
+import { formatBytes } from '../images/pull-stream.js';
 
 /** Renders image events. */
 export interface ImageProgress {
@@ -42,7 +43,7 @@ export function createImageProgress(options: ImageProgressOptions): ImageProgres
   const { out, mode } = options;
   const showBuild = options.showBuildOutput !== false;
   if (mode === 'quiet') return { onEvent: () => undefined, end: () => undefined };
-  if (mode === 'json') return { onEvent: (e) => void out.write(JSON.stringify(e) + '\n'), end: () => undefined };
+  if (mode === 'json') return { onEvent: ({ type, ...fields }) => void out.write(jsonEvent(type, fields)), end: () => undefined };
   if (mode === 'plain') {
     const layersDone = new Map<string, number>();
     return {

@@ -5,7 +5,8 @@
  */
 import type { Action } from '../planner/types.js';
 import type { ExecuteEvent } from '../pipeline/execute.js';
-import type { CliContext } from './context.js';
+import type { Terminal } from './terminal.js';
+import { jsonEvent } from './json.js';
 
 /** A renderer of execution events. */
 export interface Progress {
@@ -66,7 +67,7 @@ function seconds(ms: number): string {
 }
 
 /** One plain line per finished action (starts are not printed: lines stay in order of outcome). */
-function plainProgress(ctx: CliContext): Progress {
+function plainProgress(ctx: Terminal): Progress {
   const paint = (code: string, text: string): string => (ctx.color ? `\u001b[${code}m${text}\u001b[0m` : text);
   return {
     begin() {},
@@ -81,13 +82,12 @@ function plainProgress(ctx: CliContext): Progress {
 }
 
 /** NDJSON: one object per event, with the action's id, kind, resource and name (no bodies). */
-function jsonProgress(ctx: CliContext): Progress {
+function jsonProgress(ctx: Terminal): Progress {
   return {
     begin() {},
     onEvent(event) {
       const a = event.action;
       const line = {
-        type: event.type,
         id: a.id,
         kind: a.kind,
         resource: a.resource,
@@ -95,14 +95,14 @@ function jsonProgress(ctx: CliContext): Progress {
         ms: event.ms,
         ...(event.error ? { error: event.error.message } : {}),
       };
-      ctx.stderr.write(JSON.stringify(line) + '\n');
+      ctx.stderr.write(jsonEvent(event.type, line));
     },
     async end() {},
   };
 }
 
 /** The renderer for the context's progress mode. */
-export async function createProgress(ctx: CliContext): Promise<Progress> {
+export async function createProgress(ctx: Terminal): Promise<Progress> {
   switch (ctx.progress) {
     case 'quiet':
       return { begin() {}, onEvent() {}, async end() {} };

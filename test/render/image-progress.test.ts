@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createImageProgress } from '../../src/images/render-progress.js';
+import { createImageProgress } from '../../src/render/image-progress.js';
 
 function sink(): { out: Writable; text: () => string } {
   let text = '';

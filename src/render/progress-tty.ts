@@ -6,7 +6,7 @@
 import { Listr, ListrLogger, ProcessOutput } from 'listr2';
 import type { Action } from '../planner/types.js';
 import type { ExecuteEvent } from '../pipeline/execute.js';
-import type { CliContext } from './context.js';
+import type { Terminal } from './terminal.js';
 import type { Progress } from './progress.js';
 import { subjectOf, verbOf } from './progress.js';
 
@@ -18,7 +18,7 @@ interface Deferred {
 }
 
 /** The listr2 renderer for a plan; output goes to stderr. */
-export function ttyProgress(ctx: CliContext): Progress {
+export function ttyProgress(ctx: Terminal): Progress {
   const deferred = new Map<number, Deferred>();
   const early = new Map<number, ExecuteEvent[]>();
   let running: Promise<unknown> | undefined;
