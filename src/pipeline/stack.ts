@@ -20,6 +20,8 @@ import type { AppliedRun, PlannedRun, RunHooks } from './reconcile.js';
 import type { ProjectTarget } from './apply.js';
 import { applyContainers, planContainers, projectOf } from './apply.js';
 import type { LockHolder } from './lock.js';
+import type { ImageStep } from '../planner/image-steps.js';
+import { StackError } from '../errors.js';
 
 /** How images are made present before planning. */
 export interface ImageOptions {
@@ -144,17 +146,44 @@ export async function upStack(engine: Engine, model: StackModel, options: UpStac
     const images = await prepareImages(engine, model, observed.images, selected, options.images ?? {}, hooks);
     const pinned = images.model;
     const reuse = pinned === model && !images.changed;
-    const result = await applyContainers(engine, pinned, (state) => planUp(pinned, state, options.plan), hooks, reuse ? observed : undefined);
+    const planOptions = { ...options.plan, imagesPrepared: true };
+    const result = await applyContainers(engine, pinned, (state) => planUp(pinned, state, planOptions), hooks, reuse ? observed : undefined);
     return { ...result, model: pinned };
   });
 }
 
-/** What `upStack` would do now, touching nothing (the lock file applies as in `up`). */
-export async function planStack(engine: Engine, model: StackModel, options: UpStackOptions, hooks: Pick<OperationHooks, 'signal' | 'onWarning' | 'cwd'>): Promise<PlannedRun<ObservedState, Plan>> {
+/**
+ * What `upStack` would do now, touching nothing: the lock file pins as in `up`, the image step
+ * decides with the same function and options (its pulls and builds come first in the plan),
+ * then the container plan.
+ */
+export async function planStack(engine: Engine, model: StackModel, options: UpStackOptions, hooks: Pick<OperationHooks, 'signal' | 'onWarning' | 'cwd' | 'env'>): Promise<PlannedRun<ObservedState, Plan>> {
   const { planUp } = await import('../planner/plan-up.js');
+  const { withImageSteps } = await import('../planner/image-steps.js');
   const observed = await observe(engine, model, { signal: hooks.signal });
-  const pinned = await pinImages(model, observed.images, await selectedServices(model, options.plan), hooks, options.images?.lockFile !== false);
-  return planContainers(engine, pinned, (state) => planUp(pinned, state, options.plan), hooks.signal, pinned === model ? observed : undefined);
+  const selected = await selectedServices(model, options.plan);
+  const pinned = await pinImages(model, observed.images, selected, hooks, options.images?.lockFile !== false);
+  const steps = await imageSteps(engine, pinned, observed.images, selected, options.images ?? {}, hooks.env);
+  const planOptions = { ...options.plan, imagesPrepared: true };
+  const planned = await planContainers(engine, pinned, (state) => planUp(pinned, state, planOptions), hooks.signal, pinned === model ? observed : undefined);
+  return { ...planned, plan: withImageSteps(planned.plan, steps) };
+}
+
+/** The image step's decisions (src/images/plan-images.ts, as ensureImages makes them) as plan steps. */
+async function imageSteps(engine: Engine, model: StackModel, images: readonly ObservedImage[], selected: ReadonlySet<string>, options: ImageOptions, env: OperationHooks['env']): Promise<ImageStep[]> {
+  const { planImages } = await import('../images/plan-images.js');
+  const { readPullTimes } = await import('../images/pull-state.js');
+  const decided = planImages(model, images, {
+    build: options.build ?? 'auto',
+    pull: options.pull ?? 'policy',
+    services: [...selected].sort(),
+    lastPulled: await readPullTimes(env, engine.endpoint),
+  }, Math.floor(Date.now() / 1000));
+  if (decided.problems.length > 0) throw new StackError('IMAGE_NOT_FOUND', decided.problems.map((p) => p.message).join('\n'));
+  return [
+    ...decided.pulls.map((p): ImageStep => ({ kind: 'pull', image: p.image, services: p.services, reason: p.reason, ...(p.platform ? { platform: p.platform } : {}) })),
+    ...decided.builds.map((b): ImageStep => ({ kind: 'build', image: b.image, services: b.services, reason: b.reason })),
+  ];
 }
 
 /** What `downStack` would do now, touching nothing. */

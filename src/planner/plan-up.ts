@@ -61,7 +61,7 @@ export function planUp(model: StackModel, observed: ObservedState, options: UpOp
 
   for (const r of state.removals) removedBy.set(r.container.id, emitRemoval(b, model, r, ready));
   emitResources(b, state, removedBy, ready);
-  emitImages(b, state, ready);
+  if (!options.imagesPrepared) emitImages(b, state, ready);
   emitRenames(b, state, ready);
   for (const service of state.order) emitService(b, model, observed, state, service, options, ready);
 

@@ -229,6 +229,11 @@ export interface UpOptions {
   readonly allowDestructive?: boolean;
   /** Create containers but do not start them. */
   readonly noStart?: boolean;
+  /**
+   * The image step runs (or is shown) before this plan (`upStack`, `planStack`): emit no
+   * pull/build actions for missing images, so images are decided once.
+   */
+  readonly imagesPrepared?: boolean;
 }
 
 /** Flags of `stack down`. */

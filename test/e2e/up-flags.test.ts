@@ -114,9 +114,13 @@ describe('up: images, lock and watch', () => {
     expect(back.stderr).toContain('the lock pins');
     expect(imageOf(p, 'app')).toBe(v1);
 
-    // `plan` pins like `up`: converged under the lock, a recreate to the tag without it.
-    const plan = await runCli(['-p', p, 'plan', '--detailed-exitcode'], { cwd: f.dir, env });
-    expect(plan.code, plan.stdout + plan.stderr).toBe(0);
+    // `plan` pins like `up` and shows the same image step: under the lock only the pull of the
+    // pinned digest (pull_policy: always), no container change; without it a recreate to the tag.
+    const plan = await runCli(['-p', p, 'plan', '--json'], { cwd: f.dir, env });
+    expect(plan.code, plan.stderr).toBe(0);
+    const pinnedActions = (JSON.parse(plan.stdout) as { actions: { kind: string; resource: string; image?: string }[] }).actions;
+    expect(pinnedActions.map((a) => `${a.kind} ${a.resource}`)).toEqual(['pull-image image:app']);
+    expect(pinnedActions[0]!.image).toMatch(/@sha256:/);
     const planNoLock = await runCli(['-p', p, 'plan', '--detailed-exitcode', '--no-lock'], { cwd: f.dir, env });
     expect(planNoLock.code, planNoLock.stdout + planNoLock.stderr).toBe(2);
     expect(planNoLock.stdout).toContain('service:app:1');

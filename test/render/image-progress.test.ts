@@ -47,7 +47,7 @@ describe('image progress', () => {
   it('json mode writes each event as one NDJSON line; quiet writes nothing', () => {
     const s = sink();
     createImageProgress({ mode: 'json', out: s.out }).onEvent({ type: 'warning', message: 'm' });
-    expect(JSON.parse(s.text())).toEqual({ type: 'warning', message: 'm' });
+    expect(JSON.parse(s.text())).toEqual({ v: 1, type: 'warning', message: 'm' });
     const q = sink();
     createImageProgress({ mode: 'quiet', out: q.out }).onEvent({ type: 'warning', message: 'm' });
     expect(q.text()).toBe('');

@@ -29,7 +29,7 @@ export async function runPlan(ctx: CliContext, services: readonly string[], flag
   const engine = await openEngine(ctx);
   const { plan } = flags.down
     ? await planStackDown(engine, model, { ...(flags.volumes ? { volumes: true } : {}), ...(flags.removeOrphans ? { removeOrphans: true } : {}), ...(services.length > 0 ? { services } : {}) }, ctx.signal)
-    : await planStack(engine, model, options, { signal: ctx.signal, cwd: ctx.cwd, onWarning: (message) => writeMessage(ctx, 'warning', message) });
+    : await planStack(engine, model, options, { signal: ctx.signal, cwd: ctx.cwd, env: ctx.env, onWarning: (message) => writeMessage(ctx, 'warning', message) });
   const text = planner.renderPlan(plan, flags.json ? 'json' : 'text');
   ctx.stdout.write(text.endsWith('\n') ? text : text + '\n');
   if (flags.detailedExitcode && plan.actions.length > 0) return 2;
@@ -51,6 +51,9 @@ export function registerPlan(program: Command, run: Runner): void {
     .option('--scale <service=n>', 'plan as `up --scale` (repeatable)', collect, [])
     .option('--no-start', 'plan as `up --no-start`')
     .option('--no-lock', 'plan as `up --no-lock` (ignore the lock file)')
+    .option('--build', 'plan as `up --build` (the builds come first in the plan)')
+    .option('--no-build', 'plan as `up --no-build`')
+    .option('--pull <policy>', 'plan as `up --pull` (policy, always, missing, never)')
     .option('--down', 'plan `down` instead of `up`')
     .option('-v, --volumes', 'with --down: plan as `down -v`')
     .action((services: string[], flags: PlanFlags) => run((ctx) => runPlan(ctx, services, flags)));
