@@ -74,13 +74,27 @@ async function attach(ctx: CliContext, session: ExecSession, tty: boolean, inter
   return session.exitCode();
 }
 
+/**
+ * `-e KEY=VALUE` as given; `-e KEY` takes the caller's value (as docker and Compose do), and is
+ * left out when the caller has none.
+ */
+export function resolveEnvFlags(entries: readonly string[], env: Readonly<Record<string, string | undefined>>): string[] {
+  return entries.flatMap((entry) => {
+    if (entry.includes('=')) return [entry];
+    const value = env[entry];
+    return value === undefined ? [] : [`${entry}=${value}`];
+  });
+}
+
 /** Runs `exec`. */
 export async function runExec(ctx: CliContext, service: string, command: readonly string[], flags: ExecFlags): Promise<CommandResult> {
   const index = flags.index === undefined ? 1 : Number(flags.index);
   if (!Number.isInteger(index) || index < 1) throw new StackError('USAGE', `--index expects a positive number, got "${flags.index}"`);
   const stdin = process.stdin;
   const tty = flags.TTY === false ? false : flags.tty === true || (flags.tty === undefined && Boolean(stdin.isTTY && ctx.stdout.isTTY));
-  const interactive = flags.interactive === true || (flags.interactive === undefined && Boolean(stdin.isTTY));
+  // Compose's -i defaults to true: stdin is attached whether or not it is a terminal, so
+  // `stack exec -T db psql < dump.sql` feeds the dump (-d attaches nothing).
+  const interactive = flags.interactive !== false;
   const target = await loadProjectOrName(ctx, [service]);
   const engine = await openEngine(ctx);
   const request: ExecRequest = {
@@ -90,7 +104,7 @@ export async function runExec(ctx: CliContext, service: string, command: readonl
     tty,
     interactive,
     detach: flags.detach === true,
-    env: flags.env,
+    env: resolveEnvFlags(flags.env, ctx.env),
     privileged: flags.privileged === true,
     ...(flags.user ? { user: flags.user } : {}),
     ...(flags.workdir ? { workdir: flags.workdir } : {}),
@@ -114,7 +128,8 @@ export function registerExec(program: Command, run: Runner): void {
     .option('-u, --user <user>', 'run as this user')
     .option('-w, --workdir <dir>', 'working directory')
     .option('--index <n>', 'replica number of the service', '1')
-    .option('-i, --interactive', 'keep stdin open')
+    .option('-i, --interactive', 'keep stdin attached (the default, as in Compose)')
+    .option('--no-interactive', 'do not attach stdin')
     .option('-t, --tty', 'allocate a TTY')
     .option('-T, --no-TTY', 'disable TTY allocation')
     .option('--privileged', 'extended privileges')
