@@ -209,7 +209,8 @@ export interface SwarmTask {
   readonly UpdatedAt?: string;
   /** The service version the task was made from. */
   readonly Version?: SwarmVersion;
-  readonly Spec?: { readonly ContainerSpec?: { readonly Image?: string } };
+  /** A copy of the task template the task was made from (container spec, resources, placement, ...). */
+  readonly Spec?: Readonly<Record<string, unknown>>;
   readonly Status: {
     readonly State: string;
     readonly Message?: string;

@@ -6,6 +6,7 @@
  * nothing on the engine.
  */
 import { StackError } from '../../errors.js';
+import { canonicalJson } from '../../planner/hash.js';
 import type { SwarmNode, SwarmService, SwarmTask } from '../../engine/types.js';
 import type { SwarmClient } from './client.js';
 
@@ -54,6 +55,18 @@ export function describeTask(service: string, task: SwarmTask, nodes: ReadonlyMa
   return `${slot} (task ${task.ID.slice(0, 12)}) on ${node}: ${task.Status.State}: ${error}`;
 }
 
+/**
+ * Whether a task runs the service's current spec. A task keeps a copy of the task template it
+ * was made from (without the restart policy and runtime): its container spec and resources
+ * tell a task of this rollout from one of the last, whatever the update status says yet (it
+ * still reads `completed` of the previous update for a moment after an update is sent).
+ */
+export function runsCurrentSpec(task: SwarmTask, service: SwarmService): boolean {
+  const template = (service.Spec['TaskTemplate'] ?? {}) as Record<string, unknown>;
+  const spec = (task.Spec ?? {}) as Record<string, unknown>;
+  return canonicalJson([spec['ContainerSpec'], spec['Resources']]) === canonicalJson([template['ContainerSpec'], template['Resources']]);
+}
+
 /** The verdict on one service from one observation: converged, failed (with why) or still going. */
 export function judgeService(
   target: WaitTarget,
@@ -79,7 +92,7 @@ export function judgeService(
   if (failure && !(update === 'updating' && failureAction === 'rollback')) {
     return { state: 'failed', message: `service ${target.name}: task failed: ${describeTask(target.name, failure, nodes)}` };
   }
-  const running = service.ServiceStatus?.RunningTasks ?? 0;
+  const running = tasks.filter((t) => t.ServiceID === service.ID && t.DesiredState === 'running' && t.Status.State === 'running' && runsCurrentSpec(t, service)).length;
   const desired = target.replicas ?? service.ServiceStatus?.DesiredTasks ?? 0;
   const updating = update === 'updating' || update === 'rollback_started';
   const converged = !updating && running === desired && (service.ServiceStatus?.DesiredTasks ?? desired) === desired && (target.replicas !== undefined || desired > 0);

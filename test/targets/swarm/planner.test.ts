@@ -125,11 +125,18 @@ describe('planSwarmDown', () => {
 describe('judgeService (--wait)', () => {
   const since = Date.parse('2026-01-01T00:00:00Z');
   const nodes = new Map([['n2', 'node2']]);
-  const svc = (extra: Partial<SwarmService> = {}): SwarmService => ({ ID: 's', Version: { Index: 5 }, Spec: { Name: 'demo_web' }, ServiceStatus: { RunningTasks: 2, DesiredTasks: 2 }, ...extra });
+  const template = { ContainerSpec: { Image: 'img@sha256:2' } };
+  const svc = (extra: Partial<SwarmService> = {}): SwarmService => ({ ID: 's', Version: { Index: 5 }, Spec: { Name: 'demo_web', TaskTemplate: template }, ServiceStatus: { RunningTasks: 2, DesiredTasks: 2 }, ...extra });
+  const runningTask = (slot: number, image: string): SwarmTask => ({ ID: `t${slot}${image}`, ServiceID: 's', NodeID: 'n2', Slot: slot, DesiredState: 'running', Spec: { ContainerSpec: { Image: image } }, Status: { State: 'running' } });
   const task = (state: string, err?: string): SwarmTask => ({ ID: 'task123456789xyz', ServiceID: 's', NodeID: 'n2', Slot: 1, DesiredState: 'shutdown', CreatedAt: '2026-01-01T00:00:05Z', Status: { State: state, ...(err ? { Err: err } : {}) } });
 
-  it('all replicas running and no update in progress is converged', () => {
-    expect(judgeService({ name: 'demo_web', replicas: 2 }, svc(), [], since, nodes)).toEqual({ state: 'converged' });
+  it('all replicas running the current spec and no update in progress is converged', () => {
+    const current = [runningTask(1, 'img@sha256:2'), runningTask(2, 'img@sha256:2')];
+    expect(judgeService({ name: 'demo_web', replicas: 2 }, svc(), current, since, nodes)).toEqual({ state: 'converged' });
+  });
+  it('tasks of the previous spec do not count, even while the update status still reads completed', () => {
+    const old = [runningTask(1, 'img@sha256:1'), runningTask(2, 'img@sha256:1')];
+    expect(judgeService({ name: 'demo_web', replicas: 2 }, svc({ UpdateStatus: { State: 'completed' } }), old, since, nodes)).toEqual({ state: 'pending' });
   });
   it('a rejected task of this rollout fails, naming the service, task, node and error', () => {
     const verdict = judgeService({ name: 'demo_web', replicas: 2 }, svc({ ServiceStatus: { RunningTasks: 0, DesiredTasks: 2 } }), [task('rejected', 'No such image: nope')], since, nodes);
