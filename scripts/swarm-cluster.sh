@@ -3,6 +3,7 @@
 #   scripts/swarm-cluster.sh up [N]     (N >= 1, default 3)
 #   scripts/swarm-cluster.sh down       (removes everything `up` made, whatever state it is in)
 #   scripts/swarm-cluster.sh status
+#   scripts/swarm-cluster.sh kill-node NAME | restart-node NAME   (failure tests: a node's dockerd crashes, comes back)
 #
 # Each node is a dockerd in its own network namespace (stksw-nodeI, 10.123.0.(10+I)), joined by
 # the Linux bridge stkswbr0 (10.123.0.1/24 on the host side). node1 is the manager, the others
@@ -54,6 +55,11 @@ start_node() { # name index
   ip -n "$ns" addr add "$ip/24" dev eth0
   ip -n "$ns" link set eth0 up
   ip -n "$ns" route add default via "$NET.1"
+  start_daemon "$name"
+}
+
+start_daemon() { # name (its namespace exists)
+  local name=$1 ns="stksw-$1"
   mkdir -p "$DATA/$name" "$STATE/$name-exec"
   # setsid: the daemon outlives this script; its pid is in the pidfile for `down`.
   # Its own UTS namespace too, so that each node has its own hostname (nodeI) in `node ls`.
@@ -168,6 +174,25 @@ down() {
   log "down: no daemons, namespaces, bridge, rules or mounts left"
 }
 
+# Kills a node's dockerd (SIGKILL: a crash, its containers stay) for failure tests.
+kill_node() {
+  local name=$1 pid
+  pid=$(cat "$STATE/$name.pid")
+  kill -KILL "$pid"
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.2; done
+  rm -f "$STATE/$name.pid"
+}
+
+# Starts a node's dockerd again (after kill-node) and waits until the manager sees it Ready.
+restart_node() {
+  local name=$1 id
+  start_daemon "$name"
+  wait_for 90 node_docker "$name" version || { log "$name did not start:"; tail -n 30 "$STATE/$name.log" >&2; exit 1; }
+  id=$(node_docker "$name" info --format '{{.Swarm.NodeID}}')
+  ready() { [ "$(node_docker node1 node inspect "$id" --format '{{.Status.State}}')" = ready ]; }
+  wait_for 90 ready || { log "$name did not rejoin"; exit 1; }
+}
+
 status() {
   [ -S "$STATE/node1.sock" ] || { log "no cluster"; exit 1; }
   node_docker node1 node ls
@@ -177,5 +202,7 @@ case "${1:-}" in
   up) up "${2:-3}" ;;
   down) down ;;
   status) status ;;
-  *) echo "usage: $0 up [N] | down | status" >&2; exit 2 ;;
+  kill-node) kill_node "${2:?node name}" ;;
+  restart-node) restart_node "${2:?node name}" ;;
+  *) echo "usage: $0 up [N] | down | status | kill-node NAME | restart-node NAME" >&2; exit 2 ;;
 esac
