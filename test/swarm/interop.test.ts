@@ -60,6 +60,29 @@ describeCluster('the swarm target with docker stack, registries and failing node
     expect(prepared.desired.services[0]!.spec).toMatchObject({ TaskTemplate: { ContainerSpec: { Image: `${SWARM_IMAGE}@${pushed}` } } });
   });
 
+  it('a service with build: is built, pushed to the registry of its image and runs by digest on every node; the next up builds nothing', async () => {
+    const project = `bd-${suffix}`;
+    const image = `10.123.0.1:5001/stack-swarm-test/built-${suffix}:1`;
+    const load = projectDir(project, `services:\n  app:\n    image: ${image}\n    build: ./app\n    command: ["sh", "-c", "cat /marker.txt; exec sleep 3600"]\n    stop_grace_period: 1s\n    deploy:\n      replicas: 3\n      endpoint_mode: dnsrr\n      placement: { max_replicas_per_node: 1 }\n`);
+    execFileSync('mkdir', ['-p', join(load.cwd, 'app')]);
+    writeFileSync(join(load.cwd, 'app', 'Dockerfile'), 'FROM stack-test/busybox:latest\nCOPY marker.txt /marker.txt\n');
+    writeFileSync(join(load.cwd, 'app', 'marker.txt'), `built-${suffix}\n`);
+    const pushed: string[] = [];
+    try {
+      await upSwarm(client, await prepareSwarm(client, load, { onPushed: (ref, digest) => pushed.push(`${ref}@${digest ?? ''}`) }), { wait: true, waitTimeoutMs: 90_000 });
+      expect(pushed).toEqual([`${image}@${await client.distributionDigest(image)}`]);
+      const service = (await client.listServices({ name: [`${project}_app`] }))[0]!;
+      expect((service.Spec['TaskTemplate'] as { ContainerSpec: { Image: string } }).ContainerSpec.Image).toBe(pushed[0]);
+      const tasks = (await client.listTasks({ service: [`${project}_app`], 'desired-state': ['running'] })).filter((t) => t.Status.State === 'running');
+      expect(new Set(tasks.map((t) => t.NodeID)).size).toBe(3);
+      const again = await prepareSwarm(client, load, { onPushed: (ref) => pushed.push(ref) });
+      expect(pushed).toHaveLength(1);
+      expect((await planSwarm(client, again)).plan.actions).toEqual([]);
+    } finally {
+      await downSwarm(client, project);
+    }
+  });
+
   it('when a worker\'s dockerd dies its tasks move to the other worker, and the next up is still a no-op', async () => {
     const project = `kn-${suffix}`;
     const load = projectDir(project, `services:\n  app:\n    image: ${SWARM_IMAGE}\n    command: ["sleep", "3600"]\n    stop_grace_period: 1s\n    deploy:\n      replicas: 2\n      endpoint_mode: dnsrr\n      placement: { constraints: ["node.labels.tier == worker"] }\n`);

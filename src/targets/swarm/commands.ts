@@ -14,7 +14,7 @@ import type { SwarmClient } from './client.js';
 import { convertStack } from './convert.js';
 import { executeSwarmPlan } from './execute.js';
 import type { SwarmExecuteOptions } from './execute.js';
-import { readDeploys, readFileObjects, resolveImages } from './inputs.js';
+import { buildAndPush, readDeploys, readFileObjects, resolveImages } from './inputs.js';
 import { SwarmLabel } from './labels.js';
 import { observeSwarm, requireManager } from './observe.js';
 import type { ObservedSwarm } from './observed.js';
@@ -45,15 +45,31 @@ export interface PreparedSwarm {
   readonly warnings: readonly Diagnostic[];
 }
 
+/** Options of prepareSwarm. */
+export interface PrepareSwarmOptions {
+  /**
+   * true (`--build`): build and push every service with `build:`; false (`--no-build`, and
+   * `plan`/`config`, which must not write): build nothing; undefined: build and push only the
+   * images their registry does not have.
+   */
+  readonly build?: boolean;
+  readonly signal?: AbortSignal;
+  readonly onPushed?: (image: string, digest: string | undefined) => void;
+}
+
 /**
  * Loads the files, refuses what Swarm cannot honour (every problem at once, with file:line:col,
  * before anything is touched), reads secret and config contents and pins images by digest.
  */
-export async function prepareSwarm(client: SwarmClient, load: LoadOptions, signal?: AbortSignal): Promise<PreparedSwarm> {
+export async function prepareSwarm(client: SwarmClient, load: LoadOptions, options: PrepareSwarmOptions = {}): Promise<PreparedSwarm> {
+  const signal = options.signal;
   const [model, raw] = await Promise.all([loadStack(load), loadRaw(load)]);
   const rawServices = (raw.data['services'] ?? {}) as Record<string, unknown>;
   const problems = validateForSwarm(model, rawServices, raw.locate);
   throwIfErrors([...problems, ...model.warnings]);
+  if (options.build !== false) {
+    await buildAndPush(client, model, { force: options.build === true, env: raw.env, ...(signal ? { signal } : {}), ...(options.onPushed ? { onPushed: options.onPushed } : {}) });
+  }
   const nodes = (await client.listNodes(undefined, signal)).length;
   const { images, diagnostics } = await resolveImages(client, model, nodes, signal);
   throwIfErrors(diagnostics);

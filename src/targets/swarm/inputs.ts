@@ -4,6 +4,8 @@
  * and each image's digest in its registry (asked of the manager, which asks the registry).
  */
 import { readFileSync } from 'node:fs';
+import { runBuild } from '../../images/build.js';
+import { buildKey } from '../../images/plan-images.js';
 import { StackError, diagnostic } from '../../errors.js';
 import type { Diagnostic } from '../../errors.js';
 import type { StackModel } from '../../model.js';
@@ -47,6 +49,47 @@ export function readFileObjects(model: StackModel, env: Readonly<Record<string, 
 function withoutDigest(ref: string): string {
   const at = ref.indexOf('@');
   return at < 0 ? ref : ref.slice(0, at);
+}
+
+/** Options of buildAndPush. */
+export interface SwarmBuildOptions {
+  /** Build every service with `build:` (`up --build`); otherwise only those whose image no registry has. */
+  readonly force?: boolean;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly signal?: AbortSignal;
+  /** Told each image built and pushed, with its digest. */
+  readonly onPushed?: (image: string, digest: string | undefined) => void;
+}
+
+/**
+ * Services with `build:` and a registry `image:`: built on the manager's engine, tagged with
+ * the image, and pushed, so every node can pull the same bits by digest. Without `force`, only
+ * the images their registry does not have yet are built (a no-op `up` builds and pushes
+ * nothing). Resolves to the services built, by key.
+ */
+export async function buildAndPush(client: SwarmClient, model: StackModel, options: SwarmBuildOptions = {}): Promise<string[]> {
+  const built: string[] = [];
+  for (const [key, service] of Object.entries(model.services)) {
+    if (!service.build || service.image === undefined) continue;
+    if (!options.force) {
+      const known = await client.distributionDigest(withoutDigest(service.image), options.signal).then(() => true, () => false);
+      if (known) continue;
+    }
+    const image = withoutDigest(service.image);
+    await runBuild(client, {
+      key: buildKey(service.build, service.platform),
+      image,
+      tags: [image],
+      services: [key],
+      build: service.build,
+      ...(service.platform ? { platform: service.platform } : {}),
+      reason: { code: options.force ? 'build_forced' : 'missing', detail: options.force ? '--build' : 'not in its registry' },
+    }, { ...(options.env ? { env: options.env } : {}), ...(options.signal ? { signal: options.signal } : {}) });
+    const digest = await client.pushImage(image, options.signal ? { signal: options.signal } : {});
+    options.onPushed?.(image, digest);
+    built.push(key);
+  }
+  return built;
 }
 
 /**

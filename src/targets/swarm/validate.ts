@@ -70,10 +70,7 @@ export function validateForSwarm(model: StackModel, rawServices: Readonly<Record
     }
     if (service.build && service.image === undefined) {
       const where = locate(['services', name, 'build'], 'key');
-      out.push(diagnostic('NO_IMAGE', `service "${name}": every node pulls the image from a registry, and "build" has no "image" to push to`, where, 'add `image: <registry>/<name>:<tag>`, build and push it, then deploy'));
-    } else if (service.build) {
-      const where = locate(['services', name, 'build'], 'key');
-      out.push(diagnostic('UNSUPPORTED_KEY', `service "${name}": "build" is not run for Swarm; the nodes pull "${service.image!}" from its registry`, where, undefined, 'warning'));
+      out.push(diagnostic('NO_IMAGE', `service "${name}": every node pulls the image from a registry, and "build" has no "image" to push to`, where, 'add `image: <registry>/<name>:<tag>`: stack builds it and pushes it there'));
     }
     for (const [dependency, spec] of Object.entries(service.dependsOn)) {
       if (spec.condition === 'service_started') continue;
