@@ -86,6 +86,9 @@ export function validateForSwarm(model: StackModel, rawServices: Readonly<Record
  * placement, ...); on the swarm target they are implemented: drop those warnings.
  */
 export function dropSwarmImplementedWarnings(warnings: readonly Diagnostic[]): Diagnostic[] {
-  const implemented = /^"services\.[^.]+\.(deploy\.(mode|placement|restart_policy|update_config|rollback_config|endpoint_mode|labels|resources)|secrets\.\d+\.(uid|gid|mode)|configs\.\d+\.(uid|gid|mode))/;
-  return warnings.filter((w) => !(w.code === 'UNSUPPORTED_KEY' && implemented.test(w.message)));
+  const implemented = [
+    /^"services\.[^.]+\.(deploy\.(mode|placement|restart_policy|update_config|rollback_config|endpoint_mode|labels|resources)|(secrets|configs)\.(\d+|#)\.(uid|gid|mode))\b/,
+    /^"(secrets|configs)\.[^.]+\.(environment|content|external)"/,
+  ];
+  return warnings.filter((w) => !(w.code === 'UNSUPPORTED_KEY' && implemented.some((pattern) => pattern.test(w.message))));
 }

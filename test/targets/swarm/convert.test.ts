@@ -137,3 +137,34 @@ describe('resolveTarget', () => {
     expect(() => resolveTarget('k8s', {}, {})).toThrow(/unknown target/);
   });
 });
+
+describe('secrets and configs on Swarm', () => {
+  it('take their content from a file, a variable or inline content, keep external names, and apply uid/gid/mode', async () => {
+    const project = mkdtempSync(join(dir, 'p-'));
+    writeFileSync(join(project, 'stack.yaml'), `
+services:
+  app:
+    image: x
+    secrets: [{ source: from_env, target: env_token, uid: "100", gid: "101", mode: 0400 }, shared]
+    configs: [inline]
+secrets:
+  from_env: { environment: TOKEN }
+  shared: { external: true, name: team_shared }
+configs:
+  inline: { content: "a=1" }
+`);
+    const options = { cwd: project, env: { TOKEN: 'tok' }, projectName: 'demo' };
+    const [model, raw] = await Promise.all([loadStack(options), loadRaw(options)]);
+    const files = readFileObjects(model, raw.env);
+    expect(Buffer.from(files.get('secret:from_env')!).toString()).toBe('tok');
+    expect(Buffer.from(files.get('config:inline')!).toString()).toBe('a=1');
+    const desired = convertStack(model, { deploys: readDeploys(model, (raw.data['services'] ?? {}) as Record<string, unknown>), files, images: {} });
+    expect(desired.secrets.map((s) => [s.name.replace(/_[0-9a-f]{10}$/, '_<hash>'), s.external])).toEqual([['demo_from_env_<hash>', false], ['team_shared', true]]);
+    const container = (desired.services[0]!.spec['TaskTemplate'] as { ContainerSpec: Record<string, unknown> }).ContainerSpec;
+    expect(container['Secrets']).toEqual([
+      { File: { Name: 'env_token', UID: '100', GID: '101', Mode: 0o400 }, SecretName: desired.secrets[0]!.name },
+      { File: { Name: 'shared', UID: '0', GID: '0', Mode: 0o444 }, SecretName: 'team_shared' },
+    ]);
+    expect(dropSwarmImplementedWarnings(model.warnings).map((w) => w.message)).toEqual([]);
+  });
+});
