@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startEngineProxy } from '../../bench/lib/engine-proxy.mjs';
 import type { EngineProxy } from '../../bench/lib/engine-proxy.mjs';
 import { StackError } from '../../src/errors.js';
-import { connectSwarm, downSwarm, logsSwarm, lsSwarm, prepareSwarm, psSwarm, upSwarm } from '../../src/targets/swarm/index.js';
+import { connectSwarm, downSwarm, executeSwarmPlan, logsSwarm, lsSwarm, planSwarm, prepareSwarm, psSwarm, upSwarm } from '../../src/targets/swarm/index.js';
 import type { SwarmClient } from '../../src/targets/swarm/index.js';
 import { rawRequest } from '../support/engine.js';
 import { MANAGER_SOCKET, NODE_SOCKETS, SWARM_IMAGE, WORKER_SOCKET, describeWithCluster, eventually } from './cluster.js';
@@ -94,6 +94,34 @@ describeCluster('the swarm target on a 3-node cluster', () => {
     expect(plan.actions).toEqual([]);
     expect(writes).toBe(0);
     expect(proxy.counts.writes).toBe(0);
+  });
+
+  it('an update based on a version someone else changed meanwhile is a conflict, not a lost update', async () => {
+    const prepared = await prepareSwarm(client, load({ VERSION: '2' }));
+    const { plan, observed } = await planSwarm(client, prepared);
+    expect(plan.actions.map((a) => a.kind)).toEqual(['update-service']);
+    // Someone changes the service between our observation and our write.
+    const current = (await services()).find((s) => s.Spec.Name === `${project}_api`)!;
+    await client.updateService(current.ID, current.Version.Index, { ...current.Spec, Labels: { ...current.Spec.Labels, 'changed-by': 'someone-else' } });
+    const error = await executeSwarmPlan(client, plan, observed).catch((e: unknown) => e);
+    expect((error as StackError).code).toBe('APPLY_FAILED');
+    expect((error as StackError).message).toMatch(new RegExp(`service ${project}_api was changed by someone else since it was observed \\(version ${current.Version.Index}, now \\d+\\)`));
+  });
+
+  it('a create whose reply is lost is resolved by observing again, not by creating twice', async () => {
+    const viaProxy = await connectSwarm({ DOCKER_HOST: proxy.dockerHost });
+    write('extra.yaml', `services:\n  extra:\n    image: ${SWARM_IMAGE}\n    command: ["sleep", "3600"]\n    stop_grace_period: 1s\n    deploy: { endpoint_mode: dnsrr }\n`);
+    const extra = { cwd: dir, env: env(), projectName: `${project}-x`, files: ['extra.yaml'] };
+    proxy.setFaults([{ route: 'POST /services/create', action: 'reset', phase: 'after' }]);
+    try {
+      const { writes } = await upSwarm(viaProxy, await prepareSwarm(viaProxy, extra), { wait: false });
+      expect(writes).toBe(2);
+      expect(proxy.requests.filter((r) => r.route === 'POST /services/create')).toHaveLength(1);
+      expect(await client.listServices({ label: [`${NS}=${project}-x`] })).toHaveLength(1);
+    } finally {
+      proxy.setFaults([]);
+      await downSwarm(client, `${project}-x`);
+    }
   });
 
   it('one changed service is updated in place; the other keeps its version', async () => {
