@@ -26,6 +26,12 @@ export interface SwarmExecuteOptions {
   readonly beforeService?: (key: string) => Promise<void>;
 }
 
+/** The engine calls the executor makes (a narrow view, so tests can record them). */
+export type SwarmExecutorCalls = Pick<
+  SwarmClient,
+  'createNetwork' | 'removeNetwork' | 'createSecret' | 'removeSecret' | 'listSecrets' | 'createConfig' | 'removeConfig' | 'listConfigs' | 'createService' | 'updateService' | 'inspectService' | 'removeService'
+>;
+
 /** What was done. */
 export interface SwarmExecuteResult {
   /** Engine writes made (one per action done). */
@@ -44,7 +50,7 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 /** Maps secret and config names to IDs: the observed ones, those created by this run, external ones looked up once. */
 class ObjectIds {
   private readonly ids = new Map<string, string>();
-  constructor(private readonly client: SwarmClient, observed: ObservedSwarm) {
+  constructor(private readonly client: SwarmExecutorCalls, observed: ObservedSwarm) {
     for (const s of observed.secrets) this.ids.set(`secret:${s.name}`, s.id);
     for (const c of observed.configs) this.ids.set(`config:${c.name}`, c.id);
   }
@@ -90,7 +96,7 @@ function isInUse(error: unknown): boolean {
 }
 
 /** After an unknown outcome or a stale version: does the service now have the spec we meant? */
-async function reobserveService(client: SwarmClient, action: Extract<SwarmAction, { kind: 'create-service' | 'update-service' }>, cause: unknown, signal?: AbortSignal): Promise<void> {
+async function reobserveService(client: SwarmExecutorCalls, action: Extract<SwarmAction, { kind: 'create-service' | 'update-service' }>, cause: unknown, signal?: AbortSignal): Promise<void> {
   const current = await client.inspectService(action.kind === 'update-service' ? action.id : action.name, signal);
   if (current?.Spec.Labels?.[SwarmLabel.configHash] === action.spec.Labels[SwarmLabel.configHash]) return;
   if (action.kind === 'update-service' && current) {
@@ -111,7 +117,7 @@ async function whenReleased(remove: () => Promise<void>, signal?: AbortSignal): 
   }
 }
 
-async function runAction(client: SwarmClient, action: SwarmAction, ids: ObjectIds, options: SwarmExecuteOptions): Promise<void> {
+async function runAction(client: SwarmExecutorCalls, action: SwarmAction, ids: ObjectIds, options: SwarmExecuteOptions): Promise<void> {
   const signal = options.signal;
   switch (action.kind) {
     case 'create-network':
@@ -152,7 +158,7 @@ async function runAction(client: SwarmClient, action: SwarmAction, ids: ObjectId
  * Executes the plan. The first failure stops new actions from starting; those running finish,
  * then one APPLY_FAILED names every failed action (the error of each is its cause).
  */
-export async function executeSwarmPlan(client: SwarmClient, plan: SwarmPlan, observed: ObservedSwarm, options: SwarmExecuteOptions = {}): Promise<SwarmExecuteResult> {
+export async function executeSwarmPlan(client: SwarmExecutorCalls, plan: SwarmPlan, observed: ObservedSwarm, options: SwarmExecuteOptions = {}): Promise<SwarmExecuteResult> {
   const ids = new ObjectIds(client, observed);
   const limit = Math.max(1, options.concurrency ?? 4);
   const done = new Set<string>();
