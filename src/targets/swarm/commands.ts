@@ -6,8 +6,11 @@ import { connectEngine, swarmCalls } from '../../engine/client.js';
 import { StackError, throwIfErrors } from '../../errors.js';
 import type { Diagnostic } from '../../errors.js';
 import type { LogChunk, SwarmTask } from '../../engine/types.js';
-import { loadRaw, loadStack } from '../../loader/load.js';
+import { loadStack } from '../../loader/load.js';
 import type { LoadOptions } from '../../loader/load.js';
+import { defaultStages } from '../../loader/stages.js';
+import type { LoaderStages } from '../../loader/stages.js';
+import type { Locate } from '../../loader/types.js';
 import type { StackModel } from '../../model.js';
 import { byCodePoint } from '../../order.js';
 import type { SwarmClient } from './client.js';
@@ -45,6 +48,25 @@ export interface PreparedSwarm {
   readonly warnings: readonly Diagnostic[];
 }
 
+/**
+ * The model and, from the same load, the merged raw data with its locations and variables
+ * (the `deploy:` keys the model does not keep): the normalize stage is handed both, so it is
+ * watched in passing instead of loading the files twice.
+ */
+async function loadWithRaw(load: LoadOptions): Promise<{ model: StackModel; raw: { data: Record<string, unknown>; locate: Locate; env: Readonly<Record<string, string | undefined>> } }> {
+  let raw: { data: Record<string, unknown>; locate: Locate; env: Readonly<Record<string, string | undefined>> } | undefined;
+  const stages: LoaderStages = {
+    ...defaultStages,
+    normalizeProject: (merged, ctx) => {
+      raw = { data: merged, locate: ctx.locate, env: ctx.env };
+      return defaultStages.normalizeProject(merged, ctx);
+    },
+  };
+  const model = await loadStack(load, stages);
+  if (!raw) throw new StackError('INTERNAL', 'the loader did not normalize the project');
+  return { model, raw };
+}
+
 /** Options of prepareSwarm. */
 export interface PrepareSwarmOptions {
   /**
@@ -63,7 +85,7 @@ export interface PrepareSwarmOptions {
  */
 export async function prepareSwarm(client: SwarmClient, load: LoadOptions, options: PrepareSwarmOptions = {}): Promise<PreparedSwarm> {
   const signal = options.signal;
-  const [model, raw] = await Promise.all([loadStack(load), loadRaw(load)]);
+  const { model, raw } = await loadWithRaw(load);
   const rawServices = (raw.data['services'] ?? {}) as Record<string, unknown>;
   const problems = validateForSwarm(model, rawServices, raw.locate);
   throwIfErrors([...problems, ...model.warnings]);
