@@ -15,6 +15,7 @@ import { AmbiguousWriteError, EngineCallError, isBrokenAfterSend, isTestedApiVer
 import { demuxFrames, readNdjson } from './streams.js';
 import { buildParams, encodeAuth, imagePath } from './image-params.js';
 import { directCall, loadModem, modemCall, type Modem, type OnReply, type Request } from './transport.js';
+import type { ServiceLogsOptions, SwarmEngine, SwarmFileObject, SwarmNode, SwarmNodeInfo, SwarmService, SwarmTask } from './types.js';
 
 /**
  * How long a write may wait for the engine's reply (for a stream: for its reply to begin)
@@ -322,6 +323,75 @@ class DockerEngine implements Engine {
   async resizeExec(id: string, rows: number, columns: number): Promise<void> {
     await this.call({ method: 'POST', path: `/exec/${id}/resize`, query: { h: rows, w: columns }, what: `exec ${id}` });
   }
+
+  // Swarm: the calls of the swarm target (SwarmEngine in types.ts), through the same request
+  // policy as the rest (reads retried, writes sent once, every call with its own signal).
+  swarmInfo(signal?: AbortSignal): Promise<SwarmNodeInfo> {
+    return this.call<{ Swarm: SwarmNodeInfo }>({ method: 'GET', path: '/info', signal, what: 'engine info' }).then((info) => info.Swarm);
+  }
+  inspectSwarm(signal?: AbortSignal): Promise<{ readonly ID: string; readonly Spec?: Readonly<Record<string, unknown>> }> {
+    return this.call({ method: 'GET', path: '/swarm', signal, what: 'swarm' });
+  }
+  listNodes(filters?: EngineFilters, signal?: AbortSignal): Promise<SwarmNode[]> {
+    return this.call({ method: 'GET', path: '/nodes', query: filtersQuery(filters), signal, what: 'nodes' });
+  }
+  listServices(filters?: EngineFilters, signal?: AbortSignal): Promise<SwarmService[]> {
+    return this.call({ method: 'GET', path: '/services', query: { status: true, ...filtersQuery(filters) }, signal, what: 'services' });
+  }
+  async inspectService(id: string, signal?: AbortSignal): Promise<SwarmService | undefined> {
+    try {
+      return await this.call<SwarmService>({ method: 'GET', path: `/services/${encodeURIComponent(id)}`, signal, what: `service ${id}` });
+    } catch (error) {
+      if (error instanceof EngineCallError && error.statusCode === 404) return undefined;
+      throw error;
+    }
+  }
+  async createService(spec: Readonly<Record<string, unknown>>, signal?: AbortSignal): Promise<string> {
+    const result = await this.call<{ ID: string }>({ method: 'POST', path: '/services/create', body: spec, signal, what: `service ${String(spec['Name'])}` });
+    return result.ID;
+  }
+  async updateService(id: string, version: number, spec: Readonly<Record<string, unknown>>, signal?: AbortSignal): Promise<void> {
+    // Only the version in the query (the docker-modem trap of LIBRARIES.md): the spec is the body.
+    await this.call({ method: 'POST', path: `/services/${encodeURIComponent(id)}/update`, query: { version }, body: spec, signal, what: `service ${String(spec['Name'] ?? id)}` });
+  }
+  async removeService(id: string, signal?: AbortSignal): Promise<void> {
+    await this.call({ method: 'DELETE', path: `/services/${encodeURIComponent(id)}`, ok: [404], signal, what: `service ${id}` });
+  }
+  listTasks(filters?: EngineFilters, signal?: AbortSignal): Promise<SwarmTask[]> {
+    return this.call({ method: 'GET', path: '/tasks', query: filtersQuery(filters), signal, what: 'tasks' });
+  }
+  listSecrets(filters?: EngineFilters, signal?: AbortSignal): Promise<SwarmFileObject[]> {
+    return this.call({ method: 'GET', path: '/secrets', query: filtersQuery(filters), signal, what: 'secrets' });
+  }
+  async createSecret(name: string, data: Buffer, labels: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<string> {
+    const result = await this.call<{ ID: string }>({ method: 'POST', path: '/secrets/create', body: { Name: name, Labels: labels, Data: data.toString('base64') }, signal, what: `secret ${name}` });
+    return result.ID;
+  }
+  async removeSecret(id: string, signal?: AbortSignal): Promise<void> {
+    await this.call({ method: 'DELETE', path: `/secrets/${encodeURIComponent(id)}`, ok: [404], signal, what: `secret ${id}` });
+  }
+  listConfigs(filters?: EngineFilters, signal?: AbortSignal): Promise<SwarmFileObject[]> {
+    return this.call({ method: 'GET', path: '/configs', query: filtersQuery(filters), signal, what: 'configs' });
+  }
+  async createConfig(name: string, data: Buffer, labels: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<string> {
+    const result = await this.call<{ ID: string }>({ method: 'POST', path: '/configs/create', body: { Name: name, Labels: labels, Data: data.toString('base64') }, signal, what: `config ${name}` });
+    return result.ID;
+  }
+  async removeConfig(id: string, signal?: AbortSignal): Promise<void> {
+    await this.call({ method: 'DELETE', path: `/configs/${encodeURIComponent(id)}`, ok: [404], signal, what: `config ${id}` });
+  }
+  async *serviceLogs(id: string, options: ServiceLogsOptions): AsyncIterable<LogChunk> {
+    const query = { stdout: true, stderr: true, follow: options.follow === true, timestamps: options.timestamps === true, tail: options.tail === undefined ? 'all' : String(options.tail) };
+    const stream = await this.call<Readable>({ method: 'GET', path: `/services/${encodeURIComponent(id)}/logs`, query, stream: true, signal: options.signal, what: `service ${id}` });
+    try {
+      yield* demuxFrames(stream);
+    } catch (error) {
+      if (!options.signal?.aborted) throw toEngineError(error, this.endpoint, `service ${id}`);
+    } finally {
+      stream.destroy();
+    }
+  }
+
 }
 
 /** Options of `connectEngine`. */
@@ -358,3 +428,11 @@ export async function connectEngine(options: ConnectOptions): Promise<Engine> {
 }
 
 export { EngineCallError };
+
+/**
+ * The Swarm calls of an engine made by connectEngine (undefined for any other Engine, e.g. a
+ * test double): the swarm target asks for them once, after connecting.
+ */
+export function swarmCalls(engine: Engine): (Engine & SwarmEngine) | undefined {
+  return engine instanceof DockerEngine ? engine : undefined;
+}

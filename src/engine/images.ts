@@ -7,6 +7,8 @@
  * our own line splitter (an in-band `error`/`errorDetail` is a failure even on HTTP 200).
  */
 import type { Readable } from 'node:stream';
+import { StackError } from '../errors.js';
+import { readNdjson } from './streams.js';
 import type { BuildQuery, DistributionDescriptor, Engine, EngineImageInspect, RegistryAuth } from './types.js';
 
 export type { BuildQuery, DistributionDescriptor, RegistryAuth } from './types.js';
@@ -48,4 +50,37 @@ export function removeImage(engine: Engine, ref: string, options: { force?: bool
 /** Asks the registry, through the engine, which digest `ref` points at now. 404/401 reject. */
 export function distributionInspect(engine: Engine, ref: string, options: { auth?: RegistryAuth; signal?: AbortSignal } = {}): Promise<DistributionDescriptor> {
   return engine.inspectDistribution(ref, options);
+}
+
+/**
+ * Pushes `ref` (name:tag) and resolves to the digest the registry now serves for it (from the
+ * push stream's aux record); an error in the stream rejects naming the push and the cause.
+ */
+export async function pushImageForDigest(engine: Engine, ref: string, options: { auth?: RegistryAuth; signal?: AbortSignal } = {}): Promise<string | undefined> {
+  const { repository, tag } = splitTag(ref);
+  const stream = await engine.pushImage(repository, tag, options);
+  let digest: string | undefined;
+  try {
+    for await (const item of readNdjson(stream)) {
+      if (!item.ok) continue;
+      const message = item.value as { error?: string; errorDetail?: { message?: string }; aux?: { Digest?: string } };
+      const error = message.errorDetail?.message ?? message.error;
+      if (error) throw new StackError('PULL_FAILED', `pushing ${ref} failed: ${error}`);
+      digest = message.aux?.Digest ?? digest;
+    }
+  } finally {
+    stream.destroy();
+  }
+  return digest;
+}
+
+/** The manifest digest the registry holds for `ref` now (the engine asks the registry). */
+export async function registryDigest(engine: Engine, ref: string, signal?: AbortSignal): Promise<string> {
+  return (await engine.inspectDistribution(ref, signal ? { signal } : {})).digest;
+}
+
+/** `host:5000/app:v1` → repository `host:5000/app`, tag `v1` (default `latest`). */
+function splitTag(ref: string): { repository: string; tag: string } {
+  const colon = ref.lastIndexOf(':');
+  return colon > ref.lastIndexOf('/') ? { repository: ref.slice(0, colon), tag: ref.slice(colon + 1) } : { repository: ref, tag: 'latest' };
 }

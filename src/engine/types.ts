@@ -220,3 +220,114 @@ export interface Engine {
   inspectExec(id: string, signal?: AbortSignal): Promise<{ readonly ExitCode: number | null; readonly Running: boolean }>;
   resizeExec(id: string, rows: number, columns: number): Promise<void>;
 }
+
+// Swarm: the calls of the swarm target (src/targets/swarm), on a manager node. Plain Engine API
+// JSON; the service spec is the target's own value (src/targets/swarm/spec.ts) and travels as is.
+
+/** The swarm part of GET /info. */
+export interface SwarmNodeInfo {
+  /** `inactive`, `pending`, `active`, `error`, `locked`. */
+  readonly LocalNodeState: string;
+  /** true on a manager. */
+  readonly ControlAvailable: boolean;
+  readonly NodeID: string;
+  readonly Nodes?: number;
+  readonly Managers?: number;
+}
+
+/** One entry of GET /nodes. */
+export interface SwarmNode {
+  readonly ID: string;
+  readonly Description?: { readonly Hostname?: string };
+  readonly Spec?: { readonly Labels?: Readonly<Record<string, string>> | null; readonly Role?: string; readonly Availability?: string };
+  readonly Status?: { readonly State?: string; readonly Addr?: string };
+}
+
+/** A versioned swarm object (services, secrets, configs): `Version.Index` is its optimistic-concurrency token. */
+export interface SwarmVersion {
+  readonly Index: number;
+}
+
+/** One entry of GET /services (and GET /services/{id}). */
+export interface SwarmService {
+  readonly ID: string;
+  readonly Version: SwarmVersion;
+  readonly CreatedAt?: string;
+  readonly UpdatedAt?: string;
+  /** The spec as the engine stores it (our ServiceSpec plus the defaults it filled in). */
+  readonly Spec: Readonly<Record<string, unknown>> & { readonly Name: string; readonly Labels?: Readonly<Record<string, string>> | null };
+  readonly PreviousSpec?: Readonly<Record<string, unknown>>;
+  readonly UpdateStatus?: { readonly State?: string; readonly Message?: string; readonly StartedAt?: string; readonly CompletedAt?: string };
+  /** With `status=true` (API 1.41): running and desired task counts. */
+  readonly ServiceStatus?: { readonly RunningTasks: number; readonly DesiredTasks: number; readonly CompletedTasks?: number };
+}
+
+/** One entry of GET /tasks. */
+export interface SwarmTask {
+  readonly ID: string;
+  readonly ServiceID: string;
+  readonly NodeID?: string;
+  readonly Slot?: number;
+  readonly DesiredState: string;
+  readonly CreatedAt?: string;
+  readonly UpdatedAt?: string;
+  /** The service version the task was made from. */
+  readonly Version?: SwarmVersion;
+  /** A copy of the task template the task was made from (container spec, resources, placement, ...). */
+  readonly Spec?: Readonly<Record<string, unknown>>;
+  readonly Status: {
+    readonly State: string;
+    readonly Message?: string;
+    readonly Err?: string;
+    readonly Timestamp?: string;
+    readonly ContainerStatus?: { readonly ContainerID?: string; readonly ExitCode?: number };
+    readonly PortStatus?: { readonly Ports?: readonly { readonly Protocol?: string; readonly TargetPort?: number; readonly PublishedPort?: number; readonly PublishMode?: string }[] };
+  };
+}
+
+/** One entry of GET /secrets or GET /configs (data is never returned for secrets). */
+export interface SwarmFileObject {
+  readonly ID: string;
+  readonly Version: SwarmVersion;
+  readonly Spec: { readonly Name: string; readonly Labels?: Readonly<Record<string, string>> | null };
+}
+
+/** Options of a service logs call. */
+export interface ServiceLogsOptions {
+  readonly follow?: boolean;
+  readonly tail?: number | 'all';
+  readonly timestamps?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * The Swarm calls, on the same endpoint and request policy as Engine (reads retried, writes
+ * sent once, AmbiguousWriteError when no reply). Writes resolve to the created object's ID.
+ */
+export interface SwarmEngine {
+  /** The swarm part of GET /info (works on any node, in or out of a swarm). */
+  swarmInfo(signal?: AbortSignal): Promise<SwarmNodeInfo>;
+  /** GET /swarm: the cluster's ID and spec (managers only). */
+  inspectSwarm(signal?: AbortSignal): Promise<{ readonly ID: string; readonly Spec?: Readonly<Record<string, unknown>> }>;
+  listNodes(filters?: EngineFilters, signal?: AbortSignal): Promise<SwarmNode[]>;
+  /** With running/desired task counts. */
+  listServices(filters?: EngineFilters, signal?: AbortSignal): Promise<SwarmService[]>;
+  /** undefined when there is no such service. */
+  inspectService(id: string, signal?: AbortSignal): Promise<SwarmService | undefined>;
+  createService(spec: Readonly<Record<string, unknown>>, signal?: AbortSignal): Promise<string>;
+  /** Only `version` goes in the query, the spec in the body; a stale version is a 500 "update out of sequence". */
+  updateService(id: string, version: number, spec: Readonly<Record<string, unknown>>, signal?: AbortSignal): Promise<void>;
+  /** 404 (already gone) is success. */
+  removeService(id: string, signal?: AbortSignal): Promise<void>;
+  listTasks(filters?: EngineFilters, signal?: AbortSignal): Promise<SwarmTask[]>;
+  listSecrets(filters?: EngineFilters, signal?: AbortSignal): Promise<SwarmFileObject[]>;
+  createSecret(name: string, data: Buffer, labels: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<string>;
+  /** 404 (already gone) is success. */
+  removeSecret(id: string, signal?: AbortSignal): Promise<void>;
+  listConfigs(filters?: EngineFilters, signal?: AbortSignal): Promise<SwarmFileObject[]>;
+  createConfig(name: string, data: Buffer, labels: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<string>;
+  /** 404 (already gone) is success. */
+  removeConfig(id: string, signal?: AbortSignal): Promise<void>;
+  /** The output of every task of a service, demultiplexed. */
+  serviceLogs(id: string, options: ServiceLogsOptions): AsyncIterable<LogChunk>;
+}

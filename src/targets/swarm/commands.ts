@@ -1,0 +1,254 @@
+/**
+ * The commands of the swarm target as library calls (the CLI renders their results): prepare
+ * (load, check, convert), plan, up, down, ps, logs, ls, config.
+ */
+import { connectEngine, swarmCalls } from '../../engine/client.js';
+import { StackError, throwIfErrors } from '../../errors.js';
+import type { Diagnostic } from '../../errors.js';
+import type { LogChunk, SwarmTask } from '../../engine/types.js';
+import { loadStack } from '../../loader/load.js';
+import type { LoadOptions } from '../../loader/load.js';
+import { defaultStages } from '../../loader/stages.js';
+import type { LoaderStages } from '../../loader/stages.js';
+import type { Locate } from '../../loader/types.js';
+import type { StackModel } from '../../model.js';
+import { byCodePoint } from '../../order.js';
+import type { SwarmClient } from './client.js';
+import { convertStack } from './convert.js';
+import { executeSwarmPlan } from './execute.js';
+import type { SwarmExecuteOptions } from './execute.js';
+import { buildAndPush, readDeploys, readFileObjects, resolveImages } from './inputs.js';
+import { SwarmLabel } from './labels.js';
+import { observeSwarm, requireManager } from './observe.js';
+import type { ObservedSwarm } from './observed.js';
+import type { SwarmPlan } from './plan.js';
+import { planSwarmDown, planSwarmUp } from './planner.js';
+import type { DesiredSwarm } from './spec.js';
+import { dropSwarmImplementedWarnings, validateForSwarm } from './validate.js';
+import { describeTask, waitForServices } from './wait.js';
+import type { ServiceProgress } from './wait.js';
+
+/**
+ * Connects to the engine named by DOCKER_HOST / contexts (as the local target does) and
+ * checks it is a swarm manager: ENGINE_ERROR (exit 1) saying how to init or join otherwise.
+ */
+export async function connectSwarm(env: Readonly<Record<string, string | undefined>>, signal?: AbortSignal): Promise<SwarmClient> {
+  const engine = await connectEngine({ env, ...(signal ? { signal } : {}) });
+  const client = swarmCalls(engine);
+  if (!client) throw new StackError('INTERNAL', 'this engine connection has no Swarm calls');
+  await requireManager(client, signal);
+  return client;
+}
+
+/** A stack ready to plan on Swarm. */
+export interface PreparedSwarm {
+  readonly model: StackModel;
+  readonly desired: DesiredSwarm;
+  /** Loader warnings (minus the keys Swarm implements) and the swarm target's own warnings. */
+  readonly warnings: readonly Diagnostic[];
+}
+
+/**
+ * The model and, from the same load, the merged raw data with its locations and variables
+ * (the `deploy:` keys the model does not keep): the normalize stage is handed both, so it is
+ * watched in passing instead of loading the files twice.
+ */
+async function loadWithRaw(load: LoadOptions): Promise<{ model: StackModel; raw: { data: Record<string, unknown>; locate: Locate; env: Readonly<Record<string, string | undefined>> } }> {
+  let raw: { data: Record<string, unknown>; locate: Locate; env: Readonly<Record<string, string | undefined>> } | undefined;
+  const stages: LoaderStages = {
+    ...defaultStages,
+    normalizeProject: (merged, ctx) => {
+      raw = { data: merged, locate: ctx.locate, env: ctx.env };
+      return defaultStages.normalizeProject(merged, ctx);
+    },
+  };
+  const model = await loadStack(load, stages);
+  if (!raw) throw new StackError('INTERNAL', 'the loader did not normalize the project');
+  return { model, raw };
+}
+
+/** Options of prepareSwarm. */
+export interface PrepareSwarmOptions {
+  /**
+   * true (`--build`): build and push every service with `build:`; false (`--no-build`, and
+   * `plan`/`config`, which must not write): build nothing; undefined: build and push only the
+   * images their registry does not have.
+   */
+  readonly build?: boolean;
+  readonly signal?: AbortSignal;
+  readonly onPushed?: (image: string, digest: string | undefined) => void;
+}
+
+/**
+ * Loads the files, refuses what Swarm cannot honour (every problem at once, with file:line:col,
+ * before anything is touched), reads secret and config contents and pins images by digest.
+ */
+export async function prepareSwarm(client: SwarmClient, load: LoadOptions, options: PrepareSwarmOptions = {}): Promise<PreparedSwarm> {
+  const signal = options.signal;
+  const { model, raw } = await loadWithRaw(load);
+  const rawServices = (raw.data['services'] ?? {}) as Record<string, unknown>;
+  const problems = validateForSwarm(model, rawServices, raw.locate);
+  throwIfErrors([...problems, ...model.warnings]);
+  if (options.build !== false) {
+    await buildAndPush(client, model, { force: options.build === true, env: raw.env, ...(signal ? { signal } : {}), ...(options.onPushed ? { onPushed: options.onPushed } : {}) });
+  }
+  const nodes = (await client.listNodes(undefined, signal)).length;
+  const { images, diagnostics } = await resolveImages(client, model, nodes, signal);
+  throwIfErrors(diagnostics);
+  const desired = convertStack(model, { deploys: readDeploys(model, rawServices), files: readFileObjects(model, raw.env), images });
+  return { model, desired, warnings: [...dropSwarmImplementedWarnings(model.warnings), ...problems, ...diagnostics].filter((d) => d.severity === 'warning') };
+}
+
+/** Observes the stack and plans (`stack plan --target swarm`). */
+export async function planSwarm(client: SwarmClient, prepared: PreparedSwarm, options: { removeOrphans?: boolean; signal?: AbortSignal } = {}): Promise<{ plan: SwarmPlan; observed: ObservedSwarm }> {
+  const observed = await observeSwarm(client, prepared.desired.project, options.signal);
+  return { plan: planSwarmUp(prepared.desired, observed, { removeOrphans: options.removeOrphans === true }), observed };
+}
+
+/** Options of `up`. */
+export interface SwarmUpOptions extends Omit<SwarmExecuteOptions, 'beforeService'> {
+  readonly removeOrphans?: boolean;
+  /** Follow the tasks until converged (and create dependents only once their dependencies run). */
+  readonly wait?: boolean;
+  readonly waitTimeoutMs?: number;
+  readonly onProgress?: (progress: readonly ServiceProgress[]) => void;
+}
+
+/** `up -d [--wait]`: plan, execute, and with wait follow the tasks. Resolves to the plan executed and the writes made. */
+export async function upSwarm(client: SwarmClient, prepared: PreparedSwarm, options: SwarmUpOptions = {}): Promise<{ plan: SwarmPlan; writes: number }> {
+  const since = Date.now() - 1000;
+  const { plan, observed } = await planSwarm(client, prepared, options);
+  const timeoutMs = options.waitTimeoutMs ?? 300_000;
+  const byKey = new Map(prepared.desired.services.map((s) => [s.key, s]));
+  const target = (key: string) => {
+    const s = byKey.get(key)!;
+    return { name: s.name, ...(s.replicas !== undefined ? { replicas: s.replicas } : {}) };
+  };
+  const waitOptions = { since, timeoutMs, ...(options.signal ? { signal: options.signal } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}) };
+  const { writes } = await executeSwarmPlan(client, plan, observed, {
+    ...options,
+    ...(options.wait
+      ? { beforeService: (key: string) => waitForServices(client, (byKey.get(key)?.dependsOn ?? []).map(target), waitOptions) }
+      : {}),
+  });
+  if (options.wait) {
+    const changed = plan.actions.flatMap((a) => (a.kind === 'create-service' || a.kind === 'update-service' ? [a.key] : []));
+    await waitForServices(client, changed.map(target), waitOptions);
+  }
+  return { plan, writes };
+}
+
+/** `down`: removes the stack's services, then its secrets, configs and networks. Volumes stay on the nodes. */
+export async function downSwarm(client: SwarmClient, project: string, options: { signal?: AbortSignal } = {}): Promise<{ plan: SwarmPlan; writes: number }> {
+  const observed = await observeSwarm(client, project, options.signal);
+  const plan = planSwarmDown(observed);
+  const { writes } = await executeSwarmPlan(client, plan, observed, options);
+  return { plan, writes };
+}
+
+/** One row of `ps`: a task. */
+export interface SwarmPsRow {
+  readonly service: string;
+  /** `web.2` for a replica, `web` on node X for a global task. */
+  readonly task: string;
+  readonly node: string;
+  readonly desiredState: string;
+  readonly currentState: string;
+  readonly error: string;
+  readonly ports: string;
+}
+
+/** `ps`: the tasks of the stack's services, newest first within each slot. */
+export async function psSwarm(client: SwarmClient, project: string, options: { all?: boolean; signal?: AbortSignal } = {}): Promise<SwarmPsRow[]> {
+  const services = await client.listServices({ label: [`${SwarmLabel.namespace}=${project}`] }, options.signal);
+  if (services.length === 0) return [];
+  const [tasks, nodes] = await Promise.all([client.listTasks({ service: services.map((s) => s.Spec.Name) }, options.signal), client.listNodes(undefined, options.signal)]);
+  const nodeNames = new Map(nodes.map((n) => [n.ID, n.Description?.Hostname ?? n.ID]));
+  const serviceName = new Map(services.map((s) => [s.ID, s.Spec.Name]));
+  const visible = (t: SwarmTask) => options.all === true || t.DesiredState === 'running' || t.Status.State === 'running';
+  return tasks
+    .filter((t) => serviceName.has(t.ServiceID) && visible(t))
+    .map((t) => {
+      const name = serviceName.get(t.ServiceID)!;
+      const node = t.NodeID ? (nodeNames.get(t.NodeID) ?? t.NodeID) : '';
+      return {
+        service: name,
+        task: t.Slot !== undefined && t.Slot > 0 ? `${name}.${t.Slot}` : `${name}@${node}`,
+        node,
+        desiredState: t.DesiredState,
+        currentState: t.Status.State,
+        error: t.Status.Err ?? '',
+        ports: (t.Status.PortStatus?.Ports ?? []).map((p) => `${p.PublishedPort ?? ''}->${p.TargetPort ?? ''}/${p.Protocol ?? 'tcp'}`).join(', '),
+      };
+    })
+    .sort((a, b) => byCodePoint(a.task, b.task) || byCodePoint(a.desiredState, b.desiredState));
+}
+
+/** `ps` rows as a text table. */
+export function renderSwarmPs(rows: readonly SwarmPsRow[]): string {
+  const header = ['TASK', 'NODE', 'DESIRED', 'CURRENT', 'ERROR', 'PORTS'];
+  const table = [header, ...rows.map((r) => [r.task, r.node, r.desiredState, r.currentState, r.error, r.ports])];
+  const widths = header.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+  return table.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+/** One line of `logs`, prefixed by the service's key. */
+export interface SwarmLogLine extends LogChunk {
+  readonly service: string;
+}
+
+/** `logs`: the output of every task of the chosen services (all by default), merged as it comes. */
+export async function* logsSwarm(client: SwarmClient, project: string, options: { services?: readonly string[]; follow?: boolean; tail?: number | 'all'; timestamps?: boolean; signal?: AbortSignal } = {}): AsyncIterable<SwarmLogLine> {
+  const all = await client.listServices({ label: [`${SwarmLabel.namespace}=${project}`] }, options.signal);
+  const chosen = all.filter((s) => !options.services || options.services.some((key) => s.Spec.Name === `${project}_${key}`));
+  const queue: SwarmLogLine[] = [];
+  let wake: (() => void) | undefined;
+  let open = chosen.length;
+  let failure: unknown;
+  for (const service of chosen) {
+    const key = service.Spec.Name.slice(project.length + 1);
+    void (async () => {
+      try {
+        for await (const chunk of client.serviceLogs(service.ID, { follow: options.follow === true, tail: options.tail ?? 'all', timestamps: options.timestamps === true, ...(options.signal ? { signal: options.signal } : {}) })) {
+          queue.push({ ...chunk, service: key });
+          wake?.();
+        }
+      } catch (error) {
+        failure ??= error;
+      } finally {
+        open--;
+        wake?.();
+      }
+    })();
+  }
+  while (open > 0 || queue.length > 0) {
+    if (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+    wake = undefined;
+    while (queue.length > 0) yield queue.shift()!;
+  }
+  if (failure !== undefined) throw failure;
+}
+
+/** `ls`: the stacks on the swarm (made by stack or by `docker stack deploy`), with their service counts. */
+export async function lsSwarm(client: SwarmClient, signal?: AbortSignal): Promise<{ name: string; services: number }[]> {
+  const services = await client.listServices({ label: [SwarmLabel.namespace] }, signal);
+  const counts = new Map<string, number>();
+  for (const s of services) {
+    const name = s.Spec.Labels?.[SwarmLabel.namespace];
+    if (name !== undefined) counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  return [...counts].sort(([a], [b]) => byCodePoint(a, b)).map(([name, n]) => ({ name, services: n }));
+}
+
+/** `config`: the service specs, networks, secrets and configs as they would be sent (no secret data). */
+export function configSwarm(desired: DesiredSwarm): string {
+  const view = {
+    services: Object.fromEntries(desired.services.map((s) => [s.name, s.spec])),
+    networks: Object.fromEntries(desired.networks.map((n) => [n.name, n.external ? { external: true } : n.body])),
+    secrets: desired.secrets.map((s) => s.name),
+    configs: desired.configs.map((c) => c.name),
+  };
+  return `${JSON.stringify(view, null, 2)}\n`;
+}
+
+export { describeTask };

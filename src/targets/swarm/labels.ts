@@ -1,0 +1,19 @@
+/**
+ * Label keys of the swarm target. The namespace label is `docker stack`'s, so `docker stack
+ * ls/ps/services` see a stack made by stack, and a stack made by `docker stack deploy` is
+ * taken over; the hashes are ours.
+ */
+import { Label } from '../../labels.js';
+
+export const SwarmLabel = {
+  /** The project, on every service, container, network, secret and config (docker stack's own key). */
+  namespace: 'com.docker.stack.namespace',
+  /** The image as written in the file, before it was pinned by digest (docker stack's own key). */
+  image: 'com.docker.stack.image',
+  /** `v1:` + sha256 of the service spec without this label (see hash.ts). */
+  configHash: Label.configHash,
+  /** Compact JSON of one short hash per field group of the spec: the plan names what changed. */
+  fieldHashes: 'dev.stack.field-hashes',
+  /** On a secret or config: the key in the file it was made from. */
+  fileKey: 'dev.stack.swarm.key',
+} as const;

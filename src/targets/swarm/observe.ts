@@ -1,0 +1,59 @@
+/**
+ * The I/O edge of the swarm target on the way in: checks the engine is a manager, and reads
+ * one snapshot of a stack (ObservedSwarm) by its namespace label.
+ */
+import { StackError, diagnostic } from '../../errors.js';
+import type { SwarmEngine, SwarmService } from '../../engine/types.js';
+import type { SwarmClient } from './client.js';
+import { SwarmLabel } from './labels.js';
+import type { ObservedService, ObservedSwarm } from './observed.js';
+
+/** The engine must be a swarm manager: only managers take service, secret and config calls. */
+export async function requireManager(engine: SwarmEngine & { readonly endpoint: string }, signal?: AbortSignal): Promise<void> {
+  const info = await engine.swarmInfo(signal);
+  if (info.LocalNodeState === 'active' && info.ControlAvailable) return;
+  const worker = info.LocalNodeState === 'active';
+  const message = worker
+    ? `the Docker engine at ${engine.endpoint} is a swarm worker, not a manager`
+    : `the Docker engine at ${engine.endpoint} is not part of a swarm (state: ${info.LocalNodeState || 'inactive'})`;
+  const hint = worker
+    ? 'point DOCKER_HOST (or --context) at a manager node; `docker node ls` on a manager lists them'
+    : 'run `docker swarm init` to make this engine a one-node swarm, or `docker swarm join --token <token> <manager>:2377` to join one';
+  throw new StackError('ENGINE_ERROR', message, { diagnostics: [diagnostic('ENGINE_ERROR', message, undefined, hint)] });
+}
+
+function toObservedService(service: SwarmService): ObservedService {
+  const spec = service.Spec as { Labels?: Record<string, string> | null; TaskTemplate?: { ContainerSpec?: { Image?: string } }; Mode?: { Replicated?: { Replicas?: number } } };
+  const image = spec.TaskTemplate?.ContainerSpec?.Image;
+  const replicas = spec.Mode?.Replicated?.Replicas;
+  return {
+    id: service.ID,
+    name: service.Spec.Name,
+    version: service.Version.Index,
+    labels: spec.Labels ?? {},
+    ...(image !== undefined ? { image } : {}),
+    ...(replicas !== undefined ? { replicas } : {}),
+    ...(service.UpdateStatus?.State !== undefined ? { updateState: service.UpdateStatus.State } : {}),
+    ...(service.ServiceStatus ? { runningTasks: service.ServiceStatus.RunningTasks, desiredTasks: service.ServiceStatus.DesiredTasks } : {}),
+  };
+}
+
+/** Everything labelled with the stack's namespace, in four parallel reads. */
+export async function observeSwarm(engine: SwarmClient, project: string, signal?: AbortSignal): Promise<ObservedSwarm> {
+  const filters = { label: [`${SwarmLabel.namespace}=${project}`] };
+  const [services, networks, secrets, configs] = await Promise.all([
+    engine.listServices(filters, signal),
+    engine.listNetworks(filters, signal),
+    engine.listSecrets(filters, signal),
+    engine.listConfigs(filters, signal),
+  ]);
+  const object = (o: { ID: string; Spec: { Name: string; Labels?: Readonly<Record<string, string>> | null } }) => ({ id: o.ID, name: o.Spec.Name, labels: o.Spec.Labels ?? {} });
+  return {
+    project,
+    services: services.map(toObservedService),
+    // Only swarm-scoped networks: a local network with the label is not ours to remove here.
+    networks: networks.map((n) => ({ id: n.Id, name: n.Name, labels: n.Labels ?? {} })),
+    secrets: secrets.map(object),
+    configs: configs.map(object),
+  };
+}

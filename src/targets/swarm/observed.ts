@@ -1,0 +1,39 @@
+/**
+ * One snapshot of what a stack has on the cluster, as plain data: services, networks,
+ * secrets and configs carrying the namespace label. Filled by observe.ts, read by the planner;
+ * tests write it as literals.
+ */
+
+/** A service of the stack as the manager reports it. */
+export interface ObservedService {
+  readonly id: string;
+  /** Engine name `<project>_<key>`. */
+  readonly name: string;
+  /** The service's version: an update must carry it (optimistic concurrency). */
+  readonly version: number;
+  readonly labels: Readonly<Record<string, string>>;
+  /** The image of the current spec. */
+  readonly image?: string;
+  /** Replicas of the current spec (replicated mode only). */
+  readonly replicas?: number;
+  /** `UpdateStatus.State` (updating, completed, rollback_completed, ...). */
+  readonly updateState?: string;
+  readonly runningTasks?: number;
+  readonly desiredTasks?: number;
+}
+
+/** A network, secret or config of the stack. */
+export interface ObservedObject {
+  readonly id: string;
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/** What the stack has on the cluster. */
+export interface ObservedSwarm {
+  readonly project: string;
+  readonly services: readonly ObservedService[];
+  readonly networks: readonly ObservedObject[];
+  readonly secrets: readonly ObservedObject[];
+  readonly configs: readonly ObservedObject[];
+}

@@ -1,0 +1,132 @@
+/**
+ * The pure planner of the swarm target: (desired, observed) → plan. No I/O, no clock.
+ *
+ *   create networks, secrets, configs that are missing        (nothing to wait for)
+ *     → create / update services, each after its depends_on   (after every create above)
+ *       → remove orphan services (with removeOrphans)
+ *         → remove secrets, configs, networks no longer used   (after every service action)
+ *
+ * A service whose hash label matches, with the replicas and image of its spec unchanged, has
+ * no action: a converged stack plans to zero actions and `up` makes zero writes.
+ */
+import { byCodePoint } from '../../order.js';
+import { SwarmLabel } from './labels.js';
+import type { ObservedObject, ObservedService, ObservedSwarm } from './observed.js';
+import type { SwarmAction, SwarmPlan } from './plan.js';
+import type { DesiredService, DesiredSwarm } from './spec.js';
+
+/** Policy of a plan, passed in. */
+export interface SwarmPlanOptions {
+  /** Remove services of the stack that the file no longer has. */
+  readonly removeOrphans: boolean;
+}
+
+function parseFieldHashes(text: string | undefined): Record<string, string> | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const value = JSON.parse(text) as unknown;
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, string>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Why an observed service differs from its desired one, in rule order; empty when it does not.
+ * Rules:
+ * 1. No hash label: made by `docker stack deploy` or by hand: taken over by one update.
+ * 2. The hash differs: name the field groups whose short hash differs (all of them when the
+ *    field-hashes label is unreadable, e.g. written by another hash version).
+ * 3. Same hash, but the live spec was changed behind our back (`docker service scale`, or an
+ *    image changed with `docker service update`): name it; the label alone would hide it.
+ */
+export function serviceChanges(desired: DesiredService, observed: ObservedService): string[] {
+  const hash = observed.labels[SwarmLabel.configHash];
+  if (hash === undefined) return ['not_managed_by_stack'];
+  if (hash !== desired.hash) {
+    const before = parseFieldHashes(observed.labels[SwarmLabel.fieldHashes]);
+    if (!before) return ['config_hash'];
+    const groups = Object.keys(desired.fieldHashes).filter((group) => before[group] !== desired.fieldHashes[group]);
+    return groups.length > 0 ? groups.sort(byCodePoint) : ['config_hash'];
+  }
+  const reasons: string[] = [];
+  if (desired.replicas !== undefined && observed.replicas !== undefined && observed.replicas !== desired.replicas) reasons.push('replicas_drifted');
+  const image = (desired.spec['TaskTemplate'] as { ContainerSpec?: { Image?: string } } | undefined)?.ContainerSpec?.Image;
+  if (observed.image !== undefined && image !== undefined && observed.image !== image) reasons.push('image_drifted');
+  return reasons;
+}
+
+function removals(kind: 'remove-network' | 'remove-secret' | 'remove-config', objects: readonly ObservedObject[], keep: ReadonlySet<string>, reason: 'orphan' | 'rotated', after: readonly string[]): SwarmAction[] {
+  return objects
+    .filter((o) => !keep.has(o.name))
+    .sort((a, b) => byCodePoint(a.name, b.name))
+    .map((o) => ({ kind, ref: `${kind.slice(7)}:${o.name}`, after, name: o.name, id: o.id, reason }));
+}
+
+/** The plan that brings the cluster to `desired`. */
+export function planSwarmUp(desired: DesiredSwarm, observed: ObservedSwarm, options: SwarmPlanOptions): SwarmPlan {
+  const actions: SwarmAction[] = [];
+  const has = (list: readonly ObservedObject[], name: string): boolean => list.some((o) => o.name === name);
+  const creates: string[] = [];
+  for (const net of desired.networks) {
+    if (net.external || has(observed.networks, net.name)) continue;
+    const ref = `network:${net.name}`;
+    actions.push({ kind: 'create-network', ref, after: [], name: net.name, body: net.body });
+    creates.push(ref);
+  }
+  for (const object of [...desired.secrets, ...desired.configs]) {
+    if (object.external || has(object.kind === 'secret' ? observed.secrets : observed.configs, object.name)) continue;
+    const ref = `${object.kind}:${object.name}`;
+    actions.push({ kind: object.kind === 'secret' ? 'create-secret' : 'create-config', ref, after: [], name: object.name, key: object.key, data: object.data ?? '', labels: object.labels });
+    creates.push(ref);
+  }
+
+  // First what each service needs, then the actions: a dependency without an action of its
+  // own is already there, and nothing waits for it.
+  const decided = desired.services.map((service) => {
+    const current = observed.services.find((o) => o.name === service.name);
+    return { service, current, reasons: current ? serviceChanges(service, current) : [] };
+  });
+  const acting = new Set(decided.filter((d) => !d.current || d.reasons.length > 0).map((d) => d.service.key));
+  const serviceActions: string[] = [];
+  for (const { service, current, reasons } of decided) {
+    if (!acting.has(service.key)) continue;
+    const ref = `service:${service.key}`;
+    const after = [...creates, ...service.dependsOn.filter((d) => acting.has(d)).map((d) => `service:${d}`)];
+    serviceActions.push(ref);
+    if (!current) actions.push({ kind: 'create-service', ref, after, name: service.name, key: service.key, spec: service.spec });
+    else actions.push({ kind: 'update-service', ref, after, name: service.name, key: service.key, id: current.id, version: current.version, spec: service.spec, reasons });
+  }
+
+  const desiredNames = new Set(desired.services.map((s) => s.name));
+  const orphans = observed.services.filter((o) => !desiredNames.has(o.name)).sort((a, b) => byCodePoint(a.name, b.name));
+  if (options.removeOrphans) {
+    for (const orphan of orphans) {
+      const ref = `service:${orphan.name}`;
+      actions.push({ kind: 'remove-service', ref, after: [], name: orphan.name, id: orphan.id, reason: 'orphan' });
+      serviceActions.push(ref);
+    }
+  }
+  // Objects no longer named go once no service can use them: after every service action, and
+  // only when no orphan service is kept (it may still use them).
+  if (options.removeOrphans || orphans.length === 0) {
+    actions.push(...removals('remove-secret', observed.secrets, new Set(desired.secrets.map((s) => s.name)), 'rotated', serviceActions));
+    actions.push(...removals('remove-config', observed.configs, new Set(desired.configs.map((s) => s.name)), 'rotated', serviceActions));
+    actions.push(...removals('remove-network', observed.networks, new Set(desired.networks.map((s) => s.name)), 'orphan', serviceActions));
+  }
+  return { project: desired.project, actions };
+}
+
+/** `down`: every service of the stack, then its networks, secrets and configs. */
+export function planSwarmDown(observed: ObservedSwarm): SwarmPlan {
+  const services: SwarmAction[] = [...observed.services]
+    .sort((a, b) => byCodePoint(a.name, b.name))
+    .map((s) => ({ kind: 'remove-service', ref: `service:${s.name}`, after: [], name: s.name, id: s.id, reason: 'down' }));
+  const after = services.map((a) => a.ref);
+  const objects = (kind: 'remove-network' | 'remove-secret' | 'remove-config', list: readonly ObservedObject[]): SwarmAction[] =>
+    [...list].sort((a, b) => byCodePoint(a.name, b.name)).map((o) => ({ kind, ref: `${kind.slice(7)}:${o.name}`, after, name: o.name, id: o.id, reason: 'down' }));
+  return {
+    project: observed.project,
+    actions: [...services, ...objects('remove-secret', observed.secrets), ...objects('remove-config', observed.configs), ...objects('remove-network', observed.networks)],
+  };
+}

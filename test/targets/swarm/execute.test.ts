@@ -1,0 +1,85 @@
+// The swarm executor against recorded engine calls: ordering by `after`, the concurrency
+// bound, secret IDs filled in, and a failure that stops dependents.
+import { describe, expect, it } from 'vitest';
+import { EngineCallError } from '../../../src/engine/errors.js';
+import { executeSwarmPlan } from '../../../src/targets/swarm/execute.js';
+import type { SwarmExecutorCalls } from '../../../src/targets/swarm/execute.js';
+import type { SwarmAction } from '../../../src/targets/swarm/plan.js';
+
+const empty = { project: 'demo', services: [], networks: [], secrets: [], configs: [] };
+
+function recorder(options: { failCreate?: string; delayMs?: number } = {}) {
+  const calls: string[] = [];
+  let running = 0;
+  let peak = 0;
+  const track = async (name: string) => {
+    running++;
+    peak = Math.max(peak, running);
+    calls.push(`start ${name}`);
+    await new Promise((r) => setTimeout(r, options.delayMs ?? 5));
+    running--;
+    calls.push(`end ${name}`);
+  };
+  const specs: Record<string, unknown>[] = [];
+  const client: SwarmExecutorCalls = {
+    createNetwork: async (name) => { await track(name); return `id-${name}`; },
+    removeNetwork: async (id) => { await track(id); },
+    createSecret: async (name) => { await track(name); return `id-${name}`; },
+    removeSecret: async (id) => { await track(id); },
+    listSecrets: async () => [],
+    createConfig: async (name) => { await track(name); return `id-${name}`; },
+    removeConfig: async (id) => { await track(id); },
+    listConfigs: async () => [],
+    createService: async (spec) => {
+      if (spec['Name'] === options.failCreate) throw new EngineCallError(400, `service ${String(spec['Name'])}`, 'invalid spec');
+      specs.push(spec);
+      await track(String(spec['Name']));
+      return `id-${String(spec['Name'])}`;
+    },
+    updateService: async (_id, _version, spec) => { await track(String(spec['Name'])); },
+    inspectService: async () => undefined,
+    removeService: async (id) => { await track(id); },
+  };
+  return { client, calls, specs, peak: () => peak };
+}
+
+const service = (name: string, after: string[], secret?: string): SwarmAction => ({
+  kind: 'create-service',
+  ref: `service:${name}`,
+  after,
+  name,
+  key: name,
+  spec: { Name: name, Labels: {}, TaskTemplate: { ContainerSpec: { Image: 'x', ...(secret ? { Secrets: [{ File: { Name: 't' }, SecretName: secret }] } : {}) } } },
+});
+
+describe('executeSwarmPlan', () => {
+  it('starts an action only after those it waits for, and fills in the IDs of secrets it created', async () => {
+    const { client, calls, specs } = recorder();
+    const plan = {
+      project: 'demo',
+      actions: [
+        { kind: 'create-secret', ref: 'secret:s1', after: [], name: 's1', key: 's', data: 'eA==', labels: {} },
+        service('db', ['secret:s1'], 's1'),
+        service('web', ['secret:s1', 'service:db']),
+      ] satisfies SwarmAction[],
+    };
+    const { writes } = await executeSwarmPlan(client, plan, empty);
+    expect(writes).toBe(3);
+    expect(calls).toEqual(['start s1', 'end s1', 'start db', 'end db', 'start web', 'end web']);
+    expect(specs[0]).toMatchObject({ TaskTemplate: { ContainerSpec: { Secrets: [{ SecretName: 's1', SecretID: 'id-s1' }] } } });
+  });
+
+  it('runs independent actions at most `concurrency` at a time', async () => {
+    const { client, peak } = recorder({ delayMs: 20 });
+    const plan = { project: 'demo', actions: ['a', 'b', 'c', 'd', 'e'].map((n) => service(n, [])) };
+    await executeSwarmPlan(client, plan, empty, { concurrency: 2 });
+    expect(peak()).toBe(2);
+  });
+
+  it('a failed action fails the run and its dependents never start', async () => {
+    const { client, calls } = recorder({ failCreate: 'db' });
+    const plan = { project: 'demo', actions: [service('db', []), service('web', ['service:db'])] };
+    await expect(executeSwarmPlan(client, plan, empty)).rejects.toMatchObject({ code: 'APPLY_FAILED', message: 'create-service db: service db: invalid spec' });
+    expect(calls).toEqual([]);
+  });
+});
