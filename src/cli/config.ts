@@ -64,6 +64,9 @@ export function registerConfig(program: Command, run: Runner): void {
         // Validates, selects profiles and checks the rules either way; without interpolation
         // values that are still templates (like "${PORT}:80") are left unchecked.
         const model = await ctx.loadModel({ services, interpolate: flags.interpolate });
+        const swarm = await import('./commands/swarm.js');
+        // On Swarm the full config is the service specs as they would be sent (images by digest).
+        if (swarm.swarmTarget(ctx, model) && !flags.quiet && listFor(model, flags, services) === undefined) return swarm.swarmConfig(ctx);
         const list = listFor(model, flags, services);
         if (flags.quiet || list) ctx.printWarnings(model);
         if (flags.quiet) return ExitCode.ok;

@@ -21,6 +21,8 @@ export interface GlobalOptions {
   /** Bound on concurrent engine calls; undefined = the default chosen by benchmark. */
   readonly parallel?: number;
   readonly debug: boolean;
+  /** `--target local|swarm` (else STACK_TARGET, else the file's `x-stack: {target}`). */
+  readonly target?: string;
 }
 
 export interface CliContext {

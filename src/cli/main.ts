@@ -17,7 +17,7 @@ import { collect } from './options.js';
 /** Commands that must start fast and never touch the engine: they skip loading the engine commands. */
 export const LIGHT_COMMANDS: ReadonlySet<string> = new Set(['config', 'version', 'convert']);
 /** Global options that take a value (used to find the command name before commander parses). */
-const VALUE_OPTIONS = new Set(['-f', '--file', '-p', '--project-name', '--profile', '--env-file', '--project-directory', '--progress', '--parallel']);
+const VALUE_OPTIONS = new Set(['-f', '--file', '-p', '--project-name', '--profile', '--env-file', '--project-directory', '--progress', '--parallel', '--target']);
 
 interface RawGlobals {
   file: string[];
@@ -28,6 +28,7 @@ interface RawGlobals {
   progress: ProgressMode;
   parallel?: string;
   debug?: boolean;
+  target?: string;
 }
 
 
@@ -82,6 +83,7 @@ function buildContext(program: Command, signal: AbortSignal): CliContext {
     ...(raw.projectName !== undefined ? { projectName: raw.projectName } : {}),
     ...(raw.projectDirectory !== undefined ? { projectDirectory: raw.projectDirectory } : {}),
     ...(parallel !== undefined ? { parallel } : {}),
+    ...(raw.target !== undefined ? { target: raw.target } : {}),
   };
   const color = colorAllowed(env, stderr.isTTY);
   const cwd = process.cwd();
@@ -170,6 +172,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .addOption(new Option('--progress <mode>', 'progress output').choices(['auto', 'tty', 'plain', 'json', 'quiet']).default('auto'))
     .option('--parallel <n>', 'maximum concurrent engine calls')
     .option('--debug', 'print stack traces')
+    .option('--target <target>', 'where the stack runs: local (this engine, default) or swarm (services on a Swarm manager)')
     .showHelpAfterError('(run with --help for usage)')
     .enablePositionalOptions()
     .exitOverride();

@@ -9,6 +9,7 @@ import { downStack } from '../../pipeline/stack.js';
 import { operationHooks } from '../options.js';
 import type { DownOptions } from '../../planner/types.js';
 import { loadProjectOrName, openEngine } from './session.js';
+import { swarmDown, swarmTarget } from './swarm.js';
 
 /** The flags of `down`. */
 export interface DownFlags {
@@ -23,6 +24,7 @@ export async function runDown(ctx: CliContext, services: readonly string[], flag
   const timeout = flags.timeout === undefined ? undefined : Number(flags.timeout);
   if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 0)) throw new StackError('USAGE', `-t/--timeout expects whole seconds, got "${flags.timeout}"`);
   const target = await loadProjectOrName(ctx, services);
+  if (swarmTarget(ctx, 'services' in target ? target : undefined)) return swarmDown(ctx, target);
   const engine = await openEngine(ctx);
   const options: DownOptions = {
     ...(flags.volumes ? { volumes: true } : {}),

@@ -7,6 +7,7 @@ import type { CliContext, CommandResult, Runner } from '../context.js';
 import { listProjectContainers } from '../../engine/observe.js';
 import { logFailuresError, parseLogTime, sourcesOf, streamLogs } from './log-stream.js';
 import { loadProjectOrName, openEngine, projectName } from './session.js';
+import { swarmLogs, swarmTarget } from './swarm.js';
 
 /** The flags of `logs`. */
 export interface LogsFlags {
@@ -30,6 +31,7 @@ export async function runLogs(ctx: CliContext, services: readonly string[], flag
   const tail = parseTail(flags.tail);
   const since = flags.since === undefined ? undefined : parseLogTime(flags.since, '--since');
   const target = await loadProjectOrName(ctx, services);
+  if (swarmTarget(ctx, 'services' in target ? target : undefined)) return swarmLogs(ctx, target, services, flags);
   const engine = await openEngine(ctx);
   const containers = await listProjectContainers(engine, projectName(target), { services }, ctx.signal);
   const sources = await sourcesOf(engine, containers);

@@ -8,6 +8,7 @@ import { ExitCode } from '../../errors.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
 import { formatTable } from './ps.js';
 import { openEngine } from './session.js';
+import { swarmLs, swarmTarget } from './swarm.js';
 import { listProjects } from '../../engine/observe.js';
 
 /** The flags of `ls`. */
@@ -19,6 +20,7 @@ export interface LsFlags {
 
 /** Runs `ls`. */
 export async function runLs(ctx: CliContext, flags: LsFlags): Promise<CommandResult> {
+  if (swarmTarget(ctx)) return swarmLs(ctx, flags);
   const engine = await openEngine(ctx);
   const rows = (await listProjects(engine, ctx.signal))
     .filter((p) => flags.all || p.states.has('running'))

@@ -10,6 +10,7 @@ import { collect, upStackOptions } from '../options.js';
 import { writeMessage } from '../../render/diagnostics.js';
 import { planStack, planStackDown } from '../../pipeline/stack.js';
 import { loadPlanner, loadProject, openEngine } from './session.js';
+import { swarmPlan, swarmTarget } from './swarm.js';
 
 /** The flags of `plan`: those of `up` that shape the plan, and `--down`. */
 export interface PlanFlags extends UpPlanFlags {
@@ -24,6 +25,7 @@ export interface PlanFlags extends UpPlanFlags {
 export async function runPlan(ctx: CliContext, services: readonly string[], flags: PlanFlags): Promise<CommandResult> {
   upStackOptions(services, flags);
   const model = await loadProject(ctx, services);
+  if (swarmTarget(ctx, model)) return swarmPlan(ctx, flags);
   const options = upStackOptions(services, flags, model);
   const planner = await loadPlanner();
   const engine = await openEngine(ctx);

@@ -8,6 +8,7 @@ import { Label } from '../../labels.js';
 import type { EngineContainer } from '../../engine/types.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
 import { loadProjectOrName, openEngine, projectName } from './session.js';
+import { swarmPs, swarmTarget } from './swarm.js';
 import { listProjectContainers, primaryName } from '../../engine/observe.js';
 
 /** The flags of `ps`. */
@@ -40,6 +41,7 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
 /** Runs `ps`. */
 export async function runPs(ctx: CliContext, services: readonly string[], flags: PsFlags): Promise<CommandResult> {
   const target = await loadProjectOrName(ctx, services);
+  if (swarmTarget(ctx, 'services' in target ? target : undefined)) return swarmPs(ctx, target, flags);
   const engine = await openEngine(ctx);
   const containers = (await listProjectContainers(engine, projectName(target), { services }, ctx.signal)).filter((c) => flags.all || c.State === 'running' || c.State === 'restarting');
   const label = (c: EngineContainer, key: string): string => (c.Labels ?? {})[key] ?? '';

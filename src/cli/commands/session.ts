@@ -42,7 +42,9 @@ export async function lockProject(ctx: CliContext, project: string, command: str
 /** Loads the model; prints its warnings once. */
 export async function loadProject(ctx: CliContext, services: readonly string[] = []): Promise<StackModel> {
   const model = await ctx.loadModel(services.length > 0 ? { services } : {});
-  ctx.printWarnings(model);
+  // On Swarm the target reports its own warnings (the deploy: keys it implements are not "unsupported").
+  const { swarmTarget } = await import('./swarm.js');
+  if (!swarmTarget(ctx, model)) ctx.printWarnings(model);
   return model;
 }
 

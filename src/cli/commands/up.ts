@@ -15,6 +15,7 @@ import type { UpStackOptions } from '../../pipeline/stack.js';
 import { waitForServices } from '../../pipeline/settle.js';
 import { followProjectLogs, sourcesOf, streamLogsReporting } from './log-stream.js';
 import { loadProject, openEngine } from './session.js';
+import { swarmTarget, swarmUp } from './swarm.js';
 import type { PlanFlags } from '../options.js';
 import { collect, operationHooks, parseSeconds, upStackOptions } from '../options.js';
 
@@ -34,6 +35,15 @@ export async function runUp(ctx: CliContext, services: readonly string[], flags:
   if (flags.watch && (flags.detach || flags.wait)) throw new StackError('USAGE', '--watch runs attached; it cannot be combined with --detach or --wait');
   upStackOptions(services, flags);
   const loaded = await loadProject(ctx, services);
+  if (swarmTarget(ctx, loaded)) {
+    return swarmUp(ctx, services, {
+      ...(flags.detach ? { detach: true } : {}),
+      ...(flags.wait ? { wait: true } : {}),
+      ...(flags.build !== undefined ? { build: flags.build } : {}),
+      ...(flags.removeOrphans ? { removeOrphans: true } : {}),
+      ...(waitTimeout !== undefined ? { waitTimeout } : {}),
+    });
+  }
   const options = upStackOptions(services, flags, loaded);
   const selected = await selectedServices(loaded, options.plan);
   const engine = await openEngine(ctx);

@@ -139,7 +139,7 @@ export async function upSwarm(client: SwarmClient, prepared: PreparedSwarm, opti
 }
 
 /** `down`: removes the stack's services, then its secrets, configs and networks. Volumes stay on the nodes. */
-export async function downSwarm(client: SwarmClient, project: string, options: { signal?: AbortSignal } = {}): Promise<{ plan: SwarmPlan; writes: number }> {
+export async function downSwarm(client: SwarmClient, project: string, options: Pick<SwarmExecuteOptions, 'signal' | 'onAction'> = {}): Promise<{ plan: SwarmPlan; writes: number }> {
   const observed = await observeSwarm(client, project, options.signal);
   const plan = planSwarmDown(observed);
   const { writes } = await executeSwarmPlan(client, plan, observed, options);

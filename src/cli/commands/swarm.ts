@@ -1,0 +1,169 @@
+/**
+ * The commands on the Swarm target (`--target swarm`, STACK_TARGET=swarm, or `x-stack:
+ * {target: swarm}` in the file): `up -d [--wait]`, `plan`, `down`, `ps`, `logs`, `ls`,
+ * `config` through src/targets/swarm. Each command of the local target asks `swarmTarget`
+ * first and hands over here when it says so.
+ */
+import { ExitCode, StackError } from '../../errors.js';
+import type { StackModel } from '../../model.js';
+import type { LoadOptions } from '../../loader/load.js';
+import type { CliContext, CommandResult } from '../context.js';
+import { writeDiagnostics, writeMessage } from '../../render/diagnostics.js';
+import { jsonEvent } from '../../render/json.js';
+import { resolveTarget } from '../../targets/swarm/target.js';
+import { formatTable } from './ps.js';
+import type { SwarmAction } from '../../targets/swarm/plan.js';
+
+/**
+ * Whether this run goes to Swarm: `--target`, else STACK_TARGET, else the file's `x-stack`
+ * (read only when a model is at hand; without a file the local target is the default).
+ */
+export function swarmTarget(ctx: CliContext, model?: Pick<StackModel, 'extensions'>): boolean {
+  return resolveTarget(ctx.globals.target, ctx.env, model?.extensions ?? {}) === 'swarm';
+}
+
+/** The load options of the global flags (the swarm target loads the files with their raw `deploy:` keys). */
+function loadOptions(ctx: CliContext, services: readonly string[] = []): LoadOptions {
+  const g = ctx.globals;
+  return {
+    cwd: ctx.cwd,
+    env: ctx.env,
+    files: [...g.file],
+    profiles: [...g.profile],
+    envFiles: [...g.envFile],
+    ...(services.length > 0 ? { services: [...services] } : {}),
+    ...(g.projectName !== undefined ? { projectName: g.projectName } : {}),
+    ...(g.projectDirectory !== undefined ? { projectDirectory: g.projectDirectory } : {}),
+  };
+}
+
+async function connect(ctx: CliContext) {
+  const { connectSwarm } = await import('../../targets/swarm/commands.js');
+  return connectSwarm(ctx.env, ctx.signal);
+}
+
+const VERBS: Record<SwarmAction['kind'], [string, string]> = {
+  'create-network': ['Creating', 'Created'],
+  'create-secret': ['Creating', 'Created'],
+  'create-config': ['Creating', 'Created'],
+  'create-service': ['Creating', 'Created'],
+  'update-service': ['Updating', 'Updated'],
+  'remove-service': ['Removing', 'Removed'],
+  'remove-network': ['Removing', 'Removed'],
+  'remove-secret': ['Removing', 'Removed'],
+  'remove-config': ['Removing', 'Removed'],
+};
+
+/** One line (or JSON event) per finished swarm action, as the local target's plain progress. */
+function actionReporter(ctx: CliContext): (action: SwarmAction, state: 'started' | 'done' | 'failed', error?: unknown) => void {
+  const started = new Map<string, number>();
+  return (action, state, error) => {
+    if (state === 'started') {
+      started.set(action.ref, Date.now());
+      return;
+    }
+    const ms = Date.now() - (started.get(action.ref) ?? Date.now());
+    const kind = action.kind.split('-')[1]!;
+    const subject = `${kind[0]!.toUpperCase()}${kind.slice(1)} ${action.name}`;
+    if (ctx.progress === 'quiet') return;
+    if (ctx.progress === 'json') {
+      ctx.stderr.write(jsonEvent(state === 'done' ? 'action-done' : 'action-failed', { kind: action.kind, resource: action.ref, subject, ms, ...(error ? { error: error instanceof Error ? error.message : String(error) } : {}) }));
+      return;
+    }
+    const message = error instanceof Error ? error.message.split('\n')[0] : '';
+    ctx.stderr.write(state === 'done' ? ` ✔ ${subject}  ${VERBS[action.kind][1]}  ${(ms / 1000).toFixed(1)}s\n` : ` ✘ ${subject}  Error  ${message ?? ''}\n`);
+  };
+}
+
+/** `up -d [--wait] [--build|--no-build] [--remove-orphans]` on Swarm. */
+export async function swarmUp(ctx: CliContext, services: readonly string[], flags: { detach?: boolean; wait?: boolean; waitTimeout?: number; build?: boolean; removeOrphans?: boolean }): Promise<CommandResult> {
+  if (services.length > 0) throw new StackError('USAGE', 'up on the swarm target deploys the whole stack: name no services');
+  if (!flags.detach && !flags.wait) throw new StackError('USAGE', 'the swarm target runs detached: use `up -d` (and --wait to follow the rollout)');
+  const { prepareSwarm, upSwarm } = await import('../../targets/swarm/commands.js');
+  const client = await connect(ctx);
+  const prepared = await prepareSwarm(client, loadOptions(ctx), {
+    signal: ctx.signal,
+    ...(flags.build !== undefined ? { build: flags.build } : {}),
+    onPushed: (image, digest) => writeMessage(ctx, 'notice', `pushed ${image}${digest ? `@${digest}` : ''}`),
+  });
+  writeDiagnostics(ctx, prepared.warnings, ctx.cwd);
+  const { writes } = await upSwarm(client, prepared, {
+    signal: ctx.signal,
+    onAction: actionReporter(ctx),
+    ...(flags.removeOrphans ? { removeOrphans: true } : {}),
+    ...(flags.wait ? { wait: true } : {}),
+    ...(flags.waitTimeout !== undefined ? { waitTimeoutMs: flags.waitTimeout * 1000 } : {}),
+    ...(ctx.globals.parallel !== undefined ? { concurrency: ctx.globals.parallel } : {}),
+  });
+  if (writes === 0) writeMessage(ctx, 'notice', `${prepared.desired.project}: up to date, nothing written`);
+  return ExitCode.ok;
+}
+
+/** `plan [--json] [--detailed-exitcode] [--down]` on Swarm: nothing is written (no build, no push). */
+export async function swarmPlan(ctx: CliContext, flags: { json?: boolean; detailedExitcode?: boolean; down?: boolean; removeOrphans?: boolean }): Promise<CommandResult> {
+  const { prepareSwarm, planSwarm } = await import('../../targets/swarm/commands.js');
+  const { renderSwarmPlan } = await import('../../targets/swarm/plan.js');
+  const { observeSwarm } = await import('../../targets/swarm/observe.js');
+  const { planSwarmDown } = await import('../../targets/swarm/planner.js');
+  const client = await connect(ctx);
+  const prepared = await prepareSwarm(client, loadOptions(ctx), { build: false, signal: ctx.signal });
+  writeDiagnostics(ctx, prepared.warnings, ctx.cwd);
+  const plan = flags.down ? planSwarmDown(await observeSwarm(client, prepared.desired.project, ctx.signal)) : (await planSwarm(client, prepared, { signal: ctx.signal, ...(flags.removeOrphans ? { removeOrphans: true } : {}) })).plan;
+  const text = flags.json ? JSON.stringify(plan, (key, value: unknown) => (key === 'data' ? undefined : value), 2) + '\n' : renderSwarmPlan(plan);
+  ctx.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  return flags.detailedExitcode && plan.actions.length > 0 ? 2 : ExitCode.ok;
+}
+
+/** The project a command acts on without preparing the stack: the loaded model's name, or `-p`. */
+function projectOf(model: StackModel | { project: string }): string {
+  return 'services' in model ? model.name : model.project;
+}
+
+/** `down` on Swarm: services, then secrets, configs and networks (volumes stay on the nodes). */
+export async function swarmDown(ctx: CliContext, project: StackModel | { project: string }): Promise<CommandResult> {
+  const { downSwarm } = await import('../../targets/swarm/commands.js');
+  const client = await connect(ctx);
+  const { writes } = await downSwarm(client, projectOf(project), { signal: ctx.signal, onAction: actionReporter(ctx) });
+  if (writes === 0) writeMessage(ctx, 'notice', 'nothing to remove');
+  return ExitCode.ok;
+}
+
+/** `ps [-a] [--format json]` on Swarm: the stack's tasks. */
+export async function swarmPs(ctx: CliContext, project: StackModel | { project: string }, flags: { all?: boolean; format?: string }): Promise<CommandResult> {
+  const { psSwarm, renderSwarmPs } = await import('../../targets/swarm/commands.js');
+  const rows = await psSwarm(await connect(ctx), projectOf(project), { signal: ctx.signal, ...(flags.all ? { all: true } : {}) });
+  ctx.stdout.write(flags.format === 'json' ? rows.map((r) => JSON.stringify(r) + '\n').join('') : renderSwarmPs(rows));
+  return ExitCode.ok;
+}
+
+/** `logs [-f] [--tail N] [-t] [services...]` on Swarm: every task's output, prefixed by its service. */
+export async function swarmLogs(ctx: CliContext, project: StackModel | { project: string }, services: readonly string[], flags: { follow?: boolean; tail?: string; timestamps?: boolean }): Promise<CommandResult> {
+  const { logsSwarm } = await import('../../targets/swarm/commands.js');
+  const tail = flags.tail === undefined || flags.tail === 'all' ? 'all' : Number(flags.tail);
+  if (tail !== 'all' && (!Number.isInteger(tail) || tail < 0)) throw new StackError('USAGE', `--tail expects a number or "all", got "${flags.tail}"`);
+  const name = projectOf(project);
+  const width = Math.max(0, ...services.map((s) => s.length));
+  for await (const line of logsSwarm(await connect(ctx), name, { signal: ctx.signal, tail, ...(services.length > 0 ? { services } : {}), ...(flags.follow ? { follow: true } : {}), ...(flags.timestamps ? { timestamps: true } : {}) })) {
+    const text = line.data.toString('utf8');
+    for (const row of text.split('\n').filter((r, i, all) => r !== '' || i < all.length - 1)) (line.stream === 'stderr' ? ctx.stderr : ctx.stdout).write(`${line.service.padEnd(width)}  | ${row}\n`);
+  }
+  return ExitCode.ok;
+}
+
+/** `ls` on Swarm: the stacks on the cluster (stack's and `docker stack deploy`'s). */
+export async function swarmLs(ctx: CliContext, flags: { format?: string }): Promise<CommandResult> {
+  const { lsSwarm } = await import('../../targets/swarm/commands.js');
+  const stacks = await lsSwarm(await connect(ctx), ctx.signal);
+  if (flags.format === 'json') ctx.stdout.write(JSON.stringify(stacks.map((s) => ({ Name: s.name, Services: s.services }))) + '\n');
+  else ctx.stdout.write(formatTable(['NAME', 'SERVICES'], stacks.map((s) => [s.name, String(s.services)])));
+  return ExitCode.ok;
+}
+
+/** `config` on Swarm: the service specs as they would be sent (no secret data; nothing written). */
+export async function swarmConfig(ctx: CliContext): Promise<CommandResult> {
+  const { configSwarm, prepareSwarm } = await import('../../targets/swarm/commands.js');
+  const prepared = await prepareSwarm(await connect(ctx), loadOptions(ctx), { build: false, signal: ctx.signal });
+  writeDiagnostics(ctx, prepared.warnings, ctx.cwd);
+  ctx.stdout.write(configSwarm(prepared.desired));
+  return ExitCode.ok;
+}
