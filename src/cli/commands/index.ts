@@ -11,6 +11,7 @@ import { registerPs } from './ps.js';
 import { registerPull } from './pull.js';
 import { registerUp } from './up.js';
 import { registerWatch } from './watch.js';
+import { registerViz } from './viz.js';
 
 export const engineCommands = [
   registerUp,
@@ -27,4 +28,5 @@ export const engineCommands = [
   registerPull,
   registerLock,
   registerWatch,
+  registerViz,
 ];
