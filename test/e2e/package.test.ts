@@ -59,6 +59,8 @@ describe('the packed library', () => {
     const run = (...args: string[]): string => execFileSync(bin, args, { cwd: elsewhere, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
     expect(run('version')).toMatch(/^stack version \d+\.\d+\.\d+/);
     expect(run('config', '--services')).toBe('job\n');
+    expect(run('schema', '--path')).toBe(join(prefix, 'lib', 'node_modules', 'stack-compose', 'dist', 'stack.schema.json') + '\n');
+    expect(run('-f', 'compose.yaml', 'viz')).toContain('"service:job" [label="job"');
     const project = uniqueName('e2e-global');
     projects.push(project);
     run('-p', project, '--progress', 'quiet', 'up', '-d');

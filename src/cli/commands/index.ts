@@ -12,6 +12,7 @@ import { registerPull } from './pull.js';
 import { registerUp } from './up.js';
 import { registerWatch } from './watch.js';
 import { registerViz } from './viz.js';
+import { registerSchema } from './schema.js';
 
 export const engineCommands = [
   registerUp,
@@ -29,4 +30,5 @@ export const engineCommands = [
   registerLock,
   registerWatch,
   registerViz,
+  registerSchema,
 ];

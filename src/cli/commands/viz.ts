@@ -22,6 +22,7 @@ export interface VizFlags {
 export function registerViz(program: Command, run: Runner): void {
   program
     .command('viz')
+    .alias('graph')
     .description('print the dependency graph of the services as Graphviz DOT or Mermaid')
     .addOption(new Option('--format <format>', 'output language').choices(['dot', 'mermaid']).default('dot'))
     .option('--networks', 'also draw networks and which services join them')
