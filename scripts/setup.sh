@@ -28,7 +28,7 @@ node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.ex
 missing=()
 # The docker CLI (scripts and tests use it) and an engine that answers or a dockerd to start.
 if ! command -v docker >/dev/null 2>&1; then missing+=(docker.io)
-elif ! docker version >/dev/null 2>&1 && ! command -v dockerd >/dev/null 2>&1; then missing+=(docker.io); fi
+elif ! docker version >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && ! command -v dockerd >/dev/null 2>&1; then missing+=(docker.io); fi
 # The test image is FROM scratch with the host's busybox: it must be statically linked
 # (ldd, from libc-bin, is always there; it fails on a static binary).
 { [ -x /usr/bin/busybox ] && ! ldd /usr/bin/busybox >/dev/null 2>&1; } || missing+=(busybox-static)
@@ -49,7 +49,7 @@ fi
 
 # 3. An engine (and, for the tests, the loopback registry).
 if ! docker version >/dev/null 2>&1 && [ "$(id -u)" != 0 ]; then
-  die "no Docker engine answers ($(docker version 2>&1 | grep -m1 -i 'cannot\|permission\|error' || echo 'docker version failed')). Start one (sudo systemctl start docker, or sudo bash scripts/start-engine.sh) or add yourself to the docker group, then run again."
+  die "no Docker engine answers ($({ docker version 2>&1 || true; } | grep -m1 -i 'cannot\|permission\|error' || echo 'docker version failed')). Start one (sudo systemctl start docker, or sudo bash scripts/start-engine.sh) or add yourself to the docker group, then run again."
 fi
 bash scripts/start-engine.sh
 
