@@ -17,6 +17,8 @@ export interface VizFlags {
   volumes?: boolean;
   ports?: boolean;
   images?: boolean;
+  /** Compose's `alpha viz --image`, kept for muscle memory. */
+  image?: boolean;
 }
 
 export function registerViz(program: Command, run: Runner): void {
@@ -29,6 +31,7 @@ export function registerViz(program: Command, run: Runner): void {
     .option('--volumes', 'also draw named volumes and which services mount them')
     .option('--ports', 'show published ports in the service boxes')
     .option('--images', 'show each service\'s image in its box')
+    .addOption(new Option('--image', 'same as --images (Compose\'s spelling)').hideHelp())
     .action((flags: VizFlags) =>
       run(async (ctx) => {
         const model = await ctx.loadModel();
@@ -39,7 +42,7 @@ export function registerViz(program: Command, run: Runner): void {
             ...(flags.networks ? { networks: true } : {}),
             ...(flags.volumes ? { volumes: true } : {}),
             ...(flags.ports ? { ports: true } : {}),
-            ...(flags.images ? { images: true } : {}),
+            ...(flags.images || flags.image ? { images: true } : {}),
           }),
         );
         return ExitCode.ok;
