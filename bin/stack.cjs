@@ -10,6 +10,15 @@
 //
 // CommonJS on purpose: an ES module entry point costs Node about 12 ms more to start.
 'use strict';
+// package.json `engines` says Node >= 20.19 (require() of ES modules, import.meta.resolve);
+// npm only warns about it, so say it here, before an older Node fails somewhere obscure.
+{
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  if (major < 20 || (major === 20 && minor < 19)) {
+    process.stderr.write(`error[UNSUPPORTED_NODE] stack needs Node.js >= 20.19; this is ${process.version} (${process.execPath})\n`);
+    process.exit(1);
+  }
+}
 const { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } = require('node:fs');
 const Module = require('node:module');
 const { dirname, join } = require('node:path');

@@ -39,4 +39,7 @@ const distDir = join(root, 'dist/loader');
 mkdirSync(distDir, { recursive: true });
 copyFileSync(outFile, join(distDir, 'validator.generated.cjs'));
 copyFileSync(schemaFile, join(distDir, 'stack.schema.json'));
+// The published copy at a stable path: `stack-compose/schema.json` (package.json exports),
+// for editors (docs/schema.md). dist/loader/ is internal layout and may move.
+copyFileSync(schemaFile, join(root, 'dist/stack.schema.json'));
 process.stdout.write(`validator: ${outFile} (${code.length} bytes)\n`);

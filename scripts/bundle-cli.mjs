@@ -94,7 +94,7 @@ const text = readFileSync(outfile, 'utf8');
 if (/\bimport\(/.test(text.replace(/\/\/.*$/gm, ''))) throw new Error('bundle-cli: the bundle still contains import(); bin/stack.cjs cannot run it from a code cache');
 process.stdout.write(`bundle: ${outfile} (${Math.round(bytes / 1024)} KiB, ${Object.keys(result.metafile.inputs).length} modules)\n`);
 
-// The library for CommonJS callers (`require('stack')`): dist/index.js bundled as one CommonJS
+// The library for CommonJS callers (`require('stack-compose')`): dist/index.js bundled as one CommonJS
 // file. Every package dependency stays external (resolved from the installer's node_modules).
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const libOut = join(root, 'dist/index.cjs');

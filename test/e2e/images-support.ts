@@ -3,7 +3,7 @@
  * an engine connection, an isolated environment (no real ~/.docker, a private pull-time
  * cache), and cleanup of the images a test built, tagged or pulled.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,6 +59,11 @@ export function removeDir(dir: string | undefined): void {
 /** The loopback registry of .ci/run. */
 export const REGISTRY = '127.0.0.1:5000';
 
+/** Whether something accepts TCP connections on the loopback registry's port. */
+function registryAnswers(): boolean {
+  return spawnSync('bash', ['-c', `exec 3<>/dev/tcp/${REGISTRY.replace(':', '/')}`], { stdio: 'ignore' }).status === 0;
+}
+
 /**
  * Builds a tiny image labelled `generation` (FROM stack-test/busybox, so no hub is touched),
  * pushes it as `ref` to the loopback registry and removes the local tag. Returns its image ID.
@@ -67,7 +72,14 @@ export function pushGeneration(ref: string, generation: string): string {
   const dockerfile = `FROM stack-test/busybox:latest\nLABEL dev.stack.generation=${generation}\nRUN echo ${generation} > /generation\n`;
   execFileSync('docker', ['build', '-q', '-t', ref, '-'], { input: dockerfile, stdio: ['pipe', 'pipe', 'pipe'] });
   const id = imageId(ref)!;
-  execFileSync('docker', ['push', ref], { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    execFileSync('docker', ['push', ref], { stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    if (ref.startsWith(`${REGISTRY}/`) && !registryAnswers()) {
+      throw new Error(`precondition: no registry answers on ${REGISTRY}. \`npm test\` starts one (its pretest runs scripts/setup.sh --test); by hand: bash scripts/start-engine.sh (needs docker-registry: apt-get install docker-registry)`, { cause: error });
+    }
+    throw error;
+  }
   docker(['rmi', ref]);
   return id;
 }

@@ -11,6 +11,8 @@ import { registerPs } from './ps.js';
 import { registerPull } from './pull.js';
 import { registerUp } from './up.js';
 import { registerWatch } from './watch.js';
+import { registerViz } from './viz.js';
+import { registerSchema } from './schema.js';
 
 export const engineCommands = [
   registerUp,
@@ -27,4 +29,6 @@ export const engineCommands = [
   registerPull,
   registerLock,
   registerWatch,
+  registerViz,
+  registerSchema,
 ];
