@@ -16,6 +16,8 @@ export interface WaitTarget {
   readonly name: string;
   /** Replicas it must have running; undefined for global (running = desired tasks). */
   readonly replicas?: number;
+  /** A job: converged once every task of this rollout has completed. */
+  readonly job?: boolean;
 }
 
 /** Progress of one service: `web 2/3`. */
@@ -91,6 +93,12 @@ export function judgeService(
   // During an update that rolls back on failure, a failed task is the start of the rollback: wait for its verdict.
   if (failure && !(update === 'updating' && failureAction === 'rollback')) {
     return { state: 'failed', message: `service ${target.name}: task failed: ${describeTask(target.name, failure, nodes)}` };
+  }
+  if (target.job === true) {
+    // A job's tasks end in `complete`; a failed one was reported above.
+    const mine = tasks.filter((t) => t.ServiceID === service.ID && Date.parse(t.CreatedAt ?? '') >= since);
+    const done = mine.length > 0 && mine.every((t) => t.Status.State === 'complete');
+    return { state: done ? 'converged' : 'pending' };
   }
   const running = tasks.filter((t) => t.ServiceID === service.ID && t.DesiredState === 'running' && t.Status.State === 'running' && runsCurrentSpec(t, service)).length;
   const desired = target.replicas ?? service.ServiceStatus?.DesiredTasks ?? 0;

@@ -21,6 +21,7 @@ function service(key: string, groups: Record<string, string>, extra: Partial<Des
     dependsOn: [],
     replicas: 2,
     hasHealthcheck: false,
+    job: false,
     ...extra,
   };
 }
@@ -146,6 +147,12 @@ describe('judgeService (--wait)', () => {
     const verdict = judgeService({ name: 'demo_web', replicas: 2 }, svc({ UpdateStatus: { State: 'rollback_completed', Message: 'rollback completed' } }), [task('failed', 'task: non-zero exit (1)')], since, nodes);
     expect(verdict.state).toBe('failed');
     expect(verdict.state === 'failed' && verdict.message).toContain('update rolled back');
+  });
+  it('a job converges once every task of this run has completed, not while one still runs', () => {
+    const job = { name: 'demo_web', job: true };
+    const task = (state: string): SwarmTask => ({ ID: `t-${state}`, ServiceID: 's', Slot: 1, DesiredState: 'complete', CreatedAt: '2026-01-01T00:00:05Z', Status: { State: state } });
+    expect(judgeService(job, svc(), [task('complete'), task('running')], since, nodes)).toEqual({ state: 'pending' });
+    expect(judgeService(job, svc(), [task('complete'), task('complete')], since, nodes)).toEqual({ state: 'converged' });
   });
   it('during an update that rolls back on failure, a failed task waits for the rollback verdict', () => {
     const updating = svc({ UpdateStatus: { State: 'updating' }, Spec: { Name: 'demo_web', UpdateConfig: { FailureAction: 'rollback' } } });

@@ -6,7 +6,7 @@ describe('configSwarm', () => {
   it('prints the specs as they would be sent, and secret names without their data', () => {
     const text = configSwarm({
       project: 'demo',
-      services: [{ key: 'web', name: 'demo_web', spec: { Name: 'demo_web', Labels: { a: 'b' } }, hash: 'v1:x', fieldHashes: {}, dependsOn: [], hasHealthcheck: false }],
+      services: [{ key: 'web', name: 'demo_web', spec: { Name: 'demo_web', Labels: { a: 'b' } }, hash: 'v1:x', fieldHashes: {}, dependsOn: [], hasHealthcheck: false, job: false }],
       networks: [{ key: 'default', name: 'demo_default', external: false, body: { Driver: 'overlay' } }, { key: 'ext', name: 'shared', external: true, body: {} }],
       secrets: [{ kind: 'secret', key: 'token', name: 'demo_token_0123456789', external: false, data: 'c2VjcmV0', labels: {} }],
       configs: [],
