@@ -89,6 +89,16 @@ describe('planSwarmUp', () => {
     expect(plan.actions.map((a) => [a.kind, a.name, 'reasons' in a ? a.reasons : []])).toEqual([['update-service', 'demo_db', ['not_managed_by_stack']]]);
   });
 
+  it('a service whose mode changed is removed and created again (Swarm cannot update a mode), the plan says why', () => {
+    const globalDb = service('db', { image: 'b1', environment: 'f1', mode: 'g' }, { spec: { ...db.spec, Mode: { Global: {} } } });
+    const plan = planSwarmUp({ ...desired, services: [globalDb, web] }, { ...converged, services: [{ ...observedService(db, 10), mode: 'Replicated' }, observedService(web, 11)] }, { removeOrphans: false });
+    expect(plan.actions.map((a) => [a.kind, a.name, a.after])).toEqual([
+      ['remove-service', 'demo_db', []],
+      ['create-service', 'demo_db', ['service-removal:db']],
+    ]);
+    expect(renderSwarmPlan(plan)).toContain('- remove service demo_db (mode_changed)');
+  });
+
   it('replicas scaled behind our back are put back', () => {
     const plan = planSwarmUp(desired, { ...converged, services: [{ ...observedService(db, 10), replicas: 5 }, observedService(web, 11)] }, { removeOrphans: false });
     expect(plan.actions.map((a) => ('reasons' in a ? a.reasons : []))).toEqual([['replicas_drifted']]);
