@@ -83,6 +83,10 @@ describeCluster('the swarm target with docker stack, registries and failing node
     writeFileSync(join(load.cwd, 'app', 'marker.txt'), `built-${suffix}\n`);
     const pushed: string[] = [];
     try {
+      // `plan` builds and pushes nothing: the image is not in the registry yet, and that is no error.
+      const planned = await planSwarm(client, await prepareSwarm(client, load, { build: false, onPushed: (ref) => pushed.push(ref) }));
+      expect(planned.plan.actions.map((a) => a.kind)).toEqual(['create-network', 'create-service']);
+      expect(pushed).toEqual([]);
       await upSwarm(client, await prepareSwarm(client, load, { onPushed: (ref, digest) => pushed.push(`${ref}@${digest ?? ''}`) }), { wait: true, waitTimeoutMs: 90_000 });
       expect(pushed).toEqual([`${image}@${await client.distributionDigest(image)}`]);
       const service = (await client.listServices({ name: [`${project}_app`] }))[0]!;

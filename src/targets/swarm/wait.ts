@@ -137,3 +137,8 @@ export async function waitForServices(client: SwarmClient, targets: readonly Wai
     await sleep(options.intervalMs ?? 500, options.signal);
   }
 }
+
+/** Progress as one line: `web 2/3, api 1/1 (updating)`. */
+export function renderSwarmProgress(progress: readonly ServiceProgress[]): string {
+  return progress.map((p) => `${p.name} ${p.running}/${p.desired}${p.updateState && p.updateState !== 'completed' ? ` (${p.updateState})` : ''}`).join(', ');
+}

@@ -1,6 +1,7 @@
 // What the CLI prints for the swarm target: `config` and `ps`.
 import { describe, expect, it } from 'vitest';
 import { configSwarm, renderSwarmPs } from '../../../src/targets/swarm/commands.js';
+import { renderSwarmProgress } from '../../../src/targets/swarm/wait.js';
 
 describe('configSwarm', () => {
   it('prints the specs as they would be sent, and secret names without their data', () => {
@@ -35,5 +36,11 @@ describe('renderSwarmPs', () => {
         '',
       ].join('\n'),
     );
+  });
+});
+
+describe('renderSwarmProgress', () => {
+  it('shows replicas running of desired per service, and an update state other than completed', () => {
+    expect(renderSwarmProgress([{ name: 'demo_web', running: 2, desired: 3, updateState: 'updating' }, { name: 'demo_api', running: 1, desired: 1, updateState: 'completed' }])).toBe('demo_web 2/3 (updating), demo_api 1/1');
   });
 });
