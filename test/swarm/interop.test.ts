@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { connectSwarm, downSwarm, planSwarm, prepareSwarm, upSwarm } from '../../src/targets/swarm/index.js';
+import { connectSwarm, downSwarm, planSwarm, prepareSwarm, psSwarm, upSwarm } from '../../src/targets/swarm/index.js';
 import type { SwarmClient } from '../../src/targets/swarm/index.js';
 import { MANAGER_SOCKET, SWARM_IMAGE, describeWithCluster, eventually } from './cluster.js';
 import { pushImageForDigest, registryDigest } from '../../src/engine/images.js';
@@ -61,6 +61,20 @@ describeCluster('the swarm target with docker stack, registries and failing node
     expect(prepared.desired.services[0]!.spec).toMatchObject({ TaskTemplate: { ContainerSpec: { Image: `${SWARM_IMAGE}@${pushed}` } } });
   });
 
+  it('a global service runs one task per node and a replicated job runs to completion; --wait returns on both, and the next plan is empty', async () => {
+    const project = `md-${suffix}`;
+    const load = projectDir(project, `services:\n  once:\n    image: ${SWARM_IMAGE}\n    command: ["true"]\n    deploy: { mode: replicated-job, replicas: 2, endpoint_mode: dnsrr }\n  every:\n    image: ${SWARM_IMAGE}\n    command: ["sleep", "300"]\n    stop_grace_period: 1s\n    deploy: { mode: global, endpoint_mode: dnsrr }\n`);
+    try {
+      await upSwarm(client, await prepareSwarm(client, load), { wait: true, waitTimeoutMs: 60_000 });
+      const rows = await psSwarm(client, project, { all: true });
+      expect(new Set(rows.filter((r) => r.service === `${project}_every` && r.currentState === 'running').map((r) => r.node))).toEqual(new Set(['node1', 'node2', 'node3']));
+      expect(rows.filter((r) => r.service === `${project}_once`).map((r) => r.currentState)).toEqual(['complete', 'complete']);
+      expect((await planSwarm(client, await prepareSwarm(client, load))).plan.actions).toEqual([]);
+    } finally {
+      await downSwarm(client, project);
+    }
+  });
+
   it('a service with build: is built, pushed to the registry of its image and runs by digest on every node; the next up builds nothing', async () => {
     const project = `bd-${suffix}`;
     const image = `10.123.0.1:5001/stack-swarm-test/built-${suffix}:1`;
@@ -70,6 +84,10 @@ describeCluster('the swarm target with docker stack, registries and failing node
     writeFileSync(join(load.cwd, 'app', 'marker.txt'), `built-${suffix}\n`);
     const pushed: string[] = [];
     try {
+      // `plan` builds and pushes nothing: the image is not in the registry yet, and that is no error.
+      const planned = await planSwarm(client, await prepareSwarm(client, load, { build: false, onPushed: (ref) => pushed.push(ref) }));
+      expect(planned.plan.actions.map((a) => a.kind)).toEqual(['create-network', 'create-service']);
+      expect(pushed).toEqual([]);
       await upSwarm(client, await prepareSwarm(client, load, { onPushed: (ref, digest) => pushed.push(`${ref}@${digest ?? ''}`) }), { wait: true, waitTimeoutMs: 90_000 });
       expect(pushed).toEqual([`${image}@${await registryDigest(client, image)}`]);
       const service = (await client.listServices({ name: [`${project}_app`] }))[0]!;

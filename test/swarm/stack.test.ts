@@ -85,6 +85,10 @@ describeCluster('the swarm target on a 3-node cluster', () => {
     const ps = await psSwarm(client, project);
     expect(ps.filter((r) => r.currentState === 'running').map((r) => r.task).sort()).toEqual([`${project}_api.1`, `${project}_web.1`, `${project}_web.2`]);
     expect(await lsSwarm(client)).toContainEqual({ name: project, services: 2 });
+    // depends_on with --wait: api (depends on web) was created only once web's tasks ran.
+    const api = (await services()).find((s) => s.Spec.Name === `${project}_api`)!;
+    const webRunningSince = Math.max(...tasks.map((t) => Date.parse(t.Status.Timestamp ?? '')));
+    expect(Date.parse(api.CreatedAt ?? '')).toBeGreaterThanOrEqual(webRunningSince);
   });
 
   it('a second up with nothing changed makes zero writes', async () => {

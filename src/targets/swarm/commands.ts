@@ -122,7 +122,7 @@ export async function upSwarm(client: SwarmClient, prepared: PreparedSwarm, opti
   const byKey = new Map(prepared.desired.services.map((s) => [s.key, s]));
   const target = (key: string) => {
     const s = byKey.get(key)!;
-    return { name: s.name, ...(s.replicas !== undefined ? { replicas: s.replicas } : {}) };
+    return { name: s.name, job: s.job, ...(s.replicas !== undefined ? { replicas: s.replicas } : {}) };
   };
   const waitOptions = { since, timeoutMs, ...(options.signal ? { signal: options.signal } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}) };
   const { writes } = await executeSwarmPlan(client, plan, observed, {

@@ -120,7 +120,8 @@ function mode(deploy: SwarmDeploy, replicas: number): Json {
     case 'global-job':
       return { GlobalJob: {} };
     case 'replicated-job':
-      return { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: replicas } };
+      // As docker stack deploy: up to all completions at once.
+      return { ReplicatedJob: { MaxConcurrent: replicas, TotalCompletions: replicas } };
     default:
       return { Replicated: { Replicas: replicas } };
   }
@@ -248,6 +249,7 @@ function convertService(key: string, model: StackModel, inputs: ConvertInputs, o
     fieldHashes,
     dependsOn: Object.keys(service.dependsOn).filter((d) => d in model.services).sort(byCodePoint),
     ...(deploy.mode === 'replicated' ? { replicas: service.replicas } : {}),
+    job: deploy.mode.endsWith('-job'),
     hasHealthcheck: service.healthcheck !== undefined && !service.healthcheck.disable,
   };
 }

@@ -91,6 +91,10 @@ function isOutOfSequence(error: unknown): boolean {
   return error instanceof EngineCallError && /out of sequence/i.test(error.engineMessage);
 }
 
+function isConflict(error: unknown): boolean {
+  return error instanceof EngineCallError && error.statusCode === 409;
+}
+
 function isInUse(error: unknown): boolean {
   return error instanceof EngineCallError && (error.statusCode === 409 || /in use|active endpoints/i.test(error.engineMessage));
 }
@@ -121,14 +125,27 @@ async function runAction(client: SwarmExecutorCalls, action: SwarmAction, ids: O
   const signal = options.signal;
   switch (action.kind) {
     case 'create-network':
-      await client.createNetwork(action.name, action.body, signal);
+      try {
+        await client.createNetwork(action.name, action.body, signal);
+      } catch (error) {
+        // Made meanwhile by a concurrent run of the same stack (same name, same labels): there it is.
+        if (!isConflict(error)) throw error;
+      }
       return;
     case 'create-secret':
-      ids.set('secret', action.name, await client.createSecret(action.name, Buffer.from(action.data, 'base64'), action.labels, signal));
+    case 'create-config': {
+      const kind = action.kind === 'create-secret' ? 'secret' : 'config';
+      const data = Buffer.from(action.data, 'base64');
+      try {
+        ids.set(kind, action.name, kind === 'secret' ? await client.createSecret(action.name, data, action.labels, signal) : await client.createConfig(action.name, data, action.labels, signal));
+      } catch (error) {
+        // The name carries the content's hash: an object of that name made meanwhile (a
+        // concurrent run, or a reply lost) holds the same content. Use it.
+        if (!isConflict(error) && !(error instanceof AmbiguousWriteError)) throw error;
+        await ids.get(kind, action.name, signal);
+      }
       return;
-    case 'create-config':
-      ids.set('config', action.name, await client.createConfig(action.name, Buffer.from(action.data, 'base64'), action.labels, signal));
-      return;
+    }
     case 'create-service':
     case 'update-service': {
       await options.beforeService?.(action.key);

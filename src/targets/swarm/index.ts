@@ -10,7 +10,7 @@ export { convertStack } from './convert.js';
 export { observeSwarm, requireManager } from './observe.js';
 export { executeSwarmPlan } from './execute.js';
 export type { SwarmExecuteOptions, SwarmExecutorCalls } from './execute.js';
-export { waitForServices, judgeService } from './wait.js';
+export { waitForServices, judgeService, renderSwarmProgress } from './wait.js';
 export type { ServiceProgress } from './wait.js';
 export { validateForSwarm } from './validate.js';
 export { SwarmLabel } from './labels.js';

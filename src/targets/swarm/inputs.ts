@@ -122,6 +122,8 @@ export async function resolveImages(client: SwarmClient, model: StackModel, node
     }
     images[key] = service.image;
     const why = digest instanceof Error ? digest.message : 'unknown';
+    // Not built in this run (`plan`, `config`, `--no-build`): `up` builds and pushes it first.
+    if (service.build) continue;
     if (nodes > 1) {
       diagnostics.push(diagnostic('IMAGE_NOT_FOUND', `service "${key}": image "${service.image}" is not in a registry the swarm can reach (${why}); the other nodes could not pull it`, service.location, 'push the image to a registry and name it in `image:`'));
     } else {

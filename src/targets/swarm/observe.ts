@@ -26,6 +26,7 @@ function toObservedService(service: SwarmService): ObservedService {
   const spec = service.Spec as { Labels?: Record<string, string> | null; TaskTemplate?: { ContainerSpec?: { Image?: string } }; Mode?: { Replicated?: { Replicas?: number } } };
   const image = spec.TaskTemplate?.ContainerSpec?.Image;
   const replicas = spec.Mode?.Replicated?.Replicas;
+  const mode = Object.keys(spec.Mode ?? {})[0];
   return {
     id: service.ID,
     name: service.Spec.Name,
@@ -33,6 +34,7 @@ function toObservedService(service: SwarmService): ObservedService {
     labels: spec.Labels ?? {},
     ...(image !== undefined ? { image } : {}),
     ...(replicas !== undefined ? { replicas } : {}),
+    ...(mode !== undefined ? { mode } : {}),
     ...(service.UpdateStatus?.State !== undefined ? { updateState: service.UpdateStatus.State } : {}),
     ...(service.ServiceStatus ? { runningTasks: service.ServiceStatus.RunningTasks, desiredTasks: service.ServiceStatus.DesiredTasks } : {}),
   };

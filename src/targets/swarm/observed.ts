@@ -16,6 +16,8 @@ export interface ObservedService {
   readonly image?: string;
   /** Replicas of the current spec (replicated mode only). */
   readonly replicas?: number;
+  /** The kind of `Spec.Mode`: `Replicated`, `Global`, `ReplicatedJob`, `GlobalJob`. Swarm cannot update it. */
+  readonly mode?: string;
   /** `UpdateStatus.State` (updating, completed, rollback_completed, ...). */
   readonly updateState?: string;
   readonly runningTasks?: number;

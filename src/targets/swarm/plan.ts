@@ -23,7 +23,7 @@ export type SwarmAction =
       readonly spec: ServiceSpecBody;
       readonly reasons: readonly UpdateReason[];
     }
-  | { readonly kind: 'remove-service' | 'remove-network' | 'remove-secret' | 'remove-config'; readonly ref: string; readonly after: readonly string[]; readonly name: string; readonly id: string; readonly reason: 'orphan' | 'rotated' | 'down' };
+  | { readonly kind: 'remove-service' | 'remove-network' | 'remove-secret' | 'remove-config'; readonly ref: string; readonly after: readonly string[]; readonly name: string; readonly id: string; readonly reason: 'orphan' | 'rotated' | 'down' | 'mode_changed' };
 
 export type SwarmActionKind = SwarmAction['kind'];
 

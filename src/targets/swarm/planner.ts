@@ -2,6 +2,7 @@
  * The pure planner of the swarm target: (desired, observed) → plan. No I/O, no clock.
  *
  *   create networks, secrets, configs that are missing        (nothing to wait for)
+ *     → remove a service whose mode changed                    (Swarm cannot update a mode)
  *     → create / update services, each after its depends_on   (after every create above)
  *       → remove orphan services (with removeOrphans)
  *         → remove secrets, configs, networks no longer used   (after every service action)
@@ -56,6 +57,11 @@ export function serviceChanges(desired: DesiredService, observed: ObservedServic
   return reasons;
 }
 
+/** The kind of a desired service's mode (`Replicated`, `Global`, ...). */
+function modeOf(service: DesiredService): string | undefined {
+  return Object.keys((service.spec['Mode'] ?? {}) as Record<string, unknown>)[0];
+}
+
 function removals(kind: 'remove-network' | 'remove-secret' | 'remove-config', objects: readonly ObservedObject[], keep: ReadonlySet<string>, reason: 'orphan' | 'rotated', after: readonly string[]): SwarmAction[] {
   return objects
     .filter((o) => !keep.has(o.name))
@@ -94,7 +100,14 @@ export function planSwarmUp(desired: DesiredSwarm, observed: ObservedSwarm, opti
     const ref = `service:${service.key}`;
     const after = [...creates, ...service.dependsOn.filter((d) => acting.has(d)).map((d) => `service:${d}`)];
     serviceActions.push(ref);
-    if (!current) actions.push({ kind: 'create-service', ref, after, name: service.name, key: service.key, spec: service.spec });
+    // Swarm refuses to change a service's mode (replicated, global, jobs): the one case where
+    // a service is removed and created again, and the plan says so.
+    const modeChanged = current?.mode !== undefined && current.mode !== modeOf(service);
+    if (current && modeChanged) {
+      const removeRef = `service-removal:${service.key}`;
+      actions.push({ kind: 'remove-service', ref: removeRef, after: [], name: current.name, id: current.id, reason: 'mode_changed' });
+      actions.push({ kind: 'create-service', ref, after: [...after, removeRef], name: service.name, key: service.key, spec: service.spec });
+    } else if (!current) actions.push({ kind: 'create-service', ref, after, name: service.name, key: service.key, spec: service.spec });
     else actions.push({ kind: 'update-service', ref, after, name: service.name, key: service.key, id: current.id, version: current.version, spec: service.spec, reasons });
   }
 

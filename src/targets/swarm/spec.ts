@@ -26,6 +26,8 @@ export interface DesiredService {
   readonly dependsOn: readonly string[];
   /** Tasks it should have running once converged; undefined for global and job modes. */
   readonly replicas?: number;
+  /** A job (replicated-job, global-job): converged when its tasks have completed, not when they run. */
+  readonly job: boolean;
   readonly hasHealthcheck: boolean;
 }
 

@@ -16,6 +16,8 @@ export interface WaitTarget {
   readonly name: string;
   /** Replicas it must have running; undefined for global (running = desired tasks). */
   readonly replicas?: number;
+  /** A job: converged once every task of this rollout has completed. */
+  readonly job?: boolean;
 }
 
 /** Progress of one service: `web 2/3`. */
@@ -92,6 +94,12 @@ export function judgeService(
   if (failure && !(update === 'updating' && failureAction === 'rollback')) {
     return { state: 'failed', message: `service ${target.name}: task failed: ${describeTask(target.name, failure, nodes)}` };
   }
+  if (target.job === true) {
+    // A job's tasks end in `complete`; a failed one was reported above.
+    const mine = tasks.filter((t) => t.ServiceID === service.ID && Date.parse(t.CreatedAt ?? '') >= since);
+    const done = mine.length > 0 && mine.every((t) => t.Status.State === 'complete');
+    return { state: done ? 'converged' : 'pending' };
+  }
   const running = tasks.filter((t) => t.ServiceID === service.ID && t.DesiredState === 'running' && t.Status.State === 'running' && runsCurrentSpec(t, service)).length;
   const desired = target.replicas ?? service.ServiceStatus?.DesiredTasks ?? 0;
   const updating = update === 'updating' || update === 'rollback_started';
@@ -128,4 +136,9 @@ export async function waitForServices(client: SwarmClient, targets: readonly Wai
     if (options.signal?.aborted) throw new StackError('INTERRUPTED', 'interrupted while waiting for the services');
     await sleep(options.intervalMs ?? 500, options.signal);
   }
+}
+
+/** Progress as one line: `web 2/3, api 1/1 (updating)`. */
+export function renderSwarmProgress(progress: readonly ServiceProgress[]): string {
+  return progress.map((p) => `${p.name} ${p.running}/${p.desired}${p.updateState && p.updateState !== 'completed' ? ` (${p.updateState})` : ''}`).join(', ');
 }

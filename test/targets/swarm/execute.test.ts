@@ -8,7 +8,7 @@ import type { SwarmAction } from '../../../src/targets/swarm/plan.js';
 
 const empty = { project: 'demo', services: [], networks: [], secrets: [], configs: [] };
 
-function recorder(options: { failCreate?: string; delayMs?: number } = {}) {
+function recorder(options: { failCreate?: string; delayMs?: number; secretExists?: string } = {}) {
   const calls: string[] = [];
   let running = 0;
   let peak = 0;
@@ -24,9 +24,13 @@ function recorder(options: { failCreate?: string; delayMs?: number } = {}) {
   const client: SwarmExecutorCalls = {
     createNetwork: async (name) => { await track(name); return `id-${name}`; },
     removeNetwork: async (id) => { await track(id); },
-    createSecret: async (name) => { await track(name); return `id-${name}`; },
+    createSecret: async (name) => {
+      if (name === options.secretExists) throw new EngineCallError(409, `secret ${name}`, 'rpc error: code = AlreadyExists');
+      await track(name);
+      return `id-${name}`;
+    },
     removeSecret: async (id) => { await track(id); },
-    listSecrets: async () => [],
+    listSecrets: async (filters) => (options.secretExists && filters?.['name']?.includes(options.secretExists) ? [{ ID: 'existing-id', Version: { Index: 1 }, Spec: { Name: options.secretExists } }] : []),
     createConfig: async (name) => { await track(name); return `id-${name}`; },
     removeConfig: async (id) => { await track(id); },
     listConfigs: async () => [],
@@ -74,6 +78,16 @@ describe('executeSwarmPlan', () => {
     const plan = { project: 'demo', actions: ['a', 'b', 'c', 'd', 'e'].map((n) => service(n, [])) };
     await executeSwarmPlan(client, plan, empty, { concurrency: 2 });
     expect(peak()).toBe(2);
+  });
+
+  it('a secret that exists already under its content-hash name (a concurrent run) is used, not an error', async () => {
+    const { client, specs } = recorder({ secretExists: 's1' });
+    const plan = {
+      project: 'demo',
+      actions: [{ kind: 'create-secret', ref: 'secret:s1', after: [], name: 's1', key: 's', data: 'eA==', labels: {} }, service('db', ['secret:s1'], 's1')] satisfies SwarmAction[],
+    };
+    await executeSwarmPlan(client, plan, empty);
+    expect(specs[0]).toMatchObject({ TaskTemplate: { ContainerSpec: { Secrets: [{ SecretName: 's1', SecretID: 'existing-id' }] } } });
   });
 
   it('a failed action fails the run and its dependents never start', async () => {

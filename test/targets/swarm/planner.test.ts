@@ -21,6 +21,7 @@ function service(key: string, groups: Record<string, string>, extra: Partial<Des
     dependsOn: [],
     replicas: 2,
     hasHealthcheck: false,
+    job: false,
     ...extra,
   };
 }
@@ -88,6 +89,16 @@ describe('planSwarmUp', () => {
     expect(plan.actions.map((a) => [a.kind, a.name, 'reasons' in a ? a.reasons : []])).toEqual([['update-service', 'demo_db', ['not_managed_by_stack']]]);
   });
 
+  it('a service whose mode changed is removed and created again (Swarm cannot update a mode), the plan says why', () => {
+    const globalDb = service('db', { image: 'b1', environment: 'f1', mode: 'g' }, { spec: { ...db.spec, Mode: { Global: {} } } });
+    const plan = planSwarmUp({ ...desired, services: [globalDb, web] }, { ...converged, services: [{ ...observedService(db, 10), mode: 'Replicated' }, observedService(web, 11)] }, { removeOrphans: false });
+    expect(plan.actions.map((a) => [a.kind, a.name, a.after])).toEqual([
+      ['remove-service', 'demo_db', []],
+      ['create-service', 'demo_db', ['service-removal:db']],
+    ]);
+    expect(renderSwarmPlan(plan)).toContain('- remove service demo_db (mode_changed)');
+  });
+
   it('replicas scaled behind our back are put back', () => {
     const plan = planSwarmUp(desired, { ...converged, services: [{ ...observedService(db, 10), replicas: 5 }, observedService(web, 11)] }, { removeOrphans: false });
     expect(plan.actions.map((a) => ('reasons' in a ? a.reasons : []))).toEqual([['replicas_drifted']]);
@@ -146,6 +157,12 @@ describe('judgeService (--wait)', () => {
     const verdict = judgeService({ name: 'demo_web', replicas: 2 }, svc({ UpdateStatus: { State: 'rollback_completed', Message: 'rollback completed' } }), [task('failed', 'task: non-zero exit (1)')], since, nodes);
     expect(verdict.state).toBe('failed');
     expect(verdict.state === 'failed' && verdict.message).toContain('update rolled back');
+  });
+  it('a job converges once every task of this run has completed, not while one still runs', () => {
+    const job = { name: 'demo_web', job: true };
+    const task = (state: string): SwarmTask => ({ ID: `t-${state}`, ServiceID: 's', Slot: 1, DesiredState: 'complete', CreatedAt: '2026-01-01T00:00:05Z', Status: { State: state } });
+    expect(judgeService(job, svc(), [task('complete'), task('running')], since, nodes)).toEqual({ state: 'pending' });
+    expect(judgeService(job, svc(), [task('complete'), task('complete')], since, nodes)).toEqual({ state: 'converged' });
   });
   it('during an update that rolls back on failure, a failed task waits for the rollback verdict', () => {
     const updating = svc({ UpdateStatus: { State: 'updating' }, Spec: { Name: 'demo_web', UpdateConfig: { FailureAction: 'rollback' } } });
