@@ -87,9 +87,19 @@ export async function swarmUp(ctx: CliContext, services: readonly string[], flag
     onPushed: (image, digest) => writeMessage(ctx, 'notice', `pushed ${image}${digest ? `@${digest}` : ''}`),
   });
   writeDiagnostics(ctx, prepared.warnings, ctx.cwd);
+  const { renderSwarmProgress } = await import('../../targets/swarm/wait.js');
+  let lastProgress = '';
   const { writes } = await upSwarm(client, prepared, {
     signal: ctx.signal,
     onAction: actionReporter(ctx),
+    // --wait: per-service replica counts, one line each time they change.
+    onProgress: (progress) => {
+      const line = renderSwarmProgress(progress);
+      if (line === lastProgress || ctx.progress === 'quiet') return;
+      lastProgress = line;
+      if (ctx.progress === 'json') ctx.stderr.write(jsonEvent('rollout', { services: progress }));
+      else ctx.stderr.write(` ⧗ ${line}\n`);
+    },
     ...(flags.removeOrphans ? { removeOrphans: true } : {}),
     ...(flags.wait ? { wait: true } : {}),
     ...(flags.waitTimeout !== undefined ? { waitTimeoutMs: flags.waitTimeout * 1000 } : {}),
