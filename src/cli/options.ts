@@ -4,6 +4,7 @@
  * (`--scale`, `--force-recreate`, `--remove-orphans`, `-V`, `--no-start`, the lock file).
  */
 import { StackError } from '../errors.js';
+import { didYouMean } from '../loader/suggest.js';
 import type { StackModel } from '../model.js';
 import type { UpOptions } from '../planner/types.js';
 import type { ImageOptions, OperationHooks, UpStackOptions } from '../pipeline/stack.js';
@@ -60,7 +61,10 @@ export const collect = (value: string, previous: string[]): string[] => [...prev
 /** USAGE naming the services the model does not have (and the ones it has). */
 export function checkServices(model: StackModel, services: readonly string[], what = 'service'): void {
   const unknown = services.filter((s) => !model.services[s]);
-  if (unknown.length > 0) throw new StackError('USAGE', `no such ${what}: ${unknown.join(', ')} (services: ${Object.keys(model.services).sort().join(', ')})`);
+  if (unknown.length === 0) return;
+  const known = Object.keys(model.services).sort();
+  const hints = unknown.map((s) => didYouMean(s, known)).filter((h) => h !== undefined);
+  throw new StackError('USAGE', `no such ${what}: ${unknown.join(', ')} (services: ${known.join(', ')})${hints.length > 0 ? `; ${hints.join('; ')}` : ''}`);
 }
 
 /** The flags of `up`/`plan`/`watch` as the options of `upStack`/`planStack`, checked once. */

@@ -229,6 +229,11 @@ export interface UpOptions {
   readonly allowDestructive?: boolean;
   /** Create containers but do not start them. */
   readonly noStart?: boolean;
+  /**
+   * Services left out of the plan although selected (their dependencies stay in): the target
+   * of `stack run`, whose one-off container takes its place. Their containers are left alone.
+   */
+  readonly exclude?: readonly string[];
 }
 
 /** Flags of `stack down`. */

@@ -153,6 +153,7 @@ export function analyzeUp(model: StackModel, observed: ObservedState, options: U
   };
 
   const selected = new Set(selectServices(graph, options.services, options.noDeps));
+  for (const name of options.exclude ?? []) selected.delete(name);
   const classes = new Map<ObservedContainer, ReturnType<typeof classifyContainer>>();
   for (const c of containers) {
     const cls = classifyContainer(c, preCtx);

@@ -78,5 +78,8 @@ export function fakeEngine(): FakeEngine {
     startExec: notUsed,
     inspectExec: notUsed,
     resizeExec: notUsed,
+    attachContainer: notUsed,
+    waitContainer: notUsed,
+    resizeContainer: notUsed,
   };
 }

@@ -9,6 +9,7 @@ import { registerLs } from './ls.js';
 import { registerPlan } from './plan.js';
 import { registerPs } from './ps.js';
 import { registerPull } from './pull.js';
+import { registerRun } from './run.js';
 import { registerUp } from './up.js';
 import { registerWatch } from './watch.js';
 
@@ -19,6 +20,7 @@ export const engineCommands = [
   registerPs,
   registerLogs,
   registerExec,
+  registerRun,
   registerStart,
   registerStop,
   registerRestart,
