@@ -13,6 +13,7 @@ import type { CliContext } from './context.js';
 /** The flags shared by `up`, `plan` and `watch` that shape the plan and the images. */
 export interface PlanFlags {
   forceRecreate?: boolean;
+  alwaysRecreateDeps?: boolean;
   recreate?: boolean;
   deps?: boolean;
   removeOrphans?: boolean;
@@ -70,6 +71,7 @@ export function checkServices(model: StackModel, services: readonly string[], wh
 /** The flags of `up`/`plan`/`watch` as the options of `upStack`/`planStack`, checked once. */
 export function upStackOptions(services: readonly string[], flags: PlanFlags, model?: StackModel): UpStackOptions {
   if (flags.forceRecreate && flags.recreate === false) throw new StackError('USAGE', '--force-recreate and --no-recreate cannot be combined');
+  if (flags.alwaysRecreateDeps && flags.recreate === false) throw new StackError('USAGE', '--always-recreate-deps and --no-recreate cannot be combined');
   const scale = parseScale(flags.scale ?? []);
   if (model) {
     checkServices(model, services);
@@ -78,6 +80,7 @@ export function upStackOptions(services: readonly string[], flags: PlanFlags, mo
   const plan: UpOptions = {
     ...(services.length > 0 ? { services } : {}),
     ...(flags.forceRecreate ? { forceRecreate: true } : {}),
+    ...(flags.alwaysRecreateDeps ? { alwaysRecreateDeps: true } : {}),
     ...(flags.recreate === false ? { noRecreate: true } : {}),
     ...(flags.deps === false ? { noDeps: true } : {}),
     ...(flags.removeOrphans ? { removeOrphans: true } : {}),

@@ -10,6 +10,7 @@
  * (src/cli/options.ts), so a reload runs exactly what the first `up` ran.
  */
 import { relative } from 'node:path';
+import { StackError } from '../errors.js';
 import type { StackModel } from '../model.js';
 import type { Action, DownOptions, ObservedImage, ObservedState, Plan, UpOptions } from '../planner/types.js';
 import type { Engine } from '../engine/types.js';
@@ -141,12 +142,20 @@ export async function upStack(engine: Engine, model: StackModel, options: UpStac
   const selected = await selectedServices(model, options.plan);
   return withProjectLock(model.name, hooks, async () => {
     const observed = await observe(engine, model, { signal: hooks.signal });
+    await checkExternals(model, observed, selected);
     const images = await prepareImages(engine, model, observed.images, selected, options.images ?? {}, hooks);
     const pinned = images.model;
     const reuse = pinned === model && !images.changed;
     const result = await applyContainers(engine, pinned, (state) => planUp(pinned, state, options.plan), hooks, reuse ? observed : undefined);
     return { ...result, model: pinned };
   });
+}
+
+/** EXTERNAL_NOT_FOUND (exit 1) when a selected service uses a missing external network or volume: before anything is created. */
+async function checkExternals(model: StackModel, observed: ObservedState, selected: ReadonlySet<string>): Promise<void> {
+  const { describeMissingExternals, missingExternals } = await import('../planner/externals.js');
+  const missing = missingExternals(model, observed, selected);
+  if (missing.length > 0) throw new StackError('EXTERNAL_NOT_FOUND', describeMissingExternals(missing));
 }
 
 /** What `upStack` would do now, touching nothing (the lock file applies as in `up`). */

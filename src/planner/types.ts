@@ -213,8 +213,13 @@ export interface Plan {
 export interface UpOptions {
   /** Only these services, plus their dependencies unless `noDeps`. Default: every enabled service. */
   readonly services?: readonly string[];
-  /** Recreate every selected container even when up to date. */
+  /**
+   * Recreate the containers of the named services (every service when none is named) even
+   * when up to date; their dependencies only with `alwaysRecreateDeps` (Compose's scoping).
+   */
   readonly forceRecreate?: boolean;
+  /** `--always-recreate-deps`: recreate the dependencies of the named services even when up to date. */
+  readonly alwaysRecreateDeps?: boolean;
   /** Never recreate an existing container, even a diverged one (it is still started and renamed). */
   readonly noRecreate?: boolean;
   /** With `services`: do not pull in their dependencies. */

@@ -211,6 +211,10 @@ export function analyzeUp(model: StackModel, observed: ObservedState, options: U
     Object.values(model.services).flatMap((s) => [s.networkMode, s.pid, s.ipc].map(networkModeService).filter((t) => t !== undefined)),
   );
   const order = fullOrder.filter((s) => selected.has(s));
+  // Compose: the named services (all when none is named) follow --force-recreate; the
+  // dependencies they pull in are recreated only when diverged, or always with --always-recreate-deps.
+  const named = new Set(options.services ?? []);
+  const forced = (name: string): boolean => (named.size === 0 || named.has(name) ? options.forceRecreate === true : options.alwaysRecreateDeps === true);
   for (const name of order) {
     const spec = model.services[name]!;
     const wanted = options.scale?.[name] ?? spec.replicas;
@@ -233,7 +237,7 @@ export function analyzeUp(model: StackModel, observed: ObservedState, options: U
         ...(slot.container.exitCode === undefined ? {} : { exitCode: slot.container.exitCode }),
         staleNetwork,
         runOnce: runOnce.has(name),
-        forceRecreate: options.forceRecreate ?? false,
+        forceRecreate: forced(name),
         noRecreate: options.noRecreate ?? false,
         noStart: options.noStart ?? false,
       });

@@ -329,6 +329,19 @@ describe('planUp', () => {
     expect(text(changed, edit(o, 'demo-db-1', (c) => ({ ...c, state: 'exited', exitCode: 0 })), { noRecreate: true })).toMatchInlineSnapshot(`"#1 start-container service:db:1 demo-db-1 (stopped: container is exited)"`);
   });
 
+  it('force-recreate of a named service recreates only it; always-recreate-deps its dependencies too', () => {
+    const m = webDb();
+    const o = converged(m);
+    const onlyWeb = text(m, o, { forceRecreate: true, services: ['web'] });
+    expect(onlyWeb).toContain('service:web:1 as');
+    expect(onlyWeb).not.toContain('service:db:1 as');
+    const withDeps = text(m, o, { forceRecreate: true, alwaysRecreateDeps: true, services: ['web'] });
+    expect(withDeps).toContain('service:web:1 as');
+    expect(withDeps).toContain('service:db:1 as');
+    // No service named: every service is "named".
+    expect(text(m, o, { forceRecreate: true })).toContain('service:db:1 as');
+  });
+
   it('no-recreate leaves a diverged running container alone, and starts a diverged stopped one instead of recreating it', () => {
     const o = converged(webDb());
     const changed = model('demo', [service('db', { user: 'postgres' }), service('web', { dependsOn: after('db'), environment: { DB_URL: 'postgres://other@db' } })]);
