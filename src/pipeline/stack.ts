@@ -151,11 +151,17 @@ export async function upStack(engine: Engine, model: StackModel, options: UpStac
   });
 }
 
-/** EXTERNAL_NOT_FOUND (exit 1) when a selected service uses a missing external network or volume: before anything is created. */
+/**
+ * Before anything is created (exit 1): EXTERNAL_NOT_FOUND when a selected service uses a
+ * missing external network or volume; APPLY_FAILED when its donor container is missing and
+ * not part of the run (`up --no-deps app` with `network_mode: service:db` and no db).
+ */
 async function checkExternals(model: StackModel, observed: ObservedState, selected: ReadonlySet<string>): Promise<void> {
-  const { describeMissingExternals, missingExternals } = await import('../planner/externals.js');
+  const { describeMissingDonors, describeMissingExternals, missingDonors, missingExternals } = await import('../planner/externals.js');
   const missing = missingExternals(model, observed, selected);
   if (missing.length > 0) throw new StackError('EXTERNAL_NOT_FOUND', describeMissingExternals(missing));
+  const donors = missingDonors(model, observed, selected);
+  if (donors.length > 0) throw new StackError('APPLY_FAILED', describeMissingDonors(donors));
 }
 
 /** What `upStack` would do now, touching nothing (the lock file applies as in `up`). */

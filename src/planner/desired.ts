@@ -191,6 +191,18 @@ function endpoint(service: ServiceSpec, key: string, name: string, aliased = tru
   });
 }
 
+/**
+ * `links` as the endpoint's `Links` (`<container>:<alias>`): on a user-defined network the
+ * engine makes each alias resolve, from this container only, to the linked service's replica 1.
+ */
+function withLinks(model: StackModel, service: ServiceSpec, endpointConfig: Json): Json {
+  const links = (service.links ?? []).flatMap((l) => {
+    const target = model.services[l.service];
+    return target ? [`${containerName(model.name, target, 1)}:${l.alias}`] : [];
+  });
+  return links.length > 0 ? { ...endpointConfig, Links: [...new Set(links)].sort() } : endpointConfig;
+}
+
 /** Compose's depends_on label: `db:service_healthy:false,cache:service_started:true`. */
 function dependsOnLabel(service: ServiceSpec): string | undefined {
   const parts = Object.keys(service.dependsOn)
@@ -301,6 +313,10 @@ function buildDesiredContainer(model: StackModel, service: ServiceSpec, number: 
     Devices: service.devices.map((d) => ({ PathOnHost: d.source, PathInContainer: d.target, CgroupPermissions: d.permissions })),
     GroupAdd: service.groupAdd,
     SecurityOpt: service.securityOpt,
+    VolumesFrom: (service.volumesFrom ?? []).map((v) => {
+      const target = v.kind === 'service' ? model.services[v.name] : undefined;
+      return `${target ? containerName(model.name, target, 1) : v.name}${v.readOnly ? ':ro' : ''}`;
+    }),
     PidMode: resolveServiceMode(model, service.pid),
     IpcMode: resolveServiceMode(model, service.ipc),
   });
@@ -330,7 +346,7 @@ function buildDesiredContainer(model: StackModel, service: ServiceSpec, number: 
     AttachStderr: false,
     StdinOnce: false,
     HostConfig: hostConfig,
-    NetworkingConfig: first === undefined ? undefined : { EndpointsConfig: { [engineNetwork(first)]: endpoint(service, first, name, aliased) } },
+    NetworkingConfig: first === undefined ? undefined : { EndpointsConfig: { [engineNetwork(first)]: withLinks(model, service, endpoint(service, first, name, aliased)) } },
   });
   // `command: []` / `entrypoint: []` (or '') are not "unset": an explicit empty entrypoint
   // clears the image's (Compose spec), so they are sent as [] although compact drops empties.

@@ -3,7 +3,10 @@
  * Compose v2 refuses such a run before it creates anything; so does `up` (the pipeline throws
  * EXTERNAL_NOT_FOUND on a non-empty result). Pure: model and observed state in.
  */
+import { Label } from '../labels.js';
 import type { StackModel } from '../model.js';
+import { containerName } from './desired.js';
+import { donorServices } from './graph.js';
 import type { ObservedState } from './types.js';
 
 /** One service using one missing external resource. */
@@ -38,4 +41,33 @@ export function missingExternals(model: StackModel, observed: ObservedState, ser
 /** `service "app" uses external network "shared", which does not exist`, one line each. */
 export function describeMissingExternals(missing: readonly MissingExternal[]): string {
   return missing.map((m) => `service "${m.service}" uses external ${m.kind} "${m.name}", which does not exist (create it with \`docker ${m.kind} create ${m.name}\`)`).join('\n');
+}
+
+/** A selected service whose donor (network_mode/pid/ipc `service:x`, volumes_from) has no container and is not part of the run. */
+export interface MissingDonor {
+  readonly service: string;
+  readonly donor: string;
+  /** The donor's replica-1 container name. */
+  readonly container: string;
+}
+
+/** Donors left out of the run (`--no-deps`, or not selected) that have no container to join. */
+export function missingDonors(model: StackModel, observed: ObservedState, services: ReadonlySet<string>): MissingDonor[] {
+  const out: MissingDonor[] = [];
+  for (const service of [...services].sort()) {
+    const spec = model.services[service];
+    if (!spec) continue;
+    for (const donor of donorServices(spec)) {
+      const donorSpec = model.services[donor];
+      if (!donorSpec || services.has(donor)) continue;
+      const container = containerName(model.name, donorSpec, 1);
+      if (!observed.containers.some((c) => c.name === container && c.labels[Label.project] === model.name)) out.push({ service, donor, container });
+    }
+  }
+  return out;
+}
+
+/** `service "app" needs container x-db-1 of service "db", which does not exist`, one line each. */
+export function describeMissingDonors(missing: readonly MissingDonor[]): string {
+  return missing.map((m) => `service "${m.service}" is built on container ${m.container} of service "${m.donor}", which does not exist (start it: \`stack up -d ${m.donor}\`)`).join('\n');
 }
