@@ -72,6 +72,8 @@ export function planDown(target: StackModel | { readonly project: string }, obse
   // Orphans first: nothing in the model depends on them.
   for (const c of containers.filter((c) => !known.has(serviceOf(c)))) {
     if (only && !only.has(serviceOf(c))) continue;
+    // Compose: a one-off of a service no longer in the file is an orphan only once it has ended.
+    if (c.labels[Label.oneoff] === 'True' && c.state !== 'exited' && c.state !== 'dead') continue;
     b.orphan(containerRef(c));
     if (options.removeOrphans || !model) remove(c, model ? { code: 'orphan', detail: 'service no longer in the stack file' } : reason, []);
   }

@@ -3,11 +3,12 @@
  * Compose names one-offs, its dependencies started first (conditions honoured), exit code and
  * stdin passed through, ignored by `up`, removed by `down --remove-orphans`.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { cleanup, containers, describeE2E, docker, eventually, fixture, inspect, projectName, runCli, startCli } from './helpers.js';
+import { CLI, cleanup, containers, describeE2E, docker, eventually, fixture, inspect, projectName, runCli, startCli } from './helpers.js';
 
 const describe = await describeE2E();
 const projects: string[] = [];
@@ -130,6 +131,15 @@ describe('stack run', () => {
     expect(result.code, result.stderr).toBe(130);
     await eventually(() => containers(p).length === 0, 15_000);
     expect(docker(['ps', '-aq', '--filter', `label=com.docker.compose.project=${p}`])).toBe('');
+  });
+
+  it('allocates a TTY when stdin is a terminal (under script(1)), and exits with the command\'s code', () => {
+    const p = project('run-tty');
+    const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} --progress quiet -p ${p} run --rm --no-deps --pull never solo sh -c 'tty; exit 4'`;
+    const result = spawnSync('script', ['-qec', cmd, '/dev/null'], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', CI: '' }, timeout: 60_000 });
+    expect(result.stdout).toMatch(/\/dev\/pts\/\d+/);
+    expect(result.status).toBe(4);
+    expect(containers(p)).toEqual([]);
   });
 
   it('an unknown service is a usage error with a suggestion', async () => {
