@@ -59,4 +59,24 @@ describe('service-to-service sharing', () => {
     expect(result.stderr).toContain('"db"');
     expect(containers(p)).toEqual([]);
   });
+
+  it('network_mode and volumes_from container:name use a container outside the stack; a missing one fails the run naming it', async () => {
+    const p = projectName('share-container');
+    projects.push(p);
+    const donor = `${p}-donor`;
+    const env = { DONOR: donor };
+    const missing = await runCli(['-p', p, '--profile', 'external', 'up', '-d', 'guest'], { cwd, env });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(donor);
+    docker(['run', '-d', '--name', donor, '-v', '/data', 'stack-test/busybox:latest', 'sleep', '3600']);
+    try {
+      const ok = await runCli(['-p', p, '--profile', 'external', 'up', '-d', 'guest'], { cwd, env });
+      expect(ok.code, ok.stderr).toBe(0);
+      const guest = inspect<Inspected>(`${p}-guest-1`);
+      expect(guest.HostConfig.NetworkMode).toBe(`container:${inspect<Inspected>(donor).Id}`);
+      expect(guest.HostConfig.VolumesFrom).toEqual([`${donor}:ro`]);
+    } finally {
+      docker(['rm', '-f', donor]);
+    }
+  });
 });
