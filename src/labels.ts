@@ -7,6 +7,8 @@ export const Label = {
   service: 'com.docker.compose.service',
   containerNumber: 'com.docker.compose.container-number',
   oneoff: 'com.docker.compose.oneoff',
+  /** On a one-off (`stack run`) container: Compose's random run ID, whose first 12 characters end its name. */
+  slug: 'com.docker.compose.slug',
   workingDir: 'com.docker.compose.project.working_dir',
   configFiles: 'com.docker.compose.project.config_files',
   network: 'com.docker.compose.network',

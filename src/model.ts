@@ -166,6 +166,13 @@ export interface ResourcesSpec {
 }
 
 /** One service, long syntax, fully resolved. Absent optional fields mean "engine default". */
+/** One `volumes_from` entry: `svc`, `svc:ro`, `container:name`, `container:name:rw`. */
+export interface VolumesFromSpec {
+  readonly kind: 'service' | 'container';
+  readonly name: string;
+  readonly readOnly: boolean;
+}
+
 export interface ServiceSpec {
   readonly name: string;
   readonly image?: string;
@@ -192,6 +199,10 @@ export interface ServiceSpec {
   readonly networks: Readonly<Record<string, ServiceNetworkSpec>>;
   /** `network_mode` as written (`host`, `none`, `bridge`, `service:x`, `container:x`). */
   readonly networkMode?: string;
+  /** `volumes_from`: another service's (replica 1) or a container's mounts, read-only or not. */
+  readonly volumesFrom?: readonly VolumesFromSpec[];
+  /** `links`: the service reachable under `alias` from this one (a dependency too). */
+  readonly links?: readonly { readonly service: string; readonly alias: string }[];
   /** `host:ip` entries. */
   readonly extraHosts: readonly string[];
   readonly dns: readonly string[];

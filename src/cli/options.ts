@@ -4,6 +4,7 @@
  * (`--scale`, `--force-recreate`, `--remove-orphans`, `-V`, `--no-start`, the lock file).
  */
 import { StackError } from '../errors.js';
+import { didYouMean } from '../loader/suggest.js';
 import type { StackModel } from '../model.js';
 import type { UpOptions } from '../planner/types.js';
 import type { ImageOptions, OperationHooks, UpStackOptions } from '../pipeline/stack.js';
@@ -13,6 +14,7 @@ import { writeMessage } from '../render/diagnostics.js';
 /** The flags shared by `up`, `plan` and `watch` that shape the plan and the images. */
 export interface PlanFlags {
   forceRecreate?: boolean;
+  alwaysRecreateDeps?: boolean;
   recreate?: boolean;
   deps?: boolean;
   removeOrphans?: boolean;
@@ -61,12 +63,16 @@ export const collect = (value: string, previous: string[]): string[] => [...prev
 /** USAGE naming the services the model does not have (and the ones it has). */
 export function checkServices(model: StackModel, services: readonly string[], what = 'service'): void {
   const unknown = services.filter((s) => !model.services[s]);
-  if (unknown.length > 0) throw new StackError('USAGE', `no such ${what}: ${unknown.join(', ')} (services: ${Object.keys(model.services).sort().join(', ')})`);
+  if (unknown.length === 0) return;
+  const known = Object.keys(model.services).sort();
+  const hints = unknown.map((s) => didYouMean(s, known)).filter((h) => h !== undefined);
+  throw new StackError('USAGE', `no such ${what}: ${unknown.join(', ')} (services: ${known.join(', ')})${hints.length > 0 ? `; ${hints.join('; ')}` : ''}`);
 }
 
 /** The flags of `up`/`plan`/`watch` as the options of `upStack`/`planStack`, checked once. */
 export function upStackOptions(services: readonly string[], flags: PlanFlags, model?: StackModel): UpStackOptions {
   if (flags.forceRecreate && flags.recreate === false) throw new StackError('USAGE', '--force-recreate and --no-recreate cannot be combined');
+  if (flags.alwaysRecreateDeps && flags.recreate === false) throw new StackError('USAGE', '--always-recreate-deps and --no-recreate cannot be combined');
   const scale = parseScale(flags.scale ?? []);
   if (model) {
     checkServices(model, services);
@@ -75,6 +81,7 @@ export function upStackOptions(services: readonly string[], flags: PlanFlags, mo
   const plan: UpOptions = {
     ...(services.length > 0 ? { services } : {}),
     ...(flags.forceRecreate ? { forceRecreate: true } : {}),
+    ...(flags.alwaysRecreateDeps ? { alwaysRecreateDeps: true } : {}),
     ...(flags.recreate === false ? { noRecreate: true } : {}),
     ...(flags.deps === false ? { noDeps: true } : {}),
     ...(flags.removeOrphans ? { removeOrphans: true } : {}),

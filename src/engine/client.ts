@@ -392,6 +392,28 @@ class DockerEngine implements Engine {
     }
   }
 
+  attachContainer(id: string, options: { stdin: boolean; signal?: AbortSignal }): Promise<Duplex> {
+    const query = { stream: true, stdin: options.stdin, stdout: true, stderr: true };
+    // An (ignored) empty JSON body: without one the modem sends a chunked request the engine resets.
+    return this.call<Duplex>({ method: 'POST', path: `/containers/${encodeURIComponent(id)}/attach`, query, body: {}, hijack: true, stdin: options.stdin, signal: options.signal, what: `container ${id}` });
+  }
+  async waitContainer(id: string, condition: 'not-running' | 'next-exit' | 'removed', signal?: AbortSignal): Promise<{ readonly exitCode: Promise<number> }> {
+    // A stream, not a write: the engine sends the headers once the wait is registered and the
+    // body when the container exits, long after any write deadline.
+    const stream = await this.call<Readable>({ method: 'POST', path: `/containers/${encodeURIComponent(id)}/wait`, query: { condition }, stream: true, signal, what: `container ${id}` });
+    const exitCode = (async (): Promise<number> => {
+      let text = '';
+      for await (const chunk of stream) text += Buffer.from(chunk as Uint8Array).toString('utf8');
+      const result = JSON.parse(text) as { StatusCode?: number; Error?: { Message?: string } | null };
+      if (result.Error?.Message) throw new StackError('ENGINE_ERROR', `waiting for container ${id}: ${result.Error.Message}`);
+      return result.StatusCode ?? 0;
+    })();
+    exitCode.catch(() => undefined);
+    return { exitCode };
+  }
+  async resizeContainer(id: string, rows: number, columns: number): Promise<void> {
+    await this.call({ method: 'POST', path: `/containers/${encodeURIComponent(id)}/resize`, query: { h: rows, w: columns }, what: `container ${id}` });
+  }
 }
 
 /** Options of `connectEngine`. */

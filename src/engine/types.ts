@@ -219,6 +219,15 @@ export interface Engine {
   startExec(id: string, options: { tty: boolean; stdin: boolean; signal?: AbortSignal }): Promise<Duplex>;
   inspectExec(id: string, signal?: AbortSignal): Promise<{ readonly ExitCode: number | null; readonly Running: boolean }>;
   resizeExec(id: string, rows: number, columns: number): Promise<void>;
+  /** Attaches to a container's streams with a hijacked connection (stdin writable when `stdin`; multiplexed unless tty). */
+  attachContainer(id: string, options: { stdin: boolean; signal?: AbortSignal }): Promise<Duplex>;
+  /**
+   * POST /containers/{id}/wait. Resolves once the engine has registered the wait (so a
+   * `next-exit` wait set up before a start cannot miss the exit); `exitCode` resolves when the
+   * condition holds.
+   */
+  waitContainer(id: string, condition: 'not-running' | 'next-exit' | 'removed', signal?: AbortSignal): Promise<{ readonly exitCode: Promise<number> }>;
+  resizeContainer(id: string, rows: number, columns: number): Promise<void>;
 }
 
 // Swarm: the calls of the swarm target (src/targets/swarm), on a manager node. Plain Engine API

@@ -7,6 +7,7 @@
 import { diagnostic } from '../errors.js';
 import type { Diagnostic } from '../errors.js';
 import { isPlainMap } from './merge-rules.js';
+import { didYouMean } from './suggest.js';
 import type { Locate, Result } from './types.js';
 
 /** What profile selection needs besides the data. */
@@ -51,7 +52,7 @@ export function selectProfiles(data: Record<string, unknown>, options: ProfileOp
   const active = new Set(requested);
   for (const name of options.services ?? []) {
     const own = profilesOf.get(name);
-    if (own === undefined) diagnostics.push(diagnostic('UNKNOWN_SERVICE', `no service "${name}" in the stack`));
+    if (own === undefined) diagnostics.push(diagnostic('UNKNOWN_SERVICE', `no service "${name}" in the stack`, undefined, didYouMean(name, profilesOf.keys())));
     else own.forEach((p) => active.add(p));
   }
   const all = active.has('*');

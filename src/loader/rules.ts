@@ -114,6 +114,12 @@ export function checkRules(model: StackModel, raw: Record<string, unknown>, ctx:
     if (mode?.startsWith('service:') && !rawServices[mode.slice(8)]) {
       push('UNKNOWN_SERVICE', `network_mode refers to service "${mode.slice(8)}", which does not exist`, [...base, 'network_mode'], didYouMean(mode.slice(8), known));
     }
+    (service.volumesFrom ?? []).forEach((from, i) => {
+      if (from.kind === 'service' && !rawServices[from.name]) push('UNKNOWN_SERVICE', `volumes_from refers to service "${from.name}", which does not exist`, [...base, 'volumes_from', i], didYouMean(from.name, known) ?? 'write container:<name> for a container outside the stack');
+    });
+    (service.links ?? []).forEach((link, i) => {
+      if (!rawServices[link.service]) push('UNKNOWN_SERVICE', `links refers to service "${link.service}", which does not exist`, [...base, 'links', i], didYouMean(link.service, known));
+    });
     service.volumes.forEach((mount, i) => {
       if (mount.type !== 'volume' || mount.source === undefined || model.volumes[mount.source]) return;
       push('UNKNOWN_VOLUME', `service "${name}" mounts volume "${mount.source}", which is not defined under "volumes:"`, [...base, 'volumes', i], didYouMean(mount.source, Object.keys(model.volumes)) ?? 'add it under the top-level "volumes:", or start a host path with ./ or /');

@@ -140,6 +140,8 @@ function service(s: ServiceSpec): Json {
         return isEmpty(body) ? null : body;
       }),
       network_mode: s.networkMode,
+      volumes_from: s.volumesFrom?.map((v) => `${v.kind === 'container' ? 'container:' : ''}${v.name}${v.readOnly ? ':ro' : ''}`),
+      links: s.links?.map((l) => (l.alias === l.service ? l.service : `${l.service}:${l.alias}`)),
       extra_hosts: s.extraHosts,
       dns: s.dns,
       dns_search: s.dnsSearch,

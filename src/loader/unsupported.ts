@@ -14,10 +14,10 @@ export const IMPLEMENTED_KEYS: Readonly<Record<string, readonly string[]>> = {
     'annotations', 'build', 'cap_add', 'cap_drop', 'command', 'configs', 'container_name', 'cpu_period', 'cpu_quota',
     'cpu_shares', 'cpus', 'cpuset', 'depends_on', 'deploy', 'develop', 'devices', 'dns', 'dns_opt', 'dns_search',
     'domainname', 'entrypoint', 'env_file', 'environment', 'expose', 'extends', 'extra_hosts', 'group_add', 'healthcheck',
-    'hostname', 'image', 'init', 'ipc', 'labels', 'logging', 'mac_address', 'mem_limit', 'mem_reservation', 'memswap_limit',
+    'hostname', 'image', 'init', 'ipc', 'labels', 'links', 'logging', 'mac_address', 'mem_limit', 'mem_reservation', 'memswap_limit',
     'network_mode', 'networks', 'oom_kill_disable', 'oom_score_adj', 'pid', 'pids_limit', 'platform', 'ports', 'privileged',
     'profiles', 'pull_policy', 'read_only', 'restart', 'scale', 'secrets', 'security_opt', 'shm_size', 'stdin_open',
-    'stop_grace_period', 'stop_signal', 'sysctls', 'tmpfs', 'tty', 'ulimits', 'user', 'volumes', 'working_dir',
+    'stop_grace_period', 'stop_signal', 'sysctls', 'tmpfs', 'tty', 'ulimits', 'user', 'volumes', 'volumes_from', 'working_dir',
   ],
   'services.*.build': [
     'context', 'dockerfile', 'dockerfile_inline', 'args', 'labels', 'cache_from', 'no_cache', 'network', 'pull', 'target',

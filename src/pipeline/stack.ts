@@ -10,6 +10,7 @@
  * (src/cli/options.ts), so a reload runs exactly what the first `up` ran.
  */
 import { relative } from 'node:path';
+import { StackError } from '../errors.js';
 import type { StackModel } from '../model.js';
 import type { Action, DownOptions, ObservedImage, ObservedState, Plan, UpOptions } from '../planner/types.js';
 import type { Engine } from '../engine/types.js';
@@ -21,7 +22,6 @@ import type { ProjectTarget } from './apply.js';
 import { applyContainers, planContainers, projectOf } from './apply.js';
 import type { LockHolder } from './lock.js';
 import type { ImageStep } from '../planner/image-steps.js';
-import { StackError } from '../errors.js';
 
 /** How images are made present before planning. */
 export interface ImageOptions {
@@ -143,6 +143,7 @@ export async function upStack(engine: Engine, model: StackModel, options: UpStac
   const selected = await selectedServices(model, options.plan);
   return withProjectLock(model.name, hooks, async () => {
     const observed = await observe(engine, model, { signal: hooks.signal });
+    await checkExternals(model, observed, selected);
     const images = await prepareImages(engine, model, observed.images, selected, options.images ?? {}, hooks);
     const pinned = images.model;
     const reuse = pinned === model && !images.changed;
@@ -150,6 +151,19 @@ export async function upStack(engine: Engine, model: StackModel, options: UpStac
     const result = await applyContainers(engine, pinned, (state) => planUp(pinned, state, planOptions), hooks, reuse ? observed : undefined);
     return { ...result, model: pinned };
   });
+}
+
+/**
+ * Before anything is created (exit 1): EXTERNAL_NOT_FOUND when a selected service uses a
+ * missing external network or volume; APPLY_FAILED when its donor container is missing and
+ * not part of the run (`up --no-deps app` with `network_mode: service:db` and no db).
+ */
+async function checkExternals(model: StackModel, observed: ObservedState, selected: ReadonlySet<string>): Promise<void> {
+  const { describeMissingDonors, describeMissingExternals, missingDonors, missingExternals } = await import('../planner/externals.js');
+  const missing = missingExternals(model, observed, selected);
+  if (missing.length > 0) throw new StackError('EXTERNAL_NOT_FOUND', describeMissingExternals(missing));
+  const donors = missingDonors(model, observed, selected);
+  if (donors.length > 0) throw new StackError('APPLY_FAILED', describeMissingDonors(donors));
 }
 
 /**
@@ -162,6 +176,7 @@ export async function planStack(engine: Engine, model: StackModel, options: UpSt
   const { withImageSteps } = await import('../planner/image-steps.js');
   const observed = await observe(engine, model, { signal: hooks.signal });
   const selected = await selectedServices(model, options.plan);
+  await checkExternals(model, observed, selected);
   const pinned = await pinImages(model, observed.images, selected, hooks, options.images?.lockFile !== false);
   const steps = await imageSteps(engine, pinned, observed.images, selected, options.images ?? {}, hooks.env);
   const planOptions = { ...options.plan, imagesPrepared: true };

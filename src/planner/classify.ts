@@ -132,6 +132,8 @@ export interface ReplicaFacts {
   readonly exitCode?: number;
   /** Attached to a network that is no longer the observed one (or not attached to a wanted one). */
   readonly staleNetwork: boolean;
+  /** A donor it is built on (network_mode/pid/ipc service:x, volumes_from) is or was replaced: why. */
+  readonly staleDonor?: string;
   /** Some service waits for this one with service_completed_successfully. */
   readonly runOnce: boolean;
   readonly forceRecreate: boolean;
@@ -173,6 +175,12 @@ export const REPLICA_RULES: readonly ReplicaRule[] = [
     // at a network ID that no longer exists, so the container would fail to start.
     name: 'stale-network',
     test: (f) => (f.staleNetwork ? { action: 'recreate', code: 'diverged', detail: 'networks' } : undefined),
+  },
+  {
+    // Its network namespace or volumes come from a container that is gone or being replaced:
+    // kept, it would run without a network (or with the old volumes) and look converged.
+    name: 'stale-donor',
+    test: (f) => (f.staleDonor !== undefined ? { action: 'recreate', code: 'diverged', detail: f.staleDonor } : undefined),
   },
   {
     // Config changed, or created by a tool that wrote no stack hash.

@@ -179,15 +179,28 @@ function healthcheck(service: ServiceSpec): Json | undefined {
   return compact({ Test: h.test, Interval: h.interval, Timeout: h.timeout, Retries: h.retries, StartPeriod: h.startPeriod, StartInterval: h.startInterval });
 }
 
-function endpoint(service: ServiceSpec, key: string, name: string): Json {
+function endpoint(service: ServiceSpec, key: string, name: string, aliased = true): Json {
   const spec = service.networks[key]!;
-  // Compose's aliases: the container name, the service name, then the user's aliases.
-  const aliases = [...new Set([name, service.name, ...spec.aliases])];
+  // Compose's aliases: the container name, the service name, then the user's aliases (a
+  // one-off gets only its name unless --use-aliases).
+  const aliases = aliased ? [...new Set([name, service.name, ...spec.aliases])] : [name];
   return compact({
     Aliases: aliases,
     IPAMConfig: compact({ IPv4Address: spec.ipv4Address, IPv6Address: spec.ipv6Address, LinkLocalIPs: spec.linkLocalIps }),
     MacAddress: spec.macAddress,
   });
+}
+
+/**
+ * `links` as the endpoint's `Links` (`<container>:<alias>`): on a user-defined network the
+ * engine makes each alias resolve, from this container only, to the linked service's replica 1.
+ */
+function withLinks(model: StackModel, service: ServiceSpec, endpointConfig: Json): Json {
+  const links = (service.links ?? []).flatMap((l) => {
+    const target = model.services[l.service];
+    return target ? [`${containerName(model.name, target, 1)}:${l.alias}`] : [];
+  });
+  return links.length > 0 ? { ...endpointConfig, Links: [...new Set(links)].sort() } : endpointConfig;
 }
 
 /** Compose's depends_on label: `db:service_healthy:false,cache:service_started:true`. */
@@ -221,8 +234,28 @@ export function desiredContainer(model: StackModel, service: ServiceSpec, number
   return desired;
 }
 
-function buildDesiredContainer(model: StackModel, service: ServiceSpec, number: number, imageId: string | undefined): DesiredContainer {
-  const name = containerName(model.name, service, number);
+/** What makes a `stack run` container a one-off: its name, Compose's one-off labels, its aliases. */
+export interface OneOffIdentity {
+  readonly name: string;
+  /** Compose's `com.docker.compose.slug` (64 hex characters). */
+  readonly slug: string;
+  /** `--use-aliases`: the service name and its network aliases too, not only the container name. */
+  readonly useAliases: boolean;
+  /** `--rm`: the engine removes the container when it exits. */
+  readonly autoRemove: boolean;
+}
+
+/**
+ * The create body of a one-off container (`stack run`): the same derivation as a replica's
+ * from `service` (which the caller has already overridden with the run's flags), under the
+ * one-off's name and labels. No replica number: a one-off never holds a slot.
+ */
+export function desiredOneOffContainer(model: StackModel, service: ServiceSpec, imageId: string | undefined, identity: OneOffIdentity): DesiredContainer {
+  return buildDesiredContainer(model, service, 1, imageId, identity);
+}
+
+function buildDesiredContainer(model: StackModel, service: ServiceSpec, number: number, imageId: string | undefined, oneOff?: OneOffIdentity): DesiredContainer {
+  const name = oneOff?.name ?? containerName(model.name, service, number);
   const ref = imageRef(model.name, service);
   const r = service.resources;
   const { exposed, bindings } = portsOf(service);
@@ -230,13 +263,15 @@ function buildDesiredContainer(model: StackModel, service: ServiceSpec, number: 
   const engineNetwork = (key: string): string => model.networks[key]?.name ?? key;
   const first = networkKeys[0];
   const connect: Record<string, Json> = {};
-  for (const key of networkKeys.slice(1)) connect[engineNetwork(key)] = endpoint(service, key, name);
+  const aliased = oneOff === undefined || oneOff.useAliases;
+  for (const key of networkKeys.slice(1)) connect[engineNetwork(key)] = endpoint(service, key, name, aliased);
   const { Binds, Mounts } = mounts(model, service);
   const stackLabels: Record<string, string | undefined> = {
     [Label.project]: model.name,
     [Label.service]: service.name,
-    [Label.containerNumber]: String(number),
-    [Label.oneoff]: 'False',
+    [Label.containerNumber]: oneOff ? undefined : String(number),
+    [Label.oneoff]: oneOff ? 'True' : 'False',
+    [Label.slug]: oneOff?.slug,
     [Label.workingDir]: model.workingDir,
     [Label.configFiles]: model.configFiles.join(','),
     [Label.composeVersion]: COMPOSE_COMPAT_VERSION,
@@ -244,6 +279,7 @@ function buildDesiredContainer(model: StackModel, service: ServiceSpec, number: 
   };
   const labels = compact({ ...service.labels, ...stackLabels }) as Record<string, string>;
   const hostConfig = compact({
+    AutoRemove: oneOff?.autoRemove || undefined,
     Binds,
     Mounts,
     PortBindings: bindings,
@@ -277,6 +313,10 @@ function buildDesiredContainer(model: StackModel, service: ServiceSpec, number: 
     Devices: service.devices.map((d) => ({ PathOnHost: d.source, PathInContainer: d.target, CgroupPermissions: d.permissions })),
     GroupAdd: service.groupAdd,
     SecurityOpt: service.securityOpt,
+    VolumesFrom: (service.volumesFrom ?? []).map((v) => {
+      const target = v.kind === 'service' ? model.services[v.name] : undefined;
+      return `${target ? containerName(model.name, target, 1) : v.name}${v.readOnly ? ':ro' : ''}`;
+    }),
     PidMode: resolveServiceMode(model, service.pid),
     IpcMode: resolveServiceMode(model, service.ipc),
   });
@@ -306,7 +346,7 @@ function buildDesiredContainer(model: StackModel, service: ServiceSpec, number: 
     AttachStderr: false,
     StdinOnce: false,
     HostConfig: hostConfig,
-    NetworkingConfig: first === undefined ? undefined : { EndpointsConfig: { [engineNetwork(first)]: endpoint(service, first, name) } },
+    NetworkingConfig: first === undefined ? undefined : { EndpointsConfig: { [engineNetwork(first)]: withLinks(model, service, endpoint(service, first, name, aliased)) } },
   });
   // `command: []` / `entrypoint: []` (or '') are not "unset": an explicit empty entrypoint
   // clears the image's (Compose spec), so they are sent as [] although compact drops empties.

@@ -3,7 +3,7 @@
  * and `network_mode: service:x` (the container joins x's network namespace, so x must exist
  * first). Every iteration is over sorted names so the plan is deterministic.
  */
-import type { StackModel } from '../model.js';
+import type { ServiceSpec, StackModel } from '../model.js';
 
 /** Services and the services each one depends on (edges only to services in the graph). */
 export interface ServiceGraph {
@@ -23,6 +23,17 @@ export function networkModeService(networkMode: string | undefined): string | un
   return networkMode?.startsWith('service:') ? networkMode.slice('service:'.length) : undefined;
 }
 
+/**
+ * The services whose replica 1 a service's containers are built on: `network_mode`, `pid`,
+ * `ipc` as `service:x`, and `volumes_from` services. They are created first, and a new
+ * container of theirs makes the service's containers stale.
+ */
+export function donorServices(spec: ServiceSpec): string[] {
+  const modes = [spec.networkMode, spec.pid, spec.ipc].map(networkModeService).filter((t) => t !== undefined);
+  const from = (spec.volumesFrom ?? []).filter((v) => v.kind === 'service').map((v) => v.name);
+  return [...new Set([...modes, ...from])].filter((d) => d !== spec.name).sort();
+}
+
 /** Builds the graph from the model's enabled services; edges to disabled/unknown services are dropped (the loader reports them). */
 export function buildGraph(model: StackModel): ServiceGraph {
   const services = Object.keys(model.services).sort();
@@ -31,8 +42,8 @@ export function buildGraph(model: StackModel): ServiceGraph {
   for (const name of services) {
     const spec = model.services[name]!;
     const deps = new Set(Object.keys(spec.dependsOn));
-    const viaNetwork = networkModeService(spec.networkMode);
-    if (viaNetwork !== undefined) deps.add(viaNetwork);
+    for (const donor of donorServices(spec)) deps.add(donor);
+    for (const link of spec.links ?? []) deps.add(link.service);
     dependencies[name] = [...deps].filter((d) => known.has(d) && d !== name).sort();
   }
   return { services, dependencies };

@@ -35,6 +35,7 @@ function graphFromLabels(containers: readonly ObservedContainer[]): ServiceGraph
 /**
  * ```
  * orphans (with removeOrphans, or no model):  [stop] → remove
+ * one-off containers: only with removeOrphans, with their service
  * services, dependents first:  [stop, after the dependents' removals] → remove
  * networks (not with services):  remove, after every container removal
  * volumes (with volumes, not with services):  remove (destructive), after every container removal
@@ -45,7 +46,10 @@ export function planDown(target: StackModel | { readonly project: string }, obse
   const b = new PlanBuilder(project);
   const reason: Reason = { code: 'down', detail: 'stack down' };
   const ours = <T extends { readonly labels: Readonly<Record<string, string>> }>(r: T): boolean => r.labels[Label.project] === project;
-  const containers = observed.containers.filter(ours).sort((a, b2) => (a.name < b2.name ? -1 : a.name > b2.name ? 1 : a.id < b2.id ? -1 : 1));
+  // One-off (`stack run`) containers are the user's session: down leaves them unless
+  // --remove-orphans, which removes them with their service (as Compose's down does).
+  const inReach = (c: ObservedContainer): boolean => ours(c) && (options.removeOrphans === true || c.labels[Label.oneoff] !== 'True');
+  const containers = observed.containers.filter(inReach).sort((a, b2) => (a.name < b2.name ? -1 : a.name > b2.name ? 1 : a.id < b2.id ? -1 : 1));
   const model = isModel(target) ? target : undefined;
   // Without a model there is no directory to compare with: `-p x down` acts on the name alone.
   if (model) for (const note of sharedProjectNotes(model, containers)) b.note(note);
@@ -71,6 +75,8 @@ export function planDown(target: StackModel | { readonly project: string }, obse
   // Orphans first: nothing in the model depends on them.
   for (const c of containers.filter((c) => !known.has(serviceOf(c)))) {
     if (only && !only.has(serviceOf(c))) continue;
+    // Compose: a one-off of a service no longer in the file is an orphan only once it has ended.
+    if (c.labels[Label.oneoff] === 'True' && c.state !== 'exited' && c.state !== 'dead') continue;
     b.orphan(containerRef(c));
     if (options.removeOrphans || !model) remove(c, model ? { code: 'orphan', detail: 'service no longer in the stack file' } : reason, []);
   }

@@ -8,7 +8,7 @@ import { Label } from '../labels.js';
 import type { StackModel } from '../model.js';
 import { PlanBuilder } from './builder.js';
 import type { DesiredContainer } from './desired.js';
-import { networkModeService } from './graph.js';
+import { donorServices } from './graph.js';
 import { divergedReason } from './reasons.js';
 import { sharedProjectNotes } from './shared-project.js';
 import type { KeptReplica, Removal, UpState } from './up-state.js';
@@ -181,16 +181,13 @@ function emitRenames(b: PlanBuilder, state: UpState, ready: Ready): void {
   for (const k of pending) b.note(`cannot rename ${k.slot.container.name} to ${k.desired.name}: the name is taken`);
 }
 
-/** What a create of `desired` waits for: its networks, volumes, image, the name, and a `service:x` namespace owner. */
+/** What a create of `desired` waits for: its networks, volumes, image, the name, and its donors (`service:x` namespaces, volumes_from). */
 function createDeps(model: StackModel, desired: DesiredContainer, name: string, ready: Ready): (number | undefined)[] {
   const spec = model.services[desired.service]!;
   const deps = wantedNetworks(desired).map((n) => ready.networks.get(n));
   for (const m of spec.volumes) if (m.type === 'volume' && m.source !== undefined) deps.push(ready.volumes.get(model.volumes[m.source]?.name ?? m.source));
   deps.push(ready.images.get(desired.imageRef), ready.freed.get(name));
-  for (const mode of [spec.networkMode, spec.pid, spec.ipc]) {
-    const target = networkModeService(mode);
-    if (target !== undefined) deps.push(ready.containers.get(`${target}:1`));
-  }
+  for (const donor of donorServices(spec)) deps.push(ready.containers.get(`${donor}:1`));
   return deps;
 }
 

@@ -213,8 +213,13 @@ export interface Plan {
 export interface UpOptions {
   /** Only these services, plus their dependencies unless `noDeps`. Default: every enabled service. */
   readonly services?: readonly string[];
-  /** Recreate every selected container even when up to date. */
+  /**
+   * Recreate the containers of the named services (every service when none is named) even
+   * when up to date; their dependencies only with `alwaysRecreateDeps` (Compose's scoping).
+   */
   readonly forceRecreate?: boolean;
+  /** `--always-recreate-deps`: recreate the dependencies of the named services even when up to date. */
+  readonly alwaysRecreateDeps?: boolean;
   /** Never recreate an existing container, even a diverged one (it is still started and renamed). */
   readonly noRecreate?: boolean;
   /** With `services`: do not pull in their dependencies. */
@@ -234,6 +239,11 @@ export interface UpOptions {
    * pull/build actions for missing images, so images are decided once.
    */
   readonly imagesPrepared?: boolean;
+  /**
+   * Services left out of the plan although selected (their dependencies stay in): the target
+   * of `stack run`, whose one-off container takes its place. Their containers are left alone.
+   */
+  readonly exclude?: readonly string[];
 }
 
 /** Flags of `stack down`. */

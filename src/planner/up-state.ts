@@ -10,7 +10,7 @@ import { classifyContainer, decideReplica, freshness } from './classify.js';
 import type { DesiredContainer, DesiredResource } from './desired.js';
 import { containerName, desiredContainer, desiredNetwork, desiredVolume } from './desired.js';
 import type { ServiceGraph } from './graph.js';
-import { buildGraph, completionDependencies, networkModeService, selectServices, topoOrder } from './graph.js';
+import { buildGraph, completionDependencies, donorServices, networkModeService, selectServices, topoOrder } from './graph.js';
 import { HASH_VERSION, hashVersion } from './hash.js';
 import { imageRef, resolveImage } from './images.js';
 import type { SlotAssignment, SlotCandidate } from './replicas.js';
@@ -153,6 +153,7 @@ export function analyzeUp(model: StackModel, observed: ObservedState, options: U
   };
 
   const selected = new Set(selectServices(graph, options.services, options.noDeps));
+  for (const name of options.exclude ?? []) selected.delete(name);
   const classes = new Map<ObservedContainer, ReturnType<typeof classifyContainer>>();
   for (const c of containers) {
     const cls = classifyContainer(c, preCtx);
@@ -206,10 +207,12 @@ export function analyzeUp(model: StackModel, observed: ObservedState, options: U
   // The network ID a replica must be attached to; undefined when the network is (re)created by this plan.
   const netIds = new Map(networks.map((n) => [n.desired.name, { status: n.status, id: n.status === 'drifted' || n.status === 'missing' ? undefined : n.observed?.id }]));
   const services: Record<string, ServiceState> = {};
-  const modeTargets = new Set(
-    Object.values(model.services).flatMap((s) => [s.networkMode, s.pid, s.ipc].map(networkModeService).filter((t) => t !== undefined)),
-  );
+  const modeTargets = new Set(Object.values(model.services).flatMap((s) => donorServices(s)));
   const order = fullOrder.filter((s) => selected.has(s));
+  // Compose: the named services (all when none is named) follow --force-recreate; the
+  // dependencies they pull in are recreated only when diverged, or always with --always-recreate-deps.
+  const named = new Set(options.services ?? []);
+  const forced = (name: string): boolean => (named.size === 0 || named.has(name) ? options.forceRecreate === true : options.alwaysRecreateDeps === true);
   for (const name of order) {
     const spec = model.services[name]!;
     const wanted = options.scale?.[name] ?? spec.replicas;
@@ -232,11 +235,12 @@ export function analyzeUp(model: StackModel, observed: ObservedState, options: U
       });
       const verdict = decideReplica({
         freshness: fresh,
+        ...staleDonorOf(model, spec, slot.container, { services, containers, removals }),
         state: slot.container.state,
         ...(slot.container.exitCode === undefined ? {} : { exitCode: slot.container.exitCode }),
         staleNetwork,
         runOnce: runOnce.has(name),
-        forceRecreate: options.forceRecreate ?? false,
+        forceRecreate: forced(name),
         noRecreate: options.noRecreate ?? false,
         noStart: options.noStart ?? false,
       });
@@ -283,18 +287,47 @@ function findBlocker(
   if (net) return `external network ${net.desired.name}`;
   const vol = seen.volumes.find((v) => v.status === 'external-missing' && spec.volumes.some((m) => m.type === 'volume' && m.source === v.desired.key));
   if (vol) return `external volume ${vol.desired.name}`;
-  for (const mode of [spec.networkMode, spec.pid, spec.ipc]) {
-    const target = networkModeService(mode);
-    const targetSpec = target === undefined ? undefined : model.services[target];
-    if (target === undefined || targetSpec === undefined) continue;
+  for (const target of donorServices(spec)) {
+    const targetSpec = model.services[target];
+    if (targetSpec === undefined) continue;
     const state = seen.services[target];
     const name = containerName(model.name, targetSpec, 1);
     const exists = state
       ? state.create.some((c) => c.desired.number === 1) || state.kept.some((k) => k.desired.number === 1)
       : seen.containers.some((c) => c.name === name && c.labels[Label.project] === model.name && !seen.removals.some((r) => r.container === c));
-    if (!exists) return `container ${name} (${mode})`;
+    if (!exists) return `container ${name} (${donorUse(spec, target)})`;
   }
   return undefined;
+}
+
+/** How `spec` uses donor service `target`, for messages: `network_mode: service:db`, `volumes_from: db`. */
+function donorUse(spec: ServiceSpec, target: string): string {
+  for (const [key, mode] of [['network_mode', spec.networkMode], ['pid', spec.pid], ['ipc', spec.ipc]] as const) if (networkModeService(mode) === target) return `${key}: service:${target}`;
+  return `volumes_from: ${target}`;
+}
+
+/**
+ * A kept container is stale when a donor it is built on (its network namespace, its volumes)
+ * is replaced by this plan or was replaced after it was created: the engine bound it to the
+ * donor container that existed then (the hash names the donor, not that container). Donors
+ * are analysed first (they are dependencies), so their verdicts are known here.
+ */
+function staleDonorOf(
+  model: StackModel,
+  spec: ServiceSpec,
+  container: ObservedContainer,
+  seen: { readonly services: Readonly<Record<string, ServiceState>>; readonly containers: readonly ObservedContainer[]; readonly removals: readonly Removal[] },
+): { staleDonor?: string } {
+  for (const target of donorServices(spec)) {
+    const targetSpec = model.services[target];
+    if (targetSpec === undefined) continue;
+    const state = seen.services[target];
+    const replaced = state ? state.create.some((c) => c.desired.number === 1) || state.kept.some((k) => k.desired.number === 1 && k.verdict.action === 'recreate') : false;
+    const name = containerName(model.name, targetSpec, 1);
+    const current = state?.kept.find((k) => k.desired.number === 1)?.slot.container ?? seen.containers.find((c) => c.name === name && c.labels[Label.project] === model.name);
+    if (replaced || (current !== undefined && current.created > container.created)) return { staleDonor: `${donorUse(spec, target)} was recreated` };
+  }
+  return {};
 }
 
 /** Engine names of the networks a desired container attaches to (first at create, the rest connected). */

@@ -58,9 +58,9 @@ describe('validateRaw', () => {
     expect(found).toEqual(['warning BOOLEAN_COERCED 4:10', 'warning BOOLEAN_COERCED 5:17']);
   });
   it('keys stack does not implement yet are accepted with an UNSUPPORTED_KEY warning naming them', () => {
-    const { found, diagnostics } = check('version: "3.9"\nservices:\n  web:\n    image: x\n    links: [db]\n    x-note: fine\n');
+    const { found, diagnostics } = check('version: "3.9"\nservices:\n  web:\n    image: x\n    external_links: [db]\n    x-note: fine\n');
     expect(found).toEqual(['warning UNSUPPORTED_KEY 1:1', 'warning UNSUPPORTED_KEY 5:5']);
-    expect(diagnostics[1]!.message).toContain('services.web.links');
+    expect(diagnostics[1]!.message).toContain('services.web.external_links');
   });
   it('nested places are matched by shape, whatever the service is called', () => {
     // A service named like a service key ("build") is still a service; `deploy.mode` is not

@@ -345,6 +345,38 @@ describe('planUp', () => {
     expect(text(changed, edit(o, 'demo-db-1', (c) => ({ ...c, state: 'exited', exitCode: 0 })), { noRecreate: true })).toMatchInlineSnapshot(`"#1 start-container service:db:1 demo-db-1 (stopped: container is exited)"`);
   });
 
+  it('force-recreate of a named service recreates only it; always-recreate-deps its dependencies too', () => {
+    const m = webDb();
+    const o = converged(m);
+    const onlyWeb = text(m, o, { forceRecreate: true, services: ['web'] });
+    expect(onlyWeb).toContain('service:web:1 as');
+    expect(onlyWeb).not.toContain('service:db:1 as');
+    const withDeps = text(m, o, { forceRecreate: true, alwaysRecreateDeps: true, services: ['web'] });
+    expect(withDeps).toContain('service:web:1 as');
+    expect(withDeps).toContain('service:db:1 as');
+    // No service named: every service is "named".
+    expect(text(m, o, { forceRecreate: true })).toContain('service:db:1 as');
+  });
+
+  it('a recreate of a donor (network_mode service:x, volumes_from) recreates the containers built on it, after it', () => {
+    const m = model('demo', [service('db'), service('side', { networkMode: 'service:db', networks: {} }), service('reader', { volumesFrom: [{ kind: 'service', name: 'db', readOnly: true }] })]);
+    const o = converged(m);
+    expect(text(m, o)).toBe('project demo: nothing to do');
+    const changed = model('demo', [service('db', { user: 'x' }), service('side', { networkMode: 'service:db', networks: {} }), service('reader', { volumesFrom: [{ kind: 'service', name: 'db', readOnly: true }] })]);
+    const out = text(changed, o);
+    expect(out).toMatch(/create-container service:side:1 .*\(diverged: network_mode: service:db was recreated\)/);
+    expect(out).toMatch(/create-container service:reader:1 .*\(diverged: volumes_from: db was recreated\)/);
+    // Converges: once applied, nothing is left to do.
+    expect(text(changed, applyPlan(o, planUp(changed, o)))).toBe('project demo: nothing to do');
+  });
+
+  it('a container created before its donor\'s current container is stale', () => {
+    const m = model('demo', [service('db'), service('side', { networkMode: 'service:db', networks: {} })]);
+    const o = converged(m);
+    const older = edit(o, 'demo-side-1', (c) => ({ ...c, created: c.created - 100 }));
+    expect(text(m, older)).toMatch(/service:side:1 .*network_mode: service:db was recreated/);
+  });
+
   it('no-recreate leaves a diverged running container alone, and starts a diverged stopped one instead of recreating it', () => {
     const o = converged(webDb());
     const changed = model('demo', [service('db', { user: 'postgres' }), service('web', { dependsOn: after('db'), environment: { DB_URL: 'postgres://other@db' } })]);

@@ -102,10 +102,12 @@ describe('planner properties', () => {
     );
   });
 
-  it('down removes every container of the project and nothing else', { timeout: 60_000 }, () => {
+  it('down removes every container of the project and nothing else (one-offs only with --remove-orphans)', { timeout: 60_000 }, () => {
     fc.assert(
       fc.property(scenarioArb, ({ model, observed }) => {
-        const after = applyPlan(observed, planDown({ project: PROJECT }, observed, { volumes: true }));
+        const kept = applyPlan(observed, planDown({ project: PROJECT }, observed, { volumes: true }));
+        expect(kept.containers.filter((c) => c.labels[Label.project] === PROJECT).every((c) => c.labels[Label.oneoff] === 'True')).toBe(true);
+        const after = applyPlan(observed, planDown({ project: PROJECT }, observed, { volumes: true, removeOrphans: true }));
         expect(after.containers.filter((c) => c.labels[Label.project] === PROJECT)).toEqual([]);
         expect(after.containers.length).toBe(observed.containers.filter((c) => c.labels[Label.project] !== PROJECT).length);
         void model;

@@ -87,5 +87,8 @@ export function fakeEngine(): FakeEngine {
     startExec: notUsed,
     inspectExec: notUsed,
     resizeExec: notUsed,
+    attachContainer: notUsed,
+    waitContainer: notUsed,
+    resizeContainer: notUsed,
   };
 }

@@ -9,6 +9,7 @@ import { registerLs } from './ls.js';
 import { registerPlan } from './plan.js';
 import { registerPs } from './ps.js';
 import { registerPull } from './pull.js';
+import { registerRun } from './run.js';
 import { registerUp } from './up.js';
 import { registerWatch } from './watch.js';
 import { registerViz } from './viz.js';
@@ -21,6 +22,7 @@ export const engineCommands = [
   registerPs,
   registerLogs,
   registerExec,
+  registerRun,
   registerStart,
   registerStop,
   registerRestart,

@@ -46,6 +46,7 @@ export function registerPlan(program: Command, run: Runner): void {
     .option('--json', 'print the plan as JSON')
     .option('--detailed-exitcode', 'exit 0 when nothing is to do, 2 when changes are pending')
     .option('--force-recreate', 'plan as `up --force-recreate`')
+    .option('--always-recreate-deps', 'plan as `up --always-recreate-deps`')
     .option('--no-recreate', 'plan as `up --no-recreate`')
     .option('--no-deps', 'plan as `up --no-deps`')
     .option('--remove-orphans', 'plan as `up --remove-orphans`')

@@ -2,7 +2,7 @@
  * One service, raw → ServiceSpec: every short syntax in its long form, paths resolved,
  * durations in ns and sizes in bytes. Problems are collected, never thrown.
  */
-import type { PullPolicy, ResourcesSpec, ServiceSpec } from '../../model.js';
+import type { PullPolicy, ResourcesSpec, ServiceSpec, VolumesFromSpec } from '../../model.js';
 import { normalizeEnvironment, normalizeExtraHosts } from './env.js';
 import { asBool, asInt, asList, asMap, asNumber, asString, opt, stringDict, stringList } from './helpers.js';
 import type { Issues } from './helpers.js';
@@ -67,6 +67,29 @@ function normalizeExpose(value: unknown): string[] {
   return asList(value).map((item) => asString(item) ?? '').filter((s) => s !== '');
 }
 
+/** `volumes_from` entries: `svc[:ro|rw]` or `container:name[:ro|rw]` (default read-write). */
+function normalizeVolumesFrom(value: unknown): VolumesFromSpec[] | undefined {
+  const entries = stringList(value);
+  if (entries.length === 0) return undefined;
+  return entries.map((entry) => {
+    const parts = entry.split(':');
+    const kind = parts[0] === 'container' && parts.length > 1 ? 'container' : 'service';
+    const rest = kind === 'container' ? parts.slice(1) : parts;
+    const mode = rest.length > 1 && (rest.at(-1) === 'ro' || rest.at(-1) === 'rw') ? rest.pop() : undefined;
+    return { kind, name: rest.join(':'), readOnly: mode === 'ro' };
+  });
+}
+
+/** `links` entries: `svc` or `svc:alias`. */
+function normalizeLinks(value: unknown): { service: string; alias: string }[] | undefined {
+  const entries = stringList(value);
+  if (entries.length === 0) return undefined;
+  return entries.map((entry) => {
+    const [service = entry, alias] = entry.split(':');
+    return { service, alias: alias ?? service };
+  });
+}
+
 /** Normalizes the service `name`; `unsupported` lists the accepted but unimplemented keys. */
 export function normalizeService(
   name: string,
@@ -105,6 +128,8 @@ export function normalizeService(
     // Without networks or network_mode a service joins the project's default network.
     networks: networkMode !== undefined ? {} : Object.keys(networks).length > 0 ? networks : { default: { aliases: [], linkLocalIps: [] } },
     ...opt('networkMode', networkMode),
+    ...opt('volumesFrom', normalizeVolumesFrom(raw['volumes_from'])),
+    ...opt('links', normalizeLinks(raw['links'])),
     extraHosts: normalizeExtraHosts(raw['extra_hosts'], at('extra_hosts'), issues),
     dns: stringList(raw['dns']),
     dnsSearch: stringList(raw['dns_search']),
