@@ -239,3 +239,21 @@ export function formatDiagnostic(d: Diagnostic, options: FormatOptions = {}): st
   if (d.hint) lines.push(`  ${paint('36', 'hint:')} ${escapeForTerminal(d.hint)}`);
   return lines.join('\n');
 }
+
+/** Whether `error` (or an error in its `cause` chain) is an abort (AbortError / ABORT_ERR). */
+export function isAbortError(error: unknown): boolean {
+  for (let e = error as { name?: unknown; code?: unknown; cause?: unknown } | undefined, depth = 0; e && typeof e === 'object' && depth < 8; e = e.cause as typeof e, depth++) {
+    if (e.name === 'AbortError' || e.code === 'ABORT_ERR') return true;
+  }
+  return false;
+}
+
+/**
+ * What a failure is once the run was interrupted (Ctrl-C, SIGTERM): an abort that surfaced
+ * from any engine call or stream is INTERRUPTED (exit 130), never a bug; other errors are
+ * kept as they are.
+ */
+export function asInterrupted(error: unknown, signal: AbortSignal): unknown {
+  if (!signal.aborted || (error instanceof StackError && error.code !== 'INTERNAL') || !isAbortError(error)) return error;
+  return signal.reason instanceof StackError ? signal.reason : new StackError('INTERRUPTED', 'interrupted', { cause: error });
+}
