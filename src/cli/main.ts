@@ -6,7 +6,7 @@
  */
 import { Command, Option } from 'commander';
 import { ExitCode, StackError, asInterrupted } from '../errors.js';
-import { writeDiagnostics, writeError } from '../render/diagnostics.js';
+import { writeDiagnostics, writeError, writeMessage } from '../render/diagnostics.js';
 import type { Terminal } from '../render/terminal.js';
 import type { StackModel } from '../model.js';
 import type { CliContext, CommandResult, GlobalOptions, ProgressMode, Runner } from './context.js';
@@ -115,6 +115,7 @@ function buildContext(program: Command, signal: AbortSignal): CliContext {
           ...(options.interpolate === false ? { interpolate: false } : {}),
         },
         (full) => loadStack(full),
+        { warn: (message) => writeMessage(context, 'warning', message) },
       );
     },
     async loadRawData() {
