@@ -29,9 +29,10 @@ import { dirname, join } from 'node:path';
 import type { StackModel } from '../model.js';
 import type { LoadOptions, LoadTracer } from '../loader/load.js';
 import { byCodePoint } from '../order.js';
+import { noteVariableValue, notedVariableValues } from '../errors.js';
 
 /** Format of an entry; a change makes old entries misses. */
-const FORMAT = 2;
+const FORMAT = 3;
 
 /** What a load used: per path, whether it was probed for existence and/or read; variable names looked up. */
 interface Inputs {
@@ -240,7 +241,10 @@ export function readCachedModel(dir: string, buildId: string, options: LoadOptio
     decipher.setAAD(Buffer.from(entry.mac, 'base64'));
     decipher.setAuthTag(Buffer.from(entry.tag, 'base64'));
     const text = Buffer.concat([decipher.update(Buffer.from(entry.data, 'base64')), decipher.final()]).toString('utf8');
-    return JSON.parse(text) as StackModel;
+    const payload = JSON.parse(text) as { model: StackModel; variables: Array<[string, string]> };
+    // The values the load substituted, so that output redacts them as after a real load.
+    for (const [name, value] of payload.variables) noteVariableValue(name, value);
+    return payload.model;
   } catch (error) {
     reportUntrusted(error, warn);
     return undefined;
@@ -258,7 +262,7 @@ export function writeCachedModel(dir: string, buildId: string, options: LoadOpti
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', key, iv);
     cipher.setAAD(Buffer.from(mac, 'base64'));
-    const data = Buffer.concat([cipher.update(JSON.stringify(model), 'utf8'), cipher.final()]);
+    const data = Buffer.concat([cipher.update(JSON.stringify({ model, variables: notedVariableValues() }), 'utf8'), cipher.final()]);
     const entry: Entry = { format: FORMAT, inputs, mac, iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') };
     const path = entryPath(dir, buildId, options);
     const tmp = `${path}.${process.pid}.tmp`;

@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -135,39 +135,42 @@ describe('the model cache', () => {
     expect(existsSync(join(dir, 'xdg'))).toBe(false);
   });
 
-  /** An entry as anyone could write it from public data: no inputs, key = sha256 of the options (issue 20 item 3). */
-  function forge(options: LoadOptions, model: unknown): void {
+  /**
+   * Replaces the honest entry at `path` with one anyone could write from public data: no
+   * inputs, key = sha256 of the options as the entry's name is made (issue 20 item 3).
+   */
+  function forge(path: string, options: LoadOptions, model: unknown): void {
+    const format = (JSON.parse(readFileSync(path, 'utf8')) as { format: number }).format;
     const { env: _env, trace: _trace, ...rest } = options;
-    const identity = JSON.stringify([1, BUILD, rest]);
-    const key = createHash('sha256').update(identity).digest();
+    const key = createHash('sha256').update(JSON.stringify([format, BUILD, rest])).digest();
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', key, iv);
     const data = Buffer.concat([cipher.update(JSON.stringify(model), 'utf8'), cipher.final()]);
-    mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
-    const name = `${createHash('sha256').update(identity).digest('hex').slice(0, 32)}.json`;
-    writeFileSync(join(cacheDir, name), JSON.stringify({ format: 1, inputs: { files: [], names: [], wholeEnv: false }, iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') }), { mode: 0o600 });
+    writeFileSync(path, JSON.stringify({ format, inputs: { files: [], names: [], wholeEnv: false }, mac: '', iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') }), { mode: 0o600 });
   }
 
   it('a forged entry (no inputs, key from public data) never runs: the key needs a per-user secret made 0600', async () => {
     writeFileSync(join(dir, 'stack.yaml'), 'services:\n  web:\n    image: busybox\n');
     const options: LoadOptions = { cwd: dir, env: {} };
+    expect((await load({})).hit).toBe(false);
+    expect((await load({})).hit).toBe(true);
+    const entry = join(cacheDir, readdirSync(cacheDir).find((n) => n.endsWith('.json'))!);
+    // the per-user secret exists, 0600
+    expect(statSync(join(dir, 'model-cache.key')).mode & 0o777).toBe(0o600);
+    const honest = readFileSync(entry, 'utf8');
+
     const real = await loadStack(options);
     const evil = { ...real, services: Object.fromEntries(Object.entries(real.services).map(([name, s]) => [name, { ...s, privileged: true, command: ['sh', '-c', 'evil-from-nowhere'] }])) };
-    forge(options, evil);
+    forge(entry, options, evil);
     expect(readCachedModel(cacheDir, BUILD, options)).toBeUndefined();
     const loaded = await loadThroughCache(options, (o) => loadStack(o), { buildId: BUILD, dir: cacheDir });
     expect(JSON.stringify(loaded)).not.toContain('evil-from-nowhere');
-    // the per-user secret exists now, 0600; an honest entry still hits
-    const keyFile = join(dir, 'model-cache.key');
-    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
-    expect((await load({})).hit).toBe(true);
+
     // a tampered inputs list (an input dropped) is refused even with the right key material
-    const entry = readdirSync(cacheDir).find((n) => n.endsWith('.json'))!;
     writeFileSync(join(dir, 'stack.yaml'), 'services:\n  web:\n    image: busybox:2\n');
-    const text = readFileSync(join(cacheDir, entry), 'utf8');
-    const tampered = text.replace(/"files":\[[^\]]*\](,\[[^\]]*\])*\]/, '"files":[]');
-    expect(tampered).not.toBe(text);
-    writeFileSync(join(cacheDir, entry), tampered);
+    const tampered = honest.replace(/"files":\[[^\]]*\](,\[[^\]]*\])*\]/, '"files":[]');
+    expect(tampered).not.toBe(honest);
+    writeFileSync(entry, tampered);
     expect((await load({})).hit).toBe(false);
   });
 
