@@ -217,6 +217,72 @@ export function renderSourceLine(text: string, col: number): { line: string; car
 }
 
 /**
+ * Values that came from variables (interpolation), by value, with the name they came from.
+ * The loader notes each value it substitutes (noteVariableValue); every output path (errors,
+ * diagnostics, progress, plan --json) shows such a value as `${NAME}` (redactVariables), so a
+ * secret from `.env` or the shell is never printed, whatever message quotes it (ours or the
+ * engine's, which may change its case: `CAP_` + upper case). Process-wide: a CLI run loads one
+ * project. Values shorter than 4 characters are not secrets worth garbling every message for.
+ */
+const variableValues = new Map<string, string>();
+let variablePattern: RegExp | undefined;
+
+/** Records that `value` was substituted for `${name}`. */
+export function noteVariableValue(name: string, value: string): void {
+  if (value.length < 4 || variableValues.has(value)) return;
+  variableValues.set(value, name);
+  variablePattern = undefined;
+  variableForms = undefined;
+}
+
+/** The recorded values (for the model cache, which replays them on a hit). */
+export function notedVariableValues(): Array<[name: string, value: string]> {
+  return [...variableValues].map(([value, name]) => [name, value]);
+}
+
+/** Forgets the recorded values (tests). */
+export function clearVariableValues(): void {
+  variableValues.clear();
+  variablePattern = undefined;
+  variableForms = undefined;
+}
+
+/** `text` with every value that came from a variable shown as `${NAME}` (case-insensitive). */
+export function redactVariables(text: string): string {
+  if (variableValues.size === 0 || text === '') return text;
+  if (variablePattern === undefined || variableForms === undefined) {
+    variableForms = new Map();
+    for (const [value, name] of variableValues) for (const form of quotedForms(value)) variableForms.set(form.toLowerCase(), name);
+    const forms = [...variableForms.keys()].sort((a, b) => b.length - a.length);
+    variablePattern = new RegExp(forms.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'giu');
+  }
+  const forms = variableForms;
+  return text.replace(variablePattern, (match) => `\${${forms.get(match.toLowerCase()) ?? '?'}}`);
+}
+
+let variableForms: Map<string, string> | undefined;
+
+/** A value as it is, as JSON quotes it and as Go's %q quotes it (the engine's messages). */
+function quotedForms(value: string): string[] {
+  const go = [...value]
+    .map((ch) => {
+      const code = ch.codePointAt(0)!;
+      const named: Record<string, string> = { '\u0007': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '"': '\\"', '\\': '\\\\' };
+      if (named[ch] !== undefined) return named[ch];
+      if (code < 0x20 || code === 0x7f) return `\\x${code.toString(16).padStart(2, '0')}`;
+      if (UNSAFE.test(ch)) return `\\u${code.toString(16).padStart(4, '0')}`;
+      return ch;
+    })
+    .join('');
+  return [...new Set([value, JSON.stringify(value).slice(1, -1), go])];
+}
+
+/** Text from anywhere (the engine, a file, a variable) as it may be printed: redacted, then inert. */
+export function inertText(text: string): string {
+  return escapeForTerminal(redactVariables(text));
+}
+
+/**
  * `stack.yaml:12:5 error[UNKNOWN_REFERENCE] message`, then the source line with a caret under
  * the column, then `  hint: ...`. Everything taken from the input is passed through
  * escapeForTerminal, and the caret stays under the rendered character.
@@ -225,8 +291,9 @@ export function formatDiagnostic(d: Diagnostic, options: FormatOptions = {}): st
   const paint = (code: string, text: string): string => (options.color ? `\u001b[${code}m${text}\u001b[0m` : text);
   const where = d.location ? `${escapeForTerminal(relativeTo(options.cwd, d.location.file))}:${d.location.line}:${d.location.col} ` : '';
   const label = d.severity === 'error' ? paint('31;1', `error[${d.code}]`) : paint('33;1', `warning[${d.code}]`);
-  const lines = [`${where}${label} ${escapeForTerminal(d.message)}`];
-  const source = d.location ? options.sources?.get(d.location.file) : undefined;
+  const lines = [`${where}${label} ${inertText(d.message)}`];
+  // An env file's line holds a value (a password): never echoed, its position is enough.
+  const source = d.location && d.code !== 'ENV_FILE_SYNTAX' ? options.sources?.get(d.location.file) : undefined;
   if (d.location && source !== undefined) {
     const text = source.split(/\r?\n/)[d.location.line - 1];
     if (text !== undefined && text.length <= 500) {
@@ -237,6 +304,24 @@ export function formatDiagnostic(d: Diagnostic, options: FormatOptions = {}): st
       lines.push(`${' '.repeat(gutter.length)} | ${' '.repeat(rendered.caret)}${paint('31;1', '^')}`);
     }
   }
-  if (d.hint) lines.push(`  ${paint('36', 'hint:')} ${escapeForTerminal(d.hint)}`);
+  if (d.hint) lines.push(`  ${paint('36', 'hint:')} ${inertText(d.hint)}`);
   return lines.join('\n');
+}
+
+/** Whether `error` (or an error in its `cause` chain) is an abort (AbortError / ABORT_ERR). */
+export function isAbortError(error: unknown): boolean {
+  for (let e = error as { name?: unknown; code?: unknown; cause?: unknown } | undefined, depth = 0; e && typeof e === 'object' && depth < 8; e = e.cause as typeof e, depth++) {
+    if (e.name === 'AbortError' || e.code === 'ABORT_ERR') return true;
+  }
+  return false;
+}
+
+/**
+ * What a failure is once the run was interrupted (Ctrl-C, SIGTERM): an abort that surfaced
+ * from any engine call or stream is INTERRUPTED (exit 130), never a bug; other errors are
+ * kept as they are.
+ */
+export function asInterrupted(error: unknown, signal: AbortSignal): unknown {
+  if (!signal.aborted || (error instanceof StackError && error.code !== 'INTERNAL') || !isAbortError(error)) return error;
+  return signal.reason instanceof StackError ? signal.reason : new StackError('INTERRUPTED', 'interrupted', { cause: error });
 }

@@ -5,8 +5,8 @@
  * `stack config` never loads dockerode, listr2 or chokidar.
  */
 import { Command, Option } from 'commander';
-import { ExitCode, StackError } from '../errors.js';
-import { writeDiagnostics, writeError } from '../render/diagnostics.js';
+import { ExitCode, StackError, asInterrupted } from '../errors.js';
+import { writeDiagnostics, writeError, writeMessage } from '../render/diagnostics.js';
 import type { Terminal } from '../render/terminal.js';
 import type { StackModel } from '../model.js';
 import type { CliContext, CommandResult, GlobalOptions, ProgressMode, Runner } from './context.js';
@@ -117,6 +117,7 @@ function buildContext(program: Command, signal: AbortSignal): CliContext {
           ...(options.interpolate === false ? { interpolate: false } : {}),
         },
         (full) => loadStack(full),
+        { warn: (message) => writeMessage(context, 'warning', message) },
       );
     },
     async loadRawData() {
@@ -182,7 +183,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     try {
       exitCode = await body(buildContext(program, controller.signal));
     } catch (error) {
-      exitCode = writeError(frameTerminal(argv, color), error, { cwd: process.cwd(), debug });
+      exitCode = writeError(frameTerminal(argv, color), asInterrupted(error, controller.signal), { cwd: process.cwd(), debug });
     }
   };
 
@@ -211,7 +212,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const code = (error as { code?: string }).code;
     if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') return ExitCode.ok;
     if (typeof code === 'string' && code.startsWith('commander.')) return ExitCode.invalid;
-    return writeError(frameTerminal(argv, color), error, { cwd: process.cwd(), debug });
+    return writeError(frameTerminal(argv, color), asInterrupted(error, controller.signal), { cwd: process.cwd(), debug });
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);

@@ -11,20 +11,28 @@
  * which is the miss. So the check is exact and the file never holds a secret that is not
  * already in the inputs (values from `.env` or the shell are never written readably).
  *
+ * The key also includes a per-user secret (`stack/model-cache.key`, 32 random bytes created
+ * 0600 on first use), and an entry's inputs list is authenticated (an HMAC under that secret,
+ * and the GCM tag over it): an entry that lists no inputs, or one input less, cannot be made
+ * by anyone who cannot read the secret. The cache directory, the key and every entry are used
+ * only when they are owned by the current user and not writable by group or others (no
+ * symlinks); otherwise the cache is ignored with a one-line warning.
+ *
  * Entries live in `$XDG_CACHE_HOME/stack/models` (else `~/.cache/...`), mode 0600 in a 0700
  * directory, at most 256 of them; `STACK_MODEL_CACHE=0` turns the cache off. Any failure is a
  * miss, never an error.
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { linkSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { StackModel } from '../model.js';
 import type { LoadOptions, LoadTracer } from '../loader/load.js';
 import { byCodePoint } from '../order.js';
+import { noteVariableValue, notedVariableValues } from '../errors.js';
 
 /** Format of an entry; a change makes old entries misses. */
-const FORMAT = 1;
+const FORMAT = 3;
 
 /** What a load used: per path, whether it was probed for existence and/or read; variable names looked up. */
 interface Inputs {
@@ -37,6 +45,8 @@ interface Inputs {
 interface Entry {
   readonly format: number;
   readonly inputs: Inputs;
+  /** HMAC-SHA256 under the per-user secret of the format and the inputs list. */
+  readonly mac: string;
   readonly iv: string;
   readonly tag: string;
   readonly data: string;
@@ -79,15 +89,67 @@ function fileState(path: string, probe: 'exists' | 'read'): string {
   }
 }
 
+/** Why `path` may not be trusted (not ours, writable by others, not the kind expected), or undefined when it may. */
+export function untrustedReason(path: string, kind: 'dir' | 'file'): string | undefined {
+  const stat = lstatSync(path);
+  if (kind === 'dir' ? !stat.isDirectory() : !stat.isFile()) return `${path} is not a ${kind === 'dir' ? 'directory' : 'regular file'}`;
+  const uid = process.getuid?.();
+  if (uid !== undefined && stat.uid !== uid) return `${path} is owned by uid ${stat.uid}, not by the current user (${uid})`;
+  if ((stat.mode & 0o022) !== 0) return `${path} is writable by ${(stat.mode & 0o002) !== 0 ? 'others' : 'its group'} (mode ${(stat.mode & 0o777).toString(8)})`;
+  return undefined;
+}
+
+/** Thrown (and caught below) when a part of the cache may not be trusted: the cache is ignored. */
+class UntrustedCache extends Error {}
+
+function requireTrusted(path: string, kind: 'dir' | 'file'): void {
+  const reason = untrustedReason(path, kind);
+  if (reason !== undefined) throw new UntrustedCache(reason);
+}
+
+/** The per-user secret beside the entries' directory; created (0600, atomically) when `create`. */
+function readSecret(dir: string, create: boolean): Buffer | undefined {
+  const path = join(dirname(dir), 'model-cache.key');
+  try {
+    requireTrusted(path, 'file');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    if (!create) return undefined;
+    const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    writeFileSync(tmp, randomBytes(32), { mode: 0o600, flag: 'wx' });
+    try {
+      linkSync(tmp, path); // atomic: the first writer's key wins, a racing one reads it
+    } catch (linkError) {
+      if ((linkError as NodeJS.ErrnoException).code !== 'EEXIST') throw linkError;
+    } finally {
+      unlinkSync(tmp);
+    }
+    requireTrusted(path, 'file');
+  }
+  const secret = readFileSync(path);
+  if (secret.length < 32) throw new UntrustedCache(`${path} is too short to be a key`);
+  return secret;
+}
+
+/** Checks the entries' directory and its parent (which holds the key); throws UntrustedCache. */
+function requireTrustedDirs(dir: string): void {
+  requireTrusted(dirname(dir), 'dir');
+  requireTrusted(dir, 'dir');
+}
+
+function inputsMac(secret: Buffer, inputs: Inputs): string {
+  return createHmac('sha256', secret).update(JSON.stringify([FORMAT, inputs.files, inputs.names, inputs.wholeEnv])).digest('base64');
+}
+
 /** The build and the load options (not the environment): what names an entry. */
 function optionsIdentity(buildId: string, options: LoadOptions): string {
   const { env: _env, trace: _trace, ...rest } = options;
   return JSON.stringify([FORMAT, buildId, rest]);
 }
 
-/** The key: build, options and the current value of every input the entry lists. */
-function deriveKey(buildId: string, options: LoadOptions, inputs: Inputs, env: Env): Buffer {
-  const hash = createHash('sha256');
+/** The key: the per-user secret, build, options and the current value of every input the entry lists. */
+function deriveKey(secret: Buffer, buildId: string, options: LoadOptions, inputs: Inputs, env: Env): Buffer {
+  const hash = createHmac('sha256', secret);
   hash.update(optionsIdentity(buildId, options));
   for (const [path, probe] of inputs.files) hash.update(`\0f${path}\0${probe}\0${fileState(path, probe)}`);
   const names = inputs.wholeEnv ? Object.keys(env).sort() : inputs.names;
@@ -150,58 +212,99 @@ export function recordInputs(): { tracer: LoadTracer; inputs(): Inputs } {
   return { tracer, inputs: () => ({ files: [...files].sort((a, b) => byCodePoint(a[0], b[0])), names: [...names].sort(), wholeEnv }) };
 }
 
+/** Reports why the cache is ignored (one line), at most once per call of loadThroughCache. */
+export type CacheWarn = (message: string) => void;
+
+function reportUntrusted(error: unknown, warn: CacheWarn | undefined): void {
+  if (error instanceof UntrustedCache) warn?.(`model cache ignored: ${error.message.replace(/\s+/g, ' ')}`);
+}
+
 /**
  * The cached model for these options when every input it was built from is unchanged, else
  * undefined. The variables are read from `options.env`, the environment the load would get.
+ * An untrusted directory, key or entry is a miss (reported through `warn`).
  */
-export function readCachedModel(dir: string, buildId: string, options: LoadOptions): StackModel | undefined {
+export function readCachedModel(dir: string, buildId: string, options: LoadOptions, warn?: CacheWarn): StackModel | undefined {
   try {
-    const entry = JSON.parse(readFileSync(entryPath(dir, buildId, options), 'utf8')) as Entry;
-    if (entry.format !== FORMAT) return undefined;
-    const key = deriveKey(buildId, options, entry.inputs, options.env);
+    requireTrustedDirs(dir);
+    const secret = readSecret(dir, false);
+    if (secret === undefined) return undefined;
+    const path = entryPath(dir, buildId, options);
+    requireTrusted(path, 'file');
+    const entry = JSON.parse(readFileSync(path, 'utf8')) as Entry;
+    if (entry.format !== FORMAT || typeof entry.mac !== 'string') return undefined;
+    const expected = Buffer.from(inputsMac(secret, entry.inputs), 'base64');
+    const given = Buffer.from(entry.mac, 'base64');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+    const key = deriveKey(secret, buildId, options, entry.inputs, options.env);
     const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(entry.iv, 'base64'));
+    decipher.setAAD(Buffer.from(entry.mac, 'base64'));
     decipher.setAuthTag(Buffer.from(entry.tag, 'base64'));
     const text = Buffer.concat([decipher.update(Buffer.from(entry.data, 'base64')), decipher.final()]).toString('utf8');
-    return JSON.parse(text) as StackModel;
-  } catch {
+    const payload = JSON.parse(text) as { model: StackModel; variables: Array<[string, string]> };
+    // The values the load substituted, so that output redacts them as after a real load.
+    for (const [name, value] of payload.variables) noteVariableValue(name, value);
+    return payload.model;
+  } catch (error) {
+    reportUntrusted(error, warn);
     return undefined;
   }
 }
 
 /** Stores `model` as loaded from `inputs` (what recordInputs saw). Failures are ignored. */
-export function writeCachedModel(dir: string, buildId: string, options: LoadOptions, inputs: Inputs, model: StackModel): void {
+export function writeCachedModel(dir: string, buildId: string, options: LoadOptions, inputs: Inputs, model: StackModel, warn?: CacheWarn): void {
   try {
-    const key = deriveKey(buildId, options, inputs, options.env);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    requireTrustedDirs(dir);
+    const secret = readSecret(dir, true)!;
+    const mac = inputsMac(secret, inputs);
+    const key = deriveKey(secret, buildId, options, inputs, options.env);
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', key, iv);
-    const data = Buffer.concat([cipher.update(JSON.stringify(model), 'utf8'), cipher.final()]);
-    const entry: Entry = { format: FORMAT, inputs, iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') };
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    cipher.setAAD(Buffer.from(mac, 'base64'));
+    const data = Buffer.concat([cipher.update(JSON.stringify({ model, variables: notedVariableValues() }), 'utf8'), cipher.final()]);
+    const entry: Entry = { format: FORMAT, inputs, mac, iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') };
     const path = entryPath(dir, buildId, options);
     const tmp = `${path}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify(entry), { mode: 0o600 });
     renameSync(tmp, path);
     prune(dir);
-  } catch {
+  } catch (error) {
     // read-only home, full disk: run without a cache
+    reportUntrusted(error, warn);
   }
 }
 
 /** Set by scripts/bundle-cli.mjs: the build the CLI runs. Unset (tests from src/, the library): no cache. */
 declare const __STACK_BUILD_ID__: string | undefined;
 
+/** Where and how loadThroughCache works; the CLI passes only `warn`. */
+export interface CacheOptions {
+  /** The build (default: the bundled CLI's; unset: no cache). */
+  readonly buildId?: string;
+  /** The entries' directory (default: modelCacheDir). */
+  readonly dir?: string;
+  /** Receives the one-line warning when the cache is ignored as untrusted. */
+  readonly warn?: CacheWarn;
+}
+
 /**
  * `load(options)` through the cache: a hit when every input is unchanged, else a real load
  * that is then stored. Errors are never cached (a failing load throws as always).
  */
-export async function loadThroughCache(options: LoadOptions, load: (options: LoadOptions) => Promise<StackModel>): Promise<StackModel> {
-  const buildId = typeof __STACK_BUILD_ID__ === 'string' ? __STACK_BUILD_ID__ : undefined;
-  const dir = buildId === undefined ? undefined : modelCacheDir(options.env);
+export async function loadThroughCache(options: LoadOptions, load: (options: LoadOptions) => Promise<StackModel>, cache: CacheOptions = {}): Promise<StackModel> {
+  const buildId = cache.buildId ?? (typeof __STACK_BUILD_ID__ === 'string' ? __STACK_BUILD_ID__ : undefined);
+  const dir = buildId === undefined ? undefined : (cache.dir ?? modelCacheDir(options.env));
   if (buildId === undefined || dir === undefined) return load(options);
-  const hit = readCachedModel(dir, buildId, options);
+  let warned = false;
+  const warn: CacheWarn = (message) => {
+    if (!warned) cache.warn?.(message);
+    warned = true;
+  };
+  const hit = readCachedModel(dir, buildId, options, warn);
   if (hit) return hit;
   const recorder = recordInputs();
   const model = await load({ ...options, trace: recorder.tracer });
-  writeCachedModel(dir, buildId, options, recorder.inputs(), model);
+  if (!warned) writeCachedModel(dir, buildId, options, recorder.inputs(), model, warn);
   return model;
 }

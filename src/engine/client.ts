@@ -34,7 +34,42 @@ function graceMs(timeoutSeconds: number | undefined): number {
 }
 
 /** Backoff of read retries: three more tries within ~1.3 s, then the error is reported. */
-const READ_RETRY_DELAYS_MS = [100, 300, 900];
+export const READ_RETRY_DELAYS_MS = [100, 300, 900];
+
+/**
+ * How long one read may wait for the engine (a JSON reply: all of it; a stream: its headers,
+ * after which a quiet stream such as `logs -f`, events or a wait is never cut):
+ * `STACK_READ_TIMEOUT` seconds, default 12, so that a hung engine (it accepts, or answers only
+ * /_ping, and never replies) is reported within a minute including the retries
+ * (4 x 12 s + 1.3 s of backoff).
+ */
+export function readDeadlineMs(env: Readonly<Record<string, string | undefined>>): number {
+  const seconds = Number(env['STACK_READ_TIMEOUT'] ?? '12');
+  return (Number.isFinite(seconds) && seconds > 0 ? seconds : 12) * 1000;
+}
+
+/** A read that got no answer within its deadline: the engine is there but does not answer. */
+class ReadTimeout extends Error {
+  readonly code = 'ETIMEDOUT';
+  constructor(readonly ms: number) {
+    super(`no answer within ${Math.round(ms / 1000)} s`);
+    this.name = 'ReadTimeout';
+  }
+}
+
+function hungEngineError(endpoint: string, what: string, ms: number, tries: number, cause: unknown): StackError {
+  const message = `the Docker engine at ${endpoint} accepted the connection but did not answer (${what}: no reply within ${Math.round(ms / 1000)} s${tries > 1 ? `, ${tries} tries` : ''})`;
+  return new StackError('ENGINE_UNREACHABLE', message, {
+    cause,
+    diagnostics: [diagnostic('ENGINE_UNREACHABLE', message, undefined, 'the engine is hung or overloaded: check `systemctl status docker` / the dockerd log, restart it if needed; STACK_READ_TIMEOUT sets the per-read deadline in seconds')],
+  });
+}
+
+/** An abort by the caller's signal (Ctrl-C, SIGTERM) as the reason it was aborted with: INTERRUPTED. */
+function abortedByCaller(signal: AbortSignal | undefined): StackError | undefined {
+  if (!signal?.aborted) return undefined;
+  return signal.reason instanceof StackError ? signal.reason : new StackError('INTERRUPTED', 'interrupted', { cause: signal.reason });
+}
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -66,6 +101,7 @@ class DockerEngine implements Engine {
     readonly endpoint: string,
     readonly apiVersion: string,
     private readonly writeDeadlineMs = 60_000,
+    private readonly readDeadlineMs = 12_000,
   ) {}
 
   /** The dockerode modem, loaded the first time a TLS, ssh or hijacked call needs it. */
@@ -76,22 +112,50 @@ class DockerEngine implements Engine {
 
   /**
    * One engine call; every method below goes through here. Reads (GET) that meet a transient
-   * failure (a 5xx, a reset or refused connection) are retried with bounded backoff
-   * (READ_RETRY_DELAYS_MS), streams included: a stream is handed out only once its reply
-   * began, so a retried open never repeats bytes already consumed. Reads get no deadline (logs
-   * -f and events may stay quiet for hours). Writes are never retried: see `write`.
+   * failure (a 5xx, a reset or refused connection, no answer within the read deadline) are
+   * retried with bounded backoff (READ_RETRY_DELAYS_MS), streams included: a stream is handed
+   * out only once its reply began, so a retried open never repeats bytes already consumed.
+   * Every read has a deadline (readDeadlineMs) until its reply is complete, for a stream until
+   * its headers arrived: after that `logs -f` and events may stay quiet for hours. An abort by
+   * the caller's signal is INTERRUPTED. Writes are never retried: see `write`.
    */
   async call<T>(req: Request): Promise<T> {
     if (req.method !== 'GET' && req.method !== 'HEAD') return this.write<T>(req);
     const retryable = req.retry !== false && req.method === 'GET' && req.hijack !== true;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.callOnce<T>(req);
+        return await this.readOnce<T>(req);
       } catch (raw) {
+        const interrupted = abortedByCaller(req.signal);
+        if (interrupted) throw interrupted;
         const delay = READ_RETRY_DELAYS_MS[attempt];
-        if (!retryable || delay === undefined || !isTransientFailure(raw) || req.signal?.aborted) throw toEngineError(raw, this.endpoint, req.what);
+        if (!retryable || delay === undefined || !isTransientFailure(raw)) {
+          if (raw instanceof ReadTimeout) throw hungEngineError(this.endpoint, req.what, raw.ms, attempt + 1, raw);
+          throw toEngineError(raw, this.endpoint, req.what);
+        }
         await sleep(delay, req.signal);
       }
+    }
+  }
+
+  /** One try of a read under the read deadline (rejects with ReadTimeout when it passes). */
+  private async readOnce<T>(req: Request): Promise<T> {
+    const ms = this.readDeadlineMs + (req.extraDeadlineMs ?? 0);
+    const deadline = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        deadline.abort();
+        reject(new ReadTimeout(ms));
+      }, ms);
+    });
+    const signal = req.signal ? AbortSignal.any([req.signal, deadline.signal]) : deadline.signal;
+    const pending = this.callOnce<T>({ ...req, signal });
+    pending.catch(() => undefined); // its rejection after the deadline won is expected
+    try {
+      return await Promise.race([pending, expired]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -132,8 +196,10 @@ class DockerEngine implements Engine {
     try {
       return await this.callOnce<T>({ ...req, signal, ...(upload !== undefined ? { upload } : {}) }, onReply);
     } catch (raw) {
-      if (deadline.signal.aborted && !req.signal?.aborted) throw new AmbiguousWriteError(req.what, `no reply from the engine within ${Math.round(ms / 1000)} s`, raw);
-      if (!req.signal?.aborted && isBrokenAfterSend(raw)) throw new AmbiguousWriteError(req.what, 'the connection to the engine broke before its reply', raw);
+      const interrupted = abortedByCaller(req.signal);
+      if (interrupted) throw interrupted;
+      if (deadline.signal.aborted) throw new AmbiguousWriteError(req.what, `no reply from the engine within ${Math.round(ms / 1000)} s`, raw);
+      if (isBrokenAfterSend(raw)) throw new AmbiguousWriteError(req.what, 'the connection to the engine broke before its reply', raw);
       throw toEngineError(raw, this.endpoint, req.what);
     } finally {
       onReply();
@@ -260,7 +326,7 @@ class DockerEngine implements Engine {
   }
   async inspectDistribution(ref: string, options: { auth?: RegistryAuth; signal?: AbortSignal } = {}): Promise<DistributionDescriptor> {
     const headers = { 'X-Registry-Auth': encodeAuth(options.auth) };
-    const result = await this.call<{ Descriptor: DistributionDescriptor }>({ method: 'GET', path: `/distribution/${imagePath(ref)}/json`, headers, signal: options.signal, what: `image ${ref}` });
+    const result = await this.call<{ Descriptor: DistributionDescriptor }>({ method: 'GET', path: `/distribution/${imagePath(ref)}/json`, headers, signal: options.signal, what: `image ${ref}`, extraDeadlineMs: 30_000 });
     return result.Descriptor;
   }
   async putArchive(container: string, tar: Buffer, path: string, signal?: AbortSignal): Promise<void> {
@@ -429,7 +495,7 @@ export interface ConnectOptions {
  */
 export async function connectEngine(options: ConnectOptions): Promise<Engine> {
   const endpoint = resolveEndpoint(options.env);
-  const probe = new DockerEngine(endpoint, endpoint.url, '');
+  const probe = new DockerEngine(endpoint, endpoint.url, '', writeDeadlineMs(options.env), readDeadlineMs(options.env));
   // /_ping names the engine's newest API version in a header and answers in about 1 ms;
   // /version (about 11 ms on Engine 20.10: it gathers kernel and component versions) is asked
   // only of an engine newer than we have tested, because only it may refuse our pick as too
@@ -446,7 +512,7 @@ export async function connectEngine(options: ConnectOptions): Promise<Engine> {
     const message = `the Docker engine at ${endpoint.url} speaks API ${version.ApiVersion ?? 'unknown'}; stack needs 1.41 or newer`;
     throw new StackError('ENGINE_API_VERSION', message, { diagnostics: [diagnostic('ENGINE_API_VERSION', message, undefined, 'upgrade the Docker engine to 20.10 or newer')] });
   }
-  return new DockerEngine(endpoint, endpoint.url, apiVersion, writeDeadlineMs(options.env));
+  return new DockerEngine(endpoint, endpoint.url, apiVersion, writeDeadlineMs(options.env), readDeadlineMs(options.env));
 }
 
 export { EngineCallError };

@@ -40,7 +40,7 @@ export interface Request {
   readonly what: string;
   /** `false`: no read retries (the connection probe: a missing engine is reported at once). */
   readonly retry?: boolean;
-  /** Extra time the engine may legitimately take on this write (a stop's grace period), ms. */
+  /** Extra time the engine may legitimately take on this call (a stop's grace period, a registry lookup), ms. */
   readonly extraDeadlineMs?: number;
 }
 

@@ -3,7 +3,7 @@
  * ${V:?msg} ${V?msg} ${V:+a} ${V+a} $$`, with templates nested in the default/alternative.
  * A substituted value is never interpolated again. Pure: the environment is passed in.
  */
-import { diagnostic } from '../errors.js';
+import { diagnostic, noteVariableValue } from '../errors.js';
 import type { Diagnostic } from '../errors.js';
 import type { Locate, Path, Result } from './types.js';
 
@@ -31,7 +31,9 @@ function lookup(env: Environment, name: string): string | undefined {
   // Own properties only: `${constructor}` must not find Object.prototype.constructor.
   if (!Object.hasOwn(env, name)) return undefined;
   const value = env[name];
-  return typeof value === 'string' ? value : undefined;
+  if (typeof value !== 'string') return undefined;
+  noteVariableValue(name, value); // shown as ${NAME} wherever it is printed (errors.ts)
+  return value;
 }
 
 function syntax(message: string): TemplateFailure {

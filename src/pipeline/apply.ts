@@ -74,7 +74,11 @@ export function containerTarget(engine: Engine, project: ProjectTarget, makePlan
       // or a write whose reply never came (the engine may have acted).
       if (summary.failures.some((f) => f.action.kind === 'create-container' && (f.error as { statusCode?: number }).statusCode === 409)) return 'a container name was taken meanwhile';
       const ambiguous = summary.failures.filter((f) => f.error instanceof StackError && f.error.code === 'ENGINE_WRITE_AMBIGUOUS');
-      return ambiguous.length > 0 ? `the outcome of ${ambiguous.map((f) => `${f.action.kind} ${f.action.resource}`).join(', ')} is unknown` : undefined;
+      if (ambiguous.length > 0) return `the outcome of ${ambiguous.map((f) => `${f.action.kind} ${f.action.resource}`).join(', ')} is unknown`;
+      // A dependency stopped during the run by a stop this run did not make (a killed run's
+      // last stop, carried out by the engine after it died): level-triggered, plan again.
+      const stopped = summary.failures.flatMap((f) => ((f.error as { stoppedOnRequest?: unknown }).stoppedOnRequest === true ? [(f.error as { service?: string }).service ?? '?'] : []));
+      return stopped.length > 0 ? `dependency ${[...new Set(stopped)].join(', ')} was stopped during the run` : undefined;
     },
     check: (plan, summary, signal) => earlyExits(engine, name, plan, summary, died, signal),
     describeFailure: (failure, summary) => describeContainerFailure(engine, failure, summary),

@@ -79,6 +79,11 @@ export interface RunHooks<A extends ActionLike = ActionLike> {
   readonly parallel?: number;
   /** Timeout of one depends_on wait, ms. */
   readonly waitTimeoutMs?: number;
+  /**
+   * Called once, before the first plan with actions runs (the engine-side project lease:
+   * only runs that write take it); the loop then observes and plans again under it.
+   */
+  readonly beforeWrite?: () => Promise<void>;
 }
 
 /** What the executor of a target is given. */
@@ -161,8 +166,15 @@ export async function applyRun<O, P extends PlanLike<A>, A extends ActionLike, S
   observed?: O,
 ): Promise<AppliedRun<P, S>> {
   const startedAt = Math.floor(Date.now() / 1000);
+  let leased = hooks.beforeWrite === undefined;
   for (let attempt = 1; ; attempt++) {
-    const { plan } = await planRun(target, hooks.signal, attempt === 1 ? observed : undefined);
+    let { plan } = await planRun(target, hooks.signal, attempt === 1 ? observed : undefined);
+    if (!leased && plan.actions.length > 0) {
+      // Another client of the engine may have acted until we held the lease: look again.
+      await hooks.beforeWrite?.();
+      leased = true;
+      ({ plan } = await planRun(target, hooks.signal));
+    }
     hooks.onPlan?.(plan);
     if (plan.actions.length === 0) return { plan, summary: undefined, startedAt };
     if (!(await confirmed(plan, hooks))) throw new StackError('CONFIRMATION_REQUIRED', 'declined: nothing was changed');

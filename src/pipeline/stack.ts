@@ -79,6 +79,30 @@ export async function withProjectLock<T>(project: string, hooks: OperationHooks,
 }
 
 /**
+ * Runs `fn` with hooks whose `beforeWrite` takes the project's engine-side lease
+ * (engine-lease.ts): only a run that writes takes it; it is released when `fn` ends.
+ */
+async function underEngineLease<T>(engine: Engine, project: string, hooks: OperationHooks, fn: (hooks: OperationHooks) => Promise<T>): Promise<T> {
+  let lease: { release(): Promise<void> } | undefined;
+  const beforeWrite = async (): Promise<void> => {
+    const { acquireEngineLease } = await import('./engine-lease.js');
+    const timeout = Number(hooks.env['STACK_LOCK_TIMEOUT'] ?? '120');
+    lease = await acquireEngineLease(engine, project, {
+      command: hooks.command ?? 'stack',
+      env: hooks.env,
+      timeoutMs: (Number.isFinite(timeout) ? timeout : 120) * 1000,
+      signal: hooks.signal,
+      ...(hooks.onLockWait ? { onWait: (holder) => hooks.onLockWait?.({ pid: holder.pid, command: `${holder.command} on host ${holder.host}, engine lease until ${new Date(holder.expires).toISOString()}`, started: 'earlier', host: holder.host }) } : {}),
+    });
+  };
+  try {
+    return await fn({ ...hooks, beforeWrite });
+  } finally {
+    await lease?.release();
+  }
+}
+
+/**
  * The model to plan with: the lock file's digests pinned in (drift reported as warnings, only
  * for the selected services), or the model itself when there is no lock file or it is ignored.
  */
@@ -148,7 +172,7 @@ export async function upStack(engine: Engine, model: StackModel, options: UpStac
     const pinned = images.model;
     const reuse = pinned === model && !images.changed;
     const planOptions = { ...options.plan, imagesPrepared: true };
-    const result = await applyContainers(engine, pinned, (state) => planUp(pinned, state, planOptions), hooks, reuse ? observed : undefined);
+    const result = await underEngineLease(engine, model.name, hooks, (leased) => applyContainers(engine, pinned, (state) => planUp(pinned, state, planOptions), leased, reuse ? observed : undefined));
     return { ...result, model: pinned };
   });
 }
@@ -210,5 +234,5 @@ export async function planStackDown(engine: Engine, project: ProjectTarget, opti
 /** `down`: under the project lock, the reconcile loop with planDown. */
 export async function downStack(engine: Engine, project: ProjectTarget, options: DownOptions, hooks: OperationHooks): Promise<OperationResult> {
   const { planDown } = await import('../planner/plan-down.js');
-  return withProjectLock(projectOf(project), hooks, () => applyContainers(engine, project, (state) => planDown(project, state, options), hooks));
+  return withProjectLock(projectOf(project), hooks, () => underEngineLease(engine, projectOf(project), hooks, (leased) => applyContainers(engine, project, (state) => planDown(project, state, options), leased)));
 }

@@ -95,6 +95,42 @@ export class DependencyFailedError extends StackError {
   }
 }
 
+/**
+ * A dependency that exited because someone asked the engine to stop or kill it (this run, an
+ * earlier run of stack whose last stop the engine carried out after the client died, or a
+ * user): not a failure of the service. The loop observes and plans again (level-triggered).
+ */
+export class DependencyStoppedError extends DependencyFailedError {
+  readonly stoppedOnRequest = true;
+  constructor(service: string, container: string, exitCode: number | undefined) {
+    super(`service "${service}" was stopped during this run by a stop request, not by a failure of its own (container ${container})`, service, exitCode);
+    this.name = 'DependencyStoppedError';
+  }
+}
+
+/**
+ * Whether an exited container was stopped on request: the engine logged a `kill` or `stop`
+ * event for it between its start and its exit (a crash or a clean exit of its own logs only
+ * `die`). Read from the engine's event history; unknown counts as no.
+ */
+export async function stoppedOnRequest(engine: Engine, c: EngineContainerInspect, signal?: AbortSignal): Promise<boolean> {
+  const started = Date.parse(c.State.StartedAt);
+  const finished = Date.parse(c.State.FinishedAt);
+  if (!Number.isFinite(started) || !Number.isFinite(finished) || c.State.StartedAt === ZERO_TIME) return false;
+  try {
+    const events = engine.events({
+      since: Math.floor(started / 1000),
+      until: Math.floor(finished / 1000) + 1,
+      filters: { type: ['container'], container: [c.Id], event: ['kill', 'stop'] },
+      ...(signal ? { signal } : {}),
+    });
+    for await (const event of events) if (event.Action === 'kill' || event.Action === 'stop') return true;
+  } catch {
+    // no history: judged as an exit of its own
+  }
+  return false;
+}
+
 type Listener = (event: EngineEvent) => void;
 
 /**
@@ -213,6 +249,11 @@ export class ContainerWatcher {
             }
             const verdict = judge(target.condition, inspect);
             if ('failed' in verdict) {
+              // A dependency stopped on request (a late stop of a killed run) did not fail.
+              if (verdict.exitCode !== undefined && target.condition !== 'service_completed_successfully' && (await stoppedOnRequest(engine, inspect, options.signal))) {
+                finish(new DependencyStoppedError(target.service, target.container, verdict.exitCode));
+                return;
+              }
               await fail(verdict.failed, verdict.exitCode);
               return;
             }

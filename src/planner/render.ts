@@ -4,6 +4,7 @@
  * text form never prints bodies and the JSON form masks every value after `=`.
  */
 import type { Action, ActionKind, Plan } from './types.js';
+import { redactVariables } from '../errors.js';
 
 /** Counts for a one-line summary (`3 to create, 1 to recreate, ...`). */
 export interface PlanSummary {
@@ -54,11 +55,14 @@ function snake(key: string): string {
   return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
 
-/** Masks `K=V` entries of `Env` arrays to `K=***` wherever they appear in a body. */
+/**
+ * Masks `K=V` entries of `Env` arrays to `K=***` wherever they appear in a body, and shows
+ * every other value that came from a variable (Cmd, Labels, Healthcheck, ...) as `${NAME}`.
+ */
 function maskEnv(value: unknown, key?: string): unknown {
   if (Array.isArray(value)) return key === 'Env' ? value.map((e) => (typeof e === 'string' && e.includes('=') ? `${e.slice(0, e.indexOf('='))}=***` : e)) : value.map((v) => maskEnv(v));
   if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskEnv(v, k)]));
-  return value;
+  return typeof value === 'string' ? redactVariables(value) : value;
 }
 
 /** One action in the JSON plan: action fields snake_case, engine bodies kept in the engine's casing. */

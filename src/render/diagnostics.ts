@@ -4,7 +4,7 @@
  * `--progress json` (docs/progress-json.md).
  */
 import { readFileSync } from 'node:fs';
-import { escapeForTerminal, formatDiagnostic } from '../errors.js';
+import { formatDiagnostic, inertText } from '../errors.js';
 import type { Diagnostic } from '../errors.js';
 import { StackError } from '../errors.js';
 import { jsonEvent } from './json.js';
@@ -36,9 +36,9 @@ function diagnosticEvent(d: Diagnostic): string {
   return jsonEvent('diagnostic', {
     severity: d.severity,
     code: d.code,
-    message: d.message,
+    message: inertText(d.message),
     ...(d.location ? { file: d.location.file, line: d.location.line, col: d.location.col } : {}),
-    ...(d.hint ? { hint: d.hint } : {}),
+    ...(d.hint ? { hint: inertText(d.hint) } : {}),
   });
 }
 
@@ -51,8 +51,8 @@ export function writeDiagnostics(term: Terminal, diagnostics: readonly Diagnosti
 
 /** Writes a one-line message of a kind (`warning`, `note`, `notice`) in the terminal's mode. */
 export function writeMessage(term: Terminal, kind: 'warning' | 'note' | 'notice', message: string): void {
-  if (term.progress === 'json') term.stderr.write(jsonEvent(kind, { message }));
-  else term.stderr.write(kind === 'notice' ? `${message}\n` : `${kind}: ${message}\n`);
+  if (term.progress === 'json') term.stderr.write(jsonEvent(kind, { message: inertText(message) }));
+  else term.stderr.write(kind === 'notice' ? `${inertText(message)}\n` : `${kind}: ${inertText(message)}\n`);
 }
 
 /**
@@ -63,21 +63,21 @@ export function writeError(term: Terminal, error: unknown, options: { cwd: strin
   if (error instanceof StackError) {
     if (term.progress === 'json') {
       for (const d of error.diagnostics) term.stderr.write(diagnosticEvent(d));
-      term.stderr.write(jsonEvent('error', { code: error.code, message: error.message, exitCode: error.exitCode }));
+      term.stderr.write(jsonEvent('error', { code: error.code, message: inertText(error.message), exitCode: error.exitCode }));
     } else if (error.diagnostics.length > 0) {
       term.stderr.write(formatDiagnostics(error.diagnostics, term.color, options.cwd) + '\n');
       const errors = error.diagnostics.filter((d) => d.severity === 'error').length;
       if (errors > 1) term.stderr.write(`\n${errors} errors; nothing was changed on the engine.\n`);
     } else {
       // The message may quote the engine, a container's last log lines or the file: made inert.
-      term.stderr.write(`${term.color ? '\u001b[31;1merror\u001b[0m' : 'error'}[${error.code}] ${escapeForTerminal(error.message)}\n`);
+      term.stderr.write(`${term.color ? '\u001b[31;1merror\u001b[0m' : 'error'}[${error.code}] ${inertText(error.message)}\n`);
     }
-    if (options.debug && error.stack) term.stderr.write(error.stack + '\n');
+    if (options.debug && error.stack) term.stderr.write(inertText(error.stack) + '\n');
     return error.exitCode;
   }
   const err = error instanceof Error ? error : new Error(String(error));
-  if (term.progress === 'json') term.stderr.write(jsonEvent('error', { code: 'INTERNAL', message: err.message, exitCode: 1, bug: true }));
-  else term.stderr.write(`error[INTERNAL] ${escapeForTerminal(err.message)}\nThis is a bug in stack. Please report it with the output of \`stack --debug ...\` and \`stack version\`.\n`);
-  if (options.debug && err.stack) term.stderr.write(err.stack + '\n');
+  if (term.progress === 'json') term.stderr.write(jsonEvent('error', { code: 'INTERNAL', message: inertText(err.message), exitCode: 1, bug: true }));
+  else term.stderr.write(`error[INTERNAL] ${inertText(err.message)}\nThis is a bug in stack. Please report it with the output of \`stack --debug ...\` and \`stack version\`.\n`);
+  if (options.debug && err.stack) term.stderr.write(inertText(err.stack) + '\n');
   return 1;
 }

@@ -8,6 +8,7 @@ import type { Writable } from 'node:stream';
 import type { ImageEvent } from '../images/events.js';
 import { jsonEvent } from './json.js';
 import { formatBytes } from '../images/pull-stream.js';
+import { inertText } from '../errors.js';
 
 /** Renders image events. */
 export interface ImageProgress {
@@ -62,7 +63,7 @@ export function createImageProgress(options: ImageProgressOptions): ImageProgres
             out.write(`Pulled ${e.image}${e.updated ? '' : ' (up to date)'}${e.digest ? ` ${e.digest}` : ''}\n`);
             break;
           case 'pull-failed':
-            out.write(`Pull failed ${e.image}: ${e.message}\n`);
+            out.write(`Pull failed ${e.image}: ${inertText(e.message)}\n`);
             break;
           case 'build-start':
             out.write(`Building ${e.image}\n`);
@@ -74,7 +75,7 @@ export function createImageProgress(options: ImageProgressOptions): ImageProgres
             out.write(`Built ${e.image} ${e.imageId.slice(0, 19)}\n`);
             break;
           case 'warning':
-            out.write(`warning: ${e.message}\n`);
+            out.write(`warning: ${inertText(e.message)}\n`);
             break;
         }
       },
@@ -137,7 +138,7 @@ export function createImageProgress(options: ImageProgressOptions): ImageProgres
           rows.set(e.image, { text: `Built ${e.image}`, done: true });
           return schedule(true);
         case 'warning':
-          pending.push(`warning: ${e.message}`);
+          pending.push(`warning: ${inertText(e.message)}`);
           return schedule(true);
       }
     },

@@ -9,6 +9,7 @@ import type { ExecuteEvent } from '../pipeline/execute.js';
 import type { Terminal } from './terminal.js';
 import type { Progress } from './progress.js';
 import { subjectOf, verbOf } from './progress.js';
+import { inertText } from '../errors.js';
 
 interface Deferred {
   resolve(): void;
@@ -29,7 +30,7 @@ export function ttyProgress(ctx: Terminal): Progress {
     else if (event.type === 'action-done') {
       d.title(`${subject}  ${verbOf(event.action, true)}  ${(event.ms / 1000).toFixed(1)}s`);
       d.resolve();
-    } else if (event.type === 'action-failed') d.reject(new Error(`${subject}  ${event.error?.message.split('\n')[0] ?? 'failed'}`));
+    } else if (event.type === 'action-failed') d.reject(new Error(`${subject}  ${inertText(event.error?.message.split('\n')[0] ?? 'failed')}`));
     else d.skip();
   };
 

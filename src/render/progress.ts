@@ -7,6 +7,7 @@ import type { Action } from '../planner/types.js';
 import type { ExecuteEvent } from '../pipeline/execute.js';
 import type { Terminal } from './terminal.js';
 import { jsonEvent } from './json.js';
+import { inertText } from '../errors.js';
 
 /** A renderer of execution events. */
 export interface Progress {
@@ -74,7 +75,7 @@ function plainProgress(ctx: Terminal): Progress {
     onEvent(event) {
       const subject = subjectOf(event.action);
       if (event.type === 'action-done') ctx.stderr.write(` ${paint('32', '✔')} ${subject}  ${verbOf(event.action, true)}  ${seconds(event.ms)}\n`);
-      else if (event.type === 'action-failed') ctx.stderr.write(` ${paint('31', '✘')} ${subject}  Error  ${event.error?.message.split('\n')[0] ?? ''}\n`);
+      else if (event.type === 'action-failed') ctx.stderr.write(` ${paint('31', '✘')} ${subject}  Error  ${inertText(event.error?.message.split('\n')[0] ?? '')}\n`);
       else if (event.type === 'action-skipped') ctx.stderr.write(` ${paint('33', '-')} ${subject}  Skipped\n`);
     },
     async end() {},
@@ -93,7 +94,7 @@ function jsonProgress(ctx: Terminal): Progress {
         resource: a.resource,
         subject: subjectOf(a),
         ms: event.ms,
-        ...(event.error ? { error: event.error.message } : {}),
+        ...(event.error ? { error: inertText(event.error.message) } : {}),
       };
       ctx.stderr.write(jsonEvent(event.type, line));
     },

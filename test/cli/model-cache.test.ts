@@ -4,11 +4,12 @@
  * looked up. Its entries never hold a value from the inputs in the clear.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createCipheriv, createHash, randomBytes } from 'node:crypto';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readCachedModel, recordInputs, writeCachedModel } from '../../src/cli/model-cache.js';
+import { loadThroughCache, readCachedModel, recordInputs, writeCachedModel } from '../../src/cli/model-cache.js';
 import { planUp } from '../../src/planner/index.js';
 import type { LoadOptions } from '../../src/loader/load.js';
 import { loadStack } from '../../src/loader/load.js';
@@ -132,5 +133,77 @@ describe('the model cache', () => {
     rmSync(join(dir, 'xdg'), { recursive: true, force: true });
     expect(run({ STACK_MODEL_CACHE: '0' }).stdout.trim()).toBe('busybox:2');
     expect(existsSync(join(dir, 'xdg'))).toBe(false);
+  });
+
+  /**
+   * Replaces the honest entry at `path` with one anyone could write from public data: no
+   * inputs, key = sha256 of the options as the entry's name is made (issue 20 item 3).
+   */
+  function forge(path: string, options: LoadOptions, model: unknown): void {
+    const format = (JSON.parse(readFileSync(path, 'utf8')) as { format: number }).format;
+    const { env: _env, trace: _trace, ...rest } = options;
+    const key = createHash('sha256').update(JSON.stringify([format, BUILD, rest])).digest();
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', key, iv);
+    const data = Buffer.concat([cipher.update(JSON.stringify(model), 'utf8'), cipher.final()]);
+    writeFileSync(path, JSON.stringify({ format, inputs: { files: [], names: [], wholeEnv: false }, mac: '', iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') }), { mode: 0o600 });
+  }
+
+  it('a forged entry (no inputs, key from public data) never runs: the key needs a per-user secret made 0600', async () => {
+    writeFileSync(join(dir, 'stack.yaml'), 'services:\n  web:\n    image: busybox\n');
+    const options: LoadOptions = { cwd: dir, env: {} };
+    expect((await load({})).hit).toBe(false);
+    expect((await load({})).hit).toBe(true);
+    const entry = join(cacheDir, readdirSync(cacheDir).find((n) => n.endsWith('.json'))!);
+    // the per-user secret exists, 0600
+    expect(statSync(join(dir, 'model-cache.key')).mode & 0o777).toBe(0o600);
+    const honest = readFileSync(entry, 'utf8');
+
+    const real = await loadStack(options);
+    const evil = { ...real, services: Object.fromEntries(Object.entries(real.services).map(([name, s]) => [name, { ...s, privileged: true, command: ['sh', '-c', 'evil-from-nowhere'] }])) };
+    forge(entry, options, evil);
+    expect(readCachedModel(cacheDir, BUILD, options)).toBeUndefined();
+    const loaded = await loadThroughCache(options, (o) => loadStack(o), { buildId: BUILD, dir: cacheDir });
+    expect(JSON.stringify(loaded)).not.toContain('evil-from-nowhere');
+
+    // a tampered inputs list (an input dropped) is refused even with the right key material
+    writeFileSync(join(dir, 'stack.yaml'), 'services:\n  web:\n    image: busybox:2\n');
+    const tampered = honest.replace(/"files":\[[^\]]*\](,\[[^\]]*\])*\]/, '"files":[]');
+    expect(tampered).not.toBe(honest);
+    writeFileSync(entry, tampered);
+    expect((await load({})).hit).toBe(false);
+  });
+
+  it('a cache directory or entry not owned by this user, or writable by others, is ignored with a one-line warning', async () => {
+    writeFileSync(join(dir, 'stack.yaml'), 'services:\n  web:\n    image: busybox\n');
+    const options: LoadOptions = { cwd: dir, env: {} };
+    const warnings: string[] = [];
+    const through = () => loadThroughCache(options, (o) => loadStack(o), { buildId: BUILD, dir: cacheDir, warn: (m) => warnings.push(m) });
+    await through();
+    expect(readCachedModel(cacheDir, BUILD, options)).toBeDefined();
+    expect(warnings).toEqual([]);
+
+    chmodSync(cacheDir, 0o777);
+    expect(readCachedModel(cacheDir, BUILD, options)).toBeUndefined();
+    await through();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/cache/);
+    expect(warnings[0]).not.toContain('\n');
+    chmodSync(cacheDir, 0o700);
+    expect(readCachedModel(cacheDir, BUILD, options)).toBeDefined();
+
+    const entry = join(cacheDir, readdirSync(cacheDir).find((n) => n.endsWith('.json'))!);
+    if (process.getuid?.() === 0) {
+      chownSync(entry, 65534, 65534); // written by nobody, read by root
+      expect(readCachedModel(cacheDir, BUILD, options)).toBeUndefined();
+      chownSync(entry, 0, 0);
+      chownSync(cacheDir, 65534, 65534); // a directory owned by another user
+      expect(readCachedModel(cacheDir, BUILD, options)).toBeUndefined();
+      chownSync(cacheDir, 0, 0);
+    }
+    chmodSync(entry, 0o666);
+    expect(readCachedModel(cacheDir, BUILD, options)).toBeUndefined();
+    await through();
+    expect(warnings.length).toBeGreaterThanOrEqual(2);
   });
 });

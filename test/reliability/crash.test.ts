@@ -35,7 +35,8 @@ const PREFIX = uniqueName('rel-crash');
 const RUN_TIMEOUT = 120_000;
 
 type Scenario = 'fresh' | 'recreate';
-type Mode = 'before' | 'after';
+/** `inflight`: killed while a stop is in flight (during its grace period): the engine finishes it after the CLI died. */
+type Mode = 'before' | 'after' | 'inflight';
 
 interface KillPointResult {
   readonly scenario: Scenario;
@@ -114,25 +115,44 @@ describeEngine('crash at write k, then up converges', () => {
       let child: ChildProcess | undefined;
       let fired: RequestRecord | undefined;
       proxy.reset();
-      proxy.setFaults([
-        {
-          kind: 'write',
-          writeIndex: k,
-          action: mode,
-          run: (info) => {
-            fired = info;
-            child?.kill('SIGKILL');
+      if (mode === 'inflight') {
+        // `up --force-recreate` (nothing changed) killed 500 ms into its k-th stop: the engine
+        // carries the stop out after the CLI died (web's httpd ignores TERM: a 10 s grace), and
+        // the next up sees the stopped container as its own (issue 20 item 15).
+        env.REL_GEN = '1';
+        proxy.setFaults([
+          {
+            route: 'POST /containers/{id}/stop',
+            nth: k,
+            action: 'before',
+            deliver: true,
+            run: (info) => {
+              fired = info;
+              setTimeout(() => child?.kill('SIGKILL'), 500);
+            },
           },
-        },
-      ]);
-      const crashed = await runStack(stackArgs(project, ['up', '-d']), {
+        ]);
+      } else {
+        proxy.setFaults([
+          {
+            kind: 'write',
+            writeIndex: k,
+            action: mode,
+            run: (info) => {
+              fired = info;
+              child?.kill('SIGKILL');
+            },
+          },
+        ]);
+      }
+      const crashed = await runStack(stackArgs(project, mode === 'inflight' ? ['up', '-d', '--force-recreate'] : ['up', '-d']), {
         dockerHost: proxy.dockerHost,
         env,
         timeoutMs: RUN_TIMEOUT,
         onSpawn: (c) => (child = c),
       });
       proxy.setFaults([]);
-      const route = (fired as RequestRecord | undefined)?.route ?? calibration[scenario].find((w) => w.writeIndex === k)?.route ?? '?';
+      const route = (fired as RequestRecord | undefined)?.route ?? (mode === 'inflight' ? `stop #${k}` : (calibration[scenario].find((w) => w.writeIndex === k)?.route ?? '?'));
       if (!fired) {
         // The run finished with fewer writes than the calibration: not a kill point this time.
         if (crashed.code !== 0) problems.push(`run without the fault failed: ${describeRun(crashed)}`);
@@ -184,4 +204,19 @@ describeEngine('crash at write k, then up converges', () => {
       }, FULL ? 3_600_000 : 400_000);
     }
   }
+
+  it('an up --force-recreate killed while a stop is in flight (the engine finishes it later) converges on the next up', async () => {
+    const stops = calibration.recreate.filter((w) => w.route === 'POST /containers/{id}/stop').length;
+    expect(stops).toBeGreaterThan(0);
+    const points = FULL ? Array.from({ length: stops }, (_, i) => i + 1) : [...new Set([1, stops])];
+    const failures: KillPointResult[] = [];
+    for (const k of points) {
+      const result = await killPoint('recreate', 'inflight', k);
+      results.push(result);
+      if (RESULTS) appendFileSync(RESULTS, JSON.stringify({ suite: 'crash', ...result }) + '\n');
+      if (!result.converged) failures.push(result);
+    }
+    const report = failures.map((f) => `k=${f.k} (${f.route}):\n  ${f.problems.join('\n  ')}`).join('\n\n');
+    expect(failures.length, `${failures.length}/${points.length} kill points did not converge:\n${report}`).toBe(0);
+  }, FULL ? 3_600_000 : 400_000);
 });

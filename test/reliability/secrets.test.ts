@@ -3,7 +3,7 @@
 // grepped for in plan, plan --json, up progress (plain, json and tty), ps, down, and in error
 // output (an engine failure and input errors). `config` is excluded: it prints the resolved
 // file on purpose, as Compose does.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -142,4 +142,88 @@ describeEngine('secrets are never printed', () => {
     // a path inside the project and a plain service are not listed
     expect(notes.join('\n')).not.toMatch(/inside|service plain/);
   }, 120_000);
+
+  /** A project of its own in `dir/<name>` with these files; runs `args` there. */
+  function projectIn(name: string, files: Record<string, string>): (args: string[], env?: Record<string, string>) => Promise<StackRun> {
+    const where = join(dir, name);
+    mkdirSync(where, { recursive: true });
+    for (const [file, text] of Object.entries(files)) writeFileSync(join(where, file), text);
+    return (args, env = {}) => runStack(['-p', `${PREFIX}-${name}`, ...args], { cwd: where, env, timeoutMs: RUN_TIMEOUT });
+  }
+
+  /** Case-insensitive: the engine may quote a value in upper case (`CAP_` + the capability). */
+  function expectNone(what: string, run: StackRun, sentinels: readonly string[]): void {
+    const output = (run.stdout + run.stderr).toLowerCase();
+    for (const s of sentinels) expect(output.includes(s.toLowerCase()), `${what} printed the secret ${s}:\n${describeRun(run)}`).toBe(false);
+  }
+
+  it('an .env or env_file line with a missing closing quote is reported without its value (issue 20 item 8)', async () => {
+    const image = 'services:\n  app:\n    image: stack-test/busybox:latest\n';
+    const dotenv = projectIn('quote-dotenv', { 'stack.yaml': image, '.env': 'OK=1\nPASSWORD="sentinel-QUOTE-d0e1f2\n' });
+    const envFile = projectIn('quote-envfile', { 'stack.yaml': `${image}    env_file: [app.env]\n`, 'app.env': "TOKEN='sentinel-QUOTE-d0e1f3\n" });
+    for (const [what, run] of [['.env', await dotenv(['plan'])], ['env_file', await envFile(['plan'])]] as const) {
+      expect(run.code, describeRun(run)).toBe(2);
+      expect(run.stderr).toContain('ENV_FILE_SYNTAX');
+      expectNone(what, run, ['d0e1f2', 'd0e1f3']);
+    }
+  }, 120_000);
+
+  it('plan --json shows values that came from variables as ${NAME} in Cmd, Labels and Healthcheck (issue 20 item 8)', async () => {
+    const run = projectIn('plan-json', {
+      'stack.yaml': 'services:\n  app:\n    image: stack-test/busybox:latest\n    command: ["sh", "-c", "echo ${S_CMD}"]\n    labels:\n      token: "${S_LABEL}"\n    healthcheck:\n      test: ["CMD", "echo", "${S_HC}"]\n',
+      '.env': 'S_CMD=sentinel-CMD-d0e1f4\nS_LABEL=sentinel-LABEL-d0e1f5\n',
+    });
+    const result = await run(['plan', '--json'], { S_HC: 'sentinel-HC-d0e1f6' });
+    expect(result.code, describeRun(result)).toBe(0);
+    expectNone('plan --json', result, ['d0e1f4', 'd0e1f5', 'd0e1f6']);
+    expect(result.stdout).toContain('${S_CMD}');
+    expect(result.stdout).toContain('${S_HC}');
+  }, 120_000);
+
+  it('input errors print a value that came from a variable as ${NAME} (issue 20 item 8)', async () => {
+    const cases: [code: string, line: string][] = [
+      ['INVALID_PORT', 'ports: ["${S}"]'],
+      ['INVALID_DURATION', 'stop_grace_period: ${S}'],
+      ['INVALID_SIZE', 'shm_size: ${S}'],
+      ['INVALID_EXTRA_HOST', 'extra_hosts: ["${S}"]'],
+      ['INVALID_VALUE', 'cpus: ${S}'],
+      ['SCHEMA_ENUM', 'pull_policy: ${S}'],
+      ['UNKNOWN_SERVICE', 'depends_on: ["${S}"]'],
+      ['INVALID_VOLUME', 'volumes: ["${S}:/x:zz"]'],
+    ];
+    for (const [i, [code, line]] of cases.entries()) {
+      const run = projectIn(`input-${i}`, { 'stack.yaml': `services:\n  app:\n    image: stack-test/busybox:latest\n    ${line}\n`, '.env': 'S=sentinel-INPUT-d0e1f7\n' });
+      for (const args of [['plan'], ['--progress', 'json', 'plan']]) {
+        const result = await run(args);
+        expect(result.code, describeRun(result)).toBe(2);
+        expect(result.stderr, describeRun(result)).toContain(code);
+        expectNone(`${code} (${args.join(' ')})`, result, ['d0e1f7']);
+        expect(result.stderr).toContain('${S}');
+      }
+    }
+  }, 200_000);
+
+  it('engine errors print values that came from variables as ${NAME}, and control characters from .env inert (issue 20 items 8, 10)', async () => {
+    const cases: [name: string, line: string][] = [
+      ['user', 'user: ${S}'],
+      ['working_dir', 'working_dir: ${S}'],
+      ['cap_add', 'cap_add: ["${S}"]'],
+      ['network_mode', 'network_mode: ${S}'],
+    ];
+    for (const [name, line] of cases) {
+      const run = projectIn(`engine-${name}`, {
+        'stack.yaml': `services:\n  app:\n    image: stack-test/busybox:latest\n    command: ["sleep", "60"]\n    ${line}\n`,
+        // ESC, an OSC title sequence ended by BEL, a colour, a right-to-left override
+        '.env': 'S=rel\u001b]0;PWN\u0007\u001b[31mRED\u202esentinel-ENGINE-d0e1f8\n',
+      });
+      for (const args of [['--progress', 'plain', 'up', '-d'], ['--progress', 'json', 'up', '-d'], ['--progress', 'tty', 'up', '-d']]) {
+        const result = await run(args);
+        expect(result.code, describeRun(result)).toBe(1);
+        expectNone(`${name} (${args.join(' ')})`, result, ['d0e1f8']);
+        const output = result.stdout + result.stderr;
+        expect(/\u0007|\u202e|\u001b\]|\u001b\[31m/.test(output), `${name} (${args.join(' ')}) printed raw control characters:\n${JSON.stringify(output)}`).toBe(false);
+      }
+      await run(['down']);
+    }
+  }, 400_000);
 });

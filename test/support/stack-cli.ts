@@ -158,6 +158,11 @@ export async function removeProjectDirect(project: string): Promise<void> {
   await Promise.all(networks.map((n) => rawRequest({ method: 'DELETE', path: `/networks/${n.Id}` }).catch(() => undefined)));
   const volumes = ((await rawRequest({ path: `/volumes?filters=${f}` })).json as { Volumes: { Name: string }[] | null })?.Volumes ?? [];
   await Promise.all(volumes.map((v) => rawRequest({ method: 'DELETE', path: `/volumes/${encodeURIComponent(v.Name)}?force=1` }).catch(() => undefined)));
+  // The engine-side lease a killed run left (src/pipeline/engine-lease.ts), and its generations.
+  const leaseFilter = encodeURIComponent(JSON.stringify({ name: [`stack-lock-${project}`] }));
+  const leases = ((await rawRequest({ path: `/volumes?filters=${leaseFilter}` })).json as { Volumes: { Name: string }[] | null })?.Volumes ?? [];
+  const ours = leases.filter((v) => v.Name === `stack-lock-${project}` || v.Name.startsWith(`stack-lock-${project}.`));
+  await Promise.all(ours.map((v) => rawRequest({ method: 'DELETE', path: `/volumes/${encodeURIComponent(v.Name)}` }).catch(() => undefined)));
 }
 
 /** Removes every project whose name starts with `prefix` (cleanup after a crashed suite). */
