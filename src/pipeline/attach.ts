@@ -1,0 +1,134 @@
+/**
+ * Attached `up` after the apply, as Compose v2 runs it: the containers of the attached services
+ * are followed through the engine's event stream (a restarted or recreated container too),
+ * each exit is reported with its code, and the session ends when no attached container is
+ * left running, or at the first exit (or failure) when asked to abort. Decisions only; the CLI
+ * prints the logs and the lines.
+ *
+ *   start of an attached container ─▶ onStart (follow its logs) ─▶ running set += id
+ *   die ─▶ inspect: restarting? (restart policy) ─▶ onExit(code, restarting)
+ *        ─▶ not restarting: running set −= id ─▶ empty? done
+ *        ─▶ abort mode and the first exit (or the first non-zero one): done, with that exit
+ */
+import { Label } from '../labels.js';
+import type { Engine, EngineContainer } from '../engine/types.js';
+import { parseStatus, primaryName } from '../engine/observe.js';
+
+/** A container of the session, as reported to the CLI. */
+export interface AttachedContainer {
+  readonly id: string;
+  readonly name: string;
+  readonly service: string;
+  /** `web-1`, as log lines are prefixed. */
+  readonly prefix: string;
+}
+
+/** An exit of an attached container. */
+export interface AttachedExit extends AttachedContainer {
+  readonly exitCode: number;
+  /** The engine restarts it (restart policy): the session goes on. */
+  readonly restarting: boolean;
+}
+
+/** How the session ends. */
+export interface AttachOutcome {
+  /** `all-exited`, `aborted` (abort mode), `interrupted` (the signal). */
+  readonly reason: 'all-exited' | 'aborted' | 'interrupted';
+  /** The exit that aborted the session (abort mode). */
+  readonly trigger?: AttachedExit;
+  /** Every exit seen, in order. */
+  readonly exits: readonly AttachedExit[];
+}
+
+/** Options of `superviseAttached`. */
+export interface AttachOptions {
+  /** The services whose containers are attached. */
+  readonly services: ReadonlySet<string>;
+  /** `exit` (--abort-on-container-exit): end at the first exit; `failure`: at the first non-zero one. */
+  readonly abortOn?: 'exit' | 'failure';
+  readonly signal: AbortSignal;
+  /** An attached container (re)started: follow its logs from `since` (unix seconds). */
+  readonly onStart: (container: AttachedContainer, since: number) => void;
+  readonly onExit: (exit: AttachedExit) => void;
+}
+
+function describe(id: string, labels: Readonly<Record<string, string>>, name: string): AttachedContainer {
+  const service = labels[Label.service] ?? '';
+  const number = labels[Label.containerNumber];
+  return { id, name, service, prefix: number ? `${service}-${number}` : name || id.slice(0, 12) };
+}
+
+/**
+ * Follows the attached containers from `initial` (the project's containers after the apply)
+ * until the session ends; resolves with how it ended.
+ */
+export async function superviseAttached(engine: Engine, project: string, initial: readonly EngineContainer[], since: number, options: AttachOptions): Promise<AttachOutcome> {
+  const { ContainerWatcher } = await import('./wait.js');
+  const watcher = new ContainerWatcher(engine, project, options.signal);
+  const running = new Set<string>();
+  const exits: AttachedExit[] = [];
+  const attached = (labels: Readonly<Record<string, string>>): boolean => labels[Label.oneoff] !== 'True' && options.services.has(labels[Label.service] ?? '');
+  let finish: ((outcome: AttachOutcome) => void) | undefined;
+  const done = new Promise<AttachOutcome>((resolve) => (finish = resolve));
+  const end = (outcome: AttachOutcome): void => {
+    finish?.(outcome);
+    finish = undefined;
+  };
+
+  // Exits already reported (the event stream replays the last second: an exit seen in the
+  // initial list may come again as an event); a start clears the mark.
+  const reported = new Set<string>();
+  const onDie = async (container: AttachedContainer, code: number): Promise<void> => {
+    if (reported.has(container.id)) return;
+    reported.add(container.id);
+    let restarting = false;
+    try {
+      const state = (await engine.inspectContainer(container.id)).State as { Restarting?: boolean; Running?: boolean };
+      restarting = state.Restarting === true || state.Running === true;
+    } catch {
+      // gone (removed by a recreate or --rm): not restarting
+    }
+    const exit: AttachedExit = { ...container, exitCode: code, restarting };
+    exits.push(exit);
+    options.onExit(exit);
+    if (!restarting) running.delete(container.id);
+    if (options.abortOn === 'exit' || (options.abortOn === 'failure' && code !== 0)) end({ reason: 'aborted', trigger: exit, exits });
+    else if (running.size === 0) end({ reason: 'all-exited', exits });
+  };
+
+  const unsubscribe = watcher.subscribe((event) => {
+    const labels = event.Actor.Attributes;
+    if (!attached(labels)) return;
+    const container = describe(event.Actor.ID, labels, labels['name'] ?? '');
+    if (event.Action === 'start') {
+      reported.delete(container.id);
+      running.add(container.id);
+      options.onStart(container, Math.max(0, event.time - 1));
+    } else if (event.Action === 'die') {
+      void onDie(container, Number(labels['exitCode'] ?? '0'));
+    }
+  });
+  const onAbort = (): void => end({ reason: 'interrupted', exits });
+  const pending: Promise<void>[] = [];
+  options.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    await watcher.open();
+    for (const c of initial) {
+      const labels = c.Labels ?? {};
+      if (!attached(labels)) continue;
+      const container = describe(c.Id, labels, primaryName(c.Names));
+      options.onStart(container, since);
+      if (c.State === 'running' || c.State === 'restarting') running.add(c.Id);
+      // Started by this run and already gone (a job, a crash): its exit is part of the session.
+      else if (c.State === 'exited') pending.push(onDie(container, parseStatus(c.Status).exitCode ?? 0));
+    }
+    await Promise.all(pending);
+    if (options.signal.aborted) onAbort();
+    else if (running.size === 0) end({ reason: 'all-exited', exits });
+    return await done;
+  } finally {
+    options.signal.removeEventListener('abort', onAbort);
+    unsubscribe();
+    watcher.close();
+  }
+}
