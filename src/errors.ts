@@ -31,6 +31,8 @@ export type ErrorCode =
   | 'NO_STACK_FILE'
   | 'ENV_FILE_NOT_FOUND'
   | 'ENV_FILE_SYNTAX'
+  | 'INCLUDE_NOT_FOUND'
+  | 'INCLUDE_CYCLE'
   // interpolation
   | 'INTERPOLATION_REQUIRED'
   | 'INTERPOLATION_SYNTAX'

@@ -102,7 +102,8 @@ export function checkRules(model: StackModel, raw: Record<string, unknown>, ctx:
     const service = model.services[name]!;
     const rawService = asMap(rawServices[name]);
     const base: Path = ['services', name];
-    if (service.image === undefined && service.build === undefined) {
+    // A `provider` service is run by an external component, not from an image (Compose).
+    if (service.image === undefined && service.build === undefined && rawService['provider'] === undefined) {
       push('NO_IMAGE', `service "${name}" has neither "image" nor "build"`, base, 'add "image: <name>" or "build: <dir>"', 'key');
     }
     for (const net of Object.keys(service.networks)) {

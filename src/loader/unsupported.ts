@@ -9,7 +9,7 @@ import type { Path } from './types.js';
 
 /** Implemented keys by place: `*` is any mapping key, `#` any list index. */
 export const IMPLEMENTED_KEYS: Readonly<Record<string, readonly string[]>> = {
-  '': ['name', 'services', 'networks', 'volumes', 'secrets', 'configs'],
+  '': ['name', 'include', 'services', 'networks', 'volumes', 'secrets', 'configs'],
   'services.*': [
     'annotations', 'build', 'cap_add', 'cap_drop', 'command', 'configs', 'container_name', 'cpu_period', 'cpu_quota',
     'cpu_shares', 'cpus', 'cpuset', 'depends_on', 'deploy', 'develop', 'devices', 'dns', 'dns_opt', 'dns_search',
