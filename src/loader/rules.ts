@@ -115,6 +115,18 @@ export function checkRules(model: StackModel, raw: Record<string, unknown>, ctx:
     if (mode?.startsWith('service:') && !rawServices[mode.slice(8)]) {
       push('UNKNOWN_SERVICE', `network_mode refers to service "${mode.slice(8)}", which does not exist`, [...base, 'network_mode'], didYouMean(mode.slice(8), known));
     }
+    if (rawService['network_mode'] !== undefined && rawService['networks'] !== undefined) {
+      push('NETWORK_MODE_WITH_NETWORKS', `service "${name}" sets both "network_mode" and "networks"`, [...base, 'networks'], 'they are mutually exclusive (as in Compose): keep one', 'key');
+    }
+    // One mount per container path, tmpfs entries first (compose-go validate.go).
+    const mounted = new Map<string, Path>();
+    const mountAt = (target: string, path: Path): void => {
+      const first = mounted.get(target);
+      if (first) push('DUPLICATE_MOUNT_TARGET', `service "${name}" mounts two things at "${target}"`, path, `${first.join('.')} is already mounted there; keep one`);
+      else mounted.set(target, path);
+    };
+    service.tmpfs.forEach((entry, i) => mountAt(entry.split(':')[0]!, [...base, 'tmpfs', i]));
+    service.volumes.forEach((mount, i) => mountAt(mount.target, [...base, 'volumes', i]));
     service.volumes.forEach((mount, i) => {
       if (mount.type !== 'volume' || mount.source === undefined || model.volumes[mount.source]) return;
       push('UNKNOWN_VOLUME', `service "${name}" mounts volume "${mount.source}", which is not defined under "volumes:"`, [...base, 'volumes', i], didYouMean(mount.source, Object.keys(model.volumes)) ?? 'add it under the top-level "volumes:", or start a host path with ./ or /');

@@ -48,11 +48,15 @@ export function normalizeHealthcheck(value: unknown, path: Path, issues: Issues)
   }
   const disable = (asBool(value['disable']) ?? false) || test?.[0] === 'NONE';
   const duration = (key: string): number | undefined => normalizeDuration(value[key], [...path, key], issues);
+  const retries = asInt(value['retries']);
+  if (value['retries'] !== undefined && value['retries'] !== null && (retries === undefined || retries < 0)) {
+    issues.error('INVALID_VALUE', `healthcheck retries must be a whole number, not ${JSON.stringify(value['retries'])}`, [...path, 'retries'], 'e.g. retries: 3');
+  }
   return {
     ...opt('test', disable ? ['NONE'] : test),
     ...opt('interval', duration('interval')),
     ...opt('timeout', duration('timeout')),
-    ...opt('retries', asInt(value['retries'])),
+    ...opt('retries', retries),
     ...opt('startPeriod', duration('start_period')),
     ...opt('startInterval', duration('start_interval')),
     disable,

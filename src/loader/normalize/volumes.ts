@@ -64,7 +64,7 @@ function parseLong(raw: Record<string, unknown>, path: Path, ctx: NormalizeConte
   let size: number | undefined;
   if (tmpfs?.['size'] !== undefined) {
     size = parseSize(tmpfs['size']);
-    if (size === undefined) return issues.error('INVALID_SIZE', `invalid tmpfs size "${String(tmpfs['size'])}"`, [...path, 'tmpfs', 'size'], 'e.g. 64m, 1g or a number of bytes');
+    if (size === undefined || size < 0) return issues.error('INVALID_SIZE', `invalid tmpfs size "${String(tmpfs['size'])}"`, [...path, 'tmpfs', 'size'], 'e.g. 64m, 1g or a number of bytes');
   }
   const selinuxRaw = asString(bind['selinux']);
   const selinux = selinuxRaw === 'z' || selinuxRaw === 'Z' ? selinuxRaw : undefined;
