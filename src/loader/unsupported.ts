@@ -15,7 +15,7 @@ export const IMPLEMENTED_KEYS: Readonly<Record<string, readonly string[]>> = {
     'cpu_shares', 'cpus', 'cpuset', 'depends_on', 'deploy', 'develop', 'devices', 'dns', 'dns_opt', 'dns_search',
     'domainname', 'entrypoint', 'env_file', 'environment', 'expose', 'extends', 'extra_hosts', 'group_add', 'healthcheck',
     'hostname', 'image', 'init', 'ipc', 'labels', 'logging', 'mac_address', 'mem_limit', 'mem_reservation', 'memswap_limit',
-    'network_mode', 'networks', 'oom_kill_disable', 'oom_score_adj', 'pid', 'pids_limit', 'platform', 'ports', 'privileged',
+    'network_mode', 'networks', 'oom_kill_disable', 'oom_score_adj', 'pid', 'pids_limit', 'platform', 'ports', 'post_start', 'pre_stop', 'privileged',
     'profiles', 'pull_policy', 'read_only', 'restart', 'scale', 'secrets', 'security_opt', 'shm_size', 'stdin_open',
     'stop_grace_period', 'stop_signal', 'sysctls', 'tmpfs', 'tty', 'ulimits', 'user', 'volumes', 'working_dir',
   ],
@@ -32,12 +32,13 @@ export const IMPLEMENTED_KEYS: Readonly<Record<string, readonly string[]>> = {
   'services.*.volumes.#.bind': ['propagation', 'create_host_path', 'selinux'],
   'networks.*': ['name', 'driver', 'driver_opts', 'ipam', 'external', 'internal', 'enable_ipv6', 'attachable', 'labels'],
   'volumes.*': ['name', 'driver', 'driver_opts', 'external', 'labels'],
-  // Secrets and configs are bind-mounted read-only from their `file:`; `environment:`,
-  // `content:` and `external:` sources (and uid/gid/mode, Swarm-only) warn.
-  'secrets.*': ['name', 'file'],
-  'configs.*': ['name', 'file'],
-  'services.*.secrets.#': ['source', 'target'],
-  'services.*.configs.#': ['source', 'target'],
+  // Secrets and configs from `file:` are bind-mounted read-only; `environment:` and `content:`
+  // sources, and any reference with uid/gid/mode, are copied into the container before it
+  // starts (as Compose). `external:` (Swarm) warns.
+  'secrets.*': ['name', 'file', 'environment', 'content'],
+  'configs.*': ['name', 'file', 'environment', 'content'],
+  'services.*.secrets.#': ['source', 'target', 'uid', 'gid', 'mode'],
+  'services.*.configs.#': ['source', 'target', 'uid', 'gid', 'mode'],
 };
 
 /** Top-level keys that are accepted and explained rather than merely "not implemented". */

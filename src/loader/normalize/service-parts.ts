@@ -4,7 +4,7 @@
  */
 import { isAbsolute, posix } from 'node:path';
 import type {
-  BuildSpec, DependencyCondition, DependsOnSpec, DeviceSpec, HealthcheckSpec, LoggingSpec, ServiceFileRef,
+  BuildSpec, DependencyCondition, DependsOnSpec, DeviceSpec, HealthcheckSpec, HookSpec, LoggingSpec, ServiceFileRef,
   ServiceNetworkSpec, UlimitSpec, WatchAction, WatchRule,
 } from '../../model.js';
 import { normalizeCommand, normalizeDuration } from './values.js';
@@ -200,4 +200,21 @@ export function normalizeDevelop(value: unknown, path: Path, ctx: NormalizeConte
 export function normalizeLogging(value: unknown): LoggingSpec | undefined {
   if (!isMap(value)) return undefined;
   return { ...opt('driver', asString(value['driver'])), options: stringDict(value['options']) };
+}
+
+/** `post_start:` / `pre_stop:` hooks (the schema guarantees a list of maps with `command`). */
+export function normalizeHooks(value: unknown, path: Path, issues: Issues): HookSpec[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((hook: unknown, i) => {
+    if (!isMap(hook)) return [];
+    const command = normalizeCommand(hook['command'], [...path, i, 'command'], issues);
+    if (!command) return [];
+    return [{
+      command,
+      ...opt('user', asString(hook['user'])),
+      privileged: asBool(hook['privileged']) ?? false,
+      ...opt('workingDir', asString(hook['working_dir'])),
+      environment: stringDict(hook['environment']),
+    }];
+  });
 }

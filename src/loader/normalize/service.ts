@@ -8,7 +8,7 @@ import { asBool, asInt, asList, asMap, asNumber, asString, opt, stringDict, stri
 import type { Issues } from './helpers.js';
 import { normalizePorts } from './ports.js';
 import {
-  normalizeBuild, normalizeDependsOn, normalizeDevelop, normalizeDevices, normalizeFileRefs, normalizeHealthcheck,
+  normalizeBuild, normalizeDependsOn, normalizeDevelop, normalizeDevices, normalizeFileRefs, normalizeHealthcheck, normalizeHooks,
   normalizeLogging, normalizeServiceNetworks, normalizeUlimits,
 } from './service-parts.js';
 import { normalizeCommand, normalizeDuration, normalizeSize } from './values.js';
@@ -138,6 +138,8 @@ export function normalizeService(
     resources: normalizeResources(raw, path, issues),
     secrets: normalizeFileRefs(raw['secrets'], 'secrets'),
     configs: normalizeFileRefs(raw['configs'], 'configs'),
+    postStart: normalizeHooks(raw['post_start'], at('post_start'), issues),
+    preStop: normalizeHooks(raw['pre_stop'], at('pre_stop'), issues),
     profiles: stringList(raw['profiles']),
     ...opt('develop', develop),
     unsupported,
