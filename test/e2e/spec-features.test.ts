@@ -39,18 +39,23 @@ describe('include', () => {
 });
 
 describe('lifecycle hooks', () => {
-  it('post_start hooks run in order after the start, with user, working_dir and environment; pre_stop runs before down stops it', async () => {
+  it('post_start hooks run in order after the start, with user, working_dir and environment; pre_stop runs before stop and down', async () => {
     const p = project('hooks');
     const cwd = fixture('e2e-hooks');
     const up = await runCli(['-p', p, 'up', '-d'], { cwd });
     expect(up.code, up.stderr).toBe(0);
+    const stop = await runCli(['-p', p, 'stop'], { cwd });
+    expect(stop.code, stop.stderr).toBe(0);
+    const start = await runCli(['-p', p, 'start'], { cwd });
+    expect(start.code, start.stderr).toBe(0);
     const volume = `${p}_log`;
     const down = await runCli(['-p', p, 'down'], { cwd });
     expect(down.code, down.stderr).toBe(0);
     const log = docker(['run', '--rm', '-v', `${volume}:/log`, 'stack-test/busybox:latest', 'cat', '/log/order']);
     docker(['volume', 'rm', volume]);
     const lines = log.split('\n');
-    expect(lines.filter((l) => l !== 'main')).toEqual(['post_start-1', 'post_start-2 hook 1000 /log', 'pre_stop']);
+    const started = ['post_start-1', 'post_start-2 hook 1000 /log'];
+    expect(lines.filter((l) => l !== 'main')).toEqual([...started, 'pre_stop', ...started, 'pre_stop']);
   }, 120_000);
 
   it('a failing post_start hook fails the run, naming the service and the exit code', async () => {
