@@ -238,6 +238,8 @@ export interface ServiceSpec {
   readonly resources: ResourcesSpec;
   readonly secrets: readonly ServiceFileRef[];
   readonly configs: readonly ServiceFileRef[];
+  /** `provider:` type: the service is run by an external component, which stack does not have. */
+  readonly provider?: string;
   /** Run in order after each start of a container (Compose's `post_start`). */
   readonly postStart: readonly HookSpec[];
   /** Run in order before stack stops a running container (Compose's `pre_stop`). */

@@ -177,6 +177,7 @@ function service(s: ServiceSpec): Json {
       ...resources(s.resources),
       secrets: s.secrets.map(fileRef),
       configs: s.configs.map(fileRef),
+      provider: s.provider === undefined ? undefined : { type: s.provider },
       post_start: s.postStart.map(hook),
       pre_stop: s.preStop.map(hook),
       profiles: s.profiles,

@@ -114,7 +114,10 @@ export function findUnsupportedKeys(data: unknown, schema: SchemaNode | undefine
       const childPath = [...path, key];
       if (implemented && schema?.props.has(key) && !implemented.includes(key)) {
         const dotted = patternOf(childPath);
-        out.push({ path: childPath, message: OBSOLETE[dotted] ?? `"${dotted}" is not implemented by stack yet and has no effect` });
+        const message = key === 'provider' && path[0] === 'services'
+          ? `"${dotted}": stack runs no providers; "config" shows the service and "up" refuses to run it`
+          : (OBSOLETE[dotted] ?? `"${dotted}" is not implemented by stack yet and has no effect`);
+        out.push({ path: childPath, message });
         continue;
       }
       if (child) out.push(...findUnsupportedKeys(value, child, childPath));

@@ -9,6 +9,7 @@
  * `up`, `plan`, `down`, `watch` and the watch reload all call these, with options built once
  * (src/cli/options.ts), so a reload runs exactly what the first `up` ran.
  */
+import { StackError } from '../errors.js';
 import { relative } from 'node:path';
 import type { StackModel } from '../model.js';
 import type { Action, DownOptions, ObservedImage, ObservedState, Plan, UpOptions } from '../planner/types.js';
@@ -98,6 +99,17 @@ export async function selectedServices(model: StackModel, options: UpOptions): P
 }
 
 /**
+ * A `provider:` service is run by an external component (Compose plugins such as `model`);
+ * stack has none, so `up` refuses before touching the engine, naming each service.
+ */
+export function refuseProviders(model: StackModel, selected: ReadonlySet<string>): void {
+  const providers = [...selected].filter((s) => model.services[s]?.provider !== undefined).sort();
+  if (providers.length === 0) return;
+  const named = providers.map((s) => `"${s}" (provider "${model.services[s]!.provider!}")`).join(', ');
+  throw new StackError('UNSUPPORTED_PROVIDER', `cannot run service ${named}: stack runs no providers; run the others with "stack up <service>..." or remove it`);
+}
+
+/**
  * Images before planning: the lock file pins digests, then what the selected services need is
  * built or pulled. Returns the model to plan with and whether anything was pulled or built.
  */
@@ -139,6 +151,7 @@ async function prepareImages(engine: Engine, model: StackModel, images: readonly
 export async function upStack(engine: Engine, model: StackModel, options: UpStackOptions, hooks: OperationHooks): Promise<OperationResult> {
   const { planUp } = await import('../planner/plan-up.js');
   const selected = await selectedServices(model, options.plan);
+  refuseProviders(model, selected);
   return withProjectLock(model.name, hooks, async () => {
     const observed = await observe(engine, model, { signal: hooks.signal });
     const images = await prepareImages(engine, model, observed.images, selected, options.images ?? {}, hooks);

@@ -38,6 +38,21 @@ describe('include', () => {
   }, 120_000);
 });
 
+describe('provider services', () => {
+  it('up refuses a provider service by name with exit 1 and creates nothing; config shows it', async () => {
+    const p = project('provider');
+    const cwd = fixture('e2e-provider');
+    const up = await runCli(['-p', p, 'up', '-d'], { cwd });
+    expect(up.code).toBe(1);
+    expect(up.stderr).toContain('cannot run service "ai" (provider "model")');
+    expect(containers(p)).toEqual([]);
+    expect(docker(['network', 'ls', '-q', '--filter', `name=${p}_`])).toBe('');
+    const config = await runCli(['-p', p, 'config'], { cwd });
+    expect(config.code, config.stderr).toBe(0);
+    expect(config.stderr).toContain('stack runs no providers');
+  }, 120_000);
+});
+
 describe('lifecycle hooks', () => {
   it('post_start hooks run in order after the start, with user, working_dir and environment; pre_stop runs before stop and down', async () => {
     const p = project('hooks');

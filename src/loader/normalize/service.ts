@@ -15,6 +15,12 @@ import { normalizeCommand, normalizeDuration, normalizeSize } from './values.js'
 import { normalizeVolumes } from './volumes.js';
 import type { NormalizeContext, Path } from '../types.js';
 
+/** The `type` of a `provider:` block. */
+function isProvider(value: unknown): string | undefined {
+  const map = asMap(value);
+  return typeof map['type'] === 'string' ? map['type'] : undefined;
+}
+
 function normalizeResources(raw: Record<string, unknown>, path: Path, issues: Issues): ResourcesSpec {
   const resources = asMap(asMap(raw['deploy'])['resources']);
   const limits = asMap(resources['limits']);
@@ -138,6 +144,7 @@ export function normalizeService(
     resources: normalizeResources(raw, path, issues),
     secrets: normalizeFileRefs(raw['secrets'], 'secrets'),
     configs: normalizeFileRefs(raw['configs'], 'configs'),
+    ...opt('provider', isProvider(raw['provider'])),
     postStart: normalizeHooks(raw['post_start'], at('post_start'), issues),
     preStop: normalizeHooks(raw['pre_stop'], at('pre_stop'), issues),
     profiles: stringList(raw['profiles']),
