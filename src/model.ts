@@ -238,6 +238,8 @@ export interface ServiceSpec {
   readonly resources: ResourcesSpec;
   readonly secrets: readonly ServiceFileRef[];
   readonly configs: readonly ServiceFileRef[];
+  /** The service's extension fields (`x-*`), kept for `stack config` as Compose does. */
+  readonly extensions?: Readonly<Record<string, unknown>>;
   /** `provider:` type: the service is run by an external component, which stack does not have. */
   readonly provider?: string;
   /** Run in order after each start of a container (Compose's `post_start`). */

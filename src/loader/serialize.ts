@@ -182,6 +182,7 @@ function service(s: ServiceSpec): Json {
       pre_stop: s.preStop.map(hook),
       profiles: s.profiles,
       develop: s.develop ? { watch: s.develop.watch.map(watchRule) } : undefined,
+      ...s.extensions,
     },
     // An explicit empty command is meaningful (it clears the image's CMD).
     ['command', 'entrypoint'],

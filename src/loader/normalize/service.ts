@@ -15,6 +15,12 @@ import { normalizeCommand, normalizeDuration, normalizeSize } from './values.js'
 import { normalizeVolumes } from './volumes.js';
 import type { NormalizeContext, Path } from '../types.js';
 
+/** The `x-*` keys of a service, undefined when there are none. */
+function extensionsOf(raw: Record<string, unknown>): Record<string, unknown> | undefined {
+  const keys = Object.keys(raw).filter((k) => k.startsWith('x-'));
+  return keys.length === 0 ? undefined : Object.fromEntries(keys.map((k) => [k, raw[k]]));
+}
+
 /** The `type` of a `provider:` block. */
 function isProvider(value: unknown): string | undefined {
   const map = asMap(value);
@@ -145,6 +151,7 @@ export function normalizeService(
     secrets: normalizeFileRefs(raw['secrets'], 'secrets'),
     configs: normalizeFileRefs(raw['configs'], 'configs'),
     ...opt('provider', isProvider(raw['provider'])),
+    ...opt('extensions', extensionsOf(raw)),
     postStart: normalizeHooks(raw['post_start'], at('post_start'), issues),
     preStop: normalizeHooks(raw['pre_stop'], at('pre_stop'), issues),
     profiles: stringList(raw['profiles']),
