@@ -99,10 +99,16 @@ export async function selectedServices(model: StackModel, options: UpOptions): P
 }
 
 /**
- * A `provider:` service is run by an external component (Compose plugins such as `model`);
- * stack has none, so `up` refuses before touching the engine, naming each service.
+ * What `up` cannot run, refused before the engine is touched: a service mounting at a Windows
+ * path, and a `provider:` service (run by an external component, Compose plugins such as
+ * `model`, which stack has none of), naming each service.
  */
 export function refuseProviders(model: StackModel, selected: ReadonlySet<string>): void {
+  // Compose accepts Windows container paths for Windows engines; stack drives Linux engines.
+  for (const service of [...selected].sort()) {
+    const windows = model.services[service]?.volumes.find((m) => /^[A-Za-z]:[\\/]/.test(m.target));
+    if (windows) throw new StackError('UNSUPPORTED_PLATFORM', `service "${service}" mounts at the Windows path "${windows.target}", which a Linux engine cannot use (stack runs on Linux engines)`);
+  }
   const providers = [...selected].filter((s) => model.services[s]?.provider !== undefined).sort();
   if (providers.length === 0) return;
   const named = providers.map((s) => `"${s}" (provider "${model.services[s]!.provider!}")`).join(', ');

@@ -53,6 +53,19 @@ describe('provider services', () => {
   }, 120_000);
 });
 
+describe('Windows paths', () => {
+  it('config accepts a Windows container path; up says a Linux engine cannot use it and creates nothing', async () => {
+    const p = project('windows');
+    const cwd = fixture('e2e-windows');
+    const config = await runCli(['-p', p, 'config'], { cwd });
+    expect(config.code, config.stderr).toBe(0);
+    const up = await runCli(['-p', p, 'up', '-d'], { cwd });
+    expect(up.code).toBe(1);
+    expect(up.stderr).toContain('a Linux engine cannot use');
+    expect(containers(p)).toEqual([]);
+  }, 120_000);
+});
+
 describe('lifecycle hooks', () => {
   it('post_start hooks run in order after the start, with user, working_dir and environment; pre_stop runs before stop and down', async () => {
     const p = project('hooks');

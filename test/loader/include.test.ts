@@ -144,3 +144,11 @@ describe('keys of the current Compose specification', () => {
     expect((await failure(dir)).map((d) => d.code)).toEqual(['SCHEMA_MISSING_KEY']);
   });
 });
+
+describe('Windows container paths', () => {
+  it('are accepted as targets (short and long syntax), as Compose does for Windows engines', async () => {
+    const dir = write(join(tmp, 'windows'), { 'stack.yaml': 'services:\n  web:\n    image: x\n    volumes:\n      - data:C:\\data:ro\n      - {type: volume, source: data, target: "C:/logs"}\nvolumes:\n  data: {}\n' });
+    const model = await loadStack({ cwd: dir, env: {} });
+    expect(model.services['web']!.volumes.map((m) => `${m.source} ${m.target} ${m.readOnly}`)).toEqual(['data C:\\data true', 'data C:/logs false']);
+  });
+});
