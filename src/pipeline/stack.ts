@@ -108,6 +108,12 @@ export function refuseProviders(model: StackModel, selected: ReadonlySet<string>
   for (const service of [...selected].sort()) {
     const windows = model.services[service]?.volumes.find((m) => /^[A-Za-z]:[\\/]/.test(m.target));
     if (windows) throw new StackError('UNSUPPORTED_PLATFORM', `service "${service}" mounts at the Windows path "${windows.target}", which a Linux engine cannot use (stack runs on Linux engines)`);
+    const spec = model.services[service];
+    for (const [kind, refs, defs] of [['secret', spec?.secrets ?? [], model.secrets], ['config', spec?.configs ?? [], model.configs]] as const) {
+      const unset = refs.map((r) => defs[r.source]).find((d) => d?.environment !== undefined && d.value === undefined);
+      // As Compose at up: the variable an `environment:` source names must be set.
+      if (unset) throw new StackError('APPLY_FAILED', `environment variable "${unset.environment!}" required by ${kind} "${unset.key}" of service "${service}" is not set`);
+    }
   }
   const providers = [...selected].filter((s) => model.services[s]?.provider !== undefined).sort();
   if (providers.length === 0) return;

@@ -110,6 +110,14 @@ describe('secrets and configs', () => {
     expect(up.stdout + up.stderr).not.toContain('from-the-env');
   }, 120_000);
 
+  it('a secret from an unset variable stops up before the engine is touched, as Compose', async () => {
+    const p = project('secretunset');
+    const up = await runCli(['-p', p, 'up', '-d'], { cwd: fixture('e2e-secrets'), env: { APP_SECRET: undefined } });
+    expect(up.code).toBe(1);
+    expect(up.stderr).toContain('environment variable "APP_SECRET" required by secret "from_env" of service "app" is not set');
+    expect(containers(p)).toEqual([]);
+  }, 120_000);
+
   it('a config whose content changes recreates the service', async () => {
     const p = project('configchange');
     const cwd = fixture('e2e-secrets');
