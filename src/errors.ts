@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'YAML_TOO_DEEP'
   | 'YAML_BINARY'
   | 'YAML_FORBIDDEN_KEY'
+  | 'YAML_NON_STRING_KEY'
   | 'EMPTY_FILE'
   | 'ROOT_NOT_MAPPING'
   // files and env
