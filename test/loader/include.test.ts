@@ -42,6 +42,14 @@ describe('include', () => {
     expect(model.sourceFiles).toEqual(expect.arrayContaining([join(dir, 'sub/compose.yaml'), join(dir, 'sub/.env'), join(dir, 'sub/db.env')]));
   });
 
+  it('the load tracer (model cache) is told about every included file and env file it reads', async () => {
+    const dir = write(join(tmp, 'traced'), { 'stack.yaml': 'include: [sub/compose.yaml]\nservices: {}\n', 'sub/compose.yaml': 'services:\n  db: {image: "x:${T}"}\n', 'sub/.env': 'T=1\n' });
+    const read: string[] = [];
+    const trace = { probed: () => undefined, read: (path: string) => void read.push(path), watchEnv: <T extends Record<string, string>>(env: T): T => env };
+    await loadStack({ cwd: dir, env: {}, trace });
+    expect(read).toEqual(expect.arrayContaining([join(dir, 'stack.yaml'), join(dir, 'sub/compose.yaml'), join(dir, 'sub/.env')]));
+  });
+
   it('the long form takes several files merged, a project_directory and env_file; the including project wins over its env file', async () => {
     const dir = write(join(tmp, 'long'), {
       'stack.yaml': 'include:\n  - path: [lib/a.yaml, lib/a.override.yaml]\n    project_directory: lib/proj\n    env_file: lib/vars.env\nservices: {}\n',
