@@ -297,6 +297,8 @@ export interface SecretSpec {
   readonly content?: string;
   /** The value of the `environment:` variable, resolved by the loader; never printed. */
   readonly value?: string;
+  /** sha256 of the `file:` content when the loader could read it (a change recreates copies). */
+  readonly digest?: string;
 }
 
 export type ConfigSpec = SecretSpec;

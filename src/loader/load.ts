@@ -7,6 +7,7 @@
  * Every stage adds diagnostics; a stage whose input has errors does not run, and all
  * problems found so far are thrown together once (throwIfErrors).
  */
+import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { readBounded } from './read-bounded.js';
 import { dirname, resolve } from 'node:path';
@@ -315,6 +316,19 @@ export async function loadStack(options: LoadOptions, stages?: LoaderStages): Pr
     env: raw.env,
     locate: raw.locate,
     disabledServices: selection.value.disabled,
+    digestFile: (path) => {
+      if (!isFile(path, options.trace)) return undefined;
+      options.trace?.read(path);
+      let bytes: Buffer | undefined;
+      try {
+        bytes = readBounded(path, YAML_LIMITS.maxBytes);
+      } catch {
+        return undefined;
+      }
+      if (!bytes) return undefined;
+      if (!sourceFiles.includes(path)) sourceFiles.push(path);
+      return createHash('sha256').update(bytes).digest('hex');
+    },
     readEnvFile: (path) => {
       if (!isFile(path, options.trace)) return undefined;
       if (!sourceFiles.includes(path)) sourceFiles.push(path);

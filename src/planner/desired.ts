@@ -246,7 +246,7 @@ function buildDesiredContainer(model: StackModel, service: ServiceSpec, number: 
     [Label.configFiles]: model.configFiles.join(','),
     [Label.composeVersion]: COMPOSE_COMPAT_VERSION,
     [Label.dependsOn]: dependsOnLabel(service),
-    [Label.filesHash]: filesDigest(files, [service.postStart, service.preStop]),
+    [Label.filesHash]: filesDigest(model, files, [service.postStart, service.preStop]),
   };
   const labels = compact({ ...service.labels, ...stackLabels }) as Record<string, string>;
   const hostConfig = compact({

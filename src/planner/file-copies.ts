@@ -53,10 +53,14 @@ export function fileCopies(model: StackModel, service: ServiceSpec): FileCopy[] 
   return out;
 }
 
-/** sha256 over the copies (content hashed, never kept) and the hooks; undefined when there are none. */
-export function filesDigest(copies: readonly FileCopy[], hooks: readonly (readonly HookSpec[])[]): string | undefined {
+/**
+ * sha256 over the copies (contents hashed, never kept; a copied `file:` by the digest the
+ * loader took of it) and the hooks; undefined when there are none.
+ */
+export function filesDigest(model: StackModel, copies: readonly FileCopy[], hooks: readonly (readonly HookSpec[])[]): string | undefined {
   if (copies.length === 0 && hooks.every((h) => h.length === 0)) return undefined;
   const sha = (text: string): string => createHash('sha256').update(text).digest('hex');
-  const files = copies.map((c) => ({ ...c, content: c.content === undefined ? undefined : sha(c.content) }));
+  const fileDigest = (file: string): string | undefined => [...Object.values(model.secrets), ...Object.values(model.configs)].find((d) => d.file === file)?.digest;
+  const files = copies.map((c) => ({ ...c, content: c.content === undefined ? undefined : sha(c.content), digest: c.file === undefined ? undefined : fileDigest(c.file) }));
   return sha(JSON.stringify({ files, hooks }));
 }

@@ -48,6 +48,12 @@ describe('hooks and copied files in the plan', () => {
     expect(renderPlan(down, 'text')).toContain('after 1 pre_stop hook(s)');
   });
 
+  it('a copied file source whose content changed (a new digest from the loader) changes the config hash', () => {
+    const base = withFiles('v=1');
+    const digested = (digest: string): StackModel => ({ ...base, secrets: { ...base.secrets, token: { ...base.secrets['token']!, digest } } });
+    expect(wantedHash(digested('a'), 'web', 1, 'sha256:x')).not.toBe(wantedHash(digested('b'), 'web', 1, 'sha256:x'));
+  });
+
   it('a changed content changes the config hash (the container is recreated); the value is not in the labels', () => {
     const one = withFiles('v=1');
     const two = withFiles('v=2');
