@@ -1,8 +1,9 @@
 /**
  * loadStack: files + env → StackModel. The only module of src/schema that reads files.
  *
- *   discover → .env → read → parse → project name → interpolate → validate (each file)
- *     → include (sub-projects, recursively) → merge → extends → profiles → project name → normalize → rules → model
+ *   discover → .env → read → parse → project name (for COMPOSE_PROJECT_NAME) → interpolate
+ *     → validate (each file) → include (sub-projects, recursively) → merge → extends
+ *     → profiles → project name (checked, positioned) → normalize → rules → model
  *
  * Every stage adds diagnostics; a stage whose input has errors does not run, and all
  * problems found so far are thrown together once (throwIfErrors).
