@@ -34,6 +34,7 @@ export type ErrorCode =
   | 'ENV_FILE_SYNTAX'
   | 'INCLUDE_NOT_FOUND'
   | 'INCLUDE_CYCLE'
+  | 'INCLUDE_CONFLICT'
   // interpolation
   | 'INTERPOLATION_REQUIRED'
   | 'INTERPOLATION_SYNTAX'

@@ -2,10 +2,11 @@
  * `include:` as Compose (compose-go loader/include.go): each entry is loaded as its own
  * sub-project (its files merged, its includes and extends applied, its own project directory
  * and `.env`), its relative paths made absolute against that directory, and its resources
- * (services, networks, volumes, secrets, configs, models) imported under the including file:
- * a resource the including file also defines is merged with the local definition winning
- * (Compose since compose-go 2.10, "allow importing compose file to override resource
- * definition"). Pure: loading goes through `host`.
+ * (services, networks, volumes, secrets, configs, models) imported under the including file.
+ * A resource defined both by an include and locally (or by two includes) differently is
+ * INCLUDE_CONFLICT, as Compose has reported it since include exists ("conflicts with imported
+ * resource"; compose-go since late 2025 merges the local definition over it instead). Pure:
+ * loading goes through `host`.
  */
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { diagnostic } from '../errors.js';
@@ -78,6 +79,33 @@ function importedData(data: Record<string, unknown>, dir: string, env: Readonly<
   return out;
 }
 
+function sameValue(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Resources of `data` (from `main`) that `file` or an earlier include defines differently. */
+function conflicts(file: ParsedFile, data: Record<string, unknown>, main: string, imported: Map<string, { readonly value: unknown; readonly from: string }>, includeAt: ReturnType<Locate>, rootDir: string): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const section of IMPORTED) {
+    const theirs = data[section];
+    if (!isPlainMap(theirs)) continue;
+    const ours = isPlainMap(file.data[section]) ? file.data[section] : {};
+    for (const [name, value] of Object.entries(theirs)) {
+      const id = `${section}.${name}`;
+      const from = relative(rootDir, main) || main;
+      if (Object.hasOwn(ours, name) && !sameValue(ours[name], value)) {
+        out.push(diagnostic('INCLUDE_CONFLICT', `${id} is defined here and by the included ${from}`, file.locate([section, name], 'key'), 'rename one of them, or remove one definition (Compose refuses the conflict too)'));
+      }
+      const earlier = imported.get(id);
+      if (earlier && !sameValue(earlier.value, value)) {
+        out.push(diagnostic('INCLUDE_CONFLICT', `${id} is defined by both ${earlier.from} and ${from}`, includeAt, 'rename one of them'));
+      }
+      imported.set(id, { value, from });
+    }
+  }
+  return out;
+}
+
 /**
  * The included sub-projects of `file`, as pseudo-files to merge before it (the first include
  * last, so that it wins over later ones as in compose-go, and the including file over all).
@@ -89,6 +117,7 @@ export function resolveIncludes(file: ParsedFile, workingDir: string, env: Reado
   if (!Array.isArray(entries)) return { value: [], diagnostics: [] };
   const diagnostics: Diagnostic[] = [];
   const out: ParsedFile[] = [];
+  const imported = new Map<string, { readonly value: unknown; readonly from: string }>();
   entries.forEach((entry: unknown, i) => {
     const at = (...rest: (string | number)[]): ReturnType<Locate> => file.locate(['include', i, ...rest]) ?? file.locate(['include', i]);
     const long = isPlainMap(entry) ? entry : undefined;
@@ -123,7 +152,9 @@ export function resolveIncludes(file: ParsedFile, workingDir: string, env: Reado
     const loaded = host.loadProject(paths, projectDirectory, subEnv, current);
     diagnostics.push(...loaded.diagnostics);
     if (!loaded.value) return;
-    out.unshift({ file: main, source: '', data: importedData(loaded.value.data, projectDirectory, subEnv), locate: loaded.value.locate, resets: [], overrides: [] });
+    const data = importedData(loaded.value.data, projectDirectory, subEnv);
+    diagnostics.push(...conflicts(file, data, main, imported, at('path'), host.rootDir));
+    out.unshift({ file: main, source: '', data, locate: loaded.value.locate, resets: [], overrides: [] });
   });
   return { value: out, diagnostics };
 }

@@ -66,15 +66,23 @@ describe('include', () => {
     expect(api.build?.context).toBe(join(dir, 'lib/proj'));
   });
 
-  it('nested includes resolve against each sub-project, and a local definition is merged over the included one', async () => {
+  it('nested includes resolve against each sub-project', async () => {
     const dir = write(join(tmp, 'nested'), {
-      'stack.yaml': 'include: [one/stack.yaml]\nservices:\n  leaf:\n    environment: {LOCAL: "1"}\n',
+      'stack.yaml': 'include: [one/stack.yaml]\nservices:\n  web:\n    image: x\n    depends_on: [leaf]\n',
       'one/stack.yaml': 'include: [two/stack.yaml]\nservices: {}\n',
       'one/two/stack.yaml': 'services:\n  leaf:\n    image: stack-test/busybox:latest\n    environment: {DEEP: "1"}\n',
     });
     const model = await loadStack({ cwd: dir, env: {} });
-    expect(model.services['leaf']!.image).toBe('stack-test/busybox:latest');
-    expect(model.services['leaf']!.environment).toMatchObject({ DEEP: '1', LOCAL: '1' });
+    expect(model.services['leaf']!.environment).toMatchObject({ DEEP: '1' });
+  });
+
+  it('a resource defined by an include and locally, differently, is INCLUDE_CONFLICT at the local definition; an identical one is fine', async () => {
+    const dir = write(join(tmp, 'conflict'), {
+      'stack.yaml': 'include: [sub.yaml]\nservices:\n  db:\n    image: other\nnetworks:\n  shared: {}\n',
+      'sub.yaml': 'services:\n  db:\n    image: stack-test/busybox:latest\nnetworks:\n  shared: {}\n',
+    });
+    const errors = await failure(dir);
+    expect(errors.map((d) => `${d.code} ${d.location?.line}:${d.location?.col} ${d.message}`)).toEqual(['INCLUDE_CONFLICT 3:3 services.db is defined here and by the included sub.yaml']);
   });
 
   it('reports an include cycle with the chain and the position of the include', async () => {
