@@ -21,6 +21,8 @@ export const Label = {
   configHash: 'dev.stack.config-hash',
   /** On a temp-named replacement during a recreate: the ID of the container it replaces. */
   replaces: 'dev.stack.replaces',
+  /** sha256 of the secrets/configs copied into the container and of its hooks (no values): a change recreates it. */
+  filesHash: 'dev.stack.files-hash',
   /** Network/volume config hash, to detect drift of project networks and volumes. */
   resourceHash: 'dev.stack.resource-hash',
 } as const;

@@ -149,6 +149,15 @@ export interface WatchRule {
   readonly exec?: { readonly command: readonly string[]; readonly user?: string; readonly privileged?: boolean; readonly workingDir?: string; readonly environment: Readonly<Record<string, string>> };
 }
 
+/** A lifecycle hook (`post_start`, `pre_stop`): a command run in the service's container through exec. */
+export interface HookSpec {
+  readonly command: readonly string[];
+  readonly user?: string;
+  readonly privileged: boolean;
+  readonly workingDir?: string;
+  readonly environment: Readonly<Record<string, string>>;
+}
+
 /** Resource limits, from top-level keys or `deploy.resources` (bytes, nano-CPUs as a float of CPUs). */
 export interface ResourcesSpec {
   readonly cpus?: number;
@@ -240,6 +249,14 @@ export interface ServiceSpec {
   readonly resources: ResourcesSpec;
   readonly secrets: readonly ServiceFileRef[];
   readonly configs: readonly ServiceFileRef[];
+  /** The service's extension fields (`x-*`), kept for `stack config` as Compose does. */
+  readonly extensions?: Readonly<Record<string, unknown>>;
+  /** `provider:` type: the service is run by an external component, which stack does not have. */
+  readonly provider?: string;
+  /** Run in order after each start of a container (Compose's `post_start`). */
+  readonly postStart: readonly HookSpec[];
+  /** Run in order before stack stops a running container (Compose's `pre_stop`). */
+  readonly preStop: readonly HookSpec[];
   readonly profiles: readonly string[];
   readonly develop?: { readonly watch: readonly WatchRule[] };
   /** Compose keys present in the file that stack accepts but does not implement (a warning was issued for each). */
@@ -289,6 +306,10 @@ export interface SecretSpec {
   /** Name of the variable for `environment:`. */
   readonly environment?: string;
   readonly content?: string;
+  /** The value of the `environment:` variable, resolved by the loader; never printed. */
+  readonly value?: string;
+  /** sha256 of the `file:` content when the loader could read it (a change recreates copies). */
+  readonly digest?: string;
 }
 
 export type ConfigSpec = SecretSpec;

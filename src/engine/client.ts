@@ -329,9 +329,11 @@ class DockerEngine implements Engine {
     const result = await this.call<{ Descriptor: DistributionDescriptor }>({ method: 'GET', path: `/distribution/${imagePath(ref)}/json`, headers, signal: options.signal, what: `image ${ref}`, extraDeadlineMs: 30_000 });
     return result.Descriptor;
   }
-  async putArchive(container: string, tar: Buffer, path: string, signal?: AbortSignal): Promise<void> {
+  async putArchive(container: string, tar: Buffer, path: string, signal?: AbortSignal, options: { readonly copyUIDGID?: boolean } = {}): Promise<void> {
     const headers = { 'Content-Type': 'application/x-tar' };
-    await this.call({ method: 'PUT', path: `/containers/${encodeURIComponent(container)}/archive`, query: { path }, headers, upload: tar, signal, what: `container ${container}` });
+    // copyUIDGID keeps the tar's owners (for a container without `user`); otherwise root.
+    const query = options.copyUIDGID ? { path, copyUIDGID: 'true' } : { path };
+    await this.call({ method: 'PUT', path: `/containers/${encodeURIComponent(container)}/archive`, query, headers, upload: tar, signal, what: `container ${container}` });
   }
   getArchive(container: string, path: string, signal?: AbortSignal): Promise<Readable> {
     return this.call<Readable>({ method: 'GET', path: `/containers/${encodeURIComponent(container)}/archive`, query: { path }, stream: true, signal, what: `container ${container}` });

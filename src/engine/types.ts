@@ -204,7 +204,7 @@ export interface Engine {
   /** Asks the registry, through the engine, which digest `ref` points at now. 404/401 reject. */
   inspectDistribution(ref: string, options?: { auth?: RegistryAuth; signal?: AbortSignal }): Promise<DistributionDescriptor>;
   /** PUT /containers/{id}/archive: extracts `tar` at `path` in the container. */
-  putArchive(container: string, tar: Buffer, path: string, signal?: AbortSignal): Promise<void>;
+  putArchive(container: string, tar: Buffer, path: string, signal?: AbortSignal, options?: { readonly copyUIDGID?: boolean }): Promise<void>;
   /** GET /containers/{id}/archive: `path` in the container as a tar stream. */
   getArchive(container: string, path: string, signal?: AbortSignal): Promise<Readable>;
   /** Pulls an image; an in-stream error rejects (PULL_FAILED). */

@@ -37,7 +37,7 @@ function servicesOf(data: Record<string, unknown>): Record<string, unknown> {
 const RELATIVE = /^\.\.?(\/|$)/;
 
 /** Relative paths of a service from another directory made absolute (Compose rebases them). */
-function rebase(service: Record<string, unknown>, dir: string): void {
+export function rebase(service: Record<string, unknown>, dir: string): void {
   const abs = (p: unknown): unknown => (typeof p === 'string' && !isAbsolute(p) && !p.includes('://') ? resolve(dir, p) : p);
   const build = service['build'];
   if (typeof build === 'string') service['build'] = abs(build);

@@ -1,6 +1,7 @@
 /**
  * Compose variable interpolation of string values (never keys): `$V ${V} ${V:-d} ${V-d}
  * ${V:?msg} ${V?msg} ${V:+a} ${V+a} $$`, with templates nested in the default/alternative.
+ * A `$` that starts no variable stays as written, as in compose-go.
  * A substituted value is never interpolated again. Pure: the environment is passed in.
  */
 import { diagnostic, noteVariableValue } from '../errors.js';
@@ -75,7 +76,10 @@ function expand(src: string, start: number, env: Environment, nested: boolean, a
       out += active ? (lookup(env, src.slice(i + 1, j)) ?? '') : '';
       i = j;
     } else {
-      throw syntax(`"$" at column ${i + 1} starts no variable; write "$$" for a literal "$"`);
+      // As compose-go's template pattern: a `$` followed by neither `$`, `{` nor a name
+      // starts no variable and is kept as written (`a $ string`, `^REGEX$`, `$1`, `$(cmd)`).
+      out += '$';
+      i++;
     }
   }
   if (nested) throw syntax('"${" is not closed by "}"');

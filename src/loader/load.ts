@@ -1,22 +1,26 @@
 /**
  * loadStack: files + env → StackModel. The only module of src/schema that reads files.
  *
- *   discover → .env → read → parse → interpolate → validate (each file)
- *     → merge → extends → profiles → project name → normalize → rules → model
+ *   discover → .env → read → parse → project name (for COMPOSE_PROJECT_NAME) → interpolate
+ *     → validate (each file) → include (sub-projects, recursively) → merge → extends
+ *     → profiles → project name (checked, positioned) → normalize → rules → model
  *
  * Every stage adds diagnostics; a stage whose input has errors does not run, and all
  * problems found so far are thrown together once (throwIfErrors).
  */
+import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { readBounded } from './read-bounded.js';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { diagnostic, throwIfErrors } from '../errors.js';
 import type { Diagnostic } from '../errors.js';
 import type { StackModel } from '../model.js';
 import { discoverFiles, resolveProjectName } from './discover.js';
 import { mergeEnvironment, parseEnvFile } from './env.js';
 import { applyExtends } from './extends.js';
-import { interpolateData } from './interpolate.js';
+import { resolveIncludes } from './include.js';
+import type { IncludeHost } from './include.js';
+import { interpolateData, interpolateString } from './interpolate.js';
 import { mergeFiles } from './merge.js';
 import { decodeStackSource, parseStackFile, YAML_LIMITS } from './parse.js';
 import { selectProfiles } from './profiles.js';
@@ -92,32 +96,43 @@ function readBytes(file: string, trace?: LoadTracer): Result<Uint8Array | undefi
   }
 }
 
-/** Reads, parses, interpolates and validates one stack file. */
-function loadFile(file: string, env: Readonly<Record<string, string>>, options: LoadOptions, stages: LoaderStages): Result<ParsedFile | undefined> {
-  const bytes = readBytes(file, options.trace);
+/** Reads and parses one stack file (not interpolated yet: the project name comes first). */
+function readStackFile(file: string, trace?: LoadTracer): Result<ParsedFile | undefined> {
+  const bytes = readBytes(file, trace);
   if (!bytes.value) return { value: undefined, diagnostics: bytes.diagnostics };
   const text = decodeStackSource(file, bytes.value);
   if (text.value === undefined) return { value: undefined, diagnostics: text.diagnostics };
-  const parsed = parseStackFile(file, text.value);
-  if (!parsed.value) return parsed;
-  const diagnostics = [...parsed.diagnostics];
-  let data = parsed.value.data;
+  return parseStackFile(file, text.value);
+}
+
+/** Interpolates and validates a parsed stack file. */
+function finishStackFile(parsed: ParsedFile, env: Readonly<Record<string, string>>, options: LoadOptions, stages: LoaderStages): Result<ParsedFile | undefined> {
+  const diagnostics: Diagnostic[] = [];
+  let data = parsed.data;
   const interpolate = options.interpolate !== false;
   if (interpolate) {
-    const interpolated = interpolateData(data, env, parsed.value.locate);
+    const interpolated = interpolateData(data, env, parsed.locate);
     diagnostics.push(...interpolated.diagnostics);
     data = interpolated.value;
   } else {
-    diagnostics.push(...templateSyntaxErrors(data, parsed.value.locate));
+    diagnostics.push(...templateSyntaxErrors(data, parsed.locate));
   }
   if (diagnostics.some((d) => d.severity === 'error')) return { value: undefined, diagnostics };
-  const validated = stages.validateRaw(data, parsed.value.locate, file);
-  diagnostics.push(...(interpolate ? validated : dropAtVariables(validated, variablePositions(data, parsed.value.locate))));
+  const validated = stages.validateRaw(data, parsed.locate, parsed.file);
+  diagnostics.push(...(interpolate ? validated : dropAtVariables(validated, variablePositions(data, parsed.locate))));
   const ok = !diagnostics.some((d) => d.severity === 'error');
-  return { value: ok ? { ...parsed.value, data } : undefined, diagnostics };
+  return { value: ok ? { ...parsed, data } : undefined, diagnostics };
 }
 
-/** Variables from `--env-file`s (relative to cwd) or else the project's `.env`. */
+/** Reads, parses, interpolates and validates one stack file. */
+function loadFile(file: string, env: Readonly<Record<string, string>>, options: LoadOptions, stages: LoaderStages): Result<ParsedFile | undefined> {
+  const parsed = readStackFile(file, options.trace);
+  if (!parsed.value) return parsed;
+  const finished = finishStackFile(parsed.value, env, options, stages);
+  return { value: finished.value, diagnostics: [...parsed.diagnostics, ...finished.diagnostics] };
+}
+
+/** Variables from `--env-file`s (relative to cwd) or else the project's `.env` (not yet watched). */
 function loadEnv(options: LoadOptions, workingDir: string, diagnostics: Diagnostic[], sourceFiles: string[]): Record<string, string> {
   const explicit = (options.envFiles ?? []).map((f) => resolve(options.cwd, f));
   const trace = options.trace;
@@ -144,12 +159,103 @@ function loadEnv(options: LoadOptions, workingDir: string, diagnostics: Diagnost
     diagnostics.push(...result.diagnostics);
     parsed.push(result.value);
   }
-  return watch(mergeEnvironment(options.env, ...parsed));
+  return mergeEnvironment(options.env, ...parsed);
 }
 
 interface Loaded extends RawStack {
   readonly diagnostics: Diagnostic[];
   readonly prov: ReturnType<typeof mergeFiles>['provenance'];
+}
+
+/**
+ * The project name as Compose computes it before interpolating (compose-go `projectName`):
+ * typed name, else the last non-empty `name:` of the files interpolated, else the directory.
+ * Undefined when no valid name results (reported after the load, with its position).
+ */
+function preliminaryProjectName(parsed: readonly ParsedFile[], env: Readonly<Record<string, string>>, options: LoadOptions, workingDir: string): string | undefined {
+  let fileName: string | undefined;
+  for (const file of parsed) {
+    const value = file.data['name'];
+    if (typeof value === 'string' && value !== '') fileName = value;
+  }
+  if (fileName !== undefined && options.interpolate !== false) {
+    const result = interpolateString(fileName, env);
+    fileName = 'value' in result ? result.value : undefined;
+  }
+  const name = resolveProjectName({ env, workingDir, ...(fileName !== undefined ? { fileName } : {}), ...(options.projectName !== undefined ? { flag: options.projectName } : {}) });
+  return name.value;
+}
+
+/** A project's files loaded: merged, with includes and extends applied. */
+interface LoadedFiles {
+  readonly merged: ReturnType<typeof mergeFiles>;
+  readonly diagnostics: Diagnostic[];
+}
+
+/**
+ * Finishes `parsed` (the files of one project, merge order) against `env`, resolves their
+ * includes (each a sub-project loaded the same way), merges them and applies extends.
+ */
+function loadProjectFiles(parsed: readonly ParsedFile[], workingDir: string, env: Readonly<Record<string, string>>, chain: readonly string[], options: LoadOptions, stages: LoaderStages, sourceFiles: string[]): LoadedFiles {
+  const diagnostics: Diagnostic[] = [];
+  const finished: ParsedFile[] = [];
+  const host: IncludeHost = {
+    rootDir: dirname(chain[0] ?? parsed[0]?.file ?? workingDir),
+    isFile: (path) => isFile(path, options.trace),
+    readEnvFile: (path, lookup) => {
+      const result = readEnvFile(path, lookup, options.trace, diagnostics);
+      if (result) sourceFiles.push(path);
+      return result;
+    },
+    loadProject: (files, subDir, subEnv, subChain) => {
+      const subParsed: ParsedFile[] = [];
+      const subDiagnostics: Diagnostic[] = [];
+      sourceFiles.push(...files);
+      for (const file of files) {
+        const result = readStackFile(file, options.trace);
+        subDiagnostics.push(...result.diagnostics);
+        if (result.value) subParsed.push(result.value);
+      }
+      if (subDiagnostics.some((d) => d.severity === 'error')) return { value: undefined, diagnostics: subDiagnostics };
+      const sub = loadProjectFiles(subParsed, subDir, subEnv, subChain, options, stages, sourceFiles);
+      subDiagnostics.push(...sub.diagnostics);
+      const failed = subDiagnostics.some((d) => d.severity === 'error');
+      return { value: failed ? undefined : { data: sub.merged.data, locate: sub.merged.locate }, diagnostics: subDiagnostics };
+    },
+  };
+  for (const file of parsed) {
+    const result = finishStackFile(file, env, options, stages);
+    diagnostics.push(...result.diagnostics);
+    if (!result.value) continue;
+    const included = resolveIncludes(result.value, workingDir, env, chain, host);
+    diagnostics.push(...included.diagnostics);
+    finished.push(...included.value, result.value);
+  }
+  const merged = mergeFiles(finished);
+  if (diagnostics.some((d) => d.severity === 'error')) return { merged, diagnostics };
+  const first = parsed[0]?.file ?? workingDir;
+  const extended = applyExtends(merged.data, first, merged.provenance, (file) => loadFile(file, env, options, stages));
+  diagnostics.push(...extended.diagnostics);
+  sourceFiles.push(...extended.value.sourceFiles);
+  return { merged, diagnostics };
+}
+
+/** Reads an env file with `lookup` for its references; undefined (and a diagnostic when too large) when unreadable. */
+function readEnvFile(path: string, lookup: Readonly<Record<string, string>>, trace: LoadTracer | undefined, diagnostics: Diagnostic[]): Record<string, string> | undefined {
+  trace?.read(path);
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = readBounded(path, YAML_LIMITS.maxBytes);
+  } catch {
+    return undefined;
+  }
+  if (!bytes) {
+    diagnostics.push(diagnostic('FILE_UNREADABLE', `env file ${path} is larger than ${YAML_LIMITS.maxBytes} bytes`));
+    return undefined;
+  }
+  const result = parseEnvFile(path, Buffer.from(bytes).toString('utf8'), lookup);
+  diagnostics.push(...result.diagnostics);
+  return result.value;
 }
 
 async function loadMerged(options: LoadOptions, stages: LoaderStages): Promise<Loaded> {
@@ -163,21 +269,23 @@ async function loadMerged(options: LoadOptions, stages: LoaderStages): Promise<L
   const { files, workingDir } = found.value!;
   const diagnostics: Diagnostic[] = [];
   const sourceFiles: string[] = [...files];
-  const env = loadEnv(options, workingDir, diagnostics, sourceFiles);
+  const baseEnv = loadEnv(options, workingDir, diagnostics, sourceFiles);
+  const watch = (env: Record<string, string>): Record<string, string> => (options.trace ? options.trace.watchEnv(env) : env);
   const parsed: ParsedFile[] = [];
   for (const file of files) {
-    const result = loadFile(file, env, options, stages);
+    const result = readStackFile(file, options.trace);
     diagnostics.push(...result.diagnostics);
     if (result.value) parsed.push(result.value);
   }
+  // Compose sets COMPOSE_PROJECT_NAME for interpolation inside the files.
+  const name = preliminaryProjectName(parsed, watch(baseEnv), options, workingDir);
+  const env = watch(name === undefined ? baseEnv : Object.assign(Object.create(null) as Record<string, string>, baseEnv, { COMPOSE_PROJECT_NAME: name }));
+  const loaded = loadProjectFiles(parsed, workingDir, env, [], options, stages, sourceFiles);
+  diagnostics.push(...loaded.diagnostics);
   throwIfErrors(diagnostics);
-  const merged = mergeFiles(parsed);
-  const extended = applyExtends(merged.data, files[0]!, merged.provenance, (file) => loadFile(file, env, options, stages));
-  diagnostics.push(...extended.diagnostics);
-  sourceFiles.push(...extended.value.sourceFiles);
-  throwIfErrors(diagnostics);
+  const merged = loaded.merged;
   const warnings = diagnostics.filter((d) => d.severity === 'warning');
-  return { data: merged.data, locate: merged.locate, prov: merged.provenance, configFiles: files, workingDir, env, sourceFiles, warnings, diagnostics };
+  return { data: merged.data, locate: merged.locate, prov: merged.provenance, configFiles: files, workingDir, env, sourceFiles: [...new Set(sourceFiles)], warnings, diagnostics };
 }
 
 /** Loads and merges the stack files (with extends) without normalizing them. */
@@ -209,6 +317,19 @@ export async function loadStack(options: LoadOptions, stages?: LoaderStages): Pr
     env: raw.env,
     locate: raw.locate,
     disabledServices: selection.value.disabled,
+    digestFile: (path) => {
+      if (!isFile(path, options.trace)) return undefined;
+      options.trace?.read(path);
+      let bytes: Buffer | undefined;
+      try {
+        bytes = readBounded(path, YAML_LIMITS.maxBytes);
+      } catch {
+        return undefined;
+      }
+      if (!bytes) return undefined;
+      if (!sourceFiles.includes(path)) sourceFiles.push(path);
+      return createHash('sha256').update(bytes).digest('hex');
+    },
     readEnvFile: (path) => {
       if (!isFile(path, options.trace)) return undefined;
       if (!sourceFiles.includes(path)) sourceFiles.push(path);

@@ -91,7 +91,9 @@ function yamlDiagnostics(file: string, source: string, lineCounter: LineCounter,
     const message =
       code === 'YAML_MULTIPLE_DOCS'
         ? 'the file holds more than one YAML document (a second "---")'
-        : (error.message.split('\n')[0] ?? error.code).replace(/ at line \d+, column \d+:?$/, '');
+        : code === 'YAML_TOO_DEEP'
+          ? `nesting is deeper than ${YAML_LIMITS.maxDepth} levels`
+          : (error.message.split('\n')[0] ?? error.code).replace(/ at line \d+, column \d+:?$/, '');
     out.push(diagnostic(code, message, { file, line: pos.line, col: pos.col }, hint, severity));
   }
   return out.slice(0, 20);

@@ -102,7 +102,8 @@ export function checkRules(model: StackModel, raw: Record<string, unknown>, ctx:
     const service = model.services[name]!;
     const rawService = asMap(rawServices[name]);
     const base: Path = ['services', name];
-    if (service.image === undefined && service.build === undefined) {
+    // A `provider` service is run by an external component, not from an image (Compose).
+    if (service.image === undefined && service.build === undefined && rawService['provider'] === undefined) {
       push('NO_IMAGE', `service "${name}" has neither "image" nor "build"`, base, 'add "image: <name>" or "build: <dir>"', 'key');
     }
     for (const net of Object.keys(service.networks)) {
@@ -120,6 +121,18 @@ export function checkRules(model: StackModel, raw: Record<string, unknown>, ctx:
     (service.links ?? []).forEach((link, i) => {
       if (!rawServices[link.service]) push('UNKNOWN_SERVICE', `links refers to service "${link.service}", which does not exist`, [...base, 'links', i], didYouMean(link.service, known));
     });
+    if (rawService['network_mode'] !== undefined && rawService['networks'] !== undefined) {
+      push('NETWORK_MODE_WITH_NETWORKS', `service "${name}" sets both "network_mode" and "networks"`, [...base, 'networks'], 'they are mutually exclusive (as in Compose): keep one', 'key');
+    }
+    // One mount per container path, tmpfs entries first (compose-go validate.go).
+    const mounted = new Map<string, Path>();
+    const mountAt = (target: string, path: Path): void => {
+      const first = mounted.get(target);
+      if (first) push('DUPLICATE_MOUNT_TARGET', `service "${name}" mounts two things at "${target}"`, path, `${first.join('.')} is already mounted there; keep one`);
+      else mounted.set(target, path);
+    };
+    service.tmpfs.forEach((entry, i) => mountAt(entry.split(':')[0]!, [...base, 'tmpfs', i]));
+    service.volumes.forEach((mount, i) => mountAt(mount.target, [...base, 'volumes', i]));
     service.volumes.forEach((mount, i) => {
       if (mount.type !== 'volume' || mount.source === undefined || model.volumes[mount.source]) return;
       push('UNKNOWN_VOLUME', `service "${name}" mounts volume "${mount.source}", which is not defined under "volumes:"`, [...base, 'volumes', i], didYouMean(mount.source, Object.keys(model.volumes)) ?? 'add it under the top-level "volumes:", or start a host path with ./ or /');

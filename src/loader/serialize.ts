@@ -3,7 +3,7 @@
  * in bytes) for `stack config`, with keys sorted so the output is stable.
  */
 import type {
-  BuildSpec, HealthcheckSpec, MountSpec, NetworkSpec, PortSpec, ResourcesSpec, SecretSpec, ServiceFileRef, ServiceSpec,
+  BuildSpec, HealthcheckSpec, HookSpec, MountSpec, NetworkSpec, PortSpec, ResourcesSpec, SecretSpec, ServiceFileRef, ServiceSpec,
   StackModel, VolumeSpec, WatchRule,
 } from '../model.js';
 import { formatDuration } from './normalize/units.js';
@@ -85,6 +85,10 @@ function healthcheck(h: HealthcheckSpec): Json {
 
 function fileRef(r: ServiceFileRef): Json {
   return clean({ source: r.source, target: r.target, uid: r.uid, gid: r.gid, mode: r.mode });
+}
+
+function hook(h: HookSpec): Json {
+  return clean({ command: h.command, user: h.user, privileged: h.privileged || undefined, working_dir: h.workingDir, environment: sorted(h.environment, (v) => v) });
 }
 
 function watchRule(w: WatchRule): Json {
@@ -175,8 +179,12 @@ function service(s: ServiceSpec): Json {
       ...resources(s.resources),
       secrets: s.secrets.map(fileRef),
       configs: s.configs.map(fileRef),
+      provider: s.provider === undefined ? undefined : { type: s.provider },
+      post_start: s.postStart.map(hook),
+      pre_stop: s.preStop.map(hook),
       profiles: s.profiles,
       develop: s.develop ? { watch: s.develop.watch.map(watchRule) } : undefined,
+      ...s.extensions,
     },
     // An explicit empty command is meaningful (it clears the image's CMD).
     ['command', 'entrypoint'],

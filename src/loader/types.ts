@@ -37,6 +37,8 @@ export interface NormalizeContext {
   readonly locate: Locate;
   /** Reads an env_file (absolute path): its variables, undefined when the file is missing. Syntax problems go to `diagnostics`. */
   readonly readEnvFile: (path: string) => Record<string, string> | undefined;
+  /** sha256 of a file (absolute path), undefined when it cannot be read; the file becomes a source of the load. */
+  readonly digestFile?: (path: string) => string | undefined;
   /** Services disabled by profiles (their raw data is still there for rules). */
   readonly disabledServices: readonly string[];
 }

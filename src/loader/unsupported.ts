@@ -9,13 +9,13 @@ import type { Path } from './types.js';
 
 /** Implemented keys by place: `*` is any mapping key, `#` any list index. */
 export const IMPLEMENTED_KEYS: Readonly<Record<string, readonly string[]>> = {
-  '': ['name', 'services', 'networks', 'volumes', 'secrets', 'configs'],
+  '': ['name', 'include', 'services', 'networks', 'volumes', 'secrets', 'configs'],
   'services.*': [
     'annotations', 'build', 'cap_add', 'cap_drop', 'command', 'configs', 'container_name', 'cpu_period', 'cpu_quota',
     'cpu_shares', 'cpus', 'cpuset', 'depends_on', 'deploy', 'develop', 'devices', 'dns', 'dns_opt', 'dns_search',
     'domainname', 'entrypoint', 'env_file', 'environment', 'expose', 'extends', 'extra_hosts', 'group_add', 'healthcheck',
     'hostname', 'image', 'init', 'ipc', 'labels', 'links', 'logging', 'mac_address', 'mem_limit', 'mem_reservation', 'memswap_limit',
-    'network_mode', 'networks', 'oom_kill_disable', 'oom_score_adj', 'pid', 'pids_limit', 'platform', 'ports', 'privileged',
+    'network_mode', 'networks', 'oom_kill_disable', 'oom_score_adj', 'pid', 'pids_limit', 'platform', 'ports', 'post_start', 'pre_stop', 'privileged',
     'profiles', 'pull_policy', 'read_only', 'restart', 'scale', 'secrets', 'security_opt', 'shm_size', 'stdin_open',
     'stop_grace_period', 'stop_signal', 'sysctls', 'tmpfs', 'tty', 'ulimits', 'user', 'volumes', 'volumes_from', 'working_dir',
   ],
@@ -32,12 +32,13 @@ export const IMPLEMENTED_KEYS: Readonly<Record<string, readonly string[]>> = {
   'services.*.volumes.#.bind': ['propagation', 'create_host_path', 'selinux'],
   'networks.*': ['name', 'driver', 'driver_opts', 'ipam', 'external', 'internal', 'enable_ipv6', 'attachable', 'labels'],
   'volumes.*': ['name', 'driver', 'driver_opts', 'external', 'labels'],
-  // Secrets and configs are bind-mounted read-only from their `file:`; `environment:`,
-  // `content:` and `external:` sources (and uid/gid/mode, Swarm-only) warn.
-  'secrets.*': ['name', 'file'],
-  'configs.*': ['name', 'file'],
-  'services.*.secrets.#': ['source', 'target'],
-  'services.*.configs.#': ['source', 'target'],
+  // Secrets and configs from `file:` are bind-mounted read-only; `environment:` and `content:`
+  // sources, and any reference with uid/gid/mode, are copied into the container before it
+  // starts (as Compose). `external:` (Swarm) warns.
+  'secrets.*': ['name', 'file', 'environment', 'content'],
+  'configs.*': ['name', 'file', 'environment', 'content'],
+  'services.*.secrets.#': ['source', 'target', 'uid', 'gid', 'mode'],
+  'services.*.configs.#': ['source', 'target', 'uid', 'gid', 'mode'],
 };
 
 /** Top-level keys that are accepted and explained rather than merely "not implemented". */
@@ -113,7 +114,10 @@ export function findUnsupportedKeys(data: unknown, schema: SchemaNode | undefine
       const childPath = [...path, key];
       if (implemented && schema?.props.has(key) && !implemented.includes(key)) {
         const dotted = patternOf(childPath);
-        out.push({ path: childPath, message: OBSOLETE[dotted] ?? `"${dotted}" is not implemented by stack yet and has no effect` });
+        const message = key === 'provider' && path[0] === 'services'
+          ? `"${dotted}": stack runs no providers; "config" shows the service and "up" refuses to run it`
+          : (OBSOLETE[dotted] ?? `"${dotted}" is not implemented by stack yet and has no effect`);
+        out.push({ path: childPath, message });
         continue;
       }
       if (child) out.push(...findUnsupportedKeys(value, child, childPath));

@@ -4,7 +4,7 @@
  * expansion past the limit (billion laughs), aliases into their own ancestors, prototype
  * keys, duplicate keys and collection keys. It also records the paths tagged `!reset` / `!override`.
  */
-import { isAlias, isCollection, isMap, isPair } from 'yaml';
+import { isAlias, isCollection, isMap, isPair, isScalar } from 'yaml';
 import type { Document, Node } from 'yaml';
 import type { ErrorCode } from '../errors.js';
 import { isMergeKey, keyString } from './locate.js';
@@ -153,6 +153,11 @@ function checkKey(key: unknown, report: Report): void {
   if (isPair(key)) return;
   if (isCollection(key) || isAlias(key)) {
     report('YAML_SYNTAX', 'a mapping key must be a plain scalar, not a mapping, list or alias', key, false, { hint: 'write the key as a plain word; quote it if it contains [, {, or *' });
+    return;
+  }
+  // As compose-go (convertToStringKeysRecursive): `1:`, `true:`, `~:` are not string keys.
+  if (isScalar(key) && !isMergeKey(key) && typeof key.value !== 'string') {
+    report('YAML_NON_STRING_KEY', `the key ${String(key.source ?? key.value)} is a ${key.value === null ? 'null' : typeof key.value}, not a string`, key, false, { hint: `quote it: "${String(key.source ?? key.value)}"` });
     return;
   }
   const name = keyString(key);

@@ -13,6 +13,7 @@ import type { Action, Plan } from '../planner/types.js';
 import type { Engine } from '../engine/types.js';
 import type { ContainerWatcher } from './wait.js';
 import { waitForConditions } from './wait.js';
+import { copyFiles, runHooks } from './container-extras.js';
 
 /** The outcome of one action. */
 export type ActionStatus = 'ok' | 'failed' | 'skipped';
@@ -79,6 +80,11 @@ class Slots {
   }
 }
 
+/** The service of a container action, from its resource ref `service:<name>:<n>`. */
+function serviceOf(action: Action): string {
+  return action.resource.split(':')[1] ?? action.resource;
+}
+
 /** Runs one action as its engine call. `ids` resolves containers created earlier in the plan by name. */
 async function runAction(engine: Engine, action: Action, ids: Map<string, string>, options: ExecuteOptions): Promise<void> {
   const { signal } = options;
@@ -100,14 +106,21 @@ async function runAction(engine: Engine, action: Action, ids: Map<string, string
       const id = await engine.createContainer(action.name, action.body, signal);
       ids.set(action.name, id);
       for (const [network, endpoint] of Object.entries(action.connect)) await engine.connectNetwork(network, id, endpoint, signal);
+      if (action.files) await copyFiles(engine, id, action.files, signal);
       return;
     }
-    case 'start-container':
-      await engine.startContainer(container(action.name, action.containerId), signal);
+    case 'start-container': {
+      const id = container(action.name, action.containerId);
+      await engine.startContainer(id, signal);
+      if (action.postStart) await runHooks(engine, id, serviceOf(action), 'post_start', action.postStart, signal);
       return;
-    case 'stop-container':
-      await engine.stopContainer(container(action.name, action.containerId), action.timeoutSeconds, signal);
+    }
+    case 'stop-container': {
+      const id = container(action.name, action.containerId);
+      if (action.preStop) await runHooks(engine, id, serviceOf(action), 'pre_stop', action.preStop, signal);
+      await engine.stopContainer(id, action.timeoutSeconds, signal);
       return;
+    }
     case 'remove-container':
       await engine.removeContainer(container(action.name, action.containerId), { force: true, volumes: action.removeVolumes }, signal);
       return;

@@ -10,6 +10,7 @@ import { stopGraceSeconds } from '../model.js';
 import { buildGraph, reverseOrder, topoOrder } from '../planner/graph.js';
 import type { Engine, EngineContainer } from '../engine/types.js';
 import { listProjectContainers, primaryName } from '../engine/observe.js';
+import { runHooks } from './container-extras.js';
 
 /** What to do with the containers. */
 export type LifecycleVerb = 'start' | 'stop' | 'restart';
@@ -46,11 +47,18 @@ export function serviceOrder(target: StackModel | { project: string }, container
   return [...order.filter((s) => present.includes(s)), ...present.filter((s) => !order.includes(s))];
 }
 
-/** One container, one call: 304 (already in that state) is success in the client. */
-function act(engine: Engine, verb: LifecycleVerb, id: string, timeoutSeconds: number | undefined, signal?: AbortSignal): Promise<void> {
-  if (verb === 'start') return engine.startContainer(id, signal);
-  if (verb === 'stop') return engine.stopContainer(id, timeoutSeconds, signal);
-  return engine.restartContainer(id, timeoutSeconds, signal);
+/**
+ * One container, one call: 304 (already in that state) is success in the client. A running
+ * container's `pre_stop` hooks run before a stop or restart, `post_start` hooks after a start
+ * or restart (Compose: stop, restart and start do the same).
+ */
+async function act(engine: Engine, verb: LifecycleVerb, c: EngineContainer, spec: ServiceSpec | undefined, timeoutSeconds: number | undefined): Promise<void> {
+  const service = spec?.name ?? '';
+  if (verb !== 'start' && c.State === 'running' && spec && spec.preStop.length > 0) await runHooks(engine, c.Id, service, 'pre_stop', spec.preStop);
+  if (verb === 'start') await engine.startContainer(c.Id);
+  else if (verb === 'stop') await engine.stopContainer(c.Id, timeoutSeconds);
+  else await engine.restartContainer(c.Id, timeoutSeconds);
+  if (verb !== 'stop' && !(verb === 'start' && c.State === 'running') && spec && spec.postStart.length > 0) await runHooks(engine, c.Id, service, 'post_start', spec.postStart);
 }
 
 /**
@@ -72,7 +80,7 @@ export async function changeServiceStates(engine: Engine, target: StackModel | {
         const name = primaryName(c.Names) || c.Id;
         try {
           // No signal to the call itself: a stop already sent is let finish (Ctrl-C stops new ones).
-          await act(engine, verb, c.Id, options.timeoutSeconds);
+          await act(engine, verb, c, 'services' in target ? target.services[service] : undefined, options.timeoutSeconds);
           options.onDone?.(name);
         } catch (error) {
           failures.push({ service, container: name, message: error instanceof Error ? error.message : String(error) });

@@ -9,8 +9,8 @@
  * `up`, `plan`, `down`, `watch` and the watch reload all call these, with options built once
  * (src/cli/options.ts), so a reload runs exactly what the first `up` ran.
  */
-import { relative } from 'node:path';
 import { StackError } from '../errors.js';
+import { relative } from 'node:path';
 import type { StackModel } from '../model.js';
 import type { Action, DownOptions, ObservedImage, ObservedState, Plan, UpOptions } from '../planner/types.js';
 import type { Engine } from '../engine/types.js';
@@ -124,6 +124,29 @@ export async function selectedServices(model: StackModel, options: UpOptions): P
 }
 
 /**
+ * What `up` cannot run, refused before the engine is touched: a service mounting at a Windows
+ * path, and a `provider:` service (run by an external component, Compose plugins such as
+ * `model`, which stack has none of), naming each service.
+ */
+export function refuseProviders(model: StackModel, selected: ReadonlySet<string>): void {
+  // Compose accepts Windows container paths for Windows engines; stack drives Linux engines.
+  for (const service of [...selected].sort()) {
+    const windows = model.services[service]?.volumes.find((m) => /^[A-Za-z]:[\\/]/.test(m.target));
+    if (windows) throw new StackError('UNSUPPORTED_PLATFORM', `service "${service}" mounts at the Windows path "${windows.target}", which a Linux engine cannot use (stack runs on Linux engines)`);
+    const spec = model.services[service];
+    for (const [kind, refs, defs] of [['secret', spec?.secrets ?? [], model.secrets], ['config', spec?.configs ?? [], model.configs]] as const) {
+      const unset = refs.map((r) => defs[r.source]).find((d) => d?.environment !== undefined && d.value === undefined);
+      // As Compose at up: the variable an `environment:` source names must be set.
+      if (unset) throw new StackError('APPLY_FAILED', `environment variable "${unset.environment!}" required by ${kind} "${unset.key}" of service "${service}" is not set`);
+    }
+  }
+  const providers = [...selected].filter((s) => model.services[s]?.provider !== undefined).sort();
+  if (providers.length === 0) return;
+  const named = providers.map((s) => `"${s}" (provider "${model.services[s]!.provider!}")`).join(', ');
+  throw new StackError('UNSUPPORTED_PROVIDER', `cannot run service ${named}: stack runs no providers; run the others with "stack up <service>..." or remove it`);
+}
+
+/**
  * Images before planning: the lock file pins digests, then what the selected services need is
  * built or pulled. Returns the model to plan with and whether anything was pulled or built.
  */
@@ -165,6 +188,7 @@ async function prepareImages(engine: Engine, model: StackModel, images: readonly
 export async function upStack(engine: Engine, model: StackModel, options: UpStackOptions, hooks: OperationHooks): Promise<OperationResult> {
   const { planUp } = await import('../planner/plan-up.js');
   const selected = await selectedServices(model, options.plan);
+  refuseProviders(model, selected);
   return withProjectLock(model.name, hooks, async () => {
     const observed = await observe(engine, model, { signal: hooks.signal });
     await checkExternals(model, observed, selected);

@@ -5,6 +5,8 @@
 import { COMPOSE_COMPAT_VERSION, Label } from '../labels.js';
 import type { MountSpec, NetworkSpec, ServiceSpec, StackModel, VolumeSpec } from '../model.js';
 import { stopGraceSeconds } from '../model.js';
+import { fileCopies, filesDigest, isCopied } from './file-copies.js';
+import type { FileCopy } from './file-copies.js';
 import { hashContainer, hashResource, imageKey } from './hash.js';
 import { imageRef } from './images.js';
 import type { ContainerCreateBody, NetworkCreateBody, VolumeCreateBody } from './types.js';
@@ -35,6 +37,8 @@ export interface DesiredContainer {
   readonly hash: string;
   /** The resolved image ID, or `ref:<imageRef>` when the image was not observed. */
   readonly imageKey: string;
+  /** Secrets/configs copied in after create (see file-copies.ts). */
+  readonly files: readonly FileCopy[];
 }
 
 type Json = Record<string, unknown>;
@@ -143,11 +147,11 @@ function mounts(model: StackModel, service: ServiceSpec): { Binds: string[]; Mou
     } else list.push(engineMount(model, m));
   }
   // secrets / configs with a `file:` source: read-only binds at their targets (as Compose does
-  // without Swarm). Other sources are reported as unsupported by the loader.
+  // without Swarm). The others are copied in after create (file-copies.ts).
   for (const [refs, defs] of [[service.secrets, model.secrets], [service.configs, model.configs]] as const) {
     for (const r of refs) {
       const file = defs[r.source]?.file;
-      if (file !== undefined) list.push({ Type: 'bind', Source: file, Target: r.target, ReadOnly: true });
+      if (file !== undefined && !isCopied(r, defs[r.source])) list.push({ Type: 'bind', Source: file, Target: r.target, ReadOnly: true });
     }
   }
   return { Binds: binds, Mounts: list };
@@ -266,6 +270,7 @@ function buildDesiredContainer(model: StackModel, service: ServiceSpec, number: 
   const aliased = oneOff === undefined || oneOff.useAliases;
   for (const key of networkKeys.slice(1)) connect[engineNetwork(key)] = endpoint(service, key, name, aliased);
   const { Binds, Mounts } = mounts(model, service);
+  const files = fileCopies(model, service);
   const stackLabels: Record<string, string | undefined> = {
     [Label.project]: model.name,
     [Label.service]: service.name,
@@ -276,6 +281,7 @@ function buildDesiredContainer(model: StackModel, service: ServiceSpec, number: 
     [Label.configFiles]: model.configFiles.join(','),
     [Label.composeVersion]: COMPOSE_COMPAT_VERSION,
     [Label.dependsOn]: dependsOnLabel(service),
+    [Label.filesHash]: filesDigest(model, files, [service.postStart, service.preStop]),
   };
   const labels = compact({ ...service.labels, ...stackLabels }) as Record<string, string>;
   const hostConfig = compact({
@@ -355,7 +361,7 @@ function buildDesiredContainer(model: StackModel, service: ServiceSpec, number: 
   const key = imageKey(imageId, ref);
   const hash = hashContainer(unhashed, connect, key);
   const body = { ...unhashed, Labels: sortedRecord({ ...labels, [Label.configHash]: hash, [Label.composeConfigHash]: hash }) };
-  return { service: service.name, number, name, imageRef: ref, body, connect: sortedRecord(connect), hash, imageKey: key };
+  return { service: service.name, number, name, imageRef: ref, body, connect: sortedRecord(connect), hash, imageKey: key, files };
 }
 
 /** The hash the same replica would have with a different image key (see classify: unresolved images). */

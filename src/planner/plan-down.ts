@@ -5,7 +5,7 @@
  * project's label: external and foreign resources are not in reach.
  */
 import { Label } from '../labels.js';
-import type { StackModel } from '../model.js';
+import type { HookSpec, StackModel } from '../model.js';
 import { PlanBuilder } from './builder.js';
 import type { ServiceGraph } from './graph.js';
 import { buildGraph, graphFromEdges, reverseOrder } from './graph.js';
@@ -61,10 +61,15 @@ export function planDown(target: StackModel | { readonly project: string }, obse
   const plannedRemovals: string[] = [];
   const removedOf = new Map<string, number[]>();
 
+  // pre_stop hooks come from the model; without one (`-p x down`) there are none to run.
+  const preStopOf = (c: ObservedContainer): { preStop?: readonly HookSpec[] } => {
+    const hooks = model?.services[serviceOf(c)]?.preStop ?? [];
+    return hooks.length > 0 ? { preStop: hooks } : {};
+  };
   const remove = (c: ObservedContainer, why: Reason, after: readonly number[]): void => {
     const resource = containerRef(c);
     const stop = STOPPABLE.has(c.state)
-      ? b.add({ kind: 'stop-container', resource, reason: why, name: c.name, containerId: c.id, dependsOn: after, ...(options.timeoutSeconds === undefined ? {} : { timeoutSeconds: options.timeoutSeconds }) })
+      ? b.add({ kind: 'stop-container', resource, reason: why, name: c.name, containerId: c.id, dependsOn: after, ...(options.timeoutSeconds === undefined ? {} : { timeoutSeconds: options.timeoutSeconds }), ...preStopOf(c) })
       : undefined;
     const id = b.add({ kind: 'remove-container', resource, reason: why, name: c.name, containerId: c.id, removeVolumes: options.volumes ?? false, dependsOn: [...after, stop] });
     removals.push(id);

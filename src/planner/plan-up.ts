@@ -5,7 +5,7 @@
 import { stopGraceSeconds } from '../model.js';
 import { addWaitConditions } from './wait-conditions.js';
 import { Label } from '../labels.js';
-import type { StackModel } from '../model.js';
+import type { HookSpec, StackModel } from '../model.js';
 import { PlanBuilder } from './builder.js';
 import type { DesiredContainer } from './desired.js';
 import { donorServices } from './graph.js';
@@ -31,9 +31,22 @@ interface Ready {
   readonly starts: Map<string, number[]>;
 }
 
-function stopTimeout(model: StackModel, c: ObservedContainer): { timeoutSeconds?: number } {
-  const seconds = stopGraceSeconds(model.services[c.labels[Label.service] ?? '']);
-  return seconds === undefined ? {} : { timeoutSeconds: seconds };
+function stopTimeout(model: StackModel, c: ObservedContainer): { timeoutSeconds?: number; preStop?: readonly HookSpec[] } {
+  const service = model.services[c.labels[Label.service] ?? ''];
+  const seconds = stopGraceSeconds(service);
+  const preStop = service && service.preStop.length > 0 ? { preStop: service.preStop } : {};
+  return seconds === undefined ? preStop : { timeoutSeconds: seconds, ...preStop };
+}
+
+/** The `post_start` hooks of the service `desired` belongs to, for its start action. */
+function postStart(model: StackModel, desired: DesiredContainer): { postStart?: readonly HookSpec[] } {
+  const hooks = model.services[desired.service]?.postStart ?? [];
+  return hooks.length > 0 ? { postStart: hooks } : {};
+}
+
+/** The copies of a create action (absent when there are none). */
+function filesOf(desired: DesiredContainer): { files?: DesiredContainer['files'] } {
+  return desired.files.length > 0 ? { files: desired.files } : {};
 }
 
 /**
@@ -273,7 +286,7 @@ function emitService(b: PlanBuilder, model: StackModel, observed: ObservedState,
   const starts: number[] = [];
   const start = (desired: DesiredContainer, reason: Reason, after: number | undefined, containerId?: string): void => {
     if (options.noStart) return;
-    starts.push(b.add({ kind: 'start-container', resource: ref(desired), reason, name: desired.name, ...(containerId ? { containerId } : {}), ...(waitFor.length > 0 ? { waitFor } : {}), dependsOn: [after, ...depStarts] }));
+    starts.push(b.add({ kind: 'start-container', resource: ref(desired), reason, name: desired.name, ...(containerId ? { containerId } : {}), ...(waitFor.length > 0 ? { waitFor } : {}), ...postStart(model, desired), dependsOn: [after, ...depStarts] }));
   };
   const ref = (d: DesiredContainer): string => `service:${d.service}:${d.number}`;
   type Slot = { readonly number: number; readonly kept?: KeptReplica; readonly create?: { desired: DesiredContainer; reason: Reason } };
@@ -281,7 +294,7 @@ function emitService(b: PlanBuilder, model: StackModel, observed: ObservedState,
   for (const slot of slots) {
     if (slot.create) {
       const { desired, reason } = slot.create;
-      const created = b.add({ kind: 'create-container', resource: ref(desired), reason, name: desired.name, body: desired.body, connect: desired.connect, dependsOn: createDeps(model, desired, desired.name, ready) });
+      const created = b.add({ kind: 'create-container', resource: ref(desired), reason, name: desired.name, body: desired.body, connect: desired.connect, ...filesOf(desired), dependsOn: createDeps(model, desired, desired.name, ready) });
       ready.containers.set(`${service}:${desired.number}`, created);
       start(desired, reason, created);
       continue;
@@ -309,7 +322,7 @@ function emitService(b: PlanBuilder, model: StackModel, observed: ObservedState,
     const body = { ...base.body, Labels: { ...(base.body['Labels'] as Record<string, string>), [Label.replaces]: old.id } };
     const recreate: Reason = { code: 'recreate', detail: `replaced by ${temp}` };
     const carriedVolumes = base.carried.length > 0 ? { carriedVolumes: base.carried } : {};
-    const created = b.add({ kind: 'create-container', resource: ref(k.desired), reason, name: temp, body, connect: k.desired.connect, replaces: old.id, ...carriedVolumes, dependsOn: createDeps(model, k.desired, temp, ready) });
+    const created = b.add({ kind: 'create-container', resource: ref(k.desired), reason, name: temp, body, connect: k.desired.connect, replaces: old.id, ...carriedVolumes, ...filesOf(k.desired), dependsOn: createDeps(model, k.desired, temp, ready) });
     const stopped = STOPPABLE.has(old.state) ? b.add({ kind: 'stop-container', resource: ref(k.desired), reason: recreate, name: old.name, containerId: old.id, dependsOn: [created], ...stopTimeout(model, old) }) : undefined;
     const removed = b.add({ kind: 'remove-container', resource: ref(k.desired), reason: recreate, name: old.name, containerId: old.id, removeVolumes: options.renewAnonVolumes ?? false, dependsOn: [created, stopped] });
     ready.freed.set(old.name, removed);

@@ -4,7 +4,8 @@
  * turns (StackModel, ObservedState) into a Plan.
  */
 
-import type { DependencyCondition } from '../model.js';
+import type { DependencyCondition, HookSpec } from '../model.js';
+import type { FileCopy } from './file-copies.js';
 
 // ---------------------------------------------------------------- observed state
 
@@ -168,6 +169,8 @@ export type Action =
        * (already in `body`; here so the plan shows it). Absent with `-V` or when there are none.
        */
       readonly carriedVolumes?: readonly string[];
+      /** Secrets/configs written into the container after create, before any start (content masked in JSON). */
+      readonly files?: readonly FileCopy[];
     })
   | (ActionBase & {
       readonly kind: 'start-container';
@@ -175,8 +178,17 @@ export type Action =
       readonly containerId?: string;
       /** depends_on conditions to hold before this start (the executor waits; see src/reconciler/wait.ts). */
       readonly waitFor?: readonly WaitCondition[];
+      /** `post_start` hooks run through exec, in order, once the container started; a failing one fails the action. */
+      readonly postStart?: readonly HookSpec[];
     })
-  | (ActionBase & { readonly kind: 'stop-container'; readonly name: string; readonly containerId: string; readonly timeoutSeconds?: number })
+  | (ActionBase & {
+      readonly kind: 'stop-container';
+      readonly name: string;
+      readonly containerId: string;
+      readonly timeoutSeconds?: number;
+      /** `pre_stop` hooks run through exec, in order, before the stop; a failing one fails the action. */
+      readonly preStop?: readonly HookSpec[];
+    })
   | (ActionBase & {
       readonly kind: 'remove-container';
       readonly name: string;

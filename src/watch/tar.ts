@@ -6,7 +6,7 @@
 
 /** One archive entry. `name` is the path in the container without the leading slash. */
 export type TarEntry =
-  | { readonly type: 'file'; readonly name: string; readonly content: Uint8Array; readonly mode: number; readonly mtime: number }
+  | { readonly type: 'file'; readonly name: string; readonly content: Uint8Array; readonly mode: number; readonly mtime: number; readonly uid?: number; readonly gid?: number }
   | { readonly type: 'directory'; readonly name: string; readonly mode: number; readonly mtime: number };
 
 const BLOCK = 512;
@@ -33,12 +33,12 @@ function splitName(name: string): { prefix: string; name: string } | undefined {
   return undefined;
 }
 
-function header(fields: { name: string; prefix: string; mode: number; size: number; mtime: number; typeflag: string }): Buffer {
+function header(fields: { name: string; prefix: string; mode: number; size: number; mtime: number; typeflag: string; uid?: number; gid?: number }): Buffer {
   const buf = Buffer.alloc(BLOCK, 0);
   writeString(buf, 0, 100, fields.name);
   writeString(buf, 100, 8, octal(fields.mode & 0o7777, 8));
-  writeString(buf, 108, 8, octal(0, 8));
-  writeString(buf, 116, 8, octal(0, 8));
+  writeString(buf, 108, 8, octal(fields.uid ?? 0, 8));
+  writeString(buf, 116, 8, octal(fields.gid ?? 0, 8));
   writeString(buf, 124, 12, octal(fields.size, 12));
   writeString(buf, 136, 12, octal(fields.mtime, 12));
   buf.fill(' ', 148, 156);
@@ -81,7 +81,8 @@ export function buildTar(entries: readonly TarEntry[]): Buffer {
       parts.push(header({ name: 'PaxHeader', prefix: '', mode: 0o644, size: pax.length, mtime, typeflag: 'x' }), pax, padding(pax.length));
       split = { prefix: '', name: name.slice(0, 100) };
     }
-    parts.push(header({ ...split, mode: entry.mode, size, mtime, typeflag: entry.type === 'file' ? '0' : '5' }));
+    const owner = entry.type === 'file' ? { ...(entry.uid !== undefined ? { uid: entry.uid } : {}), ...(entry.gid !== undefined ? { gid: entry.gid } : {}) } : {};
+    parts.push(header({ ...split, ...owner, mode: entry.mode, size, mtime, typeflag: entry.type === 'file' ? '0' : '5' }));
     if (entry.type === 'file') parts.push(Buffer.from(entry.content.buffer, entry.content.byteOffset, entry.content.byteLength), padding(size));
   }
   parts.push(Buffer.alloc(BLOCK * 2, 0));

@@ -36,6 +36,14 @@ describe('hostile input', () => {
     expect(await codesOf('deep.yaml', 'x: ' + '['.repeat(10_000) + ']'.repeat(10_000) + '\n')).toContain('YAML_TOO_DEEP');
   });
 
+  it('a flow sequence a thousand levels deep on one line says how deep is allowed, not "Maximum call stack size exceeded"', async () => {
+    const file = join(dir, 'deep-line.yaml');
+    writeFileSync(file, 'services:\n  a:\n    labels: ' + '['.repeat(1000) + ']'.repeat(1000) + '\n');
+    const error = await loadStack({ cwd: dir, env: {}, files: [file] }, passThroughStages).then(() => undefined, (e: unknown) => e);
+    const messages = (error as StackError).diagnostics.map((d) => `${d.code} ${d.message}`);
+    expect(messages).toEqual(['YAML_TOO_DEEP nesting is deeper than 200 levels']);
+  });
+
   it('10k-deep flow mappings fail with YAML_TOO_DEEP', async () => {
     expect(await codesOf('deep-map.yaml', 'x: ' + '{a: '.repeat(10_000) + '1' + '}'.repeat(10_000) + '\n')).toContain('YAML_TOO_DEEP');
   });

@@ -58,10 +58,18 @@ describe('interpolateString', () => {
     expect('error' in result && result.error.message).toContain('set the database password');
   });
 
-  it('rejects unclosed braces, bad names, a lone $ and unknown operators', () => {
-    for (const bad of ['${SET', '${SET:-x', '${}', '${1A}', 'cost: 5$', '$ 1', '$1', '${SET:x}', '${SET!}']) {
+  it('rejects unclosed braces, bad names and unknown operators (compose-go TestInvalid)', () => {
+    for (const bad of ['${SET', '${SET:-x', '${}', '${ }', '${ foo}', '${foo }', '${1A}', '${SET:x}', '${SET!}']) {
       expect(errorCode(bad), bad).toBe('INTERPOLATION_SYNTAX');
     }
+  });
+
+  it('keeps a $ that starts no variable as written (compose-go TestUnescaped)', () => {
+    for (const kept of ['a $ string', '^REGEX$', '$}', '$', 'cost: 5$', '$ 1', '$1', 'echo $(date)', 'awk \'{print $$1}\' $-']) {
+      const expected = kept.replace('$$', '$');
+      expect(expand(kept), kept).toBe(expected);
+    }
+    expect(expand('${UNSET:-$}')).toBe('$');
   });
 
   it('does not read inherited properties of the environment', () => {

@@ -8,7 +8,7 @@ function service(name: string, over: Partial<ServiceSpec> = {}): ServiceSpec {
     name, image: 'x', environment: {}, envFiles: [], labels: {}, annotations: {}, ports: [], expose: [], volumes: [], tmpfs: [],
     dependsOn: {}, networks: {}, extraHosts: [], dns: [], dnsSearch: [], dnsOpt: [], ulimits: {}, sysctls: {}, capAdd: [],
     capDrop: [], devices: [], groupAdd: [], securityOpt: [], privileged: false, readOnly: false, tty: false, stdinOpen: false,
-    replicas: 1, resources: {}, secrets: [], configs: [], profiles: [], unsupported: [], ...over,
+    replicas: 1, resources: {}, secrets: [], configs: [], postStart: [], preStop: [], profiles: [], unsupported: [], ...over,
   };
 }
 

@@ -22,6 +22,8 @@ export function service(name: string, overrides: Partial<ServiceSpec> = {}): Ser
     expose: [],
     volumes: [],
     tmpfs: [],
+    postStart: [],
+    preStop: [],
     dependsOn: {},
     networks: overrides.networkMode === undefined ? { default: { aliases: [], linkLocalIps: [] } } : {},
     extraHosts: [],

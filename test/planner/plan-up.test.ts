@@ -109,6 +109,15 @@ describe('planUp', () => {
     `);
   });
 
+  it('a recreate runs the pre_stop hooks of the old container before stopping it, and post_start after the new one starts', () => {
+    const hook = { command: ['sh', '-c', 'echo bye'], privileged: false, environment: {} };
+    const m = model('demo', [service('db'), service('web', { dependsOn: after('db'), preStop: [hook], postStart: [hook] })]);
+    const changed = model('demo', [service('db'), service('web', { dependsOn: after('db'), preStop: [hook], postStart: [hook], user: 'nobody' })]);
+    const plan = text(changed, converged(m));
+    expect(plan).toContain('stop-container service:web:1 demo-web-1 after 1 pre_stop hook(s)');
+    expect(plan).toContain('start-container service:web:1 demo-web-1 then 1 post_start hook(s)');
+  });
+
   it('says "configuration changed" for a diverged container without inspect detail', () => {
     const m = webDb();
     const changed = model('demo', [service('db', { user: 'postgres' }), service('web', { dependsOn: after('db'), environment: { DB_URL: 'postgres://secret@db' } })]);

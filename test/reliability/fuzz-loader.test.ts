@@ -65,6 +65,9 @@ async function check(bytes: Uint8Array, envFile?: string): Promise<void> {
     if (error instanceof StackError) {
       stats.stackErrors += 1;
       stats.codes.set(error.code, (stats.codes.get(error.code) ?? 0) + 1);
+      // A JS engine limit is never what the user reads (it once was, for deep flow nesting).
+      const leaked = error.diagnostics.find((d) => /Maximum call stack/.test(d.message));
+      if (leaked) throw new Error(`a diagnostic leaks the engine's recursion limit: ${leaked.code} ${leaked.message}`);
     } else {
       const input = Buffer.from(bytes).toString('utf8').slice(0, 2000);
       stats.otherErrors.push({ input, error: error instanceof Error ? `${error.name}: ${error.message}\n${error.stack?.split('\n').slice(1, 4).join('\n')}` : String(error) });
@@ -209,6 +212,10 @@ const hostile = fc.oneof(
         ? `services: {web: {image: x, labels: {a: ${'['.repeat(depth)}${']'.repeat(depth)}}}}`
         : `services:\n  web:\n    image: x\n    x-deep:\n${Array.from({ length: Math.min(depth, 1500) }, (_, i) => `${' '.repeat(6 + i)}k${i}:`).join('\n')} 1`,
     ),
+  ),
+  // Long flow-style nesting on one line, sequences and mappings mixed (issue 15: once a stack overflow).
+  fc.array(fc.boolean(), { minLength: 150, maxLength: 4000 }).map((kinds) =>
+    enc.encode(`services: {web: {image: x, labels: {a: ${kinds.map((seq) => (seq ? '[' : '{k: ')).join('')}1${[...kinds].reverse().map((seq) => (seq ? ']' : '}')).join('')}}}}`),
   ),
   fc.oneof({ weight: 9, arbitrary: fc.integer({ min: 1, max: 200_000 }) }, { weight: 1, arbitrary: fc.integer({ min: 10 * 1024 * 1024 - 100, max: 10 * 1024 * 1024 + 100 }) }).map((size) => enc.encode(`services:\n  web:\n    image: "${'y'.repeat(size)}"\n`)),
   fc.constantFrom('__proto__', 'constructor', 'prototype', '"__proto__"', "'__proto__'", '? __proto__').map((key) =>

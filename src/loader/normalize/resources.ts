@@ -73,11 +73,15 @@ export function normalizeVolume(key: string, value: unknown, ctx: NormalizeConte
 export function normalizeFileResource(key: string, value: unknown, ctx: NormalizeContext): SecretSpec {
   const raw = isMap(value) ? value : {};
   const file = asString(raw['file']);
+  const variable = asString(raw['environment']);
+  const path = file === undefined ? undefined : resolveHostPath(file, ctx);
   return {
     key,
     ...naming(key, raw, ctx),
-    ...opt('file', file === undefined ? undefined : resolveHostPath(file, ctx)),
-    ...opt('environment', asString(raw['environment'])),
+    ...opt('file', path),
+    ...opt('digest', path === undefined || raw['external'] ? undefined : ctx.digestFile?.(path)),
+    ...opt('environment', variable),
+    ...opt('value', variable === undefined ? undefined : ctx.env[variable]),
     ...opt('content', asString(raw['content'])),
   };
 }

@@ -4,7 +4,7 @@
  */
 import { isAbsolute, posix } from 'node:path';
 import type {
-  BuildSpec, DependencyCondition, DependsOnSpec, DeviceSpec, HealthcheckSpec, LoggingSpec, ServiceFileRef,
+  BuildSpec, DependencyCondition, DependsOnSpec, DeviceSpec, HealthcheckSpec, HookSpec, LoggingSpec, ServiceFileRef,
   ServiceNetworkSpec, UlimitSpec, WatchAction, WatchRule,
 } from '../../model.js';
 import { normalizeCommand, normalizeDuration } from './values.js';
@@ -48,11 +48,15 @@ export function normalizeHealthcheck(value: unknown, path: Path, issues: Issues)
   }
   const disable = (asBool(value['disable']) ?? false) || test?.[0] === 'NONE';
   const duration = (key: string): number | undefined => normalizeDuration(value[key], [...path, key], issues);
+  const retries = asInt(value['retries']);
+  if (value['retries'] !== undefined && value['retries'] !== null && (retries === undefined || retries < 0)) {
+    issues.error('INVALID_VALUE', `healthcheck retries must be a whole number, not ${JSON.stringify(value['retries'])}`, [...path, 'retries'], 'e.g. retries: 3');
+  }
   return {
     ...opt('test', disable ? ['NONE'] : test),
     ...opt('interval', duration('interval')),
     ...opt('timeout', duration('timeout')),
-    ...opt('retries', asInt(value['retries'])),
+    ...opt('retries', retries),
     ...opt('startPeriod', duration('start_period')),
     ...opt('startInterval', duration('start_interval')),
     disable,
@@ -196,4 +200,21 @@ export function normalizeDevelop(value: unknown, path: Path, ctx: NormalizeConte
 export function normalizeLogging(value: unknown): LoggingSpec | undefined {
   if (!isMap(value)) return undefined;
   return { ...opt('driver', asString(value['driver'])), options: stringDict(value['options']) };
+}
+
+/** `post_start:` / `pre_stop:` hooks (the schema guarantees a list of maps with `command`). */
+export function normalizeHooks(value: unknown, path: Path, issues: Issues): HookSpec[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((hook: unknown, i) => {
+    if (!isMap(hook)) return [];
+    const command = normalizeCommand(hook['command'], [...path, i, 'command'], issues);
+    if (!command) return [];
+    return [{
+      command,
+      ...opt('user', asString(hook['user'])),
+      privileged: asBool(hook['privileged']) ?? false,
+      ...opt('workingDir', asString(hook['working_dir'])),
+      environment: stringDict(hook['environment']),
+    }];
+  });
 }

@@ -8,12 +8,24 @@ import { asBool, asInt, asList, asMap, asNumber, asString, opt, stringDict, stri
 import type { Issues } from './helpers.js';
 import { normalizePorts } from './ports.js';
 import {
-  normalizeBuild, normalizeDependsOn, normalizeDevelop, normalizeDevices, normalizeFileRefs, normalizeHealthcheck,
+  normalizeBuild, normalizeDependsOn, normalizeDevelop, normalizeDevices, normalizeFileRefs, normalizeHealthcheck, normalizeHooks,
   normalizeLogging, normalizeServiceNetworks, normalizeUlimits,
 } from './service-parts.js';
 import { normalizeCommand, normalizeDuration, normalizeSize } from './values.js';
 import { normalizeVolumes } from './volumes.js';
 import type { NormalizeContext, Path } from '../types.js';
+
+/** The `x-*` keys of a service, undefined when there are none. */
+function extensionsOf(raw: Record<string, unknown>): Record<string, unknown> | undefined {
+  const keys = Object.keys(raw).filter((k) => k.startsWith('x-'));
+  return keys.length === 0 ? undefined : Object.fromEntries(keys.map((k) => [k, raw[k]]));
+}
+
+/** The `type` of a `provider:` block. */
+function isProvider(value: unknown): string | undefined {
+  const map = asMap(value);
+  return typeof map['type'] === 'string' ? map['type'] : undefined;
+}
 
 function normalizeResources(raw: Record<string, unknown>, path: Path, issues: Issues): ResourcesSpec {
   const resources = asMap(asMap(raw['deploy'])['resources']);
@@ -163,6 +175,10 @@ export function normalizeService(
     resources: normalizeResources(raw, path, issues),
     secrets: normalizeFileRefs(raw['secrets'], 'secrets'),
     configs: normalizeFileRefs(raw['configs'], 'configs'),
+    ...opt('provider', isProvider(raw['provider'])),
+    ...opt('extensions', extensionsOf(raw)),
+    postStart: normalizeHooks(raw['post_start'], at('post_start'), issues),
+    preStop: normalizeHooks(raw['pre_stop'], at('pre_stop'), issues),
     profiles: stringList(raw['profiles']),
     ...opt('develop', develop),
     unsupported,

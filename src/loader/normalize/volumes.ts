@@ -13,19 +13,37 @@ const PROPAGATION = ['shared', 'slave', 'private', 'rshared', 'rslave', 'rprivat
 const CONSISTENCY = ['consistent', 'cached', 'delegated'];
 const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
+/** `C:\\data` or `C:/data`: an absolute path of a Windows engine (Compose accepts them). */
+export const WINDOWS_PATH = /^[A-Za-z]:[\\/]/;
+
 function isHostPath(source: string): boolean {
-  return source.startsWith('.') || source.startsWith('/') || source.startsWith('~');
+  return source.startsWith('.') || source.startsWith('/') || source.startsWith('~') || WINDOWS_PATH.test(source);
+}
+
+/** Splits on ":" but keeps a drive letter with its path (`data:C:\\db:ro` → data, C:\\db, ro). */
+function splitShort(text: string): string[] {
+  const raw = text.split(':');
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    const part = raw[i]!;
+    const next = raw[i + 1];
+    if (/^[A-Za-z]$/.test(part) && next !== undefined && /^[\\/]/.test(next)) {
+      out.push(`${part}:${next}`);
+      i++;
+    } else out.push(part);
+  }
+  return out;
 }
 
 function parseShort(text: string, path: Path, ctx: NormalizeContext, issues: Issues): MountSpec | undefined {
   const bad = (why: string): undefined =>
     issues.error('INVALID_VOLUME', `invalid volume "${text}": ${why}`, path, 'expected "target", "source:target" or "source:target:ro"');
-  const parts = text.split(':');
+  const parts = splitShort(text);
   if (parts.length > 3 || parts.some((p) => p === '')) return bad('expected at most three ":"-separated parts, none empty');
   const [first, second, third] = parts as [string, string | undefined, string | undefined];
   const source = second === undefined ? undefined : first;
   const target = second ?? first;
-  if (!target.startsWith('/')) return bad(`the container path "${target}" must be absolute`);
+  if (!target.startsWith('/') && !WINDOWS_PATH.test(target)) return bad(`the container path "${target}" must be absolute`);
   let readOnly = false;
   let selinux: 'z' | 'Z' | undefined;
   let nocopy = false;
@@ -43,7 +61,7 @@ function parseShort(text: string, path: Path, ctx: NormalizeContext, issues: Iss
   if (isHostPath(source)) {
     // The short syntax creates a missing host directory, as `docker run -v` does.
     const bind = { createHostPath: true, ...opt('propagation', propagation), ...opt<'selinux', 'z' | 'Z'>('selinux', selinux) };
-    return { type: 'bind', source: resolveHostPath(source, ctx), target, readOnly, ...opt('consistency', consistency), bind };
+    return { type: 'bind', source: WINDOWS_PATH.test(source) ? source : resolveHostPath(source, ctx), target, readOnly, ...opt('consistency', consistency), bind };
   }
   if (!VOLUME_NAME.test(source)) return bad(`"${source}" is neither a path (start it with ./ or /) nor a volume name`);
   return { type: 'volume', source, target, readOnly, ...opt('consistency', consistency), volume: { nocopy } };
@@ -52,7 +70,7 @@ function parseShort(text: string, path: Path, ctx: NormalizeContext, issues: Iss
 function parseLong(raw: Record<string, unknown>, path: Path, ctx: NormalizeContext, issues: Issues): MountSpec | undefined {
   const type = (asString(raw['type']) ?? 'volume') as MountType;
   const target = asString(raw['target']) ?? '';
-  if (!target.startsWith('/') && type !== 'npipe') {
+  if (!target.startsWith('/') && !WINDOWS_PATH.test(target) && type !== 'npipe') {
     return issues.error('INVALID_VOLUME', `the container path "${target}" must be absolute`, [...path, 'target']);
   }
   const rawSource = asString(raw['source']) || undefined;
@@ -64,7 +82,7 @@ function parseLong(raw: Record<string, unknown>, path: Path, ctx: NormalizeConte
   let size: number | undefined;
   if (tmpfs?.['size'] !== undefined) {
     size = parseSize(tmpfs['size']);
-    if (size === undefined) return issues.error('INVALID_SIZE', `invalid tmpfs size "${String(tmpfs['size'])}"`, [...path, 'tmpfs', 'size'], 'e.g. 64m, 1g or a number of bytes');
+    if (size === undefined || size < 0) return issues.error('INVALID_SIZE', `invalid tmpfs size "${String(tmpfs['size'])}"`, [...path, 'tmpfs', 'size'], 'e.g. 64m, 1g or a number of bytes');
   }
   const selinuxRaw = asString(bind['selinux']);
   const selinux = selinuxRaw === 'z' || selinuxRaw === 'Z' ? selinuxRaw : undefined;
