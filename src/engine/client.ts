@@ -10,7 +10,7 @@ import { PassThrough, type Duplex, type Readable } from 'node:stream';
 import { StackError, diagnostic } from '../errors.js';
 import type { Endpoint } from './endpoint.js';
 import { resolveEndpoint } from './endpoint.js';
-import type { BuildQuery, DistributionDescriptor, Engine, EngineContainer, EngineContainerInspect, EngineImageConfig, EngineImageInspect, RegistryAuth, EngineEvent, EngineFilters, EngineImage, EngineNetwork, EngineVolume, LogChunk, LogsOptions, PullProgress } from './types.js';
+import type { BuildQuery, DistributionDescriptor, Engine, EngineContainer, EngineContainerInspect, EngineImageConfig, EngineImageInspect, RegistryAuth, EngineEvent, EngineFilters, EngineImage, EngineNetwork, EngineTop, EngineVolume, LogChunk, LogsOptions, PullProgress } from './types.js';
 import { AmbiguousWriteError, EngineCallError, isBrokenAfterSend, isTestedApiVersion, isTransientFailure, negotiateApiVersion, toEngineError } from './errors.js';
 import { demuxFrames, readNdjson } from './streams.js';
 import { buildParams, encodeAuth, imagePath } from './image-params.js';
@@ -31,6 +31,9 @@ function writeDeadlineMs(env: Readonly<Record<string, string | undefined>>): num
 function graceMs(timeoutSeconds: number | undefined): number {
   return (timeoutSeconds ?? 600) * 1000;
 }
+
+/** A container wait's extra write deadline: about 23 days, under setTimeout's 2^31-1 ms. */
+const WAIT_DEADLINE_MS = 2_000_000_000;
 
 /** Backoff of read retries: three more tries within ~1.3 s, then the error is reported. */
 const READ_RETRY_DELAYS_MS = [100, 300, 900];
@@ -191,6 +194,24 @@ class DockerEngine implements Engine {
   }
   async renameContainer(id: string, newName: string, signal?: AbortSignal): Promise<void> {
     await this.call({ method: 'POST', path: `/containers/${encodeURIComponent(id)}/rename`, query: { name: newName }, signal, what: `container ${id}` });
+  }
+  async killContainer(id: string, signal?: string, abort?: AbortSignal): Promise<void> {
+    await this.call({ method: 'POST', path: `/containers/${encodeURIComponent(id)}/kill`, query: signal ? { signal } : {}, signal: abort, what: `container ${id}` });
+  }
+  async pauseContainer(id: string, signal?: AbortSignal): Promise<void> {
+    await this.call({ method: 'POST', path: `/containers/${encodeURIComponent(id)}/pause`, signal, what: `container ${id}` });
+  }
+  async unpauseContainer(id: string, signal?: AbortSignal): Promise<void> {
+    await this.call({ method: 'POST', path: `/containers/${encodeURIComponent(id)}/unpause`, signal, what: `container ${id}` });
+  }
+  async waitContainer(id: string, signal?: AbortSignal): Promise<number> {
+    // The reply comes when the container stops, which may be days away: the write deadline
+    // (meant for calls the engine answers at once) is pushed out to setTimeout's limit.
+    const result = await this.call<{ StatusCode: number }>({ method: 'POST', path: `/containers/${encodeURIComponent(id)}/wait`, signal, what: `container ${id}`, extraDeadlineMs: WAIT_DEADLINE_MS });
+    return result.StatusCode;
+  }
+  topContainer(id: string, signal?: AbortSignal): Promise<EngineTop> {
+    return this.call({ method: 'GET', path: `/containers/${encodeURIComponent(id)}/top`, signal, what: `container ${id}` });
   }
   async createNetwork(name: string, body: Readonly<Record<string, unknown>>, signal?: AbortSignal): Promise<string> {
     const result = await this.call<{ Id: string }>({ method: 'POST', path: '/networks/create', body: { ...body, Name: name, CheckDuplicate: true }, signal, what: `network ${name}` });

@@ -50,6 +50,12 @@ export interface EngineContainerInspect {
   readonly Mounts?: readonly { readonly Type: string; readonly Name?: string; readonly Source: string; readonly Destination: string }[];
 }
 
+/** GET /containers/{id}/top: column titles and one row per process. */
+export interface EngineTop {
+  readonly Titles: readonly string[];
+  readonly Processes: readonly (readonly string[])[];
+}
+
 /** One entry of GET /networks. */
 export interface EngineNetwork {
   readonly Id: string;
@@ -125,6 +131,10 @@ export interface EngineImageInspect {
   readonly Created: string;
   readonly Config?: { readonly Labels?: Readonly<Record<string, string>> | null } | null;
   readonly Metadata?: { readonly LastTagTime?: string };
+  /** Bytes. */
+  readonly Size?: number;
+  readonly Os?: string;
+  readonly Architecture?: string;
 }
 
 /** Query parameters of POST /build (legacy builder), already in engine form. */
@@ -179,6 +189,14 @@ export interface Engine {
   /** 404 (already gone) is success. */
   removeContainer(id: string, options: { force?: boolean; volumes?: boolean }, signal?: AbortSignal): Promise<void>;
   renameContainer(id: string, newName: string, signal?: AbortSignal): Promise<void>;
+  /** POST /containers/{id}/kill with `signal` (the engine's default SIGKILL when absent). */
+  killContainer(id: string, signal?: string, abort?: AbortSignal): Promise<void>;
+  pauseContainer(id: string, signal?: AbortSignal): Promise<void>;
+  unpauseContainer(id: string, signal?: AbortSignal): Promise<void>;
+  /** POST /containers/{id}/wait: resolves with the exit code once the container stops (no write deadline). */
+  waitContainer(id: string, signal?: AbortSignal): Promise<number>;
+  /** GET /containers/{id}/top: the `ps` of the container's processes. */
+  topContainer(id: string, signal?: AbortSignal): Promise<EngineTop>;
   createNetwork(name: string, body: Readonly<Record<string, unknown>>, signal?: AbortSignal): Promise<string>;
   /** 404 (already gone) is success. */
   removeNetwork(id: string, signal?: AbortSignal): Promise<void>;

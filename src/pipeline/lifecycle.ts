@@ -12,7 +12,20 @@ import type { Engine, EngineContainer } from '../engine/types.js';
 import { listProjectContainers, primaryName } from '../engine/observe.js';
 
 /** What to do with the containers. */
-export type LifecycleVerb = 'start' | 'stop' | 'restart';
+export type LifecycleVerb = 'start' | 'stop' | 'restart' | 'kill' | 'pause' | 'unpause';
+
+/**
+ * The containers each verb acts on, by engine state (all when absent): as Compose, kill and
+ * pause take running containers and unpause paused ones; the others rely on the engine's 304.
+ */
+const ACTS_ON: Partial<Record<LifecycleVerb, readonly string[]>> = {
+  kill: ['running', 'restarting'],
+  pause: ['running'],
+  unpause: ['paused'],
+};
+
+/** Verbs taken dependencies first (the rest go dependents first). */
+const DEPENDENCIES_FIRST: ReadonlySet<LifecycleVerb> = new Set(['start', 'unpause']);
 
 /** Options of `changeServiceStates`. */
 export interface LifecycleOptions {
@@ -22,6 +35,8 @@ export interface LifecycleOptions {
   readonly timeoutSeconds?: number;
   /** Checked between services: what has begun finishes, nothing new starts. */
   readonly signal?: AbortSignal;
+  /** kill: the signal to send (the engine's SIGKILL when absent). */
+  readonly killSignal?: string;
   /** Called after each container is done, with its name. */
   readonly onDone?: (container: string) => void;
 }
@@ -39,18 +54,30 @@ export interface LifecycleFailure {
  */
 export function serviceOrder(target: StackModel | { project: string }, containers: readonly EngineContainer[], verb: LifecycleVerb): string[] {
   const present = [...new Set(containers.map((c) => (c.Labels ?? {})[Label.service] ?? ''))].sort();
-  if (!('services' in target)) return verb === 'start' ? present : present.reverse();
+  const forward = DEPENDENCIES_FIRST.has(verb);
+  if (!('services' in target)) return forward ? present : present.reverse();
   const graph = buildGraph(target);
   const topo = topoOrder(graph);
-  const order = verb === 'start' ? (topo.ok ? [...topo.order] : graph.services) : [...reverseOrder(graph)];
+  const order = forward ? (topo.ok ? [...topo.order] : graph.services) : [...reverseOrder(graph)];
   return [...order.filter((s) => present.includes(s)), ...present.filter((s) => !order.includes(s))];
 }
 
 /** One container, one call: 304 (already in that state) is success in the client. */
-function act(engine: Engine, verb: LifecycleVerb, id: string, timeoutSeconds: number | undefined, signal?: AbortSignal): Promise<void> {
-  if (verb === 'start') return engine.startContainer(id, signal);
-  if (verb === 'stop') return engine.stopContainer(id, timeoutSeconds, signal);
-  return engine.restartContainer(id, timeoutSeconds, signal);
+function act(engine: Engine, verb: LifecycleVerb, id: string, options: Pick<LifecycleOptions, 'timeoutSeconds' | 'killSignal'>): Promise<void> {
+  switch (verb) {
+    case 'start':
+      return engine.startContainer(id);
+    case 'stop':
+      return engine.stopContainer(id, options.timeoutSeconds);
+    case 'restart':
+      return engine.restartContainer(id, options.timeoutSeconds);
+    case 'kill':
+      return engine.killContainer(id, options.killSignal);
+    case 'pause':
+      return engine.pauseContainer(id);
+    case 'unpause':
+      return engine.unpauseContainer(id);
+  }
 }
 
 /**
@@ -62,7 +89,8 @@ function act(engine: Engine, verb: LifecycleVerb, id: string, timeoutSeconds: nu
  */
 export async function changeServiceStates(engine: Engine, target: StackModel | { project: string }, verb: LifecycleVerb, options: LifecycleOptions): Promise<LifecycleFailure[]> {
   const project = 'services' in target ? target.name : target.project;
-  const containers = await listProjectContainers(engine, project, { services: options.services }, options.signal);
+  const states = ACTS_ON[verb];
+  const containers = (await listProjectContainers(engine, project, { services: options.services }, options.signal)).filter((c) => !states || states.includes(c.State));
   const failures: LifecycleFailure[] = [];
   for (const service of serviceOrder(target, containers, verb)) {
     if (options.signal?.aborted) break;
@@ -72,7 +100,7 @@ export async function changeServiceStates(engine: Engine, target: StackModel | {
         const name = primaryName(c.Names) || c.Id;
         try {
           // No signal to the call itself: a stop already sent is let finish (Ctrl-C stops new ones).
-          await act(engine, verb, c.Id, options.timeoutSeconds);
+          await act(engine, verb, c.Id, options);
           options.onDone?.(name);
         } catch (error) {
           failures.push({ service, container: name, message: error instanceof Error ? error.message : String(error) });

@@ -1,8 +1,9 @@
 /** The engine commands, registered by the CLI frame (src/cli/main.ts) after the light ones. */
 import { registerBuild } from './build.js';
+import { registerImages, registerPort, registerRm, registerTop, registerWait } from './containers.js';
 import { registerDown } from './down.js';
 import { registerExec } from './exec.js';
-import { registerRestart, registerStart, registerStop } from './lifecycle.js';
+import { registerKill, registerPause, registerRestart, registerStart, registerStop, registerUnpause } from './lifecycle.js';
 import { registerLock } from './lock.js';
 import { registerLogs } from './logs.js';
 import { registerLs } from './ls.js';
@@ -22,6 +23,14 @@ export const engineCommands = [
   registerStart,
   registerStop,
   registerRestart,
+  registerKill,
+  registerPause,
+  registerUnpause,
+  registerRm,
+  registerWait,
+  registerTop,
+  registerPort,
+  registerImages,
   registerLs,
   registerBuild,
   registerPull,

@@ -68,6 +68,11 @@ export function projectName(target: StackModel | { project: string }): string {
   return 'services' in target ? target.name : target.project;
 }
 
+/** Asks a yes/no question on the terminal; resolves true on y/yes. */
+export async function confirm(ctx: CliContext, question: string): Promise<boolean> {
+  return ask(ctx, question);
+}
+
 async function ask(ctx: CliContext, question: string): Promise<boolean> {
   // Loaded here: only a run that asks needs readline.
   const { createInterface } = await import('node:readline');

@@ -1,0 +1,126 @@
+/**
+ * The per-container commands that neither plan nor reconcile: `rm` (stopped containers),
+ * `wait`, `top`, `port` and `images`. Each reads the project's containers through the one
+ * listing (engine/observe) and makes one engine call per container.
+ */
+import { StackError } from '../errors.js';
+import { Label } from '../labels.js';
+import type { Engine, EngineContainer, EngineImageInspect, EngineTop } from '../engine/types.js';
+import { listProjectContainers, primaryName } from '../engine/observe.js';
+
+/** A container named for output: its name, service and replica number. */
+export interface ContainerRef {
+  readonly id: string;
+  readonly name: string;
+  readonly service: string;
+  readonly replica: number;
+}
+
+function toRef(c: EngineContainer): ContainerRef {
+  const labels = c.Labels ?? {};
+  return { id: c.Id, name: primaryName(c.Names) || c.Id, service: labels[Label.service] ?? '', replica: Number(labels[Label.containerNumber] ?? '0') || 0 };
+}
+
+/**
+ * The containers `rm` removes: stopped ones (created, exited, dead) of the services; with
+ * `stopped` (`rm -s`, after the stop) every one. Compose inspects again for the race between
+ * its listing and the stop; the listing here is taken after the stop, so it is current.
+ */
+export async function listRemovable(engine: Engine, project: string, services: readonly string[], signal?: AbortSignal): Promise<ContainerRef[]> {
+  const listed = await listProjectContainers(engine, project, { services }, signal);
+  return listed.filter((c) => c.State !== 'running' && c.State !== 'restarting' && c.State !== 'paused').map(toRef);
+}
+
+/** Removes the containers together; resolves to the failures (container name → message). */
+export async function removeContainers(engine: Engine, containers: readonly ContainerRef[], options: { volumes?: boolean; force?: boolean; onDone?: (name: string) => void }): Promise<{ container: string; message: string }[]> {
+  const failures: { container: string; message: string }[] = [];
+  await Promise.all(
+    containers.map(async (c) => {
+      try {
+        await engine.removeContainer(c.id, { force: options.force === true, volumes: options.volumes === true });
+        options.onDone?.(c.name);
+      } catch (error) {
+        failures.push({ container: c.name, message: error instanceof Error ? error.message : String(error) });
+      }
+    }),
+  );
+  return failures;
+}
+
+/**
+ * `wait`: blocks until every container of the services stops (one-offs included, as
+ * Compose); reports each exit as it happens. Resolves to the exit code of the last container to
+ * stop. No container: USAGE-free failure as Compose (`no containers for project`).
+ */
+export async function waitForContainers(engine: Engine, project: string, services: readonly string[], options: { signal?: AbortSignal; onExit?: (container: ContainerRef, code: number) => void }): Promise<number> {
+  const listed = (await listProjectContainers(engine, project, { services, oneoffs: true }, options.signal)).map(toRef);
+  if (listed.length === 0) throw new StackError('APPLY_FAILED', `no containers for project "${project}"`);
+  let last = 0;
+  await Promise.all(
+    listed.map(async (c) => {
+      const code = await engine.waitContainer(c.id, options.signal);
+      last = code;
+      options.onExit?.(c, code);
+    }),
+  );
+  return last;
+}
+
+/** The processes of one container (`top`). */
+export interface ContainerProcesses extends ContainerRef {
+  readonly top: EngineTop;
+}
+
+/** `top`: the processes of each running container of the services, sorted by name. */
+export async function listProcesses(engine: Engine, project: string, services: readonly string[], signal?: AbortSignal): Promise<ContainerProcesses[]> {
+  const running = (await listProjectContainers(engine, project, { services, running: true }, signal)).map(toRef);
+  return Promise.all(running.map(async (c) => ({ ...c, top: await engine.topContainer(c.id, signal) })));
+}
+
+/**
+ * `port SERVICE PRIVATE_PORT`: the public address of a replica's port (`--index`, default 1).
+ * Errors name what exists, as Compose: `no port 80/tcp for container web-1: 8080/tcp`.
+ */
+export async function findPublicPort(engine: Engine, project: string, service: string, privatePort: number, options: { protocol: string; index: number; signal?: AbortSignal }): Promise<{ ip: string; port: number }> {
+  const listed = await listProjectContainers(engine, project, { services: [service], oneoffs: true }, options.signal);
+  const container = listed.find((c) => Number((c.Labels ?? {})[Label.containerNumber] ?? '0') === options.index);
+  if (!container) throw new StackError('USAGE', `service "${service}" has no container number ${options.index}`);
+  const match = (container.Ports ?? []).find((p) => p.PrivatePort === privatePort && p.Type === options.protocol && p.PublicPort !== undefined);
+  if (!match) {
+    const have = (container.Ports ?? []).map((p) => `${p.PrivatePort}/${p.Type}`);
+    throw new StackError('APPLY_FAILED', `no port ${privatePort}/${options.protocol} for container ${primaryName(container.Names)}: ${[...new Set(have)].join(', ')}`);
+  }
+  return { ip: match.IP ?? '', port: match.PublicPort ?? 0 };
+}
+
+/** The image a container runs, for `images`. */
+export interface ContainerImage {
+  readonly container: string;
+  readonly service: string;
+  /** The image as the engine knows it (undefined when it was removed since). */
+  readonly image: EngineImageInspect | undefined;
+  /** The reference the container was created with. */
+  readonly reference: string;
+  /** The image ID the container was created from. */
+  readonly imageId: string;
+}
+
+/** `images`: each container of the services with its image (inspected once per image ID). */
+export async function listContainerImages(engine: Engine, project: string, services: readonly string[], signal?: AbortSignal): Promise<ContainerImage[]> {
+  const listed = await listProjectContainers(engine, project, { services }, signal);
+  const inspected = new Map<string, Promise<EngineImageInspect | undefined>>();
+  const inspect = (id: string): Promise<EngineImageInspect | undefined> => {
+    let found = inspected.get(id);
+    if (!found) inspected.set(id, (found = engine.inspectImage(id, signal)));
+    return found;
+  };
+  return Promise.all(
+    listed.map(async (c) => ({
+      container: primaryName(c.Names),
+      service: (c.Labels ?? {})[Label.service] ?? '',
+      image: await inspect(c.ImageID),
+      reference: c.Image,
+      imageId: c.ImageID,
+    })),
+  );
+}

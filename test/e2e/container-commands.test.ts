@@ -1,0 +1,94 @@
+/**
+ * Compose's per-container commands against the real engine: kill, pause/unpause, rm, port,
+ * top, images, wait. Assertions on engine state and on the output and exit codes a script
+ * relies on.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { cleanup, containers, describeE2E, docker, fixture, projectName, runCli } from './helpers.js';
+
+const describe = await describeE2E();
+const cwd = fixture('e2e-ports');
+const p = projectName('ctr');
+const env = { WEB_PORT: '18193' };
+const stack = (...args: string[]) => runCli(['-p', p, ...args], { cwd, env });
+const state = (service: string): string | undefined => containers(p).find((c) => c.service === service)?.state;
+
+describe('container commands', () => {
+  beforeAll(async () => {
+    const up = await stack('up', '-d');
+    expect(up.code, up.stderr).toBe(0);
+  });
+  afterAll(() => cleanup(p));
+
+  it('port prints the public address; an unpublished port exits 1 naming the ports that exist', async () => {
+    const found = await stack('port', 'web', '8080');
+    expect(found.code, found.stderr).toBe(0);
+    expect(found.stdout).toBe('127.0.0.1:18193\n');
+    const missing = await stack('port', 'web', '80');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(`no port 80/tcp for container ${p}-web-1: 8080/tcp`);
+    expect((await stack('port', '--protocol', 'udp', 'web', '8080')).code).toBe(1);
+  });
+
+  it('top lists each running container\'s processes under SERVICE and #', async () => {
+    const top = await stack('top');
+    expect(top.code, top.stderr).toBe(0);
+    expect(top.stdout).toMatch(/^SERVICE\s+#\s+UID\s+PID/);
+    expect(top.stdout).toMatch(/^web\s+1\s+.*httpd -f -p 8080$/m);
+    expect(top.stdout).toMatch(/^other\s+1\s+.*sleep 3600$/m);
+  });
+
+  it('images lists each container\'s image; -q prints the unique IDs; --format json has Compose\'s fields', async () => {
+    const id = docker(['inspect', '--format', '{{.Id}}', 'stack-test/busybox:latest']);
+    const quiet = await stack('images', '-q');
+    expect(quiet.stdout).toBe(id.replace('sha256:', '') + '\n');
+    const table = await stack('images');
+    expect(table.stdout).toMatch(new RegExp(`^${p}-web-1\\s+stack-test/busybox\\s+latest\\s+${id.slice(7, 19)}`, 'm'));
+    const json = JSON.parse((await stack('images', '--format', 'json')).stdout) as { ID: string; ContainerName: string; Repository: string; Tag: string; Size: number }[];
+    expect(json.map((i) => [i.ContainerName, i.Repository, i.Tag, i.ID])).toEqual([
+      [`${p}-other-1`, 'stack-test/busybox', 'latest', id],
+      [`${p}-web-1`, 'stack-test/busybox', 'latest', id],
+    ]);
+    expect(json[0]!.Size).toBeGreaterThan(0);
+  });
+
+  it('pause and unpause change only the named service\'s container', async () => {
+    expect((await stack('pause', 'other')).code).toBe(0);
+    expect(state('other')).toBe('paused');
+    expect(state('web')).toBe('running');
+    expect((await stack('unpause')).code).toBe(0);
+    expect(state('other')).toBe('running');
+  });
+
+  it('kill sends the signal (-s) and rm removes only stopped containers: refuses without -f when no one can answer', async () => {
+    expect((await stack('kill', '-s', 'SIGKILL', 'other')).code).toBe(0);
+    expect(state('other')).toBe('exited');
+    const asked = await stack('rm');
+    expect(asked.code).toBe(2);
+    expect(asked.stderr).toContain(`Going to remove ${p}-other-1`);
+    expect(state('other')).toBe('exited');
+    const removed = await stack('rm', '-f');
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(removed.stdout).toBe(`Going to remove ${p}-other-1\n`);
+    expect(containers(p).map((c) => c.service)).toEqual(['web']);
+    const none = await stack('rm', '-f');
+    expect(none.code).toBe(0);
+    expect(none.stderr).toContain('No stopped containers');
+  });
+
+  it('rm -s -f stops, then removes', async () => {
+    const result = await stack('rm', '-s', '-f', 'web');
+    expect(result.code, result.stderr).toBe(0);
+    expect(containers(p)).toEqual([]);
+  });
+
+  it('wait exits with the container\'s exit code once it stops', async () => {
+    expect((await stack('up', '-d', 'other')).code).toBe(0);
+    const waiting = runCli(['-p', p, 'wait', 'other'], { cwd, env });
+    await new Promise((r) => setTimeout(r, 1500));
+    docker(['kill', '-s', 'KILL', `${p}-other-1`]);
+    const result = await waiting;
+    expect(result.code).toBe(137);
+    expect(result.stdout).toMatch(/^container "[0-9a-f]{64}" exited with status code 137$/m);
+  });
+});
