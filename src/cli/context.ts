@@ -21,6 +21,8 @@ export interface GlobalOptions {
   /** Bound on concurrent engine calls; undefined = the default chosen by benchmark. */
   readonly parallel?: number;
   readonly debug: boolean;
+  /** `--dry-run`: every command runs against an engine that reads but never writes. */
+  readonly dryRun: boolean;
 }
 
 export interface CliContext {

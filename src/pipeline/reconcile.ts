@@ -77,6 +77,8 @@ export interface RunHooks<A extends ActionLike = ActionLike> {
   readonly onPlan?: (plan: PlanLike<A>) => void;
   /** Bound on concurrent engine calls (default 8). */
   readonly parallel?: number;
+  /** `--dry-run`: plan (and tell `onPlan`), run nothing. */
+  readonly dryRun?: boolean;
   /** Timeout of one depends_on wait, ms. */
   readonly waitTimeoutMs?: number;
 }
@@ -164,7 +166,7 @@ export async function applyRun<O, P extends PlanLike<A>, A extends ActionLike, S
   for (let attempt = 1; ; attempt++) {
     const { plan } = await planRun(target, hooks.signal, attempt === 1 ? observed : undefined);
     hooks.onPlan?.(plan);
-    if (plan.actions.length === 0) return { plan, summary: undefined, startedAt };
+    if (plan.actions.length === 0 || hooks.dryRun) return { plan, summary: undefined, startedAt };
     if (!(await confirmed(plan, hooks))) throw new StackError('CONFIRMATION_REQUIRED', 'declined: nothing was changed');
     const progress = hooks.progress ? await hooks.progress() : undefined;
     progress?.begin(plan.actions);

@@ -20,10 +20,13 @@ export async function loadPlanner(): Promise<Planner> {
   return import('../../planner/index.js');
 }
 
-/** Connects to the engine named by the environment (DOCKER_HOST, context, default socket). */
+/** Connects to the engine named by the environment (DOCKER_HOST, context, default socket); under --dry-run, one that never writes. */
 export async function openEngine(ctx: CliContext): Promise<Engine> {
   const { connectEngine } = await import('../../engine/client.js');
-  return connectEngine({ env: ctx.env, signal: ctx.signal });
+  const engine = await connectEngine({ env: ctx.env, signal: ctx.signal });
+  if (!ctx.globals.dryRun) return engine;
+  const { dryRunEngine } = await import('../../engine/dry-run.js');
+  return dryRunEngine(engine);
 }
 
 /** Takes the project lock, printing who holds it while we wait (commands outside the pipeline's operations). */
