@@ -252,9 +252,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     .command('version')
     .description('show the stack version')
     .option('--format <format>', 'pretty or json', 'pretty')
-    .action((opts: { format: string }) =>
+    .option('--short', 'print only the version number')
+    .action((opts: { format: string; short?: boolean }) =>
       run(async (ctx) => {
         const info = { version: VERSION, node: process.versions.node, platform: `${process.platform}/${process.arch}` };
+        if (opts.short) {
+          ctx.stdout.write(VERSION + '\n');
+          return ExitCode.ok;
+        }
         ctx.stdout.write(opts.format === 'json' ? JSON.stringify(info) + '\n' : `stack version ${VERSION} (node ${info.node}, ${info.platform})\n`);
         return ExitCode.ok;
       }),

@@ -19,6 +19,8 @@ export interface EngineContainer {
   readonly Names: readonly string[];
   readonly Image: string;
   readonly ImageID: string;
+  /** The command line the container runs (entrypoint and command), as `docker ps` shows it. */
+  readonly Command?: string;
   readonly Labels: Readonly<Record<string, string>> | null;
   readonly State: string;
   readonly Status: string;

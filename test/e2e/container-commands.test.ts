@@ -20,6 +20,37 @@ describe('container commands', () => {
   });
   afterAll(() => cleanup(p));
 
+  it('ps: Compose\'s table, --format templates, json with Publishers, --status/--filter, --no-trunc', async () => {
+    const table = await stack('ps');
+    expect(table.stdout).toMatch(/^NAME\s+IMAGE\s+COMMAND\s+SERVICE\s+CREATED\s+STATUS\s+PORTS$/m);
+    expect(table.stdout).toMatch(new RegExp(`^${p}-web-1\\s+stack-test/busybox:latest\\s+"httpd -f -p 8080"\\s+web\\s+.* ago\\s+Up .*127\\.0\\.0\\.1:18193->8080/tcp$`, 'm'));
+    expect((await stack('ps', '--format', '{{.Name}}:{{.Service}}:{{.State}}')).stdout).toBe(`${p}-other-1:other:running\n${p}-web-1:web:running\n`);
+    const custom = await stack('ps', '--format', 'table {{.Service}}\t{{.Label "com.docker.compose.project"}}');
+    expect(custom.stdout).toMatch(new RegExp(`^SERVICE\\s+LABEL\\nother\\s+${p}\\nweb\\s+${p}\\n$`));
+    const rows = (await stack('ps', '--format', 'json')).stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const web = rows.find((r) => r['Service'] === 'web')!;
+    expect(web['Publishers']).toEqual([{ URL: '127.0.0.1', TargetPort: 8080, PublishedPort: 18193, Protocol: 'tcp' }]);
+    expect(web['Command']).toBe('"httpd -f -p 8080"');
+    expect(web['Labels']).toContain(`com.docker.compose.project=${p}`);
+    expect(web['CreatedAt']).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0000 UTC$/);
+    expect(String(web['ID'])).toHaveLength(12);
+    const full = JSON.parse((await stack('ps', '--format', 'json', '--no-trunc', 'web')).stdout) as { ID: string };
+    expect(full.ID).toHaveLength(64);
+    expect((await stack('ps', '--status', 'exited', '-q')).stdout).toBe('');
+    expect((await stack('ps', '--filter', 'status=running', '--services')).stdout).toBe('other\nweb\n');
+    expect((await stack('ps', '--filter', 'health=ok')).code).toBe(2);
+    expect((await stack('ps', '--status', 'asleep')).code).toBe(2);
+  });
+
+  it('ls --filter name= selects projects by name or pattern; -q prints names; version --short prints the number', async () => {
+    expect((await stack('ls', '-q', '--filter', `name=${p}`)).stdout).toBe(`${p}\n`);
+    expect((await stack('ls', '-q', '--filter', `name=^${p.slice(0, -3)}`)).stdout).toContain(`${p}\n`);
+    expect((await stack('ls', '-q', '--filter', 'name=^no-such-project-here$')).stdout).toBe('');
+    expect((await stack('ls', '--filter', 'label=x')).code).toBe(2);
+    const version = await stack('version', '--short');
+    expect(version.stdout).toMatch(/^\d+\.\d+\.\d+\S*\n$/);
+  });
+
   it('port prints the public address; an unpublished port exits 1 naming the ports that exist', async () => {
     const found = await stack('port', 'web', '8080');
     expect(found.code, found.stderr).toBe(0);
