@@ -206,5 +206,5 @@ async function throwOnFailures<O, P extends PlanLike<A>, A extends ActionLike, S
   for (const line of problems) parts.push(`  ${line}`);
   if (summary.skipped.length > 0) parts.push(`  skipped (a dependency failed): ${[...new Set(summary.skipped.map((a) => a.resource))].join(', ')}`);
   const count = summary.failures.length + problems.length;
-  throw new StackError('APPLY_FAILED', `${count} failure${count === 1 ? '' : 's'}:\n${parts.join('\n')}\nThe next run converges from here.`);
+  throw new StackError('APPLY_FAILED', `${count} failure${count === 1 ? '' : 's'}:\n${parts.join('\n')}\nWhat succeeded is kept; fix the cause and run again.`);
 }
