@@ -6,6 +6,7 @@
 import { StackError } from '../errors.js';
 import { Label } from '../labels.js';
 import type { Engine, EngineContainer, EngineImageInspect, EngineTop } from '../engine/types.js';
+import type { StackModel } from '../model.js';
 import { listProjectContainers, primaryName } from '../engine/observe.js';
 
 /** A container named for output: its name, service and replica number. */
@@ -123,4 +124,33 @@ export async function listContainerImages(engine: Engine, project: string, servi
       imageId: c.ImageID,
     })),
   );
+}
+
+/** `down --rmi`: `local` removes only images built without an `image:` name; `all` every service image. */
+export type RemoveImagesMode = 'local' | 'all';
+
+/**
+ * The images `down --rmi` removes: each service's image (`all`) or only the ones stack names
+ * itself, `<project>-<service>` for a build without `image:` (`local`), as Compose. Each
+ * removal is reported; one the engine refuses (in use by another container) is a failure
+ * line, the others still go.
+ */
+export async function removeServiceImages(engine: Engine, model: StackModel, mode: RemoveImagesMode, options: { services?: readonly string[]; onDone?: (ref: string) => void; signal?: AbortSignal }): Promise<{ image: string; message: string }[]> {
+  const refs = new Set<string>();
+  for (const [name, spec] of Object.entries(model.services)) {
+    if (options.services && options.services.length > 0 && !options.services.includes(name)) continue;
+    if (spec.image === undefined) refs.add(`${model.name}-${name}`);
+    else if (mode === 'all') refs.add(spec.image);
+  }
+  const failures: { image: string; message: string }[] = [];
+  for (const ref of [...refs].sort()) {
+    try {
+      if (!(await engine.inspectImage(ref, options.signal))) continue;
+      await engine.removeImage(ref, { ...(options.signal ? { signal: options.signal } : {}) });
+      options.onDone?.(ref);
+    } catch (error) {
+      failures.push({ image: ref, message: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  return failures;
 }
