@@ -1,6 +1,7 @@
 /** The engine commands, registered by the CLI frame (src/cli/main.ts) after the light ones. */
 import { registerBuild } from './build.js';
 import { registerImages, registerPort, registerRm, registerTop, registerWait } from './containers.js';
+import { registerCreate, registerScale } from './create.js';
 import { registerDown } from './down.js';
 import { registerExec } from './exec.js';
 import { registerKill, registerPause, registerRestart, registerStart, registerStop, registerUnpause } from './lifecycle.js';
@@ -31,6 +32,8 @@ export const engineCommands = [
   registerTop,
   registerPort,
   registerImages,
+  registerCreate,
+  registerScale,
   registerLs,
   registerBuild,
   registerPull,
