@@ -154,3 +154,37 @@ export async function removeServiceImages(engine: Engine, model: StackModel, mod
   }
   return failures;
 }
+
+/** A container event of the project, as Compose reports it (`events`). */
+export interface ProjectEvent {
+  /** Nanoseconds since the epoch. */
+  readonly timeNano: bigint;
+  readonly service: string;
+  readonly container: string;
+  readonly action: string;
+  /** The engine's attributes without Compose's own labels (`name`, `image`, `exitCode`, …). */
+  readonly attributes: Readonly<Record<string, string>>;
+}
+
+/**
+ * The project's container events (one-offs left out), optionally of some services only, from
+ * `since` (unix seconds; now by default) until `until` or the signal.
+ */
+export async function* projectEvents(engine: Engine, project: string, options: { services?: readonly string[]; since?: number; until?: number; signal?: AbortSignal }): AsyncIterable<ProjectEvent> {
+  const stream = engine.events({
+    filters: { label: [`${Label.project}=${project}`], type: ['container'] },
+    ...(options.since !== undefined ? { since: options.since } : {}),
+    ...(options.until !== undefined ? { until: options.until } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  for await (const event of stream) {
+    if (event.Type !== 'container') continue;
+    const attributes = event.Actor.Attributes ?? {};
+    if (attributes[Label.oneoff] === 'True') continue;
+    const service = attributes[Label.service] ?? '';
+    if (options.services && options.services.length > 0 && !options.services.includes(service)) continue;
+    const kept = Object.fromEntries(Object.entries(attributes).filter(([k]) => !k.startsWith('com.docker.compose.')));
+    const timeNano = event.timeNano ? BigInt(event.timeNano) : BigInt(event.time) * 1_000_000_000n;
+    yield { timeNano, service, container: event.Actor.ID, action: event.Action, attributes: kept };
+  }
+}

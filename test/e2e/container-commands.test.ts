@@ -51,6 +51,25 @@ describe('container commands', () => {
     expect(version.stdout).toMatch(/^\d+\.\d+\.\d+\S*\n$/);
   });
 
+  it('events --json reports the project\'s container events in Compose\'s shape; --since/--until bound the stream', async () => {
+    const since = Math.floor(Date.now() / 1000) - 1;
+    expect((await stack('restart', 'other')).code).toBe(0);
+    const until = Math.ceil(Date.now() / 1000) + 1;
+    const result = await stack('events', '--json', '--since', String(since), '--until', String(until));
+    expect(result.code, result.stderr).toBe(0);
+    const events = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as { time: string; type: string; service: string; id: string; action: string; attributes: Record<string, string> });
+    const mine = events.filter((e) => e.service === 'other');
+    expect(mine.map((e) => e.action)).toEqual(expect.arrayContaining(['kill', 'die', 'start']));
+    for (const e of mine) {
+      expect(e.type).toBe('container');
+      expect(e.id).toMatch(/^[0-9a-f]{64}$/);
+      expect(e.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+      expect(e.attributes['name']).toBe(`${p}-other-1`);
+      expect(Object.keys(e.attributes).some((k) => k.startsWith('com.docker.compose.'))).toBe(false);
+    }
+    expect(events.every((e) => e.service === 'other' || e.service === 'web')).toBe(true);
+  });
+
   it('port prints the public address; an unpublished port exits 1 naming the ports that exist', async () => {
     const found = await stack('port', 'web', '8080');
     expect(found.code, found.stderr).toBe(0);

@@ -3,6 +3,7 @@ import { registerBuild } from './build.js';
 import { registerImages, registerPort, registerRm, registerTop, registerWait } from './containers.js';
 import { registerCreate, registerScale } from './create.js';
 import { registerDown } from './down.js';
+import { registerEvents } from './events.js';
 import { registerExec } from './exec.js';
 import { registerKill, registerPause, registerRestart, registerStart, registerStop, registerUnpause } from './lifecycle.js';
 import { registerLock } from './lock.js';
@@ -34,6 +35,7 @@ export const engineCommands = [
   registerImages,
   registerCreate,
   registerScale,
+  registerEvents,
   registerLs,
   registerBuild,
   registerPull,
