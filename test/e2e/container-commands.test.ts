@@ -70,6 +70,34 @@ describe('container commands', () => {
     expect(events.every((e) => e.service === 'other' || e.service === 'web')).toBe(true);
   });
 
+  it('cp copies a file and a directory into the container and back, through the archive API', async () => {
+    const { mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'stack-cp-'));
+    try {
+      writeFileSync(join(dir, 'note.txt'), 'hello cp\n');
+      mkdirSync(join(dir, 'tree/sub'), { recursive: true });
+      writeFileSync(join(dir, 'tree/sub/deep.txt'), 'deep\n');
+      expect((await stack('cp', join(dir, 'note.txt'), 'web:/etc/')).code).toBe(0);
+      expect((await stack('cp', join(dir, 'note.txt'), 'web:/etc/renamed.txt')).code).toBe(0);
+      expect((await stack('cp', join(dir, 'tree'), 'web:/etc/copied')).code).toBe(0);
+      expect(docker(['exec', `${p}-web-1`, 'cat', '/etc/note.txt', '/etc/renamed.txt', '/etc/copied/sub/deep.txt'])).toBe('hello cp\nhello cp\ndeep');
+      expect(docker(['exec', `${p}-web-1`, 'stat', '-c', '%u', '/etc/note.txt'])).toBe('0');
+      const back = await stack('cp', 'web:/etc/copied', join(dir, 'back'));
+      expect(back.code, back.stderr).toBe(0);
+      expect(readFileSync(join(dir, 'back/sub/deep.txt'), 'utf8')).toBe('deep\n');
+      expect((await stack('cp', 'web:/etc/note.txt', dir)).code).toBe(0);
+      expect(readFileSync(join(dir, 'note.txt'), 'utf8')).toBe('hello cp\n');
+      const missing = await stack('cp', 'web:/no/such/file', dir);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain('/no/such/file');
+      expect((await stack('cp', dir, join(dir, 'x'))).code).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('port prints the public address; an unpublished port exits 1 naming the ports that exist', async () => {
     const found = await stack('port', 'web', '8080');
     expect(found.code, found.stderr).toBe(0);

@@ -3,6 +3,7 @@ import { registerBuild } from './build.js';
 import { registerImages, registerPort, registerRm, registerTop, registerWait } from './containers.js';
 import { registerCreate, registerScale } from './create.js';
 import { registerDown } from './down.js';
+import { registerCp } from './cp.js';
 import { registerEvents } from './events.js';
 import { registerExec } from './exec.js';
 import { registerKill, registerPause, registerRestart, registerStart, registerStop, registerUnpause } from './lifecycle.js';
@@ -36,6 +37,7 @@ export const engineCommands = [
   registerCreate,
   registerScale,
   registerEvents,
+  registerCp,
   registerLs,
   registerBuild,
   registerPull,
