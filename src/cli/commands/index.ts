@@ -13,6 +13,7 @@ import { registerLs } from './ls.js';
 import { registerPlan } from './plan.js';
 import { registerPs } from './ps.js';
 import { registerPull } from './pull.js';
+import { registerPush } from './push.js';
 import { registerUp } from './up.js';
 import { registerWatch } from './watch.js';
 
@@ -38,6 +39,7 @@ export const engineCommands = [
   registerScale,
   registerEvents,
   registerCp,
+  registerPush,
   registerLs,
   registerBuild,
   registerPull,
