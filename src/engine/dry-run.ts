@@ -30,6 +30,7 @@ export function dryRunEngine(engine: Engine): Engine {
     events: (o) => engine.events(o),
     containerLogs: (id, o) => engine.containerLogs(id, o),
     topContainer: (id, s) => engine.topContainer(id, s),
+    containerStats: (id, s) => engine.containerStats(id, s),
     // A wait changes nothing: it only blocks.
     waitContainer: (id, s) => engine.waitContainer(id, s),
     inspectExec: (id, s) => engine.inspectExec(id, s),

@@ -58,6 +58,16 @@ export interface EngineTop {
   readonly Processes: readonly (readonly string[])[];
 }
 
+/** The parts of GET /containers/{id}/stats that `stats` shows (cgroup v1 and v2 fields). */
+export interface EngineStats {
+  readonly cpu_stats?: { readonly cpu_usage?: { readonly total_usage?: number; readonly percpu_usage?: readonly number[] }; readonly system_cpu_usage?: number; readonly online_cpus?: number };
+  readonly precpu_stats?: { readonly cpu_usage?: { readonly total_usage?: number }; readonly system_cpu_usage?: number };
+  readonly memory_stats?: { readonly usage?: number; readonly limit?: number; readonly stats?: Readonly<Record<string, number>> };
+  readonly networks?: Readonly<Record<string, { readonly rx_bytes: number; readonly tx_bytes: number }>>;
+  readonly blkio_stats?: { readonly io_service_bytes_recursive?: readonly { readonly op: string; readonly value: number }[] | null };
+  readonly pids_stats?: { readonly current?: number };
+}
+
 /** One entry of GET /networks. */
 export interface EngineNetwork {
   readonly Id: string;
@@ -199,6 +209,8 @@ export interface Engine {
   waitContainer(id: string, signal?: AbortSignal): Promise<number>;
   /** GET /containers/{id}/top: the `ps` of the container's processes. */
   topContainer(id: string, signal?: AbortSignal): Promise<EngineTop>;
+  /** GET /containers/{id}/stats?stream=false: one sample (with the previous one for CPU). */
+  containerStats(id: string, signal?: AbortSignal): Promise<EngineStats>;
   createNetwork(name: string, body: Readonly<Record<string, unknown>>, signal?: AbortSignal): Promise<string>;
   /** 404 (already gone) is success. */
   removeNetwork(id: string, signal?: AbortSignal): Promise<void>;

@@ -188,3 +188,48 @@ export async function* projectEvents(engine: Engine, project: string, options: {
     yield { timeNano, service, container: event.Actor.ID, action: event.Action, attributes: kept };
   }
 }
+
+/** One container's resource usage, computed as `docker stats` computes it. */
+export interface ContainerUsage extends ContainerRef {
+  readonly cpuPercent: number;
+  readonly memoryUsage: number;
+  readonly memoryLimit: number;
+  readonly memoryPercent: number;
+  readonly netRx: number;
+  readonly netTx: number;
+  readonly blockRead: number;
+  readonly blockWrite: number;
+  readonly pids: number;
+}
+
+/** `stats`: one sample of each running container of the services, sorted by name. */
+export async function sampleUsage(engine: Engine, project: string, services: readonly string[], signal?: AbortSignal): Promise<ContainerUsage[]> {
+  const running = (await listProjectContainers(engine, project, { services, running: true }, signal)).map(toRef);
+  return Promise.all(
+    running.map(async (c) => {
+      const s = await engine.containerStats(c.id, signal);
+      const cpuDelta = (s.cpu_stats?.cpu_usage?.total_usage ?? 0) - (s.precpu_stats?.cpu_usage?.total_usage ?? 0);
+      const systemDelta = (s.cpu_stats?.system_cpu_usage ?? 0) - (s.precpu_stats?.system_cpu_usage ?? 0);
+      const cpus = s.cpu_stats?.online_cpus || s.cpu_stats?.cpu_usage?.percpu_usage?.length || 1;
+      const cpuPercent = systemDelta > 0 && cpuDelta > 0 ? (cpuDelta / systemDelta) * cpus * 100 : 0;
+      // The page cache is not the container's memory (docker CLI: inactive_file, v1 and v2).
+      const stats = s.memory_stats?.stats ?? {};
+      const cache = stats['total_inactive_file'] ?? stats['inactive_file'] ?? 0;
+      const memoryUsage = Math.max(0, (s.memory_stats?.usage ?? 0) - cache);
+      const memoryLimit = s.memory_stats?.limit ?? 0;
+      let netRx = 0;
+      let netTx = 0;
+      for (const n of Object.values(s.networks ?? {})) {
+        netRx += n.rx_bytes;
+        netTx += n.tx_bytes;
+      }
+      let blockRead = 0;
+      let blockWrite = 0;
+      for (const entry of s.blkio_stats?.io_service_bytes_recursive ?? []) {
+        if (/^read$/i.test(entry.op)) blockRead += entry.value;
+        if (/^write$/i.test(entry.op)) blockWrite += entry.value;
+      }
+      return { ...c, cpuPercent, memoryUsage, memoryLimit, memoryPercent: memoryLimit > 0 ? (memoryUsage / memoryLimit) * 100 : 0, netRx, netTx, blockRead, blockWrite, pids: s.pids_stats?.current ?? 0 };
+    }),
+  ).then((all) => all.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)));
+}

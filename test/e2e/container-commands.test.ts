@@ -98,6 +98,16 @@ describe('container commands', () => {
     }
   });
 
+  it('stats --no-stream prints one sample per running container and exits; --format json has docker stats\' fields', async () => {
+    const table = await stack('stats', '--no-stream');
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/^CONTAINER ID\s+NAME\s+CPU %\s+MEM USAGE \/ LIMIT\s+MEM %\s+NET I\/O\s+BLOCK I\/O\s+PIDS$/m);
+    expect(table.stdout).toMatch(new RegExp(`^[0-9a-f]{12}\\s+${p}-web-1\\s+\\d+\\.\\d\\d%\\s+\\S+ / \\S+\\s+\\d+\\.\\d\\d%.*\\s1$`, 'm'));
+    const json = JSON.parse((await stack('stats', '--no-stream', '--format', 'json', 'web')).stdout) as Record<string, string>;
+    expect(Object.keys(json)).toEqual(['ID', 'Name', 'CPUPerc', 'MemUsage', 'MemPerc', 'NetIO', 'BlockIO', 'PIDs']);
+    expect(json['Name']).toBe(`${p}-web-1`);
+  });
+
   it('port prints the public address; an unpublished port exits 1 naming the ports that exist', async () => {
     const found = await stack('port', 'web', '8080');
     expect(found.code, found.stderr).toBe(0);

@@ -70,6 +70,7 @@ export function fakeEngine(): FakeEngine {
     unpauseContainer: (id) => call('unpauseContainer', [id], undefined),
     waitContainer: (id) => call('waitContainer', [id], 0),
     topContainer: (id) => call('topContainer', [id], { Titles: [], Processes: [] }),
+    containerStats: (id) => call('containerStats', [id], {}),
     createNetwork: (name) => call('createNetwork', [name], `net-${name}`),
     removeNetwork: (id) => call('removeNetwork', [id], undefined),
     connectNetwork: (network, container) => call('connectNetwork', [network, container], undefined),

@@ -14,6 +14,7 @@ import { registerPlan } from './plan.js';
 import { registerPs } from './ps.js';
 import { registerPull } from './pull.js';
 import { registerPush } from './push.js';
+import { registerStats } from './stats.js';
 import { registerUp } from './up.js';
 import { registerWatch } from './watch.js';
 
@@ -40,6 +41,7 @@ export const engineCommands = [
   registerEvents,
   registerCp,
   registerPush,
+  registerStats,
   registerLs,
   registerBuild,
   registerPull,
