@@ -31,6 +31,18 @@ describe('push', () => {
     }
   });
 
+  it('build --print prints the builds as a bake file and builds nothing; build --push pushes after building', async () => {
+    const printed = await stack('build', '--print', 'ok');
+    expect(printed.code, printed.stderr).toBe(0);
+    const bake = JSON.parse(printed.stdout) as { group: { default: { targets: string[] } }; target: Record<string, { context: string; dockerfile: string; tags: string[] }> };
+    expect(bake.group.default.targets).toEqual(['ok']);
+    expect(bake.target['ok']).toMatchObject({ dockerfile: 'Dockerfile', tags: [`127.0.0.1:5000/${p}:v1`] });
+    expect(bake.target['ok']!.context).toMatch(/fixtures\/pull-cli\/built$/);
+    const pushed = await stack('build', '--push', 'ok');
+    expect(pushed.code, pushed.stderr).toBe(0);
+    expect(await tags()).toEqual(['v1']);
+  });
+
   it('a push that fails names the image and the reason and exits 1', async () => {
     const result = await stack('push', 'unreachable');
     expect(result.code).toBe(1);
