@@ -53,11 +53,13 @@ export function findCommandName(argv: readonly string[]): string | undefined {
 
 /**
  * Whether output may be coloured: a TTY, `NO_COLOR` unset or empty (no-color.org: only a
- * non-empty value disables colour), and a terminal that is not `dumb`.
+ * non-empty value disables colour), a terminal that is not `dumb`, and not CI (`CI` set and
+ * not `false`: CI logs keep escape codes as text). `--ansi always` overrides all of these.
  */
 export function colorAllowed(env: Readonly<Record<string, string | undefined>>, isTTY: boolean | undefined): boolean {
   const noColor = env['NO_COLOR'];
-  return Boolean(isTTY) && (noColor === undefined || noColor === '') && env['TERM'] !== 'dumb';
+  const ci = env['CI'] !== undefined && env['CI'] !== '' && env['CI'] !== 'false';
+  return Boolean(isTTY) && (noColor === undefined || noColor === '') && env['TERM'] !== 'dumb' && !ci;
 }
 
 function resolveProgress(mode: ProgressMode, env: Readonly<Record<string, string | undefined>>, isTTY: boolean): Exclude<ProgressMode, 'auto'> {
@@ -237,7 +239,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     const { env } = composeEnvironment({ cwd: process.cwd(), env: process.env, envFiles: raw.envFile, ...(raw.projectDirectory !== undefined ? { projectDirectory: raw.projectDirectory } : {}) });
     if (envTrue(env['COMPOSE_REMOVE_ORPHANS'])) command.setOptionValueWithSource('removeOrphans', true, 'env');
   });
-  program.configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
+  program.configureOutput({
+    writeErr: (s) => process.stderr.write(s),
+    writeOut: (s) => process.stdout.write(s),
+    // Usage errors in stack's own format (error[USAGE] …), as every other error.
+    outputError: (s, write) => write(s.replace(/^error: /, 'error[USAGE] ')),
+  });
 
   const run: Runner = async (body) => {
     try {
