@@ -21,6 +21,9 @@ export const LIGHT_COMMANDS: ReadonlySet<string> = new Set(['config', 'version',
 /** Global options that take a value (used to find the command name before commander parses). */
 const VALUE_OPTIONS = new Set(['-f', '--file', '-p', '--project-name', '--profile', '--env-file', '--project-directory', '--progress', '--parallel', '--ansi']);
 
+/** Commands that only read: Ctrl-C has nothing in flight to finish, so it says nothing. */
+const READ_ONLY_COMMANDS: ReadonlySet<string> = new Set(['logs', 'events', 'stats', 'ps', 'top', 'port', 'images', 'ls', 'wait', 'config', 'convert', 'version', 'plan']);
+
 const PROGRESS_MODES: readonly ProgressMode[] = ['auto', 'tty', 'plain', 'json', 'quiet'];
 
 interface RawGlobals {
@@ -202,7 +205,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   const onSigint = (): void => {
     interrupts += 1;
     if (interrupts === 1) {
-      process.stderr.write('\nInterrupted: finishing in-flight actions (Ctrl-C again to exit at once)\n');
+      const command = findCommandName(argv);
+      if (command === undefined || !READ_ONLY_COMMANDS.has(command)) process.stderr.write('\nInterrupted: finishing in-flight actions (Ctrl-C again to exit at once)\n');
       controller.abort(new StackError('INTERRUPTED', 'interrupted'));
     } else {
       process.exit(ExitCode.interrupted);

@@ -108,6 +108,16 @@ describe('container commands', () => {
     expect(json['Name']).toBe(`${p}-web-1`);
   });
 
+  it('Ctrl-C ends a read-only stream (events) with exit 130 and no word about in-flight actions', async () => {
+    const { startCli } = await import('./helpers.js');
+    const run = startCli(['-p', p, 'events'], { cwd, env });
+    await new Promise((r) => setTimeout(r, 1500));
+    run.child.kill('SIGINT');
+    const result = await run.done;
+    expect(result.code).toBe(130);
+    expect(result.stderr).not.toContain('in-flight');
+  });
+
   it('port prints the public address; an unpublished port exits 1 naming the ports that exist', async () => {
     const found = await stack('port', 'web', '8080');
     expect(found.code, found.stderr).toBe(0);
