@@ -7,6 +7,7 @@ import { StackError } from '../errors.js';
 import type { StackModel } from '../model.js';
 import type { Engine } from '../engine/types.js';
 import { readNdjson } from '../engine/streams.js';
+import { pushImageStream } from '../engine/images.js';
 import { parseReference } from '../image-ref.js';
 import { authForImage, readDockerConfig } from './credentials.js';
 
@@ -30,7 +31,7 @@ export async function pushTag(engine: Engine, ref: string, env: Readonly<Record<
   const auth = await authForImage(ref, await readDockerConfig(env));
   let stream;
   try {
-    stream = await engine.pushImage(repo, tag, { ...(auth ? { auth } : {}), ...(signal ? { signal } : {}) });
+    stream = await pushImageStream(engine, repo, tag, { ...(auth ? { auth } : {}), ...(signal ? { signal } : {}) });
   } catch (error) {
     throw new StackError('APPLY_FAILED', `pushing ${ref} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
