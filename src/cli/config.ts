@@ -23,6 +23,7 @@ interface ConfigFlags {
   /** `--hash "*"` or `--hash web,db`: one `service hash` line each. */
   hash?: string;
   variables?: boolean;
+  environment?: boolean;
 }
 
 /** One `${…}` of the stack files, as `config --variables` lists it. */
@@ -131,6 +132,7 @@ export function registerConfig(program: Command, run: Runner): void {
     .option('--no-interpolate', 'do not interpolate environment variables')
     .option('--hash <services>', 'print a hash of each service\'s resolved configuration ("*" for all, or a,b)')
     .option('--variables', 'print the variables the stack files use, with their defaults')
+    .option('--environment', 'print the environment used for interpolation (KEY=VALUE)')
     .option('-o, --output <path>', 'write the output to this file instead of stdout')
     .argument('[services...]', 'only these services (and enable their profiles)')
     .action((services: string[], flags: ConfigFlags) =>
@@ -150,6 +152,18 @@ export function registerConfig(program: Command, run: Runner): void {
           return write(table.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('   ').trimEnd() + '\n').join(''));
         }
         const model = await ctx.loadModel({ services, interpolate: flags.interpolate });
+        if (flags.environment) {
+          // As the loader builds it: the env files (--env-file, else .env in the project
+          // directory), each visible to the next, the shell winning.
+          const { readFileSync, existsSync } = await import('node:fs');
+          const { resolve } = await import('node:path');
+          const { mergeEnvironment, parseEnvFile } = await import('../loader/env.js');
+          const files = ctx.globals.envFile.length > 0 ? ctx.globals.envFile.map((f) => resolve(ctx.cwd, f)) : [resolve(model.workingDir, '.env')].filter((f) => existsSync(f));
+          const parsed: Record<string, string>[] = [];
+          for (const file of files) parsed.push(parseEnvFile(file, readFileSync(file, 'utf8'), mergeEnvironment(ctx.env, ...parsed)).value);
+          const env = mergeEnvironment(ctx.env, ...parsed);
+          return write(Object.keys(env).sort().map((k) => `${k}=${env[k]}\n`).join(''));
+        }
         if (flags.hash !== undefined) {
           const { createHash } = await import('node:crypto');
           const { canonicalJson } = await import('../planner/hash.js');

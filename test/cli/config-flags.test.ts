@@ -30,6 +30,16 @@ describe('config --variables, --hash, -o', () => {
     expect((await runStack(['config', '--hash', 'nope'], { cwd })).code).toBe(2);
   });
 
+  it('--environment prints the interpolation environment: .env values, the shell winning', async () => {
+    const envCwd = new URL('../../fixtures/compose-env', import.meta.url).pathname;
+    const result = await runStack(['config', '--environment'], { cwd: envCwd, env: { STACK_H6_MARK: 'from-shell' } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^COMPOSE_FILE=services\.yaml:extra\.yaml$/m);
+    expect(result.stdout).toMatch(/^STACK_H6_MARK=from-shell$/m);
+    const shell = await runStack(['config', '--environment'], { cwd: envCwd, env: { COMPOSE_FILE: 'services.yaml' } });
+    expect(shell.stdout).toMatch(/^COMPOSE_FILE=services\.yaml$/m);
+  });
+
   it('-o writes the output to a file and nothing to stdout', async () => {
     const out = join(scratch, 'services.txt');
     const result = await runStack(['config', '--services', '-o', out], { cwd });
