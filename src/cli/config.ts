@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { stringify } from 'yaml';
-import { ExitCode } from '../errors.js';
+import { ExitCode, StackError } from '../errors.js';
 import type { StackModel } from '../model.js';
 import { toComposeConfig } from '../loader/serialize.js';
 import type { Runner } from './context.js';
@@ -20,6 +20,78 @@ interface ConfigFlags {
   images?: boolean;
   interpolate: boolean;
   output?: string;
+  /** `--hash "*"` or `--hash web,db`: one `service hash` line each. */
+  hash?: string;
+  variables?: boolean;
+  environment?: boolean;
+}
+
+/** One `${…}` of the stack files, as `config --variables` lists it. */
+export interface TemplateVariable {
+  readonly name: string;
+  readonly required: boolean;
+  readonly defaultValue: string;
+  readonly alternateValue: string;
+}
+
+/** Calls `on` for each `$NAME` / `${NAME…}` of `text`, nested ones in defaults included. */
+function scanTemplate(text: string, on: (variable: TemplateVariable) => void): void {
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] !== '$') continue;
+    const next = text[i + 1];
+    if (next === '$') {
+      i++;
+      continue;
+    }
+    if (next === '{') {
+      let depth = 1;
+      let j = i + 2;
+      for (; j < text.length && depth > 0; j++) {
+        if (text[j] === '{') depth++;
+        else if (text[j] === '}') depth--;
+      }
+      const body = text.slice(i + 2, j - 1);
+      const m = /^([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+?])([\s\S]*))?$/.exec(body);
+      if (m) {
+        const op = m[2] ?? '';
+        const arg = m[3] ?? '';
+        on({ name: m[1]!, required: op.endsWith('?'), defaultValue: op.endsWith('-') ? arg : '', alternateValue: op.endsWith('+') ? arg : '' });
+        scanTemplate(arg, on);
+      }
+      i = j - 1;
+      continue;
+    }
+    const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(i + 1));
+    if (m) {
+      on({ name: m[0], required: false, defaultValue: '', alternateValue: '' });
+      i += m[0].length;
+    }
+  }
+}
+
+/**
+ * The variables the (uninterpolated) files use, by name, as compose-go extracts them:
+ * `:-`/`-` give a default, `:+`/`+` an alternate value, `:?`/`?` make it required; `$$` is
+ * an escaped dollar.
+ */
+export function extractVariables(data: unknown): TemplateVariable[] {
+  const found = new Map<string, TemplateVariable>();
+  const visit = (value: unknown): void => {
+    if (typeof value === 'string') {
+      scanTemplate(value, (variable) => {
+        if (!found.has(variable.name) || variable.required || variable.defaultValue || variable.alternateValue) found.set(variable.name, variable);
+      });
+    } else if (Array.isArray(value)) {
+      for (const item of value) visit(item);
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, item] of Object.entries(value)) {
+        visit(key);
+        visit(item);
+      }
+    }
+  };
+  visit(data);
+  return [...found.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /** The image a service runs: `image:` or, for a build without one, `<project>-<service>`. */
@@ -58,21 +130,57 @@ export function registerConfig(program: Command, run: Runner): void {
     .option('--profiles', 'print the profile names, one per line')
     .option('--images', 'print the image names, one per line')
     .option('--no-interpolate', 'do not interpolate environment variables')
+    .option('--hash <services>', 'print a hash of each service\'s resolved configuration ("*" for all, or a,b)')
+    .option('--variables', 'print the variables the stack files use, with their defaults')
+    .option('--environment', 'print the environment used for interpolation (KEY=VALUE)')
+    .option('-o, --output <path>', 'write the output to this file instead of stdout')
     .argument('[services...]', 'only these services (and enable their profiles)')
     .action((services: string[], flags: ConfigFlags) =>
       run(async (ctx) => {
         // Validates, selects profiles and checks the rules either way; without interpolation
         // values that are still templates (like "${PORT}:80") are left unchecked.
+        const write = async (text: string): Promise<number> => {
+          if (flags.output === undefined) ctx.stdout.write(text);
+          else (await import('node:fs')).writeFileSync(flags.output, text);
+          return ExitCode.ok;
+        };
+        if (flags.variables) {
+          const variables = extractVariables(await ctx.loadRawData());
+          const rows = variables.map((v) => [v.name, String(v.required), v.defaultValue, v.alternateValue]);
+          const table = [['NAME', 'REQUIRED', 'DEFAULT VALUE', 'ALTERNATE VALUE'], ...rows];
+          const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => (r[i] ?? '').length)));
+          return write(table.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('   ').trimEnd() + '\n').join(''));
+        }
         const model = await ctx.loadModel({ services, interpolate: flags.interpolate });
         const swarm = await import('./commands/swarm.js');
         // On Swarm the full config is the service specs as they would be sent (images by digest).
         if (swarm.swarmTarget(ctx, model) && !flags.quiet && listFor(model, flags, services) === undefined) return swarm.swarmConfig(ctx);
+        if (flags.environment) {
+          // As the loader builds it: the env files (--env-file, else .env in the project
+          // directory), each visible to the next, the shell winning.
+          const { readFileSync, existsSync } = await import('node:fs');
+          const { resolve } = await import('node:path');
+          const { mergeEnvironment, parseEnvFile } = await import('../loader/env.js');
+          const files = ctx.globals.envFile.length > 0 ? ctx.globals.envFile.map((f) => resolve(ctx.cwd, f)) : [resolve(model.workingDir, '.env')].filter((f) => existsSync(f));
+          const parsed: Record<string, string>[] = [];
+          for (const file of files) parsed.push(parseEnvFile(file, readFileSync(file, 'utf8'), mergeEnvironment(ctx.env, ...parsed)).value);
+          const env = mergeEnvironment(ctx.env, ...parsed);
+          return write(Object.keys(env).sort().map((k) => `${k}=${env[k]}\n`).join(''));
+        }
+        if (flags.hash !== undefined) {
+          const { createHash } = await import('node:crypto');
+          const { canonicalJson } = await import('../planner/hash.js');
+          const config = toComposeConfig(model)['services'] as Record<string, unknown>;
+          const wanted = flags.hash === '*' ? Object.keys(model.services).sort() : flags.hash.split(',').map((s) => s.trim());
+          const unknown = wanted.filter((s) => !(s in config));
+          if (unknown.length > 0) throw new StackError('USAGE', `no such service: ${unknown.join(', ')}`);
+          return write(wanted.map((s) => `${s} ${createHash('sha256').update(canonicalJson(config[s])).digest('hex')}\n`).join(''));
+        }
         const list = listFor(model, flags, services);
         if (flags.quiet || list) ctx.printWarnings(model);
         if (flags.quiet) return ExitCode.ok;
         if (list) {
-          ctx.stdout.write(list.map((item) => item + '\n').join(''));
-          return ExitCode.ok;
+          return write(list.map((item) => item + '\n').join(''));
         }
         let config: Record<string, unknown>;
         if (flags.interpolate) {
@@ -89,8 +197,7 @@ export function registerConfig(program: Command, run: Runner): void {
           const all = config['services'] as Record<string, unknown>;
           config['services'] = Object.fromEntries(Object.entries(all).filter(([name]) => services.includes(name)));
         }
-        ctx.stdout.write(flags.format === 'json' ? JSON.stringify(config, null, 2) + '\n' : stringify(config, { lineWidth: 0 }));
-        return ExitCode.ok;
+        return write(flags.format === 'json' ? JSON.stringify(config, null, 2) + '\n' : stringify(config, { lineWidth: 0 }));
       }),
     );
 }

@@ -23,6 +23,8 @@ export interface GlobalOptions {
   readonly debug: boolean;
   /** `--target local|swarm` (else STACK_TARGET, else the file's `x-stack: {target}`). */
   readonly target?: string;
+  /** `--dry-run`: every command runs against an engine that reads but never writes. */
+  readonly dryRun: boolean;
 }
 
 export interface CliContext {

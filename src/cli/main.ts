@@ -13,11 +13,18 @@ import type { CliContext, CommandResult, GlobalOptions, ProgressMode, Runner } f
 import { registerConfig } from './config.js';
 import { VERSION } from './version.js';
 import { collect } from './options.js';
+import { composeEnvironment, composeFiles, envTrue, parseAnsi } from './compose-env.js';
+import type { AnsiMode } from './compose-env.js';
 
 /** Commands that must start fast and never touch the engine: they skip loading the engine commands. */
 export const LIGHT_COMMANDS: ReadonlySet<string> = new Set(['config', 'version', 'convert']);
 /** Global options that take a value (used to find the command name before commander parses). */
-const VALUE_OPTIONS = new Set(['-f', '--file', '-p', '--project-name', '--profile', '--env-file', '--project-directory', '--progress', '--parallel', '--target']);
+const VALUE_OPTIONS = new Set(['-f', '--file', '-p', '--project-name', '--profile', '--env-file', '--project-directory', '--progress', '--parallel', '--ansi', '--target']);
+
+/** Commands that only read: Ctrl-C has nothing in flight to finish, so it says nothing. */
+const READ_ONLY_COMMANDS: ReadonlySet<string> = new Set(['logs', 'events', 'stats', 'ps', 'top', 'port', 'images', 'ls', 'wait', 'config', 'convert', 'version', 'plan']);
+
+const PROGRESS_MODES: readonly ProgressMode[] = ['auto', 'tty', 'plain', 'json', 'quiet'];
 
 interface RawGlobals {
   file: string[];
@@ -27,6 +34,8 @@ interface RawGlobals {
   envFile: string[];
   progress: ProgressMode;
   parallel?: string;
+  ansi?: string;
+  dryRun?: boolean;
   debug?: boolean;
   target?: string;
 }
@@ -48,11 +57,13 @@ export function findCommandName(argv: readonly string[]): string | undefined {
 
 /**
  * Whether output may be coloured: a TTY, `NO_COLOR` unset or empty (no-color.org: only a
- * non-empty value disables colour), and a terminal that is not `dumb`.
+ * non-empty value disables colour), a terminal that is not `dumb`, and not CI (`CI` set and
+ * not `false`: CI logs keep escape codes as text). `--ansi always` overrides all of these.
  */
 export function colorAllowed(env: Readonly<Record<string, string | undefined>>, isTTY: boolean | undefined): boolean {
   const noColor = env['NO_COLOR'];
-  return Boolean(isTTY) && (noColor === undefined || noColor === '') && env['TERM'] !== 'dumb';
+  const ci = env['CI'] !== undefined && env['CI'] !== '' && env['CI'] !== 'false';
+  return Boolean(isTTY) && (noColor === undefined || noColor === '') && env['TERM'] !== 'dumb' && !ci;
 }
 
 function resolveProgress(mode: ProgressMode, env: Readonly<Record<string, string | undefined>>, isTTY: boolean): Exclude<ProgressMode, 'auto'> {
@@ -61,32 +72,76 @@ function resolveProgress(mode: ProgressMode, env: Readonly<Record<string, string
   return isTTY ? 'tty' : 'plain';
 }
 
-function parseParallel(value: string | undefined): number | undefined {
+function parseParallel(value: string | undefined, origin = '--parallel'): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new StackError('USAGE', `--parallel must be a positive integer, got "${value}"`);
+  if (!Number.isInteger(n) || n < 1) throw new StackError('USAGE', `${origin} must be a positive integer, got "${value}"`);
   return n;
+}
+
+/** `--progress`, else COMPOSE_PROGRESS, else auto; `--ansi never` makes auto plain (no TTY drawing). */
+function pickProgress(program: Command, env: Readonly<Record<string, string | undefined>>, ansi: AnsiMode): ProgressMode {
+  const raw = program.opts<RawGlobals>().progress;
+  if (program.getOptionValueSource('progress') !== 'default') return raw;
+  const fromEnv = env['COMPOSE_PROGRESS'];
+  if (fromEnv) {
+    const mode = PROGRESS_MODES.find((m) => m === fromEnv);
+    if (!mode) throw new StackError('USAGE', `COMPOSE_PROGRESS expects one of ${PROGRESS_MODES.join(', ')}, got "${fromEnv}"`);
+    return mode === 'auto' && ansi === 'never' ? 'plain' : mode;
+  }
+  return ansi === 'never' ? 'plain' : raw;
+}
+
+/**
+ * `-f -`: the stack file from stdin, written to a private temporary file (the loader reads
+ * paths); relative paths in it resolve against the working directory, as in Compose.
+ */
+async function stdinFiles(files: readonly string[]): Promise<string[]> {
+  if (!files.includes('-')) return [...files];
+  const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Uint8Array));
+  const dir = mkdtempSync(join(tmpdir(), 'stack-stdin-'));
+  const path = join(dir, 'stack.yaml');
+  writeFileSync(path, Buffer.concat(chunks), { mode: 0o600 });
+  process.once('exit', () => {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // best effort: the OS cleans its temporary directory
+    }
+  });
+  return files.map((f) => (f === '-' ? path : f));
 }
 
 function buildContext(program: Command, signal: AbortSignal): CliContext {
   const raw = program.opts<RawGlobals>();
-  const env = process.env;
+  const cwd = process.cwd();
+  // COMPOSE_* settings from the shell, else from the env files (flags win over both).
+  const composed = composeEnvironment({ cwd, env: process.env, envFiles: raw.envFile, ...(raw.projectDirectory !== undefined ? { projectDirectory: raw.projectDirectory } : {}) });
+  const env = composed.env;
+  const ansi = raw.ansi !== undefined ? parseAnsi(raw.ansi, '--ansi') : parseAnsi(env['COMPOSE_ANSI'], 'COMPOSE_ANSI');
   const stdout = process.stdout;
-  const stderr = process.stderr;
-  const parallel = parseParallel(raw.parallel);
+  // COMPOSE_STATUS_STDOUT: progress and status on stdout (errors stay on stderr, from the frame).
+  const stderr = envTrue(env['COMPOSE_STATUS_STDOUT']) ? process.stdout : process.stderr;
+  const parallel = raw.parallel !== undefined ? parseParallel(raw.parallel) : parseParallel(env['COMPOSE_PARALLEL_LIMIT'] || undefined, 'COMPOSE_PARALLEL_LIMIT');
   const globals: GlobalOptions = {
-    file: raw.file,
+    file: raw.file.length > 0 ? raw.file : composeFiles(env),
     profile: raw.profile,
-    envFile: raw.envFile,
-    progress: raw.progress,
+    envFile: composed.envFiles,
+    progress: pickProgress(program, env, ansi),
     debug: Boolean(raw.debug),
+    dryRun: Boolean(raw.dryRun),
     ...(raw.projectName !== undefined ? { projectName: raw.projectName } : {}),
     ...(raw.projectDirectory !== undefined ? { projectDirectory: raw.projectDirectory } : {}),
     ...(parallel !== undefined ? { parallel } : {}),
     ...(raw.target !== undefined ? { target: raw.target } : {}),
   };
-  const color = colorAllowed(env, stderr.isTTY);
-  const cwd = process.cwd();
+  const color = ansi === 'always' ? true : ansi === 'never' ? false : colorAllowed(env, stderr.isTTY);
+  const fromStdin = globals.file.includes('-');
+  let files: Promise<string[]> | undefined;
   const loadOptions = {
     cwd,
     env,
@@ -95,7 +150,10 @@ function buildContext(program: Command, signal: AbortSignal): CliContext {
     envFiles: [...globals.envFile],
     ...(globals.projectName !== undefined ? { projectName: globals.projectName } : {}),
     ...(globals.projectDirectory !== undefined ? { projectDirectory: globals.projectDirectory } : {}),
+    // `-f -`: paths in the file are relative to the working directory.
+    ...(globals.projectDirectory === undefined && fromStdin ? { projectDirectory: cwd } : {}),
   };
+  const resolvedFiles = async (): Promise<string[]> => (files ??= stdinFiles(globals.file));
   let warned = false;
   const context: CliContext = {
     globals,
@@ -113,6 +171,7 @@ function buildContext(program: Command, signal: AbortSignal): CliContext {
       return loadThroughCache(
         {
           ...loadOptions,
+          files: await resolvedFiles(),
           ...(options.services ? { services: [...options.services] } : {}),
           ...(options.interpolate === false ? { interpolate: false } : {}),
         },
@@ -122,7 +181,7 @@ function buildContext(program: Command, signal: AbortSignal): CliContext {
     },
     async loadRawData() {
       const { loadRaw } = await import('../loader/load.js');
-      const raw = await loadRaw({ ...loadOptions, interpolate: false });
+      const raw = await loadRaw({ ...loadOptions, files: await resolvedFiles(), interpolate: false });
       writeDiagnostics(context, raw.warnings, cwd);
       return raw.data;
     },
@@ -149,7 +208,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   const onSigint = (): void => {
     interrupts += 1;
     if (interrupts === 1) {
-      process.stderr.write('\nInterrupted: finishing in-flight actions (Ctrl-C again to exit at once)\n');
+      const command = findCommandName(argv);
+      if (command === undefined || !READ_ONLY_COMMANDS.has(command)) process.stderr.write('\nInterrupted: finishing in-flight actions (Ctrl-C again to exit at once)\n');
       controller.abort(new StackError('INTERRUPTED', 'interrupted'));
     } else {
       process.exit(ExitCode.interrupted);
@@ -165,19 +225,34 @@ export async function main(argv: readonly string[]): Promise<number> {
   program
     .description('Declarative containers for your machine and your CI: Compose files, a visible plan, idempotent reconcile.')
     .version(VERSION, '-v, --version', 'print the version')
-    .option('-f, --file <path>', 'stack file (repeatable; merged in order)', collect, [])
+    .option('-f, --file <path>', 'stack file (repeatable; merged in order; - reads stdin; env COMPOSE_FILE)', collect, [])
     .option('-p, --project-name <name>', 'project name')
     .option('--project-directory <dir>', 'project directory (default: the first file\'s directory)')
     .option('--profile <name>', 'enable a profile (repeatable; * enables all)', collect, [])
     .option('--env-file <path>', 'read variables from this file instead of .env (repeatable)', collect, [])
-    .addOption(new Option('--progress <mode>', 'progress output').choices(['auto', 'tty', 'plain', 'json', 'quiet']).default('auto'))
-    .option('--parallel <n>', 'maximum concurrent engine calls')
+    .addOption(new Option('--progress <mode>', 'progress output (env COMPOSE_PROGRESS)').choices(['auto', 'tty', 'plain', 'json', 'quiet']).default('auto'))
+    .option('--parallel <n>', 'maximum concurrent engine calls (env COMPOSE_PARALLEL_LIMIT)')
+    .addOption(new Option('--ansi <when>', 'control characters and colour (env COMPOSE_ANSI)').choices(['never', 'always', 'auto']))
+    .option('--dry-run', 'run the command against an engine that never writes: print the plan, change nothing')
     .option('--debug', 'print stack traces')
     .option('--target <target>', 'where the stack runs: local (this engine, default) or swarm (services on a Swarm manager)')
     .showHelpAfterError('(run with --help for usage)')
     .enablePositionalOptions()
     .exitOverride();
-  program.configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
+  // COMPOSE_REMOVE_ORPHANS: `--remove-orphans` by default on the commands that have it.
+  program.hook('preAction', (_program, command) => {
+    const has = command.options.some((o) => o.attributeName() === 'removeOrphans');
+    if (!has || command.getOptionValueSource('removeOrphans') !== undefined) return;
+    const raw = program.opts<RawGlobals>();
+    const { env } = composeEnvironment({ cwd: process.cwd(), env: process.env, envFiles: raw.envFile, ...(raw.projectDirectory !== undefined ? { projectDirectory: raw.projectDirectory } : {}) });
+    if (envTrue(env['COMPOSE_REMOVE_ORPHANS'])) command.setOptionValueWithSource('removeOrphans', true, 'env');
+  });
+  program.configureOutput({
+    writeErr: (s) => process.stderr.write(s),
+    writeOut: (s) => process.stdout.write(s),
+    // Usage errors in stack's own format (error[USAGE] …), as every other error.
+    outputError: (s, write) => write(s.replace(/^error: /, 'error[USAGE] ')),
+  });
 
   const run: Runner = async (body) => {
     try {
@@ -192,9 +267,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     .command('version')
     .description('show the stack version')
     .option('--format <format>', 'pretty or json', 'pretty')
-    .action((opts: { format: string }) =>
+    .option('--short', 'print only the version number')
+    .action((opts: { format: string; short?: boolean }) =>
       run(async (ctx) => {
         const info = { version: VERSION, node: process.versions.node, platform: `${process.platform}/${process.arch}` };
+        if (opts.short) {
+          ctx.stdout.write(VERSION + '\n');
+          return ExitCode.ok;
+        }
         ctx.stdout.write(opts.format === 'json' ? JSON.stringify(info) + '\n' : `stack version ${VERSION} (node ${info.node}, ${info.platform})\n`);
         return ExitCode.ok;
       }),

@@ -108,6 +108,10 @@ export async function operationHooks(ctx: CliContext, options: { yes?: boolean; 
   const { confirmDestructive } = await import('./commands/session.js');
   const { describeHolder } = await import('../pipeline/lock.js');
   const printed = new Set<string>();
+  const { envTrue } = await import('./compose-env.js');
+  // COMPOSE_IGNORE_ORPHANS: no word about orphan containers.
+  const ignoreOrphans = envTrue(ctx.env['COMPOSE_IGNORE_ORPHANS']);
+  const renderPlan = ctx.globals.dryRun ? (await import('../planner/render.js')).renderPlan : undefined;
   return {
     signal: ctx.signal,
     env: ctx.env,
@@ -124,13 +128,19 @@ export async function operationHooks(ctx: CliContext, options: { yes?: boolean; 
     onNotice: (message) => writeMessage(ctx, 'notice', message),
     // A re-planned run (after a conflict) repeats its notes: each is printed once.
     onPlan: (plan) => {
-      for (const note of plan.notes.filter((n) => !printed.has(n))) {
+      if (renderPlan) {
+        // The plan handed over is the planner's (project and orphans at run time).
+        const text = renderPlan({ version: 1, project: '', orphans: [], ...plan }, 'text');
+        ctx.stdout.write(text.endsWith('\n') ? text : text + '\n');
+      }
+      for (const note of plan.notes.filter((n) => !printed.has(n) && !(ignoreOrphans && n.startsWith('orphan containers kept')))) {
         printed.add(note);
         writeMessage(ctx, 'note', note);
       }
     },
     onLockWait: (holder) => ctx.stderr.write(`waiting for lock held by ${describeHolder(holder)}\n`),
     ...(ctx.globals.parallel !== undefined ? { parallel: ctx.globals.parallel } : {}),
+    ...(ctx.globals.dryRun ? { dryRun: true } : {}),
     ...(options.waitTimeoutMs !== undefined ? { waitTimeoutMs: options.waitTimeoutMs } : {}),
   };
 }

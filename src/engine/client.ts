@@ -10,7 +10,7 @@ import { PassThrough, type Duplex, type Readable } from 'node:stream';
 import { StackError, diagnostic } from '../errors.js';
 import type { Endpoint } from './endpoint.js';
 import { resolveEndpoint } from './endpoint.js';
-import type { BuildQuery, DistributionDescriptor, Engine, EngineContainer, EngineContainerInspect, EngineImageConfig, EngineImageInspect, RegistryAuth, EngineEvent, EngineFilters, EngineImage, EngineNetwork, EngineVolume, LogChunk, LogsOptions, PullProgress } from './types.js';
+import type { BuildQuery, DistributionDescriptor, Engine, EngineContainer, EngineContainerInspect, EngineImageConfig, EngineImageInspect, RegistryAuth, EngineEvent, EngineFilters, EngineImage, EngineNetwork, EngineStats, EngineTop, EngineVolume, LogChunk, LogsOptions, PullProgress } from './types.js';
 import { AmbiguousWriteError, EngineCallError, isBrokenAfterSend, isTestedApiVersion, isTransientFailure, negotiateApiVersion, toEngineError } from './errors.js';
 import { demuxFrames, readNdjson } from './streams.js';
 import { buildParams, encodeAuth, imagePath } from './image-params.js';
@@ -258,6 +258,21 @@ class DockerEngine implements Engine {
   }
   async renameContainer(id: string, newName: string, signal?: AbortSignal): Promise<void> {
     await this.call({ method: 'POST', path: `/containers/${encodeURIComponent(id)}/rename`, query: { name: newName }, signal, what: `container ${id}` });
+  }
+  async killContainer(id: string, signal?: string, abort?: AbortSignal): Promise<void> {
+    await this.call({ method: 'POST', path: `/containers/${encodeURIComponent(id)}/kill`, query: signal ? { signal } : {}, signal: abort, what: `container ${id}` });
+  }
+  async pauseContainer(id: string, signal?: AbortSignal): Promise<void> {
+    await this.call({ method: 'POST', path: `/containers/${encodeURIComponent(id)}/pause`, signal, what: `container ${id}` });
+  }
+  async unpauseContainer(id: string, signal?: AbortSignal): Promise<void> {
+    await this.call({ method: 'POST', path: `/containers/${encodeURIComponent(id)}/unpause`, signal, what: `container ${id}` });
+  }
+  topContainer(id: string, signal?: AbortSignal): Promise<EngineTop> {
+    return this.call({ method: 'GET', path: `/containers/${encodeURIComponent(id)}/top`, signal, what: `container ${id}` });
+  }
+  containerStats(id: string, signal?: AbortSignal): Promise<EngineStats> {
+    return this.call({ method: 'GET', path: `/containers/${encodeURIComponent(id)}/stats`, query: { stream: false }, signal, what: `container ${id}` });
   }
   async createNetwork(name: string, body: Readonly<Record<string, unknown>>, signal?: AbortSignal): Promise<string> {
     const result = await this.call<{ Id: string }>({ method: 'POST', path: '/networks/create', body: { ...body, Name: name, CheckDuplicate: true }, signal, what: `network ${name}` });

@@ -19,6 +19,8 @@ export interface EngineContainer {
   readonly Names: readonly string[];
   readonly Image: string;
   readonly ImageID: string;
+  /** The command line the container runs (entrypoint and command), as `docker ps` shows it. */
+  readonly Command?: string;
   readonly Labels: Readonly<Record<string, string>> | null;
   readonly State: string;
   readonly Status: string;
@@ -48,6 +50,22 @@ export interface EngineContainerInspect {
   readonly HostConfig: Readonly<Record<string, unknown>>;
   readonly NetworkSettings?: Readonly<Record<string, unknown>>;
   readonly Mounts?: readonly { readonly Type: string; readonly Name?: string; readonly Source: string; readonly Destination: string }[];
+}
+
+/** GET /containers/{id}/top: column titles and one row per process. */
+export interface EngineTop {
+  readonly Titles: readonly string[];
+  readonly Processes: readonly (readonly string[])[];
+}
+
+/** The parts of GET /containers/{id}/stats that `stats` shows (cgroup v1 and v2 fields). */
+export interface EngineStats {
+  readonly cpu_stats?: { readonly cpu_usage?: { readonly total_usage?: number; readonly percpu_usage?: readonly number[] }; readonly system_cpu_usage?: number; readonly online_cpus?: number };
+  readonly precpu_stats?: { readonly cpu_usage?: { readonly total_usage?: number }; readonly system_cpu_usage?: number };
+  readonly memory_stats?: { readonly usage?: number; readonly limit?: number; readonly stats?: Readonly<Record<string, number>> };
+  readonly networks?: Readonly<Record<string, { readonly rx_bytes: number; readonly tx_bytes: number }>>;
+  readonly blkio_stats?: { readonly io_service_bytes_recursive?: readonly { readonly op: string; readonly value: number }[] | null };
+  readonly pids_stats?: { readonly current?: number };
 }
 
 /** One entry of GET /networks. */
@@ -125,6 +143,10 @@ export interface EngineImageInspect {
   readonly Created: string;
   readonly Config?: { readonly Labels?: Readonly<Record<string, string>> | null } | null;
   readonly Metadata?: { readonly LastTagTime?: string };
+  /** Bytes. */
+  readonly Size?: number;
+  readonly Os?: string;
+  readonly Architecture?: string;
 }
 
 /** Query parameters of POST /build (legacy builder), already in engine form. */
@@ -179,6 +201,14 @@ export interface Engine {
   /** 404 (already gone) is success. */
   removeContainer(id: string, options: { force?: boolean; volumes?: boolean }, signal?: AbortSignal): Promise<void>;
   renameContainer(id: string, newName: string, signal?: AbortSignal): Promise<void>;
+  /** POST /containers/{id}/kill with `signal` (the engine's default SIGKILL when absent). */
+  killContainer(id: string, signal?: string, abort?: AbortSignal): Promise<void>;
+  pauseContainer(id: string, signal?: AbortSignal): Promise<void>;
+  unpauseContainer(id: string, signal?: AbortSignal): Promise<void>;
+  /** GET /containers/{id}/top: the `ps` of the container's processes. */
+  topContainer(id: string, signal?: AbortSignal): Promise<EngineTop>;
+  /** GET /containers/{id}/stats?stream=false: one sample (with the previous one for CPU). */
+  containerStats(id: string, signal?: AbortSignal): Promise<EngineStats>;
   createNetwork(name: string, body: Readonly<Record<string, unknown>>, signal?: AbortSignal): Promise<string>;
   /** 404 (already gone) is success. */
   removeNetwork(id: string, signal?: AbortSignal): Promise<void>;

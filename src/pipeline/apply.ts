@@ -8,7 +8,8 @@
 import { StackError } from '../errors.js';
 import type { StackModel } from '../model.js';
 import type { Action, ObservedState, Plan } from '../planner/types.js';
-import type { Engine } from '../engine/types.js';
+import type { Engine, EngineContainer } from '../engine/types.js';
+import { Label } from '../labels.js';
 import type { ExecuteSummary } from './execute.js';
 import { inspectContainers, listProjectContainers, observe, parseStatus, primaryName } from '../engine/observe.js';
 import type { AppliedRun, ExecuteContext, FailureLike, PlannedRun, RunHooks, Target } from './reconcile.js';
@@ -86,6 +87,32 @@ export function containerTarget(engine: Engine, project: ProjectTarget, makePlan
 }
 
 /**
+ * For a start refused because a host port is taken ("Bind for 127.0.0.1:8080 failed: port is
+ * already allocated", "address already in use"): which port, and who holds it when it is a
+ * container (with its project and service); otherwise a process outside Docker.
+ */
+export async function describePortHolder(engine: Engine, message: string, self: string): Promise<string> {
+  const match = /Bind for (.*):(\d+) failed: port is already allocated/.exec(message) ?? /listen tcp\d? (.*):(\d+): bind: address already in use/.exec(message);
+  if (!match) return '';
+  const port = Number(match[2]);
+  const address = match[1] ?? '';
+  let holders: EngineContainer[] = [];
+  try {
+    holders = (await engine.listContainers({})).filter((c) => c.Id !== self && (c.Ports ?? []).some((p) => p.PublicPort === port));
+  } catch {
+    // the engine is gone: say what we know
+  }
+  const where = `host port ${port}${address && address !== '0.0.0.0' ? ` on ${address}` : ''}`;
+  if (holders.length === 0) return `\n    ${where} is in use by a process outside Docker, or by a container that stopped since: free it or publish another port`;
+  const names = holders.map((c) => {
+    const labels = c.Labels ?? {};
+    const project = labels[Label.project];
+    return `${primaryName(c.Names)}${project ? ` (project ${project}, service ${labels[Label.service] ?? '?'})` : ''}`;
+  });
+  return `\n    ${where} is held by container ${names.join(', ')}: stop it or publish another port`;
+}
+
+/**
  * The detail of a failure line: for a container that failed to start, its exit code and last
  * log lines; for a network the engine keeps "active endpoints" on, the dockerd-restart hint.
  */
@@ -97,10 +124,14 @@ export async function describeContainerFailure(engine: Engine, failure: FailureL
     const id = action.containerId ?? summary.containerIds.get(action.name) ?? action.name;
     try {
       const inspect = await engine.inspectContainer(id);
-      if (!inspect.State.Running && inspect.State.ExitCode !== 0) text += ` (exit code ${inspect.State.ExitCode})`;
+      // 128 on a container that never started is the engine's own start failure (a port
+      // bind, a mount): no program ran, so there is no exit code worth showing.
+      const neverRan = inspect.State.ExitCode === 128 && inspect.State.StartedAt.startsWith('0001-01-01');
+      if (!inspect.State.Running && inspect.State.ExitCode !== 0 && !neverRan) text += ` (exit code ${inspect.State.ExitCode})`;
     } catch {
       // gone: nothing more to say
     }
+    text += await describePortHolder(engine, error.message, id);
     const lines = await lastLogLines(engine, id);
     if (lines.length > 0) text += `\n    last log lines:\n${lines.map((l) => `      ${l}`).join('\n')}`;
   }

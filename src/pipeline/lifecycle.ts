@@ -13,7 +13,20 @@ import { listProjectContainers, primaryName } from '../engine/observe.js';
 import { runHooks } from './container-extras.js';
 
 /** What to do with the containers. */
-export type LifecycleVerb = 'start' | 'stop' | 'restart';
+export type LifecycleVerb = 'start' | 'stop' | 'restart' | 'kill' | 'pause' | 'unpause';
+
+/**
+ * The containers each verb acts on, by engine state (all when absent): as Compose, kill and
+ * pause take running containers and unpause paused ones; the others rely on the engine's 304.
+ */
+const ACTS_ON: Partial<Record<LifecycleVerb, readonly string[]>> = {
+  kill: ['running', 'restarting'],
+  pause: ['running'],
+  unpause: ['paused'],
+};
+
+/** Verbs taken dependencies first (the rest go dependents first). */
+const DEPENDENCIES_FIRST: ReadonlySet<LifecycleVerb> = new Set(['start', 'unpause']);
 
 /** Options of `changeServiceStates`. */
 export interface LifecycleOptions {
@@ -23,6 +36,8 @@ export interface LifecycleOptions {
   readonly timeoutSeconds?: number;
   /** Checked between services: what has begun finishes, nothing new starts. */
   readonly signal?: AbortSignal;
+  /** kill: the signal to send (the engine's SIGKILL when absent). */
+  readonly killSignal?: string;
   /** Called after each container is done, with its name. */
   readonly onDone?: (container: string) => void;
 }
@@ -40,25 +55,43 @@ export interface LifecycleFailure {
  */
 export function serviceOrder(target: StackModel | { project: string }, containers: readonly EngineContainer[], verb: LifecycleVerb): string[] {
   const present = [...new Set(containers.map((c) => (c.Labels ?? {})[Label.service] ?? ''))].sort();
-  if (!('services' in target)) return verb === 'start' ? present : present.reverse();
+  const forward = DEPENDENCIES_FIRST.has(verb);
+  if (!('services' in target)) return forward ? present : present.reverse();
   const graph = buildGraph(target);
   const topo = topoOrder(graph);
-  const order = verb === 'start' ? (topo.ok ? [...topo.order] : graph.services) : [...reverseOrder(graph)];
+  const order = forward ? (topo.ok ? [...topo.order] : graph.services) : [...reverseOrder(graph)];
   return [...order.filter((s) => present.includes(s)), ...present.filter((s) => !order.includes(s))];
 }
 
 /**
  * One container, one call: 304 (already in that state) is success in the client. A running
- * container's `pre_stop` hooks run before a stop or restart, `post_start` hooks after a start
- * or restart (Compose: stop, restart and start do the same).
+ * container's `pre_stop` hooks run before a stop, restart or kill, `post_start` hooks after a
+ * start or restart (Compose: stop, restart and start do the same).
  */
-async function act(engine: Engine, verb: LifecycleVerb, c: EngineContainer, spec: ServiceSpec | undefined, timeoutSeconds: number | undefined): Promise<void> {
+async function act(engine: Engine, verb: LifecycleVerb, c: EngineContainer, spec: ServiceSpec | undefined, options: Pick<LifecycleOptions, 'timeoutSeconds' | 'killSignal'>): Promise<void> {
   const service = spec?.name ?? '';
-  if (verb !== 'start' && c.State === 'running' && spec && spec.preStop.length > 0) await runHooks(engine, c.Id, service, 'pre_stop', spec.preStop);
-  if (verb === 'start') await engine.startContainer(c.Id);
-  else if (verb === 'stop') await engine.stopContainer(c.Id, timeoutSeconds);
-  else await engine.restartContainer(c.Id, timeoutSeconds);
-  if (verb !== 'stop' && !(verb === 'start' && c.State === 'running') && spec && spec.postStart.length > 0) await runHooks(engine, c.Id, service, 'post_start', spec.postStart);
+  if ((verb === 'stop' || verb === 'restart') && c.State === 'running' && spec && spec.preStop.length > 0) await runHooks(engine, c.Id, service, 'pre_stop', spec.preStop);
+  switch (verb) {
+    case 'start':
+      await engine.startContainer(c.Id);
+      break;
+    case 'stop':
+      await engine.stopContainer(c.Id, options.timeoutSeconds);
+      break;
+    case 'restart':
+      await engine.restartContainer(c.Id, options.timeoutSeconds);
+      break;
+    case 'kill':
+      await engine.killContainer(c.Id, options.killSignal);
+      break;
+    case 'pause':
+      await engine.pauseContainer(c.Id);
+      break;
+    case 'unpause':
+      await engine.unpauseContainer(c.Id);
+      break;
+  }
+  if ((verb === 'restart' || (verb === 'start' && c.State !== 'running')) && spec && spec.postStart.length > 0) await runHooks(engine, c.Id, service, 'post_start', spec.postStart);
 }
 
 /**
@@ -70,7 +103,8 @@ async function act(engine: Engine, verb: LifecycleVerb, c: EngineContainer, spec
  */
 export async function changeServiceStates(engine: Engine, target: StackModel | { project: string }, verb: LifecycleVerb, options: LifecycleOptions): Promise<LifecycleFailure[]> {
   const project = 'services' in target ? target.name : target.project;
-  const containers = await listProjectContainers(engine, project, { services: options.services }, options.signal);
+  const states = ACTS_ON[verb];
+  const containers = (await listProjectContainers(engine, project, { services: options.services }, options.signal)).filter((c) => !states || states.includes(c.State));
   const failures: LifecycleFailure[] = [];
   for (const service of serviceOrder(target, containers, verb)) {
     if (options.signal?.aborted) break;
@@ -80,7 +114,7 @@ export async function changeServiceStates(engine: Engine, target: StackModel | {
         const name = primaryName(c.Names) || c.Id;
         try {
           // No signal to the call itself: a stop already sent is let finish (Ctrl-C stops new ones).
-          await act(engine, verb, c, 'services' in target ? target.services[service] : undefined, options.timeoutSeconds);
+          await act(engine, verb, c, 'services' in target ? target.services[service] : undefined, options);
           options.onDone?.(name);
         } catch (error) {
           failures.push({ service, container: name, message: error instanceof Error ? error.message : String(error) });

@@ -77,6 +77,8 @@ export interface RunHooks<A extends ActionLike = ActionLike> {
   readonly onPlan?: (plan: PlanLike<A>) => void;
   /** Bound on concurrent engine calls (default 8). */
   readonly parallel?: number;
+  /** `--dry-run`: plan (and tell `onPlan`), run nothing. */
+  readonly dryRun?: boolean;
   /** Timeout of one depends_on wait, ms. */
   readonly waitTimeoutMs?: number;
   /**
@@ -176,7 +178,7 @@ export async function applyRun<O, P extends PlanLike<A>, A extends ActionLike, S
       ({ plan } = await planRun(target, hooks.signal));
     }
     hooks.onPlan?.(plan);
-    if (plan.actions.length === 0) return { plan, summary: undefined, startedAt };
+    if (plan.actions.length === 0 || hooks.dryRun) return { plan, summary: undefined, startedAt };
     if (!(await confirmed(plan, hooks))) throw new StackError('CONFIRMATION_REQUIRED', 'declined: nothing was changed');
     const progress = hooks.progress ? await hooks.progress() : undefined;
     progress?.begin(plan.actions);
@@ -216,5 +218,5 @@ async function throwOnFailures<O, P extends PlanLike<A>, A extends ActionLike, S
   for (const line of problems) parts.push(`  ${line}`);
   if (summary.skipped.length > 0) parts.push(`  skipped (a dependency failed): ${[...new Set(summary.skipped.map((a) => a.resource))].join(', ')}`);
   const count = summary.failures.length + problems.length;
-  throw new StackError('APPLY_FAILED', `${count} failure${count === 1 ? '' : 's'}:\n${parts.join('\n')}\nThe next run converges from here.`);
+  throw new StackError('APPLY_FAILED', `${count} failure${count === 1 ? '' : 's'}:\n${parts.join('\n')}\nWhat succeeded is kept; fix the cause and run again.`);
 }

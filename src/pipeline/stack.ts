@@ -152,6 +152,8 @@ export function refuseProviders(model: StackModel, selected: ReadonlySet<string>
  */
 async function prepareImages(engine: Engine, model: StackModel, images: readonly ObservedImage[], selected: ReadonlySet<string>, options: ImageOptions, hooks: OperationHooks): Promise<{ model: StackModel; changed: boolean }> {
   const effective = await pinImages(model, images, selected, hooks, options.lockFile !== false);
+  // A dry run plans with the images the engine has: nothing is pulled or built.
+  if (hooks.dryRun) return { model: effective, changed: false };
   const { ensureImages } = await import('../images/ensure.js');
   const progress = await hooks.imageProgress?.();
   const onEvent = (event: ImageEvent): void => {

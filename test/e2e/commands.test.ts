@@ -32,7 +32,7 @@ describe('commands', () => {
 
   it('ps lists the services (table, json, -q, --services)', async () => {
     const table = await stack('ps');
-    expect(table.stdout).toMatch(/^NAME\s+IMAGE\s+SERVICE\s+STATUS/);
+    expect(table.stdout).toMatch(/^NAME\s+IMAGE\s+COMMAND\s+SERVICE\s+CREATED\s+STATUS\s+PORTS$/m);
     expect(table.stdout).toContain(`${p}-talker-1`);
     const rows = (await stack('ps', '--format', 'json')).stdout.trim().split('\n').map((l) => JSON.parse(l) as { Service: string; State: string; Health: string });
     expect(rows.map((r) => [r.Service, r.State])).toEqual([

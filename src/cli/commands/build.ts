@@ -9,6 +9,7 @@ import type { CliContext, CommandResult, Runner } from '../context.js';
 import { collect } from '../options.js';
 import { writeMessage } from '../../render/diagnostics.js';
 import { loadProject, openEngine } from './session.js';
+import type { StackModel } from '../../model.js';
 
 /** The flags of `build`. */
 export interface BuildFlags {
@@ -16,6 +17,32 @@ export interface BuildFlags {
   pull?: boolean;
   buildArg: string[];
   quiet?: boolean;
+  /** Also build the services the named ones depend on. */
+  withDependencies?: boolean;
+  /** Push the built images (services with `image:`) afterwards. */
+  push?: boolean;
+  /** Print the build definitions (Compose's bake JSON shape) and build nothing. */
+  print?: boolean;
+}
+
+/** The builds as `docker compose build --print` shows them: a bake file (group + targets). */
+export function bakeDefinition(model: StackModel, services: readonly string[], buildArgs: Readonly<Record<string, string>>): Record<string, unknown> {
+  const targets: Record<string, unknown> = {};
+  for (const name of services) {
+    const spec = model.services[name]!;
+    const build = spec.build!;
+    const args = Object.fromEntries(Object.entries({ ...build.args, ...buildArgs }).filter((e): e is [string, string] => e[1] !== null));
+    targets[name] = {
+      context: build.context,
+      dockerfile: build.dockerfile ?? 'Dockerfile',
+      ...(Object.keys(args).length > 0 ? { args } : {}),
+      ...(Object.keys(build.labels).length > 0 ? { labels: build.labels } : {}),
+      tags: [spec.image ?? `${model.name}-${name}`, ...build.tags],
+      ...(build.target !== undefined ? { target: build.target } : {}),
+      ...(build.network !== undefined ? { network: build.network } : {}),
+    };
+  }
+  return { group: { default: { targets: Object.keys(targets) } }, target: targets };
 }
 
 
@@ -37,7 +64,11 @@ export async function runBuildCommand(ctx: CliContext, services: readonly string
   const model = await loadProject(ctx, services);
   const unknown = services.filter((s) => !model.services[s]);
   if (unknown.length > 0) throw new StackError('USAGE', `no such service: ${unknown.join(', ')}`);
-  const named = services.length > 0 ? services : Object.keys(model.services).sort();
+  let named = services.length > 0 ? [...services] : Object.keys(model.services).sort();
+  if (flags.withDependencies && services.length > 0) {
+    const { buildGraph, selectServices } = await import('../../planner/graph.js');
+    named = [...selectServices(buildGraph(model), services)].sort();
+  }
   const buildable = named.filter((s) => model.services[s]!.build !== undefined);
   for (const s of named) if (!model.services[s]!.build && services.length > 0) writeMessage(ctx, 'warning', `service ${s} has no build section; skipped`);
   if (buildable.length === 0) {
@@ -45,6 +76,10 @@ export async function runBuildCommand(ctx: CliContext, services: readonly string
     return ExitCode.ok;
   }
   const buildArgs = parseBuildArgs(flags.buildArg, ctx.env);
+  if (flags.print) {
+    ctx.stdout.write(JSON.stringify(bakeDefinition(model, buildable, buildArgs), null, 2) + '\n');
+    return ExitCode.ok;
+  }
   const engine = await openEngine(ctx);
   const { ensureImages } = await import('../../images/ensure.js');
   const { createImageProgress } = await import('../../render/image-progress.js');
@@ -65,6 +100,16 @@ export async function runBuildCommand(ctx: CliContext, services: readonly string
   } finally {
     progress.end();
   }
+  if (flags.push) {
+    const { pushImages, pushTargets } = await import('../../images/push.js');
+    await pushImages(engine, pushTargets(model, buildable), {
+      env: ctx.env,
+      signal: ctx.signal,
+      onDone: (ref) => {
+        if (!flags.quiet && ctx.progress !== 'quiet') ctx.stderr.write(` Image ${ref}  Pushed\n`);
+      },
+    });
+  }
   return ExitCode.ok;
 }
 
@@ -78,5 +123,8 @@ export function registerBuild(program: Command, run: Runner): void {
     .option('--pull', 'always try to pull a newer version of the base images')
     .option('--build-arg <key=value>', 'set a build argument (repeatable; KEY alone takes it from the environment)', collect, [])
     .option('-q, --quiet', 'print only the image IDs')
+    .option('--with-dependencies', 'also build the services the named ones depend on')
+    .option('--push', 'push the built images (services with image:)')
+    .option('--print', 'print the build definitions as JSON (a bake file) and build nothing')
     .action((services: string[], flags: BuildFlags) => run((ctx) => runBuildCommand(ctx, services, flags)));
 }

@@ -1,6 +1,7 @@
 /**
- * `stack start | stop | restart [services...]`: act on existing containers only (nothing is
- * created): start dependencies first, stop dependents first.
+ * `stack start | stop | restart | kill | pause | unpause [services...]`: act on existing
+ * containers only (nothing is created): start and unpause dependencies first, the others
+ * dependents first.
  */
 import type { Command } from 'commander';
 import { ExitCode, StackError } from '../../errors.js';
@@ -8,13 +9,24 @@ import { changeServiceStates } from '../../pipeline/lifecycle.js';
 import type { LifecycleFailure, LifecycleVerb } from '../../pipeline/lifecycle.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
 import { loadProjectOrName, lockProject, openEngine, projectName } from './session.js';
+import { waitForServices } from '../../pipeline/settle.js';
+import { parseSeconds } from '../options.js';
 
 type Verb = LifecycleVerb;
 
-const DONE: Record<Verb, string> = { start: 'Started', stop: 'Stopped', restart: 'Restarted' };
+const DONE: Record<Verb, string> = { start: 'Started', stop: 'Stopped', restart: 'Restarted', kill: 'Killed', pause: 'Paused', unpause: 'Unpaused' };
+
+/** The flags of the lifecycle commands (each takes its own subset). */
+export interface LifecycleFlags {
+  timeout?: string;
+  signal?: string;
+  /** start: wait for the services to be running/healthy. */
+  wait?: boolean;
+  waitTimeout?: string;
+}
 
 /** Runs start, stop or restart. */
-export async function runLifecycle(ctx: CliContext, verb: Verb, services: readonly string[], flags: { timeout?: string }): Promise<CommandResult> {
+export async function runLifecycle(ctx: CliContext, verb: Verb, services: readonly string[], flags: LifecycleFlags): Promise<CommandResult> {
   const timeout = flags.timeout === undefined ? undefined : Number(flags.timeout);
   if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 0)) throw new StackError('USAGE', `-t/--timeout expects whole seconds, got "${flags.timeout}"`);
   const target = await loadProjectOrName(ctx, services);
@@ -28,6 +40,7 @@ export async function runLifecycle(ctx: CliContext, verb: Verb, services: readon
       services,
       signal: ctx.signal,
       ...(timeout !== undefined ? { timeoutSeconds: timeout } : {}),
+      ...(flags.signal !== undefined ? { killSignal: flags.signal } : {}),
       onDone: (name) => {
         if (ctx.progress !== 'quiet') ctx.stderr.write(` Container ${name}  ${DONE[verb]}\n`);
       },
@@ -37,13 +50,20 @@ export async function runLifecycle(ctx: CliContext, verb: Verb, services: readon
   }
   const failures = failed.map((f) => `  service:${f.service} (${f.container}): ${f.message}`);
   if (failures.length > 0) throw new StackError('APPLY_FAILED', `${verb} failed:\n${failures.join('\n')}`);
+  if (verb === 'start' && flags.wait && 'services' in target && !ctx.signal.aborted) {
+    const waitTimeout = parseSeconds(flags.waitTimeout, '--wait-timeout');
+    const selected = new Set(services.length > 0 ? services : Object.keys(target.services));
+    await waitForServices(engine, target, selected, { timeoutMs: (waitTimeout ?? 300) * 1000, signal: ctx.signal });
+  }
   return ctx.signal.aborted ? ExitCode.interrupted : ExitCode.ok;
 }
 
 function register(program: Command, run: Runner, verb: Verb, description: string): void {
   const command = program.command(verb).description(description).argument('[services...]', 'only these services');
-  if (verb !== 'start') command.option('-t, --timeout <seconds>', 'seconds to wait for each container to stop');
-  command.action((services: string[], flags: { timeout?: string }) => run((ctx) => runLifecycle(ctx, verb, services, flags)));
+  if (verb === 'stop' || verb === 'restart') command.option('-t, --timeout <seconds>', 'seconds to wait for each container to stop');
+  if (verb === 'kill') command.option('-s, --signal <signal>', 'signal to send to the containers', 'SIGKILL');
+  if (verb === 'start') command.option('--wait', 'wait until the services are running/healthy').option('--wait-timeout <seconds>', 'timeout for --wait (default 300)');
+  command.action((services: string[], flags: LifecycleFlags) => run((ctx) => runLifecycle(ctx, verb, services, flags)));
 }
 
 export function registerStart(program: Command, run: Runner): void {
@@ -54,4 +74,13 @@ export function registerStop(program: Command, run: Runner): void {
 }
 export function registerRestart(program: Command, run: Runner): void {
   register(program, run, 'restart', 'restart containers');
+}
+export function registerKill(program: Command, run: Runner): void {
+  register(program, run, 'kill', 'force stop service containers (send a signal)');
+}
+export function registerPause(program: Command, run: Runner): void {
+  register(program, run, 'pause', 'pause running service containers');
+}
+export function registerUnpause(program: Command, run: Runner): void {
+  register(program, run, 'unpause', 'unpause paused service containers');
 }

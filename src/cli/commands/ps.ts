@@ -2,21 +2,44 @@
  * `stack ps`: the project's containers as a table, JSON lines, IDs (`-q`) or service names.
  */
 import type { Command } from 'commander';
-import { Option } from 'commander';
-import { ExitCode } from '../../errors.js';
+import { ExitCode, StackError } from '../../errors.js';
+import { collect } from '../options.js';
+import { DEFAULT_PS_FORMAT, psFields, renderTemplate } from './ps-format.js';
 import { Label } from '../../labels.js';
 import type { EngineContainer } from '../../engine/types.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
 import { loadProjectOrName, openEngine, projectName } from './session.js';
 import { swarmPs, swarmTarget } from './swarm.js';
-import { listProjectContainers, primaryName } from '../../engine/observe.js';
+import { listProjectContainers } from '../../engine/observe.js';
 
 /** The flags of `ps`. */
 export interface PsFlags {
   all?: boolean;
-  format: 'table' | 'json';
+  /** `table`, `json`, or a Go template (`table {{.Name}}\t{{.Status}}`, `{{.ID}}`). */
+  format?: string;
   quiet?: boolean;
   services?: boolean;
+  /** `status=running` (the one filter Compose has). */
+  filter?: string;
+  status?: string[];
+  trunc?: boolean;
+  /** `--no-orphans`: only services of the stack file. */
+  orphans?: boolean;
+}
+
+const STATES = ['paused', 'restarting', 'removing', 'running', 'dead', 'created', 'exited'];
+
+/** `--filter status=x` and `--status x` (repeatable) → the states asked for, checked. */
+export function statusFilter(flags: Pick<PsFlags, 'filter' | 'status'>): string[] {
+  const states = [...(flags.status ?? [])];
+  if (flags.filter !== undefined) {
+    const match = /^([^=]+)=(.*)$/.exec(flags.filter);
+    if (!match) throw new StackError('USAGE', `--filter expects KEY=VALUE, got "${flags.filter}"`);
+    if (match[1] !== 'status') throw new StackError('USAGE', `unknown filter ${match[1]} (supported filters: status)`);
+    states.push(match[2]!);
+  }
+  for (const state of states) if (!STATES.includes(state)) throw new StackError('USAGE', `invalid status "${state}" (one of ${STATES.join(', ')})`);
+  return states;
 }
 
 /** "127.0.0.1:8080->80/tcp, 443/tcp", like docker ps. */
@@ -40,40 +63,31 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
 
 /** Runs `ps`. */
 export async function runPs(ctx: CliContext, services: readonly string[], flags: PsFlags): Promise<CommandResult> {
+  const states = statusFilter(flags);
   const target = await loadProjectOrName(ctx, services);
   if (swarmTarget(ctx, 'services' in target ? target : undefined)) return swarmPs(ctx, target, flags);
   const engine = await openEngine(ctx);
-  const containers = (await listProjectContainers(engine, projectName(target), { services }, ctx.signal)).filter((c) => flags.all || c.State === 'running' || c.State === 'restarting');
-  const label = (c: EngineContainer, key: string): string => (c.Labels ?? {})[key] ?? '';
-  const name = (c: EngineContainer): string => primaryName(c.Names);
+  const declared = 'services' in target && flags.orphans === false ? Object.keys(target.services) : undefined;
+  const listed = await listProjectContainers(engine, projectName(target), { services, oneoffs: flags.all === true }, ctx.signal);
+  const containers = listed
+    .filter((c) => (states.length > 0 ? states.includes(c.State) : flags.all || c.State === 'running' || c.State === 'restarting'))
+    .filter((c) => !declared || declared.includes(label(c, Label.service)));
+  const format = flags.format ?? 'table';
   if (flags.quiet) {
     ctx.stdout.write(containers.map((c) => c.Id + '\n').join(''));
   } else if (flags.services) {
-    ctx.stdout.write([...new Set(containers.map((c) => label(c, Label.service)))].sort().map((s) => s + '\n').join(''));
-  } else if (flags.format === 'json') {
-    for (const c of containers) {
-      const exit = /^Exited \((-?\d+)\)/.exec(c.Status);
-      const health = /\((healthy|unhealthy|health: starting)\)/.exec(c.Status);
-      const row = {
-        ID: c.Id,
-        Name: name(c),
-        Image: c.Image,
-        Project: label(c, Label.project),
-        Service: label(c, Label.service),
-        State: c.State,
-        Status: c.Status,
-        Health: health ? health[1]!.replace('health: ', '') : '',
-        ExitCode: exit ? Number(exit[1]) : 0,
-        Created: c.Created,
-        Ports: formatPorts(c),
-      };
-      ctx.stdout.write(JSON.stringify(row) + '\n');
-    }
+    ctx.stdout.write([...new Set(containers.map((c) => label(c, Label.service)))].map((s) => s + '\n').join(''));
   } else {
-    const rows = containers.map((c) => [name(c), c.Image, label(c, Label.service), c.Status, formatPorts(c)]);
-    ctx.stdout.write(formatTable(['NAME', 'IMAGE', 'SERVICE', 'STATUS', 'PORTS'], rows));
+    const now = Date.now();
+    const rows = containers.map((c) => ({ fields: psFields(c, { trunc: flags.trunc !== false, ports: formatPorts(c), now }), labels: c.Labels ?? {} }));
+    if (format === 'json') ctx.stdout.write(rows.map((r) => JSON.stringify(r.fields) + '\n').join(''));
+    else ctx.stdout.write(renderTemplate(format === 'table' ? DEFAULT_PS_FORMAT : format, rows));
   }
   return ExitCode.ok;
+}
+
+function label(c: EngineContainer, key: string): string {
+  return (c.Labels ?? {})[key] ?? '';
 }
 
 export function registerPs(program: Command, run: Runner): void {
@@ -81,9 +95,13 @@ export function registerPs(program: Command, run: Runner): void {
     .command('ps')
     .description('list the project\'s containers')
     .argument('[services...]', 'only these services')
-    .option('-a, --all', 'include stopped containers')
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .option('-a, --all', 'include stopped containers (and one-off containers of `run`)')
+    .option('--format <format>', 'table, json, or a Go template (`table {{.Name}}\\t{{.Status}}`, `{{json .}}`)', 'table')
     .option('-q, --quiet', 'only print container IDs')
     .option('--services', 'print the service names')
+    .option('--filter <key=value>', 'filter by a property (supported: status)')
+    .option('--status <status>', 'only containers in this state (repeatable): paused, restarting, removing, running, dead, created, exited', collect, [])
+    .option('--no-trunc', 'do not truncate IDs and commands')
+    .option('--no-orphans', 'leave out containers of services not in the stack file')
     .action((services: string[], flags: PsFlags) => run((ctx) => runPs(ctx, services, flags)));
 }

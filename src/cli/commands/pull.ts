@@ -13,6 +13,12 @@ import { loadProject, openEngine } from './session.js';
 export interface PullFlags {
   ignoreBuildable?: boolean;
   quiet?: boolean;
+  /** Failed pulls are warnings; the others still run (exit 0). */
+  ignorePullFailures?: boolean;
+  /** Also pull the images of the named services' dependencies. */
+  includeDeps?: boolean;
+  /** `missing`: pull only images the engine lacks; `always` (default). */
+  policy?: string;
 }
 
 /** Runs `pull`. */
@@ -20,7 +26,12 @@ export async function runPullCommand(ctx: CliContext, services: readonly string[
   const model = await loadProject(ctx, services);
   const unknown = services.filter((s) => !model.services[s]);
   if (unknown.length > 0) throw new StackError('USAGE', `no such service: ${unknown.join(', ')}`);
-  const named = services.length > 0 ? services : Object.keys(model.services).sort();
+  if (flags.policy !== undefined && flags.policy !== 'missing' && flags.policy !== 'always') throw new StackError('USAGE', `--policy expects missing or always, got "${flags.policy}"`);
+  let named = services.length > 0 ? [...services] : Object.keys(model.services).sort();
+  if (flags.includeDeps && services.length > 0) {
+    const { buildGraph, selectServices } = await import('../../planner/graph.js');
+    named = [...selectServices(buildGraph(model), services)].sort();
+  }
   // A build-only image (no `image:`) has nowhere to be pulled from; pull_policy: build never pulls.
   const pullable = named.filter((s) => {
     const spec = model.services[s]!;
@@ -33,19 +44,33 @@ export async function runPullCommand(ctx: CliContext, services: readonly string[
   const { ensureImages } = await import('../../images/ensure.js');
   const { createImageProgress } = await import('../../render/image-progress.js');
   const progress = createImageProgress({ mode: flags.quiet ? 'quiet' : ctx.progress, out: ctx.stderr });
-  let warnings: readonly string[] = [];
-  try {
-    const result = await ensureImages(engine, model, { images: [] }, {
+  const warnings: string[] = [];
+  const observed = flags.policy === 'missing' ? await (await import('../../engine/observe.js')).observeImages(engine, model, ctx.signal) : [];
+  const pull = (only: readonly string[]) =>
+    ensureImages(engine, model, { images: observed }, {
       build: 'never',
-      pull: 'always',
-      services: pullable,
+      pull: flags.policy === 'missing' ? 'missing' : 'always',
+      services: only,
       pullFailureOfBuildableIsWarning: true,
       env: ctx.env,
       signal: ctx.signal,
       onEvent: (e) => progress.onEvent(e),
       ...(ctx.globals.parallel !== undefined ? { parallel: ctx.globals.parallel } : {}),
     });
-    warnings = result.warnings;
+  try {
+    if (!flags.ignorePullFailures) {
+      warnings.push(...(await pull(pullable)).warnings);
+    } else {
+      // One service at a time, so that one failure does not stop the others.
+      for (const service of pullable) {
+        try {
+          warnings.push(...(await pull([service])).warnings);
+        } catch (error) {
+          if (!(error instanceof StackError) || error.code === 'INTERRUPTED') throw error;
+          warnings.push(`service ${service}: ${error.message} (ignored: --ignore-pull-failures)`);
+        }
+      }
+    }
   } finally {
     progress.end();
   }
@@ -61,5 +86,8 @@ export function registerPull(program: Command, run: Runner): void {
     .argument('[services...]', 'only these services')
     .option('--ignore-buildable', 'skip services that have a build section')
     .option('-q, --quiet', 'pull without printing progress')
+    .option('--ignore-pull-failures', 'pull what can be pulled; failures are warnings')
+    .option('--include-deps', 'also pull the images of the named services\' dependencies')
+    .option('--policy <policy>', 'missing (only images the engine lacks) or always (default)')
     .action((services: string[], flags: PullFlags) => run((ctx) => runPullCommand(ctx, services, flags)));
 }

@@ -20,10 +20,13 @@ export async function loadPlanner(): Promise<Planner> {
   return import('../../planner/index.js');
 }
 
-/** Connects to the engine named by the environment (DOCKER_HOST, context, default socket). */
+/** Connects to the engine named by the environment (DOCKER_HOST, context, default socket); under --dry-run, one that never writes. */
 export async function openEngine(ctx: CliContext): Promise<Engine> {
   const { connectEngine } = await import('../../engine/client.js');
-  return connectEngine({ env: ctx.env, signal: ctx.signal });
+  const engine = await connectEngine({ env: ctx.env, signal: ctx.signal });
+  if (!ctx.globals.dryRun) return engine;
+  const { dryRunEngine } = await import('../../engine/dry-run.js');
+  return dryRunEngine(engine);
 }
 
 /** Takes the project lock, printing who holds it while we wait (commands outside the pipeline's operations). */
@@ -68,6 +71,11 @@ export async function loadProjectOrName(ctx: CliContext, services: readonly stri
 
 export function projectName(target: StackModel | { project: string }): string {
   return 'services' in target ? target.name : target.project;
+}
+
+/** Asks a yes/no question on the terminal; resolves true on y/yes. */
+export async function confirm(ctx: CliContext, question: string): Promise<boolean> {
+  return ask(ctx, question);
 }
 
 async function ask(ctx: CliContext, question: string): Promise<boolean> {
