@@ -106,7 +106,7 @@ describe('stack pull (CLI, real registry)', () => {
   });
 
   it('an in-band pull error (HTTP 200, then an error line) fails the command naming the image', async () => {
-    const { app, pull } = await setup('inband');
+    const { app, pull, r } = await setup('inband');
     pushGeneration(app, 'app');
     const dir = mkdtempSync(join(tmpdir(), 'stack-inband-e2e-'));
     dirs.push(dir);
@@ -116,7 +116,8 @@ describe('stack pull (CLI, real registry)', () => {
       for (const args of [['app'], ['-q', 'app']]) {
         const run = await pull(args, { DOCKER_HOST: proxy.dockerHost });
         expect(run.code, run.stdout + run.stderr).toBe(1);
-        expect(run.stderr).toContain(`pulling ${app} failed: ${message}`);
+        // The repository came from $REPO: the error names it as ${REPO}, with the registry's reason.
+        expect(run.stderr).toContain(`pulling ${app.replace(r, '${REPO}')} failed: ${message}`);
         expect(run.stderr).not.toMatch(/Downloaded newer image|pulled/i);
       }
     } finally {

@@ -67,7 +67,9 @@ describe('service-to-service sharing', () => {
     const env = { DONOR: donor };
     const missing = await runCli(['-p', p, '--profile', 'external', 'up', '-d', 'guest'], { cwd, env });
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toContain(donor);
+    // The donor's name came from a variable: named as ${DONOR}, never its value.
+    expect(missing.stderr).toContain('${DONOR}');
+    expect(missing.stderr).not.toContain(donor);
     docker(['run', '-d', '--name', donor, '-v', '/data', 'stack-test/busybox:latest', 'sleep', '3600']);
     try {
       const ok = await runCli(['-p', p, '--profile', 'external', 'up', '-d', 'guest'], { cwd, env });

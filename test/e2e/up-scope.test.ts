@@ -54,8 +54,10 @@ describe('up lifecycle scope', () => {
     const cwd = fixture('e2e-external');
     const result = await runCli(['-p', p, 'up', '-d'], { cwd, env });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`service "net-user" uses external network "${net}"`);
-    expect(result.stderr).toContain(`service "vol-user" uses external volume "${vol}"`);
+    // The names came from variables: named as ${NAME}, never their values (secrets rule).
+    expect(result.stderr).toContain('service "net-user" uses external network "${EXT_NET}"');
+    expect(result.stderr).toContain('service "vol-user" uses external volume "${EXT_VOL}"');
+    expect(result.stderr).not.toContain(net);
     expect(containers(p)).toEqual([]);
     expect(networks(p)).toEqual([]);
     // Services that do not use them still come up.
@@ -77,7 +79,7 @@ describe('up lifecycle scope', () => {
     const p = project('ext-run');
     const result = await runCli(['-p', p, 'run', '--rm', 'net-user', 'true'], { cwd: fixture('e2e-external'), env: { EXT_NET: `${p}-nope` } });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`service "net-user" uses external network "${p}-nope"`);
+    expect(result.stderr).toContain('service "net-user" uses external network "${EXT_NET}"');
     expect(containers(p)).toEqual([]);
   });
 
