@@ -50,6 +50,11 @@ export interface CliContext {
   printWarnings(model: StackModel): void;
   /** An AbortSignal aborted on the first Ctrl-C (a second Ctrl-C exits at once). */
   readonly signal: AbortSignal;
+  /**
+   * What Ctrl-C means from now on (attached `up`): `message` replaces the frame's line on the
+   * first one (null: none); `onForce` runs on the second before the exit (130), bounded in time.
+   */
+  setInterruptBehavior(behavior: { readonly message: string | null; readonly onForce?: () => Promise<void> }): void;
 }
 
 /** A command's outcome: the exit code (0 ok, 1 failure, 2 invalid, 130 interrupted). */

@@ -116,7 +116,7 @@ async function stdinFiles(files: readonly string[]): Promise<string[]> {
   return files.map((f) => (f === '-' ? path : f));
 }
 
-function buildContext(program: Command, signal: AbortSignal): CliContext {
+function buildContext(program: Command, signal: AbortSignal, setInterruptBehavior: CliContext['setInterruptBehavior']): CliContext {
   const raw = program.opts<RawGlobals>();
   const cwd = process.cwd();
   // COMPOSE_* settings from the shell, else from the env files (flags win over both).
@@ -165,6 +165,7 @@ function buildContext(program: Command, signal: AbortSignal): CliContext {
     progress: resolveProgress(globals.progress, env, Boolean(stdout.isTTY)),
     interactive: Boolean(process.stdin.isTTY && stderr.isTTY) && !env['CI'],
     signal,
+    setInterruptBehavior,
     async loadModel(options = {}) {
       const { loadStack } = await import('../loader/load.js');
       const { loadThroughCache } = await import('./model-cache.js');
@@ -205,12 +206,21 @@ function frameTerminal(argv: readonly string[], color: boolean): Terminal {
 export async function main(argv: readonly string[]): Promise<number> {
   const controller = new AbortController();
   let interrupts = 0;
+  let behavior: { readonly message: string | null; readonly onForce?: () => Promise<void> } | undefined;
   const onSigint = (): void => {
     interrupts += 1;
     if (interrupts === 1) {
       const command = findCommandName(argv);
-      if (command === undefined || !READ_ONLY_COMMANDS.has(command)) process.stderr.write('\nInterrupted: finishing in-flight actions (Ctrl-C again to exit at once)\n');
+      if (behavior) {
+        if (behavior.message !== null) process.stderr.write(`\n${behavior.message}\n`);
+      } else if (command === undefined || !READ_ONLY_COMMANDS.has(command)) {
+        process.stderr.write('\nInterrupted: finishing in-flight actions (Ctrl-C again to exit at once)\n');
+      }
       controller.abort(new StackError('INTERRUPTED', 'interrupted'));
+    } else if (behavior?.onForce && interrupts === 2) {
+      // Attached `up`: kill what it attached, then leave (at most 10 s: a hung engine must not keep us).
+      const bound = new Promise<void>((resolve) => setTimeout(resolve, 10_000).unref());
+      void Promise.race([behavior.onForce().catch(() => undefined), bound]).then(() => process.exit(ExitCode.interrupted));
     } else {
       process.exit(ExitCode.interrupted);
     }
@@ -256,7 +266,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   const run: Runner = async (body) => {
     try {
-      exitCode = await body(buildContext(program, controller.signal));
+      exitCode = await body(buildContext(program, controller.signal, (b) => (behavior = b)));
     } catch (error) {
       exitCode = writeError(frameTerminal(argv, color), asInterrupted(error, controller.signal), { cwd: process.cwd(), debug });
     }

@@ -377,7 +377,7 @@ class DockerEngine implements Engine {
       follow: options.follow === true,
       timestamps: options.timestamps === true,
       tail: options.tail === undefined ? 'all' : String(options.tail),
-      ...(options.since !== undefined ? { since: String(options.since) } : {}),
+      ...(options.since !== undefined ? { since: typeof options.since === 'number' ? unixTimestamp(options.since) : options.since } : {}),
     };
     const stream = await this.call<Readable>({ method: 'GET', path: `/containers/${encodeURIComponent(id)}/logs`, query, stream: true, signal: options.signal, what: `container ${id}` });
     try {
@@ -540,4 +540,14 @@ export { EngineCallError };
  */
 export function swarmCalls(engine: Engine): (Engine & SwarmEngine) | undefined {
   return engine instanceof DockerEngine ? engine : undefined;
+}
+
+/**
+ * Unix seconds as the engine parses them: `1700000000` or `1700000000.000000123` (the part
+ * after the dot is read as nanoseconds, so it must have nine digits).
+ */
+export function unixTimestamp(seconds: number): string {
+  if (Number.isInteger(seconds)) return String(seconds);
+  const whole = Math.floor(seconds);
+  return `${whole}.${String(Math.round((seconds - whole) * 1e9)).padStart(9, '0').slice(0, 9)}`;
 }

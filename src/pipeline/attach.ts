@@ -7,8 +7,8 @@
  *
  *   start of an attached container ─▶ onStart (follow its logs) ─▶ running set += id
  *   die ─▶ inspect: restarting? (restart policy) ─▶ onExit(code, restarting)
- *        ─▶ not restarting: running set −= id ─▶ empty? done
- *        ─▶ abort mode and the first exit (or the first non-zero one): done, with that exit
+ *        ─▶ abort mode and the first exit (or the first non-zero one): onAbort (the CLI stops the rest)
+ *        ─▶ not restarting: running set −= id ─▶ empty? done (aborted, or all exited)
  */
 import { Label } from '../labels.js';
 import type { Engine, EngineContainer } from '../engine/types.js';
@@ -47,9 +47,13 @@ export interface AttachOptions {
   /** `exit` (--abort-on-container-exit): end at the first exit; `failure`: at the first non-zero one. */
   readonly abortOn?: 'exit' | 'failure';
   readonly signal: AbortSignal;
+  /** Epoch ms when the command started: exits the event stream replays from before are ignored. */
+  readonly notBeforeMs: number;
   /** An attached container (re)started: follow its logs from `since` (unix seconds). */
   readonly onStart: (container: AttachedContainer, since: number) => void;
   readonly onExit: (exit: AttachedExit) => void;
+  /** Abort mode: called once, at the exit that aborts; the session then runs until every attached container is gone. */
+  readonly onAbort?: (trigger: AttachedExit) => void;
 }
 
 function describe(id: string, labels: Readonly<Record<string, string>>, name: string): AttachedContainer {
@@ -78,6 +82,7 @@ export async function superviseAttached(engine: Engine, project: string, initial
   // Exits already reported (the event stream replays the last second: an exit seen in the
   // initial list may come again as an event); a start clears the mark.
   const reported = new Set<string>();
+  let trigger: AttachedExit | undefined;
   const onDie = async (container: AttachedContainer, code: number): Promise<void> => {
     if (reported.has(container.id)) return;
     reported.add(container.id);
@@ -92,8 +97,11 @@ export async function superviseAttached(engine: Engine, project: string, initial
     exits.push(exit);
     options.onExit(exit);
     if (!restarting) running.delete(container.id);
-    if (options.abortOn === 'exit' || (options.abortOn === 'failure' && code !== 0)) end({ reason: 'aborted', trigger: exit, exits });
-    else if (running.size === 0) end({ reason: 'all-exited', exits });
+    if (trigger === undefined && (options.abortOn === 'exit' || (options.abortOn === 'failure' && code !== 0))) {
+      trigger = exit;
+      options.onAbort?.(exit);
+    }
+    if (running.size === 0) end(trigger ? { reason: 'aborted', trigger, exits } : { reason: 'all-exited', exits });
   };
 
   const unsubscribe = watcher.subscribe((event) => {
@@ -103,8 +111,10 @@ export async function superviseAttached(engine: Engine, project: string, initial
     if (event.Action === 'start') {
       reported.delete(container.id);
       running.add(container.id);
-      options.onStart(container, Math.max(0, event.time - 1));
-    } else if (event.Action === 'die') {
+      // From the start itself (ns precision): an earlier run's last lines are not printed again.
+      options.onStart(container, event.timeNano / 1e9);
+    } else if (event.Action === 'die' && event.timeNano >= options.notBeforeMs * 1e6) {
+      // (The stream replays the last second: a die from before this command is not its exit.)
       void onDie(container, Number(labels['exitCode'] ?? '0'));
     }
   });
@@ -124,7 +134,7 @@ export async function superviseAttached(engine: Engine, project: string, initial
     }
     await Promise.all(pending);
     if (options.signal.aborted) onAbort();
-    else if (running.size === 0) end({ reason: 'all-exited', exits });
+    else if (running.size === 0) end(trigger ? { reason: 'aborted', trigger, exits } : { reason: 'all-exited', exits });
     return await done;
   } finally {
     options.signal.removeEventListener('abort', onAbort);

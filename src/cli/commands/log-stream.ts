@@ -222,3 +222,49 @@ export async function sourcesOf(engine: Engine, containers: readonly EngineConta
     }),
   );
 }
+
+/** Follows containers' logs as they (re)start: one stream per running container, prefixed and painted. */
+export interface LogFollower {
+  /** Starts following `source` from `since` (unix seconds) unless it is followed already. */
+  follow(source: LogSource, since: number): void;
+  /** A status line in the log stream (`web-1 exited with code 5`), in the service's colour. */
+  status(source: Pick<LogSource, 'prefix'>, text: string): void;
+  /** Resolves once every stream has ended. */
+  settled(): Promise<void>;
+}
+
+/** A follower for attached `up`: `--no-log-prefix`, `--timestamps`, `--no-color` as Compose. */
+export function createLogFollower(ctx: CliContext, engine: Engine, options: { width: number; noPrefix?: boolean; timestamps?: boolean; color?: boolean; signal: AbortSignal }): LogFollower {
+  const base = painter(ctx);
+  const paint = options.color === false ? (_: string, text: string): string => text : base;
+  const active = new Set<string>();
+  const again = new Map<string, { source: LogSource; since: number }>();
+  const streams: Promise<void>[] = [];
+  const head = (prefix: string): string => (options.noPrefix ? '' : `${paint(serviceOf(prefix), prefix.padEnd(options.width))}  | `);
+  return {
+    follow(source, since) {
+      if (options.signal.aborted) return;
+      // Restarted while its previous stream is still draining: follow again once that ends.
+      if (active.has(source.id)) {
+        again.set(source.id, { source, since });
+        return;
+      }
+      active.add(source.id);
+      const stream = streamOne(ctx, engine, source, head(source.prefix), { follow: true, since, timestamps: options.timestamps === true, signal: options.signal }).then((failure) => {
+        active.delete(source.id);
+        reportFailure(ctx, failure);
+        const next = again.get(source.id);
+        again.delete(source.id);
+        if (next) this.follow(next.source, next.since);
+      });
+      streams.push(stream);
+    },
+    status(source, text) {
+      ctx.stdout.write(`${paint(serviceOf(source.prefix), `${source.prefix} ${text}`)}\n`);
+    },
+    async settled() {
+      // Streams started while waiting (a restart's) are awaited too.
+      for (let seen = 0; seen < streams.length; seen = streams.length) await Promise.all(streams.slice(seen));
+    },
+  };
+}

@@ -4,6 +4,7 @@
  * the stack gracefully.
  */
 import type { Command } from 'commander';
+import { Option } from 'commander';
 import { ExitCode, StackError } from '../../errors.js';
 import type { StackModel } from '../../model.js';
 import type { Engine } from '../../engine/types.js';
@@ -13,7 +14,8 @@ import { changeServiceStates } from '../../pipeline/lifecycle.js';
 import { selectedServices, upStack } from '../../pipeline/stack.js';
 import type { UpStackOptions } from '../../pipeline/stack.js';
 import { waitForServices } from '../../pipeline/settle.js';
-import { followProjectLogs, sourcesOf, streamLogsReporting } from './log-stream.js';
+import { createLogFollower, followProjectLogs, prefixOf, sourcesOf } from './log-stream.js';
+import { containerTty } from '../../engine/logs.js';
 import { loadProject, openEngine } from './session.js';
 import { swarmTarget, swarmUp } from './swarm.js';
 import type { PlanFlags } from '../options.js';
@@ -27,11 +29,43 @@ export interface UpFlags extends PlanFlags {
   scale: string[];
   yes?: boolean;
   watch?: boolean;
+  /** Attached mode (Compose v2's flags). */
+  attach?: string[];
+  noAttach?: string[];
+  attachDependencies?: boolean;
+  abortOnContainerExit?: boolean;
+  abortOnContainerFailure?: boolean;
+  exitCodeFrom?: string;
+  /** `--no-color` sets this to false; `--no-log-prefix` sets `logPrefix` to false. */
+  color?: boolean;
+  logPrefix?: boolean;
+  timestamps?: boolean;
+  timeout?: string;
+}
+
+/**
+ * The services attached `up` follows (Compose v2): `--attach` when given, else the named
+ * services (with `--attach-dependencies` their dependencies too), else every selected one;
+ * minus `--no-attach`.
+ */
+export function attachedServices(selected: ReadonlySet<string>, services: readonly string[], flags: Pick<UpFlags, 'attach' | 'noAttach' | 'attachDependencies'>): Set<string> {
+  const attach = flags.attach ?? [];
+  const base = attach.length > 0 ? attach : services.length > 0 && !flags.attachDependencies ? services : [...selected];
+  return new Set(base.filter((s) => !(flags.noAttach ?? []).includes(s)));
+}
+
+/** Usage errors of the attached flags, before anything is loaded or touched. */
+function checkAttachFlags(flags: UpFlags): void {
+  const aborting = flags.abortOnContainerExit || flags.abortOnContainerFailure || flags.exitCodeFrom !== undefined;
+  if (aborting && (flags.detach || flags.wait)) throw new StackError('USAGE', '--abort-on-container-exit, --abort-on-container-failure and --exit-code-from need an attached up: drop -d/--wait');
+  if (flags.abortOnContainerExit && flags.abortOnContainerFailure) throw new StackError('USAGE', '--abort-on-container-exit and --abort-on-container-failure cannot be combined');
 }
 
 /** Runs `up`. */
 export async function runUp(ctx: CliContext, services: readonly string[], flags: UpFlags): Promise<CommandResult> {
+  const commandStartedMs = Date.now();
   const waitTimeout = parseSeconds(flags.waitTimeout, '--wait-timeout');
+  checkAttachFlags(flags);
   if (flags.watch && (flags.detach || flags.wait)) throw new StackError('USAGE', '--watch runs attached; it cannot be combined with --detach or --wait');
   upStackOptions(services, flags);
   const loaded = await loadProject(ctx, services);
@@ -57,25 +91,65 @@ export async function runUp(ctx: CliContext, services: readonly string[], flags:
   }
   if (flags.detach || flags.start === false) return ExitCode.ok;
 
-  // Attached: logs from the moment this run started, until every container ends or Ctrl-C.
+  return runAttached(ctx, engine, model, services, selected, { since: result.startedAt, notBeforeMs: commandStartedMs }, flags);
+}
+
+/**
+ * Attached `up`, as Compose v2: prefixed logs of the attached containers (restarted and
+ * recreated ones too), `<container> exited with code N` lines, the end when none is left
+ * running, or at the first exit (`--abort-on-container-exit`, `--exit-code-from`) or failure
+ * (`--abort-on-container-failure`), which stops the others. The first Ctrl-C stops what this
+ * run attached, gracefully; a second kills it. Exit code: the `--exit-code-from` service's (or,
+ * when aborting, the first exit's), 130 after Ctrl-C, else 0.
+ */
+async function runAttached(ctx: CliContext, engine: Engine, model: StackModel, services: readonly string[], selected: ReadonlySet<string>, times: { since: number; notBeforeMs: number }, flags: UpFlags): Promise<CommandResult> {
+  const { superviseAttached } = await import('../../pipeline/attach.js');
+  const { changeServiceStates } = await import('../../pipeline/lifecycle.js');
+  const attached = attachedServices(selected, services, flags);
+  const exitCodeFrom = flags.exitCodeFrom;
+  if (exitCodeFrom !== undefined && !attached.has(exitCodeFrom)) attached.add(exitCodeFrom);
+  const abortOn = flags.abortOnContainerFailure ? 'failure' : flags.abortOnContainerExit || exitCodeFrom !== undefined ? 'exit' : undefined;
+  const timeout = parseSeconds(flags.timeout, '-t/--timeout');
   const containers = await listProjectContainers(engine, model.name, { services: [...selected] }, ctx.signal);
-  const sources = await sourcesOf(engine, containers);
-  // The log streams outlive Ctrl-C: what containers print while stopping is still shown, and
-  // each stream ends when its container stops. A second Ctrl-C exits at once (the frame).
+  // The log streams outlive Ctrl-C and the abort: what containers print while stopping is shown.
   const logs = new AbortController();
-  let stopping: Promise<void> | undefined;
-  const onInterrupt = (): void => {
-    stopping = stopGracefully(ctx, engine, model, selected).finally(() => logs.abort());
-  };
+  const width = Math.max(0, ...containers.map((c) => prefixOf(c).length));
+  const follower = createLogFollower(ctx, engine, { width, signal: logs.signal, ...(flags.logPrefix === false ? { noPrefix: true } : {}), ...(flags.timestamps ? { timestamps: true } : {}), ...(flags.color === false ? { color: false } : {}) });
+  const stop = (services: Iterable<string>, verb: 'stop' | 'kill'): Promise<unknown> =>
+    changeServiceStates(engine, model, verb, { services: [...services], ...(timeout !== undefined ? { timeoutSeconds: Math.round(timeout) } : {}), onDone: (name) => ctx.stderr.write(` Container ${name}  ${verb === 'kill' ? 'Killed' : 'Stopped'}\n`) });
+  ctx.setInterruptBehavior({ message: 'Gracefully stopping... (press Ctrl+C again to force)', onForce: async () => void (await stop(attached, 'kill')) });
+  const supervision = new AbortController();
+  const onInterrupt = (): void => supervision.abort();
   if (ctx.signal.aborted) onInterrupt();
   else ctx.signal.addEventListener('abort', onInterrupt, { once: true });
+  let outcome;
+  let stopping: Promise<unknown> | undefined;
   try {
-    await streamLogsReporting(ctx, engine, sources, { follow: true, since: result.startedAt, timestamps: false, signal: logs.signal });
+    outcome = await superviseAttached(engine, model.name, containers, times.since, {
+      notBeforeMs: times.notBeforeMs,
+      services: attached,
+      ...(abortOn ? { abortOn } : {}),
+      signal: supervision.signal,
+      onStart: (c, since) => void containerTty(engine, c.id).then((tty) => follower.follow({ id: c.id, name: c.name, prefix: c.prefix, tty }, since), () => undefined),
+      onExit: (exit) => follower.status(exit, `exited with code ${exit.exitCode}${exit.restarting ? ' (restarting)' : ''}`),
+      // An abort stops every service this run started (Compose); their exits end the session.
+      onAbort: () => {
+        ctx.stderr.write('Aborting on container exit...\n');
+        stopping = stop(selected, 'stop');
+      },
+    });
+    // Ctrl-C stops what this run attached.
+    if (outcome.reason === 'interrupted') await stop(attached, 'stop');
     await stopping;
   } finally {
     ctx.signal.removeEventListener('abort', onInterrupt);
+    logs.abort();
+    await follower.settled();
   }
-  return ctx.signal.aborted ? ExitCode.interrupted : ExitCode.ok;
+  if (outcome.reason === 'interrupted') return ExitCode.interrupted;
+  if (exitCodeFrom !== undefined) return [...outcome.exits].reverse().find((e) => e.service === exitCodeFrom)?.exitCode ?? ExitCode.ok;
+  if (outcome.reason === 'aborted') return outcome.trigger?.exitCode ?? ExitCode.ok;
+  return ExitCode.ok;
 }
 
 /** Stops the selected services' containers, dependents first (attached `up` after Ctrl-C). */
@@ -108,6 +182,16 @@ async function watchAttached(ctx: CliContext, engine: Engine, model: StackModel,
   }
 }
 
+/**
+ * A repeatable value option whose name starts with `no-` (`--no-attach web`): commander would
+ * read it as the negation of `--attach`; this one is a list of its own (`noAttach`).
+ */
+function listOption(flags: string, description: string): Option {
+  const option = new Option(flags, description).argParser(collect).default([]);
+  option.negate = false;
+  return option;
+}
+
 export function registerUp(program: Command, run: Runner): void {
   program
     .command('up')
@@ -130,5 +214,15 @@ export function registerUp(program: Command, run: Runner): void {
     .option('--pull <policy>', 'pull images: policy (each service\'s pull_policy, default), always, missing, never')
     .option('--no-lock', 'ignore stack.lock.json (use the tags in the stack file)')
     .option('-w, --watch', 'watch the stack files and develop.watch paths and apply every change (attached)')
+    .option('--attach <service>', 'attach to (follow) only this service\'s output (repeatable)', collect, [])
+    .addOption(listOption('--no-attach <service>', 'do not follow this service\'s output (repeatable)'))
+    .option('--attach-dependencies', 'also follow the output of the named services\' dependencies')
+    .option('--abort-on-container-exit', 'stop all containers when any container stops; exit with its code')
+    .option('--abort-on-container-failure', 'stop all containers when any container exits with a non-zero code')
+    .option('--exit-code-from <service>', 'exit with this service\'s exit code (implies --abort-on-container-exit)')
+    .option('--no-color', 'monochrome log output')
+    .option('--no-log-prefix', 'do not prefix log lines with the container')
+    .option('--timestamps', 'show timestamps in the log output')
+    .option('-t, --timeout <seconds>', 'seconds to wait for containers to stop when stopping the attached ones')
     .action((services: string[], flags: UpFlags) => run((ctx) => runUp(ctx, services, flags)));
 }

@@ -1,0 +1,88 @@
+// Attached `up` as CI pipelines use it (Compose v2's behaviour): exit lines, the exit code of
+// `--exit-code-from`, aborting on the first exit or failure, restarted containers followed,
+// `--no-attach`, and one Ctrl-C message that stops what was attached.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { cleanup, containers, describeE2E, eventually, runCli, startCli } from './helpers.js';
+import { uniqueName } from '../support/engine.js';
+
+const describe = await describeE2E();
+
+describe('attached up', () => {
+  const projects: string[] = [];
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const p of projects) cleanup(p);
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+  const stack = (services: Record<string, string>): { dir: string; project: string } => {
+    const dir = mkdtempSync(join(tmpdir(), 'stack-attached-'));
+    dirs.push(dir);
+    const project = uniqueName('e2e-attached');
+    projects.push(project);
+    const lines = ['services:'];
+    for (const [name, body] of Object.entries(services)) lines.push(`  ${name}:`, '    image: stack-test/busybox:latest', ...body.split('\n').map((l) => `    ${l}`));
+    writeFileSync(join(dir, 'stack.yaml'), lines.join('\n') + '\n');
+    return { dir, project };
+  };
+
+  it('prints each exit with its code and returns once every attached container has exited (exit 0 without abort flags)', async () => {
+    const { dir, project } = stack({ ok: 'command: ["sh", "-c", "echo ok-says-hi"]', bad: 'command: ["sh", "-c", "echo bad-says-hi; sleep 1; exit 5"]' });
+    const run = await runCli(['-p', project, 'up'], { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^ok-1 +\| ok-says-hi$/m);
+    expect(run.stdout).toMatch(/^bad-1 +\| bad-says-hi$/m);
+    expect(run.stdout).toMatch(/^ok-1 exited with code 0$/m);
+    expect(run.stdout).toMatch(/^bad-1 exited with code 5$/m);
+  });
+
+  it('--exit-code-from exits with that service\'s code and stops the others', async () => {
+    const { dir, project } = stack({ tests: 'command: ["sh", "-c", "echo testing; sleep 1; exit 3"]', db: 'command: ["sleep", "3600"]\nstop_signal: SIGKILL' });
+    const run = await runCli(['-p', project, 'up', '--exit-code-from', 'tests'], { cwd: dir });
+    expect(run.code, run.stdout + run.stderr).toBe(3);
+    expect(run.stdout).toMatch(/^tests-1 exited with code 3$/m);
+    expect(run.stderr).toContain('Aborting on container exit...');
+    expect(containers(project).map((c) => `${c.service}:${c.state}`).sort()).toEqual(['db:exited', 'tests:exited']);
+  });
+
+  it('--abort-on-container-failure ignores a clean exit and aborts on the first failure, exiting with its code', async () => {
+    const { dir, project } = stack({ fine: 'command: ["true"]', fails: 'command: ["sh", "-c", "sleep 2; exit 4"]', server: 'command: ["sleep", "3600"]\nstop_signal: SIGKILL' });
+    const run = await runCli(['-p', project, 'up', '--abort-on-container-failure'], { cwd: dir });
+    expect(run.code, run.stdout + run.stderr).toBe(4);
+    expect(run.stdout).toMatch(/^fine-1 exited with code 0$/m);
+    expect(run.stdout).toMatch(/^fails-1 exited with code 4$/m);
+    expect(containers(project).find((c) => c.service === 'server')?.state).toBe('exited');
+  });
+
+  it('a container the engine restarts (restart: on-failure) is followed: every exit is shown, and up returns after the last', async () => {
+    const { dir, project } = stack({ flaky: 'restart: on-failure:2\ncommand: ["sh", "-c", "echo attempt; exit 1"]' });
+    const run = await runCli(['-p', project, 'up'], { cwd: dir, timeoutMs: 120_000 });
+    expect(run.code, run.stderr).toBe(0);
+    // (Restarts 100 ms apart can outrun the log streams: output is shown, not always every run's.)
+    expect(run.stdout).toMatch(/^flaky-1 +\| attempt$/m);
+    expect(run.stdout.match(/^flaky-1 exited with code 1 \(restarting\)$/gm)?.length).toBe(2);
+    expect(run.stdout).toMatch(/^flaky-1 exited with code 1$/m);
+  });
+
+  it('--no-attach leaves a service\'s output out', async () => {
+    const { dir, project } = stack({ noisy: 'command: ["sh", "-c", "echo noise"]', quiet: 'command: ["sh", "-c", "echo signal; sleep 1"]' });
+    const run = await runCli(['-p', project, 'up', '--no-attach', 'noisy'], { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^quiet-1 +\| signal$/m);
+    expect(run.stdout).not.toContain('noise');
+  });
+
+  it('Ctrl-C prints one message, stops what was attached and exits 130', async () => {
+    const { dir, project } = stack({ server: 'command: ["sh", "-c", "echo serving; exec sleep 3600"]\nstop_signal: SIGKILL' });
+    const run = startCli(['-p', project, 'up'], { cwd: dir });
+    await eventually(() => expect(run.output()).toMatch(/server-1 +\| serving/), 60_000);
+    run.child.kill('SIGINT');
+    const result = await run.done;
+    expect(result.code).toBe(130);
+    expect(result.stderr.match(/Gracefully stopping/g)?.length).toBe(1);
+    expect(result.stderr).not.toContain('finishing in-flight actions');
+    expect(containers(project).map((c) => c.state)).toEqual(['exited']);
+  });
+});
