@@ -168,7 +168,8 @@ export async function applyRun<O, P extends PlanLike<A>, A extends ActionLike, S
   observed?: O,
 ): Promise<AppliedRun<P, S>> {
   const startedAt = Math.floor(Date.now() / 1000);
-  let leased = hooks.beforeWrite === undefined;
+  // A dry run writes nothing, so it takes no lease (its marker object would be a write).
+  let leased = hooks.beforeWrite === undefined || hooks.dryRun === true;
   for (let attempt = 1; ; attempt++) {
     let { plan } = await planRun(target, hooks.signal, attempt === 1 ? observed : undefined);
     if (!leased && plan.actions.length > 0) {

@@ -24,7 +24,8 @@ describe('port conflict messages', () => {
     const result = await runCli(['-p', loser, 'up', '-d', 'web'], { cwd, env });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('service:web:1');
-    expect(result.stderr).toContain(`host port 18197 on 127.0.0.1 is held by container ${holder}-web-1 (project ${holder}, service web)`);
+    // The port came from $WEB_PORT: named as ${WEB_PORT}, never its value (the secrets rule).
+    expect(result.stderr).toContain(`host port \${WEB_PORT} on 127.0.0.1 is held by container ${holder}-web-1 (project ${holder}, service web)`);
     expect(result.stderr).not.toMatch(/exit code 128/);
     expect(result.stderr).not.toContain('converges');
   });
@@ -35,7 +36,7 @@ describe('port conflict messages', () => {
     try {
       const result = await runCli(['-p', loser, 'up', '-d', 'web'], { cwd, env: { WEB_PORT: '18198' } });
       expect(result.code).toBe(1);
-      expect(result.stderr).toContain('host port 18198 on 127.0.0.1 is in use by a process outside Docker');
+      expect(result.stderr).toContain('host port ${WEB_PORT} on 127.0.0.1 is in use by a process outside Docker');
       expect(result.stderr).not.toMatch(/exit code 128/);
     } finally {
       server.close();

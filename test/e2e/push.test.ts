@@ -46,7 +46,8 @@ describe('push', () => {
   it('a push that fails names the image and the reason and exits 1', async () => {
     const result = await stack('push', 'unreachable');
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`pushing nosuchhost.invalid/${p}:v1 failed`);
+    // The repository came from $REPO: named as ${REPO}, never its value.
+    expect(result.stderr).toContain('pushing nosuchhost.invalid/${REPO}:v1 failed');
     expect(result.stderr).toContain('nosuchhost.invalid');
   });
 
