@@ -70,4 +70,4 @@ if [ "$for_tests" = 0 ]; then
   log "npm run build"
   npm run build --silent >/dev/null
 fi
-log "ready: $(node bin/stack.cjs version)"
+if [ -f dist/stack.cjs ]; then log "ready: $(node bin/stack.cjs version)"; else log "ready (npm test builds first)"; fi
