@@ -9,10 +9,24 @@ const engineBound = { testTimeout: 120_000, hookTimeout: 120_000, fileParallelis
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/e2e/**', 'test/reliability/**', 'test/swarm/**'] } },
+      {
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/e2e/**', 'test/reliability/**', 'test/swarm/**'],
+        },
+      },
       { test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], ...engineBound } },
       { test: { name: 'reliability', include: ['test/reliability/**/*.test.ts'], ...engineBound } },
-      { test: { name: 'swarm', include: ['test/swarm/**/*.test.ts'], ...engineBound, testTimeout: 240_000, hookTimeout: 240_000 } },
+      {
+        test: {
+          name: 'swarm',
+          include: ['test/swarm/**/*.test.ts'],
+          ...engineBound,
+          testTimeout: 240_000,
+          hookTimeout: 240_000,
+        },
+      },
     ],
   },
 });

@@ -43,7 +43,9 @@ function containerBody(project, s) {
     HostConfig: {
       NetworkMode: netName,
       Binds: s.volume ? [`${project}_${s.volume}:/data`] : [],
-      PortBindings: s.port ? { [`${s.port.container}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: String(s.port.host) }] } : {},
+      PortBindings: s.port
+        ? { [`${s.port.container}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: String(s.port.host) }] }
+        : {},
     },
     NetworkingConfig: { EndpointsConfig: { [netName]: { Aliases: [s.name] } } },
   };
@@ -58,11 +60,25 @@ function containerBody(project, s) {
  */
 function serviceUpTasks(engine, project, s, deps) {
   const name = `${project}-${s.name}-1`;
-  const tasks = [{ id: `create:${s.name}`, deps, run: () => engine.must('POST', `/containers/create?name=${name}`, containerBody(project, s)) }];
+  const tasks = [
+    {
+      id: `create:${s.name}`,
+      deps,
+      run: () => engine.must('POST', `/containers/create?name=${name}`, containerBody(project, s)),
+    },
+  ];
   let last = `create:${s.name}`;
   for (const extra of s.networks.slice(1)) {
     const id = `connect:${s.name}:${extra}`;
-    tasks.push({ id, deps: [last], run: () => engine.must('POST', `/networks/${project}_${extra}/connect`, { Container: name, EndpointConfig: { Aliases: [s.name] } }) });
+    tasks.push({
+      id,
+      deps: [last],
+      run: () =>
+        engine.must('POST', `/networks/${project}_${extra}/connect`, {
+          Container: name,
+          EndpointConfig: { Aliases: [s.name] },
+        }),
+    });
     last = id;
   }
   tasks.push({ id: `start:${s.name}`, deps: [last], run: () => engine.must('POST', `/containers/${name}/start`) });
@@ -79,13 +95,35 @@ export async function floorUp(engine, stack, project, parallel) {
   const labels = { [PROJECT_LABEL]: project };
   const tasks = [];
   for (const net of stack.networks) {
-    tasks.push({ id: `network:${net}`, deps: [], run: () => engine.must('POST', '/networks/create', { Name: `${project}_${net}`, Driver: 'bridge', CheckDuplicate: true, Labels: { ...labels, 'com.docker.compose.network': net } }) });
+    tasks.push({
+      id: `network:${net}`,
+      deps: [],
+      run: () =>
+        engine.must('POST', '/networks/create', {
+          Name: `${project}_${net}`,
+          Driver: 'bridge',
+          CheckDuplicate: true,
+          Labels: { ...labels, 'com.docker.compose.network': net },
+        }),
+    });
   }
   for (const vol of stack.volumes) {
-    tasks.push({ id: `volume:${vol}`, deps: [], run: () => engine.must('POST', '/volumes/create', { Name: `${project}_${vol}`, Labels: { ...labels, 'com.docker.compose.volume': vol } }) });
+    tasks.push({
+      id: `volume:${vol}`,
+      deps: [],
+      run: () =>
+        engine.must('POST', '/volumes/create', {
+          Name: `${project}_${vol}`,
+          Labels: { ...labels, 'com.docker.compose.volume': vol },
+        }),
+    });
   }
   for (const s of stack.services) {
-    const deps = [...s.networks.map((n) => `network:${n}`), ...(s.volume ? [`volume:${s.volume}`] : []), ...s.dependsOn.map((d) => `start:${d}`)];
+    const deps = [
+      ...s.networks.map((n) => `network:${n}`),
+      ...(s.volume ? [`volume:${s.volume}`] : []),
+      ...s.dependsOn.map((d) => `start:${d}`),
+    ];
     tasks.push(...serviceUpTasks(engine, project, s, deps));
   }
   await runDag(tasks, parallel);
@@ -133,31 +171,53 @@ export async function floorDown(engine, stack, project, parallel) {
   // Reverse dependency order: a service stops after everything that depends on it stopped.
   /** @type {Map<string, string[]>} */
   const dependents = new Map();
-  for (const s of stack.services) for (const d of s.dependsOn) dependents.set(d, [...(dependents.get(d) ?? []), s.name]);
+  for (const s of stack.services)
+    for (const d of s.dependsOn) dependents.set(d, [...(dependents.get(d) ?? []), s.name]);
   const tasks = [];
   for (const s of stack.services) {
     const id = byService.get(s.name);
     if (!id) continue;
     const deps = (dependents.get(s.name) ?? []).filter((d) => byService.has(d)).map((d) => `remove:${d}`);
     tasks.push({ id: `stop:${s.name}`, deps, run: () => engine.must('POST', `/containers/${id}/stop`) });
-    tasks.push({ id: `remove:${s.name}`, deps: [`stop:${s.name}`], run: () => engine.must('DELETE', `/containers/${id}?v=1`, undefined, [204, 404]) });
+    tasks.push({
+      id: `remove:${s.name}`,
+      deps: [`stop:${s.name}`],
+      run: () => engine.must('DELETE', `/containers/${id}?v=1`, undefined, [204, 404]),
+    });
   }
   await runDag(tasks, parallel);
   // Networks and volumes go once every container is gone.
   const after = [];
-  for (const net of stack.networks) after.push({ id: `network:${net}`, deps: [], run: () => engine.must('DELETE', `/networks/${project}_${net}`, undefined, [204, 404]) });
-  for (const vol of stack.volumes) after.push({ id: `volume:${vol}`, deps: [], run: () => engine.must('DELETE', `/volumes/${project}_${vol}`, undefined, [204, 404]) });
+  for (const net of stack.networks)
+    after.push({
+      id: `network:${net}`,
+      deps: [],
+      run: () => engine.must('DELETE', `/networks/${project}_${net}`, undefined, [204, 404]),
+    });
+  for (const vol of stack.volumes)
+    after.push({
+      id: `volume:${vol}`,
+      deps: [],
+      run: () => engine.must('DELETE', `/volumes/${project}_${vol}`, undefined, [204, 404]),
+    });
   await runDag(after, parallel);
 }
 
 async function main() {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { spec: { type: 'string' }, project: { type: 'string' }, parallel: { type: 'string', default: '8' }, changed: { type: 'string', default: '0' } },
+    options: {
+      spec: { type: 'string' },
+      project: { type: 'string' },
+      parallel: { type: 'string', default: '8' },
+      changed: { type: 'string', default: '0' },
+    },
   });
   const op = positionals[0];
   if (!op || !values.spec || !values.project) {
-    process.stderr.write('usage: node bench/floor.mjs <up|noop|change|down> --spec stack.json --project P [--parallel 8] [--changed i]\n');
+    process.stderr.write(
+      'usage: node bench/floor.mjs <up|noop|change|down> --spec stack.json --project P [--parallel 8] [--changed i]\n',
+    );
     process.exit(2);
   }
   /** @type {BenchStack} */

@@ -32,14 +32,26 @@ export async function measureParallel(options = {}) {
     for (let r = 0; r < runs; r++) {
       for (const level of levels) {
         await removeProject(engine, project);
-        const args = (/** @type {string} */ op) => [join(ROOT, 'bench/floor.mjs'), op, '--spec', spec, '--project', project, '--parallel', String(level)];
+        const args = (/** @type {string} */ op) => [
+          join(ROOT, 'bench/floor.mjs'),
+          op,
+          '--spec',
+          spec,
+          '--project',
+          project,
+          '--parallel',
+          String(level),
+        ];
         const up = await timeCommand('node', args('up'), { env });
         const down = await timeCommand('node', args('down'), { env });
-        if (up.code !== 0 || down.code !== 0) throw new Error(`floor failed at parallel ${level}: ${up.stderr}${down.stderr}`);
+        if (up.code !== 0 || down.code !== 0)
+          throw new Error(`floor failed at parallel ${level}: ${up.stderr}${down.stderr}`);
         results[level] ??= { up: [], down: [] };
         results[level].up.push(up.ms);
         results[level].down.push(down.ms);
-        process.stdout.write(`  floor parallel ${String(level).padEnd(2)} n=${n}: up ${formatMs(up.ms)}, down ${formatMs(down.ms)}\n`);
+        process.stdout.write(
+          `  floor parallel ${String(level).padEnd(2)} n=${n}: up ${formatMs(up.ms)}, down ${formatMs(down.ms)}\n`,
+        );
       }
     }
   } finally {
@@ -47,7 +59,16 @@ export async function measureParallel(options = {}) {
     engine.close();
     rmSync(dir, { recursive: true, force: true });
   }
-  return { n, shape, runs, levels: levels.map((level) => ({ level, up: summarize(results[level]?.up ?? []), down: summarize(results[level]?.down ?? []) })) };
+  return {
+    n,
+    shape,
+    runs,
+    levels: levels.map((level) => ({
+      level,
+      up: summarize(results[level]?.up ?? []),
+      down: summarize(results[level]?.down ?? []),
+    })),
+  };
 }
 
 /** @param {Awaited<ReturnType<typeof measureParallel>>} result */
@@ -58,7 +79,17 @@ export function parallelMarkdown(result) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { n: { type: 'string', default: '50' }, levels: { type: 'string', default: '1,4,8,16' }, runs: { type: 'string', default: '2' } } });
-  const result = await measureParallel({ n: Number(values.n), levels: values.levels.split(',').map(Number), runs: Number(values.runs) });
+  const { values } = parseArgs({
+    options: {
+      n: { type: 'string', default: '50' },
+      levels: { type: 'string', default: '1,4,8,16' },
+      runs: { type: 'string', default: '2' },
+    },
+  });
+  const result = await measureParallel({
+    n: Number(values.n),
+    levels: values.levels.split(',').map(Number),
+    runs: Number(values.runs),
+  });
   process.stdout.write('\n' + parallelMarkdown(result) + '\n');
 }

@@ -27,7 +27,8 @@ function parseFault(spec) {
     const [key, ...rest] = part.split('=');
     const value = rest.join('=');
     if (key === 'route' && value.startsWith('/') && value.endsWith('/')) fault.route = new RegExp(value.slice(1, -1));
-    else if (['writeIndex', 'nth', 'times', 'status', 'ms'].includes(key ?? '')) fault[key ?? ''] = value === 'Infinity' ? Infinity : Number(value);
+    else if (['writeIndex', 'nth', 'times', 'status', 'ms'].includes(key ?? ''))
+      fault[key ?? ''] = value === 'Infinity' ? Infinity : Number(value);
     else if (key === 'deliver') fault.deliver = value !== 'false';
     else if (key === 'kill') fault.run = () => process.kill(Number(value), 'SIGKILL');
     else fault[key ?? ''] = value;
@@ -39,7 +40,12 @@ const proxy = await startEngineProxy({
   socketPath: values.socket,
   target: values.target,
   faults: values.fault.map(parseFault),
-  onRequest: values.log ? (r) => process.stderr.write(`${r.index} ${r.route}${r.writeIndex ? ` (write ${r.writeIndex})` : ''}${r.fault ? ` FAULT ${r.fault}` : ''}\n`) : undefined,
+  onRequest: values.log
+    ? (r) =>
+        process.stderr.write(
+          `${r.index} ${r.route}${r.writeIndex ? ` (write ${r.writeIndex})` : ''}${r.fault ? ` FAULT ${r.fault}` : ''}\n`,
+        )
+    : undefined,
 });
 process.stderr.write(`engine proxy on ${proxy.dockerHost} → ${values.target}\n`);
 process.on('SIGINT', async () => {

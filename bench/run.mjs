@@ -64,11 +64,16 @@ const notes = [];
 if (tools.includes('stack')) {
   const probe = await timeCommand('node', [join(ROOT, 'bin/stack.cjs'), 'version'], { env });
   if (probe.code !== 0) {
-    notes.push(`stack was not runnable (\`node bin/stack.cjs version\` exited ${probe.code}: ${probe.stderr.trim().split('\n')[0] ?? ''}); run \`npm run build\`.`);
+    notes.push(
+      `stack was not runnable (\`node bin/stack.cjs version\` exited ${probe.code}: ${probe.stderr.trim().split('\n')[0] ?? ''}); run \`npm run build\`.`,
+    );
     tools = tools.filter((t) => t !== 'stack');
   }
 }
-if (tools.includes('compose') && (await timeCommand('docker-compose', ['version']).catch(() => ({ code: 127 }))).code !== 0) {
+if (
+  tools.includes('compose') &&
+  (await timeCommand('docker-compose', ['version']).catch(() => ({ code: 127 }))).code !== 0
+) {
   notes.push('docker-compose is not installed: no compose column.');
   tools = tools.filter((t) => t !== 'compose');
 }
@@ -82,7 +87,21 @@ function commandFor(tool, scenario, ctx) {
   if (tool === 'floor') {
     if (scenario === 'config') return ['node', ['-e', '0']];
     const op = { 'cold up': 'up', 'no-op up': 'noop', 'change one': 'change', down: 'down' }[scenario];
-    return ['node', [join(ROOT, 'bench/floor.mjs'), op, '--spec', ctx.spec, '--project', ctx.project, '--parallel', floorParallel, '--changed', String(ctx.changed)]];
+    return [
+      'node',
+      [
+        join(ROOT, 'bench/floor.mjs'),
+        op,
+        '--spec',
+        ctx.spec,
+        '--project',
+        ctx.project,
+        '--parallel',
+        floorParallel,
+        '--changed',
+        String(ctx.changed),
+      ],
+    ];
   }
   const verb = scenario === 'config' ? ['config'] : scenario === 'down' ? ['down', '-v'] : ['up', '-d'];
   if (tool === 'compose') return ['docker-compose', ['-f', ctx.file, '-p', ctx.project, ...verb]];
@@ -147,9 +166,17 @@ async function runScenario(tool, scenario, shape, n, ctx, dir, failed) {
   const before = scenario === 'change one' ? await containerIds(project) : [];
   const [cmd, args] = commandFor(tool, scenario, ctx);
   proxy.reset();
-  const timed = failed && scenario !== 'down' && scenario !== 'config' ? undefined : await timeCommand(cmd, args, { env, cwd: dir, timeoutMs: 600_000 });
+  const timed =
+    failed && scenario !== 'down' && scenario !== 'config'
+      ? undefined
+      : await timeCommand(cmd, args, { env, cwd: dir, timeoutMs: 600_000 });
   /** @type {Sample} */
-  const sample = { ms: timed?.ms ?? NaN, reads: proxy.counts.reads, writes: proxy.counts.writes, ok: timed?.code === 0 };
+  const sample = {
+    ms: timed?.ms ?? NaN,
+    reads: proxy.counts.reads,
+    writes: proxy.counts.writes,
+    ok: timed?.code === 0,
+  };
   if (timed && timed.code !== 0) {
     sample.note = `exit ${timed.code}: ${(timed.stderr.trim().split('\n').slice(-2).join(' ') || timed.stdout.trim().slice(-200)).slice(0, 300)}`;
     process.stderr.write(`  ${tool} ${shape} n=${n} ${scenario}: ${sample.note}\n`);
@@ -164,7 +191,9 @@ async function runScenario(tool, scenario, shape, n, ctx, dir, failed) {
     if (scenario === 'change one') sample.recreated = before.filter((c) => !after.some((a) => a.id === c.id)).length;
   }
   addSample(shape, n, scenario, tool, sample);
-  process.stdout.write(`  ${tool.padEnd(7)} ${shape.padEnd(11)} n=${String(n).padEnd(3)} ${scenario.padEnd(10)} ${formatMs(sample.ms).padStart(8)}  r/w ${sample.reads}/${sample.writes}${sample.ok ? '' : '  FAILED'}\n`);
+  process.stdout.write(
+    `  ${tool.padEnd(7)} ${shape.padEnd(11)} n=${String(n).padEnd(3)} ${scenario.padEnd(10)} ${formatMs(sample.ms).padStart(8)}  r/w ${sample.reads}/${sample.writes}${sample.ok ? '' : '  FAILED'}\n`,
+  );
   return sample.ok;
 }
 
@@ -196,11 +225,14 @@ function tableMarkdown() {
           let cell = times.length ? formatSummary(summarize(times)) : 'failed';
           if (failures > 0 && times.length) cell += ` (${failures} failed)`;
           const recreated = list.map((s) => s.recreated).filter((r) => r !== undefined);
-          if (scenario === 'change one' && tool !== 'floor' && recreated.length) cell += ` [recreated ${[...new Set(recreated)].join('/')}]`;
+          if (scenario === 'change one' && tool !== 'floor' && recreated.length)
+            cell += ` [recreated ${[...new Set(recreated)].join('/')}]`;
           row.push(cell);
         }
-        if (tools.includes('stack') && tools.includes('compose')) row.push(formatRatio(med['stack'] ?? NaN, med['compose'] ?? NaN));
-        if (tools.includes('stack') && tools.includes('floor')) row.push(formatRatio(med['stack'] ?? NaN, med['floor'] ?? NaN));
+        if (tools.includes('stack') && tools.includes('compose'))
+          row.push(formatRatio(med['stack'] ?? NaN, med['compose'] ?? NaN));
+        if (tools.includes('stack') && tools.includes('floor'))
+          row.push(formatRatio(med['stack'] ?? NaN, med['floor'] ?? NaN));
         for (const tool of tools) row.push(requestsOf(samples.get(`${shape}|${n}|${scenario}|${tool}`)));
         rows.push(row);
       }
@@ -232,7 +264,18 @@ try {
       }
     }
   }
-  const sections = ['# Benchmark results', '', machine, '', ...notes.map((n) => `> ${n}`), '', '## Scenarios', '', tableMarkdown(), ''];
+  const sections = [
+    '# Benchmark results',
+    '',
+    machine,
+    '',
+    ...notes.map((n) => `> ${n}`),
+    '',
+    '## Scenarios',
+    '',
+    tableMarkdown(),
+    '',
+  ];
   sections.push(
     'Times are wall-clock from spawn to exit. `reqs r/w` = engine reads (GET/HEAD) / writes (POST/PUT/DELETE) of the last successful run, counted at the proxy.',
     '`down` is `down -v` for every tool. The floor for `config` is `node -e 0`. `[recreated k]` = containers replaced by the one-service change.',
@@ -257,4 +300,3 @@ try {
   direct.close();
   rmSync(work, { recursive: true, force: true });
 }
-

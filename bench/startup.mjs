@@ -40,8 +40,13 @@ export async function measureStartup(options = {}) {
 export function startupMarkdown(result) {
   const base = result.times['node -e 0']?.median ?? NaN;
   const rows = ['| command | median (min–max) | ratio to node -e 0 |', '| --- | --- | --- |'];
-  for (const [name, s] of Object.entries(result.times)) rows.push(`| ${name} | ${formatSummary(s)} | ${formatRatio(s.median, base)} |`);
-  const lines = [rows.join('\n'), '', `${result.runs} interleaved runs each after one warm-up; target: \`stack config\` ≤ 2.5x \`node -e 0\`.`];
+  for (const [name, s] of Object.entries(result.times))
+    rows.push(`| ${name} | ${formatSummary(s)} | ${formatRatio(s.median, base)} |`);
+  const lines = [
+    rows.join('\n'),
+    '',
+    `${result.runs} interleaved runs each after one warm-up; target: \`stack config\` ≤ 2.5x \`node -e 0\`.`,
+  ];
   if (result.failure) lines.push('', `> a run failed: ${result.failure}`);
   return lines.join('\n');
 }
@@ -51,5 +56,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const result = await measureStartup({ runs: Number(values.runs) });
   process.stdout.write(startupMarkdown(result) + '\n');
   const stack = result.times['stack config']?.median ?? NaN;
-  process.stdout.write(`\nstack config ${formatMs(stack)} = ${formatRatio(stack, result.times['node -e 0']?.median ?? NaN)} node -e 0\n`);
+  process.stdout.write(
+    `\nstack config ${formatMs(stack)} = ${formatRatio(stack, result.times['node -e 0']?.median ?? NaN)} node -e 0\n`,
+  );
 }

@@ -19,7 +19,13 @@ const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const MANAGER = '/run/stack-swarm/node1.sock';
 const IMAGE = '10.123.0.1:5001/stack-test/busybox:latest';
 const NS = 'com.docker.stack.namespace';
-const { values } = parseArgs({ options: { n: { type: 'string', default: '10' }, runs: { type: 'string', default: '1' }, docker: { type: 'string', default: '/usr/local/bin/docker' } } });
+const { values } = parseArgs({
+  options: {
+    n: { type: 'string', default: '10' },
+    runs: { type: 'string', default: '1' },
+    docker: { type: 'string', default: '/usr/local/bin/docker' },
+  },
+});
 const swarm = await import(join(ROOT, 'dist/targets/swarm/index.js'));
 
 /** @param {number} n @param {string} value */
@@ -37,26 +43,45 @@ function floorTool(engine) {
   const spec = (project, n, i, value) => ({
     Name: `${project}_s${i}`,
     Labels: { [NS]: project, 'bench.value': i === 0 ? value : 'same' },
-    TaskTemplate: { ContainerSpec: { Image: IMAGE, Args: ['sleep', '3600'], Env: [`VALUE=${i === 0 ? value : 'same'}`], StopGracePeriod: 1e9, Labels: { [NS]: project } }, Networks: [{ Target: `${project}_default` }] },
+    TaskTemplate: {
+      ContainerSpec: {
+        Image: IMAGE,
+        Args: ['sleep', '3600'],
+        Env: [`VALUE=${i === 0 ? value : 'same'}`],
+        StopGracePeriod: 1e9,
+        Labels: { [NS]: project },
+      },
+      Networks: [{ Target: `${project}_default` }],
+    },
     Mode: { Replicated: { Replicas: 1 } },
     EndpointSpec: { Mode: 'dnsrr' },
   });
   return {
     /** @param {string} project @param {number} n @param {string} value */
     async deploy(project, n, value) {
-      const services = (await engine.must('GET', `/services?filters=${filterQuery({ label: [`${NS}=${project}`] })}`)).json;
+      const services = (await engine.must('GET', `/services?filters=${filterQuery({ label: [`${NS}=${project}`] })}`))
+        .json;
       const byName = new Map(services.map((s) => [s.Spec.Name, s]));
-      if (byName.size === 0) await engine.must('POST', '/networks/create', { Name: `${project}_default`, Driver: 'overlay', Labels: { [NS]: project } });
-      await Promise.all(Array.from({ length: n }, async (_, i) => {
-        const want = spec(project, n, i, value);
-        const have = byName.get(want.Name);
-        if (!have) return engine.must('POST', '/services/create', want);
-        if (have.Spec.Labels['bench.value'] !== want.Labels['bench.value']) return engine.must('POST', `/services/${have.ID}/update?version=${have.Version.Index}`, want);
-      }));
+      if (byName.size === 0)
+        await engine.must('POST', '/networks/create', {
+          Name: `${project}_default`,
+          Driver: 'overlay',
+          Labels: { [NS]: project },
+        });
+      await Promise.all(
+        Array.from({ length: n }, async (_, i) => {
+          const want = spec(project, n, i, value);
+          const have = byName.get(want.Name);
+          if (!have) return engine.must('POST', '/services/create', want);
+          if (have.Spec.Labels['bench.value'] !== want.Labels['bench.value'])
+            return engine.must('POST', `/services/${have.ID}/update?version=${have.Version.Index}`, want);
+        }),
+      );
     },
     /** @param {string} project */
     async down(project) {
-      const services = (await engine.must('GET', `/services?filters=${filterQuery({ label: [`${NS}=${project}`] })}`)).json;
+      const services = (await engine.must('GET', `/services?filters=${filterQuery({ label: [`${NS}=${project}`] })}`))
+        .json;
       await Promise.all(services.map((s) => engine.call('DELETE', `/services/${s.ID}`)));
       for (let i = 0; i < 120; i++) {
         const r = await engine.call('DELETE', `/networks/${project}_default`);
@@ -86,11 +111,26 @@ async function main() {
             writeFileSync(file, stackYaml(n, value));
             if (tool === 'stack') {
               const client = await swarm.connectSwarm(env);
-              await swarm.upSwarm(client, await swarm.prepareSwarm(client, { cwd: dir, env, projectName: project, files: [file] }), { removeOrphans: true, concurrency: 8 });
+              await swarm.upSwarm(
+                client,
+                await swarm.prepareSwarm(client, { cwd: dir, env, projectName: project, files: [file] }),
+                { removeOrphans: true, concurrency: 8 },
+              );
             } else if (tool === 'floor') {
               await floor.deploy(project, n, value);
             } else {
-              const r = await timeCommand(values.docker, ['-H', proxy.dockerHost, 'stack', 'deploy', '--detach=true', '--resolve-image', 'never', '-c', file, project]);
+              const r = await timeCommand(values.docker, [
+                '-H',
+                proxy.dockerHost,
+                'stack',
+                'deploy',
+                '--detach=true',
+                '--resolve-image',
+                'never',
+                '-c',
+                file,
+                project,
+              ]);
               if (r.code !== 0) throw new Error(r.stderr);
             }
           };
@@ -105,7 +145,9 @@ async function main() {
             const t0 = performance.now();
             await fn();
             const ms = performance.now() - t0;
-            rows.push(`| ${n} | ${tool} | ${name} | ${formatMs(ms)} | ${proxy.counts.reads} | ${proxy.counts.writes} |`);
+            rows.push(
+              `| ${n} | ${tool} | ${name} | ${formatMs(ms)} | ${proxy.counts.reads} | ${proxy.counts.writes} |`,
+            );
           };
           await measure('cold deploy', () => deploy('a'));
           await measure('no-op deploy', () => deploy('a'));

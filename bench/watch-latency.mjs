@@ -28,7 +28,14 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const docker = async (...args) => (await run('docker', args)).stdout.trim();
 
 async function containerId(service) {
-  return docker('ps', '-q', '--filter', `label=com.docker.compose.project=${project}`, '--filter', `label=com.docker.compose.service=${service}`);
+  return docker(
+    'ps',
+    '-q',
+    '--filter',
+    `label=com.docker.compose.project=${project}`,
+    '--filter',
+    `label=com.docker.compose.service=${service}`,
+  );
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'stack-bench-watch-'));
@@ -38,7 +45,11 @@ const original = readFileSync(stackFile, 'utf8');
 
 let stdout = '';
 let stderr = '';
-const child = spawn(process.execPath, [process.env.STACK_BENCH_BIN ?? join(ROOT, 'bin', 'stack.cjs'), '-p', project, 'watch'], { cwd: dir, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+const child = spawn(
+  process.execPath,
+  [process.env.STACK_BENCH_BIN ?? join(ROOT, 'bin', 'stack.cjs'), '-p', project, 'watch'],
+  { cwd: dir, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+);
 child.stdout.on('data', (d) => (stdout += d));
 child.stderr.on('data', (d) => (stderr += d));
 const reloads = () => stdout.split('\n').filter((l) => /^[↻✗] /.test(l));
@@ -46,7 +57,8 @@ const reloads = () => stdout.split('\n').filter((l) => /^[↻✗] /.test(l));
 async function until(predicate, what, timeoutMs = 60_000) {
   const end = Date.now() + timeoutMs;
   while (!predicate()) {
-    if (child.exitCode !== null || Date.now() > end) throw new Error(`${what}: ${child.exitCode !== null ? 'stack watch exited' : 'timeout'}\n${stdout}\n${stderr}`);
+    if (child.exitCode !== null || Date.now() > end)
+      throw new Error(`${what}: ${child.exitCode !== null ? 'stack watch exited' : 'timeout'}\n${stdout}\n${stderr}`);
     await sleep(2);
   }
 }
@@ -82,23 +94,36 @@ try {
   }
   for (let i = 0; i < RUNS; i++) {
     await sleep(300);
-    results.stackRecreate.push(await timedReload(() => writeFileSync(stackFile, original.replace('GREETING: hello', `GREETING: bench-${i}`))));
+    results.stackRecreate.push(
+      await timedReload(() => writeFileSync(stackFile, original.replace('GREETING: hello', `GREETING: bench-${i}`))),
+    );
     const app = await containerId('app');
     results.dockerRestart.push(await timed(() => docker('restart', app)));
   }
-  const row = (label, xs) => `${label.padEnd(34)} ${median(xs).toFixed(0).padStart(6)} ms   (min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)}, n=${xs.length})`;
+  const row = (label, xs) =>
+    `${label.padEnd(34)} ${median(xs).toFixed(0).padStart(6)} ms   (min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)}, n=${xs.length})`;
   console.log(`watch latency, median of ${RUNS} (quiet period 100 ms included in stack's numbers)`);
   console.log(row('save → file in container (stack)', results.stackSync));
   console.log(row('docker cp (same file)', results.dockerCp));
   console.log(row('save → service recreated (stack)', results.stackRecreate));
   console.log(row('docker restart (same container)', results.dockerRestart));
-  console.log(JSON.stringify({ bench: 'watch-latency', runs: RUNS, medianMs: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, Math.round(median(v))])) }));
+  console.log(
+    JSON.stringify({
+      bench: 'watch-latency',
+      runs: RUNS,
+      medianMs: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, Math.round(median(v))])),
+    }),
+  );
 } finally {
   child.kill('SIGINT');
   await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
-  const ids = (await docker('ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`)).split('\n').filter(Boolean);
+  const ids = (await docker('ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`))
+    .split('\n')
+    .filter(Boolean);
   if (ids.length > 0) await docker('rm', '-f', ...ids);
-  const nets = (await docker('network', 'ls', '-q', '--filter', `label=com.docker.compose.project=${project}`)).split('\n').filter(Boolean);
+  const nets = (await docker('network', 'ls', '-q', '--filter', `label=com.docker.compose.project=${project}`))
+    .split('\n')
+    .filter(Boolean);
   if (nets.length > 0) await docker('network', 'rm', ...nets);
   rmSync(dir, { recursive: true, force: true });
 }

@@ -15,7 +15,9 @@
 {
   const [major, minor] = process.versions.node.split('.').map(Number);
   if (major < 20 || (major === 20 && minor < 19)) {
-    process.stderr.write(`error[UNSUPPORTED_NODE] stack needs Node.js >= 20.19; this is ${process.version} (${process.execPath})\n`);
+    process.stderr.write(
+      `error[UNSUPPORTED_NODE] stack needs Node.js >= 20.19; this is ${process.version} (${process.execPath})\n`,
+    );
     process.exit(1);
   }
 }
@@ -38,7 +40,9 @@ function loadCli() {
     stat = statSync(bundle, { bigint: true });
     source = readFileSync(bundle, 'utf8');
   } catch (error) {
-    process.stderr.write(`error[INTERNAL] ${bundle} is missing: run \`npm run build\` first (${error.code ?? error.message})\n`);
+    process.stderr.write(
+      `error[INTERNAL] ${bundle} is missing: run \`npm run build\` first (${error.code ?? error.message})\n`,
+    );
     process.exit(1);
   }
   const kind = argv.some((arg) => LIGHT_COMMANDS.includes(arg)) ? 'light' : 'engine';

@@ -5,7 +5,11 @@ async function demo(stack, project) {
   const { connectEngine, down, loadStack, planStack, renderPlan, up } = stack;
   const model = await loadStack({ cwd: process.cwd(), env: process.env, projectName: project });
   const engine = await connectEngine({ env: process.env });
-  const hooks = { signal: AbortSignal.timeout(120_000), env: process.env, onWarning: (m) => console.error(`warning: ${m}`) };
+  const hooks = {
+    signal: AbortSignal.timeout(120_000),
+    env: process.env,
+    onWarning: (m) => console.error(`warning: ${m}`),
+  };
 
   const { plan } = await planStack(engine, model, { plan: {} }, hooks);
   console.log(renderPlan(plan, 'text'));

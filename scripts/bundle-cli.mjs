@@ -30,7 +30,8 @@ const inlineValidator = {
   setup(b) {
     b.onLoad({ filter: /[\\/]dist[\\/]loader[\\/]validator\.js$/ }, (args) => {
       const code = readFileSync(args.path, 'utf8');
-      if (!code.includes(VALIDATOR_REQUIRE)) throw new Error(`bundle-cli: ${args.path} no longer uses ${VALIDATOR_REQUIRE}; update the plugin`);
+      if (!code.includes(VALIDATOR_REQUIRE))
+        throw new Error(`bundle-cli: ${args.path} no longer uses ${VALIDATOR_REQUIRE}; update the plugin`);
       return { contents: code.replace(VALIDATOR_REQUIRE, ''), loader: 'js', resolveDir: dirname(args.path) };
     });
   },
@@ -42,7 +43,11 @@ const inlineValidator = {
 const lazyChildProcess = {
   name: 'lazy-child-process',
   setup(b) {
-    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) => (/[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: 'lazy-child-process', namespace: 'stack-shim' } : undefined));
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+      /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer)
+        ? { path: 'lazy-child-process', namespace: 'stack-shim' }
+        : undefined,
+    );
     b.onLoad({ filter: /.*/, namespace: 'stack-shim' }, () => ({
       contents: "module.exports = new Proxy({}, { get: (_, key) => require('node:child_process')[key] });",
       loader: 'js',
@@ -58,7 +63,8 @@ function buildId() {
     for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const path = join(dir, entry.name);
       if (entry.isDirectory() && entry.name !== '.cache') walk(path);
-      else if (entry.isFile() && /\.(js|cjs|json)$/.test(entry.name) && path !== outfile) hash.update(path.slice(root.length)).update(readFileSync(path));
+      else if (entry.isFile() && /\.(js|cjs|json)$/.test(entry.name) && path !== outfile)
+        hash.update(path.slice(root.length)).update(readFileSync(path));
     }
   };
   walk(join(root, 'dist'));
@@ -91,8 +97,11 @@ const result = await build({
 rmSync(join(root, 'dist/.cache'), { recursive: true, force: true });
 const bytes = result.metafile.outputs[Object.keys(result.metafile.outputs)[0]].bytes;
 const text = readFileSync(outfile, 'utf8');
-if (/\bimport\(/.test(text.replace(/\/\/.*$/gm, ''))) throw new Error('bundle-cli: the bundle still contains import(); bin/stack.cjs cannot run it from a code cache');
-process.stdout.write(`bundle: ${outfile} (${Math.round(bytes / 1024)} KiB, ${Object.keys(result.metafile.inputs).length} modules)\n`);
+if (/\bimport\(/.test(text.replace(/\/\/.*$/gm, '')))
+  throw new Error('bundle-cli: the bundle still contains import(); bin/stack.cjs cannot run it from a code cache');
+process.stdout.write(
+  `bundle: ${outfile} (${Math.round(bytes / 1024)} KiB, ${Object.keys(result.metafile.inputs).length} modules)\n`,
+);
 
 // The library for CommonJS callers (`require('stack-compose')`): dist/index.js bundled as one CommonJS
 // file. Every package dependency stays external (resolved from the installer's node_modules).

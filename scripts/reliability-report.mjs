@@ -19,7 +19,12 @@ const lines = readFileSync(resultsFile, 'utf8')
 const out = [];
 const crash = lines.filter((l) => l.suite === 'crash' && l.fired);
 if (crash.length > 0) {
-  out.push('### Crash at every engine write', '', '| scenario | kill mode | kill points | converged |', '| --- | --- | --- | --- |');
+  out.push(
+    '### Crash at every engine write',
+    '',
+    '| scenario | kill mode | kill points | converged |',
+    '| --- | --- | --- | --- |',
+  );
   const by = new Map();
   for (const l of crash) {
     const key = `${l.scenario}\t${l.mode}`;
@@ -34,7 +39,8 @@ if (crash.length > 0) {
   }
   const ok = crash.filter((l) => l.converged).length;
   out.push(`| **total** | | ${crash.length} | **${ok}/${crash.length}** |`, '');
-  for (const l of crash.filter((x) => !x.converged)) out.push(`- FAILED ${l.scenario} ${l.mode} k=${l.k} (${l.route}): ${String(l.problems?.[0] ?? '').split('\n')[0]}`);
+  for (const l of crash.filter((x) => !x.converged))
+    out.push(`- FAILED ${l.scenario} ${l.mode} k=${l.k} (${l.route}): ${String(l.problems?.[0] ?? '').split('\n')[0]}`);
 }
 
 for (const f of lines.filter((l) => l.suite === 'fuzz')) {
@@ -50,7 +56,8 @@ const tests = [];
 for (const file of vitestFiles) {
   const report = JSON.parse(readFileSync(file, 'utf8'));
   for (const suite of report.testResults ?? []) {
-    for (const t of suite.assertionResults ?? []) tests.push({ file: basename(suite.name ?? ''), title: t.title, status: t.status, ms: t.duration ?? 0 });
+    for (const t of suite.assertionResults ?? [])
+      tests.push({ file: basename(suite.name ?? ''), title: t.title, status: t.status, ms: t.duration ?? 0 });
   }
 }
 if (tests.length > 0) {
@@ -62,10 +69,13 @@ if (tests.length > 0) {
     if (list.length > 12) {
       const ok = list.filter((t) => t.status === 'passed').length;
       const ms = list.reduce((sum, t) => sum + t.ms, 0);
-      out.push(`| ${file} | ${list.length} cases (${list[0].title.replace(/^[^:]*: /, '').replace(/\|/g, '\\|')}) | ${ok}/${list.length} passed | ${(ms / 1000).toFixed(1)} s |`);
+      out.push(
+        `| ${file} | ${list.length} cases (${list[0].title.replace(/^[^:]*: /, '').replace(/\|/g, '\\|')}) | ${ok}/${list.length} passed | ${(ms / 1000).toFixed(1)} s |`,
+      );
       continue;
     }
-    for (const t of list) out.push(`| ${file} | ${t.title.replace(/\|/g, '\\|')} | ${t.status} | ${(t.ms / 1000).toFixed(1)} s |`);
+    for (const t of list)
+      out.push(`| ${file} | ${t.title.replace(/\|/g, '\\|')} | ${t.status} | ${(t.ms / 1000).toFixed(1)} s |`);
   }
   const passed = tests.filter((t) => t.status === 'passed').length;
   const ran = tests.filter((t) => t.status === 'passed' || t.status === 'failed').length;

@@ -4,7 +4,17 @@
  * Compose adds `d` (days) in the file; pull policies also take `w` (weeks).
  */
 
-const UNIT_NS: Readonly<Record<string, number>> = { ns: 1, us: 1e3, 'µs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9, d: 86_400e9, w: 604_800e9 };
+const UNIT_NS: Readonly<Record<string, number>> = {
+  ns: 1,
+  us: 1e3,
+  µs: 1e3,
+  ms: 1e6,
+  s: 1e9,
+  m: 60e9,
+  h: 3600e9,
+  d: 86_400e9,
+  w: 604_800e9,
+};
 
 /** Which of the non-Go units a caller accepts. */
 export interface DurationUnits {

@@ -127,7 +127,11 @@ export class StackError extends Error {
   readonly code: ErrorCode;
   readonly diagnostics: readonly Diagnostic[];
 
-  constructor(code: ErrorCode, message: string, options: { diagnostics?: readonly Diagnostic[]; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { diagnostics?: readonly Diagnostic[]; cause?: unknown } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'StackError';
     this.code = code;
@@ -137,7 +141,11 @@ export class StackError extends Error {
   /** Invalid input: exit 2, nothing on the engine was touched. */
   get isInputError(): boolean {
     if (INPUT_CODES.has(this.code)) return true;
-    return this.diagnostics.some((d) => d.severity === 'error') && !this.code.startsWith('ENGINE_') && this.code !== 'APPLY_FAILED';
+    return (
+      this.diagnostics.some((d) => d.severity === 'error') &&
+      !this.code.startsWith('ENGINE_') &&
+      this.code !== 'APPLY_FAILED'
+    );
   }
 
   get exitCode(): number {
@@ -191,7 +199,8 @@ function relativeTo(cwd: string | undefined, file: string): string {
  * bidi embeddings, overrides and isolates (they reorder what is shown, "Trojan Source"),
  * line/paragraph separators, invisible zero-width characters and lone surrogates.
  */
-const UNSAFE = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u061C\u200B\u200E\u200F\u2028-\u202E\u2060\u2066-\u2069\uFEFF]|[\uD800-\uDFFF]/u;
+const UNSAFE =
+  /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u061C\u200B\u200E\u200F\u2028-\u202E\u2060\u2066-\u2069\uFEFF]|[\uD800-\uDFFF]/u;
 
 function escapeChar(ch: string): string {
   return `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
@@ -260,7 +269,8 @@ export function redactVariables(text: string): string {
   if (variableValues.size === 0 || text === '') return text;
   if (variablePattern === undefined || variableForms === undefined) {
     variableForms = new Map();
-    for (const [value, name] of variableValues) for (const form of quotedForms(value)) variableForms.set(form.toLowerCase(), name);
+    for (const [value, name] of variableValues)
+      for (const form of quotedForms(value)) variableForms.set(form.toLowerCase(), name);
     const forms = [...variableForms.keys()].sort((a, b) => b.length - a.length);
     variablePattern = new RegExp(forms.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'giu');
   }
@@ -275,7 +285,17 @@ function quotedForms(value: string): string[] {
   const go = [...value]
     .map((ch) => {
       const code = ch.codePointAt(0)!;
-      const named: Record<string, string> = { '\u0007': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '"': '\\"', '\\': '\\\\' };
+      const named: Record<string, string> = {
+        '\u0007': '\\a',
+        '\b': '\\b',
+        '\f': '\\f',
+        '\n': '\\n',
+        '\r': '\\r',
+        '\t': '\\t',
+        '\v': '\\v',
+        '"': '\\"',
+        '\\': '\\\\',
+      };
       if (named[ch] !== undefined) return named[ch];
       if (code < 0x20 || code === 0x7f) return `\\x${code.toString(16).padStart(2, '0')}`;
       if (UNSAFE.test(ch)) return `\\u${code.toString(16).padStart(4, '0')}`;
@@ -297,7 +317,9 @@ export function inertText(text: string): string {
  */
 export function formatDiagnostic(d: Diagnostic, options: FormatOptions = {}): string {
   const paint = (code: string, text: string): string => (options.color ? `\u001b[${code}m${text}\u001b[0m` : text);
-  const where = d.location ? `${escapeForTerminal(relativeTo(options.cwd, d.location.file))}:${d.location.line}:${d.location.col} ` : '';
+  const where = d.location
+    ? `${escapeForTerminal(relativeTo(options.cwd, d.location.file))}:${d.location.line}:${d.location.col} `
+    : '';
   const label = d.severity === 'error' ? paint('31;1', `error[${d.code}]`) : paint('33;1', `warning[${d.code}]`);
   const lines = [`${where}${label} ${inertText(d.message)}`];
   // An env file's line holds a value (a password): never echoed, its position is enough.
@@ -318,7 +340,11 @@ export function formatDiagnostic(d: Diagnostic, options: FormatOptions = {}): st
 
 /** Whether `error` (or an error in its `cause` chain) is an abort (AbortError / ABORT_ERR). */
 export function isAbortError(error: unknown): boolean {
-  for (let e = error as { name?: unknown; code?: unknown; cause?: unknown } | undefined, depth = 0; e && typeof e === 'object' && depth < 8; e = e.cause as typeof e, depth++) {
+  for (
+    let e = error as { name?: unknown; code?: unknown; cause?: unknown } | undefined, depth = 0;
+    e && typeof e === 'object' && depth < 8;
+    e = e.cause as typeof e, depth++
+  ) {
     if (e.name === 'AbortError' || e.code === 'ABORT_ERR') return true;
   }
   return false;
@@ -330,6 +356,19 @@ export function isAbortError(error: unknown): boolean {
  * kept as they are.
  */
 export function asInterrupted(error: unknown, signal: AbortSignal): unknown {
-  if (!signal.aborted || (error instanceof StackError && error.code !== 'INTERNAL') || !isAbortError(error)) return error;
-  return signal.reason instanceof StackError ? signal.reason : new StackError('INTERRUPTED', 'interrupted', { cause: error });
+  if (!signal.aborted || (error instanceof StackError && error.code !== 'INTERNAL') || !isAbortError(error))
+    return error;
+  return signal.reason instanceof StackError
+    ? signal.reason
+    : new StackError('INTERRUPTED', 'interrupted', { cause: error });
+}
+
+/**
+ * A value from a file or an engine reply as text for a message: scalars as they are, mappings
+ * and lists as JSON (never `[object Object]`).
+ */
+export function displayValue(value: unknown): string {
+  if (typeof value === 'object' && value !== null) return JSON.stringify(value);
+  if (typeof value === 'symbol') return value.toString();
+  return String(value);
 }

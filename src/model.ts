@@ -146,7 +146,13 @@ export interface WatchRule {
   readonly include: readonly string[];
   readonly ignore: readonly string[];
   readonly initialSync: boolean;
-  readonly exec?: { readonly command: readonly string[]; readonly user?: string; readonly privileged?: boolean; readonly workingDir?: string; readonly environment: Readonly<Record<string, string>> };
+  readonly exec?: {
+    readonly command: readonly string[];
+    readonly user?: string;
+    readonly privileged?: boolean;
+    readonly workingDir?: string;
+    readonly environment: Readonly<Record<string, string>>;
+  };
 }
 
 /** A lifecycle hook (`post_start`, `pre_stop`): a command run in the service's container through exec. */
@@ -267,7 +273,12 @@ export interface ServiceSpec {
 
 export interface IpamSpec {
   readonly driver?: string;
-  readonly config: readonly { readonly subnet?: string; readonly ipRange?: string; readonly gateway?: string; readonly auxAddresses?: Readonly<Record<string, string>> }[];
+  readonly config: readonly {
+    readonly subnet?: string;
+    readonly ipRange?: string;
+    readonly gateway?: string;
+    readonly auxAddresses?: Readonly<Record<string, string>>;
+  }[];
   readonly options: Readonly<Record<string, string>>;
 }
 

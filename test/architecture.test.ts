@@ -14,7 +14,16 @@ import { specifiersOf } from './support/import-scan.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
-const FORBIDDEN = ['dockerode', 'p-graph', 'listr2', 'chokidar', 'node:child_process', 'node:net', 'node:http', 'node:fs'];
+const FORBIDDEN = [
+  'dockerode',
+  'p-graph',
+  'listr2',
+  'chokidar',
+  'node:child_process',
+  'node:net',
+  'node:http',
+  'node:fs',
+];
 
 /** Files allowed one of the forbidden modules, and which. */
 const ALLOWED: Readonly<Record<string, readonly string[]>> = {
@@ -73,7 +82,11 @@ function sourcesUnder(dir: string): string[] {
  * Door violations tolerated for now, by file and rule. Delete an entry once its file is fixed:
  * the test then keeps it fixed.
  */
-const ALLOWED_FOR_NOW: readonly { readonly file: string; readonly rule: DoorViolation['rule']; readonly why: string }[] = [];
+const ALLOWED_FOR_NOW: readonly {
+  readonly file: string;
+  readonly rule: DoorViolation['rule'];
+  readonly why: string;
+}[] = [];
 
 function isAllowedForNow(v: DoorViolation): boolean {
   return ALLOWED_FOR_NOW.some((a) => a.file === v.file && a.rule === v.rule);
@@ -96,7 +109,14 @@ describe('architecture', () => {
       "const r = require('fs');",
       "import {\n  a,\n  b,\n} from 'p-graph';",
     ].join('\n');
-    expect(specifiersOf(source).sort()).toEqual(['./x.js', 'chokidar', 'dockerode', 'fs', 'node:child_process', 'p-graph']);
+    expect(specifiersOf(source).sort()).toEqual([
+      './x.js',
+      'chokidar',
+      'dockerode',
+      'fs',
+      'node:child_process',
+      'p-graph',
+    ]);
   });
 
   it('the scanner finds dockerode through the engine client (so a green result means something)', () => {
@@ -133,10 +153,25 @@ describe('architecture', () => {
       'engine-call line 5: engine.inspectContainer(',
       'double-cast line 7',
     ]);
-    expect(rules('src/pipeline/apply.ts')).toEqual(['socket-import dockerode', 'socket-import node:http', 'socket-import node:net', 'double-cast line 7']);
+    expect(rules('src/pipeline/apply.ts')).toEqual([
+      'socket-import dockerode',
+      'socket-import node:http',
+      'socket-import node:net',
+      'double-cast line 7',
+    ]);
     expect(rules('src/engine/client.ts')).toEqual(['double-cast line 7']);
-    expect(rules('src/targets/swarm/observe.ts')).toEqual(['socket-import dockerode', 'socket-import node:http', 'socket-import node:net', 'double-cast line 7']);
+    expect(rules('src/targets/swarm/observe.ts')).toEqual([
+      'socket-import dockerode',
+      'socket-import node:http',
+      'socket-import node:net',
+      'double-cast line 7',
+    ]);
     // Reading a property or passing the engine along is not a call through the door.
-    expect(scanForDoorViolations('src/cli/x.ts', "import type { IncomingMessage } from 'node:http';\nconst e = engine.endpoint;\nawait observe(engine, model);")).toEqual([]);
+    expect(
+      scanForDoorViolations(
+        'src/cli/x.ts',
+        "import type { IncomingMessage } from 'node:http';\nconst e = engine.endpoint;\nawait observe(engine, model);",
+      ),
+    ).toEqual([]);
   });
 });

@@ -29,7 +29,10 @@ export function createEngineClient(options = {}) {
         agent,
         method,
         path: `/v1.41${path}`,
-        headers: payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+        headers:
+          payload === undefined
+            ? {}
+            : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
       });
       req.on('error', reject);
       req.on('response', (res) => {
@@ -80,11 +83,17 @@ export const filterQuery = (filters) => encodeURIComponent(JSON.stringify(filter
 export async function removeProject(engine, project) {
   const f = filterQuery({ label: [`com.docker.compose.project=${project}`] });
   const containers = (await engine.call('GET', `/containers/json?all=1&filters=${f}`)).json ?? [];
-  await Promise.all(containers.map((/** @type {{Id: string}} */ c) => engine.call('DELETE', `/containers/${c.Id}?force=1&v=1`)));
+  await Promise.all(
+    containers.map((/** @type {{Id: string}} */ c) => engine.call('DELETE', `/containers/${c.Id}?force=1&v=1`)),
+  );
   const networks = (await engine.call('GET', `/networks?filters=${f}`)).json ?? [];
   await Promise.all(networks.map((/** @type {{Id: string}} */ n) => engine.call('DELETE', `/networks/${n.Id}`)));
   const volumes = (await engine.call('GET', `/volumes?filters=${f}`)).json?.Volumes ?? [];
-  await Promise.all(volumes.map((/** @type {{Name: string}} */ v) => engine.call('DELETE', `/volumes/${encodeURIComponent(v.Name)}?force=1`)));
+  await Promise.all(
+    volumes.map((/** @type {{Name: string}} */ v) =>
+      engine.call('DELETE', `/volumes/${encodeURIComponent(v.Name)}?force=1`),
+    ),
+  );
 }
 
 /**

@@ -150,7 +150,15 @@ function kindOf(method) {
 }
 
 /** Hop-by-hop headers are the proxy's own business on each side. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'te', 'trailer', 'upgrade']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'upgrade',
+]);
 
 /**
  * @param {string[]} raw  Flat [name, value, name, value, ...].
@@ -272,7 +280,9 @@ export async function startEngineProxy(options) {
     try {
       await fault.run?.(info);
     } catch (error) {
-      process.stderr.write(`[engine-proxy] fault callback failed: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.stderr.write(
+        `[engine-proxy] fault callback failed: ${error instanceof Error ? error.message : String(error)}\n`,
+      );
     }
   }
 
@@ -384,7 +394,9 @@ export async function startEngineProxy(options) {
       const status = fault.status ?? 500;
       info.status = status;
       const body = JSON.stringify({ message: fault.message ?? `injected fault: ${status}` });
-      client.end(`HTTP/1.1 ${status} Injected\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      client.end(
+        `HTTP/1.1 ${status} Injected\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
       return;
     }
     if (fault?.action === 'reset') return void client.destroy();

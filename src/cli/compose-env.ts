@@ -60,9 +60,18 @@ export interface ComposeEnvInput {
  * the env files where the shell does not set them (the shell wins, as in Compose), plus the
  * env files to hand the loader (`COMPOSE_ENV_FILES` when no `--env-file`).
  */
-export function composeEnvironment(input: ComposeEnvInput): { env: Record<string, string | undefined>; envFiles: string[] } {
+export function composeEnvironment(input: ComposeEnvInput): {
+  env: Record<string, string | undefined>;
+  envFiles: string[];
+} {
   const shell = input.env;
-  const envFiles = input.envFiles.length > 0 ? [...input.envFiles] : (shell['COMPOSE_ENV_FILES'] ?? '').split(',').map((f) => f.trim()).filter(Boolean);
+  const envFiles =
+    input.envFiles.length > 0
+      ? [...input.envFiles]
+      : (shell['COMPOSE_ENV_FILES'] ?? '')
+          .split(',')
+          .map((f) => f.trim())
+          .filter(Boolean);
   let files: string[];
   if (envFiles.length > 0) files = envFiles.map((f) => resolve(input.cwd, f));
   else if (envTrue(shell['COMPOSE_DISABLE_ENV_FILE'])) files = [];

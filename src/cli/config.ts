@@ -55,7 +55,12 @@ function scanTemplate(text: string, on: (variable: TemplateVariable) => void): v
       if (m) {
         const op = m[2] ?? '';
         const arg = m[3] ?? '';
-        on({ name: m[1]!, required: op.endsWith('?'), defaultValue: op.endsWith('-') ? arg : '', alternateValue: op.endsWith('+') ? arg : '' });
+        on({
+          name: m[1]!,
+          required: op.endsWith('?'),
+          defaultValue: op.endsWith('-') ? arg : '',
+          alternateValue: op.endsWith('+') ? arg : '',
+        });
         scanTemplate(arg, on);
       }
       i = j - 1;
@@ -79,7 +84,8 @@ export function extractVariables(data: unknown): TemplateVariable[] {
   const visit = (value: unknown): void => {
     if (typeof value === 'string') {
       scanTemplate(value, (variable) => {
-        if (!found.has(variable.name) || variable.required || variable.defaultValue || variable.alternateValue) found.set(variable.name, variable);
+        if (!found.has(variable.name) || variable.required || variable.defaultValue || variable.alternateValue)
+          found.set(variable.name, variable);
       });
     } else if (Array.isArray(value)) {
       for (const item of value) visit(item);
@@ -149,32 +155,56 @@ export function registerConfig(program: Command, run: Runner): void {
           const rows = variables.map((v) => [v.name, String(v.required), v.defaultValue, v.alternateValue]);
           const table = [['NAME', 'REQUIRED', 'DEFAULT VALUE', 'ALTERNATE VALUE'], ...rows];
           const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => (r[i] ?? '').length)));
-          return write(table.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('   ').trimEnd() + '\n').join(''));
+          return write(
+            table
+              .map(
+                (r) =>
+                  r
+                    .map((c, i) => c.padEnd(widths[i] ?? 0))
+                    .join('   ')
+                    .trimEnd() + '\n',
+              )
+              .join(''),
+          );
         }
         const model = await ctx.loadModel({ services, interpolate: flags.interpolate });
         const swarm = await import('./commands/swarm.js');
         // On Swarm the full config is the service specs as they would be sent (images by digest).
-        if (swarm.swarmTarget(ctx, model) && !flags.quiet && listFor(model, flags, services) === undefined) return swarm.swarmConfig(ctx);
+        if (swarm.swarmTarget(ctx, model) && !flags.quiet && listFor(model, flags, services) === undefined)
+          return swarm.swarmConfig(ctx);
         if (flags.environment) {
           // As the loader builds it: the env files (--env-file, else .env in the project
           // directory), each visible to the next, the shell winning.
           const { readFileSync, existsSync } = await import('node:fs');
+          // eslint-disable-next-line @typescript-eslint/unbound-method -- a module function, not a method
           const { resolve } = await import('node:path');
           const { mergeEnvironment, parseEnvFile } = await import('../loader/env.js');
-          const files = ctx.globals.envFile.length > 0 ? ctx.globals.envFile.map((f) => resolve(ctx.cwd, f)) : [resolve(model.workingDir, '.env')].filter((f) => existsSync(f));
+          const files =
+            ctx.globals.envFile.length > 0
+              ? ctx.globals.envFile.map((f) => resolve(ctx.cwd, f))
+              : [resolve(model.workingDir, '.env')].filter((f) => existsSync(f));
           const parsed: Record<string, string>[] = [];
-          for (const file of files) parsed.push(parseEnvFile(file, readFileSync(file, 'utf8'), mergeEnvironment(ctx.env, ...parsed)).value);
+          for (const file of files)
+            parsed.push(parseEnvFile(file, readFileSync(file, 'utf8'), mergeEnvironment(ctx.env, ...parsed)).value);
           const env = mergeEnvironment(ctx.env, ...parsed);
-          return write(Object.keys(env).sort().map((k) => `${k}=${env[k]}\n`).join(''));
+          return write(
+            Object.keys(env)
+              .sort()
+              .map((k) => `${k}=${env[k]}\n`)
+              .join(''),
+          );
         }
         if (flags.hash !== undefined) {
           const { createHash } = await import('node:crypto');
           const { canonicalJson } = await import('../planner/hash.js');
           const config = toComposeConfig(model)['services'] as Record<string, unknown>;
-          const wanted = flags.hash === '*' ? Object.keys(model.services).sort() : flags.hash.split(',').map((s) => s.trim());
+          const wanted =
+            flags.hash === '*' ? Object.keys(model.services).sort() : flags.hash.split(',').map((s) => s.trim());
           const unknown = wanted.filter((s) => !(s in config));
           if (unknown.length > 0) throw new StackError('USAGE', `no such service: ${unknown.join(', ')}`);
-          return write(wanted.map((s) => `${s} ${createHash('sha256').update(canonicalJson(config[s])).digest('hex')}\n`).join(''));
+          return write(
+            wanted.map((s) => `${s} ${createHash('sha256').update(canonicalJson(config[s])).digest('hex')}\n`).join(''),
+          );
         }
         const list = listFor(model, flags, services);
         if (flags.quiet || list) ctx.printWarnings(model);
@@ -191,13 +221,18 @@ export function registerConfig(program: Command, run: Runner): void {
           // `docker-compose config --no-interpolate`; loadRawData prints the file warnings.
           const raw = await ctx.loadRawData();
           const all = (raw['services'] ?? {}) as Record<string, unknown>;
-          config = { ...raw, services: Object.fromEntries(Object.entries(all).filter(([name]) => name in model.services)) };
+          config = {
+            ...raw,
+            services: Object.fromEntries(Object.entries(all).filter(([name]) => name in model.services)),
+          };
         }
         if (services.length > 0) {
           const all = config['services'] as Record<string, unknown>;
           config['services'] = Object.fromEntries(Object.entries(all).filter(([name]) => services.includes(name)));
         }
-        return write(flags.format === 'json' ? JSON.stringify(config, null, 2) + '\n' : stringify(config, { lineWidth: 0 }));
+        return write(
+          flags.format === 'json' ? JSON.stringify(config, null, 2) + '\n' : stringify(config, { lineWidth: 0 }),
+        );
       }),
     );
 }

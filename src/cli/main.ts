@@ -19,10 +19,36 @@ import type { AnsiMode } from './compose-env.js';
 /** Commands that must start fast and never touch the engine: they skip loading the engine commands. */
 export const LIGHT_COMMANDS: ReadonlySet<string> = new Set(['config', 'version', 'convert']);
 /** Global options that take a value (used to find the command name before commander parses). */
-const VALUE_OPTIONS = new Set(['-f', '--file', '-p', '--project-name', '--profile', '--env-file', '--project-directory', '--progress', '--parallel', '--ansi', '--target']);
+const VALUE_OPTIONS = new Set([
+  '-f',
+  '--file',
+  '-p',
+  '--project-name',
+  '--profile',
+  '--env-file',
+  '--project-directory',
+  '--progress',
+  '--parallel',
+  '--ansi',
+  '--target',
+]);
 
 /** Commands that only read: Ctrl-C has nothing in flight to finish, so it says nothing. */
-const READ_ONLY_COMMANDS: ReadonlySet<string> = new Set(['logs', 'events', 'stats', 'ps', 'top', 'port', 'images', 'ls', 'wait', 'config', 'convert', 'version', 'plan']);
+const READ_ONLY_COMMANDS: ReadonlySet<string> = new Set([
+  'logs',
+  'events',
+  'stats',
+  'ps',
+  'top',
+  'port',
+  'images',
+  'ls',
+  'wait',
+  'config',
+  'convert',
+  'version',
+  'plan',
+]);
 
 const PROGRESS_MODES: readonly ProgressMode[] = ['auto', 'tty', 'plain', 'json', 'quiet'];
 
@@ -39,7 +65,6 @@ interface RawGlobals {
   debug?: boolean;
   target?: string;
 }
-
 
 /** The first positional argument, skipping global options and their values. */
 export function findCommandName(argv: readonly string[]): string | undefined {
@@ -66,7 +91,11 @@ export function colorAllowed(env: Readonly<Record<string, string | undefined>>, 
   return Boolean(isTTY) && (noColor === undefined || noColor === '') && env['TERM'] !== 'dumb' && !ci;
 }
 
-function resolveProgress(mode: ProgressMode, env: Readonly<Record<string, string | undefined>>, isTTY: boolean): Exclude<ProgressMode, 'auto'> {
+function resolveProgress(
+  mode: ProgressMode,
+  env: Readonly<Record<string, string | undefined>>,
+  isTTY: boolean,
+): Exclude<ProgressMode, 'auto'> {
   if (mode !== 'auto') return mode;
   if (env['CI'] && env['CI'] !== 'false') return 'plain';
   return isTTY ? 'tty' : 'plain';
@@ -75,18 +104,24 @@ function resolveProgress(mode: ProgressMode, env: Readonly<Record<string, string
 function parseParallel(value: string | undefined, origin = '--parallel'): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new StackError('USAGE', `${origin} must be a positive integer, got "${value}"`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new StackError('USAGE', `${origin} must be a positive integer, got "${value}"`);
   return n;
 }
 
 /** `--progress`, else COMPOSE_PROGRESS, else auto; `--ansi never` makes auto plain (no TTY drawing). */
-function pickProgress(program: Command, env: Readonly<Record<string, string | undefined>>, ansi: AnsiMode): ProgressMode {
+function pickProgress(
+  program: Command,
+  env: Readonly<Record<string, string | undefined>>,
+  ansi: AnsiMode,
+): ProgressMode {
   const raw = program.opts<RawGlobals>().progress;
   if (program.getOptionValueSource('progress') !== 'default') return raw;
   const fromEnv = env['COMPOSE_PROGRESS'];
   if (fromEnv) {
     const mode = PROGRESS_MODES.find((m) => m === fromEnv);
-    if (!mode) throw new StackError('USAGE', `COMPOSE_PROGRESS expects one of ${PROGRESS_MODES.join(', ')}, got "${fromEnv}"`);
+    if (!mode)
+      throw new StackError('USAGE', `COMPOSE_PROGRESS expects one of ${PROGRESS_MODES.join(', ')}, got "${fromEnv}"`);
     return mode === 'auto' && ansi === 'never' ? 'plain' : mode;
   }
   return ansi === 'never' ? 'plain' : raw;
@@ -100,6 +135,7 @@ async function stdinFiles(files: readonly string[]): Promise<string[]> {
   if (!files.includes('-')) return [...files];
   const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- a module function, not a method
   const { join } = await import('node:path');
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Uint8Array));
@@ -116,17 +152,29 @@ async function stdinFiles(files: readonly string[]): Promise<string[]> {
   return files.map((f) => (f === '-' ? path : f));
 }
 
-function buildContext(program: Command, signal: AbortSignal, setInterruptBehavior: CliContext['setInterruptBehavior']): CliContext {
+function buildContext(
+  program: Command,
+  signal: AbortSignal,
+  setInterruptBehavior: CliContext['setInterruptBehavior'],
+): CliContext {
   const raw = program.opts<RawGlobals>();
   const cwd = process.cwd();
   // COMPOSE_* settings from the shell, else from the env files (flags win over both).
-  const composed = composeEnvironment({ cwd, env: process.env, envFiles: raw.envFile, ...(raw.projectDirectory !== undefined ? { projectDirectory: raw.projectDirectory } : {}) });
+  const composed = composeEnvironment({
+    cwd,
+    env: process.env,
+    envFiles: raw.envFile,
+    ...(raw.projectDirectory !== undefined ? { projectDirectory: raw.projectDirectory } : {}),
+  });
   const env = composed.env;
   const ansi = raw.ansi !== undefined ? parseAnsi(raw.ansi, '--ansi') : parseAnsi(env['COMPOSE_ANSI'], 'COMPOSE_ANSI');
   const stdout = process.stdout;
   // COMPOSE_STATUS_STDOUT: progress and status on stdout (errors stay on stderr, from the frame).
   const stderr = envTrue(env['COMPOSE_STATUS_STDOUT']) ? process.stdout : process.stderr;
-  const parallel = raw.parallel !== undefined ? parseParallel(raw.parallel) : parseParallel(env['COMPOSE_PARALLEL_LIMIT'] || undefined, 'COMPOSE_PARALLEL_LIMIT');
+  const parallel =
+    raw.parallel !== undefined
+      ? parseParallel(raw.parallel)
+      : parseParallel(env['COMPOSE_PARALLEL_LIMIT'] || undefined, 'COMPOSE_PARALLEL_LIMIT');
   const globals: GlobalOptions = {
     file: raw.file.length > 0 ? raw.file : composeFiles(env),
     profile: raw.profile,
@@ -220,7 +268,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     } else if (behavior?.onForce && interrupts === 2) {
       // Attached `up`: kill what it attached, then leave (at most 10 s: a hung engine must not keep us).
       const bound = new Promise<void>((resolve) => setTimeout(resolve, 10_000).unref());
-      void Promise.race([behavior.onForce().catch(() => undefined), bound]).then(() => process.exit(ExitCode.interrupted));
+      void Promise.race([behavior.onForce().catch(() => undefined), bound]).then(() =>
+        process.exit(ExitCode.interrupted),
+      );
     } else {
       process.exit(ExitCode.interrupted);
     }
@@ -233,19 +283,39 @@ export async function main(argv: readonly string[]): Promise<number> {
   const debug = argv.includes('--debug');
   const color = colorAllowed(process.env, process.stderr.isTTY);
   program
-    .description('Declarative containers for your machine and your CI: Compose files, a visible plan, idempotent reconcile.')
+    .description(
+      'Declarative containers for your machine and your CI: Compose files, a visible plan, idempotent reconcile.',
+    )
     .version(VERSION, '-v, --version', 'print the version')
-    .option('-f, --file <path>', 'stack file (repeatable; merged in order; - reads stdin; env COMPOSE_FILE)', collect, [])
+    .option(
+      '-f, --file <path>',
+      'stack file (repeatable; merged in order; - reads stdin; env COMPOSE_FILE)',
+      collect,
+      [],
+    )
     .option('-p, --project-name <name>', 'project name')
-    .option('--project-directory <dir>', 'project directory (default: the first file\'s directory)')
+    .option('--project-directory <dir>', "project directory (default: the first file's directory)")
     .option('--profile <name>', 'enable a profile (repeatable; * enables all)', collect, [])
     .option('--env-file <path>', 'read variables from this file instead of .env (repeatable)', collect, [])
-    .addOption(new Option('--progress <mode>', 'progress output (env COMPOSE_PROGRESS)').choices(['auto', 'tty', 'plain', 'json', 'quiet']).default('auto'))
+    .addOption(
+      new Option('--progress <mode>', 'progress output (env COMPOSE_PROGRESS)')
+        .choices(['auto', 'tty', 'plain', 'json', 'quiet'])
+        .default('auto'),
+    )
     .option('--parallel <n>', 'maximum concurrent engine calls (env COMPOSE_PARALLEL_LIMIT)')
-    .addOption(new Option('--ansi <when>', 'control characters and colour (env COMPOSE_ANSI)').choices(['never', 'always', 'auto']))
+    .addOption(
+      new Option('--ansi <when>', 'control characters and colour (env COMPOSE_ANSI)').choices([
+        'never',
+        'always',
+        'auto',
+      ]),
+    )
     .option('--dry-run', 'run the command against an engine that never writes: print the plan, change nothing')
     .option('--debug', 'print stack traces')
-    .option('--target <target>', 'where the stack runs: local (this engine, default) or swarm (services on a Swarm manager)')
+    .option(
+      '--target <target>',
+      'where the stack runs: local (this engine, default) or swarm (services on a Swarm manager)',
+    )
     .showHelpAfterError('(run with --help for usage)')
     .enablePositionalOptions()
     .exitOverride();
@@ -254,7 +324,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     const has = command.options.some((o) => o.attributeName() === 'removeOrphans');
     if (!has || command.getOptionValueSource('removeOrphans') !== undefined) return;
     const raw = program.opts<RawGlobals>();
-    const { env } = composeEnvironment({ cwd: process.cwd(), env: process.env, envFiles: raw.envFile, ...(raw.projectDirectory !== undefined ? { projectDirectory: raw.projectDirectory } : {}) });
+    const { env } = composeEnvironment({
+      cwd: process.cwd(),
+      env: process.env,
+      envFiles: raw.envFile,
+      ...(raw.projectDirectory !== undefined ? { projectDirectory: raw.projectDirectory } : {}),
+    });
     if (envTrue(env['COMPOSE_REMOVE_ORPHANS'])) command.setOptionValueWithSource('removeOrphans', true, 'env');
   });
   program.configureOutput({
@@ -268,7 +343,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     try {
       exitCode = await body(buildContext(program, controller.signal, (b) => (behavior = b)));
     } catch (error) {
-      exitCode = writeError(frameTerminal(argv, color), asInterrupted(error, controller.signal), { cwd: process.cwd(), debug });
+      exitCode = writeError(frameTerminal(argv, color), asInterrupted(error, controller.signal), {
+        cwd: process.cwd(),
+        debug,
+      });
     }
   };
 
@@ -285,7 +363,11 @@ export async function main(argv: readonly string[]): Promise<number> {
           ctx.stdout.write(VERSION + '\n');
           return ExitCode.ok;
         }
-        ctx.stdout.write(opts.format === 'json' ? JSON.stringify(info) + '\n' : `stack version ${VERSION} (node ${info.node}, ${info.platform})\n`);
+        ctx.stdout.write(
+          opts.format === 'json'
+            ? JSON.stringify(info) + '\n'
+            : `stack version ${VERSION} (node ${info.node}, ${info.platform})\n`,
+        );
         return ExitCode.ok;
       }),
     );
@@ -300,9 +382,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {
     const code = (error as { code?: string }).code;
-    if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') return ExitCode.ok;
+    if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help')
+      return ExitCode.ok;
     if (typeof code === 'string' && code.startsWith('commander.')) return ExitCode.invalid;
-    return writeError(frameTerminal(argv, color), asInterrupted(error, controller.signal), { cwd: process.cwd(), debug });
+    return writeError(frameTerminal(argv, color), asInterrupted(error, controller.signal), {
+      cwd: process.cwd(),
+      debug,
+    });
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);

@@ -23,7 +23,18 @@
  * miss, never an error.
  */
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { linkSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { StackModel } from '../model.js';
@@ -92,10 +103,13 @@ function fileState(path: string, probe: 'exists' | 'read'): string {
 /** Why `path` may not be trusted (not ours, writable by others, not the kind expected), or undefined when it may. */
 export function untrustedReason(path: string, kind: 'dir' | 'file'): string | undefined {
   const stat = lstatSync(path);
-  if (kind === 'dir' ? !stat.isDirectory() : !stat.isFile()) return `${path} is not a ${kind === 'dir' ? 'directory' : 'regular file'}`;
+  if (kind === 'dir' ? !stat.isDirectory() : !stat.isFile())
+    return `${path} is not a ${kind === 'dir' ? 'directory' : 'regular file'}`;
   const uid = process.getuid?.();
-  if (uid !== undefined && stat.uid !== uid) return `${path} is owned by uid ${stat.uid}, not by the current user (${uid})`;
-  if ((stat.mode & 0o022) !== 0) return `${path} is writable by ${(stat.mode & 0o002) !== 0 ? 'others' : 'its group'} (mode ${(stat.mode & 0o777).toString(8)})`;
+  if (uid !== undefined && stat.uid !== uid)
+    return `${path} is owned by uid ${stat.uid}, not by the current user (${uid})`;
+  if ((stat.mode & 0o022) !== 0)
+    return `${path} is writable by ${(stat.mode & 0o002) !== 0 ? 'others' : 'its group'} (mode ${(stat.mode & 0o777).toString(8)})`;
   return undefined;
 }
 
@@ -138,7 +152,9 @@ function requireTrustedDirs(dir: string): void {
 }
 
 function inputsMac(secret: Buffer, inputs: Inputs): string {
-  return createHmac('sha256', secret).update(JSON.stringify([FORMAT, inputs.files, inputs.names, inputs.wholeEnv])).digest('base64');
+  return createHmac('sha256', secret)
+    .update(JSON.stringify([FORMAT, inputs.files, inputs.names, inputs.wholeEnv]))
+    .digest('base64');
 }
 
 /** The build and the load options (not the environment): what names an entry. */
@@ -172,7 +188,9 @@ const MAX_ENTRIES = 256;
 function prune(dir: string): void {
   const names = readdirSync(dir).filter((n) => n.endsWith('.json'));
   if (names.length <= MAX_ENTRIES) return;
-  const aged = names.map((n) => ({ path: join(dir, n), mtime: statSync(join(dir, n)).mtimeMs })).sort((a, b) => a.mtime - b.mtime);
+  const aged = names
+    .map((n) => ({ path: join(dir, n), mtime: statSync(join(dir, n)).mtimeMs }))
+    .sort((a, b) => a.mtime - b.mtime);
   for (const { path } of aged.slice(0, names.length - MAX_ENTRIES)) rmSync(path, { force: true });
 }
 
@@ -209,7 +227,10 @@ export function recordInputs(): { tracer: LoadTracer; inputs(): Inputs } {
       });
     },
   };
-  return { tracer, inputs: () => ({ files: [...files].sort((a, b) => byCodePoint(a[0], b[0])), names: [...names].sort(), wholeEnv }) };
+  return {
+    tracer,
+    inputs: () => ({ files: [...files].sort((a, b) => byCodePoint(a[0], b[0])), names: [...names].sort(), wholeEnv }),
+  };
 }
 
 /** Reports why the cache is ignored (one line), at most once per call of loadThroughCache. */
@@ -224,7 +245,12 @@ function reportUntrusted(error: unknown, warn: CacheWarn | undefined): void {
  * undefined. The variables are read from `options.env`, the environment the load would get.
  * An untrusted directory, key or entry is a miss (reported through `warn`).
  */
-export function readCachedModel(dir: string, buildId: string, options: LoadOptions, warn?: CacheWarn): StackModel | undefined {
+export function readCachedModel(
+  dir: string,
+  buildId: string,
+  options: LoadOptions,
+  warn?: CacheWarn,
+): StackModel | undefined {
   try {
     requireTrustedDirs(dir);
     const secret = readSecret(dir, false);
@@ -252,7 +278,14 @@ export function readCachedModel(dir: string, buildId: string, options: LoadOptio
 }
 
 /** Stores `model` as loaded from `inputs` (what recordInputs saw). Failures are ignored. */
-export function writeCachedModel(dir: string, buildId: string, options: LoadOptions, inputs: Inputs, model: StackModel, warn?: CacheWarn): void {
+export function writeCachedModel(
+  dir: string,
+  buildId: string,
+  options: LoadOptions,
+  inputs: Inputs,
+  model: StackModel,
+  warn?: CacheWarn,
+): void {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     requireTrustedDirs(dir);
@@ -262,8 +295,18 @@ export function writeCachedModel(dir: string, buildId: string, options: LoadOpti
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', key, iv);
     cipher.setAAD(Buffer.from(mac, 'base64'));
-    const data = Buffer.concat([cipher.update(JSON.stringify({ model, variables: notedVariableValues() }), 'utf8'), cipher.final()]);
-    const entry: Entry = { format: FORMAT, inputs, mac, iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') };
+    const data = Buffer.concat([
+      cipher.update(JSON.stringify({ model, variables: notedVariableValues() }), 'utf8'),
+      cipher.final(),
+    ]);
+    const entry: Entry = {
+      format: FORMAT,
+      inputs,
+      mac,
+      iv: iv.toString('base64'),
+      tag: cipher.getAuthTag().toString('base64'),
+      data: data.toString('base64'),
+    };
     const path = entryPath(dir, buildId, options);
     const tmp = `${path}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify(entry), { mode: 0o600 });
@@ -292,7 +335,11 @@ export interface CacheOptions {
  * `load(options)` through the cache: a hit when every input is unchanged, else a real load
  * that is then stored. Errors are never cached (a failing load throws as always).
  */
-export async function loadThroughCache(options: LoadOptions, load: (options: LoadOptions) => Promise<StackModel>, cache: CacheOptions = {}): Promise<StackModel> {
+export async function loadThroughCache(
+  options: LoadOptions,
+  load: (options: LoadOptions) => Promise<StackModel>,
+  cache: CacheOptions = {},
+): Promise<StackModel> {
   const buildId = cache.buildId ?? (typeof __STACK_BUILD_ID__ === 'string' ? __STACK_BUILD_ID__ : undefined);
   const dir = buildId === undefined ? undefined : (cache.dir ?? modelCacheDir(options.env));
   if (buildId === undefined || dir === undefined) return load(options);

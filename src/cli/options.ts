@@ -53,7 +53,8 @@ export function parseScale(entries: readonly string[]): Record<string, number> {
 export function parseSeconds(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new StackError('USAGE', `${flag} expects a number of seconds, got "${value}"`);
+  if (!Number.isFinite(n) || n < 0)
+    throw new StackError('USAGE', `${flag} expects a number of seconds, got "${value}"`);
   return n;
 }
 
@@ -66,13 +67,18 @@ export function checkServices(model: StackModel, services: readonly string[], wh
   if (unknown.length === 0) return;
   const known = Object.keys(model.services).sort();
   const hints = unknown.map((s) => didYouMean(s, known)).filter((h) => h !== undefined);
-  throw new StackError('USAGE', `no such ${what}: ${unknown.join(', ')} (services: ${known.join(', ')})${hints.length > 0 ? `; ${hints.join('; ')}` : ''}`);
+  throw new StackError(
+    'USAGE',
+    `no such ${what}: ${unknown.join(', ')} (services: ${known.join(', ')})${hints.length > 0 ? `; ${hints.join('; ')}` : ''}`,
+  );
 }
 
 /** The flags of `up`/`plan`/`watch` as the options of `upStack`/`planStack`, checked once. */
 export function upStackOptions(services: readonly string[], flags: PlanFlags, model?: StackModel): UpStackOptions {
-  if (flags.forceRecreate && flags.recreate === false) throw new StackError('USAGE', '--force-recreate and --no-recreate cannot be combined');
-  if (flags.alwaysRecreateDeps && flags.recreate === false) throw new StackError('USAGE', '--always-recreate-deps and --no-recreate cannot be combined');
+  if (flags.forceRecreate && flags.recreate === false)
+    throw new StackError('USAGE', '--force-recreate and --no-recreate cannot be combined');
+  if (flags.alwaysRecreateDeps && flags.recreate === false)
+    throw new StackError('USAGE', '--always-recreate-deps and --no-recreate cannot be combined');
   const scale = parseScale(flags.scale ?? []);
   if (model) {
     checkServices(model, services);
@@ -103,7 +109,10 @@ export function upStackOptions(services: readonly string[], flags: PlanFlags, mo
  * The hooks of a pipeline run from the CLI context: progress renderers for the mode, the
  * prompt for destructive actions, warnings and notices on stderr, the lock's wait message.
  */
-export async function operationHooks(ctx: CliContext, options: { yes?: boolean; command: string; waitTimeoutMs?: number }): Promise<OperationHooks> {
+export async function operationHooks(
+  ctx: CliContext,
+  options: { yes?: boolean; command: string; waitTimeoutMs?: number },
+): Promise<OperationHooks> {
   const { createProgress } = await import('../render/progress.js');
   const { confirmDestructive } = await import('./commands/session.js');
   const { describeHolder } = await import('../pipeline/lock.js');
@@ -133,7 +142,9 @@ export async function operationHooks(ctx: CliContext, options: { yes?: boolean; 
         const text = renderPlan({ version: 1, project: '', orphans: [], ...plan }, 'text');
         ctx.stdout.write(text.endsWith('\n') ? text : text + '\n');
       }
-      for (const note of plan.notes.filter((n) => !printed.has(n) && !(ignoreOrphans && n.startsWith('orphan containers kept')))) {
+      for (const note of plan.notes.filter(
+        (n) => !printed.has(n) && !(ignoreOrphans && n.startsWith('orphan containers kept')),
+      )) {
         printed.add(note);
         writeMessage(ctx, 'note', note);
       }

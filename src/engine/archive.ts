@@ -8,7 +8,13 @@ import type { Engine } from './types.js';
 import { demuxFrames } from './streams.js';
 
 /** Extracts `tar` at `path` inside the container (parents of entries are created). */
-export function putArchive(engine: Engine, containerId: string, tar: Buffer, path = '/', signal?: AbortSignal): Promise<void> {
+export function putArchive(
+  engine: Engine,
+  containerId: string,
+  tar: Buffer,
+  path = '/',
+  signal?: AbortSignal,
+): Promise<void> {
   return engine.putArchive(containerId, tar, path, signal);
 }
 
@@ -38,7 +44,12 @@ async function drain(stream: Duplex): Promise<string> {
 }
 
 /** Runs `command` in the container, waits for it to end and returns its exit code and output. */
-export async function execInContainer(engine: Engine, containerId: string, command: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+export async function execInContainer(
+  engine: Engine,
+  containerId: string,
+  command: readonly string[],
+  options: ExecOptions = {},
+): Promise<ExecResult> {
   const env = Object.entries(options.environment ?? {}).map(([k, v]) => `${k}=${v}`);
   const id = await engine.createExec(
     containerId,
@@ -54,7 +65,11 @@ export async function execInContainer(engine: Engine, containerId: string, comma
     },
     options.signal,
   );
-  const stream = await engine.startExec(id, { tty: false, stdin: false, ...(options.signal ? { signal: options.signal } : {}) });
+  const stream = await engine.startExec(id, {
+    tty: false,
+    stdin: false,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
   let output: string;
   try {
     output = await drain(stream);

@@ -25,7 +25,13 @@ export type Endpoint =
       /** TLS without verifying the engine's certificate (a context's SkipTLSVerify). */
       readonly skipVerify?: boolean;
     }
-  | { readonly kind: 'ssh'; readonly url: string; readonly host: string; readonly port: number; readonly username?: string };
+  | {
+      readonly kind: 'ssh';
+      readonly url: string;
+      readonly host: string;
+      readonly port: number;
+      readonly username?: string;
+    };
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -102,7 +108,12 @@ function contextEndpoint(env: Env, home: string): ContextEndpoint | undefined {
   if (!found) return undefined;
   const tlsDir = join(configDir, 'contexts', 'tls', found.id, 'docker');
   const hasTls = ['ca.pem', 'cert.pem', 'key.pem'].some((file) => existsSync(join(tlsDir, file)));
-  return { name, host: found.meta.Endpoints.docker.Host, skipVerify: found.meta.Endpoints.docker.SkipTLSVerify === true, ...(hasTls ? { tlsDir } : {}) };
+  return {
+    name,
+    host: found.meta.Endpoints.docker.Host,
+    skipVerify: found.meta.Endpoints.docker.SkipTLSVerify === true,
+    ...(hasTls ? { tlsDir } : {}),
+  };
 }
 
 function insecure(url: string): StackError {
@@ -131,14 +142,18 @@ export interface HostTls {
  * Docker config directory, DOCKER_CONFIG or ~/.docker).
  */
 export function parseHost(host: string, env: Env, tls?: HostTls, home: string = homedir()): Endpoint {
-  if (host.startsWith('unix://')) return { kind: 'unix', url: host, socketPath: host.slice('unix://'.length) || '/var/run/docker.sock' };
+  if (host.startsWith('unix://'))
+    return { kind: 'unix', url: host, socketPath: host.slice('unix://'.length) || '/var/run/docker.sock' };
   if (host.startsWith('/')) return { kind: 'unix', url: `unix://${host}`, socketPath: host };
   const withScheme = host.includes('://') ? host : `tcp://${host}`;
   let parsed: URL;
   try {
     parsed = new URL(withScheme);
   } catch {
-    throw new StackError('USAGE', `invalid Docker host "${host}": expected unix:///path, tcp://host:port or ssh://user@host`);
+    throw new StackError(
+      'USAGE',
+      `invalid Docker host "${host}": expected unix:///path, tcp://host:port or ssh://user@host`,
+    );
   }
   if (parsed.protocol === 'ssh:') {
     return {
@@ -196,7 +211,12 @@ export function resolveEndpoint(env: Env, home: string = homedir(), uid: number 
   if (dockerHost) return parseHost(dockerHost, env, undefined, home);
   const context = contextEndpoint(env, home);
   if (context) {
-    return parseHost(context.host, env, { ...(context.tlsDir !== undefined ? { certPath: context.tlsDir } : {}), skipVerify: context.skipVerify }, home);
+    return parseHost(
+      context.host,
+      env,
+      { ...(context.tlsDir !== undefined ? { certPath: context.tlsDir } : {}), skipVerify: context.skipVerify },
+      home,
+    );
   }
   const candidates = ['/var/run/docker.sock'];
   if (env['XDG_RUNTIME_DIR']) candidates.push(join(env['XDG_RUNTIME_DIR'], 'docker.sock'));

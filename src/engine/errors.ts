@@ -47,7 +47,17 @@ export function negotiateApiVersion(serverMax: string | undefined, serverMin?: s
   return chosen;
 }
 
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOENT', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ENOENT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 
 const TRANSIENT = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ENOENT', 'ETIMEDOUT']);
 
@@ -70,21 +80,40 @@ export function toEngineError(error: unknown, endpoint: string, what: string): u
   if (e?.name === 'AbortError' || e?.code === 'ABORT_ERR') return error;
   if (typeof e?.statusCode === 'number') {
     const json = e.json as { message?: unknown } | undefined;
-    const message = json && typeof json === 'object' && typeof json.message === 'string' ? json.message : typeof e.json === 'string' ? e.json.trim() : '';
+    const message =
+      json && typeof json === 'object' && typeof json.message === 'string'
+        ? json.message
+        : typeof e.json === 'string'
+          ? e.json.trim()
+          : '';
     return new EngineCallError(e.statusCode, what, message, error);
   }
   if (e?.code === 'EACCES' || e?.code === 'EPERM') {
     const message = `permission denied while connecting to the Docker engine at ${endpoint}`;
     return new StackError('ENGINE_PERMISSION', message, {
       cause: error,
-      diagnostics: [diagnostic('ENGINE_PERMISSION', message, undefined, 'add your user to the "docker" group (sudo usermod -aG docker $USER, then log in again), or use a rootless engine')],
+      diagnostics: [
+        diagnostic(
+          'ENGINE_PERMISSION',
+          message,
+          undefined,
+          'add your user to the "docker" group (sudo usermod -aG docker $USER, then log in again), or use a rootless engine',
+        ),
+      ],
     });
   }
   if (e?.code !== undefined && UNREACHABLE.has(e.code)) {
     const message = `cannot connect to the Docker engine at ${endpoint}: is dockerd running?`;
     return new StackError('ENGINE_UNREACHABLE', message, {
       cause: error,
-      diagnostics: [diagnostic('ENGINE_UNREACHABLE', message, undefined, 'start the engine (e.g. sudo systemctl start docker) or point DOCKER_HOST at it')],
+      diagnostics: [
+        diagnostic(
+          'ENGINE_UNREACHABLE',
+          message,
+          undefined,
+          'start the engine (e.g. sudo systemctl start docker) or point DOCKER_HOST at it',
+        ),
+      ],
     });
   }
   return new StackError('ENGINE_ERROR', `${what}: ${e?.message ?? String(error)}`, { cause: error });
@@ -97,7 +126,11 @@ export function toEngineError(error: unknown, endpoint: string, what: string): u
  */
 export class AmbiguousWriteError extends StackError {
   constructor(what: string, detail: string, cause?: unknown) {
-    super('ENGINE_WRITE_AMBIGUOUS', `${what}: ${detail}; the engine may have acted (stack observes again, never retries blindly)`, { cause });
+    super(
+      'ENGINE_WRITE_AMBIGUOUS',
+      `${what}: ${detail}; the engine may have acted (stack observes again, never retries blindly)`,
+      { cause },
+    );
     this.name = 'AmbiguousWriteError';
   }
 }
@@ -108,7 +141,10 @@ const BROKEN_AFTER_SEND = new Set(['ECONNRESET', 'EPIPE']);
 /** Whether a raw failure of a write (before toEngineError) is a connection broken after sending. */
 export function isBrokenAfterSend(error: unknown): boolean {
   const e = error as { code?: string; message?: string } | undefined;
-  return e !== undefined && ((e.code !== undefined && BROKEN_AFTER_SEND.has(e.code)) || /socket hang up/i.test(e.message ?? ''));
+  return (
+    e !== undefined &&
+    ((e.code !== undefined && BROKEN_AFTER_SEND.has(e.code)) || /socket hang up/i.test(e.message ?? ''))
+  );
 }
 
 /** The HTTP status of an engine refusal, if that is what `error` is. */

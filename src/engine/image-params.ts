@@ -6,7 +6,10 @@ import type { BuildQuery, RegistryAuth } from './types.js';
 
 /** base64url of the JSON auth config, as X-Registry-Auth wants it (`{}` when anonymous). */
 export function encodeAuth(auth: RegistryAuth | undefined): string {
-  return Buffer.from(JSON.stringify(auth ?? {})).toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
+  return Buffer.from(JSON.stringify(auth ?? {}))
+    .toString('base64')
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_');
 }
 
 /** An image reference as a URL path segment: slashes kept (the engine routes `{name:.*}`). */

@@ -23,32 +23,60 @@ export function inspectImage(engine: Engine, ref: string, signal?: AbortSignal):
 }
 
 /** POST /build with the context tar as the body: the NDJSON progress stream; the build's failure arrives in-band. */
-export function buildImageStream(engine: Engine, context: Readable, query: BuildQuery, options: { registryConfig?: Readonly<Record<string, RegistryAuth>>; signal?: AbortSignal } = {}): Promise<Readable> {
+export function buildImageStream(
+  engine: Engine,
+  context: Readable,
+  query: BuildQuery,
+  options: { registryConfig?: Readonly<Record<string, RegistryAuth>>; signal?: AbortSignal } = {},
+): Promise<Readable> {
   return engine.buildImage(context, query, options);
 }
 
 /** POST /images/create?fromImage=ref: the NDJSON pull progress stream. */
-export function pullImageStream(engine: Engine, ref: string, options: { auth?: RegistryAuth; platform?: string; signal?: AbortSignal } = {}): Promise<Readable> {
+export function pullImageStream(
+  engine: Engine,
+  ref: string,
+  options: { auth?: RegistryAuth; platform?: string; signal?: AbortSignal } = {},
+): Promise<Readable> {
   return engine.pullImageStream(ref, options);
 }
 
 /** POST /images/{name}/push?tag=: the NDJSON push progress stream. */
-export function pushImageStream(engine: Engine, repo: string, tag: string, options: { auth?: RegistryAuth; signal?: AbortSignal } = {}): Promise<Readable> {
+export function pushImageStream(
+  engine: Engine,
+  repo: string,
+  tag: string,
+  options: { auth?: RegistryAuth; signal?: AbortSignal } = {},
+): Promise<Readable> {
   return engine.pushImage(repo, tag, options);
 }
 
 /** POST /images/{source}/tag?repo=&tag= */
-export function tagImage(engine: Engine, source: string, repo: string, tag: string, signal?: AbortSignal): Promise<void> {
+export function tagImage(
+  engine: Engine,
+  source: string,
+  repo: string,
+  tag: string,
+  signal?: AbortSignal,
+): Promise<void> {
   return engine.tagImage(source, repo, tag, signal);
 }
 
 /** DELETE /images/{ref}; 404 (already gone) is success. */
-export function removeImage(engine: Engine, ref: string, options: { force?: boolean; signal?: AbortSignal } = {}): Promise<void> {
+export function removeImage(
+  engine: Engine,
+  ref: string,
+  options: { force?: boolean; signal?: AbortSignal } = {},
+): Promise<void> {
   return engine.removeImage(ref, options);
 }
 
 /** Asks the registry, through the engine, which digest `ref` points at now. 404/401 reject. */
-export function distributionInspect(engine: Engine, ref: string, options: { auth?: RegistryAuth; signal?: AbortSignal } = {}): Promise<DistributionDescriptor> {
+export function distributionInspect(
+  engine: Engine,
+  ref: string,
+  options: { auth?: RegistryAuth; signal?: AbortSignal } = {},
+): Promise<DistributionDescriptor> {
   return engine.inspectDistribution(ref, options);
 }
 
@@ -56,7 +84,11 @@ export function distributionInspect(engine: Engine, ref: string, options: { auth
  * Pushes `ref` (name:tag) and resolves to the digest the registry now serves for it (from the
  * push stream's aux record); an error in the stream rejects naming the push and the cause.
  */
-export async function pushImageForDigest(engine: Engine, ref: string, options: { auth?: RegistryAuth; signal?: AbortSignal } = {}): Promise<string | undefined> {
+export async function pushImageForDigest(
+  engine: Engine,
+  ref: string,
+  options: { auth?: RegistryAuth; signal?: AbortSignal } = {},
+): Promise<string | undefined> {
   const { repository, tag } = splitTag(ref);
   const stream = await engine.pushImage(repository, tag, options);
   let digest: string | undefined;
@@ -82,5 +114,7 @@ export async function registryDigest(engine: Engine, ref: string, signal?: Abort
 /** `host:5000/app:v1` → repository `host:5000/app`, tag `v1` (default `latest`). */
 function splitTag(ref: string): { repository: string; tag: string } {
   const colon = ref.lastIndexOf(':');
-  return colon > ref.lastIndexOf('/') ? { repository: ref.slice(0, colon), tag: ref.slice(colon + 1) } : { repository: ref, tag: 'latest' };
+  return colon > ref.lastIndexOf('/')
+    ? { repository: ref.slice(0, colon), tag: ref.slice(colon + 1) }
+    : { repository: ref, tag: 'latest' };
 }

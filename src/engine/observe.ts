@@ -6,7 +6,14 @@
  */
 import { Label } from '../labels.js';
 import type { StackModel } from '../model.js';
-import type { ContainerStateName, ObservedContainer, ObservedImage, ObservedNetwork, ObservedState, ObservedVolume } from '../planner/types.js';
+import type {
+  ContainerStateName,
+  ObservedContainer,
+  ObservedImage,
+  ObservedNetwork,
+  ObservedState,
+  ObservedVolume,
+} from '../planner/types.js';
 import type { Engine, EngineContainer, EngineImage, EngineImageConfig, EngineNetwork, EngineVolume } from './types.js';
 import { byCodePoint } from '../order.js';
 import { repositoryOf } from '../image-ref.js';
@@ -18,7 +25,15 @@ export interface ObserveOptions {
   readonly signal?: AbortSignal;
 }
 
-const STATES = new Set<ContainerStateName>(['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead']);
+const STATES = new Set<ContainerStateName>([
+  'created',
+  'running',
+  'paused',
+  'restarting',
+  'removing',
+  'exited',
+  'dead',
+]);
 
 /** The container's name without the leading slash (link aliases such as `/a/b` are skipped). */
 export function primaryName(names: readonly string[]): string {
@@ -32,7 +47,9 @@ export function parseStatus(status: string): { exitCode?: number; health?: 'star
   const health = /\((healthy|unhealthy|health: starting)\)/.exec(status);
   return {
     ...(exit ? { exitCode: Number(exit[1]) } : {}),
-    ...(health ? { health: health[1] === 'health: starting' ? 'starting' : (health[1] as 'healthy' | 'unhealthy') } : {}),
+    ...(health
+      ? { health: health[1] === 'health: starting' ? 'starting' : (health[1] as 'healthy' | 'unhealthy') }
+      : {}),
   };
 }
 
@@ -40,7 +57,8 @@ export function parseStatus(status: string): { exitCode?: number; health?: 'star
 export function toObservedContainer(c: EngineContainer): ObservedContainer {
   const state = STATES.has(c.State as ContainerStateName) ? (c.State as ContainerStateName) : 'dead';
   const networks: Record<string, { networkId: string }> = {};
-  for (const [name, net] of Object.entries(c.NetworkSettings?.Networks ?? {})) networks[name] = { networkId: net.NetworkID };
+  for (const [name, net] of Object.entries(c.NetworkSettings?.Networks ?? {}))
+    networks[name] = { networkId: net.NetworkID };
   return {
     id: c.Id,
     name: primaryName(c.Names),
@@ -50,7 +68,12 @@ export function toObservedContainer(c: EngineContainer): ObservedContainer {
     image: c.Image,
     imageId: c.ImageID,
     networks,
-    mounts: (c.Mounts ?? []).map((m) => ({ type: m.Type, ...(m.Name ? { name: m.Name } : {}), source: m.Source, destination: m.Destination })),
+    mounts: (c.Mounts ?? []).map((m) => ({
+      type: m.Type,
+      ...(m.Name ? { name: m.Name } : {}),
+      source: m.Source,
+      destination: m.Destination,
+    })),
     created: c.Created,
   };
 }
@@ -84,10 +107,21 @@ export interface ProjectContainerFilter {
  * through. Sorted by name. One service is filtered by the engine (two label filters are ANDed);
  * several are filtered here, for the engine cannot OR label filters.
  */
-export async function listProjectContainers(engine: Engine, project: string, filter: ProjectContainerFilter = {}, signal?: AbortSignal): Promise<EngineContainer[]> {
+export async function listProjectContainers(
+  engine: Engine,
+  project: string,
+  filter: ProjectContainerFilter = {},
+  signal?: AbortSignal,
+): Promise<EngineContainer[]> {
   const services = filter.services ?? [];
-  const label = [`${Label.project}=${project}`, ...(services.length === 1 ? [`${Label.service}=${services[0] ?? ''}`] : [])];
-  const listed = await engine.listContainers({ all: filter.running !== true, filters: { label, ...(filter.ids ? { id: filter.ids } : {}) } }, signal);
+  const label = [
+    `${Label.project}=${project}`,
+    ...(services.length === 1 ? [`${Label.service}=${services[0] ?? ''}`] : []),
+  ];
+  const listed = await engine.listContainers(
+    { all: filter.running !== true, filters: { label, ...(filter.ids ? { id: filter.ids } : {}) } },
+    signal,
+  );
   return listed
     .filter((c) => filter.oneoffs === true || (c.Labels ?? {})[Label.oneoff] !== 'True')
     .filter((c) => services.length === 0 || services.includes((c.Labels ?? {})[Label.service] ?? ''))
@@ -101,7 +135,12 @@ export interface ReplicaRef {
 }
 
 /** The running containers of one service of the project (one-off containers excluded), by name. */
-export async function listRunningReplicas(engine: Engine, project: string, service: string, signal?: AbortSignal): Promise<ReplicaRef[]> {
+export async function listRunningReplicas(
+  engine: Engine,
+  project: string,
+  service: string,
+  signal?: AbortSignal,
+): Promise<ReplicaRef[]> {
   const containers = await listProjectContainers(engine, project, { services: [service], running: true }, signal);
   return containers.map((c) => ({ id: c.Id, name: primaryName(c.Names) || c.Id }));
 }
@@ -123,7 +162,10 @@ export async function listProjects(engine: Engine, signal?: AbortSignal): Promis
     const labels = c.Labels ?? {};
     const name = labels[Label.project];
     if (!name) continue;
-    const entry = projects.get(name) ?? { states: new Map<string, number>(), configFiles: labels[Label.configFiles] ?? '' };
+    const entry = projects.get(name) ?? {
+      states: new Map<string, number>(),
+      configFiles: labels[Label.configFiles] ?? '',
+    };
     entry.states.set(c.State, (entry.states.get(c.State) ?? 0) + 1);
     projects.set(name, entry);
   }
@@ -153,7 +195,11 @@ function isModel(target: StackModel | { project: string }): target is StackModel
  * when something is missing: the engine's name filter is slow (about 20 ms for 50 names
  * among 100 volumes on Engine 20.10), and after the first `up` the label finds them all.
  */
-async function labelledThenNamed<T extends { name: string }>(byLabel: Promise<T[]>, names: ReadonlySet<string>, listByName: (names: string[]) => Promise<T[]>): Promise<T[]> {
+async function labelledThenNamed<T extends { name: string }>(
+  byLabel: Promise<T[]>,
+  names: ReadonlySet<string>,
+  listByName: (names: string[]) => Promise<T[]>,
+): Promise<T[]> {
   const found = await byLabel;
   const seen = new Set(found.map((item) => item.name));
   const missing = [...names].filter((name) => !seen.has(name));
@@ -176,7 +222,11 @@ export async function observeImages(engine: Engine, model: StackModel, signal?: 
  * the model's networks/volumes the label missed by name (external ones included), and the
  * model's images.
  */
-export async function observe(engine: Engine, target: StackModel | { project: string }, options: ObserveOptions = {}): Promise<ObservedState> {
+export async function observe(
+  engine: Engine,
+  target: StackModel | { project: string },
+  options: ObserveOptions = {},
+): Promise<ObservedState> {
   const project = isModel(target) ? target.name : target.project;
   const label = { label: [`${Label.project}=${project}`] };
   const { signal } = options;
@@ -185,8 +235,16 @@ export async function observe(engine: Engine, target: StackModel | { project: st
 
   const [containers, networks, volumes, images] = await Promise.all([
     listProjectContainers(engine, project, { oneoffs: true }, signal),
-    labelledThenNamed(engine.listNetworks(label, signal).then((list) => list.map(toNetwork)), netNames, async (names) => (await engine.listNetworks({ name: names }, signal)).map(toNetwork)),
-    labelledThenNamed(engine.listVolumes(label, signal).then((list) => list.map(toVolume)), volNames, async (names) => (await engine.listVolumes({ name: names }, signal)).map(toVolume)),
+    labelledThenNamed(
+      engine.listNetworks(label, signal).then((list) => list.map(toNetwork)),
+      netNames,
+      async (names) => (await engine.listNetworks({ name: names }, signal)).map(toNetwork),
+    ),
+    labelledThenNamed(
+      engine.listVolumes(label, signal).then((list) => list.map(toVolume)),
+      volNames,
+      async (names) => (await engine.listVolumes({ name: names }, signal)).map(toVolume),
+    ),
     isModel(target) ? observeImages(engine, target, signal) : Promise.resolve([]),
   ]);
 
@@ -199,14 +257,24 @@ export async function observe(engine: Engine, target: StackModel | { project: st
   };
   const select = options.inspect;
   if (!select) return state;
-  return inspectContainers(engine, state, state.containers.filter(select).map((c) => c.id), signal);
+  return inspectContainers(
+    engine,
+    state,
+    state.containers.filter(select).map((c) => c.id),
+    signal,
+  );
 }
 
 /**
  * Fills `detail` (Config, HostConfig) of the named containers by inspecting them: the second
  * pass after a first plan found them diverged. A container gone meanwhile is left as listed.
  */
-export async function inspectContainers(engine: Engine, state: ObservedState, ids: readonly string[], signal?: AbortSignal): Promise<ObservedState> {
+export async function inspectContainers(
+  engine: Engine,
+  state: ObservedState,
+  ids: readonly string[],
+  signal?: AbortSignal,
+): Promise<ObservedState> {
   if (ids.length === 0) return state;
   const wanted = new Set(ids);
   // The image's own Env and Labels, once per image: the engine merges them into the

@@ -50,7 +50,9 @@ export async function* readNdjson(stream: AsyncIterable<Uint8Array | string>): A
  * Demultiplexes the engine's stdout/stderr framing (8-byte header: stream type, 3 zero bytes,
  * big-endian length) of a non-TTY attach/logs/exec stream. Frames may span chunks.
  */
-export async function* demuxFrames(stream: AsyncIterable<Uint8Array>): AsyncGenerator<{ stream: 'stdout' | 'stderr'; data: Buffer }> {
+export async function* demuxFrames(
+  stream: AsyncIterable<Uint8Array>,
+): AsyncGenerator<{ stream: 'stdout' | 'stderr'; data: Buffer }> {
   let buffer = Buffer.alloc(0);
   for await (const chunk of stream) {
     buffer = buffer.length === 0 ? Buffer.from(chunk) : Buffer.concat([buffer, chunk]);

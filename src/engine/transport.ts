@@ -11,6 +11,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Endpoint } from './endpoint.js';
+import { displayValue } from '../errors.js';
 
 /** What we use of dockerode's modem. */
 export interface Modem {
@@ -47,14 +48,28 @@ export interface Request {
 /** Called once the engine's reply has begun (status line received, or the upgrade). */
 export type OnReply = () => void;
 
-const STATUS: Record<number, string> = { 400: 'bad parameter', 401: 'unauthorized', 403: 'forbidden', 404: 'not found', 409: 'conflict', 500: 'server error', 503: 'unavailable' };
+const STATUS: Record<number, string> = {
+  400: 'bad parameter',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not found',
+  409: 'conflict',
+  500: 'server error',
+  503: 'unavailable',
+};
 
 export function modemOptions(endpoint: Endpoint): Record<string, unknown> {
   switch (endpoint.kind) {
     case 'unix':
       return { socketPath: endpoint.socketPath };
     case 'ssh':
-      return { protocol: 'ssh', host: endpoint.host, port: endpoint.port, ...(endpoint.username ? { username: endpoint.username } : {}), sshOptions: { agent: process.env['SSH_AUTH_SOCK'] } };
+      return {
+        protocol: 'ssh',
+        host: endpoint.host,
+        port: endpoint.port,
+        ...(endpoint.username ? { username: endpoint.username } : {}),
+        sshOptions: { agent: process.env['SSH_AUTH_SOCK'] },
+      };
     case 'tcp': {
       if (!endpoint.tls) return { protocol: 'http', host: endpoint.host, port: endpoint.port };
       const dir = endpoint.certPath;
@@ -102,7 +117,7 @@ export function queryString(query: Readonly<Record<string, unknown>>): string {
   for (const [key, value] of Object.entries(query)) {
     if (value === undefined) continue;
     if (Array.isArray(value)) for (const item of value) params.append(key, String(item));
-    else params.append(key, typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value));
+    else params.append(key, typeof value === 'object' && value !== null ? JSON.stringify(value) : displayValue(value));
   }
   const text = params.toString();
   return text === '' ? '' : `?${text}`;
@@ -110,7 +125,10 @@ export function queryString(query: Readonly<Record<string, unknown>>): string {
 
 /** The rejection of an engine refusal: `statusCode` and the parsed body as `json`, as the modem's. */
 function refusal(status: number, json: unknown): Error {
-  return Object.assign(new Error(`(HTTP code ${status}) ${STATUS[status] ?? 'unexpected'}`), { statusCode: status, json });
+  return Object.assign(new Error(`(HTTP code ${status}) ${STATUS[status] ?? 'unexpected'}`), {
+    statusCode: status,
+    json,
+  });
 }
 
 function readBody(res: IncomingMessage): Promise<unknown> {
@@ -134,22 +152,39 @@ function readBody(res: IncomingMessage): Promise<unknown> {
  * One request over node:http on a unix socket or plain tcp. A refusal's body is always read,
  * streams included, so the engine's own message (`dockerfile parse error ...`) reaches the user.
  */
-export function directCall<T>(target: Endpoint & { kind: 'unix' | 'tcp' }, apiVersion: string, req: Request, onReply?: OnReply): Promise<T> {
+export function directCall<T>(
+  target: Endpoint & { kind: 'unix' | 'tcp' },
+  apiVersion: string,
+  req: Request,
+  onReply?: OnReply,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const body = req.upload ?? (req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body)));
     const path = `${apiVersion === '' ? '' : `/v${apiVersion}`}${req.path}${queryString(req.query ?? {})}`;
-    const headers: Record<string, string | number> = { ...(req.body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...(req.headers ?? {}) };
+    const headers: Record<string, string | number> = {
+      ...(req.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+      ...(req.headers ?? {}),
+    };
     if (Buffer.isBuffer(body)) headers['Content-Length'] = body.length;
     // `servername: ''`: plain http needs none, and leaving it unset makes the agent test the host
     // with net.isIP, whose first call compiles the IPv6 pattern (about 10 ms of a no-op `up`).
-    const where = target.kind === 'unix' ? { socketPath: target.socketPath, servername: '' } : { host: target.host, port: target.port, servername: '' };
-    const outgoing = httpRequest({ ...where, path, method: req.method, headers, ...(req.signal ? { signal: req.signal } : {}) }, (res) => {
-      onReply?.();
-      const status = res.statusCode ?? 0;
-      const success = (status >= 200 && status < 300) || (req.ok ?? []).includes(status);
-      if (success && req.stream === true) return resolve(res as Readable as T);
-      readBody(res).then((json) => (success ? resolve((json === '' ? '' : json) as T) : reject(refusal(status, json))), reject);
-    });
+    const where =
+      target.kind === 'unix'
+        ? { socketPath: target.socketPath, servername: '' }
+        : { host: target.host, port: target.port, servername: '' };
+    const outgoing = httpRequest(
+      { ...where, path, method: req.method, headers, ...(req.signal ? { signal: req.signal } : {}) },
+      (res) => {
+        onReply?.();
+        const status = res.statusCode ?? 0;
+        const success = (status >= 200 && status < 300) || (req.ok ?? []).includes(status);
+        if (success && req.stream === true) return resolve(res as Readable as T);
+        readBody(res).then(
+          (json) => (success ? resolve((json === '' ? '' : json) as T) : reject(refusal(status, json))),
+          reject,
+        );
+      },
+    );
     outgoing.on('error', reject);
     if (body === undefined || Buffer.isBuffer(body)) {
       outgoing.end(body);
@@ -166,7 +201,13 @@ export function directCall<T>(target: Endpoint & { kind: 'unix' | 'tcp' }, apiVe
  */
 function withEngineMessage(error: unknown): unknown {
   const e = error as { statusCode?: unknown; json?: unknown; message?: unknown } | undefined;
-  if (!e || typeof e.statusCode !== 'number' || (e.json !== null && e.json !== undefined) || typeof e.message !== 'string') return error;
+  if (
+    !e ||
+    typeof e.statusCode !== 'number' ||
+    (e.json !== null && e.json !== undefined) ||
+    typeof e.message !== 'string'
+  )
+    return error;
   const match = /^\(HTTP code \d+\) [^-]*? - ([\s\S]*?)\s*$/.exec(e.message);
   return match?.[1] ? Object.assign(error as object, { json: { message: match[1] } }) : error;
 }
@@ -195,9 +236,14 @@ export function modemCall<T>(modem: Modem, req: Request, onReply?: OnReply): Pro
       (error, data) => {
         // The modem calls back once the reply began (or the connection failed).
         onReply?.();
-        if (error) reject(withEngineMessage(error));
+        if (error) reject(asError(withEngineMessage(error)));
         else resolve(data as T);
       },
     );
   });
+}
+
+/** Anything thrown or passed to a callback, as an Error (a string or an object from a library). */
+function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(typeof value === 'string' ? value : JSON.stringify(value));
 }

@@ -25,9 +25,19 @@ export interface EngineContainer {
   readonly State: string;
   readonly Status: string;
   readonly Created: number;
-  readonly Mounts?: readonly { readonly Type: string; readonly Name?: string; readonly Source: string; readonly Destination: string }[];
+  readonly Mounts?: readonly {
+    readonly Type: string;
+    readonly Name?: string;
+    readonly Source: string;
+    readonly Destination: string;
+  }[];
   readonly NetworkSettings?: { readonly Networks?: Readonly<Record<string, { readonly NetworkID: string }>> };
-  readonly Ports?: readonly { readonly IP?: string; readonly PrivatePort: number; readonly PublicPort?: number; readonly Type: string }[];
+  readonly Ports?: readonly {
+    readonly IP?: string;
+    readonly PrivatePort: number;
+    readonly PublicPort?: number;
+    readonly Type: string;
+  }[];
 }
 
 /** The parts of GET /containers/{id}/json stack reads. */
@@ -44,12 +54,23 @@ export interface EngineContainerInspect {
     readonly StartedAt: string;
     readonly FinishedAt: string;
     readonly Error?: string;
-    readonly Health?: { readonly Status: string; readonly Log?: readonly { readonly ExitCode: number; readonly Output: string }[] };
+    readonly Health?: {
+      readonly Status: string;
+      readonly Log?: readonly { readonly ExitCode: number; readonly Output: string }[];
+    };
   };
-  readonly Config: Readonly<Record<string, unknown>> & { readonly Labels?: Readonly<Record<string, string>> | null; readonly Tty?: boolean };
+  readonly Config: Readonly<Record<string, unknown>> & {
+    readonly Labels?: Readonly<Record<string, string>> | null;
+    readonly Tty?: boolean;
+  };
   readonly HostConfig: Readonly<Record<string, unknown>>;
   readonly NetworkSettings?: Readonly<Record<string, unknown>>;
-  readonly Mounts?: readonly { readonly Type: string; readonly Name?: string; readonly Source: string; readonly Destination: string }[];
+  readonly Mounts?: readonly {
+    readonly Type: string;
+    readonly Name?: string;
+    readonly Source: string;
+    readonly Destination: string;
+  }[];
 }
 
 /** GET /containers/{id}/top: column titles and one row per process. */
@@ -60,11 +81,24 @@ export interface EngineTop {
 
 /** The parts of GET /containers/{id}/stats that `stats` shows (cgroup v1 and v2 fields). */
 export interface EngineStats {
-  readonly cpu_stats?: { readonly cpu_usage?: { readonly total_usage?: number; readonly percpu_usage?: readonly number[] }; readonly system_cpu_usage?: number; readonly online_cpus?: number };
-  readonly precpu_stats?: { readonly cpu_usage?: { readonly total_usage?: number }; readonly system_cpu_usage?: number };
-  readonly memory_stats?: { readonly usage?: number; readonly limit?: number; readonly stats?: Readonly<Record<string, number>> };
+  readonly cpu_stats?: {
+    readonly cpu_usage?: { readonly total_usage?: number; readonly percpu_usage?: readonly number[] };
+    readonly system_cpu_usage?: number;
+    readonly online_cpus?: number;
+  };
+  readonly precpu_stats?: {
+    readonly cpu_usage?: { readonly total_usage?: number };
+    readonly system_cpu_usage?: number;
+  };
+  readonly memory_stats?: {
+    readonly usage?: number;
+    readonly limit?: number;
+    readonly stats?: Readonly<Record<string, number>>;
+  };
   readonly networks?: Readonly<Record<string, { readonly rx_bytes: number; readonly tx_bytes: number }>>;
-  readonly blkio_stats?: { readonly io_service_bytes_recursive?: readonly { readonly op: string; readonly value: number }[] | null };
+  readonly blkio_stats?: {
+    readonly io_service_bytes_recursive?: readonly { readonly op: string; readonly value: number }[] | null;
+  };
   readonly pids_stats?: { readonly current?: number };
 }
 
@@ -212,7 +246,12 @@ export interface Engine {
   createNetwork(name: string, body: Readonly<Record<string, unknown>>, signal?: AbortSignal): Promise<string>;
   /** 404 (already gone) is success. */
   removeNetwork(id: string, signal?: AbortSignal): Promise<void>;
-  connectNetwork(network: string, container: string, endpoint: Readonly<Record<string, unknown>>, signal?: AbortSignal): Promise<void>;
+  connectNetwork(
+    network: string,
+    container: string,
+    endpoint: Readonly<Record<string, unknown>>,
+    signal?: AbortSignal,
+  ): Promise<void>;
   disconnectNetwork(network: string, container: string, signal?: AbortSignal): Promise<void>;
   createVolume(name: string, body: Readonly<Record<string, unknown>>, signal?: AbortSignal): Promise<void>;
   /** 404 (already gone) is success. */
@@ -223,31 +262,58 @@ export interface Engine {
    * POST /build with the context tar as the body. Resolves to the NDJSON progress stream once
    * the engine accepts the request; the build's own failure arrives in-band.
    */
-  buildImage(context: Readable, query: BuildQuery, options?: { registryConfig?: Readonly<Record<string, RegistryAuth>>; signal?: AbortSignal }): Promise<Readable>;
+  buildImage(
+    context: Readable,
+    query: BuildQuery,
+    options?: { registryConfig?: Readonly<Record<string, RegistryAuth>>; signal?: AbortSignal },
+  ): Promise<Readable>;
   /** POST /images/create?fromImage=ref: the NDJSON pull progress stream (errors in-band too). */
-  pullImageStream(ref: string, options?: { auth?: RegistryAuth; platform?: string; signal?: AbortSignal }): Promise<Readable>;
+  pullImageStream(
+    ref: string,
+    options?: { auth?: RegistryAuth; platform?: string; signal?: AbortSignal },
+  ): Promise<Readable>;
   /** POST /images/{repo}/push?tag=: the NDJSON push progress stream. */
   pushImage(repo: string, tag: string, options?: { auth?: RegistryAuth; signal?: AbortSignal }): Promise<Readable>;
   tagImage(source: string, repo: string, tag: string, signal?: AbortSignal): Promise<void>;
   /** 404 (already gone) is success. */
   removeImage(ref: string, options?: { force?: boolean; signal?: AbortSignal }): Promise<void>;
   /** Asks the registry, through the engine, which digest `ref` points at now. 404/401 reject. */
-  inspectDistribution(ref: string, options?: { auth?: RegistryAuth; signal?: AbortSignal }): Promise<DistributionDescriptor>;
+  inspectDistribution(
+    ref: string,
+    options?: { auth?: RegistryAuth; signal?: AbortSignal },
+  ): Promise<DistributionDescriptor>;
   /** PUT /containers/{id}/archive: extracts `tar` at `path` in the container. */
-  putArchive(container: string, tar: Buffer, path: string, signal?: AbortSignal, options?: { readonly copyUIDGID?: boolean }): Promise<void>;
+  putArchive(
+    container: string,
+    tar: Buffer,
+    path: string,
+    signal?: AbortSignal,
+    options?: { readonly copyUIDGID?: boolean },
+  ): Promise<void>;
   /** GET /containers/{id}/archive: `path` in the container as a tar stream. */
   getArchive(container: string, path: string, signal?: AbortSignal): Promise<Readable>;
   /** Pulls an image; an in-stream error rejects (PULL_FAILED). */
-  pullImage(ref: string, options: { platform?: string; signal?: AbortSignal; onProgress?: (p: PullProgress) => void }): Promise<void>;
+  pullImage(
+    ref: string,
+    options: { platform?: string; signal?: AbortSignal; onProgress?: (p: PullProgress) => void },
+  ): Promise<void>;
   /** The event stream from `since` (unix seconds, default now), until the signal aborts or `until`. */
-  events(options: { since?: number; until?: number; filters?: EngineFilters; signal?: AbortSignal }): AsyncIterable<EngineEvent>;
+  events(options: {
+    since?: number;
+    until?: number;
+    filters?: EngineFilters;
+    signal?: AbortSignal;
+  }): AsyncIterable<EngineEvent>;
   /** Container output, demultiplexed unless the container has a TTY. */
   containerLogs(id: string, options: LogsOptions): AsyncIterable<LogChunk>;
   /** Creates an exec instance; resolves to its ID. */
   createExec(container: string, body: Readonly<Record<string, unknown>>, signal?: AbortSignal): Promise<string>;
   /** Starts an exec with a hijacked connection (stdin writable, output readable; multiplexed unless tty). */
   startExec(id: string, options: { tty: boolean; stdin: boolean; signal?: AbortSignal }): Promise<Duplex>;
-  inspectExec(id: string, signal?: AbortSignal): Promise<{ readonly ExitCode: number | null; readonly Running: boolean }>;
+  inspectExec(
+    id: string,
+    signal?: AbortSignal,
+  ): Promise<{ readonly ExitCode: number | null; readonly Running: boolean }>;
   resizeExec(id: string, rows: number, columns: number): Promise<void>;
   /** Attaches to a container's streams with a hijacked connection (stdin writable when `stdin`; multiplexed unless tty). */
   attachContainer(id: string, options: { stdin: boolean; signal?: AbortSignal }): Promise<Duplex>;
@@ -256,7 +322,11 @@ export interface Engine {
    * `next-exit` wait set up before a start cannot miss the exit); `exitCode` resolves when the
    * condition holds.
    */
-  waitContainer(id: string, condition: 'not-running' | 'next-exit' | 'removed', signal?: AbortSignal): Promise<{ readonly exitCode: Promise<number> }>;
+  waitContainer(
+    id: string,
+    condition: 'not-running' | 'next-exit' | 'removed',
+    signal?: AbortSignal,
+  ): Promise<{ readonly exitCode: Promise<number> }>;
   resizeContainer(id: string, rows: number, columns: number): Promise<void>;
 }
 
@@ -278,7 +348,11 @@ export interface SwarmNodeInfo {
 export interface SwarmNode {
   readonly ID: string;
   readonly Description?: { readonly Hostname?: string };
-  readonly Spec?: { readonly Labels?: Readonly<Record<string, string>> | null; readonly Role?: string; readonly Availability?: string };
+  readonly Spec?: {
+    readonly Labels?: Readonly<Record<string, string>> | null;
+    readonly Role?: string;
+    readonly Availability?: string;
+  };
   readonly Status?: { readonly State?: string; readonly Addr?: string };
 }
 
@@ -294,11 +368,23 @@ export interface SwarmService {
   readonly CreatedAt?: string;
   readonly UpdatedAt?: string;
   /** The spec as the engine stores it (our ServiceSpec plus the defaults it filled in). */
-  readonly Spec: Readonly<Record<string, unknown>> & { readonly Name: string; readonly Labels?: Readonly<Record<string, string>> | null };
+  readonly Spec: Readonly<Record<string, unknown>> & {
+    readonly Name: string;
+    readonly Labels?: Readonly<Record<string, string>> | null;
+  };
   readonly PreviousSpec?: Readonly<Record<string, unknown>>;
-  readonly UpdateStatus?: { readonly State?: string; readonly Message?: string; readonly StartedAt?: string; readonly CompletedAt?: string };
+  readonly UpdateStatus?: {
+    readonly State?: string;
+    readonly Message?: string;
+    readonly StartedAt?: string;
+    readonly CompletedAt?: string;
+  };
   /** With `status=true` (API 1.41): running and desired task counts. */
-  readonly ServiceStatus?: { readonly RunningTasks: number; readonly DesiredTasks: number; readonly CompletedTasks?: number };
+  readonly ServiceStatus?: {
+    readonly RunningTasks: number;
+    readonly DesiredTasks: number;
+    readonly CompletedTasks?: number;
+  };
 }
 
 /** One entry of GET /tasks. */
@@ -320,7 +406,14 @@ export interface SwarmTask {
     readonly Err?: string;
     readonly Timestamp?: string;
     readonly ContainerStatus?: { readonly ContainerID?: string; readonly ExitCode?: number };
-    readonly PortStatus?: { readonly Ports?: readonly { readonly Protocol?: string; readonly TargetPort?: number; readonly PublishedPort?: number; readonly PublishMode?: string }[] };
+    readonly PortStatus?: {
+      readonly Ports?: readonly {
+        readonly Protocol?: string;
+        readonly TargetPort?: number;
+        readonly PublishedPort?: number;
+        readonly PublishMode?: string;
+      }[];
+    };
   };
 }
 
@@ -347,7 +440,9 @@ export interface SwarmEngine {
   /** The swarm part of GET /info (works on any node, in or out of a swarm). */
   swarmInfo(signal?: AbortSignal): Promise<SwarmNodeInfo>;
   /** GET /swarm: the cluster's ID and spec (managers only). */
-  inspectSwarm(signal?: AbortSignal): Promise<{ readonly ID: string; readonly Spec?: Readonly<Record<string, unknown>> }>;
+  inspectSwarm(
+    signal?: AbortSignal,
+  ): Promise<{ readonly ID: string; readonly Spec?: Readonly<Record<string, unknown>> }>;
   listNodes(filters?: EngineFilters, signal?: AbortSignal): Promise<SwarmNode[]>;
   /** With running/desired task counts. */
   listServices(filters?: EngineFilters, signal?: AbortSignal): Promise<SwarmService[]>;
@@ -355,16 +450,31 @@ export interface SwarmEngine {
   inspectService(id: string, signal?: AbortSignal): Promise<SwarmService | undefined>;
   createService(spec: Readonly<Record<string, unknown>>, signal?: AbortSignal): Promise<string>;
   /** Only `version` goes in the query, the spec in the body; a stale version is a 500 "update out of sequence". */
-  updateService(id: string, version: number, spec: Readonly<Record<string, unknown>>, signal?: AbortSignal): Promise<void>;
+  updateService(
+    id: string,
+    version: number,
+    spec: Readonly<Record<string, unknown>>,
+    signal?: AbortSignal,
+  ): Promise<void>;
   /** 404 (already gone) is success. */
   removeService(id: string, signal?: AbortSignal): Promise<void>;
   listTasks(filters?: EngineFilters, signal?: AbortSignal): Promise<SwarmTask[]>;
   listSecrets(filters?: EngineFilters, signal?: AbortSignal): Promise<SwarmFileObject[]>;
-  createSecret(name: string, data: Buffer, labels: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<string>;
+  createSecret(
+    name: string,
+    data: Buffer,
+    labels: Readonly<Record<string, string>>,
+    signal?: AbortSignal,
+  ): Promise<string>;
   /** 404 (already gone) is success. */
   removeSecret(id: string, signal?: AbortSignal): Promise<void>;
   listConfigs(filters?: EngineFilters, signal?: AbortSignal): Promise<SwarmFileObject[]>;
-  createConfig(name: string, data: Buffer, labels: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<string>;
+  createConfig(
+    name: string,
+    data: Buffer,
+    labels: Readonly<Record<string, string>>,
+    signal?: AbortSignal,
+  ): Promise<string>;
   /** 404 (already gone) is success. */
   removeConfig(id: string, signal?: AbortSignal): Promise<void>;
   /** The output of every task of a service, demultiplexed. */

@@ -19,11 +19,23 @@ export function createBuildImageHook(engine: Engine, model: StackModel, options:
   const running = new Map<string, Promise<string>>();
   return async (action, signal) => {
     const spec = model.services[action.service];
-    if (!spec?.build) throw new StackError('BUILD_FAILED', `service ${action.service} has no build section to build ${action.image} from`);
+    if (!spec?.build)
+      throw new StackError(
+        'BUILD_FAILED',
+        `service ${action.service} has no build section to build ${action.image} from`,
+      );
     const key = `${buildKey(spec.build, spec.platform)}:${action.image}`;
     let build = running.get(key);
     if (!build) {
-      const task = { key, image: action.image, tags: [action.image, ...spec.build.tags.filter((t) => t !== action.image)], services: [action.service], build: spec.build, ...(spec.platform ? { platform: spec.platform } : {}), reason: { code: 'missing' as const, detail: 'build-image action' } };
+      const task = {
+        key,
+        image: action.image,
+        tags: [action.image, ...spec.build.tags.filter((t) => t !== action.image)],
+        services: [action.service],
+        build: spec.build,
+        ...(spec.platform ? { platform: spec.platform } : {}),
+        reason: { code: 'missing' as const, detail: 'build-image action' },
+      };
       build = runBuild(engine, task, { ...options, ...(signal ? { signal } : {}) });
       running.set(key, build);
     }

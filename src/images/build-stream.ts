@@ -37,13 +37,29 @@ export class BuildOutput {
   /** Feeds one NDJSON item; returns the complete lines to show. */
   push(item: NdjsonItem): BuildLine[] {
     if (!item.ok) return this.text(`${item.line}\n`);
-    const message = item.value as { stream?: unknown; aux?: { ID?: unknown }; status?: unknown; id?: unknown; error?: unknown; errorDetail?: { message?: unknown } };
+    const message = item.value as {
+      stream?: unknown;
+      aux?: { ID?: unknown };
+      status?: unknown;
+      id?: unknown;
+      error?: unknown;
+      errorDetail?: { message?: unknown };
+    };
     if (message === null || typeof message !== 'object') return [];
     const lines: BuildLine[] = [];
     if (typeof message.stream === 'string') lines.push(...this.text(message.stream));
     if (message.aux && typeof message.aux.ID === 'string') this.imageId = message.aux.ID;
-    if (typeof message.status === 'string') lines.push({ kind: 'status', text: typeof message.id === 'string' ? `${message.id}: ${message.status}` : message.status });
-    const error = typeof message.errorDetail?.message === 'string' ? message.errorDetail.message : typeof message.error === 'string' ? message.error : undefined;
+    if (typeof message.status === 'string')
+      lines.push({
+        kind: 'status',
+        text: typeof message.id === 'string' ? `${message.id}: ${message.status}` : message.status,
+      });
+    const error =
+      typeof message.errorDetail?.message === 'string'
+        ? message.errorDetail.message
+        : typeof message.error === 'string'
+          ? message.error
+          : undefined;
     if (error !== undefined) {
       lines.push(...this.flush());
       this.error = error;
@@ -90,8 +106,13 @@ export function buildFailedError(image: string, build: BuildOutput, tail = 30): 
   const step = build.currentStep;
   const where = step.index > 0 ? ` at step ${step.index}/${step.total ?? '?'} (${step.instruction})` : '';
   const message = `building ${image} failed${where}: ${build.error ?? 'no image was produced'}`;
-  const output = step.output.filter((l) => !/^ ---> /.test(l) && !/^Removing intermediate container /.test(l)).slice(-tail);
+  const output = step.output
+    .filter((l) => !/^ ---> /.test(l) && !/^Removing intermediate container /.test(l))
+    .slice(-tail);
   // No error diagnostics: those would make the CLI treat this as invalid input (exit 2).
-  const shown = output.length > 0 ? `${message}\noutput of the failing step:\n${output.map((l) => `    ${l}`).join('\n')}` : message;
+  const shown =
+    output.length > 0
+      ? `${message}\noutput of the failing step:\n${output.map((l) => `    ${l}`).join('\n')}`
+      : message;
   return new StackError('BUILD_FAILED', shown);
 }

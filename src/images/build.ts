@@ -32,7 +32,11 @@ export interface BuildRunOptions {
 }
 
 /** Build args for the engine: null values from the environment, or left to the Dockerfile default. */
-export function resolveBuildArgs(args: Readonly<Record<string, string | null>>, overrides: Readonly<Record<string, string>> = {}, env: Readonly<Record<string, string | undefined>> = {}): Record<string, string> {
+export function resolveBuildArgs(
+  args: Readonly<Record<string, string | null>>,
+  overrides: Readonly<Record<string, string>> = {},
+  env: Readonly<Record<string, string | undefined>> = {},
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(args)) {
     const resolved = value ?? env[key];
@@ -64,7 +68,10 @@ export function buildQueryFor(task: BuildTask, dockerfile: string, options: Buil
 /** Builds `task`; resolves to the full image ID (`sha256:...`). */
 export async function runBuild(engine: Engine, task: BuildTask, options: BuildRunOptions = {}): Promise<string> {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(task.build.context) || task.build.context.startsWith('git@')) {
-    throw new StackError('BUILD_FAILED', `building ${task.image}: remote build contexts (${task.build.context}) are not supported yet; clone it and point context at the directory`);
+    throw new StackError(
+      'BUILD_FAILED',
+      `building ${task.image}: remote build contexts (${task.build.context}) are not supported yet; clone it and point context at the directory`,
+    );
   }
   const context = await prepareContext({
     contextDir: task.build.context,
@@ -90,7 +97,12 @@ export async function runBuild(engine: Engine, task: BuildTask, options: BuildRu
   } catch (error) {
     body.destroy();
     if (options.signal?.aborted) throw error;
-    if (error instanceof EngineCallError) throw new StackError('BUILD_FAILED', `building ${task.image} failed: ${error.engineMessage || `HTTP ${error.statusCode}`}`, { cause: error });
+    if (error instanceof EngineCallError)
+      throw new StackError(
+        'BUILD_FAILED',
+        `building ${task.image} failed: ${error.engineMessage || `HTTP ${error.statusCode}`}`,
+        { cause: error },
+      );
     throw error;
   }
   if (output.error !== undefined || output.imageId === undefined) throw buildFailedError(task.image, output);

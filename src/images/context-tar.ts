@@ -41,7 +41,11 @@ const toPosix = (path: string): string => (sep === '/' ? path : path.split(sep).
  * The context-relative paths to pack (directories before their contents, names sorted), with
  * `.dockerignore` applied and `always` kept regardless.
  */
-export async function listContextEntries(contextDir: string, filter: ContextFilter, always: ReadonlySet<string> = new Set()): Promise<string[]> {
+export async function listContextEntries(
+  contextDir: string,
+  filter: ContextFilter,
+  always: ReadonlySet<string> = new Set(),
+): Promise<string[]> {
   const out: string[] = [];
   async function walk(relDir: string): Promise<void> {
     const names = (await readdir(relDir === '' ? contextDir : join(contextDir, relDir))).sort();
@@ -90,7 +94,9 @@ export async function prepareContext(source: ContextSource): Promise<PreparedCon
     generated = { name: generatedName(source.dockerfileInline), content: source.dockerfileInline };
     dockerfile = generated.name;
   } else {
-    const absolute = isAbsolute(source.dockerfile ?? 'Dockerfile') ? resolve(source.dockerfile!) : resolve(contextDir, source.dockerfile ?? 'Dockerfile');
+    const absolute = isAbsolute(source.dockerfile ?? 'Dockerfile')
+      ? resolve(source.dockerfile!)
+      : resolve(contextDir, source.dockerfile ?? 'Dockerfile');
     const rel = toPosix(relative(contextDir, absolute));
     let content: string;
     try {
@@ -108,7 +114,7 @@ export async function prepareContext(source: ContextSource): Promise<PreparedCon
   const patterns = await readIgnorePatterns(contextDir);
   const always = new Set(['.dockerignore', ...(generated ? [] : [dockerfile])]);
   const listed = await listContextEntries(contextDir, createContextFilter(patterns), always);
-  const entries = generated ? listed.filter((e) => e !== generated!.name) : listed;
+  const entries = generated ? listed.filter((e) => e !== generated.name) : listed;
   const extra = generated;
   return {
     entries,

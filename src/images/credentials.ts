@@ -13,13 +13,26 @@ import { DOCKER_HUB_AUTH_KEY, authKeyOf } from '../image-ref.js';
 
 /** The parts of config.json stack reads. */
 export interface DockerConfigFile {
-  readonly auths?: Readonly<Record<string, { readonly auth?: string; readonly username?: string; readonly password?: string; readonly identitytoken?: string }>>;
+  readonly auths?: Readonly<
+    Record<
+      string,
+      {
+        readonly auth?: string;
+        readonly username?: string;
+        readonly password?: string;
+        readonly identitytoken?: string;
+      }
+    >
+  >;
   readonly credsStore?: string;
   readonly credHelpers?: Readonly<Record<string, string>>;
 }
 
 /** Runs `docker-credential-<helper> get` for `server`; undefined when unavailable or unknown. */
-export type CredentialHelperRunner = (helper: string, server: string) => Promise<{ Username: string; Secret: string } | undefined>;
+export type CredentialHelperRunner = (
+  helper: string,
+  server: string,
+) => Promise<{ Username: string; Secret: string } | undefined>;
 
 /** The path of config.json for this environment. */
 export function dockerConfigPath(env: Readonly<Record<string, string | undefined>>): string {
@@ -31,7 +44,7 @@ export function dockerConfigPath(env: Readonly<Record<string, string | undefined
 export async function readDockerConfig(env: Readonly<Record<string, string | undefined>>): Promise<DockerConfigFile> {
   try {
     const parsed = JSON.parse(await readFile(dockerConfigPath(env), 'utf8')) as unknown;
-    return parsed !== null && typeof parsed === 'object' ? (parsed as DockerConfigFile) : {};
+    return parsed !== null && typeof parsed === 'object' ? parsed : {};
   } catch {
     return {};
   }
@@ -50,23 +63,34 @@ export function normalizeRegistryKey(key: string): string {
  * `env` and runs with `env`: the environment the caller passed to the library, which need not
  * be the process's.
  */
-export function credentialHelperRunner(env: Readonly<Record<string, string | undefined>> = process.env): CredentialHelperRunner {
+export function credentialHelperRunner(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): CredentialHelperRunner {
   return async (helper, server) => {
     if (!/^[A-Za-z0-9_.-]+$/.test(helper)) return undefined;
     const { execFile } = await import('node:child_process');
     return new Promise((resolve) => {
-      const child = execFile(`docker-credential-${helper}`, ['get'], { timeout: 10_000, maxBuffer: 1 << 20, env: { ...env } }, (error, stdout) => {
-        if (error) {
-          resolve(undefined);
-          return;
-        }
-        try {
-          const parsed = JSON.parse(stdout) as { Username?: unknown; Secret?: unknown };
-          resolve(typeof parsed.Secret === 'string' && parsed.Secret !== '' ? { Username: typeof parsed.Username === 'string' ? parsed.Username : '', Secret: parsed.Secret } : undefined);
-        } catch {
-          resolve(undefined);
-        }
-      });
+      const child = execFile(
+        `docker-credential-${helper}`,
+        ['get'],
+        { timeout: 10_000, maxBuffer: 1 << 20, env: { ...env } },
+        (error, stdout) => {
+          if (error) {
+            resolve(undefined);
+            return;
+          }
+          try {
+            const parsed = JSON.parse(stdout) as { Username?: unknown; Secret?: unknown };
+            resolve(
+              typeof parsed.Secret === 'string' && parsed.Secret !== ''
+                ? { Username: typeof parsed.Username === 'string' ? parsed.Username : '', Secret: parsed.Secret }
+                : undefined,
+            );
+          } catch {
+            resolve(undefined);
+          }
+        },
+      );
       child.stdin?.on('error', () => undefined);
       child.stdin?.end(server);
     });
@@ -78,7 +102,9 @@ export const runCredentialHelper: CredentialHelperRunner = credentialHelperRunne
 
 function fromHelper(result: { Username: string; Secret: string }, server: string): RegistryAuth {
   // `<token>` as the user name means the secret is an identity (refresh) token.
-  return result.Username === '<token>' ? { identitytoken: result.Secret, serveraddress: server } : { username: result.Username, password: result.Secret, serveraddress: server };
+  return result.Username === '<token>'
+    ? { identitytoken: result.Secret, serveraddress: server }
+    : { username: result.Username, password: result.Secret, serveraddress: server };
 }
 
 function fromAuths(config: DockerConfigFile, key: string): RegistryAuth | undefined {
@@ -88,15 +114,21 @@ function fromAuths(config: DockerConfigFile, key: string): RegistryAuth | undefi
     if (entry.auth) {
       const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
-      if (colon > 0) return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1), serveraddress: key };
+      if (colon > 0)
+        return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1), serveraddress: key };
     }
-    if (entry.username && entry.password) return { username: entry.username, password: entry.password, serveraddress: key };
+    if (entry.username && entry.password)
+      return { username: entry.username, password: entry.password, serveraddress: key };
   }
   return undefined;
 }
 
 /** Credentials for the registry key (`normalizeRegistryKey` form), or undefined (anonymous). */
-export async function authForRegistry(key: string, config: DockerConfigFile, run: CredentialHelperRunner = runCredentialHelper): Promise<RegistryAuth | undefined> {
+export async function authForRegistry(
+  key: string,
+  config: DockerConfigFile,
+  run: CredentialHelperRunner = runCredentialHelper,
+): Promise<RegistryAuth | undefined> {
   const helper = Object.entries(config.credHelpers ?? {}).find(([k]) => normalizeRegistryKey(k) === key)?.[1];
   if (helper) {
     const result = await run(helper, key);
@@ -110,7 +142,11 @@ export async function authForRegistry(key: string, config: DockerConfigFile, run
 }
 
 /** Credentials for the registry serving `ref`. */
-export function authForImage(ref: string, config: DockerConfigFile, run: CredentialHelperRunner = runCredentialHelper): Promise<RegistryAuth | undefined> {
+export function authForImage(
+  ref: string,
+  config: DockerConfigFile,
+  run: CredentialHelperRunner = runCredentialHelper,
+): Promise<RegistryAuth | undefined> {
   return authForRegistry(authKeyOf(ref), config, run);
 }
 
@@ -119,8 +155,13 @@ export function authForImage(ref: string, config: DockerConfigFile, run: Credent
  * `auths` or `credHelpers`. Registries only known to a `credsStore` are not listed (that
  * would need the helper's `list`); their base images pull anonymously.
  */
-export async function registryConfigForBuild(config: DockerConfigFile, run: CredentialHelperRunner = runCredentialHelper): Promise<Record<string, RegistryAuth>> {
-  const keys = new Set([...Object.keys(config.auths ?? {}), ...Object.keys(config.credHelpers ?? {})].map(normalizeRegistryKey));
+export async function registryConfigForBuild(
+  config: DockerConfigFile,
+  run: CredentialHelperRunner = runCredentialHelper,
+): Promise<Record<string, RegistryAuth>> {
+  const keys = new Set(
+    [...Object.keys(config.auths ?? {}), ...Object.keys(config.credHelpers ?? {})].map(normalizeRegistryKey),
+  );
   const out: Record<string, RegistryAuth> = {};
   for (const key of [...keys].sort()) {
     const auth = await authForRegistry(key, config, run);

@@ -27,7 +27,11 @@ export function parseDockerignore(text: string): string[] {
     const negated = line.startsWith('!');
     let body = negated ? line.slice(1).trim() : line;
     // Docker cleans each pattern (filepath.Clean) and treats a leading slash as the context root.
-    body = body.replace(/\/+/g, '/').replace(/^\/+/, '').replace(/\/$/, '').replace(/^(\.\/)+/, '');
+    body = body
+      .replace(/\/+/g, '/')
+      .replace(/^\/+/, '')
+      .replace(/\/$/, '')
+      .replace(/^(\.\/)+/, '');
     if (body === '' || body === '.') continue;
     patterns.push(negated ? `!${body}` : body);
   }

@@ -73,17 +73,27 @@ export const listModelImages = observeImages;
  * `observed` is the snapshot taken before (only its images are read). Throws IMAGE_NOT_FOUND
  * (nothing to run a service with), PULL_FAILED or BUILD_FAILED; nothing else is touched.
  */
-export async function ensureImages(engine: Engine, model: StackModel, observed: Pick<ObservedState, 'images'>, options: EnsureImagesOptions = {}): Promise<EnsureImagesResult> {
+export async function ensureImages(
+  engine: Engine,
+  model: StackModel,
+  observed: Pick<ObservedState, 'images'>,
+  options: EnsureImagesOptions = {},
+): Promise<EnsureImagesResult> {
   const env = options.env ?? {};
   const now = options.now ?? Math.floor(Date.now() / 1000);
   const lastPulled = await readPullTimes(env, engine.endpoint);
-  const plan = planImages(model, observed.images, {
-    lastPulled,
-    ...(options.build ? { build: options.build } : {}),
-    ...(options.pull ? { pull: options.pull } : {}),
-    ...(options.services ? { services: options.services } : {}),
-    ...(options.ignoreBuildable ? { ignoreBuildable: true } : {}),
-  }, now);
+  const plan = planImages(
+    model,
+    observed.images,
+    {
+      lastPulled,
+      ...(options.build ? { build: options.build } : {}),
+      ...(options.pull ? { pull: options.pull } : {}),
+      ...(options.services ? { services: options.services } : {}),
+      ...(options.ignoreBuildable ? { ignoreBuildable: true } : {}),
+    },
+    now,
+  );
   if (plan.problems.length > 0) {
     const message = plan.problems.map((p) => p.message).join('\n');
     throw new StackError('IMAGE_NOT_FOUND', message);
@@ -117,7 +127,10 @@ export async function ensureImages(engine: Engine, model: StackModel, observed: 
         builds.push(task.fallback);
         return;
       }
-      if (options.pullFailureOfBuildableIsWarning && task.services.some((name) => model.services[name]?.build !== undefined)) {
+      if (
+        options.pullFailureOfBuildableIsWarning &&
+        task.services.some((name) => model.services[name]?.build !== undefined)
+      ) {
         warnings.push(error.message);
         return;
       }
@@ -142,7 +155,12 @@ export async function ensureImages(engine: Engine, model: StackModel, observed: 
     }
   }
 
-  await recordPulls(env, engine.endpoint, pulled.map((p) => p.image), now);
+  await recordPulls(
+    env,
+    engine.endpoint,
+    pulled.map((p) => p.image),
+    now,
+  );
   const changed = pulled.length > 0 || built.length > 0;
   const images = changed ? await listModelImages(engine, model, signal) : [...observed.images];
   return { plan, built, pulled, warnings, images };

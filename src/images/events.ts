@@ -21,7 +21,11 @@ export type ImageEvent =
 export type ImageEventSink = (event: ImageEvent) => void;
 
 /** Runs `fn` over `items` with at most `limit` at a time; rejects with the first error after all settle. */
-export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+export async function forEachLimit<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const errors: unknown[] = [];
   const worker = async (): Promise<void> => {

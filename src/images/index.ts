@@ -2,10 +2,30 @@
 export { ensureImages, listModelImages } from './ensure.js';
 export type { EnsureImagesOptions, EnsureImagesResult } from './ensure.js';
 export { planImages, buildKey } from './plan-images.js';
-export type { BuildMode, BuildTask, ImageDecision, ImagePlan, ImageProblem, ImageReason, PlanImagesOptions, PullMode, PullTask } from './plan-images.js';
+export type {
+  BuildMode,
+  BuildTask,
+  ImageDecision,
+  ImagePlan,
+  ImageProblem,
+  ImageReason,
+  PlanImagesOptions,
+  PullMode,
+  PullTask,
+} from './plan-images.js';
 export { decidePull, normalizePullPolicy, parseDurationSeconds } from './pull-policy.js';
 export type { ImageReasonCode, NormalizedPullPolicy, PullDecision } from './pull-policy.js';
-export { applyLock, compareLocks, loadAndApplyLock, lockFilePath, parseLock, readLockFile, serializeLock, writeLockFile, LOCK_VERSION } from './lock-file.js';
+export {
+  applyLock,
+  compareLocks,
+  loadAndApplyLock,
+  lockFilePath,
+  parseLock,
+  readLockFile,
+  serializeLock,
+  writeLockFile,
+  LOCK_VERSION,
+} from './lock-file.js';
 export type { AppliedLock, LockDrift, LockFile, LockedImage } from './lock-file.js';
 export { resolveLock } from './lock-resolve.js';
 export type { ResolveLockOptions, ResolvedLock } from './lock-resolve.js';

@@ -53,7 +53,12 @@ export function serializeLock(lock: LockFile): string {
   const services: Record<string, LockedImage> = {};
   for (const name of Object.keys(lock.services).sort()) {
     const s = lock.services[name]!;
-    services[name] = { image: s.image, ...(s.digest ? { digest: s.digest } : {}), ...(s.imageId ? { imageId: s.imageId } : {}), ...(s.build ? { build: true } : {}) };
+    services[name] = {
+      image: s.image,
+      ...(s.digest ? { digest: s.digest } : {}),
+      ...(s.imageId ? { imageId: s.imageId } : {}),
+      ...(s.build ? { build: true } : {}),
+    };
   }
   return JSON.stringify({ version: lock.version, project: lock.project, services }, null, 2) + '\n';
 }
@@ -73,16 +78,26 @@ export function parseLock(text: string, file: string): LockFile {
   }
   if (raw === null || typeof raw !== 'object') return fail('not a JSON object');
   const obj = raw as { version?: unknown; project?: unknown; services?: unknown };
-  if (obj.version !== LOCK_VERSION) return fail(`unsupported version ${JSON.stringify(obj.version)}; this stack reads version ${LOCK_VERSION}`);
+  if (obj.version !== LOCK_VERSION)
+    return fail(`unsupported version ${JSON.stringify(obj.version)}; this stack reads version ${LOCK_VERSION}`);
   if (typeof obj.project !== 'string') return fail('"project" must be a string');
-  if (obj.services === null || typeof obj.services !== 'object' || Array.isArray(obj.services)) return fail('"services" must be an object');
+  if (obj.services === null || typeof obj.services !== 'object' || Array.isArray(obj.services))
+    return fail('"services" must be an object');
   const services: Record<string, LockedImage> = Object.create(null) as Record<string, LockedImage>;
   for (const [name, value] of Object.entries(obj.services as Record<string, unknown>)) {
     const v = value as { image?: unknown; digest?: unknown; imageId?: unknown; build?: unknown } | null;
-    if (v === null || typeof v !== 'object' || typeof v.image !== 'string') return fail(`services.${name}.image must be a string`);
-    if (v.digest !== undefined && (typeof v.digest !== 'string' || !DIGEST.test(v.digest))) return fail(`services.${name}.digest must be sha256:<64 hex>`);
-    if (v.imageId !== undefined && typeof v.imageId !== 'string') return fail(`services.${name}.imageId must be a string`);
-    services[name] = { image: v.image, ...(typeof v.digest === 'string' ? { digest: v.digest } : {}), ...(typeof v.imageId === 'string' ? { imageId: v.imageId } : {}), ...(v.build === true ? { build: true } : {}) };
+    if (v === null || typeof v !== 'object' || typeof v.image !== 'string')
+      return fail(`services.${name}.image must be a string`);
+    if (v.digest !== undefined && (typeof v.digest !== 'string' || !DIGEST.test(v.digest)))
+      return fail(`services.${name}.digest must be sha256:<64 hex>`);
+    if (v.imageId !== undefined && typeof v.imageId !== 'string')
+      return fail(`services.${name}.imageId must be a string`);
+    services[name] = {
+      image: v.image,
+      ...(typeof v.digest === 'string' ? { digest: v.digest } : {}),
+      ...(typeof v.imageId === 'string' ? { imageId: v.imageId } : {}),
+      ...(v.build === true ? { build: true } : {}),
+    };
   }
   return { version: LOCK_VERSION, project: obj.project, services };
 }
@@ -112,24 +127,41 @@ export function applyLock(model: StackModel, lock: LockFile, images: readonly Ob
     const entry = lock.services[name];
     services[name] = spec;
     if (!entry) {
-      drift.push({ service: name, kind: 'service_added', message: `service ${name} is not in the lock file; run \`stack lock\`` });
+      drift.push({
+        service: name,
+        kind: 'service_added',
+        message: `service ${name} is not in the lock file; run \`stack lock\``,
+      });
       continue;
     }
     if (entry.image !== ref) {
-      drift.push({ service: name, kind: 'image_changed', message: `service ${name} now uses ${ref}, the lock has ${entry.image}; using ${ref} unpinned` });
+      drift.push({
+        service: name,
+        kind: 'image_changed',
+        message: `service ${name} now uses ${ref}, the lock has ${entry.image}; using ${ref} unpinned`,
+      });
       continue;
     }
     if (spec.build || entry.digest === undefined) continue;
     const local = resolveImage(ref, images);
     const localDigest = local ? digestFor(ref, local.repoDigests) : undefined;
     if (localDigest !== undefined && localDigest !== entry.digest) {
-      drift.push({ service: name, kind: 'digest_changed', message: `local ${ref} is ${localDigest}, the lock pins ${entry.digest}; using the pinned digest` });
+      drift.push({
+        service: name,
+        kind: 'digest_changed',
+        message: `local ${ref} is ${localDigest}, the lock pins ${entry.digest}; using the pinned digest`,
+      });
     }
     services[name] = { ...spec, image: pinReference(ref, entry.digest) };
     pinned.push(name);
   }
   for (const name of Object.keys(lock.services).sort()) {
-    if (!(name in model.services)) drift.push({ service: name, kind: 'service_removed', message: `service ${name} is in the lock file but not in the stack` });
+    if (!(name in model.services))
+      drift.push({
+        service: name,
+        kind: 'service_removed',
+        message: `service ${name} is in the lock file but not in the stack`,
+      });
   }
   return { model: { ...model, services }, pinned, drift };
 }
@@ -146,11 +178,25 @@ export function compareLocks(expected: LockFile, actual: LockFile): LockDrift[] 
     const want = expected.services[name];
     const have = actual.services[name];
     if (!want) drift.push({ service: name, kind: 'service_added', message: `service ${name} is not in the lock file` });
-    else if (!have) drift.push({ service: name, kind: 'service_removed', message: `service ${name} is in the lock file but not in the stack` });
-    else if (want.image !== have.image) drift.push({ service: name, kind: 'image_changed', message: `service ${name} uses ${have.image}, the lock has ${want.image}` });
+    else if (!have)
+      drift.push({
+        service: name,
+        kind: 'service_removed',
+        message: `service ${name} is in the lock file but not in the stack`,
+      });
+    else if (want.image !== have.image)
+      drift.push({
+        service: name,
+        kind: 'image_changed',
+        message: `service ${name} uses ${have.image}, the lock has ${want.image}`,
+      });
     else if (want.digest !== have.digest) {
       const kind = want.digest === undefined ? 'not_locked_digest' : 'digest_changed';
-      drift.push({ service: name, kind, message: `${have.image} is now ${have.digest ?? 'without a registry digest'}, the lock has ${want.digest ?? 'no digest'}` });
+      drift.push({
+        service: name,
+        kind,
+        message: `${have.image} is now ${have.digest ?? 'without a registry digest'}, the lock has ${want.digest ?? 'no digest'}`,
+      });
     }
   }
   return drift;
@@ -179,7 +225,10 @@ export async function writeLockFile(path: string, lock: LockFile): Promise<void>
  * For `up`: reads the lock next to the stack file and applies it. Undefined when there is no
  * lock file (the model is used as it is).
  */
-export async function loadAndApplyLock(model: StackModel, images: readonly ObservedImage[] = []): Promise<(AppliedLock & { readonly path: string }) | undefined> {
+export async function loadAndApplyLock(
+  model: StackModel,
+  images: readonly ObservedImage[] = [],
+): Promise<(AppliedLock & { readonly path: string }) | undefined> {
   const path = lockFilePath(model);
   const lock = await readLockFile(path);
   return lock ? { ...applyLock(model, lock, images), path } : undefined;

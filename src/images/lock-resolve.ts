@@ -32,7 +32,11 @@ export interface ResolvedLock {
 }
 
 /** The current image of every service, as a lock. */
-export async function resolveLock(engine: Engine, model: StackModel, options: ResolveLockOptions): Promise<ResolvedLock> {
+export async function resolveLock(
+  engine: Engine,
+  model: StackModel,
+  options: ResolveLockOptions,
+): Promise<ResolvedLock> {
   const services: Record<string, LockedImage> = {};
   const notes: string[] = [];
   const names = Object.keys(model.services).sort();
@@ -47,12 +51,21 @@ export async function resolveLock(engine: Engine, model: StackModel, options: Re
       const localOnly = spec.image === undefined || (local !== undefined && digest === undefined);
       if (options.source === 'registry' && !localOnly) {
         try {
-          const auth = options.config ? await authForImage(ref, options.config, options.runHelper ?? credentialHelperRunner(options.env)) : undefined;
-          digest = (await distributionInspect(engine, withDefaultTag(ref), { ...(auth ? { auth } : {}), ...(options.signal ? { signal: options.signal } : {}) })).digest;
+          const auth = options.config
+            ? await authForImage(ref, options.config, options.runHelper ?? credentialHelperRunner(options.env))
+            : undefined;
+          digest = (
+            await distributionInspect(engine, withDefaultTag(ref), {
+              ...(auth ? { auth } : {}),
+              ...(options.signal ? { signal: options.signal } : {}),
+            })
+          ).digest;
         } catch (error) {
           if (options.signal?.aborted) throw error;
           const why = error instanceof Error ? error.message : String(error);
-          notes.push(`${ref}: the registry could not be asked (${why}); using the local image${digest ? '' : ', which has no digest'}`);
+          notes.push(
+            `${ref}: the registry could not be asked (${why}); using the local image${digest ? '' : ', which has no digest'}`,
+          );
         }
       }
       services[name] = {

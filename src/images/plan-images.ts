@@ -86,7 +86,10 @@ export interface ImagePlan {
 /** The build identity: everything that shapes the image except the names it gets. */
 export function buildKey(build: BuildSpec, platform: string | undefined): string {
   const { tags: _tags, ...rest } = build;
-  return createHash('sha256').update(canonicalJson({ build: rest, platform })).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(canonicalJson({ build: rest, platform }))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 function policyFor(spec: ServiceSpec, mode: PullMode): NormalizedPullPolicy {
@@ -99,7 +102,13 @@ function policyFor(spec: ServiceSpec, mode: PullMode): NormalizedPullPolicy {
   }
 }
 
-function decide(model: StackModel, spec: ServiceSpec, images: readonly ObservedImage[], options: PlanImagesOptions, now: number): ImageDecision | ImageProblem {
+function decide(
+  model: StackModel,
+  spec: ServiceSpec,
+  images: readonly ObservedImage[],
+  options: PlanImagesOptions,
+  now: number,
+): ImageDecision | ImageProblem {
   const image = imageRef(model.name, spec);
   const present = resolveImage(image, images) !== undefined;
   const buildMode = options.build ?? 'auto';
@@ -107,41 +116,76 @@ function decide(model: StackModel, spec: ServiceSpec, images: readonly ObservedI
   const policy = policyFor(spec, options.pull ?? 'policy');
   const lastPulled = options.lastPulled?.[withDefaultTag(image)];
   const base = { service: spec.name, image, fallbackToBuild: false };
-  const missing = (why: string): ImageProblem => ({ service: spec.name, image, message: `image ${image} for service ${spec.name} is not present locally and ${why}` });
+  const missing = (why: string): ImageProblem => ({
+    service: spec.name,
+    image,
+    message: `image ${image} for service ${spec.name} is not present locally and ${why}`,
+  });
 
   // `up --build`: every service with a build section is rebuilt, whatever its pull_policy.
-  if (spec.build && buildMode === 'always') return { ...base, action: 'build', reason: { code: 'build_forced', detail: '--build' } };
+  if (spec.build && buildMode === 'always')
+    return { ...base, action: 'build', reason: { code: 'build_forced', detail: '--build' } };
   // pull_policy: build rebuilds on every up, like Compose (unless --no-build).
-  if (spec.build && policy.kind === 'build' && canBuild) return { ...base, action: 'build', reason: { code: 'policy_build', detail: 'pull_policy: build' } };
+  if (spec.build && policy.kind === 'build' && canBuild)
+    return { ...base, action: 'build', reason: { code: 'policy_build', detail: 'pull_policy: build' } };
   // Without `image:` the image only exists locally: build it when missing, never pull it.
   if (spec.build && spec.image === undefined) {
     if (present) return { ...base, action: 'none', reason: { code: 'present', detail: 'built image present locally' } };
-    return canBuild ? { ...base, action: 'build', reason: { code: 'missing', detail: 'not built yet' } } : missing('--no-build forbids building it');
+    return canBuild
+      ? { ...base, action: 'build', reason: { code: 'missing', detail: 'not built yet' } }
+      : missing('--no-build forbids building it');
   }
   const decision = decidePull(policy, { present, ...(lastPulled !== undefined ? { lastPulled } : {}) }, now);
   // Build + image: pull per policy and build when the registry has nothing (Compose's rule).
-  if (decision.pull) return { ...base, action: 'pull', fallbackToBuild: canBuild, reason: { code: decision.code, detail: decision.detail } };
+  if (decision.pull)
+    return {
+      ...base,
+      action: 'pull',
+      fallbackToBuild: canBuild,
+      reason: { code: decision.code, detail: decision.detail },
+    };
   if (present) return { ...base, action: 'none', reason: { code: decision.code, detail: decision.detail } };
   // Not pulled and not present: build if possible, else nothing can run this service.
   if (canBuild) return { ...base, action: 'build', reason: { code: 'missing', detail: 'not present locally' } };
-  return missing(policy.kind === 'never' ? 'its pull_policy is never' : spec.build ? '--no-build forbids building it' : 'cannot be pulled');
+  return missing(
+    policy.kind === 'never'
+      ? 'its pull_policy is never'
+      : spec.build
+        ? '--no-build forbids building it'
+        : 'cannot be pulled',
+  );
 }
 
 /**
  * Decides, per service, whether its image is pulled, built or already there, and groups the
  * work into unique pull and build tasks. `now` is unix seconds.
  */
-export function planImages(model: StackModel, images: readonly ObservedImage[], options: PlanImagesOptions, now: number): ImagePlan {
+export function planImages(
+  model: StackModel,
+  images: readonly ObservedImage[],
+  options: PlanImagesOptions,
+  now: number,
+): ImagePlan {
   const wanted = options.services && options.services.length > 0 ? new Set(options.services) : undefined;
   const decisions: ImageDecision[] = [];
   const problems: ImageProblem[] = [];
-  const builds = new Map<string, { image: string; tags: Set<string>; services: string[]; build: BuildSpec; platform?: string; reason: ImageReason }>();
+  const builds = new Map<
+    string,
+    { image: string; tags: Set<string>; services: string[]; build: BuildSpec; platform?: string; reason: ImageReason }
+  >();
   const pulls = new Map<string, { services: string[]; platform?: string; fallbackKey?: string; reason: ImageReason }>();
 
   const addBuild = (spec: ServiceSpec, image: string, reason: ImageReason): string => {
     const build = spec.build!;
     const key = buildKey(build, spec.platform);
-    const task = builds.get(key) ?? { image, tags: new Set<string>(), services: [], build, ...(spec.platform ? { platform: spec.platform } : {}), reason };
+    const task = builds.get(key) ?? {
+      image,
+      tags: new Set<string>(),
+      services: [],
+      build,
+      ...(spec.platform ? { platform: spec.platform } : {}),
+      reason,
+    };
     task.tags.add(image);
     for (const tag of build.tags) task.tags.add(tag);
     task.services.push(spec.name);
@@ -161,10 +205,15 @@ export function planImages(model: StackModel, images: readonly ObservedImage[], 
     decisions.push(result);
     if (result.action === 'build') addBuild(spec, result.image, result.reason);
     if (result.action === 'pull') {
-      const task = pulls.get(result.image) ?? { services: [], ...(spec.platform ? { platform: spec.platform } : {}), reason: result.reason };
+      const task = pulls.get(result.image) ?? {
+        services: [],
+        ...(spec.platform ? { platform: spec.platform } : {}),
+        reason: result.reason,
+      };
       task.services.push(name);
       // A fallback build is registered only as a fallback: it runs if the pull finds nothing.
-      if (result.fallbackToBuild && spec.build && task.fallbackKey === undefined) task.fallbackKey = `${buildKey(spec.build, spec.platform)}:${name}`;
+      if (result.fallbackToBuild && spec.build && task.fallbackKey === undefined)
+        task.fallbackKey = `${buildKey(spec.build, spec.platform)}:${name}`;
       pulls.set(result.image, task);
     }
   }
@@ -184,9 +233,23 @@ export function planImages(model: StackModel, images: readonly ObservedImage[], 
       const service = t.fallbackKey.slice(t.fallbackKey.indexOf(':') + 1);
       const spec = model.services[service]!;
       const key = buildKey(spec.build!, spec.platform);
-      fallback = { key, image, tags: [image, ...spec.build!.tags.filter((tag) => tag !== image)], services: t.services, build: spec.build!, ...(spec.platform ? { platform: spec.platform } : {}), reason: { code: 'missing', detail: 'not found in the registry' } };
+      fallback = {
+        key,
+        image,
+        tags: [image, ...spec.build!.tags.filter((tag) => tag !== image)],
+        services: t.services,
+        build: spec.build!,
+        ...(spec.platform ? { platform: spec.platform } : {}),
+        reason: { code: 'missing', detail: 'not found in the registry' },
+      };
     }
-    return { image, services: t.services, ...(t.platform ? { platform: t.platform } : {}), ...(fallback ? { fallback } : {}), reason: t.reason };
+    return {
+      image,
+      services: t.services,
+      ...(t.platform ? { platform: t.platform } : {}),
+      ...(fallback ? { fallback } : {}),
+      reason: t.reason,
+    };
   });
   return { decisions, pulls: pullTasks, builds: buildTasks, problems };
 }

@@ -35,7 +35,10 @@ export function normalizePullPolicy(policy: string | undefined): NormalizedPullP
   }
   const every = /^every_(.+)$/.exec(policy);
   const seconds = every ? parseDurationSeconds(every[1]!) : undefined;
-  if (seconds === undefined) throw new RangeError(`invalid pull_policy "${policy}": use always, never, missing, build, daily, weekly or every_<duration> (e.g. every_12h)`);
+  if (seconds === undefined)
+    throw new RangeError(
+      `invalid pull_policy "${policy}": use always, never, missing, build, daily, weekly or every_<duration> (e.g. every_12h)`,
+    );
   return { kind: 'interval', seconds, text: policy };
 }
 
@@ -76,21 +79,40 @@ export function decidePull(policy: NormalizedPullPolicy, facts: LocalImageFacts,
       return { pull: true, code: 'policy_always', detail: 'pull_policy: always' };
     // never: only local images may be used, even when that means failing.
     case 'never':
-      return { pull: false, code: facts.present ? 'present' : 'policy_never', detail: facts.present ? 'present locally' : 'pull_policy: never and the image is not present' };
+      return {
+        pull: false,
+        code: facts.present ? 'present' : 'policy_never',
+        detail: facts.present ? 'present locally' : 'pull_policy: never and the image is not present',
+      };
     // build: the image comes from its build section, never from a registry.
     case 'build':
       return { pull: false, code: 'policy_build', detail: 'pull_policy: build' };
     case 'missing':
-      return facts.present ? { pull: false, code: 'present', detail: 'present locally' } : { pull: true, code: 'missing', detail: 'not present locally' };
+      return facts.present
+        ? { pull: false, code: 'present', detail: 'present locally' }
+        : { pull: true, code: 'missing', detail: 'not present locally' };
     case 'interval': {
       // A missing image is pulled whatever the interval.
       if (!facts.present) return { pull: true, code: 'missing', detail: 'not present locally' };
       // No record of a pull (first run with this policy, or a lost cache): pull once to start the clock.
-      if (facts.lastPulled === undefined) return { pull: true, code: 'interval_elapsed', detail: `pull_policy: ${policy.text}, no previous pull recorded` };
+      if (facts.lastPulled === undefined)
+        return {
+          pull: true,
+          code: 'interval_elapsed',
+          detail: `pull_policy: ${policy.text}, no previous pull recorded`,
+        };
       const age = now - facts.lastPulled;
       return age >= policy.seconds
-        ? { pull: true, code: 'interval_elapsed', detail: `pull_policy: ${policy.text}, last pulled ${Math.round(age)}s ago` }
-        : { pull: false, code: 'interval_fresh', detail: `pull_policy: ${policy.text}, last pulled ${Math.round(age)}s ago` };
+        ? {
+            pull: true,
+            code: 'interval_elapsed',
+            detail: `pull_policy: ${policy.text}, last pulled ${Math.round(age)}s ago`,
+          }
+        : {
+            pull: false,
+            code: 'interval_fresh',
+            detail: `pull_policy: ${policy.text}, last pulled ${Math.round(age)}s ago`,
+          };
     }
   }
 }

@@ -26,7 +26,8 @@ export function pullStatePath(env: Readonly<Record<string, string | undefined>>)
 async function readState(path: string): Promise<PullStateFile> {
   try {
     const parsed = JSON.parse(await readFile(path, 'utf8')) as Partial<PullStateFile>;
-    if (parsed && parsed.version === 1 && parsed.engines && typeof parsed.engines === 'object') return parsed as PullStateFile;
+    if (parsed && parsed.version === 1 && parsed.engines && typeof parsed.engines === 'object')
+      return parsed as PullStateFile;
   } catch {
     // missing or corrupt: start afresh (it is only a cache)
   }
@@ -34,13 +35,21 @@ async function readState(path: string): Promise<PullStateFile> {
 }
 
 /** Last pull times (unix seconds) on `endpoint`, by reference with the tag defaulted. */
-export async function readPullTimes(env: Readonly<Record<string, string | undefined>>, endpoint: string): Promise<Record<string, number>> {
+export async function readPullTimes(
+  env: Readonly<Record<string, string | undefined>>,
+  endpoint: string,
+): Promise<Record<string, number>> {
   const state = await readState(pullStatePath(env));
   return { ...(state.engines[endpoint] ?? {}) };
 }
 
 /** Records that `refs` were pulled at `now` (unix seconds) on `endpoint`. Best effort. */
-export async function recordPulls(env: Readonly<Record<string, string | undefined>>, endpoint: string, refs: readonly string[], now: number): Promise<void> {
+export async function recordPulls(
+  env: Readonly<Record<string, string | undefined>>,
+  endpoint: string,
+  refs: readonly string[],
+  now: number,
+): Promise<void> {
   if (refs.length === 0) return;
   const path = pullStatePath(env);
   try {

@@ -26,7 +26,22 @@ export interface PullSummary {
   readonly status: string;
 }
 
-const LAYER_STATUSES = new Set(['Pulling fs layer', 'Waiting', 'Downloading', 'Verifying Checksum', 'Download complete', 'Extracting', 'Pull complete', 'Already exists', 'Retrying', 'Preparing', 'Pushing', 'Pushed', 'Layer already exists', 'Mounted from']);
+const LAYER_STATUSES = new Set([
+  'Pulling fs layer',
+  'Waiting',
+  'Downloading',
+  'Verifying Checksum',
+  'Download complete',
+  'Extracting',
+  'Pull complete',
+  'Already exists',
+  'Retrying',
+  'Preparing',
+  'Pushing',
+  'Pushed',
+  'Layer already exists',
+  'Mounted from',
+]);
 const LAYER_DONE = new Set(['Pull complete', 'Already exists', 'Pushed', 'Layer already exists']);
 
 /** Accumulates pull messages. */
@@ -41,9 +56,21 @@ export class PullProgressState {
   /** Feeds one item; returns true when something worth redrawing changed. */
   push(item: NdjsonItem): boolean {
     if (!item.ok) return false;
-    const m = item.value as { status?: unknown; id?: unknown; progressDetail?: { current?: unknown; total?: unknown }; error?: unknown; errorDetail?: { message?: unknown }; aux?: { Digest?: unknown } };
+    const m = item.value as {
+      status?: unknown;
+      id?: unknown;
+      progressDetail?: { current?: unknown; total?: unknown };
+      error?: unknown;
+      errorDetail?: { message?: unknown };
+      aux?: { Digest?: unknown };
+    };
     if (m === null || typeof m !== 'object') return false;
-    const error = typeof m.errorDetail?.message === 'string' ? m.errorDetail.message : typeof m.error === 'string' ? m.error : undefined;
+    const error =
+      typeof m.errorDetail?.message === 'string'
+        ? m.errorDetail.message
+        : typeof m.error === 'string'
+          ? m.error
+          : undefined;
     if (error !== undefined) {
       this.error = error;
       return true;
@@ -65,7 +92,8 @@ export class PullProgressState {
       if (base === 'Downloading' || base === 'Pushing') {
         if (typeof current === 'number') layer.current = current;
       }
-      if (base === 'Download complete' || base === 'Verifying Checksum' || base === 'Extracting') layer.current = Math.max(layer.current, layer.total);
+      if (base === 'Download complete' || base === 'Verifying Checksum' || base === 'Extracting')
+        layer.current = Math.max(layer.current, layer.total);
       if (LAYER_DONE.has(base)) {
         layer.done = true;
         layer.current = Math.max(layer.current, layer.total);

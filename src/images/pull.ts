@@ -46,10 +46,15 @@ export async function pullOne(engine: Engine, ref: string, options: PullOptions 
   options.onEvent?.({ type: 'pull-start', image: ref, services: options.services ?? [] });
   const state = new PullProgressState();
   try {
-    const stream = await pullImageStream(engine, target, { ...(auth ? { auth } : {}), ...(options.platform ? { platform: options.platform } : {}), ...(options.signal ? { signal: options.signal } : {}) });
+    const stream = await pullImageStream(engine, target, {
+      ...(auth ? { auth } : {}),
+      ...(options.platform ? { platform: options.platform } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     try {
       for await (const item of readNdjson(stream)) {
-        if (state.push(item) && state.error === undefined) options.onEvent?.({ type: 'pull-progress', image: ref, summary: state.summary() });
+        if (state.push(item) && state.error === undefined)
+          options.onEvent?.({ type: 'pull-progress', image: ref, summary: state.summary() });
         if (state.error !== undefined) break;
       }
     } finally {
@@ -62,11 +67,18 @@ export async function pullOne(engine: Engine, ref: string, options: PullOptions 
     throw failure;
   }
   if (state.error !== undefined) {
-    const failure = isNotFoundMessage(state.error) ? notFound(ref, state.error) : new StackError('PULL_FAILED', `pulling ${ref} failed: ${state.error}`);
+    const failure = isNotFoundMessage(state.error)
+      ? notFound(ref, state.error)
+      : new StackError('PULL_FAILED', `pulling ${ref} failed: ${state.error}`);
     options.onEvent?.({ type: 'pull-failed', image: ref, message: failure.message, fatal: true });
     throw failure;
   }
-  options.onEvent?.({ type: 'pull-done', image: ref, updated: state.updated, ...(state.digest ? { digest: state.digest } : {}) });
+  options.onEvent?.({
+    type: 'pull-done',
+    image: ref,
+    updated: state.updated,
+    ...(state.digest ? { digest: state.digest } : {}),
+  });
   return { image: ref, updated: state.updated, ...(state.digest ? { digest: state.digest } : {}) };
 }
 
@@ -74,9 +86,20 @@ function toPullError(ref: string, error: unknown): StackError {
   if (error instanceof EngineCallError) {
     // The engine answers 404 before streaming when the repository or tag does not exist.
     if (error.statusCode === 404) return notFound(ref, error.engineMessage || 'not found');
-    const hint = error.statusCode === 401 || error.statusCode === 403 ? ' (log in with `docker login` or check ~/.docker/config.json)' : '';
-    return new StackError('PULL_FAILED', `pulling ${ref} failed: ${error.engineMessage || `HTTP ${error.statusCode}`}${hint}`, { cause: error });
+    const hint =
+      error.statusCode === 401 || error.statusCode === 403
+        ? ' (log in with `docker login` or check ~/.docker/config.json)'
+        : '';
+    return new StackError(
+      'PULL_FAILED',
+      `pulling ${ref} failed: ${error.engineMessage || `HTTP ${error.statusCode}`}${hint}`,
+      { cause: error },
+    );
   }
   if (error instanceof StackError) return error;
-  return new StackError('PULL_FAILED', `pulling ${ref} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  return new StackError(
+    'PULL_FAILED',
+    `pulling ${ref} failed: ${error instanceof Error ? error.message : String(error)}`,
+    { cause: error },
+  );
 }

@@ -24,7 +24,12 @@ export function pushTargets(model: StackModel, services: readonly string[]): str
 }
 
 /** Pushes one tag; rejects with the registry's reason (in-band errors included). */
-export async function pushTag(engine: Engine, ref: string, env: Readonly<Record<string, string | undefined>>, signal?: AbortSignal): Promise<void> {
+export async function pushTag(
+  engine: Engine,
+  ref: string,
+  env: Readonly<Record<string, string | undefined>>,
+  signal?: AbortSignal,
+): Promise<void> {
   const parsed = parseReference(ref);
   const tag = parsed.tag ?? 'latest';
   const repo = ref.slice(0, ref.length - (parsed.tag !== undefined ? parsed.tag.length + 1 : 0));
@@ -33,7 +38,11 @@ export async function pushTag(engine: Engine, ref: string, env: Readonly<Record<
   try {
     stream = await pushImageStream(engine, repo, tag, { ...(auth ? { auth } : {}), ...(signal ? { signal } : {}) });
   } catch (error) {
-    throw new StackError('APPLY_FAILED', `pushing ${ref} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new StackError(
+      'APPLY_FAILED',
+      `pushing ${ref} failed: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
   try {
     for await (const item of readNdjson(stream)) {
@@ -48,7 +57,16 @@ export async function pushTag(engine: Engine, ref: string, env: Readonly<Record<
 }
 
 /** Pushes every target; resolves to the failures when `ignoreFailures`, else throws the first. */
-export async function pushImages(engine: Engine, targets: readonly string[], options: { env: Readonly<Record<string, string | undefined>>; ignoreFailures?: boolean; signal?: AbortSignal; onDone?: (ref: string) => void }): Promise<{ image: string; message: string }[]> {
+export async function pushImages(
+  engine: Engine,
+  targets: readonly string[],
+  options: {
+    env: Readonly<Record<string, string | undefined>>;
+    ignoreFailures?: boolean;
+    signal?: AbortSignal;
+    onDone?: (ref: string) => void;
+  },
+): Promise<{ image: string; message: string }[]> {
   const failures: { image: string; message: string }[] = [];
   for (const ref of targets) {
     try {

@@ -29,7 +29,12 @@ function dotted(path: Path): string {
  * is given for each, except for exactly `true`/`false`, which can only come from
  * interpolation (a literal `true` is already a boolean) and are not a mistake.
  */
-export function coerceBooleans(data: unknown, schema: SchemaNode | undefined, locate: Locate, path: Path = []): Diagnostic[] {
+export function coerceBooleans(
+  data: unknown,
+  schema: SchemaNode | undefined,
+  locate: Locate,
+  path: Path = [],
+): Diagnostic[] {
   const out: Diagnostic[] = [];
   if (!schema || data === null || typeof data !== 'object') return out;
   const entries: [string | number, unknown][] = Array.isArray(data) ? data.map((v, i) => [i, v]) : Object.entries(data);
@@ -43,7 +48,13 @@ export function coerceBooleans(data: unknown, schema: SchemaNode | undefined, lo
       (data as Record<string | number, unknown>)[key] = coerced;
       if (value === 'true' || value === 'false') continue;
       out.push(
-        diagnostic('BOOLEAN_COERCED', `"${value}" in ${dotted(childPath)} is read as ${coerced}`, locate(childPath), `write ${coerced} (YAML 1.2 reads "${value}" as a string)`, 'warning'),
+        diagnostic(
+          'BOOLEAN_COERCED',
+          `"${value}" in ${dotted(childPath)} is read as ${coerced}`,
+          locate(childPath),
+          `write ${coerced} (YAML 1.2 reads "${value}" as a string)`,
+          'warning',
+        ),
       );
     } else {
       out.push(...coerceBooleans(value, child, locate, childPath));

@@ -9,7 +9,14 @@ import type { Diagnostic, SourceLocation } from '../errors.js';
 import type { Result } from './types.js';
 
 /** File names searched, in order of preference. */
-export const STACK_FILE_NAMES = ['stack.yaml', 'stack.yml', 'compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'] as const;
+export const STACK_FILE_NAMES = [
+  'stack.yaml',
+  'stack.yml',
+  'compose.yaml',
+  'compose.yml',
+  'docker-compose.yaml',
+  'docker-compose.yml',
+] as const;
 
 /** Inputs of discovery. `exists` tells whether a regular file is at an absolute path. */
 export interface DiscoverOptions {
@@ -33,7 +40,8 @@ export function overrideName(file: string): string {
 
 /** Finds the stack files; NO_STACK_FILE when none is given or found. */
 export function discoverFiles(options: DiscoverOptions): Result<DiscoveredFiles | undefined> {
-  const projectDir = options.projectDirectory === undefined ? undefined : resolve(options.cwd, options.projectDirectory);
+  const projectDir =
+    options.projectDirectory === undefined ? undefined : resolve(options.cwd, options.projectDirectory);
   if (options.files && options.files.length > 0) {
     const files = options.files.map((f) => resolve(options.cwd, f));
     return { value: { files, workingDir: projectDir ?? dirname(files[0]!) }, diagnostics: [] };
@@ -54,13 +62,23 @@ export function discoverFiles(options: DiscoverOptions): Result<DiscoveredFiles 
   const names = STACK_FILE_NAMES.join(', ');
   return {
     value: undefined,
-    diagnostics: [diagnostic('NO_STACK_FILE', `no stack file (${names}) in ${projectDir ?? options.cwd} or a parent directory`, undefined, 'pass one with -f')],
+    diagnostics: [
+      diagnostic(
+        'NO_STACK_FILE',
+        `no stack file (${names}) in ${projectDir ?? options.cwd} or a parent directory`,
+        undefined,
+        'pass one with -f',
+      ),
+    ],
   };
 }
 
 /** Lowercase, only [a-z0-9_-], starting with a letter or digit (Compose's rule). */
 export function normalizeProjectName(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9_-]/g, '').replace(/^[_-]+/, '');
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]/g, '')
+    .replace(/^[_-]+/, '');
 }
 
 /**
@@ -97,7 +115,10 @@ export interface ProjectNameSources {
 }
 
 /** The name the user typed (`-p` > STACK_PROJECT_NAME > COMPOSE_PROJECT_NAME) and where from; undefined when none. */
-export function explicitProjectName(flag: string | undefined, env: Readonly<Record<string, string | undefined>>): { readonly name: string; readonly origin: string } | undefined {
+export function explicitProjectName(
+  flag: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): { readonly name: string; readonly origin: string } | undefined {
   const candidates: [string | undefined, string][] = [
     [flag, '-p'],
     [env['STACK_PROJECT_NAME'], 'STACK_PROJECT_NAME'],
@@ -127,7 +148,14 @@ export function resolveProjectName(sources: ProjectNameSources): Result<string |
   const name = normalizeProjectName(raw ?? '');
   const diagnostics: Diagnostic[] = [];
   if (name === '') {
-    diagnostics.push(diagnostic('INVALID_PROJECT_NAME', `the project name from ${origin} has no letters or digits left after normalizing to [a-z0-9_-]`, location, 'set one with -p'));
+    diagnostics.push(
+      diagnostic(
+        'INVALID_PROJECT_NAME',
+        `the project name from ${origin} has no letters or digits left after normalizing to [a-z0-9_-]`,
+        location,
+        'set one with -p',
+      ),
+    );
     return { value: undefined, diagnostics };
   }
   return { value: name, diagnostics };

@@ -53,13 +53,22 @@ export function parseEnvFile(file: string, text: string, lookup: Environment = {
   // The environment wins over earlier lines of the file, as in Compose. Looked up by name,
   // never copied: the environment's variables are only read when a value names them (what a
   // load depends on is then exactly what it read, see LoadTracer).
-  const pick = (key: string | symbol): string | undefined => (typeof key !== 'string' ? undefined : Object.hasOwn(lookup, key) ? lookup[key] : Object.hasOwn(values, key) ? values[key] : undefined);
-  const has = (key: string | symbol): boolean => typeof key === 'string' && (Object.hasOwn(lookup, key) || Object.hasOwn(values, key));
+  const pick = (key: string | symbol): string | undefined =>
+    typeof key !== 'string'
+      ? undefined
+      : Object.hasOwn(lookup, key)
+        ? lookup[key]
+        : Object.hasOwn(values, key)
+          ? values[key]
+          : undefined;
+  const has = (key: string | symbol): boolean =>
+    typeof key === 'string' && (Object.hasOwn(lookup, key) || Object.hasOwn(values, key));
   const scope = (): Environment =>
     new Proxy(Object.create(null) as Record<string, string | undefined>, {
       get: (_target, key) => pick(key),
       has: (_target, key) => has(key),
-      getOwnPropertyDescriptor: (_target, key) => (has(key) ? { value: pick(key), writable: false, enumerable: true, configurable: true } : undefined),
+      getOwnPropertyDescriptor: (_target, key) =>
+        has(key) ? { value: pick(key), writable: false, enumerable: true, configurable: true } : undefined,
     });
   for (; cursor.index < cursor.lines.length; cursor.index++) {
     const lineNo = cursor.index + 1;
@@ -71,7 +80,13 @@ export function parseEnvFile(file: string, text: string, lookup: Environment = {
     const eq = body.indexOf('=');
     const key = (eq === -1 ? body : body.slice(0, eq)).trim();
     if (!KEY.test(key)) {
-      diagnostics.push(diagnostic('ENV_FILE_SYNTAX', `line ${lineNo} is not KEY=VALUE (invalid variable name)`, { file, line: lineNo, col }));
+      diagnostics.push(
+        diagnostic('ENV_FILE_SYNTAX', `line ${lineNo} is not KEY=VALUE (invalid variable name)`, {
+          file,
+          line: lineNo,
+          col,
+        }),
+      );
       continue;
     }
     if (eq === -1) {
@@ -87,12 +102,24 @@ export function parseEnvFile(file: string, text: string, lookup: Environment = {
     if (quote === '"' || quote === "'") {
       const quoted = readQuoted(cursor, after.slice(1), quote);
       if (!quoted) {
-        diagnostics.push(diagnostic('ENV_FILE_SYNTAX', `the value of ${key} has no closing ${quote}`, { file, line: lineNo, col: valueCol }));
+        diagnostics.push(
+          diagnostic('ENV_FILE_SYNTAX', `the value of ${key} has no closing ${quote}`, {
+            file,
+            line: lineNo,
+            col: valueCol,
+          }),
+        );
         break;
       }
       const rest = quoted.rest.trim();
       if (rest !== '' && !rest.startsWith('#')) {
-        diagnostics.push(diagnostic('ENV_FILE_SYNTAX', `unexpected text after the quoted value of ${key}`, { file, line: cursor.index + 1, col: 1 }));
+        diagnostics.push(
+          diagnostic('ENV_FILE_SYNTAX', `unexpected text after the quoted value of ${key}`, {
+            file,
+            line: cursor.index + 1,
+            col: 1,
+          }),
+        );
         continue;
       }
       raw = quoted.raw;
@@ -107,7 +134,13 @@ export function parseEnvFile(file: string, text: string, lookup: Environment = {
     }
     const expanded = interpolateString(raw, scope());
     if ('error' in expanded) {
-      diagnostics.push(diagnostic('ENV_FILE_SYNTAX', `the value of ${key}: ${expanded.error.message}`, { file, line: lineNo, col: valueCol }));
+      diagnostics.push(
+        diagnostic('ENV_FILE_SYNTAX', `the value of ${key}: ${expanded.error.message}`, {
+          file,
+          line: lineNo,
+          col: valueCol,
+        }),
+      );
       continue;
     }
     values[key] = expanded.value;
@@ -116,7 +149,10 @@ export function parseEnvFile(file: string, text: string, lookup: Environment = {
 }
 
 /** The variables interpolation sees: `.env` / `--env-file` values overlaid by the shell env. */
-export function mergeEnvironment(shell: Environment, ...files: readonly Readonly<Record<string, string>>[]): Record<string, string> {
+export function mergeEnvironment(
+  shell: Environment,
+  ...files: readonly Readonly<Record<string, string>>[]
+): Record<string, string> {
   const out = Object.create(null) as Record<string, string>;
   for (const file of files) Object.assign(out, file);
   for (const [key, value] of Object.entries(shell)) if (typeof value === 'string') out[key] = value;

@@ -38,13 +38,15 @@ const RELATIVE = /^\.\.?(\/|$)/;
 
 /** Relative paths of a service from another directory made absolute (Compose rebases them). */
 export function rebase(service: Record<string, unknown>, dir: string): void {
-  const abs = (p: unknown): unknown => (typeof p === 'string' && !isAbsolute(p) && !p.includes('://') ? resolve(dir, p) : p);
+  const abs = (p: unknown): unknown =>
+    typeof p === 'string' && !isAbsolute(p) && !p.includes('://') ? resolve(dir, p) : p;
   const build = service['build'];
   if (typeof build === 'string') service['build'] = abs(build);
   else if (isPlainMap(build) && typeof build['context'] === 'string') build['context'] = abs(build['context']);
   const envFile = service['env_file'];
   if (typeof envFile === 'string') service['env_file'] = abs(envFile);
-  else if (Array.isArray(envFile)) service['env_file'] = envFile.map((e: unknown) => (isPlainMap(e) ? { ...e, path: abs(e['path']) } : abs(e)));
+  else if (Array.isArray(envFile))
+    service['env_file'] = envFile.map((e: unknown) => (isPlainMap(e) ? { ...e, path: abs(e['path']) } : abs(e)));
   const volumes = service['volumes'];
   if (Array.isArray(volumes)) {
     service['volumes'] = volumes.map((v: unknown) => {
@@ -52,7 +54,8 @@ export function rebase(service: Record<string, unknown>, dir: string): void {
         const colon = v.indexOf(':');
         return colon === -1 ? v : String(abs(v.slice(0, colon))) + v.slice(colon);
       }
-      if (isPlainMap(v) && v['type'] === 'bind' && typeof v['source'] === 'string' && RELATIVE.test(v['source'])) return { ...v, source: abs(v['source']) };
+      if (isPlainMap(v) && v['type'] === 'bind' && typeof v['source'] === 'string' && RELATIVE.test(v['source']))
+        return { ...v, source: abs(v['source']) };
       return v;
     });
   }
@@ -88,25 +91,46 @@ function resolveService(state: State, ctx: Context, name: string, chain: string[
   return ok;
 }
 
-function resolveBase(state: State, ctx: Context, name: string, service: Record<string, unknown>, chain: string[], id: string): boolean {
+function resolveBase(
+  state: State,
+  ctx: Context,
+  name: string,
+  service: Record<string, unknown>,
+  chain: string[],
+  id: string,
+): boolean {
   const base = service['extends'];
   const here = ['services', name, 'extends'];
   if (base === undefined) return true;
-  const baseName = typeof base === 'string' ? base : isPlainMap(base) && typeof base['service'] === 'string' ? base['service'] : undefined;
+  const baseName =
+    typeof base === 'string'
+      ? base
+      : isPlainMap(base) && typeof base['service'] === 'string'
+        ? base['service']
+        : undefined;
   const baseFile = isPlainMap(base) && typeof base['file'] === 'string' ? base['file'] : undefined;
   // A malformed value is reported by the schema.
   if (baseName === undefined) return true;
   if (chain.includes(id)) {
     const names = [...chain.slice(chain.indexOf(id)), id].map((c) => c.slice(c.indexOf('#') + 1));
-    state.diagnostics.push(diagnostic('EXTENDS_CYCLE', `extends cycle: ${names.join(' -> ')}`, ctx.prov.locate(here, 'key')));
+    state.diagnostics.push(
+      diagnostic('EXTENDS_CYCLE', `extends cycle: ${names.join(' -> ')}`, ctx.prov.locate(here, 'key')),
+    );
     return false;
   }
   const fromDir = dirname(ctx.prov.locate(here)?.file ?? ctx.file);
-  const target = baseFile === undefined ? ctx : contextFor(state, resolve(fromDir, baseFile), ctx.prov.locate, [...here, 'file']);
+  const target =
+    baseFile === undefined ? ctx : contextFor(state, resolve(fromDir, baseFile), ctx.prov.locate, [...here, 'file']);
   if (!target) return false;
   if (!isPlainMap(target.services[baseName])) {
     const where = baseFile === undefined ? 'this file' : target.file;
-    state.diagnostics.push(diagnostic('EXTENDS_NOT_FOUND', `extends: no service "${baseName}" in ${where}`, ctx.prov.locate(typeof base === 'string' ? here : [...here, 'service'])));
+    state.diagnostics.push(
+      diagnostic(
+        'EXTENDS_NOT_FOUND',
+        `extends: no service "${baseName}" in ${where}`,
+        ctx.prov.locate(typeof base === 'string' ? here : [...here, 'service']),
+      ),
+    );
     return false;
   }
   if (!resolveService(state, target, baseName, [...chain, id])) return false;
@@ -154,7 +178,12 @@ export interface ExtendsResult {
  * updated so `prov.locate` stays right). `file` is the first stack file (relative `file:`
  * values resolve against the file that wrote them).
  */
-export function applyExtends(data: Record<string, unknown>, file: string, prov: Provenance, loadFile: LoadExtendedFile): Result<ExtendsResult> {
+export function applyExtends(
+  data: Record<string, unknown>,
+  file: string,
+  prov: Provenance,
+  loadFile: LoadExtendedFile,
+): Result<ExtendsResult> {
   const state: State = { loadFile, contexts: new Map(), diagnostics: [], sourceFiles: new Set() };
   const main: Context = { file, services: servicesOf(data), prov, done: new Map() };
   for (const name of Object.keys(main.services).sort()) resolveService(state, main, name, []);

@@ -24,7 +24,12 @@ export interface LoadedProject {
 /** What include resolution needs from the loader. */
 export interface IncludeHost {
   /** Loads `files` as a project with its own directory and environment; `chain` is the include path so far. */
-  readonly loadProject: (files: readonly string[], workingDir: string, env: Readonly<Record<string, string>>, chain: readonly string[]) => Result<LoadedProject | undefined>;
+  readonly loadProject: (
+    files: readonly string[],
+    workingDir: string,
+    env: Readonly<Record<string, string>>,
+    chain: readonly string[],
+  ) => Result<LoadedProject | undefined>;
   /** Variables of an env file (absolute path); undefined when it cannot be read. */
   readonly readEnvFile: (path: string, env: Readonly<Record<string, string>>) => Record<string, string> | undefined;
   readonly isFile: (path: string) => boolean;
@@ -44,7 +49,8 @@ function stringList(value: unknown): string[] {
 function rebaseFiles(section: unknown, dir: string): void {
   if (!isPlainMap(section)) return;
   for (const item of Object.values(section)) {
-    if (isPlainMap(item) && typeof item['file'] === 'string' && !isAbsolute(item['file'])) item['file'] = resolve(dir, item['file']);
+    if (isPlainMap(item) && typeof item['file'] === 'string' && !isAbsolute(item['file']))
+      item['file'] = resolve(dir, item['file']);
   }
 }
 
@@ -56,14 +62,20 @@ function resolveBareEnvironment(service: Record<string, unknown>, env: Readonly<
   const environment = service['environment'];
   const has = (key: string): boolean => Object.hasOwn(env, key);
   if (Array.isArray(environment)) {
-    service['environment'] = environment.map((entry: unknown) => (typeof entry === 'string' && !entry.includes('=') && has(entry) ? `${entry}=${env[entry]}` : entry));
+    service['environment'] = environment.map((entry: unknown) =>
+      typeof entry === 'string' && !entry.includes('=') && has(entry) ? `${entry}=${env[entry]}` : entry,
+    );
   } else if (isPlainMap(environment)) {
     for (const [key, value] of Object.entries(environment)) if (value === null && has(key)) environment[key] = env[key];
   }
 }
 
 /** The sub-project's resources, with relative paths made absolute against `dir`. */
-function importedData(data: Record<string, unknown>, dir: string, env: Readonly<Record<string, string>>): Record<string, unknown> {
+function importedData(
+  data: Record<string, unknown>,
+  dir: string,
+  env: Readonly<Record<string, string>>,
+): Record<string, unknown> {
   const out = Object.create(null) as Record<string, unknown>;
   for (const key of IMPORTED) if (data[key] !== undefined && data[key] !== null) out[key] = data[key];
   const services = out['services'];
@@ -84,7 +96,14 @@ function sameValue(a: unknown, b: unknown): boolean {
 }
 
 /** Resources of `data` (from `main`) that `file` or an earlier include defines differently. */
-function conflicts(file: ParsedFile, data: Record<string, unknown>, main: string, imported: Map<string, { readonly value: unknown; readonly from: string }>, includeAt: ReturnType<Locate>, rootDir: string): Diagnostic[] {
+function conflicts(
+  file: ParsedFile,
+  data: Record<string, unknown>,
+  main: string,
+  imported: Map<string, { readonly value: unknown; readonly from: string }>,
+  includeAt: ReturnType<Locate>,
+  rootDir: string,
+): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const section of IMPORTED) {
     const theirs = data[section];
@@ -94,11 +113,25 @@ function conflicts(file: ParsedFile, data: Record<string, unknown>, main: string
       const id = `${section}.${name}`;
       const from = relative(rootDir, main) || main;
       if (Object.hasOwn(ours, name) && !sameValue(ours[name], value)) {
-        out.push(diagnostic('INCLUDE_CONFLICT', `${id} is defined here and by the included ${from}`, file.locate([section, name], 'key'), 'rename one of them, or remove one definition (Compose refuses the conflict too)'));
+        out.push(
+          diagnostic(
+            'INCLUDE_CONFLICT',
+            `${id} is defined here and by the included ${from}`,
+            file.locate([section, name], 'key'),
+            'rename one of them, or remove one definition (Compose refuses the conflict too)',
+          ),
+        );
       }
       const earlier = imported.get(id);
       if (earlier && !sameValue(earlier.value, value)) {
-        out.push(diagnostic('INCLUDE_CONFLICT', `${id} is defined by both ${earlier.from} and ${from}`, includeAt, 'rename one of them'));
+        out.push(
+          diagnostic(
+            'INCLUDE_CONFLICT',
+            `${id} is defined by both ${earlier.from} and ${from}`,
+            includeAt,
+            'rename one of them',
+          ),
+        );
       }
       imported.set(id, { value, from });
     }
@@ -111,7 +144,13 @@ function conflicts(file: ParsedFile, data: Record<string, unknown>, main: string
  * last, so that it wins over later ones as in compose-go, and the including file over all).
  * `workingDir` and `env` are the including project's.
  */
-export function resolveIncludes(file: ParsedFile, workingDir: string, env: Readonly<Record<string, string>>, chain: readonly string[], host: IncludeHost): Result<ParsedFile[]> {
+export function resolveIncludes(
+  file: ParsedFile,
+  workingDir: string,
+  env: Readonly<Record<string, string>>,
+  chain: readonly string[],
+  host: IncludeHost,
+): Result<ParsedFile[]> {
   const entries = file.data['include'];
   delete file.data['include'];
   if (!Array.isArray(entries)) return { value: [], diagnostics: [] };
@@ -119,24 +158,42 @@ export function resolveIncludes(file: ParsedFile, workingDir: string, env: Reado
   const out: ParsedFile[] = [];
   const imported = new Map<string, { readonly value: unknown; readonly from: string }>();
   entries.forEach((entry: unknown, i) => {
-    const at = (...rest: (string | number)[]): ReturnType<Locate> => file.locate(['include', i, ...rest]) ?? file.locate(['include', i]);
+    const at = (...rest: (string | number)[]): ReturnType<Locate> =>
+      file.locate(['include', i, ...rest]) ?? file.locate(['include', i]);
     const long = isPlainMap(entry) ? entry : undefined;
     const paths = stringList(long ? long['path'] : entry).map((p) => resolve(workingDir, p));
     if (paths.length === 0) return;
     const main = paths[0]!;
     const missing = paths.find((p) => !host.isFile(p));
     if (missing !== undefined) {
-      diagnostics.push(diagnostic('INCLUDE_NOT_FOUND', `include: cannot read ${missing}`, at('path'), 'check the path: it is relative to the project directory of the including file'));
+      diagnostics.push(
+        diagnostic(
+          'INCLUDE_NOT_FOUND',
+          `include: cannot read ${missing}`,
+          at('path'),
+          'check the path: it is relative to the project directory of the including file',
+        ),
+      );
       return;
     }
     const current = [...chain, file.file];
     if (current.includes(main)) {
       const names = [...current.slice(current.indexOf(main)), main].map((f) => relative(host.rootDir, f) || f);
-      diagnostics.push(diagnostic('INCLUDE_CYCLE', `include cycle: ${names.join(' -> ')}`, at('path'), 'remove one of the includes'));
+      diagnostics.push(
+        diagnostic('INCLUDE_CYCLE', `include cycle: ${names.join(' -> ')}`, at('path'), 'remove one of the includes'),
+      );
       return;
     }
-    const projectDirectory = long && typeof long['project_directory'] === 'string' ? resolve(workingDir, long['project_directory']) : dirname(main);
-    const envFiles = long && long['env_file'] !== undefined ? stringList(long['env_file']).filter((f) => f !== '/dev/null').map((f) => resolve(workingDir, f)) : [resolve(projectDirectory, '.env')].filter((f) => host.isFile(f));
+    const projectDirectory =
+      long && typeof long['project_directory'] === 'string'
+        ? resolve(workingDir, long['project_directory'])
+        : dirname(main);
+    const envFiles =
+      long && long['env_file'] !== undefined
+        ? stringList(long['env_file'])
+            .filter((f) => f !== '/dev/null')
+            .map((f) => resolve(workingDir, f))
+        : [resolve(projectDirectory, '.env')].filter((f) => host.isFile(f));
     // The including project's variables win over the included `.env` (compose-go Mapping.Merge).
     let subEnv: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, env);
     const fromFiles = Object.create(null) as Record<string, string>;

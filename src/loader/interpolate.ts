@@ -106,11 +106,14 @@ function expandBraced(src: string, start: number, env: Environment, active: bool
   // `:` variants treat an empty value like an unset one.
   const isSet = colon ? value !== undefined && value !== '' : value !== undefined;
   const useWord = op === '-' ? !isSet : op === '+' ? isSet : !isSet;
-  const word = expand(src, (colon ? j + 2 : j + 1), env, true, active && useWord, depth + 1);
+  const word = expand(src, colon ? j + 2 : j + 1, env, true, active && useWord, depth + 1);
   if (!active) return { text: '', end: word.end };
   if (op === '?') {
     if (!isSet) {
-      const message = word.text === '' ? `required variable ${name} is missing a value` : `required variable ${name} is missing a value: ${word.text}`;
+      const message =
+        word.text === ''
+          ? `required variable ${name} is missing a value`
+          : `required variable ${name} is missing a value: ${word.text}`;
       throw new TemplateFailure({ code: 'INTERPOLATION_REQUIRED', message });
     }
     return { text: value ?? '', end: word.end };
@@ -138,13 +141,26 @@ function dotted(path: Path): string {
  * Interpolates every string value of `data` (keys are kept as written) into a new
  * prototype-free copy. Errors are positioned at the value via `locate`.
  */
-export function interpolateData(data: Record<string, unknown>, env: Environment, locate: Locate): Result<Record<string, unknown>> {
+export function interpolateData(
+  data: Record<string, unknown>,
+  env: Environment,
+  locate: Locate,
+): Result<Record<string, unknown>> {
   const diagnostics: Diagnostic[] = [];
   const visit = (value: unknown, path: Path): unknown => {
     if (typeof value === 'string') {
       const result = interpolateString(value, env);
       if ('value' in result) return result.value;
-      diagnostics.push(diagnostic(result.error.code, `${dotted(path)}: ${result.error.message}`, locate(path), result.error.code === 'INTERPOLATION_SYNTAX' ? 'write "$$" for a literal "$"' : 'set it in the shell or in .env'));
+      diagnostics.push(
+        diagnostic(
+          result.error.code,
+          `${dotted(path)}: ${result.error.message}`,
+          locate(path),
+          result.error.code === 'INTERPOLATION_SYNTAX'
+            ? 'write "$$" for a literal "$"'
+            : 'set it in the shell or in .env',
+        ),
+      );
       return value;
     }
     if (Array.isArray(value)) return value.map((item: unknown, index) => visit(item, [...path, index]));

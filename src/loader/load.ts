@@ -87,7 +87,16 @@ function readBytes(file: string, trace?: LoadTracer): Result<Uint8Array | undefi
     // Refuse before reading when stat knows; read bounded when it does not (devices, FIFOs).
     const bytes = statSync(file).size > YAML_LIMITS.maxBytes ? undefined : readBounded(file, YAML_LIMITS.maxBytes);
     if (!bytes) {
-      return { value: undefined, diagnostics: [diagnostic('YAML_TOO_LARGE', `the file is larger than ${YAML_LIMITS.maxBytes} bytes`, { file, line: 1, col: 1 })] };
+      return {
+        value: undefined,
+        diagnostics: [
+          diagnostic('YAML_TOO_LARGE', `the file is larger than ${YAML_LIMITS.maxBytes} bytes`, {
+            file,
+            line: 1,
+            col: 1,
+          }),
+        ],
+      };
     }
     return { value: bytes, diagnostics: [] };
   } catch (error) {
@@ -106,7 +115,12 @@ function readStackFile(file: string, trace?: LoadTracer): Result<ParsedFile | un
 }
 
 /** Interpolates and validates a parsed stack file. */
-function finishStackFile(parsed: ParsedFile, env: Readonly<Record<string, string>>, options: LoadOptions, stages: LoaderStages): Result<ParsedFile | undefined> {
+function finishStackFile(
+  parsed: ParsedFile,
+  env: Readonly<Record<string, string>>,
+  options: LoadOptions,
+  stages: LoaderStages,
+): Result<ParsedFile | undefined> {
   const diagnostics: Diagnostic[] = [];
   let data = parsed.data;
   const interpolate = options.interpolate !== false;
@@ -125,7 +139,12 @@ function finishStackFile(parsed: ParsedFile, env: Readonly<Record<string, string
 }
 
 /** Reads, parses, interpolates and validates one stack file. */
-function loadFile(file: string, env: Readonly<Record<string, string>>, options: LoadOptions, stages: LoaderStages): Result<ParsedFile | undefined> {
+function loadFile(
+  file: string,
+  env: Readonly<Record<string, string>>,
+  options: LoadOptions,
+  stages: LoaderStages,
+): Result<ParsedFile | undefined> {
   const parsed = readStackFile(file, options.trace);
   if (!parsed.value) return parsed;
   const finished = finishStackFile(parsed.value, env, options, stages);
@@ -133,7 +152,12 @@ function loadFile(file: string, env: Readonly<Record<string, string>>, options: 
 }
 
 /** Variables from `--env-file`s (relative to cwd) or else the project's `.env` (not yet watched). */
-function loadEnv(options: LoadOptions, workingDir: string, diagnostics: Diagnostic[], sourceFiles: string[]): Record<string, string> {
+function loadEnv(
+  options: LoadOptions,
+  workingDir: string,
+  diagnostics: Diagnostic[],
+  sourceFiles: string[],
+): Record<string, string> {
   const explicit = (options.envFiles ?? []).map((f) => resolve(options.cwd, f));
   const trace = options.trace;
   const watch = (env: Record<string, string>): Record<string, string> => (trace ? trace.watchEnv(env) : env);
@@ -145,7 +169,9 @@ function loadEnv(options: LoadOptions, workingDir: string, diagnostics: Diagnost
       trace?.read(file);
       const bytes = readBounded(file, YAML_LIMITS.maxBytes);
       if (!bytes) {
-        diagnostics.push(diagnostic('FILE_UNREADABLE', `env file ${file} is larger than ${YAML_LIMITS.maxBytes} bytes`));
+        diagnostics.push(
+          diagnostic('FILE_UNREADABLE', `env file ${file} is larger than ${YAML_LIMITS.maxBytes} bytes`),
+        );
         continue;
       }
       text = bytes.toString('utf8');
@@ -172,7 +198,12 @@ interface Loaded extends RawStack {
  * typed name, else the last non-empty `name:` of the files interpolated, else the directory.
  * Undefined when no valid name results (reported after the load, with its position).
  */
-function preliminaryProjectName(parsed: readonly ParsedFile[], env: Readonly<Record<string, string>>, options: LoadOptions, workingDir: string): string | undefined {
+function preliminaryProjectName(
+  parsed: readonly ParsedFile[],
+  env: Readonly<Record<string, string>>,
+  options: LoadOptions,
+  workingDir: string,
+): string | undefined {
   let fileName: string | undefined;
   for (const file of parsed) {
     const value = file.data['name'];
@@ -182,7 +213,12 @@ function preliminaryProjectName(parsed: readonly ParsedFile[], env: Readonly<Rec
     const result = interpolateString(fileName, env);
     fileName = 'value' in result ? result.value : undefined;
   }
-  const name = resolveProjectName({ env, workingDir, ...(fileName !== undefined ? { fileName } : {}), ...(options.projectName !== undefined ? { flag: options.projectName } : {}) });
+  const name = resolveProjectName({
+    env,
+    workingDir,
+    ...(fileName !== undefined ? { fileName } : {}),
+    ...(options.projectName !== undefined ? { flag: options.projectName } : {}),
+  });
   return name.value;
 }
 
@@ -196,7 +232,15 @@ interface LoadedFiles {
  * Finishes `parsed` (the files of one project, merge order) against `env`, resolves their
  * includes (each a sub-project loaded the same way), merges them and applies extends.
  */
-function loadProjectFiles(parsed: readonly ParsedFile[], workingDir: string, env: Readonly<Record<string, string>>, chain: readonly string[], options: LoadOptions, stages: LoaderStages, sourceFiles: string[]): LoadedFiles {
+function loadProjectFiles(
+  parsed: readonly ParsedFile[],
+  workingDir: string,
+  env: Readonly<Record<string, string>>,
+  chain: readonly string[],
+  options: LoadOptions,
+  stages: LoaderStages,
+  sourceFiles: string[],
+): LoadedFiles {
   const diagnostics: Diagnostic[] = [];
   const finished: ParsedFile[] = [];
   const host: IncludeHost = {
@@ -220,7 +264,10 @@ function loadProjectFiles(parsed: readonly ParsedFile[], workingDir: string, env
       const sub = loadProjectFiles(subParsed, subDir, subEnv, subChain, options, stages, sourceFiles);
       subDiagnostics.push(...sub.diagnostics);
       const failed = subDiagnostics.some((d) => d.severity === 'error');
-      return { value: failed ? undefined : { data: sub.merged.data, locate: sub.merged.locate }, diagnostics: subDiagnostics };
+      return {
+        value: failed ? undefined : { data: sub.merged.data, locate: sub.merged.locate },
+        diagnostics: subDiagnostics,
+      };
     },
   };
   for (const file of parsed) {
@@ -241,7 +288,12 @@ function loadProjectFiles(parsed: readonly ParsedFile[], workingDir: string, env
 }
 
 /** Reads an env file with `lookup` for its references; undefined (and a diagnostic when too large) when unreadable. */
-function readEnvFile(path: string, lookup: Readonly<Record<string, string>>, trace: LoadTracer | undefined, diagnostics: Diagnostic[]): Record<string, string> | undefined {
+function readEnvFile(
+  path: string,
+  lookup: Readonly<Record<string, string>>,
+  trace: LoadTracer | undefined,
+  diagnostics: Diagnostic[],
+): Record<string, string> | undefined {
   trace?.read(path);
   let bytes: Uint8Array | undefined;
   try {
@@ -270,7 +322,8 @@ async function loadMerged(options: LoadOptions, stages: LoaderStages): Promise<L
   const diagnostics: Diagnostic[] = [];
   const sourceFiles: string[] = [...files];
   const baseEnv = loadEnv(options, workingDir, diagnostics, sourceFiles);
-  const watch = (env: Record<string, string>): Record<string, string> => (options.trace ? options.trace.watchEnv(env) : env);
+  const watch = (env: Record<string, string>): Record<string, string> =>
+    options.trace ? options.trace.watchEnv(env) : env;
   const parsed: ParsedFile[] = [];
   for (const file of files) {
     const result = readStackFile(file, options.trace);
@@ -279,18 +332,36 @@ async function loadMerged(options: LoadOptions, stages: LoaderStages): Promise<L
   }
   // Compose sets COMPOSE_PROJECT_NAME for interpolation inside the files.
   const name = preliminaryProjectName(parsed, watch(baseEnv), options, workingDir);
-  const env = watch(name === undefined ? baseEnv : Object.assign(Object.create(null) as Record<string, string>, baseEnv, { COMPOSE_PROJECT_NAME: name }));
+  const env = watch(
+    name === undefined
+      ? baseEnv
+      : Object.assign(Object.create(null) as Record<string, string>, baseEnv, { COMPOSE_PROJECT_NAME: name }),
+  );
   const loaded = loadProjectFiles(parsed, workingDir, env, [], options, stages, sourceFiles);
   diagnostics.push(...loaded.diagnostics);
   throwIfErrors(diagnostics);
   const merged = loaded.merged;
   const warnings = diagnostics.filter((d) => d.severity === 'warning');
-  return { data: merged.data, locate: merged.locate, prov: merged.provenance, configFiles: files, workingDir, env, sourceFiles: [...new Set(sourceFiles)], warnings, diagnostics };
+  return {
+    data: merged.data,
+    locate: merged.locate,
+    prov: merged.provenance,
+    configFiles: files,
+    workingDir,
+    env,
+    sourceFiles: [...new Set(sourceFiles)],
+    warnings,
+    diagnostics,
+  };
 }
 
 /** Loads and merges the stack files (with extends) without normalizing them. */
 export async function loadRaw(options: LoadOptions, stages?: LoaderStages): Promise<RawStack> {
-  const { diagnostics: _d, prov: _p, ...raw } = await loadMerged(options, stages ?? (await import('./stages.js')).defaultStages);
+  const {
+    diagnostics: _d,
+    prov: _p,
+    ...raw
+  } = await loadMerged(options, stages ?? (await import('./stages.js')).defaultStages);
   return raw;
 }
 
@@ -300,7 +371,12 @@ export async function loadStack(options: LoadOptions, stages?: LoaderStages): Pr
   const raw = await loadMerged(options, use);
   const diagnostics = raw.diagnostics;
   const sourceFiles = [...raw.sourceFiles];
-  const selection = selectProfiles(raw.data, { env: raw.env, locate: raw.locate, ...(options.profiles ? { profiles: options.profiles } : {}), ...(options.services ? { services: options.services } : {}) });
+  const selection = selectProfiles(raw.data, {
+    env: raw.env,
+    locate: raw.locate,
+    ...(options.profiles ? { profiles: options.profiles } : {}),
+    ...(options.services ? { services: options.services } : {}),
+  });
   diagnostics.push(...selection.diagnostics);
   const name = resolveProjectName({
     env: raw.env,
@@ -336,7 +412,9 @@ export async function loadStack(options: LoadOptions, stages?: LoaderStages): Pr
       options.trace?.read(path);
       const bytes = readBounded(path, YAML_LIMITS.maxBytes);
       if (!bytes) {
-        diagnostics.push(diagnostic('FILE_UNREADABLE', `env file ${path} is larger than ${YAML_LIMITS.maxBytes} bytes`));
+        diagnostics.push(
+          diagnostic('FILE_UNREADABLE', `env file ${path} is larger than ${YAML_LIMITS.maxBytes} bytes`),
+        );
         return undefined;
       }
       const result = parseEnvFile(path, bytes.toString('utf8'), raw.env);
@@ -349,7 +427,9 @@ export async function loadStack(options: LoadOptions, stages?: LoaderStages): Pr
   const normalized = use.normalizeProject(raw.data, ctx);
   diagnostics.push(...dropAtVariables(normalized.diagnostics, templates));
   const disabled = new Set(selection.value.disabled);
-  const services = Object.fromEntries(Object.entries(normalized.value.services).filter(([service]) => !disabled.has(service)));
+  const services = Object.fromEntries(
+    Object.entries(normalized.value.services).filter(([service]) => !disabled.has(service)),
+  );
   const draft: StackModel = {
     ...normalized.value,
     services,
@@ -361,7 +441,12 @@ export async function loadStack(options: LoadOptions, stages?: LoaderStages): Pr
     profiles: selection.value.allProfiles,
     warnings: [],
   };
-  if (!diagnostics.some((d) => d.severity === 'error')) diagnostics.push(...dropAtVariables(use.checkRules(draft, raw.data, ctx), templates));
+  if (!diagnostics.some((d) => d.severity === 'error'))
+    diagnostics.push(...dropAtVariables(use.checkRules(draft, raw.data, ctx), templates));
   throwIfErrors(diagnostics);
-  return { ...draft, sourceFiles: [...new Set(sourceFiles)], warnings: diagnostics.filter((d) => d.severity === 'warning') };
+  return {
+    ...draft,
+    sourceFiles: [...new Set(sourceFiles)],
+    warnings: diagnostics.filter((d) => d.severity === 'warning'),
+  };
 }

@@ -7,10 +7,11 @@ import { isAlias, isMap, isPair, isScalar, isSeq } from 'yaml';
 import type { Document, LineCounter, Node, Pair } from 'yaml';
 import type { SourceLocation } from '../errors.js';
 import type { Locate, Path } from './types.js';
+import { displayValue } from '../errors.js';
 
 /** The string a mapping key becomes in the data (non-string scalars are stringified, as toJS does). */
 export function keyString(key: unknown): string | undefined {
-  if (isScalar(key)) return key.value === null ? '' : String(key.value);
+  if (isScalar(key)) return key.value === null ? '' : displayValue(key.value);
   if (key === null || key === undefined) return '';
   return undefined;
 }
@@ -69,7 +70,7 @@ export function findNode(doc: AnyDoc, path: Path, at: 'key' | 'value' = 'value')
     }
   }
   const result = at === 'key' && keyNode ? keyNode : node;
-  return isPair(result) ? undefined : (result as Node | undefined) ?? undefined;
+  return isPair(result) ? undefined : ((result as Node | undefined) ?? undefined);
 }
 
 /** Converts a byte offset in the file to a 1-based location. */

@@ -5,6 +5,7 @@
  */
 import type { Locate, Path } from './types.js';
 import type { Provenance } from './provenance.js';
+import { displayValue } from '../errors.js';
 
 /** How one source is merged over the accumulated data. */
 export interface MergeSource {
@@ -86,14 +87,19 @@ function splitEntry(entry: unknown, hosts: boolean): [string, unknown] {
 function toMap(value: unknown, hosts: boolean): Record<string, unknown> {
   if (isPlainMap(value)) return value;
   const out = Object.create(null) as Record<string, unknown>;
-  if (Array.isArray(value)) for (const entry of value) { const [k, v] = splitEntry(entry, hosts); out[k] = v; }
+  if (Array.isArray(value))
+    for (const entry of value) {
+      const [k, v] = splitEntry(entry, hosts);
+      out[k] = v;
+    }
   return out;
 }
 
 /** Identity of a list item for the unique-by rules; undefined = always appended. */
 function identity(rule: Rule, item: unknown): string | undefined {
   if (rule === 'ports') {
-    if (isPlainMap(item)) return `${String(item['published'] ?? '')}:${String(item['target'] ?? '')}/${String(item['protocol'] ?? 'tcp')}`;
+    if (isPlainMap(item))
+      return `${displayValue(item['published'] ?? '')}:${displayValue(item['target'] ?? '')}/${displayValue(item['protocol'] ?? 'tcp')}`;
     const [spec, protocol = 'tcp'] = String(item).split('/');
     const parts = (spec ?? '').split(':');
     const target = parts[parts.length - 1] ?? '';
@@ -101,11 +107,11 @@ function identity(rule: Rule, item: unknown): string | undefined {
     return `${published}:${target}/${protocol}`;
   }
   if (rule === 'volumes') {
-    if (isPlainMap(item)) return String(item['target'] ?? '');
+    if (isPlainMap(item)) return displayValue(item['target'] ?? '');
     const parts = String(item).split(':');
     return parts.length === 1 ? parts[0] : parts[1];
   }
-  if (rule === 'by-source') return isPlainMap(item) ? String(item['source'] ?? '') : String(item);
+  if (rule === 'by-source') return isPlainMap(item) ? displayValue(item['source'] ?? '') : String(item);
   // Plain appended lists drop exact scalar duplicates (a profile or capability listed twice).
   return item === null || typeof item !== 'object' ? `scalar:${typeof item}:${String(item)}` : undefined;
 }
@@ -113,7 +119,10 @@ function identity(rule: Rule, item: unknown): string | undefined {
 function mergeLists(rule: Rule, base: unknown[], over: unknown[], path: Path, src: MergeSource): unknown[] {
   const out = [...base];
   const index = new Map<string, number>();
-  out.forEach((item, i) => { const id = identity(rule, item); if (id !== undefined) index.set(id, i); });
+  out.forEach((item, i) => {
+    const id = identity(rule, item);
+    if (id !== undefined) index.set(id, i);
+  });
   over.forEach((item, i) => {
     const id = identity(rule, item);
     const at = id === undefined ? undefined : index.get(id);
@@ -137,23 +146,38 @@ export function mergeValue(base: unknown, over: unknown, path: Path, src: MergeS
     if (Array.isArray(base) && Array.isArray(over)) {
       // Both lists: keep the list form, later entries replace earlier ones with the same key.
       const keyed = (item: unknown): string => splitEntry(item, hosts)[0];
-      const out = base.filter((item) => !over.some((o) => keyed(o) === keyed(item)));
+      const out: unknown[] = (base as unknown[]).filter(
+        (item) => !(over as unknown[]).some((o) => keyed(o) === keyed(item)),
+      );
       const offset = out.length;
       over.forEach((_, i) => src.prov.record([...path, offset + i], src.locate, src.sourcePath([...path, i])));
-      return [...out, ...(clone(over, path, src) as unknown[])];
+      const cloned: unknown[] = clone(over, path, src) as unknown[];
+      return [...out, ...cloned];
     }
     return mergeMaps(toMap(base, hosts), toMap(over, hosts), path, src, true);
   }
-  if (rule === 'list-or-map' && (Array.isArray(base) || isPlainMap(base)) && (Array.isArray(over) || isPlainMap(over))) {
-    if (!Array.isArray(base) || !Array.isArray(over)) return mergeMaps(toMap(base, false), toMap(over, false), path, src, false);
+  if (
+    rule === 'list-or-map' &&
+    (Array.isArray(base) || isPlainMap(base)) &&
+    (Array.isArray(over) || isPlainMap(over))
+  ) {
+    if (!Array.isArray(base) || !Array.isArray(over))
+      return mergeMaps(toMap(base, false), toMap(over, false), path, src, false);
   }
-  if (Array.isArray(base) && Array.isArray(over)) return mergeLists(rule === 'deep' || rule === 'list-or-map' ? 'append' : rule, base, over, path, src);
+  if (Array.isArray(base) && Array.isArray(over))
+    return mergeLists(rule === 'deep' || rule === 'list-or-map' ? 'append' : rule, base, over, path, src);
   if (isPlainMap(base) && isPlainMap(over)) return mergeMaps(base, over, path, src, false);
   return take(over, path, src);
 }
 
 /** Merges two mappings key by key (`flat`: values replace, no deeper merge). */
-export function mergeMaps(base: Record<string, unknown>, over: Record<string, unknown>, path: Path, src: MergeSource, flat: boolean): Record<string, unknown> {
+export function mergeMaps(
+  base: Record<string, unknown>,
+  over: Record<string, unknown>,
+  path: Path,
+  src: MergeSource,
+  flat: boolean,
+): Record<string, unknown> {
   const out = Object.assign(Object.create(null) as Record<string, unknown>, base);
   for (const [key, value] of Object.entries(over)) {
     const at = [...path, key];

@@ -45,7 +45,8 @@ export function normalizeProject(merged: Record<string, unknown>, ctx: Normalize
     services[name] = normalizeService(name, asMap(raw), ctx, issues, unsupportedOf(name, raw));
   }
   const networks = mapEntries(merged['networks'], (key, raw) => normalizeNetwork(key, raw, ctx));
-  if (!networks['default'] && Object.values(services).some((s) => 'default' in s.networks)) networks['default'] = defaultNetwork(ctx);
+  if (!networks['default'] && Object.values(services).some((s) => 'default' in s.networks))
+    networks['default'] = defaultNetwork(ctx);
   const extensions: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(merged)) if (key.startsWith('x-')) extensions[key] = value;
   return {

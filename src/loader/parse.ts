@@ -47,7 +47,9 @@ function fail(d: Diagnostic): Result<undefined> {
  */
 export function decodeStackSource(file: string, bytes: Uint8Array): Result<string | undefined> {
   if (bytes.byteLength > YAML_LIMITS.maxBytes) {
-    return fail(diagnostic('YAML_TOO_LARGE', `the file is larger than ${YAML_LIMITS.maxBytes} bytes`, { file, line: 1, col: 1 }));
+    return fail(
+      diagnostic('YAML_TOO_LARGE', `the file is larger than ${YAML_LIMITS.maxBytes} bytes`, { file, line: 1, col: 1 }),
+    );
   }
   try {
     return { value: new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes), diagnostics: [] };
@@ -58,7 +60,13 @@ export function decodeStackSource(file: string, bytes: Uint8Array): Result<strin
   }
 }
 
-function yamlDiagnostics(file: string, source: string, lineCounter: LineCounter, errors: readonly YAMLError[], severity: 'error' | 'warning'): Diagnostic[] {
+function yamlDiagnostics(
+  file: string,
+  source: string,
+  lineCounter: LineCounter,
+  errors: readonly YAMLError[],
+  severity: 'error' | 'warning',
+): Diagnostic[] {
   const seen = new Set<string>();
   const out: Diagnostic[] = [];
   for (const error of errors) {
@@ -129,7 +137,14 @@ export function parseStackFile(file: string, source: string): Result<ParsedFile 
     return fail(diagnostic('YAML_TOO_LARGE', `the file is larger than ${YAML_LIMITS.maxBytes} bytes`, start));
   }
   const bad = NON_PRINTABLE.exec(source);
-  if (bad) return fail(diagnostic('YAML_BINARY', 'the file contains control characters or NUL bytes: it is not text', locationAt(file, source, bad.index)));
+  if (bad)
+    return fail(
+      diagnostic(
+        'YAML_BINARY',
+        'the file contains control characters or NUL bytes: it is not text',
+        locationAt(file, source, bad.index),
+      ),
+    );
 
   const lineCounter = new LineCounter();
   const doc = parseDocument(source, {
@@ -141,7 +156,8 @@ export function parseStackFile(file: string, source: string): Result<ParsedFile 
     prettyErrors: true,
     customTags: stackTags,
   });
-  if (doc.errors.length > 0) return { value: undefined, diagnostics: yamlDiagnostics(file, source, lineCounter, doc.errors, 'error') };
+  if (doc.errors.length > 0)
+    return { value: undefined, diagnostics: yamlDiagnostics(file, source, lineCounter, doc.errors, 'error') };
   const warnings = yamlDiagnostics(file, source, lineCounter, doc.warnings, 'warning');
   if (doc.contents === null) return fail(diagnostic('EMPTY_FILE', 'the file is empty', start, codeHint('EMPTY_FILE')));
 
@@ -149,7 +165,9 @@ export function parseStackFile(file: string, source: string): Result<ParsedFile 
   if (scan.fatal) {
     const diagnostics = scan.problems.map((p) => {
       const first = p.firstOffset === undefined ? undefined : positionAt(file, lineCounter, p.firstOffset);
-      const hint = first ? `first written on line ${first.line}; ${codeHint(p.code) ?? 'keep one of them'}` : (p.hint ?? codeHint(p.code));
+      const hint = first
+        ? `first written on line ${first.line}; ${codeHint(p.code) ?? 'keep one of them'}`
+        : (p.hint ?? codeHint(p.code));
       return diagnostic(p.code, p.message, positionAt(file, lineCounter, p.offset), hint);
     });
     return { value: undefined, diagnostics };
@@ -165,7 +183,14 @@ export function parseStackFile(file: string, source: string): Result<ParsedFile 
     return fail(diagnostic(code, 'aliases in the file cannot be expanded safely', rootAt));
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    return fail(diagnostic('ROOT_NOT_MAPPING', `the top level of a stack file must be a mapping (key: value), not ${rootKind(data)}`, rootAt, codeHint('ROOT_NOT_MAPPING')));
+    return fail(
+      diagnostic(
+        'ROOT_NOT_MAPPING',
+        `the top level of a stack file must be a mapping (key: value), not ${rootKind(data)}`,
+        rootAt,
+        codeHint('ROOT_NOT_MAPPING'),
+      ),
+    );
   }
   const parsed: ParsedFile = {
     file,

@@ -30,7 +30,10 @@ const PROFILE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
 function fromEnv(env: Readonly<Record<string, string | undefined>>): string[] {
   const value = env['STACK_PROFILES'] ?? env['COMPOSE_PROFILES'] ?? '';
-  return value.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  return value
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
 }
 
 /** Selects the services of `data` (the merged, extended stack) by profile. */
@@ -43,7 +46,13 @@ export function selectProfiles(data: Record<string, unknown>, options: ProfileOp
     const list = Array.isArray(raw) ? raw.filter((p): p is string => typeof p === 'string') : [];
     list.forEach((profile, i) => {
       if (!PROFILE_NAME.test(profile)) {
-        diagnostics.push(diagnostic('INVALID_VALUE', `"${profile}" is not a valid profile name ([a-zA-Z0-9][a-zA-Z0-9_.-]*)`, options.locate(['services', name, 'profiles', i])));
+        diagnostics.push(
+          diagnostic(
+            'INVALID_VALUE',
+            `"${profile}" is not a valid profile name ([a-zA-Z0-9][a-zA-Z0-9_.-]*)`,
+            options.locate(['services', name, 'profiles', i]),
+          ),
+        );
       }
     });
     profilesOf.set(name, list);
@@ -52,7 +61,15 @@ export function selectProfiles(data: Record<string, unknown>, options: ProfileOp
   const active = new Set(requested);
   for (const name of options.services ?? []) {
     const own = profilesOf.get(name);
-    if (own === undefined) diagnostics.push(diagnostic('UNKNOWN_SERVICE', `no service "${name}" in the stack`, undefined, didYouMean(name, profilesOf.keys())));
+    if (own === undefined)
+      diagnostics.push(
+        diagnostic(
+          'UNKNOWN_SERVICE',
+          `no service "${name}" in the stack`,
+          undefined,
+          didYouMean(name, profilesOf.keys()),
+        ),
+      );
     else own.forEach((p) => active.add(p));
   }
   const all = active.has('*');

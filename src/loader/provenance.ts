@@ -64,7 +64,8 @@ export class Provenance {
     const snapshot = new Provenance();
     for (const [key, origin] of this.origins) snapshot.origins.set(key, origin);
     const own = keyOf(path);
-    for (const key of [...this.origins.keys()]) if (key === own || key.startsWith(own.slice(0, -1) + ',')) this.origins.delete(key);
+    for (const key of [...this.origins.keys()])
+      if (key === own || key.startsWith(own.slice(0, -1) + ',')) this.origins.delete(key);
     return snapshot.locate;
   }
 }

@@ -95,7 +95,13 @@ export function checkRules(model: StackModel, raw: Record<string, unknown>, ctx:
   const rawServices = asMap(raw['services']);
   const known = Object.keys(rawServices);
   const disabled = new Set(ctx.disabledServices);
-  if (known.length === 0) push('NO_SERVICES', 'the stack defines no services', raw['services'] === undefined ? [] : ['services'], 'add a service under "services:"');
+  if (known.length === 0)
+    push(
+      'NO_SERVICES',
+      'the stack defines no services',
+      raw['services'] === undefined ? [] : ['services'],
+      'add a service under "services:"',
+    );
 
   const published: { key: string; ip: string | undefined; service: string; path: Path }[] = [];
   for (const name of Object.keys(model.services).sort()) {
@@ -104,38 +110,85 @@ export function checkRules(model: StackModel, raw: Record<string, unknown>, ctx:
     const base: Path = ['services', name];
     // A `provider` service is run by an external component, not from an image (Compose).
     if (service.image === undefined && service.build === undefined && rawService['provider'] === undefined) {
-      push('NO_IMAGE', `service "${name}" has neither "image" nor "build"`, base, 'add "image: <name>" or "build: <dir>"', 'key');
+      push(
+        'NO_IMAGE',
+        `service "${name}" has neither "image" nor "build"`,
+        base,
+        'add "image: <name>" or "build: <dir>"',
+        'key',
+      );
     }
     for (const net of Object.keys(service.networks)) {
       if (model.networks[net]) continue;
       const where = entryPath(rawService['networks'], [...base, 'networks'], net);
-      push('UNKNOWN_NETWORK', `service "${name}" uses network "${net}", which is not defined under "networks:"`, where.path, didYouMean(net, Object.keys(model.networks)), where.at);
+      push(
+        'UNKNOWN_NETWORK',
+        `service "${name}" uses network "${net}", which is not defined under "networks:"`,
+        where.path,
+        didYouMean(net, Object.keys(model.networks)),
+        where.at,
+      );
     }
     const mode = service.networkMode;
     if (mode?.startsWith('service:') && !rawServices[mode.slice(8)]) {
-      push('UNKNOWN_SERVICE', `network_mode refers to service "${mode.slice(8)}", which does not exist`, [...base, 'network_mode'], didYouMean(mode.slice(8), known));
+      push(
+        'UNKNOWN_SERVICE',
+        `network_mode refers to service "${mode.slice(8)}", which does not exist`,
+        [...base, 'network_mode'],
+        didYouMean(mode.slice(8), known),
+      );
     }
     (service.volumesFrom ?? []).forEach((from, i) => {
-      if (from.kind === 'service' && !rawServices[from.name]) push('UNKNOWN_SERVICE', `volumes_from refers to service "${from.name}", which does not exist`, [...base, 'volumes_from', i], didYouMean(from.name, known) ?? 'write container:<name> for a container outside the stack');
+      if (from.kind === 'service' && !rawServices[from.name])
+        push(
+          'UNKNOWN_SERVICE',
+          `volumes_from refers to service "${from.name}", which does not exist`,
+          [...base, 'volumes_from', i],
+          didYouMean(from.name, known) ?? 'write container:<name> for a container outside the stack',
+        );
     });
     (service.links ?? []).forEach((link, i) => {
-      if (!rawServices[link.service]) push('UNKNOWN_SERVICE', `links refers to service "${link.service}", which does not exist`, [...base, 'links', i], didYouMean(link.service, known));
+      if (!rawServices[link.service])
+        push(
+          'UNKNOWN_SERVICE',
+          `links refers to service "${link.service}", which does not exist`,
+          [...base, 'links', i],
+          didYouMean(link.service, known),
+        );
     });
     if (rawService['network_mode'] !== undefined && rawService['networks'] !== undefined) {
-      push('NETWORK_MODE_WITH_NETWORKS', `service "${name}" sets both "network_mode" and "networks"`, [...base, 'networks'], 'they are mutually exclusive (as in Compose): keep one', 'key');
+      push(
+        'NETWORK_MODE_WITH_NETWORKS',
+        `service "${name}" sets both "network_mode" and "networks"`,
+        [...base, 'networks'],
+        'they are mutually exclusive (as in Compose): keep one',
+        'key',
+      );
     }
     // One mount per container path, tmpfs entries first (compose-go validate.go).
     const mounted = new Map<string, Path>();
     const mountAt = (target: string, path: Path): void => {
       const first = mounted.get(target);
-      if (first) push('DUPLICATE_MOUNT_TARGET', `service "${name}" mounts two things at "${target}"`, path, `${first.join('.')} is already mounted there; keep one`);
+      if (first)
+        push(
+          'DUPLICATE_MOUNT_TARGET',
+          `service "${name}" mounts two things at "${target}"`,
+          path,
+          `${first.join('.')} is already mounted there; keep one`,
+        );
       else mounted.set(target, path);
     };
     service.tmpfs.forEach((entry, i) => mountAt(entry.split(':')[0]!, [...base, 'tmpfs', i]));
     service.volumes.forEach((mount, i) => mountAt(mount.target, [...base, 'volumes', i]));
     service.volumes.forEach((mount, i) => {
       if (mount.type !== 'volume' || mount.source === undefined || model.volumes[mount.source]) return;
-      push('UNKNOWN_VOLUME', `service "${name}" mounts volume "${mount.source}", which is not defined under "volumes:"`, [...base, 'volumes', i], didYouMean(mount.source, Object.keys(model.volumes)) ?? 'add it under the top-level "volumes:", or start a host path with ./ or /');
+      push(
+        'UNKNOWN_VOLUME',
+        `service "${name}" mounts volume "${mount.source}", which is not defined under "volumes:"`,
+        [...base, 'volumes', i],
+        didYouMean(mount.source, Object.keys(model.volumes)) ??
+          'add it under the top-level "volumes:", or start a host path with ./ or /',
+      );
     });
     for (const [kind, code, refs, defined] of [
       ['secrets', 'UNKNOWN_SECRET', service.secrets, model.secrets],
@@ -143,35 +196,75 @@ export function checkRules(model: StackModel, raw: Record<string, unknown>, ctx:
     ] as const) {
       refs.forEach((ref, i) => {
         if (defined[ref.source]) return;
-        push(code, `service "${name}" uses ${kind.slice(0, -1)} "${ref.source}", which is not defined under "${kind}:"`, [...base, kind, i], didYouMean(ref.source, Object.keys(defined)));
+        push(
+          code,
+          `service "${name}" uses ${kind.slice(0, -1)} "${ref.source}", which is not defined under "${kind}:"`,
+          [...base, kind, i],
+          didYouMean(ref.source, Object.keys(defined)),
+        );
       });
     }
     for (const [dep, spec] of Object.entries(service.dependsOn)) {
       const where = entryPath(rawService['depends_on'], [...base, 'depends_on'], dep);
       if (!rawServices[dep]) {
-        push('UNKNOWN_SERVICE', `service "${name}" depends on "${dep}", which does not exist`, where.path, didYouMean(dep, known), where.at);
+        push(
+          'UNKNOWN_SERVICE',
+          `service "${name}" depends on "${dep}", which does not exist`,
+          where.path,
+          didYouMean(dep, known),
+          where.at,
+        );
       } else if (disabled.has(dep) && spec.required) {
-        push('DEPENDS_ON_DISABLED', `service "${name}" depends on "${dep}", which is disabled by profiles`, where.path, `enable a profile of "${dep}", or mark the dependency "required: false"`, where.at);
+        push(
+          'DEPENDS_ON_DISABLED',
+          `service "${name}" depends on "${dep}", which is disabled by profiles`,
+          where.path,
+          `enable a profile of "${dep}", or mark the dependency "required: false"`,
+          where.at,
+        );
       }
     }
     if (service.containerName !== undefined && service.replicas > 1) {
-      push('CONTAINER_NAME_REPLICAS', `service "${name}" sets container_name but asks for ${service.replicas} replicas`, [...base, 'container_name'], 'a container name is unique: remove container_name or use one replica');
+      push(
+        'CONTAINER_NAME_REPLICAS',
+        `service "${name}" sets container_name but asks for ${service.replicas} replicas`,
+        [...base, 'container_name'],
+        'a container name is unique: remove container_name or use one replica',
+      );
     }
     const indexes = rawPortIndexes(rawService['ports'], ctx);
     service.ports.forEach((port, i) => {
-      for (const key of hostKeys(port)) published.push({ key, ip: port.hostIp, service: name, path: [...base, 'ports', indexes[i] ?? i] });
+      for (const key of hostKeys(port))
+        published.push({ key, ip: port.hostIp, service: name, path: [...base, 'ports', indexes[i] ?? i] });
     });
   }
   for (const [i, entry] of published.entries()) {
-    const clash = published.slice(0, i).find((p) => p.key === entry.key && (p.ip === entry.ip || isWildcard(p.ip) || isWildcard(entry.ip)));
+    const clash = published
+      .slice(0, i)
+      .find((p) => p.key === entry.key && (p.ip === entry.ip || isWildcard(p.ip) || isWildcard(entry.ip)));
     if (clash) {
-      push('PORT_CONFLICT', `host port ${entry.key} of service "${entry.service}" is already published by service "${clash.service}"`, entry.path, 'use another host port, or bind each to a different host IP');
+      push(
+        'PORT_CONFLICT',
+        `host port ${entry.key} of service "${entry.service}" is already published by service "${clash.service}"`,
+        entry.path,
+        'use another host port, or bind each to a different host IP',
+      );
     }
   }
   for (const cycle of findCycles(model.services)) {
     const [first, second] = cycle as [string, string | undefined];
-    const where = entryPath(asMap(rawServices[first])['depends_on'], ['services', first, 'depends_on'], second ?? first);
-    push('DEPENDENCY_CYCLE', `dependency cycle: ${[...cycle, first].join(' -> ')}`, where.path, 'remove one of the depends_on entries', where.at);
+    const where = entryPath(
+      asMap(rawServices[first])['depends_on'],
+      ['services', first, 'depends_on'],
+      second ?? first,
+    );
+    push(
+      'DEPENDENCY_CYCLE',
+      `dependency cycle: ${[...cycle, first].join(' -> ')}`,
+      where.path,
+      'remove one of the depends_on entries',
+      where.at,
+    );
   }
   return out;
 }

@@ -17,9 +17,21 @@ function throwIssues(issues: Issues, flag: string): void {
 }
 
 /** `-v SRC:DST[:MODE]` as mounts; relative sources resolve against the project directory. */
-export function parseRunVolumes(values: readonly string[], projectName: string, workingDir: string, env: Readonly<Record<string, string | undefined>>): MountSpec[] {
+export function parseRunVolumes(
+  values: readonly string[],
+  projectName: string,
+  workingDir: string,
+  env: Readonly<Record<string, string | undefined>>,
+): MountSpec[] {
   const issues = new Issues(() => undefined);
-  const ctx = { projectName, workingDir, env, locate: () => undefined, readEnvFile: () => undefined, disabledServices: [] };
+  const ctx = {
+    projectName,
+    workingDir,
+    env,
+    locate: () => undefined,
+    readEnvFile: () => undefined,
+    disabledServices: [],
+  };
   const mounts = normalizeVolumes([...values], ['volume'], ctx, issues);
   throwIssues(issues, '--volume');
   return mounts;
@@ -44,7 +56,11 @@ export function parseRunEntrypoint(value: string): string[] {
  * `-e KEY=VAL` / `-e KEY` (the caller's value, dropped when unset), then the `--env-from-file`
  * files (read by the caller) for keys `-e` did not set (Compose's order).
  */
-export function resolveRunEnvironment(entries: readonly string[], files: readonly { readonly path: string; readonly text: string }[], env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+export function resolveRunEnvironment(
+  entries: readonly string[],
+  files: readonly { readonly path: string; readonly text: string }[],
+  env: Readonly<Record<string, string | undefined>>,
+): Record<string, string> {
   const out: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const entry of entries) {
     const eq = entry.indexOf('=');
@@ -54,7 +70,11 @@ export function resolveRunEnvironment(entries: readonly string[], files: readonl
   }
   for (const file of files) {
     const parsed = parseEnvFile(file.path, file.text, { ...out });
-    if (parsed.diagnostics.some((d) => d.severity === 'error')) throw new StackError('USAGE', `--env-from-file: ${file.path}: ${parsed.diagnostics.map((d) => d.message).join('; ')}`);
+    if (parsed.diagnostics.some((d) => d.severity === 'error'))
+      throw new StackError(
+        'USAGE',
+        `--env-from-file: ${file.path}: ${parsed.diagnostics.map((d) => d.message).join('; ')}`,
+      );
     for (const [k, v] of Object.entries(parsed.value)) if (!(k in out)) out[k] = v;
   }
   return { ...out };

@@ -3,8 +3,19 @@
  * in bytes) for `stack config`, with keys sorted so the output is stable.
  */
 import type {
-  BuildSpec, HealthcheckSpec, HookSpec, MountSpec, NetworkSpec, PortSpec, ResourcesSpec, SecretSpec, ServiceFileRef, ServiceSpec,
-  StackModel, VolumeSpec, WatchRule,
+  BuildSpec,
+  HealthcheckSpec,
+  HookSpec,
+  MountSpec,
+  NetworkSpec,
+  PortSpec,
+  ResourcesSpec,
+  SecretSpec,
+  ServiceFileRef,
+  ServiceSpec,
+  StackModel,
+  VolumeSpec,
+  WatchRule,
 } from '../model.js';
 import { formatDuration } from './normalize/units.js';
 
@@ -36,7 +47,15 @@ function sorted<T>(record: Readonly<Record<string, T>>, each: (value: T, key: st
 const duration = (ns: number | undefined): string | undefined => (ns === undefined ? undefined : formatDuration(ns));
 
 function port(p: PortSpec): Json {
-  return clean({ mode: p.mode, target: p.target, published: p.published, host_ip: p.hostIp, protocol: p.protocol, name: p.name, app_protocol: p.appProtocol });
+  return clean({
+    mode: p.mode,
+    target: p.target,
+    published: p.published,
+    host_ip: p.hostIp,
+    protocol: p.protocol,
+    name: p.name,
+    app_protocol: p.appProtocol,
+  });
 }
 
 function mount(m: MountSpec): Json {
@@ -46,7 +65,13 @@ function mount(m: MountSpec): Json {
     target: m.target,
     read_only: m.readOnly || undefined,
     consistency: m.consistency,
-    bind: m.bind ? clean({ create_host_path: m.bind.createHostPath || undefined, propagation: m.bind.propagation, selinux: m.bind.selinux }) : undefined,
+    bind: m.bind
+      ? clean({
+          create_host_path: m.bind.createHostPath || undefined,
+          propagation: m.bind.propagation,
+          selinux: m.bind.selinux,
+        })
+      : undefined,
     volume: m.volume ? clean({ nocopy: m.volume.nocopy || undefined, subpath: m.volume.subpath }) : undefined,
     tmpfs: m.tmpfs ? clean({ size: m.tmpfs.size, mode: m.tmpfs.mode }) : undefined,
   });
@@ -88,7 +113,13 @@ function fileRef(r: ServiceFileRef): Json {
 }
 
 function hook(h: HookSpec): Json {
-  return clean({ command: h.command, user: h.user, privileged: h.privileged || undefined, working_dir: h.workingDir, environment: sorted(h.environment, (v) => v) });
+  return clean({
+    command: h.command,
+    user: h.user,
+    privileged: h.privileged || undefined,
+    working_dir: h.workingDir,
+    environment: sorted(h.environment, (v) => v),
+  });
 }
 
 function watchRule(w: WatchRule): Json {
@@ -99,7 +130,15 @@ function watchRule(w: WatchRule): Json {
     include: w.include,
     ignore: w.ignore,
     initial_sync: w.initialSync || undefined,
-    exec: w.exec ? clean({ command: w.exec.command, user: w.exec.user, privileged: w.exec.privileged, working_dir: w.exec.workingDir, environment: sorted(w.exec.environment, (v) => v) }) : undefined,
+    exec: w.exec
+      ? clean({
+          command: w.exec.command,
+          user: w.exec.user,
+          privileged: w.exec.privileged,
+          working_dir: w.exec.workingDir,
+          environment: sorted(w.exec.environment, (v) => v),
+        })
+      : undefined,
   });
 }
 
@@ -140,11 +179,20 @@ function service(s: ServiceSpec): Json {
       healthcheck: s.healthcheck ? healthcheck(s.healthcheck) : undefined,
       // Compose prints a network without settings as null.
       networks: sorted(s.networks, (n) => {
-        const body = clean({ aliases: n.aliases, ipv4_address: n.ipv4Address, ipv6_address: n.ipv6Address, priority: n.priority, mac_address: n.macAddress, link_local_ips: n.linkLocalIps });
+        const body = clean({
+          aliases: n.aliases,
+          ipv4_address: n.ipv4Address,
+          ipv6_address: n.ipv6Address,
+          priority: n.priority,
+          mac_address: n.macAddress,
+          link_local_ips: n.linkLocalIps,
+        });
         return isEmpty(body) ? null : body;
       }),
       network_mode: s.networkMode,
-      volumes_from: s.volumesFrom?.map((v) => `${v.kind === 'container' ? 'container:' : ''}${v.name}${v.readOnly ? ':ro' : ''}`),
+      volumes_from: s.volumesFrom?.map(
+        (v) => `${v.kind === 'container' ? 'container:' : ''}${v.name}${v.readOnly ? ':ro' : ''}`,
+      ),
       links: s.links?.map((l) => (l.alias === l.service ? l.service : `${l.service}:${l.alias}`)),
       extra_hosts: s.extraHosts,
       dns: s.dns,
@@ -175,7 +223,9 @@ function service(s: ServiceSpec): Json {
       restart: s.restart,
       container_name: s.containerName,
       scale: s.replicas === 1 ? undefined : s.replicas,
-      logging: s.logging ? clean({ driver: s.logging.driver, options: sorted(s.logging.options, (v) => v) }) : undefined,
+      logging: s.logging
+        ? clean({ driver: s.logging.driver, options: sorted(s.logging.options, (v) => v) })
+        : undefined,
       ...resources(s.resources),
       secrets: s.secrets.map(fileRef),
       configs: s.configs.map(fileRef),
@@ -206,7 +256,9 @@ function network(n: NetworkSpec): Json {
     ipam: n.ipam
       ? clean({
           driver: n.ipam.driver,
-          config: n.ipam.config.map((c) => clean({ subnet: c.subnet, ip_range: c.ipRange, gateway: c.gateway, aux_addresses: c.auxAddresses })),
+          config: n.ipam.config.map((c) =>
+            clean({ subnet: c.subnet, ip_range: c.ipRange, gateway: c.gateway, aux_addresses: c.auxAddresses }),
+          ),
           options: sorted(n.ipam.options, (v) => v),
         })
       : undefined,
@@ -215,7 +267,12 @@ function network(n: NetworkSpec): Json {
 }
 
 function volume(v: VolumeSpec): Json {
-  return clean({ ...external(v), driver: v.driver, driver_opts: sorted(v.driverOpts, (x) => x), labels: sorted(v.labels, (x) => x) });
+  return clean({
+    ...external(v),
+    driver: v.driver,
+    driver_opts: sorted(v.driverOpts, (x) => x),
+    labels: sorted(v.labels, (x) => x),
+  });
 }
 
 function fileResource(r: SecretSpec): Json {

@@ -3,7 +3,7 @@
  * the errors about one field only the most specific is kept: the deepest path wins, counting
  * an unknown or missing key one level below its mapping.
  */
-import { diagnostic } from '../errors.js';
+import { diagnostic, displayValue } from '../errors.js';
 import type { Diagnostic, ErrorCode } from '../errors.js';
 import { nodeAt } from './schema-index.js';
 import type { SchemaNode } from './schema-index.js';
@@ -63,7 +63,8 @@ function toPath(pointer: string, data: unknown): Path {
 
 function valueAt(data: unknown, path: Path): unknown {
   let node = data;
-  for (const segment of path) node = node !== null && typeof node === 'object' ? (node as Record<string | number, unknown>)[segment] : undefined;
+  for (const segment of path)
+    node = node !== null && typeof node === 'object' ? (node as Record<string | number, unknown>)[segment] : undefined;
   return node;
 }
 
@@ -116,7 +117,13 @@ function toDiagnostic(c: Candidate, data: unknown, locate: Locate, index: Schema
     diagnostic(code, message, locate(at, key ? 'key' : 'value') ?? locate(path), hint);
 
   if (error.propertyName !== undefined) {
-    return make('SCHEMA_FORMAT', `"${error.propertyName}" is not a valid name in ${where}`, c.subject, 'names may use letters, digits, ".", "_" and "-"', true);
+    return make(
+      'SCHEMA_FORMAT',
+      `"${error.propertyName}" is not a valid name in ${where}`,
+      c.subject,
+      'names may use letters, digits, ".", "_" and "-"',
+      true,
+    );
   }
   switch (error.keyword) {
     case 'additionalProperties': {
@@ -136,20 +143,32 @@ function toDiagnostic(c: Candidate, data: unknown, locate: Locate, index: Schema
     }
     case 'enum':
     case 'const': {
-      const allowed = ((error.params['allowedValues'] as unknown[] | undefined) ?? [error.params['allowedValue']]).map(String);
+      const allowed = ((error.params['allowedValues'] as unknown[] | undefined) ?? [error.params['allowedValue']]).map(
+        String,
+      );
       const close = typeof value === 'string' ? didYouMean(value, allowed) : undefined;
       const hint = `${close ? close + ' ' : ''}allowed: ${allowed.join(', ')}`;
       return make('SCHEMA_ENUM', `${where} has an invalid value ${JSON.stringify(value)}`, path, hint);
     }
     case 'pattern':
     case 'format':
-      return make('SCHEMA_FORMAT', `${where} has an invalid value ${JSON.stringify(value)}`, path, error.params['pattern'] ? `expected to match ${String(error.params['pattern'])}` : undefined);
+      return make(
+        'SCHEMA_FORMAT',
+        `${where} has an invalid value ${JSON.stringify(value)}`,
+        path,
+        error.params['pattern'] ? `expected to match ${displayValue(error.params['pattern'])}` : undefined,
+      );
     default:
       return make('SCHEMA_INVALID', `${where} ${error.message ?? 'is invalid'}`, path);
   }
 }
 
 /** Turns the validator's errors into positioned diagnostics, most specific cause only. */
-export function schemaDiagnostics(errors: readonly AjvError[], data: unknown, locate: Locate, index: SchemaNode): Diagnostic[] {
+export function schemaDiagnostics(
+  errors: readonly AjvError[],
+  data: unknown,
+  locate: Locate,
+  index: SchemaNode,
+): Diagnostic[] {
   return mostSpecific(errors, data).map((c) => toDiagnostic(c, data, locate, index));
 }

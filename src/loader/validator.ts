@@ -32,12 +32,19 @@ function loadValidator(): CompiledValidator {
   try {
     return require('./validator.generated.cjs') as CompiledValidator;
   } catch (error) {
-    throw new StackError('INTERNAL', 'the schema validator was not generated: run `npm run build` (scripts/build-validator.mjs)', { cause: error });
+    throw new StackError(
+      'INTERNAL',
+      'the schema validator was not generated: run `npm run build` (scripts/build-validator.mjs)',
+      { cause: error },
+    );
   }
 }
 
 /** The validator and the schema index, loaded once per process. */
 export function getValidator(): { validate: CompiledValidator; index: SchemaNode } {
-  cached ??= { validate: loadValidator(), index: indexSchema(require('./stack.schema.json') as Record<string, unknown>) };
+  cached ??= {
+    validate: loadValidator(),
+    index: indexSchema(require('./stack.schema.json') as Record<string, unknown>),
+  };
   return cached;
 }

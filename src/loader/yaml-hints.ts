@@ -43,7 +43,8 @@ function* lexemes(source: string): Generator<Lexeme> {
 export function openingQuoteOffset(source: string, end: number): number | undefined {
   for (const { type, text, offset } of lexemes(source)) {
     if (offset > end) return undefined;
-    if ((type === 'double-quoted-scalar' || type === 'single-quoted-scalar') && offset + text.length === end) return offset;
+    if ((type === 'double-quoted-scalar' || type === 'single-quoted-scalar') && offset + text.length === end)
+      return offset;
   }
   return undefined;
 }
@@ -59,7 +60,11 @@ export function openingBracketOffset(source: string, end: number, bracket: '[' |
   for (const { type, text, offset } of lexemes(source)) {
     if (offset > end) break;
     if (type === 'flow-map-start' || type === 'flow-seq-start') open.push({ offset, bracket: text });
-    else if ((type === 'flow-map-end' || type === 'flow-seq-end') && open.at(-1)?.bracket === (text === ']' ? '[' : '{')) open.pop();
+    else if (
+      (type === 'flow-map-end' || type === 'flow-seq-end') &&
+      open.at(-1)?.bracket === (text === ']' ? '[' : '{')
+    )
+      open.pop();
     else if (type === 'flow-error-end') {
       // The lexer gave up on the open collections here.
       if (open.length > 0) abandoned = open;
@@ -75,8 +80,10 @@ const YAML_ERROR_HINTS: Readonly<Record<string, string>> = {
   TAB_AS_INDENT: 'indent with spaces: YAML does not allow tabs in indentation',
   MULTIPLE_DOCS: 'one stack per file: remove the "---" line, or pass each file with -f',
   BAD_INDENT: 'indent each entry by the same number of spaces as its siblings, and deeper than its parent key',
-  BLOCK_AS_IMPLICIT_KEY: 'a value cannot contain ": " unquoted: quote it ("a: b"), or put a nested mapping on its own indented lines',
-  MULTILINE_IMPLICIT_KEY: 'a key must be on one line and followed by ": " (colon and space); check for a missing colon, or a quote or bracket left open above',
+  BLOCK_AS_IMPLICIT_KEY:
+    'a value cannot contain ": " unquoted: quote it ("a: b"), or put a nested mapping on its own indented lines',
+  MULTILINE_IMPLICIT_KEY:
+    'a key must be on one line and followed by ": " (colon and space); check for a missing colon, or a quote or bracket left open above',
   BAD_SCALAR_START: 'quote a value that starts with a special character (@, `, %, |, >, {, [, *, &, !)',
   UNEXPECTED_TOKEN: 'quote a value that contains ": " or " #", and check that each [ and { is closed',
   MISSING_CHAR: 'close the quote, [ or { opened above, on the same value',
@@ -84,12 +91,14 @@ const YAML_ERROR_HINTS: Readonly<Record<string, string>> = {
 
 /** The hint for each of our YAML-level codes, when the error itself gives none. */
 const CODE_HINTS: Partial<Record<ErrorCode, string>> = {
-  YAML_SYNTAX: 'check the indentation and quoting of this line and the one before it; quote values that contain ": " or start with a special character',
+  YAML_SYNTAX:
+    'check the indentation and quoting of this line and the one before it; quote values that contain ": " or start with a special character',
   YAML_TAB_INDENT: YAML_ERROR_HINTS['TAB_AS_INDENT']!,
   YAML_DUPLICATE_KEY: 'keep one of them; to combine files, pass each with -f instead',
   YAML_MULTIPLE_DOCS: YAML_ERROR_HINTS['MULTIPLE_DOCS']!,
   EMPTY_FILE: 'a stack file is a mapping with a "services:" key, e.g. services: {web: {image: nginx}}',
-  ROOT_NOT_MAPPING: 'a stack file is a mapping with a "services:" key at the top level, e.g. services: {web: {image: nginx}}',
+  ROOT_NOT_MAPPING:
+    'a stack file is a mapping with a "services:" key at the top level, e.g. services: {web: {image: nginx}}',
 };
 
 /** The hint for one of yaml's errors, by its code and message, falling back to the hint of our code. */

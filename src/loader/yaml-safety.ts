@@ -52,7 +52,13 @@ interface Frame {
 
 const MAX_PROBLEMS = 20;
 
-type Report = (code: ErrorCode, message: string, node: unknown, halt: boolean, extra?: { hint?: string; firstOffset?: number }) => void;
+type Report = (
+  code: ErrorCode,
+  message: string,
+  node: unknown,
+  halt: boolean,
+  extra?: { hint?: string; firstOffset?: number },
+) => void;
 
 function offsetOf(node: unknown): number {
   return (node as Node | undefined)?.range?.[0] ?? 0;
@@ -101,7 +107,9 @@ export function scanDocument(doc: Document.Parsed): ScanResult {
     if (isAlias(node)) {
       const target = node.resolve(doc);
       if (target === undefined) {
-        report('YAML_SYNTAX', `alias *${node.source} has no anchor before it`, node, false, { hint: `define &${node.source} on a value above this line` });
+        report('YAML_SYNTAX', `alias *${node.source} has no anchor before it`, node, false, {
+          hint: `define &${node.source} on a value above this line`,
+        });
       } else if (open.has(target)) {
         report('YAML_CYCLIC_ALIAS', `alias *${node.source} refers to a collection that contains it`, node, false);
       } else {
@@ -135,7 +143,9 @@ export function scanDocument(doc: Document.Parsed): ScanResult {
       const name = keyString(child.key);
       if (name === undefined) continue;
       if (seen.has(name)) {
-        report('YAML_DUPLICATE_KEY', `Map keys must be unique: "${name}" appears more than once`, child.key, false, { firstOffset: offsetOf(seen.get(name)) });
+        report('YAML_DUPLICATE_KEY', `Map keys must be unique: "${name}" appears more than once`, child.key, false, {
+          firstOffset: offsetOf(seen.get(name)),
+        });
       } else {
         seen.set(name, child.key);
       }
@@ -152,12 +162,20 @@ export function scanDocument(doc: Document.Parsed): ScanResult {
 function checkKey(key: unknown, report: Report): void {
   if (isPair(key)) return;
   if (isCollection(key) || isAlias(key)) {
-    report('YAML_SYNTAX', 'a mapping key must be a plain scalar, not a mapping, list or alias', key, false, { hint: 'write the key as a plain word; quote it if it contains [, {, or *' });
+    report('YAML_SYNTAX', 'a mapping key must be a plain scalar, not a mapping, list or alias', key, false, {
+      hint: 'write the key as a plain word; quote it if it contains [, {, or *',
+    });
     return;
   }
   // As compose-go (convertToStringKeysRecursive): `1:`, `true:`, `~:` are not string keys.
   if (isScalar(key) && !isMergeKey(key) && typeof key.value !== 'string') {
-    report('YAML_NON_STRING_KEY', `the key ${String(key.source ?? key.value)} is a ${key.value === null ? 'null' : typeof key.value}, not a string`, key, false, { hint: `quote it: "${String(key.source ?? key.value)}"` });
+    report(
+      'YAML_NON_STRING_KEY',
+      `the key ${String(key.source ?? key.value)} is a ${key.value === null ? 'null' : typeof key.value}, not a string`,
+      key,
+      false,
+      { hint: `quote it: "${String(key.source ?? key.value)}"` },
+    );
     return;
   }
   const name = keyString(key);

@@ -24,7 +24,11 @@ export function projectOf(target: ProjectTarget): string {
 }
 
 /** The container target of the loop, for one project and one planning function. */
-export function containerTarget(engine: Engine, project: ProjectTarget, makePlan: (observed: ObservedState) => Plan): Target<ObservedState, Plan, Action, ExecuteSummary> {
+export function containerTarget(
+  engine: Engine,
+  project: ProjectTarget,
+  makePlan: (observed: ObservedState) => Plan,
+): Target<ObservedState, Plan, Action, ExecuteSummary> {
   const name = projectOf(project);
   const model = 'services' in project ? project : undefined;
   // Containers that die non-zero while the plan runs (crash at start-up), by ID; per execution.
@@ -39,7 +43,8 @@ export function containerTarget(engine: Engine, project: ProjectTarget, makePlan
     },
     // A name the plan claims that a container of another project holds: NAME_CONFLICT now,
     // never a 409 halfway through (one extra read, only when the plan claims new names).
-    validate: async (observed, plan, signal) => (await import('./name-clash.js')).assertNoNameClashes(engine, plan, observed, signal),
+    validate: async (observed, plan, signal) =>
+      (await import('./name-clash.js')).assertNoNameClashes(engine, plan, observed, signal),
     async execute(plan, context: ExecuteContext<Action>) {
       const { executePlan } = await import('./execute.js');
       const { ContainerWatcher } = await import('./wait.js');
@@ -54,7 +59,10 @@ export function containerTarget(engine: Engine, project: ProjectTarget, makePlan
         if (event.Action === 'die' && code !== 0 && event.timeNano >= executionStartNs) died.set(event.Actor.ID, code);
       });
       // build-image actions run through the images module's hook (loaded only when needed).
-      const buildImage = model && plan.actions.some((a) => a.kind === 'build-image') ? (await import('../images/index.js')).createBuildImageHook(engine, model) : undefined;
+      const buildImage =
+        model && plan.actions.some((a) => a.kind === 'build-image')
+          ? (await import('../images/index.js')).createBuildImageHook(engine, model)
+          : undefined;
       try {
         return await executePlan(engine, plan, {
           signal: context.signal,
@@ -73,13 +81,27 @@ export function containerTarget(engine: Engine, project: ProjectTarget, makePlan
     shouldObserveAgain(summary) {
       // Failures whose truth only the engine knows: a name taken meanwhile (409 on a create),
       // or a write whose reply never came (the engine may have acted).
-      if (summary.failures.some((f) => f.action.kind === 'create-container' && (f.error as { statusCode?: number }).statusCode === 409)) return 'a container name was taken meanwhile';
-      const ambiguous = summary.failures.filter((f) => f.error instanceof StackError && f.error.code === 'ENGINE_WRITE_AMBIGUOUS');
-      if (ambiguous.length > 0) return `the outcome of ${ambiguous.map((f) => `${f.action.kind} ${f.action.resource}`).join(', ')} is unknown`;
+      if (
+        summary.failures.some(
+          (f) => f.action.kind === 'create-container' && (f.error as { statusCode?: number }).statusCode === 409,
+        )
+      )
+        return 'a container name was taken meanwhile';
+      const ambiguous = summary.failures.filter(
+        (f) => f.error instanceof StackError && f.error.code === 'ENGINE_WRITE_AMBIGUOUS',
+      );
+      if (ambiguous.length > 0)
+        return `the outcome of ${ambiguous.map((f) => `${f.action.kind} ${f.action.resource}`).join(', ')} is unknown`;
       // A dependency stopped during the run by a stop this run did not make (a killed run's
       // last stop, carried out by the engine after it died): level-triggered, plan again.
-      const stopped = summary.failures.flatMap((f) => ((f.error as { stoppedOnRequest?: unknown }).stoppedOnRequest === true ? [(f.error as { service?: string }).service ?? '?'] : []));
-      return stopped.length > 0 ? `dependency ${[...new Set(stopped)].join(', ')} was stopped during the run` : undefined;
+      const stopped = summary.failures.flatMap((f) =>
+        (f.error as { stoppedOnRequest?: unknown }).stoppedOnRequest === true
+          ? [(f.error as { service?: string }).service ?? '?']
+          : [],
+      );
+      return stopped.length > 0
+        ? `dependency ${[...new Set(stopped)].join(', ')} was stopped during the run`
+        : undefined;
     },
     check: (plan, summary, signal) => earlyExits(engine, name, plan, summary, died, signal),
     describeFailure: (failure, summary) => describeContainerFailure(engine, failure, summary),
@@ -92,18 +114,23 @@ export function containerTarget(engine: Engine, project: ProjectTarget, makePlan
  * container (with its project and service); otherwise a process outside Docker.
  */
 export async function describePortHolder(engine: Engine, message: string, self: string): Promise<string> {
-  const match = /Bind for (.*):(\d+) failed: port is already allocated/.exec(message) ?? /listen tcp\d? (.*):(\d+): bind: address already in use/.exec(message);
+  const match =
+    /Bind for (.*):(\d+) failed: port is already allocated/.exec(message) ??
+    /listen tcp\d? (.*):(\d+): bind: address already in use/.exec(message);
   if (!match) return '';
   const port = Number(match[2]);
   const address = match[1] ?? '';
   let holders: EngineContainer[] = [];
   try {
-    holders = (await engine.listContainers({})).filter((c) => c.Id !== self && (c.Ports ?? []).some((p) => p.PublicPort === port));
+    holders = (await engine.listContainers({})).filter(
+      (c) => c.Id !== self && (c.Ports ?? []).some((p) => p.PublicPort === port),
+    );
   } catch {
     // the engine is gone: say what we know
   }
   const where = `host port ${port}${address && address !== '0.0.0.0' ? ` on ${address}` : ''}`;
-  if (holders.length === 0) return `\n    ${where} is in use by a process outside Docker, or by a container that stopped since: free it or publish another port`;
+  if (holders.length === 0)
+    return `\n    ${where} is in use by a process outside Docker, or by a container that stopped since: free it or publish another port`;
   const names = holders.map((c) => {
     const labels = c.Labels ?? {};
     const project = labels[Label.project];
@@ -116,7 +143,11 @@ export async function describePortHolder(engine: Engine, message: string, self: 
  * The detail of a failure line: for a container that failed to start, its exit code and last
  * log lines; for a network the engine keeps "active endpoints" on, the dockerd-restart hint.
  */
-export async function describeContainerFailure(engine: Engine, failure: FailureLike<Action>, summary: Pick<ExecuteSummary, 'containerIds'>): Promise<string> {
+export async function describeContainerFailure(
+  engine: Engine,
+  failure: FailureLike<Action>,
+  summary: Pick<ExecuteSummary, 'containerIds'>,
+): Promise<string> {
   const { action, error } = failure;
   let text = '';
   if (action.kind === 'start-container') {
@@ -127,7 +158,8 @@ export async function describeContainerFailure(engine: Engine, failure: FailureL
       // 128 on a container that never started is the engine's own start failure (a port
       // bind, a mount): no program ran, so there is no exit code worth showing.
       const neverRan = inspect.State.ExitCode === 128 && inspect.State.StartedAt.startsWith('0001-01-01');
-      if (!inspect.State.Running && inspect.State.ExitCode !== 0 && !neverRan) text += ` (exit code ${inspect.State.ExitCode})`;
+      if (!inspect.State.Running && inspect.State.ExitCode !== 0 && !neverRan)
+        text += ` (exit code ${inspect.State.ExitCode})`;
     } catch {
       // gone: nothing more to say
     }
@@ -145,7 +177,13 @@ export async function describeContainerFailure(engine: Engine, failure: FailureL
 }
 
 /** Plans a project's containers without touching anything (observe → plan → inspect → plan). */
-export function planContainers(engine: Engine, project: ProjectTarget, makePlan: (observed: ObservedState) => Plan, signal: AbortSignal, observed?: ObservedState): Promise<PlannedRun<ObservedState, Plan>> {
+export function planContainers(
+  engine: Engine,
+  project: ProjectTarget,
+  makePlan: (observed: ObservedState) => Plan,
+  signal: AbortSignal,
+  observed?: ObservedState,
+): Promise<PlannedRun<ObservedState, Plan>> {
   return planRun(containerTarget(engine, project, makePlan), signal, observed);
 }
 
@@ -154,7 +192,13 @@ export function planContainers(engine: Engine, project: ProjectTarget, makePlan:
  * CONFIRMATION_REQUIRED. `observed`: a snapshot taken under the project lock with nothing
  * changed since (the first attempt plans from it instead of observing again).
  */
-export function applyContainers(engine: Engine, project: ProjectTarget, makePlan: (observed: ObservedState) => Plan, hooks: RunHooks<Action>, observed?: ObservedState): Promise<AppliedRun<Plan, ExecuteSummary>> {
+export function applyContainers(
+  engine: Engine,
+  project: ProjectTarget,
+  makePlan: (observed: ObservedState) => Plan,
+  hooks: RunHooks<Action>,
+  observed?: ObservedState,
+): Promise<AppliedRun<Plan, ExecuteSummary>> {
   return applyRun(containerTarget(engine, project, makePlan), hooks, observed);
 }
 
@@ -163,17 +207,30 @@ export function applyContainers(engine: Engine, project: ProjectTarget, makePlan
  * start-up) is a failure: named with its exit code and last log lines. One list call (of
  * the started containers by ID); a container that dies later is for `--wait` to catch.
  */
-async function earlyExits(engine: Engine, project: string, plan: Plan, summary: ExecuteSummary, died: ReadonlyMap<string, number>, signal: AbortSignal): Promise<string[]> {
+async function earlyExits(
+  engine: Engine,
+  project: string,
+  plan: Plan,
+  summary: ExecuteSummary,
+  died: ReadonlyMap<string, number>,
+  signal: AbortSignal,
+): Promise<string[]> {
   const started = new Map<string, string>();
   for (const a of plan.actions) {
-    if (a.kind === 'start-container' && summary.statuses.get(a.id) === 'ok') started.set(summary.containerIds.get(a.name) ?? a.containerId ?? a.name, a.resource);
+    if (a.kind === 'start-container' && summary.statuses.get(a.id) === 'ok')
+      started.set(summary.containerIds.get(a.name) ?? a.containerId ?? a.name, a.resource);
   }
   if (started.size === 0) return [];
   const { lastLogLines } = await import('./wait.js');
   // Only the started ones when all are known by ID: listing all of a 50-service project costs
   // the engine ~12 ms.
   const ids = [...started.keys()];
-  const listed = await listProjectContainers(engine, project, ids.every((id) => /^[0-9a-f]{64}$/.test(id)) ? { ids } : {}, signal);
+  const listed = await listProjectContainers(
+    engine,
+    project,
+    ids.every((id) => /^[0-9a-f]{64}$/.test(id)) ? { ids } : {},
+    signal,
+  );
   const failed: string[] = [];
   for (const c of listed) {
     const name = primaryName(c.Names);

@@ -66,12 +66,19 @@ function describe(id: string, labels: Readonly<Record<string, string>>, name: st
  * Follows the attached containers from `initial` (the project's containers after the apply)
  * until the session ends; resolves with how it ended.
  */
-export async function superviseAttached(engine: Engine, project: string, initial: readonly EngineContainer[], since: number, options: AttachOptions): Promise<AttachOutcome> {
+export async function superviseAttached(
+  engine: Engine,
+  project: string,
+  initial: readonly EngineContainer[],
+  since: number,
+  options: AttachOptions,
+): Promise<AttachOutcome> {
   const { ContainerWatcher } = await import('./wait.js');
   const watcher = new ContainerWatcher(engine, project, options.signal);
   const running = new Set<string>();
   const exits: AttachedExit[] = [];
-  const attached = (labels: Readonly<Record<string, string>>): boolean => labels[Label.oneoff] !== 'True' && options.services.has(labels[Label.service] ?? '');
+  const attached = (labels: Readonly<Record<string, string>>): boolean =>
+    labels[Label.oneoff] !== 'True' && options.services.has(labels[Label.service] ?? '');
   let finish: ((outcome: AttachOutcome) => void) | undefined;
   const done = new Promise<AttachOutcome>((resolve) => (finish = resolve));
   const end = (outcome: AttachOutcome): void => {

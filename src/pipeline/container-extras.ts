@@ -14,7 +14,12 @@ import type { FileCopy } from '../planner/file-copies.js';
 import { buildTar } from '../watch/tar.js';
 
 /** Writes `files` into the (created, not yet started) container. */
-export async function copyFiles(engine: Engine, containerId: string, files: readonly FileCopy[], signal?: AbortSignal): Promise<void> {
+export async function copyFiles(
+  engine: Engine,
+  containerId: string,
+  files: readonly FileCopy[],
+  signal?: AbortSignal,
+): Promise<void> {
   const entries = files.map((f) => ({
     type: 'file' as const,
     name: f.target.replace(/^\/+/, ''),
@@ -38,7 +43,14 @@ function tail(output: string): string {
  * Runs `hooks` in order in the container; the first that exits non-zero throws APPLY_FAILED
  * naming the service, the hook and its exit code (Compose fails the service the same way).
  */
-export async function runHooks(engine: Engine, containerId: string, service: string, kind: 'post_start' | 'pre_stop', hooks: readonly HookSpec[], signal?: AbortSignal): Promise<void> {
+export async function runHooks(
+  engine: Engine,
+  containerId: string,
+  service: string,
+  kind: 'post_start' | 'pre_stop',
+  hooks: readonly HookSpec[],
+  signal?: AbortSignal,
+): Promise<void> {
   for (const [i, hook] of hooks.entries()) {
     const result = await execInContainer(engine, containerId, hook.command, {
       privileged: hook.privileged,
@@ -48,7 +60,10 @@ export async function runHooks(engine: Engine, containerId: string, service: str
       ...(signal ? { signal } : {}),
     });
     if (result.exitCode !== 0) {
-      throw new StackError('APPLY_FAILED', `service "${service}": ${kind} hook #${i + 1} (${hook.command.join(' ')}) exited with code ${result.exitCode}${tail(result.output)}`);
+      throw new StackError(
+        'APPLY_FAILED',
+        `service "${service}": ${kind} hook #${i + 1} (${hook.command.join(' ')}) exited with code ${result.exitCode}${tail(result.output)}`,
+      );
     }
   }
 }

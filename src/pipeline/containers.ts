@@ -19,7 +19,12 @@ export interface ContainerRef {
 
 function toRef(c: EngineContainer): ContainerRef {
   const labels = c.Labels ?? {};
-  return { id: c.Id, name: primaryName(c.Names) || c.Id, service: labels[Label.service] ?? '', replica: Number(labels[Label.containerNumber] ?? '0') || 0 };
+  return {
+    id: c.Id,
+    name: primaryName(c.Names) || c.Id,
+    service: labels[Label.service] ?? '',
+    replica: Number(labels[Label.containerNumber] ?? '0') || 0,
+  };
 }
 
 /**
@@ -27,13 +32,22 @@ function toRef(c: EngineContainer): ContainerRef {
  * `stopped` (`rm -s`, after the stop) every one. Compose inspects again for the race between
  * its listing and the stop; the listing here is taken after the stop, so it is current.
  */
-export async function listRemovable(engine: Engine, project: string, services: readonly string[], signal?: AbortSignal): Promise<ContainerRef[]> {
+export async function listRemovable(
+  engine: Engine,
+  project: string,
+  services: readonly string[],
+  signal?: AbortSignal,
+): Promise<ContainerRef[]> {
   const listed = await listProjectContainers(engine, project, { services }, signal);
   return listed.filter((c) => c.State !== 'running' && c.State !== 'restarting' && c.State !== 'paused').map(toRef);
 }
 
 /** Removes the containers together; resolves to the failures (container name → message). */
-export async function removeContainers(engine: Engine, containers: readonly ContainerRef[], options: { volumes?: boolean; force?: boolean; onDone?: (name: string) => void }): Promise<{ container: string; message: string }[]> {
+export async function removeContainers(
+  engine: Engine,
+  containers: readonly ContainerRef[],
+  options: { volumes?: boolean; force?: boolean; onDone?: (name: string) => void },
+): Promise<{ container: string; message: string }[]> {
   const failures: { container: string; message: string }[] = [];
   await Promise.all(
     containers.map(async (c) => {
@@ -53,7 +67,12 @@ export async function removeContainers(engine: Engine, containers: readonly Cont
  * Compose); reports each exit as it happens. Resolves to the exit code of the last container to
  * stop. No container: USAGE-free failure as Compose (`no containers for project`).
  */
-export async function waitForContainers(engine: Engine, project: string, services: readonly string[], options: { signal?: AbortSignal; onExit?: (container: ContainerRef, code: number) => void }): Promise<number> {
+export async function waitForContainers(
+  engine: Engine,
+  project: string,
+  services: readonly string[],
+  options: { signal?: AbortSignal; onExit?: (container: ContainerRef, code: number) => void },
+): Promise<number> {
   const listed = (await listProjectContainers(engine, project, { services, oneoffs: true }, options.signal)).map(toRef);
   if (listed.length === 0) throw new StackError('APPLY_FAILED', `no containers for project "${project}"`);
   let last = 0;
@@ -73,7 +92,12 @@ export interface ContainerProcesses extends ContainerRef {
 }
 
 /** `top`: the processes of each running container of the services, sorted by name. */
-export async function listProcesses(engine: Engine, project: string, services: readonly string[], signal?: AbortSignal): Promise<ContainerProcesses[]> {
+export async function listProcesses(
+  engine: Engine,
+  project: string,
+  services: readonly string[],
+  signal?: AbortSignal,
+): Promise<ContainerProcesses[]> {
   const running = (await listProjectContainers(engine, project, { services, running: true }, signal)).map(toRef);
   return Promise.all(running.map(async (c) => ({ ...c, top: await engine.topContainer(c.id, signal) })));
 }
@@ -82,14 +106,25 @@ export async function listProcesses(engine: Engine, project: string, services: r
  * `port SERVICE PRIVATE_PORT`: the public address of a replica's port (`--index`, default 1).
  * Errors name what exists, as Compose: `no port 80/tcp for container web-1: 8080/tcp`.
  */
-export async function findPublicPort(engine: Engine, project: string, service: string, privatePort: number, options: { protocol: string; index: number; signal?: AbortSignal }): Promise<{ ip: string; port: number }> {
+export async function findPublicPort(
+  engine: Engine,
+  project: string,
+  service: string,
+  privatePort: number,
+  options: { protocol: string; index: number; signal?: AbortSignal },
+): Promise<{ ip: string; port: number }> {
   const listed = await listProjectContainers(engine, project, { services: [service], oneoffs: true }, options.signal);
   const container = listed.find((c) => Number((c.Labels ?? {})[Label.containerNumber] ?? '0') === options.index);
   if (!container) throw new StackError('USAGE', `service "${service}" has no container number ${options.index}`);
-  const match = (container.Ports ?? []).find((p) => p.PrivatePort === privatePort && p.Type === options.protocol && p.PublicPort !== undefined);
+  const match = (container.Ports ?? []).find(
+    (p) => p.PrivatePort === privatePort && p.Type === options.protocol && p.PublicPort !== undefined,
+  );
   if (!match) {
     const have = (container.Ports ?? []).map((p) => `${p.PrivatePort}/${p.Type}`);
-    throw new StackError('APPLY_FAILED', `no port ${privatePort}/${options.protocol} for container ${primaryName(container.Names)}: ${[...new Set(have)].join(', ')}`);
+    throw new StackError(
+      'APPLY_FAILED',
+      `no port ${privatePort}/${options.protocol} for container ${primaryName(container.Names)}: ${[...new Set(have)].join(', ')}`,
+    );
   }
   return { ip: match.IP ?? '', port: match.PublicPort ?? 0 };
 }
@@ -107,7 +142,12 @@ export interface ContainerImage {
 }
 
 /** `images`: each container of the services with its image (inspected once per image ID). */
-export async function listContainerImages(engine: Engine, project: string, services: readonly string[], signal?: AbortSignal): Promise<ContainerImage[]> {
+export async function listContainerImages(
+  engine: Engine,
+  project: string,
+  services: readonly string[],
+  signal?: AbortSignal,
+): Promise<ContainerImage[]> {
   const listed = await listProjectContainers(engine, project, { services }, signal);
   const inspected = new Map<string, Promise<EngineImageInspect | undefined>>();
   const inspect = (id: string): Promise<EngineImageInspect | undefined> => {
@@ -135,7 +175,12 @@ export type RemoveImagesMode = 'local' | 'all';
  * removal is reported; one the engine refuses (in use by another container) is a failure
  * line, the others still go.
  */
-export async function removeServiceImages(engine: Engine, model: StackModel, mode: RemoveImagesMode, options: { services?: readonly string[]; onDone?: (ref: string) => void; signal?: AbortSignal }): Promise<{ image: string; message: string }[]> {
+export async function removeServiceImages(
+  engine: Engine,
+  model: StackModel,
+  mode: RemoveImagesMode,
+  options: { services?: readonly string[]; onDone?: (ref: string) => void; signal?: AbortSignal },
+): Promise<{ image: string; message: string }[]> {
   const refs = new Set<string>();
   for (const [name, spec] of Object.entries(model.services)) {
     if (options.services && options.services.length > 0 && !options.services.includes(name)) continue;
@@ -170,7 +215,11 @@ export interface ProjectEvent {
  * The project's container events (one-offs left out), optionally of some services only, from
  * `since` (unix seconds; now by default) until `until` or the signal.
  */
-export async function* projectEvents(engine: Engine, project: string, options: { services?: readonly string[]; since?: number; until?: number; signal?: AbortSignal }): AsyncIterable<ProjectEvent> {
+export async function* projectEvents(
+  engine: Engine,
+  project: string,
+  options: { services?: readonly string[]; since?: number; until?: number; signal?: AbortSignal },
+): AsyncIterable<ProjectEvent> {
   const stream = engine.events({
     filters: { label: [`${Label.project}=${project}`], type: ['container'] },
     ...(options.since !== undefined ? { since: options.since } : {}),
@@ -203,7 +252,12 @@ export interface ContainerUsage extends ContainerRef {
 }
 
 /** `stats`: one sample of each running container of the services, sorted by name. */
-export async function sampleUsage(engine: Engine, project: string, services: readonly string[], signal?: AbortSignal): Promise<ContainerUsage[]> {
+export async function sampleUsage(
+  engine: Engine,
+  project: string,
+  services: readonly string[],
+  signal?: AbortSignal,
+): Promise<ContainerUsage[]> {
   const running = (await listProjectContainers(engine, project, { services, running: true }, signal)).map(toRef);
   return Promise.all(
     running.map(async (c) => {
@@ -229,7 +283,18 @@ export async function sampleUsage(engine: Engine, project: string, services: rea
         if (/^read$/i.test(entry.op)) blockRead += entry.value;
         if (/^write$/i.test(entry.op)) blockWrite += entry.value;
       }
-      return { ...c, cpuPercent, memoryUsage, memoryLimit, memoryPercent: memoryLimit > 0 ? (memoryUsage / memoryLimit) * 100 : 0, netRx, netTx, blockRead, blockWrite, pids: s.pids_stats?.current ?? 0 };
+      return {
+        ...c,
+        cpuPercent,
+        memoryUsage,
+        memoryLimit,
+        memoryPercent: memoryLimit > 0 ? (memoryUsage / memoryLimit) * 100 : 0,
+        netRx,
+        netTx,
+        blockRead,
+        blockWrite,
+        pids: s.pids_stats?.current ?? 0,
+      };
     }),
   ).then((all) => all.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)));
 }

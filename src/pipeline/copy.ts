@@ -16,7 +16,12 @@ import { StackError } from '../errors.js';
 import { EngineCallError } from '../engine/errors.js';
 import type { Engine } from '../engine/types.js';
 
-async function archiveOf(engine: Engine, container: string, path: string, signal?: AbortSignal): Promise<Readable | undefined> {
+async function archiveOf(
+  engine: Engine,
+  container: string,
+  path: string,
+  signal?: AbortSignal,
+): Promise<Readable | undefined> {
   try {
     return await engine.getArchive(container, path, signal);
   } catch (error) {
@@ -26,7 +31,12 @@ async function archiveOf(engine: Engine, container: string, path: string, signal
 }
 
 /** Whether `path` is a directory in the container (undefined: it does not exist). */
-async function containerPathIsDirectory(engine: Engine, container: string, path: string, signal?: AbortSignal): Promise<boolean | undefined> {
+async function containerPathIsDirectory(
+  engine: Engine,
+  container: string,
+  path: string,
+  signal?: AbortSignal,
+): Promise<boolean | undefined> {
   const stream = await archiveOf(engine, container, path, signal);
   if (!stream) return undefined;
   // The first tar header says: typeflag '5' is a directory (a PAX header before it is skipped).
@@ -50,7 +60,13 @@ async function containerPathIsDirectory(engine: Engine, container: string, path:
 }
 
 /** Copies `src` from the container to `dest` on the host. */
-export async function copyFromContainer(engine: Engine, container: string, src: string, dest: string, signal?: AbortSignal): Promise<void> {
+export async function copyFromContainer(
+  engine: Engine,
+  container: string,
+  src: string,
+  dest: string,
+  signal?: AbortSignal,
+): Promise<void> {
   const stream = await archiveOf(engine, container, src, signal);
   if (!stream) throw new StackError('APPLY_FAILED', `no such file or directory in the container: ${src}`);
   const { extract } = await import('tar-fs');
@@ -71,10 +87,17 @@ export async function copyFromContainer(engine: Engine, container: string, src: 
 }
 
 /** Copies `src` on the host to `dest` in the container; `archive` keeps the files' uid/gid. */
-export async function copyToContainer(engine: Engine, container: string, src: string, dest: string, options: { archive?: boolean; followLink?: boolean; signal?: AbortSignal } = {}): Promise<void> {
+export async function copyToContainer(
+  engine: Engine,
+  container: string,
+  src: string,
+  dest: string,
+  options: { archive?: boolean; followLink?: boolean; signal?: AbortSignal } = {},
+): Promise<void> {
   const source = resolve(src);
   if (!existsSync(source)) throw new StackError('USAGE', `no such file or directory: ${src}`);
-  const isDirectory = dest.endsWith('/') || (await containerPathIsDirectory(engine, container, dest, options.signal)) === true;
+  const isDirectory =
+    dest.endsWith('/') || (await containerPathIsDirectory(engine, container, dest, options.signal)) === true;
   const into = isDirectory ? dest : posix.dirname(dest);
   const from = basename(source);
   const as = isDirectory ? from : posix.basename(dest);
@@ -96,7 +119,10 @@ export async function copyToContainer(engine: Engine, container: string, src: st
   try {
     await engine.putArchive(container, Buffer.concat(chunks), into, options.signal);
   } catch (error) {
-    if (error instanceof EngineCallError && error.statusCode === 404) throw new StackError('APPLY_FAILED', `no such directory in the container: ${into} (${error.engineMessage})`, { cause: error });
+    if (error instanceof EngineCallError && error.statusCode === 404)
+      throw new StackError('APPLY_FAILED', `no such directory in the container: ${into} (${error.engineMessage})`, {
+        cause: error,
+      });
     throw error;
   }
 }

@@ -67,17 +67,29 @@ export function leaseMs(env: Readonly<Record<string, string | undefined>>): numb
 
 async function volumesNamed(engine: Engine, prefix: string, signal?: AbortSignal): Promise<EngineVolume[]> {
   // The engine's name filter matches substrings: keep the exact name and its own children.
-  return (await engine.listVolumes({ name: [prefix] }, signal)).filter((v) => v.Name === prefix || v.Name.startsWith(`${prefix}.`));
+  return (await engine.listVolumes({ name: [prefix] }, signal)).filter(
+    (v) => v.Name === prefix || v.Name.startsWith(`${prefix}.`),
+  );
 }
 
 function holderOf(volume: EngineVolume): LeaseHolder | undefined {
   const labels = volume.Labels ?? {};
   if (labels[MARK] === undefined || labels[TOKEN] === undefined) return undefined;
-  return { token: labels[TOKEN], host: labels[HOST] ?? '', pid: Number(labels[PID] ?? '0'), command: labels[COMMAND] ?? '?', expires: Number(labels[EXPIRES] ?? '0') };
+  return {
+    token: labels[TOKEN],
+    host: labels[HOST] ?? '',
+    pid: Number(labels[PID] ?? '0'),
+    command: labels[COMMAND] ?? '?',
+    expires: Number(labels[EXPIRES] ?? '0'),
+  };
 }
 
 /** The current holder (expiry raised by its generations), or undefined when there is no lease. */
-async function readLease(engine: Engine, name: string, signal?: AbortSignal): Promise<{ holder: LeaseHolder | undefined; exists: boolean }> {
+async function readLease(
+  engine: Engine,
+  name: string,
+  signal?: AbortSignal,
+): Promise<{ holder: LeaseHolder | undefined; exists: boolean }> {
   const volumes = await volumesNamed(engine, name, signal);
   const lease = volumes.find((v) => v.Name === name);
   if (!lease) return { holder: undefined, exists: false };
@@ -102,7 +114,14 @@ function alive(pid: number): boolean {
 }
 
 function labels(token: string, command: string, expires: number, kind: string): Record<string, string> {
-  return { [MARK]: kind, [TOKEN]: token, [HOST]: hostname(), [PID]: String(process.pid), [COMMAND]: command, [EXPIRES]: String(expires) };
+  return {
+    [MARK]: kind,
+    [TOKEN]: token,
+    [HOST]: hostname(),
+    [PID]: String(process.pid),
+    [COMMAND]: command,
+    [EXPIRES]: String(expires),
+  };
 }
 
 /** "pid 123 on host-a (stack up, lease until 10:00:00)" */
@@ -119,9 +138,21 @@ async function removeQuietly(engine: Engine, name: string): Promise<void> {
 }
 
 /** Claims the takeover of `stale` and, when won, removes the stale lease; true when removed. */
-async function takeOver(engine: Engine, name: string, stale: LeaseHolder, me: string, command: string, ttl: number, signal?: AbortSignal): Promise<boolean> {
+async function takeOver(
+  engine: Engine,
+  name: string,
+  stale: LeaseHolder,
+  me: string,
+  command: string,
+  ttl: number,
+  signal?: AbortSignal,
+): Promise<boolean> {
   const claim = `${name}.takeover.${stale.token.slice(0, 12)}`;
-  await engine.createVolume(claim, { Labels: labels(me, command, Date.now() + Math.min(ttl, 30_000), 'takeover') }, signal);
+  await engine.createVolume(
+    claim,
+    { Labels: labels(me, command, Date.now() + Math.min(ttl, 30_000), 'takeover') },
+    signal,
+  );
   const claimed = (await volumesNamed(engine, claim, signal)).find((v) => v.Name === claim);
   const owner = claimed ? holderOf(claimed) : undefined;
   if (owner?.token !== me) {
@@ -144,7 +175,11 @@ async function takeOver(engine: Engine, name: string, stale: LeaseHolder, me: st
  * Takes the project's engine lease, waiting for a live holder up to the timeout (LOCK_HELD
  * naming it) and taking over an expired one (or one whose process on this host is gone).
  */
-export async function acquireEngineLease(engine: Engine, project: string, options: LeaseOptions): Promise<EngineLease | undefined> {
+export async function acquireEngineLease(
+  engine: Engine,
+  project: string,
+  options: LeaseOptions,
+): Promise<EngineLease | undefined> {
   const ttl = leaseMs(options.env);
   if (ttl === 0) return undefined;
   const name = leaseName(project);
@@ -156,34 +191,49 @@ export async function acquireEngineLease(engine: Engine, project: string, option
     await engine.createVolume(name, { Labels: labels(me, options.command, Date.now() + ttl, 'lease') }, options.signal);
     const { holder, exists } = await readLease(engine, name, options.signal);
     if (holder?.token === me) break;
-    if (exists && holder === undefined) throw new StackError('LOCK_NOT_OURS', `volume ${name} exists on the engine but is not a stack lease; remove it if nothing uses it`);
+    if (exists && holder === undefined)
+      throw new StackError(
+        'LOCK_NOT_OURS',
+        `volume ${name} exists on the engine but is not a stack lease; remove it if nothing uses it`,
+      );
     if (holder) {
       const dead = holder.host === hostname() && !alive(holder.pid);
-      if ((dead || holder.expires < Date.now()) && (await takeOver(engine, name, holder, me, options.command, ttl, options.signal))) continue;
+      if (
+        (dead || holder.expires < Date.now()) &&
+        (await takeOver(engine, name, holder, me, options.command, ttl, options.signal))
+      )
+        continue;
       if (!told) {
         told = true;
         options.onWait?.(holder);
       }
     }
     if (options.signal?.aborted) throw new StackError('INTERRUPTED', 'interrupted while waiting for the project lock');
-    if (Date.now() >= deadline) throw new StackError('LOCK_HELD', `project "${project}" is locked on the engine by another stack run: ${holder ? describeLeaseHolder(holder) : 'unknown'}; lease volume ${name}`);
+    if (Date.now() >= deadline)
+      throw new StackError(
+        'LOCK_HELD',
+        `project "${project}" is locked on the engine by another stack run: ${holder ? describeLeaseHolder(holder) : 'unknown'}; lease volume ${name}`,
+      );
     await new Promise((r) => setTimeout(r, delay));
     delay = Math.min(delay * 2, 1000);
   }
   // Renewal: a generation with a later expiry every third of the lease, the previous removed.
   let generation = 0;
   let renewing: Promise<void> = Promise.resolve();
-  const timer = setInterval(() => {
-    const previous = generation > 0 ? `${name}.${me}.${generation}` : undefined;
-    generation += 1;
-    const next = `${name}.${me}.${generation}`;
-    renewing = renewing
-      .then(async () => {
-        await engine.createVolume(next, { Labels: labels(me, options.command, Date.now() + ttl, 'renewal') });
-        if (previous) await removeQuietly(engine, previous);
-      })
-      .catch(() => undefined); // an engine hiccup: the next renewal tries again
-  }, Math.max(1000, Math.floor(ttl / 3)));
+  const timer = setInterval(
+    () => {
+      const previous = generation > 0 ? `${name}.${me}.${generation}` : undefined;
+      generation += 1;
+      const next = `${name}.${me}.${generation}`;
+      renewing = renewing
+        .then(async () => {
+          await engine.createVolume(next, { Labels: labels(me, options.command, Date.now() + ttl, 'renewal') });
+          if (previous) await removeQuietly(engine, previous);
+        })
+        .catch(() => undefined); // an engine hiccup: the next renewal tries again
+    },
+    Math.max(1000, Math.floor(ttl / 3)),
+  );
   timer.unref();
   let released = false;
   return {

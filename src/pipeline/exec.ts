@@ -53,15 +53,32 @@ export function execBody(request: ExecRequest): Record<string, unknown> {
 }
 
 /** The ID of the running replica `index` of `service`; APPLY_FAILED naming how to start it. */
-export async function findRunningReplica(engine: Engine, project: string, service: string, index: number, signal?: AbortSignal): Promise<string> {
+export async function findRunningReplica(
+  engine: Engine,
+  project: string,
+  service: string,
+  index: number,
+  signal?: AbortSignal,
+): Promise<string> {
   const containers = await listProjectContainers(engine, project, { services: [service] }, signal);
-  const container = containers.find((c) => c.State === 'running' && (c.Labels ?? {})[Label.containerNumber] === String(index));
-  if (!container) throw new StackError('APPLY_FAILED', `service "${service}" has no running container #${index}; start it with \`stack up -d ${service}\``);
+  const container = containers.find(
+    (c) => c.State === 'running' && (c.Labels ?? {})[Label.containerNumber] === String(index),
+  );
+  if (!container)
+    throw new StackError(
+      'APPLY_FAILED',
+      `service "${service}" has no running container #${index}; start it with \`stack up -d ${service}\``,
+    );
   return container.Id;
 }
 
 /** Creates and starts the exec in the service's replica. */
-export async function openExec(engine: Engine, project: string, request: ExecRequest, signal?: AbortSignal): Promise<ExecSession> {
+export async function openExec(
+  engine: Engine,
+  project: string,
+  request: ExecRequest,
+  signal?: AbortSignal,
+): Promise<ExecSession> {
   const container = await findRunningReplica(engine, project, request.service, request.index, signal);
   const id = await engine.createExec(container, execBody(request), signal);
   const socket = await engine.startExec(id, { tty: request.tty, stdin: request.interactive && !request.detach });

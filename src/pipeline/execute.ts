@@ -86,7 +86,12 @@ function serviceOf(action: Action): string {
 }
 
 /** Runs one action as its engine call. `ids` resolves containers created earlier in the plan by name. */
-async function runAction(engine: Engine, action: Action, ids: Map<string, string>, options: ExecuteOptions): Promise<void> {
+async function runAction(
+  engine: Engine,
+  action: Action,
+  ids: Map<string, string>,
+  options: ExecuteOptions,
+): Promise<void> {
   const { signal } = options;
   const container = (name: string, id?: string): string => id ?? ids.get(name) ?? name;
   switch (action.kind) {
@@ -105,7 +110,8 @@ async function runAction(engine: Engine, action: Action, ids: Map<string, string
     case 'create-container': {
       const id = await engine.createContainer(action.name, action.body, signal);
       ids.set(action.name, id);
-      for (const [network, endpoint] of Object.entries(action.connect)) await engine.connectNetwork(network, id, endpoint, signal);
+      for (const [network, endpoint] of Object.entries(action.connect))
+        await engine.connectNetwork(network, id, endpoint, signal);
       if (action.files) await copyFiles(engine, id, action.files, signal);
       return;
     }
@@ -122,7 +128,11 @@ async function runAction(engine: Engine, action: Action, ids: Map<string, string
       return;
     }
     case 'remove-container':
-      await engine.removeContainer(container(action.name, action.containerId), { force: true, volumes: action.removeVolumes }, signal);
+      await engine.removeContainer(
+        container(action.name, action.containerId),
+        { force: true, volumes: action.removeVolumes },
+        signal,
+      );
       return;
     case 'rename-container': {
       const id = container(action.name, action.containerId);
@@ -137,10 +147,14 @@ async function runAction(engine: Engine, action: Action, ids: Map<string, string
       await engine.disconnectNetwork(action.network, container(action.name), signal);
       return;
     case 'pull-image':
-      await engine.pullImage(action.image, { ...(action.platform ? { platform: action.platform } : {}), ...(signal ? { signal } : {}) });
+      await engine.pullImage(action.image, {
+        ...(action.platform ? { platform: action.platform } : {}),
+        ...(signal ? { signal } : {}),
+      });
       return;
     case 'build-image':
-      if (!options.buildImage) throw new StackError('BUILD_FAILED', `building ${action.image} is not available in this command`);
+      if (!options.buildImage)
+        throw new StackError('BUILD_FAILED', `building ${action.image} is not available in this command`);
       await options.buildImage(action, signal);
       return;
   }

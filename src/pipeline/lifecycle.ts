@@ -53,7 +53,11 @@ export interface LifecycleFailure {
  * Services in the order to act on: dependencies first for start, dependents first otherwise.
  * Without a model (a project known only by name) there is no graph: by name, reversed to stop.
  */
-export function serviceOrder(target: StackModel | { project: string }, containers: readonly EngineContainer[], verb: LifecycleVerb): string[] {
+export function serviceOrder(
+  target: StackModel | { project: string },
+  containers: readonly EngineContainer[],
+  verb: LifecycleVerb,
+): string[] {
   const present = [...new Set(containers.map((c) => (c.Labels ?? {})[Label.service] ?? ''))].sort();
   const forward = DEPENDENCIES_FIRST.has(verb);
   if (!('services' in target)) return forward ? present : present.reverse();
@@ -68,9 +72,16 @@ export function serviceOrder(target: StackModel | { project: string }, container
  * container's `pre_stop` hooks run before a stop, restart or kill, `post_start` hooks after a
  * start or restart (Compose: stop, restart and start do the same).
  */
-async function act(engine: Engine, verb: LifecycleVerb, c: EngineContainer, spec: ServiceSpec | undefined, options: Pick<LifecycleOptions, 'timeoutSeconds' | 'killSignal'>): Promise<void> {
+async function act(
+  engine: Engine,
+  verb: LifecycleVerb,
+  c: EngineContainer,
+  spec: ServiceSpec | undefined,
+  options: Pick<LifecycleOptions, 'timeoutSeconds' | 'killSignal'>,
+): Promise<void> {
   const service = spec?.name ?? '';
-  if ((verb === 'stop' || verb === 'restart') && c.State === 'running' && spec && spec.preStop.length > 0) await runHooks(engine, c.Id, service, 'pre_stop', spec.preStop);
+  if ((verb === 'stop' || verb === 'restart') && c.State === 'running' && spec && spec.preStop.length > 0)
+    await runHooks(engine, c.Id, service, 'pre_stop', spec.preStop);
   switch (verb) {
     case 'start':
       await engine.startContainer(c.Id);
@@ -91,7 +102,8 @@ async function act(engine: Engine, verb: LifecycleVerb, c: EngineContainer, spec
       await engine.unpauseContainer(c.Id);
       break;
   }
-  if ((verb === 'restart' || (verb === 'start' && c.State !== 'running')) && spec && spec.postStart.length > 0) await runHooks(engine, c.Id, service, 'post_start', spec.postStart);
+  if ((verb === 'restart' || (verb === 'start' && c.State !== 'running')) && spec && spec.postStart.length > 0)
+    await runHooks(engine, c.Id, service, 'post_start', spec.postStart);
 }
 
 /**
@@ -101,10 +113,17 @@ async function act(engine: Engine, verb: LifecycleVerb, c: EngineContainer, spec
  *   list the project's containers ─▶ for each service in order:
  *     act on its replicas together ─▶ report each done / collect each failure
  */
-export async function changeServiceStates(engine: Engine, target: StackModel | { project: string }, verb: LifecycleVerb, options: LifecycleOptions): Promise<LifecycleFailure[]> {
+export async function changeServiceStates(
+  engine: Engine,
+  target: StackModel | { project: string },
+  verb: LifecycleVerb,
+  options: LifecycleOptions,
+): Promise<LifecycleFailure[]> {
   const project = 'services' in target ? target.name : target.project;
   const states = ACTS_ON[verb];
-  const containers = (await listProjectContainers(engine, project, { services: options.services }, options.signal)).filter((c) => !states || states.includes(c.State));
+  const containers = (
+    await listProjectContainers(engine, project, { services: options.services }, options.signal)
+  ).filter((c) => !states || states.includes(c.State));
   const failures: LifecycleFailure[] = [];
   for (const service of serviceOrder(target, containers, verb)) {
     if (options.signal?.aborted) break;
@@ -126,7 +145,12 @@ export async function changeServiceStates(engine: Engine, target: StackModel | {
 }
 
 /** Restarts the given containers together (watch's `restart` action), with a stop grace period in ns. */
-export async function restartContainers(engine: Engine, ids: readonly string[], service: Pick<ServiceSpec, 'stopGracePeriod'> | undefined, signal?: AbortSignal): Promise<void> {
+export async function restartContainers(
+  engine: Engine,
+  ids: readonly string[],
+  service: Pick<ServiceSpec, 'stopGracePeriod'> | undefined,
+  signal?: AbortSignal,
+): Promise<void> {
   const seconds = stopGraceSeconds(service);
   await Promise.all(ids.map((id) => engine.restartContainer(id, seconds, signal)));
 }

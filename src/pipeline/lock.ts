@@ -9,11 +9,21 @@
  * empty file is what a crash between create and write leaves; it is taken over only once it
  * is older than any write could take.
  */
-import { mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, closeSync, constants } from 'node:fs';
+import {
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+  closeSync,
+  constants,
+} from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StackError, diagnostic } from '../errors.js';
+import { StackError, diagnostic, displayValue } from '../errors.js';
 import { isValidProjectName } from '../loader/discover.js';
 
 /** The field and value every lock file we write carries: what tells our file from a user's. */
@@ -82,7 +92,13 @@ type LockFileState =
  */
 function isOurs(data: Record<string, unknown>): boolean {
   if (data['stack'] === LOCK_MARKER.stack) return typeof data['pid'] === 'number';
-  return typeof data['pid'] === 'number' && typeof data['token'] === 'string' && typeof data['command'] === 'string' && typeof data['started'] === 'string' && typeof data['host'] === 'string';
+  return (
+    typeof data['pid'] === 'number' &&
+    typeof data['token'] === 'string' &&
+    typeof data['command'] === 'string' &&
+    typeof data['started'] === 'string' &&
+    typeof data['host'] === 'string'
+  );
 }
 
 function readLockFile(path: string): LockFileState {
@@ -104,7 +120,13 @@ function readLockFile(path: string): LockFileState {
   }
   if (typeof data !== 'object' || data === null || !isOurs(data as Record<string, unknown>)) return { kind: 'foreign' };
   const d = data as Partial<Record<keyof LockHolder, unknown>>;
-  const holder: LockHolder = { pid: d.pid as number, command: String(d.command ?? '?'), started: String(d.started ?? '?'), host: String(d.host ?? ''), ...(typeof d.token === 'string' ? { token: d.token } : {}) };
+  const holder: LockHolder = {
+    pid: d.pid as number,
+    command: displayValue(d.command ?? '?'),
+    started: displayValue(d.started ?? '?'),
+    host: displayValue(d.host ?? ''),
+    ...(typeof d.token === 'string' ? { token: d.token } : {}),
+  };
   return { kind: 'held', holder };
 }
 
@@ -151,7 +173,10 @@ function breakStale(path: string, stale: LockHolder | undefined): void {
   } catch {
     moved = { kind: 'foreign' };
   }
-  const same = stale === undefined ? moved.kind === 'empty' : moved.kind === 'held' && moved.holder.pid === stale.pid && moved.holder.token === stale.token;
+  const same =
+    stale === undefined
+      ? moved.kind === 'empty'
+      : moved.kind === 'held' && moved.holder.pid === stale.pid && moved.holder.token === stale.token;
   if (!same) {
     // Someone took the lock between our read and our rename: give it back.
     try {
@@ -181,12 +206,20 @@ export async function acquireLock(project: string, options: LockOptions): Promis
   // Defence in depth: every caller validates the name first, but the name becomes a path here.
   if (!isValidProjectName(project)) {
     const message = `refusing to lock project ${JSON.stringify(project)}: not a valid project name (this is a bug: names are validated before use)`;
-    throw new StackError('INVALID_PROJECT_NAME', message, { diagnostics: [diagnostic('INVALID_PROJECT_NAME', message)] });
+    throw new StackError('INVALID_PROJECT_NAME', message, {
+      diagnostics: [diagnostic('INVALID_PROJECT_NAME', message)],
+    });
   }
   const dir = options.dir ?? lockDir(options.env);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, `${project}.lock`);
-  const me: LockHolder = { pid: process.pid, command: options.command, started: new Date().toISOString(), host: hostname(), token: randomUUID() };
+  const me: LockHolder = {
+    pid: process.pid,
+    command: options.command,
+    started: new Date().toISOString(),
+    host: hostname(),
+    token: randomUUID(),
+  };
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
   let told = false;
   let delay = 50;
@@ -200,7 +233,10 @@ export async function acquireLock(project: string, options: LockOptions): Promis
     }
     if (state.kind === 'gone') continue;
     if (state.kind === 'foreign') {
-      throw new StackError('LOCK_NOT_OURS', `lock file ${path} of project "${project}" exists but was not written by stack; it was left as it is: remove it if nothing else uses it`);
+      throw new StackError(
+        'LOCK_NOT_OURS',
+        `lock file ${path} of project "${project}" exists but was not written by stack; it was left as it is: remove it if nothing else uses it`,
+      );
     }
     if (state.kind === 'empty' && state.ageMs >= EMPTY_LOCK_GRACE_MS) {
       // A holder crashed between create and write: nobody will ever write it.
@@ -219,7 +255,10 @@ export async function acquireLock(project: string, options: LockOptions): Promis
     if (options.signal?.aborted) throw new StackError('INTERRUPTED', 'interrupted while waiting for the project lock');
     if (Date.now() >= deadline) {
       const who = holder ? describeHolder(holder) : 'a run that has not written its lock file yet';
-      throw new StackError('LOCK_HELD', `project "${project}" is locked by another stack run: ${who}; lock file ${path}`);
+      throw new StackError(
+        'LOCK_HELD',
+        `project "${project}" is locked by another stack run: ${who}; lock file ${path}`,
+      );
     }
     await new Promise((r) => setTimeout(r, delay));
     delay = Math.min(delay * 2, 500);

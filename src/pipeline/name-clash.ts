@@ -17,7 +17,12 @@ function exactNameFilter(name: string): string {
 }
 
 /** Containers of other projects (or none) holding names the plan gives the project's containers. */
-export async function findNameClashes(engine: Engine, plan: Plan, observed: ObservedState, signal?: AbortSignal): Promise<NameClash[]> {
+export async function findNameClashes(
+  engine: Engine,
+  plan: Plan,
+  observed: ObservedState,
+  signal?: AbortSignal,
+): Promise<NameClash[]> {
   const names = namesToClaim(plan, observed);
   if (names.length === 0) return [];
   const listed = await engine.listContainers({ all: true, filters: { name: names.map(exactNameFilter) } }, signal);
@@ -25,7 +30,12 @@ export async function findNameClashes(engine: Engine, plan: Plan, observed: Obse
 }
 
 /** Throws NAME_CONFLICT (before anything is written) when another project holds a name the plan needs. */
-export async function assertNoNameClashes(engine: Engine, plan: Plan, observed: ObservedState, signal?: AbortSignal): Promise<void> {
+export async function assertNoNameClashes(
+  engine: Engine,
+  plan: Plan,
+  observed: ObservedState,
+  signal?: AbortSignal,
+): Promise<void> {
   const error = nameClashError(plan, await findNameClashes(engine, plan, observed, signal));
   if (error) throw error;
 }

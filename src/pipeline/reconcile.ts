@@ -153,7 +153,10 @@ async function confirmed<A extends ActionLike>(plan: PlanLike<A>, hooks: RunHook
   if (destructive.length === 0 || hooks.yes) return true;
   if (!hooks.confirm) {
     const list = destructive.map((a) => `  ${a.resource} (${a.kind}): ${a.reason.detail}`).join('\n');
-    throw new StackError('CONFIRMATION_REQUIRED', `the plan has destructive actions; re-run with --yes to apply them:\n${list}`);
+    throw new StackError(
+      'CONFIRMATION_REQUIRED',
+      `the plan has destructive actions; re-run with --yes to apply them:\n${list}`,
+    );
   }
   return hooks.confirm(destructive);
 }
@@ -195,7 +198,11 @@ export async function applyRun<O, P extends PlanLike<A>, A extends ActionLike, S
     } finally {
       await progress?.end();
     }
-    if (summary.interrupted) throw new StackError('INTERRUPTED', 'interrupted: in-flight actions finished, the rest were not started; the next run converges');
+    if (summary.interrupted)
+      throw new StackError(
+        'INTERRUPTED',
+        'interrupted: in-flight actions finished, the rest were not started; the next run converges',
+      );
     const again = target.shouldObserveAgain?.(summary);
     if (again !== undefined && attempt === 1) {
       hooks.onNotice?.(`${again}: observing again`);
@@ -208,16 +215,26 @@ export async function applyRun<O, P extends PlanLike<A>, A extends ActionLike, S
 }
 
 /** APPLY_FAILED naming each failed resource and its cause, then what was skipped because of it. */
-async function throwOnFailures<O, P extends PlanLike<A>, A extends ActionLike, S extends SummaryLike<A>>(target: Target<O, P, A, S>, summary: S, problems: readonly string[]): Promise<void> {
+async function throwOnFailures<O, P extends PlanLike<A>, A extends ActionLike, S extends SummaryLike<A>>(
+  target: Target<O, P, A, S>,
+  summary: S,
+  problems: readonly string[],
+): Promise<void> {
   if (summary.failures.length === 0 && problems.length === 0) return;
   const parts: string[] = [];
   for (const failure of summary.failures) {
     const name = (failure.action as { name?: unknown }).name;
     const detail = target.describeFailure ? await target.describeFailure(failure, summary) : '';
-    parts.push(`  ${failure.action.resource}: ${failure.action.kind}${typeof name === 'string' ? ` ${name}` : ''} failed: ${failure.error.message}${detail}`);
+    parts.push(
+      `  ${failure.action.resource}: ${failure.action.kind}${typeof name === 'string' ? ` ${name}` : ''} failed: ${failure.error.message}${detail}`,
+    );
   }
   for (const line of problems) parts.push(`  ${line}`);
-  if (summary.skipped.length > 0) parts.push(`  skipped (a dependency failed): ${[...new Set(summary.skipped.map((a) => a.resource))].join(', ')}`);
+  if (summary.skipped.length > 0)
+    parts.push(`  skipped (a dependency failed): ${[...new Set(summary.skipped.map((a) => a.resource))].join(', ')}`);
   const count = summary.failures.length + problems.length;
-  throw new StackError('APPLY_FAILED', `${count} failure${count === 1 ? '' : 's'}:\n${parts.join('\n')}\nWhat succeeded is kept; fix the cause and run again.`);
+  throw new StackError(
+    'APPLY_FAILED',
+    `${count} failure${count === 1 ? '' : 's'}:\n${parts.join('\n')}\nWhat succeeded is kept; fix the cause and run again.`,
+  );
 }

@@ -32,7 +32,12 @@ export interface PreparedOneOff {
 }
 
 /** Dependencies up and waited for, then the one-off created; see the file comment. */
-export async function prepareOneOff(engine: Engine, model: StackModel, options: OneOffStackOptions, hooks: OperationHooks): Promise<PreparedOneOff> {
+export async function prepareOneOff(
+  engine: Engine,
+  model: StackModel,
+  options: OneOffStackOptions,
+  hooks: OperationHooks,
+): Promise<PreparedOneOff> {
   const service = options.oneOff.service;
   const result = await upStack(
     engine,
@@ -54,11 +59,17 @@ export async function prepareOneOff(engine: Engine, model: StackModel, options: 
   if (!options.noDeps) await waitForDependencies(engine, pinned, oneOffWaits(pinned, service), hooks);
   const desired = desiredOneOff(pinned, undefined, options.oneOff);
   const id = await engine.createContainer(desired.name, desired.body, hooks.signal);
-  for (const [network, endpoint] of Object.entries(desired.connect)) await engine.connectNetwork(network, id, endpoint, hooks.signal);
+  for (const [network, endpoint] of Object.entries(desired.connect))
+    await engine.connectNetwork(network, id, endpoint, hooks.signal);
   return { id, name: desired.name };
 }
 
-async function waitForDependencies(engine: Engine, model: StackModel, conditions: readonly WaitCondition[], hooks: OperationHooks): Promise<void> {
+async function waitForDependencies(
+  engine: Engine,
+  model: StackModel,
+  conditions: readonly WaitCondition[],
+  hooks: OperationHooks,
+): Promise<void> {
   if (conditions.length === 0) return;
   const { ContainerWatcher, waitForConditions } = await import('./wait.js');
   const watcher = new ContainerWatcher(engine, model.name, hooks.signal);
@@ -92,7 +103,11 @@ export interface OneOffSession {
  * attach → register the exit wait, so an exit right after the start is never missed. A one-off
  * that cannot even be attached is removed (nothing left behind).
  */
-export async function attachOneOff(engine: Engine, id: string, options: { interactive: boolean; autoRemove: boolean; service?: Pick<ServiceSpec, 'stopGracePeriod'> }): Promise<OneOffSession> {
+export async function attachOneOff(
+  engine: Engine,
+  id: string,
+  options: { interactive: boolean; autoRemove: boolean; service?: Pick<ServiceSpec, 'stopGracePeriod'> },
+): Promise<OneOffSession> {
   let socket: Duplex;
   let wait: { readonly exitCode: Promise<number> };
   try {

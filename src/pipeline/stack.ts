@@ -82,7 +82,12 @@ export async function withProjectLock<T>(project: string, hooks: OperationHooks,
  * Runs `fn` with hooks whose `beforeWrite` takes the project's engine-side lease
  * (engine-lease.ts): only a run that writes takes it; it is released when `fn` ends.
  */
-async function underEngineLease<T>(engine: Engine, project: string, hooks: OperationHooks, fn: (hooks: OperationHooks) => Promise<T>): Promise<T> {
+async function underEngineLease<T>(
+  engine: Engine,
+  project: string,
+  hooks: OperationHooks,
+  fn: (hooks: OperationHooks) => Promise<T>,
+): Promise<T> {
   let lease: { release(): Promise<void> } | undefined;
   const beforeWrite = async (): Promise<void> => {
     const { acquireEngineLease } = await import('./engine-lease.js');
@@ -92,7 +97,17 @@ async function underEngineLease<T>(engine: Engine, project: string, hooks: Opera
       env: hooks.env,
       timeoutMs: (Number.isFinite(timeout) ? timeout : 120) * 1000,
       signal: hooks.signal,
-      ...(hooks.onLockWait ? { onWait: (holder) => hooks.onLockWait?.({ pid: holder.pid, command: `${holder.command} on host ${holder.host}, engine lease until ${new Date(holder.expires).toISOString()}`, started: 'earlier', host: holder.host }) } : {}),
+      ...(hooks.onLockWait
+        ? {
+            onWait: (holder) =>
+              hooks.onLockWait?.({
+                pid: holder.pid,
+                command: `${holder.command} on host ${holder.host}, engine lease until ${new Date(holder.expires).toISOString()}`,
+                started: 'earlier',
+                host: holder.host,
+              }),
+          }
+        : {}),
     });
   };
   try {
@@ -106,13 +121,20 @@ async function underEngineLease<T>(engine: Engine, project: string, hooks: Opera
  * The model to plan with: the lock file's digests pinned in (drift reported as warnings, only
  * for the selected services), or the model itself when there is no lock file or it is ignored.
  */
-export async function pinImages(model: StackModel, images: readonly ObservedImage[], selected: ReadonlySet<string>, hooks: Pick<OperationHooks, 'onWarning' | 'cwd'>, useLockFile = true): Promise<StackModel> {
+export async function pinImages(
+  model: StackModel,
+  images: readonly ObservedImage[],
+  selected: ReadonlySet<string>,
+  hooks: Pick<OperationHooks, 'onWarning' | 'cwd'>,
+  useLockFile = true,
+): Promise<StackModel> {
   if (!useLockFile) return model;
   const { loadAndApplyLock } = await import('../images/lock-file.js');
   const applied = await loadAndApplyLock(model, images);
   if (!applied) return model;
   const where = hooks.cwd ? relative(hooks.cwd, applied.path) || applied.path : applied.path;
-  for (const drift of applied.drift.filter((d) => selected.has(d.service) || d.kind === 'service_removed')) hooks.onWarning?.(`${where}: ${drift.message}`);
+  for (const drift of applied.drift.filter((d) => selected.has(d.service) || d.kind === 'service_removed'))
+    hooks.onWarning?.(`${where}: ${drift.message}`);
   return applied.model;
 }
 
@@ -120,7 +142,9 @@ export async function pinImages(model: StackModel, images: readonly ObservedImag
 export async function selectedServices(model: StackModel, options: UpOptions): Promise<Set<string>> {
   const { buildGraph, selectServices } = await import('../planner/graph.js');
   const services = options.services ?? [];
-  return new Set(selectServices(buildGraph(model), services.length > 0 ? services : undefined, options.noDeps === true));
+  return new Set(
+    selectServices(buildGraph(model), services.length > 0 ? services : undefined, options.noDeps === true),
+  );
 }
 
 /**
@@ -132,25 +156,46 @@ export function refuseProviders(model: StackModel, selected: ReadonlySet<string>
   // Compose accepts Windows container paths for Windows engines; stack drives Linux engines.
   for (const service of [...selected].sort()) {
     const windows = model.services[service]?.volumes.find((m) => /^[A-Za-z]:[\\/]/.test(m.target));
-    if (windows) throw new StackError('UNSUPPORTED_PLATFORM', `service "${service}" mounts at the Windows path "${windows.target}", which a Linux engine cannot use (stack runs on Linux engines)`);
+    if (windows)
+      throw new StackError(
+        'UNSUPPORTED_PLATFORM',
+        `service "${service}" mounts at the Windows path "${windows.target}", which a Linux engine cannot use (stack runs on Linux engines)`,
+      );
     const spec = model.services[service];
-    for (const [kind, refs, defs] of [['secret', spec?.secrets ?? [], model.secrets], ['config', spec?.configs ?? [], model.configs]] as const) {
+    for (const [kind, refs, defs] of [
+      ['secret', spec?.secrets ?? [], model.secrets],
+      ['config', spec?.configs ?? [], model.configs],
+    ] as const) {
       const unset = refs.map((r) => defs[r.source]).find((d) => d?.environment !== undefined && d.value === undefined);
       // As Compose at up: the variable an `environment:` source names must be set.
-      if (unset) throw new StackError('APPLY_FAILED', `environment variable "${unset.environment!}" required by ${kind} "${unset.key}" of service "${service}" is not set`);
+      if (unset)
+        throw new StackError(
+          'APPLY_FAILED',
+          `environment variable "${unset.environment!}" required by ${kind} "${unset.key}" of service "${service}" is not set`,
+        );
     }
   }
   const providers = [...selected].filter((s) => model.services[s]?.provider !== undefined).sort();
   if (providers.length === 0) return;
   const named = providers.map((s) => `"${s}" (provider "${model.services[s]!.provider!}")`).join(', ');
-  throw new StackError('UNSUPPORTED_PROVIDER', `cannot run service ${named}: stack runs no providers; run the others with "stack up <service>..." or remove it`);
+  throw new StackError(
+    'UNSUPPORTED_PROVIDER',
+    `cannot run service ${named}: stack runs no providers; run the others with "stack up <service>..." or remove it`,
+  );
 }
 
 /**
  * Images before planning: the lock file pins digests, then what the selected services need is
  * built or pulled. Returns the model to plan with and whether anything was pulled or built.
  */
-async function prepareImages(engine: Engine, model: StackModel, images: readonly ObservedImage[], selected: ReadonlySet<string>, options: ImageOptions, hooks: OperationHooks): Promise<{ model: StackModel; changed: boolean }> {
+async function prepareImages(
+  engine: Engine,
+  model: StackModel,
+  images: readonly ObservedImage[],
+  selected: ReadonlySet<string>,
+  options: ImageOptions,
+  hooks: OperationHooks,
+): Promise<{ model: StackModel; changed: boolean }> {
   const effective = await pinImages(model, images, selected, hooks, options.lockFile !== false);
   // A dry run plans with the images the engine has: nothing is pulled or built.
   if (hooks.dryRun) return { model: effective, changed: false };
@@ -160,7 +205,12 @@ async function prepareImages(engine: Engine, model: StackModel, images: readonly
     progress?.onEvent(event);
     hooks.onImageEvent?.(event);
   };
-  const common = { env: hooks.env, signal: hooks.signal, onEvent, ...(hooks.parallel !== undefined ? { parallel: hooks.parallel } : {}) };
+  const common = {
+    env: hooks.env,
+    signal: hooks.signal,
+    onEvent,
+    ...(hooks.parallel !== undefined ? { parallel: hooks.parallel } : {}),
+  };
   let changed = false;
   try {
     const rebuild = (options.rebuild ?? []).filter((s) => effective.services[s]?.build !== undefined);
@@ -168,12 +218,17 @@ async function prepareImages(engine: Engine, model: StackModel, images: readonly
       await ensureImages(engine, effective, { images: [] }, { ...common, build: 'always', services: rebuild });
       changed = true;
     }
-    const result = await ensureImages(engine, effective, { images: changed ? [] : images }, {
-      ...common,
-      build: options.build ?? 'auto',
-      pull: options.pull ?? 'policy',
-      services: [...selected].sort(),
-    });
+    const result = await ensureImages(
+      engine,
+      effective,
+      { images: changed ? [] : images },
+      {
+        ...common,
+        build: options.build ?? 'auto',
+        pull: options.pull ?? 'policy',
+        services: [...selected].sort(),
+      },
+    );
     for (const warning of result.warnings) hooks.onWarning?.(warning);
     changed ||= result.built.length > 0 || result.pulled.length > 0;
   } finally {
@@ -187,7 +242,12 @@ async function prepareImages(engine: Engine, model: StackModel, images: readonly
  * built nothing and no lock file re-pinned the images, the plan too (a no-op `up` asks the
  * engine once); then the reconcile loop to convergence.
  */
-export async function upStack(engine: Engine, model: StackModel, options: UpStackOptions, hooks: OperationHooks): Promise<OperationResult> {
+export async function upStack(
+  engine: Engine,
+  model: StackModel,
+  options: UpStackOptions,
+  hooks: OperationHooks,
+): Promise<OperationResult> {
   const { planUp } = await import('../planner/plan-up.js');
   const selected = await selectedServices(model, options.plan);
   refuseProviders(model, selected);
@@ -198,7 +258,15 @@ export async function upStack(engine: Engine, model: StackModel, options: UpStac
     const pinned = images.model;
     const reuse = pinned === model && !images.changed;
     const planOptions = { ...options.plan, imagesPrepared: true };
-    const result = await underEngineLease(engine, model.name, hooks, (leased) => applyContainers(engine, pinned, (state) => planUp(pinned, state, planOptions), leased, reuse ? observed : undefined));
+    const result = await underEngineLease(engine, model.name, hooks, (leased) =>
+      applyContainers(
+        engine,
+        pinned,
+        (state) => planUp(pinned, state, planOptions),
+        leased,
+        reuse ? observed : undefined,
+      ),
+    );
     return { ...result, model: pinned };
   });
 }
@@ -208,8 +276,13 @@ export async function upStack(engine: Engine, model: StackModel, options: UpStac
  * missing external network or volume; APPLY_FAILED when its donor container is missing and
  * not part of the run (`up --no-deps app` with `network_mode: service:db` and no db).
  */
-async function checkExternals(model: StackModel, observed: ObservedState, selected: ReadonlySet<string>): Promise<void> {
-  const { describeMissingDonors, describeMissingExternals, missingDonors, missingExternals } = await import('../planner/externals.js');
+async function checkExternals(
+  model: StackModel,
+  observed: ObservedState,
+  selected: ReadonlySet<string>,
+): Promise<void> {
+  const { describeMissingDonors, describeMissingExternals, missingDonors, missingExternals } =
+    await import('../planner/externals.js');
   const missing = missingExternals(model, observed, selected);
   if (missing.length > 0) throw new StackError('EXTERNAL_NOT_FOUND', describeMissingExternals(missing));
   const donors = missingDonors(model, observed, selected);
@@ -221,7 +294,12 @@ async function checkExternals(model: StackModel, observed: ObservedState, select
  * decides with the same function and options (its pulls and builds come first in the plan),
  * then the container plan.
  */
-export async function planStack(engine: Engine, model: StackModel, options: UpStackOptions, hooks: Pick<OperationHooks, 'signal' | 'onWarning' | 'cwd' | 'env'>): Promise<PlannedRun<ObservedState, Plan>> {
+export async function planStack(
+  engine: Engine,
+  model: StackModel,
+  options: UpStackOptions,
+  hooks: Pick<OperationHooks, 'signal' | 'onWarning' | 'cwd' | 'env'>,
+): Promise<PlannedRun<ObservedState, Plan>> {
   const { planUp } = await import('../planner/plan-up.js');
   const { withImageSteps } = await import('../planner/image-steps.js');
   const observed = await observe(engine, model, { signal: hooks.signal });
@@ -230,35 +308,79 @@ export async function planStack(engine: Engine, model: StackModel, options: UpSt
   const pinned = await pinImages(model, observed.images, selected, hooks, options.images?.lockFile !== false);
   const steps = await imageSteps(engine, pinned, observed.images, selected, options.images ?? {}, hooks.env);
   const planOptions = { ...options.plan, imagesPrepared: true };
-  const planned = await planContainers(engine, pinned, (state) => planUp(pinned, state, planOptions), hooks.signal, pinned === model ? observed : undefined);
+  const planned = await planContainers(
+    engine,
+    pinned,
+    (state) => planUp(pinned, state, planOptions),
+    hooks.signal,
+    pinned === model ? observed : undefined,
+  );
   return { ...planned, plan: withImageSteps(planned.plan, steps) };
 }
 
 /** The image step's decisions (src/images/plan-images.ts, as ensureImages makes them) as plan steps. */
-async function imageSteps(engine: Engine, model: StackModel, images: readonly ObservedImage[], selected: ReadonlySet<string>, options: ImageOptions, env: OperationHooks['env']): Promise<ImageStep[]> {
+async function imageSteps(
+  engine: Engine,
+  model: StackModel,
+  images: readonly ObservedImage[],
+  selected: ReadonlySet<string>,
+  options: ImageOptions,
+  env: OperationHooks['env'],
+): Promise<ImageStep[]> {
   const { planImages } = await import('../images/plan-images.js');
   const { readPullTimes } = await import('../images/pull-state.js');
-  const decided = planImages(model, images, {
-    build: options.build ?? 'auto',
-    pull: options.pull ?? 'policy',
-    services: [...selected].sort(),
-    lastPulled: await readPullTimes(env, engine.endpoint),
-  }, Math.floor(Date.now() / 1000));
-  if (decided.problems.length > 0) throw new StackError('IMAGE_NOT_FOUND', decided.problems.map((p) => p.message).join('\n'));
+  const decided = planImages(
+    model,
+    images,
+    {
+      build: options.build ?? 'auto',
+      pull: options.pull ?? 'policy',
+      services: [...selected].sort(),
+      lastPulled: await readPullTimes(env, engine.endpoint),
+    },
+    Math.floor(Date.now() / 1000),
+  );
+  if (decided.problems.length > 0)
+    throw new StackError('IMAGE_NOT_FOUND', decided.problems.map((p) => p.message).join('\n'));
   return [
-    ...decided.pulls.map((p): ImageStep => ({ kind: 'pull', image: p.image, services: p.services, reason: p.reason, ...(p.platform ? { platform: p.platform } : {}) })),
-    ...decided.builds.map((b): ImageStep => ({ kind: 'build', image: b.image, services: b.services, reason: b.reason })),
+    ...decided.pulls.map((p): ImageStep => ({
+      kind: 'pull',
+      image: p.image,
+      services: p.services,
+      reason: p.reason,
+      ...(p.platform ? { platform: p.platform } : {}),
+    })),
+    ...decided.builds.map((b): ImageStep => ({
+      kind: 'build',
+      image: b.image,
+      services: b.services,
+      reason: b.reason,
+    })),
   ];
 }
 
 /** What `downStack` would do now, touching nothing. */
-export async function planStackDown(engine: Engine, project: ProjectTarget, options: DownOptions, signal: AbortSignal): Promise<PlannedRun<ObservedState, Plan>> {
+export async function planStackDown(
+  engine: Engine,
+  project: ProjectTarget,
+  options: DownOptions,
+  signal: AbortSignal,
+): Promise<PlannedRun<ObservedState, Plan>> {
   const { planDown } = await import('../planner/plan-down.js');
   return planContainers(engine, project, (state) => planDown(project, state, options), signal);
 }
 
 /** `down`: under the project lock, the reconcile loop with planDown. */
-export async function downStack(engine: Engine, project: ProjectTarget, options: DownOptions, hooks: OperationHooks): Promise<OperationResult> {
+export async function downStack(
+  engine: Engine,
+  project: ProjectTarget,
+  options: DownOptions,
+  hooks: OperationHooks,
+): Promise<OperationResult> {
   const { planDown } = await import('../planner/plan-down.js');
-  return withProjectLock(projectOf(project), hooks, () => underEngineLease(engine, projectOf(project), hooks, (leased) => applyContainers(engine, project, (state) => planDown(project, state, options), leased)));
+  return withProjectLock(projectOf(project), hooks, () =>
+    underEngineLease(engine, projectOf(project), hooks, (leased) =>
+      applyContainers(engine, project, (state) => planDown(project, state, options), leased),
+    ),
+  );
 }

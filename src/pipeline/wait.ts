@@ -4,7 +4,7 @@
  * triggers a re-inspect of the container and the condition is judged on that state
  * (level-triggered: an event only says "look again"). No polling.
  */
-import { StackError } from '../errors.js';
+import { StackError, displayValue } from '../errors.js';
 import { Label } from '../labels.js';
 import type { DependencyCondition } from '../model.js';
 import type { WaitCondition } from '../planner/types.js';
@@ -30,7 +30,8 @@ export interface WaitOptions {
   readonly onWarning?: (message: string) => void;
 }
 
-type Verdict = { readonly done: true } | { readonly done: false } | { readonly failed: string; readonly exitCode?: number };
+type Verdict =
+  { readonly done: true } | { readonly done: false } | { readonly failed: string; readonly exitCode?: number };
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -76,8 +77,17 @@ export async function lastLogLines(engine: Engine, container: string, n = 10, si
   try {
     const inspect = await engine.inspectContainer(container, signal);
     const chunks: Buffer[] = [];
-    for await (const chunk of engine.containerLogs(container, { tail: n, tty: inspect.Config.Tty === true, ...(signal ? { signal } : {}) })) chunks.push(chunk.data);
-    return Buffer.concat(chunks).toString('utf8').split('\n').filter((l) => l.trim().length > 0).slice(-n);
+    for await (const chunk of engine.containerLogs(container, {
+      tail: n,
+      tty: inspect.Config.Tty === true,
+      ...(signal ? { signal } : {}),
+    }))
+      chunks.push(chunk.data);
+    return Buffer.concat(chunks)
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l.trim().length > 0)
+      .slice(-n);
   } catch {
     return [];
   }
@@ -103,7 +113,11 @@ export class DependencyFailedError extends StackError {
 export class DependencyStoppedError extends DependencyFailedError {
   readonly stoppedOnRequest = true;
   constructor(service: string, container: string, exitCode: number | undefined) {
-    super(`service "${service}" was stopped during this run by a stop request, not by a failure of its own (container ${container})`, service, exitCode);
+    super(
+      `service "${service}" was stopped during this run by a stop request, not by a failure of its own (container ${container})`,
+      service,
+      exitCode,
+    );
     this.name = 'DependencyStoppedError';
   }
 }
@@ -113,7 +127,11 @@ export class DependencyStoppedError extends DependencyFailedError {
  * event for it between its start and its exit (a crash or a clean exit of its own logs only
  * `die`). Read from the engine's event history; unknown counts as no.
  */
-export async function stoppedOnRequest(engine: Engine, c: EngineContainerInspect, signal?: AbortSignal): Promise<boolean> {
+export async function stoppedOnRequest(
+  engine: Engine,
+  c: EngineContainerInspect,
+  signal?: AbortSignal,
+): Promise<boolean> {
   const started = Date.parse(c.State.StartedAt);
   const finished = Date.parse(c.State.FinishedAt);
   if (!Number.isFinite(started) || !Number.isFinite(finished) || c.State.StartedAt === ZERO_TIME) return false;
@@ -158,7 +176,11 @@ export class ContainerWatcher {
       // `since` one second back: the stream replays what happened while it connected (a
       // duplicate only causes one more inspect).
       const since = Math.floor(Date.now() / 1000) - 1;
-      const stream = this.engine.events({ since, filters: { type: ['container'], label: [`${Label.project}=${this.project}`] }, signal: this.controller.signal });
+      const stream = this.engine.events({
+        since,
+        filters: { type: ['container'], label: [`${Label.project}=${this.project}`] },
+        signal: this.controller.signal,
+      });
       const iterator = stream[Symbol.asyncIterator]();
       const pump = async (): Promise<void> => {
         const first = iterator.next();
@@ -176,7 +198,14 @@ export class ContainerWatcher {
         })
         .finally(() => {
           this.ended = true;
-          for (const listener of [...this.listeners]) listener({ Type: 'stack', Action: 'stream-ended', Actor: { ID: '', Attributes: {} }, time: 0, timeNano: 0 });
+          for (const listener of [...this.listeners])
+            listener({
+              Type: 'stack',
+              Action: 'stream-ended',
+              Actor: { ID: '', Attributes: {} },
+              time: 0,
+              timeNano: 0,
+            });
         });
     });
     return this.opened;
@@ -214,7 +243,7 @@ export class ContainerWatcher {
         unsubscribe();
         options.signal?.removeEventListener('abort', onAbort);
         if (error === undefined) resolve();
-        else reject(error);
+        else reject(error instanceof Error ? error : new Error(displayValue(error)));
       };
       const fail = async (why: string, exitCode?: number): Promise<void> => {
         const message = `service "${target.service}" ${why} (container ${target.container})`;
@@ -224,7 +253,8 @@ export class ContainerWatcher {
           return;
         }
         const lines = await lastLogLines(engine, target.container);
-        const tail = lines.length > 0 ? `\nlast log lines of ${target.container}:\n${lines.map((l) => `  ${l}`).join('\n')}` : '';
+        const tail =
+          lines.length > 0 ? `\nlast log lines of ${target.container}:\n${lines.map((l) => `  ${l}`).join('\n')}` : '';
         finish(new DependencyFailedError(`${message}${tail}`, target.service, exitCode));
       };
       const check = async (): Promise<void> => {
@@ -250,7 +280,11 @@ export class ContainerWatcher {
             const verdict = judge(target.condition, inspect);
             if ('failed' in verdict) {
               // A dependency stopped on request (a late stop of a killed run) did not fail.
-              if (verdict.exitCode !== undefined && target.condition !== 'service_completed_successfully' && (await stoppedOnRequest(engine, inspect, options.signal))) {
+              if (
+                verdict.exitCode !== undefined &&
+                target.condition !== 'service_completed_successfully' &&
+                (await stoppedOnRequest(engine, inspect, options.signal))
+              ) {
                 finish(new DependencyStoppedError(target.service, target.container, verdict.exitCode));
                 return;
               }
@@ -280,7 +314,12 @@ export class ContainerWatcher {
       options.signal?.addEventListener('abort', onAbort, { once: true });
       const timer = setTimeout(() => {
         const seconds = Math.round(options.timeoutMs / 1000);
-        finish(new StackError('WAIT_TIMEOUT', `timed out after ${seconds}s waiting for service "${target.service}" ${describe(target.condition)} (container ${target.container})`));
+        finish(
+          new StackError(
+            'WAIT_TIMEOUT',
+            `timed out after ${seconds}s waiting for service "${target.service}" ${describe(target.condition)} (container ${target.container})`,
+          ),
+        );
       }, options.timeoutMs);
       if (this.ended) finish(this.failure ?? new StackError('INTERRUPTED', 'the engine event stream ended'));
       else void check();
@@ -289,6 +328,10 @@ export class ContainerWatcher {
 }
 
 /** Waits for every condition of a start action (all at once); the first failure rejects. */
-export async function waitForConditions(watcher: ContainerWatcher, conditions: readonly WaitCondition[], options: WaitOptions): Promise<void> {
+export async function waitForConditions(
+  watcher: ContainerWatcher,
+  conditions: readonly WaitCondition[],
+  options: WaitOptions,
+): Promise<void> {
   await Promise.all(conditions.map((c) => watcher.waitFor(c, options)));
 }

@@ -23,8 +23,10 @@ export class PlanBuilder {
   /** Appends an action and returns its id. */
   add(action: NewAction): number {
     const id = this.actions.length + 1;
-    const deps = [...new Set((action.dependsOn ?? []).filter((d): d is number => d !== undefined && d < id))].sort((a, b) => a - b);
-    this.actions.push({ ...action, id, dependsOn: deps, destructive: action.destructive ?? false } as Action);
+    const deps = [...new Set((action.dependsOn ?? []).filter((d): d is number => d !== undefined && d < id))].sort(
+      (a, b) => a - b,
+    );
+    this.actions.push({ ...action, id, dependsOn: deps, destructive: action.destructive ?? false });
     return id;
   }
 
@@ -37,6 +39,12 @@ export class PlanBuilder {
   }
 
   build(): Plan {
-    return { version: 1, project: this.project, actions: [...this.actions], notes: [...this.notes], orphans: [...this.orphans].sort() };
+    return {
+      version: 1,
+      project: this.project,
+      actions: [...this.actions],
+      notes: [...this.notes],
+      orphans: [...this.orphans].sort(),
+    };
   }
 }

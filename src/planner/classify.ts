@@ -55,7 +55,9 @@ export const CONTAINER_RULES: readonly ContainerRule[] = [
     name: 'leftover',
     test: (c, ctx) => {
       const replaces = c.labels[Label.replaces];
-      return replaces !== undefined && ctx.observedIds.has(replaces) && replaces !== c.id ? { kind: 'leftover' } : undefined;
+      return replaces !== undefined && ctx.observedIds.has(replaces) && replaces !== c.id
+        ? { kind: 'leftover' }
+        : undefined;
     },
   },
   {
@@ -63,7 +65,8 @@ export const CONTAINER_RULES: readonly ContainerRule[] = [
     name: 'orphan',
     test: (c, ctx) => {
       const service = serviceOf(c);
-      if (service !== undefined && (service in ctx.model.services || ctx.model.disabledServices.includes(service))) return undefined;
+      if (service !== undefined && (service in ctx.model.services || ctx.model.disabledServices.includes(service)))
+        return undefined;
       return { kind: 'orphan' };
     },
   },
@@ -79,7 +82,9 @@ export const CONTAINER_RULES: readonly ContainerRule[] = [
     name: 'unnumbered',
     test: (c) => {
       const n = c.labels[Label.containerNumber];
-      return n === undefined || !/^[1-9][0-9]{0,5}$/.test(n) ? { kind: 'unnumbered', service: serviceOf(c)! } : undefined;
+      return n === undefined || !/^[1-9][0-9]{0,5}$/.test(n)
+        ? { kind: 'unnumbered', service: serviceOf(c)! }
+        : undefined;
     },
   },
   {
@@ -114,14 +119,24 @@ export type Freshness = 'up-to-date' | 'diverged' | 'unknown-scheme' | 'unhashed
  *   Conversely, if the image is not observed now, a container hashed with an ID is up to
  *   date if that ID is the one it runs and its image ref is the wanted one.
  */
-export function freshness(c: ObservedContainer, desired: DesiredContainer, resolvedImageId: string | undefined): Freshness {
+export function freshness(
+  c: ObservedContainer,
+  desired: DesiredContainer,
+  resolvedImageId: string | undefined,
+): Freshness {
   const label = c.labels[Label.configHash];
   const version = hashVersion(label);
   if (label === undefined || version === undefined) return 'unhashed';
   if (version !== HASH_VERSION) return 'unknown-scheme';
   if (label === desired.hash) return 'up-to-date';
-  if (resolvedImageId !== undefined && c.imageId === resolvedImageId && label === rehashContainer(desired, `ref:${desired.imageRef}`)) return 'up-to-date';
-  if (resolvedImageId === undefined && c.image === desired.imageRef && label === rehashContainer(desired, c.imageId)) return 'up-to-date';
+  if (
+    resolvedImageId !== undefined &&
+    c.imageId === resolvedImageId &&
+    label === rehashContainer(desired, `ref:${desired.imageRef}`)
+  )
+    return 'up-to-date';
+  if (resolvedImageId === undefined && c.image === desired.imageRef && label === rehashContainer(desired, c.imageId))
+    return 'up-to-date';
   return 'diverged';
 }
 
@@ -158,7 +173,8 @@ export const REPLICA_RULES: readonly ReplicaRule[] = [
   {
     // A dead container can neither start nor be repaired in place; no flag keeps it.
     name: 'dead',
-    test: (f) => (f.state === 'dead' ? { action: 'recreate', code: 'diverged', detail: 'container is dead' } : undefined),
+    test: (f) =>
+      f.state === 'dead' ? { action: 'recreate', code: 'diverged', detail: 'container is dead' } : undefined,
   },
   {
     // The user asked for it; before freshness so even up-to-date containers go.
@@ -180,14 +196,19 @@ export const REPLICA_RULES: readonly ReplicaRule[] = [
     // Its network namespace or volumes come from a container that is gone or being replaced:
     // kept, it would run without a network (or with the old volumes) and look converged.
     name: 'stale-donor',
-    test: (f) => (f.staleDonor !== undefined ? { action: 'recreate', code: 'diverged', detail: f.staleDonor } : undefined),
+    test: (f) =>
+      f.staleDonor !== undefined ? { action: 'recreate', code: 'diverged', detail: f.staleDonor } : undefined,
   },
   {
     // Config changed, or created by a tool that wrote no stack hash.
     name: 'diverged',
     test: (f) =>
       f.freshness === 'diverged' || f.freshness === 'unhashed'
-        ? { action: 'recreate', code: 'diverged', ...(f.freshness === 'unhashed' ? { detail: 'no dev.stack.config-hash label' } : {}) }
+        ? {
+            action: 'recreate',
+            code: 'diverged',
+            ...(f.freshness === 'unhashed' ? { detail: 'no dev.stack.config-hash label' } : {}),
+          }
         : undefined,
   },
   {

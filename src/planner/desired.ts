@@ -73,12 +73,22 @@ export function desiredNetwork(model: StackModel, spec: NetworkSpec): DesiredRes
     ? compact({
         Driver: spec.ipam.driver,
         Config: spec.ipam.config.map((c) =>
-          compact({ Subnet: c.subnet, IPRange: c.ipRange, Gateway: c.gateway, AuxiliaryAddresses: c.auxAddresses ? sortedRecord(c.auxAddresses) : undefined }),
+          compact({
+            Subnet: c.subnet,
+            IPRange: c.ipRange,
+            Gateway: c.gateway,
+            AuxiliaryAddresses: c.auxAddresses ? sortedRecord(c.auxAddresses) : undefined,
+          }),
         ),
         Options: sortedRecord(spec.ipam.options),
       })
     : undefined;
-  const labels = { ...spec.labels, [Label.project]: model.name, [Label.network]: spec.key, [Label.composeVersion]: COMPOSE_COMPAT_VERSION };
+  const labels = {
+    ...spec.labels,
+    [Label.project]: model.name,
+    [Label.network]: spec.key,
+    [Label.composeVersion]: COMPOSE_COMPAT_VERSION,
+  };
   const body = compact({
     Name: spec.name,
     Driver: spec.driver,
@@ -90,15 +100,37 @@ export function desiredNetwork(model: StackModel, spec: NetworkSpec): DesiredRes
     Labels: sortedRecord(labels),
   });
   const hash = hashResource(body);
-  return { key: spec.key, name: spec.name, external: spec.external, body: { ...body, Labels: sortedRecord({ ...labels, [Label.resourceHash]: hash }) }, hash };
+  return {
+    key: spec.key,
+    name: spec.name,
+    external: spec.external,
+    body: { ...body, Labels: sortedRecord({ ...labels, [Label.resourceHash]: hash }) },
+    hash,
+  };
 }
 
 /** The volume's create body and hash. */
 export function desiredVolume(model: StackModel, spec: VolumeSpec): DesiredResource<VolumeCreateBody> {
-  const labels = { ...spec.labels, [Label.project]: model.name, [Label.volume]: spec.key, [Label.composeVersion]: COMPOSE_COMPAT_VERSION };
-  const body = compact({ Name: spec.name, Driver: spec.driver, DriverOpts: sortedRecord(spec.driverOpts), Labels: sortedRecord(labels) });
+  const labels = {
+    ...spec.labels,
+    [Label.project]: model.name,
+    [Label.volume]: spec.key,
+    [Label.composeVersion]: COMPOSE_COMPAT_VERSION,
+  };
+  const body = compact({
+    Name: spec.name,
+    Driver: spec.driver,
+    DriverOpts: sortedRecord(spec.driverOpts),
+    Labels: sortedRecord(labels),
+  });
   const hash = hashResource(body);
-  return { key: spec.key, name: spec.name, external: spec.external, body: { ...body, Labels: sortedRecord({ ...labels, [Label.resourceHash]: hash }) }, hash };
+  return {
+    key: spec.key,
+    name: spec.name,
+    external: spec.external,
+    body: { ...body, Labels: sortedRecord({ ...labels, [Label.resourceHash]: hash }) },
+    hash,
+  };
 }
 
 /** `<project>-<service>-<n>`, or `container_name` (the loader guarantees one replica then). */
@@ -126,10 +158,25 @@ function engineMount(model: StackModel, m: MountSpec): Json {
   const base = { Type: m.type, Target: m.target, ReadOnly: m.readOnly || undefined, Consistency: m.consistency };
   if (m.type === 'volume') {
     const source = m.source === undefined ? undefined : (model.volumes[m.source]?.name ?? m.source);
-    return compact({ ...base, Source: source, VolumeOptions: m.volume ? compact({ NoCopy: m.volume.nocopy || undefined, Subpath: m.volume.subpath }) : undefined });
+    return compact({
+      ...base,
+      Source: source,
+      VolumeOptions: m.volume
+        ? compact({ NoCopy: m.volume.nocopy || undefined, Subpath: m.volume.subpath })
+        : undefined,
+    });
   }
-  if (m.type === 'bind') return compact({ ...base, Source: m.source, BindOptions: m.bind?.propagation ? { Propagation: m.bind.propagation } : undefined });
-  if (m.type === 'tmpfs') return compact({ ...base, TmpfsOptions: m.tmpfs ? compact({ SizeBytes: m.tmpfs.size, Mode: m.tmpfs.mode }) : undefined });
+  if (m.type === 'bind')
+    return compact({
+      ...base,
+      Source: m.source,
+      BindOptions: m.bind?.propagation ? { Propagation: m.bind.propagation } : undefined,
+    });
+  if (m.type === 'tmpfs')
+    return compact({
+      ...base,
+      TmpfsOptions: m.tmpfs ? compact({ SizeBytes: m.tmpfs.size, Mode: m.tmpfs.mode }) : undefined,
+    });
   return compact({ ...base, Source: m.source });
 }
 
@@ -148,10 +195,14 @@ function mounts(model: StackModel, service: ServiceSpec): { Binds: string[]; Mou
   }
   // secrets / configs with a `file:` source: read-only binds at their targets (as Compose does
   // without Swarm). The others are copied in after create (file-copies.ts).
-  for (const [refs, defs] of [[service.secrets, model.secrets], [service.configs, model.configs]] as const) {
+  for (const [refs, defs] of [
+    [service.secrets, model.secrets],
+    [service.configs, model.configs],
+  ] as const) {
     for (const r of refs) {
       const file = defs[r.source]?.file;
-      if (file !== undefined && !isCopied(r, defs[r.source])) list.push({ Type: 'bind', Source: file, Target: r.target, ReadOnly: true });
+      if (file !== undefined && !isCopied(r, defs[r.source]))
+        list.push({ Type: 'bind', Source: file, Target: r.target, ReadOnly: true });
     }
   }
   return { Binds: binds, Mounts: list };
@@ -180,7 +231,14 @@ function healthcheck(service: ServiceSpec): Json | undefined {
   const h = service.healthcheck;
   if (!h) return undefined;
   if (h.disable) return { Test: ['NONE'] };
-  return compact({ Test: h.test, Interval: h.interval, Timeout: h.timeout, Retries: h.retries, StartPeriod: h.startPeriod, StartInterval: h.startInterval });
+  return compact({
+    Test: h.test,
+    Interval: h.interval,
+    Timeout: h.timeout,
+    Retries: h.retries,
+    StartPeriod: h.startPeriod,
+    StartInterval: h.startInterval,
+  });
 }
 
 function endpoint(service: ServiceSpec, key: string, name: string, aliased = true): Json {
@@ -190,7 +248,11 @@ function endpoint(service: ServiceSpec, key: string, name: string, aliased = tru
   const aliases = aliased ? [...new Set([name, service.name, ...spec.aliases])] : [name];
   return compact({
     Aliases: aliases,
-    IPAMConfig: compact({ IPv4Address: spec.ipv4Address, IPv6Address: spec.ipv6Address, LinkLocalIPs: spec.linkLocalIps }),
+    IPAMConfig: compact({
+      IPv4Address: spec.ipv4Address,
+      IPv6Address: spec.ipv6Address,
+      LinkLocalIPs: spec.linkLocalIps,
+    }),
     MacAddress: spec.macAddress,
   });
 }
@@ -227,11 +289,16 @@ const desiredMemo = new WeakMap<StackModel, WeakMap<ServiceSpec, Map<string, Des
  * The create body of one replica plus the networks to connect afterwards, then its hash with
  * `imageId` (the resolved image ID, or undefined when the image was not observed).
  */
-export function desiredContainer(model: StackModel, service: ServiceSpec, number: number, imageId: string | undefined): DesiredContainer {
+export function desiredContainer(
+  model: StackModel,
+  service: ServiceSpec,
+  number: number,
+  imageId: string | undefined,
+): DesiredContainer {
   let bySpec = desiredMemo.get(model);
   if (!bySpec) desiredMemo.set(model, (bySpec = new WeakMap()));
   let byReplica = bySpec.get(service);
-  if (!byReplica) bySpec.set(service, (byReplica = new Map()));
+  if (!byReplica) bySpec.set(service, (byReplica = new Map<string, DesiredContainer>()));
   const key = `${number}/${imageId ?? ''}`;
   let desired = byReplica.get(key);
   if (!desired) byReplica.set(key, (desired = buildDesiredContainer(model, service, number, imageId)));
@@ -254,11 +321,22 @@ export interface OneOffIdentity {
  * from `service` (which the caller has already overridden with the run's flags), under the
  * one-off's name and labels. No replica number: a one-off never holds a slot.
  */
-export function desiredOneOffContainer(model: StackModel, service: ServiceSpec, imageId: string | undefined, identity: OneOffIdentity): DesiredContainer {
+export function desiredOneOffContainer(
+  model: StackModel,
+  service: ServiceSpec,
+  imageId: string | undefined,
+  identity: OneOffIdentity,
+): DesiredContainer {
   return buildDesiredContainer(model, service, 1, imageId, identity);
 }
 
-function buildDesiredContainer(model: StackModel, service: ServiceSpec, number: number, imageId: string | undefined, oneOff?: OneOffIdentity): DesiredContainer {
+function buildDesiredContainer(
+  model: StackModel,
+  service: ServiceSpec,
+  number: number,
+  imageId: string | undefined,
+  oneOff?: OneOffIdentity,
+): DesiredContainer {
   const name = oneOff?.name ?? containerName(model.name, service, number);
   const ref = imageRef(model.name, service);
   const r = service.resources;
@@ -309,14 +387,24 @@ function buildDesiredContainer(model: StackModel, service: ServiceSpec, number: 
     Dns: service.dns,
     DnsSearch: service.dnsSearch,
     DnsOptions: service.dnsOpt,
-    Tmpfs: sortedRecord(Object.fromEntries(service.tmpfs.map((t) => [t.split(':')[0]!, t.split(':').slice(1).join(':')]))),
-    Ulimits: Object.keys(service.ulimits).sort().map((n) => ({ Name: n, Soft: service.ulimits[n]!.soft, Hard: service.ulimits[n]!.hard })),
+    Tmpfs: sortedRecord(
+      Object.fromEntries(service.tmpfs.map((t) => [t.split(':')[0]!, t.split(':').slice(1).join(':')])),
+    ),
+    Ulimits: Object.keys(service.ulimits)
+      .sort()
+      .map((n) => ({ Name: n, Soft: service.ulimits[n]!.soft, Hard: service.ulimits[n]!.hard })),
     Sysctls: sortedRecord(service.sysctls),
-    LogConfig: service.logging ? compact({ Type: service.logging.driver, Config: sortedRecord(service.logging.options) }) : undefined,
+    LogConfig: service.logging
+      ? compact({ Type: service.logging.driver, Config: sortedRecord(service.logging.options) })
+      : undefined,
     Init: service.init,
     ReadonlyRootfs: service.readOnly || undefined,
     NetworkMode: first === undefined ? resolveServiceMode(model, service.networkMode) : engineNetwork(first),
-    Devices: service.devices.map((d) => ({ PathOnHost: d.source, PathInContainer: d.target, CgroupPermissions: d.permissions })),
+    Devices: service.devices.map((d) => ({
+      PathOnHost: d.source,
+      PathInContainer: d.target,
+      CgroupPermissions: d.permissions,
+    })),
     GroupAdd: service.groupAdd,
     SecurityOpt: service.securityOpt,
     VolumesFrom: (service.volumesFrom ?? []).map((v) => {
@@ -352,7 +440,14 @@ function buildDesiredContainer(model: StackModel, service: ServiceSpec, number: 
     AttachStderr: false,
     StdinOnce: false,
     HostConfig: hostConfig,
-    NetworkingConfig: first === undefined ? undefined : { EndpointsConfig: { [engineNetwork(first)]: withLinks(model, service, endpoint(service, first, name, aliased)) } },
+    NetworkingConfig:
+      first === undefined
+        ? undefined
+        : {
+            EndpointsConfig: {
+              [engineNetwork(first)]: withLinks(model, service, endpoint(service, first, name, aliased)),
+            },
+          },
   });
   // `command: []` / `entrypoint: []` (or '') are not "unset": an explicit empty entrypoint
   // clears the image's (Compose spec), so they are sent as [] although compact drops empties.
@@ -360,8 +455,21 @@ function buildDesiredContainer(model: StackModel, service: ServiceSpec, number: 
   if (service.entrypoint?.length === 0) unhashed['Entrypoint'] = [];
   const key = imageKey(imageId, ref);
   const hash = hashContainer(unhashed, connect, key);
-  const body = { ...unhashed, Labels: sortedRecord({ ...labels, [Label.configHash]: hash, [Label.composeConfigHash]: hash }) };
-  return { service: service.name, number, name, imageRef: ref, body, connect: sortedRecord(connect), hash, imageKey: key, files };
+  const body = {
+    ...unhashed,
+    Labels: sortedRecord({ ...labels, [Label.configHash]: hash, [Label.composeConfigHash]: hash }),
+  };
+  return {
+    service: service.name,
+    number,
+    name,
+    imageRef: ref,
+    body,
+    connect: sortedRecord(connect),
+    hash,
+    imageKey: key,
+    files,
+  };
 }
 
 /** The hash the same replica would have with a different image key (see classify: unresolved images). */

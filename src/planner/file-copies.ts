@@ -34,7 +34,10 @@ function id(value: string | undefined): number | undefined {
 /** The copies of a service's secrets then configs, in the order written. */
 export function fileCopies(model: StackModel, service: ServiceSpec): FileCopy[] {
   const out: FileCopy[] = [];
-  for (const [refs, defs] of [[service.secrets, model.secrets], [service.configs, model.configs]] as const) {
+  for (const [refs, defs] of [
+    [service.secrets, model.secrets],
+    [service.configs, model.configs],
+  ] as const) {
     for (const ref of refs) {
       const def = defs[ref.source];
       if (!def || !isCopied(ref, def)) continue;
@@ -57,10 +60,19 @@ export function fileCopies(model: StackModel, service: ServiceSpec): FileCopy[] 
  * sha256 over the copies (contents hashed, never kept; a copied `file:` by the digest the
  * loader took of it) and the hooks; undefined when there are none.
  */
-export function filesDigest(model: StackModel, copies: readonly FileCopy[], hooks: readonly (readonly HookSpec[])[]): string | undefined {
+export function filesDigest(
+  model: StackModel,
+  copies: readonly FileCopy[],
+  hooks: readonly (readonly HookSpec[])[],
+): string | undefined {
   if (copies.length === 0 && hooks.every((h) => h.length === 0)) return undefined;
   const sha = (text: string): string => createHash('sha256').update(text).digest('hex');
-  const fileDigest = (file: string): string | undefined => [...Object.values(model.secrets), ...Object.values(model.configs)].find((d) => d.file === file)?.digest;
-  const files = copies.map((c) => ({ ...c, content: c.content === undefined ? undefined : sha(c.content), digest: c.file === undefined ? undefined : fileDigest(c.file) }));
+  const fileDigest = (file: string): string | undefined =>
+    [...Object.values(model.secrets), ...Object.values(model.configs)].find((d) => d.file === file)?.digest;
+  const files = copies.map((c) => ({
+    ...c,
+    content: c.content === undefined ? undefined : sha(c.content),
+    digest: c.file === undefined ? undefined : fileDigest(c.file),
+  }));
   return sha(JSON.stringify({ files, hooks }));
 }

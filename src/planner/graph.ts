@@ -15,8 +15,7 @@ export interface ServiceGraph {
 
 /** A topological order, or the first cycle found as `a -> b -> a`. */
 export type TopoResult =
-  | { readonly ok: true; readonly order: readonly string[] }
-  | { readonly ok: false; readonly cycle: string };
+  { readonly ok: true; readonly order: readonly string[] } | { readonly ok: false; readonly cycle: string };
 
 /** The service `network_mode: service:x` points at, if any. */
 export function networkModeService(networkMode: string | undefined): string | undefined {
@@ -54,7 +53,8 @@ export function graphFromEdges(edges: Readonly<Record<string, readonly string[]>
   const services = Object.keys(edges).sort();
   const known = new Set(services);
   const dependencies: Record<string, readonly string[]> = {};
-  for (const name of services) dependencies[name] = [...new Set(edges[name])].filter((d) => known.has(d) && d !== name).sort();
+  for (const name of services)
+    dependencies[name] = [...new Set(edges[name])].filter((d) => known.has(d) && d !== name).sort();
   return { services, dependencies };
 }
 
@@ -66,7 +66,10 @@ export function topoOrder(graph: ServiceGraph): TopoResult {
   const remaining = new Map(graph.services.map((s) => [s, new Set(graph.dependencies[s])]));
   const order: string[] = [];
   while (remaining.size > 0) {
-    const ready = [...remaining.entries()].filter(([, deps]) => deps.size === 0).map(([s]) => s).sort();
+    const ready = [...remaining.entries()]
+      .filter(([, deps]) => deps.size === 0)
+      .map(([s]) => s)
+      .sort();
     const next = ready[0];
     if (next === undefined) return { ok: false, cycle: findCycle(graph) ?? [...remaining.keys()].join(' -> ') };
     remaining.delete(next);
@@ -114,7 +117,11 @@ export function findCycle(graph: ServiceGraph): string | undefined {
  * `up web` brings up). No names = every service. Unknown names are ignored here: the CLI
  * validates them against the model before planning.
  */
-export function selectServices(graph: ServiceGraph, names: readonly string[] | undefined, noDeps = false): ReadonlySet<string> {
+export function selectServices(
+  graph: ServiceGraph,
+  names: readonly string[] | undefined,
+  noDeps = false,
+): ReadonlySet<string> {
   if (names === undefined || names.length === 0) return new Set(graph.services);
   const selected = new Set<string>();
   const known = new Set(graph.services);
@@ -131,7 +138,8 @@ export function selectServices(graph: ServiceGraph, names: readonly string[] | u
 export function completionDependencies(model: StackModel): ReadonlySet<string> {
   const result = new Set<string>();
   for (const spec of Object.values(model.services)) {
-    for (const [dep, how] of Object.entries(spec.dependsOn)) if (how.condition === 'service_completed_successfully') result.add(dep);
+    for (const [dep, how] of Object.entries(spec.dependsOn))
+      if (how.condition === 'service_completed_successfully') result.add(dep);
   }
   return result;
 }

@@ -82,10 +82,16 @@ export function imageKey(imageId: string | undefined, ref: string): string {
  * after create (they are part of the container's configuration even though 1.41 takes them in
  * a second call), the image key, and which of Cmd/Entrypoint are explicitly empty (if any).
  */
-export function hashContainer(body: Readonly<Record<string, unknown>>, connect: Readonly<Record<string, unknown>>, image: string): string {
+export function hashContainer(
+  body: Readonly<Record<string, unknown>>,
+  connect: Readonly<Record<string, unknown>>,
+  image: string,
+): string {
   // Canonical JSON drops empty arrays, but an explicit empty Cmd/Entrypoint overrides the
   // image's; it is hashed as a separate member, so bodies without one hash as before.
-  const explicitEmpty = EXPLICIT_EMPTY_FIELDS.filter((k) => Array.isArray(body[k]) && (body[k] as unknown[]).length === 0);
+  const explicitEmpty = EXPLICIT_EMPTY_FIELDS.filter(
+    (k) => Array.isArray(body[k]) && (body[k] as unknown[]).length === 0,
+  );
   const input = { body: withoutUnhashed(body), connect, image, ...(explicitEmpty.length > 0 ? { explicitEmpty } : {}) };
   const digest = createHash('sha256').update(canonicalJson(input)).digest('hex');
   return `${HASH_VERSION}:${digest}`;
@@ -93,7 +99,9 @@ export function hashContainer(body: Readonly<Record<string, unknown>>, connect: 
 
 /** `v1:<sha256>` of a network or volume create body (without name/hash labels). */
 export function hashResource(body: Readonly<Record<string, unknown>>): string {
-  const digest = createHash('sha256').update(canonicalJson(withoutUnhashed(body))).digest('hex');
+  const digest = createHash('sha256')
+    .update(canonicalJson(withoutUnhashed(body)))
+    .digest('hex');
   return `${HASH_VERSION}:${digest}`;
 }
 

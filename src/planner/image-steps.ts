@@ -25,7 +25,13 @@ export function withImageSteps(plan: Plan, steps: readonly ImageStep[]): Plan {
   if (steps.length === 0) return plan;
   const shift = steps.length;
   const images: Action[] = steps.map((step, i) => {
-    const base = { id: i + 1, resource: `image:${step.services[0] ?? step.image}`, reason: { code: reasonCode(step), detail: `${step.image}: ${step.reason.detail}` }, dependsOn: [], destructive: false } as const;
+    const base = {
+      id: i + 1,
+      resource: `image:${step.services[0] ?? step.image}`,
+      reason: { code: reasonCode(step), detail: `${step.image}: ${step.reason.detail}` },
+      dependsOn: [],
+      destructive: false,
+    } as const;
     return step.kind === 'build'
       ? { ...base, kind: 'build-image', image: step.image, service: step.services[0] ?? '' }
       : { ...base, kind: 'pull-image', image: step.image, ...(step.platform ? { platform: step.platform } : {}) };

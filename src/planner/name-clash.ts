@@ -37,14 +37,23 @@ export function namesToClaim(plan: Plan, observed: ObservedState): string[] {
 }
 
 /** The listed containers that hold one of `names` and are not the project's own. */
-export function foreignHolders(project: string, names: readonly string[], listed: readonly { readonly id: string; readonly name: string; readonly labels: Readonly<Record<string, string>> }[]): NameClash[] {
+export function foreignHolders(
+  project: string,
+  names: readonly string[],
+  listed: readonly { readonly id: string; readonly name: string; readonly labels: Readonly<Record<string, string>> }[],
+): NameClash[] {
   const wanted = new Set(names);
   return listed
     .filter((c) => wanted.has(c.name) && c.labels[Label.project] !== project)
     .map((c) => {
       const other = c.labels[Label.project];
       const service = c.labels[Label.service];
-      return { name: c.name, containerId: c.id, ...(other !== undefined ? { project: other } : {}), ...(service !== undefined ? { service } : {}) };
+      return {
+        name: c.name,
+        containerId: c.id,
+        ...(other !== undefined ? { project: other } : {}),
+        ...(service !== undefined ? { service } : {}),
+      };
     })
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
@@ -53,11 +62,17 @@ export function foreignHolders(project: string, names: readonly string[], listed
 export function nameClashError(plan: Plan, clashes: readonly NameClash[]): StackError | undefined {
   if (clashes.length === 0) return undefined;
   const wantedBy = (name: string): string => {
-    const a = plan.actions.find((x) => (x.kind === 'create-container' && x.name === name) || (x.kind === 'rename-container' && x.newName === name));
+    const a = plan.actions.find(
+      (x) =>
+        (x.kind === 'create-container' && x.name === name) || (x.kind === 'rename-container' && x.newName === name),
+    );
     return a ? ` (${a.resource})` : '';
   };
   const lines = clashes.map((c) => {
-    const holder = c.project === undefined ? 'a container without a project label' : `project "${c.project}"${c.service === undefined ? '' : ` (service ${c.service})`}`;
+    const holder =
+      c.project === undefined
+        ? 'a container without a project label'
+        : `project "${c.project}"${c.service === undefined ? '' : ` (service ${c.service})`}`;
     return `  ${c.name}${wantedBy(c.name)} is already used by ${holder}: container ${c.containerId.slice(0, 12)}`;
   });
   const message =

@@ -48,7 +48,8 @@ export interface OneOffOptions {
 export function oneOffService(spec: ServiceSpec, o: OneOffOptions): ServiceSpec {
   const capAdd = [...spec.capAdd.filter((c) => !(o.capDrop ?? []).includes(c)), ...(o.capAdd ?? [])];
   const capDrop = [...spec.capDrop.filter((c) => !(o.capAdd ?? []).includes(c)), ...(o.capDrop ?? [])];
-  const command = o.command !== undefined && o.command.length > 0 ? o.command : o.entrypoint !== undefined ? [] : spec.command;
+  const command =
+    o.command !== undefined && o.command.length > 0 ? o.command : o.entrypoint !== undefined ? [] : spec.command;
   const { restart: _restart, containerName: _name, command: _command, ...rest } = spec;
   return {
     ...rest,
@@ -58,7 +59,10 @@ export function oneOffService(spec: ServiceSpec, o: OneOffOptions): ServiceSpec 
     ...(o.workingDir !== undefined ? { workingDir: o.workingDir } : {}),
     environment: { ...spec.environment, ...o.environment },
     labels: { ...spec.labels, ...o.labels },
-    volumes: [...spec.volumes.filter((m) => !(o.volumes ?? []).some((v) => v.target === m.target)), ...(o.volumes ?? [])],
+    volumes: [
+      ...spec.volumes.filter((m) => !(o.volumes ?? []).some((v) => v.target === m.target)),
+      ...(o.volumes ?? []),
+    ],
     ports: o.servicePorts ? spec.ports : [...(o.ports ?? [])],
     capAdd,
     capDrop,
@@ -72,9 +76,23 @@ export function oneOffService(spec: ServiceSpec, o: OneOffOptions): ServiceSpec 
 export function desiredOneOff(model: StackModel, imageId: string | undefined, o: OneOffOptions): DesiredContainer {
   const spec = model.services[o.service]!;
   const name = o.name ?? `${model.name}-${spec.name}-run-${o.slug.slice(0, 12)}`;
-  const body = desiredOneOffContainer(model, oneOffService(spec, o), imageId, { name, slug: o.slug, useAliases: o.useAliases === true, autoRemove: o.autoRemove === true });
+  const body = desiredOneOffContainer(model, oneOffService(spec, o), imageId, {
+    name,
+    slug: o.slug,
+    useAliases: o.useAliases === true,
+    autoRemove: o.autoRemove === true,
+  });
   // Compose attaches stdin only when it is kept open; StdinOnce closes it when the caller's ends.
-  return { ...body, body: { ...body.body, AttachStdin: o.interactive, AttachStdout: true, AttachStderr: true, StdinOnce: o.interactive } };
+  return {
+    ...body,
+    body: {
+      ...body.body,
+      AttachStdin: o.interactive,
+      AttachStdout: true,
+      AttachStderr: true,
+      StdinOnce: o.interactive,
+    },
+  };
 }
 
 /** The depends_on conditions the one-off waits for before it starts (those of its service). */
@@ -84,5 +102,12 @@ export function oneOffWaits(model: StackModel, service: string): WaitCondition[]
   return Object.keys(spec.dependsOn)
     .sort()
     .filter((dep) => model.services[dep] !== undefined)
-    .flatMap((dep) => replicaNames(model, dep).map((container) => ({ service: dep, container, condition: spec.dependsOn[dep]!.condition, required: spec.dependsOn[dep]!.required })));
+    .flatMap((dep) =>
+      replicaNames(model, dep).map((container) => ({
+        service: dep,
+        container,
+        condition: spec.dependsOn[dep]!.condition,
+        required: spec.dependsOn[dep]!.required,
+      })),
+    );
 }

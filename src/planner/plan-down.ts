@@ -25,7 +25,10 @@ function graphFromLabels(containers: readonly ObservedContainer[]): ServiceGraph
   for (const c of containers) {
     const service = c.labels[Label.service];
     if (service === undefined) continue;
-    const deps = (c.labels[Label.dependsOn] ?? '').split(',').map((d) => d.split(':')[0]!).filter((d) => d !== '');
+    const deps = (c.labels[Label.dependsOn] ?? '')
+      .split(',')
+      .map((d) => d.split(':')[0]!)
+      .filter((d) => d !== '');
     edges[service] = [...(edges[service] ?? []), ...deps];
   }
   for (const deps of Object.values(edges)) for (const d of deps) edges[d] ??= [];
@@ -41,15 +44,23 @@ function graphFromLabels(containers: readonly ObservedContainer[]): ServiceGraph
  * volumes (with volumes, not with services):  remove (destructive), after every container removal
  * ```
  */
-export function planDown(target: StackModel | { readonly project: string }, observed: ObservedState, options: DownOptions = {}): Plan {
+export function planDown(
+  target: StackModel | { readonly project: string },
+  observed: ObservedState,
+  options: DownOptions = {},
+): Plan {
   const project = isModel(target) ? target.name : target.project;
   const b = new PlanBuilder(project);
   const reason: Reason = { code: 'down', detail: 'stack down' };
-  const ours = <T extends { readonly labels: Readonly<Record<string, string>> }>(r: T): boolean => r.labels[Label.project] === project;
+  const ours = <T extends { readonly labels: Readonly<Record<string, string>> }>(r: T): boolean =>
+    r.labels[Label.project] === project;
   // One-off (`stack run`) containers are the user's session: down leaves them unless
   // --remove-orphans, which removes them with their service (as Compose's down does).
-  const inReach = (c: ObservedContainer): boolean => ours(c) && (options.removeOrphans === true || c.labels[Label.oneoff] !== 'True');
-  const containers = observed.containers.filter(inReach).sort((a, b2) => (a.name < b2.name ? -1 : a.name > b2.name ? 1 : a.id < b2.id ? -1 : 1));
+  const inReach = (c: ObservedContainer): boolean =>
+    ours(c) && (options.removeOrphans === true || c.labels[Label.oneoff] !== 'True');
+  const containers = observed.containers
+    .filter(inReach)
+    .sort((a, b2) => (a.name < b2.name ? -1 : a.name > b2.name ? 1 : a.id < b2.id ? -1 : 1));
   const model = isModel(target) ? target : undefined;
   // Without a model there is no directory to compare with: `-p x down` acts on the name alone.
   if (model) for (const note of sharedProjectNotes(model, containers)) b.note(note);
@@ -69,9 +80,26 @@ export function planDown(target: StackModel | { readonly project: string }, obse
   const remove = (c: ObservedContainer, why: Reason, after: readonly number[]): void => {
     const resource = containerRef(c);
     const stop = STOPPABLE.has(c.state)
-      ? b.add({ kind: 'stop-container', resource, reason: why, name: c.name, containerId: c.id, dependsOn: after, ...(options.timeoutSeconds === undefined ? {} : { timeoutSeconds: options.timeoutSeconds }), ...preStopOf(c) })
+      ? b.add({
+          kind: 'stop-container',
+          resource,
+          reason: why,
+          name: c.name,
+          containerId: c.id,
+          dependsOn: after,
+          ...(options.timeoutSeconds === undefined ? {} : { timeoutSeconds: options.timeoutSeconds }),
+          ...preStopOf(c),
+        })
       : undefined;
-    const id = b.add({ kind: 'remove-container', resource, reason: why, name: c.name, containerId: c.id, removeVolumes: options.volumes ?? false, dependsOn: [...after, stop] });
+    const id = b.add({
+      kind: 'remove-container',
+      resource,
+      reason: why,
+      name: c.name,
+      containerId: c.id,
+      removeVolumes: options.volumes ?? false,
+      dependsOn: [...after, stop],
+    });
     removals.push(id);
     plannedRemovals.push(c.id);
     removedOf.set(serviceOf(c), [...(removedOf.get(serviceOf(c)) ?? []), id]);
@@ -83,13 +111,16 @@ export function planDown(target: StackModel | { readonly project: string }, obse
     // Compose: a one-off of a service no longer in the file is an orphan only once it has ended.
     if (c.labels[Label.oneoff] === 'True' && c.state !== 'exited' && c.state !== 'dead') continue;
     b.orphan(containerRef(c));
-    if (options.removeOrphans || !model) remove(c, model ? { code: 'orphan', detail: 'service no longer in the stack file' } : reason, []);
+    if (options.removeOrphans || !model)
+      remove(c, model ? { code: 'orphan', detail: 'service no longer in the stack file' } : reason, []);
   }
-  const keptOrphans = model && !options.removeOrphans && !only ? containers.filter((c) => !known.has(serviceOf(c))) : [];
+  const keptOrphans =
+    model && !options.removeOrphans && !only ? containers.filter((c) => !known.has(serviceOf(c))) : [];
   if (keptOrphans.length > 0) b.note('orphan containers kept (remove them with --remove-orphans)');
 
   // A service's containers stop after every container of the services that depend on it is gone.
-  const dependents = (service: string): string[] => graph.services.filter((s) => (graph.dependencies[s] ?? []).includes(service));
+  const dependents = (service: string): string[] =>
+    graph.services.filter((s) => (graph.dependencies[s] ?? []).includes(service));
   for (const service of reverseOrder(graph)) {
     if (only && !only.has(service)) continue;
     const after = dependents(service).flatMap((d) => removedOf.get(d) ?? []);
@@ -97,7 +128,13 @@ export function planDown(target: StackModel | { readonly project: string }, obse
   }
   if (only) return b.build();
 
-  const wantedNetworks = model ? new Set(Object.values(model.networks).filter((n) => !n.external).map((n) => n.name)) : undefined;
+  const wantedNetworks = model
+    ? new Set(
+        Object.values(model.networks)
+          .filter((n) => !n.external)
+          .map((n) => n.name),
+      )
+    : undefined;
   for (const n of [...observed.networks].filter(ours).sort((a, b2) => (a.name < b2.name ? -1 : 1))) {
     if (wantedNetworks && !wantedNetworks.has(n.name)) continue;
     // The engine refuses to remove a network with endpoints: anything left on it keeps it.
@@ -107,10 +144,23 @@ export function planDown(target: StackModel | { readonly project: string }, obse
       b.note(`network ${n.name} kept: still used by ${users.map((c) => c.name).join(', ')}`);
       continue;
     }
-    b.add({ kind: 'remove-network', resource: `network:${n.labels[Label.network] ?? n.name}`, reason, name: n.name, networkId: n.id, dependsOn: removals });
+    b.add({
+      kind: 'remove-network',
+      resource: `network:${n.labels[Label.network] ?? n.name}`,
+      reason,
+      name: n.name,
+      networkId: n.id,
+      dependsOn: removals,
+    });
   }
   if (options.volumes) {
-    const wantedVolumes = model ? new Set(Object.values(model.volumes).filter((v) => !v.external).map((v) => v.name)) : undefined;
+    const wantedVolumes = model
+      ? new Set(
+          Object.values(model.volumes)
+            .filter((v) => !v.external)
+            .map((v) => v.name),
+        )
+      : undefined;
     for (const v of [...observed.volumes].filter(ours).sort((a, b2) => (a.name < b2.name ? -1 : 1))) {
       if (wantedVolumes && !wantedVolumes.has(v.name)) continue;
       const removedIds = new Set(plannedRemovals);
@@ -119,7 +169,14 @@ export function planDown(target: StackModel | { readonly project: string }, obse
         b.note(`volume ${v.name} kept: still used by ${users.map((c) => c.name).join(', ')}`);
         continue;
       }
-      b.add({ kind: 'remove-volume', resource: `volume:${v.labels[Label.volume] ?? v.name}`, reason, name: v.name, destructive: true, dependsOn: removals });
+      b.add({
+        kind: 'remove-volume',
+        resource: `volume:${v.labels[Label.volume] ?? v.name}`,
+        reason,
+        name: v.name,
+        destructive: true,
+        dependsOn: removals,
+      });
     }
   }
   return b.build();

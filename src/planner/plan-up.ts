@@ -31,7 +31,10 @@ interface Ready {
   readonly starts: Map<string, number[]>;
 }
 
-function stopTimeout(model: StackModel, c: ObservedContainer): { timeoutSeconds?: number; preStop?: readonly HookSpec[] } {
+function stopTimeout(
+  model: StackModel,
+  c: ObservedContainer,
+): { timeoutSeconds?: number; preStop?: readonly HookSpec[] } {
   const service = model.services[c.labels[Label.service] ?? ''];
   const seconds = stopGraceSeconds(service);
   const preStop = service && service.preStop.length > 0 ? { preStop: service.preStop } : {};
@@ -69,7 +72,14 @@ export function planUp(model: StackModel, observed: ObservedState, options: UpOp
   const state = analyzeUp(model, observed, options);
   // First: it explains everything else (recreates of containers made from the other directory).
   for (const note of sharedProjectNotes(model, observed.containers)) b.note(note);
-  const ready: Ready = { freed: new Map(), networks: new Map(), volumes: new Map(), images: new Map(), containers: new Map(), starts: new Map() };
+  const ready: Ready = {
+    freed: new Map(),
+    networks: new Map(),
+    volumes: new Map(),
+    images: new Map(),
+    containers: new Map(),
+    starts: new Map(),
+  };
   const removedBy = new Map<string, number>();
 
   for (const r of state.removals) removedBy.set(r.container.id, emitRemoval(b, model, r, ready));
@@ -81,7 +91,10 @@ export function planUp(model: StackModel, observed: ObservedState, options: UpOp
   for (const service of state.order) for (const note of privilegeNotes(model, state, service)) b.note(note);
   for (const c of state.orphans) b.orphan(containerRef(c));
   for (const r of state.removals) if (r.reason.code === 'orphan') b.orphan(containerRef(r.container));
-  if (state.orphans.length > 0) b.note(`orphan containers kept: ${state.orphans.map((c) => c.name).join(', ')} (remove them with --remove-orphans)`);
+  if (state.orphans.length > 0)
+    b.note(
+      `orphan containers kept: ${state.orphans.map((c) => c.name).join(', ')} (remove them with --remove-orphans)`,
+    );
   for (const note of state.notes) b.note(note);
   return addWaitConditions(b.build(), model, options.scale);
 }
@@ -90,8 +103,25 @@ export function planUp(model: StackModel, observed: ObservedState, options: UpOp
 function emitRemoval(b: PlanBuilder, model: StackModel, r: Removal, ready: Ready): number {
   const c = r.container;
   const resource = containerRef(c);
-  const stop = STOPPABLE.has(c.state) ? b.add({ kind: 'stop-container', resource, reason: r.reason, name: c.name, containerId: c.id, ...stopTimeout(model, c) }) : undefined;
-  const id = b.add({ kind: 'remove-container', resource, reason: r.reason, name: c.name, containerId: c.id, removeVolumes: false, dependsOn: [stop] });
+  const stop = STOPPABLE.has(c.state)
+    ? b.add({
+        kind: 'stop-container',
+        resource,
+        reason: r.reason,
+        name: c.name,
+        containerId: c.id,
+        ...stopTimeout(model, c),
+      })
+    : undefined;
+  const id = b.add({
+    kind: 'remove-container',
+    resource,
+    reason: r.reason,
+    name: c.name,
+    containerId: c.id,
+    removeVolumes: false,
+    dependsOn: [stop],
+  });
   ready.freed.set(c.name, id);
   return id;
 }
@@ -110,12 +140,29 @@ function emitResources(b: PlanBuilder, state: UpState, removedBy: Map<string, nu
   for (const n of state.networks) {
     const resource = `network:${n.desired.key}`;
     if (n.status === 'missing') {
-      ready.networks.set(n.desired.name, b.add({ kind: 'create-network', resource, reason: { code: 'missing', detail: 'not created yet' }, name: n.desired.name, body: n.desired.body }));
+      ready.networks.set(
+        n.desired.name,
+        b.add({
+          kind: 'create-network',
+          resource,
+          reason: { code: 'missing', detail: 'not created yet' },
+          name: n.desired.name,
+          body: n.desired.body,
+        }),
+      );
     } else if (n.status === 'drifted' && n.observed) {
       const reason: Reason = { code: 'network_diverged', detail: 'configuration changed' };
       const detached = state.detach
         .filter((d) => d.network === n.desired.name)
-        .map((d) => b.add({ kind: 'disconnect-network', resource: containerRef(d.container), reason, name: d.container.name, network: d.network }));
+        .map((d) =>
+          b.add({
+            kind: 'disconnect-network',
+            resource: containerRef(d.container),
+            reason,
+            name: d.container.name,
+            network: d.network,
+          }),
+        );
       const removed = b.add({
         kind: 'remove-network',
         resource,
@@ -124,19 +171,56 @@ function emitResources(b: PlanBuilder, state: UpState, removedBy: Map<string, nu
         networkId: n.observed.id,
         dependsOn: [...detached, ...removalsOn((c) => n.desired.name in c.networks)],
       });
-      ready.networks.set(n.desired.name, b.add({ kind: 'create-network', resource, reason, name: n.desired.name, body: n.desired.body, dependsOn: [removed] }));
+      ready.networks.set(
+        n.desired.name,
+        b.add({
+          kind: 'create-network',
+          resource,
+          reason,
+          name: n.desired.name,
+          body: n.desired.body,
+          dependsOn: [removed],
+        }),
+      );
     }
   }
   for (const v of state.volumes) {
     const resource = `volume:${v.desired.key}`;
     if (v.status === 'missing') {
-      ready.volumes.set(v.desired.name, b.add({ kind: 'create-volume', resource, reason: { code: 'missing', detail: 'not created yet' }, name: v.desired.name, body: v.desired.body }));
+      ready.volumes.set(
+        v.desired.name,
+        b.add({
+          kind: 'create-volume',
+          resource,
+          reason: { code: 'missing', detail: 'not created yet' },
+          name: v.desired.name,
+          body: v.desired.body,
+        }),
+      );
     } else if (v.status === 'drifted') {
       // Only reached with allowDestructive (analyzeUp downgrades drift to a note otherwise).
       const reason: Reason = { code: 'volume_diverged', detail: 'configuration changed; its data is lost' };
       const users = removalsOn((c) => c.mounts.some((m) => m.type === 'volume' && m.name === v.desired.name));
-      const removed = b.add({ kind: 'remove-volume', resource, reason, name: v.desired.name, destructive: true, dependsOn: users });
-      ready.volumes.set(v.desired.name, b.add({ kind: 'create-volume', resource, reason, name: v.desired.name, body: v.desired.body, destructive: true, dependsOn: [removed] }));
+      const removed = b.add({
+        kind: 'remove-volume',
+        resource,
+        reason,
+        name: v.desired.name,
+        destructive: true,
+        dependsOn: users,
+      });
+      ready.volumes.set(
+        v.desired.name,
+        b.add({
+          kind: 'create-volume',
+          resource,
+          reason,
+          name: v.desired.name,
+          body: v.desired.body,
+          destructive: true,
+          dependsOn: [removed],
+        }),
+      );
     }
   }
 }
@@ -155,12 +239,30 @@ function emitImages(b: PlanBuilder, state: UpState, ready: Ready): void {
     if (ready.images.has(ref)) continue;
     const policy = s.spec.pullPolicy;
     if (s.spec.build && (s.spec.image === undefined || policy === 'build' || policy === 'never')) {
-      ready.images.set(ref, b.add({ kind: 'build-image', resource: `image:${service}`, reason: { code: 'image_build', detail: `${ref} not found locally` }, image: ref, service }));
+      ready.images.set(
+        ref,
+        b.add({
+          kind: 'build-image',
+          resource: `image:${service}`,
+          reason: { code: 'image_build', detail: `${ref} not found locally` },
+          image: ref,
+          service,
+        }),
+      );
     } else if (policy === 'never') {
       b.note(`image ${ref} not found locally and pull_policy is never: creating ${service} will fail`);
     } else {
       const platform = s.spec.platform;
-      ready.images.set(ref, b.add({ kind: 'pull-image', resource: `image:${service}`, reason: { code: 'image_missing', detail: `${ref} not found locally` }, image: ref, ...(platform ? { platform } : {}) }));
+      ready.images.set(
+        ref,
+        b.add({
+          kind: 'pull-image',
+          resource: `image:${service}`,
+          reason: { code: 'image_missing', detail: `${ref} not found locally` },
+          image: ref,
+          ...(platform ? { platform } : {}),
+        }),
+      );
     }
   }
 }
@@ -171,9 +273,12 @@ function imageRefOf(s: UpState['services'][string]): string {
 
 /** Kept replicas not under their canonical name are renamed, in an order where each target name is free first. */
 function emitRenames(b: PlanBuilder, state: UpState, ready: Ready): void {
-  const pending = state.order.flatMap((service) => state.services[service]!.kept.filter((k) => k.verdict.action === 'keep' && !k.slot.canonicalName));
+  const pending = state.order.flatMap((service) =>
+    state.services[service]!.kept.filter((k) => k.verdict.action === 'keep' && !k.slot.canonicalName),
+  );
   const holders = new Map<string, string>();
-  for (const service of state.order) for (const k of state.services[service]!.kept) holders.set(k.slot.container.name, k.slot.container.id);
+  for (const service of state.order)
+    for (const k of state.services[service]!.kept) holders.set(k.slot.container.name, k.slot.container.id);
   for (const r of state.removals) holders.set(r.container.name, r.container.id);
   let progress = true;
   while (pending.length > 0 && progress) {
@@ -183,8 +288,19 @@ function emitRenames(b: PlanBuilder, state: UpState, ready: Ready): void {
       const holder = holders.get(target);
       if (holder !== undefined && holder !== k.slot.container.id && !ready.freed.has(target)) continue;
       const c = k.slot.container;
-      const reason: Reason = c.labels[Label.replaces] !== undefined ? { code: 'leftover', detail: 'replacement of an interrupted recreate, moved into place' } : { code: 'wrong_name', detail: `named ${c.name}` };
-      const id = b.add({ kind: 'rename-container', resource: `service:${k.desired.service}:${k.desired.number}`, reason, name: c.name, containerId: c.id, newName: target, dependsOn: [ready.freed.get(target)] });
+      const reason: Reason =
+        c.labels[Label.replaces] !== undefined
+          ? { code: 'leftover', detail: 'replacement of an interrupted recreate, moved into place' }
+          : { code: 'wrong_name', detail: `named ${c.name}` };
+      const id = b.add({
+        kind: 'rename-container',
+        resource: `service:${k.desired.service}:${k.desired.number}`,
+        reason,
+        name: c.name,
+        containerId: c.id,
+        newName: target,
+        dependsOn: [ready.freed.get(target)],
+      });
       ready.freed.set(c.name, id);
       ready.containers.set(`${k.desired.service}:${k.desired.number}`, id);
       pending.splice(pending.indexOf(k), 1);
@@ -198,7 +314,9 @@ function emitRenames(b: PlanBuilder, state: UpState, ready: Ready): void {
 function createDeps(model: StackModel, desired: DesiredContainer, name: string, ready: Ready): (number | undefined)[] {
   const spec = model.services[desired.service]!;
   const deps = wantedNetworks(desired).map((n) => ready.networks.get(n));
-  for (const m of spec.volumes) if (m.type === 'volume' && m.source !== undefined) deps.push(ready.volumes.get(model.volumes[m.source]?.name ?? m.source));
+  for (const m of spec.volumes)
+    if (m.type === 'volume' && m.source !== undefined)
+      deps.push(ready.volumes.get(model.volumes[m.source]?.name ?? m.source));
   deps.push(ready.images.get(desired.imageRef), ready.freed.get(name));
   for (const donor of donorServices(spec)) deps.push(ready.containers.get(`${donor}:1`));
   return deps;
@@ -217,29 +335,46 @@ function waitConditions(model: StackModel, observed: ObservedState, state: UpSta
     const how = spec.dependsOn[dep]!;
     const planned = state.services[dep];
     const names = planned
-      ? [...planned.kept.map((k) => k.desired), ...planned.create.map((c) => c.desired)].sort((a, b) => a.number - b.number).map((d) => d.name)
+      ? [...planned.kept.map((k) => k.desired), ...planned.create.map((c) => c.desired)]
+          .sort((a, b) => a.number - b.number)
+          .map((d) => d.name)
       : observed.containers
-          .filter((c) => c.labels[Label.project] === model.name && c.labels[Label.service] === dep && c.labels[Label.oneoff] !== 'True')
+          .filter(
+            (c) =>
+              c.labels[Label.project] === model.name &&
+              c.labels[Label.service] === dep &&
+              c.labels[Label.oneoff] !== 'True',
+          )
           .map((c) => c.name)
           .sort();
-    for (const container of names) result.push({ service: dep, container, condition: how.condition, required: how.required });
+    for (const container of names)
+      result.push({ service: dep, container, condition: how.condition, required: how.required });
   }
   return result;
 }
 
 /** The old container's anonymous volumes mounted at the same targets in the replacement (Compose keeps their data). */
-function carryAnonymousVolumes(model: StackModel, desired: DesiredContainer, old: ObservedContainer): { body: DesiredContainer['body']; carried: string[] } {
+function carryAnonymousVolumes(
+  model: StackModel,
+  desired: DesiredContainer,
+  old: ObservedContainer,
+): { body: DesiredContainer['body']; carried: string[] } {
   const named = new Set(Object.values(model.volumes).map((v) => v.name));
   const hostConfig = (desired.body['HostConfig'] ?? {}) as Record<string, unknown>;
   const mounts = (hostConfig['Mounts'] ?? []) as Record<string, unknown>[];
   const targets: string[] = [];
   const carried = mounts.map((m) => {
     if (m['Type'] !== 'volume' || m['Source'] !== undefined) return m;
-    const prior = old.mounts.find((o) => o.type === 'volume' && o.destination === m['Target'] && o.name !== undefined && !named.has(o.name));
+    const prior = old.mounts.find(
+      (o) => o.type === 'volume' && o.destination === m['Target'] && o.name !== undefined && !named.has(o.name),
+    );
     if (prior) targets.push(String(m['Target']));
     return prior ? { ...m, Source: prior.name } : m;
   });
-  return { body: { ...desired.body, HostConfig: { ...hostConfig, ...(mounts.length > 0 ? { Mounts: carried } : {}) } }, carried: targets };
+  return {
+    body: { ...desired.body, HostConfig: { ...hostConfig, ...(mounts.length > 0 ? { Mounts: carried } : {}) } },
+    carried: targets,
+  };
 }
 
 /**
@@ -256,10 +391,16 @@ function privilegeNotes(model: StackModel, state: UpState, service: string): str
   for (const m of spec.volumes) {
     if (m.type !== 'bind' || m.source === undefined) continue;
     if (/(^|\/)docker\.sock$/.test(m.source)) found.push(`the Docker engine socket ${m.source}`);
-    else if (m.source !== model.workingDir && !m.source.startsWith(`${model.workingDir}/`)) found.push(`host path ${m.source}${m.readOnly ? ' (read-only)' : ''}`);
+    else if (m.source !== model.workingDir && !m.source.startsWith(`${model.workingDir}/`))
+      found.push(`host path ${m.source}${m.readOnly ? ' (read-only)' : ''}`);
   }
-  for (const [key, mode] of [['network_mode', spec.networkMode], ['pid', spec.pid]] as const) if (mode === 'host') found.push(`${key}: host`);
-  for (const cap of spec.capAdd) if (/^(CAP_)?(ALL|SYS_ADMIN|SYS_PTRACE|NET_ADMIN|SYS_MODULE)$/i.test(cap)) found.push(`cap_add ${cap}`);
+  for (const [key, mode] of [
+    ['network_mode', spec.networkMode],
+    ['pid', spec.pid],
+  ] as const)
+    if (mode === 'host') found.push(`${key}: host`);
+  for (const cap of spec.capAdd)
+    if (/^(CAP_)?(ALL|SYS_ADMIN|SYS_PTRACE|NET_ADMIN|SYS_MODULE)$/i.test(cap)) found.push(`cap_add ${cap}`);
   return found.map((what) => `service ${service} gets ${what}`);
 }
 
@@ -267,7 +408,10 @@ function privilegeNotes(model: StackModel, state: UpState, service: string): str
 function recreatedDependencies(model: StackModel, state: UpState, service: string): string[] {
   const spec = model.services[service]!;
   return Object.keys(spec.dependsOn)
-    .filter((dep) => spec.dependsOn[dep]!.restart && (state.services[dep]?.kept ?? []).some((k) => k.verdict.action === 'recreate'))
+    .filter(
+      (dep) =>
+        spec.dependsOn[dep]!.restart && (state.services[dep]?.kept ?? []).some((k) => k.verdict.action === 'recreate'),
+    )
     .sort();
 }
 
@@ -278,7 +422,15 @@ function recreatedDependencies(model: StackModel, state: UpState, service: strin
  * stopped:   start
  * ```
  */
-function emitService(b: PlanBuilder, model: StackModel, observed: ObservedState, state: UpState, service: string, options: UpOptions, ready: Ready): void {
+function emitService(
+  b: PlanBuilder,
+  model: StackModel,
+  observed: ObservedState,
+  state: UpState,
+  service: string,
+  options: UpOptions,
+  ready: Ready,
+): void {
   const s = state.services[service]!;
   const depStarts = (state.graph.dependencies[service] ?? []).flatMap((d) => ready.starts.get(d) ?? []);
   const waitFor = waitConditions(model, observed, state, service);
@@ -286,15 +438,42 @@ function emitService(b: PlanBuilder, model: StackModel, observed: ObservedState,
   const starts: number[] = [];
   const start = (desired: DesiredContainer, reason: Reason, after: number | undefined, containerId?: string): void => {
     if (options.noStart) return;
-    starts.push(b.add({ kind: 'start-container', resource: ref(desired), reason, name: desired.name, ...(containerId ? { containerId } : {}), ...(waitFor.length > 0 ? { waitFor } : {}), ...postStart(model, desired), dependsOn: [after, ...depStarts] }));
+    starts.push(
+      b.add({
+        kind: 'start-container',
+        resource: ref(desired),
+        reason,
+        name: desired.name,
+        ...(containerId ? { containerId } : {}),
+        ...(waitFor.length > 0 ? { waitFor } : {}),
+        ...postStart(model, desired),
+        dependsOn: [after, ...depStarts],
+      }),
+    );
   };
   const ref = (d: DesiredContainer): string => `service:${d.service}:${d.number}`;
-  type Slot = { readonly number: number; readonly kept?: KeptReplica; readonly create?: { desired: DesiredContainer; reason: Reason } };
-  const slots: Slot[] = [...s.kept.map((k) => ({ number: k.desired.number, kept: k })), ...s.create.map((c) => ({ number: c.desired.number, create: c }))].sort((x, y) => x.number - y.number);
+  type Slot = {
+    readonly number: number;
+    readonly kept?: KeptReplica;
+    readonly create?: { desired: DesiredContainer; reason: Reason };
+  };
+  const slots: Slot[] = [
+    ...s.kept.map((k) => ({ number: k.desired.number, kept: k })),
+    ...s.create.map((c) => ({ number: c.desired.number, create: c })),
+  ].sort((x, y) => x.number - y.number);
   for (const slot of slots) {
     if (slot.create) {
       const { desired, reason } = slot.create;
-      const created = b.add({ kind: 'create-container', resource: ref(desired), reason, name: desired.name, body: desired.body, connect: desired.connect, ...filesOf(desired), dependsOn: createDeps(model, desired, desired.name, ready) });
+      const created = b.add({
+        kind: 'create-container',
+        resource: ref(desired),
+        reason,
+        name: desired.name,
+        body: desired.body,
+        connect: desired.connect,
+        ...filesOf(desired),
+        dependsOn: createDeps(model, desired, desired.name, ready),
+      });
       ready.containers.set(`${service}:${desired.number}`, created);
       start(desired, reason, created);
       continue;
@@ -302,11 +481,28 @@ function emitService(b: PlanBuilder, model: StackModel, observed: ObservedState,
     const k = slot.kept!;
     const old = k.slot.container;
     if (k.verdict.action === 'keep') {
-      if (k.verdict.start) start(k.desired, { code: 'stopped', detail: `container is ${old.state}` }, ready.containers.get(`${service}:${k.desired.number}`), old.id);
+      if (k.verdict.start)
+        start(
+          k.desired,
+          { code: 'stopped', detail: `container is ${old.state}` },
+          ready.containers.get(`${service}:${k.desired.number}`),
+          old.id,
+        );
       else if (restartFor.length > 0 && STOPPABLE.has(old.state) && !options.noStart) {
         // depends_on `restart: true`: the dependency was recreated, so this one restarts after it.
-        const reason: Reason = { code: 'dependency_restarted', detail: `${restartFor.join(', ')} recreated (depends_on restart: true)` };
-        const stopped = b.add({ kind: 'stop-container', resource: ref(k.desired), reason, name: old.name, containerId: old.id, dependsOn: [...depStarts], ...stopTimeout(model, old) });
+        const reason: Reason = {
+          code: 'dependency_restarted',
+          detail: `${restartFor.join(', ')} recreated (depends_on restart: true)`,
+        };
+        const stopped = b.add({
+          kind: 'stop-container',
+          resource: ref(k.desired),
+          reason,
+          name: old.name,
+          containerId: old.id,
+          dependsOn: [...depStarts],
+          ...stopTimeout(model, old),
+        });
         start(k.desired, reason, stopped, old.id);
       }
       continue;
@@ -318,15 +514,56 @@ function emitService(b: PlanBuilder, model: StackModel, observed: ObservedState,
           ? { code: 'diverged', detail: k.verdict.detail }
           : divergedReason(k.desired, old, s.resolvedImageId);
     const temp = `${old.id.slice(0, 12)}_${k.desired.name}`;
-    const base = options.renewAnonVolumes ? { body: k.desired.body, carried: [] } : carryAnonymousVolumes(model, k.desired, old);
-    const body = { ...base.body, Labels: { ...(base.body['Labels'] as Record<string, string>), [Label.replaces]: old.id } };
+    const base = options.renewAnonVolumes
+      ? { body: k.desired.body, carried: [] }
+      : carryAnonymousVolumes(model, k.desired, old);
+    const body = {
+      ...base.body,
+      Labels: { ...(base.body['Labels'] as Record<string, string>), [Label.replaces]: old.id },
+    };
     const recreate: Reason = { code: 'recreate', detail: `replaced by ${temp}` };
     const carriedVolumes = base.carried.length > 0 ? { carriedVolumes: base.carried } : {};
-    const created = b.add({ kind: 'create-container', resource: ref(k.desired), reason, name: temp, body, connect: k.desired.connect, replaces: old.id, ...carriedVolumes, ...filesOf(k.desired), dependsOn: createDeps(model, k.desired, temp, ready) });
-    const stopped = STOPPABLE.has(old.state) ? b.add({ kind: 'stop-container', resource: ref(k.desired), reason: recreate, name: old.name, containerId: old.id, dependsOn: [created], ...stopTimeout(model, old) }) : undefined;
-    const removed = b.add({ kind: 'remove-container', resource: ref(k.desired), reason: recreate, name: old.name, containerId: old.id, removeVolumes: options.renewAnonVolumes ?? false, dependsOn: [created, stopped] });
+    const created = b.add({
+      kind: 'create-container',
+      resource: ref(k.desired),
+      reason,
+      name: temp,
+      body,
+      connect: k.desired.connect,
+      replaces: old.id,
+      ...carriedVolumes,
+      ...filesOf(k.desired),
+      dependsOn: createDeps(model, k.desired, temp, ready),
+    });
+    const stopped = STOPPABLE.has(old.state)
+      ? b.add({
+          kind: 'stop-container',
+          resource: ref(k.desired),
+          reason: recreate,
+          name: old.name,
+          containerId: old.id,
+          dependsOn: [created],
+          ...stopTimeout(model, old),
+        })
+      : undefined;
+    const removed = b.add({
+      kind: 'remove-container',
+      resource: ref(k.desired),
+      reason: recreate,
+      name: old.name,
+      containerId: old.id,
+      removeVolumes: options.renewAnonVolumes ?? false,
+      dependsOn: [created, stopped],
+    });
     ready.freed.set(old.name, removed);
-    const renamed = b.add({ kind: 'rename-container', resource: ref(k.desired), reason: { code: 'recreate', detail: `into ${k.desired.name}` }, name: temp, newName: k.desired.name, dependsOn: [removed, ready.freed.get(k.desired.name)] });
+    const renamed = b.add({
+      kind: 'rename-container',
+      resource: ref(k.desired),
+      reason: { code: 'recreate', detail: `into ${k.desired.name}` },
+      name: temp,
+      newName: k.desired.name,
+      dependsOn: [removed, ready.freed.get(k.desired.name)],
+    });
     ready.containers.set(`${service}:${k.desired.number}`, renamed);
     start(k.desired, reason, renamed);
   }

@@ -130,7 +130,11 @@ function compareSection(
   desired: Readonly<Record<string, unknown>>,
   observed: Readonly<Record<string, unknown>>,
   fields: Set<string>,
-  options: { readonly removable: ReadonlySet<string>; readonly imageEnv?: readonly string[] | undefined; readonly imageLabels?: Readonly<Record<string, string>> | undefined },
+  options: {
+    readonly removable: ReadonlySet<string>;
+    readonly imageEnv?: readonly string[] | undefined;
+    readonly imageLabels?: Readonly<Record<string, string>> | undefined;
+  },
 ): void {
   for (const key of Object.keys(desired).sort()) {
     const want = desired[key];
@@ -170,13 +174,24 @@ function compareSection(
  * (the reconciler inspects only diverged containers, and may not have) the detail is the
  * generic "configuration changed".
  */
-export function divergedReason(desired: DesiredContainer, container: ObservedContainer, resolvedImageId: string | undefined): Reason {
+export function divergedReason(
+  desired: DesiredContainer,
+  container: ObservedContainer,
+  resolvedImageId: string | undefined,
+): Reason {
   const fields = new Set<string>();
-  if (container.image !== desired.imageRef || (resolvedImageId !== undefined && container.imageId !== resolvedImageId)) fields.add('image');
+  if (container.image !== desired.imageRef || (resolvedImageId !== undefined && container.imageId !== resolvedImageId))
+    fields.add('image');
   if (container.detail) {
     const body = desired.body;
-    compareSection(body, container.detail.config, fields, { removable: new Set(), imageEnv: container.detail.imageEnv, imageLabels: container.detail.imageLabels });
-    compareSection((body['HostConfig'] ?? {}) as Record<string, unknown>, container.detail.hostConfig, fields, { removable: REMOVABLE_HOST_FIELDS });
+    compareSection(body, container.detail.config, fields, {
+      removable: new Set(),
+      imageEnv: container.detail.imageEnv,
+      imageLabels: container.detail.imageLabels,
+    });
+    compareSection((body['HostConfig'] ?? {}) as Record<string, unknown>, container.detail.hostConfig, fields, {
+      removable: REMOVABLE_HOST_FIELDS,
+    });
   }
   if (fields.size === 0) return { code: 'diverged', detail: 'configuration changed' };
   return { code: 'diverged', detail: [...fields].sort().join(', ') };

@@ -21,16 +21,23 @@ export interface PlanSummary {
 function detailOf(a: Action): string {
   switch (a.kind) {
     case 'create-container': {
-      const carried = a.carriedVolumes !== undefined && a.carriedVolumes.length > 0 ? ` keeping anonymous volumes at ${a.carriedVolumes.join(',')}` : '';
+      const carried =
+        a.carriedVolumes !== undefined && a.carriedVolumes.length > 0
+          ? ` keeping anonymous volumes at ${a.carriedVolumes.join(',')}`
+          : '';
       const files = a.files && a.files.length > 0 ? ` copying ${a.files.map((f) => f.target).join(',')}` : '';
-      return a.replaces !== undefined ? ` as ${a.name} replacing ${a.replaces.slice(0, 12)}${carried}${files}` : ` as ${a.name}${files}`;
+      return a.replaces !== undefined
+        ? ` as ${a.name} replacing ${a.replaces.slice(0, 12)}${carried}${files}`
+        : ` as ${a.name}${files}`;
     }
     case 'rename-container':
       return ` ${a.name} to ${a.newName}`;
     case 'remove-container':
       return a.removeVolumes ? ` ${a.name} with its anonymous volumes` : ` ${a.name}`;
     case 'start-container':
-      return a.postStart && a.postStart.length > 0 ? ` ${a.name} then ${a.postStart.length} post_start hook(s)` : ` ${a.name}`;
+      return a.postStart && a.postStart.length > 0
+        ? ` ${a.name} then ${a.postStart.length} post_start hook(s)`
+        : ` ${a.name}`;
     case 'stop-container':
       return a.preStop && a.preStop.length > 0 ? ` ${a.name} after ${a.preStop.length} pre_stop hook(s)` : ` ${a.name}`;
     case 'connect-network':
@@ -62,25 +69,46 @@ function snake(key: string): string {
  * every other value that came from a variable (Cmd, Labels, Healthcheck, ...) as `${NAME}`.
  */
 function maskEnv(value: unknown, key?: string): unknown {
-  if (Array.isArray(value)) return key === 'Env' ? value.map((e) => (typeof e === 'string' && e.includes('=') ? `${e.slice(0, e.indexOf('='))}=***` : e)) : value.map((v) => maskEnv(v));
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskEnv(v, k)]));
+  if (Array.isArray(value))
+    return key === 'Env'
+      ? (value as unknown[]).map((e) =>
+          typeof e === 'string' && e.includes('=') ? `${e.slice(0, e.indexOf('='))}=***` : e,
+        )
+      : (value as unknown[]).map((v) => maskEnv(v));
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskEnv(v, k)]));
   return typeof value === 'string' ? redactVariables(value) : value;
 }
 
 /** Copied secret/config contents are never printed. */
 function maskFiles(value: unknown): unknown {
-  return Array.isArray(value) ? value.map((f: Record<string, unknown>) => (f['content'] === undefined ? f : { ...f, content: '***' })) : value;
+  return Array.isArray(value)
+    ? value.map((f: Record<string, unknown>) => (f['content'] === undefined ? f : { ...f, content: '***' }))
+    : value;
 }
 
 /** Hook environments are masked like container environments. */
 function maskHooks(value: unknown): unknown {
-  return Array.isArray(value) ? value.map((h: Record<string, unknown>) => ({ ...h, environment: Object.fromEntries(Object.keys((h['environment'] ?? {}) as object).map((k) => [k, '***'])) })) : value;
+  return Array.isArray(value)
+    ? value.map((h: Record<string, unknown>) => ({
+        ...h,
+        environment: Object.fromEntries(Object.keys(h['environment'] ?? {}).map((k) => [k, '***'])),
+      }))
+    : value;
 }
 
 /** One action in the JSON plan: action fields snake_case, engine bodies kept in the engine's casing. */
 function jsonAction(a: Action): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(a)) out[snake(k)] = k === 'body' ? maskEnv(v) : k === 'files' ? maskFiles(v) : k === 'postStart' || k === 'preStop' ? maskHooks(v) : v;
+  for (const [k, v] of Object.entries(a))
+    out[snake(k)] =
+      k === 'body'
+        ? maskEnv(v)
+        : k === 'files'
+          ? maskFiles(v)
+          : k === 'postStart' || k === 'preStop'
+            ? maskHooks(v)
+            : v;
   return out;
 }
 
@@ -92,7 +120,14 @@ function jsonSummary(summary: PlanSummary): Record<string, unknown> {
 export function renderPlan(plan: Plan, format: 'text' | 'json'): string {
   if (format === 'json') {
     return JSON.stringify(
-      { format_version: 1, project: plan.project, actions: plan.actions.map(jsonAction), notes: plan.notes, orphans: plan.orphans, summary: jsonSummary(summarizePlan(plan)) },
+      {
+        format_version: 1,
+        project: plan.project,
+        actions: plan.actions.map(jsonAction),
+        notes: plan.notes,
+        orphans: plan.orphans,
+        summary: jsonSummary(summarizePlan(plan)),
+      },
       null,
       2,
     );

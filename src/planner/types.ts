@@ -196,8 +196,18 @@ export type Action =
       /** Also remove its anonymous volumes (the engine's `v=true`; named volumes are never removed this way). */
       readonly removeVolumes: boolean;
     })
-  | (ActionBase & { readonly kind: 'rename-container'; readonly name: string; readonly containerId?: string; readonly newName: string })
-  | (ActionBase & { readonly kind: 'connect-network'; readonly name: string; readonly network: string; readonly endpoint: Readonly<Record<string, unknown>> })
+  | (ActionBase & {
+      readonly kind: 'rename-container';
+      readonly name: string;
+      readonly containerId?: string;
+      readonly newName: string;
+    })
+  | (ActionBase & {
+      readonly kind: 'connect-network';
+      readonly name: string;
+      readonly network: string;
+      readonly endpoint: Readonly<Record<string, unknown>>;
+    })
   | (ActionBase & { readonly kind: 'disconnect-network'; readonly name: string; readonly network: string })
   | (ActionBase & { readonly kind: 'pull-image'; readonly image: string; readonly platform?: string })
   | (ActionBase & { readonly kind: 'build-image'; readonly image: string; readonly service: string });

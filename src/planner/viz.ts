@@ -68,7 +68,8 @@ export function buildVizGraph(model: StackModel, options: Omit<VizOptions, 'form
     if (options.images) label.push(spec.image ?? `${model.name}-${name} (build)`);
     if (options.ports) {
       for (const port of spec.ports) {
-        const host = port.published === undefined ? '' : `${port.hostIp !== undefined ? `${port.hostIp}:` : ''}${port.published}:`;
+        const host =
+          port.published === undefined ? '' : `${port.hostIp !== undefined ? `${port.hostIp}:` : ''}${port.published}:`;
         label.push(`${host}${port.target}/${port.protocol}`);
       }
     }
@@ -76,8 +77,19 @@ export function buildVizGraph(model: StackModel, options: Omit<VizOptions, 'form
     const viaNetwork = networkModeService(spec.networkMode);
     for (const dep of graph.dependencies[name] ?? []) {
       const how = spec.dependsOn[dep];
-      const label = how !== undefined ? (CONDITION_LABEL[how.condition] ?? how.condition) : dep === viaNetwork ? 'network_mode' : undefined;
-      edges.push({ from: serviceId(name), to: serviceId(dep), directed: true, optional: how?.required === false, ...(label !== undefined ? { label } : {}) });
+      const label =
+        how !== undefined
+          ? (CONDITION_LABEL[how.condition] ?? how.condition)
+          : dep === viaNetwork
+            ? 'network_mode'
+            : undefined;
+      edges.push({
+        from: serviceId(name),
+        to: serviceId(dep),
+        directed: true,
+        optional: how?.required === false,
+        ...(label !== undefined ? { label } : {}),
+      });
     }
   }
   if (options.networks) {
@@ -98,7 +110,13 @@ export function buildVizGraph(model: StackModel, options: Omit<VizOptions, 'form
       for (const mount of model.services[name]!.volumes) {
         if (mount.type !== 'volume' || mount.source === undefined) continue;
         used.add(mount.source);
-        edges.push({ from: serviceId(name), to: `volume:${mount.source}`, label: `${mount.target}${mount.readOnly ? ':ro' : ''}`, directed: false, optional: false });
+        edges.push({
+          from: serviceId(name),
+          to: `volume:${mount.source}`,
+          label: `${mount.target}${mount.readOnly ? ':ro' : ''}`,
+          directed: false,
+          optional: false,
+        });
       }
     }
     for (const key of [...used].sort()) nodes.push({ id: `volume:${key}`, kind: 'volume', label: [key] });
@@ -120,10 +138,17 @@ function dotString(text: string): string {
 const DOT_SHAPE: Readonly<Record<NodeKind, string>> = { service: 'box', network: 'ellipse', volume: 'cylinder' };
 
 function writeDot(graph: VizGraph): string {
-  const lines = [`digraph ${dotString(graph.name)} {`, '  rankdir=LR;', '  node [fontname="Helvetica"];', '  edge [fontname="Helvetica", fontsize=10];'];
+  const lines = [
+    `digraph ${dotString(graph.name)} {`,
+    '  rankdir=LR;',
+    '  node [fontname="Helvetica"];',
+    '  edge [fontname="Helvetica", fontsize=10];',
+  ];
   for (const node of graph.nodes) {
     const style = node.kind === 'service' ? ', style=rounded' : node.kind === 'network' ? ', style=dashed' : '';
-    lines.push(`  ${dotString(node.id)} [label=${dotString(node.label.join('\n'))}, shape=${DOT_SHAPE[node.kind]}${style}];`);
+    lines.push(
+      `  ${dotString(node.id)} [label=${dotString(node.label.join('\n'))}, shape=${DOT_SHAPE[node.kind]}${style}];`,
+    );
   }
   for (const edge of graph.edges) {
     const attrs = [
@@ -131,7 +156,9 @@ function writeDot(graph: VizGraph): string {
       ...(edge.optional ? ['style=dashed'] : []),
       ...(edge.directed ? [] : ['dir=none', 'color=gray50']),
     ];
-    lines.push(`  ${dotString(edge.from)} -> ${dotString(edge.to)}${attrs.length > 0 ? ` [${attrs.join(', ')}]` : ''};`);
+    lines.push(
+      `  ${dotString(edge.from)} -> ${dotString(edge.to)}${attrs.length > 0 ? ` [${attrs.join(', ')}]` : ''};`,
+    );
   }
   lines.push('}');
   return lines.join('\n') + '\n';
@@ -150,7 +177,9 @@ function writeMermaid(graph: VizGraph): string {
     const id = `${node.kind[0]}${counters[node.kind]++}`;
     ids.set(node.id, id);
     const label = text(node.label.join('<br/>'));
-    lines.push(`  ${id}${node.kind === 'service' ? `(${label})` : node.kind === 'network' ? `{{${label}}}` : `[(${label})]`}`);
+    lines.push(
+      `  ${id}${node.kind === 'service' ? `(${label})` : node.kind === 'network' ? `{{${label}}}` : `[(${label})]`}`,
+    );
   }
   for (const edge of graph.edges) {
     const arrow = edge.directed ? (edge.optional ? '-.->' : '-->') : '---';

@@ -65,7 +65,8 @@ export function addWaitConditions(plan: Plan, model: StackModel, scale?: Readonl
       // fills waitFor from the observed containers itself) or it is left out (`up --no-deps`,
       // scaled to 0) and has no container to wait for.
       if (!byService.has(dep)) continue;
-      for (const container of replicaNames(model, dep, scale)) waitFor.push({ service: dep, container, condition: condition.condition, required: condition.required });
+      for (const container of replicaNames(model, dep, scale))
+        waitFor.push({ service: dep, container, condition: condition.condition, required: condition.required });
       if (!condition.required) continue;
       for (const id of byService.get(dep) ?? []) {
         // Never create a cycle: skip an action that itself waits on this start.

@@ -63,21 +63,31 @@ export function writeError(term: Terminal, error: unknown, options: { cwd: strin
   if (error instanceof StackError) {
     if (term.progress === 'json') {
       for (const d of error.diagnostics) term.stderr.write(diagnosticEvent(d));
-      term.stderr.write(jsonEvent('error', { code: error.code, message: inertText(error.message), exitCode: error.exitCode }));
+      term.stderr.write(
+        jsonEvent('error', { code: error.code, message: inertText(error.message), exitCode: error.exitCode }),
+      );
     } else if (error.diagnostics.length > 0) {
       term.stderr.write(formatDiagnostics(error.diagnostics, term.color, options.cwd) + '\n');
       const errors = error.diagnostics.filter((d) => d.severity === 'error').length;
       if (errors > 1) term.stderr.write(`\n${errors} errors; nothing was changed on the engine.\n`);
     } else {
       // The message may quote the engine, a container's last log lines or the file: made inert.
-      term.stderr.write(`${term.color ? '\u001b[31;1merror\u001b[0m' : 'error'}[${error.code}] ${inertText(error.message)}\n`);
+      term.stderr.write(
+        `${term.color ? '\u001b[31;1merror\u001b[0m' : 'error'}[${error.code}] ${inertText(error.message)}\n`,
+      );
     }
     if (options.debug && error.stack) term.stderr.write(inertText(error.stack) + '\n');
     return error.exitCode;
   }
   const err = error instanceof Error ? error : new Error(String(error));
-  if (term.progress === 'json') term.stderr.write(jsonEvent('error', { code: 'INTERNAL', message: inertText(err.message), exitCode: 1, bug: true }));
-  else term.stderr.write(`error[INTERNAL] ${inertText(err.message)}\nThis is a bug in stack. Please report it with the output of \`stack --debug ...\` and \`stack version\`.\n`);
+  if (term.progress === 'json')
+    term.stderr.write(
+      jsonEvent('error', { code: 'INTERNAL', message: inertText(err.message), exitCode: 1, bug: true }),
+    );
+  else
+    term.stderr.write(
+      `error[INTERNAL] ${inertText(err.message)}\nThis is a bug in stack. Please report it with the output of \`stack --debug ...\` and \`stack version\`.\n`,
+    );
   if (options.debug && err.stack) term.stderr.write(inertText(err.stack) + '\n');
   return 1;
 }

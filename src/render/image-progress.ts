@@ -44,7 +44,8 @@ export function createImageProgress(options: ImageProgressOptions): ImageProgres
   const { out, mode } = options;
   const showBuild = options.showBuildOutput !== false;
   if (mode === 'quiet') return { onEvent: () => undefined, end: () => undefined };
-  if (mode === 'json') return { onEvent: ({ type, ...fields }) => void out.write(jsonEvent(type, fields)), end: () => undefined };
+  if (mode === 'json')
+    return { onEvent: ({ type, ...fields }) => void out.write(jsonEvent(type, fields)), end: () => undefined };
   if (mode === 'plain') {
     const layersDone = new Map<string, number>();
     return {

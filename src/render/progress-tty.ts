@@ -30,7 +30,8 @@ export function ttyProgress(ctx: Terminal): Progress {
     else if (event.type === 'action-done') {
       d.title(`${subject}  ${verbOf(event.action, true)}  ${(event.ms / 1000).toFixed(1)}s`);
       d.resolve();
-    } else if (event.type === 'action-failed') d.reject(new Error(`${subject}  ${inertText(event.error?.message.split('\n')[0] ?? 'failed')}`));
+    } else if (event.type === 'action-failed')
+      d.reject(new Error(`${subject}  ${inertText(event.error?.message.split('\n')[0] ?? 'failed')}`));
     else d.skip();
   };
 
@@ -65,7 +66,11 @@ export function ttyProgress(ctx: Terminal): Progress {
           exitOnError: false,
           registerSignalListeners: false,
           collectErrors: false,
-          rendererOptions: { collapseErrors: false, showErrorMessage: true, logger: new ListrLogger({ useIcons: true, processOutput: output }) },
+          rendererOptions: {
+            collapseErrors: false,
+            showErrorMessage: true,
+            logger: new ListrLogger({ useIcons: true, processOutput: output }),
+          },
           fallbackRendererOptions: { logger: new ListrLogger({ useIcons: true, processOutput: output }) },
           fallbackRendererCondition: () => !stderr.isTTY,
         },

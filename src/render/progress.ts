@@ -74,8 +74,12 @@ function plainProgress(ctx: Terminal): Progress {
     begin() {},
     onEvent(event) {
       const subject = subjectOf(event.action);
-      if (event.type === 'action-done') ctx.stderr.write(` ${paint('32', '✔')} ${subject}  ${verbOf(event.action, true)}  ${seconds(event.ms)}\n`);
-      else if (event.type === 'action-failed') ctx.stderr.write(` ${paint('31', '✘')} ${subject}  Error  ${inertText(event.error?.message.split('\n')[0] ?? '')}\n`);
+      if (event.type === 'action-done')
+        ctx.stderr.write(` ${paint('32', '✔')} ${subject}  ${verbOf(event.action, true)}  ${seconds(event.ms)}\n`);
+      else if (event.type === 'action-failed')
+        ctx.stderr.write(
+          ` ${paint('31', '✘')} ${subject}  Error  ${inertText(event.error?.message.split('\n')[0] ?? '')}\n`,
+        );
       else if (event.type === 'action-skipped') ctx.stderr.write(` ${paint('33', '-')} ${subject}  Skipped\n`);
     },
     async end() {},

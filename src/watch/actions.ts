@@ -21,7 +21,10 @@ import { applySync, prepareSync, walkRule } from './sync.js';
  * The usable rules of the watched services with their filters (the build context's
  * .dockerignore included), and warnings for the rules that cannot work.
  */
-export async function bindRules(model: StackModel, services: readonly string[]): Promise<{ rules: BoundRule[]; warnings: Diagnostic[] }> {
+export async function bindRules(
+  model: StackModel,
+  services: readonly string[],
+): Promise<{ rules: BoundRule[]; warnings: Diagnostic[] }> {
   const ignores = new Map<string, { contextDir: string; patterns: string[] }>();
   for (const [name, service] of Object.entries(model.services)) {
     const build = service.build;
@@ -30,7 +33,12 @@ export async function bindRules(model: StackModel, services: readonly string[]):
   }
   const bind = (service: string, rule: WatchRule): PathFilter => {
     const context = ignores.get(service);
-    return createPathFilter({ root: rule.path, ignore: rule.ignore, include: rule.include, ...(context ? { context } : {}) });
+    return createPathFilter({
+      root: rule.path,
+      ignore: rule.ignore,
+      include: rule.include,
+      ...(context ? { context } : {}),
+    });
   };
   const { usable, warnings } = checkRules(model, collectRules(model, services, bind));
   return { rules: usable, warnings };
@@ -44,20 +52,36 @@ export function watchKey(sources: readonly string[], rules: readonly BoundRule[]
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-async function replicasOf(engine: Engine, model: StackModel, service: string, done: string[], signal?: AbortSignal): Promise<ReplicaRef[]> {
+async function replicasOf(
+  engine: Engine,
+  model: StackModel,
+  service: string,
+  done: string[],
+  signal?: AbortSignal,
+): Promise<ReplicaRef[]> {
   const replicas = await listRunningReplicas(engine, model.name, service, signal);
   if (replicas.length === 0) done.push(`${service} has no running container: skipped`);
   return replicas;
 }
 
-async function syncPaths(engine: Engine, model: StackModel, rule: BoundRule, paths: readonly string[], done: string[], signal?: AbortSignal): Promise<boolean> {
+async function syncPaths(
+  engine: Engine,
+  model: StackModel,
+  rule: BoundRule,
+  paths: readonly string[],
+  done: string[],
+  signal?: AbortSignal,
+): Promise<boolean> {
   try {
     const replicas = await replicasOf(engine, model, rule.service, done, signal);
     if (replicas.length === 0) return true;
     const prepared = await prepareSync(rule, paths);
     if (!prepared.tar && prepared.removed.length === 0) return true;
     await applySync(engine, replicas, prepared, signal);
-    const parts = [prepared.copied.length > 0 ? `synced ${plural(prepared.copied.length, 'path')}` : '', prepared.removed.length > 0 ? `removed ${plural(prepared.removed.length, 'path')}` : ''];
+    const parts = [
+      prepared.copied.length > 0 ? `synced ${plural(prepared.copied.length, 'path')}` : '',
+      prepared.removed.length > 0 ? `removed ${plural(prepared.removed.length, 'path')}` : '',
+    ];
     done.push(`${parts.filter(Boolean).join(', ')} in ${rule.service} (${plural(replicas.length, 'replica')})`);
     return true;
   } catch (error) {
@@ -66,11 +90,22 @@ async function syncPaths(engine: Engine, model: StackModel, rule: BoundRule, pat
   }
 }
 
-async function restartService(engine: Engine, model: StackModel, service: string, done: string[], signal?: AbortSignal): Promise<boolean> {
+async function restartService(
+  engine: Engine,
+  model: StackModel,
+  service: string,
+  done: string[],
+  signal?: AbortSignal,
+): Promise<boolean> {
   try {
     const replicas = await replicasOf(engine, model, service, done, signal);
     if (replicas.length === 0) return true;
-    await restartContainers(engine, replicas.map((r) => r.id), model.services[service], signal);
+    await restartContainers(
+      engine,
+      replicas.map((r) => r.id),
+      model.services[service],
+      signal,
+    );
     done.push(`restarted ${service}`);
     return true;
   } catch (error) {
@@ -79,7 +114,13 @@ async function restartService(engine: Engine, model: StackModel, service: string
   }
 }
 
-async function execRule(engine: Engine, model: StackModel, rule: BoundRule, done: string[], signal?: AbortSignal): Promise<boolean> {
+async function execRule(
+  engine: Engine,
+  model: StackModel,
+  rule: BoundRule,
+  done: string[],
+  signal?: AbortSignal,
+): Promise<boolean> {
   const exec = rule.rule.exec;
   if (!exec) return true;
   const shown = `\`${exec.command.join(' ')}\``;
@@ -98,7 +139,9 @@ async function execRule(engine: Engine, model: StackModel, rule: BoundRule, done
     );
     const failed = results.find((r) => r.exitCode !== 0);
     if (failed) {
-      done.push(`${shown} in ${rule.service} exited ${failed.exitCode}: ${failed.output.trim().split('\n').slice(-1)[0] ?? ''}`);
+      done.push(
+        `${shown} in ${rule.service} exited ${failed.exitCode}: ${failed.output.trim().split('\n').slice(-1)[0] ?? ''}`,
+      );
       return false;
     }
     if (replicas.length > 0) done.push(`ran ${shown} in ${rule.service}`);
@@ -110,7 +153,13 @@ async function execRule(engine: Engine, model: StackModel, rule: BoundRule, done
 }
 
 /** Runs the sync, restart and exec parts of a batch's work, in that order per service. */
-export async function runServiceActions(engine: Engine, model: StackModel, work: WatchWork, done: string[], signal?: AbortSignal): Promise<boolean> {
+export async function runServiceActions(
+  engine: Engine,
+  model: StackModel,
+  work: WatchWork,
+  done: string[],
+  signal?: AbortSignal,
+): Promise<boolean> {
   let ok = true;
   for (const job of work.syncs) ok = (await syncPaths(engine, model, job.rule, job.paths, done, signal)) && ok;
   for (const service of work.restart) ok = (await restartService(engine, model, service, done, signal)) && ok;
@@ -119,7 +168,13 @@ export async function runServiceActions(engine: Engine, model: StackModel, work:
 }
 
 /** `initial_sync`: copies every accepted file under each such sync rule into its service's replicas. */
-export async function runInitialSync(engine: Engine, model: StackModel, rules: readonly BoundRule[], done: string[], signal?: AbortSignal): Promise<boolean> {
+export async function runInitialSync(
+  engine: Engine,
+  model: StackModel,
+  rules: readonly BoundRule[],
+  done: string[],
+  signal?: AbortSignal,
+): Promise<boolean> {
   let ok = true;
   for (const rule of rules) {
     if (!rule.rule.initialSync || !isSyncAction(rule.rule.action)) continue;

@@ -15,7 +15,9 @@ interface DockerIgnore {
   add(patterns: string | readonly string[]): DockerIgnore;
   ignores(path: string): boolean;
 }
-const dockerignore = createRequire(import.meta.url)('@balena/dockerignore') as (options?: { ignorecase?: boolean }) => DockerIgnore;
+const dockerignore = createRequire(import.meta.url)('@balena/dockerignore') as (options?: {
+  ignorecase?: boolean;
+}) => DockerIgnore;
 
 /** Directory names never watched nor descended into, wherever they appear under a rule's path. */
 export const ALWAYS_IGNORED_DIRS: ReadonlySet<string> = new Set(['.git', 'node_modules']);
@@ -106,7 +108,9 @@ export function createPathFilter(options: PathFilterOptions): PathFilter {
   const root = options.root;
   const ruleIgnore = new PatternSet(options.ignore ?? []);
   const include = new PatternSet(options.include ?? []);
-  const context = options.context ? { dir: options.context.contextDir, set: new PatternSet(options.context.patterns) } : undefined;
+  const context = options.context
+    ? { dir: options.context.contextDir, set: new PatternSet(options.context.patterns) }
+    : undefined;
 
   // `prune`: the caller may skip a whole directory (no exception could bring a child back).
   const excluded = (path: string, prune: boolean): boolean => {

@@ -86,4 +86,3 @@ export function formatReloadLine(report: ReloadReport, color: boolean): string {
   const cause = report.initial && report.changed.length === 0 ? 'start' : `${formatChanged(report.changed)} changed`;
   return `${painted} ${cause} → ${done} in ${formatDuration(report.durationMs)}`;
 }
-

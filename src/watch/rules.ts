@@ -57,7 +57,11 @@ export function isSyncAction(action: WatchAction): boolean {
 }
 
 /** The rules of `services` (all when empty) that have develop.watch entries. */
-export function collectRules(model: StackModel, services: readonly string[], bind: (service: string, rule: WatchRule) => PathFilter): BoundRule[] {
+export function collectRules(
+  model: StackModel,
+  services: readonly string[],
+  bind: (service: string, rule: WatchRule) => PathFilter,
+): BoundRule[] {
   const wanted = services.length > 0 ? new Set(services) : undefined;
   const rules: BoundRule[] = [];
   for (const name of Object.keys(model.services).sort()) {
@@ -86,7 +90,11 @@ export function containerPath(rule: WatchRule, hostPath: string): string | undef
  * service, for a rebuild when any matching rule rebuilds (it wins: the service is
  * recreated), else for every matching rule's sync / restart / exec.
  */
-export function planWatchWork(changes: readonly FileChange[], sources: ReadonlySet<string>, rules: readonly BoundRule[]): WatchWork {
+export function planWatchWork(
+  changes: readonly FileChange[],
+  sources: ReadonlySet<string>,
+  rules: readonly BoundRule[],
+): WatchWork {
   const sourceHits = new Set<string>();
   const changed = new Set<string>();
   const perService = new Map<string, Map<BoundRule, Set<string>>>();
@@ -127,16 +135,22 @@ export function planWatchWork(changes: readonly FileChange[], sources: ReadonlyS
  * Rules that cannot work, as warnings (the loader accepts them): a sync without `target`, a
  * `sync+exec` without `exec.command`. They are left out of `usable`.
  */
-export function checkRules(model: StackModel, rules: readonly BoundRule[]): { usable: BoundRule[]; warnings: Diagnostic[] } {
+export function checkRules(
+  model: StackModel,
+  rules: readonly BoundRule[],
+): { usable: BoundRule[]; warnings: Diagnostic[] } {
   const usable: BoundRule[] = [];
   const warnings: Diagnostic[] = [];
   for (const r of rules) {
     const where = `services.${r.service}.develop.watch[${r.index}]`;
     const location = model.services[r.service]?.location;
     let problem: string | undefined;
-    if (isSyncAction(r.rule.action) && r.rule.target === undefined) problem = `${where}: action ${r.rule.action} needs a target (the path in the container)`;
-    else if (r.rule.action === 'sync+exec' && (r.rule.exec?.command.length ?? 0) === 0) problem = `${where}: action sync+exec needs exec.command`;
-    if (problem) warnings.push(diagnostic('INVALID_VALUE', `${problem}; this rule is ignored`, location, undefined, 'warning'));
+    if (isSyncAction(r.rule.action) && r.rule.target === undefined)
+      problem = `${where}: action ${r.rule.action} needs a target (the path in the container)`;
+    else if (r.rule.action === 'sync+exec' && (r.rule.exec?.command.length ?? 0) === 0)
+      problem = `${where}: action sync+exec needs exec.command`;
+    if (problem)
+      warnings.push(diagnostic('INVALID_VALUE', `${problem}; this rule is ignored`, location, undefined, 'warning'));
     else usable.push(r);
   }
   return { usable, warnings };

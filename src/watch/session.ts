@@ -72,10 +72,15 @@ type Trigger = FileChange | { readonly kind: 'initial'; readonly reconcile: bool
  * Watches until `ctx.signal` aborts (Ctrl-C) or the watcher fails (e.g. out of inotify
  * watches). Resolves to 130 after Ctrl-C, 1 after a watcher failure (printed here, with its fix).
  */
-export async function runWatchSession(ctx: CliContext, initial: StackModel, options: WatchSessionOptions): Promise<CommandResult> {
+export async function runWatchSession(
+  ctx: CliContext,
+  initial: StackModel,
+  options: WatchSessionOptions,
+): Promise<CommandResult> {
   const services = options.services ?? [];
   const clock = options.clock ?? systemClock;
-  const engine = options.engine ?? (await (await import('../engine/client.js')).connectEngine({ env: ctx.env, signal: ctx.signal }));
+  const engine =
+    options.engine ?? (await (await import('../engine/client.js')).connectEngine({ env: ctx.env, signal: ctx.signal }));
   let model = initial;
   let bound = await bindRules(model, services);
   let rules = bound.rules;
@@ -151,14 +156,17 @@ export async function runWatchSession(ctx: CliContext, initial: StackModel, opti
       } catch (error) {
         printError(error);
         const count = error instanceof StackError ? error.diagnostics.filter((d) => d.severity === 'error').length : 0;
-        done.push(`invalid stack (${count || 1} error${count > 1 ? 's' : ''}): nothing applied, the running stack is untouched`);
+        done.push(
+          `invalid stack (${count || 1} error${count > 1 ? 's' : ''}): nothing applied, the running stack is untouched`,
+        );
         ok = false;
       }
     }
     if (next || work.rebuild.length > 0 || initialReconcile) {
       const applied = await reconcile(next ?? model, work.rebuild, done);
       ok = applied && ok;
-      if (applied && work.rebuild.length > 0 && !done.some((d) => d.includes('built'))) done.push(`rebuilt ${work.rebuild.join(', ')}`);
+      if (applied && work.rebuild.length > 0 && !done.some((d) => d.includes('built')))
+        done.push(`rebuilt ${work.rebuild.join(', ')}`);
       if (next) {
         model = next;
         await rebind();
@@ -184,8 +192,12 @@ export async function runWatchSession(ctx: CliContext, initial: StackModel, opti
     watcher = await watchNow();
     const ruleCount = rules.length;
     // The first scan may already have failed (e.g. out of inotify watches): then say only that, below.
-    if (!fatal) ctx.stderr.write(`watching ${sources.length} stack source${sources.length === 1 ? '' : 's'} and ${ruleCount} develop.watch rule${ruleCount === 1 ? '' : 's'} (Ctrl-C to stop)\n`);
-    if (options.initialReconcile || rules.some((r) => r.rule.initialSync)) coalescer.trigger({ kind: 'initial', reconcile: options.initialReconcile === true });
+    if (!fatal)
+      ctx.stderr.write(
+        `watching ${sources.length} stack source${sources.length === 1 ? '' : 's'} and ${ruleCount} develop.watch rule${ruleCount === 1 ? '' : 's'} (Ctrl-C to stop)\n`,
+      );
+    if (options.initialReconcile || rules.some((r) => r.rule.initialSync))
+      coalescer.trigger({ kind: 'initial', reconcile: options.initialReconcile === true });
     if (!ctx.signal.aborted && !fatal) await finished;
   } catch (error) {
     if (!(error instanceof StackError)) throw error;

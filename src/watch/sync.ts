@@ -99,13 +99,26 @@ export async function walkRule(rule: BoundRule): Promise<string[]> {
 }
 
 /** Sends a prepared sync to each replica: one upload and at most one `rm -rf` exec per replica. */
-export async function applySync(engine: Engine, replicas: readonly ReplicaRef[], prepared: PreparedSync, signal?: AbortSignal): Promise<void> {
+export async function applySync(
+  engine: Engine,
+  replicas: readonly ReplicaRef[],
+  prepared: PreparedSync,
+  signal?: AbortSignal,
+): Promise<void> {
   await Promise.all(
     replicas.map(async (replica) => {
       if (prepared.removed.length > 0) {
-        const result = await execInContainer(engine, replica.id, ['rm', '-rf', '--', ...prepared.removed], signal ? { signal } : {});
+        const result = await execInContainer(
+          engine,
+          replica.id,
+          ['rm', '-rf', '--', ...prepared.removed],
+          signal ? { signal } : {},
+        );
         if (result.exitCode !== 0) {
-          throw new StackError('APPLY_FAILED', `sync: removing ${prepared.removed.length} path(s) in ${replica.name} failed (exit ${result.exitCode}): ${result.output.trim()}`);
+          throw new StackError(
+            'APPLY_FAILED',
+            `sync: removing ${prepared.removed.length} path(s) in ${replica.name} failed (exit ${result.exitCode}): ${result.output.trim()}`,
+          );
         }
       }
       if (prepared.tar) await putArchive(engine, replica.id, prepared.tar, '/', signal);

@@ -6,7 +6,15 @@
 
 /** One archive entry. `name` is the path in the container without the leading slash. */
 export type TarEntry =
-  | { readonly type: 'file'; readonly name: string; readonly content: Uint8Array; readonly mode: number; readonly mtime: number; readonly uid?: number; readonly gid?: number }
+  | {
+      readonly type: 'file';
+      readonly name: string;
+      readonly content: Uint8Array;
+      readonly mode: number;
+      readonly mtime: number;
+      readonly uid?: number;
+      readonly gid?: number;
+    }
   | { readonly type: 'directory'; readonly name: string; readonly mode: number; readonly mtime: number };
 
 const BLOCK = 512;
@@ -28,12 +36,22 @@ function splitName(name: string): { prefix: string; name: string } | undefined {
   for (let i = name.indexOf('/'); i !== -1; i = name.indexOf('/', i + 1)) {
     const prefix = name.slice(0, i);
     const rest = name.slice(i + 1);
-    if (Buffer.byteLength(prefix) <= 155 && Buffer.byteLength(rest) <= 100 && rest !== '') return { prefix, name: rest };
+    if (Buffer.byteLength(prefix) <= 155 && Buffer.byteLength(rest) <= 100 && rest !== '')
+      return { prefix, name: rest };
   }
   return undefined;
 }
 
-function header(fields: { name: string; prefix: string; mode: number; size: number; mtime: number; typeflag: string; uid?: number; gid?: number }): Buffer {
+function header(fields: {
+  name: string;
+  prefix: string;
+  mode: number;
+  size: number;
+  mtime: number;
+  typeflag: string;
+  uid?: number;
+  gid?: number;
+}): Buffer {
   const buf = Buffer.alloc(BLOCK, 0);
   writeString(buf, 0, 100, fields.name);
   writeString(buf, 100, 8, octal(fields.mode & 0o7777, 8));
@@ -78,12 +96,25 @@ export function buildTar(entries: readonly TarEntry[]): Buffer {
     let split = splitName(name);
     if (!split) {
       const pax = Buffer.from(paxRecord('path', name), 'utf8');
-      parts.push(header({ name: 'PaxHeader', prefix: '', mode: 0o644, size: pax.length, mtime, typeflag: 'x' }), pax, padding(pax.length));
+      parts.push(
+        header({ name: 'PaxHeader', prefix: '', mode: 0o644, size: pax.length, mtime, typeflag: 'x' }),
+        pax,
+        padding(pax.length),
+      );
       split = { prefix: '', name: name.slice(0, 100) };
     }
-    const owner = entry.type === 'file' ? { ...(entry.uid !== undefined ? { uid: entry.uid } : {}), ...(entry.gid !== undefined ? { gid: entry.gid } : {}) } : {};
-    parts.push(header({ ...split, ...owner, mode: entry.mode, size, mtime, typeflag: entry.type === 'file' ? '0' : '5' }));
-    if (entry.type === 'file') parts.push(Buffer.from(entry.content.buffer, entry.content.byteOffset, entry.content.byteLength), padding(size));
+    const owner =
+      entry.type === 'file'
+        ? {
+            ...(entry.uid !== undefined ? { uid: entry.uid } : {}),
+            ...(entry.gid !== undefined ? { gid: entry.gid } : {}),
+          }
+        : {};
+    parts.push(
+      header({ ...split, ...owner, mode: entry.mode, size, mtime, typeflag: entry.type === 'file' ? '0' : '5' }),
+    );
+    if (entry.type === 'file')
+      parts.push(Buffer.from(entry.content.buffer, entry.content.byteOffset, entry.content.byteLength), padding(size));
   }
   parts.push(Buffer.alloc(BLOCK * 2, 0));
   return Buffer.concat(parts);

@@ -69,19 +69,30 @@ export function describeWatchError(error: unknown, limit: number | undefined = r
       `raise the limit: sudo sysctl fs.inotify.max_user_watches=${suggested} ` +
       `(to keep it: echo fs.inotify.max_user_watches=${suggested} | sudo tee /etc/sysctl.d/60-inotify.conf), ` +
       'or narrow develop.watch paths and add ignore patterns for large directories';
-    return new StackError('FILE_UNREADABLE', message, { cause: error, diagnostics: [diagnostic('FILE_UNREADABLE', message, undefined, hint)] });
+    return new StackError('FILE_UNREADABLE', message, {
+      cause: error,
+      diagnostics: [diagnostic('FILE_UNREADABLE', message, undefined, hint)],
+    });
   }
   if (code === 'EMFILE') {
     const message = `too many open files${where}`;
     const hint = 'raise the open-file limit (ulimit -n), or narrow develop.watch paths and add ignore patterns';
-    return new StackError('FILE_UNREADABLE', message, { cause: error, diagnostics: [diagnostic('FILE_UNREADABLE', message, undefined, hint)] });
+    return new StackError('FILE_UNREADABLE', message, {
+      cause: error,
+      diagnostics: [diagnostic('FILE_UNREADABLE', message, undefined, hint)],
+    });
   }
   const text = error instanceof Error ? error.message : String(error);
   return new StackError('FILE_UNREADABLE', `file watcher failed${where}: ${text}`, { cause: error });
 }
 
 /** Starts one chokidar watcher; resolves once its initial scan is done. */
-async function watch(paths: readonly string[], ignored: (path: string, stats?: Stats) => boolean, depth: number | undefined, options: WatcherOptions): Promise<FSWatcher> {
+async function watch(
+  paths: readonly string[],
+  ignored: (path: string, stats?: Stats) => boolean,
+  depth: number | undefined,
+  options: WatcherOptions,
+): Promise<FSWatcher> {
   const watcher = new FSWatcher({
     ignoreInitial: true,
     ignorePermissionErrors: true,

@@ -43,7 +43,12 @@ writeFileSync(join(invalid, 'schema.yaml'), 'services:\n  web:\n    image: x\n  
 /** Runs the CLI with `args` (global options first, then the command) in the fixture dir. */
 function cli(...args: string[]): { code: number; stdout: string; stderr: string } {
   try {
-    const stdout = execFileSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env['PATH'] ?? '', NO_COLOR: '1' } });
+    const stdout = execFileSync(process.execPath, [CLI, ...args], {
+      cwd: dir,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env['PATH'] ?? '', NO_COLOR: '1' },
+    });
     return { code: 0, stdout, stderr: '' };
   } catch (error) {
     const e = error as { status: number; stdout: string; stderr: string };
@@ -65,7 +70,8 @@ describe('stack config', () => {
   it('interpolates and normalizes by default (long port syntax, bytes)', () => {
     const out = config('--format', 'json');
     expect(out.code, out.stderr).toBe(0);
-    const web = (JSON.parse(out.stdout) as { services: Record<string, { ports: unknown[]; mem_limit: unknown }> }).services['web']!;
+    const web = (JSON.parse(out.stdout) as { services: Record<string, { ports: unknown[]; mem_limit: unknown }> })
+      .services['web']!;
     expect(web.ports).toEqual([expect.objectContaining({ target: 80, published: '8080' })]);
   });
 
@@ -106,9 +112,15 @@ describe('stack config', () => {
 
   it('--no-interpolate honours profiles: --services, the printed config and --profile', () => {
     expect(lines(config('--no-interpolate', '--services'))).toEqual(['db', 'web']);
-    expect(lines(cli('--profile', 'debug', 'config', '--no-interpolate', '--services'))).toEqual(['db', 'debug', 'web']);
+    expect(lines(cli('--profile', 'debug', 'config', '--no-interpolate', '--services'))).toEqual([
+      'db',
+      'debug',
+      'web',
+    ]);
     expect(lines(config('--no-interpolate', 'debug', '--services'))).toEqual(['debug']);
-    const json = JSON.parse(config('--no-interpolate', '--format', 'json').stdout) as { services: Record<string, unknown> };
+    const json = JSON.parse(config('--no-interpolate', '--format', 'json').stdout) as {
+      services: Record<string, unknown>;
+    };
     expect(Object.keys(json.services).sort()).toEqual(['db', 'web']);
   });
 
@@ -117,11 +129,14 @@ describe('stack config', () => {
     expect(config('--no-interpolate', '-q')).toMatchObject({ code: 0, stdout: '' });
   });
 
-  it.each(['missing-dep.yaml', 'bad-port.yaml', 'unclosed.yaml', 'schema.yaml'])('-q and --no-interpolate -q exit 2 on %s, printing nothing on stdout', (name) => {
-    const file = join(invalid, name);
-    expect(cli('-f', file, 'config', '-q')).toMatchObject({ code: 2, stdout: '' });
-    const out = cli('-f', file, 'config', '--no-interpolate', '-q');
-    expect(out).toMatchObject({ code: 2, stdout: '' });
-    expect(out.stderr).toMatch(/error\[[A-Z_]+\]/);
-  });
+  it.each(['missing-dep.yaml', 'bad-port.yaml', 'unclosed.yaml', 'schema.yaml'])(
+    '-q and --no-interpolate -q exit 2 on %s, printing nothing on stdout',
+    (name) => {
+      const file = join(invalid, name);
+      expect(cli('-f', file, 'config', '-q')).toMatchObject({ code: 2, stdout: '' });
+      const out = cli('-f', file, 'config', '--no-interpolate', '-q');
+      expect(out).toMatchObject({ code: 2, stdout: '' });
+      expect(out.stderr).toMatch(/error\[[A-Z_]+\]/);
+    },
+  );
 });

@@ -4,7 +4,7 @@ import { colorAllowed } from '../../src/cli/main.js';
 import { runStack } from '../support/stack-cli.js';
 
 describe('frame messages', () => {
-  it('usage errors are in stack\'s format (error[USAGE] …), exit 2', async () => {
+  it("usage errors are in stack's format (error[USAGE] …), exit 2", async () => {
     const option = await runStack(['ps', '--bogus']);
     expect(option.code).toBe(2);
     expect(option.stderr).toMatch(/^error\[USAGE\] unknown option '--bogus'$/m);

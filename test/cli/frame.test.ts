@@ -31,7 +31,9 @@ describe('the CLI frame', () => {
     expect(parseLogTime('1700000000', '--since', now)).toBe(1700000000);
     expect(parseLogTime('1700000000.25', '--since', now)).toBe(1700000000.25);
     for (const bad of ['yesterday', '10x', '-5m', '2020-13-01', '2020-02-30', '2020-01-01T25:00:00Z', '', 'm']) {
-      expect(() => parseLogTime(bad, '--since', now), bad).toThrow(expect.objectContaining({ code: 'USAGE', exitCode: 2 }));
+      expect(() => parseLogTime(bad, '--since', now), bad).toThrow(
+        expect.objectContaining({ code: 'USAGE', exitCode: 2 }),
+      );
     }
   });
 

@@ -30,7 +30,10 @@ describe('stack config start-up', () => {
 }\n`,
     );
     const register = join(dir, 'register.mjs');
-    writeFileSync(register, `import { register } from 'node:module'; import { pathToFileURL } from 'node:url'; register(pathToFileURL(${JSON.stringify(hooks)}));\n`);
+    writeFileSync(
+      register,
+      `import { register } from 'node:module'; import { pathToFileURL } from 'node:url'; register(pathToFileURL(${JSON.stringify(hooks)}));\n`,
+    );
     const preload = join(dir, 'preload.cjs');
     writeFileSync(
       preload,
@@ -48,9 +51,16 @@ Module._load = function (request, parent, isMain) {
     expect(out.status).toBe(0);
 
     // the hooks work: a require and a dynamic import of dockerode are both reported
-    const control = spawnSync(process.execPath, ['--require', preload, '-e', "require('dockerode')"], { cwd: root, encoding: 'utf8' });
+    const control = spawnSync(process.execPath, ['--require', preload, '-e', "require('dockerode')"], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     expect(control.stderr).toMatch(/LOADED dockerode/);
-    const esm = spawnSync(process.execPath, ['--import', register, '--input-type=module', '-e', "await import('dockerode')"], { cwd: root, encoding: 'utf8' });
+    const esm = spawnSync(
+      process.execPath,
+      ['--import', register, '--input-type=module', '-e', "await import('dockerode')"],
+      { cwd: root, encoding: 'utf8' },
+    );
     expect(esm.stderr).toMatch(/LOADED .*dockerode/);
   });
 

@@ -5,7 +5,17 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -27,7 +37,10 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A load through the cache as the CLI does it; says whether it was a hit. */
-async function load(env: Record<string, string | undefined>, extra: Partial<LoadOptions> = {}): Promise<{ hit: boolean; model: unknown }> {
+async function load(
+  env: Record<string, string | undefined>,
+  extra: Partial<LoadOptions> = {},
+): Promise<{ hit: boolean; model: unknown }> {
   const options: LoadOptions = { cwd: dir, env, ...extra };
   const cached = readCachedModel(cacheDir, BUILD, options);
   if (cached) return { hit: true, model: cached };
@@ -39,7 +52,10 @@ async function load(env: Record<string, string | undefined>, extra: Partial<Load
 
 describe('the model cache', () => {
   it('hits while nothing the load used changed, and misses on each input that did', async () => {
-    writeFileSync(join(dir, 'stack.yaml'), 'services:\n  web:\n    image: busybox:${TAG:-1}\n    env_file: [app.env]\n');
+    writeFileSync(
+      join(dir, 'stack.yaml'),
+      'services:\n  web:\n    image: busybox:${TAG:-1}\n    env_file: [app.env]\n',
+    );
     writeFileSync(join(dir, 'app.env'), 'A=1\n');
     writeFileSync(join(dir, '.env'), 'TAG=2\n');
     const env = { HOME: dir, UNRELATED: 'x' };
@@ -61,9 +77,16 @@ describe('the model cache', () => {
     writeFileSync(join(dir, 'app.env'), 'A=2\n');
     const afterEnvFile = await load(env);
     expect(afterEnvFile.hit).toBe(false);
-    expect((afterEnvFile.model as { services: { web: { environment: Record<string, string> } } }).services.web.environment['A']).toBe('2');
+    expect(
+      (afterEnvFile.model as { services: { web: { environment: Record<string, string> } } }).services.web.environment[
+        'A'
+      ],
+    ).toBe('2');
     // the stack file
-    writeFileSync(join(dir, 'stack.yaml'), 'services:\n  web:\n    image: busybox:${TAG:-1}\n    env_file: [app.env]\n    user: "1000"\n');
+    writeFileSync(
+      join(dir, 'stack.yaml'),
+      'services:\n  web:\n    image: busybox:${TAG:-1}\n    env_file: [app.env]\n    user: "1000"\n',
+    );
     expect((await load(env)).hit).toBe(false);
     expect((await load(env)).hit).toBe(true);
     // a file that did not exist: the override, created now
@@ -76,7 +99,10 @@ describe('the model cache', () => {
   });
 
   it('never writes a value from .env or the shell in the clear, and a damaged entry is a miss', async () => {
-    writeFileSync(join(dir, 'stack.yaml'), 'services:\n  web:\n    image: busybox\n    environment:\n      DB_PASSWORD: ${DB_PASSWORD}\n      TOKEN: ${TOKEN}\n');
+    writeFileSync(
+      join(dir, 'stack.yaml'),
+      'services:\n  web:\n    image: busybox\n    environment:\n      DB_PASSWORD: ${DB_PASSWORD}\n      TOKEN: ${TOKEN}\n',
+    );
     writeFileSync(join(dir, '.env'), 'DB_PASSWORD=sentinel-dotenv-3141\n');
     const env = { TOKEN: 'sentinel-shell-2718' };
     await load(env);
@@ -101,11 +127,18 @@ describe('the model cache', () => {
   });
 
   it('a cached model plans exactly like a fresh one, for every valid fixture', async () => {
-    const fixtures = readdirSync(join(root, 'fixtures')).filter((name) => existsSync(join(root, 'fixtures', name, 'stack.yaml')) && name !== 'invalid');
+    const fixtures = readdirSync(join(root, 'fixtures')).filter(
+      (name) => existsSync(join(root, 'fixtures', name, 'stack.yaml')) && name !== 'invalid',
+    );
     expect(fixtures.length).toBeGreaterThan(10);
     for (const name of fixtures) {
       const cwd = join(root, 'fixtures', name);
-      const options: LoadOptions = { cwd, env: { HOME: dir, WEB_PORT: '18080' }, projectName: 'cachecheck', profiles: ['*'] };
+      const options: LoadOptions = {
+        cwd,
+        env: { HOME: dir, WEB_PORT: '18080' },
+        projectName: 'cachecheck',
+        profiles: ['*'],
+      };
       let fresh;
       try {
         fresh = await loadStack(options);
@@ -115,7 +148,9 @@ describe('the model cache', () => {
       const roundTripped = JSON.parse(JSON.stringify(fresh)) as typeof fresh;
       expect(roundTripped, name).toEqual(fresh);
       const observed = emptyObserved('cachecheck');
-      expect(JSON.stringify(planUp(roundTripped, observed, {})), name).toBe(JSON.stringify(planUp(fresh, observed, {})));
+      expect(JSON.stringify(planUp(roundTripped, observed, {})), name).toBe(
+        JSON.stringify(planUp(fresh, observed, {})),
+      );
     }
   });
 
@@ -124,7 +159,12 @@ describe('the model cache', () => {
     expect(existsSync(join(root, 'dist/stack.cjs')), 'dist/stack.cjs is missing: run `npm run build` first').toBe(true);
     writeFileSync(join(dir, 'stack.yaml'), 'services:\n  web:\n    image: busybox:1\n');
     const env = { ...process.env, XDG_CACHE_HOME: join(dir, 'xdg'), NO_COLOR: '1' };
-    const run = (extra: Record<string, string> = {}) => spawnSync(process.execPath, [join(root, 'bin/stack.cjs'), 'config', '--images'], { cwd: dir, env: { ...env, ...extra }, encoding: 'utf8' });
+    const run = (extra: Record<string, string> = {}) =>
+      spawnSync(process.execPath, [join(root, 'bin/stack.cjs'), 'config', '--images'], {
+        cwd: dir,
+        env: { ...env, ...extra },
+        encoding: 'utf8',
+      });
     expect(run().stdout.trim()).toBe('busybox:1');
     expect(readdirSync(join(dir, 'xdg/stack/models'))).toHaveLength(1);
     expect(run().stdout.trim()).toBe('busybox:1');
@@ -142,11 +182,24 @@ describe('the model cache', () => {
   function forge(path: string, options: LoadOptions, model: unknown): void {
     const format = (JSON.parse(readFileSync(path, 'utf8')) as { format: number }).format;
     const { env: _env, trace: _trace, ...rest } = options;
-    const key = createHash('sha256').update(JSON.stringify([format, BUILD, rest])).digest();
+    const key = createHash('sha256')
+      .update(JSON.stringify([format, BUILD, rest]))
+      .digest();
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', key, iv);
     const data = Buffer.concat([cipher.update(JSON.stringify(model), 'utf8'), cipher.final()]);
-    writeFileSync(path, JSON.stringify({ format, inputs: { files: [], names: [], wholeEnv: false }, mac: '', iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') }), { mode: 0o600 });
+    writeFileSync(
+      path,
+      JSON.stringify({
+        format,
+        inputs: { files: [], names: [], wholeEnv: false },
+        mac: '',
+        iv: iv.toString('base64'),
+        tag: cipher.getAuthTag().toString('base64'),
+        data: data.toString('base64'),
+      }),
+      { mode: 0o600 },
+    );
   }
 
   it('a forged entry (no inputs, key from public data) never runs: the key needs a per-user secret made 0600', async () => {
@@ -154,13 +207,24 @@ describe('the model cache', () => {
     const options: LoadOptions = { cwd: dir, env: {} };
     expect((await load({})).hit).toBe(false);
     expect((await load({})).hit).toBe(true);
-    const entry = join(cacheDir, readdirSync(cacheDir).find((n) => n.endsWith('.json'))!);
+    const entry = join(
+      cacheDir,
+      readdirSync(cacheDir).find((n) => n.endsWith('.json'))!,
+    );
     // the per-user secret exists, 0600
     expect(statSync(join(dir, 'model-cache.key')).mode & 0o777).toBe(0o600);
     const honest = readFileSync(entry, 'utf8');
 
     const real = await loadStack(options);
-    const evil = { ...real, services: Object.fromEntries(Object.entries(real.services).map(([name, s]) => [name, { ...s, privileged: true, command: ['sh', '-c', 'evil-from-nowhere'] }])) };
+    const evil = {
+      ...real,
+      services: Object.fromEntries(
+        Object.entries(real.services).map(([name, s]) => [
+          name,
+          { ...s, privileged: true, command: ['sh', '-c', 'evil-from-nowhere'] },
+        ]),
+      ),
+    };
     forge(entry, options, evil);
     expect(readCachedModel(cacheDir, BUILD, options)).toBeUndefined();
     const loaded = await loadThroughCache(options, (o) => loadStack(o), { buildId: BUILD, dir: cacheDir });
@@ -178,7 +242,8 @@ describe('the model cache', () => {
     writeFileSync(join(dir, 'stack.yaml'), 'services:\n  web:\n    image: busybox\n');
     const options: LoadOptions = { cwd: dir, env: {} };
     const warnings: string[] = [];
-    const through = () => loadThroughCache(options, (o) => loadStack(o), { buildId: BUILD, dir: cacheDir, warn: (m) => warnings.push(m) });
+    const through = () =>
+      loadThroughCache(options, (o) => loadStack(o), { buildId: BUILD, dir: cacheDir, warn: (m) => warnings.push(m) });
     await through();
     expect(readCachedModel(cacheDir, BUILD, options)).toBeDefined();
     expect(warnings).toEqual([]);
@@ -192,7 +257,10 @@ describe('the model cache', () => {
     chmodSync(cacheDir, 0o700);
     expect(readCachedModel(cacheDir, BUILD, options)).toBeDefined();
 
-    const entry = join(cacheDir, readdirSync(cacheDir).find((n) => n.endsWith('.json'))!);
+    const entry = join(
+      cacheDir,
+      readdirSync(cacheDir).find((n) => n.endsWith('.json'))!,
+    );
     if (process.getuid?.() === 0) {
       chownSync(entry, 65534, 65534); // written by nobody, read by root
       expect(readCachedModel(cacheDir, BUILD, options)).toBeUndefined();

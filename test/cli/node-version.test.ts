@@ -15,7 +15,10 @@ const cli = join(root, 'bin/stack.cjs');
 function runAs(version: string): ReturnType<typeof spawnSync> {
   const dir = mkdtempSync(join(tmpdir(), 'stack-node-'));
   const fake = join(dir, 'fake-version.cjs');
-  writeFileSync(fake, `Object.defineProperty(process, 'versions', { value: { ...process.versions, node: '${version}' } });\nObject.defineProperty(process, 'version', { value: 'v${version}' });\n`);
+  writeFileSync(
+    fake,
+    `Object.defineProperty(process, 'versions', { value: { ...process.versions, node: '${version}' } });\nObject.defineProperty(process, 'version', { value: 'v${version}' });\n`,
+  );
   return spawnSync(process.execPath, ['-r', fake, cli, 'version'], { encoding: 'utf8' });
 }
 

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = new URL('../..', import.meta.url).pathname;
-const stack = (...args: string[]): ReturnType<typeof spawnSync> => spawnSync(process.execPath, [join(root, 'bin/stack.cjs'), ...args], { cwd: tmpdir(), encoding: 'utf8' });
+const stack = (...args: string[]): ReturnType<typeof spawnSync> =>
+  spawnSync(process.execPath, [join(root, 'bin/stack.cjs'), ...args], { cwd: tmpdir(), encoding: 'utf8' });
 
 describe('stack schema', () => {
   it('prints the schema stack validates with, byte for byte, and --path names the published file', () => {

@@ -21,7 +21,10 @@ describe('scripts/setup.sh', () => {
       writeFileSync(join(bin, tool), `#!/bin/sh\necho "${tool} was called" >&2\nexit 99\n`);
       chmodSync(join(bin, tool), 0o755);
     }
-    const result = spawnSync('bash', [join(root, 'scripts/setup.sh')], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:/usr/bin:/bin` } });
+    const result = spawnSync('bash', [join(root, 'scripts/setup.sh')], {
+      encoding: 'utf8',
+      env: { ...process.env, PATH: `${bin}:/usr/bin:/bin` },
+    });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('Node.js >= 20.19 is needed; found v18.19.0');
     expect(result.stderr).not.toContain('was called');

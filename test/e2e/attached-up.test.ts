@@ -23,13 +23,17 @@ describe('attached up', () => {
     const project = uniqueName('e2e-attached');
     projects.push(project);
     const lines = ['services:'];
-    for (const [name, body] of Object.entries(services)) lines.push(`  ${name}:`, '    image: stack-test/busybox:latest', ...body.split('\n').map((l) => `    ${l}`));
+    for (const [name, body] of Object.entries(services))
+      lines.push(`  ${name}:`, '    image: stack-test/busybox:latest', ...body.split('\n').map((l) => `    ${l}`));
     writeFileSync(join(dir, 'stack.yaml'), lines.join('\n') + '\n');
     return { dir, project };
   };
 
   it('prints each exit with its code and returns once every attached container has exited (exit 0 without abort flags)', async () => {
-    const { dir, project } = stack({ ok: 'command: ["sh", "-c", "echo ok-says-hi"]', bad: 'command: ["sh", "-c", "echo bad-says-hi; sleep 1; exit 5"]' });
+    const { dir, project } = stack({
+      ok: 'command: ["sh", "-c", "echo ok-says-hi"]',
+      bad: 'command: ["sh", "-c", "echo bad-says-hi; sleep 1; exit 5"]',
+    });
     const run = await runCli(['-p', project, 'up'], { cwd: dir });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^ok-1 +\| ok-says-hi$/m);
@@ -38,17 +42,28 @@ describe('attached up', () => {
     expect(run.stdout).toMatch(/^bad-1 exited with code 5$/m);
   });
 
-  it('--exit-code-from exits with that service\'s code and stops the others', async () => {
-    const { dir, project } = stack({ tests: 'command: ["sh", "-c", "echo testing; sleep 1; exit 3"]', db: 'command: ["sleep", "3600"]\nstop_signal: SIGKILL' });
+  it("--exit-code-from exits with that service's code and stops the others", async () => {
+    const { dir, project } = stack({
+      tests: 'command: ["sh", "-c", "echo testing; sleep 1; exit 3"]',
+      db: 'command: ["sleep", "3600"]\nstop_signal: SIGKILL',
+    });
     const run = await runCli(['-p', project, 'up', '--exit-code-from', 'tests'], { cwd: dir });
     expect(run.code, run.stdout + run.stderr).toBe(3);
     expect(run.stdout).toMatch(/^tests-1 exited with code 3$/m);
     expect(run.stderr).toContain('Aborting on container exit...');
-    expect(containers(project).map((c) => `${c.service}:${c.state}`).sort()).toEqual(['db:exited', 'tests:exited']);
+    expect(
+      containers(project)
+        .map((c) => `${c.service}:${c.state}`)
+        .sort(),
+    ).toEqual(['db:exited', 'tests:exited']);
   });
 
   it('--abort-on-container-failure ignores a clean exit and aborts on the first failure, exiting with its code', async () => {
-    const { dir, project } = stack({ fine: 'command: ["true"]', fails: 'command: ["sh", "-c", "sleep 2; exit 4"]', server: 'command: ["sleep", "3600"]\nstop_signal: SIGKILL' });
+    const { dir, project } = stack({
+      fine: 'command: ["true"]',
+      fails: 'command: ["sh", "-c", "sleep 2; exit 4"]',
+      server: 'command: ["sleep", "3600"]\nstop_signal: SIGKILL',
+    });
     const run = await runCli(['-p', project, 'up', '--abort-on-container-failure'], { cwd: dir });
     expect(run.code, run.stdout + run.stderr).toBe(4);
     expect(run.stdout).toMatch(/^fine-1 exited with code 0$/m);
@@ -66,8 +81,11 @@ describe('attached up', () => {
     expect(run.stdout).toMatch(/^flaky-1 exited with code 1$/m);
   });
 
-  it('--no-attach leaves a service\'s output out', async () => {
-    const { dir, project } = stack({ noisy: 'command: ["sh", "-c", "echo noise"]', quiet: 'command: ["sh", "-c", "echo signal; sleep 1"]' });
+  it("--no-attach leaves a service's output out", async () => {
+    const { dir, project } = stack({
+      noisy: 'command: ["sh", "-c", "echo noise"]',
+      quiet: 'command: ["sh", "-c", "echo signal; sleep 1"]',
+    });
     const run = await runCli(['-p', project, 'up', '--no-attach', 'noisy'], { cwd: dir });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^quiet-1 +\| signal$/m);
@@ -75,7 +93,9 @@ describe('attached up', () => {
   });
 
   it('Ctrl-C prints one message, stops what was attached and exits 130', async () => {
-    const { dir, project } = stack({ server: 'command: ["sh", "-c", "echo serving; exec sleep 3600"]\nstop_signal: SIGKILL' });
+    const { dir, project } = stack({
+      server: 'command: ["sh", "-c", "echo serving; exec sleep 3600"]\nstop_signal: SIGKILL',
+    });
     const run = startCli(['-p', project, 'up'], { cwd: dir });
     await eventually(() => expect(run.output()).toMatch(/server-1 +\| serving/), 60_000);
     run.child.kill('SIGINT');

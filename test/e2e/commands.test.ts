@@ -4,7 +4,18 @@
  * engine error messages.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { cleanup, containers, describeE2E, docker, eventually, fixture, inspect, projectName, runCli, startCli } from './helpers.js';
+import {
+  cleanup,
+  containers,
+  describeE2E,
+  docker,
+  eventually,
+  fixture,
+  inspect,
+  projectName,
+  runCli,
+  startCli,
+} from './helpers.js';
 
 const describe = await describeE2E();
 const cwd = fixture('e2e-attached');
@@ -21,7 +32,10 @@ describe('commands', () => {
 
   it('plan --detailed-exitcode: 0 when converged, 2 with changes pending; --json is a versioned plan', async () => {
     expect((await stack('plan', '--detailed-exitcode')).code).toBe(0);
-    const pending = await runCli(['-p', p, 'plan', '--detailed-exitcode'], { cwd, env: { ...env, HEALTH_FILE: '/bin/ls' } });
+    const pending = await runCli(['-p', p, 'plan', '--detailed-exitcode'], {
+      cwd,
+      env: { ...env, HEALTH_FILE: '/bin/ls' },
+    });
     expect(pending.code).toBe(2);
     expect(pending.stdout).toMatch(/service:sleeper:1/);
     const json = await runCli(['-p', p, 'plan', '--json'], { cwd, env: { ...env, HEALTH_FILE: '/bin/ls' } });
@@ -34,13 +48,20 @@ describe('commands', () => {
     const table = await stack('ps');
     expect(table.stdout).toMatch(/^NAME\s+IMAGE\s+COMMAND\s+SERVICE\s+CREATED\s+STATUS\s+PORTS$/m);
     expect(table.stdout).toContain(`${p}-talker-1`);
-    const rows = (await stack('ps', '--format', 'json')).stdout.trim().split('\n').map((l) => JSON.parse(l) as { Service: string; State: string; Health: string });
+    const rows = (await stack('ps', '--format', 'json')).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { Service: string; State: string; Health: string });
     expect(rows.map((r) => [r.Service, r.State])).toEqual([
       ['sleeper', 'running'],
       ['talker', 'running'],
     ]);
     expect(rows.find((r) => r.Service === 'sleeper')?.Health).toBe('healthy');
-    expect((await stack('ps', '-q')).stdout.trim().split('\n').sort()).toEqual(containers(p).map((c) => c.id).sort());
+    expect((await stack('ps', '-q')).stdout.trim().split('\n').sort()).toEqual(
+      containers(p)
+        .map((c) => c.id)
+        .sort(),
+    );
     expect((await stack('ps', '--services')).stdout).toBe('sleeper\ntalker\n');
   });
 
@@ -51,7 +72,7 @@ describe('commands', () => {
     expect((await stack('logs', '--tail', '1', 'talker')).stdout.trim().split('\n')).toHaveLength(1);
   });
 
-  it('exec runs in the service container and exits with the command\'s exit code', async () => {
+  it("exec runs in the service container and exits with the command's exit code", async () => {
     const ok = await stack('exec', '-T', 'talker', 'sh', '-c', 'echo from-exec; echo to-err >&2');
     expect(ok.code).toBe(0);
     expect(ok.stdout).toBe('from-exec\n');
@@ -66,7 +87,12 @@ describe('commands', () => {
     let out = '';
     let code = 0;
     try {
-      out = execFileSync('script', ['-qec', line, '/dev/null'], { cwd, env: { ...process.env, ...env, NO_COLOR: '1' }, encoding: 'utf8', timeout: 30_000 });
+      out = execFileSync('script', ['-qec', line, '/dev/null'], {
+        cwd,
+        env: { ...process.env, ...env, NO_COLOR: '1' },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
     } catch (error) {
       const e = error as { status: number; stdout: string };
       code = e.status;
@@ -75,7 +101,11 @@ describe('commands', () => {
     expect(out).toMatch(/\/dev\/pts\/\d+/);
     expect(code).toBe(4);
 
-    const result = await runCli(['-p', p, 'exec', '-i', '-T', 'talker', 'sh'], { cwd, env, stdin: 'echo from-stdin\nexit 3\n' });
+    const result = await runCli(['-p', p, 'exec', '-i', '-T', 'talker', 'sh'], {
+      cwd,
+      env,
+      stdin: 'echo from-stdin\nexit 3\n',
+    });
     expect(result.stdout).toContain('from-stdin');
     expect(result.code).toBe(3);
   });
@@ -106,7 +136,10 @@ describe('commands', () => {
   });
 
   it('--wait names the service that does not become healthy in time', async () => {
-    const result = await runCli(['-p', p, 'up', '-d', '--wait', '--wait-timeout', '3', 'sleeper'], { cwd, env: { ...env, HEALTH_FILE: '/nope' } });
+    const result = await runCli(['-p', p, 'up', '-d', '--wait', '--wait-timeout', '3', 'sleeper'], {
+      cwd,
+      env: { ...env, HEALTH_FILE: '/nope' },
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/WAIT_TIMEOUT.*service "sleeper"/);
   });
@@ -129,9 +162,14 @@ describe('attached up', () => {
 
 describe('engine errors', () => {
   it('an engine that is not running is named with a hint (exit 1)', async () => {
-    const result = await runCli(['-p', 'e2e-nothing', 'ps'], { cwd, env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' } });
+    const result = await runCli(['-p', 'e2e-nothing', 'ps'], {
+      cwd,
+      env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' },
+    });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('cannot connect to the Docker engine at unix:///nonexistent/docker.sock: is dockerd running?');
+    expect(result.stderr).toContain(
+      'cannot connect to the Docker engine at unix:///nonexistent/docker.sock: is dockerd running?',
+    );
   });
 
   it('plain tcp:// is refused unless STACK_ALLOW_INSECURE_TCP=1', async () => {

@@ -8,8 +8,10 @@ import { cleanup, containers, describeE2E, docker, fixture, projectName, runCli 
 const describe = await describeE2E();
 const cwd = fixture('compose-env');
 const p = projectName('cenv');
-const stack = (args: string[], env: Record<string, string | undefined> = {}, stdin?: string) => runCli(args, { cwd, env, ...(stdin !== undefined ? { stdin } : {}) });
-const services = async (env: Record<string, string | undefined>): Promise<string> => (await stack(['config', '--services'], env)).stdout;
+const stack = (args: string[], env: Record<string, string | undefined> = {}, stdin?: string) =>
+  runCli(args, { cwd, env, ...(stdin !== undefined ? { stdin } : {}) });
+const services = async (env: Record<string, string | undefined>): Promise<string> =>
+  (await stack(['config', '--services'], env)).stdout;
 
 describe('COMPOSE_* variables and global flags', () => {
   afterAll(() => cleanup(p));
@@ -17,7 +19,9 @@ describe('COMPOSE_* variables and global flags', () => {
   it('COMPOSE_FILE is read from .env (split on ":"); the shell wins; COMPOSE_PATH_SEPARATOR splits', async () => {
     expect(await services({})).toBe('app\nextra\n');
     expect(await services({ COMPOSE_FILE: 'services.yaml' })).toBe('app\n');
-    expect(await services({ COMPOSE_FILE: 'extra.yaml,services.yaml', COMPOSE_PATH_SEPARATOR: ',' })).toBe('app\nextra\n');
+    expect(await services({ COMPOSE_FILE: 'extra.yaml,services.yaml', COMPOSE_PATH_SEPARATOR: ',' })).toBe(
+      'app\nextra\n',
+    );
     // -f wins over COMPOSE_FILE.
     expect((await stack(['-f', 'extra.yaml', 'config', '--services'])).stdout).toBe('extra\n');
   });
@@ -38,7 +42,11 @@ describe('COMPOSE_* variables and global flags', () => {
   });
 
   it('bad COMPOSE_PROGRESS, COMPOSE_ANSI, COMPOSE_PARALLEL_LIMIT values are usage errors (exit 2) naming the variable', async () => {
-    for (const [name, value] of [['COMPOSE_PROGRESS', 'fancy'], ['COMPOSE_ANSI', 'sometimes'], ['COMPOSE_PARALLEL_LIMIT', 'many']] as const) {
+    for (const [name, value] of [
+      ['COMPOSE_PROGRESS', 'fancy'],
+      ['COMPOSE_ANSI', 'sometimes'],
+      ['COMPOSE_PARALLEL_LIMIT', 'many'],
+    ] as const) {
       const result = await stack(['-p', p, 'ps'], { [name]: value });
       expect(result.code, name).toBe(2);
       expect(result.stderr).toContain(name);

@@ -20,14 +20,24 @@ describe('container commands', () => {
   });
   afterAll(() => cleanup(p));
 
-  it('ps: Compose\'s table, --format templates, json with Publishers, --status/--filter, --no-trunc', async () => {
+  it("ps: Compose's table, --format templates, json with Publishers, --status/--filter, --no-trunc", async () => {
     const table = await stack('ps');
     expect(table.stdout).toMatch(/^NAME\s+IMAGE\s+COMMAND\s+SERVICE\s+CREATED\s+STATUS\s+PORTS$/m);
-    expect(table.stdout).toMatch(new RegExp(`^${p}-web-1\\s+stack-test/busybox:latest\\s+"httpd -f -p 8080"\\s+web\\s+.* ago\\s+Up .*127\\.0\\.0\\.1:18193->8080/tcp$`, 'm'));
-    expect((await stack('ps', '--format', '{{.Name}}:{{.Service}}:{{.State}}')).stdout).toBe(`${p}-other-1:other:running\n${p}-web-1:web:running\n`);
+    expect(table.stdout).toMatch(
+      new RegExp(
+        `^${p}-web-1\\s+stack-test/busybox:latest\\s+"httpd -f -p 8080"\\s+web\\s+.* ago\\s+Up .*127\\.0\\.0\\.1:18193->8080/tcp$`,
+        'm',
+      ),
+    );
+    expect((await stack('ps', '--format', '{{.Name}}:{{.Service}}:{{.State}}')).stdout).toBe(
+      `${p}-other-1:other:running\n${p}-web-1:web:running\n`,
+    );
     const custom = await stack('ps', '--format', 'table {{.Service}}\t{{.Label "com.docker.compose.project"}}');
     expect(custom.stdout).toMatch(new RegExp(`^SERVICE\\s+LABEL\\nother\\s+${p}\\nweb\\s+${p}\\n$`));
-    const rows = (await stack('ps', '--format', 'json')).stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const rows = (await stack('ps', '--format', 'json')).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const web = rows.find((r) => r['Service'] === 'web')!;
     expect(web['Publishers']).toEqual([{ URL: '127.0.0.1', TargetPort: 8080, PublishedPort: 18193, Protocol: 'tcp' }]);
     expect(web['Command']).toBe('"httpd -f -p 8080"');
@@ -51,13 +61,26 @@ describe('container commands', () => {
     expect(version.stdout).toMatch(/^\d+\.\d+\.\d+\S*\n$/);
   });
 
-  it('events --json reports the project\'s container events in Compose\'s shape; --since/--until bound the stream', async () => {
+  it("events --json reports the project's container events in Compose's shape; --since/--until bound the stream", async () => {
     const since = Math.floor(Date.now() / 1000) - 1;
     expect((await stack('restart', 'other')).code).toBe(0);
     const until = Math.ceil(Date.now() / 1000) + 1;
     const result = await stack('events', '--json', '--since', String(since), '--until', String(until));
     expect(result.code, result.stderr).toBe(0);
-    const events = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as { time: string; type: string; service: string; id: string; action: string; attributes: Record<string, string> });
+    const events = result.stdout
+      .trim()
+      .split('\n')
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            time: string;
+            type: string;
+            service: string;
+            id: string;
+            action: string;
+            attributes: Record<string, string>;
+          },
+      );
     const mine = events.filter((e) => e.service === 'other');
     expect(mine.map((e) => e.action)).toEqual(expect.arrayContaining(['kill', 'die', 'start']));
     for (const e of mine) {
@@ -82,7 +105,9 @@ describe('container commands', () => {
       expect((await stack('cp', join(dir, 'note.txt'), 'web:/etc/')).code).toBe(0);
       expect((await stack('cp', join(dir, 'note.txt'), 'web:/etc/renamed.txt')).code).toBe(0);
       expect((await stack('cp', join(dir, 'tree'), 'web:/etc/copied')).code).toBe(0);
-      expect(docker(['exec', `${p}-web-1`, 'cat', '/etc/note.txt', '/etc/renamed.txt', '/etc/copied/sub/deep.txt'])).toBe('hello cp\nhello cp\ndeep');
+      expect(
+        docker(['exec', `${p}-web-1`, 'cat', '/etc/note.txt', '/etc/renamed.txt', '/etc/copied/sub/deep.txt']),
+      ).toBe('hello cp\nhello cp\ndeep');
       expect(docker(['exec', `${p}-web-1`, 'stat', '-c', '%u', '/etc/note.txt'])).toBe('0');
       const back = await stack('cp', 'web:/etc/copied', join(dir, 'back'));
       expect(back.code, back.stderr).toBe(0);
@@ -98,12 +123,19 @@ describe('container commands', () => {
     }
   });
 
-  it('stats --no-stream prints one sample per running container and exits; --format json has docker stats\' fields', async () => {
+  it("stats --no-stream prints one sample per running container and exits; --format json has docker stats' fields", async () => {
     const table = await stack('stats', '--no-stream');
     expect(table.code, table.stderr).toBe(0);
-    expect(table.stdout).toMatch(/^CONTAINER ID\s+NAME\s+CPU %\s+MEM USAGE \/ LIMIT\s+MEM %\s+NET I\/O\s+BLOCK I\/O\s+PIDS$/m);
-    expect(table.stdout).toMatch(new RegExp(`^[0-9a-f]{12}\\s+${p}-web-1\\s+\\d+\\.\\d\\d%\\s+\\S+ / \\S+\\s+\\d+\\.\\d\\d%.*\\s1$`, 'm'));
-    const json = JSON.parse((await stack('stats', '--no-stream', '--format', 'json', 'web')).stdout) as Record<string, string>;
+    expect(table.stdout).toMatch(
+      /^CONTAINER ID\s+NAME\s+CPU %\s+MEM USAGE \/ LIMIT\s+MEM %\s+NET I\/O\s+BLOCK I\/O\s+PIDS$/m,
+    );
+    expect(table.stdout).toMatch(
+      new RegExp(`^[0-9a-f]{12}\\s+${p}-web-1\\s+\\d+\\.\\d\\d%\\s+\\S+ / \\S+\\s+\\d+\\.\\d\\d%.*\\s1$`, 'm'),
+    );
+    const json = JSON.parse((await stack('stats', '--no-stream', '--format', 'json', 'web')).stdout) as Record<
+      string,
+      string
+    >;
     expect(Object.keys(json)).toEqual(['ID', 'Name', 'CPUPerc', 'MemUsage', 'MemPerc', 'NetIO', 'BlockIO', 'PIDs']);
     expect(json['Name']).toBe(`${p}-web-1`);
   });
@@ -128,7 +160,7 @@ describe('container commands', () => {
     expect((await stack('port', '--protocol', 'udp', 'web', '8080')).code).toBe(1);
   });
 
-  it('top lists each running container\'s processes under SERVICE and #', async () => {
+  it("top lists each running container's processes under SERVICE and #", async () => {
     const top = await stack('top');
     expect(top.code, top.stderr).toBe(0);
     expect(top.stdout).toMatch(/^SERVICE\s+#\s+UID\s+PID/);
@@ -136,13 +168,19 @@ describe('container commands', () => {
     expect(top.stdout).toMatch(/^other\s+1\s+.*sleep 3600$/m);
   });
 
-  it('images lists each container\'s image; -q prints the unique IDs; --format json has Compose\'s fields', async () => {
+  it("images lists each container's image; -q prints the unique IDs; --format json has Compose's fields", async () => {
     const id = docker(['inspect', '--format', '{{.Id}}', 'stack-test/busybox:latest']);
     const quiet = await stack('images', '-q');
     expect(quiet.stdout).toBe(id.replace('sha256:', '') + '\n');
     const table = await stack('images');
     expect(table.stdout).toMatch(new RegExp(`^${p}-web-1\\s+stack-test/busybox\\s+latest\\s+${id.slice(7, 19)}`, 'm'));
-    const json = JSON.parse((await stack('images', '--format', 'json')).stdout) as { ID: string; ContainerName: string; Repository: string; Tag: string; Size: number }[];
+    const json = JSON.parse((await stack('images', '--format', 'json')).stdout) as {
+      ID: string;
+      ContainerName: string;
+      Repository: string;
+      Tag: string;
+      Size: number;
+    }[];
     expect(json.map((i) => [i.ContainerName, i.Repository, i.Tag, i.ID])).toEqual([
       [`${p}-other-1`, 'stack-test/busybox', 'latest', id],
       [`${p}-web-1`, 'stack-test/busybox', 'latest', id],
@@ -150,7 +188,7 @@ describe('container commands', () => {
     expect(json[0]!.Size).toBeGreaterThan(0);
   });
 
-  it('pause and unpause change only the named service\'s container', async () => {
+  it("pause and unpause change only the named service's container", async () => {
     expect((await stack('pause', 'other')).code).toBe(0);
     expect(state('other')).toBe('paused');
     expect(state('web')).toBe('running');
@@ -180,7 +218,7 @@ describe('container commands', () => {
     expect(containers(p)).toEqual([]);
   });
 
-  it('wait exits with the container\'s exit code once it stops', async () => {
+  it("wait exits with the container's exit code once it stops", async () => {
     expect((await stack('up', '-d', 'other')).code).toBe(0);
     const waiting = runCli(['-p', p, 'wait', 'other'], { cwd, env });
     await new Promise((r) => setTimeout(r, 1500));

@@ -25,7 +25,11 @@ describe('create and scale', () => {
   it('scale app=3 runs three replicas of app and leaves extra alone; scale app=1 removes the surplus', async () => {
     const up = await stack('scale', 'app=3');
     expect(up.code, up.stderr).toBe(0);
-    expect(containers(p).filter((c) => c.service === 'app').map((c) => c.state)).toEqual(['running', 'running', 'running']);
+    expect(
+      containers(p)
+        .filter((c) => c.service === 'app')
+        .map((c) => c.state),
+    ).toEqual(['running', 'running', 'running']);
     expect(containers(p).find((c) => c.service === 'extra')?.state).toBe('created');
     expect((await stack('scale', 'app=1')).code).toBe(0);
     expect(containers(p).filter((c) => c.service === 'app')).toHaveLength(1);

@@ -12,7 +12,13 @@ afterEach(() => {
 });
 
 interface State {
-  State: { Status: string; ExitCode: number; StartedAt: string; FinishedAt: string; Health?: { Log: { End: string; ExitCode: number }[] } };
+  State: {
+    Status: string;
+    ExitCode: number;
+    StartedAt: string;
+    FinishedAt: string;
+    Health?: { Log: { End: string; ExitCode: number }[] };
+  };
 }
 
 describe('depends_on', () => {

@@ -9,7 +9,11 @@ import { cleanup, containers, describeE2E, docker, fixture, projectName, runCli 
 const describe = await describeE2E();
 const cwd = fixture('build-basic');
 const p = projectName('rmi');
-const images = (): string[] => docker(['images', '--format', '{{.Repository}}', '--filter', `reference=${p}-*`]).split('\n').filter(Boolean).sort();
+const images = (): string[] =>
+  docker(['images', '--format', '{{.Repository}}', '--filter', `reference=${p}-*`])
+    .split('\n')
+    .filter(Boolean)
+    .sort();
 
 describe('down --rmi', () => {
   afterAll(() => {

@@ -3,7 +3,17 @@
  * never touches another project's or external resources.
  */
 import { afterEach, expect, it } from 'vitest';
-import { cleanup, containers, describeE2E, docker, fixture, networks, projectName, runCli, volumes } from './helpers.js';
+import {
+  cleanup,
+  containers,
+  describeE2E,
+  docker,
+  fixture,
+  networks,
+  projectName,
+  runCli,
+  volumes,
+} from './helpers.js';
 
 const describe = await describeE2E();
 const projects: string[] = [];

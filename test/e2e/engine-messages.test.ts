@@ -16,7 +16,11 @@ const describe = await describeE2E();
 const scratch = mkdtempSync(join(tmpdir(), 'stack-engine-messages-'));
 
 function stack(args: readonly string[]): Promise<CliResult> {
-  return runCli(['-p', projectName('engmsg'), ...args], { cwd: fixture('engine-messages'), env: isolatedEnv(scratch), timeoutMs: 60_000 });
+  return runCli(['-p', projectName('engmsg'), ...args], {
+    cwd: fixture('engine-messages'),
+    env: isolatedEnv(scratch),
+    timeoutMs: 60_000,
+  });
 }
 
 describe('engine messages', () => {
@@ -37,7 +41,7 @@ describe('engine messages', () => {
     expect(result.stderr).not.toMatch(/HTTP 4\d\d/);
   });
 
-  it('an unresolvable registry fails the pull with the engine\'s lookup error', async () => {
+  it("an unresolvable registry fails the pull with the engine's lookup error", async () => {
     const result = await stack(['pull', 'nohost']);
     expect(result.code, result.stderr).toBe(1);
     // Only the engine names the registry's /v2/ endpoint it could not reach.

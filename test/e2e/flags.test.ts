@@ -8,7 +8,17 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { cleanup, containers, describeE2E, docker, eventually, inspect, projectName, runCli, startCli } from './helpers.js';
+import {
+  cleanup,
+  containers,
+  describeE2E,
+  docker,
+  eventually,
+  inspect,
+  projectName,
+  runCli,
+  startCli,
+} from './helpers.js';
 import type { CliResult } from './helpers.js';
 import { acquireLock } from '../../src/pipeline/lock.js';
 
@@ -83,7 +93,13 @@ describe('logs flags', () => {
   });
 
   it('logs --since takes a relative duration, an RFC 3339 timestamp, a date or unix seconds', async () => {
-    for (const since of ['10m', '1h30m', '2020-01-01T00:00:00Z', '2020-01-01', String(Math.floor(Date.now() / 1000) - 600)]) {
+    for (const since of [
+      '10m',
+      '1h30m',
+      '2020-01-01T00:00:00Z',
+      '2020-01-01',
+      String(Math.floor(Date.now() / 1000) - 600),
+    ]) {
       const logs = await stack(['logs', '--since', since, 'talker']);
       expect(logs.code, `${since}: ${logs.stderr}`).toBe(0);
       expect(logs.stdout, since).toMatch(/^talker-1\s+\| line-one$/m);
@@ -112,7 +128,11 @@ describe('logs flags', () => {
     expect(state(`${p}-once-1`)).toBe('exited');
     type Row = { Name: string; State: string };
     const rows = async (args: string[]): Promise<Row[]> =>
-      (await stack(['ps', ...args, '--format', 'json'])).stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Row);
+      (await stack(['ps', ...args, '--format', 'json'])).stdout
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Row);
     expect((await rows([])).map((r) => r.Name).sort()).toEqual([`${p}-mute-1`, `${p}-talker-1`]);
     const all = await rows(['-a']);
     expect(all.map((r) => r.Name).sort()).toEqual([`${p}-mute-1`, `${p}-once-1`, `${p}-talker-1`]);
@@ -138,7 +158,8 @@ describe('up --wait with --scale', () => {
     ],
   });
   const stack = bind(p, dir);
-  const health = (name: string): string => inspect<{ State: { Health?: { Status: string } } }>(name).State.Health?.Status ?? 'none';
+  const health = (name: string): string =>
+    inspect<{ State: { Health?: { Status: string } } }>(name).State.Health?.Status ?? 'none';
   afterAll(() => cleanup(p));
 
   it('up -d --wait --scale web=0 succeeds with no container to wait for', async () => {
@@ -169,7 +190,8 @@ describe('project lock', () => {
   /** Fails fast while someone else holds the lock. */
   const locked = { STACK_LOCK_TIMEOUT: '1' };
   const hold = () => acquireLock(p, { command: 'test holder', env: process.env });
-  const state = (): { Status: string; StartedAt: string } => inspect<{ State: { Status: string; StartedAt: string } }>(`${p}-web-1`).State;
+  const state = (): { Status: string; StartedAt: string } =>
+    inspect<{ State: { Status: string; StartedAt: string } }>(`${p}-web-1`).State;
   afterAll(() => {
     cleanup(p);
     try {
@@ -225,9 +247,18 @@ describe('project lock', () => {
 
 describe('up flags', () => {
   const p = projectName('flags-up');
-  const service = (name: string, extra: readonly string[] = []): string[] => [`  ${name}:`, `    image: ${IMAGE}`, `    command: ${POLITE}`, ...extra];
+  const service = (name: string, extra: readonly string[] = []): string[] => [
+    `  ${name}:`,
+    `    image: ${IMAGE}`,
+    `    command: ${POLITE}`,
+    ...extra,
+  ];
   const dir = stackDir({
-    'stack.yaml': ['services:', ...service('web', ['    depends_on: [db]', '    environment:', '      REV: "${REV:-1}"']), ...service('db')],
+    'stack.yaml': [
+      'services:',
+      ...service('web', ['    depends_on: [db]', '    environment:', '      REV: "${REV:-1}"']),
+      ...service('db'),
+    ],
     'extra.yaml': ['services:', ...service('extra')],
   });
   const stack = bind(p, dir);
@@ -259,13 +290,21 @@ describe('up flags', () => {
     const web1 = ids(p)[`${p}-web-1`];
     const two = await stack(['up', '-d', '--scale', 'web=2']);
     expect(two.code, two.stderr).toBe(0);
-    expect(containers(p).filter((c) => c.service === 'web').map((c) => [c.name, c.state])).toEqual([
+    expect(
+      containers(p)
+        .filter((c) => c.service === 'web')
+        .map((c) => [c.name, c.state]),
+    ).toEqual([
       [`${p}-web-1`, 'running'],
       [`${p}-web-2`, 'running'],
     ]);
     const one = await stack(['up', '-d', '--scale', 'web=1']);
     expect(one.code, one.stderr).toBe(0);
-    expect(containers(p).filter((c) => c.service === 'web').map((c) => c.name)).toEqual([`${p}-web-1`]);
+    expect(
+      containers(p)
+        .filter((c) => c.service === 'web')
+        .map((c) => c.name),
+    ).toEqual([`${p}-web-1`]);
     expect(ids(p)[`${p}-web-1`]).toBe(web1);
   });
 
@@ -287,7 +326,15 @@ describe('up flags', () => {
 describe('down and stop flags', () => {
   const p = projectName('flags-down');
   const dir = stackDir({
-    'stack.yaml': ['services:', '  stubborn:', `    image: ${IMAGE}`, `    command: ${STUBBORN}`, '  polite:', `    image: ${IMAGE}`, `    command: ${POLITE}`],
+    'stack.yaml': [
+      'services:',
+      '  stubborn:',
+      `    image: ${IMAGE}`,
+      `    command: ${STUBBORN}`,
+      '  polite:',
+      `    image: ${IMAGE}`,
+      `    command: ${POLITE}`,
+    ],
     'extra.yaml': ['services:', '  extra:', `    image: ${IMAGE}`, `    command: ${POLITE}`],
   });
   const stack = bind(p, dir);
@@ -307,7 +354,21 @@ describe('down and stop flags', () => {
     expect(down.code, down.stderr).toBe(0);
     expect(containers(p)).toEqual([]);
     expect(elapsed).toBeLessThan(8_000);
-    const dies = docker(['events', '--since', since.toFixed(3), '--until', (Date.now() / 1000).toFixed(3), '--filter', 'type=container', '--filter', 'event=die', '--filter', `label=com.docker.compose.project=${p}`, '--format', '{{.Actor.Attributes.name}} {{.Actor.Attributes.exitCode}}']);
+    const dies = docker([
+      'events',
+      '--since',
+      since.toFixed(3),
+      '--until',
+      (Date.now() / 1000).toFixed(3),
+      '--filter',
+      'type=container',
+      '--filter',
+      'event=die',
+      '--filter',
+      `label=com.docker.compose.project=${p}`,
+      '--format',
+      '{{.Actor.Attributes.name}} {{.Actor.Attributes.exitCode}}',
+    ]);
     expect(dies.split('\n')).toContain(`${p}-stubborn-1 137`);
   });
 
@@ -339,7 +400,13 @@ describe('down and stop flags', () => {
 describe('interrupting attached up', () => {
   const p = projectName('flags-sigint');
   const dir = stackDir({
-    'stack.yaml': ['services:', '  stubborn:', `    image: ${IMAGE}`, `    command: ${STUBBORN}`, '    stop_grace_period: 60s'],
+    'stack.yaml': [
+      'services:',
+      '  stubborn:',
+      `    image: ${IMAGE}`,
+      `    command: ${STUBBORN}`,
+      '    stop_grace_period: 60s',
+    ],
   });
   afterAll(() => cleanup(p));
 

@@ -19,7 +19,8 @@ export const PROJECT_LABEL = 'com.docker.compose.project';
 
 /** `describe` that needs the engine and the built CLI (`npm run build` first). */
 export async function describeE2E(): Promise<typeof describe> {
-  if (!existsSync(join(ROOT, 'dist/cli/main.js'))) throw new Error('e2e tests run the built CLI: run `npm run build` first');
+  if (!existsSync(join(ROOT, 'dist/cli/main.js')))
+    throw new Error('e2e tests run the built CLI: run `npm run build` first');
   return describeWithEngine();
 }
 
@@ -64,7 +65,15 @@ export interface ContainerInfo {
 
 /** Every container of the project (all states), sorted by name. */
 export function containers(project: string): ContainerInfo[] {
-  const out = docker(['ps', '-a', '--no-trunc', '--filter', `label=${PROJECT_LABEL}=${project}`, '--format', '{{.ID}}\t{{.Names}}\t{{.Label "com.docker.compose.service"}}\t{{.State}}']);
+  const out = docker([
+    'ps',
+    '-a',
+    '--no-trunc',
+    '--filter',
+    `label=${PROJECT_LABEL}=${project}`,
+    '--format',
+    '{{.ID}}\t{{.Names}}\t{{.Label "com.docker.compose.service"}}\t{{.State}}',
+  ]);
   return out
     .split('\n')
     .filter((l) => l.length > 0)
@@ -82,15 +91,23 @@ export function inspect<T = Record<string, unknown>>(what: string): T {
 
 /** Names of the project's networks / volumes (by label). */
 export function networks(project: string): string[] {
-  return docker(['network', 'ls', '--filter', `label=${PROJECT_LABEL}=${project}`, '--format', '{{.Name}}']).split('\n').filter(Boolean).sort();
+  return docker(['network', 'ls', '--filter', `label=${PROJECT_LABEL}=${project}`, '--format', '{{.Name}}'])
+    .split('\n')
+    .filter(Boolean)
+    .sort();
 }
 export function volumes(project: string): string[] {
-  return docker(['volume', 'ls', '--filter', `label=${PROJECT_LABEL}=${project}`, '--format', '{{.Name}}']).split('\n').filter(Boolean).sort();
+  return docker(['volume', 'ls', '--filter', `label=${PROJECT_LABEL}=${project}`, '--format', '{{.Name}}'])
+    .split('\n')
+    .filter(Boolean)
+    .sort();
 }
 
 /** Removes everything the project owns (containers, networks, volumes), best effort. */
 export function cleanup(project: string): void {
-  const ids = docker(['ps', '-aq', '--filter', `label=${PROJECT_LABEL}=${project}`]).split('\n').filter(Boolean);
+  const ids = docker(['ps', '-aq', '--filter', `label=${PROJECT_LABEL}=${project}`])
+    .split('\n')
+    .filter(Boolean);
   if (ids.length > 0) docker(['rm', '-f', '-v', ...ids]);
   for (const n of networks(project)) {
     try {
@@ -104,8 +121,24 @@ export function cleanup(project: string): void {
 }
 
 /** Engine events of the project's containers between two unix times (seconds, fractional ok). */
-export function containerEvents(project: string, since: number, until: number): { action: string; name: string; time: number }[] {
-  const out = docker(['events', '--since', since.toFixed(3), '--until', until.toFixed(3), '--filter', 'type=container', '--filter', `label=${PROJECT_LABEL}=${project}`, '--format', '{{json .}}']);
+export function containerEvents(
+  project: string,
+  since: number,
+  until: number,
+): { action: string; name: string; time: number }[] {
+  const out = docker([
+    'events',
+    '--since',
+    since.toFixed(3),
+    '--until',
+    until.toFixed(3),
+    '--filter',
+    'type=container',
+    '--filter',
+    `label=${PROJECT_LABEL}=${project}`,
+    '--format',
+    '{{json .}}',
+  ]);
   return out
     .split('\n')
     .filter(Boolean)

@@ -12,7 +12,15 @@ import { afterAll, expect, it } from 'vitest';
 import { uniqueName } from '../support/engine.js';
 import { describeE2E, docker, fixture, inspect, runCli } from './helpers.js';
 import type { CliResult } from './helpers.js';
-import { REGISTRY, imageId, isolatedEnv, loadFixtureCopy, pushGeneration, removeDir, removeImages } from './images-support.js';
+import {
+  REGISTRY,
+  imageId,
+  isolatedEnv,
+  loadFixtureCopy,
+  pushGeneration,
+  removeDir,
+  removeImages,
+} from './images-support.js';
 
 const describe = await describeE2E();
 const projects: string[] = [];
@@ -21,13 +29,23 @@ const dirs: string[] = [];
 /** Every image a test built: a rebuild leaves the previous one untagged, still holding its base. */
 const builtIds = new Set<string>();
 
-async function setup(name: string, env: Record<string, string> = {}): Promise<{ p: string; dir: string; build: (args: string[], extraEnv?: Record<string, string>) => Promise<CliResult> }> {
+async function setup(
+  name: string,
+  env: Record<string, string> = {},
+): Promise<{
+  p: string;
+  dir: string;
+  build: (args: string[], extraEnv?: Record<string, string>) => Promise<CliResult>;
+}> {
   const p = uniqueName(`e2e-bflags-${name}`);
   projects.push(p);
   const f = await loadFixtureCopy('build-flags', p, [], env);
   dirs.push(f.dir);
   const build = async (args: string[], extraEnv: Record<string, string> = {}): Promise<CliResult> => {
-    const run = await runCli(['-p', p, 'build', ...args], { cwd: f.dir, env: { ...isolatedEnv(f.dir), ...env, ...extraEnv } });
+    const run = await runCli(['-p', p, 'build', ...args], {
+      cwd: f.dir,
+      env: { ...isolatedEnv(f.dir), ...env, ...extraEnv },
+    });
     expect(run.code, run.stderr).toBe(0);
     for (const service of args.filter((a) => !a.startsWith('-') && !a.includes('='))) {
       const id = imageId(`${p}-${service}`);
@@ -61,7 +79,9 @@ describe('stack build flags and cache_from (real engine)', () => {
     expect(cat(ref, '/flavour')).toBe('plain');
     await build(['--build-arg', 'FLAVOUR=mint=fresh', 'flags']);
     expect(cat(ref, '/flavour')).toBe('mint=fresh');
-    expect(inspect<{ Config: { Labels: Record<string, string> } }>(ref).Config.Labels['dev.stack.flavour']).toBe('mint=fresh');
+    expect(inspect<{ Config: { Labels: Record<string, string> } }>(ref).Config.Labels['dev.stack.flavour']).toBe(
+      'mint=fresh',
+    );
     // A bare KEY takes the value from the environment.
     await build(['--build-arg', 'FLAVOUR', 'flags'], { FLAVOUR: 'from-env' });
     expect(cat(ref, '/flavour')).toBe('from-env');
@@ -111,7 +131,10 @@ describe('stack build flags and cache_from (real engine)', () => {
     repos.push(r);
     const cacheRef = `${REGISTRY}/${r}:cache`;
     // The cache image, built from the same Dockerfile, pushed, dropped and pulled back.
-    execFileSync('docker', ['build', '-q', '-t', cacheRef, join(fixture('build-flags'), 'cache')], { env: { ...process.env, DOCKER_BUILDKIT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync('docker', ['build', '-q', '-t', cacheRef, join(fixture('build-flags'), 'cache')], {
+      env: { ...process.env, DOCKER_BUILDKIT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const cached = imageId(cacheRef)!;
     execFileSync('docker', ['push', cacheRef], { stdio: ['ignore', 'pipe', 'pipe'] });
     const stamp = cat(cacheRef, '/stamp');

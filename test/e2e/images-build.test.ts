@@ -33,12 +33,17 @@ describe('building images (real engine)', () => {
     for (const d of dirs) removeDir(d);
   });
 
-  it('a service with build: builds as <project>-<service> and the image lacks the .dockerignore\'d file', async () => {
+  it("a service with build: builds as <project>-<service> and the image lacks the .dockerignore'd file", async () => {
     const p = project('basic');
     const f = await loadFixtureCopy('build-basic', p);
     dirs.push(f.dir);
     const events: ImageEvent[] = [];
-    const result = await ensureImages(engine, f.model, { images: [] }, { env: isolatedEnv(f.dir), onEvent: (e) => events.push(e), services: ['web'] });
+    const result = await ensureImages(
+      engine,
+      f.model,
+      { images: [] },
+      { env: isolatedEnv(f.dir), onEvent: (e) => events.push(e), services: ['web'] },
+    );
     expect(result.built.map((b) => b.image)).toEqual([`${p}-web`]);
     expect(imageId(`${p}-web`)).toBe(result.built[0]!.imageId);
     const listing = docker(['run', '--rm', `${p}-web`, 'ls', '-a', '/ctx']).split('\n');
@@ -89,7 +94,10 @@ describe('building images (real engine)', () => {
     expect(hosts).toMatch(/10\.1\.2\.4\s+beta/);
     expect(docker(['run', '--rm', ref, 'cat', '/shm.txt'])).toMatch(/\s98304\s/);
     // network: none: the RUN step saw only the loopback interface (the default bridge adds eth0).
-    const interfaces = docker(['run', '--rm', ref, 'cat', '/netdev.txt']).split('\n').slice(2).map((l) => l.split(':')[0]!.trim());
+    const interfaces = docker(['run', '--rm', ref, 'cat', '/netdev.txt'])
+      .split('\n')
+      .slice(2)
+      .map((l) => l.split(':')[0]!.trim());
     expect(interfaces).toEqual(['lo']);
     // target: base stops before the final stage
     expect(docker(['run', '--rm', ref, 'sh', '-c', 'test -e /final && echo yes || echo no'])).toBe('no');
@@ -101,7 +109,12 @@ describe('building images (real engine)', () => {
     const f = await loadFixtureCopy('build-options', p);
     dirs.push(f.dir);
     const events: ImageEvent[] = [];
-    const result = await ensureImages(engine, f.model, { images: [] }, { env: isolatedEnv(f.dir), services: ['a', 'b'], onEvent: (e) => events.push(e) });
+    const result = await ensureImages(
+      engine,
+      f.model,
+      { images: [] },
+      { env: isolatedEnv(f.dir), services: ['a', 'b'], onEvent: (e) => events.push(e) },
+    );
     expect(events.filter((e) => e.type === 'build-start')).toHaveLength(1);
     expect(result.built).toHaveLength(1);
     expect(imageId(`${p}-a`)).toBe(result.built[0]!.imageId);
@@ -112,13 +125,20 @@ describe('building images (real engine)', () => {
     const p = project('broken');
     const f = await loadFixtureCopy('build-options', p, ['broken']);
     dirs.push(f.dir);
-    const error = await ensureImages(engine, f.model, { images: [] }, { env: isolatedEnv(f.dir), services: ['broken'] }).then(
+    const error = await ensureImages(
+      engine,
+      f.model,
+      { images: [] },
+      { env: isolatedEnv(f.dir), services: ['broken'] },
+    ).then(
       () => undefined,
       (e: unknown) => e,
     );
     expect(error).toMatchObject({ code: 'BUILD_FAILED' });
     const message = (error as Error).message;
-    expect(message).toContain(`building ${p}-broken failed at step 2/3 (RUN echo step-output-before-failure && exit 3)`);
+    expect(message).toContain(
+      `building ${p}-broken failed at step 2/3 (RUN echo step-output-before-failure && exit 3)`,
+    );
     expect(message).toContain('returned a non-zero code: 3');
     expect(message).toContain('    step-output-before-failure');
   });

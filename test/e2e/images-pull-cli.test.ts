@@ -14,21 +14,35 @@ import { afterAll, expect, it } from 'vitest';
 import { ENGINE_SOCKET, uniqueName } from '../support/engine.js';
 import { describeE2E, docker, runCli } from './helpers.js';
 import type { CliResult } from './helpers.js';
-import { REGISTRY, imageId, isolatedEnv, loadFixtureCopy, pushGeneration, removeDir, removeImages } from './images-support.js';
+import {
+  REGISTRY,
+  imageId,
+  isolatedEnv,
+  loadFixtureCopy,
+  pushGeneration,
+  removeDir,
+  removeImages,
+} from './images-support.js';
 
 const describe = await describeE2E();
 const projects: string[] = [];
 const repos: string[] = [];
 const dirs: string[] = [];
 
-async function setup(name: string): Promise<{ r: string; app: string; built: string; pull: (args: string[], env?: Record<string, string>) => Promise<CliResult> }> {
+async function setup(name: string): Promise<{
+  r: string;
+  app: string;
+  built: string;
+  pull: (args: string[], env?: Record<string, string>) => Promise<CliResult>;
+}> {
   const p = uniqueName(`e2e-pullcli-${name}`);
   projects.push(p);
   const r = uniqueName(`stack-e2e-pullcli-${name}`);
   repos.push(r, `${r}-built`);
   const f = await loadFixtureCopy('pull-cli', p, [], { REPO: r });
   dirs.push(f.dir);
-  const pull = (args: string[], env: Record<string, string> = {}): Promise<CliResult> => runCli(['-p', p, 'pull', ...args], { cwd: f.dir, env: { ...isolatedEnv(f.dir), REPO: r, ...env } });
+  const pull = (args: string[], env: Record<string, string> = {}): Promise<CliResult> =>
+    runCli(['-p', p, 'pull', ...args], { cwd: f.dir, env: { ...isolatedEnv(f.dir), REPO: r, ...env } });
   return { r, app: `${REGISTRY}/${r}:v1`, built: `${REGISTRY}/${r}-built:v1`, pull };
 }
 
@@ -37,7 +51,10 @@ async function setup(name: string): Promise<{ r: string; app: string; built: str
  * 200, a few progress lines, then `{"errorDetail": ..., "error": ...}` (how the engine reports
  * a failure that happens after the pull started streaming).
  */
-async function startInBandErrorProxy(dir: string, message: string): Promise<{ dockerHost: string; pulls: string[]; close: () => Promise<void> }> {
+async function startInBandErrorProxy(
+  dir: string,
+  message: string,
+): Promise<{ dockerHost: string; pulls: string[]; close: () => Promise<void> }> {
   const pulls: string[] = [];
   const socketPath = join(dir, 'inband.sock');
   const server: Server = createServer((req, res) => {
@@ -51,15 +68,22 @@ async function startInBandErrorProxy(dir: string, message: string): Promise<{ do
       setTimeout(() => res.end(`${JSON.stringify({ errorDetail: { message }, error: message })}\r\n`), 50);
       return;
     }
-    const upstream = request({ socketPath: ENGINE_SOCKET, method: req.method, path: req.url, headers: req.headers }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    });
+    const upstream = request(
+      { socketPath: ENGINE_SOCKET, method: req.method, path: req.url, headers: req.headers },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
     upstream.on('error', () => res.destroy());
     req.pipe(upstream);
   });
   await new Promise<void>((resolve) => server.listen(socketPath, resolve));
-  return { dockerHost: `unix://${socketPath}`, pulls, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    dockerHost: `unix://${socketPath}`,
+    pulls,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 describe('stack pull (CLI, real registry)', () => {

@@ -17,7 +17,15 @@ import { connectEngine } from '../../src/engine/client.js';
 import type { Engine } from '../../src/engine/types.js';
 import { describeWithEngine, uniqueName } from '../support/engine.js';
 import { docker } from './helpers.js';
-import { REGISTRY, imageId, isolatedEnv, loadFixtureCopy, pushGeneration, removeDir, removeImages } from './images-support.js';
+import {
+  REGISTRY,
+  imageId,
+  isolatedEnv,
+  loadFixtureCopy,
+  pushGeneration,
+  removeDir,
+  removeImages,
+} from './images-support.js';
 
 const describe = await describeWithEngine();
 const repos: string[] = [];
@@ -50,7 +58,12 @@ describe('pulling images (real registry)', () => {
     expect(imageId(`${REGISTRY}/${r}:v1`)).toBeUndefined();
     const f = await load('missing', { REPO: r });
     const events: ImageEvent[] = [];
-    const result = await ensureImages(engine, f.model, { images: [] }, { env: isolatedEnv(f.dir), onEvent: (e) => events.push(e) });
+    const result = await ensureImages(
+      engine,
+      f.model,
+      { images: [] },
+      { env: isolatedEnv(f.dir), onEvent: (e) => events.push(e) },
+    );
     expect(result.pulled.map((p) => p.image)).toEqual([`${REGISTRY}/${r}:v1`]);
     expect(result.pulled[0]!.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(imageId(`${REGISTRY}/${r}:v1`)).toBe(pushed);
@@ -66,16 +79,30 @@ describe('pulling images (real registry)', () => {
     const env = isolatedEnv(missing.dir);
     await ensureImages(engine, missing.model, { images: [] }, { env });
     const second = pushGeneration(ref, '2');
-    docker(['pull', '-q', `${REGISTRY}/${r}@${docker(['image', 'inspect', '--format', '{{index .RepoDigests 0}}', first]).split('@')[1]}`]);
+    docker([
+      'pull',
+      '-q',
+      `${REGISTRY}/${r}@${docker(['image', 'inspect', '--format', '{{index .RepoDigests 0}}', first]).split('@')[1]}`,
+    ]);
     docker(['tag', first, ref]);
     expect(imageId(ref)).toBe(first);
 
-    const kept = await ensureImages(engine, missing.model, { images: await listModelImages(engine, missing.model) }, { env });
+    const kept = await ensureImages(
+      engine,
+      missing.model,
+      { images: await listModelImages(engine, missing.model) },
+      { env },
+    );
     expect(kept.pulled).toEqual([]);
     expect(imageId(ref)).toBe(first);
 
     const always = await load('always', { REPO: r, PULL_POLICY: 'always' });
-    const pulled = await ensureImages(engine, always.model, { images: await listModelImages(engine, always.model) }, { env });
+    const pulled = await ensureImages(
+      engine,
+      always.model,
+      { images: await listModelImages(engine, always.model) },
+      { env },
+    );
     expect(pulled.pulled).toMatchObject([{ image: ref, updated: true }]);
     expect(imageId(ref)).toBe(second);
     expect(docker(['run', '--rm', ref, 'cat', '/generation'])).toBe('2');
@@ -91,7 +118,12 @@ describe('pulling images (real registry)', () => {
     const second = await ensureImages(engine, f.model, { images: first.images }, { env });
     expect(second.pulled).toEqual([]);
     expect(second.plan.decisions[0]!.reason.code).toBe('interval_fresh');
-    const dayLater = await ensureImages(engine, f.model, { images: first.images }, { env, now: Math.floor(Date.now() / 1000) + 86_401 });
+    const dayLater = await ensureImages(
+      engine,
+      f.model,
+      { images: first.images },
+      { env, now: Math.floor(Date.now() / 1000) + 86_401 },
+    );
     expect(dayLater.pulled).toHaveLength(1);
   });
 
@@ -107,12 +139,20 @@ describe('pulling images (real registry)', () => {
     const proxy = await startEngineProxy({ socketPath: join(dir, 'engine.sock') });
     try {
       const proxied = await connectEngine({ env: { DOCKER_HOST: proxy.dockerHost } });
-      for (const env of [{ REPO: r, TAG: 'nope' }, { REPO: `${r}-never-pushed`, TAG: 'v1' }]) {
+      for (const env of [
+        { REPO: r, TAG: 'nope' },
+        { REPO: `${r}-never-pushed`, TAG: 'v1' },
+      ]) {
         const f = await load('unknown', env);
         proxy.reset();
-        const error = await ensureImages(proxied, f.model, { images: [] }, { env: isolatedEnv(f.dir) }).then(() => undefined, (e: unknown) => e);
+        const error = await ensureImages(proxied, f.model, { images: [] }, { env: isolatedEnv(f.dir) }).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         expect(error).toMatchObject({ code: 'IMAGE_NOT_FOUND' });
-        expect((error as Error).message).toContain(`image ${REGISTRY}/${env.REPO}:${env.TAG} was not found in registry ${REGISTRY}`);
+        expect((error as Error).message).toContain(
+          `image ${REGISTRY}/${env.REPO}:${env.TAG} was not found in registry ${REGISTRY}`,
+        );
         expect(proxy.requests.filter((q) => q.route === 'POST /images/create').map((q) => q.status)).toEqual([404]);
       }
     } finally {
@@ -148,7 +188,12 @@ describe('pulling images (real registry)', () => {
     docker(['rmi', '-f', v1]);
     const pinned = applyLock(f.model, onDisk);
     expect(pinned.model.services['app']!.image).toBe(`${REGISTRY}/${r}@${entry.digest}`);
-    const result = await ensureImages(engine, pinned.model, { images: await listModelImages(engine, pinned.model) }, { env });
+    const result = await ensureImages(
+      engine,
+      pinned.model,
+      { images: await listModelImages(engine, pinned.model) },
+      { env },
+    );
     expect(result.pulled).toHaveLength(1);
     expect(imageId(`${REGISTRY}/${r}@${entry.digest}`)).toBe(v1);
     expect(result.images.map((i) => i.id)).toContain(v1);

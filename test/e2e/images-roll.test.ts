@@ -15,7 +15,8 @@ const projects: string[] = [];
 const dirs: string[] = [];
 const repos: string[] = [];
 
-const ids = (project: string): Record<string, string> => Object.fromEntries(containers(project).map((c) => [c.service, c.id]));
+const ids = (project: string): Record<string, string> =>
+  Object.fromEntries(containers(project).map((c) => [c.service, c.id]));
 
 describe('image changes roll only the services that use them', () => {
   afterAll(() => {
@@ -28,7 +29,13 @@ describe('image changes roll only the services that use them', () => {
   });
 
   /** `stack <command>` through the CLI (exit 0). */
-  async function images(dir: string, project: string, command: 'build' | 'pull', env: Record<string, string>, services: readonly string[] = []): Promise<void> {
+  async function images(
+    dir: string,
+    project: string,
+    command: 'build' | 'pull',
+    env: Record<string, string>,
+    services: readonly string[] = [],
+  ): Promise<void> {
     const run = await runCli(['-p', project, command, ...services], { cwd: dir, env });
     expect(run.code, run.stderr).toBe(0);
   }
@@ -96,7 +103,9 @@ describe('image changes roll only the services that use them', () => {
     const env = { ...isolatedEnv(f.dir), REPO: r };
     const lock = await runCli(['-p', p, 'lock'], { cwd: f.dir, env });
     expect(lock.code, lock.stderr).toBe(0);
-    const written = JSON.parse(readFileSync(join(f.dir, 'stack.lock.json'), 'utf8')) as { services: Record<string, { digest?: string }> };
+    const written = JSON.parse(readFileSync(join(f.dir, 'stack.lock.json'), 'utf8')) as {
+      services: Record<string, { digest?: string }>;
+    };
     expect(written.services['app']!.digest).toMatch(/^sha256:/);
     expect((await runCli(['-p', p, 'lock', '--check'], { cwd: f.dir, env })).code).toBe(0);
     pushGeneration(`${REGISTRY}/${r}:v1`, '2');

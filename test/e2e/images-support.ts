@@ -20,7 +20,12 @@ export interface LoadedFixture {
 }
 
 /** Copies fixtures/<name> to a temp dir and loads it as project `project`. */
-export async function loadFixtureCopy(name: string, project: string, profiles: readonly string[] = [], env: Record<string, string> = {}): Promise<LoadedFixture> {
+export async function loadFixtureCopy(
+  name: string,
+  project: string,
+  profiles: readonly string[] = [],
+  env: Record<string, string> = {},
+): Promise<LoadedFixture> {
   const dir = mkdtempSync(join(tmpdir(), `stack-${name}-`));
   cpSync(fixture(name), dir, { recursive: true });
   const load = (): Promise<StackModel> => loadStack({ cwd: dir, env, projectName: project, profiles: [...profiles] });
@@ -44,7 +49,9 @@ export function imageId(ref: string): string | undefined {
 /** Removes images by reference pattern (`demo-*`, `127.0.0.1:5000/x`), tagged or pulled by digest; best effort. */
 export function removeImages(pattern: string): void {
   try {
-    const ids = docker(['images', '--digests', '--filter', `reference=${pattern}`, '--format', '{{.ID}}']).split('\n').filter(Boolean);
+    const ids = docker(['images', '--digests', '--filter', `reference=${pattern}`, '--format', '{{.ID}}'])
+      .split('\n')
+      .filter(Boolean);
     if (ids.length > 0) docker(['rmi', '-f', ...new Set(ids)]);
   } catch {
     // best effort
@@ -76,7 +83,10 @@ export function pushGeneration(ref: string, generation: string): string {
     execFileSync('docker', ['push', ref], { stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (error) {
     if (ref.startsWith(`${REGISTRY}/`) && !registryAnswers()) {
-      throw new Error(`precondition: no registry answers on ${REGISTRY}. \`npm test\` starts one (its pretest runs scripts/setup.sh --test); by hand: bash scripts/start-engine.sh (needs docker-registry: apt-get install docker-registry)`, { cause: error });
+      throw new Error(
+        `precondition: no registry answers on ${REGISTRY}. \`npm test\` starts one (its pretest runs scripts/setup.sh --test); by hand: bash scripts/start-engine.sh (needs docker-registry: apt-get install docker-registry)`,
+        { cause: error },
+      );
     }
     throw error;
   }

@@ -25,7 +25,11 @@ function hasCompose(): boolean {
 
 /** docker-compose in the fixture folder; throws with its output when it fails. */
 function compose(cwd: string, project: string, args: readonly string[]): void {
-  execFileSync('docker-compose', ['-p', project, '-f', 'stack.yaml', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, COMPOSE_INTERACTIVE_NO_CLI: '1' } });
+  execFileSync('docker-compose', ['-p', project, '-f', 'stack.yaml', ...args], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, COMPOSE_INTERACTIVE_NO_CLI: '1' },
+  });
 }
 
 // docker-compose is part of what .ci/run installs; in CI its absence is a failure, not a skip.

@@ -43,7 +43,8 @@ function expectConverged(p: string, rev: string): void {
   const list = containers(p);
   expect(list.map((c) => c.name)).toEqual(SERVICES.map((s) => `${p}-${s}-1`));
   expect(list.every((c) => c.state === 'running')).toBe(true);
-  for (const c of list) expect(docker(['inspect', '-f', '{{range .Config.Env}}{{println .}}{{end}}', c.id])).toContain(`REV=${rev}`);
+  for (const c of list)
+    expect(docker(['inspect', '-f', '{{range .Config.Env}}{{println .}}{{end}}', c.id])).toContain(`REV=${rev}`);
 }
 
 describe('interrupted runs converge', () => {
@@ -68,7 +69,9 @@ describe('interrupted runs converge', () => {
       const p = project(`kill${writeIndex}`);
       const engine = await proxy();
       const target: { child?: ChildProcess } = {};
-      engine.setFaults([{ writeIndex, action: 'after', deliver: false, run: () => void target.child?.kill('SIGKILL') }]);
+      engine.setFaults([
+        { writeIndex, action: 'after', deliver: false, run: () => void target.child?.kill('SIGKILL') },
+      ]);
       const run = startCli(['-p', p, 'up', '-d'], { cwd, env: { DOCKER_HOST: engine.dockerHost } });
       target.child = run.child;
       const result = await run.done;
@@ -82,19 +85,22 @@ describe('interrupted runs converge', () => {
   // 8 recreates at --parallel 8: writes 1-8 create temp-named replacements, then stops,
   // removes and renames follow; #4 leaves replacements beside the old containers, #20 leaves
   // some services with only a temp-named replacement.
-  for (const writeIndex of [4, 20]) it(`SIGKILL in the middle of a recreate (write #${writeIndex}): the next up finishes it, no temp-named leftovers`, async () => {
-    const p = project(`killrec${writeIndex}`);
-    expect((await runCli(['-p', p, 'up', '-d'], { cwd })).code).toBe(0);
-    const engine = await proxy();
-    const target: { child?: ChildProcess } = {};
-    engine.setFaults([{ writeIndex, action: 'after', deliver: false, run: () => void target.child?.kill('SIGKILL') }]);
-    const run = startCli(['-p', p, 'up', '-d'], { cwd, env: { DOCKER_HOST: engine.dockerHost, REV: '2' } });
-    target.child = run.child;
-    expect((await run.done).signal).toBe('SIGKILL');
-    const next = await runCli(['-p', p, 'up', '-d'], { cwd, env: { REV: '2' } });
-    expect(next.code, next.stderr).toBe(0);
-    expectConverged(p, '2');
-  });
+  for (const writeIndex of [4, 20])
+    it(`SIGKILL in the middle of a recreate (write #${writeIndex}): the next up finishes it, no temp-named leftovers`, async () => {
+      const p = project(`killrec${writeIndex}`);
+      expect((await runCli(['-p', p, 'up', '-d'], { cwd })).code).toBe(0);
+      const engine = await proxy();
+      const target: { child?: ChildProcess } = {};
+      engine.setFaults([
+        { writeIndex, action: 'after', deliver: false, run: () => void target.child?.kill('SIGKILL') },
+      ]);
+      const run = startCli(['-p', p, 'up', '-d'], { cwd, env: { DOCKER_HOST: engine.dockerHost, REV: '2' } });
+      target.child = run.child;
+      expect((await run.done).signal).toBe('SIGKILL');
+      const next = await runCli(['-p', p, 'up', '-d'], { cwd, env: { REV: '2' } });
+      expect(next.code, next.stderr).toBe(0);
+      expectConverged(p, '2');
+    });
 
   it('two concurrent `up`s on one project: no duplicates; both succeed or one names the lock holder', async () => {
     const p = project('concurrent');

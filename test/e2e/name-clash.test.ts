@@ -27,7 +27,10 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 function stackDir(name: string, service: string): string {
   const dir = join(root, name);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'stack.yaml'), `services:\n  ${service}:\n    image: stack-test/busybox:latest\n    command: ["sleep", "3600"]\n    stop_signal: SIGKILL\n`);
+  writeFileSync(
+    join(dir, 'stack.yaml'),
+    `services:\n  ${service}:\n    image: stack-test/busybox:latest\n    command: ["sleep", "3600"]\n    stop_signal: SIGKILL\n`,
+  );
   return dir;
 }
 
@@ -42,7 +45,7 @@ async function clashingProjects(): Promise<{ a: string; b: string; bDir: string;
 }
 
 describe('container names clashing across projects', () => {
-  it('the pipeline finds the other project\'s container by name, and the planner turns it into NAME_CONFLICT naming that project', async () => {
+  it("the pipeline finds the other project's container by name, and the planner turns it into NAME_CONFLICT naming that project", async () => {
     const { a, b, bDir, contested } = await clashingProjects();
     const engine = await connectEngine({ env: process.env });
     const model = await loadStack({ cwd: bDir, env: {}, projectName: b });

@@ -21,13 +21,33 @@ describe('the packed library', () => {
 
   beforeAll(() => {
     app = mkdtempSync(join(tmpdir(), 'stack-pack-'));
-    const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', app], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })) as { filename: string; files: { path: string }[] }[];
+    const packed = JSON.parse(
+      execFileSync('npm', ['pack', '--json', '--pack-destination', app], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    ) as { filename: string; files: { path: string }[] }[];
     files = packed[0]!.files.map((f) => f.path);
     tarball = join(app, packed[0]!.filename);
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'pack-consumer', private: true }));
-    execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', join(app, packed[0]!.filename)], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync(
+      'npm',
+      ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', join(app, packed[0]!.filename)],
+      { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     for (const f of ['library.mjs', 'library.cjs', 'demo.cjs']) copyFileSync(join(ROOT, 'examples', f), join(app, f));
-    writeFileSync(join(app, 'stack.yaml'), ['services:', '  web:', '    image: stack-test/busybox:latest', '    command: ["sleep", "3600"]', '    stop_signal: SIGKILL', ''].join('\n'));
+    writeFileSync(
+      join(app, 'stack.yaml'),
+      [
+        'services:',
+        '  web:',
+        '    image: stack-test/busybox:latest',
+        '    command: ["sleep", "3600"]',
+        '    stop_signal: SIGKILL',
+        '',
+      ].join('\n'),
+    );
   }, 180_000);
   afterAll(() => {
     for (const p of projects) cleanup(p);
@@ -35,13 +55,31 @@ describe('the packed library', () => {
   });
 
   it('ships the built library, its types, the CLI and the licence, and no machine-specific code cache', () => {
-    expect(files).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/stack.cjs', 'bin/stack.cjs', 'LICENSE', 'dist/stack.schema.json']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'dist/index.js',
+        'dist/index.cjs',
+        'dist/index.d.ts',
+        'dist/stack.cjs',
+        'bin/stack.cjs',
+        'LICENSE',
+        'dist/stack.schema.json',
+      ]),
+    );
     expect(files.filter((f) => f.startsWith('dist/.cache'))).toEqual([]);
   });
 
-  it('the JSON schema resolves as stack-compose/schema.json from CommonJS and ES modules, with the package\'s own $id', () => {
-    const cjs = execFileSync(process.execPath, ['-e', "process.stdout.write(require.resolve('stack-compose/schema.json'))"], { cwd: app, encoding: 'utf8' });
-    const esm = execFileSync(process.execPath, ['--input-type=module', '-e', "process.stdout.write(import.meta.resolve('stack-compose/schema.json'))"], { cwd: app, encoding: 'utf8' });
+  it("the JSON schema resolves as stack-compose/schema.json from CommonJS and ES modules, with the package's own $id", () => {
+    const cjs = execFileSync(
+      process.execPath,
+      ['-e', "process.stdout.write(require.resolve('stack-compose/schema.json'))"],
+      { cwd: app, encoding: 'utf8' },
+    );
+    const esm = execFileSync(
+      process.execPath,
+      ['--input-type=module', '-e', "process.stdout.write(import.meta.resolve('stack-compose/schema.json'))"],
+      { cwd: app, encoding: 'utf8' },
+    );
     expect(cjs).toBe(join(app, 'node_modules', 'stack-compose', 'dist', 'stack.schema.json'));
     expect(esm).toBe(`file://${cjs}`);
     const schema = JSON.parse(readFileSync(cjs, 'utf8')) as { $id: string };
@@ -51,15 +89,32 @@ describe('the packed library', () => {
 
   it('installed globally into a prefix, `stack` runs version, config, up and down from another directory', () => {
     const prefix = join(app, 'prefix');
-    execFileSync('npm', ['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync(
+      'npm',
+      ['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball],
+      { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     const bin = join(prefix, 'bin', 'stack');
     const elsewhere = join(app, 'elsewhere');
     mkdirSync(elsewhere);
-    writeFileSync(join(elsewhere, 'compose.yaml'), ['services:', '  job:', '    image: stack-test/busybox:latest', '    command: ["sleep", "3600"]', '    init: true', ''].join('\n'));
-    const run = (...args: string[]): string => execFileSync(bin, args, { cwd: elsewhere, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+    writeFileSync(
+      join(elsewhere, 'compose.yaml'),
+      [
+        'services:',
+        '  job:',
+        '    image: stack-test/busybox:latest',
+        '    command: ["sleep", "3600"]',
+        '    init: true',
+        '',
+      ].join('\n'),
+    );
+    const run = (...args: string[]): string =>
+      execFileSync(bin, args, { cwd: elsewhere, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
     expect(run('version')).toMatch(/^stack version \d+\.\d+\.\d+/);
     expect(run('config', '--services')).toBe('job\n');
-    expect(run('schema', '--path')).toBe(join(prefix, 'lib', 'node_modules', 'stack-compose', 'dist', 'stack.schema.json') + '\n');
+    expect(run('schema', '--path')).toBe(
+      join(prefix, 'lib', 'node_modules', 'stack-compose', 'dist', 'stack.schema.json') + '\n',
+    );
     expect(run('-f', 'compose.yaml', 'viz')).toContain('"service:job" [label="job"');
     const project = uniqueName('e2e-global');
     projects.push(project);
@@ -73,7 +128,12 @@ describe('the packed library', () => {
     it(`${example}: load → plan → up → converged → down, against the engine`, () => {
       const project = uniqueName('e2e-pack');
       projects.push(project);
-      const out = execFileSync(process.execPath, [example, project], { cwd: app, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+      const out = execFileSync(process.execPath, [example, project], {
+        cwd: app,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: 120_000,
+      });
       expect(out).toContain('service:web:1');
       expect(out).toMatch(/^up: [1-9]\d* actions$/m);
       expect(out).toContain('converged: true');

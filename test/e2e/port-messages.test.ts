@@ -18,14 +18,16 @@ describe('port conflict messages', () => {
     cleanup(loser);
   });
 
-  it('a port another project\'s container holds: the message names the port, the container, its project and service', async () => {
+  it("a port another project's container holds: the message names the port, the container, its project and service", async () => {
     const env = { WEB_PORT: '18197' };
     expect((await runCli(['-p', holder, 'up', '-d', 'web'], { cwd, env })).code).toBe(0);
     const result = await runCli(['-p', loser, 'up', '-d', 'web'], { cwd, env });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('service:web:1');
     // The port came from $WEB_PORT: named as ${WEB_PORT}, never its value (the secrets rule).
-    expect(result.stderr).toContain(`host port \${WEB_PORT} on 127.0.0.1 is held by container ${holder}-web-1 (project ${holder}, service web)`);
+    expect(result.stderr).toContain(
+      `host port \${WEB_PORT} on 127.0.0.1 is held by container ${holder}-web-1 (project ${holder}, service web)`,
+    );
     expect(result.stderr).not.toMatch(/exit code 128/);
     expect(result.stderr).not.toContain('converges');
   });

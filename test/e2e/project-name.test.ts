@@ -41,7 +41,10 @@ describe('project names', () => {
     const second = join(root, `e2edup-${suffix}`);
     for (const dir of [first, second]) {
       mkdirSync(dir, { recursive: true });
-      writeFileSync(join(dir, 'stack.yaml'), 'services:\n  app:\n    image: stack-test/busybox:latest\n    command: ["sleep", "3600"]\n    stop_signal: SIGKILL\n    volumes: [data:/data]\nvolumes:\n  data: {}\n');
+      writeFileSync(
+        join(dir, 'stack.yaml'),
+        'services:\n  app:\n    image: stack-test/busybox:latest\n    command: ["sleep", "3600"]\n    stop_signal: SIGKILL\n    volumes: [data:/data]\nvolumes:\n  data: {}\n',
+      );
     }
     const up1 = await runCli(['up', '-d'], { cwd: first });
     expect(up1.code, up1.stderr).toBe(0);

@@ -19,7 +19,7 @@ describe('pull flags', () => {
     expect((await stack('pull', '--policy', 'sometimes', 'web')).code).toBe(2);
   });
 
-  it('--ignore-pull-failures: exit 0, each failure a warning naming its service and the engine\'s reason', async () => {
+  it("--ignore-pull-failures: exit 0, each failure a warning naming its service and the engine's reason", async () => {
     const failing = await stack('pull', 'db');
     expect(failing.code).toBe(1);
     const ignored = await stack('pull', '--ignore-pull-failures');

@@ -13,7 +13,7 @@ const env = { REPO: p };
 const stack = (...args: string[]) => runCli(['-p', p, ...args], { cwd, env, timeoutMs: 120_000 });
 const tags = async (): Promise<string[]> => {
   const res = await fetch(`http://127.0.0.1:5000/v2/${p}/tags/list`);
-  return res.ok ? ((await res.json()) as { tags: string[] | null }).tags ?? [] : [];
+  return res.ok ? (((await res.json()) as { tags: string[] | null }).tags ?? []) : [];
 };
 
 describe('push', () => {
@@ -34,7 +34,10 @@ describe('push', () => {
   it('build --print prints the builds as a bake file and builds nothing; build --push pushes after building', async () => {
     const printed = await stack('build', '--print', 'ok');
     expect(printed.code, printed.stderr).toBe(0);
-    const bake = JSON.parse(printed.stdout) as { group: { default: { targets: string[] } }; target: Record<string, { context: string; dockerfile: string; tags: string[] }> };
+    const bake = JSON.parse(printed.stdout) as {
+      group: { default: { targets: string[] } };
+      target: Record<string, { context: string; dockerfile: string; tags: string[] }>;
+    };
     expect(bake.group.default.targets).toEqual(['ok']);
     expect(bake.target['ok']).toMatchObject({ dockerfile: 'Dockerfile', tags: [`127.0.0.1:5000/${p}:v1`] });
     expect(bake.target['ok']!.context).toMatch(/fixtures\/pull-cli\/built$/);

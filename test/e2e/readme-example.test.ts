@@ -45,14 +45,21 @@ describe('the README worked example', () => {
 
   it('runs as written under a project of its own, prints what the README shows, and down stops each container on SIGTERM', () => {
     const steps = readmeSteps();
-    expect(steps.map((s) => s.command.split(/\s+#/)[0]!.trim())).toEqual(expect.arrayContaining(['cd examples/hello', 'npx stack up -d', 'npx stack down']));
+    expect(steps.map((s) => s.command.split(/\s+#/)[0]!.trim())).toEqual(
+      expect.arrayContaining(['cd examples/hello', 'npx stack up -d', 'npx stack down']),
+    );
     const mark = (i: number): string => `echo "@@step ${i} $(date +%s%N)"`;
     const script = [
       `id() { if [ "$*" = "-un" ]; then echo ${user}; else command id "$@"; fi; }`,
       ...steps.flatMap((s, i) => [mark(i), s.command]),
       mark(steps.length),
     ].join('\n');
-    const run = spawnSync('bash', ['-c', script], { cwd: ROOT, encoding: 'utf8', timeout: 240_000, env: { ...process.env, STACK_PROJECT_NAME: '' } });
+    const run = spawnSync('bash', ['-c', script], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 240_000,
+      env: { ...process.env, STACK_PROJECT_NAME: '' },
+    });
     expect(run.status, run.stderr).toBe(0);
 
     // stdout split at the markers: what each step printed and when it started.
@@ -76,15 +83,37 @@ describe('the README worked example', () => {
     });
 
     // Served (the curl step) on a port the engine chose: the example publishes no fixed one.
-    const config = spawnSync(process.execPath, [join(ROOT, 'bin/stack.cjs'), 'config', '--format', 'json'], { cwd: join(ROOT, 'examples/hello'), encoding: 'utf8', env: { ...process.env, HELLO_PORT: '' } });
-    const ports = (JSON.parse(config.stdout) as { services: Record<string, { ports?: { published?: string }[] }> }).services['web']?.ports;
+    const config = spawnSync(process.execPath, [join(ROOT, 'bin/stack.cjs'), 'config', '--format', 'json'], {
+      cwd: join(ROOT, 'examples/hello'),
+      encoding: 'utf8',
+      env: { ...process.env, HELLO_PORT: '' },
+    });
+    const ports = (JSON.parse(config.stdout) as { services: Record<string, { ports?: { published?: string }[] }> })
+      .services['web']?.ports;
     expect(ports).toEqual([expect.not.objectContaining({ published: expect.anything() })]);
 
     // down: every running container stopped on SIGTERM, quickly.
     const downAt = steps.findIndex((s) => s.command.startsWith('npx stack down'));
     const [from, to] = [started[downAt]!, started[downAt + 1]!];
-    const dies = docker(['events', '--since', String(Math.floor(from / 1000)), '--until', String(Math.ceil(to / 1000) + 1), '--filter', 'event=die', '--filter', `label=com.docker.compose.project=${project}`, '--format', '{{.Actor.Attributes.name}} {{.Actor.Attributes.exitCode}}']);
-    const exits = Object.fromEntries(dies.split('\n').filter(Boolean).map((l) => l.split(' ')));
+    const dies = docker([
+      'events',
+      '--since',
+      String(Math.floor(from / 1000)),
+      '--until',
+      String(Math.ceil(to / 1000) + 1),
+      '--filter',
+      'event=die',
+      '--filter',
+      `label=com.docker.compose.project=${project}`,
+      '--format',
+      '{{.Actor.Attributes.name}} {{.Actor.Attributes.exitCode}}',
+    ]);
+    const exits = Object.fromEntries(
+      dies
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(' ')),
+    );
     expect(Object.keys(exits).sort()).toEqual([`${project}-client-1`, `${project}-web-1`]);
     for (const code of Object.values(exits)) expect(['0', '143']).toContain(code);
     expect(to - from, 'down took too long: a container waited for SIGKILL').toBeLessThan(8_000);

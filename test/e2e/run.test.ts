@@ -8,7 +8,19 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { CLI, cleanup, containers, describeE2E, docker, eventually, fixture, inspect, projectName, runCli, startCli } from './helpers.js';
+import {
+  CLI,
+  cleanup,
+  containers,
+  describeE2E,
+  docker,
+  eventually,
+  fixture,
+  inspect,
+  projectName,
+  runCli,
+  startCli,
+} from './helpers.js';
 
 const describe = await describeE2E();
 const projects: string[] = [];
@@ -27,15 +39,50 @@ function project(name: string): string {
 interface Inspected {
   Name: string;
   State: { Status: string; StartedAt: string; Health?: { Log: { End: string; ExitCode: number }[] } };
-  Config: { Env: string[]; Labels: Record<string, string>; User: string; WorkingDir: string; Entrypoint: string[] | null; Cmd: string[] | null; Tty: boolean; OpenStdin: boolean };
-  HostConfig: { PortBindings: Record<string, unknown> | null; RestartPolicy: { Name: string }; CapAdd: string[] | null; CapDrop: string[] | null; Binds: string[] | null; AutoRemove: boolean };
-  NetworkSettings: { Networks: Record<string, { Aliases: string[] | null }>; Ports: Record<string, { HostPort: string }[] | null> };
+  Config: {
+    Env: string[];
+    Labels: Record<string, string>;
+    User: string;
+    WorkingDir: string;
+    Entrypoint: string[] | null;
+    Cmd: string[] | null;
+    Tty: boolean;
+    OpenStdin: boolean;
+  };
+  HostConfig: {
+    PortBindings: Record<string, unknown> | null;
+    RestartPolicy: { Name: string };
+    CapAdd: string[] | null;
+    CapDrop: string[] | null;
+    Binds: string[] | null;
+    AutoRemove: boolean;
+  };
+  NetworkSettings: {
+    Networks: Record<string, { Aliases: string[] | null }>;
+    Ports: Record<string, { HostPort: string }[] | null>;
+  };
 }
 
 describe('stack run', () => {
   it('runs the command in a one-off container after its dependency is healthy, exits with its code and --rm removes it', async () => {
     const p = project('run-rm');
-    const result = await runCli(['-p', p, 'run', '--rm', '-e', 'FROM_CALLER', '-e', 'SET=given', 'app', 'sh', '-c', 'echo "$GREETING $FROM_CALLER $SET"; exit 3'], { cwd, env: { FROM_CALLER: 'caller-value' } });
+    const result = await runCli(
+      [
+        '-p',
+        p,
+        'run',
+        '--rm',
+        '-e',
+        'FROM_CALLER',
+        '-e',
+        'SET=given',
+        'app',
+        'sh',
+        '-c',
+        'echo "$GREETING $FROM_CALLER $SET"; exit 3',
+      ],
+      { cwd, env: { FROM_CALLER: 'caller-value' } },
+    );
     expect(result.code, result.stderr).toBe(3);
     expect(result.stdout).toBe('hello caller-value given\n');
     const db = inspect<Inspected>(`${p}-db-1`);
@@ -58,7 +105,33 @@ describe('stack run', () => {
     const dir = mkdtempSync(join(tmpdir(), 'stack-run-'));
     writeFileSync(join(dir, 'extra.env'), 'FROM_FILE=file\nSET=from-file\n');
     const result = await runCli(
-      ['-p', p, 'run', '-d', '--no-deps', '-e', 'SET=flag', '--env-from-file', join(dir, 'extra.env'), '-l', 'team=qa', '--entrypoint', 'sh -c', '-u', '1234', '-w', '/tmp', '-v', `${dir}:/mnt/extra:ro`, '--cap-add', 'NET_ADMIN', '--cap-drop', 'CHOWN', 'app', 'sleep 300'],
+      [
+        '-p',
+        p,
+        'run',
+        '-d',
+        '--no-deps',
+        '-e',
+        'SET=flag',
+        '--env-from-file',
+        join(dir, 'extra.env'),
+        '-l',
+        'team=qa',
+        '--entrypoint',
+        'sh -c',
+        '-u',
+        '1234',
+        '-w',
+        '/tmp',
+        '-v',
+        `${dir}:/mnt/extra:ro`,
+        '--cap-add',
+        'NET_ADMIN',
+        '--cap-drop',
+        'CHOWN',
+        'app',
+        'sleep 300',
+      ],
       { cwd },
     );
     expect(result.code, result.stderr).toBe(0);
@@ -124,7 +197,10 @@ describe('stack run', () => {
 
   it('Ctrl-C stops a --rm one-off, removes it and exits 130', async () => {
     const p = project('run-int');
-    const cli = startCli(['-p', p, 'run', '--rm', '--no-deps', 'solo', 'sh', '-c', 'trap "exit 0" TERM; while true; do sleep 0.2; done'], { cwd });
+    const cli = startCli(
+      ['-p', p, 'run', '--rm', '--no-deps', 'solo', 'sh', '-c', 'trap "exit 0" TERM; while true; do sleep 0.2; done'],
+      { cwd },
+    );
     await eventually(() => containers(p).some((c) => c.state === 'running'), 30_000);
     cli.child.kill('SIGINT');
     const result = await cli.done;
@@ -133,10 +209,15 @@ describe('stack run', () => {
     expect(docker(['ps', '-aq', '--filter', `label=com.docker.compose.project=${p}`])).toBe('');
   });
 
-  it('allocates a TTY when stdin is a terminal (under script(1)), and exits with the command\'s code', () => {
+  it("allocates a TTY when stdin is a terminal (under script(1)), and exits with the command's code", () => {
     const p = project('run-tty');
     const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} --progress quiet -p ${p} run --rm --no-deps --pull never solo sh -c 'tty; exit 4'`;
-    const result = spawnSync('script', ['-qec', cmd, '/dev/null'], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', CI: '' }, timeout: 60_000 });
+    const result = spawnSync('script', ['-qec', cmd, '/dev/null'], {
+      cwd,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1', CI: '' },
+      timeout: 60_000,
+    });
     expect(result.stdout).toMatch(/\/dev\/pts\/\d+/);
     expect(result.status).toBe(4);
     expect(containers(p)).toEqual([]);

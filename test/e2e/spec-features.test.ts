@@ -114,7 +114,9 @@ describe('secrets and configs', () => {
     const p = project('secretunset');
     const up = await runCli(['-p', p, 'up', '-d'], { cwd: fixture('e2e-secrets'), env: { APP_SECRET: undefined } });
     expect(up.code).toBe(1);
-    expect(up.stderr).toContain('environment variable "APP_SECRET" required by secret "from_env" of service "app" is not set');
+    expect(up.stderr).toContain(
+      'environment variable "APP_SECRET" required by secret "from_env" of service "app" is not set',
+    );
     expect(containers(p)).toEqual([]);
   }, 120_000);
 

@@ -6,7 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, expect, it } from 'vitest';
 import { cleanup, containers, describeE2E, docker, eventually, runCli, startCli } from './helpers.js';
-import { REGISTRY, imageId, isolatedEnv, loadFixtureCopy, pushGeneration, removeDir, removeImages } from './images-support.js';
+import {
+  REGISTRY,
+  imageId,
+  isolatedEnv,
+  loadFixtureCopy,
+  pushGeneration,
+  removeDir,
+  removeImages,
+} from './images-support.js';
 import { uniqueName } from '../support/engine.js';
 
 const describe = await describeE2E();
@@ -118,7 +126,8 @@ describe('up: images, lock and watch', () => {
     // pinned digest (pull_policy: always), no container change; without it a recreate to the tag.
     const plan = await runCli(['-p', p, 'plan', '--json'], { cwd: f.dir, env });
     expect(plan.code, plan.stderr).toBe(0);
-    const pinnedActions = (JSON.parse(plan.stdout) as { actions: { kind: string; resource: string; image?: string }[] }).actions;
+    const pinnedActions = (JSON.parse(plan.stdout) as { actions: { kind: string; resource: string; image?: string }[] })
+      .actions;
     expect(pinnedActions.map((a) => `${a.kind} ${a.resource}`)).toEqual(['pull-image image:app']);
     expect(pinnedActions[0]!.image).toMatch(/@sha256:/);
     const planNoLock = await runCli(['-p', p, 'plan', '--detailed-exitcode', '--no-lock'], { cwd: f.dir, env });
@@ -131,14 +140,24 @@ describe('up: images, lock and watch', () => {
       await until(() => expect(run.output()).toContain('watching'), 'the watch to start', 60_000);
       const before = ids(p)['app'];
       const file = join(f.dir, 'stack.yaml');
-      writeFileSync(file, readFileSync(file, 'utf8').replace('pull_policy: always', 'pull_policy: always\n    environment: { RELOADED: "1" }'));
+      writeFileSync(
+        file,
+        readFileSync(file, 'utf8').replace(
+          'pull_policy: always',
+          'pull_policy: always\n    environment: { RELOADED: "1" }',
+        ),
+      );
       // Settled: one app container again (the replacement renamed, the old one gone), running.
-      await until(() => {
-        const apps = containers(p).filter((c) => c.service === 'app');
-        expect(apps.map((c) => c.state)).toEqual(['running']);
-        expect(apps[0]!.id).not.toBe(before);
-        expect(docker(['inspect', '-f', '{{json .Config.Env}}', apps[0]!.id])).toContain('RELOADED=1');
-      }, 'the reload to recreate app', 60_000);
+      await until(
+        () => {
+          const apps = containers(p).filter((c) => c.service === 'app');
+          expect(apps.map((c) => c.state)).toEqual(['running']);
+          expect(apps[0]!.id).not.toBe(before);
+          expect(docker(['inspect', '-f', '{{json .Config.Env}}', apps[0]!.id])).toContain('RELOADED=1');
+        },
+        'the reload to recreate app',
+        60_000,
+      );
       expect(imageOf(p, 'app')).toBe(v1);
     } finally {
       run.child.kill('SIGINT');
@@ -152,22 +171,44 @@ describe('up: images, lock and watch', () => {
     const dir = mkdtempSync(join(tmpdir(), 'stack-up-watch-scale-'));
     dirs.push(dir);
     const write = (greeting: string): void =>
-      writeFileSync(join(dir, 'stack.yaml'), ['services:', '  web:', '    image: stack-test/busybox:latest', '    command: ["sleep", "3600"]', '    stop_signal: SIGKILL', '    environment:', `      GREETING: ${greeting}`, ''].join('\n'));
+      writeFileSync(
+        join(dir, 'stack.yaml'),
+        [
+          'services:',
+          '  web:',
+          '    image: stack-test/busybox:latest',
+          '    command: ["sleep", "3600"]',
+          '    stop_signal: SIGKILL',
+          '    environment:',
+          `      GREETING: ${greeting}`,
+          '',
+        ].join('\n'),
+      );
     write('one');
     const run = startCli(['-p', p, 'up', '--watch', '--scale', 'web=3'], { cwd: dir, timeoutMs: 110_000 });
     try {
       await until(() => expect(run.output()).toContain('watching'), 'the watch to start', 60_000);
-      const before = containers(p).map((c) => c.id).sort();
+      const before = containers(p)
+        .map((c) => c.id)
+        .sort();
       expect(before).toHaveLength(3);
       write('two');
-      await until(() => {
-        const now = containers(p).filter((c) => c.state === 'running');
-        expect(now.filter((c) => !before.includes(c.id))).toHaveLength(3);
-        expect(containers(p)).toHaveLength(3);
-      }, 'three recreated replicas', 60_000);
+      await until(
+        () => {
+          const now = containers(p).filter((c) => c.state === 'running');
+          expect(now.filter((c) => !before.includes(c.id))).toHaveLength(3);
+          expect(containers(p)).toHaveLength(3);
+        },
+        'three recreated replicas',
+        60_000,
+      );
       // Settled: still three, none removed by a reload that forgot --scale.
       await new Promise((r) => setTimeout(r, 1500));
-      expect(containers(p).map((c) => c.name).sort()).toEqual([`${p}-web-1`, `${p}-web-2`, `${p}-web-3`]);
+      expect(
+        containers(p)
+          .map((c) => c.name)
+          .sort(),
+      ).toEqual([`${p}-web-1`, `${p}-web-2`, `${p}-web-3`]);
     } finally {
       run.child.kill('SIGINT');
     }
@@ -207,7 +248,11 @@ describe('up: images, lock and watch', () => {
       const before = ids(p);
 
       write('changed');
-      await until(() => expect(run.output()).toMatch(/^app-1 +\| greeting=changed$/m), 'the recreated container\'s log line', 60_000);
+      await until(
+        () => expect(run.output()).toMatch(/^app-1 +\| greeting=changed$/m),
+        "the recreated container's log line",
+        60_000,
+      );
       const after = ids(p);
       expect(after['app']).not.toBe(before['app']);
       expect(after['other']).toBe(before['other']);
@@ -217,6 +262,10 @@ describe('up: images, lock and watch', () => {
     }
     const result = await run.done;
     expect(result.code, result.stderr).toBe(130);
-    expect(containers(p).map((c) => `${c.service}:${c.state}`).sort()).toEqual(['app:exited', 'other:exited']);
+    expect(
+      containers(p)
+        .map((c) => `${c.service}:${c.state}`)
+        .sort(),
+    ).toEqual(['app:exited', 'other:exited']);
   });
 });

@@ -4,7 +4,17 @@
  * volume fails the run before anything is created, unknown services are usage errors.
  */
 import { afterEach, expect, it } from 'vitest';
-import { cleanup, containers, describeE2E, docker, fixture, inspect, networks, projectName, runCli } from './helpers.js';
+import {
+  cleanup,
+  containers,
+  describeE2E,
+  docker,
+  fixture,
+  inspect,
+  networks,
+  projectName,
+  runCli,
+} from './helpers.js';
 
 const describe = await describeE2E();
 const projects: string[] = [];
@@ -77,7 +87,10 @@ describe('up lifecycle scope', () => {
 
   it('stack run of a service using a missing external network fails before creating anything', async () => {
     const p = project('ext-run');
-    const result = await runCli(['-p', p, 'run', '--rm', 'net-user', 'true'], { cwd: fixture('e2e-external'), env: { EXT_NET: `${p}-nope` } });
+    const result = await runCli(['-p', p, 'run', '--rm', 'net-user', 'true'], {
+      cwd: fixture('e2e-external'),
+      env: { EXT_NET: `${p}-nope` },
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('service "net-user" uses external network "${EXT_NET}"');
     expect(containers(p)).toEqual([]);

@@ -9,7 +9,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { startEngineProxy } from '../../bench/lib/engine-proxy.mjs';
-import { cleanup, containerEvents, containers, describeE2E, docker, fixture, now, projectName, runCli } from './helpers.js';
+import {
+  cleanup,
+  containerEvents,
+  containers,
+  describeE2E,
+  docker,
+  fixture,
+  now,
+  projectName,
+  runCli,
+} from './helpers.js';
 
 const describe = await describeE2E();
 const projects: string[] = [];
@@ -46,7 +56,13 @@ describe('up', () => {
       expect(proxy.counts.writes, JSON.stringify(proxy.counts.byRoute)).toBe(0);
       // One observation serves images and plan, and the label finds every network and volume,
       // so nothing is listed twice or by name; the API version comes from /_ping, not /version.
-      expect(proxy.counts.byRoute).toEqual({ 'GET /_ping': 1, 'GET /containers/json': 1, 'GET /networks': 1, 'GET /volumes': 1, 'GET /images/json': 1 });
+      expect(proxy.counts.byRoute).toEqual({
+        'GET /_ping': 1,
+        'GET /containers/json': 1,
+        'GET /networks': 1,
+        'GET /volumes': 1,
+        'GET /images/json': 1,
+      });
       expect(containerEvents(p, t0, t1 + 1).filter((e) => WRITE_EVENTS.has(e.action))).toEqual([]);
     } finally {
       await proxy.close();
@@ -55,7 +71,7 @@ describe('up', () => {
     expect(containers(p).map((c) => c.id)).toEqual(before.map((c) => c.id));
   });
 
-  it('changing one service\'s environment recreates exactly that container; its named and anonymous volume data survive', async () => {
+  it("changing one service's environment recreates exactly that container; its named and anonymous volume data survive", async () => {
     const p = project('recreate');
     const cwd = fixture('e2e-basic');
     expect((await runCli(['-p', p, 'up', '-d'], { cwd })).code).toBe(0);
@@ -82,7 +98,10 @@ describe('up', () => {
     const dir = mkdtempSync(join(tmpdir(), 'stack-e2e-envdrop-'));
     const file = join(dir, 'stack.yaml');
     const write = (env: string, label: string): void =>
-      writeFileSync(file, `services:\n  web:\n    image: stack-test/busybox:latest\n    command: ["sleep", "3600"]\n    stop_signal: SIGKILL\n    labels:\n      keep.me: "1"\n${label}    environment:\n      KEEP: kept-value\n${env}`);
+      writeFileSync(
+        file,
+        `services:\n  web:\n    image: stack-test/busybox:latest\n    command: ["sleep", "3600"]\n    stop_signal: SIGKILL\n    labels:\n      keep.me: "1"\n${label}    environment:\n      KEEP: kept-value\n${env}`,
+      );
     try {
       write('      DROP_ME: dropped-value\n', '      drop.me: "1"\n');
       expect((await runCli(['-p', p, 'up', '-d'], { cwd: dir })).code).toBe(0);
@@ -98,7 +117,7 @@ describe('up', () => {
     }
   });
 
-  it('up -d right after stop starts the containers again; the stop\'s own exit (137) is not blamed on the new start', async () => {
+  it("up -d right after stop starts the containers again; the stop's own exit (137) is not blamed on the new start", async () => {
     const p = project('afterstop');
     const cwd = fixture('e2e-basic');
     expect((await runCli(['-p', p, 'up', '-d'], { cwd })).code).toBe(0);
@@ -116,7 +135,9 @@ describe('up', () => {
     const p = project('ports');
     const cwd = fixture('e2e-ports');
     const blocker: Server = createServer();
-    const port = await new Promise<number>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as { port: number }).port)));
+    const port = await new Promise<number>((resolve) =>
+      blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as { port: number }).port)),
+    );
     const env = { WEB_PORT: String(port) };
     try {
       const failed = await runCli(['-p', p, 'up', '-d'], { cwd, env });

@@ -19,7 +19,9 @@ describeEngine('stack watch develop.watch actions (CLI, real engine)', () => {
   const watchService = (service: string): Promise<WatchSession> => sessions.start(`watch-${service}`, [service]);
   /** Every container of the project (all states). */
   const containersOf = async (project: string): Promise<{ id: string; service: string }[]> =>
-    (await sessions.engine.listContainers({ all: true, filters: { label: [`${Label.project}=${project}`] } })).map((c) => ({ id: c.Id, service: c.Labels?.[Label.service] ?? '' }));
+    (await sessions.engine.listContainers({ all: true, filters: { label: [`${Label.project}=${project}`] } })).map(
+      (c) => ({ id: c.Id, service: c.Labels?.[Label.service] ?? '' }),
+    );
   const onlyContainer = async (project: string, service: string): Promise<string> => {
     const list = await containersOf(project);
     expect(list.map((c) => c.service)).toEqual([service]);

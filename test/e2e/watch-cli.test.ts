@@ -28,14 +28,16 @@ describeEngine('stack watch (CLI, real engine)', () => {
     const list = await engine.listContainers({ all: false, filters: { label: [`${Label.project}=${project}`] } });
     return Object.fromEntries(list.map((c) => [c.Labels?.[Label.service] ?? '', c.Id]));
   };
-  const envOf = async (id: string): Promise<string[]> => ((await engine.inspectContainer(id)).Config['Env'] as string[]) ?? [];
+  const envOf = async (id: string): Promise<string[]> =>
+    ((await engine.inspectContainer(id)).Config['Env'] as string[]) ?? [];
   const cat = async (path: string): Promise<string> => {
     const { app } = await containers();
     const result = await execInContainer(engine, app!, ['cat', path]);
     if (result.exitCode !== 0) throw new Error(`cat ${path}: exit ${result.exitCode}`);
     return result.output;
   };
-  const setGreeting = (value: string): void => writeFileSync(stackFile, original.replace('GREETING: hello', `GREETING: ${value}`));
+  const setGreeting = (value: string): void =>
+    writeFileSync(stackFile, original.replace('GREETING: hello', `GREETING: ${value}`));
 
   beforeAll(async () => {
     engine = await connectEngine({ env: process.env });
@@ -65,7 +67,7 @@ describeEngine('stack watch (CLI, real engine)', () => {
     await eventually(async () => expect(cat('/app/src/new.txt')).rejects.toThrow(/exit 1/));
   });
 
-  it('editing one service\'s environment in the stack file recreates only that service', async () => {
+  it("editing one service's environment in the stack file recreates only that service", async () => {
     await watch.settled();
     const before = await containers();
     setGreeting('changed-once');
@@ -84,7 +86,10 @@ describeEngine('stack watch (CLI, real engine)', () => {
     const before = await containers();
     const reloads = watch.reloads().length;
     const errorsBefore = watch.stderr.length;
-    writeFileSync(stackFile, original.replace('command: ["sleep", "3600"]', 'command: ["sleep", "3600"]\n    ports: "not-a-list"'));
+    writeFileSync(
+      stackFile,
+      original.replace('command: ["sleep", "3600"]', 'command: ["sleep", "3600"]\n    ports: "not-a-list"'),
+    );
     await watch.until(() => watch.reloads().length > reloads, 'the reload line of the invalid edit');
     expect(watch.reloads().at(-1)).toMatch(/^✗ stack\.yaml changed → invalid stack/);
     expect(watch.stderr.slice(errorsBefore)).toMatch(/stack\.yaml:\d+:\d+ error\[[A-Z_]+\]/);

@@ -19,7 +19,10 @@ describeEngine('stack watch rebuild (CLI, real engine)', () => {
   let watch: WatchProcess;
 
   const app = async (): Promise<string | undefined> => {
-    const list = await engine.listContainers({ all: false, filters: { label: [`${Label.project}=${project}`, `${Label.service}=app`] } });
+    const list = await engine.listContainers({
+      all: false,
+      filters: { label: [`${Label.project}=${project}`, `${Label.service}=app`] },
+    });
     return list[0]?.Id;
   };
 

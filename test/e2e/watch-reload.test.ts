@@ -17,13 +17,22 @@ describeEngine('stack watch reloads on env_file, extends and override edits (CLI
 
   /** Service → container ID, every container of the project (all states). */
   const containers = async (project: string): Promise<Record<string, string>> => {
-    const list = await sessions.engine.listContainers({ all: true, filters: { label: [`${Label.project}=${project}`] } });
+    const list = await sessions.engine.listContainers({
+      all: true,
+      filters: { label: [`${Label.project}=${project}`] },
+    });
     return Object.fromEntries(list.map((c) => [c.Labels?.[Label.service] ?? '', c.Id]));
   };
-  const envOf = async (id: string): Promise<string[]> => ((await sessions.engine.inspectContainer(id)).Config['Env'] as string[]) ?? [];
+  const envOf = async (id: string): Promise<string[]> =>
+    ((await sessions.engine.inspectContainer(id)).Config['Env'] as string[]) ?? [];
 
   /** `stack -p <unique> watch` over a fresh copy of the fixture, once all four services run and the watch is quiet. */
-  const start = async (): Promise<{ project: string; dir: string; watch: WatchProcess; before: Record<string, string> }> => {
+  const start = async (): Promise<{
+    project: string;
+    dir: string;
+    watch: WatchProcess;
+    before: Record<string, string>;
+  }> => {
     const { project, dir, watch } = await sessions.start('watch-reload');
     const before = await containers(project);
     expect(Object.keys(before).sort()).toEqual(SERVICES);
@@ -32,7 +41,14 @@ describeEngine('stack watch reloads on env_file, extends and override edits (CLI
   };
 
   /** Edits `file` (relative to the project), then waits for `service` to be recreated with `expected` in its env; returns the IDs after the reload settled. */
-  const editAndAwait = async (run: { project: string; dir: string; watch: WatchProcess; before: Record<string, string> }, file: string, from: string, to: string, service: string, expected: string): Promise<Record<string, string>> => {
+  const editAndAwait = async (
+    run: { project: string; dir: string; watch: WatchProcess; before: Record<string, string> },
+    file: string,
+    from: string,
+    to: string,
+    service: string,
+    expected: string,
+  ): Promise<Record<string, string>> => {
     const path = join(run.dir, file);
     const text = readFileSync(path, 'utf8');
     expect(text).toContain(from);
@@ -58,7 +74,14 @@ describeEngine('stack watch reloads on env_file, extends and override edits (CLI
 
   it('an env_file edit reloads the stack and recreates only the service that reads it', async () => {
     const run = await start();
-    const after = await editAndAwait(run, 'envfiled.env', 'FROM_ENV_FILE=v0', 'FROM_ENV_FILE=v1', 'envfiled', 'FROM_ENV_FILE=v1');
+    const after = await editAndAwait(
+      run,
+      'envfiled.env',
+      'FROM_ENV_FILE=v0',
+      'FROM_ENV_FILE=v1',
+      'envfiled',
+      'FROM_ENV_FILE=v1',
+    );
     onlyRecreated(run.before, after, 'envfiled');
   });
 
@@ -70,7 +93,14 @@ describeEngine('stack watch reloads on env_file, extends and override edits (CLI
 
   it('an edit to stack.override.yaml reloads the stack and recreates only the overridden service', async () => {
     const run = await start();
-    const after = await editAndAwait(run, 'stack.override.yaml', 'FROM_OVERRIDE: v0', 'FROM_OVERRIDE: v1', 'overridden', 'FROM_OVERRIDE=v1');
+    const after = await editAndAwait(
+      run,
+      'stack.override.yaml',
+      'FROM_OVERRIDE: v0',
+      'FROM_OVERRIDE: v1',
+      'overridden',
+      'FROM_OVERRIDE=v1',
+    );
     onlyRecreated(run.before, after, 'overridden');
   });
 });

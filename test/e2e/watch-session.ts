@@ -20,10 +20,14 @@ export interface WatchSession {
 }
 
 /** Watch reloads land within ~100-700 ms: poll often. */
-export const eventually = <T>(check: () => Promise<T>, timeoutMs = 20_000): Promise<Exclude<T, false>> => retryUntil(check, timeoutMs, 50);
+export const eventually = <T>(check: () => Promise<T>, timeoutMs = 20_000): Promise<Exclude<T, false>> =>
+  retryUntil(check, timeoutMs, 50);
 
 /** Call inside the describe: registers the hooks. `engine` is set once beforeAll has run. */
-export function watchSessionPerTest(fixture: string): { readonly engine: Engine; start(prefix: string, args?: readonly string[]): Promise<WatchSession> } {
+export function watchSessionPerTest(fixture: string): {
+  readonly engine: Engine;
+  start(prefix: string, args?: readonly string[]): Promise<WatchSession>;
+} {
   let engine: Engine | undefined;
   let running: WatchSession | undefined;
   beforeAll(async () => {
@@ -48,7 +52,11 @@ export function watchSessionPerTest(fixture: string): { readonly engine: Engine;
       const dir = copyFixture(fixture);
       const watch = new WatchProcess(['-p', project, 'watch', ...args], dir);
       running = { project, dir, watch };
-      await watch.until(() => watch.reloads().length >= 1 && watch.stderr.includes('watching'), 'the initial up', 60_000);
+      await watch.until(
+        () => watch.reloads().length >= 1 && watch.stderr.includes('watching'),
+        'the initial up',
+        60_000,
+      );
       return running;
     },
   };

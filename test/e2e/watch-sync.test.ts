@@ -27,12 +27,29 @@ describeEngine('sync into running replicas (real engine)', () => {
     dir = mkdtempSync(join(tmpdir(), 'stack-watch-sync-'));
     mkdirSync(join(dir, 'src'));
     const path = join(dir, 'src');
-    rule = { service: 'web', index: 0, rule: { action: 'sync', path, target: '/app/src', include: [], ignore: [], initialSync: false }, filter: createPathFilter({ root: path }) };
+    rule = {
+      service: 'web',
+      index: 0,
+      rule: { action: 'sync', path, target: '/app/src', include: [], ignore: [], initialSync: false },
+      filter: createPathFilter({ root: path }),
+    };
     for (const n of [1, 2]) {
-      const labels = { [Label.project]: project, [Label.service]: 'web', [Label.containerNumber]: String(n), [Label.oneoff]: 'False' };
-      const created = await rawRequest({ method: 'POST', path: `/containers/create?name=${project}-web-${n}`, body: { Image: TEST_IMAGE, Cmd: ['sleep', '300'], Labels: labels, StopSignal: 'SIGKILL' } });
+      const labels = {
+        [Label.project]: project,
+        [Label.service]: 'web',
+        [Label.containerNumber]: String(n),
+        [Label.oneoff]: 'False',
+      };
+      const created = await rawRequest({
+        method: 'POST',
+        path: `/containers/create?name=${project}-web-${n}`,
+        body: { Image: TEST_IMAGE, Cmd: ['sleep', '300'], Labels: labels, StopSignal: 'SIGKILL' },
+      });
       expect(created.status, created.text).toBe(201);
-      const started = await rawRequest({ method: 'POST', path: `/containers/${(created.json as { Id: string }).Id}/start` });
+      const started = await rawRequest({
+        method: 'POST',
+        path: `/containers/${(created.json as { Id: string }).Id}/start`,
+      });
       expect(started.status, started.text).toBe(204);
     }
   });
@@ -49,7 +66,10 @@ describeEngine('sync into running replicas (real engine)', () => {
     writeFileSync(join(dir, 'src', 'deep', 'er', 'a.txt'), 'hello v1');
     await applySync(engine, replicas, await prepareSync(rule, [join(dir, 'src', 'deep', 'er', 'a.txt')]));
     for (const r of replicas) {
-      expect(await execInContainer(engine, r.id, ['cat', '/app/src/deep/er/a.txt'])).toEqual({ exitCode: 0, output: 'hello v1' });
+      expect(await execInContainer(engine, r.id, ['cat', '/app/src/deep/er/a.txt'])).toEqual({
+        exitCode: 0,
+        output: 'hello v1',
+      });
     }
     rmSync(join(dir, 'src', 'deep'), { recursive: true });
     const prepared = await prepareSync(rule, [join(dir, 'src', 'deep', 'er', 'a.txt'), join(dir, 'src', 'deep')]);

@@ -6,19 +6,41 @@ import { execBody, findRunningReplica } from '../../src/pipeline/exec.js';
 import { fakeEngine } from '../support/fake-engine.js';
 
 function listed(name: string, labels: Record<string, string>, state = 'running'): EngineContainer {
-  return { Id: `id-${name}`, Names: [`/${name}`], Image: 'x', ImageID: 'sha256:x', Labels: labels, State: state, Status: state, Created: 0 };
+  return {
+    Id: `id-${name}`,
+    Names: [`/${name}`],
+    Image: 'x',
+    ImageID: 'sha256:x',
+    Labels: labels,
+    State: state,
+    Status: state,
+    Created: 0,
+  };
 }
 
-const p = (service: string, n: number, extra: Record<string, string> = {}): Record<string, string> => ({ [Label.project]: 'p', [Label.service]: service, [Label.containerNumber]: String(n), ...extra });
+const p = (service: string, n: number, extra: Record<string, string> = {}): Record<string, string> => ({
+  [Label.project]: 'p',
+  [Label.service]: service,
+  [Label.containerNumber]: String(n),
+  ...extra,
+});
 
 /** An engine whose list returns `containers` and records each query. */
-function listing(containers: EngineContainer[]): { engine: Engine; queries: { all?: boolean; filters?: EngineFilters }[] } {
+function listing(containers: EngineContainer[]): {
+  engine: Engine;
+  queries: { all?: boolean; filters?: EngineFilters }[];
+} {
   const queries: { all?: boolean; filters?: EngineFilters }[] = [];
   const engine: Engine = { ...fakeEngine(), listContainers: async (query) => (queries.push(query), containers) };
   return { engine, queries };
 }
 
-const containers = [listed('p-web-2', p('web', 2)), listed('p-web-1', p('web', 1), 'exited'), listed('p-db-1', p('db', 1)), listed('p-web-run-1', p('web', 1, { [Label.oneoff]: 'True' }))];
+const containers = [
+  listed('p-web-2', p('web', 2)),
+  listed('p-web-1', p('web', 1), 'exited'),
+  listed('p-db-1', p('db', 1)),
+  listed('p-web-run-1', p('web', 1, { [Label.oneoff]: 'True' })),
+];
 
 describe("the project's containers, listed in one place", () => {
   it('all states of every service by name, one-offs left out, in one list call filtered by the project label', async () => {
@@ -30,9 +52,13 @@ describe("the project's containers, listed in one place", () => {
 
   it('one service is filtered by the engine; one-offs only when asked; IDs and running state go to the engine', async () => {
     const { engine, queries } = listing(containers);
-    const names = (await listProjectContainers(engine, 'p', { services: ['web'], oneoffs: true, ids: ['abc'], running: true })).map((c) => c.Names[0]);
+    const names = (
+      await listProjectContainers(engine, 'p', { services: ['web'], oneoffs: true, ids: ['abc'], running: true })
+    ).map((c) => c.Names[0]);
     expect(names).toEqual(['/p-web-1', '/p-web-2', '/p-web-run-1']);
-    expect(queries).toEqual([{ all: false, filters: { label: [`${Label.project}=p`, `${Label.service}=web`], id: ['abc'] } }]);
+    expect(queries).toEqual([
+      { all: false, filters: { label: [`${Label.project}=p`, `${Label.service}=web`], id: ['abc'] } },
+    ]);
   });
 
   it('several services are filtered here (the engine cannot OR label filters)', async () => {
@@ -43,12 +69,18 @@ describe("the project's containers, listed in one place", () => {
 
   it("a service's running replicas are its containers the engine lists as running, by name", async () => {
     const { engine, queries } = listing([listed('p-web-2', p('web', 2)), listed('p-web-1', p('web', 1))]);
-    expect(await listRunningReplicas(engine, 'p', 'web')).toEqual([{ id: 'id-p-web-1', name: 'p-web-1' }, { id: 'id-p-web-2', name: 'p-web-2' }]);
+    expect(await listRunningReplicas(engine, 'p', 'web')).toEqual([
+      { id: 'id-p-web-1', name: 'p-web-1' },
+      { id: 'id-p-web-2', name: 'p-web-2' },
+    ]);
     expect(queries[0]?.all).toBe(false);
   });
 
   it('ls sees every project with the states of its containers', async () => {
-    const { engine } = listing([...containers, listed('q-a-1', { [Label.project]: 'q', [Label.configFiles]: '/q/stack.yaml' }, 'exited')]);
+    const { engine } = listing([
+      ...containers,
+      listed('q-a-1', { [Label.project]: 'q', [Label.configFiles]: '/q/stack.yaml' }, 'exited'),
+    ]);
     const projects = await listProjects(engine);
     expect(projects.map((x) => [x.name, Object.fromEntries(x.states), x.configFiles])).toEqual([
       ['p', { running: 3, exited: 1 }, ''],
@@ -61,11 +93,30 @@ describe('exec', () => {
   it('runs in the running replica with the asked number, and names how to start one when there is none', async () => {
     const { engine } = listing(containers);
     expect(await findRunningReplica(engine, 'p', 'web', 2)).toBe('id-p-web-2');
-    await expect(findRunningReplica(engine, 'p', 'web', 1)).rejects.toThrow('service "web" has no running container #1; start it with `stack up -d web`');
+    await expect(findRunningReplica(engine, 'p', 'web', 1)).rejects.toThrow(
+      'service "web" has no running container #1; start it with `stack up -d web`',
+    );
   });
 
   it('a detached exec attaches nothing', () => {
-    const body = execBody({ service: 'web', index: 1, command: ['ls'], tty: false, interactive: true, detach: true, env: ['A=1'], privileged: false, user: 'root' });
-    expect(body).toMatchObject({ AttachStdin: false, AttachStdout: false, AttachStderr: false, Cmd: ['ls'], Env: ['A=1'], User: 'root' });
+    const body = execBody({
+      service: 'web',
+      index: 1,
+      command: ['ls'],
+      tty: false,
+      interactive: true,
+      detach: true,
+      env: ['A=1'],
+      privileged: false,
+      user: 'root',
+    });
+    expect(body).toMatchObject({
+      AttachStdin: false,
+      AttachStdout: false,
+      AttachStderr: false,
+      Cmd: ['ls'],
+      Env: ['A=1'],
+      User: 'root',
+    });
   });
 });

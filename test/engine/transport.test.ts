@@ -11,15 +11,34 @@ function refusingModem(error: unknown): Modem {
 describe('engine transport', () => {
   it('a refused stream through the modem (TLS, ssh) keeps the engine message it only put in its text', async () => {
     // The modem reads a refused stream's body into the message and leaves `json` null.
-    const refusal = Object.assign(new Error('(HTTP code 400) bad parameter - dockerfile parse error line 2: unknown instruction: BOGUS '), { statusCode: 400, json: null });
-    const raw = await modemCall(refusingModem(refusal), { method: 'POST', path: '/build', stream: true, what: 'build of app' }).catch((e: unknown) => e);
+    const refusal = Object.assign(
+      new Error('(HTTP code 400) bad parameter - dockerfile parse error line 2: unknown instruction: BOGUS '),
+      { statusCode: 400, json: null },
+    );
+    const raw = await modemCall(refusingModem(refusal), {
+      method: 'POST',
+      path: '/build',
+      stream: true,
+      what: 'build of app',
+    }).catch((e: unknown) => e);
     const error = toEngineError(raw, 'tcp://engine:2376', 'build of app');
-    expect(error).toMatchObject({ code: 'ENGINE_ERROR', statusCode: 400, engineMessage: 'dockerfile parse error line 2: unknown instruction: BOGUS' });
+    expect(error).toMatchObject({
+      code: 'ENGINE_ERROR',
+      statusCode: 400,
+      engineMessage: 'dockerfile parse error line 2: unknown instruction: BOGUS',
+    });
   });
 
   it('a modem refusal with a JSON body is left as the engine sent it', async () => {
-    const refusal = Object.assign(new Error('(HTTP code 404) not found - no such image '), { statusCode: 404, json: { message: 'No such image: x' } });
-    const raw = await modemCall(refusingModem(refusal), { method: 'GET', path: '/images/x/json', what: 'image x' }).catch((e: unknown) => e);
+    const refusal = Object.assign(new Error('(HTTP code 404) not found - no such image '), {
+      statusCode: 404,
+      json: { message: 'No such image: x' },
+    });
+    const raw = await modemCall(refusingModem(refusal), {
+      method: 'GET',
+      path: '/images/x/json',
+      what: 'image x',
+    }).catch((e: unknown) => e);
     expect(toEngineError(raw, 'tcp://engine:2376', 'image x')).toMatchObject({ engineMessage: 'No such image: x' });
   });
 

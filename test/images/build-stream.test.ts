@@ -51,7 +51,11 @@ describe('reading build output', () => {
   });
 
   it('a non-JSON line is kept as output, not thrown', async () => {
-    const { build, lines } = await feed(['{"stream":"Step 1/1 : FROM x\\n"}\n', 'proxy says hi\n', '{"aux":{"ID":"sha256:1"}}\n']);
+    const { build, lines } = await feed([
+      '{"stream":"Step 1/1 : FROM x\\n"}\n',
+      'proxy says hi\n',
+      '{"aux":{"ID":"sha256:1"}}\n',
+    ]);
     expect(lines).toContain('proxy says hi');
     expect(build.imageId).toBe('sha256:1');
   });

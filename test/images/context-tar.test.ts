@@ -24,7 +24,11 @@ async function tarNames(stream: NodeJS.ReadableStream): Promise<string[]> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(Buffer.from(chunk as Uint8Array));
   const listing = execFileSync('tar', ['-t'], { input: Buffer.concat(chunks) }).toString('utf8');
-  return listing.split('\n').filter(Boolean).map((n) => n.replace(/\/$/, '')).sort();
+  return listing
+    .split('\n')
+    .filter(Boolean)
+    .map((n) => n.replace(/\/$/, ''))
+    .sort();
 }
 
 async function tarFile(stream: NodeJS.ReadableStream, name: string): Promise<string> {
@@ -35,7 +39,13 @@ async function tarFile(stream: NodeJS.ReadableStream, name: string): Promise<str
 
 describe('.dockerignore parsing', () => {
   it('drops comments and blank lines, cleans leading slashes and trailing slashes', () => {
-    expect(parseDockerignore('# c\n\n/secret.txt\nnode_modules/\n!/keep.md\n  *.log  \n./build\n')).toEqual(['secret.txt', 'node_modules', '!keep.md', '*.log', 'build']);
+    expect(parseDockerignore('# c\n\n/secret.txt\nnode_modules/\n!/keep.md\n  *.log  \n./build\n')).toEqual([
+      'secret.txt',
+      'node_modules',
+      '!keep.md',
+      '*.log',
+      'build',
+    ]);
   });
 
   it('matches paths relative to the context, with ! exceptions and ** at any depth', () => {
@@ -52,7 +62,14 @@ describe('.dockerignore parsing', () => {
 
 describe('the build context tar', () => {
   it('a file listed in .dockerignore is not in the tar; paths are relative to the context', async () => {
-    const dir = context({ 'Dockerfile': 'FROM scratch\n', '.dockerignore': 'secret.txt\n.env\nnode_modules\n', 'secret.txt': 's', '.env': 'A=1', 'app/main.js': 'x', 'node_modules/dep/index.js': 'y' });
+    const dir = context({
+      Dockerfile: 'FROM scratch\n',
+      '.dockerignore': 'secret.txt\n.env\nnode_modules\n',
+      'secret.txt': 's',
+      '.env': 'A=1',
+      'app/main.js': 'x',
+      'node_modules/dep/index.js': 'y',
+    });
     const prepared = await prepareContext({ contextDir: dir });
     expect(prepared.dockerfile).toBe('Dockerfile');
     expect(await tarNames(prepared.open())).toEqual(['.dockerignore', 'Dockerfile', 'app', 'app/main.js']);
@@ -66,7 +83,12 @@ describe('the build context tar', () => {
   });
 
   it('a ! exception re-includes a file inside an excluded directory', async () => {
-    const dir = context({ 'Dockerfile': 'FROM scratch\n', '.dockerignore': 'docs\n!docs/README.md\n', 'docs/README.md': 'r', 'docs/internal.md': 'i' });
+    const dir = context({
+      Dockerfile: 'FROM scratch\n',
+      '.dockerignore': 'docs\n!docs/README.md\n',
+      'docs/README.md': 'r',
+      'docs/internal.md': 'i',
+    });
     const names = await tarNames((await prepareContext({ contextDir: dir })).open());
     expect(names).toContain('docs/README.md');
     expect(names).not.toContain('docs/internal.md');
@@ -89,9 +111,13 @@ describe('the build context tar', () => {
   });
 
   it('symlinks are packed as links, not followed', async () => {
-    const dir = context({ 'Dockerfile': 'FROM scratch\n', 'target.txt': 't' });
+    const dir = context({ Dockerfile: 'FROM scratch\n', 'target.txt': 't' });
     symlinkSync('target.txt', join(dir, 'link.txt'));
-    expect(await tarNames((await prepareContext({ contextDir: dir })).open())).toEqual(['Dockerfile', 'link.txt', 'target.txt']);
+    expect(await tarNames((await prepareContext({ contextDir: dir })).open())).toEqual([
+      'Dockerfile',
+      'link.txt',
+      'target.txt',
+    ]);
   });
 
   it('a missing Dockerfile or context is BUILD_FAILED', async () => {

@@ -9,7 +9,13 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authForImage, credentialHelperRunner, readDockerConfig, registryConfigForBuild, runCredentialHelper } from '../../src/images/credentials.js';
+import {
+  authForImage,
+  credentialHelperRunner,
+  readDockerConfig,
+  registryConfigForBuild,
+  runCredentialHelper,
+} from '../../src/images/credentials.js';
 
 // The helper logs each call (argv and stdin) and answers from a fixed table.
 const HELPER = `#!/bin/sh
@@ -60,9 +66,20 @@ describe('credential helpers, run for real', () => {
 
   it('credHelpers: the helper is asked `get` with the registry on stdin and its answer becomes the credentials', async () => {
     writeFileSync(log, '');
-    const config = await readDockerConfig(dockerConfig('helpers', { credHelpers: { 'registry.example.com': 'stacktest', 'token.example.com': 'stacktest' } }));
-    expect(await authForImage('registry.example.com/team/app:1', config)).toEqual({ username: 'helper-user', password: 'helper-secret', serveraddress: 'registry.example.com' });
-    expect(await authForImage('token.example.com/app', config)).toEqual({ identitytoken: 'refresh-token', serveraddress: 'token.example.com' });
+    const config = await readDockerConfig(
+      dockerConfig('helpers', {
+        credHelpers: { 'registry.example.com': 'stacktest', 'token.example.com': 'stacktest' },
+      }),
+    );
+    expect(await authForImage('registry.example.com/team/app:1', config)).toEqual({
+      username: 'helper-user',
+      password: 'helper-secret',
+      serveraddress: 'registry.example.com',
+    });
+    expect(await authForImage('token.example.com/app', config)).toEqual({
+      identitytoken: 'refresh-token',
+      serveraddress: 'token.example.com',
+    });
     expect(calls()).toEqual(['get registry.example.com', 'get token.example.com']);
     // A registry the config does not name is anonymous and the helper is not asked.
     expect(await authForImage('elsewhere.example.com/app', config)).toBeUndefined();
@@ -72,7 +89,11 @@ describe('credential helpers, run for real', () => {
   it('credsStore: used for any registry; "credentials not found" (exit 1) gives no credentials, not an error', async () => {
     writeFileSync(log, '');
     const config = await readDockerConfig(dockerConfig('store', { credsStore: 'stacktest' }));
-    expect(await authForImage('store.example.com/app:2', config)).toEqual({ username: 'store-user', password: 'store-secret', serveraddress: 'store.example.com' });
+    expect(await authForImage('store.example.com/app:2', config)).toEqual({
+      username: 'store-user',
+      password: 'store-secret',
+      serveraddress: 'store.example.com',
+    });
     await expect(authForImage('unknown.example.com/app', config)).resolves.toBeUndefined();
     expect(await runCredentialHelper('stacktest', 'unknown.example.com')).toBeUndefined();
     expect(calls()).toEqual(['get store.example.com', 'get unknown.example.com', 'get unknown.example.com']);
@@ -87,21 +108,37 @@ describe('credential helpers, run for real', () => {
         auths: { 'unknown.example.com': { auth: b64 }, 'missing.example.com': { auth: b64 } },
       }),
     );
-    expect(await authForImage('unknown.example.com/app', config)).toEqual({ username: 'plain-user', password: 'plain-pw', serveraddress: 'unknown.example.com' });
-    expect(await authForImage('missing.example.com/app', config)).toEqual({ username: 'plain-user', password: 'plain-pw', serveraddress: 'missing.example.com' });
+    expect(await authForImage('unknown.example.com/app', config)).toEqual({
+      username: 'plain-user',
+      password: 'plain-pw',
+      serveraddress: 'unknown.example.com',
+    });
+    expect(await authForImage('missing.example.com/app', config)).toEqual({
+      username: 'plain-user',
+      password: 'plain-pw',
+      serveraddress: 'missing.example.com',
+    });
     expect(calls()).toEqual(['get unknown.example.com']);
   });
 
   it('a build gets X-Registry-Config entries from the real helper for every credHelpers registry it knows', async () => {
     writeFileSync(log, '');
-    const config = await readDockerConfig(dockerConfig('build', { credHelpers: { 'https://registry.example.com/v2/': 'stacktest', 'unknown.example.com': 'stacktest' } }));
+    const config = await readDockerConfig(
+      dockerConfig('build', {
+        credHelpers: { 'https://registry.example.com/v2/': 'stacktest', 'unknown.example.com': 'stacktest' },
+      }),
+    );
     expect(await registryConfigForBuild(config)).toEqual({
-      'registry.example.com': { username: 'helper-user', password: 'helper-secret', serveraddress: 'registry.example.com' },
+      'registry.example.com': {
+        username: 'helper-user',
+        password: 'helper-secret',
+        serveraddress: 'registry.example.com',
+      },
     });
     expect(calls().sort()).toEqual(['get registry.example.com', 'get unknown.example.com']);
   });
 
-  it('a library caller\'s environment is the helper\'s: found on its PATH, run with its variables', async () => {
+  it("a library caller's environment is the helper's: found on its PATH, run with its variables", async () => {
     const own = join(root, 'own-log');
     writeFileSync(own, '');
     writeFileSync(log, '');
@@ -111,7 +148,10 @@ describe('credential helpers, run for real', () => {
     process.env['PATH'] = saved.PATH;
     try {
       expect(await runCredentialHelper('stacktest', 'registry.example.com')).toBeUndefined();
-      expect(await credentialHelperRunner(env)('stacktest', 'registry.example.com')).toEqual({ Username: 'helper-user', Secret: 'helper-secret' });
+      expect(await credentialHelperRunner(env)('stacktest', 'registry.example.com')).toEqual({
+        Username: 'helper-user',
+        Secret: 'helper-secret',
+      });
     } finally {
       process.env['PATH'] = previous;
     }

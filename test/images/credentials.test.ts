@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { authForImage, normalizeRegistryKey, registryConfigForBuild } from '../../src/images/credentials.js';
 import type { CredentialHelperRunner } from '../../src/images/credentials.js';
-import { authKeyOf, digestFor, parseReference, pinReference, repositoryOf, withDefaultTag } from '../../src/image-ref.js';
+import {
+  authKeyOf,
+  digestFor,
+  parseReference,
+  pinReference,
+  repositoryOf,
+  withDefaultTag,
+} from '../../src/image-ref.js';
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 
@@ -26,7 +33,11 @@ describe('registry credentials', () => {
   it('auths: base64 user:password, keys matched with or without scheme and path', async () => {
     const config = { auths: { 'https://registry.example.com/v2/': { auth: b64('me:s3:cret') } } };
     expect(normalizeRegistryKey('https://registry.example.com/v2/')).toBe('registry.example.com');
-    expect(await authForImage('registry.example.com/app:1', config, none)).toEqual({ username: 'me', password: 's3:cret', serveraddress: 'registry.example.com' });
+    expect(await authForImage('registry.example.com/app:1', config, none)).toEqual({
+      username: 'me',
+      password: 's3:cret',
+      serveraddress: 'registry.example.com',
+    });
     expect(await authForImage('other.example.com/app', config, none)).toBeUndefined();
   });
 
@@ -43,9 +54,20 @@ describe('registry credentials', () => {
       if (helper === 'desktop') return Promise.resolve({ Username: '<token>', Secret: 'refresh' });
       return Promise.resolve(undefined);
     };
-    const config = { credsStore: 'desktop', credHelpers: { 'aws.example.com': 'ecr' }, auths: { 'ghcr.io': { auth: b64('u:p') } } };
-    expect(await authForImage('aws.example.com/x', config, run)).toEqual({ username: 'AWS', password: 'ecr-pw', serveraddress: 'aws.example.com' });
-    expect(await authForImage('ghcr.io/x', config, run)).toEqual({ identitytoken: 'refresh', serveraddress: 'ghcr.io' });
+    const config = {
+      credsStore: 'desktop',
+      credHelpers: { 'aws.example.com': 'ecr' },
+      auths: { 'ghcr.io': { auth: b64('u:p') } },
+    };
+    expect(await authForImage('aws.example.com/x', config, run)).toEqual({
+      username: 'AWS',
+      password: 'ecr-pw',
+      serveraddress: 'aws.example.com',
+    });
+    expect(await authForImage('ghcr.io/x', config, run)).toEqual({
+      identitytoken: 'refresh',
+      serveraddress: 'ghcr.io',
+    });
     expect(calls).toEqual(['ecr aws.example.com', 'desktop ghcr.io']);
   });
 
@@ -56,6 +78,8 @@ describe('registry credentials', () => {
 
   it('a build gets credentials for every registry named in auths and credHelpers', async () => {
     const config = { auths: { 'ghcr.io': { auth: b64('u:p') }, 'empty.io': {} } };
-    expect(await registryConfigForBuild(config, none)).toEqual({ 'ghcr.io': { username: 'u', password: 'p', serveraddress: 'ghcr.io' } });
+    expect(await registryConfigForBuild(config, none)).toEqual({
+      'ghcr.io': { username: 'u', password: 'p', serveraddress: 'ghcr.io' },
+    });
   });
 });

@@ -4,12 +4,24 @@ import { planImages } from '../../src/images/plan-images.js';
 import { image, model, service } from '../planner/helpers.js';
 
 const NOW = 1_700_000_000;
-const build = (over: Partial<BuildSpec> = {}): BuildSpec => ({ context: '/src/app', args: {}, labels: {}, tags: [], extraHosts: [], cacheFrom: [], platforms: [], ...over });
+const build = (over: Partial<BuildSpec> = {}): BuildSpec => ({
+  context: '/src/app',
+  args: {},
+  labels: {},
+  tags: [],
+  extraHosts: [],
+  cacheFrom: [],
+  platforms: [],
+  ...over,
+});
 const buildOnly = (name: string, b: BuildSpec): ServiceSpec => {
   const { image: _image, ...rest } = service(name, { build: b });
   return rest;
 };
-const summary = (plan: ReturnType<typeof planImages>): string[] => plan.decisions.map((d) => `${d.service}: ${d.action} ${d.image} (${d.reason.code})${d.fallbackToBuild ? ' +fallback' : ''}`);
+const summary = (plan: ReturnType<typeof planImages>): string[] =>
+  plan.decisions.map(
+    (d) => `${d.service}: ${d.action} ${d.image} (${d.reason.code})${d.fallbackToBuild ? ' +fallback' : ''}`,
+  );
 
 describe('planImages', () => {
   it('a missing image is pulled, a present one left alone', () => {
@@ -44,14 +56,22 @@ describe('planImages', () => {
   });
 
   it('pull_policy: build rebuilds on every run; never with a missing image and no build is a problem', () => {
-    const m = model('demo', [service('a', { image: 'a:1', build: build(), pullPolicy: 'build' }), service('b', { image: 'b:1', pullPolicy: 'never' })]);
+    const m = model('demo', [
+      service('a', { image: 'a:1', build: build(), pullPolicy: 'build' }),
+      service('b', { image: 'b:1', pullPolicy: 'never' }),
+    ]);
     const plan = planImages(m, [image('a:1')], {}, NOW);
     expect(summary(plan)).toEqual(['a: build a:1 (policy_build)']);
-    expect(plan.problems.map((p) => p.message)).toEqual(['image b:1 for service b is not present locally and its pull_policy is never']);
+    expect(plan.problems.map((p) => p.message)).toEqual([
+      'image b:1 for service b is not present locally and its pull_policy is never',
+    ]);
   });
 
   it('pull_policy: always pulls a present image; daily uses the recorded pull time', () => {
-    const m = model('demo', [service('a', { image: 'a:1', pullPolicy: 'always' }), service('b', { image: 'b', pullPolicy: 'daily' })]);
+    const m = model('demo', [
+      service('a', { image: 'a:1', pullPolicy: 'always' }),
+      service('b', { image: 'b', pullPolicy: 'daily' }),
+    ]);
     const fresh = planImages(m, [image('a:1'), image('b:latest')], { lastPulled: { 'b:latest': NOW - 60 } }, NOW);
     expect(summary(fresh)).toEqual(['a: pull a:1 (policy_always)', 'b: none b (interval_fresh)']);
     const stale = planImages(m, [image('a:1'), image('b:latest')], { lastPulled: { 'b:latest': NOW - 90_000 } }, NOW);
@@ -60,7 +80,11 @@ describe('planImages', () => {
 
   it('a build shared by several services runs once, tagged with every service image', () => {
     const shared = build({ args: { V: '1' }, tags: ['extra/tag:1'] });
-    const services = [buildOnly('a', shared), buildOnly('b', { ...shared, tags: [] }), buildOnly('c', build({ args: { V: '2' } }))];
+    const services = [
+      buildOnly('a', shared),
+      buildOnly('b', { ...shared, tags: [] }),
+      buildOnly('c', build({ args: { V: '2' } })),
+    ];
     const plan = planImages(model('demo', services), [], {}, NOW);
     expect(plan.builds.map((t) => ({ image: t.image, tags: t.tags, services: t.services }))).toEqual([
       { image: 'demo-a', tags: ['demo-a', 'demo-b', 'extra/tag:1'], services: ['a', 'b'] },
@@ -69,7 +93,10 @@ describe('planImages', () => {
   });
 
   it('a pull override replaces every pull_policy; services and ignoreBuildable narrow the set', () => {
-    const m = model('demo', [service('a', { image: 'a:1', pullPolicy: 'never' }), service('b', { image: 'b:1', build: build() })]);
+    const m = model('demo', [
+      service('a', { image: 'a:1', pullPolicy: 'never' }),
+      service('b', { image: 'b:1', build: build() }),
+    ]);
     const plan = planImages(m, [image('a:1'), image('b:1')], { pull: 'always', ignoreBuildable: true }, NOW);
     expect(summary(plan)).toEqual(['a: pull a:1 (policy_always)']);
     expect(planImages(m, [], { services: ['b'] }, NOW).decisions.map((d) => d.service)).toEqual(['b']);
@@ -77,6 +104,8 @@ describe('planImages', () => {
 
   it('the same image used by two services is pulled once', () => {
     const m = model('demo', [service('a', { image: 'x:1' }), service('b', { image: 'x:1' })]);
-    expect(planImages(m, [], {}, NOW).pulls).toEqual([{ image: 'x:1', services: ['a', 'b'], reason: { code: 'missing', detail: 'not present locally' } }]);
+    expect(planImages(m, [], {}, NOW).pulls).toEqual([
+      { image: 'x:1', services: ['a', 'b'], reason: { code: 'missing', detail: 'not present locally' } },
+    ]);
   });
 });

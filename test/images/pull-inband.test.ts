@@ -89,11 +89,18 @@ describe('in-band pull errors (fake engine, HTTP 200 then an error line)', () =>
     nextPull = [...progress('a1b2c3'), JSON.stringify({ errorDetail: { message }, error: message })];
     const { error, events } = await pullError('registry.example.com/team/app:v1');
     expect(error).toBeInstanceOf(StackError);
-    expect(error).toMatchObject({ code: 'PULL_FAILED', message: `pulling registry.example.com/team/app:v1 failed: ${message}` });
+    expect(error).toMatchObject({
+      code: 'PULL_FAILED',
+      message: `pulling registry.example.com/team/app:v1 failed: ${message}`,
+    });
     expect(pulled.at(-1)).toBe('registry.example.com/team/app:v1');
     expect(events.map((e) => e.type)).toContain('pull-progress');
     expect(events.map((e) => e.type)).not.toContain('pull-done');
-    expect(events.at(-1)).toMatchObject({ type: 'pull-failed', image: 'registry.example.com/team/app:v1', fatal: true });
+    expect(events.at(-1)).toMatchObject({
+      type: 'pull-failed',
+      image: 'registry.example.com/team/app:v1',
+      fatal: true,
+    });
   });
 
   it('an in-band "manifest unknown" is IMAGE_NOT_FOUND naming the image and its registry', async () => {
@@ -101,18 +108,36 @@ describe('in-band pull errors (fake engine, HTTP 200 then an error line)', () =>
     nextPull = [JSON.stringify({ errorDetail: { message }, error: message })];
     const { error } = await pullError('registry.example.com/team/app:nope');
     expect(error).toMatchObject({ code: 'IMAGE_NOT_FOUND' });
-    expect((error as Error).message).toBe(`image registry.example.com/team/app:nope was not found in registry registry.example.com: ${message}`);
+    expect((error as Error).message).toBe(
+      `image registry.example.com/team/app:nope was not found in registry registry.example.com: ${message}`,
+    );
   });
 
   it('only `error` (no errorDetail) is still an error; lines after it are not read as success', async () => {
-    nextPull = [...progress('d4e5f6'), JSON.stringify({ error: 'unauthorized: authentication required' }), JSON.stringify({ status: 'Status: Downloaded newer image for registry.example.com/team/app:v2' })];
+    nextPull = [
+      ...progress('d4e5f6'),
+      JSON.stringify({ error: 'unauthorized: authentication required' }),
+      JSON.stringify({ status: 'Status: Downloaded newer image for registry.example.com/team/app:v2' }),
+    ];
     const { error } = await pullError('registry.example.com/team/app:v2');
-    expect(error).toMatchObject({ code: 'PULL_FAILED', message: 'pulling registry.example.com/team/app:v2 failed: unauthorized: authentication required' });
+    expect(error).toMatchObject({
+      code: 'PULL_FAILED',
+      message: 'pulling registry.example.com/team/app:v2 failed: unauthorized: authentication required',
+    });
   });
 
   it('control: the same stream without the error line is a successful pull with its digest', async () => {
     const digest = `sha256:${'ab'.repeat(32)}`;
-    nextPull = [...progress('a1b2c3'), JSON.stringify({ status: 'Pull complete', progressDetail: {}, id: 'a1b2c3' }), JSON.stringify({ status: `Digest: ${digest}` }), JSON.stringify({ status: 'Status: Downloaded newer image for registry.example.com/team/app:v1' })];
-    await expect(pullOne(engine, 'registry.example.com/team/app:v1')).resolves.toEqual({ image: 'registry.example.com/team/app:v1', digest, updated: true });
+    nextPull = [
+      ...progress('a1b2c3'),
+      JSON.stringify({ status: 'Pull complete', progressDetail: {}, id: 'a1b2c3' }),
+      JSON.stringify({ status: `Digest: ${digest}` }),
+      JSON.stringify({ status: 'Status: Downloaded newer image for registry.example.com/team/app:v1' }),
+    ];
+    await expect(pullOne(engine, 'registry.example.com/team/app:v1')).resolves.toEqual({
+      image: 'registry.example.com/team/app:v1',
+      digest,
+      updated: true,
+    });
   });
 });

@@ -43,8 +43,14 @@ describe('pull decisions', () => {
   });
   it('daily pulls when the last pull is a day old or unknown, not before', () => {
     const daily = normalizePullPolicy('daily')!;
-    expect(decidePull(daily, { present: true, lastPulled: NOW - 3600 }, NOW)).toMatchObject({ pull: false, code: 'interval_fresh' });
-    expect(decidePull(daily, { present: true, lastPulled: NOW - 86_400 }, NOW)).toMatchObject({ pull: true, code: 'interval_elapsed' });
+    expect(decidePull(daily, { present: true, lastPulled: NOW - 3600 }, NOW)).toMatchObject({
+      pull: false,
+      code: 'interval_fresh',
+    });
+    expect(decidePull(daily, { present: true, lastPulled: NOW - 86_400 }, NOW)).toMatchObject({
+      pull: true,
+      code: 'interval_elapsed',
+    });
     expect(decidePull(daily, { present: true }, NOW)).toMatchObject({ pull: true, code: 'interval_elapsed' });
     expect(decidePull(daily, { present: false, lastPulled: NOW }, NOW)).toMatchObject({ pull: true, code: 'missing' });
   });

@@ -24,7 +24,9 @@ describe('pull progress', () => {
   it('an in-band error is captured; non-JSON lines are ignored', () => {
     const state = new PullProgressState();
     state.push({ ok: false, line: 'garbage' });
-    state.push(item({ errorDetail: { message: 'manifest for x:nope not found: manifest unknown' }, error: 'manifest unknown' }));
+    state.push(
+      item({ errorDetail: { message: 'manifest for x:nope not found: manifest unknown' }, error: 'manifest unknown' }),
+    );
     expect(state.error).toBe('manifest for x:nope not found: manifest unknown');
     expect(isNotFoundMessage(state.error!)).toBe(true);
     expect(isNotFoundMessage('connection refused')).toBe(false);

@@ -62,7 +62,11 @@ const NAMED: readonly NamedCase[] = [
     files: ['stack.yaml'],
     // 1.29 rejects `${V:+alt}` and nested defaults (`${A:-${B:-c}}`), newer Compose syntax:
     // those lines are dropped for 1.29 and the variables left out (interpolate.test.ts covers them).
-    forCompose: (text) => text.split('\n').filter((line) => !/:\+|:-\$\{/.test(line)).join('\n'),
+    forCompose: (text) =>
+      text
+        .split('\n')
+        .filter((line) => !/:\+|:-\$\{/.test(line))
+        .join('\n'),
     expected: (reference) => {
       const env = reference['app']!['environment'] as Record<string, string | null>;
       env['LEVEL'] = 'info';
@@ -86,7 +90,11 @@ const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: '/home/stack-t
 
 function shellWords(text: string): string[] {
   // Python's shlex is an independent POSIX word splitter (docker-compose runs on Python).
-  const out = execFileSync('python3', ['-c', 'import json,shlex,sys; print(json.dumps(shlex.split(sys.argv[1])))', text], { encoding: 'utf8' });
+  const out = execFileSync(
+    'python3',
+    ['-c', 'import json,shlex,sys; print(json.dumps(shlex.split(sys.argv[1])))', text],
+    { encoding: 'utf8' },
+  );
   return JSON.parse(out) as string[];
 }
 
@@ -96,31 +104,35 @@ function words(value: unknown): string[] | undefined {
 }
 
 function portKeys(value: unknown): string[] {
-  return ((value as unknown[] | undefined) ?? []).map((p) => {
-    if (typeof p === 'object' && p !== null) {
-      const o = p as Json;
-      return `${String(o['host_ip'] ?? '')}|${String(o['published'] ?? '')}|${String(o['target'])}|${String(o['protocol'] ?? 'tcp')}`;
-    }
-    // 1.29 prints "ip:published:target/proto" (IPv6 without brackets).
-    const [body, proto = 'tcp'] = String(p).split('/') as [string, string | undefined];
-    const parts = body.split(':');
-    const target = parts.pop()!;
-    const published = parts.pop() ?? '';
-    return `${parts.join(':')}|${published}|${target}|${proto}`;
-  }).sort();
+  return ((value as unknown[] | undefined) ?? [])
+    .map((p) => {
+      if (typeof p === 'object' && p !== null) {
+        const o = p as Json;
+        return `${String(o['host_ip'] ?? '')}|${String(o['published'] ?? '')}|${String(o['target'])}|${String(o['protocol'] ?? 'tcp')}`;
+      }
+      // 1.29 prints "ip:published:target/proto" (IPv6 without brackets).
+      const [body, proto = 'tcp'] = String(p).split('/') as [string, string | undefined];
+      const parts = body.split(':');
+      const target = parts.pop()!;
+      const published = parts.pop() ?? '';
+      return `${parts.join(':')}|${published}|${target}|${proto}`;
+    })
+    .sort();
 }
 
 function volumeKeys(value: unknown): string[] {
-  return ((value as unknown[] | undefined) ?? []).map((v) => {
-    if (typeof v === 'object' && v !== null) {
-      const o = v as Json;
-      return `${String(o['type'])}|${String(o['source'] ?? '')}|${String(o['target'])}|${o['read_only'] === true}`;
-    }
-    const parts = String(v).split(':');
-    if (parts.length === 1) return `volume||${parts[0]}|false`;
-    const [source, target, mode = 'rw'] = parts as [string, string, string | undefined];
-    return `${source.startsWith('/') ? 'bind' : 'volume'}|${source}|${target}|${mode.split(',').includes('ro')}`;
-  }).sort();
+  return ((value as unknown[] | undefined) ?? [])
+    .map((v) => {
+      if (typeof v === 'object' && v !== null) {
+        const o = v as Json;
+        return `${String(o['type'])}|${String(o['source'] ?? '')}|${String(o['target'])}|${o['read_only'] === true}`;
+      }
+      const parts = String(v).split(':');
+      if (parts.length === 1) return `volume||${parts[0]}|false`;
+      const [source, target, mode = 'rw'] = parts as [string, string, string | undefined];
+      return `${source.startsWith('/') ? 'bind' : 'volume'}|${source}|${target}|${mode.split(',').includes('ro')}`;
+    })
+    .sort();
 }
 
 function stringMap(value: unknown): Record<string, string | null> {
@@ -146,7 +158,9 @@ function comparable(service: Json): Json {
     ),
     network_mode: service['network_mode'],
     // required/restart are newer than 1.29: only the condition is compared.
-    depends_on: Object.fromEntries(Object.entries((service['depends_on'] as Json | undefined) ?? {}).map(([k, v]) => [k, (v as Json)['condition']])),
+    depends_on: Object.fromEntries(
+      Object.entries((service['depends_on'] as Json | undefined) ?? {}).map(([k, v]) => [k, (v as Json)['condition']]),
+    ),
     command: words(service['command']),
     entrypoint: words(service['entrypoint']),
     // 1.29 turns an unset build arg into ""; stack keeps it unset (null), as Compose v2 does.
@@ -156,7 +170,8 @@ function comparable(service: Json): Json {
 
 function services(config: Json): Record<string, Json> {
   const out: Record<string, Json> = {};
-  for (const [name, s] of Object.entries((config['services'] as Json | undefined) ?? {})) out[name] = comparable(s as Json);
+  for (const [name, s] of Object.entries((config['services'] as Json | undefined) ?? {}))
+    out[name] = comparable(s as Json);
   return out;
 }
 
@@ -171,32 +186,62 @@ describe.skipIf(!available && !required)('compatibility with docker-compose 1.29
     expect(existsSync(COMPOSE)).toBe(true);
   });
 
-  it.each(fixtures)('%s resolves to the same services, images, env, ports, volumes, networks, depends_on and commands', async (dir) => {
-    const file = join(root, dir, 'stack.yaml');
-    const reference = parse(execFileSync(COMPOSE, ['-f', file, '-p', dir, 'config'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })) as Json;
-    const model = await loadStack({ cwd: join(root, dir), env, files: [file], projectName: dir });
-    const ours = toComposeConfig(model);
-    expect(services(ours)).toEqual(services(reference));
-    // Top-level resources: the same keys (stack adds the implicit default network).
-    for (const kind of ['volumes', 'secrets', 'configs']) {
-      expect(Object.keys((ours[kind] as Json | undefined) ?? {}).sort(), kind).toEqual(Object.keys((reference[kind] as Json | undefined) ?? {}).sort());
-    }
-    const ourNetworks = Object.keys((ours['networks'] as Json | undefined) ?? {}).filter((n) => n !== 'default');
-    expect(ourNetworks.sort()).toEqual(Object.keys((reference['networks'] as Json | undefined) ?? {}).sort());
-  }, COMPOSE_TIMEOUT_MS);
+  it.each(fixtures)(
+    '%s resolves to the same services, images, env, ports, volumes, networks, depends_on and commands',
+    async (dir) => {
+      const file = join(root, dir, 'stack.yaml');
+      const reference = parse(
+        execFileSync(COMPOSE, ['-f', file, '-p', dir, 'config'], {
+          env,
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'pipe'],
+        }),
+      ) as Json;
+      const model = await loadStack({ cwd: join(root, dir), env, files: [file], projectName: dir });
+      const ours = toComposeConfig(model);
+      expect(services(ours)).toEqual(services(reference));
+      // Top-level resources: the same keys (stack adds the implicit default network).
+      for (const kind of ['volumes', 'secrets', 'configs']) {
+        expect(Object.keys((ours[kind] as Json | undefined) ?? {}).sort(), kind).toEqual(
+          Object.keys((reference[kind] as Json | undefined) ?? {}).sort(),
+        );
+      }
+      const ourNetworks = Object.keys((ours['networks'] as Json | undefined) ?? {}).filter((n) => n !== 'default');
+      expect(ourNetworks.sort()).toEqual(Object.keys((reference['networks'] as Json | undefined) ?? {}).sort());
+    },
+    COMPOSE_TIMEOUT_MS,
+  );
 
-  it.each(NAMED.map((c) => [c.title, c] as const))('%s, on a copy without top-level name:, agrees with 1.29 on the same fields', async (_, c) => {
-    const dir = join(scratch, c.dir);
-    cpSync(join(root, c.dir), dir, { recursive: true });
-    const files = c.files.map((f) => join(dir, f));
-    for (const file of files) writeFileSync(file, readFileSync(file, 'utf8').replace(/^name:.*\n/m, ''));
-    const model = await loadStack({ cwd: dir, env, files, projectName: c.dir, ...(c.profiles ? { profiles: c.profiles } : {}) });
-    const ours = toComposeConfig(model);
-    if (c.forCompose) for (const file of files) writeFileSync(file, c.forCompose(readFileSync(file, 'utf8')));
-    const args = [...files.flatMap((f) => ['-f', f]), '-p', c.dir, ...(c.profiles ?? []).flatMap((p) => ['--profile', p]), 'config'];
-    const reference = parse(execFileSync(COMPOSE, args, { cwd: dir, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })) as Json;
-    const expected = services(reference);
-    c.expected?.(expected);
-    expect(services(ours)).toEqual(expected);
-  }, COMPOSE_TIMEOUT_MS);
+  it.each(NAMED.map((c) => [c.title, c] as const))(
+    '%s, on a copy without top-level name:, agrees with 1.29 on the same fields',
+    async (_, c) => {
+      const dir = join(scratch, c.dir);
+      cpSync(join(root, c.dir), dir, { recursive: true });
+      const files = c.files.map((f) => join(dir, f));
+      for (const file of files) writeFileSync(file, readFileSync(file, 'utf8').replace(/^name:.*\n/m, ''));
+      const model = await loadStack({
+        cwd: dir,
+        env,
+        files,
+        projectName: c.dir,
+        ...(c.profiles ? { profiles: c.profiles } : {}),
+      });
+      const ours = toComposeConfig(model);
+      if (c.forCompose) for (const file of files) writeFileSync(file, c.forCompose(readFileSync(file, 'utf8')));
+      const args = [
+        ...files.flatMap((f) => ['-f', f]),
+        '-p',
+        c.dir,
+        ...(c.profiles ?? []).flatMap((p) => ['--profile', p]),
+        'config',
+      ];
+      const reference = parse(
+        execFileSync(COMPOSE, args, { cwd: dir, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }),
+      ) as Json;
+      const expected = services(reference);
+      c.expected?.(expected);
+      expect(services(ours)).toEqual(expected);
+    },
+    COMPOSE_TIMEOUT_MS,
+  );
 });

@@ -13,7 +13,13 @@ function problems(text: string): string[] {
 
 describe('parseEnvFile', () => {
   it('reads KEY=VALUE, export, comments and blank lines', () => {
-    expect(parse('# c\n\nA=1\nexport B=two words\n  C = spaced  \nD=\nE=x=y\r\n')).toEqual({ A: '1', B: 'two words', C: 'spaced', D: '', E: 'x=y' });
+    expect(parse('# c\n\nA=1\nexport B=two words\n  C = spaced  \nD=\nE=x=y\r\n')).toEqual({
+      A: '1',
+      B: 'two words',
+      C: 'spaced',
+      D: '',
+      E: 'x=y',
+    });
   });
 
   it('ends an unquoted value at an inline comment', () => {
@@ -49,6 +55,10 @@ describe('parseEnvFile', () => {
 
 describe('mergeEnvironment', () => {
   it('lets the shell win over env files and later files win over earlier ones', () => {
-    expect({ ...mergeEnvironment({ A: 'shell', U: undefined }, { A: 'f1', B: 'f1', C: 'f1' }, { B: 'f2' }) }).toEqual({ A: 'shell', B: 'f2', C: 'f1' });
+    expect({ ...mergeEnvironment({ A: 'shell', U: undefined }, { A: 'f1', B: 'f1', C: 'f1' }, { B: 'f2' }) }).toEqual({
+      A: 'shell',
+      B: 'f2',
+      C: 'f1',
+    });
   });
 });

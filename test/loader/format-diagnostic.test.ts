@@ -35,7 +35,12 @@ describe('formatDiagnostic', () => {
   });
 
   it('escapes unsafe characters in the message, the hint and the file name, but keeps newlines of the message', () => {
-    const d = diagnostic('UNKNOWN_SERVICE', 'unknown "\u001b]0;pwned\u0007"\nsecond line', { file: '/p/a\u001bb.yaml', line: 1, col: 1 }, 'did you mean "w\u202eeb"?');
+    const d = diagnostic(
+      'UNKNOWN_SERVICE',
+      'unknown "\u001b]0;pwned\u0007"\nsecond line',
+      { file: '/p/a\u001bb.yaml', line: 1, col: 1 },
+      'did you mean "w\u202eeb"?',
+    );
     const out = formatDiagnostic(d);
     expect(out).not.toMatch(RAW_UNSAFE);
     expect(out).toContain('a\\u001bb.yaml:1:1');

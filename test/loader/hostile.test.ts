@@ -28,24 +28,32 @@ async function codesOf(name: string, content: string | Uint8Array): Promise<stri
 describe('hostile input', () => {
   it('an alias bomb fails with YAML_ALIAS_LIMIT', async () => {
     let src = 'x-0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n';
-    for (let i = 1; i <= 12; i++) src += `x-${i}: &a${i} [${Array.from({ length: 10 }, () => `*a${i - 1}`).join(',')}]\n`;
+    for (let i = 1; i <= 12; i++)
+      src += `x-${i}: &a${i} [${Array.from({ length: 10 }, () => `*a${i - 1}`).join(',')}]\n`;
     expect(await codesOf('bomb.yaml', src + 'services: {}\n')).toContain('YAML_ALIAS_LIMIT');
   });
 
   it('10k-deep flow nesting fails with YAML_TOO_DEEP', async () => {
-    expect(await codesOf('deep.yaml', 'x: ' + '['.repeat(10_000) + ']'.repeat(10_000) + '\n')).toContain('YAML_TOO_DEEP');
+    expect(await codesOf('deep.yaml', 'x: ' + '['.repeat(10_000) + ']'.repeat(10_000) + '\n')).toContain(
+      'YAML_TOO_DEEP',
+    );
   });
 
   it('a flow sequence a thousand levels deep on one line says how deep is allowed, not "Maximum call stack size exceeded"', async () => {
     const file = join(dir, 'deep-line.yaml');
     writeFileSync(file, 'services:\n  a:\n    labels: ' + '['.repeat(1000) + ']'.repeat(1000) + '\n');
-    const error = await loadStack({ cwd: dir, env: {}, files: [file] }, passThroughStages).then(() => undefined, (e: unknown) => e);
+    const error = await loadStack({ cwd: dir, env: {}, files: [file] }, passThroughStages).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     const messages = (error as StackError).diagnostics.map((d) => `${d.code} ${d.message}`);
     expect(messages).toEqual(['YAML_TOO_DEEP nesting is deeper than 200 levels']);
   });
 
   it('10k-deep flow mappings fail with YAML_TOO_DEEP', async () => {
-    expect(await codesOf('deep-map.yaml', 'x: ' + '{a: '.repeat(10_000) + '1' + '}'.repeat(10_000) + '\n')).toContain('YAML_TOO_DEEP');
+    expect(await codesOf('deep-map.yaml', 'x: ' + '{a: '.repeat(10_000) + '1' + '}'.repeat(10_000) + '\n')).toContain(
+      'YAML_TOO_DEEP',
+    );
   });
 
   it('deep block nesting fails with YAML_TOO_DEEP', async () => {
@@ -59,8 +67,12 @@ describe('hostile input', () => {
   });
 
   it('an endless device named as a file (-f or extends.file: /dev/zero) fails with YAML_TOO_LARGE instead of reading forever', async () => {
-    await expect(loadStack({ cwd: dir, env: {}, files: ['/dev/zero'] }, passThroughStages)).rejects.toMatchObject({ diagnostics: [{ code: 'YAML_TOO_LARGE' }] });
-    expect(await codesOf('extends-zero.yaml', 'services: {web: {image: x, extends: {file: /dev/zero, service: web}}}\n')).toEqual(['YAML_TOO_LARGE']);
+    await expect(loadStack({ cwd: dir, env: {}, files: ['/dev/zero'] }, passThroughStages)).rejects.toMatchObject({
+      diagnostics: [{ code: 'YAML_TOO_LARGE' }],
+    });
+    expect(
+      await codesOf('extends-zero.yaml', 'services: {web: {image: x, extends: {file: /dev/zero, service: web}}}\n'),
+    ).toEqual(['YAML_TOO_LARGE']);
   });
 
   it('binary garbage fails with YAML_BINARY', async () => {
@@ -74,7 +86,9 @@ describe('hostile input', () => {
   });
 
   it('a prototype key never reaches Object.prototype', async () => {
-    expect(await codesOf('proto.yaml', 'services:\n  web:\n    labels:\n      __proto__: {polluted: true}\n')).toEqual(['YAML_FORBIDDEN_KEY']);
+    expect(await codesOf('proto.yaml', 'services:\n  web:\n    labels:\n      __proto__: {polluted: true}\n')).toEqual([
+      'YAML_FORBIDDEN_KEY',
+    ]);
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
   });
 });

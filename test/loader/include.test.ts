@@ -18,7 +18,10 @@ function write(dir: string, files: Record<string, string>): string {
 }
 
 async function failure(dir: string, env: Record<string, string> = {}): Promise<Diagnostic[]> {
-  const error = await loadStack({ cwd: dir, env }).then(() => undefined, (e: unknown) => e);
+  const error = await loadStack({ cwd: dir, env }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(StackError);
   return [...(error as StackError).diagnostics].filter((d) => d.severity === 'error');
 }
@@ -28,7 +31,8 @@ describe('include', () => {
     const dir = write(join(tmp, 'short'), {
       'stack.yaml': 'include:\n  - sub/compose.yaml\nservices:\n  web:\n    image: stack-test/busybox:latest\n',
       '.env': 'TAG=parent\n',
-      'sub/compose.yaml': 'services:\n  db:\n    image: "stack-test/busybox:${DB_TAG}"\n    env_file: db.env\n    environment: [DB_TAG]\n    volumes: ["./data:/data"]\n',
+      'sub/compose.yaml':
+        'services:\n  db:\n    image: "stack-test/busybox:${DB_TAG}"\n    env_file: db.env\n    environment: [DB_TAG]\n    volumes: ["./data:/data"]\n',
       'sub/.env': 'DB_TAG=sub\nTAG=ignored\n',
       'sub/db.env': 'X=1\n',
     });
@@ -39,20 +43,33 @@ describe('include', () => {
     expect(db.environment).toMatchObject({ X: '1', DB_TAG: 'sub' });
     expect(JSON.stringify(db.volumes)).toContain(JSON.stringify(join(dir, 'sub', 'data')));
     // The watch mode and the model cache reload when an included file changes.
-    expect(model.sourceFiles).toEqual(expect.arrayContaining([join(dir, 'sub/compose.yaml'), join(dir, 'sub/.env'), join(dir, 'sub/db.env')]));
+    expect(model.sourceFiles).toEqual(
+      expect.arrayContaining([join(dir, 'sub/compose.yaml'), join(dir, 'sub/.env'), join(dir, 'sub/db.env')]),
+    );
   });
 
   it('the load tracer (model cache) is told about every included file and env file it reads', async () => {
-    const dir = write(join(tmp, 'traced'), { 'stack.yaml': 'include: [sub/compose.yaml]\nservices: {}\n', 'sub/compose.yaml': 'services:\n  db: {image: "x:${T}"}\n', 'sub/.env': 'T=1\n' });
+    const dir = write(join(tmp, 'traced'), {
+      'stack.yaml': 'include: [sub/compose.yaml]\nservices: {}\n',
+      'sub/compose.yaml': 'services:\n  db: {image: "x:${T}"}\n',
+      'sub/.env': 'T=1\n',
+    });
     const read: string[] = [];
-    const trace = { probed: () => undefined, read: (path: string) => void read.push(path), watchEnv: <T extends Record<string, string>>(env: T): T => env };
+    const trace = {
+      probed: () => undefined,
+      read: (path: string) => void read.push(path),
+      watchEnv: <T extends Record<string, string>>(env: T): T => env,
+    };
     await loadStack({ cwd: dir, env: {}, trace });
-    expect(read).toEqual(expect.arrayContaining([join(dir, 'stack.yaml'), join(dir, 'sub/compose.yaml'), join(dir, 'sub/.env')]));
+    expect(read).toEqual(
+      expect.arrayContaining([join(dir, 'stack.yaml'), join(dir, 'sub/compose.yaml'), join(dir, 'sub/.env')]),
+    );
   });
 
   it('the long form takes several files merged, a project_directory and env_file; the including project wins over its env file', async () => {
     const dir = write(join(tmp, 'long'), {
-      'stack.yaml': 'include:\n  - path: [lib/a.yaml, lib/a.override.yaml]\n    project_directory: lib/proj\n    env_file: lib/vars.env\nservices: {}\n',
+      'stack.yaml':
+        'include:\n  - path: [lib/a.yaml, lib/a.override.yaml]\n    project_directory: lib/proj\n    env_file: lib/vars.env\nservices: {}\n',
       'lib/a.yaml': 'services:\n  api:\n    image: "img:${V}"\n    build: .\n    command: ["${W}"]\n',
       'lib/a.override.yaml': 'services:\n  api:\n    labels: {over: "yes"}\n',
       'lib/vars.env': 'V=fromfile\nW=fromfile\n',
@@ -82,7 +99,9 @@ describe('include', () => {
       'sub.yaml': 'services:\n  db:\n    image: stack-test/busybox:latest\nnetworks:\n  shared: {}\n',
     });
     const errors = await failure(dir);
-    expect(errors.map((d) => `${d.code} ${d.location?.line}:${d.location?.col} ${d.message}`)).toEqual(['INCLUDE_CONFLICT 3:3 services.db is defined here and by the included sub.yaml']);
+    expect(errors.map((d) => `${d.code} ${d.location?.line}:${d.location?.col} ${d.message}`)).toEqual([
+      'INCLUDE_CONFLICT 3:3 services.db is defined here and by the included sub.yaml',
+    ]);
   });
 
   it('reports an include cycle with the chain and the position of the include', async () => {
@@ -91,7 +110,9 @@ describe('include', () => {
       'b.yaml': 'services: {}\ninclude:\n  - path: stack.yaml\n',
     });
     const errors = await failure(dir);
-    expect(errors.map((d) => `${d.code} ${d.location?.file} ${d.location?.line}:${d.location?.col}`)).toEqual([`INCLUDE_CYCLE ${join(dir, 'b.yaml')} 3:11`]);
+    expect(errors.map((d) => `${d.code} ${d.location?.file} ${d.location?.line}:${d.location?.col}`)).toEqual([
+      `INCLUDE_CYCLE ${join(dir, 'b.yaml')} 3:11`,
+    ]);
     expect(errors[0]!.message).toBe('include cycle: stack.yaml -> b.yaml -> stack.yaml');
   });
 
@@ -102,7 +123,10 @@ describe('include', () => {
   });
 
   it('an error inside an included file points into that file', async () => {
-    const dir = write(join(tmp, 'bad'), { 'stack.yaml': 'include: [sub.yaml]\nservices: {}\n', 'sub.yaml': 'services:\n  a:\n    image: x\n    restart: sometimes\n' });
+    const dir = write(join(tmp, 'bad'), {
+      'stack.yaml': 'include: [sub.yaml]\nservices: {}\n',
+      'sub.yaml': 'services:\n  a:\n    image: x\n    restart: sometimes\n',
+    });
     const errors = await failure(dir);
     expect(errors.map((d) => `${d.location?.file} ${d.location?.line}`)).toEqual([`${join(dir, 'sub.yaml')} 4`]);
   });
@@ -110,20 +134,31 @@ describe('include', () => {
 
 describe('project name and interpolation', () => {
   it('normalizes a top-level name and offers it to interpolation as COMPOSE_PROJECT_NAME', async () => {
-    const dir = write(join(tmp, 'named'), { 'stack.yaml': 'name: My.Project\nservices:\n  web:\n    image: stack-test/busybox:latest\n    container_name: ${COMPOSE_PROJECT_NAME}-web\n' });
+    const dir = write(join(tmp, 'named'), {
+      'stack.yaml':
+        'name: My.Project\nservices:\n  web:\n    image: stack-test/busybox:latest\n    container_name: ${COMPOSE_PROJECT_NAME}-web\n',
+    });
     const model = await loadStack({ cwd: dir, env: {} });
     expect(model.name).toBe('myproject');
     expect(model.services['web']!.containerName).toBe('myproject-web');
   });
 
   it('COMPOSE_PROJECT_NAME is the -p name, else the directory name', async () => {
-    const dir = write(join(tmp, 'Dir.Name'), { 'stack.yaml': 'services:\n  web:\n    image: stack-test/busybox:latest\n    container_name: ${COMPOSE_PROJECT_NAME}-web\n' });
+    const dir = write(join(tmp, 'Dir.Name'), {
+      'stack.yaml':
+        'services:\n  web:\n    image: stack-test/busybox:latest\n    container_name: ${COMPOSE_PROJECT_NAME}-web\n',
+    });
     expect((await loadStack({ cwd: dir, env: {} })).services['web']!.containerName).toBe('dirname-web');
-    expect((await loadStack({ cwd: dir, env: {}, projectName: 'given' })).services['web']!.containerName).toBe('given-web');
+    expect((await loadStack({ cwd: dir, env: {}, projectName: 'given' })).services['web']!.containerName).toBe(
+      'given-web',
+    );
   });
 
   it('a $ that starts no variable is kept in a shell command and dockerfile_inline', async () => {
-    const dir = write(join(tmp, 'dollar'), { 'stack.yaml': 'services:\n  web:\n    image: x\n    command: sh -c "echo costs 5$ and $ 1"\n    build:\n      dockerfile_inline: "FROM x\\nRUN echo $(date) $"\n' });
+    const dir = write(join(tmp, 'dollar'), {
+      'stack.yaml':
+        'services:\n  web:\n    image: x\n    command: sh -c "echo costs 5$ and $ 1"\n    build:\n      dockerfile_inline: "FROM x\\nRUN echo $(date) $"\n',
+    });
     const model = await loadStack({ cwd: dir, env: {} });
     expect(model.services['web']!.command).toEqual(['sh', '-c', 'echo costs 5$ and $ 1']);
     expect(model.services['web']!.build?.dockerfileInline).toBe('FROM x\nRUN echo $(date) $');
@@ -152,19 +187,37 @@ describe('keys of the current Compose specification', () => {
     });
     const model = await loadStack({ cwd: dir, env: {} });
     const warned = model.warnings.map((w) => w.message).join('\n');
-    for (const key of ['"models"', 'services.web.models', 'services.web.pull_refresh_after', 'services.web.build.no_cache_filter', 'services.web.pre_start', 'interface_name', 'services.ai.provider']) expect(warned).toContain(key);
+    for (const key of [
+      '"models"',
+      'services.web.models',
+      'services.web.pull_refresh_after',
+      'services.web.build.no_cache_filter',
+      'services.web.pre_start',
+      'interface_name',
+      'services.ai.provider',
+    ])
+      expect(warned).toContain(key);
   });
 
   it('a device request without capabilities is refused, as Compose does', async () => {
-    const dir = write(join(tmp, 'device'), { 'stack.yaml': 'services:\n  web:\n    image: x\n    deploy: {resources: {reservations: {devices: [{count: 1}]}}}\n' });
+    const dir = write(join(tmp, 'device'), {
+      'stack.yaml':
+        'services:\n  web:\n    image: x\n    deploy: {resources: {reservations: {devices: [{count: 1}]}}}\n',
+    });
     expect((await failure(dir)).map((d) => d.code)).toEqual(['SCHEMA_MISSING_KEY']);
   });
 });
 
 describe('Windows container paths', () => {
   it('are accepted as targets (short and long syntax), as Compose does for Windows engines', async () => {
-    const dir = write(join(tmp, 'windows'), { 'stack.yaml': 'services:\n  web:\n    image: x\n    volumes:\n      - data:C:\\data:ro\n      - {type: volume, source: data, target: "C:/logs"}\nvolumes:\n  data: {}\n' });
+    const dir = write(join(tmp, 'windows'), {
+      'stack.yaml':
+        'services:\n  web:\n    image: x\n    volumes:\n      - data:C:\\data:ro\n      - {type: volume, source: data, target: "C:/logs"}\nvolumes:\n  data: {}\n',
+    });
     const model = await loadStack({ cwd: dir, env: {} });
-    expect(model.services['web']!.volumes.map((m) => `${m.source} ${m.target} ${m.readOnly}`)).toEqual(['data C:\\data true', 'data C:/logs false']);
+    expect(model.services['web']!.volumes.map((m) => `${m.source} ${m.target} ${m.readOnly}`)).toEqual([
+      'data C:\\data true',
+      'data C:/logs false',
+    ]);
   });
 });

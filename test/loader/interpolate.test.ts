@@ -65,7 +65,17 @@ describe('interpolateString', () => {
   });
 
   it('keeps a $ that starts no variable as written (compose-go TestUnescaped)', () => {
-    for (const kept of ['a $ string', '^REGEX$', '$}', '$', 'cost: 5$', '$ 1', '$1', 'echo $(date)', 'awk \'{print $$1}\' $-']) {
+    for (const kept of [
+      'a $ string',
+      '^REGEX$',
+      '$}',
+      '$',
+      'cost: 5$',
+      '$ 1',
+      '$1',
+      'echo $(date)',
+      "awk '{print $$1}' $-",
+    ]) {
       const expected = kept.replace('$$', '$');
       expect(expand(kept), kept).toBe(expected);
     }
@@ -78,7 +88,8 @@ describe('interpolateString', () => {
 });
 
 describe('interpolateData', () => {
-  const src = 'services:\n  web:\n    image: "img:${TAG:-latest}"\n    ${KEY}: 1\n    environment:\n      - A=${NEEDED:?please}\n      - B=$$x\n';
+  const src =
+    'services:\n  web:\n    image: "img:${TAG:-latest}"\n    ${KEY}: 1\n    environment:\n      - A=${NEEDED:?please}\n      - B=$$x\n';
 
   it('interpolates values but not keys', () => {
     const parsed = parseStackFile('/s.yaml', src).value!;
@@ -94,6 +105,8 @@ describe('interpolateData', () => {
   it('positions an error at the value', () => {
     const parsed = parseStackFile('/s.yaml', src).value!;
     const result = interpolateData(parsed.data, {}, parsed.locate);
-    expect(result.diagnostics.map((d) => [d.code, d.location?.line, d.location?.col])).toEqual([['INTERPOLATION_REQUIRED', 6, 9]]);
+    expect(result.diagnostics.map((d) => [d.code, d.location?.line, d.location?.col])).toEqual([
+      ['INTERPOLATION_REQUIRED', 6, 9],
+    ]);
   });
 });

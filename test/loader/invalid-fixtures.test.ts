@@ -9,7 +9,9 @@ import { StackError } from '../../src/errors.js';
 import { loadStack } from '../../src/loader/load.js';
 
 const dir = resolve(import.meta.dirname, '../../fixtures/invalid');
-const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 
 function expectations(file: string): string[] {
   const head = readFileSync(file, 'latin1').split('\n');

@@ -21,9 +21,14 @@ function service(model: StackModel, name: string): Record<string, unknown> {
 }
 
 async function codes(promise: Promise<unknown>): Promise<string[]> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(StackError);
-  return (error as StackError).diagnostics.map((d) => `${d.code} ${d.location ? `${d.location.line}:${d.location.col}` : '-'}`);
+  return (error as StackError).diagnostics.map(
+    (d) => `${d.code} ${d.location ? `${d.location.line}:${d.location.col}` : '-'}`,
+  );
 }
 
 function write(dir: string, files: Record<string, string>): string {
@@ -37,14 +42,23 @@ function write(dir: string, files: Record<string, string>): string {
 describe('discovery', () => {
   it('finds the stack file and its override in a parent directory', async () => {
     const model = await load({ cwd: join(fixtures, 'merge', 'sub', 'dir') });
-    expect(model.configFiles).toEqual([join(fixtures, 'merge', 'stack.yaml'), join(fixtures, 'merge', 'stack.override.yaml')]);
+    expect(model.configFiles).toEqual([
+      join(fixtures, 'merge', 'stack.yaml'),
+      join(fixtures, 'merge', 'stack.override.yaml'),
+    ]);
     expect(model.workingDir).toBe(join(fixtures, 'merge'));
   });
 
   it('prefers stack.yaml over compose.yaml and pairs compose.yaml with compose.override.yaml', async () => {
-    const both = write(join(tmp, 'both'), { 'stack.yaml': 'services: {a: {image: x}}\n', 'compose.yaml': 'services: {b: {image: x}}\n' });
+    const both = write(join(tmp, 'both'), {
+      'stack.yaml': 'services: {a: {image: x}}\n',
+      'compose.yaml': 'services: {b: {image: x}}\n',
+    });
     expect(Object.keys((await load({ cwd: both })).services)).toEqual(['a']);
-    const compose = write(join(tmp, 'compose'), { 'compose.yaml': 'services: {a: {image: x}}\n', 'compose.override.yaml': 'services: {a: {image: y}}\n' });
+    const compose = write(join(tmp, 'compose'), {
+      'compose.yaml': 'services: {a: {image: x}}\n',
+      'compose.override.yaml': 'services: {a: {image: y}}\n',
+    });
     expect(service(await load({ cwd: compose }), 'a')['image']).toBe('y');
   });
 
@@ -57,7 +71,10 @@ describe('discovery', () => {
   });
 
   it('uses --project-directory for the working dir and .env', async () => {
-    const dir = write(join(tmp, 'projdir'), { 'stack.yaml': 'services: {a: {image: "${IMG}"}}\n', 'p/.env': 'IMG=from-p\n' });
+    const dir = write(join(tmp, 'projdir'), {
+      'stack.yaml': 'services: {a: {image: "${IMG}"}}\n',
+      'p/.env': 'IMG=from-p\n',
+    });
     const model = await load({ cwd: dir, projectDirectory: 'p', files: ['stack.yaml'] });
     expect(model.workingDir).toBe(join(dir, 'p'));
     expect(service(model, 'a')['image']).toBe('from-p');
@@ -65,11 +82,16 @@ describe('discovery', () => {
 });
 
 describe('project name', () => {
-  const dir = write(join(tmp, 'My Project.Dir'), { 'stack.yaml': 'name: From-File\nservices: {a: {image: x}}\n', 'noname/stack.yaml': 'services: {a: {image: x}}\n' });
+  const dir = write(join(tmp, 'My Project.Dir'), {
+    'stack.yaml': 'name: From-File\nservices: {a: {image: x}}\n',
+    'noname/stack.yaml': 'services: {a: {image: x}}\n',
+  });
 
   it('takes -p first, then STACK_PROJECT_NAME/COMPOSE_PROJECT_NAME, then name:, then the directory', async () => {
     expect((await load({ cwd: dir, projectName: 'flag', env: { STACK_PROJECT_NAME: 'env' } })).name).toBe('flag');
-    expect((await load({ cwd: dir, env: { STACK_PROJECT_NAME: 'env1', COMPOSE_PROJECT_NAME: 'env2' } })).name).toBe('env1');
+    expect((await load({ cwd: dir, env: { STACK_PROJECT_NAME: 'env1', COMPOSE_PROJECT_NAME: 'env2' } })).name).toBe(
+      'env1',
+    );
     expect((await load({ cwd: dir, env: { COMPOSE_PROJECT_NAME: 'env2' } })).name).toBe('env2');
     expect((await load({ cwd: dir })).name).toBe('from-file');
     expect((await load({ cwd: join(dir, 'noname') })).name).toBe('noname');
@@ -89,14 +111,22 @@ describe('project name', () => {
       [{ env: { STACK_PROJECT_NAME: 'Env1' } }, 'STACK_PROJECT_NAME'],
       [{ env: { COMPOSE_PROJECT_NAME: 'feature/x' } }, 'COMPOSE_PROJECT_NAME'],
     ] as const) {
-      const error = (await load({ cwd: dir, ...options }).then(() => undefined, (e: unknown) => e)) as StackError;
+      const error = (await load({ cwd: dir, ...options }).then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as StackError;
       expect(error, origin).toBeInstanceOf(StackError);
       expect(error.code).toBe('INVALID_PROJECT_NAME');
       expect(error.exitCode).toBe(2);
-      expect(error.message).toMatch(/^invalid project name ".*": must consist only of lowercase alphanumeric characters, hyphens, and underscores as well as start with a letter or number/);
+      expect(error.message).toMatch(
+        /^invalid project name ".*": must consist only of lowercase alphanumeric characters, hyphens, and underscores as well as start with a letter or number/,
+      );
       expect(error.message).toContain(origin);
     }
-    const hint = (await load({ cwd: dir, projectName: 'Feature/X' }).then(() => undefined, (e: unknown) => e)) as StackError;
+    const hint = (await load({ cwd: dir, projectName: 'Feature/X' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as StackError;
     expect(hint.diagnostics[0]?.hint).toContain('featurex');
   });
 
@@ -118,7 +148,10 @@ describe('environment and interpolation', () => {
 
   it('reads --env-file instead of .env', async () => {
     const envFile = write(join(tmp, 'envfile'), { 'custom.env': 'APP_NAME=custom\nDEBUG=1\n' });
-    const app = service(await load({ cwd: envFile, files: [join(dir, 'stack.yaml')], envFiles: ['custom.env'] }), 'app');
+    const app = service(
+      await load({ cwd: envFile, files: [join(dir, 'stack.yaml')], envFiles: ['custom.env'] }),
+      'app',
+    );
     expect(app['command']).toEqual(['sh', '-c', 'echo ${GREETING} from custom; sleep 3600']);
     expect((app['environment'] as Record<string, string>)['DEBUG_FLAG']).toBe('--debug');
     expect((app['environment'] as Record<string, string>)['LEVEL']).toBe('warn');
@@ -166,9 +199,19 @@ describe('merge, extends and profiles through loadStack', () => {
 
   it('positions a value inherited through extends in the file that wrote it', async () => {
     const raw = await loadRaw({ cwd: join(fixtures, 'extends'), env: {} }, passThroughStages);
-    expect(raw.locate(['services', 'worker', 'labels', 'dev.stack.fixture'])).toEqual({ file: join(fixtures, 'extends', 'base', 'base.yaml'), line: 10, col: 26 });
-    expect(raw.locate(['services', 'worker', 'environment', 'ROLE'])).toMatchObject({ file: join(fixtures, 'extends', 'stack.yaml'), line: 17 });
-    expect(raw.locate(['services', 'worker', 'environment', 'LOG_LEVEL'])).toMatchObject({ file: join(fixtures, 'extends', 'stack.yaml'), line: 10 });
+    expect(raw.locate(['services', 'worker', 'labels', 'dev.stack.fixture'])).toEqual({
+      file: join(fixtures, 'extends', 'base', 'base.yaml'),
+      line: 10,
+      col: 26,
+    });
+    expect(raw.locate(['services', 'worker', 'environment', 'ROLE'])).toMatchObject({
+      file: join(fixtures, 'extends', 'stack.yaml'),
+      line: 17,
+    });
+    expect(raw.locate(['services', 'worker', 'environment', 'LOG_LEVEL'])).toMatchObject({
+      file: join(fixtures, 'extends', 'stack.yaml'),
+      line: 10,
+    });
   });
 
   it('enables services by profile, by name and with *', async () => {
@@ -178,13 +221,22 @@ describe('merge, extends and profiles through loadStack', () => {
     expect(none.disabledServices).toEqual(['debug', 'tools']);
     expect(none.profiles).toEqual(['debug', 'ops', 'tools']);
     expect(Object.keys((await load({ cwd, profiles: ['ops'] })).services).sort()).toEqual(['tools', 'web']);
-    expect(Object.keys((await load({ cwd, env: { COMPOSE_PROFILES: 'debug' } })).services).sort()).toEqual(['debug', 'web']);
+    expect(Object.keys((await load({ cwd, env: { COMPOSE_PROFILES: 'debug' } })).services).sort()).toEqual([
+      'debug',
+      'web',
+    ]);
     expect(Object.keys((await load({ cwd, services: ['debug'] })).services).sort()).toEqual(['debug', 'web']);
     expect(Object.keys((await load({ cwd, profiles: ['*'] })).services).sort()).toEqual(['debug', 'tools', 'web']);
   });
 
   it('collects problems of several files before throwing once', async () => {
-    const dir = write(join(tmp, 'several'), { 'a.yaml': 'a: 1\na: 2\n', 'b.yaml': 'services:\n  x:\n    image: ${NOPE:?}\n' });
-    expect(await codes(load({ cwd: dir, files: ['a.yaml', 'b.yaml'] }))).toEqual(['YAML_DUPLICATE_KEY 2:1', 'INTERPOLATION_REQUIRED 3:12']);
+    const dir = write(join(tmp, 'several'), {
+      'a.yaml': 'a: 1\na: 2\n',
+      'b.yaml': 'services:\n  x:\n    image: ${NOPE:?}\n',
+    });
+    expect(await codes(load({ cwd: dir, files: ['a.yaml', 'b.yaml'] }))).toEqual([
+      'YAML_DUPLICATE_KEY 2:1',
+      'INTERPOLATION_REQUIRED 3:12',
+    ]);
   });
 });

@@ -107,7 +107,10 @@ describe('mergeFiles', () => {
 
 describe('!reset and !override', () => {
   it('removes a value with !reset and replaces instead of merging with !override', () => {
-    const over = file('/p/o.yaml', 'services:\n  web:\n    ports: !reset []\n    environment: !override {Z: "1"}\n    dns: !reset null\n');
+    const over = file(
+      '/p/o.yaml',
+      'services:\n  web:\n    ports: !reset []\n    environment: !override {Z: "1"}\n    dns: !reset null\n',
+    );
     const web = (mergeFiles([base, over]).data['services'] as Record<string, Record<string, unknown>>)['web']!;
     expect('ports' in web).toBe(false);
     expect('dns' in web).toBe(false);

@@ -8,7 +8,8 @@ import type { NormalizeContext } from '../../src/loader/types.js';
 
 const fixtures = resolve(import.meta.dirname, '../../fixtures');
 const env = { HOME: '/home/u', COMMIT: 'abc123' };
-const load = (dir: string) => loadStack({ cwd: join(fixtures, dir), env, files: [join(fixtures, dir, 'stack.yaml')], projectName: dir });
+const load = (dir: string) =>
+  loadStack({ cwd: join(fixtures, dir), env, files: [join(fixtures, dir, 'stack.yaml')], projectName: dir });
 
 function ctx(over: Partial<NormalizeContext> = {}): NormalizeContext {
   return {
@@ -58,23 +59,40 @@ describe('normalizeProject', () => {
     expect(result.value.networks['default']!.name).toBe('demo_default');
   });
   it('bare environment keys come from the shell, else stay unset (null)', () => {
-    const result = normalizeProject({ services: { web: { image: 'x', environment: ['FROM_SHELL', 'MISSING', 'A=1'] } } }, ctx());
+    const result = normalizeProject(
+      { services: { web: { image: 'x', environment: ['FROM_SHELL', 'MISSING', 'A=1'] } } },
+      ctx(),
+    );
     expect(result.value.services['web']!.environment).toEqual({ FROM_SHELL: 'shell', MISSING: null, A: '1' });
   });
   it('a missing required env_file is ENV_FILE_NOT_FOUND at the entry, an optional one is skipped', () => {
-    const result = normalizeProject({ services: { web: { image: 'x', env_file: ['a.env', { path: 'b.env', required: false }] } } }, ctx());
+    const result = normalizeProject(
+      { services: { web: { image: 'x', env_file: ['a.env', { path: 'b.env', required: false }] } } },
+      ctx(),
+    );
     expect(result.diagnostics.map((d) => [d.code, d.location?.line])).toEqual([['ENV_FILE_NOT_FOUND', 4]]);
   });
   it('names resources <project>_<key> unless name: is set; external ones keep the key', () => {
     const result = normalizeProject(
-      { services: {}, volumes: { data: null, named: { name: 'custom' }, ext: { external: true } }, networks: { old: { external: { name: 'legacy' } } } },
+      {
+        services: {},
+        volumes: { data: null, named: { name: 'custom' }, ext: { external: true } },
+        networks: { old: { external: { name: 'legacy' } } },
+      },
       ctx(),
     );
-    expect(Object.values(result.value.volumes).map((v) => [v.name, v.external])).toEqual([['demo_data', false], ['custom', false], ['ext', true]]);
+    expect(Object.values(result.value.volumes).map((v) => [v.name, v.external])).toEqual([
+      ['demo_data', false],
+      ['custom', false],
+      ['ext', true],
+    ]);
     expect(result.value.networks['old']).toMatchObject({ name: 'legacy', external: true });
   });
   it('disabled services are left out', () => {
-    const result = normalizeProject({ services: { a: { image: 'x' }, b: { image: 'x' } } }, ctx({ disabledServices: ['b'] }));
+    const result = normalizeProject(
+      { services: { a: { image: 'x' }, b: { image: 'x' } } },
+      ctx({ disabledServices: ['b'] }),
+    );
     expect(Object.keys(result.value.services)).toEqual(['a']);
   });
 });
@@ -115,7 +133,13 @@ describe('fixtures', () => {
   });
   it('healthcheck strings become CMD-SHELL, durations ns, disable gives NONE', async () => {
     const services = (await load('normalize-healthcheck')).services;
-    expect(services['shell']!.healthcheck).toMatchObject({ test: ['CMD-SHELL', 'wget -q -O /dev/null http://localhost/'], interval: 90e9, timeout: 1.5e9, startPeriod: 500e6, retries: 3 });
+    expect(services['shell']!.healthcheck).toMatchObject({
+      test: ['CMD-SHELL', 'wget -q -O /dev/null http://localhost/'],
+      interval: 90e9,
+      timeout: 1.5e9,
+      startPeriod: 500e6,
+      retries: 3,
+    });
     expect(services['disabled']!.healthcheck).toEqual({ test: ['NONE'], disable: true });
   });
   it('build contexts are absolute and list args without a value come from the env', async () => {
@@ -134,7 +158,12 @@ describe('fixtures', () => {
     const app = (await load('normalize-misc')).services['app']!;
     expect(app.extraHosts).toEqual(['db.local:10.0.0.5', 'cache.local:10.0.0.6']);
     expect(app.ulimits).toEqual({ nproc: { soft: 65535, hard: 65535 }, nofile: { soft: 20000, hard: 40000 } });
-    expect(app.resources).toMatchObject({ memLimit: 512 * 1024 ** 2, memReservation: 128 * 1024 ** 2, shmSize: 64 * 1024 ** 2, cpus: 0.5 });
+    expect(app.resources).toMatchObject({
+      memLimit: 512 * 1024 ** 2,
+      memReservation: 128 * 1024 ** 2,
+      shmSize: 64 * 1024 ** 2,
+      cpus: 0.5,
+    });
     expect(app.stopGracePeriod).toBe(90e9);
     expect(app.expose).toEqual(['3000', '4000']);
     expect(app.secrets.map((s) => s.target)).toEqual(['/run/secrets/db_password', '/run/secrets/api.key']);
@@ -144,13 +173,20 @@ describe('fixtures', () => {
     const model = await load('normalize-coerce');
     const app = model.services['app']!;
     expect([app.privileged, app.tty, app.stdinOpen, app.readOnly]).toEqual([true, true, false, false]);
-    expect(model.warnings.filter((w) => w.code === 'BOOLEAN_COERCED').map((w) => `${w.location?.line}:${w.location?.col}`)).toEqual(['7:17', '8:10', '9:17', '10:16']);
+    expect(
+      model.warnings.filter((w) => w.code === 'BOOLEAN_COERCED').map((w) => `${w.location?.line}:${w.location?.col}`),
+    ).toEqual(['7:17', '8:10', '9:17', '10:16']);
     expect(app.secrets.map((s) => [s.source, s.mode])).toEqual([['token', 0o440]]);
     expect(app.configs.map((c) => [c.source, c.mode])).toEqual([['app_config', 0o644]]);
     expect(app.environment).toEqual({ HOME: '/home/u', STACK_FIXTURE_UNSET: null, MODE: 'coerce' });
   });
   it('newer spec features: depends_on defaults, deploy limits and replicas, watch paths, pull_policy', async () => {
-    const model = await loadStack({ cwd: fixtures, env, files: [join(fixtures, 'normalize-newer/stack.yaml')], profiles: ['cache'] });
+    const model = await loadStack({
+      cwd: fixtures,
+      env,
+      files: [join(fixtures, 'normalize-newer/stack.yaml')],
+      profiles: ['cache'],
+    });
     const api = model.services['api']!;
     expect(api.dependsOn).toEqual({
       db: { condition: 'service_healthy', required: true, restart: true },
@@ -159,7 +195,11 @@ describe('fixtures', () => {
     expect(api.pullPolicy).toBe('missing');
     expect(api.replicas).toBe(2);
     expect(api.resources).toMatchObject({ cpus: 0.25, memLimit: 256 * 1024 ** 2 });
-    expect(api.develop!.watch[0]).toMatchObject({ action: 'sync', path: join(fixtures, 'normalize-newer/src'), target: '/app/src' });
+    expect(api.develop!.watch[0]).toMatchObject({
+      action: 'sync',
+      path: join(fixtures, 'normalize-newer/src'),
+      target: '/app/src',
+    });
     expect(api.extraHosts).toEqual(['db.local:10.0.0.5', 'v6.local:::1']);
     expect(api.ports[0]).toMatchObject({ hostIp: '127.0.0.1', published: '8080' });
   });

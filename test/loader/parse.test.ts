@@ -27,7 +27,13 @@ describe('parseStackFile', () => {
   });
 
   it('reads Go-style octal 0440 as 288 and keeps 0o17 and decimals', () => {
-    expect({ ...data('a: 0440\nb: 0o17\nc: 10\nd: 0\ne: "0440"\n') }).toEqual({ a: 288, b: 15, c: 10, d: 0, e: '0440' });
+    expect({ ...data('a: 0440\nb: 0o17\nc: 10\nd: 0\ne: "0440"\n') }).toEqual({
+      a: 288,
+      b: 15,
+      c: 10,
+      d: 0,
+      e: '0440',
+    });
   });
 
   it('expands merge keys', () => {
@@ -40,7 +46,11 @@ describe('parseStackFile', () => {
   });
 
   it.each([
-    ['a double quote in a longer file', 'services:\n  web:\n    image: "x\n    ports:\n      - "80:80"\n  db:\n    image: y\n', '3:12'],
+    [
+      'a double quote in a longer file',
+      'services:\n  web:\n    image: "x\n    ports:\n      - "80:80"\n  db:\n    image: y\n',
+      '3:12',
+    ],
     ['a single quote', "services:\n  web:\n    image: 'x\n    tty: true\n", '3:12'],
     ['a quote inside a flow list', 'services:\n  web:\n    image: x\n    command: ["a", "b\n    tty: true\n', '4:20'],
   ])('reports %s that is never closed at the opening quote, with a hint', (_, source, at) => {
@@ -67,7 +77,10 @@ describe('parseStackFile', () => {
   });
 
   it('the hint of a duplicate key names the line of the first occurrence', () => {
-    const [d] = parseStackFile(FILE, 'services:\n  web:\n    image: x\n  db:\n    image: y\n  web:\n    image: z\n').diagnostics;
+    const [d] = parseStackFile(
+      FILE,
+      'services:\n  web:\n    image: x\n  db:\n    image: y\n  web:\n    image: z\n',
+    ).diagnostics;
     expect(`${d?.code} ${d?.location?.line}:${d?.location?.col}`).toBe('YAML_DUPLICATE_KEY 6:3');
     expect(d?.hint).toMatch(/\b2\b/);
   });
@@ -132,9 +145,15 @@ describe('parseStackFile', () => {
   });
 
   it('records !reset and !override paths and keeps their values', () => {
-    const result = parseStackFile(FILE, 'services:\n  web:\n    ports: !reset []\n    command: !override [a]\n    image: !reset null\n');
+    const result = parseStackFile(
+      FILE,
+      'services:\n  web:\n    ports: !reset []\n    command: !override [a]\n    image: !reset null\n',
+    );
     expect(result.diagnostics).toEqual([]);
-    expect(result.value!.resets).toEqual([['services', 'web', 'ports'], ['services', 'web', 'image']]);
+    expect(result.value!.resets).toEqual([
+      ['services', 'web', 'ports'],
+      ['services', 'web', 'image'],
+    ]);
     expect(result.value!.overrides).toEqual([['services', 'web', 'command']]);
     const web = (result.value!.data['services'] as Record<string, Record<string, unknown>>)['web']!;
     expect(web['ports']).toEqual([]);
@@ -144,7 +163,8 @@ describe('parseStackFile', () => {
 });
 
 describe('locate', () => {
-  const src = 'x-base: &base\n  image: base\n  environment:\n    A: 1\nservices:\n  web:\n    <<: *base\n    ports:\n      - "80:80"\n      - 443\n';
+  const src =
+    'x-base: &base\n  image: base\n  environment:\n    A: 1\nservices:\n  web:\n    <<: *base\n    ports:\n      - "80:80"\n      - 443\n';
   const parsed = parseStackFile(FILE, src).value!;
   const at = (path: (string | number)[], key?: 'key'): string | undefined => {
     const loc = parsed.locate(path, key);
@@ -176,7 +196,9 @@ describe('locate', () => {
 describe('decodeStackSource', () => {
   it('refuses invalid UTF-8 as binary at the bad byte', () => {
     const bytes = new Uint8Array([0x61, 0x3a, 0x20, 0x31, 0x0a, 0x62, 0x3a, 0x20, 0xff, 0xfe, 0x0a]);
-    expect(decodeStackSource(FILE, bytes).diagnostics.map((d) => [d.code, d.location?.line, d.location?.col])).toEqual([['YAML_BINARY', 2, 4]]);
+    expect(decodeStackSource(FILE, bytes).diagnostics.map((d) => [d.code, d.location?.line, d.location?.col])).toEqual([
+      ['YAML_BINARY', 2, 4],
+    ]);
   });
 
   it('drops a leading byte-order mark', () => {

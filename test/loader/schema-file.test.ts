@@ -16,8 +16,9 @@ const validate = new Ajv2020({ allErrors: true, allowUnionTypes: true, strict: f
 
 /** Fixtures the plain schema cannot judge as stack does, and why. */
 const NOT_FOR_THE_PLAIN_SCHEMA: Readonly<Record<string, string>> = {
-  'fixtures/normalize-coerce/stack.yaml': 'YAML 1.1 booleans (`yes`): stack accepts them with a warning, an editor flags them',
-  'fixtures/reliability/secrets/bad-override.yaml': 'invalid on purpose (the secrets fixture\'s failing override)',
+  'fixtures/normalize-coerce/stack.yaml':
+    'YAML 1.1 booleans (`yes`): stack accepts them with a warning, an editor flags them',
+  'fixtures/reliability/secrets/bad-override.yaml': "invalid on purpose (the secrets fixture's failing override)",
 };
 
 function yamlFiles(dir: string): string[] {
@@ -28,10 +29,11 @@ function yamlFiles(dir: string): string[] {
   });
 }
 
-const read = (file: string): unknown => parse(readFileSync(file, 'utf8'), { logLevel: 'error', merge: true }) as unknown;
+const read = (file: string): unknown =>
+  parse(readFileSync(file, 'utf8'), { logLevel: 'error', merge: true }) as unknown;
 
 describe('the published JSON schema', () => {
-  it('has the package\'s own $id, not a URL that does not exist', () => {
+  it("has the package's own $id, not a URL that does not exist", () => {
     expect(schema['$id']).toBe('urn:stack-compose:schema:stack-file');
   });
 
@@ -50,7 +52,9 @@ describe('the published JSON schema', () => {
     expect(validate(read(join(root, file))), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
   });
 
-  const invalid = readdirSync(join(root, 'fixtures/invalid')).filter((f) => f.startsWith('schema-')).sort();
+  const invalid = readdirSync(join(root, 'fixtures/invalid'))
+    .filter((f) => f.startsWith('schema-'))
+    .sort();
   it.each(invalid)('rejects fixtures/invalid/%s', (file) => {
     expect(validate(read(join(root, 'fixtures/invalid', file)))).toBe(false);
   });

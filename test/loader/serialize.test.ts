@@ -9,28 +9,51 @@ const fixtures = resolve(import.meta.dirname, '../../fixtures');
 
 describe('toComposeConfig', () => {
   it('prints the model in Compose long syntax with sorted keys and Compose spellings', async () => {
-    const model = await loadStack({ cwd: fixtures, env: {}, files: [join(fixtures, 'normalize-misc/stack.yaml')], projectName: 'misc' });
+    const model = await loadStack({
+      cwd: fixtures,
+      env: {},
+      files: [join(fixtures, 'normalize-misc/stack.yaml')],
+      projectName: 'misc',
+    });
     const config = toComposeConfig(model);
     expect(Object.keys(config)).toEqual(['configs', 'name', 'networks', 'secrets', 'services']);
     const app = (config['services'] as Record<string, Record<string, unknown>>)['app']!;
     expect(Object.keys(app)).toEqual([...Object.keys(app)].sort());
-    expect(app).toMatchObject({ stop_grace_period: '1m30s', mem_limit: 512 * 1024 ** 2, extra_hosts: ['db.local:10.0.0.5', 'cache.local:10.0.0.6'], restart: 'on-failure:3' });
+    expect(app).toMatchObject({
+      stop_grace_period: '1m30s',
+      mem_limit: 512 * 1024 ** 2,
+      extra_hosts: ['db.local:10.0.0.5', 'cache.local:10.0.0.6'],
+      restart: 'on-failure:3',
+    });
     expect(config['networks']).toEqual({ default: { name: 'misc_default' } });
   });
   it('keeps x- keys inside a service, hooks and the provider type, as Compose does', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'stack-serialize-x-'));
     try {
       const file = join(dir, 'stack.yaml');
-      writeFileSync(file, 'services:\n  web:\n    image: x\n    x-team: {owner: ops}\n    post_start: [{command: [echo, hi], user: root}]\n  ai:\n    provider: {type: model}\n');
-      const services = toComposeConfig(await loadStack({ cwd: dir, env: {}, files: [file], projectName: 'p' }))['services'] as Record<string, Record<string, unknown>>;
-      expect(services['web']).toMatchObject({ 'x-team': { owner: 'ops' }, post_start: [{ command: ['echo', 'hi'], user: 'root' }] });
+      writeFileSync(
+        file,
+        'services:\n  web:\n    image: x\n    x-team: {owner: ops}\n    post_start: [{command: [echo, hi], user: root}]\n  ai:\n    provider: {type: model}\n',
+      );
+      const services = toComposeConfig(await loadStack({ cwd: dir, env: {}, files: [file], projectName: 'p' }))[
+        'services'
+      ] as Record<string, Record<string, unknown>>;
+      expect(services['web']).toMatchObject({
+        'x-team': { owner: 'ops' },
+        post_start: [{ command: ['echo', 'hi'], user: 'root' }],
+      });
       expect(services['ai']).toMatchObject({ provider: { type: 'model' } });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
   it('keeps an explicit empty command and includes environment values', async () => {
-    const model = await loadStack({ cwd: fixtures, env: {}, files: [join(fixtures, 'normalize-env/stack.yaml')], projectName: 'env' });
+    const model = await loadStack({
+      cwd: fixtures,
+      env: {},
+      files: [join(fixtures, 'normalize-env/stack.yaml')],
+      projectName: 'env',
+    });
     const map = (toComposeConfig(model)['services'] as Record<string, Record<string, unknown>>)['map']!;
     expect(map['environment']).toEqual({ COUNT: '3', ENABLED: 'true', MODE: 'map' });
   });
@@ -38,7 +61,10 @@ describe('toComposeConfig', () => {
     const dir = mkdtempSync(join(tmpdir(), 'stack-serialize-'));
     try {
       const file = join(dir, 'stack.yaml');
-      writeFileSync(file, 'services:\n  web:\n    image: x\n    command: ["sh", "-c", "echo $${HOME} $$1"]\n    environment:\n      PRICE: "$$5"\n');
+      writeFileSync(
+        file,
+        'services:\n  web:\n    image: x\n    command: ["sh", "-c", "echo $${HOME} $$1"]\n    environment:\n      PRICE: "$$5"\n',
+      );
       const first = await loadStack({ cwd: dir, env: { HOME: '/h' }, files: [file], projectName: 'p' });
       const config = toComposeConfig(first);
       const web = (config['services'] as Record<string, Record<string, unknown>>)['web']!;

@@ -15,7 +15,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 async function hints(name: string, source: string): Promise<string[]> {
   const file = join(dir, name);
   writeFileSync(file, source);
-  const error = await loadStack({ cwd: dir, env: {}, files: [file] }).then(() => undefined, (e: unknown) => e);
+  const error = await loadStack({ cwd: dir, env: {}, files: [file] }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(StackError);
   return (error as StackError).diagnostics
     .filter((d) => d.severity === 'error')
@@ -47,22 +50,29 @@ describe('suggest', () => {
 
 describe('did-you-mean hints in the loader', () => {
   it('depends_on a service with two letters swapped suggests the service', async () => {
-    expect(await hints('svc.yaml', 'services:\n  web:\n    image: x\n  api:\n    image: x\n    depends_on: [wbe]\n')).toEqual([
-      'UNKNOWN_SERVICE 6:18 did you mean "web"?',
-    ]);
+    expect(
+      await hints('svc.yaml', 'services:\n  web:\n    image: x\n  api:\n    image: x\n    depends_on: [wbe]\n'),
+    ).toEqual(['UNKNOWN_SERVICE 6:18 did you mean "web"?']);
   });
 
   it('a service network with two letters swapped suggests the network', async () => {
-    expect(await hints('net.yaml', 'services:\n  web:\n    image: x\n    networks: [fornt]\nnetworks:\n  front: {}\n  back: {}\n')).toEqual([
-      'UNKNOWN_NETWORK 4:16 did you mean "front"?',
-    ]);
+    expect(
+      await hints(
+        'net.yaml',
+        'services:\n  web:\n    image: x\n    networks: [fornt]\nnetworks:\n  front: {}\n  back: {}\n',
+      ),
+    ).toEqual(['UNKNOWN_NETWORK 4:16 did you mean "front"?']);
   });
 
   it('a service key with two letters swapped suggests the key', async () => {
-    expect(await hints('key.yaml', 'services:\n  web:\n    imgae: x\n    image: x\n')).toEqual(['SCHEMA_UNKNOWN_KEY 3:5 did you mean "image"?']);
+    expect(await hints('key.yaml', 'services:\n  web:\n    imgae: x\n    image: x\n')).toEqual([
+      'SCHEMA_UNKNOWN_KEY 3:5 did you mean "image"?',
+    ]);
   });
 
   it('a top-level key with two letters swapped suggests the key', async () => {
-    expect(await hints('top.yaml', 'services:\n  web:\n    image: x\nnetwroks: {}\n')).toEqual(['SCHEMA_UNKNOWN_KEY 4:1 did you mean "networks"?']);
+    expect(await hints('top.yaml', 'services:\n  web:\n    image: x\nnetwroks: {}\n')).toEqual([
+      'SCHEMA_UNKNOWN_KEY 4:1 did you mean "networks"?',
+    ]);
   });
 });

@@ -7,11 +7,15 @@ import { getValidator } from '../../src/loader/validator.js';
 function check(source: string) {
   const parsed = parseStackFile('/p/stack.yaml', source).value!;
   const diagnostics = validateRaw(parsed.data, parsed.locate, parsed.file);
-  return { data: parsed.data, found: diagnostics.map((d) => `${d.severity} ${d.code} ${d.location?.line}:${d.location?.col}`), diagnostics };
+  return {
+    data: parsed.data,
+    found: diagnostics.map((d) => `${d.severity} ${d.code} ${d.location?.line}:${d.location?.col}`),
+    diagnostics,
+  };
 }
 
 describe('validateRaw', () => {
-  it('lists of mappings under uniqueItems are compared without crashing (the loader\'s objects have no prototype)', () => {
+  it("lists of mappings under uniqueItems are compared without crashing (the loader's objects have no prototype)", () => {
     // Found by the loader fuzz: ajv's own deep-equal called valueOf() on them and threw a TypeError.
     const { found } = check('{"services": {"web": {"depends_on": [{"image": false}, {"image": "${X}"}]}}}\n');
     expect(found.length).toBeGreaterThan(0);
@@ -51,21 +55,26 @@ describe('validateRaw', () => {
     expect(diagnostics[0]!.message).toContain('must be a list, not a string');
   });
   it('yes/no/on/off in boolean fields are coerced in place with a warning', () => {
-    const { data, found } = check('services:\n  web:\n    image: x\n    tty: yes\n    privileged: Off\n    init: "true"\n');
+    const { data, found } = check(
+      'services:\n  web:\n    image: x\n    tty: yes\n    privileged: Off\n    init: "true"\n',
+    );
     const web = (data['services'] as Record<string, Record<string, unknown>>)['web']!;
     expect(web).toMatchObject({ tty: true, privileged: false, init: true });
     // "true" can only come from interpolation: coerced silently.
     expect(found).toEqual(['warning BOOLEAN_COERCED 4:10', 'warning BOOLEAN_COERCED 5:17']);
   });
   it('keys stack does not implement yet are accepted with an UNSUPPORTED_KEY warning naming them', () => {
-    const { found, diagnostics } = check('version: "3.9"\nservices:\n  web:\n    image: x\n    external_links: [db]\n    x-note: fine\n');
+    const { found, diagnostics } = check(
+      'version: "3.9"\nservices:\n  web:\n    image: x\n    external_links: [db]\n    x-note: fine\n',
+    );
     expect(found).toEqual(['warning UNSUPPORTED_KEY 1:1', 'warning UNSUPPORTED_KEY 5:5']);
     expect(diagnostics[1]!.message).toContain('services.web.external_links');
   });
   it('nested places are matched by shape, whatever the service is called', () => {
     // A service named like a service key ("build") is still a service; `deploy.mode` is not
     // implemented, the bind, network and deploy keys next to it are.
-    const yaml = 'services:\n  build:\n    image: x\n    deploy: {replicas: 1, mode: global}\n    volumes: [{type: bind, source: ., target: /x, bind: {propagation: rprivate}}]\n    networks: {front: {aliases: [a]}}\nnetworks:\n  front: {}\n';
+    const yaml =
+      'services:\n  build:\n    image: x\n    deploy: {replicas: 1, mode: global}\n    volumes: [{type: bind, source: ., target: /x, bind: {propagation: rprivate}}]\n    networks: {front: {aliases: [a]}}\nnetworks:\n  front: {}\n';
     const { found, diagnostics } = check(yaml);
     expect(found).toEqual(['warning UNSUPPORTED_KEY 4:27']);
     expect(diagnostics[0]!.message).toContain('services.build.deploy.mode');
@@ -78,14 +87,20 @@ describe('validateRaw', () => {
 describe('schema coverage', () => {
   const service = getValidator().index.props.get('services')!.any!;
   it('the schema knows every key of a Compose service', () => {
-    const keys = `annotations attach blkio_config build cap_add cap_drop cgroup cgroup_parent command configs container_name cpu_count cpu_percent cpu_period cpu_quota cpu_rt_period cpu_rt_runtime cpu_shares cpus cpuset credential_spec depends_on deploy develop device_cgroup_rules devices dns dns_opt dns_search domainname entrypoint env_file environment expose extends external_links extra_hosts gpus group_add healthcheck hostname image init ipc isolation labels label_file links logging mac_address mem_limit mem_reservation mem_swappiness memswap_limit models network_mode networks oom_kill_disable oom_score_adj pid pids_limit platform ports post_start pre_start pre_stop privileged profiles provider pull_policy pull_refresh_after read_only restart runtime scale secrets security_opt shm_size stdin_open stop_grace_period stop_signal storage_opt sysctls tmpfs tty ulimits use_api_socket user userns_mode uts volumes volumes_from working_dir`.split(' ');
+    const keys =
+      `annotations attach blkio_config build cap_add cap_drop cgroup cgroup_parent command configs container_name cpu_count cpu_percent cpu_period cpu_quota cpu_rt_period cpu_rt_runtime cpu_shares cpus cpuset credential_spec depends_on deploy develop device_cgroup_rules devices dns dns_opt dns_search domainname entrypoint env_file environment expose extends external_links extra_hosts gpus group_add healthcheck hostname image init ipc isolation labels label_file links logging mac_address mem_limit mem_reservation mem_swappiness memswap_limit models network_mode networks oom_kill_disable oom_score_adj pid pids_limit platform ports post_start pre_start pre_stop privileged profiles provider pull_policy pull_refresh_after read_only restart runtime scale secrets security_opt shm_size stdin_open stop_grace_period stop_signal storage_opt sysctls tmpfs tty ulimits use_api_socket user userns_mode uts volumes volumes_from working_dir`.split(
+        ' ',
+      );
     expect([...service.props.keys()].sort()).toEqual(keys.sort());
   });
   it('every implemented service key is a key the schema knows', () => {
     for (const key of IMPLEMENTED_KEYS['services.*']!) expect(service.props.has(key), key).toBe(true);
   });
   it('unsupported keys are found by walking the data', () => {
-    const found = findUnsupportedKeys({ services: { a: { image: 'x', gpus: 'all', deploy: { placement: {} } } } }, getValidator().index);
+    const found = findUnsupportedKeys(
+      { services: { a: { image: 'x', gpus: 'all', deploy: { placement: {} } } } },
+      getValidator().index,
+    );
     expect(found.map((f) => f.path.join('.'))).toEqual(['services.a.gpus', 'services.a.deploy.placement']);
   });
 });

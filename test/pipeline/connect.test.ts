@@ -68,7 +68,9 @@ describe('connectEngine: API version from /_ping, /version only when needed', ()
 
   it('an engine older than API 1.41 is refused with ENGINE_API_VERSION', async () => {
     fake = await fakeEngine('1.40', { ApiVersion: '1.40', MinAPIVersion: '1.12' });
-    await expect(connectEngine({ env: { DOCKER_HOST: `unix://${fake.socket}` } })).rejects.toMatchObject({ code: 'ENGINE_API_VERSION' });
+    await expect(connectEngine({ env: { DOCKER_HOST: `unix://${fake.socket}` } })).rejects.toMatchObject({
+      code: 'ENGINE_API_VERSION',
+    });
     expect(fake.asked).toEqual(['/_ping']);
   });
 });

@@ -21,7 +21,12 @@ describe('streams', () => {
     }
     const items = [];
     for await (const item of readNdjson(chunks())) items.push(item);
-    expect(items).toEqual([{ ok: true, value: { a: 1 } }, { ok: true, value: { b: 2 } }, { ok: false, line: 'not json' }, { ok: true, value: { c: 3 } }]);
+    expect(items).toEqual([
+      { ok: true, value: { a: 1 } },
+      { ok: true, value: { b: 2 } },
+      { ok: false, line: 'not json' },
+      { ok: true, value: { c: 3 } },
+    ]);
   });
 
   it('a multi-byte character split across chunks survives', () => {
@@ -46,15 +51,27 @@ describe('streams', () => {
     }
     const out = [];
     for await (const f of demuxFrames(chunks())) out.push([f.stream, f.data.toString()]);
-    expect(out).toEqual([['stdout', 'out\n'], ['stderr', 'err\n']]);
+    expect(out).toEqual([
+      ['stdout', 'out\n'],
+      ['stderr', 'err\n'],
+    ]);
   });
 });
 
 describe('engine endpoint and errors', () => {
   it('plain tcp:// is refused unless STACK_ALLOW_INSECURE_TCP=1; TLS is accepted', () => {
     expect(() => parseHost('tcp://10.0.0.1:2375', {})).toThrow(expect.objectContaining({ code: 'ENGINE_INSECURE' }));
-    expect(parseHost('tcp://10.0.0.1:2375', { STACK_ALLOW_INSECURE_TCP: '1' })).toMatchObject({ kind: 'tcp', tls: false, port: 2375 });
-    expect(parseHost('tcp://10.0.0.1', { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/certs' })).toMatchObject({ kind: 'tcp', tls: true, port: 2376, certPath: '/certs' });
+    expect(parseHost('tcp://10.0.0.1:2375', { STACK_ALLOW_INSECURE_TCP: '1' })).toMatchObject({
+      kind: 'tcp',
+      tls: false,
+      port: 2375,
+    });
+    expect(parseHost('tcp://10.0.0.1', { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/certs' })).toMatchObject({
+      kind: 'tcp',
+      tls: true,
+      port: 2376,
+      certPath: '/certs',
+    });
     expect(parseHost('ssh://me@box:2222', {})).toMatchObject({ kind: 'ssh', host: 'box', port: 2222, username: 'me' });
     expect(parseHost('unix:///run/docker.sock', {})).toMatchObject({ kind: 'unix', socketPath: '/run/docker.sock' });
   });
@@ -63,16 +80,27 @@ describe('engine endpoint and errors', () => {
     const home = mkdtempSync(join(tmpdir(), 'stack-home-'));
     mkdirSync(join(home, '.docker', 'contexts', 'meta', 'abc'), { recursive: true });
     writeFileSync(join(home, '.docker', 'config.json'), JSON.stringify({ currentContext: 'remote' }));
-    writeFileSync(join(home, '.docker', 'contexts', 'meta', 'abc', 'meta.json'), JSON.stringify({ Name: 'remote', Endpoints: { docker: { Host: 'unix:///ctx/docker.sock' } } }));
+    writeFileSync(
+      join(home, '.docker', 'contexts', 'meta', 'abc', 'meta.json'),
+      JSON.stringify({ Name: 'remote', Endpoints: { docker: { Host: 'unix:///ctx/docker.sock' } } }),
+    );
     expect(resolveEndpoint({}, home)).toMatchObject({ kind: 'unix', socketPath: '/ctx/docker.sock' });
   });
 
   /** A Docker config dir with one context (meta under sha256(name), TLS files when given). */
-  function contextStore(configDir: string, name: string, docker: Record<string, unknown>, tlsFiles: readonly string[] = []): string {
+  function contextStore(
+    configDir: string,
+    name: string,
+    docker: Record<string, unknown>,
+    tlsFiles: readonly string[] = [],
+  ): string {
     const id = createHash('sha256').update(name).digest('hex');
     mkdirSync(join(configDir, 'contexts', 'meta', id), { recursive: true });
     writeFileSync(join(configDir, 'config.json'), JSON.stringify({ currentContext: name }));
-    writeFileSync(join(configDir, 'contexts', 'meta', id, 'meta.json'), JSON.stringify({ Name: name, Metadata: {}, Endpoints: { docker } }));
+    writeFileSync(
+      join(configDir, 'contexts', 'meta', id, 'meta.json'),
+      JSON.stringify({ Name: name, Metadata: {}, Endpoints: { docker } }),
+    );
     const tlsDir = join(configDir, 'contexts', 'tls', id, 'docker');
     if (tlsFiles.length > 0) mkdirSync(tlsDir, { recursive: true });
     for (const file of tlsFiles) writeFileSync(join(tlsDir, file), `-- ${file} --\n`);
@@ -81,8 +109,20 @@ describe('engine endpoint and errors', () => {
 
   it('a context with TLS material connects over TLS with its certificates; one without is refused as plain tcp', () => {
     const home = mkdtempSync(join(tmpdir(), 'stack-home-'));
-    const tlsDir = contextStore(join(home, '.docker'), 'secure', { Host: 'tcp://engine.example:2376', SkipTLSVerify: false }, ['ca.pem', 'cert.pem', 'key.pem']);
-    expect(resolveEndpoint({}, home)).toEqual({ kind: 'tcp', url: 'tcp://engine.example:2376', host: 'engine.example', port: 2376, tls: true, certPath: tlsDir });
+    const tlsDir = contextStore(
+      join(home, '.docker'),
+      'secure',
+      { Host: 'tcp://engine.example:2376', SkipTLSVerify: false },
+      ['ca.pem', 'cert.pem', 'key.pem'],
+    );
+    expect(resolveEndpoint({}, home)).toEqual({
+      kind: 'tcp',
+      url: 'tcp://engine.example:2376',
+      host: 'engine.example',
+      port: 2376,
+      tls: true,
+      certPath: tlsDir,
+    });
     // The context's TLS wins over DOCKER_CERT_PATH (the docker CLI ignores it for contexts).
     expect(resolveEndpoint({ DOCKER_CERT_PATH: '/elsewhere' }, home)).toMatchObject({ tls: true, certPath: tlsDir });
 
@@ -102,13 +142,27 @@ describe('engine endpoint and errors', () => {
     // A context under ~/.docker that DOCKER_CONFIG must hide.
     contextStore(join(home, '.docker'), 'home-ctx', { Host: 'unix:///home/docker.sock' });
     const tlsDir = contextStore(config, 'moved', { Host: 'tcp://moved:2376' }, ['ca.pem', 'cert.pem', 'key.pem']);
-    expect(resolveEndpoint({ DOCKER_CONFIG: config }, home)).toMatchObject({ kind: 'tcp', host: 'moved', tls: true, certPath: tlsDir });
-    expect(resolveEndpoint({ DOCKER_CONFIG: config, DOCKER_CONTEXT: 'home-ctx' }, home)).not.toMatchObject({ socketPath: '/home/docker.sock' });
+    expect(resolveEndpoint({ DOCKER_CONFIG: config }, home)).toMatchObject({
+      kind: 'tcp',
+      host: 'moved',
+      tls: true,
+      certPath: tlsDir,
+    });
+    expect(resolveEndpoint({ DOCKER_CONFIG: config, DOCKER_CONTEXT: 'home-ctx' }, home)).not.toMatchObject({
+      socketPath: '/home/docker.sock',
+    });
     expect(resolveEndpoint({}, home)).toMatchObject({ kind: 'unix', socketPath: '/home/docker.sock' });
     // DOCKER_TLS_VERIFY without DOCKER_CERT_PATH: the certificates are in the config dir.
-    expect(parseHost('tcp://h:2376', { DOCKER_TLS_VERIFY: '1', DOCKER_CONFIG: config }, undefined, home)).toMatchObject({ tls: true, certPath: config });
-    expect(parseHost('tcp://h:2376', { DOCKER_TLS_VERIFY: '1' }, undefined, home)).toMatchObject({ tls: true, certPath: join(home, '.docker') });
-    expect(parseHost('tcp://h:2376', { DOCKER_TLS_VERIFY: '1', DOCKER_CONFIG: '' }, undefined, home)).toMatchObject({ certPath: join(home, '.docker') });
+    expect(parseHost('tcp://h:2376', { DOCKER_TLS_VERIFY: '1', DOCKER_CONFIG: config }, undefined, home)).toMatchObject(
+      { tls: true, certPath: config },
+    );
+    expect(parseHost('tcp://h:2376', { DOCKER_TLS_VERIFY: '1' }, undefined, home)).toMatchObject({
+      tls: true,
+      certPath: join(home, '.docker'),
+    });
+    expect(parseHost('tcp://h:2376', { DOCKER_TLS_VERIFY: '1', DOCKER_CONFIG: '' }, undefined, home)).toMatchObject({
+      certPath: join(home, '.docker'),
+    });
   });
 
   it('the API version is min(tested max, server), never below the server minimum', () => {
@@ -118,9 +172,19 @@ describe('engine endpoint and errors', () => {
   });
 
   it('connection errors become ENGINE_UNREACHABLE / ENGINE_PERMISSION; HTTP errors keep their status', () => {
-    expect(toEngineError(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }), 'unix:///s', 'version')).toMatchObject({ code: 'ENGINE_UNREACHABLE' });
-    expect(toEngineError(Object.assign(new Error('x'), { code: 'EACCES' }), 'unix:///s', 'version')).toMatchObject({ code: 'ENGINE_PERMISSION' });
-    expect(toEngineError(Object.assign(new Error('x'), { statusCode: 409, json: { message: 'name in use' } }), 'e', 'container a')).toMatchObject({ statusCode: 409, message: 'container a: name in use' });
+    expect(
+      toEngineError(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }), 'unix:///s', 'version'),
+    ).toMatchObject({ code: 'ENGINE_UNREACHABLE' });
+    expect(toEngineError(Object.assign(new Error('x'), { code: 'EACCES' }), 'unix:///s', 'version')).toMatchObject({
+      code: 'ENGINE_PERMISSION',
+    });
+    expect(
+      toEngineError(
+        Object.assign(new Error('x'), { statusCode: 409, json: { message: 'name in use' } }),
+        'e',
+        'container a',
+      ),
+    ).toMatchObject({ statusCode: 409, message: 'container a: name in use' });
   });
 
   it('the list Status text yields exit code and health', () => {
@@ -135,8 +199,17 @@ describe('project lock', () => {
     const dir = mkdtempSync(join(tmpdir(), 'stack-lock-'));
     const first = await acquireLock('demo', { command: 'stack up', env: {}, dir });
     const told: string[] = [];
-    const second = acquireLock('demo', { command: 'stack up', env: {}, dir, timeoutMs: 200, onWait: (h) => told.push(`${h.pid} ${h.command}`) });
-    await expect(second).rejects.toMatchObject({ code: 'LOCK_HELD', message: expect.stringContaining(`pid ${process.pid} (stack up`) });
+    const second = acquireLock('demo', {
+      command: 'stack up',
+      env: {},
+      dir,
+      timeoutMs: 200,
+      onWait: (h) => told.push(`${h.pid} ${h.command}`),
+    });
+    await expect(second).rejects.toMatchObject({
+      code: 'LOCK_HELD',
+      message: expect.stringContaining(`pid ${process.pid} (stack up`),
+    });
     expect(told).toEqual([`${process.pid} stack up`]);
     first.release();
     const third = await acquireLock('demo', { command: 'stack down', env: {}, dir });
@@ -144,9 +217,12 @@ describe('project lock', () => {
     expect(existsSync(third.path)).toBe(false);
   });
 
-  it('a dead holder\'s lock is taken over', async () => {
+  it("a dead holder's lock is taken over", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'stack-lock-'));
-    writeFileSync(join(dir, 'demo.lock'), JSON.stringify({ stack: 'project-lock', pid: 2 ** 22 + 12345, command: 'stack up', started: 'then', host: '' }));
+    writeFileSync(
+      join(dir, 'demo.lock'),
+      JSON.stringify({ stack: 'project-lock', pid: 2 ** 22 + 12345, command: 'stack up', started: 'then', host: '' }),
+    );
     const lock = await acquireLock('demo', { command: 'stack up', env: {}, dir, timeoutMs: 500 });
     lock.release();
   });
@@ -156,7 +232,9 @@ describe('project lock', () => {
     const first = await acquireLock('demo', { command: 'stack up', env: {}, dir });
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
-    await expect(acquireLock('demo', { command: 'x', env: {}, dir, signal: controller.signal })).rejects.toBeInstanceOf(StackError);
+    await expect(acquireLock('demo', { command: 'x', env: {}, dir, signal: controller.signal })).rejects.toBeInstanceOf(
+      StackError,
+    );
     first.release();
   });
 });
@@ -164,10 +242,13 @@ describe('project lock', () => {
 describe('replicas waited for', () => {
   const model = {
     name: 'p',
-    services: { web: { name: 'web', replicas: 1, dependsOn: {} }, job: { name: 'job', replicas: 1, containerName: 'the-job', dependsOn: {} } },
+    services: {
+      web: { name: 'web', replicas: 1, dependsOn: {} },
+      job: { name: 'job', replicas: 1, containerName: 'the-job', dependsOn: {} },
+    },
   } as unknown as StackModel;
 
-  it('up --scale counts win over the file\'s replicas (0 means nothing to wait for)', () => {
+  it("up --scale counts win over the file's replicas (0 means nothing to wait for)", () => {
     expect(replicaNames(model, 'web')).toEqual(['p-web-1']);
     expect(replicaNames(model, 'web', { web: 3 })).toEqual(['p-web-1', 'p-web-2', 'p-web-3']);
     expect(replicaNames(model, 'web', { web: 0 })).toEqual([]);
@@ -177,9 +258,36 @@ describe('replicas waited for', () => {
   });
 
   it('a start is not made to wait on a dependency this plan leaves out (up --no-deps web)', () => {
-    const withDeps = { ...model, services: { ...model.services, web: { name: 'web', replicas: 1, dependsOn: { db: { condition: 'service_started', required: true, restart: false } } }, db: { name: 'db', replicas: 1, dependsOn: {} } } } as unknown as StackModel;
+    const withDeps = {
+      ...model,
+      services: {
+        ...model.services,
+        web: {
+          name: 'web',
+          replicas: 1,
+          dependsOn: { db: { condition: 'service_started', required: true, restart: false } },
+        },
+        db: { name: 'db', replicas: 1, dependsOn: {} },
+      },
+    } as unknown as StackModel;
     const reason = { code: 'missing', detail: '' } as const;
-    const onlyWeb: Plan = { version: 1, project: 'p', notes: [], orphans: [], actions: [{ id: 1, kind: 'start-container', resource: 'service:web:1', name: 'p-web-1', reason, dependsOn: [], destructive: false }] } as unknown as Plan;
+    const onlyWeb: Plan = {
+      version: 1,
+      project: 'p',
+      notes: [],
+      orphans: [],
+      actions: [
+        {
+          id: 1,
+          kind: 'start-container',
+          resource: 'service:web:1',
+          name: 'p-web-1',
+          reason,
+          dependsOn: [],
+          destructive: false,
+        },
+      ],
+    } as unknown as Plan;
     const out = addWaitConditions(onlyWeb, withDeps).actions[0]!;
     expect(out.kind === 'start-container' ? out.waitFor : 'not a start').toBeUndefined();
   });

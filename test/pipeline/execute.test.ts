@@ -11,9 +11,27 @@ const base = { reason, destructive: false };
 function upPlan(): Plan {
   const actions: Action[] = [
     { ...base, id: 1, kind: 'create-network', resource: 'network:default', name: 'p_default', body: {}, dependsOn: [] },
-    { ...base, id: 2, kind: 'create-container', resource: 'service:db:1', name: 'p-db-1', body: {}, connect: {}, dependsOn: [1] },
+    {
+      ...base,
+      id: 2,
+      kind: 'create-container',
+      resource: 'service:db:1',
+      name: 'p-db-1',
+      body: {},
+      connect: {},
+      dependsOn: [1],
+    },
     { ...base, id: 3, kind: 'start-container', resource: 'service:db:1', name: 'p-db-1', dependsOn: [2] },
-    { ...base, id: 4, kind: 'create-container', resource: 'service:web:1', name: 'p-web-1', body: {}, connect: { p_other: {} }, dependsOn: [1] },
+    {
+      ...base,
+      id: 4,
+      kind: 'create-container',
+      resource: 'service:web:1',
+      name: 'p-web-1',
+      body: {},
+      connect: { p_other: {} },
+      dependsOn: [1],
+    },
     { ...base, id: 5, kind: 'start-container', resource: 'service:web:1', name: 'p-web-1', dependsOn: [3, 4] },
     { ...base, id: 6, kind: 'create-volume', resource: 'volume:data', name: 'p_data', body: {}, dependsOn: [] },
   ];
@@ -27,10 +45,17 @@ describe('executePlan', () => {
     expect(summary.failures).toEqual([]);
     expect([...summary.statuses.values()].every((s) => s === 'ok')).toBe(true);
     const order = engine.calls.map((c) => `${c.method} ${String(c.args[0])}`);
-    expect(order.indexOf('createNetwork p_default')).toBeLessThan(order.findIndex((c) => c.startsWith('createContainer p-db-1')));
-    expect(order.findIndex((c) => c.startsWith('startContainer id-p-web-1'))).toBeGreaterThan(order.findIndex((c) => c.startsWith('startContainer id-p-db-1')));
+    expect(order.indexOf('createNetwork p_default')).toBeLessThan(
+      order.findIndex((c) => c.startsWith('createContainer p-db-1')),
+    );
+    expect(order.findIndex((c) => c.startsWith('startContainer id-p-web-1'))).toBeGreaterThan(
+      order.findIndex((c) => c.startsWith('startContainer id-p-db-1')),
+    );
     // the created container's ID, not its name, reaches start and connect
-    expect(engine.calls.find((c) => c.method === 'connectNetwork')?.args).toEqual(['p_other', expect.stringMatching(/^id-p-web-1$/)]);
+    expect(engine.calls.find((c) => c.method === 'connectNetwork')?.args).toEqual([
+      'p_other',
+      expect.stringMatching(/^id-p-web-1$/),
+    ]);
   });
 
   it('a failed action skips its dependents while independent actions finish, and the summary names it', async () => {
@@ -43,14 +68,24 @@ describe('executePlan', () => {
     expect(summary.statuses.get(5)).toBe('skipped');
     expect(summary.statuses.get(4)).toBe('ok');
     expect(summary.statuses.get(6)).toBe('ok');
-    expect(summary.failures.map((f) => [f.action.resource, f.error.message])).toEqual([['service:db:1', expect.stringContaining('port is already allocated')]]);
+    expect(summary.failures.map((f) => [f.action.resource, f.error.message])).toEqual([
+      ['service:db:1', expect.stringContaining('port is already allocated')],
+    ]);
     expect(events.filter((e) => e.type === 'action-skipped').map((e) => e.action.id)).toEqual([5]);
   });
 
   it('one concurrency limit bounds every engine call', async () => {
     const engine = fakeEngine();
     engine.delay(20);
-    const actions: Action[] = Array.from({ length: 10 }, (_, i) => ({ ...base, id: i + 1, kind: 'create-volume' as const, resource: `volume:v${i}`, name: `v${i}`, body: {}, dependsOn: [] }));
+    const actions: Action[] = Array.from({ length: 10 }, (_, i) => ({
+      ...base,
+      id: i + 1,
+      kind: 'create-volume' as const,
+      resource: `volume:v${i}`,
+      name: `v${i}`,
+      body: {},
+      dependsOn: [],
+    }));
     await executePlan(engine, { version: 1, project: 'p', actions, notes: [], orphans: [] }, { parallel: 3 });
     expect(engine.maxInFlight).toBe(3);
     expect(engine.calls).toHaveLength(10);
@@ -60,14 +95,26 @@ describe('executePlan', () => {
     const engine = fakeEngine();
     engine.delay(30);
     const controller = new AbortController();
-    const actions: Action[] = Array.from({ length: 6 }, (_, i) => ({ ...base, id: i + 1, kind: 'create-volume' as const, resource: `volume:v${i}`, name: `v${i}`, body: {}, dependsOn: i === 0 ? [] : [i] }));
+    const actions: Action[] = Array.from({ length: 6 }, (_, i) => ({
+      ...base,
+      id: i + 1,
+      kind: 'create-volume' as const,
+      resource: `volume:v${i}`,
+      name: `v${i}`,
+      body: {},
+      dependsOn: i === 0 ? [] : [i],
+    }));
     // Ctrl-C lands while the second action is in flight (no clock: the call itself aborts).
     const create = engine.createVolume.bind(engine);
     engine.createVolume = (name, body, signal) => {
       if (name === 'v1') controller.abort();
       return create(name, body, signal);
     };
-    const summary = await executePlan(engine, { version: 1, project: 'p', actions, notes: [], orphans: [] }, { signal: controller.signal });
+    const summary = await executePlan(
+      engine,
+      { version: 1, project: 'p', actions, notes: [], orphans: [] },
+      { signal: controller.signal },
+    );
     expect(summary.interrupted).toBe(true);
     expect(engine.calls).toHaveLength(2);
     expect(summary.statuses.get(2)).toBe('ok');
@@ -77,8 +124,25 @@ describe('executePlan', () => {
   it('a rename makes the new name resolve to the same container', async () => {
     const engine = fakeEngine();
     const actions: Action[] = [
-      { ...base, id: 1, kind: 'create-container', resource: 'service:web:1', name: 'tmp_web', body: {}, connect: {}, dependsOn: [] },
-      { ...base, id: 2, kind: 'rename-container', resource: 'service:web:1', name: 'tmp_web', newName: 'p-web-1', dependsOn: [1] },
+      {
+        ...base,
+        id: 1,
+        kind: 'create-container',
+        resource: 'service:web:1',
+        name: 'tmp_web',
+        body: {},
+        connect: {},
+        dependsOn: [],
+      },
+      {
+        ...base,
+        id: 2,
+        kind: 'rename-container',
+        resource: 'service:web:1',
+        name: 'tmp_web',
+        newName: 'p-web-1',
+        dependsOn: [1],
+      },
       { ...base, id: 3, kind: 'start-container', resource: 'service:web:1', name: 'p-web-1', dependsOn: [2] },
     ];
     const summary = await executePlan(engine, { version: 1, project: 'p', actions, notes: [], orphans: [] });

@@ -19,7 +19,11 @@ function listed(project: string, svc: string, n: number, extra: Record<string, s
 }
 
 /** db ← api ← web: web depends on api, api on db. */
-const stack = model('p', [service('db'), service('api', { dependsOn: { db: { condition: 'service_started', required: true, restart: false } } }), service('web', { dependsOn: { api: { condition: 'service_started', required: true, restart: false } } })]);
+const stack = model('p', [
+  service('db'),
+  service('api', { dependsOn: { db: { condition: 'service_started', required: true, restart: false } } }),
+  service('web', { dependsOn: { api: { condition: 'service_started', required: true, restart: false } } }),
+]);
 
 function engineWith(containers: EngineContainer[]) {
   const engine = fakeEngine();
@@ -27,18 +31,33 @@ function engineWith(containers: EngineContainer[]) {
 }
 
 describe('start, stop and restart of existing containers', () => {
-  const containers = [listed('p', 'web', 1), listed('p', 'api', 1), listed('p', 'api', 2), listed('p', 'db', 1), listed('p', 'db', 9, { [Label.oneoff]: 'True' })];
+  const containers = [
+    listed('p', 'web', 1),
+    listed('p', 'api', 1),
+    listed('p', 'api', 2),
+    listed('p', 'db', 1),
+    listed('p', 'db', 9, { [Label.oneoff]: 'True' }),
+  ];
 
   it('start takes dependencies first, and leaves one-off containers alone', async () => {
     const engine = engineWith(containers);
     expect(await changeServiceStates(engine, stack, 'start', { services: [] })).toEqual([]);
-    expect(engine.calls.map((c) => `${c.method} ${String(c.args[0])}`)).toEqual(['startContainer db1', 'startContainer api1', 'startContainer api2', 'startContainer web1']);
+    expect(engine.calls.map((c) => `${c.method} ${String(c.args[0])}`)).toEqual([
+      'startContainer db1',
+      'startContainer api1',
+      'startContainer api2',
+      'startContainer web1',
+    ]);
   });
 
   it('stop takes dependents first and passes the timeout', async () => {
     const engine = engineWith(containers);
     const done: string[] = [];
-    await changeServiceStates(engine, stack, 'stop', { services: [], timeoutSeconds: 3, onDone: (name) => done.push(name) });
+    await changeServiceStates(engine, stack, 'stop', {
+      services: [],
+      timeoutSeconds: 3,
+      onDone: (name) => done.push(name),
+    });
     expect(engine.calls.map((c) => c.args[0])).toEqual(['web1', 'api1', 'api2', 'db1']);
     expect(done).toEqual(['p-web-1', 'p-api-1', 'p-api-2', 'p-db-1']);
   });
@@ -47,7 +66,9 @@ describe('start, stop and restart of existing containers', () => {
     const engine = engineWith(containers);
     engine.failOn('restartContainer', 'api2', 500, 'cannot restart');
     const failures = await changeServiceStates(engine, stack, 'restart', { services: [] });
-    expect(failures).toEqual([{ service: 'api', container: 'p-api-2', message: expect.stringContaining('cannot restart') }]);
+    expect(failures).toEqual([
+      { service: 'api', container: 'p-api-2', message: expect.stringContaining('cannot restart') },
+    ]);
     expect(engine.calls.map((c) => c.args[0])).toEqual(['web1', 'api1', 'api2', 'db1']);
   });
 
@@ -60,7 +81,11 @@ describe('start, stop and restart of existing containers', () => {
   it('after an interruption no further service is started', async () => {
     const engine = engineWith(containers);
     const controller = new AbortController();
-    await changeServiceStates(engine, stack, 'start', { services: [], signal: controller.signal, onDone: () => controller.abort() });
+    await changeServiceStates(engine, stack, 'start', {
+      services: [],
+      signal: controller.signal,
+      onDone: () => controller.abort(),
+    });
     expect(engine.calls.map((c) => c.args[0])).toEqual(['db1']);
   });
 });

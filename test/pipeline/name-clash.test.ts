@@ -27,7 +27,7 @@ describe('container-name clash check', () => {
     expect(quiet.calls).toEqual([]);
   });
 
-  it('only another project\'s (or an unlabelled) container with exactly that name clashes', () => {
+  it("only another project's (or an unlabelled) container with exactly that name clashes", () => {
     const listed = [
       container('rsa', 'b-c', 1, { name: 'rsa-b-c-1' }),
       container('rsa-b', 'c', 1, { name: 'rsa-b-c-10' }),

@@ -16,11 +16,22 @@ type Observed = { readonly generation: number; readonly inspected?: boolean };
 type P = { readonly actions: readonly ActionLike[]; readonly notes: readonly string[] };
 type S = SummaryLike<ActionLike>;
 
-const action = (id: number, resource: string, destructive = false): ActionLike => ({ id, kind: 'create-container', resource, destructive, reason: { code: 'missing', detail: 'not there' } });
+const action = (id: number, resource: string, destructive = false): ActionLike => ({
+  id,
+  kind: 'create-container',
+  resource,
+  destructive,
+  reason: { code: 'missing', detail: 'not there' },
+});
 const ok: S = { failures: [], skipped: [], interrupted: false };
 
 /** A target whose engine is a list of snapshots: each observe returns the next one. */
-function scripted(snapshots: Observed[], plans: (o: Observed) => P, outcomes: S[], extra: Partial<Target<Observed, P, ActionLike, S>> = {}) {
+function scripted(
+  snapshots: Observed[],
+  plans: (o: Observed) => P,
+  outcomes: S[],
+  extra: Partial<Target<Observed, P, ActionLike, S>> = {},
+) {
   const log: string[] = [];
   let observed = 0;
   let executed = 0;
@@ -40,7 +51,10 @@ function scripted(snapshots: Observed[], plans: (o: Observed) => P, outcomes: S[
 }
 
 const signal = new AbortController().signal;
-const byGeneration = (o: Observed): P => ({ actions: o.generation === 0 ? [action(1, 'service:web:1')] : [], notes: [] });
+const byGeneration = (o: Observed): P => ({
+  actions: o.generation === 0 ? [action(1, 'service:web:1')] : [],
+  notes: [],
+});
 
 describe('reconcile loop', () => {
   it('a converged target is observed once, planned, and never executed', async () => {
@@ -57,8 +71,14 @@ describe('reconcile loop', () => {
   });
 
   it('a conflict re-observes and re-plans once, never retries the same plan blindly', async () => {
-    const conflict: S = { failures: [{ action: action(1, 'service:web:1'), error: new Error('name taken') }], skipped: [], interrupted: false };
-    const { target, log } = scripted([{ generation: 0 }, { generation: 0 }], byGeneration, [conflict, ok], { shouldObserveAgain: (s) => (s.failures.length > 0 ? 'a container name was taken meanwhile' : undefined) });
+    const conflict: S = {
+      failures: [{ action: action(1, 'service:web:1'), error: new Error('name taken') }],
+      skipped: [],
+      interrupted: false,
+    };
+    const { target, log } = scripted([{ generation: 0 }, { generation: 0 }], byGeneration, [conflict, ok], {
+      shouldObserveAgain: (s) => (s.failures.length > 0 ? 'a container name was taken meanwhile' : undefined),
+    });
     const notices: string[] = [];
     await applyRun(target, { signal, onNotice: (m) => notices.push(m) });
     expect(log).toEqual(['observe 0', 'execute service:web:1', 'observe 1', 'execute service:web:1']);
@@ -66,8 +86,14 @@ describe('reconcile loop', () => {
   });
 
   it('a second conflict in a row is a failure naming the resource, not an endless loop', async () => {
-    const conflict: S = { failures: [{ action: action(1, 'service:web:1'), error: new Error('name taken') }], skipped: [action(2, 'service:app:1')], interrupted: false };
-    const { target, log } = scripted([{ generation: 0 }], byGeneration, [conflict], { shouldObserveAgain: () => 'conflict' });
+    const conflict: S = {
+      failures: [{ action: action(1, 'service:web:1'), error: new Error('name taken') }],
+      skipped: [action(2, 'service:app:1')],
+      interrupted: false,
+    };
+    const { target, log } = scripted([{ generation: 0 }], byGeneration, [conflict], {
+      shouldObserveAgain: () => 'conflict',
+    });
     const error = await applyRun(target, { signal }).catch((e: unknown) => e as StackError);
     expect(error).toBeInstanceOf(StackError);
     expect((error as StackError).code).toBe('APPLY_FAILED');
@@ -77,14 +103,18 @@ describe('reconcile loop', () => {
   });
 
   it('problems found after the run (a container that died at start) fail it even when every action succeeded', async () => {
-    const { target } = scripted([{ generation: 0 }], byGeneration, [ok], { check: () => Promise.resolve(['service:web:1: web-1 exited with code 3 right after it started']) });
+    const { target } = scripted([{ generation: 0 }], byGeneration, [ok], {
+      check: () => Promise.resolve(['service:web:1: web-1 exited with code 3 right after it started']),
+    });
     const error = (await applyRun(target, { signal }).catch((e: unknown) => e)) as StackError;
     expect(error.code).toBe('APPLY_FAILED');
     expect(error.message).toMatch(/^1 failure:\n {2}service:web:1: web-1 exited with code 3/);
   });
 
   it('an interrupted execution is INTERRUPTED, and is not re-observed', async () => {
-    const { target, log } = scripted([{ generation: 0 }], byGeneration, [{ ...ok, interrupted: true }], { shouldObserveAgain: () => 'x' });
+    const { target, log } = scripted([{ generation: 0 }], byGeneration, [{ ...ok, interrupted: true }], {
+      shouldObserveAgain: () => 'x',
+    });
     const error = (await applyRun(target, { signal }).catch((e: unknown) => e)) as StackError;
     expect(error.code).toBe('INTERRUPTED');
     expect(log).toEqual(['observe 0', 'execute service:web:1']);
@@ -93,10 +123,15 @@ describe('reconcile loop', () => {
   it('destructive actions need yes or a confirmation; a decline changes nothing', async () => {
     const plans = (): P => ({ actions: [action(1, 'volume:data', true)], notes: [] });
     const none = scripted([{ generation: 0 }], plans, [ok]);
-    expect(((await applyRun(none.target, { signal }).catch((e: unknown) => e)) as StackError).code).toBe('CONFIRMATION_REQUIRED');
+    expect(((await applyRun(none.target, { signal }).catch((e: unknown) => e)) as StackError).code).toBe(
+      'CONFIRMATION_REQUIRED',
+    );
     const declined = scripted([{ generation: 0 }], plans, [ok]);
     const asked: string[][] = [];
-    const error = (await applyRun(declined.target, { signal, confirm: (d) => (asked.push(d.map((a) => a.resource)), Promise.resolve(false)) }).catch((e: unknown) => e)) as StackError;
+    const error = (await applyRun(declined.target, {
+      signal,
+      confirm: (d) => (asked.push(d.map((a) => a.resource)), Promise.resolve(false)),
+    }).catch((e: unknown) => e)) as StackError;
     expect(error.code).toBe('CONFIRMATION_REQUIRED');
     expect(asked).toEqual([['volume:data']]);
     expect(declined.log.filter((l) => l.startsWith('execute'))).toEqual([]);
@@ -107,13 +142,25 @@ describe('reconcile loop', () => {
 
   it('planRun plans again after a refinement, so reasons come from the refined state', async () => {
     const plans = (o: Observed): P => ({ actions: [action(1, o.inspected ? 'inspected' : 'listed')], notes: [] });
-    const { target } = scripted([{ generation: 0 }], plans, [ok], { refine: (o) => Promise.resolve({ ...o, inspected: true }) });
+    const { target } = scripted([{ generation: 0 }], plans, [ok], {
+      refine: (o) => Promise.resolve({ ...o, inspected: true }),
+    });
     expect((await planRun(target, signal)).plan.actions[0]!.resource).toBe('inspected');
   });
 });
 
 describe('the container target on the loop', () => {
-  const create = { id: 1, kind: 'create-container', resource: 'service:web:1', name: 'p-web-1', body: {}, connect: {}, reason: { code: 'missing', detail: '' }, dependsOn: [], destructive: false } as unknown as Action;
+  const create = {
+    id: 1,
+    kind: 'create-container',
+    resource: 'service:web:1',
+    name: 'p-web-1',
+    body: {},
+    connect: {},
+    reason: { code: 'missing', detail: '' },
+    dependsOn: [],
+    destructive: false,
+  } as unknown as Action;
   const plan = (actions: Action[]): Plan => ({ version: 1, project: 'p', actions, notes: [], orphans: [] });
   const empty = { containers: [], networks: [], volumes: [], images: [] } as never;
 
@@ -134,9 +181,18 @@ describe('the container target on the loop', () => {
     const engine = fakeEngine();
     const base = containerTarget(engine, { project: 'p' }, () => plan([create]));
     const ambiguous = new StackError('ENGINE_WRITE_AMBIGUOUS', 'no reply');
-    const summary = { statuses: new Map([[1, 'failed']]), failures: [{ action: create, error: ambiguous }], skipped: [], interrupted: false, containerIds: new Map() } as never;
+    const summary = {
+      statuses: new Map([[1, 'failed']]),
+      failures: [{ action: create, error: ambiguous }],
+      skipped: [],
+      interrupted: false,
+      containerIds: new Map(),
+    } as never;
     expect(base.shouldObserveAgain!(summary)).toBe('the outcome of create-container service:web:1 is unknown');
-    const other = { ...(summary as object), failures: [{ action: create, error: new EngineCallError(500, 'create-container p-web-1', 'boom') }] } as never;
+    const other = {
+      ...(summary as object),
+      failures: [{ action: create, error: new EngineCallError(500, 'create-container p-web-1', 'boom') }],
+    } as never;
     expect(base.shouldObserveAgain!(other)).toBeUndefined();
   });
 });

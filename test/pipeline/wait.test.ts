@@ -21,19 +21,30 @@ describe('judge', () => {
   it('service_healthy waits while starting, holds when healthy, fails when unhealthy, exited or without a healthcheck', () => {
     expect(judge('service_healthy', state({ Health: { Status: 'starting' } }))).toEqual({ done: false });
     expect(judge('service_healthy', state({ Health: { Status: 'healthy' } }))).toEqual({ done: true });
-    expect(judge('service_healthy', state({ Health: { Status: 'unhealthy' } }))).toMatchObject({ failed: 'is unhealthy' });
-    expect(judge('service_healthy', state({ Status: 'exited', Running: false, ExitCode: 2 }))).toMatchObject({ exitCode: 2 });
+    expect(judge('service_healthy', state({ Health: { Status: 'unhealthy' } }))).toMatchObject({
+      failed: 'is unhealthy',
+    });
+    expect(judge('service_healthy', state({ Status: 'exited', Running: false, ExitCode: 2 }))).toMatchObject({
+      exitCode: 2,
+    });
     expect(judge('service_healthy', state({}))).toMatchObject({ failed: expect.stringContaining('no healthcheck') });
   });
 
   it('service_completed_successfully holds on exit 0 and fails with the exit code otherwise', () => {
     expect(judge('service_completed_successfully', state({}))).toEqual({ done: false });
-    expect(judge('service_completed_successfully', state({ Status: 'exited', Running: false, ExitCode: 0 }))).toEqual({ done: true });
-    expect(judge('service_completed_successfully', state({ Status: 'exited', Running: false, ExitCode: 3 }))).toEqual({ failed: 'exited with code 3', exitCode: 3 });
+    expect(judge('service_completed_successfully', state({ Status: 'exited', Running: false, ExitCode: 0 }))).toEqual({
+      done: true,
+    });
+    expect(judge('service_completed_successfully', state({ Status: 'exited', Running: false, ExitCode: 3 }))).toEqual({
+      failed: 'exited with code 3',
+      exitCode: 3,
+    });
   });
 
   it('service_started holds once the container has started, even if it already exited', () => {
-    expect(judge('service_started', state({ Status: 'created', Running: false, StartedAt: ZERO }))).toEqual({ done: false });
+    expect(judge('service_started', state({ Status: 'created', Running: false, StartedAt: ZERO }))).toEqual({
+      done: false,
+    });
     expect(judge('service_started', state({ Status: 'exited', Running: false }))).toEqual({ done: true });
   });
 
@@ -43,27 +54,67 @@ describe('judge', () => {
   });
 });
 
-const dep = (condition: 'service_healthy' | 'service_completed_successfully', required = true) => ({ condition, required, restart: false });
+const dep = (condition: 'service_healthy' | 'service_completed_successfully', required = true) => ({
+  condition,
+  required,
+  restart: false,
+});
 const model = {
   name: 'p',
   services: {
     db: { name: 'db', replicas: 2, dependsOn: {} },
     migrate: { name: 'migrate', replicas: 1, containerName: 'migrator', dependsOn: {} },
-    app: { name: 'app', replicas: 1, dependsOn: { db: dep('service_healthy'), migrate: dep('service_completed_successfully', false) } },
+    app: {
+      name: 'app',
+      replicas: 1,
+      dependsOn: { db: dep('service_healthy'), migrate: dep('service_completed_successfully', false) },
+    },
   },
 } as unknown as StackModel;
 
 describe('addWaitConditions', () => {
   const reason = { code: 'missing', detail: '' } as const;
   const actions: Action[] = [
-    { id: 1, kind: 'start-container', resource: 'service:db:1', name: 'p-db-1', reason, dependsOn: [], destructive: false },
-    { id: 2, kind: 'start-container', resource: 'service:db:2', name: 'p-db-2', reason, dependsOn: [], destructive: false },
-    { id: 3, kind: 'start-container', resource: 'service:migrate:1', name: 'migrator', reason, dependsOn: [], destructive: false },
-    { id: 4, kind: 'start-container', resource: 'service:app:1', name: 'p-app-1', reason, dependsOn: [], destructive: false },
+    {
+      id: 1,
+      kind: 'start-container',
+      resource: 'service:db:1',
+      name: 'p-db-1',
+      reason,
+      dependsOn: [],
+      destructive: false,
+    },
+    {
+      id: 2,
+      kind: 'start-container',
+      resource: 'service:db:2',
+      name: 'p-db-2',
+      reason,
+      dependsOn: [],
+      destructive: false,
+    },
+    {
+      id: 3,
+      kind: 'start-container',
+      resource: 'service:migrate:1',
+      name: 'migrator',
+      reason,
+      dependsOn: [],
+      destructive: false,
+    },
+    {
+      id: 4,
+      kind: 'start-container',
+      resource: 'service:app:1',
+      name: 'p-app-1',
+      reason,
+      dependsOn: [],
+      destructive: false,
+    },
   ];
   const plan: Plan = { version: 1, project: 'p', actions, notes: [], orphans: [] };
 
-  it('a start waits for every replica of each dependency and is ordered after the required ones\' actions', () => {
+  it("a start waits for every replica of each dependency and is ordered after the required ones' actions", () => {
     const out = addWaitConditions(plan, model);
     const app = out.actions.find((a) => a.id === 4);
     expect(app?.kind === 'start-container' ? app.waitFor : undefined).toEqual([

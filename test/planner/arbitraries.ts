@@ -9,7 +9,15 @@ import type { MountSpec, ServiceNetworkSpec, ServiceSpec, StackModel } from '../
 import { desiredContainer, desiredNetwork, desiredVolume } from '../../src/planner/desired.js';
 import { imageRef, resolveImage } from '../../src/planner/images.js';
 import { wantedNetworks } from '../../src/planner/up-state.js';
-import type { ContainerStateName, ObservedContainer, ObservedImage, ObservedNetwork, ObservedState, ObservedVolume, UpOptions } from '../../src/planner/types.js';
+import type {
+  ContainerStateName,
+  ObservedContainer,
+  ObservedImage,
+  ObservedNetwork,
+  ObservedState,
+  ObservedVolume,
+  UpOptions,
+} from '../../src/planner/types.js';
 import { model, network, service, volume } from './helpers.js';
 import { fetchedImageId } from './simulate.js';
 
@@ -36,13 +44,33 @@ const serviceArb = (name: string, earlier: readonly string[]): fc.Arbitrary<Serv
       if (r.named) volumes.push({ type: 'volume', source: 'data', target: '/data', readOnly: false });
       if (r.anon) volumes.push({ type: 'volume', target: '/scratch', readOnly: false });
       const modeTarget = earlier[0];
-      const networkMode = r.mode === 'host' ? 'host' : r.mode === 'service' && modeTarget !== undefined ? `service:${modeTarget}` : undefined;
+      const networkMode =
+        r.mode === 'host'
+          ? 'host'
+          : r.mode === 'service' && modeTarget !== undefined
+            ? `service:${modeTarget}`
+            : undefined;
       const replicas = r.fixedName || networkMode !== undefined ? 1 : r.replicas;
       return service(name, {
-        ...(r.image === undefined ? { image: undefined as never, build: { context: `/src/${name}`, args: {}, labels: {}, tags: [], extraHosts: [], cacheFrom: [], platforms: [] } } : { image: r.image }),
+        ...(r.image === undefined
+          ? {
+              image: undefined as never,
+              build: {
+                context: `/src/${name}`,
+                args: {},
+                labels: {},
+                tags: [],
+                extraHosts: [],
+                cacheFrom: [],
+                platforms: [],
+              },
+            }
+          : { image: r.image }),
         replicas,
         environment: r.env,
-        dependsOn: Object.fromEntries(r.deps.map((d) => [d, { condition: r.condition, required: true, restart: false }])),
+        dependsOn: Object.fromEntries(
+          r.deps.map((d) => [d, { condition: r.condition, required: true, restart: false }]),
+        ),
         networks: networkMode === undefined ? Object.fromEntries(r.nets.map((n) => [n, netSpec])) : {},
         ...(networkMode === undefined ? {} : { networkMode }),
         volumes,
@@ -52,11 +80,20 @@ const serviceArb = (name: string, earlier: readonly string[]): fc.Arbitrary<Serv
 
 /** A model of 1-4 services with acyclic dependencies, optional external network/volume. */
 export const modelArb: fc.Arbitrary<StackModel> = fc
-  .record({ count: fc.integer({ min: 1, max: 4 }), externalNet: fc.boolean(), externalVol: fc.boolean(), disabled: fc.boolean() })
+  .record({
+    count: fc.integer({ min: 1, max: 4 }),
+    externalNet: fc.boolean(),
+    externalVol: fc.boolean(),
+    disabled: fc.boolean(),
+  })
   .chain(({ count, externalNet, externalVol, disabled }) => {
     const names = NAMES.slice(0, count);
     return fc.tuple(...names.map((n, i) => serviceArb(n, names.slice(0, i)))).map((services) => {
-      const withExternal = externalNet ? services.map((s, i) => (i === 0 && s.networkMode === undefined ? { ...s, networks: { ...s.networks, shared: netSpec } } : s)) : services;
+      const withExternal = externalNet
+        ? services.map((s, i) =>
+            i === 0 && s.networkMode === undefined ? { ...s, networks: { ...s.networks, shared: netSpec } } : s,
+          )
+        : services;
       return model(PROJECT, withExternal, {
         networks: externalNet ? [network(PROJECT, 'shared', { name: 'shared', external: true })] : [],
         volumes: [volume(PROJECT, 'data', externalVol ? { name: 'ext-data', external: true } : {})],
@@ -85,7 +122,15 @@ const seedArb = (m: StackModel): fc.Arbitrary<ContainerSeed> =>
     service: fc.constantFrom(...Object.keys(m.services), 'gone', 'z'),
     number: fc.constantFrom('1', '1', '2', '3', '4', 'x'),
     hash: fc.constantFrom('right', 'right', 'right', 'wrong', 'v9', 'none'),
-    state: fc.constantFrom<ContainerStateName>('running', 'running', 'exited', 'created', 'dead', 'paused', 'restarting'),
+    state: fc.constantFrom<ContainerStateName>(
+      'running',
+      'running',
+      'exited',
+      'created',
+      'dead',
+      'paused',
+      'restarting',
+    ),
     exitCode: fc.constantFrom(0, 1),
     name: fc.constantFrom('canonical', 'canonical', 'random', 'temp'),
     replaces: fc.constantFrom('none', 'none', 'other', 'missing'),
@@ -93,24 +138,56 @@ const seedArb = (m: StackModel): fc.Arbitrary<ContainerSeed> =>
     netIds: fc.constantFrom('right', 'right', 'stale', 'none'),
   });
 
-function buildObserved(m: StackModel, seeds: readonly ContainerSeed[], imgMask: readonly boolean[], netMode: readonly number[], oneoffs: readonly boolean[]): ObservedState {
+function buildObserved(
+  m: StackModel,
+  seeds: readonly ContainerSeed[],
+  imgMask: readonly boolean[],
+  netMode: readonly number[],
+  oneoffs: readonly boolean[],
+): ObservedState {
   const refs = [...new Set(Object.values(m.services).map((s) => imageRef(PROJECT, s)))].sort();
-  const images: ObservedImage[] = refs.filter((_, i) => imgMask[i % imgMask.length] ?? true).map((ref) => ({ id: `sha256:${ref.replace(/[^a-z0-9]/g, '')}`, repoTags: [ref.includes(':') ? ref : `${ref}:latest`], repoDigests: [], created: 1 }));
-  const networks: ObservedNetwork[] = [{ id: 'foreign-net', name: 'other_default', labels: { [Label.project]: 'other' }, driver: 'bridge' }];
+  const images: ObservedImage[] = refs
+    .filter((_, i) => imgMask[i % imgMask.length] ?? true)
+    .map((ref) => ({
+      id: `sha256:${ref.replace(/[^a-z0-9]/g, '')}`,
+      repoTags: [ref.includes(':') ? ref : `${ref}:latest`],
+      repoDigests: [],
+      created: 1,
+    }));
+  const networks: ObservedNetwork[] = [
+    { id: 'foreign-net', name: 'other_default', labels: { [Label.project]: 'other' }, driver: 'bridge' },
+  ];
   Object.values(m.networks).forEach((spec, i) => {
     const d = desiredNetwork(m, spec);
     if (spec.external) networks.push({ id: `ext-${spec.name}`, name: spec.name, labels: {}, driver: 'bridge' });
     else {
       const mode = netMode[i % netMode.length] ?? 0;
       const hash = mode === 1 ? `v1:${'9'.repeat(64)}` : d.hash;
-      if (mode !== 2) networks.push({ id: `net-${spec.key}`, name: spec.name, labels: mode === 3 ? { [Label.project]: PROJECT } : { ...(d.body['Labels'] as Record<string, string>), [Label.resourceHash]: hash }, driver: 'bridge' });
+      if (mode !== 2)
+        networks.push({
+          id: `net-${spec.key}`,
+          name: spec.name,
+          labels:
+            mode === 3
+              ? { [Label.project]: PROJECT }
+              : { ...(d.body['Labels'] as Record<string, string>), [Label.resourceHash]: hash },
+          driver: 'bridge',
+        });
     }
   });
   const volumes: ObservedVolume[] = [{ name: 'other_data', labels: { [Label.project]: 'other' }, driver: 'local' }];
   for (const spec of Object.values(m.volumes)) {
     const d = desiredVolume(m, spec);
     if (spec.external) volumes.push({ name: spec.name, labels: {}, driver: 'local' });
-    else if ((netMode[0] ?? 0) !== 2) volumes.push({ name: spec.name, labels: { ...(d.body['Labels'] as Record<string, string>), ...((netMode[0] ?? 0) === 1 ? { [Label.resourceHash]: `v1:${'8'.repeat(64)}` } : {}) }, driver: 'local' });
+    else if ((netMode[0] ?? 0) !== 2)
+      volumes.push({
+        name: spec.name,
+        labels: {
+          ...(d.body['Labels'] as Record<string, string>),
+          ...((netMode[0] ?? 0) === 1 ? { [Label.resourceHash]: `v1:${'8'.repeat(64)}` } : {}),
+        },
+        driver: 'local',
+      });
   }
   const containers: ObservedContainer[] = [];
   const names = new Set<string>();
@@ -122,10 +199,23 @@ function buildObserved(m: StackModel, seeds: readonly ContainerSeed[], imgMask: 
     const project = seed.foreign ? 'other' : PROJECT;
     // `run` containers are named <project>-<service>-run-<id> and never hold a replica's name.
     const oneoff = oneoffs[i % oneoffs.length] ?? false;
-    const name = seed.foreign ? `other-${i}` : oneoff ? `${PROJECT}-${seed.service}-run-${i}` : seed.name === 'canonical' ? canonical : seed.name === 'temp' ? `${hex12(i + 50)}eeeeeeee_${canonical}` : `rnd-${i}`;
+    const name = seed.foreign
+      ? `other-${i}`
+      : oneoff
+        ? `${PROJECT}-${seed.service}-run-${i}`
+        : seed.name === 'canonical'
+          ? canonical
+          : seed.name === 'temp'
+            ? `${hex12(i + 50)}eeeeeeee_${canonical}`
+            : `rnd-${i}`;
     if (names.has(name)) return;
     names.add(name);
-    const labels: Record<string, string> = { ...((d?.body['Labels'] as Record<string, string> | undefined) ?? {}), [Label.project]: project, [Label.service]: seed.service, [Label.containerNumber]: seed.number };
+    const labels: Record<string, string> = {
+      ...((d?.body['Labels'] as Record<string, string> | undefined) ?? {}),
+      [Label.project]: project,
+      [Label.service]: seed.service,
+      [Label.containerNumber]: seed.number,
+    };
     if (seed.hash === 'wrong') labels[Label.configHash] = `v1:${'7'.repeat(64)}`;
     if (seed.hash === 'v9') labels[Label.configHash] = `v9:${'7'.repeat(64)}`;
     if (seed.hash === 'none' || !d) delete labels[Label.configHash];
@@ -133,7 +223,10 @@ function buildObserved(m: StackModel, seeds: readonly ContainerSeed[], imgMask: 
     if (seed.replaces === 'missing') labels[Label.replaces] = idOf(900 + i);
     if (oneoff) labels[Label.oneoff] = 'True';
     const attached: Record<string, { networkId: string }> = {};
-    if (d && seed.netIds !== 'none') for (const net of networks) if (wantedNetworks(d).includes(net.name)) attached[net.name] = { networkId: seed.netIds === 'right' ? net.id : 'stale' };
+    if (d && seed.netIds !== 'none')
+      for (const net of networks)
+        if (wantedNetworks(d).includes(net.name))
+          attached[net.name] = { networkId: seed.netIds === 'right' ? net.id : 'stale' };
     const img = d ? resolveImage(d.imageRef, images) : undefined;
     containers.push({
       id: idOf(i),
@@ -145,7 +238,11 @@ function buildObserved(m: StackModel, seeds: readonly ContainerSeed[], imgMask: 
       // An image not observed was deleted under its container; the pull brings the same one back.
       imageId: img?.id ?? (d ? fetchedImageId(d.imageRef) : 'sha256:old'),
       networks: attached,
-      mounts: (spec?.volumes ?? []).map((v, j) => (v.source ? { type: 'volume', name: m.volumes[v.source]?.name ?? v.source, source: '/x', destination: v.target } : { type: 'volume', name: `anon${i}x${j}`, source: '/y', destination: v.target })),
+      mounts: (spec?.volumes ?? []).map((v, j) =>
+        v.source
+          ? { type: 'volume', name: m.volumes[v.source]?.name ?? v.source, source: '/x', destination: v.target }
+          : { type: 'volume', name: `anon${i}x${j}`, source: '/y', destination: v.target },
+      ),
       created: i,
     });
   });
@@ -159,9 +256,15 @@ export const scenarioArb: fc.Arbitrary<{ model: StackModel; observed: ObservedSt
       seeds: fc.array(seedArb(m), { maxLength: 8 }),
       imgMask: fc.array(fc.boolean(), { minLength: 1, maxLength: 4 }),
       netMode: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 3 }),
-      oneoffs: fc.array(fc.integer({ min: 0, max: 7 }).map((n) => n === 0), { minLength: 1, maxLength: 3 }),
+      oneoffs: fc.array(
+        fc.integer({ min: 0, max: 7 }).map((n) => n === 0),
+        { minLength: 1, maxLength: 3 },
+      ),
     })
-    .map(({ seeds, imgMask, netMode, oneoffs }) => ({ model: m, observed: buildObserved(m, seeds, imgMask, netMode, oneoffs) })),
+    .map(({ seeds, imgMask, netMode, oneoffs }) => ({
+      model: m,
+      observed: buildObserved(m, seeds, imgMask, netMode, oneoffs),
+    })),
 );
 
 /** UpOptions as the CLI could pass them (forceRecreate and noRecreate never together). */
@@ -182,7 +285,11 @@ export const upOptionsArb = (m: StackModel): fc.Arbitrary<UpOptions> =>
     )
     .map((r) => {
       // container_name and network_mode services stay single (the loader rejects scaling them).
-      const scale = Object.fromEntries(Object.entries(r.scale ?? {}).filter(([s]) => m.services[s]!.containerName === undefined && m.services[s]!.networkMode === undefined));
+      const scale = Object.fromEntries(
+        Object.entries(r.scale ?? {}).filter(
+          ([s]) => m.services[s]!.containerName === undefined && m.services[s]!.networkMode === undefined,
+        ),
+      );
       return {
         ...(r.services ? { services: r.services } : {}),
         ...(r.recreate === 'force' ? { forceRecreate: true } : r.recreate === 'no' ? { noRecreate: true } : {}),

@@ -88,7 +88,8 @@ async function load(name: string, text: string): Promise<StackModel> {
   return loadStack({ cwd: dir, env: {}, files: [name], projectName: 'demo' });
 }
 
-const hashOf = (m: StackModel, service: string): string => desiredContainer(m, m.services[service]!, 1, 'sha256:abc').hash;
+const hashOf = (m: StackModel, service: string): string =>
+  desiredContainer(m, m.services[service]!, 1, 'sha256:abc').hash;
 
 describe('config hash from the stack file', () => {
   it('is the same for short and long syntax and any key order (ports, volumes, environment, command, healthcheck, depends_on)', async () => {
@@ -96,7 +97,9 @@ describe('config hash from the stack file', () => {
     const long = await load('long.yaml', LONG);
     for (const service of ['web', 'db']) {
       expect(hashOf(long, service), service).toBe(hashOf(short, service));
-      const body = desiredContainer(long, long.services[service]!, 1, 'sha256:abc').body as { Labels: Record<string, string> };
+      const body = desiredContainer(long, long.services[service]!, 1, 'sha256:abc').body as {
+        Labels: Record<string, string>;
+      };
       expect(body.Labels[Label.configHash]).toBe(hashOf(short, service));
       expect(body.Labels[Label.composeConfigHash]).toBe(hashOf(short, service));
     }
@@ -112,7 +115,10 @@ describe('config hash from the stack file', () => {
       ['command quoting', SHORT.replace('"8 0"', '8 0')],
       ['healthcheck form', SHORT.replace('test: curl -f localhost', 'test: ["CMD", "curl", "-f", "localhost"]')],
       ['healthcheck interval', SHORT.replace('1m30s', '1m31s')],
-      ['depends_on restart', SHORT.replace('      - db\n', '      db:\n        condition: service_started\n        restart: true\n')],
+      [
+        'depends_on restart',
+        SHORT.replace('      - db\n', '      db:\n        condition: service_started\n        restart: true\n'),
+      ],
     ];
     for (const [what, text] of variants) {
       expect(text, what).not.toBe(SHORT);

@@ -53,7 +53,17 @@ export function service(name: string, overrides: Partial<ServiceSpec> = {}): Ser
 
 /** A project network (`<project>_<key>`). */
 export function network(project: string, key: string, overrides: Partial<NetworkSpec> = {}): NetworkSpec {
-  return { key, name: `${project}_${key}`, external: false, driverOpts: {}, attachable: false, internal: false, enableIpv6: false, labels: {}, ...overrides };
+  return {
+    key,
+    name: `${project}_${key}`,
+    external: false,
+    driverOpts: {},
+    attachable: false,
+    internal: false,
+    enableIpv6: false,
+    labels: {},
+    ...overrides,
+  };
 }
 
 /** A project volume (`<project>_<key>`). */
@@ -65,7 +75,11 @@ export function volume(project: string, key: string, overrides: Partial<VolumeSp
 export function model(
   name: string,
   services: readonly ServiceSpec[],
-  extra: { networks?: readonly NetworkSpec[]; volumes?: readonly VolumeSpec[]; disabledServices?: readonly string[] } = {},
+  extra: {
+    networks?: readonly NetworkSpec[];
+    volumes?: readonly VolumeSpec[];
+    disabledServices?: readonly string[];
+  } = {},
 ): StackModel {
   const networks: Record<string, NetworkSpec> = {};
   for (const n of extra.networks ?? []) networks[n.key] = n;

@@ -6,15 +6,23 @@ import { container, emptyObserved, image, model, service, wantedHash } from './h
 const hook = { command: ['sh', '-c', 'echo hi'], privileged: false, environment: { TOKEN: 'hunter2' } };
 
 function withFiles(content: string): StackModel {
-  const m = model('demo', [service('web', {
-    postStart: [hook],
-    preStop: [hook],
-    secrets: [{ source: 'token', target: '/run/secrets/token', uid: '1000', mode: 0o400 }, { source: 'plain', target: '/run/secrets/plain' }],
-    configs: [{ source: 'settings', target: '/settings' }],
-  })]);
+  const m = model('demo', [
+    service('web', {
+      postStart: [hook],
+      preStop: [hook],
+      secrets: [
+        { source: 'token', target: '/run/secrets/token', uid: '1000', mode: 0o400 },
+        { source: 'plain', target: '/run/secrets/plain' },
+      ],
+      configs: [{ source: 'settings', target: '/settings' }],
+    }),
+  ]);
   return {
     ...m,
-    secrets: { token: { key: 'token', name: 'demo_token', external: false, file: '/work/demo/token' }, plain: { key: 'plain', name: 'demo_plain', external: false, file: '/work/demo/plain' } },
+    secrets: {
+      token: { key: 'token', name: 'demo_token', external: false, file: '/work/demo/token' },
+      plain: { key: 'plain', name: 'demo_plain', external: false, file: '/work/demo/plain' },
+    },
     configs: { settings: { key: 'settings', name: 'demo_settings', external: false, content } },
   };
 }
@@ -28,7 +36,9 @@ describe('hooks and copied files in the plan', () => {
       { target: '/run/secrets/token', mode: 0o400, uid: 1000, file: '/work/demo/token' },
       { target: '/settings', mode: 0o444, content: 'v=1' },
     ]);
-    const mounts = (create.kind === 'create-container' ? (create.body['HostConfig'] as { Mounts: { Target: string }[] }).Mounts : []).map((m) => m.Target);
+    const mounts = (
+      create.kind === 'create-container' ? (create.body['HostConfig'] as { Mounts: { Target: string }[] }).Mounts : []
+    ).map((m) => m.Target);
     expect(mounts).toEqual(['/run/secrets/plain']);
   });
 
@@ -43,14 +53,20 @@ describe('hooks and copied files in the plan', () => {
 
   it('down runs pre_stop before the stop', () => {
     const m = withFiles('v=1');
-    const observed = { ...emptyObserved('demo'), containers: [container('demo', 'web', 1, { hash: wantedHash(m, 'web', 1, undefined) })] };
+    const observed = {
+      ...emptyObserved('demo'),
+      containers: [container('demo', 'web', 1, { hash: wantedHash(m, 'web', 1, undefined) })],
+    };
     const down = planDown(m, observed);
     expect(renderPlan(down, 'text')).toContain('after 1 pre_stop hook(s)');
   });
 
   it('a copied file source whose content changed (a new digest from the loader) changes the config hash', () => {
     const base = withFiles('v=1');
-    const digested = (digest: string): StackModel => ({ ...base, secrets: { ...base.secrets, token: { ...base.secrets['token']!, digest } } });
+    const digested = (digest: string): StackModel => ({
+      ...base,
+      secrets: { ...base.secrets, token: { ...base.secrets['token']!, digest } },
+    });
     expect(wantedHash(digested('a'), 'web', 1, 'sha256:x')).not.toBe(wantedHash(digested('b'), 'web', 1, 'sha256:x'));
   });
 

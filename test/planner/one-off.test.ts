@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { Label } from '../../src/labels.js';
-import { describeMissingDonors, describeMissingExternals, missingDonors, missingExternals } from '../../src/planner/externals.js';
+import {
+  describeMissingDonors,
+  describeMissingExternals,
+  missingDonors,
+  missingExternals,
+} from '../../src/planner/externals.js';
 import { desiredOneOff, oneOffService, oneOffWaits } from '../../src/planner/one-off.js';
 import type { OneOffOptions } from '../../src/planner/one-off.js';
 import { container, emptyObserved, model, network, service, volume } from './helpers.js';
@@ -24,7 +29,14 @@ const demo = model('demo', [
 
 describe('one-off containers (stack run)', () => {
   it('apply the run flags over the service as Compose does: no restart, no ports unless asked, caps moved between lists', () => {
-    const spec = oneOffService(demo.services['app']!, { ...base, capAdd: ['CHOWN'], capDrop: ['NET_ADMIN'], environment: { B: 'x' }, user: 'u', workingDir: '/w' });
+    const spec = oneOffService(demo.services['app']!, {
+      ...base,
+      capAdd: ['CHOWN'],
+      capDrop: ['NET_ADMIN'],
+      environment: { B: 'x' },
+      user: 'u',
+      workingDir: '/w',
+    });
     expect(spec.restart).toBeUndefined();
     expect(spec.containerName).toBeUndefined();
     expect(spec.ports).toEqual([]);
@@ -35,7 +47,9 @@ describe('one-off containers (stack run)', () => {
     expect(oneOffService(demo.services['app']!, { ...base, servicePorts: true }).ports).toHaveLength(1);
     // --entrypoint without a command drops the service's command.
     expect(oneOffService(demo.services['app']!, { ...base, entrypoint: ['sh'] }).command).toEqual([]);
-    expect(oneOffService(demo.services['app']!, { ...base, entrypoint: ['sh'], command: ['-c', 'x'] }).command).toEqual(['-c', 'x']);
+    expect(oneOffService(demo.services['app']!, { ...base, entrypoint: ['sh'], command: ['-c', 'x'] }).command).toEqual(
+      ['-c', 'x'],
+    );
   });
 
   it('are named <project>-<service>-run-<slug[0:12]>, labelled one-off with the slug, no replica number, aliased by name only', () => {
@@ -45,28 +59,46 @@ describe('one-off containers (stack run)', () => {
     expect(labels[Label.oneoff]).toBe('True');
     expect(labels[Label.slug]).toBe(SLUG);
     expect(labels[Label.containerNumber]).toBeUndefined();
-    const endpoints = (d.body['NetworkingConfig'] as { EndpointsConfig: Record<string, { Aliases: string[] }> }).EndpointsConfig;
+    const endpoints = (d.body['NetworkingConfig'] as { EndpointsConfig: Record<string, { Aliases: string[] }> })
+      .EndpointsConfig;
     expect(Object.values(endpoints)[0]!.Aliases).toEqual(['demo-app-run-abcdef012345']);
     expect(d.body['OpenStdin']).toBe(true);
     expect(d.body['StdinOnce']).toBe(true);
     const aliased = desiredOneOff(demo, undefined, { ...base, useAliases: true, autoRemove: true, name: 'mine' });
     expect(aliased.name).toBe('mine');
-    expect(Object.values((aliased.body['NetworkingConfig'] as { EndpointsConfig: Record<string, { Aliases: string[] }> }).EndpointsConfig)[0]!.Aliases).toEqual(['mine', 'app']);
+    expect(
+      Object.values(
+        (aliased.body['NetworkingConfig'] as { EndpointsConfig: Record<string, { Aliases: string[] }> })
+          .EndpointsConfig,
+      )[0]!.Aliases,
+    ).toEqual(['mine', 'app']);
     expect((aliased.body['HostConfig'] as Record<string, unknown>)['AutoRemove']).toBe(true);
   });
 
   it('wait for the depends_on conditions of their service', () => {
-    expect(oneOffWaits(demo, 'app')).toEqual([{ service: 'db', container: 'demo-db-1', condition: 'service_healthy', required: true }]);
+    expect(oneOffWaits(demo, 'app')).toEqual([
+      { service: 'db', container: 'demo-db-1', condition: 'service_healthy', required: true },
+    ]);
     expect(oneOffWaits(demo, 'db')).toEqual([]);
   });
 });
 
 describe('run prerequisites', () => {
   it('names each selected service that uses a missing external network or volume', () => {
-    const m = model('demo', [service('web', { networks: { shared: { aliases: [], linkLocalIps: [] } }, volumes: [{ type: 'volume', source: 'cache', target: '/c', readOnly: false }] }), service('plain')], {
-      networks: [network('demo', 'shared', { name: 'shared', external: true })],
-      volumes: [volume('demo', 'cache', { name: 'cache', external: true })],
-    });
+    const m = model(
+      'demo',
+      [
+        service('web', {
+          networks: { shared: { aliases: [], linkLocalIps: [] } },
+          volumes: [{ type: 'volume', source: 'cache', target: '/c', readOnly: false }],
+        }),
+        service('plain'),
+      ],
+      {
+        networks: [network('demo', 'shared', { name: 'shared', external: true })],
+        volumes: [volume('demo', 'cache', { name: 'cache', external: true })],
+      },
+    );
     const missing = missingExternals(m, emptyObserved('demo'), ['web', 'plain']);
     expect(missing).toEqual([
       { service: 'web', kind: 'network', name: 'shared' },
@@ -82,6 +114,8 @@ describe('run prerequisites', () => {
     expect(missing).toEqual([{ service: 'side', donor: 'db', container: 'demo-db-1' }]);
     expect(describeMissingDonors(missing)).toContain('demo-db-1');
     expect(missingDonors(m, emptyObserved('demo'), new Set(['side', 'db']))).toEqual([]);
-    expect(missingDonors(m, { ...emptyObserved('demo'), containers: [container('demo', 'db', 1)] }, new Set(['side']))).toEqual([]);
+    expect(
+      missingDonors(m, { ...emptyObserved('demo'), containers: [container('demo', 'db', 1)] }, new Set(['side'])),
+    ).toEqual([]);
   });
 });

@@ -13,10 +13,16 @@ function stack(): StackModel {
   return model(
     'demo',
     [
-      service('db', { volumes: [{ type: 'volume', source: 'data', target: '/data', readOnly: false }], networks: { default: { aliases: [], linkLocalIps: [] }, shared: { aliases: [], linkLocalIps: [] } } }),
+      service('db', {
+        volumes: [{ type: 'volume', source: 'data', target: '/data', readOnly: false }],
+        networks: { default: { aliases: [], linkLocalIps: [] }, shared: { aliases: [], linkLocalIps: [] } },
+      }),
       service('web', { dependsOn: after('db') }),
     ],
-    { volumes: [volume('demo', 'data'), volume('demo', 'ext', { name: 'ext', external: true })], networks: [network('demo', 'shared', { name: 'shared', external: true })] },
+    {
+      volumes: [volume('demo', 'data'), volume('demo', 'ext', { name: 'ext', external: true })],
+      networks: [network('demo', 'shared', { name: 'shared', external: true })],
+    },
   );
 }
 
@@ -29,7 +35,8 @@ function up(m: StackModel): ObservedState {
   return applyPlan(start, planUp(m, start));
 }
 
-const text = (target: StackModel | { project: string }, o: ObservedState, options: DownOptions = {}): string => renderPlan(planDown(target, o, options), 'text');
+const text = (target: StackModel | { project: string }, o: ObservedState, options: DownOptions = {}): string =>
+  renderPlan(planDown(target, o, options), 'text');
 
 describe('planDown', () => {
   it('stops and removes containers dependents first, then project networks; never external ones', () => {
@@ -61,7 +68,10 @@ describe('planDown', () => {
     const foreign: ObservedState = {
       ...o,
       containers: [...o.containers, container('other', 'db', 1)],
-      networks: [...o.networks, { id: 'x', name: 'other_default', labels: { [Label.project]: 'other' }, driver: 'bridge' }],
+      networks: [
+        ...o.networks,
+        { id: 'x', name: 'other_default', labels: { [Label.project]: 'other' }, driver: 'bridge' },
+      ],
       volumes: [...o.volumes, { name: 'other_data', labels: { [Label.project]: 'other' }, driver: 'local' }],
     };
     const plan = planDown(m, foreign, { volumes: true, removeOrphans: true });
@@ -81,7 +91,12 @@ describe('planDown', () => {
 
   it('keeps orphans unless removeOrphans, and acts only on the named services', () => {
     const m = stack();
-    const o = up(model('demo', [...Object.values(m.services), service('old')], { volumes: Object.values(m.volumes), networks: Object.values(m.networks) }));
+    const o = up(
+      model('demo', [...Object.values(m.services), service('old')], {
+        volumes: Object.values(m.volumes),
+        networks: Object.values(m.networks),
+      }),
+    );
     expect(text(m, o)).toMatchInlineSnapshot(`
       "#1 stop-container service:web:1 demo-web-1 (down: stack down)
       #2 remove-container service:web:1 demo-web-1 (down: stack down) after #1

@@ -16,20 +16,32 @@ function converged(m: StackModel, from: ObservedState = emptyObserved(m.name, IM
   return applyPlan(from, planUp(m, from));
 }
 
-const text = (m: StackModel, o: ObservedState, options: UpOptions = {}): string => renderPlan(planUp(m, o, options), 'text');
+const text = (m: StackModel, o: ObservedState, options: UpOptions = {}): string =>
+  renderPlan(planUp(m, o, options), 'text');
 
 /** Replaces the container named `name` in `o`. */
 function edit(o: ObservedState, name: string, change: (c: ObservedContainer) => ObservedContainer): ObservedState {
   return { ...o, containers: o.containers.map((c) => (c.name === name ? change(c) : c)) };
 }
 
-const webDb = (): StackModel => model('demo', [service('db'), service('web', { dependsOn: after('db'), environment: { DB_URL: 'postgres://secret@db' } })]);
+const webDb = (): StackModel =>
+  model('demo', [
+    service('db'),
+    service('web', { dependsOn: after('db'), environment: { DB_URL: 'postgres://secret@db' } }),
+  ]);
 
 describe('planUp', () => {
   it('creates missing networks, volumes and containers, then starts them after their dependencies', () => {
-    const m = model('demo', [service('db', { volumes: [{ type: 'volume', source: 'data', target: '/var/lib/db', readOnly: false }] }), service('web', { dependsOn: after('db') })], {
-      volumes: [volume('demo', 'data')],
-    });
+    const m = model(
+      'demo',
+      [
+        service('db', { volumes: [{ type: 'volume', source: 'data', target: '/var/lib/db', readOnly: false }] }),
+        service('web', { dependsOn: after('db') }),
+      ],
+      {
+        volumes: [volume('demo', 'data')],
+      },
+    );
     expect(text(m, emptyObserved('demo', IMAGES))).toMatchInlineSnapshot(`
       "#1 create-network network:default demo_default (missing: not created yet)
       #2 create-volume volume:data demo_data (missing: not created yet)
@@ -42,7 +54,10 @@ describe('planUp', () => {
 
   it('depends_on restart: true restarts a running dependent after its dependency is recreated, and only then', () => {
     const restarting = (env: string): StackModel =>
-      model('demo', [service('db', { environment: { V: env } }), service('web', { dependsOn: { db: { condition: 'service_started', required: true, restart: true } } })]);
+      model('demo', [
+        service('db', { environment: { V: env } }),
+        service('web', { dependsOn: { db: { condition: 'service_started', required: true, restart: true } } }),
+      ]);
     const before = converged(restarting('1'));
     expect(text(restarting('1'), before)).toMatchInlineSnapshot(`"project demo: nothing to do"`);
     const plan = text(restarting('2'), before);
@@ -56,7 +71,8 @@ describe('planUp', () => {
       #7 start-container service:web:1 demo-web-1 (dependency_restarted: db recreated (depends_on restart: true)) after #5,#6"
     `);
     // Without restart: true the dependent is left alone.
-    const plain = (env: string): StackModel => model('demo', [service('db', { environment: { V: env } }), service('web', { dependsOn: after('db') })]);
+    const plain = (env: string): StackModel =>
+      model('demo', [service('db', { environment: { V: env } }), service('web', { dependsOn: after('db') })]);
     expect(text(plain('2'), converged(plain('1')))).not.toContain('web');
   });
 
@@ -95,8 +111,21 @@ describe('planUp', () => {
   it('recreates a diverged container through a temp-named replacement, naming changed env keys but never values', () => {
     const m = webDb();
     const before = converged(m);
-    const changed = model('demo', [service('db'), service('web', { dependsOn: after('db'), environment: { DB_URL: 'postgres://other@db' }, ports: [{ target: 80, published: '8080', protocol: 'tcp', mode: 'ingress' }] })]);
-    const withDetail = edit(before, 'demo-web-1', (c) => ({ ...c, detail: { config: { Env: ['DB_URL=postgres://secret@db', 'PATH=/bin'], Image: 'web:latest' }, hostConfig: { NetworkMode: 'demo_default' } } }));
+    const changed = model('demo', [
+      service('db'),
+      service('web', {
+        dependsOn: after('db'),
+        environment: { DB_URL: 'postgres://other@db' },
+        ports: [{ target: 80, published: '8080', protocol: 'tcp', mode: 'ingress' }],
+      }),
+    ]);
+    const withDetail = edit(before, 'demo-web-1', (c) => ({
+      ...c,
+      detail: {
+        config: { Env: ['DB_URL=postgres://secret@db', 'PATH=/bin'], Image: 'web:latest' },
+        hostConfig: { NetworkMode: 'demo_default' },
+      },
+    }));
     const plan = text(changed, withDetail);
     expect(plan).not.toContain('secret');
     expect(plan).not.toContain('other@');
@@ -111,8 +140,14 @@ describe('planUp', () => {
 
   it('a recreate runs the pre_stop hooks of the old container before stopping it, and post_start after the new one starts', () => {
     const hook = { command: ['sh', '-c', 'echo bye'], privileged: false, environment: {} };
-    const m = model('demo', [service('db'), service('web', { dependsOn: after('db'), preStop: [hook], postStart: [hook] })]);
-    const changed = model('demo', [service('db'), service('web', { dependsOn: after('db'), preStop: [hook], postStart: [hook], user: 'nobody' })]);
+    const m = model('demo', [
+      service('db'),
+      service('web', { dependsOn: after('db'), preStop: [hook], postStart: [hook] }),
+    ]);
+    const changed = model('demo', [
+      service('db'),
+      service('web', { dependsOn: after('db'), preStop: [hook], postStart: [hook], user: 'nobody' }),
+    ]);
     const plan = text(changed, converged(m));
     expect(plan).toContain('stop-container service:web:1 demo-web-1 after 1 pre_stop hook(s)');
     expect(plan).toContain('start-container service:web:1 demo-web-1 then 1 post_start hook(s)');
@@ -120,7 +155,10 @@ describe('planUp', () => {
 
   it('says "configuration changed" for a diverged container without inspect detail', () => {
     const m = webDb();
-    const changed = model('demo', [service('db', { user: 'postgres' }), service('web', { dependsOn: after('db'), environment: { DB_URL: 'postgres://secret@db' } })]);
+    const changed = model('demo', [
+      service('db', { user: 'postgres' }),
+      service('web', { dependsOn: after('db'), environment: { DB_URL: 'postgres://secret@db' } }),
+    ]);
     expect(text(changed, converged(m))).toMatchInlineSnapshot(`
       "#1 create-container service:db:1 as c1002fffffff_demo-db-1 replacing c1002fffffff (diverged: configuration changed)
       #2 stop-container service:db:1 demo-db-1 (recreate: replaced by c1002fffffff_demo-db-1) after #1
@@ -151,10 +189,20 @@ describe('planUp', () => {
       #5 start-container service:db:1 demo-db-1 (diverged: configuration changed) after #4"
     `);
     // The JSON plan (what `stack plan --json` prints and the executor runs) mounts the same volume at the same target.
-    type JsonAction = { kind: string; carried_volumes?: string[]; remove_volumes?: boolean; body?: { HostConfig: { Mounts: unknown[] } } };
-    const json = (options: UpOptions): JsonAction[] => (JSON.parse(renderPlan(planUp(changed, before, options), 'json')) as { actions: JsonAction[] }).actions;
+    type JsonAction = {
+      kind: string;
+      carried_volumes?: string[];
+      remove_volumes?: boolean;
+      body?: { HostConfig: { Mounts: unknown[] } };
+    };
+    const json = (options: UpOptions): JsonAction[] =>
+      (JSON.parse(renderPlan(planUp(changed, before, options), 'json')) as { actions: JsonAction[] }).actions;
     const kept = json({});
-    expect(kept[0]).toMatchObject({ kind: 'create-container', carried_volumes: ['/scratch'], body: { HostConfig: { Mounts: [{ Type: 'volume', Target: '/scratch', Source: anon }] } } });
+    expect(kept[0]).toMatchObject({
+      kind: 'create-container',
+      carried_volumes: ['/scratch'],
+      body: { HostConfig: { Mounts: [{ Type: 'volume', Target: '/scratch', Source: anon }] } },
+    });
     expect(kept[2]).toMatchObject({ kind: 'remove-container', remove_volumes: false });
     const renewed = json({ renewAnonVolumes: true });
     expect(renewed[0]).not.toHaveProperty('carried_volumes');
@@ -167,7 +215,11 @@ describe('planUp', () => {
   });
 
   it('starts stopped containers but does not rerun a run-once job that exited 0', () => {
-    const m = model('demo', [service('job'), service('web', { dependsOn: after('job', 'service_completed_successfully') }), service('db')]);
+    const m = model('demo', [
+      service('job'),
+      service('web', { dependsOn: after('job', 'service_completed_successfully') }),
+      service('db'),
+    ]);
     let o = converged(m);
     o = edit(o, 'demo-job-1', (c) => ({ ...c, state: 'exited', exitCode: 0 }));
     o = edit(o, 'demo-web-1', (c) => ({ ...c, state: 'exited', exitCode: 137 }));
@@ -219,18 +271,35 @@ describe('planUp', () => {
     const m = webDb();
     const o = converged(m);
     const web = o.containers.find((c) => c.name === 'demo-web-1')!;
-    const leftover: ObservedContainer = { ...web, id: 'f'.repeat(64), name: `${web.id.slice(0, 12)}_demo-web-1`, state: 'created', labels: { ...web.labels, [Label.replaces]: web.id } };
-    expect(text(m, { ...o, containers: [...o.containers, leftover] })).toMatchInlineSnapshot(`"#1 remove-container service:web:1 c1003fffffff_demo-web-1 (leftover: replacement of c1003fffffff left by an interrupted recreate)"`);
+    const leftover: ObservedContainer = {
+      ...web,
+      id: 'f'.repeat(64),
+      name: `${web.id.slice(0, 12)}_demo-web-1`,
+      state: 'created',
+      labels: { ...web.labels, [Label.replaces]: web.id },
+    };
+    expect(text(m, { ...o, containers: [...o.containers, leftover] })).toMatchInlineSnapshot(
+      `"#1 remove-container service:web:1 c1003fffffff_demo-web-1 (leftover: replacement of c1003fffffff left by an interrupted recreate)"`,
+    );
   });
 
   it('renames an up-to-date leftover into place when the original is gone, and replaces a diverged one', () => {
     const m = webDb();
     const o = converged(m);
     const web = o.containers.find((c) => c.name === 'demo-web-1')!;
-    const leftover: ObservedContainer = { ...web, name: `0123456789ab_demo-web-1`, labels: { ...web.labels, [Label.replaces]: '0123456789ab'.padEnd(64, '0') } };
+    const leftover: ObservedContainer = {
+      ...web,
+      name: `0123456789ab_demo-web-1`,
+      labels: { ...web.labels, [Label.replaces]: '0123456789ab'.padEnd(64, '0') },
+    };
     const upToDate = edit(o, 'demo-web-1', () => leftover);
-    expect(text(m, upToDate)).toMatchInlineSnapshot(`"#1 rename-container service:web:1 0123456789ab_demo-web-1 to demo-web-1 (leftover: replacement of an interrupted recreate, moved into place)"`);
-    const stale = edit(upToDate, leftover.name, (c) => ({ ...c, labels: { ...c.labels, [Label.configHash]: `v1:${'1'.repeat(64)}` } }));
+    expect(text(m, upToDate)).toMatchInlineSnapshot(
+      `"#1 rename-container service:web:1 0123456789ab_demo-web-1 to demo-web-1 (leftover: replacement of an interrupted recreate, moved into place)"`,
+    );
+    const stale = edit(upToDate, leftover.name, (c) => ({
+      ...c,
+      labels: { ...c.labels, [Label.configHash]: `v1:${'1'.repeat(64)}` },
+    }));
     expect(text(m, stale)).toMatchInlineSnapshot(`
       "#1 create-container service:web:1 as c1003fffffff_demo-web-1 replacing c1003fffffff (diverged: configuration changed)
       #2 stop-container service:web:1 0123456789ab_demo-web-1 (recreate: replaced by c1003fffffff_demo-web-1) after #1
@@ -248,9 +317,29 @@ describe('planUp', () => {
       ...emptyObserved('demo', IMAGES),
       networks: [{ id: 'net1', name: 'demo_default', labels: { [Label.project]: 'demo' }, driver: 'bridge' }],
       containers: [
-        container('demo', 'web', 1, { id: 'a'.repeat(64), name: 'demo-web-1', hash: `v1:${'2'.repeat(64)}`, networks: net, imageId: IMAGES[1]!.id }),
-        container('demo', 'web', 1, { id: 'b'.repeat(64), name: 'web-copy', hash, state: 'exited', exitCode: 1, networks: net, imageId: IMAGES[1]!.id }),
-        container('demo', 'web', 1, { id: 'c'.repeat(64), name: 'web-copy-2', hash, networks: net, imageId: IMAGES[1]!.id }),
+        container('demo', 'web', 1, {
+          id: 'a'.repeat(64),
+          name: 'demo-web-1',
+          hash: `v1:${'2'.repeat(64)}`,
+          networks: net,
+          imageId: IMAGES[1]!.id,
+        }),
+        container('demo', 'web', 1, {
+          id: 'b'.repeat(64),
+          name: 'web-copy',
+          hash,
+          state: 'exited',
+          exitCode: 1,
+          networks: net,
+          imageId: IMAGES[1]!.id,
+        }),
+        container('demo', 'web', 1, {
+          id: 'c'.repeat(64),
+          name: 'web-copy-2',
+          hash,
+          networks: net,
+          imageId: IMAGES[1]!.id,
+        }),
       ],
     };
     expect(text(m, o)).toMatchInlineSnapshot(`
@@ -267,7 +356,11 @@ describe('planUp', () => {
     const m = webDb();
     const created = (o: ObservedState): ObservedState => ({
       ...o,
-      containers: o.containers.map((c) => ({ ...c, state: 'created' as const, networks: Object.fromEntries(Object.keys(c.networks).map((n) => [n, { networkId: '' }])) })),
+      containers: o.containers.map((c) => ({
+        ...c,
+        state: 'created' as const,
+        networks: Object.fromEntries(Object.keys(c.networks).map((n) => [n, { networkId: '' }])),
+      })),
     });
     const o = created(converged(m));
     expect(text(m, o, { noStart: true })).toMatchInlineSnapshot(`"project demo: nothing to do"`);
@@ -280,13 +373,21 @@ describe('planUp', () => {
   it('renames a kept replica with a wrong name to its canonical name', () => {
     const m = webDb();
     const o = edit(converged(m), 'demo-db-1', (c) => ({ ...c, name: 'db-by-hand' }));
-    expect(text(m, o)).toMatchInlineSnapshot(`"#1 rename-container service:db:1 db-by-hand to demo-db-1 (wrong_name: named db-by-hand)"`);
+    expect(text(m, o)).toMatchInlineSnapshot(
+      `"#1 rename-container service:db:1 db-by-hand to demo-db-1 (wrong_name: named db-by-hand)"`,
+    );
   });
 
   it('recreates a drifted network and the containers on it; other attached containers are disconnected', () => {
     const m = webDb();
     let o = converged(model('demo', [...Object.values(m.services), service('old')]));
-    o = { ...o, networks: o.networks.map((n) => ({ ...n, labels: { ...n.labels, [Label.resourceHash]: `v1:${'3'.repeat(64)}` } })) };
+    o = {
+      ...o,
+      networks: o.networks.map((n) => ({
+        ...n,
+        labels: { ...n.labels, [Label.resourceHash]: `v1:${'3'.repeat(64)}` },
+      })),
+    };
     expect(text(m, o)).toMatchInlineSnapshot(`
       "#1 stop-container service:db:1 demo-db-1 (network_diverged: network demo_default is recreated)
       #2 remove-container service:db:1 demo-db-1 (network_diverged: network demo_default is recreated) after #1
@@ -305,9 +406,16 @@ describe('planUp', () => {
   });
 
   it('notes a drifted volume and recreates it (destructive) only when allowed', () => {
-    const m = model('demo', [service('db', { volumes: [{ type: 'volume', source: 'data', target: '/data', readOnly: false }] })], { volumes: [volume('demo', 'data')] });
+    const m = model(
+      'demo',
+      [service('db', { volumes: [{ type: 'volume', source: 'data', target: '/data', readOnly: false }] })],
+      { volumes: [volume('demo', 'data')] },
+    );
     let o = converged(m);
-    o = { ...o, volumes: o.volumes.map((v) => ({ ...v, labels: { ...v.labels, [Label.resourceHash]: `v1:${'4'.repeat(64)}` } })) };
+    o = {
+      ...o,
+      volumes: o.volumes.map((v) => ({ ...v, labels: { ...v.labels, [Label.resourceHash]: `v1:${'4'.repeat(64)}` } })),
+    };
     expect(text(m, o)).toMatchInlineSnapshot(`
       "project demo: nothing to do
       note: volume demo_data: configuration changed; kept with its data (recreating it is destructive: allow destructive actions to recreate it)"
@@ -323,11 +431,23 @@ describe('planUp', () => {
   });
 
   it('never creates an external network or volume, and notes a missing one', () => {
-    const m = model('demo', [service('web', { networks: { shared: { aliases: [], linkLocalIps: [] } }, volumes: [{ type: 'volume', source: 'cache', target: '/c', readOnly: false }] })], {
-      networks: [network('demo', 'shared', { name: 'shared', external: true })],
-      volumes: [volume('demo', 'cache', { name: 'cache', external: true })],
-    });
-    const o: ObservedState = { ...emptyObserved('demo', IMAGES), networks: [{ id: 'ext', name: 'shared', labels: {}, driver: 'bridge' }] };
+    const m = model(
+      'demo',
+      [
+        service('web', {
+          networks: { shared: { aliases: [], linkLocalIps: [] } },
+          volumes: [{ type: 'volume', source: 'cache', target: '/c', readOnly: false }],
+        }),
+      ],
+      {
+        networks: [network('demo', 'shared', { name: 'shared', external: true })],
+        volumes: [volume('demo', 'cache', { name: 'cache', external: true })],
+      },
+    );
+    const o: ObservedState = {
+      ...emptyObserved('demo', IMAGES),
+      networks: [{ id: 'ext', name: 'shared', labels: {}, driver: 'bridge' }],
+    };
     expect(text(m, o)).toMatchInlineSnapshot(`
       "project demo: nothing to do
       note: external volume cache not found: create it before up
@@ -351,7 +471,13 @@ describe('planUp', () => {
       #5 start-container service:db:1 demo-db-1 (forced: force-recreate) after #4"
     `);
     const changed = model('demo', [service('db', { user: 'x' }), service('web', { dependsOn: after('db') })]);
-    expect(text(changed, edit(o, 'demo-db-1', (c) => ({ ...c, state: 'exited', exitCode: 0 })), { noRecreate: true })).toMatchInlineSnapshot(`"#1 start-container service:db:1 demo-db-1 (stopped: container is exited)"`);
+    expect(
+      text(
+        changed,
+        edit(o, 'demo-db-1', (c) => ({ ...c, state: 'exited', exitCode: 0 })),
+        { noRecreate: true },
+      ),
+    ).toMatchInlineSnapshot(`"#1 start-container service:db:1 demo-db-1 (stopped: container is exited)"`);
   });
 
   it('force-recreate of a named service recreates only it; always-recreate-deps its dependencies too', () => {
@@ -368,10 +494,18 @@ describe('planUp', () => {
   });
 
   it('a recreate of a donor (network_mode service:x, volumes_from) recreates the containers built on it, after it', () => {
-    const m = model('demo', [service('db'), service('side', { networkMode: 'service:db', networks: {} }), service('reader', { volumesFrom: [{ kind: 'service', name: 'db', readOnly: true }] })]);
+    const m = model('demo', [
+      service('db'),
+      service('side', { networkMode: 'service:db', networks: {} }),
+      service('reader', { volumesFrom: [{ kind: 'service', name: 'db', readOnly: true }] }),
+    ]);
     const o = converged(m);
     expect(text(m, o)).toBe('project demo: nothing to do');
-    const changed = model('demo', [service('db', { user: 'x' }), service('side', { networkMode: 'service:db', networks: {} }), service('reader', { volumesFrom: [{ kind: 'service', name: 'db', readOnly: true }] })]);
+    const changed = model('demo', [
+      service('db', { user: 'x' }),
+      service('side', { networkMode: 'service:db', networks: {} }),
+      service('reader', { volumesFrom: [{ kind: 'service', name: 'db', readOnly: true }] }),
+    ]);
     const out = text(changed, o);
     expect(out).toMatch(/create-container service:side:1 .*\(diverged: network_mode: service:db was recreated\)/);
     expect(out).toMatch(/create-container service:reader:1 .*\(diverged: volumes_from: db was recreated\)/);
@@ -379,7 +513,7 @@ describe('planUp', () => {
     expect(text(changed, applyPlan(o, planUp(changed, o)))).toBe('project demo: nothing to do');
   });
 
-  it('a container created before its donor\'s current container is stale', () => {
+  it("a container created before its donor's current container is stale", () => {
     const m = model('demo', [service('db'), service('side', { networkMode: 'service:db', networks: {} })]);
     const o = converged(m);
     const older = edit(o, 'demo-side-1', (c) => ({ ...c, created: c.created - 100 }));
@@ -388,11 +522,18 @@ describe('planUp', () => {
 
   it('no-recreate leaves a diverged running container alone, and starts a diverged stopped one instead of recreating it', () => {
     const o = converged(webDb());
-    const changed = model('demo', [service('db', { user: 'postgres' }), service('web', { dependsOn: after('db'), environment: { DB_URL: 'postgres://other@db' } })]);
+    const changed = model('demo', [
+      service('db', { user: 'postgres' }),
+      service('web', { dependsOn: after('db'), environment: { DB_URL: 'postgres://other@db' } }),
+    ]);
     // Without the flag both are recreated; with it the running ones are kept as they are.
     expect(text(changed, o)).toContain('replacing');
     expect(text(changed, o, { noRecreate: true })).toMatchInlineSnapshot(`"project demo: nothing to do"`);
-    const stopped = edit(edit(o, 'demo-db-1', (c) => ({ ...c, state: 'exited', exitCode: 137 })), 'demo-web-1', (c) => ({ ...c, state: 'created' }));
+    const stopped = edit(
+      edit(o, 'demo-db-1', (c) => ({ ...c, state: 'exited', exitCode: 137 })),
+      'demo-web-1',
+      (c) => ({ ...c, state: 'created' }),
+    );
     expect(text(changed, stopped, { noRecreate: true })).toMatchInlineSnapshot(`
       "#1 start-container service:db:1 demo-db-1 (stopped: container is exited)
       #2 start-container service:web:1 demo-web-1 (stopped: container is created) after #1"
@@ -418,7 +559,10 @@ describe('planUp', () => {
 
   it('keeps a container hashed by another scheme version and suggests force-recreate', () => {
     const m = webDb();
-    const o = edit(converged(m), 'demo-db-1', (c) => ({ ...c, labels: { ...c.labels, [Label.configHash]: `v9:${'5'.repeat(64)}` } }));
+    const o = edit(converged(m), 'demo-db-1', (c) => ({
+      ...c,
+      labels: { ...c.labels, [Label.configHash]: `v9:${'5'.repeat(64)}` },
+    }));
     expect(text(m, o)).toMatchInlineSnapshot(`
       "project demo: nothing to do
       note: service:db:1 has a config hash of another stack version: kept as is (use force-recreate to apply this version's config)"
@@ -426,7 +570,21 @@ describe('planUp', () => {
   });
 
   it('pulls a missing image and builds a missing built image before creating', () => {
-    const m = model('demo', [service('web', { image: 'nginx:1.27' }), service('api', { image: undefined as never, build: { context: '/work/demo/api', args: {}, labels: {}, tags: [], extraHosts: [], cacheFrom: [], platforms: [] } })]);
+    const m = model('demo', [
+      service('web', { image: 'nginx:1.27' }),
+      service('api', {
+        image: undefined as never,
+        build: {
+          context: '/work/demo/api',
+          args: {},
+          labels: {},
+          tags: [],
+          extraHosts: [],
+          cacheFrom: [],
+          platforms: [],
+        },
+      }),
+    ]);
     expect(text(m, emptyObserved('demo'))).toMatchInlineSnapshot(`
       "#1 create-network network:default demo_default (missing: not created yet)
       #2 build-image image:api demo-api (image_build: demo-api not found locally)

@@ -20,19 +20,43 @@ function steady(options: UpOptions): UpOptions {
 }
 
 /** Every existing resource an action touches, checked against the observed state. */
-function touchesOnlyOwned(plan: Plan, observed: ObservedState, externalNames: ReadonlySet<string>, down = false): string | undefined {
+function touchesOnlyOwned(
+  plan: Plan,
+  observed: ObservedState,
+  externalNames: ReadonlySet<string>,
+  down = false,
+): string | undefined {
   const containers = new Map(observed.containers.map((c) => [c.id, c]));
   const byName = new Map(observed.containers.map((c) => [c.name, c]));
   for (const a of plan.actions) {
     const check = (labels: Readonly<Record<string, string>> | undefined, what: string): string | undefined =>
-      labels !== undefined && labels[Label.project] !== PROJECT ? `#${a.id} ${a.kind} touches foreign ${what}` : undefined;
+      labels !== undefined && labels[Label.project] !== PROJECT
+        ? `#${a.id} ${a.kind} touches foreign ${what}`
+        : undefined;
     let problem: string | undefined;
-    if ('containerId' in a && a.containerId !== undefined) problem = check(containers.get(a.containerId)?.labels ?? {}, `container ${a.containerId}`);
-    if (a.kind === 'disconnect-network' || a.kind === 'connect-network') problem ??= check(byName.get(a.name)?.labels, `container ${a.name}`);
-    if (a.kind === 'remove-network') problem ??= check(observed.networks.find((n) => n.id === a.networkId)?.labels ?? {}, `network ${a.name}`);
-    if (a.kind === 'remove-volume') problem ??= check(observed.volumes.find((v) => v.name === a.name)?.labels ?? {}, `volume ${a.name}`);
-    if ((a.kind === 'remove-network' || a.kind === 'create-network' || a.kind === 'remove-volume' || a.kind === 'create-volume') && externalNames.has(a.name)) problem ??= `#${a.id} touches external ${a.name}`;
-    if ('containerId' in a && a.containerId !== undefined && containers.get(a.containerId)?.labels[Label.oneoff] === 'True' && !down) problem ??= `#${a.id} touches a one-off container`;
+    if ('containerId' in a && a.containerId !== undefined)
+      problem = check(containers.get(a.containerId)?.labels ?? {}, `container ${a.containerId}`);
+    if (a.kind === 'disconnect-network' || a.kind === 'connect-network')
+      problem ??= check(byName.get(a.name)?.labels, `container ${a.name}`);
+    if (a.kind === 'remove-network')
+      problem ??= check(observed.networks.find((n) => n.id === a.networkId)?.labels ?? {}, `network ${a.name}`);
+    if (a.kind === 'remove-volume')
+      problem ??= check(observed.volumes.find((v) => v.name === a.name)?.labels ?? {}, `volume ${a.name}`);
+    if (
+      (a.kind === 'remove-network' ||
+        a.kind === 'create-network' ||
+        a.kind === 'remove-volume' ||
+        a.kind === 'create-volume') &&
+      externalNames.has(a.name)
+    )
+      problem ??= `#${a.id} touches external ${a.name}`;
+    if (
+      'containerId' in a &&
+      a.containerId !== undefined &&
+      containers.get(a.containerId)?.labels[Label.oneoff] === 'True' &&
+      !down
+    )
+      problem ??= `#${a.id} touches a one-off container`;
     if (problem) return problem;
   }
   return undefined;
@@ -43,7 +67,11 @@ function wellFormed(actions: readonly Action[]): boolean {
 }
 
 const externals = (s: { model: { networks: object; volumes: object } }): Set<string> =>
-  new Set([...Object.values(s.model.networks), ...Object.values(s.model.volumes)].filter((r: { external: boolean }) => r.external).map((r: { name: string }) => r.name));
+  new Set(
+    [...Object.values(s.model.networks), ...Object.values(s.model.volumes)]
+      .filter((r: { external: boolean }) => r.external)
+      .map((r: { name: string }) => r.name),
+  );
 
 describe('planner properties', () => {
   // Each case plans (and simulates) several times; generous timeouts keep slow CI machines green.
@@ -63,7 +91,9 @@ describe('planner properties', () => {
       fc.property(withOptions, ({ model, observed, options }) => {
         const next = applyPlan(observed, planUp(model, observed, options));
         const again = planUp(model, next, steady(options));
-        expect(again.actions.map((a) => `#${a.id} ${a.kind} ${a.resource} (${a.reason.code}: ${a.reason.detail})`)).toEqual([]);
+        expect(
+          again.actions.map((a) => `#${a.id} ${a.kind} ${a.resource} (${a.reason.code}: ${a.reason.detail})`),
+        ).toEqual([]);
       }),
       { numRuns: RUNS },
     );
@@ -72,8 +102,18 @@ describe('planner properties', () => {
   it('planning is deterministic, whatever order the engine listed things in', { timeout: 60_000 }, () => {
     fc.assert(
       fc.property(withOptions, fc.integer(), ({ model, observed, options }, seed) => {
-        const shuffle = <T>(xs: readonly T[]): T[] => [...xs].map((x, i) => ({ x, k: (i * 7919 + seed) % 101 })).sort((a, b) => a.k - b.k).map((p) => p.x);
-        const shuffled: ObservedState = { ...observed, containers: shuffle(observed.containers), networks: shuffle(observed.networks), volumes: shuffle(observed.volumes), images: shuffle(observed.images) };
+        const shuffle = <T>(xs: readonly T[]): T[] =>
+          [...xs]
+            .map((x, i) => ({ x, k: (i * 7919 + seed) % 101 }))
+            .sort((a, b) => a.k - b.k)
+            .map((p) => p.x);
+        const shuffled: ObservedState = {
+          ...observed,
+          containers: shuffle(observed.containers),
+          networks: shuffle(observed.networks),
+          volumes: shuffle(observed.volumes),
+          images: shuffle(observed.images),
+        };
         expect(planUp(model, shuffled, options)).toEqual(planUp(model, observed, options));
         expect(JSON.parse(JSON.stringify(planUp(model, observed, options)))).toEqual(planUp(model, observed, options));
       }),
@@ -81,16 +121,34 @@ describe('planner properties', () => {
     );
   });
 
-  it('no action touches a resource of another project, a one-off container or an external resource', { timeout: 60_000 }, () => {
-    fc.assert(
-      fc.property(withOptions, fc.boolean(), ({ model, observed, options }, volumes) => {
-        expect(touchesOnlyOwned(planUp(model, observed, options), observed, externals({ model }))).toBeUndefined();
-        expect(touchesOnlyOwned(planDown(model, observed, { volumes, removeOrphans: true }), observed, externals({ model }), true)).toBeUndefined();
-        expect(touchesOnlyOwned(planDown({ project: PROJECT }, observed, { volumes }), observed, externals({ model }), true)).toBeUndefined();
-      }),
-      { numRuns: RUNS },
-    );
-  });
+  it(
+    'no action touches a resource of another project, a one-off container or an external resource',
+    { timeout: 60_000 },
+    () => {
+      fc.assert(
+        fc.property(withOptions, fc.boolean(), ({ model, observed, options }, volumes) => {
+          expect(touchesOnlyOwned(planUp(model, observed, options), observed, externals({ model }))).toBeUndefined();
+          expect(
+            touchesOnlyOwned(
+              planDown(model, observed, { volumes, removeOrphans: true }),
+              observed,
+              externals({ model }),
+              true,
+            ),
+          ).toBeUndefined();
+          expect(
+            touchesOnlyOwned(
+              planDown({ project: PROJECT }, observed, { volumes }),
+              observed,
+              externals({ model }),
+              true,
+            ),
+          ).toBeUndefined();
+        }),
+        { numRuns: RUNS },
+      );
+    },
+  );
 
   it('ids are sequential and dependsOn points only to earlier ids', { timeout: 60_000 }, () => {
     fc.assert(
@@ -102,17 +160,30 @@ describe('planner properties', () => {
     );
   });
 
-  it('down removes every container of the project and nothing else (one-offs only with --remove-orphans)', { timeout: 60_000 }, () => {
-    fc.assert(
-      fc.property(scenarioArb, ({ model, observed }) => {
-        const kept = applyPlan(observed, planDown({ project: PROJECT }, observed, { volumes: true }));
-        expect(kept.containers.filter((c) => c.labels[Label.project] === PROJECT).every((c) => c.labels[Label.oneoff] === 'True')).toBe(true);
-        const after = applyPlan(observed, planDown({ project: PROJECT }, observed, { volumes: true, removeOrphans: true }));
-        expect(after.containers.filter((c) => c.labels[Label.project] === PROJECT)).toEqual([]);
-        expect(after.containers.length).toBe(observed.containers.filter((c) => c.labels[Label.project] !== PROJECT).length);
-        void model;
-      }),
-      { numRuns: RUNS },
-    );
-  });
+  it(
+    'down removes every container of the project and nothing else (one-offs only with --remove-orphans)',
+    { timeout: 60_000 },
+    () => {
+      fc.assert(
+        fc.property(scenarioArb, ({ model, observed }) => {
+          const kept = applyPlan(observed, planDown({ project: PROJECT }, observed, { volumes: true }));
+          expect(
+            kept.containers
+              .filter((c) => c.labels[Label.project] === PROJECT)
+              .every((c) => c.labels[Label.oneoff] === 'True'),
+          ).toBe(true);
+          const after = applyPlan(
+            observed,
+            planDown({ project: PROJECT }, observed, { volumes: true, removeOrphans: true }),
+          );
+          expect(after.containers.filter((c) => c.labels[Label.project] === PROJECT)).toEqual([]);
+          expect(after.containers.length).toBe(
+            observed.containers.filter((c) => c.labels[Label.project] !== PROJECT).length,
+          );
+          void model;
+        }),
+        { numRuns: RUNS },
+      );
+    },
+  );
 });

@@ -24,7 +24,15 @@ describe('recreate reasons', () => {
   const before = { DB_URL: 'postgres://secret@db', MODE: 'a' };
   const inspected = (env: readonly string[], hostConfig: Record<string, unknown> = {}): ObservedContainerDetail => ({
     config: { Image: 'web:latest', Env: [...env, 'PATH=/usr/bin'] },
-    hostConfig: { NetworkMode: 'demo_default', ShmSize: 67_108_864, RestartPolicy: { Name: 'no', MaximumRetryCount: 0 }, Privileged: false, Dns: [], PortBindings: {}, ...hostConfig },
+    hostConfig: {
+      NetworkMode: 'demo_default',
+      ShmSize: 67_108_864,
+      RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
+      Privileged: false,
+      Dns: [],
+      PortBindings: {},
+      ...hostConfig,
+    },
     imageEnv: ['PATH=/usr/bin'],
   });
 
@@ -32,35 +40,57 @@ describe('recreate reasons', () => {
     const o = convergedWith(web({ environment: before }), inspected(['DB_URL=postgres://secret@db', 'MODE=a']));
     const plan = renderPlan(planUp(web({ environment: { MODE: 'a' } }), o), 'text');
     expect(plan).not.toContain('secret');
-    expect(plan.split('\n')[0]).toBe('#1 create-container service:web:1 as c1002fffffff_demo-web-1 replacing c1002fffffff (diverged: environment.DB_URL)');
+    expect(plan.split('\n')[0]).toBe(
+      '#1 create-container service:web:1 as c1002fffffff_demo-web-1 replacing c1002fffffff (diverged: environment.DB_URL)',
+    );
   });
 
   it('names added, changed and removed environment keys together, also when no variable is left', () => {
     const o = convergedWith(web({ environment: before }), inspected(['DB_URL=postgres://secret@db', 'MODE=a']));
-    expect(reasonOf(web({ environment: { MODE: 'b', NEW: 'x' } }), o)).toBe('diverged: environment.DB_URL, environment.MODE, environment.NEW');
+    expect(reasonOf(web({ environment: { MODE: 'b', NEW: 'x' } }), o)).toBe(
+      'diverged: environment.DB_URL, environment.MODE, environment.NEW',
+    );
     expect(reasonOf(web(), o)).toBe('diverged: environment.DB_URL, environment.MODE');
   });
 
   it('names a key that overrode an image variable and was removed, since the container no longer has the image value', () => {
     const detail = { ...inspected(['PATH=/opt/bin']), config: { Image: 'web:latest', Env: ['PATH=/opt/bin'] } };
-    expect(reasonOf(web(), convergedWith(web({ environment: { PATH: '/opt/bin' } }), detail))).toBe('diverged: environment.PATH');
+    expect(reasonOf(web(), convergedWith(web({ environment: { PATH: '/opt/bin' } }), detail))).toBe(
+      'diverged: environment.PATH',
+    );
   });
 
   it('names a label removed from the stack file, and an added or changed one, but not the labels the image sets', () => {
     const withLabels = (labels: Record<string, string>): ObservedContainerDetail => ({
       ...inspected([]),
-      config: { Image: 'web:latest', Env: ['PATH=/usr/bin'], Labels: { ...labels, 'org.opencontainers.image.title': 'web', 'com.docker.compose.project': 'demo' } },
+      config: {
+        Image: 'web:latest',
+        Env: ['PATH=/usr/bin'],
+        Labels: { ...labels, 'org.opencontainers.image.title': 'web', 'com.docker.compose.project': 'demo' },
+      },
       imageLabels: { 'org.opencontainers.image.title': 'web' },
     });
     const o = convergedWith(web({ labels: { team: 'a', tier: 'front' } }), withLabels({ team: 'a', tier: 'front' }));
     expect(reasonOf(web({ labels: { team: 'a' } }), o)).toBe('diverged: labels.tier');
-    expect(reasonOf(web({ labels: { team: 'b', tier: 'front', extra: 'x' } }), o)).toBe('diverged: labels.extra, labels.team');
+    expect(reasonOf(web({ labels: { team: 'b', tier: 'front', extra: 'x' } }), o)).toBe(
+      'diverged: labels.extra, labels.team',
+    );
     // An image label the stack file overrode and then dropped: the container's value is not the image's.
-    const overridden = { ...withLabels({}), config: { Image: 'web:latest', Env: ['PATH=/usr/bin'], Labels: { 'org.opencontainers.image.title': 'mine' } } };
-    expect(reasonOf(web(), convergedWith(web({ labels: { 'org.opencontainers.image.title': 'mine' } }), overridden))).toBe('diverged: labels.org.opencontainers.image.title');
+    const overridden = {
+      ...withLabels({}),
+      config: { Image: 'web:latest', Env: ['PATH=/usr/bin'], Labels: { 'org.opencontainers.image.title': 'mine' } },
+    };
+    expect(
+      reasonOf(web(), convergedWith(web({ labels: { 'org.opencontainers.image.title': 'mine' } }), overridden)),
+    ).toBe('diverged: labels.org.opencontainers.image.title');
     // Without the image's labels, a label only the container has is not named.
     const { imageLabels: _omitted, ...noImageLabels } = withLabels({ team: 'a', tier: 'front' });
-    expect(reasonOf(web({ labels: { team: 'a' } }), convergedWith(web({ labels: { team: 'a', tier: 'front' } }), noImageLabels))).toBe('diverged: configuration changed');
+    expect(
+      reasonOf(
+        web({ labels: { team: 'a' } }),
+        convergedWith(web({ labels: { team: 'a', tier: 'front' } }), noImageLabels),
+      ),
+    ).toBe('diverged: configuration changed');
   });
 
   it('names a removed port as ports, whether some or all ports are removed', () => {
@@ -70,8 +100,17 @@ describe('recreate reasons', () => {
     ] as const;
     const detail = (keys: readonly string[]): ObservedContainerDetail => ({
       ...inspected([]),
-      config: { Image: 'web:latest', Env: ['PATH=/usr/bin'], ExposedPorts: Object.fromEntries(keys.map((k) => [k, {}])) },
-      hostConfig: { ...inspected([]).hostConfig, PortBindings: Object.fromEntries(keys.map((k) => [k, [{ HostIp: '', HostPort: k === '80/tcp' ? '8080' : '8443' }]])) },
+      config: {
+        Image: 'web:latest',
+        Env: ['PATH=/usr/bin'],
+        ExposedPorts: Object.fromEntries(keys.map((k) => [k, {}])),
+      },
+      hostConfig: {
+        ...inspected([]).hostConfig,
+        PortBindings: Object.fromEntries(
+          keys.map((k) => [k, [{ HostIp: '', HostPort: k === '80/tcp' ? '8080' : '8443' }]]),
+        ),
+      },
     });
     const o = convergedWith(web({ ports }), detail(['80/tcp', '443/tcp']));
     expect(reasonOf(web({ ports: [ports[0]] }), o)).toBe('diverged: ports');
@@ -79,13 +118,18 @@ describe('recreate reasons', () => {
   });
 
   it('names other removed settings, but not engine defaults the inspect output shows', () => {
-    const o = convergedWith(web({ capAdd: ['NET_ADMIN'], privileged: true }), inspected([], { CapAdd: ['NET_ADMIN'], Privileged: true }));
+    const o = convergedWith(
+      web({ capAdd: ['NET_ADMIN'], privileged: true }),
+      inspected([], { CapAdd: ['NET_ADMIN'], Privileged: true }),
+    );
     expect(reasonOf(web(), o)).toBe('diverged: cap_add, privileged');
   });
 
   it('without the image env, an only-observed key is not named, and with nothing else changed the reason stays generic', () => {
     const { imageEnv: _omitted, ...noImageEnv } = inspected(['DB_URL=postgres://secret@db', 'MODE=a']);
-    expect(reasonOf(web({ environment: { MODE: 'a' } }), convergedWith(web({ environment: before }), noImageEnv))).toBe('diverged: configuration changed');
+    expect(reasonOf(web({ environment: { MODE: 'a' } }), convergedWith(web({ environment: before }), noImageEnv))).toBe(
+      'diverged: configuration changed',
+    );
   });
 
   it('names image when the tag now resolves to another image ID, and when the tag changes', () => {
@@ -100,6 +144,11 @@ describe('recreate reasons', () => {
     `);
     expect(reasonOf(web({ image: 'web:2' }), o)).toBe('diverged: image');
     // With inspect detail the image is still named once, from the observed image, not from Config.Image.
-    expect(reasonOf(web({ image: 'web:2' }), { ...o, containers: o.containers.map((c) => ({ ...c, detail: inspected([]) })) })).toBe('diverged: image');
+    expect(
+      reasonOf(web({ image: 'web:2' }), {
+        ...o,
+        containers: o.containers.map((c) => ({ ...c, detail: inspected([]) })),
+      }),
+    ).toBe('diverged: image');
   });
 });

@@ -9,8 +9,16 @@ describe('renderPlan', () => {
   it('renders versioned JSON with snake_case keys and masked environment values', () => {
     const json = JSON.parse(renderPlan(plan, 'json')) as { format_version: number; actions: Record<string, unknown>[] };
     expect(json.format_version).toBe(1);
-    expect(JSON.parse(renderPlan(plan, 'json')).summary).toMatchObject({ actions: 3, by_kind: { 'create-container': 1 } });
-    expect(json.actions[1]).toMatchObject({ id: 2, kind: 'create-container', depends_on: [1], reason: { code: 'missing' } });
+    expect(JSON.parse(renderPlan(plan, 'json')).summary).toMatchObject({
+      actions: 3,
+      by_kind: { 'create-container': 1 },
+    });
+    expect(json.actions[1]).toMatchObject({
+      id: 2,
+      kind: 'create-container',
+      depends_on: [1],
+      reason: { code: 'missing' },
+    });
     expect((json.actions[1]!['body'] as { Env: string[] }).Env).toEqual(['TOKEN=***']);
     expect(renderPlan(plan, 'json')).not.toContain('hunter2');
     expect(renderPlan(plan, 'text')).not.toContain('hunter2');

@@ -13,7 +13,7 @@ describe('two directories making one project', () => {
     containers: [container('rsdup', 'web', 1, { extraLabels: { [Label.workingDir]: '/home/me/rs.dup' } })],
   };
 
-  it('up and down note both directories when the project\'s containers were made from another one', () => {
+  it("up and down note both directories when the project's containers were made from another one", () => {
     for (const plan of [planUp(m, fromOther), planDown(m, fromOther)]) {
       const notes = plan.notes.filter((n) => n.includes('/home/me/rs.dup'));
       expect(notes).toHaveLength(1);
@@ -23,7 +23,10 @@ describe('two directories making one project', () => {
   });
 
   it('says nothing when the containers were made from this directory or carry no directory', () => {
-    const same: ObservedState = { ...fromOther, containers: [container('rsdup', 'web', 1, { extraLabels: { [Label.workingDir]: m.workingDir } })] };
+    const same: ObservedState = {
+      ...fromOther,
+      containers: [container('rsdup', 'web', 1, { extraLabels: { [Label.workingDir]: m.workingDir } })],
+    };
     const unlabelled: ObservedState = { ...fromOther, containers: [container('rsdup', 'web', 1)] };
     for (const o of [same, unlabelled]) {
       expect(planUp(m, o).notes.filter((n) => n.includes('another directory'))).toEqual([]);

@@ -19,19 +19,29 @@ function fail(action: Action, why: string): never {
 
 /** Applies every action of `plan` to a copy of `observed` and returns the new state. */
 export function applyPlan(observed: ObservedState, plan: Plan): ObservedState {
-  const containers: Mutable<ObservedContainer>[] = observed.containers.map((c) => ({ ...c, networks: { ...c.networks }, mounts: [...c.mounts] }));
+  const containers: Mutable<ObservedContainer>[] = observed.containers.map((c) => ({
+    ...c,
+    networks: { ...c.networks },
+    mounts: [...c.mounts],
+  }));
   const networks = [...observed.networks];
   const volumes = [...observed.volumes];
   const images = [...observed.images];
   // Ids never repeat across applies: continue after the highest id this simulator issued.
-  const issued = [...containers.map((c) => c.id), ...networks.map((n) => n.id), ...volumes.map((v) => v.name), ...containers.flatMap((c) => c.mounts.map((m) => m.name ?? ''))]
+  const issued = [
+    ...containers.map((c) => c.id),
+    ...networks.map((n) => n.id),
+    ...volumes.map((v) => v.name),
+    ...containers.flatMap((c) => c.mounts.map((m) => m.name ?? '')),
+  ]
     .map((id) => /^(?:c|n|anon)(\d+)f*$/.exec(id)?.[1])
     .filter((n) => n !== undefined)
     .map(Number);
   let counter = Math.max(1000, ...issued) + 1;
   const nextId = (prefix: string): string => `${prefix}${String(counter++)}`.padEnd(64, 'f');
   const byRef = (a: Action & { name: string }, id?: string): Mutable<ObservedContainer> =>
-    (id !== undefined ? containers.find((c) => c.id === id) : containers.find((c) => c.name === a.name)) ?? fail(a, `no container ${id ?? a.name}`);
+    (id !== undefined ? containers.find((c) => c.id === id) : containers.find((c) => c.name === a.name)) ??
+    fail(a, `no container ${id ?? a.name}`);
 
   for (const a of plan.actions) {
     switch (a.kind) {
@@ -107,18 +117,28 @@ export function applyPlan(observed: ObservedState, plan: Plan): ObservedState {
       }
       case 'create-network': {
         if (networks.some((n) => n.name === a.name)) fail(a, 'network exists');
-        networks.push({ id: nextId('n'), name: a.name, labels: { ...(a.body['Labels'] as Record<string, string>) }, driver: String(a.body['Driver'] ?? 'bridge') });
+        networks.push({
+          id: nextId('n'),
+          name: a.name,
+          labels: { ...(a.body['Labels'] as Record<string, string>) },
+          driver: String(a.body['Driver'] ?? 'bridge'),
+        });
         break;
       }
       case 'remove-network': {
         const n = networks.find((x) => x.id === a.networkId) ?? fail(a, 'no such network');
-        if (containers.some((c) => c.state === 'running' && c.networks[n.name]?.networkId === n.id)) fail(a, 'network has active endpoints');
+        if (containers.some((c) => c.state === 'running' && c.networks[n.name]?.networkId === n.id))
+          fail(a, 'network has active endpoints');
         networks.splice(networks.indexOf(n), 1);
         break;
       }
       case 'create-volume': {
         if (volumes.some((v) => v.name === a.name)) fail(a, 'volume exists');
-        volumes.push({ name: a.name, labels: { ...(a.body['Labels'] as Record<string, string>) }, driver: String(a.body['Driver'] ?? 'local') });
+        volumes.push({
+          name: a.name,
+          labels: { ...(a.body['Labels'] as Record<string, string>) },
+          driver: String(a.body['Driver'] ?? 'local'),
+        });
         break;
       }
       case 'remove-volume': {
@@ -129,7 +149,12 @@ export function applyPlan(observed: ObservedState, plan: Plan): ObservedState {
       }
       case 'pull-image':
       case 'build-image':
-        images.push({ id: fetchedImageId(a.image), repoTags: [normalizeImageRef(a.image)], repoDigests: [], created: counter });
+        images.push({
+          id: fetchedImageId(a.image),
+          repoTags: [normalizeImageRef(a.image)],
+          repoDigests: [],
+          created: counter,
+        });
         break;
     }
   }

@@ -5,8 +5,17 @@ import type { DependsOnSpec, MountSpec, ServiceSpec } from '../../src/model.js';
 import { renderViz } from '../../src/planner/viz.js';
 import { model, service, volume } from './helpers.js';
 
-const dep = (condition: DependsOnSpec['condition'], required = true): DependsOnSpec => ({ condition, required, restart: false });
-const named = (source: string, target: string, readOnly = false): MountSpec => ({ type: 'volume', source, target, readOnly });
+const dep = (condition: DependsOnSpec['condition'], required = true): DependsOnSpec => ({
+  condition,
+  required,
+  restart: false,
+});
+const named = (source: string, target: string, readOnly = false): MountSpec => ({
+  type: 'volume',
+  source,
+  target,
+  readOnly,
+});
 
 /** A service built from source (no `image:`). */
 function withoutImage(spec: ServiceSpec): ServiceSpec {
@@ -21,8 +30,16 @@ const shop = model(
       dependsOn: { api: dep('service_healthy'), cache: dep('service_started', false) },
       ports: [{ target: 80, published: '8080', hostIp: '127.0.0.1', protocol: 'tcp', mode: 'ingress' }],
     }),
-    service('api', { dependsOn: { migrate: dep('service_completed_successfully') }, volumes: [named('data', '/data', true)], networks: { back: { aliases: [], linkLocalIps: [] }, default: { aliases: [], linkLocalIps: [] } } }),
-    withoutImage(service('migrate', { volumes: [named('data', '/data'), { type: 'volume', target: '/tmp/anon', readOnly: false }] })),
+    service('api', {
+      dependsOn: { migrate: dep('service_completed_successfully') },
+      volumes: [named('data', '/data', true)],
+      networks: { back: { aliases: [], linkLocalIps: [] }, default: { aliases: [], linkLocalIps: [] } },
+    }),
+    withoutImage(
+      service('migrate', {
+        volumes: [named('data', '/data'), { type: 'volume', target: '/tmp/anon', readOnly: false }],
+      }),
+    ),
     service('cache'),
     service('probe', { networkMode: 'service:web' }),
   ],
@@ -95,7 +112,19 @@ describe('stack viz', () => {
   it('honours profiles: a service outside the enabled profiles is not drawn (the built CLI)', () => {
     const root = join(import.meta.dirname, '../..');
     const viz = (...args: string[]): string => {
-      const result = spawnSync(process.execPath, [join(root, 'bin/stack.cjs'), '-f', join(root, 'fixtures/profiles/stack.yaml'), ...args, 'viz', '--format', 'mermaid'], { encoding: 'utf8' });
+      const result = spawnSync(
+        process.execPath,
+        [
+          join(root, 'bin/stack.cjs'),
+          '-f',
+          join(root, 'fixtures/profiles/stack.yaml'),
+          ...args,
+          'viz',
+          '--format',
+          'mermaid',
+        ],
+        { encoding: 'utf8' },
+      );
       expect(result.stderr).toBe('');
       expect(result.status).toBe(0);
       return result.stdout;

@@ -77,12 +77,20 @@ describeEngine('crash at write k, then up converges', () => {
     // sequence (and so the kill points) and the reference state.
     const project = `${PREFIX}-cal`;
     const env = { WEB_PORT: String(randomPort()), REL_GEN: '1' };
-    const fresh = await runStack(stackArgs(project, ['up', '-d']), { dockerHost: proxy.dockerHost, env, timeoutMs: RUN_TIMEOUT });
+    const fresh = await runStack(stackArgs(project, ['up', '-d']), {
+      dockerHost: proxy.dockerHost,
+      env,
+      timeoutMs: RUN_TIMEOUT,
+    });
     expect(fresh.code, describeRun(fresh)).toBe(0);
     calibration.fresh = proxy.requests.filter((r) => r.kind === 'write');
     reference = await readProjectState(project);
     proxy.reset();
-    const recreate = await runStack(stackArgs(project, ['up', '-d']), { dockerHost: proxy.dockerHost, env: { ...env, REL_GEN: '2' }, timeoutMs: RUN_TIMEOUT });
+    const recreate = await runStack(stackArgs(project, ['up', '-d']), {
+      dockerHost: proxy.dockerHost,
+      env: { ...env, REL_GEN: '2' },
+      timeoutMs: RUN_TIMEOUT,
+    });
     expect(recreate.code, describeRun(recreate)).toBe(0);
     calibration.recreate = proxy.requests.filter((r) => r.kind === 'write');
     proxy.reset();
@@ -96,7 +104,9 @@ describeEngine('crash at write k, then up converges', () => {
     if (results.length > 0) {
       const converged = results.filter((r) => r.fired && r.converged).length;
       const fired = results.filter((r) => r.fired).length;
-      process.stdout.write(`[reliability] crash at write k: converged ${converged}/${fired}${FULL ? ' (full sweep)' : ' (sample)'}\n`);
+      process.stdout.write(
+        `[reliability] crash at write k: converged ${converged}/${fired}${FULL ? ' (full sweep)' : ' (sample)'}\n`,
+      );
     }
   });
 
@@ -108,7 +118,16 @@ describeEngine('crash at write k, then up converges', () => {
     try {
       if (scenario === 'recreate') {
         const setup = await runStack(stackArgs(project, ['up', '-d']), { env, timeoutMs: RUN_TIMEOUT });
-        if (setup.code !== 0) return { scenario, mode, k, route: '?', fired: false, converged: false, problems: [`setup up failed: ${describeRun(setup)}`] };
+        if (setup.code !== 0)
+          return {
+            scenario,
+            mode,
+            k,
+            route: '?',
+            fired: false,
+            converged: false,
+            problems: [`setup up failed: ${describeRun(setup)}`],
+          };
         await runOnVolume(`${project}_dbdata`, `echo ${sentinel} > /data/sentinel`);
         env.REL_GEN = '2';
       }
@@ -145,37 +164,59 @@ describeEngine('crash at write k, then up converges', () => {
           },
         ]);
       }
-      const crashed = await runStack(stackArgs(project, mode === 'inflight' ? ['up', '-d', '--force-recreate'] : ['up', '-d']), {
-        dockerHost: proxy.dockerHost,
-        env,
-        timeoutMs: RUN_TIMEOUT,
-        onSpawn: (c) => (child = c),
-      });
+      const crashed = await runStack(
+        stackArgs(project, mode === 'inflight' ? ['up', '-d', '--force-recreate'] : ['up', '-d']),
+        {
+          dockerHost: proxy.dockerHost,
+          env,
+          timeoutMs: RUN_TIMEOUT,
+          onSpawn: (c) => (child = c),
+        },
+      );
       proxy.setFaults([]);
-      const route = (fired as RequestRecord | undefined)?.route ?? (mode === 'inflight' ? `stop #${k}` : (calibration[scenario].find((w) => w.writeIndex === k)?.route ?? '?'));
+      const route =
+        (fired as RequestRecord | undefined)?.route ??
+        (mode === 'inflight' ? `stop #${k}` : (calibration[scenario].find((w) => w.writeIndex === k)?.route ?? '?'));
       if (!fired) {
         // The run finished with fewer writes than the calibration: not a kill point this time.
         if (crashed.code !== 0) problems.push(`run without the fault failed: ${describeRun(crashed)}`);
         return { scenario, mode, k, route, fired: false, converged: problems.length === 0, problems };
       }
       proxy.reset();
-      const converge = await runStack(stackArgs(project, ['up', '-d']), { dockerHost: proxy.dockerHost, env, timeoutMs: RUN_TIMEOUT });
+      const converge = await runStack(stackArgs(project, ['up', '-d']), {
+        dockerHost: proxy.dockerHost,
+        env,
+        timeoutMs: RUN_TIMEOUT,
+      });
       if (converge.code !== 0) problems.push(`converging up failed: ${describeRun(converge)}`);
       const plan = await runStack(stackArgs(project, ['plan', '--detailed-exitcode']), { env, timeoutMs: RUN_TIMEOUT });
       if (plan.code !== 0) problems.push(`plan --detailed-exitcode after converging: ${describeRun(plan)}`);
       proxy.reset();
-      const again = await runStack(stackArgs(project, ['up', '-d']), { dockerHost: proxy.dockerHost, env, timeoutMs: RUN_TIMEOUT });
+      const again = await runStack(stackArgs(project, ['up', '-d']), {
+        dockerHost: proxy.dockerHost,
+        env,
+        timeoutMs: RUN_TIMEOUT,
+      });
       if (again.code !== 0 || proxy.counts.writes !== 0) {
-        problems.push(`a further up made ${proxy.counts.writes} writes (${proxy.requests.filter((r) => r.kind === 'write').map((r) => r.route).join(', ')}); ${describeRun(again)}`);
+        problems.push(
+          `a further up made ${proxy.counts.writes} writes (${proxy.requests
+            .filter((r) => r.kind === 'write')
+            .map((r) => r.route)
+            .join(', ')}); ${describeRun(again)}`,
+        );
       }
       const state = await readProjectState(project);
       if (state.duplicates.length > 0) problems.push(`duplicate containers for ${state.duplicates.join(', ')}`);
       if (state.leftovers.length > 0) problems.push(`leftover containers ${state.leftovers.join(', ')}`);
       if (JSON.stringify(state.containers) !== JSON.stringify(reference.containers)) {
-        problems.push(`containers differ from a fresh up:\n  got      ${state.containers.join('\n           ')}\n  expected ${reference.containers.join('\n           ')}`);
+        problems.push(
+          `containers differ from a fresh up:\n  got      ${state.containers.join('\n           ')}\n  expected ${reference.containers.join('\n           ')}`,
+        );
       }
-      if (JSON.stringify(state.networks) !== JSON.stringify(reference.networks)) problems.push(`networks ${state.networks} != ${reference.networks}`);
-      if (JSON.stringify(state.volumes) !== JSON.stringify(reference.volumes)) problems.push(`volumes ${state.volumes} != ${reference.volumes}`);
+      if (JSON.stringify(state.networks) !== JSON.stringify(reference.networks))
+        problems.push(`networks ${state.networks} != ${reference.networks}`);
+      if (JSON.stringify(state.volumes) !== JSON.stringify(reference.volumes))
+        problems.push(`volumes ${state.volumes} != ${reference.volumes}`);
       if (scenario === 'recreate') {
         const read = (await runOnVolume(`${project}_dbdata`, 'cat /data/sentinel')).trim();
         if (read !== sentinel) problems.push(`sentinel in dbdata: "${read}"`);
@@ -189,34 +230,44 @@ describeEngine('crash at write k, then up converges', () => {
 
   for (const scenario of ['fresh', 'recreate'] as const) {
     for (const mode of ['before', 'after'] as const) {
-      it(`a ${scenario === 'fresh' ? 'fresh up' : 'recreate of everything'} killed ${mode === 'before' ? 'before' : 'after'} the engine acts on write k converges on the next up`, async () => {
-        const points = killPoints(calibration[scenario], scenario);
-        expect(points.length).toBeGreaterThan(0);
-        const failures: KillPointResult[] = [];
-        for (const k of points) {
-          const result = await killPoint(scenario, mode, k);
-          results.push(result);
-          if (RESULTS) appendFileSync(RESULTS, JSON.stringify({ suite: 'crash', ...result }) + '\n');
-          if (!result.converged) failures.push(result);
-        }
-        const report = failures.map((f) => `k=${f.k} (${f.route}):\n  ${f.problems.join('\n  ')}`).join('\n\n');
-        expect(failures.length, `${failures.length}/${points.length} kill points did not converge:\n${report}`).toBe(0);
-      }, FULL ? 3_600_000 : 400_000);
+      it(
+        `a ${scenario === 'fresh' ? 'fresh up' : 'recreate of everything'} killed ${mode === 'before' ? 'before' : 'after'} the engine acts on write k converges on the next up`,
+        async () => {
+          const points = killPoints(calibration[scenario], scenario);
+          expect(points.length).toBeGreaterThan(0);
+          const failures: KillPointResult[] = [];
+          for (const k of points) {
+            const result = await killPoint(scenario, mode, k);
+            results.push(result);
+            if (RESULTS) appendFileSync(RESULTS, JSON.stringify({ suite: 'crash', ...result }) + '\n');
+            if (!result.converged) failures.push(result);
+          }
+          const report = failures.map((f) => `k=${f.k} (${f.route}):\n  ${f.problems.join('\n  ')}`).join('\n\n');
+          expect(failures.length, `${failures.length}/${points.length} kill points did not converge:\n${report}`).toBe(
+            0,
+          );
+        },
+        FULL ? 3_600_000 : 400_000,
+      );
     }
   }
 
-  it('an up --force-recreate killed while a stop is in flight (the engine finishes it later) converges on the next up', async () => {
-    const stops = calibration.recreate.filter((w) => w.route === 'POST /containers/{id}/stop').length;
-    expect(stops).toBeGreaterThan(0);
-    const points = FULL ? Array.from({ length: stops }, (_, i) => i + 1) : [...new Set([1, stops])];
-    const failures: KillPointResult[] = [];
-    for (const k of points) {
-      const result = await killPoint('recreate', 'inflight', k);
-      results.push(result);
-      if (RESULTS) appendFileSync(RESULTS, JSON.stringify({ suite: 'crash', ...result }) + '\n');
-      if (!result.converged) failures.push(result);
-    }
-    const report = failures.map((f) => `k=${f.k} (${f.route}):\n  ${f.problems.join('\n  ')}`).join('\n\n');
-    expect(failures.length, `${failures.length}/${points.length} kill points did not converge:\n${report}`).toBe(0);
-  }, FULL ? 3_600_000 : 400_000);
+  it(
+    'an up --force-recreate killed while a stop is in flight (the engine finishes it later) converges on the next up',
+    async () => {
+      const stops = calibration.recreate.filter((w) => w.route === 'POST /containers/{id}/stop').length;
+      expect(stops).toBeGreaterThan(0);
+      const points = FULL ? Array.from({ length: stops }, (_, i) => i + 1) : [...new Set([1, stops])];
+      const failures: KillPointResult[] = [];
+      for (const k of points) {
+        const result = await killPoint('recreate', 'inflight', k);
+        results.push(result);
+        if (RESULTS) appendFileSync(RESULTS, JSON.stringify({ suite: 'crash', ...result }) + '\n');
+        if (!result.converged) failures.push(result);
+      }
+      const report = failures.map((f) => `k=${f.k} (${f.route}):\n  ${f.problems.join('\n  ')}`).join('\n\n');
+      expect(failures.length, `${failures.length}/${points.length} kill points did not converge:\n${report}`).toBe(0);
+    },
+    FULL ? 3_600_000 : 400_000,
+  );
 });

@@ -51,7 +51,10 @@ describeEngine('data safety', () => {
     shared: (await runOnVolume(`${project}_shared`, 'cat /data/sentinel')).trim(),
   });
   const expectIntact = async (what: string) => {
-    expect(await readSentinels(), `named-volume data after ${what}`).toEqual({ dbdata: 'sentinel-dbdata', shared: 'sentinel-shared' });
+    expect(await readSentinels(), `named-volume data after ${what}`).toEqual({
+      dbdata: 'sentinel-dbdata',
+      shared: 'sentinel-shared',
+    });
     const state = await readProjectState(project);
     expect(state.duplicates).toEqual([]);
     expect(state.containers.length).toBe(5);
@@ -60,7 +63,10 @@ describeEngine('data safety', () => {
 
   beforeAll(async () => {
     expect(cliBuilt(), 'the CLI is not built: run `npm run build`').toBe(true);
-    const tag = await rawRequest({ method: 'POST', path: `/images/${TEST_IMAGE}/tag?repo=${encodeURIComponent(imageRepo)}&tag=latest` });
+    const tag = await rawRequest({
+      method: 'POST',
+      path: `/images/${TEST_IMAGE}/tag?repo=${encodeURIComponent(imageRepo)}&tag=latest`,
+    });
     expect(tag.status).toBe(201);
     await up();
     await runOnVolume(`${project}_dbdata`, 'echo sentinel-dbdata > /data/sentinel');
@@ -69,8 +75,11 @@ describeEngine('data safety', () => {
 
   afterAll(async () => {
     await removeProjectsWithPrefix(PREFIX);
-    for (const tag of ['latest', 'alt']) await rawRequest({ method: 'DELETE', path: `/images/${imageRepo}:${tag}?force=1` }).catch(() => undefined);
-    process.stdout.write(`[reliability] data safety: survived ${survived.length}/6 in this suite (${survived.join(', ')}); the daemon restart runs in scripts/reliability-sweep.sh\n`);
+    for (const tag of ['latest', 'alt'])
+      await rawRequest({ method: 'DELETE', path: `/images/${imageRepo}:${tag}?force=1` }).catch(() => undefined);
+    process.stdout.write(
+      `[reliability] data safety: survived ${survived.length}/6 in this suite (${survived.join(', ')}); the daemon restart runs in scripts/reliability-sweep.sh\n`,
+    );
   });
 
   it('survives a no-op up', async () => {
@@ -101,12 +110,23 @@ describeEngine('data safety', () => {
 
   it('survives an image change (the tag now points at another locally built image)', async () => {
     // A second local image: a commit of an unstarted container, so its ID differs.
-    const created = await rawRequest({ method: 'POST', path: '/containers/create', body: { Image: TEST_IMAGE, Labels: { 'dev.stack.test': PREFIX } } });
+    const created = await rawRequest({
+      method: 'POST',
+      path: '/containers/create',
+      body: { Image: TEST_IMAGE, Labels: { 'dev.stack.test': PREFIX } },
+    });
     const id = (created.json as { Id: string }).Id;
-    const commit = await rawRequest({ method: 'POST', path: `/commit?container=${id}&repo=${encodeURIComponent(imageRepo)}&tag=alt`, body: { Labels: { 'dev.stack.test.alt': '1' } } });
+    const commit = await rawRequest({
+      method: 'POST',
+      path: `/commit?container=${id}&repo=${encodeURIComponent(imageRepo)}&tag=alt`,
+      body: { Labels: { 'dev.stack.test.alt': '1' } },
+    });
     expect(commit.status).toBe(201);
     await rawRequest({ method: 'DELETE', path: `/containers/${id}?force=1` });
-    const retag = await rawRequest({ method: 'POST', path: `/images/${imageRepo}:alt/tag?repo=${encodeURIComponent(imageRepo)}&tag=latest` });
+    const retag = await rawRequest({
+      method: 'POST',
+      path: `/images/${imageRepo}:alt/tag?repo=${encodeURIComponent(imageRepo)}&tag=latest`,
+    });
     expect(retag.status).toBe(201);
     const before = (await dbContainer()).Id;
     await up();
@@ -141,14 +161,21 @@ describeEngine('data safety', () => {
     expect(await readSentinels()).toEqual({ dbdata: 'sentinel-dbdata', shared: 'sentinel-shared' });
   }, 200_000);
 
-  it('down -v removes the project volumes but never an external volume or another project\'s', async () => {
+  it("down -v removes the project volumes but never an external volume or another project's", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'stack-rel-ext-'));
     const other = `${PREFIX}-other`;
     const ext = `${PREFIX}-external`;
     const own = `${PREFIX}-own`;
     try {
       await rawRequest({ method: 'POST', path: '/volumes/create', body: { Name: ext } });
-      await rawRequest({ method: 'POST', path: '/volumes/create', body: { Name: `${other}_data`, Labels: { 'com.docker.compose.project': other, 'com.docker.compose.volume': 'data' } } });
+      await rawRequest({
+        method: 'POST',
+        path: '/volumes/create',
+        body: {
+          Name: `${other}_data`,
+          Labels: { 'com.docker.compose.project': other, 'com.docker.compose.volume': 'data' },
+        },
+      });
       const file = join(dir, 'stack.yaml');
       writeFileSync(
         file,

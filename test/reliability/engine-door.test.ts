@@ -97,9 +97,21 @@ describeEngine('the engine door', () => {
   });
 
   it('an archive upload and an exec create with no reply are ambiguous after the write deadline', async () => {
-    proxy.setFaults([{ route: /^(PUT \/containers\/\{id\}\/archive|POST \/containers\/\{id\}\/exec)$/, action: 'stall', times: Infinity }]);
-    const upload = await engine.putArchive('stack-door-none', Buffer.alloc(1024), '/').then(() => undefined, (e: unknown) => e);
-    const exec = await engine.createExec('stack-door-none', { Cmd: ['true'] }).then(() => undefined, (e: unknown) => e);
+    proxy.setFaults([
+      {
+        route: /^(PUT \/containers\/\{id\}\/archive|POST \/containers\/\{id\}\/exec)$/,
+        action: 'stall',
+        times: Infinity,
+      },
+    ]);
+    const upload = await engine.putArchive('stack-door-none', Buffer.alloc(1024), '/').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    const exec = await engine.createExec('stack-door-none', { Cmd: ['true'] }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(upload).toMatchObject({ code: 'ENGINE_WRITE_AMBIGUOUS' });
     expect(exec).toMatchObject({ code: 'ENGINE_WRITE_AMBIGUOUS' });
   });

@@ -10,19 +10,38 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startEngineProxy } from '../../bench/lib/engine-proxy.mjs';
 import type { EngineProxy } from '../../bench/lib/engine-proxy.mjs';
 import { describeWithEngine, rawRequest, uniqueName } from '../support/engine.js';
-import { cliBuilt, describeRun, randomPort, readProjectState, removeProjectsWithPrefix, runStack, stackArgs } from '../support/stack-cli.js';
+import {
+  cliBuilt,
+  describeRun,
+  randomPort,
+  readProjectState,
+  removeProjectsWithPrefix,
+  runStack,
+  stackArgs,
+} from '../support/stack-cli.js';
 
 const describeEngine = await describeWithEngine();
 const PREFIX = uniqueName('rel-elock');
 
 async function leaseVolumes(project: string): Promise<string[]> {
   const filter = encodeURIComponent(JSON.stringify({ name: [`stack-lock-${project}`] }));
-  const body = (await rawRequest({ path: `/volumes?filters=${filter}` })).json as { Volumes: { Name: string }[] | null };
-  return (body.Volumes ?? []).map((v) => v.Name).filter((n) => n === `stack-lock-${project}` || n.startsWith(`stack-lock-${project}.`));
+  const body = (await rawRequest({ path: `/volumes?filters=${filter}` })).json as {
+    Volumes: { Name: string }[] | null;
+  };
+  return (body.Volumes ?? [])
+    .map((v) => v.Name)
+    .filter((n) => n === `stack-lock-${project}` || n.startsWith(`stack-lock-${project}.`));
 }
 
 async function plantLease(project: string, labels: Record<string, string>): Promise<void> {
-  await rawRequest({ method: 'POST', path: '/volumes/create', body: { Name: `stack-lock-${project}`, Labels: { 'dev.stack.lock': 'lease', 'dev.stack.lock.command': 'stack up', ...labels } } });
+  await rawRequest({
+    method: 'POST',
+    path: '/volumes/create',
+    body: {
+      Name: `stack-lock-${project}`,
+      Labels: { 'dev.stack.lock': 'lease', 'dev.stack.lock.command': 'stack up', ...labels },
+    },
+  });
 }
 
 describeEngine('the engine-side project lock', () => {
@@ -37,7 +56,9 @@ describeEngine('the engine-side project lock', () => {
   afterAll(async () => {
     await proxy?.close();
     await removeProjectsWithPrefix(PREFIX);
-    for (const suffix of ['race', 'dead', 'other']) for (const v of await leaseVolumes(`${PREFIX}-${suffix}`)) await rawRequest({ method: 'DELETE', path: `/volumes/${v}` });
+    for (const suffix of ['race', 'dead', 'other'])
+      for (const v of await leaseVolumes(`${PREFIX}-${suffix}`))
+        await rawRequest({ method: 'DELETE', path: `/volumes/${v}` });
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -48,49 +69,93 @@ describeEngine('the engine-side project lock', () => {
       Array.from({ length: 6 }, (_, i) => {
         const runtime = join(dir, `runtime-${i}`);
         mkdirSync(runtime, { recursive: true, mode: 0o700 });
-        return runStack(stackArgs(project, ['up', '-d']), { env: { XDG_RUNTIME_DIR: runtime, WEB_PORT: port, REL_GEN: String(i) }, timeoutMs: 200_000 });
+        return runStack(stackArgs(project, ['up', '-d']), {
+          env: { XDG_RUNTIME_DIR: runtime, WEB_PORT: port, REL_GEN: String(i) },
+          timeoutMs: 200_000,
+        });
       }),
     );
     for (const run of runs) expect(run.code, describeRun(run)).toBe(0);
     const state = await readProjectState(project);
     expect(state.duplicates).toEqual([]);
     expect(state.leftovers).toEqual([]);
-    expect(state.containers.every((c) => c.includes('state=running')), state.containers.join('\n')).toBe(true);
+    expect(
+      state.containers.every((c) => c.includes('state=running')),
+      state.containers.join('\n'),
+    ).toBe(true);
     expect(await leaseVolumes(project)).toEqual([]);
   }, 300_000);
 
   it('a no-op up takes no lease and writes nothing', async () => {
     const project = `${PREFIX}-race`;
     proxy.reset();
-    const run = await runStack(stackArgs(project, ['up', '-d']), { dockerHost: proxy.dockerHost, env: { REL_GEN: '5' }, timeoutMs: 120_000 });
+    const run = await runStack(stackArgs(project, ['up', '-d']), {
+      dockerHost: proxy.dockerHost,
+      env: { REL_GEN: '5' },
+      timeoutMs: 120_000,
+    });
     // REL_GEN of the last of the six runs is not known: at most one recreate, then a no-op.
     expect(run.code, describeRun(run)).toBe(0);
     proxy.reset();
-    const noop = await runStack(stackArgs(project, ['up', '-d']), { dockerHost: proxy.dockerHost, env: { REL_GEN: '5' }, timeoutMs: 120_000 });
+    const noop = await runStack(stackArgs(project, ['up', '-d']), {
+      dockerHost: proxy.dockerHost,
+      env: { REL_GEN: '5' },
+      timeoutMs: 120_000,
+    });
     expect(noop.code, describeRun(noop)).toBe(0);
-    expect(proxy.counts.writes, proxy.requests.filter((r) => r.kind === 'write').map((r) => r.route).join(', ')).toBe(0);
+    expect(
+      proxy.counts.writes,
+      proxy.requests
+        .filter((r) => r.kind === 'write')
+        .map((r) => r.route)
+        .join(', '),
+    ).toBe(0);
   }, 200_000);
 
   it("a lease left by a dead process on this host is taken over at once; another host's only after it expired", async () => {
     const dead = `${PREFIX}-dead`;
-    await plantLease(dead, { 'dev.stack.lock.token': 'dead-holder-token', 'dev.stack.lock.host': hostname(), 'dev.stack.lock.pid': '999999', 'dev.stack.lock.expires': String(Date.now() + 3_600_000) });
-    const first = await runStack(stackArgs(dead, ['up', '-d']), { env: { WEB_PORT: String(randomPort()) }, timeoutMs: 120_000 });
+    await plantLease(dead, {
+      'dev.stack.lock.token': 'dead-holder-token',
+      'dev.stack.lock.host': hostname(),
+      'dev.stack.lock.pid': '999999',
+      'dev.stack.lock.expires': String(Date.now() + 3_600_000),
+    });
+    const first = await runStack(stackArgs(dead, ['up', '-d']), {
+      env: { WEB_PORT: String(randomPort()) },
+      timeoutMs: 120_000,
+    });
     expect(first.code, describeRun(first)).toBe(0);
     expect(first.stderr).not.toContain('waiting for lock');
     expect(await leaseVolumes(dead)).toEqual([]);
 
     const other = `${PREFIX}-other`;
-    await plantLease(other, { 'dev.stack.lock.token': 'other-host-token', 'dev.stack.lock.host': 'another-host', 'dev.stack.lock.pid': '1', 'dev.stack.lock.expires': String(Date.now() + 4_000) });
+    await plantLease(other, {
+      'dev.stack.lock.token': 'other-host-token',
+      'dev.stack.lock.host': 'another-host',
+      'dev.stack.lock.pid': '1',
+      'dev.stack.lock.expires': String(Date.now() + 4_000),
+    });
     const started = Date.now();
-    const second = await runStack(stackArgs(other, ['up', '-d']), { env: { WEB_PORT: String(randomPort()) }, timeoutMs: 120_000 });
+    const second = await runStack(stackArgs(other, ['up', '-d']), {
+      env: { WEB_PORT: String(randomPort()) },
+      timeoutMs: 120_000,
+    });
     expect(second.code, describeRun(second)).toBe(0);
     expect(second.stderr).toMatch(/waiting for lock held by pid 1 .*another-host/);
     expect(Date.now() - started).toBeGreaterThanOrEqual(3_000);
     expect(await leaseVolumes(other)).toEqual([]);
 
     // A live lease of another host that does not expire in time: LOCK_HELD naming it.
-    await plantLease(other, { 'dev.stack.lock.token': 'other-host-token-2', 'dev.stack.lock.host': 'another-host', 'dev.stack.lock.pid': '1', 'dev.stack.lock.expires': String(Date.now() + 3_600_000) });
-    const held = await runStack(stackArgs(other, ['up', '-d', '--force-recreate']), { env: { STACK_LOCK_TIMEOUT: '2' }, timeoutMs: 60_000 });
+    await plantLease(other, {
+      'dev.stack.lock.token': 'other-host-token-2',
+      'dev.stack.lock.host': 'another-host',
+      'dev.stack.lock.pid': '1',
+      'dev.stack.lock.expires': String(Date.now() + 3_600_000),
+    });
+    const held = await runStack(stackArgs(other, ['up', '-d', '--force-recreate']), {
+      env: { STACK_LOCK_TIMEOUT: '2' },
+      timeoutMs: 60_000,
+    });
     expect(held.code, describeRun(held)).toBe(1);
     expect(held.stderr).toContain('LOCK_HELD');
     expect(held.stderr).toContain('another-host');

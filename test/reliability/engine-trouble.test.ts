@@ -45,12 +45,20 @@ describeEngine('engine trouble', () => {
   });
 
   /** `up -d` through the proxy with `faults`, then a clean `up -d` and the convergence checks. */
-  async function upWithFaults(faults: Fault[], expectFirst: 'ok' | 'fail' | 'either', firstEnv: Record<string, string> = {}) {
+  async function upWithFaults(
+    faults: Fault[],
+    expectFirst: 'ok' | 'fail' | 'either',
+    firstEnv: Record<string, string> = {},
+  ) {
     const project = `${PREFIX}-${++n}`;
     const env = { WEB_PORT: String(randomPort()) };
     proxy.reset();
     proxy.setFaults(faults);
-    const first = await runStack(stackArgs(project, ['up', '-d']), { dockerHost: proxy.dockerHost, env: { ...env, ...firstEnv }, timeoutMs: RUN_TIMEOUT });
+    const first = await runStack(stackArgs(project, ['up', '-d']), {
+      dockerHost: proxy.dockerHost,
+      env: { ...env, ...firstEnv },
+      timeoutMs: RUN_TIMEOUT,
+    });
     const log = proxy.requests.slice();
     proxy.setFaults([]);
     if (expectFirst === 'ok') expect(first.code, describeRun(first)).toBe(0);
@@ -82,8 +90,20 @@ describeEngine('engine trouble', () => {
 
   it('a read that keeps failing is retried three times with backoff, then reported naming what failed (exit 1)', async () => {
     proxy.reset();
-    proxy.setFaults([{ route: 'GET /containers/json', action: 'error', status: 500, times: Infinity, message: 'injected list failure' }]);
-    const run = await runStack(stackArgs(`${PREFIX}-readfail`, ['up', '-d']), { dockerHost: proxy.dockerHost, env: { WEB_PORT: String(randomPort()) }, timeoutMs: RUN_TIMEOUT });
+    proxy.setFaults([
+      {
+        route: 'GET /containers/json',
+        action: 'error',
+        status: 500,
+        times: Infinity,
+        message: 'injected list failure',
+      },
+    ]);
+    const run = await runStack(stackArgs(`${PREFIX}-readfail`, ['up', '-d']), {
+      dockerHost: proxy.dockerHost,
+      env: { WEB_PORT: String(randomPort()) },
+      timeoutMs: RUN_TIMEOUT,
+    });
     const log = proxy.requests.slice();
     proxy.setFaults([]);
     expect(run.code, describeRun(run)).toBe(1);
@@ -105,7 +125,10 @@ describeEngine('engine trouble', () => {
   }, 300_000);
 
   it('a 500 on a container create fails the run naming the service, is not retried blindly, and the next up converges', async () => {
-    const { first, log } = await upWithFaults([{ route: 'POST /containers/create', action: 'error', status: 500, message: 'injected create failure' }], 'fail');
+    const { first, log } = await upWithFaults(
+      [{ route: 'POST /containers/create', action: 'error', status: 500, message: 'injected create failure' }],
+      'fail',
+    );
     const creates = log.filter((r) => r.route === 'POST /containers/create');
     const failedPath = creates.find((r) => r.status === 500)?.path ?? '';
     const failedName = new URL(failedPath, 'http://x').searchParams.get('name') ?? '';
@@ -120,7 +143,11 @@ describeEngine('engine trouble', () => {
   }, 300_000);
 
   it('a create whose reply never comes is an ambiguous write: resolved by observing again, never re-sent, and the same run converges', async () => {
-    const { first, log } = await upWithFaults([{ route: 'POST /containers/create', action: 'stall', phase: 'after', times: 1 }], 'ok', { STACK_WRITE_TIMEOUT: '3' });
+    const { first, log } = await upWithFaults(
+      [{ route: 'POST /containers/create', action: 'stall', phase: 'after', times: 1 }],
+      'ok',
+      { STACK_WRITE_TIMEOUT: '3' },
+    );
     expect(first.stderr).not.toContain('[test harness] killed');
     expect(first.stderr).toMatch(/ENGINE_WRITE_AMBIGUOUS|outcome of create-container .* is unknown: observing again/);
     // The engine acted on the stalled create: observing again found that container, so the
@@ -128,7 +155,11 @@ describeEngine('engine trouble', () => {
     const stalled = log.find((r) => r.route === 'POST /containers/create' && r.fault !== undefined);
     const name = new URL(stalled?.path ?? '/', 'http://x').searchParams.get('name');
     expect(name).toBeTruthy();
-    expect(log.filter((r) => r.route === 'POST /containers/create' && new URL(r.path, 'http://x').searchParams.get('name') === name)).toHaveLength(1);
+    expect(
+      log.filter(
+        (r) => r.route === 'POST /containers/create' && new URL(r.path, 'http://x').searchParams.get('name') === name,
+      ),
+    ).toHaveLength(1);
   }, 300_000);
 
   it('an engine that does not answer is a quick, clear error (exit 1, nothing hangs)', async () => {

@@ -59,7 +59,12 @@ async function check(bytes: Uint8Array, envFile?: string): Promise<void> {
   stats.inputs += 1;
   const t0 = performance.now();
   try {
-    await loadStack({ cwd: dir, env: { HOME: dir, PATH: '/usr/bin', TAG: 'latest' }, files: ['stack.yaml'], projectName: 'fuzz' });
+    await loadStack({
+      cwd: dir,
+      env: { HOME: dir, PATH: '/usr/bin', TAG: 'latest' },
+      files: ['stack.yaml'],
+      projectName: 'fuzz',
+    });
     stats.models += 1;
   } catch (error) {
     if (error instanceof StackError) {
@@ -70,7 +75,13 @@ async function check(bytes: Uint8Array, envFile?: string): Promise<void> {
       if (leaked) throw new Error(`a diagnostic leaks the engine's recursion limit: ${leaked.code} ${leaked.message}`);
     } else {
       const input = Buffer.from(bytes).toString('utf8').slice(0, 2000);
-      stats.otherErrors.push({ input, error: error instanceof Error ? `${error.name}: ${error.message}\n${error.stack?.split('\n').slice(1, 4).join('\n')}` : String(error) });
+      stats.otherErrors.push({
+        input,
+        error:
+          error instanceof Error
+            ? `${error.name}: ${error.message}\n${error.stack?.split('\n').slice(1, 4).join('\n')}`
+            : String(error),
+      });
       throw new Error(`loadStack threw a non-StackError: ${String(error)}`);
     }
   }
@@ -83,22 +94,79 @@ async function check(bytes: Uint8Array, envFile?: string): Promise<void> {
   // alias bomb or a huge scalar that got expanded would show here).
   const rss = process.memoryUsage.rss();
   maxRss = Math.max(maxRss, rss);
-  if (rss > MAX_RSS_MIB * 2 ** 20) throw new Error(`resident memory reached ${Math.round(rss / 2 ** 20)} MiB after an input of ${bytes.byteLength} bytes (limit ${MAX_RSS_MIB} MiB)`);
-  if (Object.getOwnPropertyNames(Object.prototype).sort().join(',') !== PROTO_NAMES) throw new Error('Object.prototype gained properties');
-  if (Object.getOwnPropertyNames(Array.prototype).sort().join(',') !== ARRAY_PROTO_NAMES) throw new Error('Array.prototype gained properties');
+  if (rss > MAX_RSS_MIB * 2 ** 20)
+    throw new Error(
+      `resident memory reached ${Math.round(rss / 2 ** 20)} MiB after an input of ${bytes.byteLength} bytes (limit ${MAX_RSS_MIB} MiB)`,
+    );
+  if (Object.getOwnPropertyNames(Object.prototype).sort().join(',') !== PROTO_NAMES)
+    throw new Error('Object.prototype gained properties');
+  if (Object.getOwnPropertyNames(Array.prototype).sort().join(',') !== ARRAY_PROTO_NAMES)
+    throw new Error('Array.prototype gained properties');
   const probe: Record<string, unknown> = {};
-  for (const key of POLLUTION_PROBES) if (probe[key] !== undefined) throw new Error(`Object.prototype.${key} is polluted`);
+  for (const key of POLLUTION_PROBES)
+    if (probe[key] !== undefined) throw new Error(`Object.prototype.${key} is polluted`);
   const limit = MAX_MS + bytes.byteLength / 1024;
-  if (ms > limit) throw new Error(`one input of ${bytes.byteLength} bytes took ${Math.round(ms)} ms (limit ${Math.round(limit)} ms)`);
+  if (ms > limit)
+    throw new Error(`one input of ${bytes.byteLength} bytes took ${Math.round(ms)} ms (limit ${Math.round(limit)} ms)`);
 }
 
 // ------------------------------------------------------------------ arbitraries
 
 const enc = new TextEncoder();
 const HOSTILE_TOKENS = [
-  ': ', '- ', '&a ', '*a', '<<: *a', '!!binary ', '!!js/function ', '!reset ', '!override ', '${', '${X:-', '${X:?boom}', '$$', '}', '__proto__', 'constructor',
-  'prototype', '{', '}', '[', ']', '"', "'", '\t', '\n---\n', '\n...\n', '#', '? ', '|', '>', '%YAML 1.1\n', '0o777', '0x10', '1e999', '.inf', 'null', '~', 'yes', 'on',
-  '22:22', '\u0000', '\u202e', '\ufeff', '🙂', '\r\n', 'services:', 'image:', 'depends_on: [', 'extends: ', 'ports: ["', 'volumes: ["', 'networks:', 'external: true',
+  ': ',
+  '- ',
+  '&a ',
+  '*a',
+  '<<: *a',
+  '!!binary ',
+  '!!js/function ',
+  '!reset ',
+  '!override ',
+  '${',
+  '${X:-',
+  '${X:?boom}',
+  '$$',
+  '}',
+  '__proto__',
+  'constructor',
+  'prototype',
+  '{',
+  '}',
+  '[',
+  ']',
+  '"',
+  "'",
+  '\t',
+  '\n---\n',
+  '\n...\n',
+  '#',
+  '? ',
+  '|',
+  '>',
+  '%YAML 1.1\n',
+  '0o777',
+  '0x10',
+  '1e999',
+  '.inf',
+  'null',
+  '~',
+  'yes',
+  'on',
+  '22:22',
+  '\u0000',
+  '\u202e',
+  '\ufeff',
+  '🙂',
+  '\r\n',
+  'services:',
+  'image:',
+  'depends_on: [',
+  'extends: ',
+  'ports: ["',
+  'volumes: ["',
+  'networks:',
+  'external: true',
 ];
 const BAD_BYTES = [[0xff], [0xc3, 0x28], [0xe2, 0x82], [0xf0, 0x90, 0x80], [0xed, 0xa0, 0x80], [0x00], [0xfe, 0xff]];
 
@@ -160,8 +228,33 @@ function applyMutations(seed: string, mutations: readonly Mutation[]): Uint8Arra
 }
 
 /** A Compose-shaped tree with wrong types in the right places and hostile keys. */
-const KEYS = ['image', 'command', 'entrypoint', 'environment', 'env_file', 'ports', 'volumes', 'depends_on', 'networks', 'healthcheck', 'deploy', 'extends',
-  'profiles', 'labels', 'restart', 'container_name', 'build', 'develop', 'secrets', 'configs', 'user', 'working_dir', 'stop_grace_period', 'ulimits', 'x-extra'];
+const KEYS = [
+  'image',
+  'command',
+  'entrypoint',
+  'environment',
+  'env_file',
+  'ports',
+  'volumes',
+  'depends_on',
+  'networks',
+  'healthcheck',
+  'deploy',
+  'extends',
+  'profiles',
+  'labels',
+  'restart',
+  'container_name',
+  'build',
+  'develop',
+  'secrets',
+  'configs',
+  'user',
+  'working_dir',
+  'stop_grace_period',
+  'ulimits',
+  'x-extra',
+];
 const SPECIAL_KEYS = ['__proto__', 'constructor', 'prototype', '<<', '', ' ', 'hasOwnProperty', 'toString', 'valueOf'];
 const scalar = fc.oneof(
   fc.string({ maxLength: 30 }),
@@ -169,19 +262,42 @@ const scalar = fc.oneof(
   fc.double(),
   fc.boolean(),
   fc.constant(null),
-  fc.constantFrom('${X}', '${X:-${Y:-${Z:-d}}}', '${X:?required}', '$$', '127.0.0.1:80:80', '80-90:80-90', '/abs:/abs:ro', 'named:/data', '0440', '10s', '1m30s', 'service_healthy'),
+  fc.constantFrom(
+    '${X}',
+    '${X:-${Y:-${Z:-d}}}',
+    '${X:?required}',
+    '$$',
+    '127.0.0.1:80:80',
+    '80-90:80-90',
+    '/abs:/abs:ro',
+    'named:/data',
+    '0440',
+    '10s',
+    '1m30s',
+    'service_healthy',
+  ),
 );
-const keyArb = fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...KEYS) }, { weight: 1, arbitrary: fc.constantFrom(...SPECIAL_KEYS) }, { weight: 1, arbitrary: fc.string({ maxLength: 8 }) });
+const keyArb = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom(...KEYS) },
+  { weight: 1, arbitrary: fc.constantFrom(...SPECIAL_KEYS) },
+  { weight: 1, arbitrary: fc.string({ maxLength: 8 }) },
+);
 type Tree = null | boolean | number | string | Tree[] | [string, Tree][];
 const { tree } = fc.letrec<{ tree: Tree; node: Tree }>((tie) => ({
   tree: fc.oneof({ maxDepth: 4, depthSize: 'small' }, scalar, tie('node')),
-  node: fc.oneof(fc.array(tie('tree'), { maxLength: 4 }), fc.array(fc.tuple(keyArb, tie('tree')), { maxLength: 5 }).map((pairs) => pairs as [string, Tree][])),
+  node: fc.oneof(
+    fc.array(tie('tree'), { maxLength: 4 }),
+    fc.array(fc.tuple(keyArb, tie('tree')), { maxLength: 5 }).map((pairs) => pairs as [string, Tree][]),
+  ),
 }));
 
 /** Emits a Tree as flow YAML (JSON-like, keys quoted, duplicates kept as written). Maps are arrays of pairs tagged below. */
 function emit(value: Tree, asMap = false): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (asMap || (value.length > 0 && value.every((v) => Array.isArray(v) && v.length === 2 && typeof v[0] === 'string'))) {
+  if (
+    asMap ||
+    (value.length > 0 && value.every((v) => Array.isArray(v) && v.length === 2 && typeof v[0] === 'string'))
+  ) {
     return `{${(value as [string, Tree][]).map(([k, v]) => `${JSON.stringify(k)}: ${emit(v)}`).join(', ')}}`;
   }
   return `[${(value as Tree[]).map((v) => emit(v)).join(', ')}]`;
@@ -189,60 +305,122 @@ function emit(value: Tree, asMap = false): string {
 
 const composeDoc = fc
   .record({
-    services: fc.array(fc.tuple(fc.oneof(fc.constantFrom('web', 'db', 'a', 'b'), keyArb), fc.array(fc.tuple(keyArb, tree), { maxLength: 6 })), { maxLength: 4 }),
-    top: fc.array(fc.tuple(fc.constantFrom('networks', 'volumes', 'secrets', 'configs', 'name', 'include', 'x-anchors', 'version', '__proto__', 'services'), tree), { maxLength: 3 }),
+    services: fc.array(
+      fc.tuple(
+        fc.oneof(fc.constantFrom('web', 'db', 'a', 'b'), keyArb),
+        fc.array(fc.tuple(keyArb, tree), { maxLength: 6 }),
+      ),
+      { maxLength: 4 },
+    ),
+    top: fc.array(
+      fc.tuple(
+        fc.constantFrom(
+          'networks',
+          'volumes',
+          'secrets',
+          'configs',
+          'name',
+          'include',
+          'x-anchors',
+          'version',
+          '__proto__',
+          'services',
+        ),
+        tree,
+      ),
+      { maxLength: 3 },
+    ),
   })
   .map(({ services, top }) => {
-    const svc = services.map(([name, body]) => `${JSON.stringify(name)}: ${emit(body as unknown as Tree, true)}`).join(', ');
+    const svc = services
+      .map(([name, body]) => `${JSON.stringify(name)}: ${emit(body as unknown as Tree, true)}`)
+      .join(', ');
     const rest = top.map(([k, v]) => `${JSON.stringify(k)}: ${emit(v)}`);
     return enc.encode(`{"services": {${svc}}${rest.length ? ', ' + rest.join(', ') : ''}}\n`);
   });
 
 /** Hostile constructions, parameterised. */
 const hostile = fc.oneof(
-  fc.record({ levels: fc.integer({ min: 2, max: 12 }), width: fc.integer({ min: 2, max: 12 }) }).map(({ levels, width }) => {
-    const lines = ['x-0: &a0 ["lol"]'];
-    for (let i = 1; i < levels; i++) lines.push(`x-${i}: &a${i} [${Array.from({ length: width }, () => `*a${i - 1}`).join(', ')}]`);
-    lines.push('services:', '  web:', '    image: stack-test/busybox:latest', `    labels: { l: *a${levels - 1} }`);
-    return enc.encode(lines.join('\n'));
-  }),
-  fc.record({ depth: fc.integer({ min: 50, max: 5000 }), flow: fc.boolean() }).map(({ depth, flow }) =>
-    enc.encode(
-      flow
-        ? `services: {web: {image: x, labels: {a: ${'['.repeat(depth)}${']'.repeat(depth)}}}}`
-        : `services:\n  web:\n    image: x\n    x-deep:\n${Array.from({ length: Math.min(depth, 1500) }, (_, i) => `${' '.repeat(6 + i)}k${i}:`).join('\n')} 1`,
+  fc
+    .record({ levels: fc.integer({ min: 2, max: 12 }), width: fc.integer({ min: 2, max: 12 }) })
+    .map(({ levels, width }) => {
+      const lines = ['x-0: &a0 ["lol"]'];
+      for (let i = 1; i < levels; i++)
+        lines.push(`x-${i}: &a${i} [${Array.from({ length: width }, () => `*a${i - 1}`).join(', ')}]`);
+      lines.push('services:', '  web:', '    image: stack-test/busybox:latest', `    labels: { l: *a${levels - 1} }`);
+      return enc.encode(lines.join('\n'));
+    }),
+  fc
+    .record({ depth: fc.integer({ min: 50, max: 5000 }), flow: fc.boolean() })
+    .map(({ depth, flow }) =>
+      enc.encode(
+        flow
+          ? `services: {web: {image: x, labels: {a: ${'['.repeat(depth)}${']'.repeat(depth)}}}}`
+          : `services:\n  web:\n    image: x\n    x-deep:\n${Array.from({ length: Math.min(depth, 1500) }, (_, i) => `${' '.repeat(6 + i)}k${i}:`).join('\n')} 1`,
+      ),
     ),
-  ),
   // Long flow-style nesting on one line, sequences and mappings mixed (issue 15: once a stack overflow).
   fc.array(fc.boolean(), { minLength: 150, maxLength: 4000 }).map((kinds) =>
-    enc.encode(`services: {web: {image: x, labels: {a: ${kinds.map((seq) => (seq ? '[' : '{k: ')).join('')}1${[...kinds].reverse().map((seq) => (seq ? ']' : '}')).join('')}}}}`),
+    enc.encode(
+      `services: {web: {image: x, labels: {a: ${kinds.map((seq) => (seq ? '[' : '{k: ')).join('')}1${[...kinds]
+        .reverse()
+        .map((seq) => (seq ? ']' : '}'))
+        .join('')}}}}`,
+    ),
   ),
-  fc.oneof({ weight: 9, arbitrary: fc.integer({ min: 1, max: 200_000 }) }, { weight: 1, arbitrary: fc.integer({ min: 10 * 1024 * 1024 - 100, max: 10 * 1024 * 1024 + 100 }) }).map((size) => enc.encode(`services:\n  web:\n    image: "${'y'.repeat(size)}"\n`)),
-  fc.constantFrom('__proto__', 'constructor', 'prototype', '"__proto__"', "'__proto__'", '? __proto__').map((key) =>
-    enc.encode(`services:\n  web:\n    image: x\n    labels:\n      ${key}:\n        polluted: yes\n  ${key}:\n    image: y\n${key}: { isAdmin: true }\n`),
-  ),
-  fc.record({ key: fc.constantFrom('services', 'image', 'web', 'ports'), times: fc.integer({ min: 2, max: 5 }) }).map(({ key, times }) =>
-    enc.encode(`services:\n  web:\n${Array.from({ length: times }, () => `    ${key}: stack-test/busybox:latest`).join('\n')}\n`),
-  ),
-  fc.integer({ min: 2, max: 50 }).map((docs) => enc.encode(Array.from({ length: docs }, () => 'services:\n  web:\n    image: x\n').join('---\n'))),
-  fc.integer({ min: 1, max: 2000 }).map((depth) => enc.encode(`services:\n  web:\n    image: "${'${A:-'.repeat(depth)}x${'}'.repeat(depth)}"\n`)),
-  fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 200 }).map((bytes) => Uint8Array.from([...enc.encode('services:\n  web:\n    image: '), ...bytes])),
-  fc.integer({ min: 1, max: 1500 }).map((n) => enc.encode(`services:\n  web:\n    image: x\n    environment:\n${Array.from({ length: n }, (_, i) => `      K${i}: v`).join('\n')}\n`)),
-  fc.constantFrom(
-    'x: &a [*a]\nservices: {web: {image: x}}',
-    'services: &s {web: {image: x, depends_on: *s}}',
-    'services:\n  <<: *missing\n',
-    'services:\n  web: !!binary aGVsbG8=\n',
-    'services:\n  web:\n    image: !!python/object:os.system ls\n',
-    '%YAML 1.1\n---\nservices: {web: {image: x, ports: [22:22]}}',
-    '\ufeffservices: {web: {image: x}}',
-    'services: {web: {image: x, extends: {service: web}}}',
-    'services: {web: {image: x, depends_on: [web]}}',
-    'services: {a: {image: x, depends_on: [b]}, b: {image: x, depends_on: [a]}}',
-    'services: {web: {image: x, env_file: [/etc/shadow, ../../../../etc/passwd, .env]}}',
-    'services: {web: {image: x, extends: {file: /dev/zero, service: web}}}',
-    'services: {web: {image: x, extends: {file: /proc/self/environ, service: web}}}',
-  ).map((s) => enc.encode(s)),
+  fc
+    .oneof(
+      { weight: 9, arbitrary: fc.integer({ min: 1, max: 200_000 }) },
+      { weight: 1, arbitrary: fc.integer({ min: 10 * 1024 * 1024 - 100, max: 10 * 1024 * 1024 + 100 }) },
+    )
+    .map((size) => enc.encode(`services:\n  web:\n    image: "${'y'.repeat(size)}"\n`)),
+  fc
+    .constantFrom('__proto__', 'constructor', 'prototype', '"__proto__"', "'__proto__'", '? __proto__')
+    .map((key) =>
+      enc.encode(
+        `services:\n  web:\n    image: x\n    labels:\n      ${key}:\n        polluted: yes\n  ${key}:\n    image: y\n${key}: { isAdmin: true }\n`,
+      ),
+    ),
+  fc
+    .record({ key: fc.constantFrom('services', 'image', 'web', 'ports'), times: fc.integer({ min: 2, max: 5 }) })
+    .map(({ key, times }) =>
+      enc.encode(
+        `services:\n  web:\n${Array.from({ length: times }, () => `    ${key}: stack-test/busybox:latest`).join('\n')}\n`,
+      ),
+    ),
+  fc
+    .integer({ min: 2, max: 50 })
+    .map((docs) => enc.encode(Array.from({ length: docs }, () => 'services:\n  web:\n    image: x\n').join('---\n'))),
+  fc
+    .integer({ min: 1, max: 2000 })
+    .map((depth) => enc.encode(`services:\n  web:\n    image: "${'${A:-'.repeat(depth)}x${'}'.repeat(depth)}"\n`)),
+  fc
+    .array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 200 })
+    .map((bytes) => Uint8Array.from([...enc.encode('services:\n  web:\n    image: '), ...bytes])),
+  fc
+    .integer({ min: 1, max: 1500 })
+    .map((n) =>
+      enc.encode(
+        `services:\n  web:\n    image: x\n    environment:\n${Array.from({ length: n }, (_, i) => `      K${i}: v`).join('\n')}\n`,
+      ),
+    ),
+  fc
+    .constantFrom(
+      'x: &a [*a]\nservices: {web: {image: x}}',
+      'services: &s {web: {image: x, depends_on: *s}}',
+      'services:\n  <<: *missing\n',
+      'services:\n  web: !!binary aGVsbG8=\n',
+      'services:\n  web:\n    image: !!python/object:os.system ls\n',
+      '%YAML 1.1\n---\nservices: {web: {image: x, ports: [22:22]}}',
+      '\ufeffservices: {web: {image: x}}',
+      'services: {web: {image: x, extends: {service: web}}}',
+      'services: {web: {image: x, depends_on: [web]}}',
+      'services: {a: {image: x, depends_on: [b]}, b: {image: x, depends_on: [a]}}',
+      'services: {web: {image: x, env_file: [/etc/shadow, ../../../../etc/passwd, .env]}}',
+      'services: {web: {image: x, extends: {file: /dev/zero, service: web}}}',
+      'services: {web: {image: x, extends: {file: /proc/self/environ, service: web}}}',
+    )
+    .map((s) => enc.encode(s)),
 );
 
 // ------------------------------------------------------------------ the properties
@@ -252,10 +430,24 @@ beforeAll(() => {
 });
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
-  const codes = [...stats.codes].sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c} ${n}`).join(', ');
+  const codes = [...stats.codes]
+    .sort((a, b) => b[1] - a[1])
+    .map(([c, n]) => `${c} ${n}`)
+    .join(', ');
   const line = `[reliability] loader fuzz: ${stats.inputs} inputs (seed ${SEED}): ${stats.models} models, ${stats.stackErrors} StackErrors, ${stats.otherErrors.length} other exceptions; slowest ${Math.round(stats.maxMs)} ms; max RSS ${Math.round(maxRss / 2 ** 20)} MiB`;
   process.stdout.write(`${line}\n  codes: ${codes}\n`);
-  if (RESULTS) appendResult({ suite: 'fuzz', inputs: stats.inputs, seed: SEED, models: stats.models, stackErrors: stats.stackErrors, other: stats.otherErrors.length, maxMs: Math.round(stats.maxMs), maxRssMiB: Math.round(maxRss / 2 ** 20), codes: Object.fromEntries(stats.codes) });
+  if (RESULTS)
+    appendResult({
+      suite: 'fuzz',
+      inputs: stats.inputs,
+      seed: SEED,
+      models: stats.models,
+      stackErrors: stats.stackErrors,
+      other: stats.otherErrors.length,
+      maxMs: Math.round(stats.maxMs),
+      maxRssMiB: Math.round(maxRss / 2 ** 20),
+      codes: Object.fromEntries(stats.codes),
+    });
 });
 
 function appendResult(record: unknown): void {
@@ -265,34 +457,54 @@ function appendResult(record: unknown): void {
 const runsOf = (share: number) => Math.max(1, Math.round(TOTAL * share));
 const timeout = Math.max(120_000, TOTAL * 60);
 
-it('mutated valid fixtures: only models or StackErrors, prototypes untouched, bounded time', async () => {
-  const seeds = seedFiles();
-  expect(seeds.length).toBeGreaterThan(3);
-  await fc.assert(
-    fc.asyncProperty(fc.nat({ max: seeds.length - 1 }), fc.array(mutation, { minLength: 1, maxLength: 6 }), async (i, mutations) => {
-      await check(applyMutations(seeds[i]!, mutations));
-    }),
-    { numRuns: runsOf(0.5), seed: SEED },
-  );
-}, timeout);
+it(
+  'mutated valid fixtures: only models or StackErrors, prototypes untouched, bounded time',
+  async () => {
+    const seeds = seedFiles();
+    expect(seeds.length).toBeGreaterThan(3);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.nat({ max: seeds.length - 1 }),
+        fc.array(mutation, { minLength: 1, maxLength: 6 }),
+        async (i, mutations) => {
+          await check(applyMutations(seeds[i]!, mutations));
+        },
+      ),
+      { numRuns: runsOf(0.5), seed: SEED },
+    );
+  },
+  timeout,
+);
 
-it('generated Compose-shaped documents with wrong types and hostile keys: only models or StackErrors', async () => {
-  await fc.assert(
-    fc.asyncProperty(composeDoc, fc.option(fc.string({ maxLength: 60 }), { nil: undefined }), async (bytes, envFile) => {
-      await check(bytes, envFile);
-    }),
-    { numRuns: runsOf(0.35), seed: SEED + 1 },
-  );
-}, timeout);
+it(
+  'generated Compose-shaped documents with wrong types and hostile keys: only models or StackErrors',
+  async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        composeDoc,
+        fc.option(fc.string({ maxLength: 60 }), { nil: undefined }),
+        async (bytes, envFile) => {
+          await check(bytes, envFile);
+        },
+      ),
+      { numRuns: runsOf(0.35), seed: SEED + 1 },
+    );
+  },
+  timeout,
+);
 
-it('hostile constructions (alias bombs, deep nesting, huge scalars, proto keys, duplicates, bad UTF-8, several documents): only StackErrors or models', async () => {
-  await fc.assert(
-    fc.asyncProperty(hostile, async (bytes) => {
-      await check(bytes);
-    }),
-    { numRuns: runsOf(0.15), seed: SEED + 2 },
-  );
-}, timeout);
+it(
+  'hostile constructions (alias bombs, deep nesting, huge scalars, proto keys, duplicates, bad UTF-8, several documents): only StackErrors or models',
+  async () => {
+    await fc.assert(
+      fc.asyncProperty(hostile, async (bytes) => {
+        await check(bytes);
+      }),
+      { numRuns: runsOf(0.15), seed: SEED + 2 },
+    );
+  },
+  timeout,
+);
 
 // Was quadratic (yaml's uniqueKeys check): 20,000 keys took 14 s. Duplicate keys are now found
 // by the linear scan. Asserted as a scaling ratio, not a wall-clock limit (a loaded machine
@@ -301,7 +513,10 @@ it('hostile constructions (alias bombs, deep nesting, huge scalars, proto keys, 
 it('a mapping with 8x the keys (40,000, ≈ 500 KiB) costs about 8x, not the 64x of a quadratic scan', async () => {
   const sizeDir = mkdtempSync(join(tmpdir(), 'stack-fuzz-keys-'));
   const timeKeys = async (keys: number): Promise<number> => {
-    writeFileSync(join(sizeDir, 'stack.yaml'), `services:\n  web:\n    image: x\n    environment:\n${Array.from({ length: keys }, (_, i) => `      K${i}: v`).join('\n')}\n`);
+    writeFileSync(
+      join(sizeDir, 'stack.yaml'),
+      `services:\n  web:\n    image: x\n    environment:\n${Array.from({ length: keys }, (_, i) => `      K${i}: v`).join('\n')}\n`,
+    );
     let best = Infinity;
     for (let run = 0; run < 3; run++) {
       const t0 = performance.now();
@@ -315,7 +530,9 @@ it('a mapping with 8x the keys (40,000, ≈ 500 KiB) costs about 8x, not the 64x
     await timeKeys(5_000); // warm-up: JIT and module loading are not part of the ratio
     const small = await timeKeys(5_000);
     const large = await timeKeys(40_000);
-    process.stdout.write(`[reliability] 5,000 keys ${Math.round(small)} ms, 40,000 keys ${Math.round(large)} ms (x${(large / small).toFixed(1)})\n`);
+    process.stdout.write(
+      `[reliability] 5,000 keys ${Math.round(small)} ms, 40,000 keys ${Math.round(large)} ms (x${(large / small).toFixed(1)})\n`,
+    );
     expect(large / small).toBeLessThan(24);
   } finally {
     rmSync(sizeDir, { recursive: true, force: true });

@@ -36,7 +36,9 @@ async function hungEngine(dir: string, mode: 'silent' | 'ping-only'): Promise<Hu
         const line = head.split('\r\n')[0] ?? '';
         requests.push(line);
         if (mode === 'ping-only' && / \/(v[\d.]+\/)?_ping /.test(line)) {
-          socket.write('HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 2\r\n\r\nOK');
+          socket.write(
+            'HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 2\r\n\r\nOK',
+          );
         }
       }
     });
@@ -76,7 +78,13 @@ describe('a hung engine', () => {
     it(`${mode}: ps, plan, up, down and ls report ENGINE_UNREACHABLE, exit 1, after STACK_READ_TIMEOUT and the retries`, async () => {
       const engine = mode === 'silent' ? silent : pingOnly;
       const runs = await Promise.all(
-        COMMANDS.map((command, i) => runStack(stackArgs(`rel-hung-${i}`, command), { dockerHost: engine.dockerHost, env: { STACK_READ_TIMEOUT: '1' }, timeoutMs: 30_000 })),
+        COMMANDS.map((command, i) =>
+          runStack(stackArgs(`rel-hung-${i}`, command), {
+            dockerHost: engine.dockerHost,
+            env: { STACK_READ_TIMEOUT: '1' },
+            timeoutMs: 30_000,
+          }),
+        ),
       );
       for (const run of runs) {
         expect(run.code, describeRun(run)).toBe(1);
@@ -89,7 +97,15 @@ describe('a hung engine', () => {
   }
 
   it('with the defaults, every command reports an engine that answers only /_ping within a minute', async () => {
-    const runs = await Promise.all(COMMANDS.map((command, i) => runStack(stackArgs(`rel-hung-${i}`, command), { dockerHost: pingOnly.dockerHost, env: { STACK_READ_TIMEOUT: undefined }, timeoutMs: 75_000 })));
+    const runs = await Promise.all(
+      COMMANDS.map((command, i) =>
+        runStack(stackArgs(`rel-hung-${i}`, command), {
+          dockerHost: pingOnly.dockerHost,
+          env: { STACK_READ_TIMEOUT: undefined },
+          timeoutMs: 75_000,
+        }),
+      ),
+    );
     for (const run of runs) {
       expect(run.code, describeRun(run)).toBe(1);
       expect(run.stderr, describeRun(run)).toContain('error[ENGINE_UNREACHABLE]');
@@ -101,7 +117,11 @@ describe('a hung engine', () => {
     for (const command of [['ps'], ['plan'], ['up', '-d'], ['down']]) {
       it(`${signal} during a pending read of \`${command.join(' ')}\`: INTERRUPTED, exit 130`, async () => {
         const seen = pingOnly.requests.length;
-        const started = startStack(stackArgs('rel-hung', command), { dockerHost: pingOnly.dockerHost, env: { STACK_READ_TIMEOUT: undefined }, timeoutMs: 30_000 });
+        const started = startStack(stackArgs('rel-hung', command), {
+          dockerHost: pingOnly.dockerHost,
+          env: { STACK_READ_TIMEOUT: undefined },
+          timeoutMs: 30_000,
+        });
         // Wait until a read other than the ping is pending on the engine.
         await eventually(() => pingOnly.requests.slice(seen).some((line) => !/_ping/.test(line)), 20_000, 50);
         started.child.kill(signal);

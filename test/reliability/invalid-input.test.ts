@@ -11,7 +11,13 @@ import { ROOT, cliBuilt, describeRun, runStack } from '../support/stack-cli.js';
 
 const INVALID = join(ROOT, 'fixtures/invalid');
 const HOSTILE: Record<string, string> = {
-  'alias bomb': `x-a: &a [1,1,1,1,1,1,1,1,1,1]\n${Array.from({ length: 8 }, (_, i) => `x-${i}: &a${i} [${Array(10).fill(i ? `*a${i - 1}` : '*a').join(',')}]`).join('\n')}\nservices: {web: {image: x, labels: {l: *a7}}}\n`,
+  'alias bomb': `x-a: &a [1,1,1,1,1,1,1,1,1,1]\n${Array.from(
+    { length: 8 },
+    (_, i) =>
+      `x-${i}: &a${i} [${Array(10)
+        .fill(i ? `*a${i - 1}` : '*a')
+        .join(',')}]`,
+  ).join('\n')}\nservices: {web: {image: x, labels: {l: *a7}}}\n`,
   'proto key': 'services:\n  web:\n    image: x\n    labels:\n      __proto__: {polluted: yes}\n',
   'deep nesting': `services: {web: {image: x, labels: ${'['.repeat(5000)}${']'.repeat(5000)}}}\n`,
   'several documents': 'services: {web: {image: x}}\n---\nservices: {db: {image: y}}\n',
@@ -26,19 +32,33 @@ describe('invalid input makes zero engine requests', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'stack-rel-invalid-'));
     proxy = await startEngineProxy({ socketPath: join(dir, 'engine.sock'), target: join(dir, 'no-engine.sock') });
-    for (const [name, text] of Object.entries(HOSTILE)) writeFileSync(join(dir, `${name.replace(/ /g, '-')}.yaml`), text);
+    for (const [name, text] of Object.entries(HOSTILE))
+      writeFileSync(join(dir, `${name.replace(/ /g, '-')}.yaml`), text);
   });
   afterAll(async () => {
     await proxy?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const cases = [...files.map((f) => [f, join(INVALID, f)] as const), ...Object.keys(HOSTILE).map((name) => [name, `${name.replace(/ /g, '-')}.yaml`] as const)];
-  it.skipIf(!cliBuilt()).each(cases)('%s: up -d exits 2 before any engine request', async (_name, file) => {
-    proxy.reset();
-    const run = await runStack(['-f', file, '-p', 'rel-invalid', 'up', '-d'], { dockerHost: proxy.dockerHost, cwd: dir, timeoutMs: 60_000 });
-    expect(run.code, describeRun(run)).toBe(2);
-    expect(proxy.counts.reads + proxy.counts.writes, `engine requests: ${JSON.stringify(proxy.counts.byRoute)}`).toBe(0);
-    expect(run.stderr).not.toMatch(/this is a bug/i);
-  }, 60_000);
+  const cases = [
+    ...files.map((f) => [f, join(INVALID, f)] as const),
+    ...Object.keys(HOSTILE).map((name) => [name, `${name.replace(/ /g, '-')}.yaml`] as const),
+  ];
+  it.skipIf(!cliBuilt()).each(cases)(
+    '%s: up -d exits 2 before any engine request',
+    async (_name, file) => {
+      proxy.reset();
+      const run = await runStack(['-f', file, '-p', 'rel-invalid', 'up', '-d'], {
+        dockerHost: proxy.dockerHost,
+        cwd: dir,
+        timeoutMs: 60_000,
+      });
+      expect(run.code, describeRun(run)).toBe(2);
+      expect(proxy.counts.reads + proxy.counts.writes, `engine requests: ${JSON.stringify(proxy.counts.byRoute)}`).toBe(
+        0,
+      );
+      expect(run.stderr).not.toMatch(/this is a bug/i);
+    },
+    60_000,
+  );
 });

@@ -13,7 +13,15 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startEngineProxy } from '../../bench/lib/engine-proxy.mjs';
 import type { EngineProxy } from '../../bench/lib/engine-proxy.mjs';
 import { describeWithEngine, rawRequest, uniqueName } from '../support/engine.js';
-import { cliBuilt, describeRun, randomPort, readProjectState, removeProjectsWithPrefix, runStack, stackArgs } from '../support/stack-cli.js';
+import {
+  cliBuilt,
+  describeRun,
+  randomPort,
+  readProjectState,
+  removeProjectsWithPrefix,
+  runStack,
+  stackArgs,
+} from '../support/stack-cli.js';
 
 const describeEngine = await describeWithEngine();
 const PREFIX = uniqueName('rel-latestop');
@@ -33,7 +41,10 @@ describeEngine('a stop carried out after its run died', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  for (const [signal, expected] of [['SIGTERM', 0], ['SIGKILL', 137]] as const) {
+  for (const [signal, expected] of [
+    ['SIGTERM', 0],
+    ['SIGKILL', 137],
+  ] as const) {
     it(`the dependency stopped (${signal}, exit ${expected}) after the next up observed it: re-observed and started again, never blamed`, async () => {
       const project = `${PREFIX}-${expected}`;
       const env = { WEB_PORT: String(randomPort()) };
@@ -55,14 +66,23 @@ describeEngine('a stop carried out after its run died', () => {
           },
         },
       ]);
-      const next = await runStack(stackArgs(project, ['up', '-d']), { env, dockerHost: proxy.dockerHost, timeoutMs: 120_000 });
+      const next = await runStack(stackArgs(project, ['up', '-d']), {
+        env,
+        dockerHost: proxy.dockerHost,
+        timeoutMs: 120_000,
+      });
       proxy.setFaults([]);
-      const inspect = (await rawRequest({ path: `/containers/${db}/json` })).json as { State: { Running: boolean; ExitCode: number } };
+      const inspect = (await rawRequest({ path: `/containers/${db}/json` })).json as {
+        State: { Running: boolean; ExitCode: number };
+      };
       expect(next.stderr).not.toMatch(/exited with code/);
       expect(next.code, describeRun(next)).toBe(0);
       expect(inspect.State.Running, 'db is running again').toBe(true);
       const state = await readProjectState(project);
-      expect(state.containers.every((c) => c.includes('state=running')), state.containers.join('\n')).toBe(true);
+      expect(
+        state.containers.every((c) => c.includes('state=running')),
+        state.containers.join('\n'),
+      ).toBe(true);
       expect(state.duplicates).toEqual([]);
       expect(state.leftovers).toEqual([]);
     });
@@ -82,13 +102,19 @@ describeEngine('a stop carried out after its run died', () => {
         deliver: true,
         run: async () => {
           // db's own process ends (from inside: no stop or kill request reaches the engine).
-          const exec = (await rawRequest({ method: 'POST', path: `/containers/${db}/exec`, body: { Cmd: ['kill', '-TERM', '1'] } })).json as { Id: string };
+          const exec = (
+            await rawRequest({ method: 'POST', path: `/containers/${db}/exec`, body: { Cmd: ['kill', '-TERM', '1'] } })
+          ).json as { Id: string };
           await rawRequest({ method: 'POST', path: `/exec/${exec.Id}/start`, body: { Detach: true } });
           await rawRequest({ method: 'POST', path: `/containers/${db}/wait` });
         },
       },
     ]);
-    const next = await runStack(stackArgs(project, ['up', '-d']), { env, dockerHost: proxy.dockerHost, timeoutMs: 120_000 });
+    const next = await runStack(stackArgs(project, ['up', '-d']), {
+      env,
+      dockerHost: proxy.dockerHost,
+      timeoutMs: 120_000,
+    });
     proxy.setFaults([]);
     expect(next.code, describeRun(next)).toBe(1);
     expect(next.stderr).toMatch(/service \\?"db\\?" exited with code 0/);

@@ -11,7 +11,8 @@ import type { EngineProxy } from '../../bench/lib/engine-proxy.mjs';
 import { cliBuilt, describeRun, runStack } from '../support/stack-cli.js';
 
 const YARN_LOCK = '# yarn lockfile v1\n\nleft-pad@^1.3.0:\n  version "1.3.0"\n';
-const COMPOSE_WORDING = /invalid project name ".*": must consist only of lowercase alphanumeric characters, hyphens, and underscores as well as start with a letter or number/;
+const COMPOSE_WORDING =
+  /invalid project name ".*": must consist only of lowercase alphanumeric characters, hyphens, and underscores as well as start with a letter or number/;
 
 describe.skipIf(!cliBuilt())('a typed project name is validated before any use', () => {
   let root: string;
@@ -21,7 +22,12 @@ describe.skipIf(!cliBuilt())('a typed project name is validated before any use',
   let withFile: string;
   let yarnLock: string;
   const run = (args: string[], cwd: string, env: Record<string, string> = {}) =>
-    runStack(args, { dockerHost: proxy.dockerHost, cwd, timeoutMs: 60_000, env: { XDG_RUNTIME_DIR: join(root, 'run'), STACK_PROJECT_NAME: '', COMPOSE_PROJECT_NAME: '', ...env } });
+    runStack(args, {
+      dockerHost: proxy.dockerHost,
+      cwd,
+      timeoutMs: 60_000,
+      env: { XDG_RUNTIME_DIR: join(root, 'run'), STACK_PROJECT_NAME: '', COMPOSE_PROJECT_NAME: '', ...env },
+    });
 
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'stack-rel-pname-'));
@@ -56,18 +62,25 @@ describe.skipIf(!cliBuilt())('a typed project name is validated before any use',
     ['-p', ['-p', 'feature/x', 'down'], {}],
     ['COMPOSE_PROJECT_NAME', ['down'], { COMPOSE_PROJECT_NAME: 'feature/x' }],
     ['STACK_PROJECT_NAME', ['ps'], { STACK_PROJECT_NAME: 'feature/x' }],
-  ] as const)('a branch name in %s is a usage error naming the valid spelling, not a crash', async (origin, args, env) => {
-    const result = await run([...args], empty, env);
-    expect(result.code, describeRun(result)).toBe(2);
-    expect(result.stderr).toMatch(COMPOSE_WORDING);
-    expect(result.stderr).toContain(origin);
-    expect(result.stderr).toContain('featurex');
-    expect(result.stderr).not.toMatch(/INTERNAL|ENOENT|this is a bug/);
-    expect(proxy.counts.reads + proxy.counts.writes).toBe(0);
-  });
+  ] as const)(
+    'a branch name in %s is a usage error naming the valid spelling, not a crash',
+    async (origin, args, env) => {
+      const result = await run([...args], empty, env);
+      expect(result.code, describeRun(result)).toBe(2);
+      expect(result.stderr).toMatch(COMPOSE_WORDING);
+      expect(result.stderr).toContain(origin);
+      expect(result.stderr).toContain('featurex');
+      expect(result.stderr).not.toMatch(/INTERNAL|ENOENT|this is a bug/);
+      expect(proxy.counts.reads + proxy.counts.writes).toBe(0);
+    },
+  );
 
   it('-p RSV (a name that only normalizes to rsv) is refused with a hint to use rsv, with or without a stack file', async () => {
-    for (const [args, cwd] of [[['-p', 'RSV', 'down'], empty], [['-p', 'RSV', 'logs'], empty], [['-p', 'RSV', 'up', '-d'], withFile]] as const) {
+    for (const [args, cwd] of [
+      [['-p', 'RSV', 'down'], empty],
+      [['-p', 'RSV', 'logs'], empty],
+      [['-p', 'RSV', 'up', '-d'], withFile],
+    ] as const) {
       const result = await run([...args], cwd);
       expect(result.code, describeRun(result)).toBe(2);
       expect(result.stderr).toMatch(COMPOSE_WORDING);

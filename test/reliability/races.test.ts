@@ -25,7 +25,10 @@ describeEngine('races on one project', () => {
   beforeAll(async () => {
     expect(cliBuilt(), 'the CLI is not built: run `npm run build`').toBe(true);
     const project = `${PREFIX}-ref`;
-    const up = await runStack(stackArgs(project, ['up', '-d']), { env: { WEB_PORT: String(randomPort()) }, timeoutMs: RUN_TIMEOUT });
+    const up = await runStack(stackArgs(project, ['up', '-d']), {
+      env: { WEB_PORT: String(randomPort()) },
+      timeoutMs: RUN_TIMEOUT,
+    });
     expect(up.code, describeRun(up)).toBe(0);
     reference = await readProjectState(project);
     await removeProjectDirect(project);
@@ -51,7 +54,11 @@ describeEngine('races on one project', () => {
       const project = `${PREFIX}-c${count}`;
       const env = { WEB_PORT: String(randomPort()) };
       try {
-        const runs = await Promise.all(Array.from({ length: count }, () => runStack(stackArgs(project, ['up', '-d']), { env, timeoutMs: RUN_TIMEOUT })));
+        const runs = await Promise.all(
+          Array.from({ length: count }, () =>
+            runStack(stackArgs(project, ['up', '-d']), { env, timeoutMs: RUN_TIMEOUT }),
+          ),
+        );
         for (const run of runs) expect(run.code, describeRun(run)).toBe(0);
         // All start together and a first up takes seconds: the others wait on the lock, and
         // each that waited names the holder's pid.
@@ -79,7 +86,10 @@ describeEngine('races on one project', () => {
       expect(state.duplicates).toEqual([]);
       const empty = state.containers.length === 0 && state.networks.length === 0;
       const full = JSON.stringify(state.containers) === JSON.stringify(reference.containers);
-      expect(empty || full, `partial state after up/down race:\n${state.containers.join('\n')}\nnetworks ${state.networks}`).toBe(true);
+      expect(
+        empty || full,
+        `partial state after up/down race:\n${state.containers.join('\n')}\nnetworks ${state.networks}`,
+      ).toBe(true);
       const again = await runStack(stackArgs(project, ['up', '-d']), { env, timeoutMs: RUN_TIMEOUT });
       expect(again.code, describeRun(again)).toBe(0);
       await expectConverged(project, env);

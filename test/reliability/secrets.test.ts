@@ -22,7 +22,8 @@ const SENTINELS = ['3b7f0a', 'e81d42', '9c41e7', '5d20aa', 'CHANGED-77aa01'];
 
 function expectNoSecrets(what: string, run: StackRun): void {
   const output = run.stdout + run.stderr;
-  for (const s of SENTINELS) expect(output.includes(s), `${what} printed the secret ${s}:\n${describeRun(run)}`).toBe(false);
+  for (const s of SENTINELS)
+    expect(output.includes(s), `${what} printed the secret ${s}:\n${describeRun(run)}`).toBe(false);
 }
 
 describeEngine('secrets are never printed', () => {
@@ -59,12 +60,21 @@ describeEngine('secrets are never printed', () => {
     const plain = await stack(['--progress', 'plain', 'up', '-d']);
     expect(plain.code, describeRun(plain)).toBe(0);
     expectNoSecrets('up --progress plain', plain);
-    const env = ((await rawRequest({ path: `/containers/${project}-app-1/json` })).json as { Config: { Env: string[] } }).Config.Env;
-    expect(env).toEqual(expect.arrayContaining(['DB_PASSWORD=sentinel-DOTENV-3b7f0a', 'API_KEY=sentinel-ENVFILE-e81d42', 'INLINE_TOKEN=sentinel-INLINE-9c41e7']));
+    const env = (
+      (await rawRequest({ path: `/containers/${project}-app-1/json` })).json as { Config: { Env: string[] } }
+    ).Config.Env;
+    expect(env).toEqual(
+      expect.arrayContaining([
+        'DB_PASSWORD=sentinel-DOTENV-3b7f0a',
+        'API_KEY=sentinel-ENVFILE-e81d42',
+        'INLINE_TOKEN=sentinel-INLINE-9c41e7',
+      ]),
+    );
     const json = await stack(['--progress', 'json', 'up', '-d']);
     expect(json.code, describeRun(json)).toBe(0);
     expectNoSecrets('up --progress json', json);
-    for (const args of [['ps'], ['ps', '--format', 'json'], ['ps', '-a']]) expectNoSecrets(args.join(' '), await stack(args));
+    for (const args of [['ps'], ['ps', '--format', 'json'], ['ps', '-a']])
+      expectNoSecrets(args.join(' '), await stack(args));
   }, 200_000);
 
   it('the TTY progress renderer (listr2) prints no values either', async () => {
@@ -87,7 +97,9 @@ describeEngine('secrets are never printed', () => {
 
   it('an engine failure while creating a container with secrets does not print them', async () => {
     await stack(['down']);
-    proxy.setFaults([{ route: 'POST /containers/create', action: 'error', status: 500, times: Infinity, message: 'injected failure' }]);
+    proxy.setFaults([
+      { route: 'POST /containers/create', action: 'error', status: 500, times: Infinity, message: 'injected failure' },
+    ]);
     const run = await stack(['up', '-d'], { dockerHost: proxy.dockerHost });
     proxy.setFaults([]);
     expect(run.code, describeRun(run)).toBe(1);
@@ -100,7 +112,10 @@ describeEngine('secrets are never printed', () => {
     // An empty secret, and an override with a wrong type right next to the secrets.
     const missing = await stack(['plan'], { env: { DB_PASSWORD: '' }, file: FILE });
     expectNoSecrets('plan with an empty DB_PASSWORD', missing);
-    const typeError = await runStack(['-f', FILE, '-f', join(ROOT, 'fixtures/reliability/secrets/bad-override.yaml'), '-p', project, 'plan'], { timeoutMs: RUN_TIMEOUT });
+    const typeError = await runStack(
+      ['-f', FILE, '-f', join(ROOT, 'fixtures/reliability/secrets/bad-override.yaml'), '-p', project, 'plan'],
+      { timeoutMs: RUN_TIMEOUT },
+    );
     expect(typeError.code, describeRun(typeError)).toBe(2);
     expectNoSecrets('a schema error', typeError);
   }, 120_000);
@@ -144,24 +159,38 @@ describeEngine('secrets are never printed', () => {
   }, 120_000);
 
   /** A project of its own in `dir/<name>` with these files; runs `args` there. */
-  function projectIn(name: string, files: Record<string, string>): (args: string[], env?: Record<string, string>) => Promise<StackRun> {
+  function projectIn(
+    name: string,
+    files: Record<string, string>,
+  ): (args: string[], env?: Record<string, string>) => Promise<StackRun> {
     const where = join(dir, name);
     mkdirSync(where, { recursive: true });
     for (const [file, text] of Object.entries(files)) writeFileSync(join(where, file), text);
-    return (args, env = {}) => runStack(['-p', `${PREFIX}-${name}`, ...args], { cwd: where, env, timeoutMs: RUN_TIMEOUT });
+    return (args, env = {}) =>
+      runStack(['-p', `${PREFIX}-${name}`, ...args], { cwd: where, env, timeoutMs: RUN_TIMEOUT });
   }
 
   /** Case-insensitive: the engine may quote a value in upper case (`CAP_` + the capability). */
   function expectNone(what: string, run: StackRun, sentinels: readonly string[]): void {
     const output = (run.stdout + run.stderr).toLowerCase();
-    for (const s of sentinels) expect(output.includes(s.toLowerCase()), `${what} printed the secret ${s}:\n${describeRun(run)}`).toBe(false);
+    for (const s of sentinels)
+      expect(output.includes(s.toLowerCase()), `${what} printed the secret ${s}:\n${describeRun(run)}`).toBe(false);
   }
 
   it('an .env or env_file line with a missing closing quote is reported without its value (issue 20 item 8)', async () => {
     const image = 'services:\n  app:\n    image: stack-test/busybox:latest\n';
-    const dotenv = projectIn('quote-dotenv', { 'stack.yaml': image, '.env': 'OK=1\nPASSWORD="sentinel-QUOTE-d0e1f2\n' });
-    const envFile = projectIn('quote-envfile', { 'stack.yaml': `${image}    env_file: [app.env]\n`, 'app.env': "TOKEN='sentinel-QUOTE-d0e1f3\n" });
-    for (const [what, run] of [['.env', await dotenv(['plan'])], ['env_file', await envFile(['plan'])]] as const) {
+    const dotenv = projectIn('quote-dotenv', {
+      'stack.yaml': image,
+      '.env': 'OK=1\nPASSWORD="sentinel-QUOTE-d0e1f2\n',
+    });
+    const envFile = projectIn('quote-envfile', {
+      'stack.yaml': `${image}    env_file: [app.env]\n`,
+      'app.env': "TOKEN='sentinel-QUOTE-d0e1f3\n",
+    });
+    for (const [what, run] of [
+      ['.env', await dotenv(['plan'])],
+      ['env_file', await envFile(['plan'])],
+    ] as const) {
       expect(run.code, describeRun(run)).toBe(2);
       expect(run.stderr).toContain('ENV_FILE_SYNTAX');
       expectNone(what, run, ['d0e1f2', 'd0e1f3']);
@@ -170,7 +199,8 @@ describeEngine('secrets are never printed', () => {
 
   it('plan --json shows values that came from variables as ${NAME} in Cmd, Labels and Healthcheck (issue 20 item 8)', async () => {
     const run = projectIn('plan-json', {
-      'stack.yaml': 'services:\n  app:\n    image: stack-test/busybox:latest\n    command: ["sh", "-c", "echo ${S_CMD}"]\n    labels:\n      token: "${S_LABEL}"\n    healthcheck:\n      test: ["CMD", "echo", "${S_HC}"]\n',
+      'stack.yaml':
+        'services:\n  app:\n    image: stack-test/busybox:latest\n    command: ["sh", "-c", "echo ${S_CMD}"]\n    labels:\n      token: "${S_LABEL}"\n    healthcheck:\n      test: ["CMD", "echo", "${S_HC}"]\n',
       '.env': 'S_CMD=sentinel-CMD-d0e1f4\nS_LABEL=sentinel-LABEL-d0e1f5\n',
     });
     const result = await run(['plan', '--json'], { S_HC: 'sentinel-HC-d0e1f6' });
@@ -192,7 +222,10 @@ describeEngine('secrets are never printed', () => {
       ['INVALID_VOLUME', 'volumes: ["${S}:/x:zz"]'],
     ];
     for (const [i, [code, line]] of cases.entries()) {
-      const run = projectIn(`input-${i}`, { 'stack.yaml': `services:\n  app:\n    image: stack-test/busybox:latest\n    ${line}\n`, '.env': 'S=sentinel-INPUT-d0e1f7\n' });
+      const run = projectIn(`input-${i}`, {
+        'stack.yaml': `services:\n  app:\n    image: stack-test/busybox:latest\n    ${line}\n`,
+        '.env': 'S=sentinel-INPUT-d0e1f7\n',
+      });
       for (const args of [['plan'], ['--progress', 'json', 'plan']]) {
         const result = await run(args);
         expect(result.code, describeRun(result)).toBe(2);
@@ -216,12 +249,19 @@ describeEngine('secrets are never printed', () => {
         // ESC, an OSC title sequence ended by BEL, a colour, a right-to-left override
         '.env': 'S=rel\u001b]0;PWN\u0007\u001b[31mRED\u202esentinel-ENGINE-d0e1f8\n',
       });
-      for (const args of [['--progress', 'plain', 'up', '-d'], ['--progress', 'json', 'up', '-d'], ['--progress', 'tty', 'up', '-d']]) {
+      for (const args of [
+        ['--progress', 'plain', 'up', '-d'],
+        ['--progress', 'json', 'up', '-d'],
+        ['--progress', 'tty', 'up', '-d'],
+      ]) {
         const result = await run(args);
         expect(result.code, describeRun(result)).toBe(1);
         expectNone(`${name} (${args.join(' ')})`, result, ['d0e1f8']);
         const output = result.stdout + result.stderr;
-        expect(/\u0007|\u202e|\u001b\]|\u001b\[31m/.test(output), `${name} (${args.join(' ')}) printed raw control characters:\n${JSON.stringify(output)}`).toBe(false);
+        expect(
+          /\u0007|\u202e|\u001b\]|\u001b\[31m/.test(output),
+          `${name} (${args.join(' ')}) printed raw control characters:\n${JSON.stringify(output)}`,
+        ).toBe(false);
       }
       await run(['down']);
     }

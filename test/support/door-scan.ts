@@ -15,10 +15,20 @@ export interface DoorViolation {
   readonly detail: string;
 }
 
-const SOCKET_MODULES = new Set(['dockerode', 'docker-modem', 'node:http', 'node:https', 'node:net', 'http', 'https', 'net']);
+const SOCKET_MODULES = new Set([
+  'dockerode',
+  'docker-modem',
+  'node:http',
+  'node:https',
+  'node:net',
+  'http',
+  'https',
+  'net',
+]);
 
 /** A call of an Engine method on something named `engine` (`engine.x(`, `ctx.engine.x(`, across lines). */
-const ENGINE_CALL = /\bengine\s*\.\s*((?:list|inspect|create|start|stop|restart|remove|rename|connect|disconnect|pull|push|build|tag|exec|put|get|logs|events|container|resize)\w*)\s*\(/g;
+const ENGINE_CALL =
+  /\bengine\s*\.\s*((?:list|inspect|create|start|stop|restart|remove|rename|connect|disconnect|pull|push|build|tag|exec|put|get|logs|events|container|resize)\w*)\s*\(/g;
 
 const DOUBLE_CAST = /\bas\s+unknown\s+as\b/g;
 
@@ -37,8 +47,10 @@ export function scanForDoorViolations(file: string, text: string): DoorViolation
     }
   }
   if (!inEngine && !inPipeline) {
-    for (const match of text.matchAll(ENGINE_CALL)) found.push({ file, rule: 'engine-call', detail: `line ${lineOf(text, match.index)}: engine.${match[1]!}(` });
+    for (const match of text.matchAll(ENGINE_CALL))
+      found.push({ file, rule: 'engine-call', detail: `line ${lineOf(text, match.index)}: engine.${match[1]!}(` });
   }
-  for (const match of text.matchAll(DOUBLE_CAST)) found.push({ file, rule: 'double-cast', detail: `line ${lineOf(text, match.index)}` });
+  for (const match of text.matchAll(DOUBLE_CAST))
+    found.push({ file, rule: 'double-cast', detail: `line ${lineOf(text, match.index)}` });
   return found;
 }

@@ -34,7 +34,12 @@ describeEngine('engine proxy (real engine)', () => {
     ...extra,
   });
   const create = (name: string, extra: Record<string, unknown> = {}) =>
-    rawRequest({ socketPath: proxy.socketPath, method: 'POST', path: `/v1.41/containers/create?name=${name}`, body: createBody(extra) });
+    rawRequest({
+      socketPath: proxy.socketPath,
+      method: 'POST',
+      path: `/v1.41/containers/create?name=${name}`,
+      body: createBody(extra),
+    });
   const inspectDirect = (name: string) => rawRequest({ path: `/v1.41/containers/${name}/json` });
 
   beforeAll(async () => {
@@ -61,7 +66,10 @@ describeEngine('engine proxy (real engine)', () => {
     expect(created.status).toBe(201);
     const id = (created.json as { Id: string }).Id;
     expect((await rawRequest({ socketPath: proxy.socketPath, path: `/v1.41/containers/${id}/json` })).status).toBe(200);
-    expect((await rawRequest({ socketPath: proxy.socketPath, method: 'DELETE', path: `/v1.41/containers/${id}?force=1` })).status).toBe(204);
+    expect(
+      (await rawRequest({ socketPath: proxy.socketPath, method: 'DELETE', path: `/v1.41/containers/${id}?force=1` }))
+        .status,
+    ).toBe(204);
     expect(proxy.counts.reads).toBe(3);
     expect(proxy.counts.writes).toBe(2);
     expect(proxy.counts.byRoute).toEqual({
@@ -128,7 +136,14 @@ describeEngine('engine proxy (real engine)', () => {
 
   it('passes hijacked (upgraded) attach connections through both ways', async () => {
     const name = `${run}-attach`;
-    const created = await create(name, { Cmd: ['cat'], Tty: true, OpenStdin: true, StdinOnce: true, AttachStdin: true, AttachStdout: true });
+    const created = await create(name, {
+      Cmd: ['cat'],
+      Tty: true,
+      OpenStdin: true,
+      StdinOnce: true,
+      AttachStdin: true,
+      AttachStdout: true,
+    });
     expect(created.status).toBe(201);
     const echoed = await new Promise<string>((resolve, reject) => {
       const req = request({
@@ -148,8 +163,8 @@ describeEngine('engine proxy (real engine)', () => {
             resolve(out);
           }
         });
-        void rawRequest({ socketPath: proxy.socketPath, method: 'POST', path: `/v1.41/containers/${name}/start` }).then(() =>
-          socket.write('hello-through-proxy\n'),
+        void rawRequest({ socketPath: proxy.socketPath, method: 'POST', path: `/v1.41/containers/${name}/start` }).then(
+          () => socket.write('hello-through-proxy\n'),
         );
       });
       req.end();
@@ -171,7 +186,12 @@ describeEngine('engine proxy (real engine)', () => {
   it('"after" on the k-th write lets the engine act, then withholds the reply', async () => {
     let engineStatusAtCallback: number | undefined;
     proxy.setFaults([
-      { kind: 'write', writeIndex: 1, action: 'after', run: async () => void (engineStatusAtCallback = (await inspectDirect(`${run}-a1`)).status) },
+      {
+        kind: 'write',
+        writeIndex: 1,
+        action: 'after',
+        run: async () => void (engineStatusAtCallback = (await inspectDirect(`${run}-a1`)).status),
+      },
     ]);
     await expect(create(`${run}-a1`)).rejects.toThrow();
     expect(engineStatusAtCallback).toBe(200);
@@ -181,7 +201,8 @@ describeEngine('engine proxy (real engine)', () => {
   it('injects 500s on a chosen route a given number of times, then forwards', async () => {
     proxy.setFaults([{ route: 'GET /containers/json', action: 'error', status: 500, times: 2 }]);
     const statuses: number[] = [];
-    for (let i = 0; i < 3; i++) statuses.push((await rawRequest({ socketPath: proxy.socketPath, path: '/v1.41/containers/json' })).status);
+    for (let i = 0; i < 3; i++)
+      statuses.push((await rawRequest({ socketPath: proxy.socketPath, path: '/v1.41/containers/json' })).status);
     expect(statuses).toEqual([500, 500, 200]);
     expect((await rawRequest({ socketPath: proxy.socketPath, path: '/_ping' })).status).toBe(200);
   });

@@ -125,7 +125,8 @@ export async function removeByLabel(label: string, value: string, socketPath = E
   }
   const volumes = await rawRequest({ socketPath, path: `/volumes?filters=${filters}` });
   for (const v of (volumes.json as { Volumes: { Name: string }[] | null } | undefined)?.Volumes ?? []) {
-    await rawRequest({ socketPath, method: 'DELETE', path: `/volumes/${encodeURIComponent(v.Name)}?force=1` }).catch(() => undefined);
+    await rawRequest({ socketPath, method: 'DELETE', path: `/volumes/${encodeURIComponent(v.Name)}?force=1` }).catch(
+      () => undefined,
+    );
   }
 }
-

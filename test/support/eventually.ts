@@ -3,7 +3,11 @@
  * return `false`, then returns its result; after `timeoutMs` it throws the last failure, so a
  * timed-out wait reports what was still wrong (an assertion's diff, not "timed out").
  */
-export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 30_000, intervalMs = 200): Promise<Exclude<T, false>> {
+export async function eventually<T>(
+  check: () => T | Promise<T>,
+  timeoutMs = 30_000,
+  intervalMs = 200,
+): Promise<Exclude<T, false>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

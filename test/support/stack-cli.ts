@@ -49,12 +49,22 @@ export interface StartedStack {
 
 /** Starts `node bin/stack.cjs ...args` (the one CLI spawner of the suites). `done` never rejects on a non-zero exit. */
 export function startStack(args: readonly string[], options: StackRunOptions = {}): StartedStack {
-  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', CI: '', DOCKER_HOST: `unix://${ENGINE_SOCKET}`, ...options.env };
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    NO_COLOR: '1',
+    CI: '',
+    DOCKER_HOST: `unix://${ENGINE_SOCKET}`,
+    ...options.env,
+  };
   delete env['DOCKER_CONTEXT'];
   if (options.dockerHost) env['DOCKER_HOST'] = options.dockerHost;
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
   const t0 = Date.now();
-  const child = spawn(process.execPath, [STACK_BIN, ...args], { cwd: options.cwd ?? ROOT, env: env as NodeJS.ProcessEnv, stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [STACK_BIN, ...args], {
+    cwd: options.cwd ?? ROOT,
+    env: env as NodeJS.ProcessEnv,
+    stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+  });
   if (options.stdin !== undefined) child.stdin!.end(options.stdin);
   let stdout = '';
   let stderr = '';
@@ -113,14 +123,18 @@ export interface ProjectState {
   readonly ids: Readonly<Record<string, string>>;
 }
 
-const projectFilter = (project: string) => encodeURIComponent(JSON.stringify({ label: [`com.docker.compose.project=${project}`] }));
+const projectFilter = (project: string) =>
+  encodeURIComponent(JSON.stringify({ label: [`com.docker.compose.project=${project}`] }));
 
 /** Reads the project's containers, networks and volumes straight from the engine. */
 export async function readProjectState(project: string): Promise<ProjectState> {
   const f = projectFilter(project);
-  const containers = ((await rawRequest({ path: `/containers/json?all=1&filters=${f}` })).json as EngineContainer[]) ?? [];
+  const containers =
+    ((await rawRequest({ path: `/containers/json?all=1&filters=${f}` })).json as EngineContainer[]) ?? [];
   const networks = ((await rawRequest({ path: `/networks?filters=${f}` })).json as { Name: string }[]) ?? [];
-  const volumes = ((await rawRequest({ path: `/volumes?filters=${f}` })).json as { Volumes: { Name: string }[] | null })?.Volumes ?? [];
+  const volumes =
+    ((await rawRequest({ path: `/volumes?filters=${f}` })).json as { Volumes: { Name: string }[] | null })?.Volumes ??
+    [];
   const strip = (name: string) => (name.startsWith(project) ? `P${name.slice(project.length)}` : name);
   const perService = new Map<string, number>();
   const leftovers: string[] = [];
@@ -134,7 +148,11 @@ export async function readProjectState(project: string): Promise<ProjectState> {
     if (!new RegExp(`^${project}-${service}-\\d+$`).test(name)) leftovers.push(name);
     ids[name] = c.Id;
     const nets = Object.keys(c.NetworkSettings.Networks).map(strip).sort().join(',');
-    const vols = c.Mounts.map((m) => (m.Type === 'volume' && m.Name && m.Name.startsWith(project) ? `${strip(m.Name)}:${m.Destination}` : `${m.Type}:${m.Destination}`))
+    const vols = c.Mounts.map((m) =>
+      m.Type === 'volume' && m.Name && m.Name.startsWith(project)
+        ? `${strip(m.Name)}:${m.Destination}`
+        : `${m.Type}:${m.Destination}`,
+    )
       .sort()
       .join(',');
     return `${strip(name)} service=${service} state=${c.State} networks=${nets} mounts=${vols}`;
@@ -152,23 +170,49 @@ export async function readProjectState(project: string): Promise<ProjectState> {
 /** Removes the project's containers (with anonymous volumes), networks and volumes directly. */
 export async function removeProjectDirect(project: string): Promise<void> {
   const f = projectFilter(project);
-  const containers = ((await rawRequest({ path: `/containers/json?all=1&filters=${f}` })).json as EngineContainer[]) ?? [];
-  await Promise.all(containers.map((c) => rawRequest({ method: 'DELETE', path: `/containers/${c.Id}?force=1&v=1` }).catch(() => undefined)));
+  const containers =
+    ((await rawRequest({ path: `/containers/json?all=1&filters=${f}` })).json as EngineContainer[]) ?? [];
+  await Promise.all(
+    containers.map((c) =>
+      rawRequest({ method: 'DELETE', path: `/containers/${c.Id}?force=1&v=1` }).catch(() => undefined),
+    ),
+  );
   const networks = ((await rawRequest({ path: `/networks?filters=${f}` })).json as { Id: string }[]) ?? [];
-  await Promise.all(networks.map((n) => rawRequest({ method: 'DELETE', path: `/networks/${n.Id}` }).catch(() => undefined)));
-  const volumes = ((await rawRequest({ path: `/volumes?filters=${f}` })).json as { Volumes: { Name: string }[] | null })?.Volumes ?? [];
-  await Promise.all(volumes.map((v) => rawRequest({ method: 'DELETE', path: `/volumes/${encodeURIComponent(v.Name)}?force=1` }).catch(() => undefined)));
+  await Promise.all(
+    networks.map((n) => rawRequest({ method: 'DELETE', path: `/networks/${n.Id}` }).catch(() => undefined)),
+  );
+  const volumes =
+    ((await rawRequest({ path: `/volumes?filters=${f}` })).json as { Volumes: { Name: string }[] | null })?.Volumes ??
+    [];
+  await Promise.all(
+    volumes.map((v) =>
+      rawRequest({ method: 'DELETE', path: `/volumes/${encodeURIComponent(v.Name)}?force=1` }).catch(() => undefined),
+    ),
+  );
   // The engine-side lease a killed run left (src/pipeline/engine-lease.ts), and its generations.
   const leaseFilter = encodeURIComponent(JSON.stringify({ name: [`stack-lock-${project}`] }));
-  const leases = ((await rawRequest({ path: `/volumes?filters=${leaseFilter}` })).json as { Volumes: { Name: string }[] | null })?.Volumes ?? [];
+  const leases =
+    ((await rawRequest({ path: `/volumes?filters=${leaseFilter}` })).json as { Volumes: { Name: string }[] | null })
+      ?.Volumes ?? [];
   const ours = leases.filter((v) => v.Name === `stack-lock-${project}` || v.Name.startsWith(`stack-lock-${project}.`));
-  await Promise.all(ours.map((v) => rawRequest({ method: 'DELETE', path: `/volumes/${encodeURIComponent(v.Name)}` }).catch(() => undefined)));
+  await Promise.all(
+    ours.map((v) =>
+      rawRequest({ method: 'DELETE', path: `/volumes/${encodeURIComponent(v.Name)}` }).catch(() => undefined),
+    ),
+  );
 }
 
 /** Removes every project whose name starts with `prefix` (cleanup after a crashed suite). */
 export async function removeProjectsWithPrefix(prefix: string): Promise<void> {
-  const containers = ((await rawRequest({ path: `/containers/json?all=1&filters=${encodeURIComponent(JSON.stringify({ label: ['com.docker.compose.project'] }))}` })).json as EngineContainer[]) ?? [];
-  const projects = new Set(containers.map((c) => c.Labels['com.docker.compose.project'] ?? '').filter((p) => p.startsWith(prefix)));
+  const containers =
+    ((
+      await rawRequest({
+        path: `/containers/json?all=1&filters=${encodeURIComponent(JSON.stringify({ label: ['com.docker.compose.project'] }))}`,
+      })
+    ).json as EngineContainer[]) ?? [];
+  const projects = new Set(
+    containers.map((c) => c.Labels['com.docker.compose.project'] ?? '').filter((p) => p.startsWith(prefix)),
+  );
   for (const project of projects) await removeProjectDirect(project);
 }
 
@@ -176,11 +220,21 @@ export async function removeProjectsWithPrefix(prefix: string): Promise<void> {
  * Runs a throwaway container on `volume` with `sh -c script` and returns its output
  * (sentinel writes and reads). Straight on the Engine API, not through stack.
  */
-export async function runOnVolume(volume: string, script: string, image = 'stack-test/busybox:latest'): Promise<string> {
+export async function runOnVolume(
+  volume: string,
+  script: string,
+  image = 'stack-test/busybox:latest',
+): Promise<string> {
   const created = await rawRequest({
     method: 'POST',
     path: '/containers/create',
-    body: { Image: image, Cmd: ['sh', '-c', script], Tty: true, Labels: { 'dev.stack.test': 'volume-probe' }, HostConfig: { Binds: [`${volume}:/data`], NetworkMode: 'none' } },
+    body: {
+      Image: image,
+      Cmd: ['sh', '-c', script],
+      Tty: true,
+      Labels: { 'dev.stack.test': 'volume-probe' },
+      HostConfig: { Binds: [`${volume}:/data`], NetworkMode: 'none' },
+    },
   });
   if (created.status !== 201) throw new Error(`probe create: ${created.status} ${created.text}`);
   const id = (created.json as { Id: string }).Id;
@@ -198,4 +252,3 @@ export async function runOnVolume(volume: string, script: string, image = 'stack
 export function randomPort(): number {
   return 20000 + Math.floor(Math.random() * 10000);
 }
-

@@ -15,14 +15,29 @@ describe('the CLI on the swarm target', () => {
   const dir = mkdtempSync(join(tmpdir(), 'stack-swarm-cli-'));
   const project = uniqueName('swcli');
   const manager = `unix://${MANAGER_SOCKET}`;
-  const stack = (args: string[], dockerHost = manager) => runStack(['-p', project, ...args], { cwd: dir, dockerHost, timeoutMs: 180_000 });
+  const stack = (args: string[], dockerHost = manager) =>
+    runStack(['-p', project, ...args], { cwd: dir, dockerHost, timeoutMs: 180_000 });
   afterAll(async () => {
     await stack(['--target', 'swarm', 'down']);
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('x-stack target in the file: plan, up -d --wait, a no-op up, ps and ls, then down leaves nothing', async () => {
-    writeFileSync(join(dir, 'stack.yaml'), ['x-stack: { target: swarm }', 'services:', '  web:', `    image: ${SWARM_IMAGE}`, '    command: ["sleep", "3600"]', '    stop_grace_period: 1s', '    deploy:', '      replicas: 2', '      endpoint_mode: dnsrr', ''].join('\n'));
+    writeFileSync(
+      join(dir, 'stack.yaml'),
+      [
+        'x-stack: { target: swarm }',
+        'services:',
+        '  web:',
+        `    image: ${SWARM_IMAGE}`,
+        '    command: ["sleep", "3600"]',
+        '    stop_grace_period: 1s',
+        '    deploy:',
+        '      replicas: 2',
+        '      endpoint_mode: dnsrr',
+        '',
+      ].join('\n'),
+    );
     const plan = await stack(['plan', '--detailed-exitcode']);
     expect(plan.code, plan.stderr).toBe(2);
     expect(plan.stdout).toContain(`create service ${project}_web`);
@@ -38,8 +53,14 @@ describe('the CLI on the swarm target', () => {
     expect((await stack(['plan', '--detailed-exitcode'])).code).toBe(0);
 
     const ps = await stack(['ps', '--format', 'json']);
-    const tasks = ps.stdout.trim().split('\n').map((l) => JSON.parse(l) as { task: string; currentState: string });
-    expect(tasks.map((t) => `${t.task} ${t.currentState}`).sort()).toEqual([`${project}_web.1 running`, `${project}_web.2 running`]);
+    const tasks = ps.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { task: string; currentState: string });
+    expect(tasks.map((t) => `${t.task} ${t.currentState}`).sort()).toEqual([
+      `${project}_web.1 running`,
+      `${project}_web.2 running`,
+    ]);
     expect((await stack(['--target', 'swarm', 'ls'])).stdout).toMatch(new RegExp(`^${project}\\s+1$`, 'm'));
 
     const down = await stack(['down']);

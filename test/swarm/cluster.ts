@@ -42,7 +42,9 @@ export async function describeWithCluster(): Promise<typeof describe> {
   return ((name: string) => {
     describe(name, () => {
       it('needs the swarm cluster', () => {
-        throw new Error(`no swarm manager answers at ${MANAGER_SOCKET}; run scripts/swarm-cluster.sh up (CI/STACK_E2E_REQUIRED requires it)`);
+        throw new Error(
+          `no swarm manager answers at ${MANAGER_SOCKET}; run scripts/swarm-cluster.sh up (CI/STACK_E2E_REQUIRED requires it)`,
+        );
       });
     });
   }) as typeof describe;

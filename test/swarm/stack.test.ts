@@ -8,10 +8,27 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startEngineProxy } from '../../bench/lib/engine-proxy.mjs';
 import type { EngineProxy } from '../../bench/lib/engine-proxy.mjs';
 import { StackError } from '../../src/errors.js';
-import { connectSwarm, downSwarm, executeSwarmPlan, logsSwarm, lsSwarm, planSwarm, prepareSwarm, psSwarm, upSwarm } from '../../src/targets/swarm/index.js';
+import {
+  connectSwarm,
+  downSwarm,
+  executeSwarmPlan,
+  logsSwarm,
+  lsSwarm,
+  planSwarm,
+  prepareSwarm,
+  psSwarm,
+  upSwarm,
+} from '../../src/targets/swarm/index.js';
 import type { SwarmClient } from '../../src/targets/swarm/index.js';
 import { rawRequest } from '../support/engine.js';
-import { MANAGER_SOCKET, NODE_SOCKETS, SWARM_IMAGE, WORKER_SOCKET, describeWithCluster, eventually } from './cluster.js';
+import {
+  MANAGER_SOCKET,
+  NODE_SOCKETS,
+  SWARM_IMAGE,
+  WORKER_SOCKET,
+  describeWithCluster,
+  eventually,
+} from './cluster.js';
 
 const describeCluster = await describeWithCluster();
 const project = `sw-${Math.random().toString(36).slice(2, 8)}`;
@@ -48,9 +65,15 @@ describeCluster('the swarm target on a 3-node cluster', () => {
   const env = (extra: Record<string, string> = {}) => ({ DOCKER_HOST: `unix://${MANAGER_SOCKET}`, ...extra });
   const load = (extra: Record<string, string> = {}) => ({ cwd: dir, env: env(extra), projectName: project });
   const write = (file: string, text: string) => writeFileSync(join(dir, file), text);
-  const up = async (options: { env?: Record<string, string>; wait?: boolean } = {}) => upSwarm(client, await prepareSwarm(client, load(options.env)), { wait: options.wait ?? true, waitTimeoutMs: 120_000, removeOrphans: true });
+  const up = async (options: { env?: Record<string, string>; wait?: boolean } = {}) =>
+    upSwarm(client, await prepareSwarm(client, load(options.env)), {
+      wait: options.wait ?? true,
+      waitTimeoutMs: 120_000,
+      removeOrphans: true,
+    });
   const services = async () => client.listServices({ label: [`${NS}=${project}`] });
-  const version = async (key: string) => (await services()).find((s) => s.Spec.Name === `${project}_${key}`)?.Version.Index;
+  const version = async (key: string) =>
+    (await services()).find((s) => s.Spec.Name === `${project}_${key}`)?.Version.Index;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'stack-swarm-'));
@@ -76,14 +99,26 @@ describeCluster('the swarm target on a 3-node cluster', () => {
 
   it('up --wait spreads the replicas over the nodes its placement constraint allows', async () => {
     const { plan } = await up();
-    expect(plan.actions.map((a) => a.kind)).toEqual(['create-network', 'create-secret', 'create-service', 'create-service']);
+    expect(plan.actions.map((a) => a.kind)).toEqual([
+      'create-network',
+      'create-secret',
+      'create-service',
+      'create-service',
+    ]);
     const nodes = new Map((await client.listNodes()).map((n) => [n.ID, n.Spec?.Labels?.['tier']]));
-    const tasks = (await client.listTasks({ service: [`${project}_web`], 'desired-state': ['running'] })).filter((t) => t.Status.State === 'running');
+    const tasks = (await client.listTasks({ service: [`${project}_web`], 'desired-state': ['running'] })).filter(
+      (t) => t.Status.State === 'running',
+    );
     expect(tasks).toHaveLength(2);
     expect(tasks.map((t) => nodes.get(t.NodeID ?? ''))).toEqual(['worker', 'worker']);
     expect(new Set(tasks.map((t) => t.NodeID)).size).toBe(2);
     const ps = await psSwarm(client, project);
-    expect(ps.filter((r) => r.currentState === 'running').map((r) => r.task).sort()).toEqual([`${project}_api.1`, `${project}_web.1`, `${project}_web.2`]);
+    expect(
+      ps
+        .filter((r) => r.currentState === 'running')
+        .map((r) => r.task)
+        .sort(),
+    ).toEqual([`${project}_api.1`, `${project}_web.1`, `${project}_web.2`]);
     expect(await lsSwarm(client)).toContainEqual({ name: project, services: 2 });
     // depends_on with --wait: api (depends on web) was created only once web's tasks ran.
     const api = (await services()).find((s) => s.Spec.Name === `${project}_api`)!;
@@ -94,7 +129,10 @@ describeCluster('the swarm target on a 3-node cluster', () => {
   it('a second up with nothing changed makes zero writes', async () => {
     const viaProxy = await connectSwarm({ DOCKER_HOST: proxy.dockerHost });
     proxy.reset();
-    const { plan, writes } = await upSwarm(viaProxy, await prepareSwarm(viaProxy, load()), { wait: true, removeOrphans: true });
+    const { plan, writes } = await upSwarm(viaProxy, await prepareSwarm(viaProxy, load()), {
+      wait: true,
+      removeOrphans: true,
+    });
     expect(plan.actions).toEqual([]);
     expect(writes).toBe(0);
     expect(proxy.counts.writes).toBe(0);
@@ -106,15 +144,25 @@ describeCluster('the swarm target on a 3-node cluster', () => {
     expect(plan.actions.map((a) => a.kind)).toEqual(['update-service']);
     // Someone changes the service between our observation and our write.
     const current = (await services()).find((s) => s.Spec.Name === `${project}_api`)!;
-    await client.updateService(current.ID, current.Version.Index, { ...current.Spec, Labels: { ...current.Spec.Labels, 'changed-by': 'someone-else' } });
+    await client.updateService(current.ID, current.Version.Index, {
+      ...current.Spec,
+      Labels: { ...current.Spec.Labels, 'changed-by': 'someone-else' },
+    });
     const error = await executeSwarmPlan(client, plan, observed).catch((e: unknown) => e);
     expect((error as StackError).code).toBe('APPLY_FAILED');
-    expect((error as StackError).message).toMatch(new RegExp(`service ${project}_api was changed by someone else since it was observed \\(version ${current.Version.Index}, now \\d+\\)`));
+    expect((error as StackError).message).toMatch(
+      new RegExp(
+        `service ${project}_api was changed by someone else since it was observed \\(version ${current.Version.Index}, now \\d+\\)`,
+      ),
+    );
   });
 
   it('a create whose reply is lost is resolved by observing again, not by creating twice', async () => {
     const viaProxy = await connectSwarm({ DOCKER_HOST: proxy.dockerHost });
-    write('extra.yaml', `services:\n  extra:\n    image: ${SWARM_IMAGE}\n    command: ["sleep", "3600"]\n    stop_grace_period: 1s\n    deploy: { endpoint_mode: dnsrr }\n`);
+    write(
+      'extra.yaml',
+      `services:\n  extra:\n    image: ${SWARM_IMAGE}\n    command: ["sleep", "3600"]\n    stop_grace_period: 1s\n    deploy: { endpoint_mode: dnsrr }\n`,
+    );
     const extra = { cwd: dir, env: env(), projectName: `${project}-x`, files: ['extra.yaml'] };
     proxy.setFaults([{ route: 'POST /services/create', action: 'reset', phase: 'after' }]);
     try {
@@ -131,7 +179,9 @@ describeCluster('the swarm target on a 3-node cluster', () => {
   it('one changed service is updated in place; the other keeps its version', async () => {
     const [web, api] = [await version('web'), await version('api')];
     const { plan } = await up({ env: { VERSION: '2' } });
-    expect(plan.actions).toMatchObject([{ kind: 'update-service', key: 'api', version: api, reasons: ['environment'] }]);
+    expect(plan.actions).toMatchObject([
+      { kind: 'update-service', key: 'api', version: api, reasons: ['environment'] },
+    ]);
     expect(await version('web')).toBe(web);
     expect(await version('api')).toBeGreaterThan(api!);
   });
@@ -153,7 +203,13 @@ describeCluster('the swarm target on a 3-node cluster', () => {
   });
 
   it('an image no registry has is refused before any write, naming the service', async () => {
-    write('stack.yaml', stackFile().replace(`image: ${SWARM_IMAGE}\n    command: ["sleep"`, `image: 10.123.0.1:5001/stack-test/missing:1\n    command: ["sleep"`));
+    write(
+      'stack.yaml',
+      stackFile().replace(
+        `image: ${SWARM_IMAGE}\n    command: ["sleep"`,
+        `image: 10.123.0.1:5001/stack-test/missing:1\n    command: ["sleep"`,
+      ),
+    );
     const error = await prepareSwarm(client, load({ VERSION: '2' })).catch((e: unknown) => e);
     expect((error as StackError).code).toBe('IMAGE_NOT_FOUND');
     expect((error as StackError).message).toContain('"api"');
@@ -164,7 +220,11 @@ describeCluster('the swarm target on a 3-node cluster', () => {
     write('stack.yaml', stackFile('exit 3'));
     const error = await up({ env: { VERSION: '2' } }).catch((e: unknown) => e);
     expect((error as StackError).code).toBe('APPLY_FAILED');
-    expect((error as StackError).message).toMatch(new RegExp(`service ${project}_web: update rolled back: .*${project}_web\\.\\d \\(task \\w+\\) on node\\d: failed: task: non-zero exit \\(3\\)`));
+    expect((error as StackError).message).toMatch(
+      new RegExp(
+        `service ${project}_web: update rolled back: .*${project}_web\\.\\d \\(task \\w+\\) on node\\d: failed: task: non-zero exit \\(3\\)`,
+      ),
+    );
     const web = (await services()).find((s) => s.Spec.Name === `${project}_web`)!;
     expect(web.UpdateStatus?.State).toBe('rollback_completed');
     expect(web.Spec.Labels?.['dev.stack.config-hash']).toBe(good.Spec.Labels?.['dev.stack.config-hash']);
@@ -181,11 +241,13 @@ describeCluster('the swarm target on a 3-node cluster', () => {
     expect(await eventually(async () => (await client.listNetworks(label)).length === 0, 30_000)).toBe(true);
     // No container of the stack is left on any node.
     const containersLeft = async () => {
-      const counts = await Promise.all(NODE_SOCKETS.map(async (socketPath) => {
-        const filters = encodeURIComponent(JSON.stringify({ label: [`${NS}=${project}`] }));
-        const reply = await rawRequest({ socketPath, path: `/v1.41/containers/json?all=1&filters=${filters}` });
-        return (reply.json as unknown[]).length;
-      }));
+      const counts = await Promise.all(
+        NODE_SOCKETS.map(async (socketPath) => {
+          const filters = encodeURIComponent(JSON.stringify({ label: [`${NS}=${project}`] }));
+          const reply = await rawRequest({ socketPath, path: `/v1.41/containers/json?all=1&filters=${filters}` });
+          return (reply.json as unknown[]).length;
+        }),
+      );
       return counts.every((n) => n === 0);
     };
     expect(await eventually(containersLeft, 30_000)).toBe(true);

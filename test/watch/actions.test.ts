@@ -18,7 +18,11 @@ function fakeEngine(execExit = 0) {
     },
     async listContainers(query: { filters: { label: string[] } }) {
       const service = query.filters.label.find((l) => l.startsWith('com.docker.compose.service='))!.split('=')[1]!;
-      return [1, 2].map((n) => ({ Id: `${service}${n}`, Names: [`/p-${service}-${n}`], Labels: { 'com.docker.compose.service': service } }));
+      return [1, 2].map((n) => ({
+        Id: `${service}${n}`,
+        Names: [`/p-${service}-${n}`],
+        Labels: { 'com.docker.compose.service': service },
+      }));
     },
     async restartContainer(id: string, t?: number) {
       calls.push(`restart ${id} t=${t}`);
@@ -40,7 +44,13 @@ function fakeEngine(execExit = 0) {
 }
 
 function model(dir: string, rules: WatchRule[], extra: Partial<StackModel['services'][string]> = {}): StackModel {
-  const web = { name: 'web', envFiles: [], stopGracePeriod: 3e9, develop: { watch: rules }, ...extra } as unknown as StackModel['services'][string];
+  const web = {
+    name: 'web',
+    envFiles: [],
+    stopGracePeriod: 3e9,
+    develop: { watch: rules },
+    ...extra,
+  } as unknown as StackModel['services'][string];
   return { name: 'p', workingDir: dir, configFiles: [], sourceFiles: [], services: { web } } as unknown as StackModel;
 }
 
@@ -52,7 +62,14 @@ describe('develop.watch actions', () => {
     writeFileSync(join(dir, 'a.js'), 'A');
     const m = model(dir, [{ ...base, action: 'sync+restart', path: dir, target: '/app' }]);
     const { rules } = await bindRules(m, []);
-    const work = planWatchWork([{ kind: 'change', path: join(dir, 'a.js') }, { kind: 'unlink', path: join(dir, 'gone.js') }], new Set(), rules);
+    const work = planWatchWork(
+      [
+        { kind: 'change', path: join(dir, 'a.js') },
+        { kind: 'unlink', path: join(dir, 'gone.js') },
+      ],
+      new Set(),
+      rules,
+    );
     const { engine, calls } = fakeEngine();
     const done: string[] = [];
     expect(await runServiceActions(engine, m, work, done)).toBe(true);
@@ -70,7 +87,15 @@ describe('develop.watch actions', () => {
   it('sync+exec runs the command in each replica after the sync; a non-zero exit is reported', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'stack-actions-'));
     writeFileSync(join(dir, 'app.conf'), 'x');
-    const m = model(dir, [{ ...base, action: 'sync+exec', path: dir, target: '/etc/app', exec: { command: ['kill', '-HUP', '1'], user: 'root', environment: {} } }]);
+    const m = model(dir, [
+      {
+        ...base,
+        action: 'sync+exec',
+        path: dir,
+        target: '/etc/app',
+        exec: { command: ['kill', '-HUP', '1'], user: 'root', environment: {} },
+      },
+    ]);
     const { rules } = await bindRules(m, []);
     const work = planWatchWork([{ kind: 'change', path: join(dir, 'app.conf') }], new Set(), rules);
     const { engine, calls } = fakeEngine(3);
@@ -105,15 +130,25 @@ describe('develop.watch actions', () => {
     const { rules, warnings } = await bindRules(m, []);
     expect(rules.map((r) => r.index)).toEqual([2]);
     expect(warnings.map((w) => [w.code, w.severity, w.message])).toEqual([
-      ['INVALID_VALUE', 'warning', 'services.web.develop.watch[0]: action sync needs a target (the path in the container); this rule is ignored'],
-      ['INVALID_VALUE', 'warning', 'services.web.develop.watch[1]: action sync+exec needs exec.command; this rule is ignored'],
+      [
+        'INVALID_VALUE',
+        'warning',
+        'services.web.develop.watch[0]: action sync needs a target (the path in the container); this rule is ignored',
+      ],
+      [
+        'INVALID_VALUE',
+        'warning',
+        'services.web.develop.watch[1]: action sync+exec needs exec.command; this rule is ignored',
+      ],
     ]);
   });
 
-  it('the build context .dockerignore applies to the service\'s rules', async () => {
+  it("the build context .dockerignore applies to the service's rules", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'stack-actions-'));
     writeFileSync(join(dir, '.dockerignore'), 'secret.txt\n');
-    const m = model(dir, [{ ...base, action: 'rebuild', path: dir }], { build: { context: dir, args: {}, labels: {}, tags: [], extraHosts: [], cacheFrom: [], platforms: [] } } as never);
+    const m = model(dir, [{ ...base, action: 'rebuild', path: dir }], {
+      build: { context: dir, args: {}, labels: {}, tags: [], extraHosts: [], cacheFrom: [], platforms: [] },
+    } as never);
     const { rules } = await bindRules(m, []);
     expect(planWatchWork([{ kind: 'change', path: join(dir, 'secret.txt') }], new Set(), rules).rebuild).toEqual([]);
     expect(planWatchWork([{ kind: 'change', path: join(dir, 'main.go') }], new Set(), rules).rebuild).toEqual(['web']);

@@ -45,8 +45,12 @@ export class WatchProcess {
   async until(predicate: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
     const end = Date.now() + timeoutMs;
     while (!predicate()) {
-      if (this.child.exitCode !== null) throw new Error(`stack watch exited (${this.child.exitCode}) before ${what}\nstdout:\n${this.stdout}\nstderr:\n${this.stderr}`);
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}\nstdout:\n${this.stdout}\nstderr:\n${this.stderr}`);
+      if (this.child.exitCode !== null)
+        throw new Error(
+          `stack watch exited (${this.child.exitCode}) before ${what}\nstdout:\n${this.stdout}\nstderr:\n${this.stderr}`,
+        );
+      if (Date.now() > end)
+        throw new Error(`timed out waiting for ${what}\nstdout:\n${this.stdout}\nstderr:\n${this.stderr}`);
       await new Promise((r) => setTimeout(r, 25));
     }
   }

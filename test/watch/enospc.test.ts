@@ -30,8 +30,12 @@ describe('out of inotify watches (stack watch)', () => {
     written = { out: '', err: '' };
     vi.stubEnv('STACK_MODEL_CACHE', '0');
     vi.stubEnv('NO_COLOR', '1');
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((written.out += chunk.toString()), true));
-    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((written.err += chunk.toString()), true));
+    vi.spyOn(process.stdout, 'write').mockImplementation(
+      (chunk: string | Uint8Array) => ((written.out += chunk.toString()), true),
+    );
+    vi.spyOn(process.stderr, 'write').mockImplementation(
+      (chunk: string | Uint8Array) => ((written.err += chunk.toString()), true),
+    );
   });
 
   afterEach(() => {
@@ -46,7 +50,18 @@ describe('out of inotify watches (stack watch)', () => {
     const stackFile = join(dir, 'stack.yaml');
     writeFileSync(
       stackFile,
-      ['name: enospc', 'services:', '  web:', '    image: stack-test/busybox:latest', '    develop:', '      watch:', '        - action: sync', '          path: ./src', '          target: /app', ''].join('\n'),
+      [
+        'name: enospc',
+        'services:',
+        '  web:',
+        '    image: stack-test/busybox:latest',
+        '    develop:',
+        '      watch:',
+        '        - action: sync',
+        '          path: ./src',
+        '          target: /app',
+        '',
+      ].join('\n'),
     );
     const big = join(dir, 'src', 'big');
     mkdirSync(join(big, 'deeper'), { recursive: true });
@@ -56,7 +71,12 @@ describe('out of inotify watches (stack watch)', () => {
     fs.watch = ((path: string, ...rest: unknown[]) => {
       if (path === big || path.startsWith(big + sep)) {
         refused.push(path);
-        throw Object.assign(new Error(`ENOSPC: System limit for number of file watchers reached, watch '${path}'`), { errno: -28, code: 'ENOSPC', syscall: 'watch', path });
+        throw Object.assign(new Error(`ENOSPC: System limit for number of file watchers reached, watch '${path}'`), {
+          errno: -28,
+          code: 'ENOSPC',
+          syscall: 'watch',
+          path,
+        });
       }
       watched.push(path);
       return (originalWatch as (...args: unknown[]) => ReturnType<typeof fsWatch>)(path, ...rest);

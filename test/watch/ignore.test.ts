@@ -65,7 +65,10 @@ describe('path filter', () => {
   });
 
   it('applies the build context .dockerignore relative to the context', () => {
-    const f = createPathFilter({ root: '/p/app/src', context: { contextDir: '/p/app', patterns: ['src/generated', '# comment', ''] } });
+    const f = createPathFilter({
+      root: '/p/app/src',
+      context: { contextDir: '/p/app', patterns: ['src/generated', '# comment', ''] },
+    });
     expect(f.ignored('/p/app/src/generated', dir)).toBe(true);
     expect(f.accepts('/p/app/src/main.js')).toBe(true);
   });

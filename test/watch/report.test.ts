@@ -22,10 +22,20 @@ describe('reload line', () => {
     expect(formatDuration(12.4)).toBe('12 ms');
     expect(formatDuration(1240)).toBe('1.24 s');
     expect(formatChanged(['a', 'b', 'c', 'd', 'e'])).toBe('a, b, c +2 more');
-    expect(formatReloadLine({ changed: ['stack.yaml'], done: ['recreated web (4 actions)'], durationMs: 850, ok: true }, false)).toBe(
-      '↻ stack.yaml changed → recreated web (4 actions) in 850 ms',
+    expect(
+      formatReloadLine(
+        { changed: ['stack.yaml'], done: ['recreated web (4 actions)'], durationMs: 850, ok: true },
+        false,
+      ),
+    ).toBe('↻ stack.yaml changed → recreated web (4 actions) in 850 ms');
+    expect(
+      formatReloadLine(
+        { changed: [], done: ['created web (2 actions)'], durationMs: 1500, ok: true, initial: true },
+        false,
+      ),
+    ).toBe('↻ start → created web (2 actions) in 1.50 s');
+    expect(formatReloadLine({ changed: ['stack.yaml'], done: [], durationMs: 5, ok: false }, false)).toBe(
+      '✗ stack.yaml changed → nothing to do in 5 ms',
     );
-    expect(formatReloadLine({ changed: [], done: ['created web (2 actions)'], durationMs: 1500, ok: true, initial: true }, false)).toBe('↻ start → created web (2 actions) in 1.50 s');
-    expect(formatReloadLine({ changed: ['stack.yaml'], done: [], durationMs: 5, ok: false }, false)).toBe('✗ stack.yaml changed → nothing to do in 5 ms');
   });
 });

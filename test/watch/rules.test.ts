@@ -10,7 +10,12 @@ import { prepareSync, walkRule } from '../../src/watch/sync.js';
 
 function rule(service: string, index: number, r: Partial<WatchRule> & Pick<WatchRule, 'action' | 'path'>): BoundRule {
   const full: WatchRule = { include: [], ignore: [], initialSync: false, ...r };
-  return { service, index, rule: full, filter: createPathFilter({ root: full.path, ignore: full.ignore, include: full.include }) };
+  return {
+    service,
+    index,
+    rule: full,
+    filter: createPathFilter({ root: full.path, ignore: full.ignore, include: full.include }),
+  };
 }
 
 const change = (path: string, kind: FileChange['kind'] = 'change'): FileChange => ({ kind, path });
@@ -36,7 +41,11 @@ describe('rule matching', () => {
   });
 
   it('a stack source change asks for a reload; rule paths ask for their actions', () => {
-    const work = planWatchWork([change('/p/stack.yaml'), change('/p/web/src/a.js'), change('/p/web/src/a.js', 'unlink'), change('/p/api/x.py')], new Set(['/p/stack.yaml']), [web, webPkg, api]);
+    const work = planWatchWork(
+      [change('/p/stack.yaml'), change('/p/web/src/a.js'), change('/p/web/src/a.js', 'unlink'), change('/p/api/x.py')],
+      new Set(['/p/stack.yaml']),
+      [web, webPkg, api],
+    );
     expect(work.sources).toEqual(['/p/stack.yaml']);
     expect(work.rebuild).toEqual([]);
     expect(work.syncs.map((s) => [s.service, s.paths])).toEqual([
@@ -47,14 +56,23 @@ describe('rule matching', () => {
     expect(work.changed).toEqual(['/p/stack.yaml', '/p/web/src/a.js', '/p/api/x.py']);
   });
 
-  it('a rebuild wins over the same service\'s syncs in one batch', () => {
-    const work = planWatchWork([change('/p/web/src/a.js'), change('/p/web/package.json')], new Set(), [web, webPkg, api]);
+  it("a rebuild wins over the same service's syncs in one batch", () => {
+    const work = planWatchWork([change('/p/web/src/a.js'), change('/p/web/package.json')], new Set(), [
+      web,
+      webPkg,
+      api,
+    ]);
     expect(work.rebuild).toEqual(['web']);
     expect(work.syncs).toEqual([]);
   });
 
   it('sync+exec rules are listed for exec after their sync', () => {
-    const ex = rule('web', 2, { action: 'sync+exec', path: '/p/web/conf', target: '/etc/app', exec: { command: ['kill', '-HUP', '1'], environment: {} } });
+    const ex = rule('web', 2, {
+      action: 'sync+exec',
+      path: '/p/web/conf',
+      target: '/etc/app',
+      exec: { command: ['kill', '-HUP', '1'], environment: {} },
+    });
     const work = planWatchWork([change('/p/web/conf/a.conf')], new Set(), [ex]);
     expect(work.exec).toEqual([ex]);
     expect(work.syncs).toHaveLength(1);

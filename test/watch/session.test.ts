@@ -22,8 +22,19 @@ function project() {
 }
 
 function modelFor(dir: string, file: string, version: string, rules: readonly WatchRule[]): StackModel {
-  const service = { name: 'web', version, envFiles: [], develop: { watch: rules } } as unknown as StackModel['services'][string];
-  return { name: 'p', workingDir: dir, configFiles: [file], sourceFiles: [file], services: { web: service } } as unknown as StackModel;
+  const service = {
+    name: 'web',
+    version,
+    envFiles: [],
+    develop: { watch: rules },
+  } as unknown as StackModel['services'][string];
+  return {
+    name: 'p',
+    workingDir: dir,
+    configFiles: [file],
+    sourceFiles: [file],
+    services: { web: service },
+  } as unknown as StackModel;
 }
 
 function context(dir: string, file: string, rules: readonly WatchRule[]) {
@@ -46,7 +57,9 @@ function context(dir: string, file: string, rules: readonly WatchRule[]) {
     loadModel: async () => {
       const text = readFileSync(file, 'utf8').trim();
       if (text === 'invalid') {
-        throw new StackError('SCHEMA_TYPE', 'bad', { diagnostics: [diagnostic('SCHEMA_TYPE', 'services must be a mapping', { file, line: 1, col: 1 })] });
+        throw new StackError('SCHEMA_TYPE', 'bad', {
+          diagnostics: [diagnostic('SCHEMA_TYPE', 'services must be a mapping', { file, line: 1, col: 1 })],
+        });
       }
       return modelFor(dir, file, text, rules);
     },
@@ -72,7 +85,12 @@ describe('watch session', () => {
       quietMs: 60,
       reconcile: async (request) => {
         requests.push(request);
-        return { actions: [{ kind: 'create-container', resource: 'service:web:1', replaces: 'old' }, { kind: 'stop-container', resource: 'service:web:1' }] };
+        return {
+          actions: [
+            { kind: 'create-container', resource: 'service:web:1', replaces: 'old' },
+            { kind: 'stop-container', resource: 'service:web:1' },
+          ],
+        };
       },
       onReload: (r) => reports.push(r),
       stopOnExit: async () => {
@@ -107,7 +125,9 @@ describe('watch session', () => {
 
   it('a rebuild rule asks the reconcile for a build of that service only; ignored files do nothing', async () => {
     const { dir, file } = project();
-    const rules: WatchRule[] = [{ action: 'rebuild', path: join(dir, 'app'), include: [], ignore: ['*.md'], initialSync: false }];
+    const rules: WatchRule[] = [
+      { action: 'rebuild', path: join(dir, 'app'), include: [], ignore: ['*.md'], initialSync: false },
+    ];
     const { ctx, controller, errors } = context(dir, file, rules);
     const requests: ReconcileRequest[] = [];
     const reports: ReloadReport[] = [];

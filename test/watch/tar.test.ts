@@ -47,7 +47,11 @@ describe('tar for sync', () => {
   });
 
   it('refuses names that would escape the extraction root', () => {
-    expect(() => buildTar([{ type: 'file', name: '/etc/passwd', content: Buffer.from(''), mode: 0o644, mtime }])).toThrow();
-    expect(() => buildTar([{ type: 'file', name: 'app/../../x', content: Buffer.from(''), mode: 0o644, mtime }])).toThrow();
+    expect(() =>
+      buildTar([{ type: 'file', name: '/etc/passwd', content: Buffer.from(''), mode: 0o644, mtime }]),
+    ).toThrow();
+    expect(() =>
+      buildTar([{ type: 'file', name: 'app/../../x', content: Buffer.from(''), mode: 0o644, mtime }]),
+    ).toThrow();
   });
 });

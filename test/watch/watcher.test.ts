@@ -27,9 +27,21 @@ describe('watcher', () => {
     writeFileSync(stackFile, 'services: {}\n');
     mkdirSync(join(dir, 'src', 'node_modules', 'pkg'), { recursive: true });
     const root = join(dir, 'src');
-    const rule: BoundRule = { service: 'web', index: 0, rule: { action: 'sync', path: root, target: '/app', include: [], ignore: [], initialSync: false }, filter: createPathFilter({ root }) };
+    const rule: BoundRule = {
+      service: 'web',
+      index: 0,
+      rule: { action: 'sync', path: root, target: '/app', include: [], ignore: [], initialSync: false },
+      filter: createPathFilter({ root }),
+    };
     const seen: FileChange[] = [];
-    watcher = await startWatcher({ sources: [stackFile, join(dir, '.env')], rules: [rule], onChange: (c) => seen.push(c), onError: (e) => { throw e; } });
+    watcher = await startWatcher({
+      sources: [stackFile, join(dir, '.env')],
+      rules: [rule],
+      onChange: (c) => seen.push(c),
+      onError: (e) => {
+        throw e;
+      },
+    });
 
     writeFileSync(stackFile, 'services: {a: {image: x}}\n');
     await eventually(() => expect(seen.some((c) => c.path === stackFile)).toBe(true));
@@ -100,9 +112,21 @@ describe('watcher on a large tree', () => {
     }) as typeof fsReaddir;
     syncBuiltinESMExports();
 
-    const rule: BoundRule = { service: 'web', index: 0, rule: { action: 'sync', path: root, target: '/app', include: [], ignore: [], initialSync: false }, filter: createPathFilter({ root }) };
+    const rule: BoundRule = {
+      service: 'web',
+      index: 0,
+      rule: { action: 'sync', path: root, target: '/app', include: [], ignore: [], initialSync: false },
+      filter: createPathFilter({ root }),
+    };
     const seen: FileChange[] = [];
-    watcher = await startWatcher({ sources: [], rules: [rule], onChange: (c) => seen.push(c), onError: (e) => { throw e; } });
+    watcher = await startWatcher({
+      sources: [],
+      rules: [rule],
+      onChange: (c) => seen.push(c),
+      onError: (e) => {
+        throw e;
+      },
+    });
 
     // the instrumentation sees the real watcher descend into what is not ignored
     expect(watched).toEqual(expect.arrayContaining([root, join(root, 'lib'), join(root, 'lib', 'deep')]));
@@ -118,8 +142,16 @@ describe('watcher on a large tree', () => {
 
 describe('watch errors', () => {
   it('out of inotify watches names the limit and the sysctl that fixes it', () => {
-    const error = describeWatchError(Object.assign(new Error('ENOSPC: System limit for number of file watchers reached'), { code: 'ENOSPC', path: '/p/src' }), 8192);
-    expect(error.message).toContain('out of inotify watches while watching /p/src (fs.inotify.max_user_watches = 8192)');
+    const error = describeWatchError(
+      Object.assign(new Error('ENOSPC: System limit for number of file watchers reached'), {
+        code: 'ENOSPC',
+        path: '/p/src',
+      }),
+      8192,
+    );
+    expect(error.message).toContain(
+      'out of inotify watches while watching /p/src (fs.inotify.max_user_watches = 8192)',
+    );
     expect(error.diagnostics[0]?.hint).toContain('sudo sysctl fs.inotify.max_user_watches=524288');
   });
 });

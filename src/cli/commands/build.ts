@@ -26,12 +26,18 @@ export interface BuildFlags {
 }
 
 /** The builds as `docker compose build --print` shows them: a bake file (group + targets). */
-export function bakeDefinition(model: StackModel, services: readonly string[], buildArgs: Readonly<Record<string, string>>): Record<string, unknown> {
+export function bakeDefinition(
+  model: StackModel,
+  services: readonly string[],
+  buildArgs: Readonly<Record<string, string>>,
+): Record<string, unknown> {
   const targets: Record<string, unknown> = {};
   for (const name of services) {
     const spec = model.services[name]!;
     const build = spec.build!;
-    const args = Object.fromEntries(Object.entries({ ...build.args, ...buildArgs }).filter((e): e is [string, string] => e[1] !== null));
+    const args = Object.fromEntries(
+      Object.entries({ ...build.args, ...buildArgs }).filter((e): e is [string, string] => e[1] !== null),
+    );
     targets[name] = {
       context: build.context,
       dockerfile: build.dockerfile ?? 'Dockerfile',
@@ -45,9 +51,11 @@ export function bakeDefinition(model: StackModel, services: readonly string[], b
   return { group: { default: { targets: Object.keys(targets) } }, target: targets };
 }
 
-
 /** `--build-arg K=V` / `--build-arg K` (from the environment) → a map; USAGE on an empty key. */
-export function parseBuildArgs(entries: readonly string[], env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+export function parseBuildArgs(
+  entries: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const entry of entries) {
     const eq = entry.indexOf('=');
@@ -60,7 +68,11 @@ export function parseBuildArgs(entries: readonly string[], env: Readonly<Record<
 }
 
 /** Runs `build`. */
-export async function runBuildCommand(ctx: CliContext, services: readonly string[], flags: BuildFlags): Promise<CommandResult> {
+export async function runBuildCommand(
+  ctx: CliContext,
+  services: readonly string[],
+  flags: BuildFlags,
+): Promise<CommandResult> {
   const model = await loadProject(ctx, services);
   const unknown = services.filter((s) => !model.services[s]);
   if (unknown.length > 0) throw new StackError('USAGE', `no such service: ${unknown.join(', ')}`);
@@ -70,7 +82,9 @@ export async function runBuildCommand(ctx: CliContext, services: readonly string
     named = [...selectServices(buildGraph(model), services)].sort();
   }
   const buildable = named.filter((s) => model.services[s]!.build !== undefined);
-  for (const s of named) if (!model.services[s]!.build && services.length > 0) writeMessage(ctx, 'warning', `service ${s} has no build section; skipped`);
+  for (const s of named)
+    if (!model.services[s]!.build && services.length > 0)
+      writeMessage(ctx, 'warning', `service ${s} has no build section; skipped`);
   if (buildable.length === 0) {
     ctx.stderr.write('nothing to build: no selected service has a build section\n');
     return ExitCode.ok;
@@ -85,17 +99,22 @@ export async function runBuildCommand(ctx: CliContext, services: readonly string
   const { createImageProgress } = await import('../../render/image-progress.js');
   const progress = createImageProgress({ mode: flags.quiet ? 'quiet' : ctx.progress, out: ctx.stderr });
   try {
-    const result = await ensureImages(engine, model, { images: [] }, {
-      build: 'always',
-      services: buildable,
-      env: ctx.env,
-      signal: ctx.signal,
-      onEvent: (e) => progress.onEvent(e),
-      ...(flags.cache === false ? { noCache: true } : {}),
-      ...(flags.pull ? { pullBase: true } : {}),
-      ...(Object.keys(buildArgs).length > 0 ? { buildArgs } : {}),
-      ...(ctx.globals.parallel !== undefined ? { parallel: ctx.globals.parallel } : {}),
-    });
+    const result = await ensureImages(
+      engine,
+      model,
+      { images: [] },
+      {
+        build: 'always',
+        services: buildable,
+        env: ctx.env,
+        signal: ctx.signal,
+        onEvent: (e) => progress.onEvent(e),
+        ...(flags.cache === false ? { noCache: true } : {}),
+        ...(flags.pull ? { pullBase: true } : {}),
+        ...(Object.keys(buildArgs).length > 0 ? { buildArgs } : {}),
+        ...(ctx.globals.parallel !== undefined ? { parallel: ctx.globals.parallel } : {}),
+      },
+    );
     if (flags.quiet) for (const b of result.built) ctx.stdout.write(`${b.imageId}\n`);
   } finally {
     progress.end();
@@ -121,7 +140,12 @@ export function registerBuild(program: Command, run: Runner): void {
     .argument('[services...]', 'only these services')
     .option('--no-cache', 'do not use the build cache')
     .option('--pull', 'always try to pull a newer version of the base images')
-    .option('--build-arg <key=value>', 'set a build argument (repeatable; KEY alone takes it from the environment)', collect, [])
+    .option(
+      '--build-arg <key=value>',
+      'set a build argument (repeatable; KEY alone takes it from the environment)',
+      collect,
+      [],
+    )
     .option('-q, --quiet', 'print only the image IDs')
     .option('--with-dependencies', 'also build the services the named ones depend on')
     .option('--push', 'push the built images (services with image:)')

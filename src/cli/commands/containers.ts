@@ -6,7 +6,14 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { ExitCode, StackError } from '../../errors.js';
 import { changeServiceStates } from '../../pipeline/lifecycle.js';
-import { findPublicPort, listContainerImages, listProcesses, listRemovable, removeContainers, waitForContainers } from '../../pipeline/containers.js';
+import {
+  findPublicPort,
+  listContainerImages,
+  listProcesses,
+  listRemovable,
+  removeContainers,
+  waitForContainers,
+} from '../../pipeline/containers.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
 import { formatTable } from './ps.js';
 import { confirm, loadProjectOrName, lockProject, openEngine, projectName } from './session.js';
@@ -30,8 +37,16 @@ export async function runRm(ctx: CliContext, services: readonly string[], flags:
   const lock = await lockProject(ctx, project, `stack rm${services.length > 0 ? ' ' + services.join(' ') : ''}`);
   try {
     if (flags.stop) {
-      const failed = await changeServiceStates(engine, target, 'stop', { services, signal: ctx.signal, onDone: (name) => done(ctx, name, 'Stopped') });
-      if (failed.length > 0) throw new StackError('APPLY_FAILED', `stop failed:\n${failed.map((f) => `  service:${f.service} (${f.container}): ${f.message}`).join('\n')}`);
+      const failed = await changeServiceStates(engine, target, 'stop', {
+        services,
+        signal: ctx.signal,
+        onDone: (name) => done(ctx, name, 'Stopped'),
+      });
+      if (failed.length > 0)
+        throw new StackError(
+          'APPLY_FAILED',
+          `stop failed:\n${failed.map((f) => `  service:${f.service} (${f.container}): ${f.message}`).join('\n')}`,
+        );
     }
     const removable = await listRemovable(engine, project, services, ctx.signal);
     if (removable.length === 0) {
@@ -42,11 +57,20 @@ export async function runRm(ctx: CliContext, services: readonly string[], flags:
     if (flags.force) {
       ctx.stdout.write(message + '\n');
     } else {
-      if (!ctx.interactive) throw new StackError('CONFIRMATION_REQUIRED', `${message}: re-run with -f to remove without a prompt`);
+      if (!ctx.interactive)
+        throw new StackError('CONFIRMATION_REQUIRED', `${message}: re-run with -f to remove without a prompt`);
       if (!(await confirm(ctx, `${message}\nAre you sure? [y/N] `))) return ExitCode.ok;
     }
-    const failed = await removeContainers(engine, removable, { ...(flags.volumes ? { volumes: true } : {}), ...(flags.force ? { force: true } : {}), onDone: (name) => done(ctx, name, 'Removed') });
-    if (failed.length > 0) throw new StackError('APPLY_FAILED', `rm failed:\n${failed.map((f) => `  ${f.container}: ${f.message}`).join('\n')}`);
+    const failed = await removeContainers(engine, removable, {
+      ...(flags.volumes ? { volumes: true } : {}),
+      ...(flags.force ? { force: true } : {}),
+      onDone: (name) => done(ctx, name, 'Removed'),
+    });
+    if (failed.length > 0)
+      throw new StackError(
+        'APPLY_FAILED',
+        `rm failed:\n${failed.map((f) => `  ${f.container}: ${f.message}`).join('\n')}`,
+      );
   } finally {
     lock.release();
   }
@@ -58,7 +82,11 @@ function done(ctx: CliContext, name: string, what: string): void {
 }
 
 /** `wait`: blocks until the services' containers stop; exits with the last one's exit code. */
-export async function runWait(ctx: CliContext, services: readonly string[], flags: { downProject?: boolean }): Promise<CommandResult> {
+export async function runWait(
+  ctx: CliContext,
+  services: readonly string[],
+  flags: { downProject?: boolean },
+): Promise<CommandResult> {
   const target = await loadProjectOrName(ctx, services);
   const engine = await openEngine(ctx);
   const project = projectName(target);
@@ -69,7 +97,12 @@ export async function runWait(ctx: CliContext, services: readonly string[], flag
   if (flags.downProject) {
     const { downStack } = await import('../../pipeline/stack.js');
     const { operationHooks } = await import('../options.js');
-    await downStack(engine, target, { removeOrphans: true }, await operationHooks(ctx, { command: 'stack wait --down-project' }));
+    await downStack(
+      engine,
+      target,
+      { removeOrphans: true },
+      await operationHooks(ctx, { command: 'stack wait --down-project' }),
+    );
   }
   return code;
 }
@@ -78,7 +111,9 @@ export async function runWait(ctx: CliContext, services: readonly string[], flag
 export async function runTop(ctx: CliContext, services: readonly string[]): Promise<CommandResult> {
   const target = await loadProjectOrName(ctx, services);
   const engine = await openEngine(ctx);
-  const containers = (await listProcesses(engine, projectName(target), services, ctx.signal)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const containers = (await listProcesses(engine, projectName(target), services, ctx.signal)).sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  );
   const titles: string[] = [];
   for (const c of containers) for (const t of c.top.Titles) if (!titles.includes(t) && t !== 'CMD') titles.push(t);
   const hasCmd = containers.some((c) => c.top.Titles.includes('CMD'));
@@ -98,14 +133,25 @@ export async function runTop(ctx: CliContext, services: readonly string[]): Prom
 }
 
 /** `port SERVICE PRIVATE_PORT`: prints `IP:PORT` of the public binding. */
-export async function runPort(ctx: CliContext, service: string, privatePort: string, flags: { protocol: string; index: string }): Promise<CommandResult> {
+export async function runPort(
+  ctx: CliContext,
+  service: string,
+  privatePort: string,
+  flags: { protocol: string; index: string },
+): Promise<CommandResult> {
   const port = Number(privatePort);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new StackError('USAGE', `PRIVATE_PORT must be a port number, got "${privatePort}"`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new StackError('USAGE', `PRIVATE_PORT must be a port number, got "${privatePort}"`);
   const index = Number(flags.index);
-  if (!Number.isInteger(index) || index < 1) throw new StackError('USAGE', `--index expects a positive integer, got "${flags.index}"`);
+  if (!Number.isInteger(index) || index < 1)
+    throw new StackError('USAGE', `--index expects a positive integer, got "${flags.index}"`);
   const target = await loadProjectOrName(ctx, [service]);
   const engine = await openEngine(ctx);
-  const found = await findPublicPort(engine, projectName(target), service, port, { protocol: flags.protocol, index, signal: ctx.signal });
+  const found = await findPublicPort(engine, projectName(target), service, port, {
+    protocol: flags.protocol,
+    index,
+    signal: ctx.signal,
+  });
   ctx.stdout.write(`${found.ip}:${found.port}\n`);
   return ExitCode.ok;
 }
@@ -123,17 +169,30 @@ export function humanSize(bytes: number): string {
 }
 
 /** `images`: the images the project's containers use (table, `--format json`, `-q` IDs). */
-export async function runImages(ctx: CliContext, services: readonly string[], flags: { format: string; quiet?: boolean }): Promise<CommandResult> {
+export async function runImages(
+  ctx: CliContext,
+  services: readonly string[],
+  flags: { format: string; quiet?: boolean },
+): Promise<CommandResult> {
   const target = await loadProjectOrName(ctx, services);
   const engine = await openEngine(ctx);
-  const images = (await listContainerImages(engine, projectName(target), services, ctx.signal)).sort((a, b) => (a.container < b.container ? -1 : a.container > b.container ? 1 : 0));
+  const images = (await listContainerImages(engine, projectName(target), services, ctx.signal)).sort((a, b) =>
+    a.container < b.container ? -1 : a.container > b.container ? 1 : 0,
+  );
   const split = (ref: string): { repository: string; tag: string } => {
     const at = ref.lastIndexOf(':');
-    return at > ref.lastIndexOf('/') ? { repository: ref.slice(0, at), tag: ref.slice(at + 1) } : { repository: ref, tag: 'latest' };
+    return at > ref.lastIndexOf('/')
+      ? { repository: ref.slice(0, at), tag: ref.slice(at + 1) }
+      : { repository: ref, tag: 'latest' };
   };
-  const tagged = (i: (typeof images)[number]): string => (i.image?.RepoTags ?? []).find((t) => t === i.reference || t === `${i.reference}:latest`) ?? i.image?.RepoTags?.[0] ?? i.reference;
+  const tagged = (i: (typeof images)[number]): string =>
+    (i.image?.RepoTags ?? []).find((t) => t === i.reference || t === `${i.reference}:latest`) ??
+    i.image?.RepoTags?.[0] ??
+    i.reference;
   if (flags.quiet) {
-    ctx.stdout.write([...new Set(images.map((i) => i.imageId.replace(/^sha256:/, '')))].map((id) => id + '\n').join(''));
+    ctx.stdout.write(
+      [...new Set(images.map((i) => i.imageId.replace(/^sha256:/, '')))].map((id) => id + '\n').join(''),
+    );
   } else if (flags.format === 'json') {
     const list = images.map((i) => ({
       ID: i.imageId,
@@ -150,7 +209,13 @@ export async function runImages(ctx: CliContext, services: readonly string[], fl
   } else {
     const rows = images.map((i) => {
       const { repository, tag } = split(tagged(i));
-      return [i.container, repository, tag, i.imageId.replace(/^sha256:/, '').slice(0, 12), humanSize(i.image?.Size ?? 0)];
+      return [
+        i.container,
+        repository,
+        tag,
+        i.imageId.replace(/^sha256:/, '').slice(0, 12),
+        humanSize(i.image?.Size ?? 0),
+      ];
     });
     ctx.stdout.write(formatTable(['CONTAINER', 'REPOSITORY', 'TAG', 'IMAGE ID', 'SIZE'], rows));
   }
@@ -171,7 +236,7 @@ export function registerRm(program: Command, run: Runner): void {
 export function registerWait(program: Command, run: Runner): void {
   program
     .command('wait')
-    .description('block until the containers of the services stop; exit with the last one\'s exit code')
+    .description("block until the containers of the services stop; exit with the last one's exit code")
     .argument('<services...>', 'the services to wait for')
     .option('--down-project', 'remove the project when the containers have stopped')
     .action((services: string[], flags: { downProject?: boolean }) => run((ctx) => runWait(ctx, services, flags)));
@@ -193,15 +258,19 @@ export function registerPort(program: Command, run: Runner): void {
     .argument('<private_port>', 'the container port')
     .option('--index <n>', 'index of the container if the service has replicas', '1')
     .addOption(new Option('--protocol <protocol>', 'tcp or udp').choices(['tcp', 'udp']).default('tcp'))
-    .action((service: string, port: string, flags: { protocol: string; index: string }) => run((ctx) => runPort(ctx, service, port, flags)));
+    .action((service: string, port: string, flags: { protocol: string; index: string }) =>
+      run((ctx) => runPort(ctx, service, port, flags)),
+    );
 }
 
 export function registerImages(program: Command, run: Runner): void {
   program
     .command('images')
-    .description('list the images used by the project\'s containers')
+    .description("list the images used by the project's containers")
     .argument('[services...]', 'only these services')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
     .option('-q, --quiet', 'only print image IDs')
-    .action((services: string[], flags: { format: string; quiet?: boolean }) => run((ctx) => runImages(ctx, services, flags)));
+    .action((services: string[], flags: { format: string; quiet?: boolean }) =>
+      run((ctx) => runImages(ctx, services, flags)),
+    );
 }

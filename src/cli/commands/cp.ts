@@ -26,23 +26,43 @@ export function splitServicePath(arg: string): { service: string; path: string }
 }
 
 /** Runs `cp`. */
-export async function runCp(ctx: CliContext, source: string, destination: string, flags: CpFlags): Promise<CommandResult> {
+export async function runCp(
+  ctx: CliContext,
+  source: string,
+  destination: string,
+  flags: CpFlags,
+): Promise<CommandResult> {
   const from = splitServicePath(source);
   const to = splitServicePath(destination);
-  if ((from && to) || (!from && !to)) throw new StackError('USAGE', 'cp copies between a service and the host: SERVICE:SRC DEST or SRC SERVICE:DEST');
-  if (source === '-' || destination === '-') throw new StackError('USAGE', 'cp with - (a tar stream on stdin/stdout) is not supported; name a path');
+  if ((from && to) || (!from && !to))
+    throw new StackError('USAGE', 'cp copies between a service and the host: SERVICE:SRC DEST or SRC SERVICE:DEST');
+  if (source === '-' || destination === '-')
+    throw new StackError('USAGE', 'cp with - (a tar stream on stdin/stdout) is not supported; name a path');
   const index = flags.index === undefined ? undefined : Number(flags.index);
-  if (index !== undefined && (!Number.isInteger(index) || index < 1)) throw new StackError('USAGE', `--index expects a positive integer, got "${flags.index}"`);
+  if (index !== undefined && (!Number.isInteger(index) || index < 1))
+    throw new StackError('USAGE', `--index expects a positive integer, got "${flags.index}"`);
   const service = (from ?? to)!.service;
   const target = await loadProjectOrName(ctx, [service]);
   const engine = await openEngine(ctx);
-  const replicas = (await listProjectContainers(engine, projectName(target), { services: [service] }, ctx.signal)).filter((c) => index === undefined || Number((c.Labels ?? {})[Label.containerNumber]) === index);
-  if (replicas.length === 0) throw new StackError('APPLY_FAILED', `service "${service}" has no container${index !== undefined ? ` number ${index}` : ''}: run \`stack up\` first`);
+  const replicas = (
+    await listProjectContainers(engine, projectName(target), { services: [service] }, ctx.signal)
+  ).filter((c) => index === undefined || Number((c.Labels ?? {})[Label.containerNumber]) === index);
+  if (replicas.length === 0)
+    throw new StackError(
+      'APPLY_FAILED',
+      `service "${service}" has no container${index !== undefined ? ` number ${index}` : ''}: run \`stack up\` first`,
+    );
   if (from) {
-    const first = replicas.find((c) => Number((c.Labels ?? {})[Label.containerNumber]) === (index ?? 1)) ?? replicas[0]!;
+    const first =
+      replicas.find((c) => Number((c.Labels ?? {})[Label.containerNumber]) === (index ?? 1)) ?? replicas[0]!;
     await copyFromContainer(engine, first.Id, from.path, destination, ctx.signal);
   } else {
-    for (const c of replicas) await copyToContainer(engine, c.Id, source, to!.path, { ...(flags.archive ? { archive: true } : {}), ...(flags.followLink ? { followLink: true } : {}), signal: ctx.signal });
+    for (const c of replicas)
+      await copyToContainer(engine, c.Id, source, to!.path, {
+        ...(flags.archive ? { archive: true } : {}),
+        ...(flags.followLink ? { followLink: true } : {}),
+        signal: ctx.signal,
+      });
   }
   return ExitCode.ok;
 }
@@ -57,5 +77,7 @@ export function registerCp(program: Command, run: Runner): void {
     .option('-L, --follow-link', 'follow symbolic links in the source path')
     .option('--index <n>', 'the replica to copy from or to (to: all replicas by default)')
     .option('--all', 'copy to all replicas (the default; kept for Compose compatibility)')
-    .action((source: string, destination: string, flags: CpFlags) => run((ctx) => runCp(ctx, source, destination, flags)));
+    .action((source: string, destination: string, flags: CpFlags) =>
+      run((ctx) => runCp(ctx, source, destination, flags)),
+    );
 }

@@ -29,7 +29,11 @@ export function runCreate(ctx: CliContext, services: readonly string[], flags: C
 }
 
 /** Runs `scale web=3 worker=2`: `up -d --scale …` for those services (`--no-deps` as in up). */
-export function runScale(ctx: CliContext, entries: readonly string[], flags: { deps?: boolean }): Promise<CommandResult> {
+export function runScale(
+  ctx: CliContext,
+  entries: readonly string[],
+  flags: { deps?: boolean },
+): Promise<CommandResult> {
   if (entries.length === 0) throw new StackError('USAGE', 'scale expects SERVICE=REPLICAS arguments');
   const services = entries.map((e) => e.split('=')[0] ?? e);
   return runUp(ctx, services, { scale: [...entries], detach: true, ...(flags.deps === false ? { deps: false } : {}) });

@@ -26,8 +26,10 @@ export interface DownFlags {
 /** Runs `down`. */
 export async function runDown(ctx: CliContext, services: readonly string[], flags: DownFlags): Promise<CommandResult> {
   const timeout = flags.timeout === undefined ? undefined : Number(flags.timeout);
-  if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 0)) throw new StackError('USAGE', `-t/--timeout expects whole seconds, got "${flags.timeout}"`);
-  if (flags.rmi !== undefined && flags.rmi !== 'local' && flags.rmi !== 'all') throw new StackError('USAGE', `--rmi expects local or all, got "${flags.rmi}"`);
+  if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 0))
+    throw new StackError('USAGE', `-t/--timeout expects whole seconds, got "${flags.timeout}"`);
+  if (flags.rmi !== undefined && flags.rmi !== 'local' && flags.rmi !== 'all')
+    throw new StackError('USAGE', `--rmi expects local or all, got "${flags.rmi}"`);
   const target = await loadProjectOrName(ctx, services);
   if (swarmTarget(ctx, 'services' in target ? target : undefined)) return swarmDown(ctx, target);
   const engine = await openEngine(ctx);
@@ -42,7 +44,7 @@ export async function runDown(ctx: CliContext, services: readonly string[], flag
   await downStack(engine, target, options, hooks);
   if (flags.rmi !== undefined) {
     if (!('services' in target)) {
-      writeMessage(ctx, 'warning', '--rmi needs the stack file to know the services\' images: no image removed');
+      writeMessage(ctx, 'warning', "--rmi needs the stack file to know the services' images: no image removed");
       return ExitCode.ok;
     }
     const failed = await removeServiceImages(engine, target, flags.rmi, {
@@ -52,7 +54,11 @@ export async function runDown(ctx: CliContext, services: readonly string[], flag
         if (ctx.progress !== 'quiet') ctx.stderr.write(` Image ${ref}  Removed\n`);
       },
     });
-    if (failed.length > 0) throw new StackError('APPLY_FAILED', `removing images failed:\n${failed.map((f) => `  image ${f.image}: ${f.message}`).join('\n')}`);
+    if (failed.length > 0)
+      throw new StackError(
+        'APPLY_FAILED',
+        `removing images failed:\n${failed.map((f) => `  image ${f.image}: ${f.message}`).join('\n')}`,
+      );
   }
   return ExitCode.ok;
 }

@@ -18,22 +18,52 @@ export function rfc3339Nano(nanos: bigint): string {
 }
 
 /** Compose's text line: `2006-01-02 15:04:05.000000 container start <id> (name=…, image=…)`. */
-function textLine(e: { timeNano: bigint; action: string; container: string; attributes: Readonly<Record<string, string>> }): string {
+function textLine(e: {
+  timeNano: bigint;
+  action: string;
+  container: string;
+  attributes: Readonly<Record<string, string>>;
+}): string {
   const micros = (e.timeNano / 1000n) % 1_000_000n;
-  const time = new Date(Number(e.timeNano / 1_000_000n)).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, `.${micros.toString().padStart(6, '0')}`);
-  const attrs = Object.entries(e.attributes).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${v}`).join(', ');
+  const time = new Date(Number(e.timeNano / 1_000_000n))
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, `.${micros.toString().padStart(6, '0')}`);
+  const attrs = Object.entries(e.attributes)
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
   return `${time} container ${e.action} ${e.container} (${attrs})\n`;
 }
 
 /** Runs `events` until Ctrl-C or `--until`. */
-export async function runEvents(ctx: CliContext, services: readonly string[], flags: { json?: boolean; since?: string; until?: string }): Promise<CommandResult> {
+export async function runEvents(
+  ctx: CliContext,
+  services: readonly string[],
+  flags: { json?: boolean; since?: string; until?: string },
+): Promise<CommandResult> {
   const since = flags.since === undefined ? undefined : parseLogTime(flags.since, '--since');
   const until = flags.until === undefined ? undefined : parseLogTime(flags.until, '--until');
   const target = await loadProjectOrName(ctx, services);
   const engine = await openEngine(ctx);
-  const events = projectEvents(engine, projectName(target), { services, signal: ctx.signal, ...(since !== undefined ? { since } : {}), ...(until !== undefined ? { until } : {}) });
+  const events = projectEvents(engine, projectName(target), {
+    services,
+    signal: ctx.signal,
+    ...(since !== undefined ? { since } : {}),
+    ...(until !== undefined ? { until } : {}),
+  });
   for await (const e of events) {
-    if (flags.json) ctx.stdout.write(JSON.stringify({ time: rfc3339Nano(e.timeNano), type: 'container', service: e.service, id: e.container, action: e.action, attributes: e.attributes }) + '\n');
+    if (flags.json)
+      ctx.stdout.write(
+        JSON.stringify({
+          time: rfc3339Nano(e.timeNano),
+          type: 'container',
+          service: e.service,
+          id: e.container,
+          action: e.action,
+          attributes: e.attributes,
+        }) + '\n',
+      );
     else ctx.stdout.write(textLine(e) + '\n');
   }
   return ctx.signal.aborted ? ExitCode.interrupted : ExitCode.ok;
@@ -42,10 +72,12 @@ export async function runEvents(ctx: CliContext, services: readonly string[], fl
 export function registerEvents(program: Command, run: Runner): void {
   program
     .command('events')
-    .description('stream the project\'s container events')
+    .description("stream the project's container events")
     .argument('[services...]', 'only these services')
     .option('--json', 'one JSON object per line (time, type, service, id, action, attributes)')
     .option('--since <time>', 'events since this time (timestamp or duration, as logs --since)')
     .option('--until <time>', 'events until this time, then exit')
-    .action((services: string[], flags: { json?: boolean; since?: string; until?: string }) => run((ctx) => runEvents(ctx, services, flags)));
+    .action((services: string[], flags: { json?: boolean; since?: string; until?: string }) =>
+      run((ctx) => runEvents(ctx, services, flags)),
+    );
 }

@@ -26,7 +26,6 @@ export interface ExecFlags {
   privileged?: boolean;
 }
 
-
 async function pump(ctx: CliContext, socket: Duplex, tty: boolean): Promise<void> {
   if (tty) {
     await new Promise<void>((resolve) => {
@@ -38,7 +37,8 @@ async function pump(ctx: CliContext, socket: Duplex, tty: boolean): Promise<void
     return;
   }
   try {
-    for await (const frame of demuxFrames(socket)) (frame.stream === 'stderr' ? ctx.stderr : ctx.stdout).write(frame.data);
+    for await (const frame of demuxFrames(socket))
+      (frame.stream === 'stderr' ? ctx.stderr : ctx.stdout).write(frame.data);
   } catch {
     // the connection closed: the exit code says how it went
   }
@@ -78,7 +78,10 @@ async function attach(ctx: CliContext, session: ExecSession, tty: boolean, inter
  * `-e KEY=VALUE` as given; `-e KEY` takes the caller's value (as docker and Compose do), and is
  * left out when the caller has none.
  */
-export function resolveEnvFlags(entries: readonly string[], env: Readonly<Record<string, string | undefined>>): string[] {
+export function resolveEnvFlags(
+  entries: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): string[] {
   return entries.flatMap((entry) => {
     if (entry.includes('=')) return [entry];
     const value = env[entry];
@@ -87,11 +90,20 @@ export function resolveEnvFlags(entries: readonly string[], env: Readonly<Record
 }
 
 /** Runs `exec`. */
-export async function runExec(ctx: CliContext, service: string, command: readonly string[], flags: ExecFlags): Promise<CommandResult> {
+export async function runExec(
+  ctx: CliContext,
+  service: string,
+  command: readonly string[],
+  flags: ExecFlags,
+): Promise<CommandResult> {
   const index = flags.index === undefined ? 1 : Number(flags.index);
-  if (!Number.isInteger(index) || index < 1) throw new StackError('USAGE', `--index expects a positive number, got "${flags.index}"`);
+  if (!Number.isInteger(index) || index < 1)
+    throw new StackError('USAGE', `--index expects a positive number, got "${flags.index}"`);
   const stdin = process.stdin;
-  const tty = flags.TTY === false ? false : flags.tty === true || (flags.tty === undefined && Boolean(stdin.isTTY && ctx.stdout.isTTY));
+  const tty =
+    flags.TTY === false
+      ? false
+      : flags.tty === true || (flags.tty === undefined && Boolean(stdin.isTTY && ctx.stdout.isTTY));
   // Compose's -i defaults to true: stdin is attached whether or not it is a terminal, so
   // `stack exec -T db psql < dump.sql` feeds the dump (-d attaches nothing).
   const interactive = flags.interactive !== false;
@@ -134,5 +146,7 @@ export function registerExec(program: Command, run: Runner): void {
     .option('-T, --no-TTY', 'disable TTY allocation')
     .option('--privileged', 'extended privileges')
     .passThroughOptions()
-    .action((service: string, command: string[], flags: ExecFlags) => run((ctx) => runExec(ctx, service, command, flags)));
+    .action((service: string, command: string[], flags: ExecFlags) =>
+      run((ctx) => runExec(ctx, service, command, flags)),
+    );
 }

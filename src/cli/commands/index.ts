@@ -6,7 +6,14 @@ import { registerDown } from './down.js';
 import { registerCp } from './cp.js';
 import { registerEvents } from './events.js';
 import { registerExec } from './exec.js';
-import { registerKill, registerPause, registerRestart, registerStart, registerStop, registerUnpause } from './lifecycle.js';
+import {
+  registerKill,
+  registerPause,
+  registerRestart,
+  registerStart,
+  registerStop,
+  registerUnpause,
+} from './lifecycle.js';
 import { registerLock } from './lock.js';
 import { registerLogs } from './logs.js';
 import { registerLs } from './ls.js';

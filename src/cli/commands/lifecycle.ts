@@ -14,7 +14,14 @@ import { parseSeconds } from '../options.js';
 
 type Verb = LifecycleVerb;
 
-const DONE: Record<Verb, string> = { start: 'Started', stop: 'Stopped', restart: 'Restarted', kill: 'Killed', pause: 'Paused', unpause: 'Unpaused' };
+const DONE: Record<Verb, string> = {
+  start: 'Started',
+  stop: 'Stopped',
+  restart: 'Restarted',
+  kill: 'Killed',
+  pause: 'Paused',
+  unpause: 'Unpaused',
+};
 
 /** The flags of the lifecycle commands (each takes its own subset). */
 export interface LifecycleFlags {
@@ -26,9 +33,15 @@ export interface LifecycleFlags {
 }
 
 /** Runs start, stop or restart. */
-export async function runLifecycle(ctx: CliContext, verb: Verb, services: readonly string[], flags: LifecycleFlags): Promise<CommandResult> {
+export async function runLifecycle(
+  ctx: CliContext,
+  verb: Verb,
+  services: readonly string[],
+  flags: LifecycleFlags,
+): Promise<CommandResult> {
   const timeout = flags.timeout === undefined ? undefined : Number(flags.timeout);
-  if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 0)) throw new StackError('USAGE', `-t/--timeout expects whole seconds, got "${flags.timeout}"`);
+  if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 0))
+    throw new StackError('USAGE', `-t/--timeout expects whole seconds, got "${flags.timeout}"`);
   const target = await loadProjectOrName(ctx, services);
   const engine = await openEngine(ctx);
   const project = projectName(target);
@@ -60,9 +73,13 @@ export async function runLifecycle(ctx: CliContext, verb: Verb, services: readon
 
 function register(program: Command, run: Runner, verb: Verb, description: string): void {
   const command = program.command(verb).description(description).argument('[services...]', 'only these services');
-  if (verb === 'stop' || verb === 'restart') command.option('-t, --timeout <seconds>', 'seconds to wait for each container to stop');
+  if (verb === 'stop' || verb === 'restart')
+    command.option('-t, --timeout <seconds>', 'seconds to wait for each container to stop');
   if (verb === 'kill') command.option('-s, --signal <signal>', 'signal to send to the containers', 'SIGKILL');
-  if (verb === 'start') command.option('--wait', 'wait until the services are running/healthy').option('--wait-timeout <seconds>', 'timeout for --wait (default 300)');
+  if (verb === 'start')
+    command
+      .option('--wait', 'wait until the services are running/healthy')
+      .option('--wait-timeout <seconds>', 'timeout for --wait (default 300)');
   command.action((services: string[], flags: LifecycleFlags) => run((ctx) => runLifecycle(ctx, verb, services, flags)));
 }
 

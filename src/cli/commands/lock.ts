@@ -29,11 +29,18 @@ export async function runLockCommand(ctx: CliContext, flags: LockFlags): Promise
   if (flags.check) {
     const existing = await images.readLockFile(path);
     const stale = (lines: readonly string[]): number => {
-      ctx.stderr.write(`error[LOCK_FILE_STALE] ${path} is stale:\n${lines.map((l) => `  ${l}`).join('\n')}\n  hint: run \`stack lock\` and commit the result\n`);
+      ctx.stderr.write(
+        `error[LOCK_FILE_STALE] ${path} is stale:\n${lines.map((l) => `  ${l}`).join('\n')}\n  hint: run \`stack lock\` and commit the result\n`,
+      );
       return ExitCode.failure;
     };
     if (!existing) return stale([`no lock file at ${path}`]);
-    const { lock, notes } = await images.resolveLock(engine, model, { source: 'registry', config, env: ctx.env, signal: ctx.signal });
+    const { lock, notes } = await images.resolveLock(engine, model, {
+      source: 'registry',
+      config,
+      env: ctx.env,
+      signal: ctx.signal,
+    });
     for (const note of notes) writeMessage(ctx, 'note', note);
     const drift = images.compareLocks(existing, lock);
     if (drift.length > 0) return stale(drift.map((d) => d.message));
@@ -44,21 +51,33 @@ export async function runLockCommand(ctx: CliContext, flags: LockFlags): Promise
   const progress = images.createImageProgress({ mode: ctx.progress, out: ctx.stderr });
   try {
     const observed = await images.listModelImages(engine, model, ctx.signal);
-    await images.ensureImages(engine, model, { images: observed }, {
-      ...(flags.pull ? { pull: 'always' as const } : {}),
-      env: ctx.env,
-      signal: ctx.signal,
-      onEvent: (e) => progress.onEvent(e),
-      ...(ctx.globals.parallel !== undefined ? { parallel: ctx.globals.parallel } : {}),
-    });
+    await images.ensureImages(
+      engine,
+      model,
+      { images: observed },
+      {
+        ...(flags.pull ? { pull: 'always' as const } : {}),
+        env: ctx.env,
+        signal: ctx.signal,
+        onEvent: (e) => progress.onEvent(e),
+        ...(ctx.globals.parallel !== undefined ? { parallel: ctx.globals.parallel } : {}),
+      },
+    );
   } finally {
     progress.end();
   }
-  const { lock } = await images.resolveLock(engine, model, { source: 'local', config, env: ctx.env, signal: ctx.signal });
+  const { lock } = await images.resolveLock(engine, model, {
+    source: 'local',
+    config,
+    env: ctx.env,
+    signal: ctx.signal,
+  });
   await images.writeLockFile(path, lock);
   const entries = Object.values(lock.services);
   const pinned = entries.filter((e) => e.digest && !e.build).length;
-  ctx.stderr.write(`wrote ${path}: ${entries.length} service${entries.length === 1 ? '' : 's'}, ${pinned} pinned to a digest\n`);
+  ctx.stderr.write(
+    `wrote ${path}: ${entries.length} service${entries.length === 1 ? '' : 's'}, ${pinned} pinned to a digest\n`,
+  );
   return ExitCode.ok;
 }
 

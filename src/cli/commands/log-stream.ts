@@ -39,7 +39,10 @@ export interface LogFailure {
 
 /** `2020-01-01`, `2020-01-01T10:00`, `2020-01-01T10:00:00.5Z`, `...+02:00`: local time without a zone, as Docker. */
 function parseTimestamp(value: string): number | undefined {
-  const match = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|z|[+-]\d{2}:?\d{2})?$/.exec(value);
+  const match =
+    /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|z|[+-]\d{2}:?\d{2})?$/.exec(
+      value,
+    );
   if (!match) return undefined;
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone] = match;
   const parts = [Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)] as const;
@@ -57,9 +60,24 @@ function parseTimestamp(value: string): number | undefined {
   }
   // Reject out-of-range fields (2020-13-01, 2020-02-30, 25:00) instead of letting Date roll them over.
   const check = new Date(zone === undefined ? time : Date.UTC(...parts, ms));
-  const fields = zone === undefined
-    ? [check.getFullYear(), check.getMonth(), check.getDate(), check.getHours(), check.getMinutes(), check.getSeconds()]
-    : [check.getUTCFullYear(), check.getUTCMonth(), check.getUTCDate(), check.getUTCHours(), check.getUTCMinutes(), check.getUTCSeconds()];
+  const fields =
+    zone === undefined
+      ? [
+          check.getFullYear(),
+          check.getMonth(),
+          check.getDate(),
+          check.getHours(),
+          check.getMinutes(),
+          check.getSeconds(),
+        ]
+      : [
+          check.getUTCFullYear(),
+          check.getUTCMonth(),
+          check.getUTCDate(),
+          check.getUTCHours(),
+          check.getUTCMinutes(),
+          check.getUTCSeconds(),
+        ];
   if (fields.some((f, i) => f !== parts[i])) return undefined;
   return time;
 }
@@ -78,7 +96,10 @@ export function parseLogTime(value: string, flag: string, nowMs: number = Date.n
   if (ms !== undefined) ms = nowMs - ms;
   else ms = parseTimestamp(trimmed);
   if (ms === undefined || !Number.isFinite(ms)) {
-    throw new StackError('USAGE', `${flag} expects a duration (10m, 1h30m), an RFC 3339 timestamp or date (2020-01-01T00:00:00Z, 2020-01-01) or unix seconds, got "${value}"`);
+    throw new StackError(
+      'USAGE',
+      `${flag} expects a duration (10m, 1h30m), an RFC 3339 timestamp or date (2020-01-01T00:00:00Z, 2020-01-01) or unix seconds, got "${value}"`,
+    );
   }
   return Math.max(0, ms / 1000);
 }
@@ -107,7 +128,13 @@ function painter(ctx: CliContext): (service: string, text: string) => string {
 }
 
 /** Streams one source's output until it ends (or the signal aborts); resolves to the engine error that ended it, if any. */
-async function streamOne(ctx: CliContext, engine: Engine, source: LogSource, head: string, options: StreamLogsOptions): Promise<LogFailure | undefined> {
+async function streamOne(
+  ctx: CliContext,
+  engine: Engine,
+  source: LogSource,
+  head: string,
+  options: StreamLogsOptions,
+): Promise<LogFailure | undefined> {
   let failure: LogFailure | undefined;
   try {
     const lines = readLogLines(engine, source.id, {
@@ -120,7 +147,8 @@ async function streamOne(ctx: CliContext, engine: Engine, source: LogSource, hea
     });
     for await (const { line } of lines) ctx.stdout.write(`${head}${line}\n`);
   } catch (error) {
-    if (!options.signal?.aborted) failure = { source, error: error instanceof Error ? error : new Error(String(error)) };
+    if (!options.signal?.aborted)
+      failure = { source, error: error instanceof Error ? error : new Error(String(error)) };
   }
   return failure;
 }
@@ -133,7 +161,10 @@ function reportFailure(ctx: CliContext, failure: LogFailure | undefined): void {
 /** The error `logs` exits with when a stream ended with an engine error: names each container. */
 export function logFailuresError(failures: readonly LogFailure[]): StackError {
   const lines = failures.map((f) => `  ${f.source.name || f.source.prefix} (${f.source.prefix}): ${f.error.message}`);
-  return new StackError('ENGINE_ERROR', `reading logs failed for ${failures.length === 1 ? 'a container' : `${failures.length} containers`}:\n${lines.join('\n')}`);
+  return new StackError(
+    'ENGINE_ERROR',
+    `reading logs failed for ${failures.length === 1 ? 'a container' : `${failures.length} containers`}:\n${lines.join('\n')}`,
+  );
 }
 
 const serviceOf = (prefix: string): string => prefix.replace(/-\d+$/, '');
@@ -142,18 +173,36 @@ const serviceOf = (prefix: string): string => prefix.replace(/-\d+$/, '');
  * Streams the output of every source until each ends (or the signal aborts). Resolves to the
  * streams that ended with an engine error; the caller decides whether that fails the run.
  */
-export async function streamLogs(ctx: CliContext, engine: Engine, sources: readonly LogSource[], options: StreamLogsOptions): Promise<LogFailure[]> {
+export async function streamLogs(
+  ctx: CliContext,
+  engine: Engine,
+  sources: readonly LogSource[],
+  options: StreamLogsOptions,
+): Promise<LogFailure[]> {
   const width = Math.max(0, ...sources.map((s) => s.prefix.length));
   const paint = painter(ctx);
   for (const service of [...new Set(sources.map((s) => serviceOf(s.prefix)))].sort()) paint(service, '');
   const results = await Promise.all(
-    sources.map((source) => streamOne(ctx, engine, source, options.noPrefix ? '' : `${paint(serviceOf(source.prefix), source.prefix.padEnd(width))}  | `, options)),
+    sources.map((source) =>
+      streamOne(
+        ctx,
+        engine,
+        source,
+        options.noPrefix ? '' : `${paint(serviceOf(source.prefix), source.prefix.padEnd(width))}  | `,
+        options,
+      ),
+    ),
   );
   return results.filter((f): f is LogFailure => f !== undefined);
 }
 
 /** `streamLogs` for attached `up`: a failed stream is reported and the others go on. */
-export async function streamLogsReporting(ctx: CliContext, engine: Engine, sources: readonly LogSource[], options: StreamLogsOptions): Promise<void> {
+export async function streamLogsReporting(
+  ctx: CliContext,
+  engine: Engine,
+  sources: readonly LogSource[],
+  options: StreamLogsOptions,
+): Promise<void> {
   for (const failure of await streamLogs(ctx, engine, sources, options)) reportFailure(ctx, failure);
 }
 
@@ -179,7 +228,11 @@ export async function followProjectLogs(
     if (followed.has(source.id) || options.signal.aborted) return;
     followed.add(source.id);
     const head = `${paint(serviceOf(source.prefix), source.prefix.padEnd(width))}  | `;
-    streams.push(streamOne(ctx, engine, source, head, { follow: true, since, timestamps: false, signal: options.signal }).then((failure) => reportFailure(ctx, failure)));
+    streams.push(
+      streamOne(ctx, engine, source, head, { follow: true, since, timestamps: false, signal: options.signal }).then(
+        (failure) => reportFailure(ctx, failure),
+      ),
+    );
   };
   const watcher = new ContainerWatcher(engine, project, options.signal);
   const unsubscribe = watcher.subscribe((event) => {
@@ -191,7 +244,9 @@ export async function followProjectLogs(
     const number = labels[Label.containerNumber];
     const prefix = number ? `${service}-${number}` : (labels['name'] ?? event.Actor.ID.slice(0, 12));
     void containerTty(engine, event.Actor.ID)
-      .then((tty) => follow({ id: event.Actor.ID, name: labels['name'] ?? '', prefix, tty }, Math.max(0, event.time - 1)))
+      .then((tty) =>
+        follow({ id: event.Actor.ID, name: labels['name'] ?? '', prefix, tty }, Math.max(0, event.time - 1)),
+      )
       .catch(() => undefined);
   });
   try {
@@ -234,13 +289,18 @@ export interface LogFollower {
 }
 
 /** A follower for attached `up`: `--no-log-prefix`, `--timestamps`, `--no-color` as Compose. */
-export function createLogFollower(ctx: CliContext, engine: Engine, options: { width: number; noPrefix?: boolean; timestamps?: boolean; color?: boolean; signal: AbortSignal }): LogFollower {
+export function createLogFollower(
+  ctx: CliContext,
+  engine: Engine,
+  options: { width: number; noPrefix?: boolean; timestamps?: boolean; color?: boolean; signal: AbortSignal },
+): LogFollower {
   const base = painter(ctx);
   const paint = options.color === false ? (_: string, text: string): string => text : base;
   const active = new Set<string>();
   const again = new Map<string, { source: LogSource; since: number }>();
   const streams: Promise<void>[] = [];
-  const head = (prefix: string): string => (options.noPrefix ? '' : `${paint(serviceOf(prefix), prefix.padEnd(options.width))}  | `);
+  const head = (prefix: string): string =>
+    options.noPrefix ? '' : `${paint(serviceOf(prefix), prefix.padEnd(options.width))}  | `;
   return {
     follow(source, since) {
       if (options.signal.aborted) return;
@@ -250,7 +310,12 @@ export function createLogFollower(ctx: CliContext, engine: Engine, options: { wi
         return;
       }
       active.add(source.id);
-      const stream = streamOne(ctx, engine, source, head(source.prefix), { follow: true, since, timestamps: options.timestamps === true, signal: options.signal }).then((failure) => {
+      const stream = streamOne(ctx, engine, source, head(source.prefix), {
+        follow: true,
+        since,
+        timestamps: options.timestamps === true,
+        signal: options.signal,
+      }).then((failure) => {
         active.delete(source.id);
         reportFailure(ctx, failure);
         const next = again.get(source.id);

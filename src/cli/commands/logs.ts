@@ -50,12 +50,15 @@ export async function runLogs(ctx: CliContext, services: readonly string[], flag
 export function registerLogs(program: Command, run: Runner): void {
   program
     .command('logs')
-    .description('print the output of the project\'s containers')
+    .description("print the output of the project's containers")
     .argument('[services...]', 'only these services')
     .option('-f, --follow', 'follow the output')
     .option('-n, --tail <lines>', 'number of lines from the end of each log, or "all"')
     .option('-t, --timestamps', 'show timestamps')
-    .option('--since <time>', 'show logs since a timestamp (RFC 3339, a date, or unix seconds) or a relative time (e.g. 10m, 1h30m)')
+    .option(
+      '--since <time>',
+      'show logs since a timestamp (RFC 3339, a date, or unix seconds) or a relative time (e.g. 10m, 1h30m)',
+    )
     .option('--no-log-prefix', 'do not prefix lines with the service name')
     .action((services: string[], flags: LogsFlags) => run((ctx) => runLogs(ctx, services, flags)));
 }

@@ -48,10 +48,26 @@ export async function runLs(ctx: CliContext, flags: LsFlags): Promise<CommandRes
   const rows = (await listProjects(engine, ctx.signal))
     .filter((p) => flags.all || p.states.has('running'))
     .filter((p) => !matches || matches(p.name))
-    .map((p) => ({ name: p.name, status: [...p.states.entries()].sort().map(([s, n]) => `${s}(${n})`).join(', '), files: p.configFiles }));
+    .map((p) => ({
+      name: p.name,
+      status: [...p.states.entries()]
+        .sort()
+        .map(([s, n]) => `${s}(${n})`)
+        .join(', '),
+      files: p.configFiles,
+    }));
   if (flags.quiet) ctx.stdout.write(rows.map((r) => r.name + '\n').join(''));
-  else if (flags.format === 'json') ctx.stdout.write(JSON.stringify(rows.map((r) => ({ Name: r.name, Status: r.status, ConfigFiles: r.files }))) + '\n');
-  else ctx.stdout.write(formatTable(['NAME', 'STATUS', 'CONFIG FILES'], rows.map((r) => [r.name, r.status, r.files])));
+  else if (flags.format === 'json')
+    ctx.stdout.write(
+      JSON.stringify(rows.map((r) => ({ Name: r.name, Status: r.status, ConfigFiles: r.files }))) + '\n',
+    );
+  else
+    ctx.stdout.write(
+      formatTable(
+        ['NAME', 'STATUS', 'CONFIG FILES'],
+        rows.map((r) => [r.name, r.status, r.files]),
+      ),
+    );
   return ExitCode.ok;
 }
 

@@ -30,8 +30,22 @@ export async function runPlan(ctx: CliContext, services: readonly string[], flag
   const planner = await loadPlanner();
   const engine = await openEngine(ctx);
   const { plan } = flags.down
-    ? await planStackDown(engine, model, { ...(flags.volumes ? { volumes: true } : {}), ...(flags.removeOrphans ? { removeOrphans: true } : {}), ...(services.length > 0 ? { services } : {}) }, ctx.signal)
-    : await planStack(engine, model, options, { signal: ctx.signal, cwd: ctx.cwd, env: ctx.env, onWarning: (message) => writeMessage(ctx, 'warning', message) });
+    ? await planStackDown(
+        engine,
+        model,
+        {
+          ...(flags.volumes ? { volumes: true } : {}),
+          ...(flags.removeOrphans ? { removeOrphans: true } : {}),
+          ...(services.length > 0 ? { services } : {}),
+        },
+        ctx.signal,
+      )
+    : await planStack(engine, model, options, {
+        signal: ctx.signal,
+        cwd: ctx.cwd,
+        env: ctx.env,
+        onWarning: (message) => writeMessage(ctx, 'warning', message),
+      });
   const text = planner.renderPlan(plan, flags.json ? 'json' : 'text');
   ctx.stdout.write(text.endsWith('\n') ? text : text + '\n');
   if (flags.detailedExitcode && plan.actions.length > 0) return 2;

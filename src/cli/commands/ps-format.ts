@@ -40,14 +40,23 @@ export function humanDuration(ms: number): string {
 
 /** Go's time.Time.String() of unix seconds, in UTC: `2024-01-02 03:04:05 +0000 UTC`. */
 export function goTime(unixSeconds: number): string {
-  return new Date(unixSeconds * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' +0000 UTC');
+  return new Date(unixSeconds * 1000)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' +0000 UTC');
 }
 
 /** The container's ports as Compose's publishers, sorted as Compose sorts them. */
 export function publishers(c: EngineContainer): Publisher[] {
   return (c.Ports ?? [])
     .map((p) => ({ URL: p.IP ?? '', TargetPort: p.PrivatePort, PublishedPort: p.PublicPort ?? 0, Protocol: p.Type }))
-    .sort((a, b) => a.TargetPort - b.TargetPort || a.PublishedPort - b.PublishedPort || (a.URL < b.URL ? -1 : a.URL > b.URL ? 1 : 0) || (a.Protocol < b.Protocol ? -1 : 1));
+    .sort(
+      (a, b) =>
+        a.TargetPort - b.TargetPort ||
+        a.PublishedPort - b.PublishedPort ||
+        (a.URL < b.URL ? -1 : a.URL > b.URL ? 1 : 0) ||
+        (a.Protocol < b.Protocol ? -1 : 1),
+    );
 }
 
 function ellipsis(text: string, max: number): string {
@@ -67,9 +76,13 @@ export function psFields(c: EngineContainer, options: { trunc: boolean; ports: s
     Health: health ? health[1]!.replace('health: ', '') : '',
     ID: options.trunc ? c.Id.slice(0, 12) : c.Id,
     Image: c.Image,
-    Labels: Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(','),
+    Labels: Object.entries(labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(','),
     LocalVolumes: String((c.Mounts ?? []).filter((m) => m.Type === 'volume').length),
-    Mounts: (c.Mounts ?? []).map((m) => (options.trunc ? ellipsis(m.Name ?? m.Source, 15) : (m.Name ?? m.Source))).join(','),
+    Mounts: (c.Mounts ?? [])
+      .map((m) => (options.trunc ? ellipsis(m.Name ?? m.Source, 15) : (m.Name ?? m.Source)))
+      .join(','),
     Name: primaryName(c.Names),
     Names: primaryName(c.Names),
     Networks: Object.keys(c.NetworkSettings?.Networks ?? {}).join(','),
@@ -109,7 +122,8 @@ const HEADERS: Readonly<Record<string, string>> = {
 };
 
 /** Compose's default `ps` table. */
-export const DEFAULT_PS_FORMAT = 'table {{.Name}}\t{{.Image}}\t{{.Command}}\t{{.Service}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}';
+export const DEFAULT_PS_FORMAT =
+  'table {{.Name}}\t{{.Image}}\t{{.Command}}\t{{.Service}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}';
 
 function stringify(value: PsFields[string] | undefined): string {
   if (value === undefined) return '';
@@ -125,13 +139,21 @@ function evaluate(action: string, row: PsFields, labels: Readonly<Record<string,
   match = /^\.Label\s+"([^"]*)"$/.exec(text);
   if (match) return labels[match[1]!] ?? '';
   match = /^(lower|upper)\s+\.(\w+)$/.exec(text);
-  if (match) return match[1] === 'lower' ? stringify(row[match[2]!]).toLowerCase() : stringify(row[match[2]!]).toUpperCase();
+  if (match)
+    return match[1] === 'lower' ? stringify(row[match[2]!]).toLowerCase() : stringify(row[match[2]!]).toUpperCase();
   match = /^\.(\w+)$/.exec(text);
   if (match) {
-    if (!(match[1]! in row)) throw new StackError('USAGE', `--format: template: can't evaluate field ${match[1]} (fields: ${Object.keys(row).join(', ')})`);
+    if (!(match[1]! in row))
+      throw new StackError(
+        'USAGE',
+        `--format: template: can't evaluate field ${match[1]} (fields: ${Object.keys(row).join(', ')})`,
+      );
     return stringify(row[match[1]!]);
   }
-  throw new StackError('USAGE', `--format: unsupported template action {{${action}}} (supported: {{.Field}}, {{.Label "key"}}, {{json .}}, {{json .Field}}, {{lower .Field}}, {{upper .Field}})`);
+  throw new StackError(
+    'USAGE',
+    `--format: unsupported template action {{${action}}} (supported: {{.Field}}, {{.Label "key"}}, {{json .}}, {{json .Field}}, {{lower .Field}}, {{upper .Field}})`,
+  );
 }
 
 function header(action: string): string {
@@ -142,7 +164,10 @@ function header(action: string): string {
 }
 
 function expand(template: string, each: (action: string) => string): string {
-  return template.replace(/\{\{(.*?)\}\}/g, (_all, action: string) => each(action)).replace(/\\t/g, '\t').replace(/\\n/g, '\n');
+  return template
+    .replace(/\{\{(.*?)\}\}/g, (_all, action: string) => each(action))
+    .replace(/\\t/g, '\t')
+    .replace(/\\n/g, '\n');
 }
 
 /** Aligns tab-separated lines as Go's tabwriter (minwidth 0, padding 3). */
@@ -150,11 +175,22 @@ function alignTabs(lines: readonly string[]): string {
   const cells = lines.map((l) => l.split('\t'));
   const widths: number[] = [];
   for (const row of cells) row.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, [...c].length)));
-  return cells.map((row) => row.map((c, i) => (i === row.length - 1 ? c : c + ' '.repeat((widths[i] ?? 0) - [...c].length + 3))).join('').trimEnd() + '\n').join('');
+  return cells
+    .map(
+      (row) =>
+        row
+          .map((c, i) => (i === row.length - 1 ? c : c + ' '.repeat((widths[i] ?? 0) - [...c].length + 3)))
+          .join('')
+          .trimEnd() + '\n',
+    )
+    .join('');
 }
 
 /** Renders rows with a `--format` template (`table` adds a header line and aligns columns). */
-export function renderTemplate(format: string, rows: readonly { fields: PsFields; labels: Readonly<Record<string, string>> }[]): string {
+export function renderTemplate(
+  format: string,
+  rows: readonly { fields: PsFields; labels: Readonly<Record<string, string>> }[],
+): string {
   const table = /^table(\s|$)/.test(format);
   const template = table ? format.replace(/^table\s*/, '') : format;
   const lines = rows.map((r) => expand(template, (action) => evaluate(action, r.fields, r.labels)));

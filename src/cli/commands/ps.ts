@@ -38,7 +38,9 @@ export function statusFilter(flags: Pick<PsFlags, 'filter' | 'status'>): string[
     if (match[1] !== 'status') throw new StackError('USAGE', `unknown filter ${match[1]} (supported filters: status)`);
     states.push(match[2]!);
   }
-  for (const state of states) if (!STATES.includes(state)) throw new StackError('USAGE', `invalid status "${state}" (one of ${STATES.join(', ')})`);
+  for (const state of states)
+    if (!STATES.includes(state))
+      throw new StackError('USAGE', `invalid status "${state}" (one of ${STATES.join(', ')})`);
   return states;
 }
 
@@ -47,7 +49,9 @@ export function formatPorts(c: EngineContainer): string {
   const seen = new Set<string>();
   const parts: string[] = [];
   for (const p of [...(c.Ports ?? [])].sort((a, b) => a.PrivatePort - b.PrivatePort)) {
-    const text = p.PublicPort ? `${p.IP && p.IP !== '0.0.0.0' && p.IP !== '::' ? p.IP : '0.0.0.0'}:${p.PublicPort}->${p.PrivatePort}/${p.Type}` : `${p.PrivatePort}/${p.Type}`;
+    const text = p.PublicPort
+      ? `${p.IP && p.IP !== '0.0.0.0' && p.IP !== '::' ? p.IP : '0.0.0.0'}:${p.PublicPort}->${p.PrivatePort}/${p.Type}`
+      : `${p.PrivatePort}/${p.Type}`;
     if (!seen.has(text) && !(p.IP === '::' && seen.has(text.replace('::', '0.0.0.0')))) parts.push(text);
     seen.add(text);
   }
@@ -57,7 +61,11 @@ export function formatPorts(c: EngineContainer): string {
 /** Renders rows as an aligned table with a header. */
 export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('   ').trimEnd();
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('   ')
+      .trimEnd();
   return [line(header), ...rows.map(line)].join('\n') + '\n';
 }
 
@@ -68,9 +76,16 @@ export async function runPs(ctx: CliContext, services: readonly string[], flags:
   if (swarmTarget(ctx, 'services' in target ? target : undefined)) return swarmPs(ctx, target, flags);
   const engine = await openEngine(ctx);
   const declared = 'services' in target && flags.orphans === false ? Object.keys(target.services) : undefined;
-  const listed = await listProjectContainers(engine, projectName(target), { services, oneoffs: flags.all === true }, ctx.signal);
+  const listed = await listProjectContainers(
+    engine,
+    projectName(target),
+    { services, oneoffs: flags.all === true },
+    ctx.signal,
+  );
   const containers = listed
-    .filter((c) => (states.length > 0 ? states.includes(c.State) : flags.all || c.State === 'running' || c.State === 'restarting'))
+    .filter((c) =>
+      states.length > 0 ? states.includes(c.State) : flags.all || c.State === 'running' || c.State === 'restarting',
+    )
     .filter((c) => !declared || declared.includes(label(c, Label.service)));
   const format = flags.format ?? 'table';
   if (flags.quiet) {
@@ -79,7 +94,10 @@ export async function runPs(ctx: CliContext, services: readonly string[], flags:
     ctx.stdout.write([...new Set(containers.map((c) => label(c, Label.service)))].map((s) => s + '\n').join(''));
   } else {
     const now = Date.now();
-    const rows = containers.map((c) => ({ fields: psFields(c, { trunc: flags.trunc !== false, ports: formatPorts(c), now }), labels: c.Labels ?? {} }));
+    const rows = containers.map((c) => ({
+      fields: psFields(c, { trunc: flags.trunc !== false, ports: formatPorts(c), now }),
+      labels: c.Labels ?? {},
+    }));
     if (format === 'json') ctx.stdout.write(rows.map((r) => JSON.stringify(r.fields) + '\n').join(''));
     else ctx.stdout.write(renderTemplate(format === 'table' ? DEFAULT_PS_FORMAT : format, rows));
   }
@@ -93,14 +111,23 @@ function label(c: EngineContainer, key: string): string {
 export function registerPs(program: Command, run: Runner): void {
   program
     .command('ps')
-    .description('list the project\'s containers')
+    .description("list the project's containers")
     .argument('[services...]', 'only these services')
     .option('-a, --all', 'include stopped containers (and one-off containers of `run`)')
-    .option('--format <format>', 'table, json, or a Go template (`table {{.Name}}\\t{{.Status}}`, `{{json .}}`)', 'table')
+    .option(
+      '--format <format>',
+      'table, json, or a Go template (`table {{.Name}}\\t{{.Status}}`, `{{json .}}`)',
+      'table',
+    )
     .option('-q, --quiet', 'only print container IDs')
     .option('--services', 'print the service names')
     .option('--filter <key=value>', 'filter by a property (supported: status)')
-    .option('--status <status>', 'only containers in this state (repeatable): paused, restarting, removing, running, dead, created, exited', collect, [])
+    .option(
+      '--status <status>',
+      'only containers in this state (repeatable): paused, restarting, removing, running, dead, created, exited',
+      collect,
+      [],
+    )
     .option('--no-trunc', 'do not truncate IDs and commands')
     .option('--no-orphans', 'leave out containers of services not in the stack file')
     .action((services: string[], flags: PsFlags) => run((ctx) => runPs(ctx, services, flags)));

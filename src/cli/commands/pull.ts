@@ -22,11 +22,16 @@ export interface PullFlags {
 }
 
 /** Runs `pull`. */
-export async function runPullCommand(ctx: CliContext, services: readonly string[], flags: PullFlags): Promise<CommandResult> {
+export async function runPullCommand(
+  ctx: CliContext,
+  services: readonly string[],
+  flags: PullFlags,
+): Promise<CommandResult> {
   const model = await loadProject(ctx, services);
   const unknown = services.filter((s) => !model.services[s]);
   if (unknown.length > 0) throw new StackError('USAGE', `no such service: ${unknown.join(', ')}`);
-  if (flags.policy !== undefined && flags.policy !== 'missing' && flags.policy !== 'always') throw new StackError('USAGE', `--policy expects missing or always, got "${flags.policy}"`);
+  if (flags.policy !== undefined && flags.policy !== 'missing' && flags.policy !== 'always')
+    throw new StackError('USAGE', `--policy expects missing or always, got "${flags.policy}"`);
   let named = services.length > 0 ? [...services] : Object.keys(model.services).sort();
   if (flags.includeDeps && services.length > 0) {
     const { buildGraph, selectServices } = await import('../../planner/graph.js');
@@ -45,18 +50,26 @@ export async function runPullCommand(ctx: CliContext, services: readonly string[
   const { createImageProgress } = await import('../../render/image-progress.js');
   const progress = createImageProgress({ mode: flags.quiet ? 'quiet' : ctx.progress, out: ctx.stderr });
   const warnings: string[] = [];
-  const observed = flags.policy === 'missing' ? await (await import('../../engine/observe.js')).observeImages(engine, model, ctx.signal) : [];
+  const observed =
+    flags.policy === 'missing'
+      ? await (await import('../../engine/observe.js')).observeImages(engine, model, ctx.signal)
+      : [];
   const pull = (only: readonly string[]) =>
-    ensureImages(engine, model, { images: observed }, {
-      build: 'never',
-      pull: flags.policy === 'missing' ? 'missing' : 'always',
-      services: only,
-      pullFailureOfBuildableIsWarning: true,
-      env: ctx.env,
-      signal: ctx.signal,
-      onEvent: (e) => progress.onEvent(e),
-      ...(ctx.globals.parallel !== undefined ? { parallel: ctx.globals.parallel } : {}),
-    });
+    ensureImages(
+      engine,
+      model,
+      { images: observed },
+      {
+        build: 'never',
+        pull: flags.policy === 'missing' ? 'missing' : 'always',
+        services: only,
+        pullFailureOfBuildableIsWarning: true,
+        env: ctx.env,
+        signal: ctx.signal,
+        onEvent: (e) => progress.onEvent(e),
+        ...(ctx.globals.parallel !== undefined ? { parallel: ctx.globals.parallel } : {}),
+      },
+    );
   try {
     if (!flags.ignorePullFailures) {
       warnings.push(...(await pull(pullable)).warnings);
@@ -87,7 +100,7 @@ export function registerPull(program: Command, run: Runner): void {
     .option('--ignore-buildable', 'skip services that have a build section')
     .option('-q, --quiet', 'pull without printing progress')
     .option('--ignore-pull-failures', 'pull what can be pulled; failures are warnings')
-    .option('--include-deps', 'also pull the images of the named services\' dependencies')
+    .option('--include-deps', "also pull the images of the named services' dependencies")
     .option('--policy <policy>', 'missing (only images the engine lacks) or always (default)')
     .action((services: string[], flags: PullFlags) => run((ctx) => runPullCommand(ctx, services, flags)));
 }

@@ -11,7 +11,11 @@ import { checkServices } from '../options.js';
 import { loadProject, openEngine } from './session.js';
 
 /** Runs `push`. */
-export async function runPush(ctx: CliContext, services: readonly string[], flags: { ignorePushFailures?: boolean; quiet?: boolean }): Promise<CommandResult> {
+export async function runPush(
+  ctx: CliContext,
+  services: readonly string[],
+  flags: { ignorePushFailures?: boolean; quiet?: boolean },
+): Promise<CommandResult> {
   const model = await loadProject(ctx, services);
   checkServices(model, services);
   const targets = pushTargets(model, services);
@@ -36,5 +40,7 @@ export function registerPush(program: Command, run: Runner): void {
     .argument('[services...]', 'only these services')
     .option('--ignore-push-failures', 'push what can be pushed; failures are warnings')
     .option('-q, --quiet', 'push without printing progress')
-    .action((services: string[], flags: { ignorePushFailures?: boolean; quiet?: boolean }) => run((ctx) => runPush(ctx, services, flags)));
+    .action((services: string[], flags: { ignorePushFailures?: boolean; quiet?: boolean }) =>
+      run((ctx) => runPush(ctx, services, flags)),
+    );
 }

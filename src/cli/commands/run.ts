@@ -58,10 +58,18 @@ function parseLabels(entries: readonly string[]): Record<string, string> {
 }
 
 /** The run's flags as planner options; USAGE on conflicting or malformed ones. */
-async function oneOffOptions(ctx: CliContext, model: StackModel, service: string, command: readonly string[], flags: RunFlags): Promise<OneOffOptions> {
+async function oneOffOptions(
+  ctx: CliContext,
+  model: StackModel,
+  service: string,
+  command: readonly string[],
+  flags: RunFlags,
+): Promise<OneOffOptions> {
   if (flags.tty === true && flags.TTY === false) throw new StackError('USAGE', '--tty and --no-TTY cannot be combined');
-  if (flags.servicePorts && flags.publish.length > 0) throw new StackError('USAGE', '--service-ports and --publish are incompatible');
-  const { parseRunEntrypoint, parseRunPorts, parseRunVolumes, resolveRunEnvironment } = await import('../../loader/run-values.js');
+  if (flags.servicePorts && flags.publish.length > 0)
+    throw new StackError('USAGE', '--service-ports and --publish are incompatible');
+  const { parseRunEntrypoint, parseRunPorts, parseRunVolumes, resolveRunEnvironment } =
+    await import('../../loader/run-values.js');
   const stdinTTY = Boolean(process.stdin.isTTY);
   // Compose: a TTY by default when the terminal is one; stdin is kept open (-i) by default.
   const tty = flags.TTY === false ? false : flags.tty === true || (stdinTTY && Boolean(ctx.stdout.isTTY));
@@ -104,7 +112,12 @@ function withoutImageProgress(hooks: OperationHooks): OperationHooks {
 }
 
 /** Runs `run`. */
-export async function runRun(ctx: CliContext, service: string, command: readonly string[], flags: RunFlags): Promise<CommandResult> {
+export async function runRun(
+  ctx: CliContext,
+  service: string,
+  command: readonly string[],
+  flags: RunFlags,
+): Promise<CommandResult> {
   const pull = flags.pull === undefined ? undefined : parsePull(flags.pull);
   const model = await loadProject(ctx, [service]);
   checkServices(model, [service]);
@@ -128,7 +141,15 @@ export async function runRun(ctx: CliContext, service: string, command: readonly
     ctx.stdout.write(`${prepared.id}\n`);
     return ExitCode.ok;
   }
-  return attachAndRun(ctx, await attachOneOff(engine, prepared.id, { interactive: oneOff.interactive, autoRemove: oneOff.autoRemove === true, ...(model.services[service] ? { service: model.services[service] } : {}) }), oneOff);
+  return attachAndRun(
+    ctx,
+    await attachOneOff(engine, prepared.id, {
+      interactive: oneOff.interactive,
+      autoRemove: oneOff.autoRemove === true,
+      ...(model.services[service] ? { service: model.services[service] } : {}),
+    }),
+    oneOff,
+  );
 }
 
 /**
@@ -191,7 +212,8 @@ async function pump(ctx: CliContext, socket: Duplex, tty: boolean): Promise<void
     return;
   }
   try {
-    for await (const frame of demuxFrames(socket)) (frame.stream === 'stderr' ? ctx.stderr : ctx.stdout).write(frame.data);
+    for await (const frame of demuxFrames(socket))
+      (frame.stream === 'stderr' ? ctx.stderr : ctx.stdout).write(frame.data);
   } catch {
     // the connection closed: the exit code says how it went
   }
@@ -202,11 +224,16 @@ export function registerRun(program: Command, run: Runner): void {
     .command('run')
     .description('run a one-off command in a new container of a service')
     .argument('<service>', 'the service')
-    .argument('[command...]', 'the command and its arguments (default: the service\'s)')
+    .argument('[command...]', "the command and its arguments (default: the service's)")
     .option('--rm', 'remove the container when it exits')
     .option('-d, --detach', 'run in the background and print the container ID')
     .option('--name <name>', 'name of the container')
-    .option('-e, --env <KEY[=VALUE]>', 'set an environment variable; KEY alone takes your value (repeatable)', collect, [])
+    .option(
+      '-e, --env <KEY[=VALUE]>',
+      'set an environment variable; KEY alone takes your value (repeatable)',
+      collect,
+      [],
+    )
     .option('--env-from-file <path>', 'set environment variables from a file (repeatable)', collect, [])
     .option('-l, --label <KEY=VALUE>', 'add or override a label (repeatable)', collect, [])
     .option('--entrypoint <command>', 'override the entrypoint of the image')
@@ -214,8 +241,8 @@ export function registerRun(program: Command, run: Runner): void {
     .option('-w, --workdir <dir>', 'working directory inside the container')
     .option('-v, --volume <volume>', 'bind mount a volume (repeatable)', collect, [])
     .option('-p, --publish <port>', 'publish a port (repeatable)', collect, [])
-    .option('-P, --service-ports', 'publish the service\'s ports')
-    .option('--use-aliases', 'use the service\'s network aliases')
+    .option('-P, --service-ports', "publish the service's ports")
+    .option('--use-aliases', "use the service's network aliases")
     .option('--no-deps', 'do not start the services it depends on')
     .option('-i, --interactive', 'keep stdin open (the default)')
     .option('-t, --tty', 'allocate a TTY (default: when stdin and stdout are terminals)')
@@ -227,5 +254,7 @@ export function registerRun(program: Command, run: Runner): void {
     .option('--cap-drop <cap>', 'drop a Linux capability (repeatable)', collect, [])
     .option('--remove-orphans', 'remove containers of services no longer in the stack file')
     .passThroughOptions()
-    .action((service: string, command: string[], flags: RunFlags) => run((ctx) => runRun(ctx, service, command, flags)));
+    .action((service: string, command: string[], flags: RunFlags) =>
+      run((ctx) => runRun(ctx, service, command, flags)),
+    );
 }

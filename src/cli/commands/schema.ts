@@ -15,7 +15,11 @@ export function schemaPath(): string {
   try {
     return createRequire(import.meta.url).resolve('stack-compose/schema.json');
   } catch (error) {
-    throw new StackError('INTERNAL', 'the published schema file is missing: run `npm run build` (it copies it to dist/stack.schema.json)', { cause: error });
+    throw new StackError(
+      'INTERNAL',
+      'the published schema file is missing: run `npm run build` (it copies it to dist/stack.schema.json)',
+      { cause: error },
+    );
   }
 }
 
@@ -23,7 +27,7 @@ export function registerSchema(program: Command, run: Runner): void {
   program
     .command('schema')
     .description('print the JSON schema of stack files (for editors: see docs/schema.md)')
-    .option('--path', 'print the schema file\'s path instead of its content')
+    .option('--path', "print the schema file's path instead of its content")
     .action((flags: { path?: boolean }) =>
       run((ctx) => {
         const path = schemaPath();

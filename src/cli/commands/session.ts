@@ -57,7 +57,10 @@ export async function loadProject(ctx: CliContext, services: readonly string[] =
  * here as the loader validates it (exit 2 before any lock or engine use): it becomes a lock
  * path and a label filter, and `-p RSV` must not quietly find nothing while `rsv` runs.
  */
-export async function loadProjectOrName(ctx: CliContext, services: readonly string[] = []): Promise<StackModel | { project: string }> {
+export async function loadProjectOrName(
+  ctx: CliContext,
+  services: readonly string[] = [],
+): Promise<StackModel | { project: string }> {
   try {
     return await loadProject(ctx, services);
   } catch (error) {
@@ -98,7 +101,10 @@ async function ask(ctx: CliContext, question: string): Promise<boolean> {
 export async function confirmDestructive(ctx: CliContext, destructive: readonly ActionLike[]): Promise<boolean> {
   const list = destructive.map((a) => `  ${a.resource} (${a.kind}): ${a.reason.detail}`).join('\n');
   if (!ctx.interactive) {
-    throw new StackError('CONFIRMATION_REQUIRED', `the plan has destructive actions; re-run with --yes to apply them:\n${list}`);
+    throw new StackError(
+      'CONFIRMATION_REQUIRED',
+      `the plan has destructive actions; re-run with --yes to apply them:\n${list}`,
+    );
   }
   ctx.stderr.write(`The plan has destructive actions:\n${list}\n`);
   return ask(ctx, 'Apply them? [y/N] ');

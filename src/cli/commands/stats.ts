@@ -39,7 +39,11 @@ function row(u: ContainerUsage, noTrunc: boolean): Record<string, string> {
 }
 
 /** Runs `stats`. */
-export async function runStats(ctx: CliContext, services: readonly string[], flags: { stream: boolean; format: string; noTrunc?: boolean }): Promise<CommandResult> {
+export async function runStats(
+  ctx: CliContext,
+  services: readonly string[],
+  flags: { stream: boolean; format: string; noTrunc?: boolean },
+): Promise<CommandResult> {
   const target = await loadProjectOrName(ctx, services);
   const engine = await openEngine(ctx);
   const project = projectName(target);
@@ -47,7 +51,20 @@ export async function runStats(ctx: CliContext, services: readonly string[], fla
     const rows = (await sampleUsage(engine, project, services, ctx.signal)).map((u) => row(u, flags.noTrunc === true));
     let text: string;
     if (flags.format === 'json') text = rows.map((r) => JSON.stringify(r) + '\n').join('');
-    else text = formatTable(['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'NET I/O', 'BLOCK I/O', 'PIDS'], rows.map((r) => [r['ID']!, r['Name']!, r['CPUPerc']!, r['MemUsage']!, r['MemPerc']!, r['NetIO']!, r['BlockIO']!, r['PIDs']!]));
+    else
+      text = formatTable(
+        ['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'NET I/O', 'BLOCK I/O', 'PIDS'],
+        rows.map((r) => [
+          r['ID']!,
+          r['Name']!,
+          r['CPUPerc']!,
+          r['MemUsage']!,
+          r['MemPerc']!,
+          r['NetIO']!,
+          r['BlockIO']!,
+          r['PIDs']!,
+        ]),
+      );
     // Streaming on a terminal redraws in place, as docker stats does.
     if (flags.stream && ctx.stdout.isTTY && flags.format !== 'json') ctx.stdout.write('\u001b[2J\u001b[H');
     ctx.stdout.write(text);
@@ -64,11 +81,15 @@ export async function runStats(ctx: CliContext, services: readonly string[], fla
 export function registerStats(program: Command, run: Runner): void {
   program
     .command('stats')
-    .description('show the running containers\' resource usage (a new sample every 2 s)')
+    .description("show the running containers' resource usage (a new sample every 2 s)")
     .argument('[services...]', 'only these services')
     .option('--no-stream', 'print one sample and exit')
     .option('--no-trunc', 'do not truncate container IDs')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
     .option('-a, --all', 'accepted for Compose compatibility (only running containers have usage)')
-    .action((services: string[], flags: { stream: boolean; format: string; trunc?: boolean }) => run((ctx) => runStats(ctx, services, { stream: flags.stream, format: flags.format, noTrunc: flags.trunc === false })));
+    .action((services: string[], flags: { stream: boolean; format: string; trunc?: boolean }) =>
+      run((ctx) =>
+        runStats(ctx, services, { stream: flags.stream, format: flags.format, noTrunc: flags.trunc === false }),
+      ),
+    );
 }

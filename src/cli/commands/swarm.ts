@@ -4,7 +4,7 @@
  * `config` through src/targets/swarm. Each command of the local target asks `swarmTarget`
  * first and hands over here when it says so.
  */
-import { ExitCode, StackError } from '../../errors.js';
+import { ExitCode, StackError, displayValue } from '../../errors.js';
 import type { StackModel } from '../../model.js';
 import type { LoadOptions } from '../../loader/load.js';
 import type { CliContext, CommandResult } from '../context.js';
@@ -55,7 +55,9 @@ const VERBS: Record<SwarmAction['kind'], [string, string]> = {
 };
 
 /** One line (or JSON event) per finished swarm action, as the local target's plain progress. */
-function actionReporter(ctx: CliContext): (action: SwarmAction, state: 'started' | 'done' | 'failed', error?: unknown) => void {
+function actionReporter(
+  ctx: CliContext,
+): (action: SwarmAction, state: 'started' | 'done' | 'failed', error?: unknown) => void {
   const started = new Map<string, number>();
   return (action, state, error) => {
     if (state === 'started') {
@@ -67,18 +69,36 @@ function actionReporter(ctx: CliContext): (action: SwarmAction, state: 'started'
     const subject = `${kind[0]!.toUpperCase()}${kind.slice(1)} ${action.name}`;
     if (ctx.progress === 'quiet') return;
     if (ctx.progress === 'json') {
-      ctx.stderr.write(jsonEvent(state === 'done' ? 'action-done' : 'action-failed', { kind: action.kind, resource: action.ref, subject, ms, ...(error ? { error: error instanceof Error ? error.message : String(error) } : {}) }));
+      ctx.stderr.write(
+        jsonEvent(state === 'done' ? 'action-done' : 'action-failed', {
+          kind: action.kind,
+          resource: action.ref,
+          subject,
+          ms,
+          ...(error ? { error: error instanceof Error ? error.message : displayValue(error) } : {}),
+        }),
+      );
       return;
     }
     const message = error instanceof Error ? error.message.split('\n')[0] : '';
-    ctx.stderr.write(state === 'done' ? ` ✔ ${subject}  ${VERBS[action.kind][1]}  ${(ms / 1000).toFixed(1)}s\n` : ` ✘ ${subject}  Error  ${message ?? ''}\n`);
+    ctx.stderr.write(
+      state === 'done'
+        ? ` ✔ ${subject}  ${VERBS[action.kind][1]}  ${(ms / 1000).toFixed(1)}s\n`
+        : ` ✘ ${subject}  Error  ${message ?? ''}\n`,
+    );
   };
 }
 
 /** `up -d [--wait] [--build|--no-build] [--remove-orphans]` on Swarm. */
-export async function swarmUp(ctx: CliContext, services: readonly string[], flags: { detach?: boolean; wait?: boolean; waitTimeout?: number; build?: boolean; removeOrphans?: boolean }): Promise<CommandResult> {
-  if (services.length > 0) throw new StackError('USAGE', 'up on the swarm target deploys the whole stack: name no services');
-  if (!flags.detach && !flags.wait) throw new StackError('USAGE', 'the swarm target runs detached: use `up -d` (and --wait to follow the rollout)');
+export async function swarmUp(
+  ctx: CliContext,
+  services: readonly string[],
+  flags: { detach?: boolean; wait?: boolean; waitTimeout?: number; build?: boolean; removeOrphans?: boolean },
+): Promise<CommandResult> {
+  if (services.length > 0)
+    throw new StackError('USAGE', 'up on the swarm target deploys the whole stack: name no services');
+  if (!flags.detach && !flags.wait)
+    throw new StackError('USAGE', 'the swarm target runs detached: use `up -d` (and --wait to follow the rollout)');
   const { prepareSwarm, upSwarm } = await import('../../targets/swarm/commands.js');
   const client = await connect(ctx);
   const prepared = await prepareSwarm(client, loadOptions(ctx), {
@@ -110,7 +130,10 @@ export async function swarmUp(ctx: CliContext, services: readonly string[], flag
 }
 
 /** `plan [--json] [--detailed-exitcode] [--down]` on Swarm: nothing is written (no build, no push). */
-export async function swarmPlan(ctx: CliContext, flags: { json?: boolean; detailedExitcode?: boolean; down?: boolean; removeOrphans?: boolean }): Promise<CommandResult> {
+export async function swarmPlan(
+  ctx: CliContext,
+  flags: { json?: boolean; detailedExitcode?: boolean; down?: boolean; removeOrphans?: boolean },
+): Promise<CommandResult> {
   const { prepareSwarm, planSwarm } = await import('../../targets/swarm/commands.js');
   const { renderSwarmPlan } = await import('../../targets/swarm/plan.js');
   const { observeSwarm } = await import('../../targets/swarm/observe.js');
@@ -118,8 +141,17 @@ export async function swarmPlan(ctx: CliContext, flags: { json?: boolean; detail
   const client = await connect(ctx);
   const prepared = await prepareSwarm(client, loadOptions(ctx), { build: false, signal: ctx.signal });
   writeDiagnostics(ctx, prepared.warnings, ctx.cwd);
-  const plan = flags.down ? planSwarmDown(await observeSwarm(client, prepared.desired.project, ctx.signal)) : (await planSwarm(client, prepared, { signal: ctx.signal, ...(flags.removeOrphans ? { removeOrphans: true } : {}) })).plan;
-  const text = flags.json ? JSON.stringify(plan, (key, value: unknown) => (key === 'data' ? undefined : value), 2) + '\n' : renderSwarmPlan(plan);
+  const plan = flags.down
+    ? planSwarmDown(await observeSwarm(client, prepared.desired.project, ctx.signal))
+    : (
+        await planSwarm(client, prepared, {
+          signal: ctx.signal,
+          ...(flags.removeOrphans ? { removeOrphans: true } : {}),
+        })
+      ).plan;
+  const text = flags.json
+    ? JSON.stringify(plan, (key, value: unknown) => (key === 'data' ? undefined : value), 2) + '\n'
+    : renderSwarmPlan(plan);
   ctx.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   return flags.detailedExitcode && plan.actions.length > 0 ? 2 : ExitCode.ok;
 }
@@ -139,23 +171,43 @@ export async function swarmDown(ctx: CliContext, project: StackModel | { project
 }
 
 /** `ps [-a] [--format json]` on Swarm: the stack's tasks. */
-export async function swarmPs(ctx: CliContext, project: StackModel | { project: string }, flags: { all?: boolean; format?: string }): Promise<CommandResult> {
+export async function swarmPs(
+  ctx: CliContext,
+  project: StackModel | { project: string },
+  flags: { all?: boolean; format?: string },
+): Promise<CommandResult> {
   const { psSwarm, renderSwarmPs } = await import('../../targets/swarm/commands.js');
-  const rows = await psSwarm(await connect(ctx), projectOf(project), { signal: ctx.signal, ...(flags.all ? { all: true } : {}) });
+  const rows = await psSwarm(await connect(ctx), projectOf(project), {
+    signal: ctx.signal,
+    ...(flags.all ? { all: true } : {}),
+  });
   ctx.stdout.write(flags.format === 'json' ? rows.map((r) => JSON.stringify(r) + '\n').join('') : renderSwarmPs(rows));
   return ExitCode.ok;
 }
 
 /** `logs [-f] [--tail N] [-t] [services...]` on Swarm: every task's output, prefixed by its service. */
-export async function swarmLogs(ctx: CliContext, project: StackModel | { project: string }, services: readonly string[], flags: { follow?: boolean; tail?: string; timestamps?: boolean }): Promise<CommandResult> {
+export async function swarmLogs(
+  ctx: CliContext,
+  project: StackModel | { project: string },
+  services: readonly string[],
+  flags: { follow?: boolean; tail?: string; timestamps?: boolean },
+): Promise<CommandResult> {
   const { logsSwarm } = await import('../../targets/swarm/commands.js');
   const tail = flags.tail === undefined || flags.tail === 'all' ? 'all' : Number(flags.tail);
-  if (tail !== 'all' && (!Number.isInteger(tail) || tail < 0)) throw new StackError('USAGE', `--tail expects a number or "all", got "${flags.tail}"`);
+  if (tail !== 'all' && (!Number.isInteger(tail) || tail < 0))
+    throw new StackError('USAGE', `--tail expects a number or "all", got "${flags.tail}"`);
   const name = projectOf(project);
   const width = Math.max(0, ...services.map((s) => s.length));
-  for await (const line of logsSwarm(await connect(ctx), name, { signal: ctx.signal, tail, ...(services.length > 0 ? { services } : {}), ...(flags.follow ? { follow: true } : {}), ...(flags.timestamps ? { timestamps: true } : {}) })) {
+  for await (const line of logsSwarm(await connect(ctx), name, {
+    signal: ctx.signal,
+    tail,
+    ...(services.length > 0 ? { services } : {}),
+    ...(flags.follow ? { follow: true } : {}),
+    ...(flags.timestamps ? { timestamps: true } : {}),
+  })) {
     const text = line.data.toString('utf8');
-    for (const row of text.split('\n').filter((r, i, all) => r !== '' || i < all.length - 1)) (line.stream === 'stderr' ? ctx.stderr : ctx.stdout).write(`${line.service.padEnd(width)}  | ${row}\n`);
+    for (const row of text.split('\n').filter((r, i, all) => r !== '' || i < all.length - 1))
+      (line.stream === 'stderr' ? ctx.stderr : ctx.stdout).write(`${line.service.padEnd(width)}  | ${row}\n`);
   }
   return ExitCode.ok;
 }
@@ -164,8 +216,15 @@ export async function swarmLogs(ctx: CliContext, project: StackModel | { project
 export async function swarmLs(ctx: CliContext, flags: { format?: string }): Promise<CommandResult> {
   const { lsSwarm } = await import('../../targets/swarm/commands.js');
   const stacks = await lsSwarm(await connect(ctx), ctx.signal);
-  if (flags.format === 'json') ctx.stdout.write(JSON.stringify(stacks.map((s) => ({ Name: s.name, Services: s.services }))) + '\n');
-  else ctx.stdout.write(formatTable(['NAME', 'SERVICES'], stacks.map((s) => [s.name, String(s.services)])));
+  if (flags.format === 'json')
+    ctx.stdout.write(JSON.stringify(stacks.map((s) => ({ Name: s.name, Services: s.services }))) + '\n');
+  else
+    ctx.stdout.write(
+      formatTable(
+        ['NAME', 'SERVICES'],
+        stacks.map((s) => [s.name, String(s.services)]),
+      ),
+    );
   return ExitCode.ok;
 }
 

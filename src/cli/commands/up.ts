@@ -48,7 +48,11 @@ export interface UpFlags extends PlanFlags {
  * services (with `--attach-dependencies` their dependencies too), else every selected one;
  * minus `--no-attach`.
  */
-export function attachedServices(selected: ReadonlySet<string>, services: readonly string[], flags: Pick<UpFlags, 'attach' | 'noAttach' | 'attachDependencies'>): Set<string> {
+export function attachedServices(
+  selected: ReadonlySet<string>,
+  services: readonly string[],
+  flags: Pick<UpFlags, 'attach' | 'noAttach' | 'attachDependencies'>,
+): Set<string> {
   const attach = flags.attach ?? [];
   const base = attach.length > 0 ? attach : services.length > 0 && !flags.attachDependencies ? services : [...selected];
   return new Set(base.filter((s) => !(flags.noAttach ?? []).includes(s)));
@@ -57,8 +61,13 @@ export function attachedServices(selected: ReadonlySet<string>, services: readon
 /** Usage errors of the attached flags, before anything is loaded or touched. */
 function checkAttachFlags(flags: UpFlags): void {
   const aborting = flags.abortOnContainerExit || flags.abortOnContainerFailure || flags.exitCodeFrom !== undefined;
-  if (aborting && (flags.detach || flags.wait)) throw new StackError('USAGE', '--abort-on-container-exit, --abort-on-container-failure and --exit-code-from need an attached up: drop -d/--wait');
-  if (flags.abortOnContainerExit && flags.abortOnContainerFailure) throw new StackError('USAGE', '--abort-on-container-exit and --abort-on-container-failure cannot be combined');
+  if (aborting && (flags.detach || flags.wait))
+    throw new StackError(
+      'USAGE',
+      '--abort-on-container-exit, --abort-on-container-failure and --exit-code-from need an attached up: drop -d/--wait',
+    );
+  if (flags.abortOnContainerExit && flags.abortOnContainerFailure)
+    throw new StackError('USAGE', '--abort-on-container-exit and --abort-on-container-failure cannot be combined');
 }
 
 /** Runs `up`. */
@@ -66,7 +75,8 @@ export async function runUp(ctx: CliContext, services: readonly string[], flags:
   const commandStartedMs = Date.now();
   const waitTimeout = parseSeconds(flags.waitTimeout, '--wait-timeout');
   checkAttachFlags(flags);
-  if (flags.watch && (flags.detach || flags.wait)) throw new StackError('USAGE', '--watch runs attached; it cannot be combined with --detach or --wait');
+  if (flags.watch && (flags.detach || flags.wait))
+    throw new StackError('USAGE', '--watch runs attached; it cannot be combined with --detach or --wait');
   upStackOptions(services, flags);
   const loaded = await loadProject(ctx, services);
   if (swarmTarget(ctx, loaded)) {
@@ -81,17 +91,34 @@ export async function runUp(ctx: CliContext, services: readonly string[], flags:
   const options = upStackOptions(services, flags, loaded);
   const selected = await selectedServices(loaded, options.plan);
   const engine = await openEngine(ctx);
-  const hooks = await operationHooks(ctx, { yes: flags.yes === true, command: `stack up${services.length > 0 ? ' ' + services.join(' ') : ''}`, ...(waitTimeout !== undefined ? { waitTimeoutMs: waitTimeout * 1000 } : {}) });
+  const hooks = await operationHooks(ctx, {
+    yes: flags.yes === true,
+    command: `stack up${services.length > 0 ? ' ' + services.join(' ') : ''}`,
+    ...(waitTimeout !== undefined ? { waitTimeoutMs: waitTimeout * 1000 } : {}),
+  });
   const result = await upStack(engine, loaded, options, hooks);
   const model = result.model ?? loaded;
-  if (flags.watch) return watchAttached(ctx, engine, model, services, selected, result.startedAt, options, flags.yes === true);
+  if (flags.watch)
+    return watchAttached(ctx, engine, model, services, selected, result.startedAt, options, flags.yes === true);
   if (flags.wait) {
-    await waitForServices(engine, model, selected, { ...(options.plan.scale ? { scale: options.plan.scale } : {}), timeoutMs: (waitTimeout ?? 300) * 1000, signal: ctx.signal });
+    await waitForServices(engine, model, selected, {
+      ...(options.plan.scale ? { scale: options.plan.scale } : {}),
+      timeoutMs: (waitTimeout ?? 300) * 1000,
+      signal: ctx.signal,
+    });
     return ExitCode.ok;
   }
   if (flags.detach || flags.start === false) return ExitCode.ok;
 
-  return runAttached(ctx, engine, model, services, selected, { since: result.startedAt, notBeforeMs: commandStartedMs }, flags);
+  return runAttached(
+    ctx,
+    engine,
+    model,
+    services,
+    selected,
+    { since: result.startedAt, notBeforeMs: commandStartedMs },
+    flags,
+  );
 }
 
 /**
@@ -102,22 +129,47 @@ export async function runUp(ctx: CliContext, services: readonly string[], flags:
  * run attached, gracefully; a second kills it. Exit code: the `--exit-code-from` service's (or,
  * when aborting, the first exit's), 130 after Ctrl-C, else 0.
  */
-async function runAttached(ctx: CliContext, engine: Engine, model: StackModel, services: readonly string[], selected: ReadonlySet<string>, times: { since: number; notBeforeMs: number }, flags: UpFlags): Promise<CommandResult> {
+async function runAttached(
+  ctx: CliContext,
+  engine: Engine,
+  model: StackModel,
+  services: readonly string[],
+  selected: ReadonlySet<string>,
+  times: { since: number; notBeforeMs: number },
+  flags: UpFlags,
+): Promise<CommandResult> {
   const { superviseAttached } = await import('../../pipeline/attach.js');
   const { changeServiceStates } = await import('../../pipeline/lifecycle.js');
   const attached = attachedServices(selected, services, flags);
   const exitCodeFrom = flags.exitCodeFrom;
   if (exitCodeFrom !== undefined && !attached.has(exitCodeFrom)) attached.add(exitCodeFrom);
-  const abortOn = flags.abortOnContainerFailure ? 'failure' : flags.abortOnContainerExit || exitCodeFrom !== undefined ? 'exit' : undefined;
+  const abortOn = flags.abortOnContainerFailure
+    ? 'failure'
+    : flags.abortOnContainerExit || exitCodeFrom !== undefined
+      ? 'exit'
+      : undefined;
   const timeout = parseSeconds(flags.timeout, '-t/--timeout');
   const containers = await listProjectContainers(engine, model.name, { services: [...selected] }, ctx.signal);
   // The log streams outlive Ctrl-C and the abort: what containers print while stopping is shown.
   const logs = new AbortController();
   const width = Math.max(0, ...containers.map((c) => prefixOf(c).length));
-  const follower = createLogFollower(ctx, engine, { width, signal: logs.signal, ...(flags.logPrefix === false ? { noPrefix: true } : {}), ...(flags.timestamps ? { timestamps: true } : {}), ...(flags.color === false ? { color: false } : {}) });
+  const follower = createLogFollower(ctx, engine, {
+    width,
+    signal: logs.signal,
+    ...(flags.logPrefix === false ? { noPrefix: true } : {}),
+    ...(flags.timestamps ? { timestamps: true } : {}),
+    ...(flags.color === false ? { color: false } : {}),
+  });
   const stop = (services: Iterable<string>, verb: 'stop' | 'kill'): Promise<unknown> =>
-    changeServiceStates(engine, model, verb, { services: [...services], ...(timeout !== undefined ? { timeoutSeconds: Math.round(timeout) } : {}), onDone: (name) => ctx.stderr.write(` Container ${name}  ${verb === 'kill' ? 'Killed' : 'Stopped'}\n`) });
-  ctx.setInterruptBehavior({ message: 'Gracefully stopping... (press Ctrl+C again to force)', onForce: async () => void (await stop(attached, 'kill')) });
+    changeServiceStates(engine, model, verb, {
+      services: [...services],
+      ...(timeout !== undefined ? { timeoutSeconds: Math.round(timeout) } : {}),
+      onDone: (name) => ctx.stderr.write(` Container ${name}  ${verb === 'kill' ? 'Killed' : 'Stopped'}\n`),
+    });
+  ctx.setInterruptBehavior({
+    message: 'Gracefully stopping... (press Ctrl+C again to force)',
+    onForce: async () => void (await stop(attached, 'kill')),
+  });
   const supervision = new AbortController();
   const onInterrupt = (): void => supervision.abort();
   if (ctx.signal.aborted) onInterrupt();
@@ -130,8 +182,13 @@ async function runAttached(ctx: CliContext, engine: Engine, model: StackModel, s
       services: attached,
       ...(abortOn ? { abortOn } : {}),
       signal: supervision.signal,
-      onStart: (c, since) => void containerTty(engine, c.id).then((tty) => follower.follow({ id: c.id, name: c.name, prefix: c.prefix, tty }, since), () => undefined),
-      onExit: (exit) => follower.status(exit, `exited with code ${exit.exitCode}${exit.restarting ? ' (restarting)' : ''}`),
+      onStart: (c, since) =>
+        void containerTty(engine, c.id).then(
+          (tty) => follower.follow({ id: c.id, name: c.name, prefix: c.prefix, tty }, since),
+          () => undefined,
+        ),
+      onExit: (exit) =>
+        follower.status(exit, `exited with code ${exit.exitCode}${exit.restarting ? ' (restarting)' : ''}`),
       // An abort stops every service this run started (Compose); their exits end the session.
       onAbort: () => {
         ctx.stderr.write('Aborting on container exit...\n');
@@ -147,15 +204,24 @@ async function runAttached(ctx: CliContext, engine: Engine, model: StackModel, s
     await follower.settled();
   }
   if (outcome.reason === 'interrupted') return ExitCode.interrupted;
-  if (exitCodeFrom !== undefined) return [...outcome.exits].reverse().find((e) => e.service === exitCodeFrom)?.exitCode ?? ExitCode.ok;
+  if (exitCodeFrom !== undefined)
+    return [...outcome.exits].reverse().find((e) => e.service === exitCodeFrom)?.exitCode ?? ExitCode.ok;
   if (outcome.reason === 'aborted') return outcome.trigger?.exitCode ?? ExitCode.ok;
   return ExitCode.ok;
 }
 
 /** Stops the selected services' containers, dependents first (attached `up` after Ctrl-C). */
-async function stopGracefully(ctx: CliContext, engine: Engine, model: StackModel, selected: ReadonlySet<string>): Promise<void> {
+async function stopGracefully(
+  ctx: CliContext,
+  engine: Engine,
+  model: StackModel,
+  selected: ReadonlySet<string>,
+): Promise<void> {
   ctx.stderr.write('Gracefully stopping... (press Ctrl-C again to force)\n');
-  await changeServiceStates(engine, model, 'stop', { services: [...selected], onDone: (name) => ctx.stderr.write(` Container ${name}  Stopped\n`) });
+  await changeServiceStates(engine, model, 'stop', {
+    services: [...selected],
+    onDone: (name) => ctx.stderr.write(` Container ${name}  Stopped\n`),
+  });
 }
 
 /**
@@ -163,12 +229,28 @@ async function stopGracefully(ctx: CliContext, engine: Engine, model: StackModel
  * watch session reloads on each change with the same options as this `up`; Ctrl-C stops
  * watching, then stops the stack like attached `up`.
  */
-async function watchAttached(ctx: CliContext, engine: Engine, model: StackModel, services: readonly string[], selected: ReadonlySet<string>, startedAt: number, options: UpStackOptions, yes: boolean): Promise<CommandResult> {
+async function watchAttached(
+  ctx: CliContext,
+  engine: Engine,
+  model: StackModel,
+  services: readonly string[],
+  selected: ReadonlySet<string>,
+  startedAt: number,
+  options: UpStackOptions,
+  yes: boolean,
+): Promise<CommandResult> {
   const { createWatchReconcile } = await import('./watch.js');
   const { runWatchSession } = await import('../../watch/session.js');
   const logs = new AbortController();
-  const initial = await sourcesOf(engine, await listProjectContainers(engine, model.name, { services: [...selected] }, ctx.signal));
-  const following = followProjectLogs(ctx, engine, model.name, initial, { since: startedAt, services: [...selected], signal: logs.signal });
+  const initial = await sourcesOf(
+    engine,
+    await listProjectContainers(engine, model.name, { services: [...selected] }, ctx.signal),
+  );
+  const following = followProjectLogs(ctx, engine, model.name, initial, {
+    since: startedAt,
+    services: [...selected],
+    signal: logs.signal,
+  });
   try {
     return await runWatchSession(ctx, model, {
       reconcile: createWatchReconcile(ctx, engine, options, yes),
@@ -198,7 +280,7 @@ export function registerUp(program: Command, run: Runner): void {
     .description('create and start the stack (attached: print logs until Ctrl-C)')
     .argument('[services...]', 'only these services (and their dependencies)')
     .option('-d, --detach', 'run in the background')
-    .option('--force-recreate', 'recreate the named services\' containers even if their configuration is unchanged')
+    .option('--force-recreate', "recreate the named services' containers even if their configuration is unchanged")
     .option('--always-recreate-deps', 'recreate the dependencies of the named services too')
     .option('--no-recreate', 'never recreate existing containers')
     .option('--no-deps', 'do not start the services the named ones depend on')
@@ -211,15 +293,15 @@ export function registerUp(program: Command, run: Runner): void {
     .option('--no-start', 'create but do not start containers')
     .option('--build', 'build images before starting, even when they exist')
     .option('--no-build', 'never build; fail when an image with a build section is missing')
-    .option('--pull <policy>', 'pull images: policy (each service\'s pull_policy, default), always, missing, never')
+    .option('--pull <policy>', "pull images: policy (each service's pull_policy, default), always, missing, never")
     .option('--no-lock', 'ignore stack.lock.json (use the tags in the stack file)')
     .option('-w, --watch', 'watch the stack files and develop.watch paths and apply every change (attached)')
-    .option('--attach <service>', 'attach to (follow) only this service\'s output (repeatable)', collect, [])
-    .addOption(listOption('--no-attach <service>', 'do not follow this service\'s output (repeatable)'))
-    .option('--attach-dependencies', 'also follow the output of the named services\' dependencies')
+    .option('--attach <service>', "attach to (follow) only this service's output (repeatable)", collect, [])
+    .addOption(listOption('--no-attach <service>', "do not follow this service's output (repeatable)"))
+    .option('--attach-dependencies', "also follow the output of the named services' dependencies")
     .option('--abort-on-container-exit', 'stop all containers when any container stops; exit with its code')
     .option('--abort-on-container-failure', 'stop all containers when any container exits with a non-zero code')
-    .option('--exit-code-from <service>', 'exit with this service\'s exit code (implies --abort-on-container-exit)')
+    .option('--exit-code-from <service>', "exit with this service's exit code (implies --abort-on-container-exit)")
     .option('--no-color', 'monochrome log output')
     .option('--no-log-prefix', 'do not prefix log lines with the container')
     .option('--timestamps', 'show timestamps in the log output')

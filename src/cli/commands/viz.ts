@@ -30,8 +30,8 @@ export function registerViz(program: Command, run: Runner): void {
     .option('--networks', 'also draw networks and which services join them')
     .option('--volumes', 'also draw named volumes and which services mount them')
     .option('--ports', 'show published ports in the service boxes')
-    .option('--images', 'show each service\'s image in its box')
-    .addOption(new Option('--image', 'same as --images (Compose\'s spelling)').hideHelp())
+    .option('--images', "show each service's image in its box")
+    .addOption(new Option('--image', "same as --images (Compose's spelling)").hideHelp())
     .action((flags: VizFlags) =>
       run(async (ctx) => {
         const model = await ctx.loadModel();

@@ -40,19 +40,36 @@ export function reloadImageOptions(images: ImageOptions | undefined, rebuild: re
  * Returns the applied plan; throws the StackError of a failed apply (the session prints it and
  * keeps watching).
  */
-export function createWatchReconcile(ctx: CliContext, engine: Engine, options: UpStackOptions, yes: boolean): (request: ReconcileRequest) => Promise<ReconcileSummary> {
+export function createWatchReconcile(
+  ctx: CliContext,
+  engine: Engine,
+  options: UpStackOptions,
+  yes: boolean,
+): (request: ReconcileRequest) => Promise<ReconcileSummary> {
   return async ({ model, build }) => {
     const hooks = await operationHooks(ctx, { yes, command: 'stack watch' });
-    const result = await upStack(engine, model, { plan: options.plan, images: reloadImageOptions(options.images, build) }, hooks);
+    const result = await upStack(
+      engine,
+      model,
+      { plan: options.plan, images: reloadImageOptions(options.images, build) },
+      hooks,
+    );
     return result.plan;
   };
 }
 
 /** Runs `watch`. */
-export async function runWatch(ctx: CliContext, services: readonly string[], flags: WatchFlags): Promise<CommandResult> {
+export async function runWatch(
+  ctx: CliContext,
+  services: readonly string[],
+  flags: WatchFlags,
+): Promise<CommandResult> {
   const model = await loadProject(ctx, services);
-  const watched = Object.values(model.services).filter((s) => (services.length === 0 || services.includes(s.name)) && (s.develop?.watch.length ?? 0) > 0);
-  if (watched.length === 0) ctx.stderr.write('note: no selected service has develop.watch rules; watching the stack files only\n');
+  const watched = Object.values(model.services).filter(
+    (s) => (services.length === 0 || services.includes(s.name)) && (s.develop?.watch.length ?? 0) > 0,
+  );
+  if (watched.length === 0)
+    ctx.stderr.write('note: no selected service has develop.watch rules; watching the stack files only\n');
   const engine = await openEngine(ctx);
   const reconcile = createWatchReconcile(ctx, engine, upStackOptions(services, {}, model), flags.yes === true);
   const { runWatchSession } = await import('../../watch/session.js');

@@ -18,7 +18,12 @@ function fromShell(ctx: NormalizeContext, key: string): string | null {
 }
 
 /** Reads the env files of `service` (path of the service), then overlays `environment:`. */
-export function normalizeEnvironment(service: Record<string, unknown>, path: Path, ctx: NormalizeContext, issues: Issues): NormalizedEnvironment {
+export function normalizeEnvironment(
+  service: Record<string, unknown>,
+  path: Path,
+  ctx: NormalizeContext,
+  issues: Issues,
+): NormalizedEnvironment {
   const environment: Record<string, string | null> = {};
   const envFiles: { path: string; required: boolean }[] = [];
   const rawFiles = service['env_file'];
@@ -32,13 +37,26 @@ export function normalizeEnvironment(service: Record<string, unknown>, path: Pat
     envFiles.push({ path: absolute, required });
     const values = ctx.readEnvFile(absolute);
     if (values === undefined) {
-      if (required) issues.error('ENV_FILE_NOT_FOUND', `env file "${file}" not found (${absolute})`, at, 'create it, or mark it `required: false`');
+      if (required)
+        issues.error(
+          'ENV_FILE_NOT_FOUND',
+          `env file "${file}" not found (${absolute})`,
+          at,
+          'create it, or mark it `required: false`',
+        );
       return;
     }
     Object.assign(environment, values);
   });
   // A bare key, or a key without a value, takes its value from the shell (or stays unset).
-  Object.assign(environment, listOrDict(service['environment'], (key) => fromShell(ctx, key), (key) => fromShell(ctx, key)));
+  Object.assign(
+    environment,
+    listOrDict(
+      service['environment'],
+      (key) => fromShell(ctx, key),
+      (key) => fromShell(ctx, key),
+    ),
+  );
   return { environment, envFiles };
 }
 
@@ -62,7 +80,12 @@ export function normalizeExtraHosts(value: unknown, path: Path, issues: Issues):
       const text = asString(item) ?? '';
       const pair = splitHost(text);
       if (!pair) {
-        issues.error('INVALID_EXTRA_HOST', `invalid extra host "${text}"`, [...path, i], 'expected "host:ip" or "host=ip"');
+        issues.error(
+          'INVALID_EXTRA_HOST',
+          `invalid extra host "${text}"`,
+          [...path, i],
+          'expected "host:ip" or "host=ip"',
+        );
         return;
       }
       out.push(`${pair[0]}:${unbracket(pair[1])}`);
@@ -71,7 +94,13 @@ export function normalizeExtraHosts(value: unknown, path: Path, issues: Issues):
     for (const [host, ips] of Object.entries(value)) {
       const list = Array.isArray(ips) ? ips.map(asString) : [asString(ips)];
       for (const ip of list) {
-        if (!ip) issues.error('INVALID_EXTRA_HOST', `extra host "${host}" has no IP address`, [...path, host], 'expected "host: ip"');
+        if (!ip)
+          issues.error(
+            'INVALID_EXTRA_HOST',
+            `extra host "${host}" has no IP address`,
+            [...path, host],
+            'expected "host: ip"',
+          );
         else out.push(`${host}:${unbracket(ip)}`);
       }
     }

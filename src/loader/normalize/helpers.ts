@@ -56,7 +56,9 @@ export function asBool(value: unknown): boolean | undefined {
 /** Strings of a list (or a single string as a one-item list). */
 export function stringList(value: unknown): string[] {
   if (typeof value === 'string') return [value];
-  return asList(value).map(asString).filter((s): s is string => s !== undefined);
+  return asList(value)
+    .map(asString)
+    .filter((s): s is string => s !== undefined);
 }
 
 /** An integer from a number or a numeric string (interpolation yields strings). */
@@ -73,7 +75,11 @@ export function asNumber(value: unknown): number | undefined {
 }
 
 /** A list of `key=value` (bare key: `bare(key)`) or a mapping, as a record; scalars stringified. */
-export function listOrDict<T>(value: unknown, bare: (key: string) => T, nullValue: (key: string) => T): Record<string, string | T> {
+export function listOrDict<T>(
+  value: unknown,
+  bare: (key: string) => T,
+  nullValue: (key: string) => T,
+): Record<string, string | T> {
   const out: Record<string, string | T> = {};
   if (Array.isArray(value)) {
     for (const item of value) {
@@ -94,7 +100,11 @@ export function listOrDict<T>(value: unknown, bare: (key: string) => T, nullValu
 
 /** A record of strings from a list or mapping; bare keys and nulls become "". */
 export function stringDict(value: unknown): Record<string, string> {
-  return listOrDict(value, () => '', () => '');
+  return listOrDict(
+    value,
+    () => '',
+    () => '',
+  );
 }
 
 /** Resolves a host path: `~` against HOME from the env, relative against the working dir. */

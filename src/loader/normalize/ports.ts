@@ -8,7 +8,8 @@ import type { Issues } from './helpers.js';
 import type { Path } from '../types.js';
 
 const PROTOCOLS: readonly string[] = ['tcp', 'udp', 'sctp'];
-const FORMS = 'expected "target", "published:target" or "host_ip:published:target", with an optional "/tcp", "/udp" or "/sctp"';
+const FORMS =
+  'expected "target", "published:target" or "host_ip:published:target", with an optional "/tcp", "/udp" or "/sctp"';
 
 interface Range {
   readonly start: number;
@@ -46,7 +47,8 @@ function splitShort(text: string): { hostIp?: string; published?: string; target
 }
 
 function parseShort(text: string, path: Path, issues: Issues): PortSpec[] {
-  const bad = (why: string): PortSpec[] => issues.error('INVALID_PORT', `invalid port "${text}": ${why}`, path, FORMS) ?? [];
+  const bad = (why: string): PortSpec[] =>
+    issues.error('INVALID_PORT', `invalid port "${text}": ${why}`, path, FORMS) ?? [];
   const slash = text.lastIndexOf('/');
   const protocol = slash === -1 ? 'tcp' : text.slice(slash + 1).toLowerCase();
   if (!PROTOCOLS.includes(protocol)) return bad(`unknown protocol "${protocol}"`);
@@ -56,9 +58,14 @@ function parseShort(text: string, path: Path, issues: Issues): PortSpec[] {
   if (!target) return bad('the container port must be a number (or range) from 1 to 65535');
   const published = parts.published === undefined || parts.published === '' ? undefined : parseRange(parts.published);
   if (parts.published && !published) return bad('the host port must be a number (or range) from 1 to 65535');
-  const base = { protocol: protocol as Protocol, mode: 'ingress' as const, ...opt('hostIp', parts.hostIp || undefined) };
+  const base = {
+    protocol: protocol as Protocol,
+    mode: 'ingress' as const,
+    ...opt('hostIp', parts.hostIp || undefined),
+  };
   const count = target.end - target.start + 1;
-  if (published && count > 1 && published.end - published.start + 1 !== count) return bad('the host and container ranges differ in length');
+  if (published && count > 1 && published.end - published.start + 1 !== count)
+    return bad('the host and container ranges differ in length');
   const out: PortSpec[] = [];
   for (let i = 0; i < count; i++) {
     // A single target with a host range lets the engine pick one port of the range.
@@ -71,11 +78,23 @@ function parseShort(text: string, path: Path, issues: Issues): PortSpec[] {
 function parseLong(raw: Record<string, unknown>, path: Path, issues: Issues): PortSpec[] {
   const target = asInt(raw['target']);
   if (target === undefined || target < 1 || target > 65535) {
-    return issues.error('INVALID_PORT', 'the container port "target" must be a number from 1 to 65535', [...path, 'target']) ?? [];
+    return (
+      issues.error('INVALID_PORT', 'the container port "target" must be a number from 1 to 65535', [
+        ...path,
+        'target',
+      ]) ?? []
+    );
   }
   const publishedText = asString(raw['published']);
   if (publishedText !== undefined && publishedText !== '' && !parseRange(publishedText)) {
-    return issues.error('INVALID_PORT', `invalid host port "${publishedText}"`, [...path, 'published'], 'a number or range from 1 to 65535') ?? [];
+    return (
+      issues.error(
+        'INVALID_PORT',
+        `invalid host port "${publishedText}"`,
+        [...path, 'published'],
+        'a number or range from 1 to 65535',
+      ) ?? []
+    );
   }
   const protocol = (asString(raw['protocol']) ?? 'tcp').toLowerCase();
   const mode = asString(raw['mode']) === 'host' ? 'host' : 'ingress';

@@ -24,12 +24,14 @@ function normalizeIpam(value: unknown): IpamSpec | undefined {
   if (!isMap(value)) return undefined;
   return {
     ...opt('driver', asString(value['driver'])),
-    config: asList(value['config']).filter(isMap).map((c) => ({
-      ...opt('subnet', asString(c['subnet'])),
-      ...opt('ipRange', asString(c['ip_range'])),
-      ...opt('gateway', asString(c['gateway'])),
-      ...(isMap(c['aux_addresses']) ? { auxAddresses: stringDict(c['aux_addresses']) } : {}),
-    })),
+    config: asList(value['config'])
+      .filter(isMap)
+      .map((c) => ({
+        ...opt('subnet', asString(c['subnet'])),
+        ...opt('ipRange', asString(c['ip_range'])),
+        ...opt('gateway', asString(c['gateway'])),
+        ...(isMap(c['aux_addresses']) ? { auxAddresses: stringDict(c['aux_addresses']) } : {}),
+      })),
     options: stringDict(value['options']),
   };
 }
@@ -53,7 +55,16 @@ export function normalizeNetwork(key: string, value: unknown, ctx: NormalizeCont
 
 /** The implicit `default` network, `<project>_default`. */
 export function defaultNetwork(ctx: NormalizeContext): NetworkSpec {
-  return { key: 'default', name: `${ctx.projectName}_default`, external: false, driverOpts: {}, attachable: false, internal: false, enableIpv6: false, labels: {} };
+  return {
+    key: 'default',
+    name: `${ctx.projectName}_default`,
+    external: false,
+    driverOpts: {},
+    attachable: false,
+    internal: false,
+    enableIpv6: false,
+    labels: {},
+  };
 }
 
 /** One top-level volume. */

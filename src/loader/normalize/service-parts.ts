@@ -4,17 +4,39 @@
  */
 import { isAbsolute, posix } from 'node:path';
 import type {
-  BuildSpec, DependencyCondition, DependsOnSpec, DeviceSpec, HealthcheckSpec, HookSpec, LoggingSpec, ServiceFileRef,
-  ServiceNetworkSpec, UlimitSpec, WatchAction, WatchRule,
+  BuildSpec,
+  DependencyCondition,
+  DependsOnSpec,
+  DeviceSpec,
+  HealthcheckSpec,
+  HookSpec,
+  LoggingSpec,
+  ServiceFileRef,
+  ServiceNetworkSpec,
+  UlimitSpec,
+  WatchAction,
+  WatchRule,
 } from '../../model.js';
 import { normalizeCommand, normalizeDuration } from './values.js';
 import {
-  asBool, asInt, asList, asMode, asNumber, asString, isMap, listOrDict, opt, resolveHostPath, stringDict, stringList,
+  asBool,
+  asInt,
+  asList,
+  asMode,
+  asNumber,
+  asString,
+  isMap,
+  listOrDict,
+  opt,
+  resolveHostPath,
+  stringDict,
+  stringList,
 } from './helpers.js';
 import type { Issues } from './helpers.js';
 import { normalizeExtraHosts } from './env.js';
 import { parseSize } from './units.js';
 import type { NormalizeContext, Path } from '../types.js';
+import { displayValue } from '../../errors.js';
 
 /** `depends_on:` list or mapping, with Compose's defaults. */
 export function normalizeDependsOn(value: unknown): Record<string, DependsOnSpec> {
@@ -43,14 +65,24 @@ export function normalizeHealthcheck(value: unknown, path: Path, issues: Issues)
   else if (Array.isArray(raw)) {
     test = stringList(raw);
     if (test.length > 0 && !['CMD', 'CMD-SHELL', 'NONE'].includes(test[0]!)) {
-      issues.error('INVALID_VALUE', `a healthcheck test list must start with "CMD", "CMD-SHELL" or "NONE", not "${test[0]}"`, [...path, 'test', 0], 'e.g. ["CMD", "curl", "-f", "http://localhost"]');
+      issues.error(
+        'INVALID_VALUE',
+        `a healthcheck test list must start with "CMD", "CMD-SHELL" or "NONE", not "${test[0]}"`,
+        [...path, 'test', 0],
+        'e.g. ["CMD", "curl", "-f", "http://localhost"]',
+      );
     }
   }
   const disable = (asBool(value['disable']) ?? false) || test?.[0] === 'NONE';
   const duration = (key: string): number | undefined => normalizeDuration(value[key], [...path, key], issues);
   const retries = asInt(value['retries']);
   if (value['retries'] !== undefined && value['retries'] !== null && (retries === undefined || retries < 0)) {
-    issues.error('INVALID_VALUE', `healthcheck retries must be a whole number, not ${JSON.stringify(value['retries'])}`, [...path, 'retries'], 'e.g. retries: 3');
+    issues.error(
+      'INVALID_VALUE',
+      `healthcheck retries must be a whole number, not ${JSON.stringify(value['retries'])}`,
+      [...path, 'retries'],
+      'e.g. retries: 3',
+    );
   }
   return {
     ...opt('test', disable ? ['NONE'] : test),
@@ -68,20 +100,35 @@ function isRemoteContext(context: string): boolean {
 }
 
 /** `build:` string or mapping; the context is resolved unless it is a URL. */
-export function normalizeBuild(value: unknown, path: Path, ctx: NormalizeContext, issues: Issues): BuildSpec | undefined {
+export function normalizeBuild(
+  value: unknown,
+  path: Path,
+  ctx: NormalizeContext,
+  issues: Issues,
+): BuildSpec | undefined {
   if (value === undefined || value === null) return undefined;
   const raw: Record<string, unknown> = typeof value === 'string' ? { context: value } : isMap(value) ? value : {};
   const context = asString(raw['context']) ?? '.';
   let shmSize: number | undefined;
   if (raw['shm_size'] !== undefined) {
     shmSize = parseSize(raw['shm_size']);
-    if (shmSize === undefined) issues.error('INVALID_SIZE', `invalid size "${String(raw['shm_size'])}"`, [...path, 'shm_size'], 'e.g. 64m, 1g or bytes');
+    if (shmSize === undefined)
+      issues.error(
+        'INVALID_SIZE',
+        `invalid size "${displayValue(raw['shm_size'])}"`,
+        [...path, 'shm_size'],
+        'e.g. 64m, 1g or bytes',
+      );
   }
   return {
     context: isRemoteContext(context) ? context : resolveHostPath(context, ctx),
     ...opt('dockerfile', asString(raw['dockerfile'])),
     ...opt('dockerfileInline', asString(raw['dockerfile_inline'])),
-    args: listOrDict(raw['args'], (key) => (Object.hasOwn(ctx.env, key) ? (ctx.env[key] ?? null) : null), () => null),
+    args: listOrDict(
+      raw['args'],
+      (key) => (Object.hasOwn(ctx.env, key) ? (ctx.env[key] ?? null) : null),
+      () => null,
+    ),
     ...opt('target', asString(raw['target'])),
     labels: stringDict(raw['labels']),
     tags: stringList(raw['tags']),
@@ -138,12 +185,21 @@ export function normalizeDevices(value: unknown, path: Path, issues: Issues): De
   asList(value).forEach((item, i) => {
     if (isMap(item)) {
       const source = asString(item['source']) ?? '';
-      out.push({ source, target: asString(item['target']) ?? source, permissions: asString(item['permissions']) ?? 'rwm' });
+      out.push({
+        source,
+        target: asString(item['target']) ?? source,
+        permissions: asString(item['permissions']) ?? 'rwm',
+      });
       return;
     }
     const parts = (asString(item) ?? '').split(':');
     if (parts.length > 3 || !parts[0]) {
-      issues.error('INVALID_VALUE', `invalid device "${String(item)}"`, [...path, i], 'expected "/dev/host[:/dev/container[:rwm]]"');
+      issues.error(
+        'INVALID_VALUE',
+        `invalid device "${String(item)}"`,
+        [...path, i],
+        'expected "/dev/host[:/dev/container[:rwm]]"',
+      );
       return;
     }
     out.push({ source: parts[0], target: parts[1] || parts[0], permissions: parts[2] || 'rwm' });
@@ -160,17 +216,32 @@ export function normalizeFileRefs(value: unknown, kind: 'secrets' | 'configs'): 
     const target = asString(raw['target']) ?? source;
     // Secrets live under /run/secrets unless an absolute target is given; configs at /<name>.
     const full = isAbsolute(target) ? target : kind === 'secrets' ? posix.join('/run/secrets', target) : `/${target}`;
-    return [{ source, target: full, ...opt('uid', asString(raw['uid'])), ...opt('gid', asString(raw['gid'])), ...opt('mode', asMode(raw['mode'])) }];
+    return [
+      {
+        source,
+        target: full,
+        ...opt('uid', asString(raw['uid'])),
+        ...opt('gid', asString(raw['gid'])),
+        ...opt('mode', asMode(raw['mode'])),
+      },
+    ];
   });
 }
 
 /** `develop.watch` rules with absolute host paths. */
-export function normalizeDevelop(value: unknown, path: Path, ctx: NormalizeContext, issues: Issues): { watch: WatchRule[] } | undefined {
+export function normalizeDevelop(
+  value: unknown,
+  path: Path,
+  ctx: NormalizeContext,
+  issues: Issues,
+): { watch: WatchRule[] } | undefined {
   if (!isMap(value)) return undefined;
   const watch = asList(value['watch']).flatMap((rule, i): WatchRule[] => {
     if (!isMap(rule)) return [];
     const exec = isMap(rule['exec']) ? rule['exec'] : undefined;
-    const command = exec ? normalizeCommand(exec['command'], [...path, 'watch', i, 'exec', 'command'], issues) : undefined;
+    const command = exec
+      ? normalizeCommand(exec['command'], [...path, 'watch', i, 'exec', 'command'], issues)
+      : undefined;
     return [
       {
         action: (asString(rule['action']) ?? 'sync') as WatchAction,
@@ -209,12 +280,14 @@ export function normalizeHooks(value: unknown, path: Path, issues: Issues): Hook
     if (!isMap(hook)) return [];
     const command = normalizeCommand(hook['command'], [...path, i, 'command'], issues);
     if (!command) return [];
-    return [{
-      command,
-      ...opt('user', asString(hook['user'])),
-      privileged: asBool(hook['privileged']) ?? false,
-      ...opt('workingDir', asString(hook['working_dir'])),
-      environment: stringDict(hook['environment']),
-    }];
+    return [
+      {
+        command,
+        ...opt('user', asString(hook['user'])),
+        privileged: asBool(hook['privileged']) ?? false,
+        ...opt('workingDir', asString(hook['working_dir'])),
+        environment: stringDict(hook['environment']),
+      },
+    ];
   });
 }

@@ -8,12 +8,21 @@ import { asBool, asInt, asList, asMap, asNumber, asString, opt, stringDict, stri
 import type { Issues } from './helpers.js';
 import { normalizePorts } from './ports.js';
 import {
-  normalizeBuild, normalizeDependsOn, normalizeDevelop, normalizeDevices, normalizeFileRefs, normalizeHealthcheck, normalizeHooks,
-  normalizeLogging, normalizeServiceNetworks, normalizeUlimits,
+  normalizeBuild,
+  normalizeDependsOn,
+  normalizeDevelop,
+  normalizeDevices,
+  normalizeFileRefs,
+  normalizeHealthcheck,
+  normalizeHooks,
+  normalizeLogging,
+  normalizeServiceNetworks,
+  normalizeUlimits,
 } from './service-parts.js';
 import { normalizeCommand, normalizeDuration, normalizeSize } from './values.js';
 import { normalizeVolumes } from './volumes.js';
 import type { NormalizeContext, Path } from '../types.js';
+import { displayValue } from '../../errors.js';
 
 /** The `x-*` keys of a service, undefined when there are none. */
 function extensionsOf(raw: Record<string, unknown>): Record<string, unknown> | undefined {
@@ -34,11 +43,18 @@ function normalizeResources(raw: Record<string, unknown>, path: Path, issues: Is
   const limitsPath = [...path, 'deploy', 'resources', 'limits'];
   // The top-level key wins over deploy.resources when both are set, as in Compose.
   const size = (key: string, deployValue: unknown, deployPath: Path): number | undefined =>
-    raw[key] !== undefined ? normalizeSize(raw[key], [...path, key], issues) : normalizeSize(deployValue, deployPath, issues);
+    raw[key] !== undefined
+      ? normalizeSize(raw[key], [...path, key], issues)
+      : normalizeSize(deployValue, deployPath, issues);
   const cpus = raw['cpus'] ?? limits['cpus'];
   const cpusValue = asNumber(cpus);
   if (cpus !== undefined && (cpusValue === undefined || cpusValue < 0)) {
-    issues.error('INVALID_VALUE', `invalid cpus "${String(cpus)}"`, raw['cpus'] !== undefined ? [...path, 'cpus'] : [...limitsPath, 'cpus'], 'a number of CPUs, e.g. 0.5');
+    issues.error(
+      'INVALID_VALUE',
+      `invalid cpus "${displayValue(cpus)}"`,
+      raw['cpus'] !== undefined ? [...path, 'cpus'] : [...limitsPath, 'cpus'],
+      'a number of CPUs, e.g. 0.5',
+    );
   }
   return {
     ...opt('cpus', cpusValue),
@@ -47,7 +63,10 @@ function normalizeResources(raw: Record<string, unknown>, path: Path, issues: Is
     ...opt('cpuPeriod', asInt(raw['cpu_period'])),
     ...opt('cpuset', asString(raw['cpuset'])),
     ...opt('memLimit', size('mem_limit', limits['memory'], [...limitsPath, 'memory'])),
-    ...opt('memReservation', size('mem_reservation', reservations['memory'], [...path, 'deploy', 'resources', 'reservations', 'memory'])),
+    ...opt(
+      'memReservation',
+      size('mem_reservation', reservations['memory'], [...path, 'deploy', 'resources', 'reservations', 'memory']),
+    ),
     ...opt('memswapLimit', normalizeSize(raw['memswap_limit'], [...path, 'memswap_limit'], issues)),
     ...opt('pidsLimit', asInt(raw['pids_limit'] ?? limits['pids'])),
     ...opt('oomKillDisable', asBool(raw['oom_kill_disable'])),
@@ -60,11 +79,25 @@ function normalizeReplicas(raw: Record<string, unknown>, path: Path, issues: Iss
   const scale = raw['scale'] === undefined ? undefined : asInt(raw['scale']);
   const deployRaw = asMap(raw['deploy'])['replicas'];
   const deploy = deployRaw === undefined ? undefined : asInt(deployRaw);
-  if ((raw['scale'] !== undefined && (scale === undefined || scale < 0)) || (deployRaw !== undefined && (deploy === undefined || deploy < 0))) {
-    return issues.error('INVALID_VALUE', 'replicas must be a whole number of 0 or more', raw['scale'] !== undefined ? [...path, 'scale'] : [...path, 'deploy', 'replicas']) ?? 1;
+  if (
+    (raw['scale'] !== undefined && (scale === undefined || scale < 0)) ||
+    (deployRaw !== undefined && (deploy === undefined || deploy < 0))
+  ) {
+    return (
+      issues.error(
+        'INVALID_VALUE',
+        'replicas must be a whole number of 0 or more',
+        raw['scale'] !== undefined ? [...path, 'scale'] : [...path, 'deploy', 'replicas'],
+      ) ?? 1
+    );
   }
   if (scale !== undefined && deploy !== undefined && scale !== deploy) {
-    issues.error('INVALID_VALUE', `"scale" (${scale}) and "deploy.replicas" (${deploy}) disagree`, [...path, 'scale'], 'set only one of them');
+    issues.error(
+      'INVALID_VALUE',
+      `"scale" (${scale}) and "deploy.replicas" (${deploy}) disagree`,
+      [...path, 'scale'],
+      'set only one of them',
+    );
   }
   return scale ?? deploy ?? 1;
 }
@@ -76,7 +109,9 @@ function normalizePullPolicy(value: unknown): PullPolicy | undefined {
 }
 
 function normalizeExpose(value: unknown): string[] {
-  return asList(value).map((item) => asString(item) ?? '').filter((s) => s !== '');
+  return asList(value)
+    .map((item) => asString(item) ?? '')
+    .filter((s) => s !== '');
 }
 
 /** `volumes_from` entries: `svc[:ro|rw]` or `container:name[:ro|rw]` (default read-write). */
@@ -138,7 +173,12 @@ export function normalizeService(
     dependsOn: normalizeDependsOn(raw['depends_on']),
     ...opt('healthcheck', healthcheck),
     // Without networks or network_mode a service joins the project's default network.
-    networks: networkMode !== undefined ? {} : Object.keys(networks).length > 0 ? networks : { default: { aliases: [], linkLocalIps: [] } },
+    networks:
+      networkMode !== undefined
+        ? {}
+        : Object.keys(networks).length > 0
+          ? networks
+          : { default: { aliases: [], linkLocalIps: [] } },
     ...opt('networkMode', networkMode),
     ...opt('volumesFrom', normalizeVolumesFrom(raw['volumes_from'])),
     ...opt('links', normalizeLinks(raw['links'])),

@@ -14,7 +14,15 @@ export function parseDuration(value: unknown): number | undefined {
   return parseDurationNs(value.trim(), { days: true });
 }
 
-const SIZE_UNITS: Readonly<Record<string, number>> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
+const SIZE_UNITS: Readonly<Record<string, number>> = {
+  '': 1,
+  b: 1,
+  k: 1024,
+  m: 1024 ** 2,
+  g: 1024 ** 3,
+  t: 1024 ** 4,
+  p: 1024 ** 5,
+};
 
 /** Bytes of a Docker size (`64m`, `1g`, `1.5GiB`, `512`); -1 (unlimited) is kept. */
 export function parseSize(value: unknown): number | undefined {
@@ -32,7 +40,14 @@ export function formatDuration(ns: number): string {
   if (ns === 0) return '0s';
   const parts: string[] = [];
   let rest = ns;
-  for (const [unit, size] of [['h', 3600e9], ['m', 60e9], ['s', 1e9], ['ms', 1e6], ['us', 1e3], ['ns', 1]] as const) {
+  for (const [unit, size] of [
+    ['h', 3600e9],
+    ['m', 60e9],
+    ['s', 1e9],
+    ['ms', 1e6],
+    ['us', 1e3],
+    ['ns', 1],
+  ] as const) {
     const count = Math.floor(rest / size);
     if (count > 0) {
       parts.push(`${count}${unit}`);

@@ -6,6 +6,7 @@ import type { Issues } from './helpers.js';
 import { splitShellWords } from './command.js';
 import { parseDuration, parseSize } from './units.js';
 import type { Path } from '../types.js';
+import { displayValue } from '../../errors.js';
 
 /** `command:`/`entrypoint:` as a word list; a string is split by shell rules. */
 export function normalizeCommand(value: unknown, path: Path, issues: Issues): string[] | undefined {
@@ -13,7 +14,8 @@ export function normalizeCommand(value: unknown, path: Path, issues: Issues): st
   if (Array.isArray(value)) return value.map((item) => asString(item) ?? '');
   const text = asString(value) ?? '';
   const result = splitShellWords(text);
-  if ('error' in result) return issues.error('INVALID_COMMAND', result.error, path, 'close the quote, or write the command as a list');
+  if ('error' in result)
+    return issues.error('INVALID_COMMAND', result.error, path, 'close the quote, or write the command as a list');
   return result.words;
 }
 
@@ -21,7 +23,8 @@ export function normalizeCommand(value: unknown, path: Path, issues: Issues): st
 export function normalizeDuration(value: unknown, path: Path, issues: Issues): number | undefined {
   if (value === undefined || value === null) return undefined;
   const ns = parseDuration(value);
-  if (ns === undefined) issues.error('INVALID_DURATION', `invalid duration "${String(value)}"`, path, 'e.g. 30s, 1m30s, 500ms, 1h');
+  if (ns === undefined)
+    issues.error('INVALID_DURATION', `invalid duration "${displayValue(value)}"`, path, 'e.g. 30s, 1m30s, 500ms, 1h');
   return ns;
 }
 
@@ -29,6 +32,12 @@ export function normalizeDuration(value: unknown, path: Path, issues: Issues): n
 export function normalizeSize(value: unknown, path: Path, issues: Issues): number | undefined {
   if (value === undefined || value === null) return undefined;
   const bytes = parseSize(value);
-  if (bytes === undefined) issues.error('INVALID_SIZE', `invalid size "${String(value)}"`, path, 'e.g. 64m, 512k, 1g or a number of bytes');
+  if (bytes === undefined)
+    issues.error(
+      'INVALID_SIZE',
+      `invalid size "${displayValue(value)}"`,
+      path,
+      'e.g. 64m, 512k, 1g or a number of bytes',
+    );
   return bytes;
 }

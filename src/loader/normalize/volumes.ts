@@ -8,6 +8,7 @@ import { asBool, asMode, asString, isMap, opt, resolveHostPath } from './helpers
 import type { Issues } from './helpers.js';
 import { parseSize } from './units.js';
 import type { NormalizeContext, Path } from '../types.js';
+import { displayValue } from '../../errors.js';
 
 const PROPAGATION = ['shared', 'slave', 'private', 'rshared', 'rslave', 'rprivate'];
 const CONSISTENCY = ['consistent', 'cached', 'delegated'];
@@ -37,13 +38,20 @@ function splitShort(text: string): string[] {
 
 function parseShort(text: string, path: Path, ctx: NormalizeContext, issues: Issues): MountSpec | undefined {
   const bad = (why: string): undefined =>
-    issues.error('INVALID_VOLUME', `invalid volume "${text}": ${why}`, path, 'expected "target", "source:target" or "source:target:ro"');
+    issues.error(
+      'INVALID_VOLUME',
+      `invalid volume "${text}": ${why}`,
+      path,
+      'expected "target", "source:target" or "source:target:ro"',
+    );
   const parts = splitShort(text);
-  if (parts.length > 3 || parts.some((p) => p === '')) return bad('expected at most three ":"-separated parts, none empty');
+  if (parts.length > 3 || parts.some((p) => p === ''))
+    return bad('expected at most three ":"-separated parts, none empty');
   const [first, second, third] = parts as [string, string | undefined, string | undefined];
   const source = second === undefined ? undefined : first;
   const target = second ?? first;
-  if (!target.startsWith('/') && !WINDOWS_PATH.test(target)) return bad(`the container path "${target}" must be absolute`);
+  if (!target.startsWith('/') && !WINDOWS_PATH.test(target))
+    return bad(`the container path "${target}" must be absolute`);
   let readOnly = false;
   let selinux: 'z' | 'Z' | undefined;
   let nocopy = false;
@@ -60,21 +68,38 @@ function parseShort(text: string, path: Path, ctx: NormalizeContext, issues: Iss
   if (source === undefined) return { type: 'volume', target, readOnly, volume: { nocopy } };
   if (isHostPath(source)) {
     // The short syntax creates a missing host directory, as `docker run -v` does.
-    const bind = { createHostPath: true, ...opt('propagation', propagation), ...opt<'selinux', 'z' | 'Z'>('selinux', selinux) };
-    return { type: 'bind', source: WINDOWS_PATH.test(source) ? source : resolveHostPath(source, ctx), target, readOnly, ...opt('consistency', consistency), bind };
+    const bind = {
+      createHostPath: true,
+      ...opt('propagation', propagation),
+      ...opt<'selinux', 'z' | 'Z'>('selinux', selinux),
+    };
+    return {
+      type: 'bind',
+      source: WINDOWS_PATH.test(source) ? source : resolveHostPath(source, ctx),
+      target,
+      readOnly,
+      ...opt('consistency', consistency),
+      bind,
+    };
   }
   if (!VOLUME_NAME.test(source)) return bad(`"${source}" is neither a path (start it with ./ or /) nor a volume name`);
   return { type: 'volume', source, target, readOnly, ...opt('consistency', consistency), volume: { nocopy } };
 }
 
-function parseLong(raw: Record<string, unknown>, path: Path, ctx: NormalizeContext, issues: Issues): MountSpec | undefined {
+function parseLong(
+  raw: Record<string, unknown>,
+  path: Path,
+  ctx: NormalizeContext,
+  issues: Issues,
+): MountSpec | undefined {
   const type = (asString(raw['type']) ?? 'volume') as MountType;
   const target = asString(raw['target']) ?? '';
   if (!target.startsWith('/') && !WINDOWS_PATH.test(target) && type !== 'npipe') {
     return issues.error('INVALID_VOLUME', `the container path "${target}" must be absolute`, [...path, 'target']);
   }
   const rawSource = asString(raw['source']) || undefined;
-  if (type === 'bind' && rawSource === undefined) return issues.error('INVALID_VOLUME', 'a bind mount needs a "source"', path);
+  if (type === 'bind' && rawSource === undefined)
+    return issues.error('INVALID_VOLUME', 'a bind mount needs a "source"', path);
   const source = type === 'bind' && rawSource !== undefined ? resolveHostPath(rawSource, ctx) : rawSource;
   const bind = isMap(raw['bind']) ? raw['bind'] : {};
   const volume = isMap(raw['volume']) ? raw['volume'] : {};
@@ -82,7 +107,13 @@ function parseLong(raw: Record<string, unknown>, path: Path, ctx: NormalizeConte
   let size: number | undefined;
   if (tmpfs?.['size'] !== undefined) {
     size = parseSize(tmpfs['size']);
-    if (size === undefined || size < 0) return issues.error('INVALID_SIZE', `invalid tmpfs size "${String(tmpfs['size'])}"`, [...path, 'tmpfs', 'size'], 'e.g. 64m, 1g or a number of bytes');
+    if (size === undefined || size < 0)
+      return issues.error(
+        'INVALID_SIZE',
+        `invalid tmpfs size "${displayValue(tmpfs['size'])}"`,
+        [...path, 'tmpfs', 'size'],
+        'e.g. 64m, 1g or a number of bytes',
+      );
   }
   const selinuxRaw = asString(bind['selinux']);
   const selinux = selinuxRaw === 'z' || selinuxRaw === 'Z' ? selinuxRaw : undefined;
@@ -93,9 +124,17 @@ function parseLong(raw: Record<string, unknown>, path: Path, ctx: NormalizeConte
     readOnly: asBool(raw['read_only']) ?? false,
     ...opt('consistency', asString(raw['consistency'])),
     ...(type === 'bind'
-      ? { bind: { createHostPath: asBool(bind['create_host_path']) ?? false, ...opt('propagation', asString(bind['propagation'])), ...opt<'selinux', 'z' | 'Z'>('selinux', selinux) } }
+      ? {
+          bind: {
+            createHostPath: asBool(bind['create_host_path']) ?? false,
+            ...opt('propagation', asString(bind['propagation'])),
+            ...opt<'selinux', 'z' | 'Z'>('selinux', selinux),
+          },
+        }
       : {}),
-    ...(type === 'volume' ? { volume: { nocopy: asBool(volume['nocopy']) ?? false, ...opt('subpath', asString(volume['subpath'])) } } : {}),
+    ...(type === 'volume'
+      ? { volume: { nocopy: asBool(volume['nocopy']) ?? false, ...opt('subpath', asString(volume['subpath'])) } }
+      : {}),
     ...(type === 'tmpfs' ? { tmpfs: { ...opt('size', size), ...opt('mode', asMode(tmpfs?.['mode'])) } } : {}),
   };
 }
@@ -106,7 +145,12 @@ export function normalizeVolumes(value: unknown, path: Path, ctx: NormalizeConte
   const out: MountSpec[] = [];
   value.forEach((item, i) => {
     const at = [...path, i];
-    const mount = typeof item === 'string' ? parseShort(item.trim(), at, ctx, issues) : isMap(item) ? parseLong(item, at, ctx, issues) : undefined;
+    const mount =
+      typeof item === 'string'
+        ? parseShort(item.trim(), at, ctx, issues)
+        : isMap(item)
+          ? parseLong(item, at, ctx, issues)
+          : undefined;
     if (mount) out.push(mount);
   });
   return out;

@@ -3,7 +3,7 @@
  * (load, check, convert), plan, up, down, ps, logs, ls, config.
  */
 import { connectEngine, swarmCalls } from '../../engine/client.js';
-import { StackError, throwIfErrors } from '../../errors.js';
+import { StackError, displayValue, throwIfErrors } from '../../errors.js';
 import type { Diagnostic } from '../../errors.js';
 import type { LogChunk, SwarmTask } from '../../engine/types.js';
 import { loadStack } from '../../loader/load.js';
@@ -32,7 +32,10 @@ import type { ServiceProgress } from './wait.js';
  * Connects to the engine named by DOCKER_HOST / contexts (as the local target does) and
  * checks it is a swarm manager: ENGINE_ERROR (exit 1) saying how to init or join otherwise.
  */
-export async function connectSwarm(env: Readonly<Record<string, string | undefined>>, signal?: AbortSignal): Promise<SwarmClient> {
+export async function connectSwarm(
+  env: Readonly<Record<string, string | undefined>>,
+  signal?: AbortSignal,
+): Promise<SwarmClient> {
   const engine = await connectEngine({ env, ...(signal ? { signal } : {}) });
   const client = swarmCalls(engine);
   if (!client) throw new StackError('INTERNAL', 'this engine connection has no Swarm calls');
@@ -53,8 +56,12 @@ export interface PreparedSwarm {
  * (the `deploy:` keys the model does not keep): the normalize stage is handed both, so it is
  * watched in passing instead of loading the files twice.
  */
-async function loadWithRaw(load: LoadOptions): Promise<{ model: StackModel; raw: { data: Record<string, unknown>; locate: Locate; env: Readonly<Record<string, string | undefined>> } }> {
-  let raw: { data: Record<string, unknown>; locate: Locate; env: Readonly<Record<string, string | undefined>> } | undefined;
+async function loadWithRaw(load: LoadOptions): Promise<{
+  model: StackModel;
+  raw: { data: Record<string, unknown>; locate: Locate; env: Readonly<Record<string, string | undefined>> };
+}> {
+  let raw:
+    { data: Record<string, unknown>; locate: Locate; env: Readonly<Record<string, string | undefined>> } | undefined;
   const stages: LoaderStages = {
     ...defaultStages,
     normalizeProject: (merged, ctx) => {
@@ -83,24 +90,47 @@ export interface PrepareSwarmOptions {
  * Loads the files, refuses what Swarm cannot honour (every problem at once, with file:line:col,
  * before anything is touched), reads secret and config contents and pins images by digest.
  */
-export async function prepareSwarm(client: SwarmClient, load: LoadOptions, options: PrepareSwarmOptions = {}): Promise<PreparedSwarm> {
+export async function prepareSwarm(
+  client: SwarmClient,
+  load: LoadOptions,
+  options: PrepareSwarmOptions = {},
+): Promise<PreparedSwarm> {
   const signal = options.signal;
   const { model, raw } = await loadWithRaw(load);
   const rawServices = (raw.data['services'] ?? {}) as Record<string, unknown>;
   const problems = validateForSwarm(model, rawServices, raw.locate);
   throwIfErrors([...problems, ...model.warnings]);
   if (options.build !== false) {
-    await buildAndPush(client, model, { force: options.build === true, env: raw.env, ...(signal ? { signal } : {}), ...(options.onPushed ? { onPushed: options.onPushed } : {}) });
+    await buildAndPush(client, model, {
+      force: options.build === true,
+      env: raw.env,
+      ...(signal ? { signal } : {}),
+      ...(options.onPushed ? { onPushed: options.onPushed } : {}),
+    });
   }
   const nodes = (await client.listNodes(undefined, signal)).length;
   const { images, diagnostics } = await resolveImages(client, model, nodes, signal);
   throwIfErrors(diagnostics);
-  const desired = convertStack(model, { deploys: readDeploys(model, rawServices), files: readFileObjects(model, raw.env), images });
-  return { model, desired, warnings: [...dropSwarmImplementedWarnings(model.warnings), ...problems, ...diagnostics].filter((d) => d.severity === 'warning') };
+  const desired = convertStack(model, {
+    deploys: readDeploys(model, rawServices),
+    files: readFileObjects(model, raw.env),
+    images,
+  });
+  return {
+    model,
+    desired,
+    warnings: [...dropSwarmImplementedWarnings(model.warnings), ...problems, ...diagnostics].filter(
+      (d) => d.severity === 'warning',
+    ),
+  };
 }
 
 /** Observes the stack and plans (`stack plan --target swarm`). */
-export async function planSwarm(client: SwarmClient, prepared: PreparedSwarm, options: { removeOrphans?: boolean; signal?: AbortSignal } = {}): Promise<{ plan: SwarmPlan; observed: ObservedSwarm }> {
+export async function planSwarm(
+  client: SwarmClient,
+  prepared: PreparedSwarm,
+  options: { removeOrphans?: boolean; signal?: AbortSignal } = {},
+): Promise<{ plan: SwarmPlan; observed: ObservedSwarm }> {
   const observed = await observeSwarm(client, prepared.desired.project, options.signal);
   return { plan: planSwarmUp(prepared.desired, observed, { removeOrphans: options.removeOrphans === true }), observed };
 }
@@ -115,7 +145,11 @@ export interface SwarmUpOptions extends Omit<SwarmExecuteOptions, 'beforeService
 }
 
 /** `up -d [--wait]`: plan, execute, and with wait follow the tasks. Resolves to the plan executed and the writes made. */
-export async function upSwarm(client: SwarmClient, prepared: PreparedSwarm, options: SwarmUpOptions = {}): Promise<{ plan: SwarmPlan; writes: number }> {
+export async function upSwarm(
+  client: SwarmClient,
+  prepared: PreparedSwarm,
+  options: SwarmUpOptions = {},
+): Promise<{ plan: SwarmPlan; writes: number }> {
   const since = Date.now() - 1000;
   const { plan, observed } = await planSwarm(client, prepared, options);
   const timeoutMs = options.waitTimeoutMs ?? 300_000;
@@ -124,22 +158,36 @@ export async function upSwarm(client: SwarmClient, prepared: PreparedSwarm, opti
     const s = byKey.get(key)!;
     return { name: s.name, job: s.job, ...(s.replicas !== undefined ? { replicas: s.replicas } : {}) };
   };
-  const waitOptions = { since, timeoutMs, ...(options.signal ? { signal: options.signal } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}) };
+  const waitOptions = {
+    since,
+    timeoutMs,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  };
   const { writes } = await executeSwarmPlan(client, plan, observed, {
     ...options,
     ...(options.wait
-      ? { beforeService: (key: string) => waitForServices(client, (byKey.get(key)?.dependsOn ?? []).map(target), waitOptions) }
+      ? {
+          beforeService: (key: string) =>
+            waitForServices(client, (byKey.get(key)?.dependsOn ?? []).map(target), waitOptions),
+        }
       : {}),
   });
   if (options.wait) {
-    const changed = plan.actions.flatMap((a) => (a.kind === 'create-service' || a.kind === 'update-service' ? [a.key] : []));
+    const changed = plan.actions.flatMap((a) =>
+      a.kind === 'create-service' || a.kind === 'update-service' ? [a.key] : [],
+    );
     await waitForServices(client, changed.map(target), waitOptions);
   }
   return { plan, writes };
 }
 
 /** `down`: removes the stack's services, then its secrets, configs and networks. Volumes stay on the nodes. */
-export async function downSwarm(client: SwarmClient, project: string, options: Pick<SwarmExecuteOptions, 'signal' | 'onAction'> = {}): Promise<{ plan: SwarmPlan; writes: number }> {
+export async function downSwarm(
+  client: SwarmClient,
+  project: string,
+  options: Pick<SwarmExecuteOptions, 'signal' | 'onAction'> = {},
+): Promise<{ plan: SwarmPlan; writes: number }> {
   const observed = await observeSwarm(client, project, options.signal);
   const plan = planSwarmDown(observed);
   const { writes } = await executeSwarmPlan(client, plan, observed, options);
@@ -159,13 +207,21 @@ export interface SwarmPsRow {
 }
 
 /** `ps`: the tasks of the stack's services, newest first within each slot. */
-export async function psSwarm(client: SwarmClient, project: string, options: { all?: boolean; signal?: AbortSignal } = {}): Promise<SwarmPsRow[]> {
+export async function psSwarm(
+  client: SwarmClient,
+  project: string,
+  options: { all?: boolean; signal?: AbortSignal } = {},
+): Promise<SwarmPsRow[]> {
   const services = await client.listServices({ label: [`${SwarmLabel.namespace}=${project}`] }, options.signal);
   if (services.length === 0) return [];
-  const [tasks, nodes] = await Promise.all([client.listTasks({ service: services.map((s) => s.Spec.Name) }, options.signal), client.listNodes(undefined, options.signal)]);
+  const [tasks, nodes] = await Promise.all([
+    client.listTasks({ service: services.map((s) => s.Spec.Name) }, options.signal),
+    client.listNodes(undefined, options.signal),
+  ]);
   const nodeNames = new Map(nodes.map((n) => [n.ID, n.Description?.Hostname ?? n.ID]));
   const serviceName = new Map(services.map((s) => [s.ID, s.Spec.Name]));
-  const visible = (t: SwarmTask) => options.all === true || t.DesiredState === 'running' || t.Status.State === 'running';
+  const visible = (t: SwarmTask) =>
+    options.all === true || t.DesiredState === 'running' || t.Status.State === 'running';
   return tasks
     .filter((t) => serviceName.has(t.ServiceID) && visible(t))
     .map((t) => {
@@ -178,7 +234,9 @@ export async function psSwarm(client: SwarmClient, project: string, options: { a
         desiredState: t.DesiredState,
         currentState: t.Status.State,
         error: t.Status.Err ?? '',
-        ports: (t.Status.PortStatus?.Ports ?? []).map((p) => `${p.PublishedPort ?? ''}->${p.TargetPort ?? ''}/${p.Protocol ?? 'tcp'}`).join(', '),
+        ports: (t.Status.PortStatus?.Ports ?? [])
+          .map((p) => `${p.PublishedPort ?? ''}->${p.TargetPort ?? ''}/${p.Protocol ?? 'tcp'}`)
+          .join(', '),
       };
     })
     .sort((a, b) => byCodePoint(a.task, b.task) || byCodePoint(a.desiredState, b.desiredState));
@@ -189,7 +247,16 @@ export function renderSwarmPs(rows: readonly SwarmPsRow[]): string {
   const header = ['TASK', 'NODE', 'DESIRED', 'CURRENT', 'ERROR', 'PORTS'];
   const table = [header, ...rows.map((r) => [r.task, r.node, r.desiredState, r.currentState, r.error, r.ports])];
   const widths = header.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-  return table.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    table
+      .map((row) =>
+        row
+          .map((cell, i) => cell.padEnd(widths[i]!))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 /** One line of `logs`, prefixed by the service's key. */
@@ -198,9 +265,21 @@ export interface SwarmLogLine extends LogChunk {
 }
 
 /** `logs`: the output of every task of the chosen services (all by default), merged as it comes. */
-export async function* logsSwarm(client: SwarmClient, project: string, options: { services?: readonly string[]; follow?: boolean; tail?: number | 'all'; timestamps?: boolean; signal?: AbortSignal } = {}): AsyncIterable<SwarmLogLine> {
+export async function* logsSwarm(
+  client: SwarmClient,
+  project: string,
+  options: {
+    services?: readonly string[];
+    follow?: boolean;
+    tail?: number | 'all';
+    timestamps?: boolean;
+    signal?: AbortSignal;
+  } = {},
+): AsyncIterable<SwarmLogLine> {
   const all = await client.listServices({ label: [`${SwarmLabel.namespace}=${project}`] }, options.signal);
-  const chosen = all.filter((s) => !options.services || options.services.some((key) => s.Spec.Name === `${project}_${key}`));
+  const chosen = all.filter(
+    (s) => !options.services || options.services.some((key) => s.Spec.Name === `${project}_${key}`),
+  );
   const queue: SwarmLogLine[] = [];
   let wake: (() => void) | undefined;
   let open = chosen.length;
@@ -209,7 +288,12 @@ export async function* logsSwarm(client: SwarmClient, project: string, options: 
     const key = service.Spec.Name.slice(project.length + 1);
     void (async () => {
       try {
-        for await (const chunk of client.serviceLogs(service.ID, { follow: options.follow === true, tail: options.tail ?? 'all', timestamps: options.timestamps === true, ...(options.signal ? { signal: options.signal } : {}) })) {
+        for await (const chunk of client.serviceLogs(service.ID, {
+          follow: options.follow === true,
+          tail: options.tail ?? 'all',
+          timestamps: options.timestamps === true,
+          ...(options.signal ? { signal: options.signal } : {}),
+        })) {
           queue.push({ ...chunk, service: key });
           wake?.();
         }
@@ -226,11 +310,14 @@ export async function* logsSwarm(client: SwarmClient, project: string, options: 
     wake = undefined;
     while (queue.length > 0) yield queue.shift()!;
   }
-  if (failure !== undefined) throw failure;
+  if (failure !== undefined) throw failure instanceof Error ? failure : new Error(displayValue(failure));
 }
 
 /** `ls`: the stacks on the swarm (made by stack or by `docker stack deploy`), with their service counts. */
-export async function lsSwarm(client: SwarmClient, signal?: AbortSignal): Promise<{ name: string; services: number }[]> {
+export async function lsSwarm(
+  client: SwarmClient,
+  signal?: AbortSignal,
+): Promise<{ name: string; services: number }[]> {
   const services = await client.listServices({ label: [SwarmLabel.namespace] }, signal);
   const counts = new Map<string, number>();
   for (const s of services) {

@@ -62,7 +62,8 @@ function restartPolicy(service: ServiceSpec, deploy: SwarmDeploy): Json | undefi
   if (restart === 'no') return { Condition: 'none' };
   if (restart === 'always' || restart === 'unless-stopped') return { Condition: 'any' };
   const match = /^on-failure(?::(\d+))?$/.exec(restart);
-  if (match) return defined({ Condition: 'on-failure', MaxAttempts: match[1] === undefined ? undefined : Number(match[1]) });
+  if (match)
+    return defined({ Condition: 'on-failure', MaxAttempts: match[1] === undefined ? undefined : Number(match[1]) });
   return undefined;
 }
 
@@ -71,19 +72,33 @@ function convertMount(mount: MountSpec, model: StackModel): Json {
   switch (mount.type) {
     case 'volume': {
       const volume = mount.source === undefined ? undefined : model.volumes[mount.source];
-      const driver = volume?.driver ? defined({ Name: volume.driver, Options: nonEmptyMap(volume.driverOpts) }) : undefined;
+      const driver = volume?.driver
+        ? defined({ Name: volume.driver, Options: nonEmptyMap(volume.driverOpts) })
+        : undefined;
       const labels = volume && !volume.external ? { ...volume.labels, [SwarmLabel.namespace]: model.name } : undefined;
       return defined({
         Type: 'volume',
         Source: volume?.name ?? mount.source,
         ...base,
-        VolumeOptions: labels || driver || mount.volume?.nocopy ? defined({ Labels: labels, DriverConfig: driver, NoCopy: mount.volume?.nocopy || undefined }) : undefined,
+        VolumeOptions:
+          labels || driver || mount.volume?.nocopy
+            ? defined({ Labels: labels, DriverConfig: driver, NoCopy: mount.volume?.nocopy || undefined })
+            : undefined,
       });
     }
     case 'bind':
-      return defined({ Type: 'bind', Source: mount.source, ...base, BindOptions: mount.bind?.propagation ? { Propagation: mount.bind.propagation } : undefined });
+      return defined({
+        Type: 'bind',
+        Source: mount.source,
+        ...base,
+        BindOptions: mount.bind?.propagation ? { Propagation: mount.bind.propagation } : undefined,
+      });
     case 'tmpfs':
-      return defined({ Type: 'tmpfs', ...base, TmpfsOptions: mount.tmpfs ? defined({ SizeBytes: mount.tmpfs.size, Mode: mount.tmpfs.mode }) : undefined });
+      return defined({
+        Type: 'tmpfs',
+        ...base,
+        TmpfsOptions: mount.tmpfs ? defined({ SizeBytes: mount.tmpfs.size, Mode: mount.tmpfs.mode }) : undefined,
+      });
     default:
       return defined({ Type: mount.type, Source: mount.source, ...base });
   }
@@ -94,8 +109,14 @@ function tmpfsMounts(entries: readonly string[]): Json[] {
   return entries.map((entry) => {
     const [target = entry, options = ''] = entry.split(/:(.*)/s);
     const size = /(?:^|,)size=(\d+)([kmg]?)/i.exec(options);
-    const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(size?.[2] ?? '').toLowerCase() as '' | 'k' | 'm' | 'g'];
-    return defined({ Type: 'tmpfs', Target: target, TmpfsOptions: size ? { SizeBytes: Number(size[1]) * unit } : undefined });
+    const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[
+      (size?.[2] ?? '').toLowerCase() as '' | 'k' | 'm' | 'g'
+    ];
+    return defined({
+      Type: 'tmpfs',
+      Target: target,
+      TmpfsOptions: size ? { SizeBytes: Number(size[1]) * unit } : undefined,
+    });
   });
 }
 
@@ -103,12 +124,23 @@ function healthcheck(service: ServiceSpec): Json | undefined {
   const h = service.healthcheck;
   if (!h) return undefined;
   if (h.disable) return { Test: ['NONE'] };
-  return defined({ Test: h.test, Interval: h.interval, Timeout: h.timeout, Retries: h.retries, StartPeriod: h.startPeriod });
+  return defined({
+    Test: h.test,
+    Interval: h.interval,
+    Timeout: h.timeout,
+    Retries: h.retries,
+    StartPeriod: h.startPeriod,
+  });
 }
 
-function fileReference(kind: 'secret' | 'config', ref: ServiceSpec['secrets'][number], object: DesiredFileObject): Json {
+function fileReference(
+  kind: 'secret' | 'config',
+  ref: ServiceSpec['secrets'][number],
+  object: DesiredFileObject,
+): Json {
   // Swarm puts a relative secret name under /run/secrets, like Compose's default target.
-  const target = kind === 'secret' && ref.target.startsWith('/run/secrets/') ? ref.target.slice('/run/secrets/'.length) : ref.target;
+  const target =
+    kind === 'secret' && ref.target.startsWith('/run/secrets/') ? ref.target.slice('/run/secrets/'.length) : ref.target;
   const file = { Name: target, UID: ref.uid ?? '0', GID: ref.gid ?? '0', Mode: ref.mode ?? 0o444 };
   return kind === 'secret' ? { File: file, SecretName: object.name } : { File: file, ConfigName: object.name };
 }
@@ -162,10 +194,17 @@ export function specFieldGroups(spec: Readonly<Record<string, unknown>>): Record
 
 /** The short hash of each field group. */
 export function hashFieldGroups(spec: Readonly<Record<string, unknown>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(specFieldGroups(spec)).map(([group, value]) => [group, shortHash(value ?? null)]));
+  return Object.fromEntries(
+    Object.entries(specFieldGroups(spec)).map(([group, value]) => [group, shortHash(value ?? null)]),
+  );
 }
 
-function convertService(key: string, model: StackModel, inputs: ConvertInputs, objects: ReadonlyMap<string, DesiredFileObject>): DesiredService {
+function convertService(
+  key: string,
+  model: StackModel,
+  inputs: ConvertInputs,
+  objects: ReadonlyMap<string, DesiredFileObject>,
+): DesiredService {
   const service = model.services[key]!;
   const deploy = inputs.deploys[key] ?? { mode: 'replicated', labels: {}, constraints: [], preferences: [] };
   const namespace = { [SwarmLabel.namespace]: model.name };
@@ -175,7 +214,10 @@ function convertService(key: string, model: StackModel, inputs: ConvertInputs, o
     .sort(byCodePoint);
   const networks = Object.entries(service.networks)
     .sort(([a], [b]) => byCodePoint(a, b))
-    .map(([netKey, attach]) => ({ Target: model.networks[netKey]?.name ?? `${model.name}_${netKey}`, Aliases: [key, ...attach.aliases] }));
+    .map(([netKey, attach]) => ({
+      Target: model.networks[netKey]?.name ?? `${model.name}_${netKey}`,
+      Aliases: [key, ...attach.aliases],
+    }));
   const limits = defined({
     NanoCPUs: service.resources.cpus === undefined ? undefined : Math.round(service.resources.cpus * 1e9),
     MemoryBytes: service.resources.memLimit,
@@ -187,7 +229,14 @@ function convertService(key: string, model: StackModel, inputs: ConvertInputs, o
   });
   const ports = service.ports
     .filter((p) => p.published === undefined || /^\d+$/.test(p.published))
-    .map((p) => defined({ Protocol: p.protocol, TargetPort: p.target, PublishedPort: p.published === undefined ? undefined : Number(p.published), PublishMode: p.mode }));
+    .map((p) =>
+      defined({
+        Protocol: p.protocol,
+        TargetPort: p.target,
+        PublishedPort: p.published === undefined ? undefined : Number(p.published),
+        PublishMode: p.mode,
+      }),
+    );
   const container = defined({
     Image: inputs.images[key] ?? service.image,
     Labels: { ...service.labels, ...namespace },
@@ -204,42 +253,76 @@ function convertService(key: string, model: StackModel, inputs: ConvertInputs, o
     TTY: service.tty || undefined,
     ReadOnly: service.readOnly || undefined,
     Healthcheck: healthcheck(service),
-    Hosts: nonEmpty(service.extraHosts.map((entry) => {
-      const [host = '', ip = ''] = entry.split(/[:=](.*)/s);
-      return `${ip} ${host}`;
-    })),
-    DNSConfig: service.dns.length + service.dnsSearch.length + service.dnsOpt.length > 0 ? defined({ Nameservers: nonEmpty(service.dns), Search: nonEmpty(service.dnsSearch), Options: nonEmpty(service.dnsOpt) }) : undefined,
+    Hosts: nonEmpty(
+      service.extraHosts.map((entry) => {
+        const [host = '', ip = ''] = entry.split(/[:=](.*)/s);
+        return `${ip} ${host}`;
+      }),
+    ),
+    DNSConfig:
+      service.dns.length + service.dnsSearch.length + service.dnsOpt.length > 0
+        ? defined({
+            Nameservers: nonEmpty(service.dns),
+            Search: nonEmpty(service.dnsSearch),
+            Options: nonEmpty(service.dnsOpt),
+          })
+        : undefined,
     Secrets: nonEmpty(service.secrets.map((ref) => fileReference('secret', ref, objects.get(`secret:${ref.source}`)!))),
     Configs: nonEmpty(service.configs.map((ref) => fileReference('config', ref, objects.get(`config:${ref.source}`)!))),
     Init: service.init,
     Sysctls: nonEmptyMap(service.sysctls),
     CapabilityAdd: nonEmpty(service.capAdd),
     CapabilityDrop: nonEmpty(service.capDrop),
-    Ulimits: nonEmpty(Object.entries(service.ulimits).sort(([a], [b]) => byCodePoint(a, b)).map(([name, u]) => ({ Name: name, Soft: u.soft, Hard: u.hard }))),
+    Ulimits: nonEmpty(
+      Object.entries(service.ulimits)
+        .sort(([a], [b]) => byCodePoint(a, b))
+        .map(([name, u]) => ({ Name: name, Soft: u.soft, Hard: u.hard })),
+    ),
   });
   const task = defined({
     ContainerSpec: container,
-    Resources: Object.keys(limits).length + Object.keys(reservations).length > 0 ? defined({ Limits: nonEmptyMap(limits), Reservations: nonEmptyMap(reservations) }) : undefined,
+    Resources:
+      Object.keys(limits).length + Object.keys(reservations).length > 0
+        ? defined({ Limits: nonEmptyMap(limits), Reservations: nonEmptyMap(reservations) })
+        : undefined,
     RestartPolicy: restartPolicy(service, deploy),
-    Placement: deploy.constraints.length + deploy.preferences.length > 0 || deploy.maxReplicasPerNode !== undefined
-      ? defined({ Constraints: nonEmpty(deploy.constraints), Preferences: nonEmpty(deploy.preferences.map((s) => ({ Spread: { SpreadDescriptor: s } }))), MaxReplicas: deploy.maxReplicasPerNode })
-      : undefined,
+    Placement:
+      deploy.constraints.length + deploy.preferences.length > 0 || deploy.maxReplicasPerNode !== undefined
+        ? defined({
+            Constraints: nonEmpty(deploy.constraints),
+            Preferences: nonEmpty(deploy.preferences.map((s) => ({ Spread: { SpreadDescriptor: s } }))),
+            MaxReplicas: deploy.maxReplicasPerNode,
+          })
+        : undefined,
     Networks: nonEmpty(networks),
-    LogDriver: service.logging?.driver ? defined({ Name: service.logging.driver, Options: nonEmptyMap(service.logging.options) }) : undefined,
+    LogDriver: service.logging?.driver
+      ? defined({ Name: service.logging.driver, Options: nonEmptyMap(service.logging.options) })
+      : undefined,
   });
   const image = service.image;
   const body: Json = defined({
     Name: `${model.name}_${key}`,
-    Labels: { ...deploy.labels, ...namespace, ...(image !== undefined && inputs.images[key] !== image ? { [SwarmLabel.image]: image } : {}) },
+    Labels: {
+      ...deploy.labels,
+      ...namespace,
+      ...(image !== undefined && inputs.images[key] !== image ? { [SwarmLabel.image]: image } : {}),
+    },
     TaskTemplate: task,
     Mode: mode(deploy, service.replicas),
     UpdateConfig: convertUpdateConfig(deploy.updateConfig),
     RollbackConfig: convertUpdateConfig(deploy.rollbackConfig),
-    EndpointSpec: deploy.endpointMode !== undefined || ports.length > 0 ? defined({ Mode: deploy.endpointMode, Ports: nonEmpty(ports) }) : undefined,
+    EndpointSpec:
+      deploy.endpointMode !== undefined || ports.length > 0
+        ? defined({ Mode: deploy.endpointMode, Ports: nonEmpty(ports) })
+        : undefined,
   });
   const hash = hashServiceSpec(body);
   const fieldHashes = hashFieldGroups(body);
-  const labels = { ...(body['Labels'] as Record<string, string>), [SwarmLabel.configHash]: hash, [SwarmLabel.fieldHashes]: JSON.stringify(fieldHashes) };
+  const labels = {
+    ...(body['Labels'] as Record<string, string>),
+    [SwarmLabel.configHash]: hash,
+    [SwarmLabel.fieldHashes]: JSON.stringify(fieldHashes),
+  };
   const spec: ServiceSpecBody = { ...body, Name: `${model.name}_${key}`, Labels: labels };
   return {
     key,
@@ -247,16 +330,24 @@ function convertService(key: string, model: StackModel, inputs: ConvertInputs, o
     spec,
     hash,
     fieldHashes,
-    dependsOn: Object.keys(service.dependsOn).filter((d) => d in model.services).sort(byCodePoint),
+    dependsOn: Object.keys(service.dependsOn)
+      .filter((d) => d in model.services)
+      .sort(byCodePoint),
     ...(deploy.mode === 'replicated' ? { replicas: service.replicas } : {}),
     job: deploy.mode.endsWith('-job'),
     hasHealthcheck: service.healthcheck !== undefined && !service.healthcheck.disable,
   };
 }
 
-function convertFileObjects(kind: 'secret' | 'config', model: StackModel, files: ReadonlyMap<string, Uint8Array>): DesiredFileObject[] {
+function convertFileObjects(
+  kind: 'secret' | 'config',
+  model: StackModel,
+  files: ReadonlyMap<string, Uint8Array>,
+): DesiredFileObject[] {
   const specs = kind === 'secret' ? model.secrets : model.configs;
-  const used = new Set(Object.values(model.services).flatMap((s) => (kind === 'secret' ? s.secrets : s.configs).map((r) => r.source)));
+  const used = new Set(
+    Object.values(model.services).flatMap((s) => (kind === 'secret' ? s.secrets : s.configs).map((r) => r.source)),
+  );
   return Object.keys(specs)
     .filter((key) => used.has(key))
     .sort(byCodePoint)
@@ -288,7 +379,13 @@ function convertNetworks(model: StackModel): DesiredNetwork[] {
         Attachable: net.attachable || undefined,
         Internal: net.internal || undefined,
         EnableIPv6: net.enableIpv6 || undefined,
-        IPAM: net.ipam ? defined({ Driver: net.ipam.driver, Config: net.ipam.config.map((c) => defined({ Subnet: c.subnet, IPRange: c.ipRange, Gateway: c.gateway })), Options: nonEmptyMap(net.ipam.options) }) : undefined,
+        IPAM: net.ipam
+          ? defined({
+              Driver: net.ipam.driver,
+              Config: net.ipam.config.map((c) => defined({ Subnet: c.subnet, IPRange: c.ipRange, Gateway: c.gateway })),
+              Options: nonEmptyMap(net.ipam.options),
+            })
+          : undefined,
         Labels: { ...net.labels, [SwarmLabel.namespace]: model.name },
       });
       return { key, name: net.name, external: net.external, body };
@@ -302,7 +399,9 @@ export function convertStack(model: StackModel, inputs: ConvertInputs): DesiredS
   const objects = new Map<string, DesiredFileObject>([...secrets, ...configs].map((o) => [`${o.kind}:${o.key}`, o]));
   return {
     project: model.name,
-    services: Object.keys(model.services).sort(byCodePoint).map((key) => convertService(key, model, inputs, objects)),
+    services: Object.keys(model.services)
+      .sort(byCodePoint)
+      .map((key) => convertService(key, model, inputs, objects)),
     networks: convertNetworks(model),
     secrets,
     configs,

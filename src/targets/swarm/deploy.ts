@@ -4,6 +4,7 @@
  * typed values and problems out. Durations are ns, sizes bytes.
  */
 import { parseDuration } from '../../loader/normalize/units.js';
+import { displayValue } from '../../errors.js';
 
 /** The Swarm service modes of the Compose spec. */
 export type SwarmMode = 'replicated' | 'global' | 'replicated-job' | 'global-job';
@@ -61,7 +62,9 @@ function stringMap(value: unknown): Record<string, string> {
     }
     return out;
   }
-  return Object.fromEntries(Object.entries(asMap(value)).map(([k, v]) => [k, v === null || v === undefined ? '' : String(v)]));
+  return Object.fromEntries(
+    Object.entries(asMap(value)).map(([k, v]) => [k, v === null || v === undefined ? '' : displayValue(v)]),
+  );
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
@@ -98,7 +101,10 @@ const MODES: readonly SwarmMode[] = ['replicated', 'global', 'replicated-job', '
 export function readSwarmDeploy(rawService: unknown): SwarmDeploy {
   const deploy = asMap(asMap(rawService)['deploy']);
   const placement = asMap(deploy['placement']);
-  const mode = typeof deploy['mode'] === 'string' && (MODES as readonly string[]).includes(deploy['mode']) ? (deploy['mode'] as SwarmMode) : 'replicated';
+  const mode =
+    typeof deploy['mode'] === 'string' && (MODES as readonly string[]).includes(deploy['mode'])
+      ? (deploy['mode'] as SwarmMode)
+      : 'replicated';
   const endpoint = deploy['endpoint_mode'];
   const reservationCpus = asNumber(asMap(asMap(asMap(deploy['resources'])['reservations']))['cpus']);
   const preferences = Array.isArray(placement['preferences'])

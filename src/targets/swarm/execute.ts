@@ -29,7 +29,18 @@ export interface SwarmExecuteOptions {
 /** The engine calls the executor makes (a narrow view, so tests can record them). */
 export type SwarmExecutorCalls = Pick<
   SwarmClient,
-  'createNetwork' | 'removeNetwork' | 'createSecret' | 'removeSecret' | 'listSecrets' | 'createConfig' | 'removeConfig' | 'listConfigs' | 'createService' | 'updateService' | 'inspectService' | 'removeService'
+  | 'createNetwork'
+  | 'removeNetwork'
+  | 'createSecret'
+  | 'removeSecret'
+  | 'listSecrets'
+  | 'createConfig'
+  | 'removeConfig'
+  | 'listConfigs'
+  | 'createService'
+  | 'updateService'
+  | 'inspectService'
+  | 'removeService'
 >;
 
 /** What was done. */
@@ -43,14 +54,24 @@ const IN_USE_WAIT_MS = 60_000;
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }
 
 /** Maps secret and config names to IDs: the observed ones, those created by this run, external ones looked up once. */
 class ObjectIds {
   private readonly ids = new Map<string, string>();
-  constructor(private readonly client: SwarmExecutorCalls, observed: ObservedSwarm) {
+  constructor(
+    private readonly client: SwarmExecutorCalls,
+    observed: ObservedSwarm,
+  ) {
     for (const s of observed.secrets) this.ids.set(`secret:${s.name}`, s.id);
     for (const c of observed.configs) this.ids.set(`config:${c.name}`, c.id);
   }
@@ -60,9 +81,16 @@ class ObjectIds {
   async get(kind: 'secret' | 'config', name: string, signal?: AbortSignal): Promise<string> {
     const known = this.ids.get(`${kind}:${name}`);
     if (known) return known;
-    const list = kind === 'secret' ? await this.client.listSecrets({ name: [name] }, signal) : await this.client.listConfigs({ name: [name] }, signal);
+    const list =
+      kind === 'secret'
+        ? await this.client.listSecrets({ name: [name] }, signal)
+        : await this.client.listConfigs({ name: [name] }, signal);
     const found = list.find((o) => o.Spec.Name === name);
-    if (!found) throw new StackError('APPLY_FAILED', `${kind} "${name}" does not exist on the swarm (an external ${kind} must be created first)`);
+    if (!found)
+      throw new StackError(
+        'APPLY_FAILED',
+        `${kind} "${name}" does not exist on the swarm (an external ${kind} must be created first)`,
+      );
     this.ids.set(`${kind}:${name}`, found.ID);
     return found.ID;
   }
@@ -96,15 +124,27 @@ function isConflict(error: unknown): boolean {
 }
 
 function isInUse(error: unknown): boolean {
-  return error instanceof EngineCallError && (error.statusCode === 409 || /in use|active endpoints/i.test(error.engineMessage));
+  return (
+    error instanceof EngineCallError &&
+    (error.statusCode === 409 || /in use|active endpoints/i.test(error.engineMessage))
+  );
 }
 
 /** After an unknown outcome or a stale version: does the service now have the spec we meant? */
-async function reobserveService(client: SwarmExecutorCalls, action: Extract<SwarmAction, { kind: 'create-service' | 'update-service' }>, cause: unknown, signal?: AbortSignal): Promise<void> {
+async function reobserveService(
+  client: SwarmExecutorCalls,
+  action: Extract<SwarmAction, { kind: 'create-service' | 'update-service' }>,
+  cause: unknown,
+  signal?: AbortSignal,
+): Promise<void> {
   const current = await client.inspectService(action.kind === 'update-service' ? action.id : action.name, signal);
   if (current?.Spec.Labels?.[SwarmLabel.configHash] === action.spec.Labels[SwarmLabel.configHash]) return;
   if (action.kind === 'update-service' && current) {
-    throw new StackError('APPLY_FAILED', `service ${action.name} was changed by someone else since it was observed (version ${action.version}, now ${current.Version.Index}): run again to plan from its new state`, { cause });
+    throw new StackError(
+      'APPLY_FAILED',
+      `service ${action.name} was changed by someone else since it was observed (version ${action.version}, now ${current.Version.Index}): run again to plan from its new state`,
+      { cause },
+    );
   }
   throw cause;
 }
@@ -121,7 +161,12 @@ async function whenReleased(remove: () => Promise<void>, signal?: AbortSignal): 
   }
 }
 
-async function runAction(client: SwarmExecutorCalls, action: SwarmAction, ids: ObjectIds, options: SwarmExecuteOptions): Promise<void> {
+async function runAction(
+  client: SwarmExecutorCalls,
+  action: SwarmAction,
+  ids: ObjectIds,
+  options: SwarmExecuteOptions,
+): Promise<void> {
   const signal = options.signal;
   switch (action.kind) {
     case 'create-network':
@@ -137,7 +182,13 @@ async function runAction(client: SwarmExecutorCalls, action: SwarmAction, ids: O
       const kind = action.kind === 'create-secret' ? 'secret' : 'config';
       const data = Buffer.from(action.data, 'base64');
       try {
-        ids.set(kind, action.name, kind === 'secret' ? await client.createSecret(action.name, data, action.labels, signal) : await client.createConfig(action.name, data, action.labels, signal));
+        ids.set(
+          kind,
+          action.name,
+          kind === 'secret'
+            ? await client.createSecret(action.name, data, action.labels, signal)
+            : await client.createConfig(action.name, data, action.labels, signal),
+        );
       } catch (error) {
         // The name carries the content's hash: an object of that name made meanwhile (a
         // concurrent run, or a reply lost) holds the same content. Use it.
@@ -154,7 +205,8 @@ async function runAction(client: SwarmExecutorCalls, action: SwarmAction, ids: O
         if (action.kind === 'create-service') await client.createService(spec, signal);
         else await client.updateService(action.id, action.version, spec, signal);
       } catch (error) {
-        if (error instanceof AmbiguousWriteError || isOutOfSequence(error)) return reobserveService(client, action, error, signal);
+        if (error instanceof AmbiguousWriteError || isOutOfSequence(error))
+          return reobserveService(client, action, error, signal);
         throw error;
       }
       return;
@@ -175,7 +227,12 @@ async function runAction(client: SwarmExecutorCalls, action: SwarmAction, ids: O
  * Executes the plan. The first failure stops new actions from starting; those running finish,
  * then one APPLY_FAILED names every failed action (the error of each is its cause).
  */
-export async function executeSwarmPlan(client: SwarmExecutorCalls, plan: SwarmPlan, observed: ObservedSwarm, options: SwarmExecuteOptions = {}): Promise<SwarmExecuteResult> {
+export async function executeSwarmPlan(
+  client: SwarmExecutorCalls,
+  plan: SwarmPlan,
+  observed: ObservedSwarm,
+  options: SwarmExecuteOptions = {},
+): Promise<SwarmExecuteResult> {
   const ids = new ObjectIds(client, observed);
   const limit = Math.max(1, options.concurrency ?? 4);
   const done = new Set<string>();
@@ -208,9 +265,12 @@ export async function executeSwarmPlan(client: SwarmExecutorCalls, plan: SwarmPl
   }
   if (failures.length > 0) {
     const first = failures[0]!;
-    const message = failures.map((f) => `${f.action.kind} ${f.action.name}: ${f.error instanceof Error ? f.error.message : String(f.error)}`).join('; ');
+    const message = failures
+      .map((f) => `${f.action.kind} ${f.action.name}: ${f.error instanceof Error ? f.error.message : String(f.error)}`)
+      .join('; ');
     throw new StackError('APPLY_FAILED', message, { cause: first.error });
   }
-  if (pending.length > 0) throw new StackError('INTERNAL', `actions left with unmet dependencies: ${pending.map((a) => a.ref).join(', ')}`);
+  if (pending.length > 0)
+    throw new StackError('INTERNAL', `actions left with unmet dependencies: ${pending.map((a) => a.ref).join(', ')}`);
   return { writes };
 }

@@ -1,6 +1,17 @@
 export { resolveTarget } from './target.js';
 export type { TargetName } from './target.js';
-export { connectSwarm, prepareSwarm, planSwarm, upSwarm, downSwarm, psSwarm, renderSwarmPs, logsSwarm, lsSwarm, configSwarm } from './commands.js';
+export {
+  connectSwarm,
+  prepareSwarm,
+  planSwarm,
+  upSwarm,
+  downSwarm,
+  psSwarm,
+  renderSwarmPs,
+  logsSwarm,
+  lsSwarm,
+  configSwarm,
+} from './commands.js';
 export type { PreparedSwarm, PrepareSwarmOptions, SwarmUpOptions, SwarmPsRow, SwarmLogLine } from './commands.js';
 export type { SwarmClient } from './client.js';
 export { renderSwarmPlan } from './plan.js';

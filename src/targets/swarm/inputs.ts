@@ -15,16 +15,24 @@ import type { SwarmDeploy } from './deploy.js';
 import { pushImageForDigest, registryDigest } from '../../engine/images.js';
 
 /** The Swarm keys of every enabled service, from the merged raw services. */
-export function readDeploys(model: StackModel, rawServices: Readonly<Record<string, unknown>>): Record<string, SwarmDeploy> {
+export function readDeploys(
+  model: StackModel,
+  rawServices: Readonly<Record<string, unknown>>,
+): Record<string, SwarmDeploy> {
   return Object.fromEntries(Object.keys(model.services).map((key) => [key, readSwarmDeploy(rawServices[key])]));
 }
 
 /** The content of every non-external secret and config a service uses, by `secret:<key>` / `config:<key>`. */
-export function readFileObjects(model: StackModel, env: Readonly<Record<string, string | undefined>>): Map<string, Uint8Array> {
+export function readFileObjects(
+  model: StackModel,
+  env: Readonly<Record<string, string | undefined>>,
+): Map<string, Uint8Array> {
   const out = new Map<string, Uint8Array>();
   for (const kind of ['secret', 'config'] as const) {
     const specs = kind === 'secret' ? model.secrets : model.configs;
-    const used = new Set(Object.values(model.services).flatMap((s) => (kind === 'secret' ? s.secrets : s.configs).map((r) => r.source)));
+    const used = new Set(
+      Object.values(model.services).flatMap((s) => (kind === 'secret' ? s.secrets : s.configs).map((r) => r.source)),
+    );
     for (const key of used) {
       const spec = specs[key];
       if (!spec || spec.external) continue;
@@ -68,24 +76,38 @@ export interface SwarmBuildOptions {
  * the images their registry does not have yet are built (a no-op `up` builds and pushes
  * nothing). Resolves to the services built, by key.
  */
-export async function buildAndPush(client: SwarmClient, model: StackModel, options: SwarmBuildOptions = {}): Promise<string[]> {
+export async function buildAndPush(
+  client: SwarmClient,
+  model: StackModel,
+  options: SwarmBuildOptions = {},
+): Promise<string[]> {
   const built: string[] = [];
   for (const [key, service] of Object.entries(model.services)) {
     if (!service.build || service.image === undefined) continue;
     if (!options.force) {
-      const known = await registryDigest(client, withoutDigest(service.image), options.signal).then(() => true, () => false);
+      const known = await registryDigest(client, withoutDigest(service.image), options.signal).then(
+        () => true,
+        () => false,
+      );
       if (known) continue;
     }
     const image = withoutDigest(service.image);
-    await runBuild(client, {
-      key: buildKey(service.build, service.platform),
-      image,
-      tags: [image],
-      services: [key],
-      build: service.build,
-      ...(service.platform ? { platform: service.platform } : {}),
-      reason: { code: options.force ? 'build_forced' : 'missing', detail: options.force ? '--build' : 'not in its registry' },
-    }, { ...(options.env ? { env: options.env } : {}), ...(options.signal ? { signal: options.signal } : {}) });
+    await runBuild(
+      client,
+      {
+        key: buildKey(service.build, service.platform),
+        image,
+        tags: [image],
+        services: [key],
+        build: service.build,
+        ...(service.platform ? { platform: service.platform } : {}),
+        reason: {
+          code: options.force ? 'build_forced' : 'missing',
+          detail: options.force ? '--build' : 'not in its registry',
+        },
+      },
+      { ...(options.env ? { env: options.env } : {}), ...(options.signal ? { signal: options.signal } : {}) },
+    );
     const digest = await pushImageForDigest(client, image, options.signal ? { signal: options.signal } : {});
     options.onPushed?.(image, digest);
     built.push(key);
@@ -99,10 +121,21 @@ export async function buildAndPush(client: SwarmClient, model: StackModel, optio
  * swarm (the node may have it), an error naming the service on a larger one (the other nodes
  * could not pull it).
  */
-export async function resolveImages(client: SwarmClient, model: StackModel, nodes: number, signal?: AbortSignal): Promise<{ images: Record<string, string>; diagnostics: Diagnostic[] }> {
+export async function resolveImages(
+  client: SwarmClient,
+  model: StackModel,
+  nodes: number,
+  signal?: AbortSignal,
+): Promise<{ images: Record<string, string>; diagnostics: Diagnostic[] }> {
   const images: Record<string, string> = {};
   const diagnostics: Diagnostic[] = [];
-  const refs = [...new Set(Object.values(model.services).map((s) => s.image).filter((i): i is string => i !== undefined))];
+  const refs = [
+    ...new Set(
+      Object.values(model.services)
+        .map((s) => s.image)
+        .filter((i): i is string => i !== undefined),
+    ),
+  ];
   const digests = new Map<string, string | Error>();
   await Promise.all(
     refs.map(async (ref) => {
@@ -125,9 +158,24 @@ export async function resolveImages(client: SwarmClient, model: StackModel, node
     // Not built in this run (`plan`, `config`, `--no-build`): `up` builds and pushes it first.
     if (service.build) continue;
     if (nodes > 1) {
-      diagnostics.push(diagnostic('IMAGE_NOT_FOUND', `service "${key}": image "${service.image}" is not in a registry the swarm can reach (${why}); the other nodes could not pull it`, service.location, 'push the image to a registry and name it in `image:`'));
+      diagnostics.push(
+        diagnostic(
+          'IMAGE_NOT_FOUND',
+          `service "${key}": image "${service.image}" is not in a registry the swarm can reach (${why}); the other nodes could not pull it`,
+          service.location,
+          'push the image to a registry and name it in `image:`',
+        ),
+      );
     } else {
-      diagnostics.push(diagnostic('IMAGE_NOT_FOUND', `service "${key}": image "${service.image}" is not in a registry (${why}); deployed as written, the node must have it`, service.location, undefined, 'warning'));
+      diagnostics.push(
+        diagnostic(
+          'IMAGE_NOT_FOUND',
+          `service "${key}": image "${service.image}" is not in a registry (${why}); deployed as written, the node must have it`,
+          service.location,
+          undefined,
+          'warning',
+        ),
+      );
     }
   }
   return { images, diagnostics };

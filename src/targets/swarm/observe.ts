@@ -9,7 +9,10 @@ import { SwarmLabel } from './labels.js';
 import type { ObservedService, ObservedSwarm } from './observed.js';
 
 /** The engine must be a swarm manager: only managers take service, secret and config calls. */
-export async function requireManager(engine: SwarmEngine & { readonly endpoint: string }, signal?: AbortSignal): Promise<void> {
+export async function requireManager(
+  engine: SwarmEngine & { readonly endpoint: string },
+  signal?: AbortSignal,
+): Promise<void> {
   const info = await engine.swarmInfo(signal);
   if (info.LocalNodeState === 'active' && info.ControlAvailable) return;
   const worker = info.LocalNodeState === 'active';
@@ -19,11 +22,17 @@ export async function requireManager(engine: SwarmEngine & { readonly endpoint: 
   const hint = worker
     ? 'point DOCKER_HOST (or --context) at a manager node; `docker node ls` on a manager lists them'
     : 'run `docker swarm init` to make this engine a one-node swarm, or `docker swarm join --token <token> <manager>:2377` to join one';
-  throw new StackError('ENGINE_ERROR', message, { diagnostics: [diagnostic('ENGINE_ERROR', message, undefined, hint)] });
+  throw new StackError('ENGINE_ERROR', message, {
+    diagnostics: [diagnostic('ENGINE_ERROR', message, undefined, hint)],
+  });
 }
 
 function toObservedService(service: SwarmService): ObservedService {
-  const spec = service.Spec as { Labels?: Record<string, string> | null; TaskTemplate?: { ContainerSpec?: { Image?: string } }; Mode?: { Replicated?: { Replicas?: number } } };
+  const spec = service.Spec as {
+    Labels?: Record<string, string> | null;
+    TaskTemplate?: { ContainerSpec?: { Image?: string } };
+    Mode?: { Replicated?: { Replicas?: number } };
+  };
   const image = spec.TaskTemplate?.ContainerSpec?.Image;
   const replicas = spec.Mode?.Replicated?.Replicas;
   const mode = Object.keys(spec.Mode ?? {})[0];
@@ -36,7 +45,9 @@ function toObservedService(service: SwarmService): ObservedService {
     ...(replicas !== undefined ? { replicas } : {}),
     ...(mode !== undefined ? { mode } : {}),
     ...(service.UpdateStatus?.State !== undefined ? { updateState: service.UpdateStatus.State } : {}),
-    ...(service.ServiceStatus ? { runningTasks: service.ServiceStatus.RunningTasks, desiredTasks: service.ServiceStatus.DesiredTasks } : {}),
+    ...(service.ServiceStatus
+      ? { runningTasks: service.ServiceStatus.RunningTasks, desiredTasks: service.ServiceStatus.DesiredTasks }
+      : {}),
   };
 }
 
@@ -49,7 +60,11 @@ export async function observeSwarm(engine: SwarmClient, project: string, signal?
     engine.listSecrets(filters, signal),
     engine.listConfigs(filters, signal),
   ]);
-  const object = (o: { ID: string; Spec: { Name: string; Labels?: Readonly<Record<string, string>> | null } }) => ({ id: o.ID, name: o.Spec.Name, labels: o.Spec.Labels ?? {} });
+  const object = (o: { ID: string; Spec: { Name: string; Labels?: Readonly<Record<string, string>> | null } }) => ({
+    id: o.ID,
+    name: o.Spec.Name,
+    labels: o.Spec.Labels ?? {},
+  });
   return {
     project,
     services: services.map(toObservedService),

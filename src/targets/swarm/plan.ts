@@ -8,9 +8,30 @@ import type { ServiceSpecBody } from './spec.js';
 export type UpdateReason = string;
 
 export type SwarmAction =
-  | { readonly kind: 'create-network'; readonly ref: string; readonly after: readonly string[]; readonly name: string; readonly body: Readonly<Record<string, unknown>> }
-  | { readonly kind: 'create-secret' | 'create-config'; readonly ref: string; readonly after: readonly string[]; readonly name: string; readonly key: string; readonly data: string; readonly labels: Readonly<Record<string, string>> }
-  | { readonly kind: 'create-service'; readonly ref: string; readonly after: readonly string[]; readonly name: string; readonly key: string; readonly spec: ServiceSpecBody }
+  | {
+      readonly kind: 'create-network';
+      readonly ref: string;
+      readonly after: readonly string[];
+      readonly name: string;
+      readonly body: Readonly<Record<string, unknown>>;
+    }
+  | {
+      readonly kind: 'create-secret' | 'create-config';
+      readonly ref: string;
+      readonly after: readonly string[];
+      readonly name: string;
+      readonly key: string;
+      readonly data: string;
+      readonly labels: Readonly<Record<string, string>>;
+    }
+  | {
+      readonly kind: 'create-service';
+      readonly ref: string;
+      readonly after: readonly string[];
+      readonly name: string;
+      readonly key: string;
+      readonly spec: ServiceSpecBody;
+    }
   | {
       readonly kind: 'update-service';
       readonly ref: string;
@@ -23,7 +44,14 @@ export type SwarmAction =
       readonly spec: ServiceSpecBody;
       readonly reasons: readonly UpdateReason[];
     }
-  | { readonly kind: 'remove-service' | 'remove-network' | 'remove-secret' | 'remove-config'; readonly ref: string; readonly after: readonly string[]; readonly name: string; readonly id: string; readonly reason: 'orphan' | 'rotated' | 'down' | 'mode_changed' };
+  | {
+      readonly kind: 'remove-service' | 'remove-network' | 'remove-secret' | 'remove-config';
+      readonly ref: string;
+      readonly after: readonly string[];
+      readonly name: string;
+      readonly id: string;
+      readonly reason: 'orphan' | 'rotated' | 'down' | 'mode_changed';
+    };
 
 export type SwarmActionKind = SwarmAction['kind'];
 

@@ -26,7 +26,9 @@ function parseFieldHashes(text: string | undefined): Record<string, string> | un
   if (text === undefined) return undefined;
   try {
     const value = JSON.parse(text) as unknown;
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, string>) : undefined;
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, string>)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -51,18 +53,26 @@ export function serviceChanges(desired: DesiredService, observed: ObservedServic
     return groups.length > 0 ? groups.sort(byCodePoint) : ['config_hash'];
   }
   const reasons: string[] = [];
-  if (desired.replicas !== undefined && observed.replicas !== undefined && observed.replicas !== desired.replicas) reasons.push('replicas_drifted');
-  const image = (desired.spec['TaskTemplate'] as { ContainerSpec?: { Image?: string } } | undefined)?.ContainerSpec?.Image;
+  if (desired.replicas !== undefined && observed.replicas !== undefined && observed.replicas !== desired.replicas)
+    reasons.push('replicas_drifted');
+  const image = (desired.spec['TaskTemplate'] as { ContainerSpec?: { Image?: string } } | undefined)?.ContainerSpec
+    ?.Image;
   if (observed.image !== undefined && image !== undefined && observed.image !== image) reasons.push('image_drifted');
   return reasons;
 }
 
 /** The kind of a desired service's mode (`Replicated`, `Global`, ...). */
 function modeOf(service: DesiredService): string | undefined {
-  return Object.keys((service.spec['Mode'] ?? {}) as Record<string, unknown>)[0];
+  return Object.keys(service.spec['Mode'] ?? {})[0];
 }
 
-function removals(kind: 'remove-network' | 'remove-secret' | 'remove-config', objects: readonly ObservedObject[], keep: ReadonlySet<string>, reason: 'orphan' | 'rotated', after: readonly string[]): SwarmAction[] {
+function removals(
+  kind: 'remove-network' | 'remove-secret' | 'remove-config',
+  objects: readonly ObservedObject[],
+  keep: ReadonlySet<string>,
+  reason: 'orphan' | 'rotated',
+  after: readonly string[],
+): SwarmAction[] {
   return objects
     .filter((o) => !keep.has(o.name))
     .sort((a, b) => byCodePoint(a.name, b.name))
@@ -83,7 +93,15 @@ export function planSwarmUp(desired: DesiredSwarm, observed: ObservedSwarm, opti
   for (const object of [...desired.secrets, ...desired.configs]) {
     if (object.external || has(object.kind === 'secret' ? observed.secrets : observed.configs, object.name)) continue;
     const ref = `${object.kind}:${object.name}`;
-    actions.push({ kind: object.kind === 'secret' ? 'create-secret' : 'create-config', ref, after: [], name: object.name, key: object.key, data: object.data ?? '', labels: object.labels });
+    actions.push({
+      kind: object.kind === 'secret' ? 'create-secret' : 'create-config',
+      ref,
+      after: [],
+      name: object.name,
+      key: object.key,
+      data: object.data ?? '',
+      labels: object.labels,
+    });
     creates.push(ref);
   }
 
@@ -105,14 +123,42 @@ export function planSwarmUp(desired: DesiredSwarm, observed: ObservedSwarm, opti
     const modeChanged = current?.mode !== undefined && current.mode !== modeOf(service);
     if (current && modeChanged) {
       const removeRef = `service-removal:${service.key}`;
-      actions.push({ kind: 'remove-service', ref: removeRef, after: [], name: current.name, id: current.id, reason: 'mode_changed' });
-      actions.push({ kind: 'create-service', ref, after: [...after, removeRef], name: service.name, key: service.key, spec: service.spec });
-    } else if (!current) actions.push({ kind: 'create-service', ref, after, name: service.name, key: service.key, spec: service.spec });
-    else actions.push({ kind: 'update-service', ref, after, name: service.name, key: service.key, id: current.id, version: current.version, spec: service.spec, reasons });
+      actions.push({
+        kind: 'remove-service',
+        ref: removeRef,
+        after: [],
+        name: current.name,
+        id: current.id,
+        reason: 'mode_changed',
+      });
+      actions.push({
+        kind: 'create-service',
+        ref,
+        after: [...after, removeRef],
+        name: service.name,
+        key: service.key,
+        spec: service.spec,
+      });
+    } else if (!current)
+      actions.push({ kind: 'create-service', ref, after, name: service.name, key: service.key, spec: service.spec });
+    else
+      actions.push({
+        kind: 'update-service',
+        ref,
+        after,
+        name: service.name,
+        key: service.key,
+        id: current.id,
+        version: current.version,
+        spec: service.spec,
+        reasons,
+      });
   }
 
   const desiredNames = new Set(desired.services.map((s) => s.name));
-  const orphans = observed.services.filter((o) => !desiredNames.has(o.name)).sort((a, b) => byCodePoint(a.name, b.name));
+  const orphans = observed.services
+    .filter((o) => !desiredNames.has(o.name))
+    .sort((a, b) => byCodePoint(a.name, b.name));
   if (options.removeOrphans) {
     for (const orphan of orphans) {
       const ref = `service:${orphan.name}`;
@@ -123,9 +169,33 @@ export function planSwarmUp(desired: DesiredSwarm, observed: ObservedSwarm, opti
   // Objects no longer named go once no service can use them: after every service action, and
   // only when no orphan service is kept (it may still use them).
   if (options.removeOrphans || orphans.length === 0) {
-    actions.push(...removals('remove-secret', observed.secrets, new Set(desired.secrets.map((s) => s.name)), 'rotated', serviceActions));
-    actions.push(...removals('remove-config', observed.configs, new Set(desired.configs.map((s) => s.name)), 'rotated', serviceActions));
-    actions.push(...removals('remove-network', observed.networks, new Set(desired.networks.map((s) => s.name)), 'orphan', serviceActions));
+    actions.push(
+      ...removals(
+        'remove-secret',
+        observed.secrets,
+        new Set(desired.secrets.map((s) => s.name)),
+        'rotated',
+        serviceActions,
+      ),
+    );
+    actions.push(
+      ...removals(
+        'remove-config',
+        observed.configs,
+        new Set(desired.configs.map((s) => s.name)),
+        'rotated',
+        serviceActions,
+      ),
+    );
+    actions.push(
+      ...removals(
+        'remove-network',
+        observed.networks,
+        new Set(desired.networks.map((s) => s.name)),
+        'orphan',
+        serviceActions,
+      ),
+    );
   }
   return { project: desired.project, actions };
 }
@@ -134,12 +204,29 @@ export function planSwarmUp(desired: DesiredSwarm, observed: ObservedSwarm, opti
 export function planSwarmDown(observed: ObservedSwarm): SwarmPlan {
   const services: SwarmAction[] = [...observed.services]
     .sort((a, b) => byCodePoint(a.name, b.name))
-    .map((s) => ({ kind: 'remove-service', ref: `service:${s.name}`, after: [], name: s.name, id: s.id, reason: 'down' }));
+    .map((s) => ({
+      kind: 'remove-service',
+      ref: `service:${s.name}`,
+      after: [],
+      name: s.name,
+      id: s.id,
+      reason: 'down',
+    }));
   const after = services.map((a) => a.ref);
-  const objects = (kind: 'remove-network' | 'remove-secret' | 'remove-config', list: readonly ObservedObject[]): SwarmAction[] =>
-    [...list].sort((a, b) => byCodePoint(a.name, b.name)).map((o) => ({ kind, ref: `${kind.slice(7)}:${o.name}`, after, name: o.name, id: o.id, reason: 'down' }));
+  const objects = (
+    kind: 'remove-network' | 'remove-secret' | 'remove-config',
+    list: readonly ObservedObject[],
+  ): SwarmAction[] =>
+    [...list]
+      .sort((a, b) => byCodePoint(a.name, b.name))
+      .map((o) => ({ kind, ref: `${kind.slice(7)}:${o.name}`, after, name: o.name, id: o.id, reason: 'down' }));
   return {
     project: observed.project,
-    actions: [...services, ...objects('remove-secret', observed.secrets), ...objects('remove-config', observed.configs), ...objects('remove-network', observed.networks)],
+    actions: [
+      ...services,
+      ...objects('remove-secret', observed.secrets),
+      ...objects('remove-config', observed.configs),
+      ...objects('remove-network', observed.networks),
+    ],
   };
 }

@@ -5,7 +5,10 @@
  */
 
 /** A ServiceSpec as the Engine API takes it (POST /services/create and /update). */
-export type ServiceSpecBody = Readonly<Record<string, unknown>> & { readonly Name: string; readonly Labels: Readonly<Record<string, string>> };
+export type ServiceSpecBody = Readonly<Record<string, unknown>> & {
+  readonly Name: string;
+  readonly Labels: Readonly<Record<string, string>>;
+};
 
 /** One service to be, keyed by its name in the file. */
 export interface DesiredService {

@@ -27,7 +27,7 @@ const SERVICE_KEY_RULES: readonly KeyRule[] = [
   { key: 'network_mode', severity: 'error', why: 'a Swarm service attaches to networks; use `networks:`' },
   { key: 'ipc', severity: 'error', why: 'a Swarm service has no IPC namespace setting' },
   { key: 'pid', severity: 'error', why: 'a Swarm service has no PID namespace setting' },
-  { key: 'volumes_from', severity: 'error', why: 'a Swarm task cannot mount another container\'s volumes' },
+  { key: 'volumes_from', severity: 'error', why: "a Swarm task cannot mount another container's volumes" },
   // The service API has no field for these: the engine would run the task without them.
   { key: 'privileged', severity: 'error', why: 'a Swarm service cannot run privileged' },
   { key: 'devices', severity: 'error', why: 'a Swarm service cannot map host devices' },
@@ -45,8 +45,16 @@ const SERVICE_KEY_RULES: readonly KeyRule[] = [
   { key: 'shm_size', severity: 'error', why: 'a Swarm service has no /dev/shm size; mount a tmpfs on /dev/shm' },
   { key: 'stdin_open', severity: 'error', why: 'a Swarm task has no attached stdin' },
   // These still do something, but not what they do on one engine.
-  { key: 'restart', severity: 'warning', why: 'on Swarm it becomes deploy.restart_policy (unless-stopped counts as any); prefer deploy.restart_policy' },
-  { key: 'expose', severity: 'warning', why: 'on an overlay network every port of a service is reachable; expose has no effect' },
+  {
+    key: 'restart',
+    severity: 'warning',
+    why: 'on Swarm it becomes deploy.restart_policy (unless-stopped counts as any); prefer deploy.restart_policy',
+  },
+  {
+    key: 'expose',
+    severity: 'warning',
+    why: 'on an overlay network every port of a service is reachable; expose has no effect',
+  },
   { key: 'pull_policy', severity: 'warning', why: 'Swarm nodes pull the image by digest when they need it' },
 ];
 
@@ -58,7 +66,11 @@ function isMap(value: unknown): value is Record<string, unknown> {
  * Every problem the swarm target finds in the model and the raw services: diagnostics of
  * UNSUPPORTED_KEY (error or warning) and NO_IMAGE (a service Swarm would have no image for).
  */
-export function validateForSwarm(model: StackModel, rawServices: Readonly<Record<string, unknown>>, locate: Locate): Diagnostic[] {
+export function validateForSwarm(
+  model: StackModel,
+  rawServices: Readonly<Record<string, unknown>>,
+  locate: Locate,
+): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const name of Object.keys(model.services).sort()) {
     const service = model.services[name]!;
@@ -66,16 +78,39 @@ export function validateForSwarm(model: StackModel, rawServices: Readonly<Record
     for (const rule of SERVICE_KEY_RULES) {
       if (raw[rule.key] === undefined || raw[rule.key] === false) continue;
       const where = locate(['services', name, rule.key], 'key');
-      out.push(diagnostic('UNSUPPORTED_KEY', `service "${name}": "${rule.key}" is not supported on Swarm: ${rule.why}`, where, undefined, rule.severity));
+      out.push(
+        diagnostic(
+          'UNSUPPORTED_KEY',
+          `service "${name}": "${rule.key}" is not supported on Swarm: ${rule.why}`,
+          where,
+          undefined,
+          rule.severity,
+        ),
+      );
     }
     if (service.build && service.image === undefined) {
       const where = locate(['services', name, 'build'], 'key');
-      out.push(diagnostic('NO_IMAGE', `service "${name}": every node pulls the image from a registry, and "build" has no "image" to push to`, where, 'add `image: <registry>/<name>:<tag>`: stack builds it and pushes it there'));
+      out.push(
+        diagnostic(
+          'NO_IMAGE',
+          `service "${name}": every node pulls the image from a registry, and "build" has no "image" to push to`,
+          where,
+          'add `image: <registry>/<name>:<tag>`: stack builds it and pushes it there',
+        ),
+      );
     }
     for (const [dependency, spec] of Object.entries(service.dependsOn)) {
       if (spec.condition === 'service_started') continue;
       const where = locate(['services', name, 'depends_on', dependency], 'key');
-      out.push(diagnostic('UNSUPPORTED_KEY', `service "${name}": Swarm has no "${spec.condition}"; stack creates "${dependency}" first and, with --wait, waits for its tasks to run`, where, undefined, 'warning'));
+      out.push(
+        diagnostic(
+          'UNSUPPORTED_KEY',
+          `service "${name}": Swarm has no "${spec.condition}"; stack creates "${dependency}" first and, with --wait, waits for its tasks to run`,
+          where,
+          undefined,
+          'warning',
+        ),
+      );
     }
   }
   return out;
@@ -90,5 +125,7 @@ export function dropSwarmImplementedWarnings(warnings: readonly Diagnostic[]): D
     /^"services\.[^.]+\.(deploy\.(mode|placement|restart_policy|update_config|rollback_config|endpoint_mode|labels|resources)|(secrets|configs)\.(\d+|#)\.(uid|gid|mode))\b/,
     /^"(secrets|configs)\.[^.]+\.(environment|content|external)"/,
   ];
-  return warnings.filter((w) => !(w.code === 'UNSUPPORTED_KEY' && implemented.some((pattern) => pattern.test(w.message))));
+  return warnings.filter(
+    (w) => !(w.code === 'UNSUPPORTED_KEY' && implemented.some((pattern) => pattern.test(w.message))),
+  );
 }

@@ -45,7 +45,14 @@ const FAILED_UPDATE = new Set(['paused', 'rollback_started', 'rollback_paused', 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }
 
@@ -66,7 +73,10 @@ export function describeTask(service: string, task: SwarmTask, nodes: ReadonlyMa
 export function runsCurrentSpec(task: SwarmTask, service: SwarmService): boolean {
   const template = (service.Spec['TaskTemplate'] ?? {}) as Record<string, unknown>;
   const spec = (task.Spec ?? {}) as Record<string, unknown>;
-  return canonicalJson([spec['ContainerSpec'], spec['Resources']]) === canonicalJson([template['ContainerSpec'], template['Resources']]);
+  return (
+    canonicalJson([spec['ContainerSpec'], spec['Resources']]) ===
+    canonicalJson([template['ContainerSpec'], template['Resources']])
+  );
 }
 
 /** The verdict on one service from one observation: converged, failed (with why) or still going. */
@@ -80,19 +90,27 @@ export function judgeService(
   if (!service) return { state: 'failed', message: `service ${target.name} is gone` };
   const update = service.UpdateStatus?.State;
   const recentFailures = tasks
-    .filter((t) => t.ServiceID === service.ID && FAILED_TASK.has(t.Status.State) && Date.parse(t.CreatedAt ?? '') >= since)
+    .filter(
+      (t) => t.ServiceID === service.ID && FAILED_TASK.has(t.Status.State) && Date.parse(t.CreatedAt ?? '') >= since,
+    )
     .sort((a, b) => Date.parse(b.UpdatedAt ?? '') - Date.parse(a.UpdatedAt ?? ''));
   const failure = recentFailures[0];
   if (update !== undefined && FAILED_UPDATE.has(update)) {
     if (update === 'rollback_started') return { state: 'pending' };
     const what = update === 'paused' ? 'update paused' : 'update rolled back';
     const detail = failure ? `; ${describeTask(target.name, failure, nodes)}` : '';
-    return { state: 'failed', message: `service ${target.name}: ${what}: ${service.UpdateStatus?.Message ?? ''}${detail}` };
+    return {
+      state: 'failed',
+      message: `service ${target.name}: ${what}: ${service.UpdateStatus?.Message ?? ''}${detail}`,
+    };
   }
   const failureAction = (service.Spec['UpdateConfig'] as { FailureAction?: string } | undefined)?.FailureAction;
   // During an update that rolls back on failure, a failed task is the start of the rollback: wait for its verdict.
   if (failure && !(update === 'updating' && failureAction === 'rollback')) {
-    return { state: 'failed', message: `service ${target.name}: task failed: ${describeTask(target.name, failure, nodes)}` };
+    return {
+      state: 'failed',
+      message: `service ${target.name}: task failed: ${describeTask(target.name, failure, nodes)}`,
+    };
   }
   if (target.job === true) {
     // A job's tasks end in `complete`; a failed one was reported above.
@@ -100,30 +118,57 @@ export function judgeService(
     const done = mine.length > 0 && mine.every((t) => t.Status.State === 'complete');
     return { state: done ? 'converged' : 'pending' };
   }
-  const running = tasks.filter((t) => t.ServiceID === service.ID && t.DesiredState === 'running' && t.Status.State === 'running' && runsCurrentSpec(t, service)).length;
+  const running = tasks.filter(
+    (t) =>
+      t.ServiceID === service.ID &&
+      t.DesiredState === 'running' &&
+      t.Status.State === 'running' &&
+      runsCurrentSpec(t, service),
+  ).length;
   const desired = target.replicas ?? service.ServiceStatus?.DesiredTasks ?? 0;
   const updating = update === 'updating' || update === 'rollback_started';
-  const converged = !updating && running === desired && (service.ServiceStatus?.DesiredTasks ?? desired) === desired && (target.replicas !== undefined || desired > 0);
+  const converged =
+    !updating &&
+    running === desired &&
+    (service.ServiceStatus?.DesiredTasks ?? desired) === desired &&
+    (target.replicas !== undefined || desired > 0);
   return { state: converged ? 'converged' : 'pending' };
 }
 
 /** Waits until every target converged; throws APPLY_FAILED (a failure) or WAIT_TIMEOUT. */
-export async function waitForServices(client: SwarmClient, targets: readonly WaitTarget[], options: SwarmWaitOptions): Promise<void> {
+export async function waitForServices(
+  client: SwarmClient,
+  targets: readonly WaitTarget[],
+  options: SwarmWaitOptions,
+): Promise<void> {
   if (targets.length === 0) return;
   const deadline = Date.now() + options.timeoutMs;
   let nodes = new Map<string, string>();
   const names = targets.map((t) => t.name);
   for (;;) {
-    const [services, tasks] = await Promise.all([client.listServices({ name: names }, options.signal), client.listTasks({ service: names }, options.signal)]);
+    const [services, tasks] = await Promise.all([
+      client.listServices({ name: names }, options.signal),
+      client.listTasks({ service: names }, options.signal),
+    ]);
     if (tasks.some((t) => t.NodeID !== undefined && !nodes.has(t.NodeID))) {
-      nodes = new Map((await client.listNodes(undefined, options.signal)).map((n: SwarmNode) => [n.ID, n.Description?.Hostname ?? n.ID]));
+      nodes = new Map(
+        (await client.listNodes(undefined, options.signal)).map((n: SwarmNode) => [
+          n.ID,
+          n.Description?.Hostname ?? n.ID,
+        ]),
+      );
     }
     const byName = new Map(services.map((s) => [s.Spec.Name, s]));
     const verdicts = targets.map((t) => judgeService(t, byName.get(t.name), tasks, options.since, nodes));
     options.onProgress?.(
       targets.map((t) => {
         const s = byName.get(t.name);
-        return { name: t.name, running: s?.ServiceStatus?.RunningTasks ?? 0, desired: t.replicas ?? s?.ServiceStatus?.DesiredTasks ?? 0, ...(s?.UpdateStatus?.State ? { updateState: s.UpdateStatus.State } : {}) };
+        return {
+          name: t.name,
+          running: s?.ServiceStatus?.RunningTasks ?? 0,
+          desired: t.replicas ?? s?.ServiceStatus?.DesiredTasks ?? 0,
+          ...(s?.UpdateStatus?.State ? { updateState: s.UpdateStatus.State } : {}),
+        };
       }),
     );
     const failed = verdicts.flatMap((v) => (v.state === 'failed' ? [v.message] : []));
@@ -131,7 +176,10 @@ export async function waitForServices(client: SwarmClient, targets: readonly Wai
     if (verdicts.every((v) => v.state === 'converged')) return;
     if (Date.now() > deadline) {
       const late = targets.filter((_, i) => verdicts[i]!.state !== 'converged').map((t) => t.name);
-      throw new StackError('WAIT_TIMEOUT', `not converged after ${Math.round(options.timeoutMs / 1000)} s: ${late.join(', ')}`);
+      throw new StackError(
+        'WAIT_TIMEOUT',
+        `not converged after ${Math.round(options.timeoutMs / 1000)} s: ${late.join(', ')}`,
+      );
     }
     if (options.signal?.aborted) throw new StackError('INTERRUPTED', 'interrupted while waiting for the services');
     await sleep(options.intervalMs ?? 500, options.signal);
@@ -140,5 +188,10 @@ export async function waitForServices(client: SwarmClient, targets: readonly Wai
 
 /** Progress as one line: `web 2/3, api 1/1 (updating)`. */
 export function renderSwarmProgress(progress: readonly ServiceProgress[]): string {
-  return progress.map((p) => `${p.name} ${p.running}/${p.desired}${p.updateState && p.updateState !== 'completed' ? ` (${p.updateState})` : ''}`).join(', ');
+  return progress
+    .map(
+      (p) =>
+        `${p.name} ${p.running}/${p.desired}${p.updateState && p.updateState !== 'completed' ? ` (${p.updateState})` : ''}`,
+    )
+    .join(', ');
 }

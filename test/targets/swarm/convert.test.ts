@@ -56,27 +56,55 @@ configs:
 describe('convertStack', () => {
   it('converts deploy keys, ports, secrets and configs as docker stack deploy does', async () => {
     const { model, raw, rawServices } = await load(STACK, { 'token.txt': 's3cret', 'app.conf': 'x=1' });
-    const desired = convertStack(model, { deploys: readDeploys(model, rawServices), files: readFileObjects(model, raw.env), images: { web: 'reg:5000/web:1@sha256:abc' } });
+    const desired = convertStack(model, {
+      deploys: readDeploys(model, rawServices),
+      files: readFileObjects(model, raw.env),
+      images: { web: 'reg:5000/web:1@sha256:abc' },
+    });
     const web = desired.services.find((s) => s.key === 'web')!;
     expect(web.name).toBe('demo_web');
-    expect(web.spec.Labels).toMatchObject({ team: 'web', 'com.docker.stack.namespace': 'demo', 'com.docker.stack.image': 'reg:5000/web:1', 'dev.stack.config-hash': web.hash });
+    expect(web.spec.Labels).toMatchObject({
+      team: 'web',
+      'com.docker.stack.namespace': 'demo',
+      'com.docker.stack.image': 'reg:5000/web:1',
+      'dev.stack.config-hash': web.hash,
+    });
     expect(web.spec).toMatchObject({
       Mode: { Replicated: { Replicas: 3 } },
-      EndpointSpec: { Mode: 'dnsrr', Ports: [{ Protocol: 'tcp', TargetPort: 80, PublishedPort: 8080, PublishMode: 'host' }] },
+      EndpointSpec: {
+        Mode: 'dnsrr',
+        Ports: [{ Protocol: 'tcp', TargetPort: 80, PublishedPort: 8080, PublishMode: 'host' }],
+      },
       UpdateConfig: { Parallelism: 2, Delay: 1e9, FailureAction: 'rollback', Monitor: 3e9, Order: 'start-first' },
       TaskTemplate: {
-        ContainerSpec: { Image: 'reg:5000/web:1@sha256:abc', Args: ['serve', '--port', '80'], Env: ['A=1', 'B=2'], Healthcheck: { Test: ['CMD', 'true'], Interval: 5e9 } },
-        Resources: { Limits: { NanoCPUs: 5e8, MemoryBytes: 64 * 1024 ** 2, Pids: 100 }, Reservations: { NanoCPUs: 2.5e8, MemoryBytes: 32 * 1024 ** 2 } },
+        ContainerSpec: {
+          Image: 'reg:5000/web:1@sha256:abc',
+          Args: ['serve', '--port', '80'],
+          Env: ['A=1', 'B=2'],
+          Healthcheck: { Test: ['CMD', 'true'], Interval: 5e9 },
+        },
+        Resources: {
+          Limits: { NanoCPUs: 5e8, MemoryBytes: 64 * 1024 ** 2, Pids: 100 },
+          Reservations: { NanoCPUs: 2.5e8, MemoryBytes: 32 * 1024 ** 2 },
+        },
         RestartPolicy: { Condition: 'on-failure', Delay: 2e9, MaxAttempts: 3 },
-        Placement: { Constraints: ['node.labels.tier == worker'], Preferences: [{ Spread: { SpreadDescriptor: 'node.labels.zone' } }], MaxReplicas: 2 },
+        Placement: {
+          Constraints: ['node.labels.tier == worker'],
+          Preferences: [{ Spread: { SpreadDescriptor: 'node.labels.zone' } }],
+          MaxReplicas: 2,
+        },
         Networks: [{ Target: 'demo_default', Aliases: ['web'] }],
       },
     });
     const container = (web.spec['TaskTemplate'] as { ContainerSpec: Record<string, unknown> }).ContainerSpec;
     const token = desired.secrets[0]!;
     expect(token.name).toMatch(/^demo_token_[0-9a-f]{10}$/);
-    expect(container['Secrets']).toEqual([{ File: { Name: 'token', UID: '0', GID: '0', Mode: 0o444 }, SecretName: token.name }]);
-    expect(container['Configs']).toEqual([{ File: { Name: '/etc/app.conf', UID: '0', GID: '0', Mode: 0o440 }, ConfigName: desired.configs[0]!.name }]);
+    expect(container['Secrets']).toEqual([
+      { File: { Name: 'token', UID: '0', GID: '0', Mode: 0o444 }, SecretName: token.name },
+    ]);
+    expect(container['Configs']).toEqual([
+      { File: { Name: '/etc/app.conf', UID: '0', GID: '0', Mode: 0o440 }, ConfigName: desired.configs[0]!.name },
+    ]);
     expect(web.dependsOn).toEqual(['db']);
     expect(web.replicas).toBe(3);
 
@@ -84,9 +112,32 @@ describe('convertStack', () => {
     expect(db.spec['Mode']).toEqual({ Global: {} });
     expect(db.replicas).toBeUndefined();
     expect((db.spec['TaskTemplate'] as { ContainerSpec: { Mounts: unknown } }).ContainerSpec.Mounts).toEqual([
-      { Type: 'volume', Source: 'demo_data', Target: '/var/lib/db', VolumeOptions: { Labels: { 'com.docker.stack.namespace': 'demo' } } },
+      {
+        Type: 'volume',
+        Source: 'demo_data',
+        Target: '/var/lib/db',
+        VolumeOptions: { Labels: { 'com.docker.stack.namespace': 'demo' } },
+      },
     ]);
-    expect(desired.networks).toEqual([{ key: 'default', name: 'demo_default', external: false, body: { Driver: 'overlay', Labels: { 'com.docker.compose.network': 'default', 'com.docker.stack.namespace': 'demo' } } }].map((n) => ({ ...n, body: expect.objectContaining({ Driver: 'overlay', Labels: expect.objectContaining({ 'com.docker.stack.namespace': 'demo' }) }) })));
+    expect(desired.networks).toEqual(
+      [
+        {
+          key: 'default',
+          name: 'demo_default',
+          external: false,
+          body: {
+            Driver: 'overlay',
+            Labels: { 'com.docker.compose.network': 'default', 'com.docker.stack.namespace': 'demo' },
+          },
+        },
+      ].map((n) => ({
+        ...n,
+        body: expect.objectContaining({
+          Driver: 'overlay',
+          Labels: expect.objectContaining({ 'com.docker.stack.namespace': 'demo' }),
+        }),
+      })),
+    );
     // deploy.* keys Swarm implements are no longer "not implemented" warnings on this target.
     expect(dropSwarmImplementedWarnings(model.warnings).filter((w) => /deploy\./.test(w.message))).toEqual([]);
   });
@@ -94,7 +145,12 @@ describe('convertStack', () => {
   it('is deterministic, and a changed secret file changes only the secret name and the secrets group', async () => {
     const a = await load(STACK, { 'token.txt': 'one', 'app.conf': 'x=1' });
     const b = await load(STACK, { 'token.txt': 'two', 'app.conf': 'x=1' });
-    const convert = (l: typeof a) => convertStack(l.model, { deploys: readDeploys(l.model, l.rawServices), files: readFileObjects(l.model, l.raw.env), images: {} });
+    const convert = (l: typeof a) =>
+      convertStack(l.model, {
+        deploys: readDeploys(l.model, l.rawServices),
+        files: readFileObjects(l.model, l.raw.env),
+        images: {},
+      });
     expect(convert(a).services.map((s) => s.hash)).toEqual(convert(a).services.map((s) => s.hash));
     const [webA, webB] = [convert(a).services[1]!, convert(b).services[1]!];
     expect(webA.hash).not.toBe(webB.hash);
@@ -141,7 +197,9 @@ describe('resolveTarget', () => {
 describe('secrets and configs on Swarm', () => {
   it('take their content from a file, a variable or inline content, keep external names, and apply uid/gid/mode', async () => {
     const project = mkdtempSync(join(dir, 'p-'));
-    writeFileSync(join(project, 'stack.yaml'), `
+    writeFileSync(
+      join(project, 'stack.yaml'),
+      `
 services:
   app:
     image: x
@@ -152,15 +210,24 @@ secrets:
   shared: { external: true, name: team_shared }
 configs:
   inline: { content: "a=1" }
-`);
+`,
+    );
     const options = { cwd: project, env: { TOKEN: 'tok' }, projectName: 'demo' };
     const [model, raw] = await Promise.all([loadStack(options), loadRaw(options)]);
     const files = readFileObjects(model, raw.env);
     expect(Buffer.from(files.get('secret:from_env')!).toString()).toBe('tok');
     expect(Buffer.from(files.get('config:inline')!).toString()).toBe('a=1');
-    const desired = convertStack(model, { deploys: readDeploys(model, (raw.data['services'] ?? {}) as Record<string, unknown>), files, images: {} });
-    expect(desired.secrets.map((s) => [s.name.replace(/_[0-9a-f]{10}$/, '_<hash>'), s.external])).toEqual([['demo_from_env_<hash>', false], ['team_shared', true]]);
-    const container = (desired.services[0]!.spec['TaskTemplate'] as { ContainerSpec: Record<string, unknown> }).ContainerSpec;
+    const desired = convertStack(model, {
+      deploys: readDeploys(model, (raw.data['services'] ?? {}) as Record<string, unknown>),
+      files,
+      images: {},
+    });
+    expect(desired.secrets.map((s) => [s.name.replace(/_[0-9a-f]{10}$/, '_<hash>'), s.external])).toEqual([
+      ['demo_from_env_<hash>', false],
+      ['team_shared', true],
+    ]);
+    const container = (desired.services[0]!.spec['TaskTemplate'] as { ContainerSpec: Record<string, unknown> })
+      .ContainerSpec;
     expect(container['Secrets']).toEqual([
       { File: { Name: 'env_token', UID: '100', GID: '101', Mode: 0o400 }, SecretName: desired.secrets[0]!.name },
       { File: { Name: 'shared', UID: '0', GID: '0', Mode: 0o444 }, SecretName: 'team_shared' },

@@ -22,27 +22,48 @@ function recorder(options: { failCreate?: string; delayMs?: number; secretExists
   };
   const specs: Record<string, unknown>[] = [];
   const client: SwarmExecutorCalls = {
-    createNetwork: async (name) => { await track(name); return `id-${name}`; },
-    removeNetwork: async (id) => { await track(id); },
-    createSecret: async (name) => {
-      if (name === options.secretExists) throw new EngineCallError(409, `secret ${name}`, 'rpc error: code = AlreadyExists');
+    createNetwork: async (name) => {
       await track(name);
       return `id-${name}`;
     },
-    removeSecret: async (id) => { await track(id); },
-    listSecrets: async (filters) => (options.secretExists && filters?.['name']?.includes(options.secretExists) ? [{ ID: 'existing-id', Version: { Index: 1 }, Spec: { Name: options.secretExists } }] : []),
-    createConfig: async (name) => { await track(name); return `id-${name}`; },
-    removeConfig: async (id) => { await track(id); },
+    removeNetwork: async (id) => {
+      await track(id);
+    },
+    createSecret: async (name) => {
+      if (name === options.secretExists)
+        throw new EngineCallError(409, `secret ${name}`, 'rpc error: code = AlreadyExists');
+      await track(name);
+      return `id-${name}`;
+    },
+    removeSecret: async (id) => {
+      await track(id);
+    },
+    listSecrets: async (filters) =>
+      options.secretExists && filters?.['name']?.includes(options.secretExists)
+        ? [{ ID: 'existing-id', Version: { Index: 1 }, Spec: { Name: options.secretExists } }]
+        : [],
+    createConfig: async (name) => {
+      await track(name);
+      return `id-${name}`;
+    },
+    removeConfig: async (id) => {
+      await track(id);
+    },
     listConfigs: async () => [],
     createService: async (spec) => {
-      if (spec['Name'] === options.failCreate) throw new EngineCallError(400, `service ${String(spec['Name'])}`, 'invalid spec');
+      if (spec['Name'] === options.failCreate)
+        throw new EngineCallError(400, `service ${String(spec['Name'])}`, 'invalid spec');
       specs.push(spec);
       await track(String(spec['Name']));
       return `id-${String(spec['Name'])}`;
     },
-    updateService: async (_id, _version, spec) => { await track(String(spec['Name'])); },
+    updateService: async (_id, _version, spec) => {
+      await track(String(spec['Name']));
+    },
     inspectService: async () => undefined,
-    removeService: async (id) => { await track(id); },
+    removeService: async (id) => {
+      await track(id);
+    },
   };
   return { client, calls, specs, peak: () => peak };
 }
@@ -53,7 +74,13 @@ const service = (name: string, after: string[], secret?: string): SwarmAction =>
   after,
   name,
   key: name,
-  spec: { Name: name, Labels: {}, TaskTemplate: { ContainerSpec: { Image: 'x', ...(secret ? { Secrets: [{ File: { Name: 't' }, SecretName: secret }] } : {}) } } },
+  spec: {
+    Name: name,
+    Labels: {},
+    TaskTemplate: {
+      ContainerSpec: { Image: 'x', ...(secret ? { Secrets: [{ File: { Name: 't' }, SecretName: secret }] } : {}) },
+    },
+  },
 });
 
 describe('executeSwarmPlan', () => {
@@ -70,7 +97,9 @@ describe('executeSwarmPlan', () => {
     const { writes } = await executeSwarmPlan(client, plan, empty);
     expect(writes).toBe(3);
     expect(calls).toEqual(['start s1', 'end s1', 'start db', 'end db', 'start web', 'end web']);
-    expect(specs[0]).toMatchObject({ TaskTemplate: { ContainerSpec: { Secrets: [{ SecretName: 's1', SecretID: 'id-s1' }] } } });
+    expect(specs[0]).toMatchObject({
+      TaskTemplate: { ContainerSpec: { Secrets: [{ SecretName: 's1', SecretID: 'id-s1' }] } },
+    });
   });
 
   it('runs independent actions at most `concurrency` at a time', async () => {
@@ -84,16 +113,24 @@ describe('executeSwarmPlan', () => {
     const { client, specs } = recorder({ secretExists: 's1' });
     const plan = {
       project: 'demo',
-      actions: [{ kind: 'create-secret', ref: 'secret:s1', after: [], name: 's1', key: 's', data: 'eA==', labels: {} }, service('db', ['secret:s1'], 's1')] satisfies SwarmAction[],
+      actions: [
+        { kind: 'create-secret', ref: 'secret:s1', after: [], name: 's1', key: 's', data: 'eA==', labels: {} },
+        service('db', ['secret:s1'], 's1'),
+      ] satisfies SwarmAction[],
     };
     await executeSwarmPlan(client, plan, empty);
-    expect(specs[0]).toMatchObject({ TaskTemplate: { ContainerSpec: { Secrets: [{ SecretName: 's1', SecretID: 'existing-id' }] } } });
+    expect(specs[0]).toMatchObject({
+      TaskTemplate: { ContainerSpec: { Secrets: [{ SecretName: 's1', SecretID: 'existing-id' }] } },
+    });
   });
 
   it('a failed action fails the run and its dependents never start', async () => {
     const { client, calls } = recorder({ failCreate: 'db' });
     const plan = { project: 'demo', actions: [service('db', []), service('web', ['service:db'])] };
-    await expect(executeSwarmPlan(client, plan, empty)).rejects.toMatchObject({ code: 'APPLY_FAILED', message: 'create-service db: service db: invalid spec' });
+    await expect(executeSwarmPlan(client, plan, empty)).rejects.toMatchObject({
+      code: 'APPLY_FAILED',
+      message: 'create-service db: service db: invalid spec',
+    });
     expect(calls).toEqual([]);
   });
 });

@@ -15,7 +15,11 @@ function service(key: string, groups: Record<string, string>, extra: Partial<Des
   return {
     key,
     name: `demo_${key}`,
-    spec: { Name: `demo_${key}`, Labels: { [NS]: 'demo', 'dev.stack.config-hash': hash, 'dev.stack.field-hashes': JSON.stringify(groups) }, TaskTemplate: { ContainerSpec: { Image: 'img@sha256:1' } } },
+    spec: {
+      Name: `demo_${key}`,
+      Labels: { [NS]: 'demo', 'dev.stack.config-hash': hash, 'dev.stack.field-hashes': JSON.stringify(groups) },
+      TaskTemplate: { ContainerSpec: { Image: 'img@sha256:1' } },
+    },
     hash,
     fieldHashes,
     dependsOn: [],
@@ -33,11 +37,17 @@ const desired: DesiredSwarm = {
   project: 'demo',
   services: [db, web],
   networks: [{ key: 'default', name: 'demo_default', external: false, body: { Driver: 'overlay' } }],
-  secrets: [{ kind: 'secret', key: 'token', name: 'demo_token_aaaa', external: false, data: 'eA==', labels: { [NS]: 'demo' } }],
+  secrets: [
+    { kind: 'secret', key: 'token', name: 'demo_token_aaaa', external: false, data: 'eA==', labels: { [NS]: 'demo' } },
+  ],
   configs: [],
 };
 
-function observedService(d: DesiredService, version: number, labels: Record<string, string> = d.spec.Labels): ObservedService {
+function observedService(
+  d: DesiredService,
+  version: number,
+  labels: Record<string, string> = d.spec.Labels,
+): ObservedService {
   return { id: `id-${d.key}`, name: d.name, version, labels, image: 'img@sha256:1', replicas: 2 };
 }
 
@@ -57,7 +67,11 @@ describe('planSwarmUp', () => {
   });
 
   it('an empty cluster gets the network and secret first, then db, then web after db', () => {
-    const plan = planSwarmUp(desired, { project: 'demo', services: [], networks: [], secrets: [], configs: [] }, { removeOrphans: false });
+    const plan = planSwarmUp(
+      desired,
+      { project: 'demo', services: [], networks: [], secrets: [], configs: [] },
+      { removeOrphans: false },
+    );
     expect(plan.actions.map((a) => [a.kind, a.name, a.after])).toEqual([
       ['create-network', 'demo_default', []],
       ['create-secret', 'demo_token_aaaa', []],
@@ -70,13 +84,24 @@ describe('planSwarmUp', () => {
     const changedWeb = service('web', { image: 'a1', environment: 'e2' }, { dependsOn: ['db'] });
     const plan = planSwarmUp({ ...desired, services: [db, changedWeb] }, converged, { removeOrphans: false });
     expect(plan.actions).toHaveLength(1);
-    expect(plan.actions[0]).toMatchObject({ kind: 'update-service', name: 'demo_web', id: 'id-web', version: 11, reasons: ['environment'], after: [] });
+    expect(plan.actions[0]).toMatchObject({
+      kind: 'update-service',
+      name: 'demo_web',
+      id: 'id-web',
+      version: 11,
+      reasons: ['environment'],
+      after: [],
+    });
     expect(renderSwarmPlan(plan)).toBe('~ update service demo_web (version 11): environment\ndemo: 1 to update\n');
   });
 
   it('a rotated secret: the new object is created before the update, the old one removed after it', () => {
     const rotatedWeb = service('web', { image: 'a1', environment: 'e1', secrets: 'z2' }, { dependsOn: ['db'] });
-    const plan = planSwarmUp({ ...desired, services: [db, rotatedWeb], secrets: [{ ...desired.secrets[0]!, name: 'demo_token_bbbb' }] }, converged, { removeOrphans: false });
+    const plan = planSwarmUp(
+      { ...desired, services: [db, rotatedWeb], secrets: [{ ...desired.secrets[0]!, name: 'demo_token_bbbb' }] },
+      converged,
+      { removeOrphans: false },
+    );
     expect(plan.actions.map((a) => [a.kind, a.name, a.after])).toEqual([
       ['create-secret', 'demo_token_bbbb', []],
       ['update-service', 'demo_web', ['secret:demo_token_bbbb']],
@@ -85,13 +110,27 @@ describe('planSwarmUp', () => {
   });
 
   it('a service made by docker stack deploy (no hash label) is taken over by one update', () => {
-    const plan = planSwarmUp(desired, { ...converged, services: [observedService(db, 10, { [NS]: 'demo' }), observedService(web, 11)] }, { removeOrphans: false });
-    expect(plan.actions.map((a) => [a.kind, a.name, 'reasons' in a ? a.reasons : []])).toEqual([['update-service', 'demo_db', ['not_managed_by_stack']]]);
+    const plan = planSwarmUp(
+      desired,
+      { ...converged, services: [observedService(db, 10, { [NS]: 'demo' }), observedService(web, 11)] },
+      { removeOrphans: false },
+    );
+    expect(plan.actions.map((a) => [a.kind, a.name, 'reasons' in a ? a.reasons : []])).toEqual([
+      ['update-service', 'demo_db', ['not_managed_by_stack']],
+    ]);
   });
 
   it('a service whose mode changed is removed and created again (Swarm cannot update a mode), the plan says why', () => {
-    const globalDb = service('db', { image: 'b1', environment: 'f1', mode: 'g' }, { spec: { ...db.spec, Mode: { Global: {} } } });
-    const plan = planSwarmUp({ ...desired, services: [globalDb, web] }, { ...converged, services: [{ ...observedService(db, 10), mode: 'Replicated' }, observedService(web, 11)] }, { removeOrphans: false });
+    const globalDb = service(
+      'db',
+      { image: 'b1', environment: 'f1', mode: 'g' },
+      { spec: { ...db.spec, Mode: { Global: {} } } },
+    );
+    const plan = planSwarmUp(
+      { ...desired, services: [globalDb, web] },
+      { ...converged, services: [{ ...observedService(db, 10), mode: 'Replicated' }, observedService(web, 11)] },
+      { removeOrphans: false },
+    );
     expect(plan.actions.map((a) => [a.kind, a.name, a.after])).toEqual([
       ['remove-service', 'demo_db', []],
       ['create-service', 'demo_db', ['service-removal:db']],
@@ -100,13 +139,21 @@ describe('planSwarmUp', () => {
   });
 
   it('replicas scaled behind our back are put back', () => {
-    const plan = planSwarmUp(desired, { ...converged, services: [{ ...observedService(db, 10), replicas: 5 }, observedService(web, 11)] }, { removeOrphans: false });
+    const plan = planSwarmUp(
+      desired,
+      { ...converged, services: [{ ...observedService(db, 10), replicas: 5 }, observedService(web, 11)] },
+      { removeOrphans: false },
+    );
     expect(plan.actions.map((a) => ('reasons' in a ? a.reasons : []))).toEqual([['replicas_drifted']]);
   });
 
   it('orphans are removed only with removeOrphans, and objects they may use are kept while they stay', () => {
     const orphan = { id: 'id-old', name: 'demo_old', version: 3, labels: { [NS]: 'demo' } };
-    const withOrphan = { ...converged, services: [...converged.services, orphan], secrets: [...converged.secrets, { id: 's0', name: 'demo_old_secret', labels: {} }] };
+    const withOrphan = {
+      ...converged,
+      services: [...converged.services, orphan],
+      secrets: [...converged.secrets, { id: 's0', name: 'demo_old_secret', labels: {} }],
+    };
     expect(planSwarmUp(desired, withOrphan, { removeOrphans: false }).actions).toEqual([]);
     const plan = planSwarmUp(desired, withOrphan, { removeOrphans: true });
     expect(plan.actions.map((a) => [a.kind, a.name, a.after])).toEqual([
@@ -117,7 +164,9 @@ describe('planSwarmUp', () => {
 
   it('planning is deterministic', () => {
     const empty = { project: 'demo', services: [], networks: [], secrets: [], configs: [] };
-    expect(planSwarmUp(desired, empty, { removeOrphans: true })).toEqual(planSwarmUp(desired, empty, { removeOrphans: true }));
+    expect(planSwarmUp(desired, empty, { removeOrphans: true })).toEqual(
+      planSwarmUp(desired, empty, { removeOrphans: true }),
+    );
   });
 });
 
@@ -137,35 +186,90 @@ describe('judgeService (--wait)', () => {
   const since = Date.parse('2026-01-01T00:00:00Z');
   const nodes = new Map([['n2', 'node2']]);
   const template = { ContainerSpec: { Image: 'img@sha256:2' } };
-  const svc = (extra: Partial<SwarmService> = {}): SwarmService => ({ ID: 's', Version: { Index: 5 }, Spec: { Name: 'demo_web', TaskTemplate: template }, ServiceStatus: { RunningTasks: 2, DesiredTasks: 2 }, ...extra });
-  const runningTask = (slot: number, image: string): SwarmTask => ({ ID: `t${slot}${image}`, ServiceID: 's', NodeID: 'n2', Slot: slot, DesiredState: 'running', Spec: { ContainerSpec: { Image: image } }, Status: { State: 'running' } });
-  const task = (state: string, err?: string): SwarmTask => ({ ID: 'task123456789xyz', ServiceID: 's', NodeID: 'n2', Slot: 1, DesiredState: 'shutdown', CreatedAt: '2026-01-01T00:00:05Z', Status: { State: state, ...(err ? { Err: err } : {}) } });
+  const svc = (extra: Partial<SwarmService> = {}): SwarmService => ({
+    ID: 's',
+    Version: { Index: 5 },
+    Spec: { Name: 'demo_web', TaskTemplate: template },
+    ServiceStatus: { RunningTasks: 2, DesiredTasks: 2 },
+    ...extra,
+  });
+  const runningTask = (slot: number, image: string): SwarmTask => ({
+    ID: `t${slot}${image}`,
+    ServiceID: 's',
+    NodeID: 'n2',
+    Slot: slot,
+    DesiredState: 'running',
+    Spec: { ContainerSpec: { Image: image } },
+    Status: { State: 'running' },
+  });
+  const task = (state: string, err?: string): SwarmTask => ({
+    ID: 'task123456789xyz',
+    ServiceID: 's',
+    NodeID: 'n2',
+    Slot: 1,
+    DesiredState: 'shutdown',
+    CreatedAt: '2026-01-01T00:00:05Z',
+    Status: { State: state, ...(err ? { Err: err } : {}) },
+  });
 
   it('all replicas running the current spec and no update in progress is converged', () => {
     const current = [runningTask(1, 'img@sha256:2'), runningTask(2, 'img@sha256:2')];
-    expect(judgeService({ name: 'demo_web', replicas: 2 }, svc(), current, since, nodes)).toEqual({ state: 'converged' });
+    expect(judgeService({ name: 'demo_web', replicas: 2 }, svc(), current, since, nodes)).toEqual({
+      state: 'converged',
+    });
   });
   it('tasks of the previous spec do not count, even while the update status still reads completed', () => {
     const old = [runningTask(1, 'img@sha256:1'), runningTask(2, 'img@sha256:1')];
-    expect(judgeService({ name: 'demo_web', replicas: 2 }, svc({ UpdateStatus: { State: 'completed' } }), old, since, nodes)).toEqual({ state: 'pending' });
+    expect(
+      judgeService({ name: 'demo_web', replicas: 2 }, svc({ UpdateStatus: { State: 'completed' } }), old, since, nodes),
+    ).toEqual({ state: 'pending' });
   });
   it('a rejected task of this rollout fails, naming the service, task, node and error', () => {
-    const verdict = judgeService({ name: 'demo_web', replicas: 2 }, svc({ ServiceStatus: { RunningTasks: 0, DesiredTasks: 2 } }), [task('rejected', 'No such image: nope')], since, nodes);
-    expect(verdict).toEqual({ state: 'failed', message: 'service demo_web: task failed: demo_web.1 (task task12345678) on node2: rejected: No such image: nope' });
+    const verdict = judgeService(
+      { name: 'demo_web', replicas: 2 },
+      svc({ ServiceStatus: { RunningTasks: 0, DesiredTasks: 2 } }),
+      [task('rejected', 'No such image: nope')],
+      since,
+      nodes,
+    );
+    expect(verdict).toEqual({
+      state: 'failed',
+      message: 'service demo_web: task failed: demo_web.1 (task task12345678) on node2: rejected: No such image: nope',
+    });
   });
   it('a rolled-back update is a failure even with every replica running', () => {
-    const verdict = judgeService({ name: 'demo_web', replicas: 2 }, svc({ UpdateStatus: { State: 'rollback_completed', Message: 'rollback completed' } }), [task('failed', 'task: non-zero exit (1)')], since, nodes);
+    const verdict = judgeService(
+      { name: 'demo_web', replicas: 2 },
+      svc({ UpdateStatus: { State: 'rollback_completed', Message: 'rollback completed' } }),
+      [task('failed', 'task: non-zero exit (1)')],
+      since,
+      nodes,
+    );
     expect(verdict.state).toBe('failed');
     expect(verdict.state === 'failed' && verdict.message).toContain('update rolled back');
   });
   it('a job converges once every task of this run has completed, not while one still runs', () => {
     const job = { name: 'demo_web', job: true };
-    const task = (state: string): SwarmTask => ({ ID: `t-${state}`, ServiceID: 's', Slot: 1, DesiredState: 'complete', CreatedAt: '2026-01-01T00:00:05Z', Status: { State: state } });
+    const task = (state: string): SwarmTask => ({
+      ID: `t-${state}`,
+      ServiceID: 's',
+      Slot: 1,
+      DesiredState: 'complete',
+      CreatedAt: '2026-01-01T00:00:05Z',
+      Status: { State: state },
+    });
     expect(judgeService(job, svc(), [task('complete'), task('running')], since, nodes)).toEqual({ state: 'pending' });
-    expect(judgeService(job, svc(), [task('complete'), task('complete')], since, nodes)).toEqual({ state: 'converged' });
+    expect(judgeService(job, svc(), [task('complete'), task('complete')], since, nodes)).toEqual({
+      state: 'converged',
+    });
   });
   it('during an update that rolls back on failure, a failed task waits for the rollback verdict', () => {
-    const updating = svc({ UpdateStatus: { State: 'updating' }, Spec: { Name: 'demo_web', UpdateConfig: { FailureAction: 'rollback' } } });
-    expect(judgeService({ name: 'demo_web', replicas: 2 }, updating, [task('failed', 'boom')], since, nodes)).toEqual({ state: 'pending' });
+    const updating = svc({
+      UpdateStatus: { State: 'updating' },
+      Spec: { Name: 'demo_web', UpdateConfig: { FailureAction: 'rollback' } },
+    });
+    expect(judgeService({ name: 'demo_web', replicas: 2 }, updating, [task('failed', 'boom')], since, nodes)).toEqual({
+      state: 'pending',
+    });
   });
 });

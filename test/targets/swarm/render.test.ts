@@ -7,9 +7,25 @@ describe('configSwarm', () => {
   it('prints the specs as they would be sent, and secret names without their data', () => {
     const text = configSwarm({
       project: 'demo',
-      services: [{ key: 'web', name: 'demo_web', spec: { Name: 'demo_web', Labels: { a: 'b' } }, hash: 'v1:x', fieldHashes: {}, dependsOn: [], hasHealthcheck: false, job: false }],
-      networks: [{ key: 'default', name: 'demo_default', external: false, body: { Driver: 'overlay' } }, { key: 'ext', name: 'shared', external: true, body: {} }],
-      secrets: [{ kind: 'secret', key: 'token', name: 'demo_token_0123456789', external: false, data: 'c2VjcmV0', labels: {} }],
+      services: [
+        {
+          key: 'web',
+          name: 'demo_web',
+          spec: { Name: 'demo_web', Labels: { a: 'b' } },
+          hash: 'v1:x',
+          fieldHashes: {},
+          dependsOn: [],
+          hasHealthcheck: false,
+          job: false,
+        },
+      ],
+      networks: [
+        { key: 'default', name: 'demo_default', external: false, body: { Driver: 'overlay' } },
+        { key: 'ext', name: 'shared', external: true, body: {} },
+      ],
+      secrets: [
+        { kind: 'secret', key: 'token', name: 'demo_token_0123456789', external: false, data: 'c2VjcmV0', labels: {} },
+      ],
       configs: [],
     });
     expect(JSON.parse(text)).toEqual({
@@ -25,8 +41,24 @@ describe('configSwarm', () => {
 describe('renderSwarmPs', () => {
   it('prints one aligned row per task', () => {
     const text = renderSwarmPs([
-      { service: 'demo_web', task: 'demo_web.1', node: 'node2', desiredState: 'running', currentState: 'running', error: '', ports: '8080->80/tcp' },
-      { service: 'demo_web', task: 'demo_web.2', node: 'node3', desiredState: 'shutdown', currentState: 'rejected', error: 'No such image', ports: '' },
+      {
+        service: 'demo_web',
+        task: 'demo_web.1',
+        node: 'node2',
+        desiredState: 'running',
+        currentState: 'running',
+        error: '',
+        ports: '8080->80/tcp',
+      },
+      {
+        service: 'demo_web',
+        task: 'demo_web.2',
+        node: 'node3',
+        desiredState: 'shutdown',
+        currentState: 'rejected',
+        error: 'No such image',
+        ports: '',
+      },
     ]);
     expect(text).toBe(
       [
@@ -41,6 +73,11 @@ describe('renderSwarmPs', () => {
 
 describe('renderSwarmProgress', () => {
   it('shows replicas running of desired per service, and an update state other than completed', () => {
-    expect(renderSwarmProgress([{ name: 'demo_web', running: 2, desired: 3, updateState: 'updating' }, { name: 'demo_api', running: 1, desired: 1, updateState: 'completed' }])).toBe('demo_web 2/3 (updating), demo_api 1/1');
+    expect(
+      renderSwarmProgress([
+        { name: 'demo_web', running: 2, desired: 3, updateState: 'updating' },
+        { name: 'demo_api', running: 1, desired: 1, updateState: 'completed' },
+      ]),
+    ).toBe('demo_web 2/3 (updating), demo_api 1/1');
   });
 });
