@@ -32,8 +32,8 @@ export interface AttachedExit extends AttachedContainer {
 
 /** How the session ends. */
 export interface AttachOutcome {
-  /** `all-exited`, `aborted` (abort mode), `interrupted` (the signal). */
-  readonly reason: 'all-exited' | 'aborted' | 'interrupted';
+  /** `all-exited`, `aborted` (abort mode), `interrupted` (the signal), `engine-lost` (the event stream ended: dockerd died or went away). */
+  readonly reason: 'all-exited' | 'aborted' | 'interrupted' | 'engine-lost';
   /** The exit that aborted the session (abort mode). */
   readonly trigger?: AttachedExit;
   /** Every exit seen, in order. */
@@ -112,6 +112,10 @@ export async function superviseAttached(
   };
 
   const unsubscribe = watcher.subscribe((event) => {
+    if (event.Type === 'stack' && event.Action === 'stream-ended') {
+      if (!options.signal.aborted) end({ reason: 'engine-lost', exits });
+      return;
+    }
     const labels = event.Actor.Attributes;
     if (!attached(labels)) return;
     const container = describe(event.Actor.ID, labels, labels['name'] ?? '');

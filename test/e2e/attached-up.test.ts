@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { cleanup, containers, describeE2E, eventually, runCli, startCli } from './helpers.js';
 import { uniqueName } from '../support/engine.js';
+import { startEngineProxy } from '../../bench/lib/engine-proxy.mjs';
 
 const describe = await describeE2E();
 
@@ -104,5 +105,22 @@ describe('attached up', () => {
     expect(result.stderr.match(/Gracefully stopping/g)?.length).toBe(1);
     expect(result.stderr).not.toContain('finishing in-flight actions');
     expect(containers(project).map((c) => c.state)).toEqual(['exited']);
+  });
+
+  it('when the engine goes away while attached, up exits 1 saying so (never 0, never a hang)', async () => {
+    const { dir, project } = stack({
+      server: 'command: ["sh", "-c", "echo serving; exec sleep 3600"]\nstop_signal: SIGKILL',
+    });
+    const proxy = await startEngineProxy({ socketPath: join(dir, 'engine.sock') });
+    const run = startCli(['-p', project, 'up'], {
+      cwd: dir,
+      env: { DOCKER_HOST: proxy.dockerHost },
+      timeoutMs: 60_000,
+    });
+    await eventually(() => expect(run.output()).toMatch(/server-1 +\| serving/), 60_000);
+    await proxy.close();
+    const result = await run.done;
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toContain('error[ENGINE_UNREACHABLE]');
   });
 });

@@ -204,6 +204,11 @@ async function runAttached(
     await follower.settled();
   }
   if (outcome.reason === 'interrupted') return ExitCode.interrupted;
+  if (outcome.reason === 'engine-lost')
+    throw new StackError(
+      'ENGINE_UNREACHABLE',
+      'the engine stopped answering while up was attached (its event stream ended): is dockerd still running? The containers may still run; `stack ps` tells once it answers',
+    );
   if (exitCodeFrom !== undefined)
     return [...outcome.exits].reverse().find((e) => e.service === exitCodeFrom)?.exitCode ?? ExitCode.ok;
   if (outcome.reason === 'aborted') return outcome.trigger?.exitCode ?? ExitCode.ok;
