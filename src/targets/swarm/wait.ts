@@ -93,7 +93,13 @@ export function judgeService(
     .filter(
       (t) => t.ServiceID === service.ID && FAILED_TASK.has(t.Status.State) && Date.parse(t.CreatedAt ?? '') >= since,
     )
-    .sort((a, b) => Date.parse(b.UpdatedAt ?? '') - Date.parse(a.UpdatedAt ?? ''));
+    // The task that says why: one that failed on its own (its command's exit) before one the
+    // engine rejected (a rollback racing a network removal rejects tasks of its own), newest first.
+    .sort(
+      (a, b) =>
+        Number(b.Status.State === 'failed') - Number(a.Status.State === 'failed') ||
+        Date.parse(b.UpdatedAt ?? '') - Date.parse(a.UpdatedAt ?? ''),
+    );
   const failure = recentFailures[0];
   if (update !== undefined && FAILED_UPDATE.has(update)) {
     if (update === 'rollback_started') return { state: 'pending' };
