@@ -3,14 +3,13 @@
  * a TTY (`-it`) the terminal goes raw and follows window resizes. Exits with the command's code.
  */
 import type { Command } from 'commander';
-import type { Duplex } from 'node:stream';
 import { StackError } from '../../errors.js';
-import { demuxFrames } from '../../engine/streams.js';
 import { openExec } from '../../pipeline/exec.js';
 import type { ExecRequest, ExecSession } from '../../pipeline/exec.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
 import { collect } from '../options.js';
 import { loadProjectOrName, openEngine, projectName } from './session.js';
+import { pump } from './pump.js';
 
 /** The flags of `exec`. */
 export interface ExecFlags {
@@ -24,24 +23,6 @@ export interface ExecFlags {
   /** `-T` sets this to false. */
   TTY?: boolean;
   privileged?: boolean;
-}
-
-async function pump(ctx: CliContext, socket: Duplex, tty: boolean): Promise<void> {
-  if (tty) {
-    await new Promise<void>((resolve) => {
-      socket.on('data', (chunk: Buffer) => ctx.stdout.write(chunk));
-      socket.on('end', resolve);
-      socket.on('close', resolve);
-      socket.on('error', () => resolve());
-    });
-    return;
-  }
-  try {
-    for await (const frame of demuxFrames(socket))
-      (frame.stream === 'stderr' ? ctx.stderr : ctx.stdout).write(frame.data);
-  } catch {
-    // the connection closed: the exit code says how it went
-  }
 }
 
 async function attach(ctx: CliContext, session: ExecSession, tty: boolean, interactive: boolean): Promise<number> {

@@ -8,16 +8,15 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { Duplex } from 'node:stream';
 import { ExitCode, StackError } from '../../errors.js';
 import type { StackModel } from '../../model.js';
 import type { OneOffSession } from '../../pipeline/run.js';
-import { demuxFrames } from '../../engine/streams.js';
 import type { OneOffOptions } from '../../planner/one-off.js';
 import type { OperationHooks } from '../../pipeline/stack.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
 import { checkServices, collect, operationHooks, parsePull } from '../options.js';
 import { loadProject, openEngine } from './session.js';
+import { pump } from './pump.js';
 
 /** The flags of `run`. */
 export interface RunFlags {
@@ -198,24 +197,6 @@ async function attachAndRun(ctx: CliContext, session: OneOffSession, o: OneOffOp
     }
     stdin.pause();
     socket.destroy();
-  }
-}
-
-async function pump(ctx: CliContext, socket: Duplex, tty: boolean): Promise<void> {
-  if (tty) {
-    await new Promise<void>((resolve) => {
-      socket.on('data', (chunk: Buffer) => ctx.stdout.write(chunk));
-      socket.on('end', resolve);
-      socket.on('close', resolve);
-      socket.on('error', () => resolve());
-    });
-    return;
-  }
-  try {
-    for await (const frame of demuxFrames(socket))
-      (frame.stream === 'stderr' ? ctx.stderr : ctx.stdout).write(frame.data);
-  } catch {
-    // the connection closed: the exit code says how it went
   }
 }
 
