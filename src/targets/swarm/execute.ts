@@ -14,6 +14,7 @@ import { SwarmLabel } from './labels.js';
 import type { ObservedSwarm } from './observed.js';
 import type { SwarmAction, SwarmPlan } from './plan.js';
 import type { ServiceSpecBody } from './spec.js';
+import { sleep } from './wait.js';
 
 /** Options of executeSwarmPlan. */
 export interface SwarmExecuteOptions {
@@ -50,20 +51,6 @@ export interface SwarmExecuteResult {
 }
 
 const IN_USE_WAIT_MS = 60_000;
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
-}
 
 /** Maps secret and config names to IDs: the observed ones, those created by this run, external ones looked up once. */
 class ObjectIds {
