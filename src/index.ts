@@ -29,3 +29,17 @@ export { upStack as up, downStack as down, planStack, planStackDown } from './pi
 export type { ImageOptions, OperationHooks, OperationResult, UpStackOptions } from './pipeline/stack.js';
 export type { ActionEvent, AppliedRun, PlannedRun, ProgressSink, RunHooks, Target } from './pipeline/reconcile.js';
 export type { ExecuteSummary } from './pipeline/execute.js';
+
+// The Swarm target: the same file, plan and loop, on a Swarm manager.
+export { connectSwarm, prepareSwarm, planSwarm, upSwarm, downSwarm, renderSwarmPlan } from './targets/swarm/index.js';
+export type {
+  PreparedSwarm,
+  PrepareSwarmOptions,
+  SwarmAction,
+  SwarmClient,
+  SwarmGoal,
+  SwarmHooks,
+  SwarmPlan,
+  SwarmUpOptions,
+} from './targets/swarm/index.js';
+export { applyRun, planRun } from './pipeline/reconcile.js';

@@ -1,30 +1,25 @@
 /**
- * Runs a Plan: the ONLY p-graph import. p-graph orders the DAG; one semaphore bounds every
+ * Runs a container Plan on the shared graph runner (graph.ts): one semaphore bounds every
  * engine call (so a start waiting for a dependency's health holds no slot). The executor
  * decides nothing: one action, one engine call (create-container also connects the networks
- * it carries), status per action in our own map, since p-graph silently skips dependents.
+ * it carries).
  *
- *   node(action): aborted? → skipped · a dependency failed/skipped? → skipped
- *                 → [wait gate] → acquire slot → engine call → release → ok | failed
+ *   action: [wait gate] → acquire slot → engine call → release
  */
-import { PGraph } from 'p-graph';
 import { StackError } from '../errors.js';
+import { Slots, runGraph } from './graph.js';
+import type { ActionStatus } from './graph.js';
+import type { ActionEvent, FailureLike } from './reconcile.js';
 import type { Action, Plan } from '../planner/types.js';
 import type { Engine } from '../engine/types.js';
 import type { ContainerWatcher } from './wait.js';
 import { waitForConditions } from './wait.js';
 import { copyFiles, runHooks } from './container-extras.js';
 
-/** The outcome of one action. */
-export type ActionStatus = 'ok' | 'failed' | 'skipped';
+export type { ActionStatus } from './graph.js';
 
 /** What renderers see while a plan runs. `ms` is the action's duration (0 for start/skip). */
-export interface ExecuteEvent {
-  readonly type: 'action-start' | 'action-done' | 'action-failed' | 'action-skipped';
-  readonly action: Action;
-  readonly error?: Error;
-  readonly ms: number;
-}
+export type ExecuteEvent = ActionEvent<Action>;
 
 /** Options of `executePlan`. */
 export interface ExecuteOptions {
@@ -44,10 +39,7 @@ export interface ExecuteOptions {
 }
 
 /** One failed action and why. */
-export interface ActionFailure {
-  readonly action: Action;
-  readonly error: Error;
-}
+export type ActionFailure = FailureLike<Action>;
 
 /** The result of a run: a status for every action, the failures, and the IDs of created containers. */
 export interface ExecuteSummary {
@@ -58,26 +50,6 @@ export interface ExecuteSummary {
   readonly interrupted: boolean;
   /** Container name → ID, for containers created (and renamed) in this run. */
   readonly containerIds: ReadonlyMap<string, string>;
-}
-
-/** A counting semaphore: the one concurrency limit over engine calls. */
-class Slots {
-  private free: number;
-  private readonly queue: (() => void)[] = [];
-  constructor(size: number) {
-    this.free = size;
-  }
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.free > 0) this.free -= 1;
-    else await new Promise<void>((resolve) => this.queue.push(resolve));
-    try {
-      return await fn();
-    } finally {
-      const next = this.queue.shift();
-      if (next) next();
-      else this.free += 1;
-    }
-  }
 }
 
 /** The service of a container action, from its resource ref `service:<name>:<n>`. */
@@ -160,65 +132,32 @@ async function runAction(
   }
 }
 
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
-}
-
 /**
  * Executes the plan's actions in dependency order under one concurrency limit. Never throws
  * for a failed action: a failure skips its dependents, independent actions finish, and the
  * summary names each failure. After the signal aborts, no new action starts.
  */
 export async function executePlan(engine: Engine, plan: Plan, options: ExecuteOptions = {}): Promise<ExecuteSummary> {
-  const statuses = new Map<number, ActionStatus>();
-  const failures: ActionFailure[] = [];
-  const skipped: Action[] = [];
   const ids = new Map<string, string>();
-  const slots = new Slots(Math.max(1, options.parallel ?? 8));
-  const emit = (event: ExecuteEvent): void => options.onEvent?.(event);
-  const byId = new Map(plan.actions.map((a) => [a.id, a]));
-
-  const skip = (action: Action): void => {
-    statuses.set(action.id, 'skipped');
-    skipped.push(action);
-    emit({ type: 'action-skipped', action, ms: 0 });
-  };
-
-  const runNode = async (action: Action): Promise<void> => {
-    if (options.signal?.aborted || action.dependsOn.some((dep) => statuses.get(dep) !== 'ok' && byId.has(dep))) {
-      skip(action);
-      return;
+  const slots = new Slots(options.parallel ?? 8);
+  const run = async (action: Action): Promise<void> => {
+    if (action.kind === 'start-container' && action.waitFor && action.waitFor.length > 0) {
+      if (!options.watcher) throw new StackError('INTERNAL', 'a start with depends_on conditions needs a watcher');
+      await waitForConditions(options.watcher, action.waitFor, {
+        timeoutMs: options.waitTimeoutMs ?? 300_000,
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+      });
     }
-    const started = Date.now();
-    emit({ type: 'action-start', action, ms: 0 });
-    try {
-      if (action.kind === 'start-container' && action.waitFor && action.waitFor.length > 0) {
-        if (!options.watcher) throw new StackError('INTERNAL', 'a start with depends_on conditions needs a watcher');
-        await waitForConditions(options.watcher, action.waitFor, {
-          timeoutMs: options.waitTimeoutMs ?? 300_000,
-          ...(options.signal ? { signal: options.signal } : {}),
-          ...(options.onWarning ? { onWarning: options.onWarning } : {}),
-        });
-      }
-      await slots.run(() => runAction(engine, action, ids, options));
-      statuses.set(action.id, 'ok');
-      emit({ type: 'action-done', action, ms: Date.now() - started });
-    } catch (error) {
-      const err = asError(error);
-      statuses.set(action.id, 'failed');
-      failures.push({ action, error: err });
-      emit({ type: 'action-failed', action, error: err, ms: Date.now() - started });
-    }
+    await slots.run(() => runAction(engine, action, ids, options));
   };
-
-  const nodes = new Map(plan.actions.map((action) => [String(action.id), { run: () => runNode(action) }]));
-  const edges: [string, string][] = [];
-  for (const action of plan.actions) {
-    for (const dep of action.dependsOn) if (byId.has(dep)) edges.push([String(dep), String(action.id)]);
-  }
-  // Nodes never reject, so p-graph never skips on its own; our status map is the truth.
-  await new PGraph(nodes, edges).run();
-  return { statuses, failures, skipped, interrupted: options.signal?.aborted === true, containerIds: ids };
+  const result = await runGraph(plan.actions, {
+    dependsOn: (action) => action.dependsOn,
+    run,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+  });
+  return { ...result, containerIds: ids };
 }
 
 /** "service:web:1 (start-container): port is already allocated" lines for the summary. */

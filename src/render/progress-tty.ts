@@ -4,11 +4,9 @@
  * calls process.exit: it is turned off, the frame owns Ctrl-C.
  */
 import { Listr, ListrLogger, ProcessOutput } from 'listr2';
-import type { Action } from '../planner/types.js';
-import type { ExecuteEvent } from '../pipeline/execute.js';
+import type { ActionEvent, ActionLike } from '../pipeline/reconcile.js';
 import type { Terminal } from './terminal.js';
-import type { Progress } from './progress.js';
-import { subjectOf, verbOf } from './progress.js';
+import type { ActionWords, Progress } from './progress.js';
 import { inertText } from '../errors.js';
 
 interface Deferred {
@@ -19,12 +17,14 @@ interface Deferred {
 }
 
 /** The listr2 renderer for a plan; output goes to stderr. */
-export function ttyProgress(ctx: Terminal): Progress {
+export function ttyProgress<A extends ActionLike>(ctx: Terminal, words: ActionWords<A>): Progress<A> {
+  const subjectOf = (action: A): string => words.subject(action);
+  const verbOf = (action: A, done: boolean): string => words.verb(action, done);
   const deferred = new Map<number, Deferred>();
-  const early = new Map<number, ExecuteEvent[]>();
+  const early = new Map<number, ActionEvent<A>[]>();
   let running: Promise<unknown> | undefined;
 
-  const apply = (d: Deferred, event: ExecuteEvent): void => {
+  const apply = (d: Deferred, event: ActionEvent<A>): void => {
     const subject = subjectOf(event.action);
     if (event.type === 'action-start') d.title(`${subject}  ${verbOf(event.action, false)}`);
     else if (event.type === 'action-done') {
@@ -36,7 +36,7 @@ export function ttyProgress(ctx: Terminal): Progress {
   };
 
   return {
-    begin(actions: readonly Action[]) {
+    begin(actions: readonly A[]) {
       const stderr = ctx.stderr as NodeJS.WriteStream;
       // Progress is not the command's output: it goes to stderr, like Compose.
       const output = new ProcessOutput(stderr, stderr);

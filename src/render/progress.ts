@@ -4,18 +4,25 @@
  * kinds are printed, never create bodies (they hold environment values).
  */
 import type { Action } from '../planner/types.js';
-import type { ExecuteEvent } from '../pipeline/execute.js';
+import type { ActionEvent, ActionLike } from '../pipeline/reconcile.js';
 import type { Terminal } from './terminal.js';
 import { jsonEvent } from './json.js';
 import { inertText } from '../errors.js';
 
 /** A renderer of execution events. */
-export interface Progress {
+export interface Progress<A extends ActionLike = Action> {
   /** Called once with the actions about to run. */
-  begin(actions: readonly Action[]): void;
-  onEvent(event: ExecuteEvent): void;
+  begin(actions: readonly A[]): void;
+  onEvent(event: ActionEvent<A>): void;
   /** Flushes and stops (listr2 needs its tasks to settle). */
   end(): Promise<void>;
+}
+
+/** How a target's actions are named in progress lines: `Container demo-web-1`, `Started`. */
+export interface ActionWords<A extends ActionLike> {
+  subject(action: A): string;
+  /** In progress ("Starting") or done ("Started"). */
+  verb(action: A, done: boolean): string;
 }
 
 const VERBS: Record<Action['kind'], [string, string]> = {
@@ -63,19 +70,22 @@ export function verbOf(action: Action, done: boolean): string {
   return waiting ? 'Waiting' : verbs[done ? 1 : 0];
 }
 
+/** The words of the container target's actions. */
+export const containerWords: ActionWords<Action> = { subject: subjectOf, verb: verbOf };
+
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)}s`;
 }
 
 /** One plain line per finished action (starts are not printed: lines stay in order of outcome). */
-function plainProgress(ctx: Terminal): Progress {
+function plainProgress<A extends ActionLike>(ctx: Terminal, words: ActionWords<A>): Progress<A> {
   const paint = (code: string, text: string): string => (ctx.color ? `\u001b[${code}m${text}\u001b[0m` : text);
   return {
     begin() {},
     onEvent(event) {
-      const subject = subjectOf(event.action);
+      const subject = words.subject(event.action);
       if (event.type === 'action-done')
-        ctx.stderr.write(` ${paint('32', '✔')} ${subject}  ${verbOf(event.action, true)}  ${seconds(event.ms)}\n`);
+        ctx.stderr.write(` ${paint('32', '✔')} ${subject}  ${words.verb(event.action, true)}  ${seconds(event.ms)}\n`);
       else if (event.type === 'action-failed')
         ctx.stderr.write(
           ` ${paint('31', '✘')} ${subject}  Error  ${inertText(event.error?.message.split('\n')[0] ?? '')}\n`,
@@ -87,7 +97,7 @@ function plainProgress(ctx: Terminal): Progress {
 }
 
 /** NDJSON: one object per event, with the action's id, kind, resource and name (no bodies). */
-function jsonProgress(ctx: Terminal): Progress {
+function jsonProgress<A extends ActionLike>(ctx: Terminal, words: ActionWords<A>): Progress<A> {
   return {
     begin() {},
     onEvent(event) {
@@ -96,7 +106,7 @@ function jsonProgress(ctx: Terminal): Progress {
         id: a.id,
         kind: a.kind,
         resource: a.resource,
-        subject: subjectOf(a),
+        subject: words.subject(a),
         ms: event.ms,
         ...(event.error ? { error: inertText(event.error.message) } : {}),
       };
@@ -106,22 +116,30 @@ function jsonProgress(ctx: Terminal): Progress {
   };
 }
 
-/** The renderer for the context's progress mode. */
-export async function createProgress(ctx: Terminal): Promise<Progress> {
+/** The renderer of container actions for the context's progress mode. */
+export function createProgress(ctx: Terminal): Promise<Progress> {
+  return createActionProgress(ctx, containerWords);
+}
+
+/** The renderer for the context's progress mode, for any target's actions (`words` names them). */
+export async function createActionProgress<A extends ActionLike>(
+  ctx: Terminal,
+  words: ActionWords<A>,
+): Promise<Progress<A>> {
   switch (ctx.progress) {
     case 'quiet':
       return { begin() {}, onEvent() {}, async end() {} };
     case 'json':
-      return jsonProgress(ctx);
+      return jsonProgress(ctx, words);
     case 'plain':
-      return plainProgress(ctx);
+      return plainProgress(ctx, words);
     case 'tty': {
       // listr2's colours (colorette) read NO_COLOR when loaded and treat an empty value as set;
       // make them follow the CLI's decision (colorAllowed: only a non-empty NO_COLOR disables).
       if (ctx.color) delete process.env['NO_COLOR'];
       else process.env['NO_COLOR'] ??= '1';
       const { ttyProgress } = await import('./progress-tty.js');
-      return ttyProgress(ctx);
+      return ttyProgress(ctx, words);
     }
   }
 }

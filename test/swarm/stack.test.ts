@@ -11,10 +11,8 @@ import { StackError } from '../../src/errors.js';
 import {
   connectSwarm,
   downSwarm,
-  executeSwarmPlan,
   logsSwarm,
   lsSwarm,
-  planSwarm,
   prepareSwarm,
   psSwarm,
   upSwarm,
@@ -140,21 +138,35 @@ describeCluster('the swarm target on a 3-node cluster', () => {
 
   it('an update based on a version someone else changed meanwhile is a conflict, not a lost update', async () => {
     const prepared = await prepareSwarm(client, load({ VERSION: '2' }));
-    const { plan, observed } = await planSwarm(client, prepared);
-    expect(plan.actions.map((a) => a.kind)).toEqual(['update-service']);
-    // Someone changes the service between our observation and our write.
-    const current = (await services()).find((s) => s.Spec.Name === `${project}_api`)!;
-    await client.updateService(current.ID, current.Version.Index, {
-      ...current.Spec,
-      Labels: { ...current.Spec.Labels, 'changed-by': 'someone-else' },
-    });
-    const error = await executeSwarmPlan(client, plan, observed).catch((e: unknown) => e);
+    let planned: string[] = [];
+    let version = 0;
+    // Someone changes the service between the loop's observation and its write (the progress
+    // renderer is created after the plan is final, before anything runs).
+    const error = await upSwarm(client, prepared, {
+      progress: async () => {
+        const current = (await services()).find((s) => s.Spec.Name === `${project}_api`)!;
+        version = current.Version.Index;
+        await client.updateService(current.ID, current.Version.Index, {
+          ...current.Spec,
+          Labels: { ...current.Spec.Labels, 'changed-by': 'someone-else' },
+        });
+        return {
+          begin: (actions) => (planned = actions.map((a) => a.kind)),
+          onEvent: () => undefined,
+          end: async () => undefined,
+        };
+      },
+    }).catch((e: unknown) => e);
+    expect(planned).toEqual(['update-service']);
     expect((error as StackError).code).toBe('APPLY_FAILED');
     expect((error as StackError).message).toMatch(
       new RegExp(
-        `service ${project}_api was changed by someone else since it was observed \\(version ${current.Version.Index}, now \\d+\\)`,
+        `service ${project}_api was changed by someone else since it was observed \\(version ${version}, now \\d+\\)`,
       ),
     );
+    // Not overwritten: the other writer's change is still there.
+    const after = (await services()).find((s) => s.Spec.Name === `${project}_api`)!;
+    expect(after.Spec.Labels?.['changed-by']).toBe('someone-else');
   });
 
   it('a create whose reply is lost is resolved by observing again, not by creating twice', async () => {

@@ -4,7 +4,7 @@
  * `config` through src/targets/swarm. Each command of the local target asks `swarmTarget`
  * first and hands over here when it says so.
  */
-import { ExitCode, StackError, displayValue } from '../../errors.js';
+import { ExitCode, StackError } from '../../errors.js';
 import type { StackModel } from '../../model.js';
 import type { LoadOptions } from '../../loader/load.js';
 import type { CliContext, CommandResult } from '../context.js';
@@ -12,7 +12,8 @@ import { writeDiagnostics, writeMessage } from '../../render/diagnostics.js';
 import { jsonEvent } from '../../render/json.js';
 import { resolveTarget } from '../../targets/swarm/target.js';
 import { formatTable } from './ps.js';
-import type { SwarmAction } from '../../targets/swarm/plan.js';
+import type { SwarmHooks } from '../../targets/swarm/loop.js';
+import type { ServiceProgress } from '../../targets/swarm/wait.js';
 
 /**
  * Whether this run goes to Swarm: `--target`, else STACK_TARGET, else the file's `x-stack`
@@ -42,50 +43,28 @@ async function connect(ctx: CliContext) {
   return connectSwarm(ctx.env, ctx.signal);
 }
 
-const VERBS: Record<SwarmAction['kind'], [string, string]> = {
-  'create-network': ['Creating', 'Created'],
-  'create-secret': ['Creating', 'Created'],
-  'create-config': ['Creating', 'Created'],
-  'create-service': ['Creating', 'Created'],
-  'update-service': ['Updating', 'Updated'],
-  'remove-service': ['Removing', 'Removed'],
-  'remove-network': ['Removing', 'Removed'],
-  'remove-secret': ['Removing', 'Removed'],
-  'remove-config': ['Removing', 'Removed'],
-};
-
-/** One line (or JSON event) per finished swarm action, as the local target's plain progress. */
-function actionReporter(
-  ctx: CliContext,
-): (action: SwarmAction, state: 'started' | 'done' | 'failed', error?: unknown) => void {
-  const started = new Map<string, number>();
-  return (action, state, error) => {
-    if (state === 'started') {
-      started.set(action.ref, Date.now());
-      return;
-    }
-    const ms = Date.now() - (started.get(action.ref) ?? Date.now());
-    const kind = action.kind.split('-')[1]!;
-    const subject = `${kind[0]!.toUpperCase()}${kind.slice(1)} ${action.name}`;
-    if (ctx.progress === 'quiet') return;
-    if (ctx.progress === 'json') {
-      ctx.stderr.write(
-        jsonEvent(state === 'done' ? 'action-done' : 'action-failed', {
-          kind: action.kind,
-          resource: action.ref,
-          subject,
-          ms,
-          ...(error ? { error: error instanceof Error ? error.message : displayValue(error) } : {}),
-        }),
-      );
-      return;
-    }
-    const message = error instanceof Error ? error.message.split('\n')[0] : '';
-    ctx.stderr.write(
-      state === 'done'
-        ? ` ✔ ${subject}  ${VERBS[action.kind][1]}  ${(ms / 1000).toFixed(1)}s\n`
-        : ` ✘ ${subject}  Error  ${message ?? ''}\n`,
-    );
+/**
+ * The hooks of a swarm run of the reconcile loop: the same progress renderers as the local
+ * target (with swarm words), notes once each, `--dry-run` printing the plan, `--parallel`.
+ */
+async function swarmHooks(ctx: CliContext, project: string): Promise<Partial<SwarmHooks>> {
+  const { createActionProgress } = await import('../../render/progress.js');
+  const { describeSwarmAction, renderSwarmPlan } = await import('../../targets/swarm/plan.js');
+  const printed = new Set<string>();
+  return {
+    signal: ctx.signal,
+    progress: () => createActionProgress(ctx, describeSwarmAction),
+    onWarning: (message) => writeMessage(ctx, 'warning', message),
+    onNotice: (message) => writeMessage(ctx, 'notice', message),
+    onPlan: (plan) => {
+      if (ctx.globals.dryRun) ctx.stdout.write(renderSwarmPlan({ project, objectIds: {}, ...plan }));
+      for (const note of plan.notes.filter((n) => !printed.has(n))) {
+        printed.add(note);
+        writeMessage(ctx, 'note', note);
+      }
+    },
+    ...(ctx.globals.parallel !== undefined ? { parallel: ctx.globals.parallel } : {}),
+    ...(ctx.globals.dryRun ? { dryRun: true } : {}),
   };
 }
 
@@ -99,7 +78,8 @@ export async function swarmUp(
     throw new StackError('USAGE', 'up on the swarm target deploys the whole stack: name no services');
   if (!flags.detach && !flags.wait)
     throw new StackError('USAGE', 'the swarm target runs detached: use `up -d` (and --wait to follow the rollout)');
-  const { prepareSwarm, upSwarm } = await import('../../targets/swarm/commands.js');
+  const { prepareSwarm } = await import('../../targets/swarm/commands.js');
+  const { upSwarm } = await import('../../targets/swarm/loop.js');
   const client = await connect(ctx);
   const prepared = await prepareSwarm(client, loadOptions(ctx), {
     signal: ctx.signal,
@@ -110,10 +90,9 @@ export async function swarmUp(
   const { renderSwarmProgress } = await import('../../targets/swarm/wait.js');
   let lastProgress = '';
   const { writes } = await upSwarm(client, prepared, {
-    signal: ctx.signal,
-    onAction: actionReporter(ctx),
+    ...(await swarmHooks(ctx, prepared.desired.project)),
     // --wait: per-service replica counts, one line each time they change.
-    onProgress: (progress) => {
+    onProgress: (progress: readonly ServiceProgress[]) => {
       const line = renderSwarmProgress(progress);
       if (line === lastProgress || ctx.progress === 'quiet') return;
       lastProgress = line;
@@ -123,9 +102,9 @@ export async function swarmUp(
     ...(flags.removeOrphans ? { removeOrphans: true } : {}),
     ...(flags.wait ? { wait: true } : {}),
     ...(flags.waitTimeout !== undefined ? { waitTimeoutMs: flags.waitTimeout * 1000 } : {}),
-    ...(ctx.globals.parallel !== undefined ? { concurrency: ctx.globals.parallel } : {}),
   });
-  if (writes === 0) writeMessage(ctx, 'notice', `${prepared.desired.project}: up to date, nothing written`);
+  if (writes === 0 && !ctx.globals.dryRun)
+    writeMessage(ctx, 'notice', `${prepared.desired.project}: up to date, nothing written`);
   return ExitCode.ok;
 }
 
@@ -134,23 +113,20 @@ export async function swarmPlan(
   ctx: CliContext,
   flags: { json?: boolean; detailedExitcode?: boolean; down?: boolean; removeOrphans?: boolean },
 ): Promise<CommandResult> {
-  const { prepareSwarm, planSwarm } = await import('../../targets/swarm/commands.js');
+  const { prepareSwarm } = await import('../../targets/swarm/commands.js');
+  const { planSwarm } = await import('../../targets/swarm/loop.js');
   const { renderSwarmPlan } = await import('../../targets/swarm/plan.js');
-  const { observeSwarm } = await import('../../targets/swarm/observe.js');
-  const { planSwarmDown } = await import('../../targets/swarm/planner.js');
   const client = await connect(ctx);
   const prepared = await prepareSwarm(client, loadOptions(ctx), { build: false, signal: ctx.signal });
   writeDiagnostics(ctx, prepared.warnings, ctx.cwd);
-  const plan = flags.down
-    ? planSwarmDown(await observeSwarm(client, prepared.desired.project, ctx.signal))
-    : (
-        await planSwarm(client, prepared, {
-          signal: ctx.signal,
-          ...(flags.removeOrphans ? { removeOrphans: true } : {}),
-        })
-      ).plan;
+  const { plan } = await planSwarm(client, flags.down ? { project: prepared.desired.project } : prepared, {
+    signal: ctx.signal,
+    ...(flags.removeOrphans ? { removeOrphans: true } : {}),
+  });
+  if (!flags.json) for (const note of plan.notes) writeMessage(ctx, 'note', note);
   const text = flags.json
-    ? JSON.stringify(plan, (key, value: unknown) => (key === 'data' ? undefined : value), 2) + '\n'
+    ? JSON.stringify(plan, (key, value: unknown) => (key === 'data' || key === 'objectIds' ? undefined : value), 2) +
+      '\n'
     : renderSwarmPlan(plan);
   ctx.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   return flags.detailedExitcode && plan.actions.length > 0 ? 2 : ExitCode.ok;
@@ -163,10 +139,11 @@ function projectOf(model: StackModel | { project: string }): string {
 
 /** `down` on Swarm: services, then secrets, configs and networks (volumes stay on the nodes). */
 export async function swarmDown(ctx: CliContext, project: StackModel | { project: string }): Promise<CommandResult> {
-  const { downSwarm } = await import('../../targets/swarm/commands.js');
+  const { downSwarm } = await import('../../targets/swarm/loop.js');
   const client = await connect(ctx);
-  const { writes } = await downSwarm(client, projectOf(project), { signal: ctx.signal, onAction: actionReporter(ctx) });
-  if (writes === 0) writeMessage(ctx, 'notice', 'nothing to remove');
+  const name = projectOf(project);
+  const { writes } = await downSwarm(client, name, await swarmHooks(ctx, name));
+  if (writes === 0 && !ctx.globals.dryRun) writeMessage(ctx, 'notice', 'nothing to remove');
   return ExitCode.ok;
 }
 

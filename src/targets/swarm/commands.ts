@@ -1,6 +1,7 @@
 /**
  * The commands of the swarm target as library calls (the CLI renders their results): prepare
- * (load, check, convert), plan, up, down, ps, logs, ls, config.
+ * (load, check, convert), ps, logs, ls, config. plan, up and down run the shared reconcile
+ * loop (loop.ts).
  */
 import { connectEngine, swarmCalls } from '../../engine/client.js';
 import { StackError, displayValue, throwIfErrors } from '../../errors.js';
@@ -15,18 +16,12 @@ import type { StackModel } from '../../model.js';
 import { byCodePoint } from '../../order.js';
 import type { SwarmClient } from './client.js';
 import { convertStack } from './convert.js';
-import { executeSwarmPlan } from './execute.js';
-import type { SwarmExecuteOptions } from './execute.js';
 import { buildAndPush, readDeploys, readFileObjects, resolveImages } from './inputs.js';
 import { SwarmLabel } from './labels.js';
-import { observeSwarm, requireManager } from './observe.js';
-import type { ObservedSwarm } from './observed.js';
-import type { SwarmPlan } from './plan.js';
-import { planSwarmDown, planSwarmUp } from './planner.js';
+import { requireManager } from './observe.js';
+import { describeTask } from './wait.js';
 import type { DesiredSwarm } from './spec.js';
 import { dropSwarmImplementedWarnings, validateForSwarm } from './validate.js';
-import { describeTask, waitForServices } from './wait.js';
-import type { ServiceProgress } from './wait.js';
 
 /**
  * Connects to the engine named by DOCKER_HOST / contexts (as the local target does) and
@@ -123,75 +118,6 @@ export async function prepareSwarm(
       (d) => d.severity === 'warning',
     ),
   };
-}
-
-/** Observes the stack and plans (`stack plan --target swarm`). */
-export async function planSwarm(
-  client: SwarmClient,
-  prepared: PreparedSwarm,
-  options: { removeOrphans?: boolean; signal?: AbortSignal } = {},
-): Promise<{ plan: SwarmPlan; observed: ObservedSwarm }> {
-  const observed = await observeSwarm(client, prepared.desired.project, options.signal);
-  return { plan: planSwarmUp(prepared.desired, observed, { removeOrphans: options.removeOrphans === true }), observed };
-}
-
-/** Options of `up`. */
-export interface SwarmUpOptions extends Omit<SwarmExecuteOptions, 'beforeService'> {
-  readonly removeOrphans?: boolean;
-  /** Follow the tasks until converged (and create dependents only once their dependencies run). */
-  readonly wait?: boolean;
-  readonly waitTimeoutMs?: number;
-  readonly onProgress?: (progress: readonly ServiceProgress[]) => void;
-}
-
-/** `up -d [--wait]`: plan, execute, and with wait follow the tasks. Resolves to the plan executed and the writes made. */
-export async function upSwarm(
-  client: SwarmClient,
-  prepared: PreparedSwarm,
-  options: SwarmUpOptions = {},
-): Promise<{ plan: SwarmPlan; writes: number }> {
-  const since = Date.now() - 1000;
-  const { plan, observed } = await planSwarm(client, prepared, options);
-  const timeoutMs = options.waitTimeoutMs ?? 300_000;
-  const byKey = new Map(prepared.desired.services.map((s) => [s.key, s]));
-  const target = (key: string) => {
-    const s = byKey.get(key)!;
-    return { name: s.name, job: s.job, ...(s.replicas !== undefined ? { replicas: s.replicas } : {}) };
-  };
-  const waitOptions = {
-    since,
-    timeoutMs,
-    ...(options.signal ? { signal: options.signal } : {}),
-    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-  };
-  const { writes } = await executeSwarmPlan(client, plan, observed, {
-    ...options,
-    ...(options.wait
-      ? {
-          beforeService: (key: string) =>
-            waitForServices(client, (byKey.get(key)?.dependsOn ?? []).map(target), waitOptions),
-        }
-      : {}),
-  });
-  if (options.wait) {
-    const changed = plan.actions.flatMap((a) =>
-      a.kind === 'create-service' || a.kind === 'update-service' ? [a.key] : [],
-    );
-    await waitForServices(client, changed.map(target), waitOptions);
-  }
-  return { plan, writes };
-}
-
-/** `down`: removes the stack's services, then its secrets, configs and networks. Volumes stay on the nodes. */
-export async function downSwarm(
-  client: SwarmClient,
-  project: string,
-  options: Pick<SwarmExecuteOptions, 'signal' | 'onAction'> = {},
-): Promise<{ plan: SwarmPlan; writes: number }> {
-  const observed = await observeSwarm(client, project, options.signal);
-  const plan = planSwarmDown(observed);
-  const { writes } = await executeSwarmPlan(client, plan, observed, options);
-  return { plan, writes };
 }
 
 /** One row of `ps`: a task. */

@@ -1,9 +1,10 @@
 /**
- * Runs a swarm plan: one engine call per action, an action starting once every action it
- * waits for is done, at most `concurrency` at a time. It decides nothing, with two
- * exceptions that are observations, never blind retries:
- * - a write with no reply (AmbiguousWriteError) or a stale version ("update out of sequence")
- *   re-observes the service once: done if it now has the desired hash, a conflict otherwise;
+ * Runs a swarm plan on the shared graph runner (src/pipeline/graph.ts): one engine call per
+ * action, an action starting once every action it waits for is done, at most `parallel` at a
+ * time; a failure skips its dependents. It decides nothing; a write whose reply never came is
+ * a failure the reconcile loop answers by observing again. Two observations happen here:
+ * - a stale version ("update out of sequence"): the service is inspected to say who changed
+ *   it; a concurrent change is a conflict, never overwritten;
  * - removing a network, secret or config still held by a task that is shutting down waits
  *   (observing every 500 ms, up to 60 s) until the engine lets it go.
  */
@@ -11,18 +12,19 @@ import { StackError } from '../../errors.js';
 import { AmbiguousWriteError, EngineCallError } from '../../engine/errors.js';
 import type { SwarmClient } from './client.js';
 import { SwarmLabel } from './labels.js';
-import type { ObservedSwarm } from './observed.js';
 import type { SwarmAction, SwarmPlan } from './plan.js';
 import type { ServiceSpecBody } from './spec.js';
 import { sleep } from './wait.js';
+import { Slots, runGraph } from '../../pipeline/graph.js';
+import type { ActionEvent, SummaryLike } from '../../pipeline/reconcile.js';
 
 /** Options of executeSwarmPlan. */
 export interface SwarmExecuteOptions {
   /** At most this many engine calls at once (default 4). */
-  readonly concurrency?: number;
+  readonly parallel?: number;
   readonly signal?: AbortSignal;
-  /** Told when an action starts and ends (progress output). */
-  readonly onAction?: (action: SwarmAction, state: 'started' | 'done' | 'failed', error?: unknown) => void;
+  /** Progress events of the actions (renderers). */
+  readonly onEvent?: (event: ActionEvent<SwarmAction>) => void;
   /** Awaited before a service action whose service has dependencies (`--wait`: dependencies running first). */
   readonly beforeService?: (key: string) => Promise<void>;
 }
@@ -44,23 +46,21 @@ export type SwarmExecutorCalls = Pick<
   | 'removeService'
 >;
 
-/** What was done. */
-export interface SwarmExecuteResult {
-  /** Engine writes made (one per action done). */
+/** What was done: the loop's summary, and the writes sent (done, or sent without a reply). */
+export interface SwarmSummary extends SummaryLike<SwarmAction> {
   readonly writes: number;
 }
 
 const IN_USE_WAIT_MS = 60_000;
 
-/** Maps secret and config names to IDs: the observed ones, those created by this run, external ones looked up once. */
+/** Maps secret and config names to IDs: the observed ones (from the plan), those created by this run, external ones looked up once. */
 class ObjectIds {
   private readonly ids = new Map<string, string>();
   constructor(
     private readonly client: SwarmExecutorCalls,
-    observed: ObservedSwarm,
+    observed: Readonly<Record<string, string>>,
   ) {
-    for (const s of observed.secrets) this.ids.set(`secret:${s.name}`, s.id);
-    for (const c of observed.configs) this.ids.set(`config:${c.name}`, c.id);
+    for (const [key, id] of Object.entries(observed)) this.ids.set(key, id);
   }
   set(kind: 'secret' | 'config', name: string, id: string): void {
     this.ids.set(`${kind}:${name}`, id);
@@ -117,16 +117,16 @@ function isInUse(error: unknown): boolean {
   );
 }
 
-/** After an unknown outcome or a stale version: does the service now have the spec we meant? */
-async function reobserveService(
+/** After a stale version: the service now has the spec we meant (done), or someone else changed it (conflict). */
+async function explainOutOfSequence(
   client: SwarmExecutorCalls,
-  action: Extract<SwarmAction, { kind: 'create-service' | 'update-service' }>,
+  action: Extract<SwarmAction, { kind: 'update-service' }>,
   cause: unknown,
   signal?: AbortSignal,
 ): Promise<void> {
-  const current = await client.inspectService(action.kind === 'update-service' ? action.id : action.name, signal);
+  const current = await client.inspectService(action.objectId, signal);
   if (current?.Spec.Labels?.[SwarmLabel.configHash] === action.spec.Labels[SwarmLabel.configHash]) return;
-  if (action.kind === 'update-service' && current) {
+  if (current) {
     throw new StackError(
       'APPLY_FAILED',
       `service ${action.name} was changed by someone else since it was observed (version ${action.version}, now ${current.Version.Index}): run again to plan from its new state`,
@@ -186,78 +186,57 @@ async function runAction(
     }
     case 'create-service':
     case 'update-service': {
-      await options.beforeService?.(action.key);
       const spec = await withObjectIds(action.spec, ids, signal);
+      if (action.kind === 'create-service') return void (await client.createService(spec, signal));
       try {
-        if (action.kind === 'create-service') await client.createService(spec, signal);
-        else await client.updateService(action.id, action.version, spec, signal);
+        await client.updateService(action.objectId, action.version, spec, signal);
       } catch (error) {
-        if (error instanceof AmbiguousWriteError || isOutOfSequence(error))
-          return reobserveService(client, action, error, signal);
+        if (isOutOfSequence(error)) return explainOutOfSequence(client, action, error, signal);
         throw error;
       }
       return;
     }
     case 'remove-service':
-      await client.removeService(action.id, signal);
+      await client.removeService(action.objectId, signal);
       return;
     case 'remove-network':
-      return whenReleased(() => client.removeNetwork(action.id, signal), signal);
+      return whenReleased(() => client.removeNetwork(action.objectId, signal), signal);
     case 'remove-secret':
-      return whenReleased(() => client.removeSecret(action.id, signal), signal);
+      return whenReleased(() => client.removeSecret(action.objectId, signal), signal);
     case 'remove-config':
-      return whenReleased(() => client.removeConfig(action.id, signal), signal);
+      return whenReleased(() => client.removeConfig(action.objectId, signal), signal);
   }
 }
 
 /**
- * Executes the plan. The first failure stops new actions from starting; those running finish,
- * then one APPLY_FAILED names every failed action (the error of each is its cause).
+ * Executes the plan. Never throws for a failed action: the summary names each failure (the
+ * loop turns them into one APPLY_FAILED), dependents are skipped, independent actions finish.
  */
 export async function executeSwarmPlan(
   client: SwarmExecutorCalls,
   plan: SwarmPlan,
-  observed: ObservedSwarm,
   options: SwarmExecuteOptions = {},
-): Promise<SwarmExecuteResult> {
-  const ids = new ObjectIds(client, observed);
-  const limit = Math.max(1, options.concurrency ?? 4);
-  const done = new Set<string>();
-  const pending = [...plan.actions];
-  const running = new Set<Promise<void>>();
-  const failures: { action: SwarmAction; error: unknown }[] = [];
+): Promise<SwarmSummary> {
+  const ids = new ObjectIds(client, plan.objectIds);
+  const slots = new Slots(options.parallel ?? 4);
+  const byResource = new Map(plan.actions.map((a) => [a.resource, a.id]));
   let writes = 0;
-  while (pending.length > 0 || running.size > 0) {
-    while (failures.length === 0 && running.size < limit) {
-      const index = pending.findIndex((a) => a.after.every((ref) => done.has(ref)));
-      if (index < 0) break;
-      const [action] = pending.splice(index, 1) as [SwarmAction];
-      options.onAction?.(action, 'started');
-      const task: Promise<void> = runAction(client, action, ids, options).then(
-        () => {
-          writes++;
-          done.add(action.ref);
-          options.onAction?.(action, 'done');
-        },
-        (error: unknown) => {
-          failures.push({ action, error });
-          options.onAction?.(action, 'failed', error);
-        },
-      );
-      const tracked = task.finally(() => running.delete(tracked));
-      running.add(tracked);
-    }
-    if (running.size === 0) break;
-    await Promise.race(running);
-  }
-  if (failures.length > 0) {
-    const first = failures[0]!;
-    const message = failures
-      .map((f) => `${f.action.kind} ${f.action.name}: ${f.error instanceof Error ? f.error.message : String(f.error)}`)
-      .join('; ');
-    throw new StackError('APPLY_FAILED', message, { cause: first.error });
-  }
-  if (pending.length > 0)
-    throw new StackError('INTERNAL', `actions left with unmet dependencies: ${pending.map((a) => a.ref).join(', ')}`);
-  return { writes };
+  const result = await runGraph(plan.actions, {
+    dependsOn: (action) => action.after.flatMap((ref) => byResource.get(ref) ?? []),
+    run: async (action) => {
+      if (action.kind === 'create-service' || action.kind === 'update-service')
+        await options.beforeService?.(action.key);
+      try {
+        await slots.run(() => runAction(client, action, ids, options));
+        writes++;
+      } catch (error) {
+        // Sent, with no reply: the engine may have acted (the loop observes again).
+        if (error instanceof AmbiguousWriteError) writes++;
+        throw error;
+      }
+    },
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+  });
+  return { failures: result.failures, skipped: result.skipped, interrupted: result.interrupted, writes };
 }

@@ -1,65 +1,92 @@
 /**
  * The plan of the swarm target as data: one action per engine call, each with the actions it
- * must wait for, printable as text. A converged stack plans to no actions.
+ * must wait for, printable as text. A converged stack plans to no actions. Actions carry the
+ * fields the shared reconcile loop and its renderers read (id, kind, resource, reason).
  */
 import type { ServiceSpecBody } from './spec.js';
 
 /** Why a service is updated (display only, stable, snake_case): a field group, or one of these. */
 export type UpdateReason = string;
 
+/** Why an object is removed. */
+export type RemovalReason = 'orphan' | 'rotated' | 'down' | 'mode_changed';
+
+interface ActionBase {
+  /** Position in the plan, from 1 (renderers key their lines by it). */
+  readonly id: number;
+  /** `service:web`, `network:demo_default`, ...: what `after` lists refer to. */
+  readonly resource: string;
+  /** Resources whose actions must be done first. */
+  readonly after: readonly string[];
+  /** The engine's name of the object. */
+  readonly name: string;
+  readonly reason: { readonly code: string; readonly detail: string };
+}
+
 export type SwarmAction =
-  | {
-      readonly kind: 'create-network';
-      readonly ref: string;
-      readonly after: readonly string[];
-      readonly name: string;
-      readonly body: Readonly<Record<string, unknown>>;
-    }
-  | {
+  | (ActionBase & { readonly kind: 'create-network'; readonly body: Readonly<Record<string, unknown>> })
+  | (ActionBase & {
       readonly kind: 'create-secret' | 'create-config';
-      readonly ref: string;
-      readonly after: readonly string[];
-      readonly name: string;
       readonly key: string;
       readonly data: string;
       readonly labels: Readonly<Record<string, string>>;
-    }
-  | {
-      readonly kind: 'create-service';
-      readonly ref: string;
-      readonly after: readonly string[];
-      readonly name: string;
-      readonly key: string;
-      readonly spec: ServiceSpecBody;
-    }
-  | {
+    })
+  | (ActionBase & { readonly kind: 'create-service'; readonly key: string; readonly spec: ServiceSpecBody })
+  | (ActionBase & {
       readonly kind: 'update-service';
-      readonly ref: string;
-      readonly after: readonly string[];
-      readonly name: string;
       readonly key: string;
-      readonly id: string;
+      /** The engine's ID of the service. */
+      readonly objectId: string;
       /** The observed version the update is based on. */
       readonly version: number;
       readonly spec: ServiceSpecBody;
       readonly reasons: readonly UpdateReason[];
-    }
-  | {
+    })
+  | (ActionBase & {
       readonly kind: 'remove-service' | 'remove-network' | 'remove-secret' | 'remove-config';
-      readonly ref: string;
-      readonly after: readonly string[];
-      readonly name: string;
-      readonly id: string;
-      readonly reason: 'orphan' | 'rotated' | 'down' | 'mode_changed';
-    };
+      /** The engine's ID of the object. */
+      readonly objectId: string;
+      readonly reason: { readonly code: RemovalReason; readonly detail: string };
+    });
 
 export type SwarmActionKind = SwarmAction['kind'];
+
+/** An action as the planner builds it: ids are numbered once the plan is complete. */
+export type UnnumberedAction = WithoutId<SwarmAction>;
+type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 
 /** The plan of one run. */
 export interface SwarmPlan {
   readonly project: string;
   readonly actions: readonly SwarmAction[];
+  /** Said before the changes run ("orphan services kept: ..."). */
+  readonly notes: readonly string[];
+  /** IDs of the secrets and configs observed, by `secret:<name>` / `config:<name>` (service specs refer to them). */
+  readonly objectIds: Readonly<Record<string, string>>;
 }
+
+const VERBS: Record<SwarmActionKind, [string, string]> = {
+  'create-network': ['Creating', 'Created'],
+  'create-secret': ['Creating', 'Created'],
+  'create-config': ['Creating', 'Created'],
+  'create-service': ['Creating', 'Created'],
+  'update-service': ['Updating', 'Updated'],
+  'remove-service': ['Removing', 'Removed'],
+  'remove-network': ['Removing', 'Removed'],
+  'remove-secret': ['Removing', 'Removed'],
+  'remove-config': ['Removing', 'Removed'],
+};
+
+/** How progress renderers name a swarm action: `Service demo_web`, `Updating` / `Updated`. */
+export const describeSwarmAction = {
+  subject(action: SwarmAction): string {
+    const what = action.kind.slice(action.kind.indexOf('-') + 1);
+    return `${what[0]!.toUpperCase()}${what.slice(1)} ${action.name}`;
+  },
+  verb(action: SwarmAction, done: boolean): string {
+    return VERBS[action.kind][done ? 1 : 0];
+  },
+};
 
 /** The plan as text, one line per action (`stack plan --target swarm`). */
 export function renderSwarmPlan(plan: SwarmPlan): string {
@@ -70,8 +97,8 @@ export function renderSwarmPlan(plan: SwarmPlan): string {
     const detail =
       action.kind === 'update-service'
         ? ` (version ${action.version}): ${action.reasons.join(', ')}`
-        : action.kind.startsWith('remove-') && 'reason' in action
-          ? ` (${action.reason})`
+        : verb === 'remove'
+          ? ` (${action.reason.code})`
           : '';
     return `${sign} ${verb} ${what} ${action.name}${detail}`;
   });

@@ -13,7 +13,7 @@
 import { byCodePoint } from '../../order.js';
 import { SwarmLabel } from './labels.js';
 import type { ObservedObject, ObservedService, ObservedSwarm } from './observed.js';
-import type { SwarmAction, SwarmPlan } from './plan.js';
+import type { RemovalReason, SwarmAction, SwarmPlan, UnnumberedAction } from './plan.js';
 import type { DesiredService, DesiredSwarm } from './spec.js';
 
 /** Policy of a plan, passed in. */
@@ -21,6 +21,8 @@ export interface SwarmPlanOptions {
   /** Remove services of the stack that the file no longer has. */
   readonly removeOrphans: boolean;
 }
+
+const MISSING = { code: 'missing', detail: 'not on the swarm' } as const;
 
 function parseFieldHashes(text: string | undefined): Record<string, string> | undefined {
   if (text === undefined) return undefined;
@@ -66,43 +68,75 @@ function modeOf(service: DesiredService): string | undefined {
   return Object.keys(service.spec['Mode'] ?? {})[0];
 }
 
+const DETAILS: Record<RemovalReason, string> = {
+  orphan: 'no longer in the stack file',
+  rotated: 'its content changed: replaced by a new object',
+  down: 'down',
+  mode_changed: 'Swarm cannot change a service mode: removed and created again',
+};
+
+function removal(
+  kind: 'remove-service' | 'remove-network' | 'remove-secret' | 'remove-config',
+  object: ObservedObject,
+  code: RemovalReason,
+  after: readonly string[],
+  resource = `${kind.slice(7)}:${object.name}`,
+): UnnumberedAction {
+  return { kind, resource, after, name: object.name, objectId: object.id, reason: { code, detail: DETAILS[code] } };
+}
+
 function removals(
   kind: 'remove-network' | 'remove-secret' | 'remove-config',
   objects: readonly ObservedObject[],
   keep: ReadonlySet<string>,
-  reason: 'orphan' | 'rotated',
+  code: 'orphan' | 'rotated',
   after: readonly string[],
-): SwarmAction[] {
+): UnnumberedAction[] {
   return objects
     .filter((o) => !keep.has(o.name))
     .sort((a, b) => byCodePoint(a.name, b.name))
-    .map((o) => ({ kind, ref: `${kind.slice(7)}:${o.name}`, after, name: o.name, id: o.id, reason }));
+    .map((o) => removal(kind, o, code, after));
+}
+
+/** Numbers the actions from 1, in plan order. */
+function numbered(
+  observed: ObservedSwarm,
+  project: string,
+  actions: readonly UnnumberedAction[],
+  notes: readonly string[] = [],
+): SwarmPlan {
+  const objectIds: Record<string, string> = {};
+  for (const o of observed.secrets) objectIds[`secret:${o.name}`] = o.id;
+  for (const o of observed.configs) objectIds[`config:${o.name}`] = o.id;
+  const withIds = actions.map((a, i): SwarmAction => ({ ...a, id: i + 1 }));
+  return { project, actions: withIds, notes, objectIds };
 }
 
 /** The plan that brings the cluster to `desired`. */
 export function planSwarmUp(desired: DesiredSwarm, observed: ObservedSwarm, options: SwarmPlanOptions): SwarmPlan {
-  const actions: SwarmAction[] = [];
+  const actions: UnnumberedAction[] = [];
   const has = (list: readonly ObservedObject[], name: string): boolean => list.some((o) => o.name === name);
   const creates: string[] = [];
   for (const net of desired.networks) {
     if (net.external || has(observed.networks, net.name)) continue;
-    const ref = `network:${net.name}`;
-    actions.push({ kind: 'create-network', ref, after: [], name: net.name, body: net.body });
-    creates.push(ref);
+    const resource = `network:${net.name}`;
+    actions.push({ kind: 'create-network', resource, after: [], name: net.name, body: net.body, reason: MISSING });
+    creates.push(resource);
   }
   for (const object of [...desired.secrets, ...desired.configs]) {
     if (object.external || has(object.kind === 'secret' ? observed.secrets : observed.configs, object.name)) continue;
-    const ref = `${object.kind}:${object.name}`;
+    const resource = `${object.kind}:${object.name}`;
     actions.push({
       kind: object.kind === 'secret' ? 'create-secret' : 'create-config',
-      ref,
+      resource,
       after: [],
       name: object.name,
       key: object.key,
       data: object.data ?? '',
       labels: object.labels,
+      reason: MISSING,
     });
-    creates.push(ref);
+    creates.push(resource);
   }
 
   // First what each service needs, then the actions: a dependency without an action of its
@@ -115,43 +149,46 @@ export function planSwarmUp(desired: DesiredSwarm, observed: ObservedSwarm, opti
   const serviceActions: string[] = [];
   for (const { service, current, reasons } of decided) {
     if (!acting.has(service.key)) continue;
-    const ref = `service:${service.key}`;
+    const resource = `service:${service.key}`;
     const after = [...creates, ...service.dependsOn.filter((d) => acting.has(d)).map((d) => `service:${d}`)];
-    serviceActions.push(ref);
+    serviceActions.push(resource);
     // Swarm refuses to change a service's mode (replicated, global, jobs): the one case where
     // a service is removed and created again, and the plan says so.
     const modeChanged = current?.mode !== undefined && current.mode !== modeOf(service);
     if (current && modeChanged) {
       const removeRef = `service-removal:${service.key}`;
-      actions.push({
-        kind: 'remove-service',
-        ref: removeRef,
-        after: [],
-        name: current.name,
-        id: current.id,
-        reason: 'mode_changed',
-      });
+      actions.push(removal('remove-service', current, 'mode_changed', [], removeRef));
       actions.push({
         kind: 'create-service',
-        ref,
+        resource,
         after: [...after, removeRef],
         name: service.name,
         key: service.key,
         spec: service.spec,
+        reason: { code: 'mode_changed', detail: DETAILS.mode_changed },
       });
     } else if (!current)
-      actions.push({ kind: 'create-service', ref, after, name: service.name, key: service.key, spec: service.spec });
-    else
       actions.push({
-        kind: 'update-service',
-        ref,
+        kind: 'create-service',
+        resource,
         after,
         name: service.name,
         key: service.key,
-        id: current.id,
+        spec: service.spec,
+        reason: MISSING,
+      });
+    else
+      actions.push({
+        kind: 'update-service',
+        resource,
+        after,
+        name: service.name,
+        key: service.key,
+        objectId: current.id,
         version: current.version,
         spec: service.spec,
         reasons,
+        reason: { code: 'changed', detail: reasons.join(', ') },
       });
   }
 
@@ -161,11 +198,17 @@ export function planSwarmUp(desired: DesiredSwarm, observed: ObservedSwarm, opti
     .sort((a, b) => byCodePoint(a.name, b.name));
   if (options.removeOrphans) {
     for (const orphan of orphans) {
-      const ref = `service:${orphan.name}`;
-      actions.push({ kind: 'remove-service', ref, after: [], name: orphan.name, id: orphan.id, reason: 'orphan' });
-      serviceActions.push(ref);
+      const action = removal('remove-service', orphan, 'orphan', []);
+      actions.push(action);
+      serviceActions.push(action.resource);
     }
   }
+  const notes =
+    orphans.length > 0 && !options.removeOrphans
+      ? [
+          `orphan services kept: ${orphans.map((o) => o.name).join(', ')} (not in the stack file; --remove-orphans removes them)`,
+        ]
+      : [];
   // Objects no longer named go once no service can use them: after every service action, and
   // only when no orphan service is kept (it may still use them).
   if (options.removeOrphans || orphans.length === 0) {
@@ -197,36 +240,20 @@ export function planSwarmUp(desired: DesiredSwarm, observed: ObservedSwarm, opti
       ),
     );
   }
-  return { project: desired.project, actions };
+  return numbered(observed, desired.project, actions, notes);
 }
 
 /** `down`: every service of the stack, then its networks, secrets and configs. */
 export function planSwarmDown(observed: ObservedSwarm): SwarmPlan {
-  const services: SwarmAction[] = [...observed.services]
-    .sort((a, b) => byCodePoint(a.name, b.name))
-    .map((s) => ({
-      kind: 'remove-service',
-      ref: `service:${s.name}`,
-      after: [],
-      name: s.name,
-      id: s.id,
-      reason: 'down',
-    }));
-  const after = services.map((a) => a.ref);
-  const objects = (
-    kind: 'remove-network' | 'remove-secret' | 'remove-config',
-    list: readonly ObservedObject[],
-  ): SwarmAction[] =>
-    [...list]
-      .sort((a, b) => byCodePoint(a.name, b.name))
-      .map((o) => ({ kind, ref: `${kind.slice(7)}:${o.name}`, after, name: o.name, id: o.id, reason: 'down' }));
-  return {
-    project: observed.project,
-    actions: [
-      ...services,
-      ...objects('remove-secret', observed.secrets),
-      ...objects('remove-config', observed.configs),
-      ...objects('remove-network', observed.networks),
-    ],
-  };
+  const sorted = (list: readonly ObservedObject[]) => [...list].sort((a, b) => byCodePoint(a.name, b.name));
+  const services = sorted(observed.services).map((s) => removal('remove-service', s, 'down', []));
+  const after = services.map((a) => a.resource);
+  const objects = (kind: 'remove-network' | 'remove-secret' | 'remove-config', list: readonly ObservedObject[]) =>
+    sorted(list).map((o) => removal(kind, o, 'down', after));
+  return numbered(observed, observed.project, [
+    ...services,
+    ...objects('remove-secret', observed.secrets),
+    ...objects('remove-config', observed.configs),
+    ...objects('remove-network', observed.networks),
+  ]);
 }

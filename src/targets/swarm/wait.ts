@@ -142,7 +142,14 @@ export function judgeService(
   return { state: converged ? 'converged' : 'pending' };
 }
 
-/** Waits until every target converged; throws APPLY_FAILED (a failure) or WAIT_TIMEOUT. */
+/** Services whose rollout failed or rolled back: APPLY_FAILED, one problem per service. */
+export class RolloutFailed extends StackError {
+  constructor(readonly problems: readonly string[]) {
+    super('APPLY_FAILED', problems.join('\n'));
+  }
+}
+
+/** Waits until every target converged; throws RolloutFailed (APPLY_FAILED) or WAIT_TIMEOUT. */
 export async function waitForServices(
   client: SwarmClient,
   targets: readonly WaitTarget[],
@@ -179,7 +186,7 @@ export async function waitForServices(
       }),
     );
     const failed = verdicts.flatMap((v) => (v.state === 'failed' ? [v.message] : []));
-    if (failed.length > 0) throw new StackError('APPLY_FAILED', failed.join('; '));
+    if (failed.length > 0) throw new RolloutFailed(failed);
     if (verdicts.every((v) => v.state === 'converged')) return;
     if (Date.now() > deadline) {
       const late = targets.filter((_, i) => verdicts[i]!.state !== 'converged').map((t) => t.name);

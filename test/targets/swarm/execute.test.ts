@@ -1,12 +1,18 @@
 // The swarm executor against recorded engine calls: ordering by `after`, the concurrency
-// bound, secret IDs filled in, and a failure that stops dependents.
+// bound, secret IDs filled in, and a failure that skips its dependents (independent actions finish).
 import { describe, expect, it } from 'vitest';
 import { EngineCallError } from '../../../src/engine/errors.js';
 import { executeSwarmPlan } from '../../../src/targets/swarm/execute.js';
 import type { SwarmExecutorCalls } from '../../../src/targets/swarm/execute.js';
-import type { SwarmAction } from '../../../src/targets/swarm/plan.js';
+import type { SwarmAction, SwarmPlan, UnnumberedAction } from '../../../src/targets/swarm/plan.js';
 
-const empty = { project: 'demo', services: [], networks: [], secrets: [], configs: [] };
+const plan = (actions: UnnumberedAction[]): SwarmPlan => ({
+  project: 'demo',
+  actions: actions.map((a, i) => ({ ...a, id: i + 1 }) as SwarmAction),
+  notes: [],
+  objectIds: {},
+});
+const missing = { code: 'missing', detail: 'not on the swarm' };
 
 function recorder(options: { failCreate?: string; delayMs?: number; secretExists?: string } = {}) {
   const calls: string[] = [];
@@ -68,9 +74,10 @@ function recorder(options: { failCreate?: string; delayMs?: number; secretExists
   return { client, calls, specs, peak: () => peak };
 }
 
-const service = (name: string, after: string[], secret?: string): SwarmAction => ({
+const service = (name: string, after: string[], secret?: string): UnnumberedAction => ({
   kind: 'create-service',
-  ref: `service:${name}`,
+  resource: `service:${name}`,
+  reason: missing,
   after,
   name,
   key: name,
@@ -83,18 +90,23 @@ const service = (name: string, after: string[], secret?: string): SwarmAction =>
   },
 });
 
+const secret = (name: string): UnnumberedAction => ({
+  kind: 'create-secret',
+  resource: `secret:${name}`,
+  reason: missing,
+  after: [],
+  name,
+  key: 's',
+  data: 'eA==',
+  labels: {},
+});
+
 describe('executeSwarmPlan', () => {
   it('starts an action only after those it waits for, and fills in the IDs of secrets it created', async () => {
     const { client, calls, specs } = recorder();
-    const plan = {
-      project: 'demo',
-      actions: [
-        { kind: 'create-secret', ref: 'secret:s1', after: [], name: 's1', key: 's', data: 'eA==', labels: {} },
-        service('db', ['secret:s1'], 's1'),
-        service('web', ['secret:s1', 'service:db']),
-      ] satisfies SwarmAction[],
-    };
-    const { writes } = await executeSwarmPlan(client, plan, empty);
+    const actions = [secret('s1'), service('db', ['secret:s1'], 's1'), service('web', ['secret:s1', 'service:db'])];
+    const { writes, failures } = await executeSwarmPlan(client, plan(actions));
+    expect(failures).toEqual([]);
     expect(writes).toBe(3);
     expect(calls).toEqual(['start s1', 'end s1', 'start db', 'end db', 'start web', 'end web']);
     expect(specs[0]).toMatchObject({
@@ -102,35 +114,29 @@ describe('executeSwarmPlan', () => {
     });
   });
 
-  it('runs independent actions at most `concurrency` at a time', async () => {
+  it('runs independent actions at most `parallel` at a time', async () => {
     const { client, peak } = recorder({ delayMs: 20 });
-    const plan = { project: 'demo', actions: ['a', 'b', 'c', 'd', 'e'].map((n) => service(n, [])) };
-    await executeSwarmPlan(client, plan, empty, { concurrency: 2 });
+    await executeSwarmPlan(client, plan(['a', 'b', 'c', 'd', 'e'].map((n) => service(n, []))), { parallel: 2 });
     expect(peak()).toBe(2);
   });
 
   it('a secret that exists already under its content-hash name (a concurrent run) is used, not an error', async () => {
     const { client, specs } = recorder({ secretExists: 's1' });
-    const plan = {
-      project: 'demo',
-      actions: [
-        { kind: 'create-secret', ref: 'secret:s1', after: [], name: 's1', key: 's', data: 'eA==', labels: {} },
-        service('db', ['secret:s1'], 's1'),
-      ] satisfies SwarmAction[],
-    };
-    await executeSwarmPlan(client, plan, empty);
+    await executeSwarmPlan(client, plan([secret('s1'), service('db', ['secret:s1'], 's1')]));
     expect(specs[0]).toMatchObject({
       TaskTemplate: { ContainerSpec: { Secrets: [{ SecretName: 's1', SecretID: 'existing-id' }] } },
     });
   });
 
-  it('a failed action fails the run and its dependents never start', async () => {
+  it('a failed action is reported with its cause, its dependents are skipped, an independent action still runs', async () => {
     const { client, calls } = recorder({ failCreate: 'db' });
-    const plan = { project: 'demo', actions: [service('db', []), service('web', ['service:db'])] };
-    await expect(executeSwarmPlan(client, plan, empty)).rejects.toMatchObject({
-      code: 'APPLY_FAILED',
-      message: 'create-service db: service db: invalid spec',
-    });
-    expect(calls).toEqual([]);
+    const summary = await executeSwarmPlan(
+      client,
+      plan([service('db', []), service('web', ['service:db']), service('cache', [])]),
+    );
+    expect(summary.failures.map((f) => [f.action.name, f.error.message])).toEqual([['db', 'service db: invalid spec']]);
+    expect(summary.skipped.map((a) => a.name)).toEqual(['web']);
+    expect(calls).toEqual(['start cache', 'end cache']);
+    expect(summary.writes).toBe(1);
   });
 });

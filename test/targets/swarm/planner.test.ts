@@ -87,7 +87,7 @@ describe('planSwarmUp', () => {
     expect(plan.actions[0]).toMatchObject({
       kind: 'update-service',
       name: 'demo_web',
-      id: 'id-web',
+      objectId: 'id-web',
       version: 11,
       reasons: ['environment'],
       after: [],
@@ -154,7 +154,11 @@ describe('planSwarmUp', () => {
       services: [...converged.services, orphan],
       secrets: [...converged.secrets, { id: 's0', name: 'demo_old_secret', labels: {} }],
     };
-    expect(planSwarmUp(desired, withOrphan, { removeOrphans: false }).actions).toEqual([]);
+    const kept = planSwarmUp(desired, withOrphan, { removeOrphans: false });
+    expect(kept.actions).toEqual([]);
+    expect(kept.notes).toEqual([
+      'orphan services kept: demo_old (not in the stack file; --remove-orphans removes them)',
+    ]);
     const plan = planSwarmUp(desired, withOrphan, { removeOrphans: true });
     expect(plan.actions.map((a) => [a.kind, a.name, a.after])).toEqual([
       ['remove-service', 'demo_old', []],

@@ -1,0 +1,151 @@
+/**
+ * The swarm target of the shared reconcile loop (src/pipeline/reconcile.ts): observe the
+ * stack's services, networks, secrets and configs; plan with the pure swarm planner; execute
+ * on the shared graph runner. The loop owns the order, the confirmation, the one re-observation
+ * after a write whose reply never came, and the errors, as for containers. With `--wait`, a
+ * service waits for its dependencies' tasks before its own action, and the loop's post-run
+ * check follows the changed services until they converge (a rollback is a failure).
+ */
+import { AmbiguousWriteError } from '../../engine/errors.js';
+import { applyRun, planRun } from '../../pipeline/reconcile.js';
+import type { RunHooks, Target } from '../../pipeline/reconcile.js';
+import type { SwarmClient } from './client.js';
+import { executeSwarmPlan } from './execute.js';
+import type { SwarmSummary } from './execute.js';
+import { observeSwarm } from './observe.js';
+import type { ObservedSwarm } from './observed.js';
+import type { SwarmAction, SwarmPlan } from './plan.js';
+import { planSwarmDown, planSwarmUp } from './planner.js';
+import type { DesiredSwarm } from './spec.js';
+import { RolloutFailed, waitForServices } from './wait.js';
+import type { ServiceProgress } from './wait.js';
+
+/** What a swarm run plans towards: a prepared stack (up), or only its name (down). */
+export type SwarmGoal = { readonly desired: DesiredSwarm } | { readonly project: string };
+
+/** Options of the swarm target. */
+export interface SwarmTargetOptions {
+  /** `up --remove-orphans`: remove services the file no longer has (else a note names them). */
+  readonly removeOrphans?: boolean;
+  /** Follow the tasks until converged (and act on dependents only once their dependencies run). */
+  readonly wait?: boolean;
+  readonly waitTimeoutMs?: number;
+  /** `--wait`'s replica counts, each time they are polled. */
+  readonly onProgress?: (progress: readonly ServiceProgress[]) => void;
+}
+
+/** The hooks of a swarm run (the loop's, for swarm actions). */
+export type SwarmHooks = RunHooks<SwarmAction>;
+
+/** The swarm target: `up` (a desired stack) or `down` (a project name). */
+export function swarmTarget(
+  client: SwarmClient,
+  goal: SwarmGoal,
+  options: SwarmTargetOptions = {},
+): Target<ObservedSwarm, SwarmPlan, SwarmAction, SwarmSummary> & { readonly writes: () => number } {
+  const desired = 'desired' in goal ? goal.desired : undefined;
+  const project = desired?.project ?? ('project' in goal ? goal.project : '');
+  const byKey = new Map((desired?.services ?? []).map((s) => [s.key, s]));
+  const waitTarget = (key: string) => {
+    const s = byKey.get(key)!;
+    return { name: s.name, job: s.job, ...(s.replicas !== undefined ? { replicas: s.replicas } : {}) };
+  };
+  // Tasks older than the run are not this run's failures.
+  const since = Date.now() - 1000;
+  let writes = 0;
+  const waitFor = (keys: readonly string[], signal: AbortSignal) =>
+    waitForServices(client, keys.map(waitTarget), {
+      since,
+      timeoutMs: options.waitTimeoutMs ?? 300_000,
+      signal,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
+  return {
+    writes: () => writes,
+    observe: (signal) => observeSwarm(client, project, signal),
+    plan: (observed) =>
+      desired
+        ? planSwarmUp(desired, observed, { removeOrphans: options.removeOrphans === true })
+        : planSwarmDown(observed),
+    async execute(plan, context) {
+      const summary = await executeSwarmPlan(client, plan, {
+        signal: context.signal,
+        onEvent: context.onEvent,
+        ...(context.parallel !== undefined ? { parallel: context.parallel } : {}),
+        ...(options.wait
+          ? { beforeService: (key: string) => waitFor(byKey.get(key)?.dependsOn ?? [], context.signal) }
+          : {}),
+      });
+      writes += summary.writes;
+      return summary;
+    },
+    shouldObserveAgain(summary) {
+      const ambiguous = summary.failures.filter((f) => f.error instanceof AmbiguousWriteError);
+      return ambiguous.length > 0
+        ? `the outcome of ${ambiguous.map((f) => `${f.action.kind} ${f.action.name}`).join(', ')} is unknown`
+        : undefined;
+    },
+    async check(plan, summary, signal) {
+      if (!options.wait || summary.failures.length > 0) return [];
+      const changed = plan.actions.flatMap((a) =>
+        a.kind === 'create-service' || a.kind === 'update-service' ? [a.key] : [],
+      );
+      try {
+        await waitFor(changed, signal);
+        return [];
+      } catch (error) {
+        // A rollout that failed or rolled back: one problem per service, named by the wait.
+        if (error instanceof RolloutFailed) return error.problems;
+        throw error;
+      }
+    },
+  };
+}
+
+/** Observes the stack and plans (`stack plan --target swarm`): nothing is written. */
+export async function planSwarm(
+  client: SwarmClient,
+  goal: SwarmGoal,
+  options: { removeOrphans?: boolean; signal?: AbortSignal } = {},
+): Promise<{ plan: SwarmPlan; observed: ObservedSwarm }> {
+  const target = swarmTarget(client, goal, options.removeOrphans ? { removeOrphans: true } : {});
+  return planRun(target, options.signal ?? new AbortController().signal);
+}
+
+/** Options of `upSwarm`: the target's and the loop's hooks (signal, progress, parallel, dryRun...). */
+export type SwarmUpOptions = SwarmTargetOptions & Partial<SwarmHooks>;
+
+async function applySwarm(
+  client: SwarmClient,
+  goal: SwarmGoal,
+  options: SwarmUpOptions,
+): Promise<{ plan: SwarmPlan; writes: number }> {
+  const { removeOrphans, wait, waitTimeoutMs, onProgress, ...hooks } = options;
+  const target = swarmTarget(client, goal, {
+    ...(removeOrphans !== undefined ? { removeOrphans } : {}),
+    ...(wait !== undefined ? { wait } : {}),
+    ...(waitTimeoutMs !== undefined ? { waitTimeoutMs } : {}),
+    ...(onProgress ? { onProgress } : {}),
+  });
+  // Nothing a swarm plan does is destructive (volumes stay on the nodes): nothing to confirm.
+  const { plan } = await applyRun(target, { signal: new AbortController().signal, ...hooks });
+  return { plan, writes: target.writes() };
+}
+
+/** `up -d [--wait]` through the reconcile loop. Resolves to the plan run last and the writes sent in all attempts. */
+export function upSwarm(
+  client: SwarmClient,
+  prepared: { readonly desired: DesiredSwarm },
+  options: SwarmUpOptions = {},
+): Promise<{ plan: SwarmPlan; writes: number }> {
+  return applySwarm(client, { desired: prepared.desired }, options);
+}
+
+/** `down`: the stack's services, then its secrets, configs and networks (volumes stay on the nodes). */
+export function downSwarm(
+  client: SwarmClient,
+  project: string,
+  hooks: Partial<SwarmHooks> = {},
+): Promise<{ plan: SwarmPlan; writes: number }> {
+  return applySwarm(client, { project }, hooks);
+}
