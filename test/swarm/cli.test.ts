@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
+import { startEngineProxy } from '../../bench/lib/engine-proxy.mjs';
 import { runStack } from '../support/stack-cli.js';
 import { uniqueName } from '../support/engine.js';
 import { MANAGER_SOCKET, SWARM_IMAGE, describeWithCluster } from './cluster.js';
@@ -79,5 +80,35 @@ describe('the CLI on the swarm target', () => {
     const run = await stack(['--target', 'k8s', 'up', '-d']);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('unknown target "k8s"');
+  });
+
+  it('the lock file pins images on swarm as locally: deployed by the locked digest, no registry round trip; drift is a warning', async () => {
+    const file = ['services:', '  web:', `    image: ${SWARM_IMAGE}`, '    command: ["sleep", "3600"]', ''].join('\n');
+    writeFileSync(join(dir, 'stack.yaml'), file);
+    const unpinned = await stack(['--target', 'swarm', 'plan', '--json']);
+    expect(unpinned.code, unpinned.stderr).toBe(0);
+    const digest = /@(sha256:[0-9a-f]{64})/.exec(unpinned.stdout)?.[1];
+    expect(digest).toBeDefined();
+    const lock = { version: 1, project, services: { web: { image: SWARM_IMAGE, digest } } };
+    writeFileSync(join(dir, 'stack.lock.json'), JSON.stringify(lock, null, 2) + '\n');
+    const proxy = await startEngineProxy({ target: MANAGER_SOCKET, socketPath: join(dir, 'lock.sock') });
+    try {
+      const pinned = await stack(['--target', 'swarm', 'plan', '--json'], proxy.dockerHost);
+      expect(pinned.code, pinned.stderr).toBe(0);
+      expect(pinned.stdout).toContain(`${SWARM_IMAGE}@${digest}`);
+      expect(proxy.requests.filter((r) => r.route.includes('/distribution/'))).toEqual([]);
+      proxy.reset();
+      const ignored = await stack(['--target', 'swarm', 'plan', '--no-lock'], proxy.dockerHost);
+      expect(ignored.code, ignored.stderr).toBe(0);
+      expect(proxy.requests.filter((r) => r.route.includes('/distribution/')).length).toBeGreaterThan(0);
+    } finally {
+      await proxy.close();
+    }
+    // The file names another image than the lock: the file wins, unpinned, with a warning naming the lock file.
+    writeFileSync(join(dir, 'stack.yaml'), file.replace(SWARM_IMAGE, `${SWARM_IMAGE.replace(':latest', '')}`));
+    const drift = await stack(['--target', 'swarm', 'plan']);
+    expect(drift.code, drift.stderr).toBe(0);
+    expect(drift.stderr).toMatch(/stack\.lock\.json: service web now uses .*, the lock has .*; using .* unpinned/);
+    rmSync(join(dir, 'stack.lock.json'));
   });
 });

@@ -38,6 +38,16 @@ function loadOptions(ctx: CliContext, services: readonly string[] = []): LoadOpt
   };
 }
 
+/** The lock file as `up` uses it (`--no-lock`: ignored); drift is a warning naming the lock file. */
+function lockOptions(ctx: CliContext, lock: boolean | undefined) {
+  return {
+    signal: ctx.signal,
+    cwd: ctx.cwd,
+    onWarning: (message: string) => writeMessage(ctx, 'warning', message),
+    ...(lock === false ? { lockFile: false } : {}),
+  };
+}
+
 async function connect(ctx: CliContext) {
   const { connectSwarm } = await import('../../targets/swarm/commands.js');
   return connectSwarm(ctx.env, ctx.signal);
@@ -72,7 +82,14 @@ async function swarmHooks(ctx: CliContext, project: string): Promise<Partial<Swa
 export async function swarmUp(
   ctx: CliContext,
   services: readonly string[],
-  flags: { detach?: boolean; wait?: boolean; waitTimeout?: number; build?: boolean; removeOrphans?: boolean },
+  flags: {
+    detach?: boolean;
+    wait?: boolean;
+    waitTimeout?: number;
+    build?: boolean;
+    removeOrphans?: boolean;
+    lock?: boolean;
+  },
 ): Promise<CommandResult> {
   if (services.length > 0)
     throw new StackError('USAGE', 'up on the swarm target deploys the whole stack: name no services');
@@ -82,7 +99,7 @@ export async function swarmUp(
   const { upSwarm } = await import('../../targets/swarm/loop.js');
   const client = await connect(ctx);
   const prepared = await prepareSwarm(client, loadOptions(ctx), {
-    signal: ctx.signal,
+    ...lockOptions(ctx, flags.lock),
     ...(flags.build !== undefined ? { build: flags.build } : {}),
     onPushed: (image, digest) => writeMessage(ctx, 'notice', `pushed ${image}${digest ? `@${digest}` : ''}`),
   });
@@ -111,13 +128,13 @@ export async function swarmUp(
 /** `plan [--json] [--detailed-exitcode] [--down]` on Swarm: nothing is written (no build, no push). */
 export async function swarmPlan(
   ctx: CliContext,
-  flags: { json?: boolean; detailedExitcode?: boolean; down?: boolean; removeOrphans?: boolean },
+  flags: { json?: boolean; detailedExitcode?: boolean; down?: boolean; removeOrphans?: boolean; lock?: boolean },
 ): Promise<CommandResult> {
   const { prepareSwarm } = await import('../../targets/swarm/commands.js');
   const { planSwarm } = await import('../../targets/swarm/loop.js');
   const { renderSwarmPlan } = await import('../../targets/swarm/plan.js');
   const client = await connect(ctx);
-  const prepared = await prepareSwarm(client, loadOptions(ctx), { build: false, signal: ctx.signal });
+  const prepared = await prepareSwarm(client, loadOptions(ctx), { build: false, ...lockOptions(ctx, flags.lock) });
   writeDiagnostics(ctx, prepared.warnings, ctx.cwd);
   const { plan } = await planSwarm(client, flags.down ? { project: prepared.desired.project } : prepared, {
     signal: ctx.signal,

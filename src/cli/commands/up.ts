@@ -85,6 +85,7 @@ export async function runUp(ctx: CliContext, services: readonly string[], flags:
       ...(flags.wait ? { wait: true } : {}),
       ...(flags.build !== undefined ? { build: flags.build } : {}),
       ...(flags.removeOrphans ? { removeOrphans: true } : {}),
+      ...(flags.lock === false ? { lock: false } : {}),
       ...(waitTimeout !== undefined ? { waitTimeout } : {}),
     });
   }

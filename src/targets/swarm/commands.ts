@@ -14,6 +14,7 @@ import type { LoaderStages } from '../../loader/stages.js';
 import type { Locate } from '../../loader/types.js';
 import type { StackModel } from '../../model.js';
 import { byCodePoint } from '../../order.js';
+import { pinImages } from '../../pipeline/stack.js';
 import type { SwarmClient } from './client.js';
 import { convertStack } from './convert.js';
 import { buildAndPush, readDeploys, readFileObjects, resolveImages } from './inputs.js';
@@ -69,6 +70,22 @@ async function loadWithRaw(load: LoadOptions): Promise<{
   return { model, raw };
 }
 
+/**
+ * The lock file's digests by service, as the local target pins them (built services and drift
+ * excepted, drift a warning). The image keeps its tag (`repo:tag@digest`, as without a lock):
+ * locking a deployed stack changes nothing on the swarm.
+ */
+async function lockedDigests(model: StackModel, options: PrepareSwarmOptions): Promise<Map<string, string>> {
+  const all = new Set(Object.keys(model.services));
+  const pinned = await pinImages(model, [], all, options, options.lockFile !== false);
+  const locked = new Map<string, string>();
+  for (const [key, service] of Object.entries(pinned.services)) {
+    const digest = /@(sha256:[0-9a-f]{64})$/.exec(service.image ?? '')?.[1];
+    if (digest !== undefined && service.image !== model.services[key]?.image) locked.set(key, digest);
+  }
+  return locked;
+}
+
 /** Options of prepareSwarm. */
 export interface PrepareSwarmOptions {
   /**
@@ -79,6 +96,12 @@ export interface PrepareSwarmOptions {
   readonly build?: boolean;
   readonly signal?: AbortSignal;
   readonly onPushed?: (image: string, digest: string | undefined) => void;
+  /** False (`--no-lock`): ignore the lock file next to the stack file. */
+  readonly lockFile?: boolean;
+  /** Lock-file drift ("service web now uses ..., the lock has ..."), named as the local target does. */
+  readonly onWarning?: (message: string) => void;
+  /** Base directory of the lock file path in drift warnings. */
+  readonly cwd?: string;
 }
 
 /**
@@ -92,6 +115,7 @@ export async function prepareSwarm(
 ): Promise<PreparedSwarm> {
   const signal = options.signal;
   const { model, raw } = await loadWithRaw(load);
+  const locked = await lockedDigests(model, options);
   const rawServices = (raw.data['services'] ?? {}) as Record<string, unknown>;
   const problems = validateForSwarm(model, rawServices, raw.locate);
   throwIfErrors([...problems, ...model.warnings]);
@@ -104,7 +128,7 @@ export async function prepareSwarm(
     });
   }
   const nodes = (await client.listNodes(undefined, signal)).length;
-  const { images, diagnostics } = await resolveImages(client, model, nodes, signal);
+  const { images, diagnostics } = await resolveImages(client, model, nodes, signal, locked);
   throwIfErrors(diagnostics);
   const desired = convertStack(model, {
     deploys: readDeploys(model, rawServices),

@@ -116,8 +116,8 @@ export async function buildAndPush(
 }
 
 /**
- * Each service's image pinned by the digest its registry holds, so every node runs the same
- * bits. An image the registry does not know is deployed as written: a warning on a one-node
+ * Each service's image pinned by the digest its registry holds (or by `locked`: service key →
+ * the lock file's digest), so every node runs the same bits. An image the registry does not know is deployed as written: a warning on a one-node
  * swarm (the node may have it), an error naming the service on a larger one (the other nodes
  * could not pull it).
  */
@@ -126,13 +126,17 @@ export async function resolveImages(
   model: StackModel,
   nodes: number,
   signal?: AbortSignal,
+  locked: ReadonlyMap<string, string> = new Map(),
 ): Promise<{ images: Record<string, string>; diagnostics: Diagnostic[] }> {
   const images: Record<string, string> = {};
   const diagnostics: Diagnostic[] = [];
+  // A service the lock file pins is deployed by the locked digest: a digest names immutable
+  // content, so the registry is not asked (a fully locked stack deploys with no round trip).
   const refs = [
     ...new Set(
-      Object.values(model.services)
-        .map((s) => s.image)
+      Object.entries(model.services)
+        .filter(([key]) => !locked.has(key))
+        .map(([, s]) => s.image)
         .filter((i): i is string => i !== undefined),
     ),
   ];
@@ -148,7 +152,7 @@ export async function resolveImages(
   );
   for (const [key, service] of Object.entries(model.services)) {
     if (service.image === undefined) continue;
-    const digest = digests.get(service.image);
+    const digest = locked.get(key) ?? digests.get(service.image);
     if (typeof digest === 'string') {
       images[key] = `${withoutDigest(service.image)}@${digest}`;
       continue;
