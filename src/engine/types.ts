@@ -50,6 +50,8 @@ export interface EngineContainerInspect {
   readonly State: {
     readonly Status: string;
     readonly Running: boolean;
+    /** Exited and waiting for its restart policy to start it again. */
+    readonly Restarting?: boolean;
     readonly ExitCode: number;
     readonly StartedAt: string;
     readonly FinishedAt: string;

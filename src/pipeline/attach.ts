@@ -6,7 +6,8 @@
  * prints the logs and the lines.
  *
  *   start of an attached container ─▶ onStart (follow its logs) ─▶ running set += id
- *   die ─▶ inspect: restarting? (restart policy) ─▶ onExit(code, restarting)
+ *   die (or a stop without die: a container stopped in its restart back-off)
+ *       ─▶ inspect: restarting? (restart policy) ─▶ onExit(code, restarting)
  *        ─▶ abort mode and the first exit (or the first non-zero one): onAbort (the CLI stops the rest)
  *        ─▶ not restarting: running set −= id ─▶ empty? done (aborted, or all exited)
  */
@@ -28,6 +29,8 @@ export interface AttachedExit extends AttachedContainer {
   readonly exitCode: number;
   /** The engine restarts it (restart policy): the session goes on. */
   readonly restarting: boolean;
+  /** When the engine reported it (ns since the epoch; 0 when unknown: an exit found at start). */
+  readonly timeNano: number;
 }
 
 /** How the session ends. */
@@ -42,15 +45,18 @@ export interface AttachOutcome {
 
 /** Options of `superviseAttached`. */
 export interface AttachOptions {
-  /** The services whose containers are attached. */
-  readonly services: ReadonlySet<string>;
+  /** The services whose containers are attached (absent: every service of the project, `logs -f` by name). */
+  readonly services?: ReadonlySet<string>;
   /** `exit` (--abort-on-container-exit): end at the first exit; `failure`: at the first non-zero one. */
   readonly abortOn?: 'exit' | 'failure';
   readonly signal: AbortSignal;
   /** Epoch ms when the command started: exits the event stream replays from before are ignored. */
   readonly notBeforeMs: number;
-  /** An attached container (re)started: follow its logs from `since` (unix seconds). */
-  readonly onStart: (container: AttachedContainer, since: number) => void;
+  /**
+   * An attached container to follow: one of `initial` with the `since` given (unix seconds), or
+   * one (re)started since, without (from its beginning, or where its last stream stopped).
+   */
+  readonly onStart: (container: AttachedContainer, since?: number) => void;
   readonly onExit: (exit: AttachedExit) => void;
   /** Abort mode: called once, at the exit that aborts; the session then runs until every attached container is gone. */
   readonly onAbort?: (trigger: AttachedExit) => void;
@@ -78,7 +84,9 @@ export async function superviseAttached(
   const running = new Set<string>();
   const exits: AttachedExit[] = [];
   const attached = (labels: Readonly<Record<string, string>>): boolean =>
-    labels[Label.oneoff] !== 'True' && options.services.has(labels[Label.service] ?? '');
+    labels[Label.oneoff] !== 'True' &&
+    labels[Label.service] !== undefined &&
+    (options.services === undefined || options.services.has(labels[Label.service] ?? ''));
   let finish: ((outcome: AttachOutcome) => void) | undefined;
   const done = new Promise<AttachOutcome>((resolve) => (finish = resolve));
   const end = (outcome: AttachOutcome): void => {
@@ -90,17 +98,19 @@ export async function superviseAttached(
   // initial list may come again as an event); a start clears the mark.
   const reported = new Set<string>();
   let trigger: AttachedExit | undefined;
-  const onDie = async (container: AttachedContainer, code: number): Promise<void> => {
+  const onDie = async (container: AttachedContainer, code: number | undefined, timeNano = 0): Promise<void> => {
     if (reported.has(container.id)) return;
     reported.add(container.id);
     let restarting = false;
+    let exitCode = code ?? 0;
     try {
-      const state = (await engine.inspectContainer(container.id)).State as { Restarting?: boolean; Running?: boolean };
+      const state = (await engine.inspectContainer(container.id)).State;
       restarting = state.Restarting === true || state.Running === true;
+      exitCode = code ?? state.ExitCode ?? 0;
     } catch {
       // gone (removed by a recreate or --rm): not restarting
     }
-    const exit: AttachedExit = { ...container, exitCode: code, restarting };
+    const exit: AttachedExit = { ...container, exitCode, restarting, timeNano };
     exits.push(exit);
     options.onExit(exit);
     if (!restarting) running.delete(container.id);
@@ -122,11 +132,13 @@ export async function superviseAttached(
     if (event.Action === 'start') {
       reported.delete(container.id);
       running.add(container.id);
-      // From the start itself (ns precision): an earlier run's last lines are not printed again.
-      options.onStart(container, event.timeNano / 1e9);
-    } else if (event.Action === 'die' && event.timeNano >= options.notBeforeMs * 1e6) {
+      options.onStart(container);
+    } else if ((event.Action === 'die' || event.Action === 'stop') && event.timeNano >= options.notBeforeMs * 1e6) {
       // (The stream replays the last second: a die from before this command is not its exit.)
-      void onDie(container, Number(labels['exitCode'] ?? '0'));
+      // A stop comes with a die (either first), except for a container stopped while waiting to
+      // restart: then it is the only sign it is gone. The die carries the exit code.
+      if (event.Action === 'die' || running.has(container.id))
+        void onDie(container, event.Action === 'die' ? Number(labels['exitCode'] ?? '0') : undefined, event.timeNano);
     }
   });
   const onAbort = (): void => end({ reason: 'interrupted', exits });

@@ -1,16 +1,19 @@
 /**
- * Starting, stopping and restarting existing containers (`stack start | stop | restart`, and
- * watch's `restart` action): nothing is created or removed. Services are taken in dependency
- * order, one service at a time, its replicas together; a failure is collected and the other
- * services still run.
+ * Starting, stopping and restarting existing containers (`stack start | stop | restart | kill |
+ * pause | unpause`, and watch's `restart` action): nothing is created or removed. Services are
+ * taken in dependency order, one service at a time, its replicas together; a failure is
+ * collected and the other services still run. Scoped as Compose v2 scopes these verbs
+ * (`lifecycleScope`).
  */
 import { Label } from '../labels.js';
-import type { ServiceSpec, StackModel } from '../model.js';
+import type { DependsOnSpec, ServiceSpec, StackModel } from '../model.js';
 import { stopGraceSeconds } from '../model.js';
-import { buildGraph, reverseOrder, topoOrder } from '../planner/graph.js';
+import { buildGraph, reverseOrder, selectServices, topoOrder } from '../planner/graph.js';
+import { replicaNames } from '../planner/wait-conditions.js';
 import type { Engine, EngineContainer } from '../engine/types.js';
 import { listProjectContainers, primaryName } from '../engine/observe.js';
 import { runHooks } from './container-extras.js';
+import type { ContainerWatcher, WaitTarget } from './wait.js';
 
 /** What to do with the containers. */
 export type LifecycleVerb = 'start' | 'stop' | 'restart' | 'kill' | 'pause' | 'unpause';
@@ -25,8 +28,8 @@ const ACTS_ON: Partial<Record<LifecycleVerb, readonly string[]>> = {
   unpause: ['paused'],
 };
 
-/** Verbs taken dependencies first (the rest go dependents first). */
-const DEPENDENCIES_FIRST: ReadonlySet<LifecycleVerb> = new Set(['start', 'unpause']);
+/** Verbs taken dependencies first, as Compose (the rest go dependents first). */
+const DEPENDENCIES_FIRST: ReadonlySet<LifecycleVerb> = new Set(['start', 'unpause', 'restart']);
 
 /** Options of `changeServiceStates`. */
 export interface LifecycleOptions {
@@ -40,6 +43,12 @@ export interface LifecycleOptions {
   readonly killSignal?: string;
   /** Called after each container is done, with its name. */
   readonly onDone?: (container: string) => void;
+  /** restart: only the named services, not their `restart: true` dependents (`--no-deps`). */
+  readonly noDeps?: boolean;
+  /** start/restart: the longest wait for one dependency's condition (default 300 s). */
+  readonly waitTimeoutMs?: number;
+  /** A `required: false` dependency missing or failed: said, not fatal. */
+  readonly onWarning?: (message: string) => void;
 }
 
 /** A container the verb failed on. */
@@ -50,15 +59,20 @@ export interface LifecycleFailure {
 }
 
 /**
- * Services in the order to act on: dependencies first for start, dependents first otherwise.
- * Without a model (a project known only by name) there is no graph: by name, reversed to stop.
+ * Services in the order to act on: dependencies first for start, unpause and restart (as
+ * Compose), dependents first otherwise; the services of `scope` are included even without
+ * containers (start reports them). Without a model (a project known only by name) there is no
+ * graph: by name, reversed to stop.
  */
 export function serviceOrder(
   target: StackModel | { project: string },
   containers: readonly EngineContainer[],
   verb: LifecycleVerb,
+  scope?: readonly string[],
 ): string[] {
-  const present = [...new Set(containers.map((c) => (c.Labels ?? {})[Label.service] ?? ''))].sort();
+  const present = [
+    ...new Set([...containers.map((c) => (c.Labels ?? {})[Label.service] ?? ''), ...(scope ?? [])]),
+  ].sort();
   const forward = DEPENDENCIES_FIRST.has(verb);
   if (!('services' in target)) return forward ? present : present.reverse();
   const graph = buildGraph(target);
@@ -107,11 +121,88 @@ async function act(
 }
 
 /**
+ * The services a verb acts on, as Compose v2 scopes them. With a loaded model: the named
+ * services, or every service of the loaded files (enabled by the profiles) when none is named,
+ * so `-f one.yaml stop` leaves the services of the project's other files alone; `start` adds
+ * the named services' dependencies; `restart` adds the services that depend on a named one
+ * with `restart: true` (transitively), unless `noDeps`. A project known only by name: the named
+ * services, or undefined (every container of the project).
+ */
+export function lifecycleScope(
+  target: StackModel | { project: string },
+  verb: LifecycleVerb,
+  services: readonly string[],
+  noDeps = false,
+): readonly string[] | undefined {
+  if (!('services' in target) || services.length === 0) return commandScope(target, services);
+  if (verb === 'start') return [...selectServices(buildGraph(target), services)].sort();
+  if (verb !== 'restart' || noDeps) return services;
+  const scope = new Set(services);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [name, spec] of Object.entries(target.services)) {
+      if (scope.has(name)) continue;
+      if (Object.entries(spec.dependsOn).some(([dep, how]) => how.restart && scope.has(dep))) {
+        scope.add(name);
+        grew = true;
+      }
+    }
+  }
+  return [...scope].sort();
+}
+
+/**
+ * The services a command about existing containers reads or acts on (`logs`, `rm`, the
+ * lifecycle verbs before their own additions), as Compose v2: the named ones; else, with a
+ * loaded model, every service of the loaded files; else (a project known only by name)
+ * undefined, every container of the project.
+ */
+export function commandScope(
+  target: StackModel | { project: string },
+  services: readonly string[],
+): readonly string[] | undefined {
+  if (services.length > 0) return services;
+  return 'services' in target ? Object.keys(target.services).sort() : undefined;
+}
+
+/** The containers of `scope` (all when undefined) among the listed ones. */
+export function inScope(
+  containers: readonly EngineContainer[],
+  scope: readonly string[] | undefined,
+): EngineContainer[] {
+  return scope === undefined
+    ? [...containers]
+    : containers.filter((c) => scope.includes((c.Labels ?? {})[Label.service] ?? ''));
+}
+
+/**
+ * The depends_on conditions a service waits for before `start` or `restart` acts on it
+ * (Compose's waitDependencies): its dependencies within the scope, `service_started` excepted
+ * (the order already gives it); for restart only the `restart: true` ones.
+ */
+function conditionsOf(
+  model: StackModel,
+  service: string,
+  verb: LifecycleVerb,
+  scope: ReadonlySet<string>,
+): [string, DependsOnSpec][] {
+  return Object.entries(model.services[service]?.dependsOn ?? {}).filter(
+    ([dep, how]) =>
+      scope.has(dep) &&
+      how.condition !== 'service_started' &&
+      (verb === 'start' || (verb === 'restart' && how.restart)),
+  );
+}
+
+/**
  * Starts, stops or restarts the project's existing containers (one-offs left alone), service
- * by service in dependency order. Resolves to the failures (empty when all went well).
+ * by service in dependency order, within `lifecycleScope`. Start and restart wait for each
+ * service's depends_on conditions (healthy, completed successfully) before acting on it; a
+ * service whose wait failed is not acted on, nor are the services after it that need it.
+ * Resolves to the failures (empty when all went well).
  *
  *   list the project's containers ─▶ for each service in order:
- *     act on its replicas together ─▶ report each done / collect each failure
+ *     wait for its conditions ─▶ act on its replicas together ─▶ report each done / collect each failure
  */
 export async function changeServiceStates(
   engine: Engine,
@@ -121,27 +212,110 @@ export async function changeServiceStates(
 ): Promise<LifecycleFailure[]> {
   const project = 'services' in target ? target.name : target.project;
   const states = ACTS_ON[verb];
-  const containers = (
-    await listProjectContainers(engine, project, { services: options.services }, options.signal)
-  ).filter((c) => !states || states.includes(c.State));
+  const scope = lifecycleScope(target, verb, options.services, options.noDeps);
+  const all = await listProjectContainers(engine, project, { services: scope ?? [] }, options.signal);
+  const listed = inScope(all, scope);
+  const containers = listed.filter((c) => !states || states.includes(c.State));
   const failures: LifecycleFailure[] = [];
-  for (const service of serviceOrder(target, containers, verb)) {
-    if (options.signal?.aborted) break;
-    const mine = containers.filter((c) => (c.Labels ?? {})[Label.service] === service);
-    await Promise.all(
-      mine.map(async (c) => {
-        const name = primaryName(c.Names) || c.Id;
-        try {
-          // No signal to the call itself: a stop already sent is let finish (Ctrl-C stops new ones).
-          await act(engine, verb, c, 'services' in target ? target.services[service] : undefined, options);
-          options.onDone?.(name);
-        } catch (error) {
-          failures.push({ service, container: name, message: error instanceof Error ? error.message : String(error) });
+  const failed = new Set<string>();
+  const waits = new DependencyWaits(engine, project, listed, options);
+  try {
+    for (const service of serviceOrder(target, containers, verb, scope)) {
+      if (options.signal?.aborted) break;
+      const spec = 'services' in target ? target.services[service] : undefined;
+      const mine = containers.filter((c) => (c.Labels ?? {})[Label.service] === service);
+      if ('services' in target && (verb === 'start' || verb === 'restart')) {
+        let problem = await waits.before(target, service, verb, new Set(scope), failed);
+        if (options.signal?.aborted) break;
+        if (problem === undefined && verb === 'start' && mine.length === 0 && replicaNames(target, service).length > 0)
+          problem = 'has no container to start (run `stack up` to create it)';
+        if (problem !== undefined) {
+          failed.add(service);
+          failures.push({ service, container: '-', message: problem });
+          continue;
         }
-      }),
-    );
+      }
+      await Promise.all(
+        mine.map(async (c) => {
+          const name = primaryName(c.Names) || c.Id;
+          try {
+            // No signal to the call itself: a stop already sent is let finish (Ctrl-C stops new ones).
+            await act(engine, verb, c, spec, options);
+            options.onDone?.(name);
+          } catch (error) {
+            failed.add(service);
+            failures.push({
+              service,
+              container: name,
+              message: error instanceof Error ? error.message : String(error),
+            });
+          }
+        }),
+      );
+    }
+  } finally {
+    waits.close();
   }
   return failures;
+}
+
+/** The event-stream waits of one start/restart run: one watcher, opened at the first condition. */
+class DependencyWaits {
+  private watcher: ContainerWatcher | undefined;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly project: string,
+    private readonly containers: readonly EngineContainer[],
+    private readonly options: LifecycleOptions,
+  ) {}
+
+  /** Waits for `service`'s conditions; resolves to why it cannot be acted on, if so. */
+  async before(
+    model: StackModel,
+    service: string,
+    verb: LifecycleVerb,
+    scope: ReadonlySet<string>,
+    failed: ReadonlySet<string>,
+  ): Promise<string | undefined> {
+    const deps = [...(buildGraph(model).dependencies[service] ?? [])].filter((d) => scope.has(d));
+    const broken = deps.find((d) => failed.has(d));
+    if (broken !== undefined) return `not acted on: its dependency "${broken}" failed`;
+    const targets: WaitTarget[] = [];
+    for (const [dep, how] of conditionsOf(model, service, verb, scope)) {
+      const names = this.containers
+        .filter((c) => (c.Labels ?? {})[Label.service] === dep)
+        .map((c) => primaryName(c.Names) || c.Id);
+      if (names.length === 0) {
+        if (how.required) return `is missing dependency "${dep}" (no container: run \`stack up\`)`;
+        this.options.onWarning?.(`${service} is missing dependency ${dep}`);
+      }
+      for (const container of names)
+        targets.push({ service: dep, container, condition: how.condition, required: how.required });
+    }
+    if (targets.length === 0) return undefined;
+    const { ContainerWatcher } = await import('./wait.js');
+    this.watcher ??= new ContainerWatcher(this.engine, this.project, this.options.signal);
+    const watcher = this.watcher;
+    try {
+      await Promise.all(
+        targets.map((t) =>
+          watcher.waitFor(t, {
+            timeoutMs: this.options.waitTimeoutMs ?? 300_000,
+            ...(this.options.signal ? { signal: this.options.signal } : {}),
+            ...(this.options.onWarning ? { onWarning: this.options.onWarning } : {}),
+          }),
+        ),
+      );
+      return undefined;
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
+  }
+
+  close(): void {
+    this.watcher?.close();
+  }
 }
 
 /** Restarts the given containers together (watch's `restart` action), with a stop grace period in ns. */

@@ -107,6 +107,40 @@ describe('attached up', () => {
     expect(containers(project).map((c) => c.state)).toEqual(['exited']);
   });
 
+  it("after Ctrl-C the stopped containers' last output and exit lines are still printed (as Compose prints them while stopping)", async () => {
+    const { dir, project } = stack({
+      server:
+        'command: ["sh", "-c", "trap \'echo stopping-now; exit 3\' TERM; echo serving; while true; do sleep 1; done"]',
+    });
+    const run = startCli(['-p', project, 'up'], { cwd: dir });
+    await eventually(() => expect(run.output()).toMatch(/server-1 +\| serving/), 60_000);
+    run.child.kill('SIGINT');
+    const result = await run.done;
+    expect(result.code, result.stderr).toBe(130);
+    expect(result.stdout).toMatch(/^server-1 +\| stopping-now$/m);
+    expect(result.stdout).toMatch(/^server-1 exited with code 3$/m);
+  });
+
+  it('a container that restarts at once loses no output: each run of a counter prints its line once, and every exit is shown', async () => {
+    const { dir, project } = stack({
+      counter:
+        'restart: on-failure:5\ncommand: ["sh", "-c", "n=$$(cat /n 2>/dev/null || echo 0); n=$$((n+1)); echo $$n > /n; echo run-$$n; exit 1"]',
+    });
+    const run = await runCli(['-p', project, 'up'], { cwd: dir, timeoutMs: 120_000 });
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stdout.split('\n').filter((l) => l.startsWith('counter-1'));
+    expect(lines.filter((l) => /\| run-\d+$/.test(l)).map((l) => l.replace(/^.*\| /, ''))).toEqual([
+      'run-1',
+      'run-2',
+      'run-3',
+      'run-4',
+      'run-5',
+      'run-6',
+    ]);
+    expect(lines.at(-1)).toBe('counter-1 exited with code 1');
+    expect(lines.filter((l) => l === 'counter-1 exited with code 1 (restarting)')).toHaveLength(5);
+  });
+
   it('when the engine goes away while attached, up exits 1 saying so (never 0, never a hang)', async () => {
     const { dir, project } = stack({
       server: 'command: ["sh", "-c", "echo serving; exec sleep 3600"]\nstop_signal: SIGKILL',

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { ExitCode, StackError } from '../../errors.js';
-import { changeServiceStates } from '../../pipeline/lifecycle.js';
+import { changeServiceStates, commandScope } from '../../pipeline/lifecycle.js';
 import {
   findPublicPort,
   listContainerImages,
@@ -48,7 +48,8 @@ export async function runRm(ctx: CliContext, services: readonly string[], flags:
           `stop failed:\n${failed.map((f) => `  service:${f.service} (${f.container}): ${f.message}`).join('\n')}`,
         );
     }
-    const removable = await listRemovable(engine, project, services, ctx.signal);
+    // As Compose: without names, the services of the loaded files (not the project's other files).
+    const removable = await listRemovable(engine, project, commandScope(target, services) ?? [], ctx.signal);
     if (removable.length === 0) {
       ctx.stderr.write('No stopped containers\n');
       return ExitCode.ok;

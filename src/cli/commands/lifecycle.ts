@@ -1,11 +1,13 @@
 /**
  * `stack start | stop | restart | kill | pause | unpause [services...]`: act on existing
- * containers only (nothing is created): start and unpause dependencies first, the others
+ * containers only (nothing is created), scoped as Compose v2 (the services of the loaded files;
+ * start brings the named services' dependencies, restart their `restart: true` dependents):
+ * start, unpause and restart dependencies first, waiting for depends_on conditions; the others
  * dependents first.
  */
 import type { Command } from 'commander';
 import { ExitCode, StackError } from '../../errors.js';
-import { changeServiceStates } from '../../pipeline/lifecycle.js';
+import { changeServiceStates, lifecycleScope } from '../../pipeline/lifecycle.js';
 import type { LifecycleFailure, LifecycleVerb } from '../../pipeline/lifecycle.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
 import { loadProjectOrName, lockProject, openEngine, projectName } from './session.js';
@@ -30,6 +32,8 @@ export interface LifecycleFlags {
   /** start: wait for the services to be running/healthy. */
   wait?: boolean;
   waitTimeout?: string;
+  /** restart: `--no-deps` (commander's negation sets `deps` to false). */
+  deps?: boolean;
 }
 
 /** Runs start, stop or restart. */
@@ -42,6 +46,7 @@ export async function runLifecycle(
   const timeout = flags.timeout === undefined ? undefined : Number(flags.timeout);
   if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 0))
     throw new StackError('USAGE', `-t/--timeout expects whole seconds, got "${flags.timeout}"`);
+  const waitTimeout = parseSeconds(flags.waitTimeout, '--wait-timeout');
   const target = await loadProjectOrName(ctx, services);
   const engine = await openEngine(ctx);
   const project = projectName(target);
@@ -54,6 +59,9 @@ export async function runLifecycle(
       signal: ctx.signal,
       ...(timeout !== undefined ? { timeoutSeconds: timeout } : {}),
       ...(flags.signal !== undefined ? { killSignal: flags.signal } : {}),
+      ...(flags.deps === false ? { noDeps: true } : {}),
+      ...(waitTimeout !== undefined ? { waitTimeoutMs: waitTimeout * 1000 } : {}),
+      onWarning: (message) => ctx.stderr.write(`warning: ${message}\n`),
       onDone: (name) => {
         if (ctx.progress !== 'quiet') ctx.stderr.write(` Container ${name}  ${DONE[verb]}\n`);
       },
@@ -61,11 +69,12 @@ export async function runLifecycle(
   } finally {
     lock.release();
   }
-  const failures = failed.map((f) => `  service:${f.service} (${f.container}): ${f.message}`);
+  const failures = failed.map(
+    (f) => `  service:${f.service}${f.container === '-' ? '' : ` (${f.container})`}: ${f.message}`,
+  );
   if (failures.length > 0) throw new StackError('APPLY_FAILED', `${verb} failed:\n${failures.join('\n')}`);
   if (verb === 'start' && flags.wait && 'services' in target && !ctx.signal.aborted) {
-    const waitTimeout = parseSeconds(flags.waitTimeout, '--wait-timeout');
-    const selected = new Set(services.length > 0 ? services : Object.keys(target.services));
+    const selected = new Set(lifecycleScope(target, verb, services));
     await waitForServices(engine, target, selected, { timeoutMs: (waitTimeout ?? 300) * 1000, signal: ctx.signal });
   }
   return ctx.signal.aborted ? ExitCode.interrupted : ExitCode.ok;
@@ -75,11 +84,16 @@ function register(program: Command, run: Runner, verb: Verb, description: string
   const command = program.command(verb).description(description).argument('[services...]', 'only these services');
   if (verb === 'stop' || verb === 'restart')
     command.option('-t, --timeout <seconds>', 'seconds to wait for each container to stop');
+  if (verb === 'restart')
+    command.option(
+      '--no-deps',
+      'do not restart the services that depend on the named ones with depends_on restart: true',
+    );
   if (verb === 'kill') command.option('-s, --signal <signal>', 'signal to send to the containers', 'SIGKILL');
   if (verb === 'start')
     command
       .option('--wait', 'wait until the services are running/healthy')
-      .option('--wait-timeout <seconds>', 'timeout for --wait (default 300)');
+      .option('--wait-timeout <seconds>', 'timeout for --wait and for each depends_on condition (default 300)');
   command.action((services: string[], flags: LifecycleFlags) => run((ctx) => runLifecycle(ctx, verb, services, flags)));
 }
 

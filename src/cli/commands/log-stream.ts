@@ -7,6 +7,7 @@ import { Label } from '../../labels.js';
 import type { Engine, EngineContainer } from '../../engine/types.js';
 import { containerTty, readLogLines } from '../../engine/logs.js';
 import type { CliContext } from '../context.js';
+import type { AttachedExit } from '../../pipeline/attach.js';
 import { primaryName } from '../../engine/observe.js';
 import { parseDurationNs } from '../../duration.js';
 
@@ -278,17 +279,74 @@ export async function sourcesOf(engine: Engine, containers: readonly EngineConta
   );
 }
 
+/** Where a container's first stream begins (`logs --since/--tail`, attached `up`'s start). */
+export interface FollowFrom {
+  /** Unix seconds. */
+  readonly since?: number;
+  readonly tail?: number | 'all';
+}
+
 /** Follows containers' logs as they (re)start: one stream per running container, prefixed and painted. */
 export interface LogFollower {
-  /** Starts following `source` from `since` (unix seconds) unless it is followed already. */
-  follow(source: LogSource, since: number): void;
-  /** A status line in the log stream (`web-1 exited with code 5`), in the service's colour. */
-  status(source: Pick<LogSource, 'prefix'>, text: string): void;
+  /**
+   * Follows `source`: its first stream from `from` (absent: from its beginning), every later
+   * one (a restart) from just after the last line printed, so no run's output is lost or shown
+   * twice however fast the container restarts.
+   */
+  follow(source: LogSource, from?: FollowFrom): void;
+  /**
+   * A status line in the log stream (`web-1 exited with code 5`), in the service's colour.
+   * While the container's stream is draining it waits for the first line written after
+   * `timeNano` (the event's time), or the stream's end.
+   */
+  status(source: Pick<LogSource, 'prefix' | 'id'>, text: string, timeNano?: number): void;
   /** Resolves once every stream has ended. */
   settled(): Promise<void>;
 }
 
-/** A follower for attached `up`: `--no-log-prefix`, `--timestamps`, `--no-color` as Compose. */
+/** `<container> exited with code N [(restarting)]`, as Compose words an exit in the log stream. */
+export function reportExit(follower: LogFollower, exit: AttachedExit): void {
+  follower.status(exit, `exited with code ${exit.exitCode}${exit.restarting ? ' (restarting)' : ''}`, exit.timeNano);
+}
+
+/**
+ * `2026-01-02T03:04:05.123456789Z` (the engine's fixed-width log timestamp) as the engine's
+ * `since` parameter, `seconds.nanoseconds`; undefined when it is not one.
+ */
+export function sinceOfTimestamp(timestamp: string): string | undefined {
+  const match = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/.exec(timestamp);
+  if (!match) return undefined;
+  const seconds = Date.parse(`${match[1]!}${match[3]!}`) / 1000;
+  return Number.isFinite(seconds) ? `${seconds}.${(match[2] ?? '').padEnd(9, '0')}` : undefined;
+}
+
+/** What the follower knows of one container. */
+interface Followed {
+  active: boolean;
+  /** Started again while its stream was still draining: follow again once it ends. */
+  again: boolean;
+  /** The engine timestamp of the last line printed. */
+  cursor?: string;
+  /** Where a later stream begins when no line was printed yet (unix seconds). */
+  floor?: number;
+  /** Status lines waiting for a later line or the current stream's end (`stamp`: the event's time as a log timestamp). */
+  statuses: { readonly line: string; readonly stamp?: string }[];
+}
+
+/** Nanoseconds since the epoch as the engine's fixed-width log timestamp (to about a microsecond). */
+function stampOfNs(ns: number): string {
+  const ms = Math.floor(ns / 1e6);
+  const rest = String(Math.max(0, Math.round(ns - ms * 1e6)))
+    .padStart(6, '0')
+    .slice(0, 6);
+  return `${new Date(ms).toISOString().slice(0, -1)}${rest}Z`;
+}
+
+/**
+ * A follower for attached `up` and `logs -f`: `--no-log-prefix`, `--timestamps`, `--no-color`
+ * as Compose. Lines are read with the engine's timestamps, which give each container a cursor:
+ * a stream opened after a restart begins at the last line printed and skips it.
+ */
 export function createLogFollower(
   ctx: CliContext,
   engine: Engine,
@@ -296,40 +354,73 @@ export function createLogFollower(
 ): LogFollower {
   const base = painter(ctx);
   const paint = options.color === false ? (_: string, text: string): string => text : base;
-  const active = new Set<string>();
-  const again = new Map<string, { source: LogSource; since: number }>();
+  const known = new Map<string, Followed>();
   const streams: Promise<void>[] = [];
   const head = (prefix: string): string =>
     options.noPrefix ? '' : `${paint(serviceOf(prefix), prefix.padEnd(options.width))}  | `;
-  return {
-    follow(source, since) {
+  const pump = async (source: LogSource, state: Followed, from: FollowFrom | undefined): Promise<void> => {
+    const since = state.cursor !== undefined ? sinceOfTimestamp(state.cursor) : (from?.since ?? state.floor);
+    const prefix = head(source.prefix);
+    try {
+      const lines = readLogLines(engine, source.id, {
+        follow: true,
+        timestamps: true,
+        tty: source.tty,
+        signal: options.signal,
+        ...(since !== undefined ? { since } : {}),
+        ...(from?.tail !== undefined ? { tail: from.tail } : {}),
+      });
+      for await (const { line } of lines) {
+        const space = line.indexOf(' ');
+        const stamp = space === -1 ? '' : line.slice(0, space);
+        if (stamp !== '' && state.cursor !== undefined && stamp <= state.cursor) continue;
+        if (stamp !== '') state.cursor = stamp;
+        while (state.statuses[0]?.stamp !== undefined && state.statuses[0].stamp < stamp)
+          ctx.stdout.write(state.statuses.shift()!.line);
+        ctx.stdout.write(`${prefix}${options.timestamps || stamp === '' ? line : line.slice(space + 1)}\n`);
+      }
+    } catch (error) {
+      if (!options.signal.aborted)
+        reportFailure(ctx, { source, error: error instanceof Error ? error : new Error(String(error)) });
+    }
+  };
+  const follower: LogFollower = {
+    follow(source, from) {
       if (options.signal.aborted) return;
-      // Restarted while its previous stream is still draining: follow again once that ends.
-      if (active.has(source.id)) {
-        again.set(source.id, { source, since });
+      let state = known.get(source.id);
+      if (state?.active) {
+        state.again = true;
         return;
       }
-      active.add(source.id);
-      const stream = streamOne(ctx, engine, source, head(source.prefix), {
-        follow: true,
-        since,
-        timestamps: options.timestamps === true,
-        signal: options.signal,
-      }).then((failure) => {
-        active.delete(source.id);
-        reportFailure(ctx, failure);
-        const next = again.get(source.id);
-        again.delete(source.id);
-        if (next) this.follow(next.source, next.since);
-      });
-      streams.push(stream);
+      const first = state === undefined;
+      if (!state) {
+        const tailOnly = from?.since === undefined && from?.tail !== undefined && from.tail !== 'all';
+        state = { active: false, again: false, statuses: [], ...(tailOnly ? { floor: Date.now() / 1000 } : {}) };
+        if (from?.since !== undefined) state.floor = from.since;
+        known.set(source.id, state);
+      }
+      const current = state;
+      current.active = true;
+      streams.push(
+        pump(source, current, first ? from : undefined).then(() => {
+          current.active = false;
+          for (const { line } of current.statuses.splice(0)) ctx.stdout.write(line);
+          if (!current.again) return;
+          current.again = false;
+          follower.follow(source);
+        }),
+      );
     },
-    status(source, text) {
-      ctx.stdout.write(`${paint(serviceOf(source.prefix), `${source.prefix} ${text}`)}\n`);
+    status(source, text, timeNano) {
+      const line = `${paint(serviceOf(source.prefix), `${source.prefix} ${text}`)}\n`;
+      const state = known.get(source.id);
+      if (state?.active) state.statuses.push({ line, ...(timeNano ? { stamp: stampOfNs(timeNano) } : {}) });
+      else ctx.stdout.write(line);
     },
     async settled() {
       // Streams started while waiting (a restart's) are awaited too.
       for (let seen = 0; seen < streams.length; seen = streams.length) await Promise.all(streams.slice(seen));
     },
   };
+  return follower;
 }

@@ -1,11 +1,26 @@
 /**
- * `stack logs`: service-prefixed output of the project's containers; `-f` follows.
+ * `stack logs`: service-prefixed output of the project's containers; `-f` follows them as
+ * Compose v2 does: containers that start later (a scale up, a recreate, a restart) are followed
+ * too, each exit is reported, and it ends when none is left running, or at Ctrl-C.
  */
 import type { Command } from 'commander';
 import { ExitCode, StackError } from '../../errors.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
 import { listProjectContainers } from '../../engine/observe.js';
-import { logFailuresError, parseLogTime, sourcesOf, streamLogs } from './log-stream.js';
+import type { EngineContainer, Engine } from '../../engine/types.js';
+import { containerTty } from '../../engine/logs.js';
+import { commandScope, inScope } from '../../pipeline/lifecycle.js';
+import type { StackModel } from '../../model.js';
+import {
+  createLogFollower,
+  logFailuresError,
+  parseLogTime,
+  prefixOf,
+  reportExit,
+  sourcesOf,
+  streamLogs,
+} from './log-stream.js';
+import type { FollowFrom } from './log-stream.js';
 import { loadProjectOrName, openEngine, projectName } from './session.js';
 import { swarmLogs, swarmTarget } from './swarm.js';
 
@@ -33,10 +48,20 @@ export async function runLogs(ctx: CliContext, services: readonly string[], flag
   const target = await loadProjectOrName(ctx, services);
   if (swarmTarget(ctx, 'services' in target ? target : undefined)) return swarmLogs(ctx, target, services, flags);
   const engine = await openEngine(ctx);
-  const containers = await listProjectContainers(engine, projectName(target), { services }, ctx.signal);
+  // As Compose: without names, the services of the loaded files (not the project's other files).
+  const scope = commandScope(target, services);
+  const containers = inScope(
+    await listProjectContainers(engine, projectName(target), { services: scope ?? [] }, ctx.signal),
+    scope,
+  );
+  if (flags.follow === true)
+    return followLogs(ctx, engine, target, containers, scope, flags, {
+      ...(tail !== undefined ? { tail } : {}),
+      ...(since !== undefined ? { since } : {}),
+    });
   const sources = await sourcesOf(engine, containers);
   const failures = await streamLogs(ctx, engine, sources, {
-    follow: flags.follow === true,
+    follow: false,
     timestamps: flags.timestamps === true,
     signal: ctx.signal,
     ...(tail !== undefined ? { tail } : {}),
@@ -44,6 +69,54 @@ export async function runLogs(ctx: CliContext, services: readonly string[], flag
     ...(flags.logPrefix === false ? { noPrefix: true } : {}),
   });
   if (failures.length > 0 && !ctx.signal.aborted) throw logFailuresError(failures);
+  return ctx.signal.aborted ? ExitCode.interrupted : ExitCode.ok;
+}
+
+/**
+ * `logs -f`: every listed container's output from `--since`/`--tail`, then (through the
+ * engine's event stream, as attached `up`) every container of the scope that starts later,
+ * restarts included, with `<container> exited with code N` lines; ends when no followed
+ * container is left running, or at Ctrl-C (130).
+ */
+async function followLogs(
+  ctx: CliContext,
+  engine: Engine,
+  target: StackModel | { project: string },
+  containers: readonly EngineContainer[],
+  scope: readonly string[] | undefined,
+  flags: LogsFlags,
+  from: FollowFrom,
+): Promise<CommandResult> {
+  const startedMs = Date.now();
+  const { superviseAttached } = await import('../../pipeline/attach.js');
+  const follower = createLogFollower(ctx, engine, {
+    width: Math.max(0, ...containers.map((c) => prefixOf(c).length)),
+    signal: ctx.signal,
+    ...(flags.logPrefix === false ? { noPrefix: true } : {}),
+    ...(flags.timestamps ? { timestamps: true } : {}),
+  });
+  for (const source of await sourcesOf(engine, containers)) follower.follow(source, from);
+  const running = containers.filter((c) => c.State === 'running' || c.State === 'restarting');
+  const outcome = await superviseAttached(engine, projectName(target), running, 0, {
+    notBeforeMs: startedMs,
+    ...(scope ? { services: new Set(scope) } : {}),
+    signal: ctx.signal,
+    // The listed containers are followed already; a later start is followed from where it stopped.
+    onStart: (c, since) => {
+      if (since !== undefined) return;
+      void containerTty(engine, c.id).then(
+        (tty) => follower.follow({ id: c.id, name: c.name, prefix: c.prefix, tty }),
+        () => undefined, // gone already
+      );
+    },
+    onExit: (exit) => reportExit(follower, exit),
+  });
+  await follower.settled();
+  if (outcome.reason === 'engine-lost')
+    throw new StackError(
+      'ENGINE_UNREACHABLE',
+      'the engine stopped answering while logs -f was following (its event stream ended): is dockerd still running?',
+    );
   return ctx.signal.aborted ? ExitCode.interrupted : ExitCode.ok;
 }
 

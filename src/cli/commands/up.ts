@@ -11,10 +11,11 @@ import type { Engine } from '../../engine/types.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
 import { listProjectContainers } from '../../engine/observe.js';
 import { changeServiceStates } from '../../pipeline/lifecycle.js';
+import type { LifecycleFailure } from '../../pipeline/lifecycle.js';
 import { selectedServices, upStack } from '../../pipeline/stack.js';
 import type { UpStackOptions } from '../../pipeline/stack.js';
 import { waitForServices } from '../../pipeline/settle.js';
-import { createLogFollower, followProjectLogs, prefixOf, sourcesOf } from './log-stream.js';
+import { createLogFollower, followProjectLogs, prefixOf, reportExit, sourcesOf } from './log-stream.js';
 import { containerTty } from '../../engine/logs.js';
 import { loadProject, openEngine } from './session.js';
 import { swarmTarget, swarmUp } from './swarm.js';
@@ -161,7 +162,7 @@ async function runAttached(
     ...(flags.timestamps ? { timestamps: true } : {}),
     ...(flags.color === false ? { color: false } : {}),
   });
-  const stop = (services: Iterable<string>, verb: 'stop' | 'kill'): Promise<unknown> =>
+  const stop = (services: Iterable<string>, verb: 'stop' | 'kill'): Promise<LifecycleFailure[]> =>
     changeServiceStates(engine, model, verb, {
       services: [...services],
       ...(timeout !== undefined ? { timeoutSeconds: Math.round(timeout) } : {}),
@@ -171,12 +172,19 @@ async function runAttached(
     message: 'Gracefully stopping... (press Ctrl+C again to force)',
     onForce: async () => void (await stop(attached, 'kill')),
   });
+  // Ctrl-C stops what this run attached, and the session goes on until they are gone: their
+  // last output and exit lines are printed as Compose prints them while stopping. Ended early
+  // only when a stop fails (a container it could not stop would keep the session open).
   const supervision = new AbortController();
-  const onInterrupt = (): void => supervision.abort();
+  let stopping: Promise<unknown> | undefined;
+  const onInterrupt = (): void => {
+    stopping ??= stop(attached, 'stop').then((failures) => {
+      if (failures.length > 0) supervision.abort();
+    });
+  };
   if (ctx.signal.aborted) onInterrupt();
   else ctx.signal.addEventListener('abort', onInterrupt, { once: true });
   let outcome;
-  let stopping: Promise<unknown> | undefined;
   try {
     outcome = await superviseAttached(engine, model.name, containers, times.since, {
       notBeforeMs: times.notBeforeMs,
@@ -185,26 +193,30 @@ async function runAttached(
       signal: supervision.signal,
       onStart: (c, since) =>
         void containerTty(engine, c.id).then(
-          (tty) => follower.follow({ id: c.id, name: c.name, prefix: c.prefix, tty }, since),
+          (tty) =>
+            follower.follow({ id: c.id, name: c.name, prefix: c.prefix, tty }, since === undefined ? {} : { since }),
           () => undefined,
         ),
-      onExit: (exit) =>
-        follower.status(exit, `exited with code ${exit.exitCode}${exit.restarting ? ' (restarting)' : ''}`),
+      onExit: (exit) => reportExit(follower, exit),
       // An abort stops every service this run started (Compose); their exits end the session.
       onAbort: () => {
+        if (ctx.signal.aborted) return; // stopping already, on Ctrl-C
         ctx.stderr.write('Aborting on container exit...\n');
-        stopping = stop(selected, 'stop');
+        stopping ??= stop(selected, 'stop');
       },
     });
-    // Ctrl-C stops what this run attached.
-    if (outcome.reason === 'interrupted') await stop(attached, 'stop');
     await stopping;
   } finally {
     ctx.signal.removeEventListener('abort', onInterrupt);
-    logs.abort();
+    // Every attached container has exited: their streams end by themselves once drained (the
+    // last run's output too). Otherwise (a failure, a lost engine) they are cut; so are they at
+    // a Ctrl-C from now on.
+    const natural = outcome !== undefined && (outcome.reason === 'all-exited' || outcome.reason === 'aborted');
+    if (!natural) logs.abort();
+    else ctx.signal.addEventListener('abort', () => logs.abort(), { once: true });
     await follower.settled();
   }
-  if (outcome.reason === 'interrupted') return ExitCode.interrupted;
+  if (outcome.reason === 'interrupted' || ctx.signal.aborted) return ExitCode.interrupted;
   if (outcome.reason === 'engine-lost')
     throw new StackError(
       'ENGINE_UNREACHABLE',
