@@ -43,3 +43,9 @@ export type {
   SwarmUpOptions,
 } from './targets/swarm/index.js';
 export { applyRun, planRun } from './pipeline/reconcile.js';
+
+// Watch mode: every change of a stack file reconciles the whole stack; develop.watch rules act.
+export { watchStack as watch } from './pipeline/watch.js';
+export type { WatchStackOptions } from './pipeline/watch.js';
+export type { WatchOutcome, ReconcileRequest, ReconcileSummary } from './watch/session.js';
+export type { ReloadReport } from './watch/report.js';

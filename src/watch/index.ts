@@ -1,6 +1,6 @@
 // Watch mode: the session loop and the pieces it is built from.
-export { runWatchSession } from './session.js';
-export type { ReconcileRequest, ReconcileSummary, WatchSessionOptions } from './session.js';
+export { watchSession } from './session.js';
+export type { ReconcileRequest, ReconcileSummary, WatchOutcome, WatchSessionOptions } from './session.js';
 export { createCoalescer, systemClock } from './debounce.js';
 export type { Clock, Coalescer, CoalescerOptions } from './debounce.js';
 export { createPathFilter, isEditorTempFile, readDockerignore, ALWAYS_IGNORED_DIRS } from './ignore.js';

@@ -9,16 +9,14 @@
  *                                                        ├─ rebuild ─────────────────▶ reconcile(model, build)
  *                                                        └─ sync / restart / exec ───▶ engine (per replica)
  */
-import { ExitCode, StackError } from '../errors.js';
+import { StackError } from '../errors.js';
+import type { Diagnostic } from '../errors.js';
 import type { StackModel } from '../model.js';
-import type { CliContext, CommandResult } from '../cli/context.js';
 import type { Engine } from '../engine/types.js';
 import type { Clock } from './debounce.js';
 import { createCoalescer, systemClock } from './debounce.js';
 import type { ActionLike, ReloadReport } from './report.js';
-import { describeActions, displayPaths, formatReloadLine } from './report.js';
-import { writeDiagnostics } from '../render/diagnostics.js';
-import { jsonEvent } from '../render/json.js';
+import { describeActions, displayPaths } from './report.js';
 import type { FileChange } from './rules.js';
 import { planWatchWork } from './rules.js';
 import { bindRules, runServiceActions, runInitialSync, watchKey } from './actions.js';
@@ -39,8 +37,14 @@ export interface ReconcileSummary {
   readonly actions: readonly ActionLike[];
 }
 
-/** Options of `runWatchSession`. */
+/** Options of `watchSession`: what it needs and whom it tells; no terminal, no CLI context. */
 export interface WatchSessionOptions {
+  /** Aborted to stop watching (Ctrl-C). */
+  readonly signal: AbortSignal;
+  /** The engine that sync / restart / exec rules act on. */
+  readonly engine: Engine;
+  /** Loads the stack files again (they changed), with these services selected (empty: all). */
+  readonly load: (services: readonly string[]) => Promise<StackModel>;
   /**
    * observe → plan → execute for `request.model` (under the project lock), building
    * `request.build` first. Throw a StackError on failure: the session prints it and keeps
@@ -56,36 +60,40 @@ export interface WatchSessionOptions {
   readonly stopOnExit?: (model: StackModel) => Promise<void>;
   /** Reconcile once before the first change (`stack watch`); `up --watch` has just applied, so false by default. */
   readonly initialReconcile?: boolean;
-  /** Defaults: a connection from `ctx.env`, the system clock, 100 ms quiet, 3 s max wait. */
-  readonly engine?: Engine;
+  /** Defaults: the system clock, 100 ms quiet, 3 s max wait. */
   readonly clock?: Clock;
   /** Must exceed chokidar's 50 ms change throttle (it drops repeats without a trailing event). */
   readonly quietMs?: number;
   readonly maxWaitMs?: number;
-  /** Called with each reload's report after it is printed (tests, embedding). */
+  /** Each reload's report: what changed, what was done, how long. */
   readonly onReload?: (report: ReloadReport) => void;
+  /** A reload that failed (an invalid stack, a failed apply): the session keeps watching. */
+  readonly onError?: (error: unknown) => void;
+  /** Problems with develop.watch rules (when they are bound, and again when they change). */
+  readonly onDiagnostics?: (diagnostics: readonly Diagnostic[]) => void;
+  /** Watching has started: how many stack sources and develop.watch rules. */
+  readonly onStart?: (sources: number, rules: number) => void;
 }
+
+/** How a session ended: stopped by its signal, or the watcher failed (out of inotify watches: `error` says the fix). */
+export type WatchOutcome =
+  { readonly stopped: 'signal' } | { readonly stopped: 'watcher-failed'; readonly error: StackError };
 
 type Trigger = FileChange | { readonly kind: 'initial'; readonly reconcile: boolean };
 
 /**
- * Watches until `ctx.signal` aborts (Ctrl-C) or the watcher fails (e.g. out of inotify
- * watches). Resolves to 130 after Ctrl-C, 1 after a watcher failure (printed here, with its fix).
+ * Watches until `options.signal` aborts (Ctrl-C) or the watcher fails (e.g. out of inotify
+ * watches), then runs `stopOnExit` and says which of the two happened.
  */
-export async function runWatchSession(
-  ctx: CliContext,
-  initial: StackModel,
-  options: WatchSessionOptions,
-): Promise<CommandResult> {
+export async function watchSession(initial: StackModel, options: WatchSessionOptions): Promise<WatchOutcome> {
+  const { signal, engine } = options;
   const services = options.services ?? [];
   const clock = options.clock ?? systemClock;
-  const engine =
-    options.engine ?? (await (await import('../engine/client.js')).connectEngine({ env: ctx.env, signal: ctx.signal }));
   let model = initial;
   let bound = await bindRules(model, services);
   let rules = bound.rules;
   let warned = watchKey([], rules);
-  writeDiagnostics(ctx, bound.warnings, ctx.cwd);
+  if (bound.warnings.length > 0) options.onDiagnostics?.(bound.warnings);
   let sources = sourcePaths(model);
   let key = watchKey(sources, rules);
   let watcher: StackWatcher | undefined;
@@ -94,16 +102,11 @@ export async function runWatchSession(
   let wake = (): void => undefined;
   const finished = new Promise<void>((resolve) => (wake = resolve));
 
-  const report = (r: ReloadReport): void => {
-    if (ctx.progress === 'json') ctx.stdout.write(jsonEvent('reload', { ...r }));
-    else if (ctx.progress !== 'quiet' || !r.ok) ctx.stdout.write(formatReloadLine(r, ctx.color) + '\n');
-    options.onReload?.(r);
-  };
+  const report = (r: ReloadReport): void => options.onReload?.(r);
   const printError = (error: unknown): void => {
     // Ctrl-C during a reload: the frame already said so; the next run converges.
-    if (ctx.signal.aborted && error instanceof StackError && error.code === 'INTERRUPTED') return;
-    if (error instanceof StackError && error.diagnostics.length > 0) writeDiagnostics(ctx, error.diagnostics, ctx.cwd);
-    else ctx.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    if (signal.aborted && error instanceof StackError && error.code === 'INTERRUPTED') return;
+    options.onError?.(error);
   };
   const onWatchError = (error: StackError): void => {
     fatal ??= error;
@@ -117,7 +120,7 @@ export async function runWatchSession(
     bound = await bindRules(model, services);
     rules = bound.rules;
     // Warn again only when the rules changed, not on every reload.
-    if (watchKey([], rules) !== warned) writeDiagnostics(ctx, bound.warnings, ctx.cwd);
+    if (watchKey([], rules) !== warned && bound.warnings.length > 0) options.onDiagnostics?.(bound.warnings);
     warned = watchKey([], rules);
     sources = sourcePaths(model);
     const next = watchKey(sources, rules);
@@ -152,7 +155,7 @@ export async function runWatchSession(
     let next: StackModel | undefined;
     if (work.sources.length > 0) {
       try {
-        next = await ctx.loadModel(services.length > 0 ? { services } : {});
+        next = await options.load(services);
       } catch (error) {
         printError(error);
         const count = error instanceof StackError ? error.diagnostics.filter((d) => d.severity === 'error').length : 0;
@@ -172,8 +175,8 @@ export async function runWatchSession(
         await rebind();
       }
     }
-    if (initialRun) ok = (await runInitialSync(engine, model, rules, done, ctx.signal)) && ok;
-    ok = (await runServiceActions(engine, model, work, done, ctx.signal)) && ok;
+    if (initialRun) ok = (await runInitialSync(engine, model, rules, done, signal)) && ok;
+    ok = (await runServiceActions(engine, model, work, done, signal)) && ok;
     const changed = displayPaths(model.workingDir, work.changed);
     report({ changed, done, durationMs: clock.now() - started, ok, ...(initialRun ? { initial: true } : {}) });
   };
@@ -187,34 +190,24 @@ export async function runWatchSession(
   });
 
   const onAbort = (): void => wake();
-  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  signal.addEventListener('abort', onAbort, { once: true });
   try {
     watcher = await watchNow();
-    const ruleCount = rules.length;
     // The first scan may already have failed (e.g. out of inotify watches): then say only that, below.
-    if (!fatal)
-      ctx.stderr.write(
-        `watching ${sources.length} stack source${sources.length === 1 ? '' : 's'} and ${ruleCount} develop.watch rule${ruleCount === 1 ? '' : 's'} (Ctrl-C to stop)\n`,
-      );
+    if (!fatal) options.onStart?.(sources.length, rules.length);
     if (options.initialReconcile || rules.some((r) => r.rule.initialSync))
       coalescer.trigger({ kind: 'initial', reconcile: options.initialReconcile === true });
-    if (!ctx.signal.aborted && !fatal) await finished;
+    if (!signal.aborted && !fatal) await finished;
   } catch (error) {
     if (!(error instanceof StackError)) throw error;
     fatal ??= error;
   } finally {
     stopping = true;
-    ctx.signal.removeEventListener('abort', onAbort);
+    signal.removeEventListener('abort', onAbort);
     coalescer.close();
     await coalescer.idle();
     await watcher?.close();
     if (options.stopOnExit) await options.stopOnExit(model);
   }
-  // A watcher failure (e.g. out of inotify watches) is an environment failure, not invalid
-  // input: print it with its fix and exit 1 (thrown, the CLI frame would map it to 2).
-  if (fatal) {
-    printError(fatal);
-    return ExitCode.failure;
-  }
-  return ctx.signal.aborted ? ExitCode.interrupted : ExitCode.ok;
+  return fatal ? { stopped: 'watcher-failed', error: fatal } : { stopped: 'signal' };
 }

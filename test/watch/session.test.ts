@@ -9,7 +9,7 @@ import type { StackModel, WatchRule } from '../../src/model.js';
 import type { Engine } from '../../src/engine/types.js';
 import type { ReloadReport } from '../../src/watch/report.js';
 import type { ReconcileRequest } from '../../src/watch/session.js';
-import { runWatchSession } from '../../src/watch/session.js';
+import { runWatchSession } from '../../src/cli/commands/watch.js';
 import { eventually as poll } from '../support/eventually.js';
 
 /** A project dir whose "stack file" holds a version number, or "invalid". */

@@ -257,8 +257,7 @@ async function watchAttached(
   options: UpStackOptions,
   yes: boolean,
 ): Promise<CommandResult> {
-  const { createWatchReconcile } = await import('./watch.js');
-  const { runWatchSession } = await import('../../watch/session.js');
+  const { createWatchReconcile, runWatchSession } = await import('./watch.js');
   const logs = new AbortController();
   const initial = await sourcesOf(
     engine,

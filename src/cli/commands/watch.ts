@@ -2,14 +2,19 @@
  * `stack watch [services...]`: bring the stack up (unless --no-up), then watch the stack
  * files and the develop.watch paths; every change re-runs the pipeline (level-triggered) or
  * the rule's action. Ctrl-C stops watching and leaves the containers running.
- * `createWatchReconcile` is the callback `up --watch` hands to the same session.
+ * `createWatchReconcile` is the callback `up --watch` hands to the same session; the session
+ * and its reconcile are the pipeline's (src/pipeline/watch.ts), this file only renders.
  */
 import type { Command } from 'commander';
+import { ExitCode, StackError } from '../../errors.js';
+import type { StackModel } from '../../model.js';
 import type { Engine } from '../../engine/types.js';
-import type { ReconcileRequest, ReconcileSummary } from '../../watch/session.js';
+import type { ReconcileRequest, ReconcileSummary, WatchSessionOptions } from '../../watch/session.js';
+import { writeDiagnostics } from '../../render/diagnostics.js';
+import { jsonEvent } from '../../render/json.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
-import { upStack } from '../../pipeline/stack.js';
-import type { ImageOptions, UpStackOptions } from '../../pipeline/stack.js';
+import type { UpStackOptions } from '../../pipeline/stack.js';
+import { watchReconcile } from '../../pipeline/watch.js';
 import { operationHooks, upStackOptions } from '../options.js';
 import { loadProject, openEngine } from './session.js';
 
@@ -20,25 +25,8 @@ export interface WatchFlags {
 }
 
 /**
- * The image options of a reload: the `rebuild` services are built whatever the engine has, then
- * whatever is still missing is built or pulled, never re-pulled (a reload must not reach for the
- * registry for an image it has, even under `up --pull always`); `--no-build`/`--pull never` and
- * `--no-lock` hold as on the first run.
- */
-export function reloadImageOptions(images: ImageOptions | undefined, rebuild: readonly string[]): ImageOptions {
-  return {
-    build: images?.build === 'never' ? 'never' : 'auto',
-    pull: images?.pull === 'never' ? 'never' : 'missing',
-    rebuild,
-    ...(images?.lockFile === false ? { lockFile: false } : {}),
-  };
-}
-
-/**
  * The reconcile a watch session calls on each reload: the pipeline's upStack with the options
- * of the run that started the session (`--scale`, `--force-recreate`, `-V`, the lock file…).
- * Returns the applied plan; throws the StackError of a failed apply (the session prints it and
- * keeps watching).
+ * of the run that started the session, hooks from the CLI context.
  */
 export function createWatchReconcile(
   ctx: CliContext,
@@ -46,16 +34,47 @@ export function createWatchReconcile(
   options: UpStackOptions,
   yes: boolean,
 ): (request: ReconcileRequest) => Promise<ReconcileSummary> {
-  return async ({ model, build }) => {
-    const hooks = await operationHooks(ctx, { yes, command: 'stack watch' });
-    const result = await upStack(
-      engine,
-      model,
-      { plan: options.plan, images: reloadImageOptions(options.images, build) },
-      hooks,
-    );
-    return result.plan;
+  return watchReconcile(engine, options, () => operationHooks(ctx, { yes, command: 'stack watch' }));
+}
+
+/**
+ * A watch session on the terminal: reload lines on stdout (JSON events with `--progress json`,
+ * only failures with `quiet`), errors and rule warnings on stderr, files reloaded with the
+ * global flags. Resolves to 130 after Ctrl-C, 1 when the watcher failed (printed with its fix:
+ * an environment failure, not invalid input).
+ */
+export async function runWatchSession(
+  ctx: CliContext,
+  model: StackModel,
+  options: Omit<WatchSessionOptions, 'signal' | 'load' | 'onError' | 'onDiagnostics' | 'onStart'>,
+): Promise<CommandResult> {
+  const { watchSession } = await import('../../watch/session.js');
+  const { formatReloadLine } = await import('../../watch/report.js');
+  const printError = (error: unknown): void => {
+    if (error instanceof StackError && error.diagnostics.length > 0) writeDiagnostics(ctx, error.diagnostics, ctx.cwd);
+    else ctx.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
   };
+  const outcome = await watchSession(model, {
+    ...options,
+    signal: ctx.signal,
+    load: (services) => ctx.loadModel(services.length > 0 ? { services } : {}),
+    onReload: (r) => {
+      if (ctx.progress === 'json') ctx.stdout.write(jsonEvent('reload', { ...r }));
+      else if (ctx.progress !== 'quiet' || !r.ok) ctx.stdout.write(formatReloadLine(r, ctx.color) + '\n');
+      options.onReload?.(r);
+    },
+    onError: printError,
+    onDiagnostics: (diagnostics) => writeDiagnostics(ctx, diagnostics, ctx.cwd),
+    onStart: (sources, rules) =>
+      ctx.stderr.write(
+        `watching ${sources} stack source${sources === 1 ? '' : 's'} and ${rules} develop.watch rule${rules === 1 ? '' : 's'} (Ctrl-C to stop)\n`,
+      ),
+  });
+  if (outcome.stopped === 'watcher-failed') {
+    printError(outcome.error);
+    return ExitCode.failure;
+  }
+  return ctx.signal.aborted ? ExitCode.interrupted : ExitCode.ok;
 }
 
 /** Runs `watch`. */
@@ -72,7 +91,6 @@ export async function runWatch(
     ctx.stderr.write('note: no selected service has develop.watch rules; watching the stack files only\n');
   const engine = await openEngine(ctx);
   const reconcile = createWatchReconcile(ctx, engine, upStackOptions(services, {}, model), flags.yes === true);
-  const { runWatchSession } = await import('../../watch/session.js');
   return runWatchSession(ctx, model, { reconcile, services, engine, initialReconcile: flags.up !== false });
 }
 
