@@ -93,7 +93,7 @@ const result = await build({
   logLevel: 'warning',
   metafile: true,
 });
-// Code caches of the previous bundle (bin/stack.cjs) are stale now.
+// Older builds kept bin/stack.cjs's code cache here (now in the user's cache directory).
 rmSync(join(root, 'dist/.cache'), { recursive: true, force: true });
 const bytes = result.metafile.outputs[Object.keys(result.metafile.outputs)[0]].bytes;
 const text = readFileSync(outfile, 'utf8');

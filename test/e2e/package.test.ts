@@ -62,11 +62,12 @@ describe('the packed library', () => {
         'dist/index.d.ts',
         'dist/stack.cjs',
         'bin/stack.cjs',
+        'bin/cache-dir.cjs',
         'LICENSE',
         'dist/stack.schema.json',
       ]),
     );
-    expect(files.filter((f) => f.startsWith('dist/.cache'))).toEqual([]);
+    expect(files.filter((f) => f.includes('.cache') || f.endsWith('.v8'))).toEqual([]);
   });
 
   it("the JSON schema resolves as stack-compose/schema.json from CommonJS and ES modules, with the package's own $id", () => {
