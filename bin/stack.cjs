@@ -2,11 +2,14 @@
 // Thin shim: runs the bundled CLI (dist/stack.cjs, made by `npm run build`) through a V8 code
 // cache, so a run compiles almost nothing (Node 20 has no module compile cache of its own).
 //
-// The cache lives in dist/.cache (never in a shared temp dir: a planted cache is code), is
-// keyed by the bundle file's identity and by the command class (light commands compile the
-// loader only, engine commands also the planner and reconciler), and is written once, after
-// a run that had none or whose cache V8 rejected (another Node version). Not writable: no
-// cache, same behaviour.
+// The cache is built on first run in the user's cache directory, `$XDG_CACHE_HOME/stack/code`
+// (else `~/.cache/stack/code`; bin/cache-dir.cjs, shared with the model cache), created 0700.
+// Cached code is code: an entry is read only when it, its directory and the directory above
+// are owned by the current user and writable by nobody else (never a shared temp dir). It is
+// keyed by the bundle file's identity (device, inode, size, mtime), the command class (light
+// commands compile the loader only, engine commands also the planner and reconciler) and the
+// Node version, and written once, after a run that had none or whose cache V8 rejected; at
+// most 32 entries are kept. No home, not writable, not trusted: no cache, same behaviour.
 //
 // CommonJS on purpose: an ES module entry point costs Node about 12 ms more to start.
 'use strict';
@@ -21,10 +24,11 @@
     process.exit(1);
   }
 }
-const { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } = require('node:fs');
+const { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs');
 const Module = require('node:module');
-const { dirname, join } = require('node:path');
+const { join } = require('node:path');
 const { Script } = require('node:vm');
+const { untrustedReason, userCacheDir } = require('./cache-dir.cjs');
 
 const dist = join(__dirname, '..', 'dist');
 const bundle = join(dist, 'stack.cjs');
@@ -46,13 +50,16 @@ function loadCli() {
     process.exit(1);
   }
   const kind = argv.some((arg) => LIGHT_COMMANDS.includes(arg)) ? 'light' : 'engine';
-  // Keyed by the bundle file's identity (inode, size, mtime in ns) rather than a digest of its
-  // 1.2 MB (5 ms a run): a build writes the file anew and also empties dist/.cache.
-  const id = `${stat.ino.toString(36)}-${stat.size.toString(36)}-${stat.mtimeNs.toString(36)}`;
-  const cacheFile = join(dist, '.cache', `stack-${id}-${kind}-${process.version}.v8`);
+  // Keyed by the bundle file's identity rather than a digest of its 1.2 MB (5 ms a run): a
+  // build writes the file anew (new mtime), and two installs are two files.
+  const id = [stat.dev, stat.ino, stat.size, stat.mtimeNs].map((n) => n.toString(36)).join('-');
+  const base = userCacheDir(process.env);
+  const dir = base === undefined ? undefined : join(base, 'code');
+  const cacheFile = dir === undefined ? undefined : join(dir, `stack-${id}-${kind}-${process.version}.v8`);
   let cachedData;
   try {
-    cachedData = readFileSync(cacheFile);
+    if (cacheFile !== undefined && trusted(base, 'dir') && trusted(dir, 'dir') && trusted(cacheFile, 'file'))
+      cachedData = readFileSync(cacheFile);
   } catch {
     cachedData = undefined;
   }
@@ -61,17 +68,37 @@ function loadCli() {
   const module = { exports: {} };
   script.runInThisContext().call(module.exports, module.exports, Module.createRequire(bundle), module, bundle, dist);
   const saveCache = () => {
-    if (cachedData !== undefined && !script.cachedDataRejected) return;
+    if (cacheFile === undefined || (cachedData !== undefined && !script.cachedDataRejected)) return;
     try {
-      mkdirSync(dirname(cacheFile), { recursive: true });
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      if (!trusted(base, 'dir') || !trusted(dir, 'dir')) return;
       const tmp = `${cacheFile}.${process.pid}.tmp`;
-      writeFileSync(tmp, script.createCachedData());
+      writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
       renameSync(tmp, cacheFile);
+      prune(dir);
     } catch {
-      // read-only install: run without a cache
+      // read-only home, full disk: run without a cache
     }
   };
   return { main: module.exports.main, saveCache };
+}
+
+/** Whether `path` is ours and writable by nobody else (bin/cache-dir.cjs); false when it cannot be read. */
+function trusted(path, kind) {
+  try {
+    return untrustedReason(path, kind) === undefined;
+  } catch {
+    return false;
+  }
+}
+
+/** Keeps the 32 newest entries (old builds and Node versions go first); only after a write. */
+function prune(dir) {
+  const entries = readdirSync(dir)
+    .filter((name) => name.endsWith('.v8'))
+    .map((name) => ({ path: join(dir, name), mtime: statSync(join(dir, name)).mtimeMs }))
+    .sort((a, b) => b.mtime - a.mtime);
+  for (const { path } of entries.slice(32)) rmSync(path, { force: true });
 }
 
 const { main, saveCache } = loadCli();

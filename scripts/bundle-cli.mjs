@@ -8,7 +8,8 @@
 //
 // Modules that only some commands need and that are heavy or native stay outside the bundle
 // and load lazily from node_modules: dockerode (TLS/ssh/exec/builds), listr2 (TTY progress),
-// chokidar (watch), tar-fs (build contexts). `stack config` never loads them
+// chokidar (watch), tar-fs (build contexts), @viz-js/viz (Graphviz in WebAssembly, 1.2 MB:
+// `stack graph --format svg` only). `stack config` never loads them
 // (test/cli/light-start.test.ts).
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
@@ -18,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outfile = join(root, 'dist/stack.cjs');
-const EXTERNAL = ['dockerode', 'listr2', 'chokidar', 'tar-fs'];
+const EXTERNAL = ['dockerode', 'listr2', 'chokidar', 'tar-fs', '@viz-js/viz'];
 
 // src/loader/validator.ts loads its two generated files through a local
 // `const require = createRequire(import.meta.url)` (that works from src/ under vitest and
@@ -93,7 +94,7 @@ const result = await build({
   logLevel: 'warning',
   metafile: true,
 });
-// Code caches of the previous bundle (bin/stack.cjs) are stale now.
+// Older builds kept bin/stack.cjs's code cache here (now in the user's cache directory).
 rmSync(join(root, 'dist/.cache'), { recursive: true, force: true });
 const bytes = result.metafile.outputs[Object.keys(result.metafile.outputs)[0]].bytes;
 const text = readFileSync(outfile, 'utf8');

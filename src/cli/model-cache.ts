@@ -25,7 +25,6 @@
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import {
   linkSync,
-  lstatSync,
   mkdirSync,
   readFileSync,
   readdirSync,
@@ -35,8 +34,8 @@ import {
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { untrustedReason, userCacheDir } from '../../bin/cache-dir.cjs';
 import type { StackModel } from '../model.js';
 import type { LoadOptions, LoadTracer } from '../loader/load.js';
 import { byCodePoint } from '../order.js';
@@ -65,19 +64,11 @@ interface Entry {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** The cache's directory, or undefined when it is turned off or there is no home. */
+/** The cache's directory (bin/cache-dir.cjs), or undefined when it is turned off or there is no home. */
 export function modelCacheDir(env: Env): string | undefined {
   if (env['STACK_MODEL_CACHE'] === '0') return undefined;
-  const base = env['XDG_CACHE_HOME'] || (env['HOME'] ? join(env['HOME'], '.cache') : safeHome());
-  return base ? join(base, 'stack', 'models') : undefined;
-}
-
-function safeHome(): string | undefined {
-  try {
-    return join(homedir(), '.cache');
-  } catch {
-    return undefined;
-  }
+  const base = userCacheDir(env);
+  return base === undefined ? undefined : join(base, 'models');
 }
 
 /** Larger files are refused by the loader; the cache never reads past this either. */
@@ -98,19 +89,6 @@ function fileState(path: string, probe: 'exists' | 'read'): string {
   } catch (error) {
     return `error:${(error as NodeJS.ErrnoException).code ?? '?'}`;
   }
-}
-
-/** Why `path` may not be trusted (not ours, writable by others, not the kind expected), or undefined when it may. */
-export function untrustedReason(path: string, kind: 'dir' | 'file'): string | undefined {
-  const stat = lstatSync(path);
-  if (kind === 'dir' ? !stat.isDirectory() : !stat.isFile())
-    return `${path} is not a ${kind === 'dir' ? 'directory' : 'regular file'}`;
-  const uid = process.getuid?.();
-  if (uid !== undefined && stat.uid !== uid)
-    return `${path} is owned by uid ${stat.uid}, not by the current user (${uid})`;
-  if ((stat.mode & 0o022) !== 0)
-    return `${path} is writable by ${(stat.mode & 0o002) !== 0 ? 'others' : 'its group'} (mode ${(stat.mode & 0o777).toString(8)})`;
-  return undefined;
 }
 
 /** Thrown (and caught below) when a part of the cache may not be trusted: the cache is ignored. */

@@ -7,8 +7,8 @@
  * extra pull, never a wrong container: it is a cache, not state (docs/lock-file.md).
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { userCacheDir } from '../../bin/cache-dir.cjs';
 import { withDefaultTag } from '../image-ref.js';
 
 interface PullStateFile {
@@ -17,15 +17,17 @@ interface PullStateFile {
 }
 
 /** The path of the pull-time cache for this environment (`STACK_PULL_STATE` overrides it). */
-export function pullStatePath(env: Readonly<Record<string, string | undefined>>): string {
+export function pullStatePath(env: Readonly<Record<string, string | undefined>>): string | undefined {
   if (env['STACK_PULL_STATE']) return env['STACK_PULL_STATE'];
-  const cache = env['XDG_CACHE_HOME'] ?? join(env['HOME'] ?? homedir(), '.cache');
-  return join(cache, 'stack', 'pulls.json');
+  const base = userCacheDir(env);
+  return base === undefined ? undefined : join(base, 'pulls.json');
 }
 
-async function readState(path: string): Promise<PullStateFile> {
+async function readState(path: string | undefined): Promise<PullStateFile> {
   try {
-    const parsed = JSON.parse(await readFile(path, 'utf8')) as Partial<PullStateFile>;
+    // No home directory: no file, as if it were missing.
+    const parsed =
+      path === undefined ? undefined : (JSON.parse(await readFile(path, 'utf8')) as Partial<PullStateFile>);
     if (parsed && parsed.version === 1 && parsed.engines && typeof parsed.engines === 'object')
       return parsed as PullStateFile;
   } catch {
@@ -52,12 +54,13 @@ export async function recordPulls(
 ): Promise<void> {
   if (refs.length === 0) return;
   const path = pullStatePath(env);
+  if (path === undefined) return;
   try {
     const state = await readState(path);
     const times = { ...(state.engines[endpoint] ?? {}) };
     for (const ref of refs) times[withDefaultTag(ref)] = Math.floor(now);
     state.engines[endpoint] = times;
-    await mkdir(dirname(path), { recursive: true });
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     const tmp = `${path}.${process.pid}.tmp`;
     await writeFile(tmp, JSON.stringify(state, null, 2) + '\n');
     await rename(tmp, path);

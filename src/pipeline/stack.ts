@@ -20,6 +20,7 @@ import type { ExecuteSummary } from './execute.js';
 import type { AppliedRun, PlannedRun, RunHooks } from './reconcile.js';
 import type { ProjectTarget } from './apply.js';
 import { applyContainers, planContainers, projectOf } from './apply.js';
+import { resolveHostPaths } from './host-paths.js';
 import type { LockHolder } from './lock.js';
 import type { ImageStep } from '../planner/image-steps.js';
 
@@ -257,7 +258,7 @@ export async function upStack(
     const images = await prepareImages(engine, model, observed.images, selected, options.images ?? {}, hooks);
     const pinned = images.model;
     const reuse = pinned === model && !images.changed;
-    const planOptions = { ...options.plan, imagesPrepared: true };
+    const planOptions = { ...options.plan, imagesPrepared: true, hostPaths: resolveHostPaths(pinned) };
     const result = await underEngineLease(engine, model.name, hooks, (leased) =>
       applyContainers(
         engine,
@@ -307,7 +308,7 @@ export async function planStack(
   await checkExternals(model, observed, selected);
   const pinned = await pinImages(model, observed.images, selected, hooks, options.images?.lockFile !== false);
   const steps = await imageSteps(engine, pinned, observed.images, selected, options.images ?? {}, hooks.env);
-  const planOptions = { ...options.plan, imagesPrepared: true };
+  const planOptions = { ...options.plan, imagesPrepared: true, hostPaths: resolveHostPaths(pinned) };
   const planned = await planContainers(
     engine,
     pinned,

@@ -9,6 +9,7 @@ import type { HookSpec, StackModel } from '../model.js';
 import { PlanBuilder } from './builder.js';
 import type { DesiredContainer } from './desired.js';
 import { donorServices } from './graph.js';
+import { hostAccessNotes } from './host-access.js';
 import { divergedReason } from './reasons.js';
 import { sharedProjectNotes } from './shared-project.js';
 import type { KeptReplica, Removal, UpState } from './up-state.js';
@@ -88,7 +89,7 @@ export function planUp(model: StackModel, observed: ObservedState, options: UpOp
   emitRenames(b, state, ready);
   for (const service of state.order) emitService(b, model, observed, state, service, options, ready);
 
-  for (const service of state.order) for (const note of privilegeNotes(model, state, service)) b.note(note);
+  for (const service of state.order) for (const note of privilegeNotes(model, state, service, options)) b.note(note);
   for (const c of state.orphans) b.orphan(containerRef(c));
   for (const r of state.removals) if (r.reason.code === 'orphan') b.orphan(containerRef(r.container));
   if (state.orphans.length > 0)
@@ -377,31 +378,11 @@ function carryAnonymousVolumes(
   };
 }
 
-/**
- * What a reviewer of the plan must see before a service gets power over the host: privileged
- * mode, the engine socket, host paths outside the project, host namespaces, broad
- * capabilities. Listed when this plan creates or recreates the service's containers.
- */
-function privilegeNotes(model: StackModel, state: UpState, service: string): string[] {
+/** The host-access notes of a service (host-access.ts) when this plan creates or recreates its containers. */
+function privilegeNotes(model: StackModel, state: UpState, service: string, options: UpOptions): string[] {
   const s = state.services[service];
   if (!s || (s.create.length === 0 && !s.kept.some((k) => k.verdict.action === 'recreate'))) return [];
-  const spec = model.services[service]!;
-  const found: string[] = [];
-  if (spec.privileged) found.push('privileged mode');
-  for (const m of spec.volumes) {
-    if (m.type !== 'bind' || m.source === undefined) continue;
-    if (/(^|\/)docker\.sock$/.test(m.source)) found.push(`the Docker engine socket ${m.source}`);
-    else if (m.source !== model.workingDir && !m.source.startsWith(`${model.workingDir}/`))
-      found.push(`host path ${m.source}${m.readOnly ? ' (read-only)' : ''}`);
-  }
-  for (const [key, mode] of [
-    ['network_mode', spec.networkMode],
-    ['pid', spec.pid],
-  ] as const)
-    if (mode === 'host') found.push(`${key}: host`);
-  for (const cap of spec.capAdd)
-    if (/^(CAP_)?(ALL|SYS_ADMIN|SYS_PTRACE|NET_ADMIN|SYS_MODULE)$/i.test(cap)) found.push(`cap_add ${cap}`);
-  return found.map((what) => `service ${service} gets ${what}`);
+  return hostAccessNotes(model, model.services[service]!, options.hostPaths);
 }
 
 /** Dependencies with `restart: true` that this plan recreates (their running dependents restart). */

@@ -266,6 +266,19 @@ export interface UpOptions {
    * of `stack run`, whose one-off container takes its place. Their containers are left alone.
    */
   readonly exclude?: readonly string[];
+  /** Where the model's host paths really lead (symlinks resolved), for the host-access notes. */
+  readonly hostPaths?: HostPaths;
+}
+
+/**
+ * The model's host paths with symlinks resolved (src/pipeline/host-paths.ts), so the planner
+ * judges where a path leads, not how it is spelled. Plain data; absent: paths as declared.
+ */
+export interface HostPaths {
+  /** The project directory, resolved. */
+  readonly projectDir: string;
+  /** Declared absolute path → resolved path (a missing tail kept as written). */
+  readonly real: Readonly<Record<string, string>>;
 }
 
 /** Flags of `stack down`. */

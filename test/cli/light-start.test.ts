@@ -25,7 +25,7 @@ describe('stack config start-up', () => {
       hooks,
       `export async function resolve(specifier, context, next) {
   const result = await next(specifier, context);
-  if (/dockerode|listr2|chokidar|p-graph/.test(result.url)) process.stderr.write('LOADED ' + result.url + '\\n');
+  if (/dockerode|listr2|chokidar|p-graph|@viz-js/.test(result.url)) process.stderr.write('LOADED ' + result.url + '\\n');
   return result;
 }\n`,
     );
@@ -40,7 +40,7 @@ describe('stack config start-up', () => {
       `const Module = require('node:module');
 const load = Module._load;
 Module._load = function (request, parent, isMain) {
-  if (/dockerode|listr2|chokidar|p-graph/.test(request)) process.stderr.write('LOADED ' + request + '\\n');
+  if (/dockerode|listr2|chokidar|p-graph|@viz-js/.test(request)) process.stderr.write('LOADED ' + request + '\\n');
   return load.apply(this, arguments);
 };\n`,
     );

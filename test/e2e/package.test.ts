@@ -4,7 +4,7 @@
 // schema resolves as `stack-compose/schema.json`; a global install into a temp prefix runs the
 // `stack` binary from another directory.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -62,11 +62,12 @@ describe('the packed library', () => {
         'dist/index.d.ts',
         'dist/stack.cjs',
         'bin/stack.cjs',
+        'bin/cache-dir.cjs',
         'LICENSE',
         'dist/stack.schema.json',
       ]),
     );
-    expect(files.filter((f) => f.startsWith('dist/.cache'))).toEqual([]);
+    expect(files.filter((f) => f.includes('.cache') || f.endsWith('.v8'))).toEqual([]);
   });
 
   it("the JSON schema resolves as stack-compose/schema.json from CommonJS and ES modules, with the package's own $id", () => {
@@ -116,6 +117,13 @@ describe('the packed library', () => {
       join(prefix, 'lib', 'node_modules', 'stack-compose', 'dist', 'stack.schema.json') + '\n',
     );
     expect(run('-f', 'compose.yaml', 'viz')).toContain('"service:job" [label="job"');
+    // the SVG: Graphviz (WebAssembly) required lazily from the installed package's dependencies
+    run('graph', '-o', 'graph.svg');
+    expect(readFileSync(join(elsewhere, 'graph.svg'), 'utf8')).toMatch(
+      /^<\?xml[^]*<title>service:job<\/title>[^]*<\/svg>\n?$/,
+    );
+    // the code cache is the user's, never written into the installed package
+    expect(existsSync(join(prefix, 'lib', 'node_modules', 'stack-compose', 'dist', '.cache'))).toBe(false);
     const project = uniqueName('e2e-global');
     projects.push(project);
     run('-p', project, '--progress', 'quiet', 'up', '-d');

@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { BuildSpec, ServiceSpec } from '../../src/model.js';
 import { planImages } from '../../src/images/plan-images.js';
-import { image, model, service } from '../planner/helpers.js';
+import { buildSpec, image, model, service } from '../planner/helpers.js';
 
 const NOW = 1_700_000_000;
-const build = (over: Partial<BuildSpec> = {}): BuildSpec => ({
-  context: '/src/app',
-  args: {},
-  labels: {},
-  tags: [],
-  extraHosts: [],
-  cacheFrom: [],
-  platforms: [],
-  ...over,
-});
+const build = (over: Partial<BuildSpec> = {}): BuildSpec => buildSpec('/src/app', over);
 const buildOnly = (name: string, b: BuildSpec): ServiceSpec => {
   const { image: _image, ...rest } = service(name, { build: b });
   return rest;

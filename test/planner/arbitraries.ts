@@ -18,7 +18,7 @@ import type {
   ObservedVolume,
   UpOptions,
 } from '../../src/planner/types.js';
-import { model, network, service, volume } from './helpers.js';
+import { buildSpec, model, network, service, volume } from './helpers.js';
 import { fetchedImageId } from './simulate.js';
 
 export const PROJECT = 'p';
@@ -55,15 +55,7 @@ const serviceArb = (name: string, earlier: readonly string[]): fc.Arbitrary<Serv
         ...(r.image === undefined
           ? {
               image: undefined as never,
-              build: {
-                context: `/src/${name}`,
-                args: {},
-                labels: {},
-                tags: [],
-                extraHosts: [],
-                cacheFrom: [],
-                platforms: [],
-              },
+              build: buildSpec(`/src/${name}`),
             }
           : { image: r.image }),
         replicas,

@@ -3,7 +3,7 @@
  * defaults, and literal observed containers carrying the labels the planner reads.
  */
 import { Label } from '../../src/labels.js';
-import type { NetworkSpec, ServiceSpec, StackModel, VolumeSpec } from '../../src/model.js';
+import type { BuildSpec, NetworkSpec, ServiceSpec, StackModel, VolumeSpec } from '../../src/model.js';
 import { desiredContainer } from '../../src/planner/desired.js';
 import type { ObservedContainer, ObservedImage, ObservedState } from '../../src/planner/types.js';
 
@@ -52,6 +52,11 @@ export function service(name: string, overrides: Partial<ServiceSpec> = {}): Ser
 }
 
 /** A project network (`<project>_<key>`). */
+/** A build section: a context and whatever `over` sets, the rest empty. */
+export function buildSpec(context: string, over: Partial<BuildSpec> = {}): BuildSpec {
+  return { context, args: {}, labels: {}, tags: [], extraHosts: [], cacheFrom: [], platforms: [], ...over };
+}
+
 export function network(project: string, key: string, overrides: Partial<NetworkSpec> = {}): NetworkSpec {
   return {
     key,

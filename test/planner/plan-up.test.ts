@@ -3,7 +3,7 @@ import { Label } from '../../src/labels.js';
 import type { StackModel } from '../../src/model.js';
 import { planUp, renderPlan } from '../../src/planner/index.js';
 import type { ObservedContainer, ObservedState, UpOptions } from '../../src/planner/types.js';
-import { container, emptyObserved, image, model, network, service, volume, wantedHash } from './helpers.js';
+import { buildSpec, container, emptyObserved, image, model, network, service, volume, wantedHash } from './helpers.js';
 import { applyPlan } from './simulate.js';
 
 const IMAGES = [image('db:latest'), image('web:latest'), image('job:latest'), image('cache:latest')];
@@ -101,6 +101,80 @@ describe('planUp', () => {
     ]);
     // Converged: nothing to create, nothing to list.
     expect(planUp(m, applyPlan(emptyObserved('demo', [...IMAGES, image('agent:latest')]), plan)).notes).toEqual([]);
+  });
+
+  it('judges host paths by where they lead: a symlink to /etc, secret and config files, env_files, a build outside the project', () => {
+    const m: StackModel = {
+      ...model('demo', [
+        service('agent', {
+          volumes: [
+            { type: 'bind', source: '/work/demo/conf', target: '/conf', readOnly: true },
+            { type: 'bind', source: '/work/demo/sock', target: '/sock', readOnly: false },
+            { type: 'bind', source: '/work/demo/src', target: '/src', readOnly: false },
+          ],
+          secrets: [{ source: 'db_pass', target: '/run/secrets/db_pass' }],
+          configs: [
+            { source: 'app', target: '/app.conf' },
+            { source: 'local', target: '/local.conf' },
+          ],
+          envFiles: [
+            { path: '/proc/self/environ', required: true },
+            { path: '/work/demo/.env.web', required: true },
+          ],
+        }),
+        service('web', {
+          build: buildSpec('/work/demo/app', { dockerfile: '../../Dockerfile.shared' }),
+        }),
+        service('tool', {
+          build: buildSpec('/srv/tools'),
+        }),
+        service('api', {
+          build: buildSpec('/work/demo/api', { dockerfile: '../Dockerfile.api' }),
+        }),
+      ]),
+      secrets: { db_pass: { key: 'db_pass', name: 'demo_db_pass', external: false, file: '/work/demo/secret.txt' } },
+      configs: {
+        app: { key: 'app', name: 'demo_app', external: false, file: '/etc/app.conf' },
+        local: { key: 'local', name: 'demo_local', external: false, file: '/work/demo/local.conf' },
+      },
+    };
+    const hostPaths = {
+      projectDir: '/work/demo',
+      real: {
+        '/work/demo/conf': '/etc',
+        '/work/demo/sock': '/run/docker.sock',
+        '/work/demo/src': '/work/demo/src',
+        '/work/demo/secret.txt': '/etc/shadow',
+        '/etc/app.conf': '/etc/app.conf',
+        '/work/demo/local.conf': '/work/demo/local.conf',
+        '/proc/self/environ': '/proc/12/environ',
+        '/work/demo/.env.web': '/work/demo/.env.web',
+      },
+    };
+    const observed = emptyObserved('demo', [
+      ...IMAGES,
+      image('agent:latest'),
+      image('tool:latest'),
+      image('api:latest'),
+    ]);
+    expect(planUp(m, observed, { hostPaths }).notes).toEqual([
+      'service agent gets host path /etc (through /work/demo/conf) (read-only)',
+      'service agent gets the Docker engine socket /run/docker.sock (through /work/demo/sock)',
+      'service agent gets host file /etc/shadow (through /work/demo/secret.txt) as secret db_pass',
+      'service agent gets host file /etc/app.conf as config app',
+      'service agent gets its environment from host file /proc/self/environ (env_file)',
+      'service api gets the Dockerfile /work/demo/Dockerfile.api, outside its build context /work/demo/api',
+      'service tool gets the host directory /srv/tools as its build context',
+      'service web gets the host file /work/Dockerfile.shared as its Dockerfile',
+    ]);
+    // Without resolved paths (a library caller that passes none) the declared spelling is judged.
+    expect(planUp(m, observed).notes).toEqual([
+      'service agent gets host file /etc/app.conf as config app',
+      'service agent gets its environment from host file /proc/self/environ (env_file)',
+      'service api gets the Dockerfile /work/demo/Dockerfile.api, outside its build context /work/demo/api',
+      'service tool gets the host directory /srv/tools as its build context',
+      'service web gets the host file /work/Dockerfile.shared as its Dockerfile',
+    ]);
   });
 
   it('plans nothing for a converged stack', () => {
@@ -574,15 +648,7 @@ describe('planUp', () => {
       service('web', { image: 'nginx:1.27' }),
       service('api', {
         image: undefined as never,
-        build: {
-          context: '/work/demo/api',
-          args: {},
-          labels: {},
-          tags: [],
-          extraHosts: [],
-          cacheFrom: [],
-          platforms: [],
-        },
+        build: buildSpec('/work/demo/api'),
       }),
     ]);
     expect(text(m, emptyObserved('demo'))).toMatchInlineSnapshot(`

@@ -3,7 +3,7 @@
 // grepped for in plan, plan --json, up progress (plain, json and tty), ps, down, and in error
 // output (an engine failure and input errors). `config` is excluded: it prints the resolved
 // file on purpose, as Compose does.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -156,6 +156,45 @@ describeEngine('secrets are never printed', () => {
     );
     // a path inside the project and a plain service are not listed
     expect(notes.join('\n')).not.toMatch(/inside|service plain/);
+  }, 120_000);
+
+  it('plan lists host access through in-project symlinks, secret and config files, env_file and a Dockerfile outside its context', async () => {
+    const where = join(dir, 'host-access');
+    mkdirSync(join(where, 'app'), { recursive: true });
+    symlinkSync('/etc', join(where, 'conf'));
+    symlinkSync('/etc/shadow', join(where, 'secret.txt'));
+    symlinkSync(join(where, 'app'), join(where, 'code')); // stays in the project: not listed
+    writeFileSync(join(where, 'Dockerfile.outside'), 'FROM scratch\n');
+    writeFileSync(
+      join(where, 'stack.yaml'),
+      [
+        'services:',
+        '  app:',
+        '    image: stack-test/busybox:latest',
+        '    volumes: ["./conf:/host-conf:ro", "./code:/code"]',
+        '    secrets: [pw]',
+        '    configs: [hostname]',
+        '    env_file: /proc/self/environ',
+        '  web:',
+        `    image: ${PREFIX}-web`,
+        '    build: { context: ./app, dockerfile: ../Dockerfile.outside }',
+        'secrets:',
+        '  pw: { file: ./secret.txt }',
+        'configs:',
+        '  hostname: { file: /etc/hostname }',
+        '',
+      ].join('\n'),
+    );
+    const run = await runStack(['-p', `${PREFIX}-host`, 'plan'], { cwd: where, timeoutMs: RUN_TIMEOUT });
+    expect(run.code, describeRun(run)).toBe(0);
+    const notes = (run.stdout + run.stderr).split('\n').filter((l) => l.startsWith('note: service'));
+    expect(notes).toEqual([
+      `note: service app gets host path /etc (through ${join(where, 'conf')}) (read-only)`,
+      `note: service app gets host file /etc/shadow (through ${join(where, 'secret.txt')}) as secret pw`,
+      'note: service app gets host file /etc/hostname as config hostname',
+      'note: service app gets its environment from host file /proc/self/environ (env_file)',
+      `note: service web gets the Dockerfile ${join(where, 'Dockerfile.outside')}, outside its build context ${join(where, 'app')}`,
+    ]);
   }, 120_000);
 
   /** A project of its own in `dir/<name>` with these files; runs `args` there. */
