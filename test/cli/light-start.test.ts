@@ -62,7 +62,7 @@ Module._load = function (request, parent, isMain) {
       { cwd: root, encoding: 'utf8' },
     );
     expect(esm.stderr).toMatch(/LOADED .*dockerode/);
-  });
+  }, 60_000);
 
   it('the shim classes the same commands as light as the CLI does (one list, kept equal)', () => {
     const shim = readFileSync(join(root, 'bin/stack.cjs'), 'utf8');

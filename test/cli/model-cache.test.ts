@@ -124,7 +124,7 @@ describe('the model cache', () => {
     expect(readdirSync(cacheDir)).toHaveLength(256);
     expect((await load({}, { projectName: 'p259' })).hit).toBe(true);
     expect((await load({}, { projectName: 'p0' })).hit).toBe(false);
-  });
+  }, 120_000);
 
   it('a cached model plans exactly like a fresh one, for every valid fixture', async () => {
     const fixtures = readdirSync(join(root, 'fixtures')).filter(
@@ -174,7 +174,7 @@ describe('the model cache', () => {
     expect(run({ STACK_MODEL_CACHE: '0' }).stdout.trim()).toBe('busybox:2');
     // (the code cache, xdg/stack/code, is another cache: test/cli/code-cache.test.ts)
     expect(existsSync(join(dir, 'xdg/stack/models'))).toBe(false);
-  });
+  }, 120_000);
 
   /**
    * Replaces the honest entry at `path` with one anyone could write from public data: no

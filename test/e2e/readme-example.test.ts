@@ -115,8 +115,8 @@ describe('the README worked example', () => {
         .map((l) => l.split(' ')),
     );
     expect(Object.keys(exits).sort()).toEqual([`${project}-client-1`, `${project}-web-1`]);
+    // Stopped by SIGTERM (0 or 143), never killed after the grace period (137): no wall clock.
     for (const code of Object.values(exits)) expect(['0', '143']).toContain(code);
-    expect(to - from, 'down took too long: a container waited for SIGKILL').toBeLessThan(8_000);
     expect(containers(project)).toEqual([]);
     expect(networks(project)).toEqual([]);
   }, 300_000);
