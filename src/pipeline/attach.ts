@@ -77,8 +77,11 @@ export async function superviseAttached(
   const watcher = new ContainerWatcher(engine, project, options.signal);
   const running = new Set<string>();
   const exits: AttachedExit[] = [];
+  // One-offs and pre_start hook containers are not the service's containers.
   const attached = (labels: Readonly<Record<string, string>>): boolean =>
-    labels[Label.oneoff] !== 'True' && options.services.has(labels[Label.service] ?? '');
+    labels[Label.oneoff] !== 'True' &&
+    labels[Label.hook] === undefined &&
+    options.services.has(labels[Label.service] ?? '');
   let finish: ((outcome: AttachOutcome) => void) | undefined;
   const done = new Promise<AttachOutcome>((resolve) => (finish = resolve));
   const end = (outcome: AttachOutcome): void => {

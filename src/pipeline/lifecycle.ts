@@ -10,7 +10,9 @@ import { stopGraceSeconds } from '../model.js';
 import { buildGraph, reverseOrder, topoOrder } from '../planner/graph.js';
 import type { Engine, EngineContainer } from '../engine/types.js';
 import { listProjectContainers, primaryName } from '../engine/observe.js';
-import { runHooks } from './container-extras.js';
+import { hookSource, runHooks, runPreStart } from './container-extras.js';
+import { desiredContainer } from '../planner/desired.js';
+import { preStartContainers } from '../planner/pre-start.js';
 
 /** What to do with the containers. */
 export type LifecycleVerb = 'start' | 'stop' | 'restart' | 'kill' | 'pause' | 'unpause';
@@ -80,8 +82,9 @@ async function act(
   options: Pick<LifecycleOptions, 'timeoutSeconds' | 'killSignal'>,
 ): Promise<void> {
   const service = spec?.name ?? '';
+  const container = { id: c.Id, source: hookSource(c.Labels?.[Label.project] ?? '', primaryName(c.Names)) };
   if ((verb === 'stop' || verb === 'restart') && c.State === 'running' && spec && spec.preStop.length > 0)
-    await runHooks(engine, c.Id, service, 'pre_stop', spec.preStop);
+    await runHooks(engine, container, service, 'pre_stop', spec.preStop);
   switch (verb) {
     case 'start':
       await engine.startContainer(c.Id);
@@ -103,7 +106,7 @@ async function act(
       break;
   }
   if ((verb === 'restart' || (verb === 'start' && c.State !== 'running')) && spec && spec.postStart.length > 0)
-    await runHooks(engine, c.Id, service, 'post_start', spec.postStart);
+    await runHooks(engine, container, service, 'post_start', spec.postStart);
 }
 
 /**
@@ -128,12 +131,24 @@ export async function changeServiceStates(
   for (const service of serviceOrder(target, containers, verb)) {
     if (options.signal?.aborted) break;
     const mine = containers.filter((c) => (c.Labels ?? {})[Label.service] === service);
+    const spec = 'services' in target ? target.services[service] : undefined;
+    // Compose's start runs a service's pre_start hooks when none of its containers is running.
+    if (verb === 'start' && spec && spec.preStart.length > 0 && mine.length > 0)
+      if (mine.every((c) => c.State !== 'running')) {
+        try {
+          await runServicePreStart(engine, target as StackModel, spec, mine, options.signal);
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          failures.push({ service, container: `${service} pre_start`, message });
+          continue;
+        }
+      }
     await Promise.all(
       mine.map(async (c) => {
         const name = primaryName(c.Names) || c.Id;
         try {
           // No signal to the call itself: a stop already sent is let finish (Ctrl-C stops new ones).
-          await act(engine, verb, c, 'services' in target ? target.services[service] : undefined, options);
+          await act(engine, verb, c, spec, options);
           options.onDone?.(name);
         } catch (error) {
           failures.push({ service, container: name, message: error instanceof Error ? error.message : String(error) });
@@ -142,6 +157,29 @@ export async function changeServiceStates(
     );
   }
   return failures;
+}
+
+/** The service's pre_start hooks before a start, sharing the volumes of its lowest-numbered container. */
+async function runServicePreStart(
+  engine: Engine,
+  model: StackModel,
+  spec: ServiceSpec,
+  containers: readonly EngineContainer[],
+  signal?: AbortSignal,
+): Promise<void> {
+  const number = (c: EngineContainer): number => Number((c.Labels ?? {})[Label.containerNumber] ?? '0');
+  const donor = [...containers].sort((a, b) => number(a) - number(b))[0]!;
+  const desired = desiredContainer(model, spec, number(donor) || 1, undefined);
+  for (const hook of preStartContainers(model, spec, desired, donor.Id)) {
+    const name = `${spec.name} pre_start[${hook.index}]`;
+    await runPreStart(
+      engine,
+      { name, service: spec.name, index: hook.index, body: hook.body, connect: hook.connect },
+      {
+        ...(signal ? { signal } : {}),
+      },
+    );
+  }
 }
 
 /** Restarts the given containers together (watch's `restart` action), with a stop grace period in ns. */

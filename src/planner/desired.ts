@@ -359,7 +359,12 @@ function buildDesiredContainer(
     [Label.configFiles]: model.configFiles.join(','),
     [Label.composeVersion]: COMPOSE_COMPAT_VERSION,
     [Label.dependsOn]: dependsOnLabel(service),
-    [Label.filesHash]: filesDigest(model, files, [service.postStart, service.preStop]),
+    // pre_start only when set, so the digest of a service without one is what it always was.
+    [Label.filesHash]: filesDigest(model, files, [
+      service.postStart,
+      service.preStop,
+      ...(service.preStart.length > 0 ? [service.preStart] : []),
+    ]),
   };
   const labels = compact({ ...service.labels, ...stackLabels }) as Record<string, string>;
   const hostConfig = compact({
@@ -473,6 +478,6 @@ function buildDesiredContainer(
 }
 
 /** The hash the same replica would have with a different image key (see classify: unresolved images). */
-export function rehashContainer(desired: DesiredContainer, key: string): string {
-  return hashContainer(desired.body, desired.connect, key);
+export function rehashContainer(desired: DesiredContainer, key: string, scheme?: 'former'): string {
+  return hashContainer(desired.body, desired.connect, key, scheme);
 }
