@@ -369,6 +369,8 @@ function buildDesiredContainer(
   const labels = compact({ ...service.labels, ...stackLabels }) as Record<string, string>;
   const hostConfig = compact({
     AutoRemove: oneOff?.autoRemove || undefined,
+    // API 1.43+ (Engine 24) applies them; an older engine ignores the field, as it does for Compose.
+    Annotations: sortedRecord(service.annotations),
     Binds,
     Mounts,
     PortBindings: bindings,

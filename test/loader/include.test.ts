@@ -223,6 +223,21 @@ describe('keys of the current Compose specification', () => {
   });
 });
 
+describe('dependency cycles and profiles', () => {
+  it('a cycle only through services of a profile that is not enabled is no cycle (Compose v2; 1.29 refused it)', async () => {
+    const dir = write(join(tmp, 'profile-cycle'), {
+      'stack.yaml':
+        'services:\n  web:\n    image: x\n  a:\n    image: x\n    profiles: [dev]\n    depends_on: [b]\n  b:\n    image: x\n    profiles: [dev]\n    depends_on: [a]\n',
+    });
+    expect(Object.keys((await loadStack({ cwd: dir, env: {} })).services)).toEqual(['web']);
+    const enabled = await loadStack({ cwd: dir, env: {}, profiles: ['dev'] }).then(
+      () => [],
+      (e: StackError) => e.diagnostics.map((d) => d.code),
+    );
+    expect(enabled).toEqual(['DEPENDENCY_CYCLE']);
+  });
+});
+
 describe('Windows container paths', () => {
   it('are accepted as targets (short and long syntax), as Compose does for Windows engines', async () => {
     const dir = write(join(tmp, 'windows'), {
