@@ -17,6 +17,8 @@ export const Label = {
   composeVersion: 'com.docker.compose.version',
   dependsOn: 'com.docker.compose.depends_on',
   image: 'com.docker.compose.image',
+  /** On an ephemeral lifecycle-hook container (Compose's): its hook type, `pre_start`. Never a replica. */
+  hook: 'com.docker.compose.hook',
   /** `v1:` + sha256 of the canonical create body and resolved image ID (docs/architecture.md). */
   configHash: 'dev.stack.config-hash',
   /** On a temp-named replacement during a recreate: the ID of the container it replaces. */

@@ -31,6 +31,11 @@ export interface StackModel {
   readonly warnings: readonly Diagnostic[];
   /** Top-level extension fields (`x-*`), kept for `stack config`. */
   readonly extensions: Readonly<Record<string, unknown>>;
+  /**
+   * Top-level `models` as written (interpolated): stack runs no model runner, so they are only
+   * shown by `stack config`; `up` refuses a service that uses one.
+   */
+  readonly models?: Readonly<Record<string, unknown>>;
 }
 
 export type Protocol = 'tcp' | 'udp' | 'sctp';
@@ -164,6 +169,25 @@ export interface HookSpec {
   readonly environment: Readonly<Record<string, string>>;
 }
 
+/**
+ * A `pre_start` hook (Compose v2): an ephemeral container run to completion before the
+ * service's containers start, once per service when none of them is running. It shares the
+ * volumes of the first replica to start (`volumes_from`) and joins the service's networks.
+ */
+export interface PreStartHookSpec {
+  /** The command; absent: the image's own. */
+  readonly command?: readonly string[];
+  /** The image; absent: the service's image. */
+  readonly image?: string;
+  readonly user?: string;
+  readonly privileged: boolean;
+  readonly workingDir?: string;
+  /** Added to (and overriding) the service's environment. */
+  readonly environment: Readonly<Record<string, string>>;
+  /** `per_replica: true` (once per replica), which Compose does not run yet either: `up` refuses it. */
+  readonly perReplica: boolean;
+}
+
 /** Resource limits, from top-level keys or `deploy.resources` (bytes, nano-CPUs as a float of CPUs). */
 export interface ResourcesSpec {
   readonly cpus?: number;
@@ -263,6 +287,15 @@ export interface ServiceSpec {
   readonly postStart: readonly HookSpec[];
   /** Run in order before stack stops a running container (Compose's `pre_stop`). */
   readonly preStop: readonly HookSpec[];
+  /** Run in order, each in its own container, before the service's containers start (Compose's `pre_start`). */
+  readonly preStart: readonly PreStartHookSpec[];
+  /** Keys of the top-level `models` the service uses (`models:`): `up` refuses to run it. */
+  readonly models?: readonly string[];
+  /**
+   * The values of the keys in `unsupported`, as written (interpolated), so `stack config`
+   * shows them as Compose does although stack does not act on them.
+   */
+  readonly retained?: Readonly<Record<string, unknown>>;
   readonly profiles: readonly string[];
   readonly develop?: { readonly watch: readonly WatchRule[] };
   /** Compose keys present in the file that stack accepts but does not implement (a warning was issued for each). */

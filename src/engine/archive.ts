@@ -25,6 +25,8 @@ export interface ExecOptions {
   readonly workingDir?: string;
   readonly environment?: Readonly<Record<string, string>>;
   readonly signal?: AbortSignal;
+  /** Each piece of output as it arrives (hook output is streamed, not only kept). */
+  readonly onOutput?: (stream: 'stdout' | 'stderr', data: Buffer) => void;
 }
 
 /** What a finished exec left: its exit code and combined output (truncated to 64 KiB). */
@@ -33,10 +35,11 @@ export interface ExecResult {
   readonly output: string;
 }
 
-async function drain(stream: Duplex): Promise<string> {
+async function drain(stream: Duplex, onOutput?: ExecOptions['onOutput']): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const frame of demuxFrames(stream)) {
+    onOutput?.(frame.stream, frame.data);
     if (size < 65_536) chunks.push(frame.data);
     size += frame.data.length;
   }
@@ -72,7 +75,7 @@ export async function execInContainer(
   });
   let output: string;
   try {
-    output = await drain(stream);
+    output = await drain(stream, options.onOutput);
   } finally {
     stream.destroy();
   }

@@ -98,6 +98,8 @@ export interface ProjectContainerFilter {
   readonly ids?: readonly string[];
   /** Include one-off containers (`stack run`); left out by default, as by ps, logs and exec. */
   readonly oneoffs?: boolean;
+  /** Include `pre_start` hook containers (kept after a failed hook); left out by default, as by Compose's ps. */
+  readonly hooks?: boolean;
   /** Only running containers (the engine's default list); all states by default. */
   readonly running?: boolean;
 }
@@ -124,6 +126,7 @@ export async function listProjectContainers(
   );
   return listed
     .filter((c) => filter.oneoffs === true || (c.Labels ?? {})[Label.oneoff] !== 'True')
+    .filter((c) => filter.hooks === true || (c.Labels ?? {})[Label.hook] === undefined)
     .filter((c) => services.length === 0 || services.includes((c.Labels ?? {})[Label.service] ?? ''))
     .sort((a, b) => byCodePoint(primaryName(a.Names), primaryName(b.Names)));
 }
@@ -181,6 +184,9 @@ export function imageRefs(model: StackModel): string[] {
     // A `reference` filter also filters each image's RepoDigests to the patterns given: without
     // `repo@*` the engine (20.10) lists a tagged image with no digests at all (lock drift, pins).
     refs.add(`${repositoryOf(ref)}@*`);
+    // pre_start hooks may run another image; the planner pulls it when it is missing.
+    for (const hook of spec.preStart)
+      if (hook.image !== undefined) refs.add(hook.image).add(`${repositoryOf(hook.image)}@*`);
   }
   return [...refs].sort();
 }
@@ -234,7 +240,7 @@ export async function observe(
   const volNames = new Set(isModel(target) ? Object.values(target.volumes).map((v) => v.name) : []);
 
   const [containers, networks, volumes, images] = await Promise.all([
-    listProjectContainers(engine, project, { oneoffs: true }, signal),
+    listProjectContainers(engine, project, { oneoffs: true, hooks: true }, signal),
     labelledThenNamed(
       engine.listNetworks(label, signal).then((list) => list.map(toNetwork)),
       netNames,

@@ -21,6 +21,8 @@ export interface NormalizedProject {
   readonly configs: Record<string, ConfigSpec>;
   /** Top-level `x-*` fields. */
   readonly extensions: Record<string, unknown>;
+  /** Top-level `models`, as written (shown by `config`, run by nothing). */
+  readonly models?: Record<string, unknown>;
 }
 
 function mapEntries<T>(value: unknown, each: (key: string, raw: unknown) => T): Record<string, T> {
@@ -57,6 +59,7 @@ export function normalizeProject(merged: Record<string, unknown>, ctx: Normalize
       secrets: mapEntries(merged['secrets'], (key, raw) => normalizeFileResource(key, raw, ctx)),
       configs: mapEntries(merged['configs'], (key, raw) => normalizeFileResource(key, raw, ctx)),
       extensions,
+      ...(merged['models'] !== undefined ? { models: asMap(merged['models']) } : {}),
     },
     diagnostics: issues.list,
   };

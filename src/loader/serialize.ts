@@ -6,6 +6,7 @@ import type {
   BuildSpec,
   HealthcheckSpec,
   HookSpec,
+  PreStartHookSpec,
   MountSpec,
   NetworkSpec,
   PortSpec,
@@ -122,6 +123,19 @@ function hook(h: HookSpec): Json {
   });
 }
 
+/** A `pre_start` hook; without its own image it shows the service's, as compose-go normalizes it. */
+function preStartHook(h: PreStartHookSpec, serviceImage: string | undefined): Json {
+  return clean({
+    command: h.command,
+    image: h.image ?? serviceImage,
+    user: h.user,
+    privileged: h.privileged || undefined,
+    working_dir: h.workingDir,
+    environment: sorted(h.environment, (v) => v),
+    per_replica: h.perReplica || undefined,
+  });
+}
+
 function watchRule(w: WatchRule): Json {
   return clean({
     action: w.action,
@@ -231,9 +245,12 @@ function service(s: ServiceSpec): Json {
       configs: s.configs.map(fileRef),
       provider: s.provider === undefined ? undefined : { type: s.provider },
       post_start: s.postStart.map(hook),
+      pre_start: s.preStart.map((h) => preStartHook(h, s.image)),
       pre_stop: s.preStop.map(hook),
       profiles: s.profiles,
       develop: s.develop ? { watch: s.develop.watch.map(watchRule) } : undefined,
+      // Keys stack accepts without acting on them (models, provider options, ...), as written.
+      ...s.retained,
       ...s.extensions,
     },
     // An explicit empty command is meaningful (it clears the image's CMD).
@@ -308,6 +325,7 @@ function composeDocument(model: StackModel): Json {
     volumes: sorted(model.volumes, volume),
     secrets: sorted(model.secrets, fileResource),
     configs: sorted(model.configs, fileResource),
+    models: model.models,
     ...model.extensions,
   });
 }

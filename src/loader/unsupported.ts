@@ -59,6 +59,7 @@ export const IMPLEMENTED_KEYS: Readonly<Record<string, readonly string[]>> = {
     'platform',
     'ports',
     'post_start',
+    'pre_start',
     'pre_stop',
     'privileged',
     'profiles',

@@ -69,6 +69,7 @@ export function containerTarget(
           watcher,
           onEvent: context.onEvent,
           onWarning: context.onWarning,
+          ...(context.onHookOutput ? { onHookOutput: context.onHookOutput } : {}),
           ...(context.parallel !== undefined ? { parallel: context.parallel } : {}),
           ...(context.waitTimeoutMs !== undefined ? { waitTimeoutMs: context.waitTimeoutMs } : {}),
           ...(buildImage ? { buildImage } : {}),

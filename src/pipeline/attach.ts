@@ -83,8 +83,10 @@ export async function superviseAttached(
   const watcher = new ContainerWatcher(engine, project, options.signal);
   const running = new Set<string>();
   const exits: AttachedExit[] = [];
+  // One-offs and pre_start hook containers are not the service's containers.
   const attached = (labels: Readonly<Record<string, string>>): boolean =>
     labels[Label.oneoff] !== 'True' &&
+    labels[Label.hook] === undefined &&
     labels[Label.service] !== undefined &&
     (options.services === undefined || options.services.has(labels[Label.service] ?? ''));
   let finish: ((outcome: AttachOutcome) => void) | undefined;

@@ -14,7 +14,8 @@ import type { Action, Plan } from '../planner/types.js';
 import type { Engine } from '../engine/types.js';
 import type { ContainerWatcher } from './wait.js';
 import { waitForConditions } from './wait.js';
-import { copyFiles, runHooks } from './container-extras.js';
+import { copyFiles, hookSource, runHooks, runPreStart } from './container-extras.js';
+import type { HookOutput } from './container-extras.js';
 
 export type { ActionStatus } from './graph.js';
 
@@ -36,6 +37,8 @@ export interface ExecuteOptions {
   readonly buildImage?: (action: Extract<Action, { kind: 'build-image' }>, signal?: AbortSignal) => Promise<void>;
   /** Called for non-fatal problems (a `required: false` dependency that failed). */
   readonly onWarning?: (message: string) => void;
+  /** Each line a lifecycle hook prints, as it comes. */
+  readonly onHookOutput?: (output: HookOutput) => void;
 }
 
 /** One failed action and why. */
@@ -60,11 +63,13 @@ function serviceOf(action: Action): string {
 /** Runs one action as its engine call. `ids` resolves containers created earlier in the plan by name. */
 async function runAction(
   engine: Engine,
+  project: string,
   action: Action,
   ids: Map<string, string>,
   options: ExecuteOptions,
 ): Promise<void> {
   const { signal } = options;
+  const hooks = { ...(signal ? { signal } : {}), ...(options.onHookOutput ? { onOutput: options.onHookOutput } : {}) };
   const container = (name: string, id?: string): string => id ?? ids.get(name) ?? name;
   switch (action.kind) {
     case 'create-network':
@@ -90,12 +95,21 @@ async function runAction(
     case 'start-container': {
       const id = container(action.name, action.containerId);
       await engine.startContainer(id, signal);
-      if (action.postStart) await runHooks(engine, id, serviceOf(action), 'post_start', action.postStart, signal);
+      if (action.postStart) {
+        const container = { id, source: hookSource(project, action.name) };
+        await runHooks(engine, container, serviceOf(action), 'post_start', action.postStart, hooks);
+      }
       return;
     }
+    case 'run-pre-start':
+      await runPreStart(engine, action, hooks);
+      return;
     case 'stop-container': {
       const id = container(action.name, action.containerId);
-      if (action.preStop) await runHooks(engine, id, serviceOf(action), 'pre_stop', action.preStop, signal);
+      if (action.preStop) {
+        const container = { id, source: hookSource(project, action.name) };
+        await runHooks(engine, container, serviceOf(action), 'pre_stop', action.preStop, hooks);
+      }
       await engine.stopContainer(id, action.timeoutSeconds, signal);
       return;
     }
@@ -141,7 +155,7 @@ export async function executePlan(engine: Engine, plan: Plan, options: ExecuteOp
   const ids = new Map<string, string>();
   const slots = new Slots(options.parallel ?? 8);
   const run = async (action: Action): Promise<void> => {
-    if (action.kind === 'start-container' && action.waitFor && action.waitFor.length > 0) {
+    if ((action.kind === 'start-container' || action.kind === 'run-pre-start') && action.waitFor?.length) {
       if (!options.watcher) throw new StackError('INTERNAL', 'a start with depends_on conditions needs a watcher');
       await waitForConditions(options.watcher, action.waitFor, {
         timeoutMs: options.waitTimeoutMs ?? 300_000,
@@ -149,7 +163,7 @@ export async function executePlan(engine: Engine, plan: Plan, options: ExecuteOp
         ...(options.onWarning ? { onWarning: options.onWarning } : {}),
       });
     }
-    await slots.run(() => runAction(engine, action, ids, options));
+    await slots.run(() => runAction(engine, plan.project, action, ids, options));
   };
   const result = await runGraph(plan.actions, {
     dependsOn: (action) => action.dependsOn,

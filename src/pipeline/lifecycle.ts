@@ -12,8 +12,10 @@ import { buildGraph, reverseOrder, selectServices, topoOrder } from '../planner/
 import { replicaNames } from '../planner/wait-conditions.js';
 import type { Engine, EngineContainer } from '../engine/types.js';
 import { listProjectContainers, primaryName } from '../engine/observe.js';
-import { runHooks } from './container-extras.js';
+import { hookSource, runHooks, runPreStart } from './container-extras.js';
 import type { ContainerWatcher, WaitTarget } from './wait.js';
+import { desiredContainer } from '../planner/desired.js';
+import { preStartContainers } from '../planner/pre-start.js';
 
 /** What to do with the containers. */
 export type LifecycleVerb = 'start' | 'stop' | 'restart' | 'kill' | 'pause' | 'unpause';
@@ -94,8 +96,9 @@ async function act(
   options: Pick<LifecycleOptions, 'timeoutSeconds' | 'killSignal'>,
 ): Promise<void> {
   const service = spec?.name ?? '';
+  const container = { id: c.Id, source: hookSource(c.Labels?.[Label.project] ?? '', primaryName(c.Names)) };
   if ((verb === 'stop' || verb === 'restart') && c.State === 'running' && spec && spec.preStop.length > 0)
-    await runHooks(engine, c.Id, service, 'pre_stop', spec.preStop);
+    await runHooks(engine, container, service, 'pre_stop', spec.preStop);
   switch (verb) {
     case 'start':
       await engine.startContainer(c.Id);
@@ -117,7 +120,7 @@ async function act(
       break;
   }
   if ((verb === 'restart' || (verb === 'start' && c.State !== 'running')) && spec && spec.postStart.length > 0)
-    await runHooks(engine, c.Id, service, 'post_start', spec.postStart);
+    await runHooks(engine, container, service, 'post_start', spec.postStart);
 }
 
 /**
@@ -235,6 +238,18 @@ export async function changeServiceStates(
           continue;
         }
       }
+      // Compose's start runs a service's pre_start hooks when none of its containers is running.
+      if (verb === 'start' && 'services' in target && spec && spec.preStart.length > 0 && mine.length > 0)
+        if (mine.every((c) => c.State !== 'running')) {
+          try {
+            await runServicePreStart(engine, target, spec, mine, options.signal);
+          } catch (error) {
+            failed.add(service);
+            const message = error instanceof Error ? error.message : String(error);
+            failures.push({ service, container: `${service} pre_start`, message });
+            continue;
+          }
+        }
       await Promise.all(
         mine.map(async (c) => {
           const name = primaryName(c.Names) || c.Id;
@@ -315,6 +330,29 @@ class DependencyWaits {
 
   close(): void {
     this.watcher?.close();
+  }
+}
+
+/** The service's pre_start hooks before a start, sharing the volumes of its lowest-numbered container. */
+async function runServicePreStart(
+  engine: Engine,
+  model: StackModel,
+  spec: ServiceSpec,
+  containers: readonly EngineContainer[],
+  signal?: AbortSignal,
+): Promise<void> {
+  const number = (c: EngineContainer): number => Number((c.Labels ?? {})[Label.containerNumber] ?? '0');
+  const donor = [...containers].sort((a, b) => number(a) - number(b))[0]!;
+  const desired = desiredContainer(model, spec, number(donor) || 1, undefined);
+  for (const hook of preStartContainers(model, spec, desired, donor.Id)) {
+    const name = `${spec.name} pre_start[${hook.index}]`;
+    await runPreStart(
+      engine,
+      { name, service: spec.name, index: hook.index, body: hook.body, connect: hook.connect },
+      {
+        ...(signal ? { signal } : {}),
+      },
+    );
   }
 }
 

@@ -11,6 +11,7 @@
  * confirmation, the retry rule and the errors. It takes callbacks, never a CLI context: the
  * CLI, the watch session and library callers all drive it the same way.
  */
+import type { HookOutput } from './container-extras.js';
 import { StackError } from '../errors.js';
 
 /** What the loop needs of an action: renderers and the confirmation read these fields only. */
@@ -73,6 +74,8 @@ export interface RunHooks<A extends ActionLike = ActionLike> {
   readonly onWarning?: (message: string) => void;
   /** One-line notices ("a container name was taken meanwhile: observing again"). */
   readonly onNotice?: (message: string) => void;
+  /** Each line a lifecycle hook prints, as it comes (attached `up` shows them in its log stream). */
+  readonly onHookOutput?: (output: HookOutput) => void;
   /** Told each plan before it runs (or when it is empty): notes such as "orphans kept" belong before the changes. */
   readonly onPlan?: (plan: PlanLike<A>) => void;
   /** Bound on concurrent engine calls (default 8). */
@@ -93,6 +96,7 @@ export interface ExecuteContext<A extends ActionLike> {
   readonly signal: AbortSignal;
   readonly onEvent: (event: ActionEvent<A>) => void;
   readonly onWarning: (message: string) => void;
+  readonly onHookOutput?: (output: HookOutput) => void;
   readonly parallel?: number;
   readonly waitTimeoutMs?: number;
 }
@@ -192,6 +196,7 @@ export async function applyRun<O, P extends PlanLike<A>, A extends ActionLike, S
         signal: hooks.signal,
         onEvent: (event) => progress?.onEvent(event),
         onWarning: (message) => hooks.onWarning?.(message),
+        ...(hooks.onHookOutput ? { onHookOutput: hooks.onHookOutput } : {}),
         ...(hooks.parallel !== undefined ? { parallel: hooks.parallel } : {}),
         ...(hooks.waitTimeoutMs !== undefined ? { waitTimeoutMs: hooks.waitTimeoutMs } : {}),
       });

@@ -150,8 +150,9 @@ export async function selectedServices(model: StackModel, options: UpOptions): P
 
 /**
  * What `up` cannot run, refused before the engine is touched: a service mounting at a Windows
- * path, and a `provider:` service (run by an external component, Compose plugins such as
- * `model`, which stack has none of), naming each service.
+ * path, a `pre_start` hook with `per_replica: true` (Compose refuses it too), a `provider:`
+ * service or one using `models:` (run by external components, Compose's provider plugins and
+ * Docker Model Runner, which stack has none of), naming each service.
  */
 export function refuseProviders(model: StackModel, selected: ReadonlySet<string>): void {
   // Compose accepts Windows container paths for Windows engines; stack drives Linux engines.
@@ -176,12 +177,27 @@ export function refuseProviders(model: StackModel, selected: ReadonlySet<string>
         );
     }
   }
-  const providers = [...selected].filter((s) => model.services[s]?.provider !== undefined).sort();
-  if (providers.length === 0) return;
-  const named = providers.map((s) => `"${s}" (provider "${model.services[s]!.provider!}")`).join(', ');
+  const services = [...selected].sort().flatMap((s) => (model.services[s] ? [model.services[s]] : []));
+  for (const spec of services) {
+    const perReplica = spec.preStart.findIndex((h) => h.perReplica);
+    // Compose's own message: it does not run per-replica hooks either.
+    if (perReplica >= 0)
+      throw new StackError(
+        'APPLY_FAILED',
+        `service "${spec.name}" pre_start[${perReplica}]: per_replica is not yet supported; remove per_replica or set it to false`,
+      );
+  }
+  const providers = services.filter((s) => s.provider !== undefined);
+  const users = services.filter((s) => s.models !== undefined);
+  if (providers.length === 0 && users.length === 0) return;
+  const named = [
+    ...providers.map((s) => `"${s.name}" (provider "${s.provider!}")`),
+    ...users.map((s) => `"${s.name}" (models ${s.models!.map((m) => `"${m}"`).join(', ')})`),
+  ].join(', ');
+  // Compose runs both through Docker Model Runner / provider plugins, and fails up without them.
   throw new StackError(
     'UNSUPPORTED_PROVIDER',
-    `cannot run service ${named}: stack runs no providers; run the others with "stack up <service>..." or remove it`,
+    `cannot run service ${named}: stack runs no providers and no model runner; run the others with "stack up <service>..." or remove it`,
   );
 }
 

@@ -13,6 +13,7 @@ import type { ObservedContainer } from './types.js';
 export type ContainerClass =
   | { readonly kind: 'ignore' }
   | { readonly kind: 'leftover' }
+  | { readonly kind: 'hook'; readonly service: string }
   | { readonly kind: 'orphan' }
   | { readonly kind: 'unnumbered'; readonly service: string }
   | { readonly kind: 'replica'; readonly service: string; readonly number: number };
@@ -46,6 +47,17 @@ export const CONTAINER_RULES: readonly ContainerRule[] = [
     // `stack run` / `compose run` containers belong to the user's session; up leaves them be.
     name: 'one-off',
     test: (c) => (c.labels[Label.oneoff] === 'True' ? { kind: 'ignore' } : undefined),
+  },
+  {
+    // A pre_start hook container (Compose's hook label) is never a replica. One is left only
+    // when its hook failed (kept for inspection, as Compose does); Compose removes it when the
+    // hooks run again, so it goes when its service is part of the run.
+    name: 'hook',
+    test: (c, ctx) => {
+      if (c.labels[Label.hook] === undefined) return undefined;
+      const service = serviceOf(c) ?? '';
+      return ctx.selected.has(service) ? { kind: 'hook', service } : { kind: 'ignore' };
+    },
   },
   {
     // A replacement whose original still exists: the recreate stopped before `remove old`.
@@ -129,14 +141,16 @@ export function freshness(
   if (label === undefined || version === undefined) return 'unhashed';
   if (version !== HASH_VERSION) return 'unknown-scheme';
   if (label === desired.hash) return 'up-to-date';
-  if (
-    resolvedImageId !== undefined &&
-    c.imageId === resolvedImageId &&
-    label === rehashContainer(desired, `ref:${desired.imageRef}`)
-  )
-    return 'up-to-date';
-  if (resolvedImageId === undefined && c.image === desired.imageRef && label === rehashContainer(desired, c.imageId))
-    return 'up-to-date';
+  // The image keys the container may have been hashed with (see above), each under the current
+  // v1 inputs and the former ones (depends_on was hashed: containers created then are not
+  // recreated for that alone).
+  const keys = [desired.imageKey];
+  if (resolvedImageId !== undefined && c.imageId === resolvedImageId) keys.push(`ref:${desired.imageRef}`);
+  if (resolvedImageId === undefined && c.image === desired.imageRef) keys.push(c.imageId);
+  for (const [i, key] of keys.entries()) {
+    if (i > 0 && label === rehashContainer(desired, key)) return 'up-to-date';
+    if (label === rehashContainer(desired, key, 'former')) return 'up-to-date';
+  }
   return 'diverged';
 }
 

@@ -359,11 +359,18 @@ function buildDesiredContainer(
     [Label.configFiles]: model.configFiles.join(','),
     [Label.composeVersion]: COMPOSE_COMPAT_VERSION,
     [Label.dependsOn]: dependsOnLabel(service),
-    [Label.filesHash]: filesDigest(model, files, [service.postStart, service.preStop]),
+    // pre_start only when set, so the digest of a service without one is what it always was.
+    [Label.filesHash]: filesDigest(model, files, [
+      service.postStart,
+      service.preStop,
+      ...(service.preStart.length > 0 ? [service.preStart] : []),
+    ]),
   };
   const labels = compact({ ...service.labels, ...stackLabels }) as Record<string, string>;
   const hostConfig = compact({
     AutoRemove: oneOff?.autoRemove || undefined,
+    // API 1.43+ (Engine 24) applies them; an older engine ignores the field, as it does for Compose.
+    Annotations: sortedRecord(service.annotations),
     Binds,
     Mounts,
     PortBindings: bindings,
@@ -473,6 +480,6 @@ function buildDesiredContainer(
 }
 
 /** The hash the same replica would have with a different image key (see classify: unresolved images). */
-export function rehashContainer(desired: DesiredContainer, key: string): string {
-  return hashContainer(desired.body, desired.connect, key);
+export function rehashContainer(desired: DesiredContainer, key: string, scheme?: 'former'): string {
+  return hashContainer(desired.body, desired.connect, key, scheme);
 }

@@ -6,7 +6,7 @@
  * copied (targets, owners, modes, content hashes, hooks) without any value, for the config hash.
  */
 import { createHash } from 'node:crypto';
-import type { HookSpec, SecretSpec, ServiceFileRef, ServiceSpec, StackModel } from '../model.js';
+import type { HookSpec, PreStartHookSpec, SecretSpec, ServiceFileRef, ServiceSpec, StackModel } from '../model.js';
 
 /** One file to write into the container (path absolute in the container). */
 export interface FileCopy {
@@ -63,7 +63,7 @@ export function fileCopies(model: StackModel, service: ServiceSpec): FileCopy[] 
 export function filesDigest(
   model: StackModel,
   copies: readonly FileCopy[],
-  hooks: readonly (readonly HookSpec[])[],
+  hooks: readonly (readonly (HookSpec | PreStartHookSpec)[])[],
 ): string | undefined {
   if (copies.length === 0 && hooks.every((h) => h.length === 0)) return undefined;
   const sha = (text: string): string => createHash('sha256').update(text).digest('hex');

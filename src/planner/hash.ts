@@ -15,7 +15,9 @@ export const HASH_VERSION = 'v1';
  * Labels excluded from the hash: the hashes themselves, the recreate bookkeeping added after
  * hashing, and bookkeeping that does not change the container (which files were passed with
  * -f, the directory, the tool version): otherwise adding an override file or upgrading stack
- * would recreate every container.
+ * would recreate every container. `depends_on` too: Compose leaves it out of its service hash
+ * (docker/compose pkg/compose/hash.go), so a new dependency starts in order but recreates
+ * nothing.
  */
 const UNHASHED_LABELS: readonly string[] = [
   Label.configHash,
@@ -25,7 +27,15 @@ const UNHASHED_LABELS: readonly string[] = [
   Label.workingDir,
   Label.configFiles,
   Label.composeVersion,
+  Label.dependsOn,
 ];
+
+/**
+ * Labels v1 hashed before stack followed Compose on them. A container created then carries a
+ * hash with them in; it still counts as up to date while they are unchanged (classify.ts), so
+ * the change recreates nothing by itself and needs no new version.
+ */
+const FORMERLY_HASHED_LABELS: readonly string[] = [Label.dependsOn];
 
 /**
  * Canonical form: object keys sorted recursively; `undefined`, `null`, empty strings, empty
@@ -60,13 +70,16 @@ export function canonicalJson(value: unknown): string {
 /** Create-body fields where `[]` means "override the image's value with nothing", not "unset". */
 const EXPLICIT_EMPTY_FIELDS: readonly string[] = ['Cmd', 'Entrypoint'];
 
-/** A copy of `body` without the unhashed labels and without `Name`. */
-function withoutUnhashed(body: Readonly<Record<string, unknown>>): Record<string, unknown> {
+/** A copy of `body` without the unhashed labels (but those in `keep`) and without `Name`. */
+function withoutUnhashed(
+  body: Readonly<Record<string, unknown>>,
+  keep: readonly string[] = [],
+): Record<string, unknown> {
   const { Name: _name, ...rest }: Record<string, unknown> = body;
   const labels = rest['Labels'];
   if (labels && typeof labels === 'object') {
     const kept: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(labels)) if (!UNHASHED_LABELS.includes(k)) kept[k] = v;
+    for (const [k, v] of Object.entries(labels)) if (!UNHASHED_LABELS.includes(k) || keep.includes(k)) kept[k] = v;
     rest['Labels'] = kept;
   }
   return rest;
@@ -81,18 +94,22 @@ export function imageKey(imageId: string | undefined, ref: string): string {
  * `v1:<sha256>` of a container create body (without name/hash labels), the networks connected
  * after create (they are part of the container's configuration even though 1.41 takes them in
  * a second call), the image key, and which of Cmd/Entrypoint are explicitly empty (if any).
+ * `former`: as v1 hashed before FORMERLY_HASHED_LABELS left the hash (to recognise containers
+ * created then).
  */
 export function hashContainer(
   body: Readonly<Record<string, unknown>>,
   connect: Readonly<Record<string, unknown>>,
   image: string,
+  scheme: 'current' | 'former' = 'current',
 ): string {
   // Canonical JSON drops empty arrays, but an explicit empty Cmd/Entrypoint overrides the
   // image's; it is hashed as a separate member, so bodies without one hash as before.
   const explicitEmpty = EXPLICIT_EMPTY_FIELDS.filter(
     (k) => Array.isArray(body[k]) && (body[k] as unknown[]).length === 0,
   );
-  const input = { body: withoutUnhashed(body), connect, image, ...(explicitEmpty.length > 0 ? { explicitEmpty } : {}) };
+  const hashed = withoutUnhashed(body, scheme === 'former' ? FORMERLY_HASHED_LABELS : []);
+  const input = { body: hashed, connect, image, ...(explicitEmpty.length > 0 ? { explicitEmpty } : {}) };
   const digest = createHash('sha256').update(canonicalJson(input)).digest('hex');
   return `${HASH_VERSION}:${digest}`;
 }

@@ -74,7 +74,7 @@ export function planDown(
 
   // pre_stop hooks come from the model; without one (`-p x down`) there are none to run.
   const preStopOf = (c: ObservedContainer): { preStop?: readonly HookSpec[] } => {
-    const hooks = model?.services[serviceOf(c)]?.preStop ?? [];
+    const hooks = c.labels[Label.hook] === undefined ? (model?.services[serviceOf(c)]?.preStop ?? []) : [];
     return hooks.length > 0 ? { preStop: hooks } : {};
   };
   const remove = (c: ObservedContainer, why: Reason, after: readonly number[]): void => {

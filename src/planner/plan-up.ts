@@ -10,6 +10,8 @@ import { PlanBuilder } from './builder.js';
 import type { DesiredContainer } from './desired.js';
 import { donorServices } from './graph.js';
 import { hostAccessNotes } from './host-access.js';
+import { resolveImage } from './images.js';
+import { preStartContainers } from './pre-start.js';
 import { divergedReason } from './reasons.js';
 import { sharedProjectNotes } from './shared-project.js';
 import type { KeptReplica, Removal, UpState } from './up-state.js';
@@ -38,7 +40,9 @@ function stopTimeout(
 ): { timeoutSeconds?: number; preStop?: readonly HookSpec[] } {
   const service = model.services[c.labels[Label.service] ?? ''];
   const seconds = stopGraceSeconds(service);
-  const preStop = service && service.preStop.length > 0 ? { preStop: service.preStop } : {};
+  // A hook container is not the service's container: its pre_stop hooks are not for it.
+  const preStop =
+    service && service.preStop.length > 0 && c.labels[Label.hook] === undefined ? { preStop: service.preStop } : {};
   return seconds === undefined ? preStop : { timeoutSeconds: seconds, ...preStop };
 }
 
@@ -416,21 +420,27 @@ function emitService(
   const depStarts = (state.graph.dependencies[service] ?? []).flatMap((d) => ready.starts.get(d) ?? []);
   const waitFor = waitConditions(model, observed, state, service);
   const restartFor = recreatedDependencies(model, state, service);
+  // With pre_start hooks, starts are queued and emitted after the hooks (when they run).
+  const deferStarts = s.spec.preStart.length > 0;
+  const pending: PendingStart[] = [];
   const starts: number[] = [];
+  let staysRunning = false;
+  const emitStart = (p: PendingStart, hooks?: number): number =>
+    b.add({
+      kind: 'start-container',
+      resource: ref(p.desired),
+      reason: p.reason,
+      name: p.desired.name,
+      ...(p.containerId ? { containerId: p.containerId } : {}),
+      ...(waitFor.length > 0 ? { waitFor } : {}),
+      ...postStart(model, p.desired),
+      dependsOn: [p.after, ...depStarts, hooks],
+    });
   const start = (desired: DesiredContainer, reason: Reason, after: number | undefined, containerId?: string): void => {
     if (options.noStart) return;
-    starts.push(
-      b.add({
-        kind: 'start-container',
-        resource: ref(desired),
-        reason,
-        name: desired.name,
-        ...(containerId ? { containerId } : {}),
-        ...(waitFor.length > 0 ? { waitFor } : {}),
-        ...postStart(model, desired),
-        dependsOn: [after, ...depStarts],
-      }),
-    );
+    const p = { desired, reason, after, ...(containerId ? { containerId } : {}) };
+    if (deferStarts) pending.push(p);
+    else starts.push(emitStart(p));
   };
   const ref = (d: DesiredContainer): string => `service:${d.service}:${d.number}`;
   type Slot = {
@@ -469,7 +479,8 @@ function emitService(
           ready.containers.get(`${service}:${k.desired.number}`),
           old.id,
         );
-      else if (restartFor.length > 0 && STOPPABLE.has(old.state) && !options.noStart) {
+      else if (STOPPABLE.has(old.state)) staysRunning = true;
+      if (!k.verdict.start && restartFor.length > 0 && STOPPABLE.has(old.state) && !options.noStart) {
         // depends_on `restart: true`: the dependency was recreated, so this one restarts after it.
         const reason: Reason = {
           code: 'dependency_restarted',
@@ -548,5 +559,70 @@ function emitService(
     ready.containers.set(`${service}:${k.desired.number}`, renamed);
     start(k.desired, reason, renamed);
   }
+  const hooks = staysRunning ? undefined : emitPreStart(b, model, observed, pending, waitFor, depStarts, ready);
+  for (const p of pending) starts.push(emitStart(p, hooks));
   ready.starts.set(service, starts);
+}
+
+/** A start emitStart queued: after `after` (the create or rename that made the container). */
+interface PendingStart {
+  readonly desired: DesiredContainer;
+  readonly reason: Reason;
+  readonly after: number | undefined;
+  readonly containerId?: string;
+}
+
+/**
+ * The service's `pre_start` hooks, when this plan starts its containers and none stays running
+ * (Compose runs them once per service then: first up, recreate, a start after a stop; not when a
+ * replica is added beside a running one). Returns the last hook's id, which the starts follow.
+ *
+ * ```
+ * [pull hook image] ──▶ hook 0 (waits for depends_on, after the first replica's create) ──▶ hook 1 ──▶ … ──▶ starts
+ * ```
+ */
+function emitPreStart(
+  b: PlanBuilder,
+  model: StackModel,
+  observed: ObservedState,
+  pending: readonly PendingStart[],
+  waitFor: readonly WaitCondition[],
+  depStarts: readonly number[],
+  ready: Ready,
+): number | undefined {
+  const first = [...pending].sort((x, y) => x.desired.number - y.desired.number)[0];
+  if (!first) return undefined;
+  const spec = model.services[first.desired.service]!;
+  if (spec.preStart.length === 0) return undefined;
+  let previous: number | undefined;
+  for (const hook of preStartContainers(model, spec, first.desired, first.containerId ?? first.desired.name)) {
+    let image: number | undefined;
+    if (spec.preStart[hook.index]!.image !== undefined && !resolveImage(hook.image, observed.images)) {
+      image = ready.images.get(hook.image);
+      if (image === undefined) {
+        image = b.add({
+          kind: 'pull-image',
+          resource: `image:${spec.name}`,
+          reason: { code: 'image_missing', detail: `${hook.image} (pre_start) not found locally` },
+          image: hook.image,
+          ...(spec.platform ? { platform: spec.platform } : {}),
+        });
+        ready.images.set(hook.image, image);
+      }
+    }
+    const name = `${spec.name} pre_start[${hook.index}]`;
+    previous = b.add({
+      kind: 'run-pre-start',
+      resource: `service:${spec.name}`,
+      reason: { code: 'pre_start', detail: `before ${spec.name} starts` },
+      name,
+      service: spec.name,
+      index: hook.index,
+      body: hook.body,
+      connect: hook.connect,
+      ...(previous === undefined && waitFor.length > 0 ? { waitFor } : {}),
+      dependsOn: previous === undefined ? [first.after, image, ...depStarts] : [previous, image],
+    });
+  }
+  return previous;
 }

@@ -38,6 +38,8 @@ function detailOf(a: Action): string {
       return a.postStart && a.postStart.length > 0
         ? ` ${a.name} then ${a.postStart.length} post_start hook(s)`
         : ` ${a.name}`;
+    case 'run-pre-start':
+      return ` ${a.name} (${String(a.body['Image'])})`;
     case 'stop-container':
       return a.preStop && a.preStop.length > 0 ? ` ${a.name} after ${a.preStop.length} pre_stop hook(s)` : ` ${a.name}`;
     case 'connect-network':

@@ -113,7 +113,9 @@ export type ReasonCode =
   | 'down'
   | 'image_missing'
   | 'image_pull_always'
-  | 'image_build';
+  | 'image_build'
+  | 'pre_start'
+  | 'hook_leftover';
 
 export interface Reason {
   readonly code: ReasonCode;
@@ -180,6 +182,22 @@ export type Action =
       readonly waitFor?: readonly WaitCondition[];
       /** `post_start` hooks run through exec, in order, once the container started; a failing one fails the action. */
       readonly postStart?: readonly HookSpec[];
+    })
+  | (ActionBase & {
+      /**
+       * One `pre_start` hook (src/planner/pre-start.ts): create the hook container, connect
+       * `connect`, start it, follow its output, wait for its exit; exit 0 removes it, another
+       * code fails the action and keeps it for inspection (as Compose).
+       */
+      readonly kind: 'run-pre-start';
+      /** `<service> pre_start[<index>]`, as Compose names the hook in its output. */
+      readonly name: string;
+      readonly service: string;
+      readonly index: number;
+      readonly body: ContainerCreateBody;
+      readonly connect: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+      /** The service's depends_on conditions: the first hook waits for them as a start would. */
+      readonly waitFor?: readonly WaitCondition[];
     })
   | (ActionBase & {
       readonly kind: 'stop-container';

@@ -241,6 +241,11 @@ export function analyzeUp(model: StackModel, observed: ObservedState, options: U
           detail: `replacement of ${c.labels[Label.replaces]!.slice(0, 12)} left by an interrupted recreate`,
         },
       });
+    else if (cls.kind === 'hook')
+      removals.push({
+        container: c,
+        reason: { code: 'hook_leftover', detail: 'pre_start hook container kept after a failed hook' },
+      });
     else if (cls.kind === 'orphan') {
       if (options.removeOrphans)
         removals.push({ container: c, reason: { code: 'orphan', detail: 'service no longer in the stack file' } });

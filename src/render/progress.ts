@@ -32,6 +32,7 @@ const VERBS: Record<Action['kind'], [string, string]> = {
   'remove-volume': ['Removing', 'Removed'],
   'create-container': ['Creating', 'Created'],
   'start-container': ['Starting', 'Started'],
+  'run-pre-start': ['Running', 'Completed'],
   'stop-container': ['Stopping', 'Stopped'],
   'remove-container': ['Removing', 'Removed'],
   'rename-container': ['Renaming', 'Renamed'],
@@ -58,6 +59,8 @@ export function subjectOf(action: Action): string {
       return `Container ${action.name} → ${action.network}`;
     case 'rename-container':
       return `Container ${action.name} → ${action.newName}`;
+    case 'run-pre-start':
+      return `Hook ${action.name}`;
     default:
       return `Container ${action.name}`;
   }
@@ -66,7 +69,11 @@ export function subjectOf(action: Action): string {
 /** The verb for an action, in progress ("Starting") or done ("Started"). */
 export function verbOf(action: Action, done: boolean): string {
   const verbs = VERBS[action.kind];
-  const waiting = action.kind === 'start-container' && action.waitFor && action.waitFor.length > 0 && !done;
+  const waiting =
+    (action.kind === 'start-container' || action.kind === 'run-pre-start') &&
+    action.waitFor &&
+    action.waitFor.length > 0 &&
+    !done;
   return waiting ? 'Waiting' : verbs[done ? 1 : 0];
 }
 

@@ -1,9 +1,11 @@
 /**
  * The Compose features of issue 15 against the engine: an included sub-project, lifecycle
- * hooks, secrets and configs copied in with their mode and owner.
+ * hooks (pre_start in containers of their own, post_start, pre_stop, their output), secrets and
+ * configs copied in with their mode and owner, what `up` refuses (providers, models), what the
+ * config hash leaves out as Compose does.
  */
 import { afterEach, expect, it } from 'vitest';
-import { cleanup, containers, describeE2E, docker, fixture, projectName, runCli } from './helpers.js';
+import { cleanup, containers, describeE2E, docker, eventually, fixture, projectName, runCli } from './helpers.js';
 
 const describe = await describeE2E();
 const projects: string[] = [];
@@ -53,6 +55,43 @@ describe('provider services', () => {
   }, 120_000);
 });
 
+describe('models', () => {
+  it('config shows a service using a model; up refuses it by name with exit 1 and creates nothing; the others run', async () => {
+    const p = project('models');
+    const cwd = fixture('e2e-provider');
+    const config = await runCli(['-p', p, '-f', 'models.yaml', 'config'], { cwd });
+    expect(config.code, config.stderr).toBe(0);
+    expect(config.stdout).toMatch(/models:\n\s+llm:\n\s+model: ai\/smollm2/);
+    const up = await runCli(['-p', p, '-f', 'models.yaml', 'up', '-d'], { cwd });
+    expect(up.code).toBe(1);
+    expect(up.stderr).toContain('cannot run service "web" (models "llm")');
+    expect(containers(p)).toEqual([]);
+    expect(docker(['network', 'ls', '-q', '--filter', `name=${p}_`])).toBe('');
+    const db = await runCli(['-p', p, '-f', 'models.yaml', 'up', '-d', 'db'], { cwd });
+    expect(db.code, db.stderr).toBe(0);
+    expect(containers(p).map((c) => `${c.service} ${c.state}`)).toEqual(['db running']);
+  }, 120_000);
+});
+
+describe('the config hash leaves out what Compose leaves out', () => {
+  it('changing only an x- key or depends_on of a service does not recreate its container', async () => {
+    const p = project('xkeys');
+    const cwd = fixture('e2e-extensions');
+    expect((await runCli(['-p', p, 'up', '-d'], { cwd })).code).toBe(0);
+    const first = containerOf(p, 'web');
+    const owner = await runCli(['-p', p, 'up', '-d'], { cwd, env: { OWNER: 'dev' } });
+    expect(owner.code, owner.stderr).toBe(0);
+    expect(containerOf(p, 'web')).toBe(first);
+    const deps = await runCli(['-p', p, '-f', 'stack.yaml', '-f', 'more-deps.yaml', 'up', '-d'], { cwd });
+    expect(deps.code, deps.stderr).toBe(0);
+    expect(containerOf(p, 'web')).toBe(first);
+    // Not vacuous: a real change of the service recreates it.
+    const env = await runCli(['-p', p, 'up', '-d'], { cwd, env: { LEVEL: '2' } });
+    expect(env.code, env.stderr).toBe(0);
+    expect(containerOf(p, 'web')).not.toBe(first);
+  }, 120_000);
+});
+
 describe('Windows paths', () => {
   it('config accepts a Windows container path; up says a Linux engine cannot use it and creates nothing', async () => {
     const p = project('windows');
@@ -92,6 +131,93 @@ describe('lifecycle hooks', () => {
     expect(up.code).toBe(1);
     expect(up.stderr).toContain('service "web": post_start hook #1');
     expect(up.stderr).toContain('exited with code 3');
+  }, 120_000);
+});
+
+describe('pre_start hooks', () => {
+  const hookContainers = (p: string): string[] =>
+    docker([
+      'ps',
+      '-aq',
+      '--filter',
+      `label=com.docker.compose.project=${p}`,
+      '--filter',
+      'label=com.docker.compose.hook',
+    ])
+      .split('\n')
+      .filter(Boolean);
+
+  it('run in order in containers of their own before the service starts, once; a stop then start runs them again', async () => {
+    const p = project('prestart');
+    const cwd = fixture('e2e-hooks');
+    const args = ['-p', p, '-f', 'pre-start.yaml'];
+    const up = await runCli([...args, 'up', '-d'], { cwd });
+    expect(up.code, up.stderr).toBe(0);
+    const web = containerOf(p, 'web');
+    const log = async (): Promise<string[]> =>
+      eventually(() => {
+        const lines = docker(['exec', web, 'cat', '/log/order']).split('\n');
+        return lines.filter((l) => l === 'main').length === lines.filter((l) => l === 'post_start').length && lines;
+      });
+    const first = await log();
+    expect(first.filter((l) => l.startsWith('pre_start'))).toEqual([
+      'pre_start-0 from-service',
+      'pre_start-1 from-hook 1000',
+    ]);
+    // The service's command ran after both hooks had finished.
+    expect(first.indexOf('main')).toBeGreaterThan(first.indexOf('pre_start-1 from-hook 1000'));
+    expect(hookContainers(p)).toEqual([]);
+    // Converged: nothing is recreated and no hook runs.
+    expect((await runCli([...args, 'up', '-d'], { cwd })).code).toBe(0);
+    expect(containerOf(p, 'web')).toBe(web);
+    expect((await log()).filter((l) => l.startsWith('pre_start'))).toHaveLength(2);
+    // Compose's start runs them again when none of the service's containers runs.
+    expect((await runCli([...args, 'stop'], { cwd })).code).toBe(0);
+    const start = await runCli([...args, 'start'], { cwd });
+    expect(start.code, start.stderr).toBe(0);
+    expect((await log()).filter((l) => l.startsWith('pre_start'))).toHaveLength(4);
+    expect(hookContainers(p)).toEqual([]);
+  }, 120_000);
+
+  it('a failing hook fails up (exit 1) naming it, its code and its output; the service stays created, the hook container is kept until down', async () => {
+    const p = project('prestartfail');
+    const cwd = fixture('e2e-hooks');
+    const args = ['-p', p, '-f', 'pre-start-failing.yaml'];
+    const up = await runCli([...args, 'up', '-d'], { cwd });
+    expect(up.code).toBe(1);
+    expect(up.stderr).toContain('service "web" pre_start[1] exited with code 17');
+    expect(up.stderr).toContain('no migration today');
+    expect(up.stderr).toContain('kept for inspection');
+    const kept = hookContainers(p);
+    expect(kept).toHaveLength(1);
+    expect(
+      containers(p)
+        .filter((c) => !kept.some((id) => c.id.startsWith(id)))
+        .map((c) => c.state),
+    ).toEqual(['created']);
+    const log = docker(['run', '--rm', '-v', `${p}_log:/log`, 'stack-test/busybox:latest', 'cat', '/log/order']);
+    expect(log).toBe('ran-0');
+    const down = await runCli([...args, 'down'], { cwd });
+    expect(down.code, down.stderr).toBe(0);
+    expect(containers(p)).toEqual([]);
+  }, 120_000);
+});
+
+describe('hook output', () => {
+  it('attached up shows pre_start and post_start output in the log stream as Compose; up -d does not print it', async () => {
+    const p = project('hookout');
+    const cwd = fixture('e2e-hooks');
+    const up = await runCli(['-p', p, '-f', 'attached.yaml', 'up'], { cwd });
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stdout).toContain('job pre_start[0] -> | preparing');
+    expect(up.stdout).toContain('job-1 -> | started hook');
+    expect(up.stdout.indexOf('preparing')).toBeLessThan(up.stdout.indexOf('started hook'));
+    // The hook's own container is not one of the service's: its exit is not reported.
+    const exits = (up.stdout + up.stderr).match(/.* exited with code \d+/g) ?? [];
+    expect(exits.filter((line) => line !== 'job-1 exited with code 0')).toEqual([]);
+    const detached = await runCli(['-p', p, '-f', 'attached.yaml', 'up', '-d'], { cwd });
+    expect(detached.code, detached.stderr).toBe(0);
+    expect(detached.stdout + detached.stderr).not.toContain('preparing');
   }, 120_000);
 });
 

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { StackError } from '../../src/errors.js';
 import type { Diagnostic } from '../../src/errors.js';
 import { loadStack } from '../../src/loader/load.js';
+import { toComposeConfig } from '../../src/loader/serialize.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'stack-include-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -166,7 +167,7 @@ describe('project name and interpolation', () => {
 });
 
 describe('keys of the current Compose specification', () => {
-  it('accepts models, provider, pre_start, no_cache_filter, interface_name, pull_refresh_after with a warning naming each', async () => {
+  it('accepts models, provider, no_cache_filter, interface_name, pull_refresh_after with a warning naming each', async () => {
     const dir = write(join(tmp, 'newer'), {
       'stack.yaml': [
         'models:',
@@ -192,11 +193,25 @@ describe('keys of the current Compose specification', () => {
       'services.web.models',
       'services.web.pull_refresh_after',
       'services.web.build.no_cache_filter',
-      'services.web.pre_start',
       'interface_name',
       'services.ai.provider',
     ])
       expect(warned).toContain(key);
+    // pre_start is run by up (src/planner/pre-start.ts), so it is not warned about.
+    expect(warned).not.toContain('pre_start');
+    expect(model.services['web']!.preStart).toEqual([
+      { command: ['echo', 'hi'], privileged: false, environment: {}, perReplica: false },
+    ]);
+    expect(model.services['web']!.models).toEqual(['llm']);
+    // config shows what stack does not run, as written, as Compose does.
+    const config = toComposeConfig(model) as { models: unknown; services: Record<string, Record<string, unknown>> };
+    expect(config.models).toEqual({ llm: { model: 'ai/smollm2', context_size: 1024 } });
+    expect(config.services['web']!['models']).toEqual(['llm']);
+    expect(config.services['web']!['pre_start']).toEqual([{ command: ['echo', 'hi'], image: 'x' }]);
+    expect(config.services['ai']!['provider']).toEqual({
+      type: 'model',
+      options: { model: 'ai/smollm2', flags: ['a', 1] },
+    });
   });
 
   it('a device request without capabilities is refused, as Compose does', async () => {
@@ -205,6 +220,21 @@ describe('keys of the current Compose specification', () => {
         'services:\n  web:\n    image: x\n    deploy: {resources: {reservations: {devices: [{count: 1}]}}}\n',
     });
     expect((await failure(dir)).map((d) => d.code)).toEqual(['SCHEMA_MISSING_KEY']);
+  });
+});
+
+describe('dependency cycles and profiles', () => {
+  it('a cycle only through services of a profile that is not enabled is no cycle (Compose v2; 1.29 refused it)', async () => {
+    const dir = write(join(tmp, 'profile-cycle'), {
+      'stack.yaml':
+        'services:\n  web:\n    image: x\n  a:\n    image: x\n    profiles: [dev]\n    depends_on: [b]\n  b:\n    image: x\n    profiles: [dev]\n    depends_on: [a]\n',
+    });
+    expect(Object.keys((await loadStack({ cwd: dir, env: {} })).services)).toEqual(['web']);
+    const enabled = await loadStack({ cwd: dir, env: {}, profiles: ['dev'] }).then(
+      () => [],
+      (e: StackError) => e.diagnostics.map((d) => d.code),
+    );
+    expect(enabled).toEqual(['DEPENDENCY_CYCLE']);
   });
 });
 

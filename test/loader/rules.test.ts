@@ -37,6 +37,7 @@ function service(name: string, over: Partial<ServiceSpec> = {}): ServiceSpec {
     secrets: [],
     configs: [],
     postStart: [],
+    preStart: [],
     preStop: [],
     profiles: [],
     unsupported: [],

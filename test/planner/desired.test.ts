@@ -98,6 +98,16 @@ describe('desired state', () => {
     });
   });
 
+  it('passes annotations to the engine as Compose does (HostConfig.Annotations); none: no field', () => {
+    const annotated = model('demo', [service('web', { annotations: { 'com.example.team': 'ops' } })]);
+    const body = desiredContainer(annotated, annotated.services['web']!, 1, undefined).body;
+    expect((body['HostConfig'] as Record<string, unknown>)['Annotations']).toEqual({ 'com.example.team': 'ops' });
+    const plain = model('demo', [service('web')]);
+    expect(desiredContainer(plain, plain.services['web']!, 1, undefined).body['HostConfig']).not.toHaveProperty(
+      'Annotations',
+    );
+  });
+
   it('turns network_mode service:x into container:<x replica 1>', () => {
     const d = desiredContainer(m, m.services['side']!, 1, undefined);
     expect((d.body['HostConfig'] as Record<string, unknown>)['NetworkMode']).toBe('container:demo-db-1');

@@ -115,14 +115,31 @@ describe('config hash from the stack file', () => {
       ['command quoting', SHORT.replace('"8 0"', '8 0')],
       ['healthcheck form', SHORT.replace('test: curl -f localhost', 'test: ["CMD", "curl", "-f", "localhost"]')],
       ['healthcheck interval', SHORT.replace('1m30s', '1m31s')],
-      [
-        'depends_on restart',
-        SHORT.replace('      - db\n', '      db:\n        condition: service_started\n        restart: true\n'),
-      ],
+      ['post_start hook', SHORT.replace('  web:\n', '  web:\n    post_start: [{command: [echo, hi]}]\n')],
+      ['pre_start hook', SHORT.replace('  web:\n', '  web:\n    pre_start: [{command: [echo, hi]}]\n')],
     ];
     for (const [what, text] of variants) {
       expect(text, what).not.toBe(SHORT);
       expect(hashOf(await load(`variant.yaml`, text), 'web'), what).not.toBe(hashOf(short, 'web'));
+    }
+  });
+
+  it("leaves out what Compose's service hash leaves out: x- keys, depends_on, build, pull_policy, scale", async () => {
+    const short = await load('short.yaml', SHORT);
+    const variants: readonly (readonly [string, string])[] = [
+      ['x- key', SHORT.replace('  web:\n', '  web:\n    x-owner: ops\n')],
+      [
+        'depends_on restart',
+        SHORT.replace('      - db\n', '      db:\n        condition: service_started\n        restart: true\n'),
+      ],
+      ['depends_on removed', SHORT.replace('    depends_on:\n      - db\n', '')],
+      ['build', SHORT.replace('  web:\n', '  web:\n    build: {context: ., args: {V: "2"}}\n')],
+      ['pull_policy', SHORT.replace('  web:\n', '  web:\n    pull_policy: always\n')],
+      ['scale', SHORT.replace('  web:\n', '  web:\n    scale: 3\n')],
+    ];
+    for (const [what, text] of variants) {
+      expect(text, what).not.toBe(SHORT);
+      expect(hashOf(await load(`variant.yaml`, text), 'web'), what).toBe(hashOf(short, 'web'));
     }
   });
 });

@@ -23,6 +23,7 @@ export function service(name: string, overrides: Partial<ServiceSpec> = {}): Ser
     volumes: [],
     tmpfs: [],
     postStart: [],
+    preStart: [],
     preStop: [],
     dependsOn: {},
     networks: overrides.networkMode === undefined ? { default: { aliases: [], linkLocalIps: [] } } : {},

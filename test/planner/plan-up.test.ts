@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Label } from '../../src/labels.js';
 import type { StackModel } from '../../src/model.js';
 import { planUp, renderPlan } from '../../src/planner/index.js';
+import { desiredContainer, rehashContainer } from '../../src/planner/desired.js';
 import type { ObservedContainer, ObservedState, UpOptions } from '../../src/planner/types.js';
 import { buildSpec, container, emptyObserved, image, model, network, service, volume, wantedHash } from './helpers.js';
 import { applyPlan } from './simulate.js';
@@ -641,6 +642,26 @@ describe('planUp', () => {
       "project demo: nothing to do
       note: service:db:1 has a config hash of another stack version: kept as is (use force-recreate to apply this version's config)"
     `);
+  });
+
+  it('a container hashed when v1 still included depends_on is up to date until its config changes', () => {
+    const m = webDb();
+    const former = (o: ObservedState, change: (mm: StackModel) => StackModel = (x) => x): ObservedState =>
+      edit(o, 'demo-web-1', (c) => {
+        const desired = desiredContainer(change(m), change(m).services['web']!, 1, c.imageId);
+        return { ...c, labels: { ...c.labels, [Label.configHash]: rehashContainer(desired, c.imageId, 'former') } };
+      });
+    const o = converged(m);
+    expect(text(m, former(o))).toBe('project demo: nothing to do');
+    // Not vacuous: the former hash is another value, and a real change still recreates.
+    expect(former(o).containers.find((c) => c.name === 'demo-web-1')!.labels[Label.configHash]).not.toBe(
+      o.containers.find((c) => c.name === 'demo-web-1')!.labels[Label.configHash],
+    );
+    const edited = (mm: StackModel): StackModel => ({
+      ...mm,
+      services: { ...mm.services, web: { ...mm.services['web']!, environment: { DB_URL: 'other' } } },
+    });
+    expect(text(m, former(o, edited))).toContain('create-container service:web:1');
   });
 
   it('pulls a missing image and builds a missing built image before creating', () => {

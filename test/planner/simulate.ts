@@ -85,6 +85,16 @@ export function applyPlan(observed: ObservedState, plan: Plan): ObservedState {
         delete c.exitCode;
         break;
       }
+      case 'run-pre-start': {
+        // The hook container comes and goes (a successful hook); its donor must exist and not run yet.
+        const host = (a.body['HostConfig'] ?? {}) as Record<string, unknown>;
+        const donor = String((host['VolumesFrom'] as string[] | undefined)?.[0]);
+        const found = containers.find((c) => c.id === donor || c.name === donor) ?? fail(a, `donor ${donor} not found`);
+        if (found.state === 'running') fail(a, 'pre_start hook after its service started');
+        const ref = String(a.body['Image']);
+        if (!resolveImage(ref, images)) fail(a, `image ${ref} not found`);
+        break;
+      }
       case 'stop-container': {
         const c = byRef(a, a.containerId);
         c.state = 'exited';

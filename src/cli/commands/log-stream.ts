@@ -240,7 +240,7 @@ export async function followProjectLogs(
     if (event.Action !== 'start') return;
     const labels = event.Actor.Attributes;
     const service = labels[Label.service];
-    if (service === undefined || labels[Label.oneoff] === 'True') return;
+    if (service === undefined || labels[Label.oneoff] === 'True' || labels[Label.hook] !== undefined) return;
     if (options.services.length > 0 && !options.services.includes(service)) return;
     const number = labels[Label.containerNumber];
     const prefix = number ? `${service}-${number}` : (labels['name'] ?? event.Actor.ID.slice(0, 12));

@@ -3,6 +3,7 @@
  * for health, or (attached, the default) print service-prefixed logs until Ctrl-C, which stops
  * the stack gracefully.
  */
+import type { HookOutput } from '../../pipeline/container-extras.js';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { ExitCode, StackError } from '../../errors.js';
@@ -98,7 +99,12 @@ export async function runUp(ctx: CliContext, services: readonly string[], flags:
     command: `stack up${services.length > 0 ? ' ' + services.join(' ') : ''}`,
     ...(waitTimeout !== undefined ? { waitTimeoutMs: waitTimeout * 1000 } : {}),
   });
-  const result = await upStack(engine, loaded, options, hooks);
+  // Attached, hook output goes to the log stream as Compose shows it (`web-1 -> | line`); detached it
+  // is only in a failing hook's error, as in Compose.
+  const attached = !flags.detach && !flags.wait && flags.start !== false;
+  const onHookOutput = ({ source, line }: HookOutput): void =>
+    void ctx.stdout.write(flags.logPrefix === false ? `${line}\n` : `${source} | ${line}\n`);
+  const result = await upStack(engine, loaded, options, attached ? { ...hooks, onHookOutput } : hooks);
   const model = result.model ?? loaded;
   if (flags.watch)
     return watchAttached(ctx, engine, model, services, selected, result.startedAt, options, flags.yes === true);

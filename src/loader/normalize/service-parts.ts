@@ -10,6 +10,7 @@ import type {
   DeviceSpec,
   HealthcheckSpec,
   HookSpec,
+  PreStartHookSpec,
   LoggingSpec,
   ServiceFileRef,
   ServiceNetworkSpec,
@@ -287,6 +288,25 @@ export function normalizeHooks(value: unknown, path: Path, issues: Issues): Hook
         privileged: asBool(hook['privileged']) ?? false,
         ...opt('workingDir', asString(hook['working_dir'])),
         environment: stringDict(hook['environment']),
+      },
+    ];
+  });
+}
+
+/** `pre_start:` hooks: like `post_start`, plus `image` and `per_replica`; `command` is optional. */
+export function normalizePreStartHooks(value: unknown, path: Path, issues: Issues): PreStartHookSpec[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((hook: unknown, i) => {
+    if (!isMap(hook)) return [];
+    return [
+      {
+        ...opt('command', normalizeCommand(hook['command'], [...path, i, 'command'], issues)),
+        ...opt('image', asString(hook['image'])),
+        ...opt('user', asString(hook['user'])),
+        privileged: asBool(hook['privileged']) ?? false,
+        ...opt('workingDir', asString(hook['working_dir'])),
+        environment: stringDict(hook['environment']),
+        perReplica: asBool(hook['per_replica']) ?? false,
       },
     ];
   });

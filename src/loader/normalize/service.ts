@@ -16,6 +16,7 @@ import {
   normalizeHealthcheck,
   normalizeHooks,
   normalizeLogging,
+  normalizePreStartHooks,
   normalizeServiceNetworks,
   normalizeUlimits,
 } from './service-parts.js';
@@ -27,6 +28,18 @@ import { displayValue } from '../../errors.js';
 /** The `x-*` keys of a service, undefined when there are none. */
 function extensionsOf(raw: Record<string, unknown>): Record<string, unknown> | undefined {
   const keys = Object.keys(raw).filter((k) => k.startsWith('x-'));
+  return keys.length === 0 ? undefined : Object.fromEntries(keys.map((k) => [k, raw[k]]));
+}
+
+/** The model keys a service's `models:` names (a list, or a mapping by key). */
+function modelKeys(value: unknown): string[] | undefined {
+  const keys = Array.isArray(value) ? stringList(value) : Object.keys(asMap(value));
+  return keys.length > 0 ? keys.sort() : undefined;
+}
+
+/** The values of the accepted but unimplemented keys, for `stack config`; undefined when none. */
+function retainedOf(raw: Record<string, unknown>, unsupported: readonly string[]): Record<string, unknown> | undefined {
+  const keys = unsupported.filter((k) => raw[k] !== undefined);
   return keys.length === 0 ? undefined : Object.fromEntries(keys.map((k) => [k, raw[k]]));
 }
 
@@ -219,6 +232,9 @@ export function normalizeService(
     ...opt('extensions', extensionsOf(raw)),
     postStart: normalizeHooks(raw['post_start'], at('post_start'), issues),
     preStop: normalizeHooks(raw['pre_stop'], at('pre_stop'), issues),
+    preStart: normalizePreStartHooks(raw['pre_start'], at('pre_start'), issues),
+    ...opt('models', modelKeys(raw['models'])),
+    ...opt('retained', retainedOf(raw, unsupported)),
     profiles: stringList(raw['profiles']),
     ...opt('develop', develop),
     unsupported,
