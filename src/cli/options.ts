@@ -26,13 +26,21 @@ export interface PlanFlags {
   pull?: string;
   /** `--no-lock`: ignore the lock file. */
   lock?: boolean;
+  /** `--quiet-pull`: no pull progress (and no build output, as in Compose). */
+  quietPull?: boolean;
+  /** `--quiet-build`: no build output. */
+  quietBuild?: boolean;
 }
 
-const PULL_MODES = ['policy', 'always', 'missing', 'never'] as const;
+const PULL_MODES = ['policy', 'always', 'missing', 'never', 'build'] as const;
 
-/** `--pull` → the image pull mode; USAGE on anything else. */
+/**
+ * `--pull` → the image pull mode (Compose's: every service's pull_policy replaced by it;
+ * `if_not_present` is `missing`); USAGE on anything else.
+ */
 export function parsePull(value: string | undefined): NonNullable<ImageOptions['pull']> {
   if (value === undefined) return 'policy';
+  if (value === 'if_not_present') return 'missing';
   const mode = PULL_MODES.find((m) => m === value);
   if (!mode) throw new StackError('USAGE', `--pull expects one of ${PULL_MODES.join(', ')}, got "${value}"`);
   return mode;
@@ -79,6 +87,8 @@ export function upStackOptions(services: readonly string[], flags: PlanFlags, mo
     throw new StackError('USAGE', '--force-recreate and --no-recreate cannot be combined');
   if (flags.alwaysRecreateDeps && flags.recreate === false)
     throw new StackError('USAGE', '--always-recreate-deps and --no-recreate cannot be combined');
+  if (flags.pull === 'build' && flags.build === false)
+    throw new StackError('USAGE', '--pull build and --no-build cannot be combined');
   const scale = parseScale(flags.scale ?? []);
   if (model) {
     checkServices(model, services);
@@ -111,7 +121,12 @@ export function upStackOptions(services: readonly string[], flags: PlanFlags, mo
  */
 export async function operationHooks(
   ctx: CliContext,
-  options: { yes?: boolean; command: string; waitTimeoutMs?: number },
+  options: {
+    yes?: boolean;
+    command: string;
+    waitTimeoutMs?: number;
+    quiet?: Pick<PlanFlags, 'quietPull' | 'quietBuild'>;
+  },
 ): Promise<OperationHooks> {
   const { createProgress } = await import('../render/progress.js');
   const { confirmDestructive } = await import('./commands/session.js');
@@ -131,7 +146,17 @@ export async function operationHooks(
     progress: () => createProgress(ctx),
     imageProgress: async () => {
       const { createImageProgress } = await import('../render/image-progress.js');
-      return createImageProgress({ mode: ctx.progress, out: ctx.stderr });
+      const progress = createImageProgress({ mode: ctx.progress, out: ctx.stderr });
+      // --quiet-pull: no layer progress, and (as Compose) no build output; --quiet-build: no build output.
+      const quietPull = options.quiet?.quietPull === true;
+      const quietBuild = quietPull || options.quiet?.quietBuild === true;
+      return {
+        onEvent: (event) => {
+          if ((quietPull && event.type === 'pull-progress') || (quietBuild && event.type === 'build-line')) return;
+          progress.onEvent(event);
+        },
+        end: () => progress.end(),
+      };
     },
     onWarning: (message) => writeMessage(ctx, 'warning', message),
     onNotice: (message) => writeMessage(ctx, 'notice', message),

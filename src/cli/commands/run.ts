@@ -12,7 +12,6 @@ import { ExitCode, StackError } from '../../errors.js';
 import type { StackModel } from '../../model.js';
 import type { OneOffSession } from '../../pipeline/run.js';
 import type { OneOffOptions } from '../../planner/one-off.js';
-import type { OperationHooks } from '../../pipeline/stack.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
 import { checkServices, collect, operationHooks, parsePull } from '../options.js';
 import { loadProject, openEngine } from './session.js';
@@ -41,6 +40,7 @@ export interface RunFlags {
   build?: boolean;
   pull?: string;
   quietPull?: boolean;
+  quietBuild?: boolean;
   capAdd: string[];
   capDrop: string[];
   removeOrphans?: boolean;
@@ -105,11 +105,6 @@ async function oneOffOptions(
   };
 }
 
-function withoutImageProgress(hooks: OperationHooks): OperationHooks {
-  const { imageProgress: _progress, ...rest } = hooks;
-  return rest;
-}
-
 /** Runs `run`. */
 export async function runRun(
   ctx: CliContext,
@@ -122,7 +117,7 @@ export async function runRun(
   checkServices(model, [service]);
   const oneOff = await oneOffOptions(ctx, model, service, command, flags);
   const engine = await openEngine(ctx);
-  const hooks = await operationHooks(ctx, { command: `stack run ${service}` });
+  const hooks = await operationHooks(ctx, { command: `stack run ${service}`, quiet: flags });
   const { attachOneOff, prepareOneOff, startOneOff } = await import('../../pipeline/run.js');
   const prepared = await prepareOneOff(
     engine,
@@ -133,7 +128,7 @@ export async function runRun(
       ...(flags.removeOrphans ? { removeOrphans: true } : {}),
       images: { build: flags.build ? 'always' : 'auto', ...(pull ? { pull } : {}) },
     },
-    flags.quietPull ? withoutImageProgress(hooks) : hooks,
+    hooks,
   );
   if (flags.detach) {
     await startOneOff(engine, prepared.id, ctx.signal);
@@ -229,8 +224,9 @@ export function registerRun(program: Command, run: Runner): void {
     .option('-t, --tty', 'allocate a TTY (default: when stdin and stdout are terminals)')
     .option('-T, --no-TTY', 'disable TTY allocation')
     .option('--build', 'build the image before starting')
-    .option('--pull <policy>', 'pull images: policy (default), always, missing, never')
+    .option('--pull <policy>', 'pull images: policy (default), always, missing, never, build')
     .option('--quiet-pull', 'pull without printing progress')
+    .option('--quiet-build', 'build without printing the build output')
     .option('--cap-add <cap>', 'add a Linux capability (repeatable)', collect, [])
     .option('--cap-drop <cap>', 'drop a Linux capability (repeatable)', collect, [])
     .option('--remove-orphans', 'remove containers of services no longer in the stack file')
