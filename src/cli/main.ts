@@ -375,10 +375,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   let exitCode: number = ExitCode.ok;
   const debug = argv.includes('--debug');
   const color = colorAllowed(process.env, process.stderr.isTTY);
-  let program: Command | undefined;
   const run: Runner = async (body) => {
     try {
-      exitCode = await body(buildContext(program!, controller.signal, (b) => (behavior = b)));
+      const ctx = buildContext(program, controller.signal, (b) => (behavior = b));
+      // Compose marks every line of a dry run; stack says it once, before the plan or the report.
+      if (ctx.globals.dryRun && (ctx.progress === 'plain' || ctx.progress === 'tty'))
+        ctx.stderr.write('DRY-RUN MODE - nothing on the engine is changed\n');
+      exitCode = await body(ctx);
     } catch (error) {
       exitCode = writeError(frameTerminal(argv, color), asInterrupted(error, controller.signal), {
         cwd: process.cwd(),
@@ -387,7 +390,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
   };
   const name = findCommandName(argv);
-  program = await createProgram(run, { light: name !== undefined && LIGHT_COMMANDS.has(name) });
+  // `run` reads `program` only when a command runs, after this line.
+  const program = await createProgram(run, { light: name !== undefined && LIGHT_COMMANDS.has(name) });
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -66,6 +66,25 @@ export function parseSeconds(value: string | undefined, flag: string): number | 
   return n;
 }
 
+/**
+ * The value of a boolean flag that Compose spells `--flag=false` (`--sig-proxy`, `--orphans`):
+ * true/1 or false/0; USAGE otherwise. Used as the parser of `--flag [bool]`.
+ */
+export function booleanFlag(flag: string): (value: string) => boolean {
+  return (value) => {
+    if (/^(true|1)$/i.test(value)) return true;
+    if (/^(false|0)$/i.test(value)) return false;
+    throw new StackError('USAGE', `${flag} expects true or false, got "${value}"`);
+  };
+}
+
+/** The named services and the services they depend on (`--include-deps`, `--with-dependencies`); all when none is named. */
+export async function withDependencies(model: StackModel, services: readonly string[]): Promise<string[]> {
+  if (services.length === 0) return Object.keys(model.services).sort();
+  const { buildGraph, selectServices } = await import('../planner/graph.js');
+  return [...selectServices(buildGraph(model), services)].sort();
+}
+
 /** Repeatable commander option collector. */
 export const collect = (value: string, previous: string[]): string[] => [...previous, value];
 

@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { ExitCode, StackError } from '../../errors.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
+import { booleanFlag } from '../options.js';
 import { DEFAULT_DETACH_KEYS, detachFilter, parseDetachKeys } from './detach-keys.js';
 import { loadProjectOrName, openEngine, projectName } from './session.js';
 import { pump } from './pump.js';
@@ -24,12 +25,6 @@ export interface AttachFlags {
 
 /** Signals forwarded besides SIGINT and SIGTERM (the frame's): what a terminal or a supervisor sends. */
 const FORWARDED: readonly NodeJS.Signals[] = ['SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
-
-function parseBool(value: string): boolean {
-  if (/^(true|1)$/i.test(value)) return true;
-  if (/^(false|0)$/i.test(value)) return false;
-  throw new StackError('USAGE', `--sig-proxy expects true or false, got "${value}"`);
-}
 
 /** Runs `attach`. */
 export async function runAttach(ctx: CliContext, service: string, flags: AttachFlags): Promise<CommandResult> {
@@ -125,7 +120,7 @@ export function registerAttach(program: Command, run: Runner): void {
     .option('--no-stdin', 'do not attach stdin')
     .addOption(
       new Option('--sig-proxy [bool]', 'forward received signals to the container (default true; --sig-proxy=false)')
-        .argParser(parseBool)
+        .argParser(booleanFlag('--sig-proxy'))
         .preset(true),
     )
     .action((service: string, flags: AttachFlags) => run((ctx) => runAttach(ctx, service, flags)));
