@@ -4,7 +4,9 @@
  * diagnostics, exit 1/2/130) from bugs (exit 1 with "this is a bug"), and lazy loading so
  * `stack config` never loads dockerode, listr2 or chokidar.
  */
-import { Command, Option } from 'commander';
+import { Argument, Command, Option } from 'commander';
+import { SHELLS, completionScript } from './completion.js';
+import type { Shell } from './completion.js';
 import { ExitCode, StackError, asInterrupted } from '../errors.js';
 import { writeDiagnostics, writeError, writeMessage } from '../render/diagnostics.js';
 import type { Terminal } from '../render/terminal.js';
@@ -17,7 +19,7 @@ import { composeEnvironment, composeFiles, envTrue, parseAnsi } from './compose-
 import type { AnsiMode } from './compose-env.js';
 
 /** Commands that must start fast and never touch the engine: they skip loading the engine commands. */
-export const LIGHT_COMMANDS: ReadonlySet<string> = new Set(['config', 'version', 'convert']);
+export const LIGHT_COMMANDS: ReadonlySet<string> = new Set(['config', 'version', 'convert', 'completion']);
 /** Global options that take a value (used to find the command name before commander parses). */
 const VALUE_OPTIONS = new Set([
   '-f',
@@ -47,6 +49,8 @@ const READ_ONLY_COMMANDS: ReadonlySet<string> = new Set([
   'config',
   'convert',
   'version',
+  'completion',
+  'attach',
   'plan',
 ]);
 
@@ -332,6 +336,18 @@ export async function createProgram(run: Runner, options: { light?: boolean } = 
             ? JSON.stringify(info) + '\n'
             : `stack version ${VERSION} (node ${info.node}, ${info.platform})\n`,
         );
+        return ExitCode.ok;
+      }),
+    );
+  program
+    .command('completion')
+    .description('print a shell completion script (commands, flags, service names): source <(stack completion bash)')
+    .addArgument(new Argument('<shell>', 'the shell').choices(SHELLS))
+    .action((shell: Shell) =>
+      run(async (ctx) => {
+        // The full program (engine commands included) is what the script completes.
+        const full = await createProgram(async () => undefined);
+        ctx.stdout.write(completionScript(shell, full));
         return ExitCode.ok;
       }),
     );
