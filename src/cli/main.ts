@@ -19,7 +19,7 @@ import { composeEnvironment, composeFiles, envTrue, parseAnsi } from './compose-
 import type { AnsiMode } from './compose-env.js';
 
 /** Commands that must start fast and never touch the engine: they skip loading the engine commands. */
-export const LIGHT_COMMANDS: ReadonlySet<string> = new Set(['config', 'version', 'convert', 'completion']);
+export const LIGHT_COMMANDS: ReadonlySet<string> = new Set(['config', 'version', 'convert']);
 /** Global options that take a value (used to find the command name before commander parses). */
 const VALUE_OPTIONS = new Set([
   '-f',
@@ -345,9 +345,8 @@ export async function createProgram(run: Runner, options: { light?: boolean } = 
     .addArgument(new Argument('<shell>', 'the shell').choices(SHELLS))
     .action((shell: Shell) =>
       run(async (ctx) => {
-        // The full program (engine commands included) is what the script completes.
-        const full = await createProgram(async () => undefined);
-        ctx.stdout.write(completionScript(shell, full));
+        // Not a light command: the program has its engine commands, which the script completes.
+        ctx.stdout.write(completionScript(shell, program));
         return ExitCode.ok;
       }),
     );

@@ -16,6 +16,8 @@ export interface CommandSurface {
   readonly shorts: ReadonlySet<string>;
   /** long flag → its short one. */
   readonly shortOf: ReadonlyMap<string, string>;
+  /** Each visible option's spellings (`['-d', '--detach']`), `--help` left out. */
+  readonly flags: readonly (readonly string[])[];
   readonly command: Command;
 }
 
@@ -30,6 +32,9 @@ export async function readSurface(): Promise<Map<string, CommandSurface>> {
       aliases: command.aliases(),
       longs: new Set(options.map((o) => o.long).filter((l): l is string => l !== undefined)),
       shorts: new Set(options.map((o) => o.short).filter((s): s is string => s !== undefined)),
+      flags: options
+        .map((o) => [o.short, o.long].filter((f): f is string => f !== undefined))
+        .filter((forms) => !forms.includes('--help')),
       shortOf: new Map(options.filter((o) => o.long && o.short).map((o) => [o.long!, o.short!] as const)),
       command,
     });

@@ -39,7 +39,8 @@ function complete(words: readonly string[]): string[] {
   return out.split('\n').filter(Boolean).sort();
 }
 
-describe('stack completion', () => {
+// Each case runs bash and the CLI a few times: a loaded machine needs more than the default 5 s.
+describe('stack completion', { timeout: 60_000 }, () => {
   it('bash: commands, a flag, a choice and service names complete as typed', () => {
     expect(complete(['at'])).toEqual(['attach']);
     expect(complete(['up', '--force'])).toEqual(['--force-recreate']);
