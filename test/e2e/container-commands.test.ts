@@ -59,6 +59,9 @@ describe('container commands', () => {
     expect((await stack('ls', '--filter', 'label=x')).code).toBe(2);
     const version = await stack('version', '--short');
     expect(version.stdout).toMatch(/^\d+\.\d+\.\d+\S*\n$/);
+    // Compose's -f for --format.
+    const json = await stack('version', '-f', 'json');
+    expect((JSON.parse(json.stdout) as { version: string }).version).toBe(version.stdout.trim());
   });
 
   it("events --json reports the project's container events in Compose's shape; --since/--until bound the stream", async () => {
