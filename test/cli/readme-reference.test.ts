@@ -103,6 +103,19 @@ describe('README command reference and the help agree', () => {
     expect([...readme].filter((f) => !flagsOf(global).includes(f))).toEqual([]);
   });
 
+  it("each command's --help shows every flag its README row names", async () => {
+    const surface = await readSurface();
+    const absent: string[] = [];
+    for (const [name, row] of readmeCommands()) {
+      const command = [...surface.values()].find((c) => c.path === name || c.aliases.includes(name))!;
+      const help = command.command.helpInformation();
+      const mine = [...row.own, ...[...row.general].filter((f) => flagsOf(command).includes(f))];
+      for (const flag of mine)
+        if (!new RegExp(`(^|[\\s,])${flag}[\\s,=]`, 'm').test(help)) absent.push(`${name} ${flag}`);
+    }
+    expect(absent).toEqual([]);
+  });
+
   it('stack --help prints every command the README lists', () => {
     const help = execFileSync(process.execPath, [CLI, '--help'], { encoding: 'utf8' });
     for (const name of readmeCommands().keys()) expect(help).toMatch(new RegExp(`^  ${name}[ |]`, 'm'));
