@@ -65,6 +65,16 @@ export function pinReference(ref: string, digest: string): string {
   return `${repo}@${digest}`;
 }
 
+/**
+ * `name:tag@digest` in full (`docker.io/library/nginx:latest@sha256:…`), as compose-go writes a
+ * reference pinned by `config --resolve-image-digests`: the tag kept for the reader, the digest
+ * deciding what runs.
+ */
+export function canonicalPinned(ref: string, digest: string): string {
+  const { registry, path, tag } = parseReference(ref);
+  return `${registry}/${path}:${tag ?? 'latest'}@${digest}`;
+}
+
 /** The config.json key of the registry that serves `ref`. */
 export function authKeyOf(ref: string): string {
   const { registry } = parseReference(ref);

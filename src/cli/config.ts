@@ -8,7 +8,7 @@ import { stringify } from 'yaml';
 import { ExitCode, StackError } from '../errors.js';
 import type { StackModel } from '../model.js';
 import { toComposeConfig } from '../loader/serialize.js';
-import type { Runner } from './context.js';
+import type { CliContext, Runner } from './context.js';
 
 interface ConfigFlags {
   format: 'yaml' | 'json';
@@ -24,6 +24,10 @@ interface ConfigFlags {
   hash?: string;
   variables?: boolean;
   environment?: boolean;
+  /** Images pinned to the digests their registries serve now (asked through the engine). */
+  resolveImageDigests?: boolean;
+  /** Only the pinned images, as an override file (implies resolveImageDigests). */
+  lockImageDigests?: boolean;
 }
 
 /** One `${…}` of the stack files, as `config --variables` lists it. */
@@ -123,6 +127,34 @@ function listFor(model: StackModel, flags: ConfigFlags, named: readonly string[]
   return undefined;
 }
 
+/**
+ * `--resolve-image-digests`: every service's `image:` pinned to the digest its registry serves
+ * now (`name:tag@sha256:…`, as Compose); `--lock-image-digests`: only those, as an override file
+ * (`services: {web: {image: …}}`). The one part of `config` that asks the engine (loaded lazily).
+ */
+async function pinConfigImages(
+  ctx: CliContext,
+  config: Record<string, unknown>,
+  lockOnly: boolean,
+): Promise<Record<string, unknown>> {
+  const services = (config['services'] ?? {}) as Record<string, Record<string, unknown>>;
+  const images = Object.values(services)
+    .map((service) => service['image'])
+    .filter((image): image is string => typeof image === 'string');
+  const { openEngine } = await import('./commands/session.js');
+  const { pinImageDigests } = await import('../images/digests.js');
+  const pinned = await pinImageDigests(await openEngine(ctx), images, { env: ctx.env, signal: ctx.signal });
+  const withPins = Object.fromEntries(
+    Object.entries(services).map(([name, service]) => {
+      const image = service['image'];
+      return [name, typeof image === 'string' ? { ...service, image: pinned.get(image) ?? image } : service];
+    }),
+  );
+  if (!lockOnly) return { ...config, services: withPins };
+  const locked = Object.entries(withPins).filter(([, service]) => typeof service['image'] === 'string');
+  return { services: Object.fromEntries(locked.map(([name, service]) => [name, { image: service['image'] }])) };
+}
+
 export function registerConfig(program: Command, run: Runner): void {
   program
     .command('config')
@@ -140,6 +172,8 @@ export function registerConfig(program: Command, run: Runner): void {
     .option('--variables', 'print the variables the stack files use, with their defaults')
     .option('--environment', 'print the environment used for interpolation (KEY=VALUE)')
     .option('-o, --output <path>', 'write the output to this file instead of stdout')
+    .option('--resolve-image-digests', 'pin image tags to the digests their registries serve (asks the engine)')
+    .option('--lock-image-digests', 'print an override file that pins every image to its digest')
     .argument('[services...]', 'only these services (and enable their profiles)')
     .action((services: string[], flags: ConfigFlags) =>
       run(async (ctx) => {
@@ -229,6 +263,11 @@ export function registerConfig(program: Command, run: Runner): void {
         if (services.length > 0) {
           const all = config['services'] as Record<string, unknown>;
           config['services'] = Object.fromEntries(Object.entries(all).filter(([name]) => services.includes(name)));
+        }
+        if (flags.resolveImageDigests || flags.lockImageDigests) {
+          if (!flags.interpolate)
+            throw new StackError('USAGE', 'image digests are resolved after interpolation: drop --no-interpolate');
+          config = await pinConfigImages(ctx, config, flags.lockImageDigests === true);
         }
         return write(
           flags.format === 'json' ? JSON.stringify(config, null, 2) + '\n' : stringify(config, { lineWidth: 0 }),

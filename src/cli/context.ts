@@ -52,9 +52,15 @@ export interface CliContext {
   readonly signal: AbortSignal;
   /**
    * What Ctrl-C means from now on (attached `up`): `message` replaces the frame's line on the
-   * first one (null: none); `onForce` runs on the second before the exit (130), bounded in time.
+   * first one (null: none); `onForce` runs on the second before the exit (130), bounded in time;
+   * `forward` takes every SIGINT/SIGTERM instead (nothing is aborted).
    */
-  setInterruptBehavior(behavior: { readonly message: string | null; readonly onForce?: () => Promise<void> }): void;
+  setInterruptBehavior(behavior: {
+    readonly message: string | null;
+    readonly onForce?: () => Promise<void>;
+    /** Set: SIGINT and SIGTERM go here instead (`attach --sig-proxy` forwards them to the container). */
+    readonly forward?: (signal: NodeJS.Signals) => void;
+  }): void;
 }
 
 /** A command's outcome: the exit code (0 ok, 1 failure, 2 invalid, 130 interrupted). */

@@ -4,7 +4,9 @@
  * diagnostics, exit 1/2/130) from bugs (exit 1 with "this is a bug"), and lazy loading so
  * `stack config` never loads dockerode, listr2 or chokidar.
  */
-import { Command, Option } from 'commander';
+import { Argument, Command, Option } from 'commander';
+import { SHELLS, completionScript } from './completion.js';
+import type { Shell } from './completion.js';
 import { ExitCode, StackError, asInterrupted } from '../errors.js';
 import { writeDiagnostics, writeError, writeMessage } from '../render/diagnostics.js';
 import type { Terminal } from '../render/terminal.js';
@@ -47,6 +49,8 @@ const READ_ONLY_COMMANDS: ReadonlySet<string> = new Set([
   'config',
   'convert',
   'version',
+  'completion',
+  'attach',
   'plan',
 ]);
 
@@ -250,38 +254,13 @@ function frameTerminal(argv: readonly string[], color: boolean): Terminal {
   return { stderr: process.stderr, color, progress: value === 'json' ? 'json' : 'plain' };
 }
 
-/** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
-export async function main(argv: readonly string[]): Promise<number> {
-  const controller = new AbortController();
-  let interrupts = 0;
-  let behavior: { readonly message: string | null; readonly onForce?: () => Promise<void> } | undefined;
-  const onSigint = (): void => {
-    interrupts += 1;
-    if (interrupts === 1) {
-      const command = findCommandName(argv);
-      if (behavior) {
-        if (behavior.message !== null) process.stderr.write(`\n${behavior.message}\n`);
-      } else if (command === undefined || !READ_ONLY_COMMANDS.has(command)) {
-        process.stderr.write('\nInterrupted: finishing in-flight actions (Ctrl-C again to exit at once)\n');
-      }
-      controller.abort(new StackError('INTERRUPTED', 'interrupted'));
-    } else if (behavior?.onForce && interrupts === 2) {
-      // Attached `up`: kill what it attached, then leave (at most 10 s: a hung engine must not keep us).
-      const bound = new Promise<void>((resolve) => setTimeout(resolve, 10_000).unref());
-      void Promise.race([behavior.onForce().catch(() => undefined), bound]).then(() =>
-        process.exit(ExitCode.interrupted),
-      );
-    } else {
-      process.exit(ExitCode.interrupted);
-    }
-  };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
-
-  let exitCode: number = ExitCode.ok;
+/**
+ * The commander program: the global options (Compose's, before the command), `config` and
+ * `version`, and (unless `light`) the engine commands. `main` runs it; `stack completion` and
+ * the tests read its commands and options, so help, completion and the README come from one place.
+ */
+export async function createProgram(run: Runner, options: { light?: boolean } = {}): Promise<Command> {
   const program = new Command('stack');
-  const debug = argv.includes('--debug');
-  const color = colorAllowed(process.env, process.stderr.isTTY);
   program
     .description(
       'Declarative containers for your machine and your CI: Compose files, a visible plan, idempotent reconcile.',
@@ -339,22 +318,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     outputError: (s, write) => write(s.replace(/^error: /, 'error[USAGE] ')),
   });
 
-  const run: Runner = async (body) => {
-    try {
-      exitCode = await body(buildContext(program, controller.signal, (b) => (behavior = b)));
-    } catch (error) {
-      exitCode = writeError(frameTerminal(argv, color), asInterrupted(error, controller.signal), {
-        cwd: process.cwd(),
-        debug,
-      });
-    }
-  };
-
   registerConfig(program, run);
   program
     .command('version')
     .description('show the stack version')
-    .option('--format <format>', 'pretty or json', 'pretty')
+    .option('-f, --format <format>', 'pretty or json', 'pretty')
     .option('--short', 'print only the version number')
     .action((opts: { format: string; short?: boolean }) =>
       run(async (ctx) => {
@@ -371,12 +339,74 @@ export async function main(argv: readonly string[]): Promise<number> {
         return ExitCode.ok;
       }),
     );
-
-  const name = findCommandName(argv);
-  if (name === undefined || !LIGHT_COMMANDS.has(name)) {
+  program
+    .command('completion')
+    .description('print a shell completion script (commands, flags, service names): source <(stack completion bash)')
+    .addArgument(new Argument('<shell>', 'the shell').choices(SHELLS))
+    .action((shell: Shell) =>
+      run(async (ctx) => {
+        // Not a light command: the program has its engine commands, which the script completes.
+        ctx.stdout.write(completionScript(shell, program));
+        return ExitCode.ok;
+      }),
+    );
+  if (!options.light) {
     const { engineCommands } = await import('./commands/index.js');
     for (const register of engineCommands) register(program, run);
   }
+  return program;
+}
+
+/** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const controller = new AbortController();
+  let interrupts = 0;
+  let behavior: Parameters<CliContext['setInterruptBehavior']>[0] | undefined;
+  const onSigint = (signal: NodeJS.Signals): void => {
+    // `attach --sig-proxy`: every signal goes to the container; the frame does nothing else.
+    if (behavior?.forward) return behavior.forward(signal);
+    interrupts += 1;
+    if (interrupts === 1) {
+      const command = findCommandName(argv);
+      if (behavior) {
+        if (behavior.message !== null) process.stderr.write(`\n${behavior.message}\n`);
+      } else if (command === undefined || !READ_ONLY_COMMANDS.has(command)) {
+        process.stderr.write('\nInterrupted: finishing in-flight actions (Ctrl-C again to exit at once)\n');
+      }
+      controller.abort(new StackError('INTERRUPTED', 'interrupted'));
+    } else if (behavior?.onForce && interrupts === 2) {
+      // Attached `up`: kill what it attached, then leave (at most 10 s: a hung engine must not keep us).
+      const bound = new Promise<void>((resolve) => setTimeout(resolve, 10_000).unref());
+      void Promise.race([behavior.onForce().catch(() => undefined), bound]).then(() =>
+        process.exit(ExitCode.interrupted),
+      );
+    } else {
+      process.exit(ExitCode.interrupted);
+    }
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+
+  let exitCode: number = ExitCode.ok;
+  const debug = argv.includes('--debug');
+  const color = colorAllowed(process.env, process.stderr.isTTY);
+  const run: Runner = async (body) => {
+    try {
+      const ctx = buildContext(program, controller.signal, (b) => (behavior = b));
+      // Compose marks every line of a dry run; stack says it once, before the plan or the report.
+      if (ctx.globals.dryRun && (ctx.progress === 'plain' || ctx.progress === 'tty'))
+        ctx.stderr.write('DRY-RUN MODE - nothing on the engine is changed\n');
+      exitCode = await body(ctx);
+    } catch (error) {
+      exitCode = writeError(frameTerminal(argv, color), asInterrupted(error, controller.signal), {
+        cwd: process.cwd(),
+        debug,
+      });
+    }
+  };
+  const name = findCommandName(argv);
+  // `run` reads `program` only when a command runs, after this line.
+  const program = await createProgram(run, { light: name !== undefined && LIGHT_COMMANDS.has(name) });
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -26,13 +26,21 @@ export interface PlanFlags {
   pull?: string;
   /** `--no-lock`: ignore the lock file. */
   lock?: boolean;
+  /** `--quiet-pull`: no pull progress (and no build output, as in Compose). */
+  quietPull?: boolean;
+  /** `--quiet-build`: no build output. */
+  quietBuild?: boolean;
 }
 
-const PULL_MODES = ['policy', 'always', 'missing', 'never'] as const;
+const PULL_MODES = ['policy', 'always', 'missing', 'never', 'build'] as const;
 
-/** `--pull` → the image pull mode; USAGE on anything else. */
+/**
+ * `--pull` → the image pull mode (Compose's: every service's pull_policy replaced by it;
+ * `if_not_present` is `missing`); USAGE on anything else.
+ */
 export function parsePull(value: string | undefined): NonNullable<ImageOptions['pull']> {
   if (value === undefined) return 'policy';
+  if (value === 'if_not_present') return 'missing';
   const mode = PULL_MODES.find((m) => m === value);
   if (!mode) throw new StackError('USAGE', `--pull expects one of ${PULL_MODES.join(', ')}, got "${value}"`);
   return mode;
@@ -58,6 +66,25 @@ export function parseSeconds(value: string | undefined, flag: string): number | 
   return n;
 }
 
+/**
+ * The value of a boolean flag that Compose spells `--flag=false` (`--sig-proxy`, `--orphans`):
+ * true/1 or false/0; USAGE otherwise. Used as the parser of `--flag [bool]`.
+ */
+export function booleanFlag(flag: string): (value: string) => boolean {
+  return (value) => {
+    if (/^(true|1)$/i.test(value)) return true;
+    if (/^(false|0)$/i.test(value)) return false;
+    throw new StackError('USAGE', `${flag} expects true or false, got "${value}"`);
+  };
+}
+
+/** The named services and the services they depend on (`--include-deps`, `--with-dependencies`); all when none is named. */
+export async function withDependencies(model: StackModel, services: readonly string[]): Promise<string[]> {
+  if (services.length === 0) return Object.keys(model.services).sort();
+  const { buildGraph, selectServices } = await import('../planner/graph.js');
+  return [...selectServices(buildGraph(model), services)].sort();
+}
+
 /** Repeatable commander option collector. */
 export const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -79,6 +106,8 @@ export function upStackOptions(services: readonly string[], flags: PlanFlags, mo
     throw new StackError('USAGE', '--force-recreate and --no-recreate cannot be combined');
   if (flags.alwaysRecreateDeps && flags.recreate === false)
     throw new StackError('USAGE', '--always-recreate-deps and --no-recreate cannot be combined');
+  if (flags.pull === 'build' && flags.build === false)
+    throw new StackError('USAGE', '--pull build and --no-build cannot be combined');
   const scale = parseScale(flags.scale ?? []);
   if (model) {
     checkServices(model, services);
@@ -111,7 +140,12 @@ export function upStackOptions(services: readonly string[], flags: PlanFlags, mo
  */
 export async function operationHooks(
   ctx: CliContext,
-  options: { yes?: boolean; command: string; waitTimeoutMs?: number },
+  options: {
+    yes?: boolean;
+    command: string;
+    waitTimeoutMs?: number;
+    quiet?: Pick<PlanFlags, 'quietPull' | 'quietBuild'>;
+  },
 ): Promise<OperationHooks> {
   const { createProgress } = await import('../render/progress.js');
   const { confirmDestructive } = await import('./commands/session.js');
@@ -131,7 +165,17 @@ export async function operationHooks(
     progress: () => createProgress(ctx),
     imageProgress: async () => {
       const { createImageProgress } = await import('../render/image-progress.js');
-      return createImageProgress({ mode: ctx.progress, out: ctx.stderr });
+      const progress = createImageProgress({ mode: ctx.progress, out: ctx.stderr });
+      // --quiet-pull: no layer progress, and (as Compose) no build output; --quiet-build: no build output.
+      const quietPull = options.quiet?.quietPull === true;
+      const quietBuild = quietPull || options.quiet?.quietBuild === true;
+      return {
+        onEvent: (event) => {
+          if ((quietPull && event.type === 'pull-progress') || (quietBuild && event.type === 'build-line')) return;
+          progress.onEvent(event);
+        },
+        end: () => progress.end(),
+      };
     },
     onWarning: (message) => writeMessage(ctx, 'warning', message),
     onNotice: (message) => writeMessage(ctx, 'notice', message),

@@ -874,8 +874,14 @@ class DockerEngine implements Engine {
     }
   }
 
-  attachContainer(id: string, options: { stdin: boolean; signal?: AbortSignal }): Promise<Duplex> {
-    const query = { stream: true, stdin: options.stdin, stdout: true, stderr: true };
+  attachContainer(id: string, options: { stdin: boolean; detachKeys?: string; signal?: AbortSignal }): Promise<Duplex> {
+    const query = {
+      stream: true,
+      stdin: options.stdin,
+      stdout: true,
+      stderr: true,
+      ...(options.detachKeys !== undefined ? { detachKeys: options.detachKeys } : {}),
+    };
     // An (ignored) empty JSON body: without one the modem sends a chunked request the engine resets.
     return this.call<Duplex>({
       method: 'POST',

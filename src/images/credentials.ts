@@ -26,6 +26,8 @@ export interface DockerConfigFile {
   >;
   readonly credsStore?: string;
   readonly credHelpers?: Readonly<Record<string, string>>;
+  /** The key sequence that detaches from an attached container (`attach`), e.g. `ctrl-p,ctrl-q`. */
+  readonly detachKeys?: string;
 }
 
 /** Runs `docker-credential-<helper> get` for `server`; undefined when unavailable or unknown. */

@@ -16,7 +16,7 @@ import { withDefaultTag } from '../image-ref.js';
 /** `up --build` = always, `up --no-build` = never, default auto (build what is missing). */
 export type BuildMode = 'auto' | 'always' | 'never';
 /** `policy` follows each service's pull_policy; the others override it (`up --pull ...`, `stack pull`). */
-export type PullMode = 'policy' | 'always' | 'missing' | 'never';
+export type PullMode = 'policy' | 'always' | 'missing' | 'never' | 'build';
 
 /** Options of planImages. */
 export interface PlanImagesOptions {
@@ -127,7 +127,11 @@ function decide(
     return { ...base, action: 'build', reason: { code: 'build_forced', detail: '--build' } };
   // pull_policy: build rebuilds on every up, like Compose (unless --no-build).
   if (spec.build && policy.kind === 'build' && canBuild)
-    return { ...base, action: 'build', reason: { code: 'policy_build', detail: 'pull_policy: build' } };
+    return {
+      ...base,
+      action: 'build',
+      reason: { code: 'policy_build', detail: options.pull === 'build' ? '--pull build' : 'pull_policy: build' },
+    };
   // Without `image:` the image only exists locally: build it when missing, never pull it.
   if (spec.build && spec.image === undefined) {
     if (present) return { ...base, action: 'none', reason: { code: 'present', detail: 'built image present locally' } };

@@ -11,7 +11,7 @@
 import { existsSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, posix, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { StackError } from '../errors.js';
 import { EngineCallError } from '../engine/errors.js';
 import type { Engine } from '../engine/types.js';
@@ -125,4 +125,33 @@ export async function copyToContainer(
       });
     throw error;
   }
+}
+
+/** `cp SERVICE:SRC -`: `src` as the engine's tar stream, written to `out` as it comes. */
+export async function archiveFromContainer(
+  engine: Engine,
+  container: string,
+  src: string,
+  out: Writable,
+  signal?: AbortSignal,
+): Promise<void> {
+  const stream = await archiveOf(engine, container, src, signal);
+  if (!stream) throw new StackError('APPLY_FAILED', `no such file or directory in the container: ${src}`);
+  await pipeline(stream, out, { end: false });
+}
+
+/** `cp - SERVICE:DEST`: a tar archive (read from stdin) extracted into the directory `dest`. */
+export async function extractIntoContainer(
+  engine: Engine,
+  container: string,
+  tar: Buffer,
+  dest: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  if ((await containerPathIsDirectory(engine, container, dest, signal)) !== true)
+    throw new StackError(
+      'APPLY_FAILED',
+      `destination ${dest} must be an existing directory in the container (cp - extracts a tar archive into it)`,
+    );
+  await engine.putArchive(container, tar, dest, signal);
 }

@@ -28,8 +28,8 @@ import type { ImageStep } from '../planner/image-steps.js';
 export interface ImageOptions {
   /** `always` (`--build`), `never` (`--no-build`), `auto` (build what is missing). */
   readonly build?: 'always' | 'never' | 'auto';
-  /** `policy` (each service's pull_policy), `always`, `missing`, `never`. */
-  readonly pull?: 'policy' | 'always' | 'missing' | 'never';
+  /** `policy` (each service's pull_policy), `always`, `missing`, `never`, `build` (build what has a build section). */
+  readonly pull?: 'policy' | 'always' | 'missing' | 'never' | 'build';
   /** Services whose images are rebuilt whatever the engine has (a watch `rebuild` rule). */
   readonly rebuild?: readonly string[];
   /** False: ignore the lock file (`--no-lock`). */

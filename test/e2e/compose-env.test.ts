@@ -69,6 +69,7 @@ describe('COMPOSE_* variables and global flags', () => {
     for (const args of [['down'], ['stop'], ['kill'], ['pause'], ['rm', '-s', '-f']]) {
       const result = await stack(['--dry-run', '-p', p, ...args]);
       expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0);
+      expect(result.stderr.split('\n')[0], args.join(' ')).toBe('DRY-RUN MODE - nothing on the engine is changed');
       expect(containers(p), args.join(' ')).toEqual(before);
     }
   });

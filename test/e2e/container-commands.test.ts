@@ -59,6 +59,9 @@ describe('container commands', () => {
     expect((await stack('ls', '--filter', 'label=x')).code).toBe(2);
     const version = await stack('version', '--short');
     expect(version.stdout).toMatch(/^\d+\.\d+\.\d+\S*\n$/);
+    // Compose's -f for --format.
+    const json = await stack('version', '-f', 'json');
+    expect((JSON.parse(json.stdout) as { version: string }).version).toBe(version.stdout.trim());
   });
 
   it("events --json reports the project's container events in Compose's shape; --since/--until bound the stream", async () => {
@@ -118,6 +121,32 @@ describe('container commands', () => {
       expect(missing.code).toBe(1);
       expect(missing.stderr).toContain('/no/such/file');
       expect((await stack('cp', dir, join(dir, 'x'))).code).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('cp - extracts a tar archive from stdin into a directory; cp SERVICE:SRC - writes one to stdout', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'stack-cp-tar-'));
+    try {
+      writeFileSync(join(dir, 'from-tar.txt'), 'tar on stdin\n');
+      const tar = execFileSync('tar', ['--format=ustar', '-c', '-C', dir, 'from-tar.txt']).toString('latin1');
+      const into = await runCli(['-p', p, 'cp', '-', 'web:/etc/'], { cwd, env, stdin: tar });
+      expect(into.code, into.stderr).toBe(0);
+      expect(docker(['exec', `${p}-web-1`, 'cat', '/etc/from-tar.txt'])).toBe('tar on stdin');
+      // The destination must be a directory (the archive is extracted into it).
+      const notDir = await runCli(['-p', p, 'cp', '-', 'web:/etc/from-tar.txt'], { cwd, env, stdin: tar });
+      expect(notDir.code).toBe(1);
+      expect(notDir.stderr).toContain('must be an existing directory');
+      const out = await stack('cp', 'web:/etc/from-tar.txt', '-');
+      expect(out.code, out.stderr).toBe(0);
+      // A ustar header (the entry's name first), then the file's bytes in the next block.
+      expect(out.stdout.slice(0, 'from-tar.txt'.length)).toBe('from-tar.txt');
+      expect(out.stdout.slice(512, 512 + 13)).toBe('tar on stdin\n');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -66,6 +66,17 @@ describe('stack exec pipes and passes like docker compose exec', () => {
     expect(run.stdout.trim()).toBe('caller-value|x|unset');
   });
 
+  it('-T, --no-tty and the legacy --no-TTY run without a TTY, as Compose spells them', async () => {
+    for (const flag of ['-T', '--no-tty', '--no-TTY']) {
+      const run = await runCli(['-p', project, 'exec', flag, 'db', 'sh', '-c', '[ -t 1 ] && echo tty || echo no-tty'], {
+        cwd: dir,
+        stdin: '',
+      });
+      expect(run.code, `${flag}: ${run.stderr}`).toBe(0);
+      expect(run.stdout.trim(), flag).toBe('no-tty');
+    }
+  });
+
   it("exits with the command's exit code", async () => {
     const run = await runCli(['-p', project, 'exec', '-T', 'db', 'sh', '-c', 'exit 7'], { cwd: dir, stdin: '' });
     expect(run.code).toBe(7);

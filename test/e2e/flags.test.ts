@@ -316,6 +316,15 @@ describe('up flags', () => {
     const kept = await stack(['up', '-d']);
     expect(kept.code, kept.stderr).toBe(0);
     expect(ids(p)).toEqual(before);
+    // ps lists the orphan unless --orphans=false (Compose's spelling) or --no-orphans.
+    const listed = await stack(['ps', '--format', '{{.Service}}']);
+    expect(listed.stdout.split('\n')).toContain('extra');
+    for (const flag of ['--orphans=false', '--no-orphans']) {
+      const declared = await stack(['ps', '--format', '{{.Service}}', flag]);
+      expect(declared.code, declared.stderr).toBe(0);
+      expect(declared.stdout.split('\n').filter(Boolean), flag).not.toContain('extra');
+      expect(declared.stdout.split('\n').filter(Boolean).length, flag).toBeGreaterThan(0);
+    }
     const removed = await stack(['up', '-d', '--remove-orphans']);
     expect(removed.code, removed.stderr).toBe(0);
     const { [`${p}-extra-1`]: _orphan, ...rest } = before;

@@ -54,6 +54,31 @@ describe('push', () => {
     expect(result.stderr).toContain('nosuchhost.invalid');
   });
 
+  it("--include-deps also pushes the named service's dependencies", async () => {
+    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'stack-push-deps-'));
+    try {
+      writeFileSync(join(dir, 'deps.yaml'), 'services:\n  unreachable:\n    depends_on: [ok]\n');
+      const files = ['-f', join(cwd, 'stack.yaml'), '-f', join(dir, 'deps.yaml')];
+      const alone = await runCli(['-p', p, ...files, 'push', '--ignore-push-failures', 'unreachable'], { cwd, env });
+      expect(alone.code, alone.stderr).toBe(0);
+      expect(alone.stderr).not.toContain('Pushed');
+      const deps = await runCli(
+        ['-p', p, ...files, 'push', '--ignore-push-failures', '--include-deps', 'unreachable'],
+        {
+          cwd,
+          env,
+        },
+      );
+      expect(deps.code, deps.stderr).toBe(0);
+      expect(deps.stderr).toContain(`Image 127.0.0.1:5000/${p}:v1  Pushed`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('--ignore-push-failures pushes what it can and exits 0 with a warning', async () => {
     const result = await stack('push', '--ignore-push-failures');
     expect(result.code, result.stderr).toBe(0);

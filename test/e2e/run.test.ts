@@ -92,6 +92,16 @@ describe('stack run', () => {
     expect(containers(p).map((c) => c.service)).toEqual(['db']);
   });
 
+  it("-q prints no progress of the dependencies, only the container's output", async () => {
+    const loud = await runCli(['-p', project('run-loud'), 'run', '--rm', 'app', 'echo', 'out'], { cwd });
+    expect(loud.code, loud.stderr).toBe(0);
+    expect(loud.stderr).toMatch(/Container \S+-db-1 +Started/);
+    const quiet = await runCli(['-p', project('run-quiet'), 'run', '-q', '--rm', 'app', 'echo', 'out'], { cwd });
+    expect(quiet.code, quiet.stderr).toBe(0);
+    expect(quiet.stdout).toBe('out\n');
+    expect(quiet.stderr).not.toMatch(/Container /);
+  });
+
   it('pipes stdin when it is not a terminal: echo hi | stack run --rm solo cat prints hi', async () => {
     const p = project('run-stdin');
     const result = await runCli(['-p', p, 'run', '--rm', 'solo', 'cat'], { cwd, stdin: 'hi\n' });

@@ -36,6 +36,8 @@ export interface StackRunOptions {
   readonly timeoutMs?: number;
   /** Written to the CLI's stdin, which is then closed (default: no stdin). */
   readonly stdin?: string;
+  /** Stdin stays an open pipe the test writes to (`child.stdin`); ignored when `stdin` is given. */
+  readonly openStdin?: boolean;
   /** Receives the child as soon as it is spawned (fault callbacks kill it). */
   readonly onSpawn?: (child: ChildProcess) => void;
 }
@@ -63,7 +65,7 @@ export function startStack(args: readonly string[], options: StackRunOptions = {
   const child = spawn(process.execPath, [STACK_BIN, ...args], {
     cwd: options.cwd ?? ROOT,
     env: env as NodeJS.ProcessEnv,
-    stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    stdio: [options.stdin === undefined && !options.openStdin ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
   if (options.stdin !== undefined) child.stdin!.end(options.stdin);
   let stdout = '';

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { ExitCode, StackError } from '../../errors.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
-import { collect } from '../options.js';
+import { collect, withDependencies } from '../options.js';
 import { writeMessage } from '../../render/diagnostics.js';
 import { loadProject, openEngine } from './session.js';
 import type { StackModel } from '../../model.js';
@@ -76,11 +76,8 @@ export async function runBuildCommand(
   const model = await loadProject(ctx, services);
   const unknown = services.filter((s) => !model.services[s]);
   if (unknown.length > 0) throw new StackError('USAGE', `no such service: ${unknown.join(', ')}`);
-  let named = services.length > 0 ? [...services] : Object.keys(model.services).sort();
-  if (flags.withDependencies && services.length > 0) {
-    const { buildGraph, selectServices } = await import('../../planner/graph.js');
-    named = [...selectServices(buildGraph(model), services)].sort();
-  }
+  const named =
+    flags.withDependencies || services.length === 0 ? await withDependencies(model, services) : [...services];
   const buildable = named.filter((s) => model.services[s]!.build !== undefined);
   for (const s of named)
     if (!model.services[s]!.build && services.length > 0)

@@ -23,8 +23,7 @@ export interface CreateFlags {
 
 /** Runs `create`: `up --no-start`. */
 export function runCreate(ctx: CliContext, services: readonly string[], flags: CreateFlags): Promise<CommandResult> {
-  const { quietPull: _quiet, ...up } = flags;
-  const upFlags: UpFlags = { ...up, start: false, detach: true };
+  const upFlags: UpFlags = { ...flags, start: false, detach: true };
   return runUp(ctx, services, upFlags);
 }
 
@@ -48,7 +47,7 @@ export function registerCreate(program: Command, run: Runner): void {
     .option('--no-build', 'never build; fail when an image with a build section is missing')
     .option('--force-recreate', 'recreate containers even if their configuration is unchanged')
     .option('--no-recreate', 'never recreate existing containers')
-    .option('--pull <policy>', 'pull images: policy (default), always, missing, never')
+    .option('--pull <policy>', 'pull images: policy (default), always, missing, never, build')
     .option('--quiet-pull', 'pull without printing progress')
     .option('--remove-orphans', 'remove containers of services no longer in the stack file')
     .option('--scale <service=n>', 'number of replicas of a service (repeatable)', collect, [])

@@ -3,6 +3,7 @@
  * a TTY (`-it`) the terminal goes raw and follows window resizes. Exits with the command's code.
  */
 import type { Command } from 'commander';
+import { Option } from 'commander';
 import { StackError } from '../../errors.js';
 import { openExec } from '../../pipeline/exec.js';
 import type { ExecRequest, ExecSession } from '../../pipeline/exec.js';
@@ -20,7 +21,7 @@ export interface ExecFlags {
   index?: string;
   interactive?: boolean;
   tty?: boolean;
-  /** `-T` sets this to false. */
+  /** The legacy `--no-TTY` sets this to false (`-T, --no-tty` sets `tty` to false). */
   TTY?: boolean;
   privileged?: boolean;
 }
@@ -82,7 +83,7 @@ export async function runExec(
     throw new StackError('USAGE', `--index expects a positive number, got "${flags.index}"`);
   const stdin = process.stdin;
   const tty =
-    flags.TTY === false
+    flags.TTY === false || flags.tty === false
       ? false
       : flags.tty === true || (flags.tty === undefined && Boolean(stdin.isTTY && ctx.stdout.isTTY));
   // Compose's -i defaults to true: stdin is attached whether or not it is a terminal, so
@@ -124,7 +125,8 @@ export function registerExec(program: Command, run: Runner): void {
     .option('-i, --interactive', 'keep stdin attached (the default, as in Compose)')
     .option('--no-interactive', 'do not attach stdin')
     .option('-t, --tty', 'allocate a TTY')
-    .option('-T, --no-TTY', 'disable TTY allocation')
+    .option('-T, --no-tty', 'disable TTY allocation')
+    .addOption(new Option('--no-TTY', 'the legacy spelling of --no-tty').hideHelp())
     .option('--privileged', 'extended privileges')
     .passThroughOptions()
     .action((service: string, command: string[], flags: ExecFlags) =>

@@ -1,4 +1,5 @@
 /** The engine commands, registered by the CLI frame (src/cli/main.ts) after the light ones. */
+import { registerAttach } from './attach.js';
 import { registerBuild } from './build.js';
 import { registerImages, registerPort, registerRm, registerTop, registerWait } from './containers.js';
 import { registerCreate, registerScale } from './create.js';
@@ -35,6 +36,7 @@ export const engineCommands = [
   registerPs,
   registerLogs,
   registerExec,
+  registerAttach,
   registerRun,
   registerStart,
   registerStop,

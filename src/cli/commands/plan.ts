@@ -70,7 +70,7 @@ export function registerPlan(program: Command, run: Runner): void {
     .option('--no-lock', 'plan as `up --no-lock` (ignore the lock file)')
     .option('--build', 'plan as `up --build` (the builds come first in the plan)')
     .option('--no-build', 'plan as `up --no-build`')
-    .option('--pull <policy>', 'plan as `up --pull` (policy, always, missing, never)')
+    .option('--pull <policy>', 'plan as `up --pull` (policy, always, missing, never, build)')
     .option('--down', 'plan `down` instead of `up`')
     .option('-v, --volumes', 'with --down: plan as `down -v`')
     .action((services: string[], flags: PlanFlags) => run((ctx) => runPlan(ctx, services, flags)));

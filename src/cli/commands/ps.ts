@@ -2,8 +2,9 @@
  * `stack ps`: the project's containers as a table, JSON lines, IDs (`-q`) or service names.
  */
 import type { Command } from 'commander';
+import { Option } from 'commander';
 import { ExitCode, StackError } from '../../errors.js';
-import { collect } from '../options.js';
+import { booleanFlag, collect } from '../options.js';
 import { DEFAULT_PS_FORMAT, psFields, renderTemplate } from './ps-format.js';
 import { Label } from '../../labels.js';
 import type { EngineContainer } from '../../engine/types.js';
@@ -129,6 +130,11 @@ export function registerPs(program: Command, run: Runner): void {
       [],
     )
     .option('--no-trunc', 'do not truncate IDs and commands')
+    .addOption(
+      new Option('--orphans [bool]', 'include containers of services not in the stack file (default true)')
+        .argParser(booleanFlag('--orphans'))
+        .preset(true),
+    )
     .option('--no-orphans', 'leave out containers of services not in the stack file')
     .action((services: string[], flags: PsFlags) => run((ctx) => runPs(ctx, services, flags)));
 }

@@ -4,6 +4,7 @@
  * have a build section; a failed pull of a buildable image is a warning (it can be built).
  */
 import type { Command } from 'commander';
+import { withDependencies } from '../options.js';
 import { ExitCode, StackError } from '../../errors.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
 import { writeMessage } from '../../render/diagnostics.js';
@@ -32,11 +33,7 @@ export async function runPullCommand(
   if (unknown.length > 0) throw new StackError('USAGE', `no such service: ${unknown.join(', ')}`);
   if (flags.policy !== undefined && flags.policy !== 'missing' && flags.policy !== 'always')
     throw new StackError('USAGE', `--policy expects missing or always, got "${flags.policy}"`);
-  let named = services.length > 0 ? [...services] : Object.keys(model.services).sort();
-  if (flags.includeDeps && services.length > 0) {
-    const { buildGraph, selectServices } = await import('../../planner/graph.js');
-    named = [...selectServices(buildGraph(model), services)].sort();
-  }
+  const named = flags.includeDeps || services.length === 0 ? await withDependencies(model, services) : [...services];
   // A build-only image (no `image:`) has nowhere to be pulled from; pull_policy: build never pulls.
   const pullable = named.filter((s) => {
     const spec = model.services[s]!;

@@ -8,11 +8,11 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { Option } from 'commander';
 import { ExitCode, StackError } from '../../errors.js';
 import type { StackModel } from '../../model.js';
 import type { OneOffSession } from '../../pipeline/run.js';
 import type { OneOffOptions } from '../../planner/one-off.js';
-import type { OperationHooks } from '../../pipeline/stack.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
 import { checkServices, collect, operationHooks, parsePull } from '../options.js';
 import { loadProject, openEngine } from './session.js';
@@ -36,11 +36,13 @@ export interface RunFlags {
   deps?: boolean;
   interactive?: boolean;
   tty?: boolean;
-  /** `-T` sets this to false. */
+  /** The legacy `--no-TTY` sets this to false (`-T, --no-tty` sets `tty` to false). */
   TTY?: boolean;
   build?: boolean;
   pull?: string;
+  quiet?: boolean;
   quietPull?: boolean;
+  quietBuild?: boolean;
   capAdd: string[];
   capDrop: string[];
   removeOrphans?: boolean;
@@ -64,14 +66,15 @@ async function oneOffOptions(
   command: readonly string[],
   flags: RunFlags,
 ): Promise<OneOffOptions> {
-  if (flags.tty === true && flags.TTY === false) throw new StackError('USAGE', '--tty and --no-TTY cannot be combined');
+  if (flags.tty === true && flags.TTY === false) throw new StackError('USAGE', '--tty and --no-tty cannot be combined');
   if (flags.servicePorts && flags.publish.length > 0)
     throw new StackError('USAGE', '--service-ports and --publish are incompatible');
   const { parseRunEntrypoint, parseRunPorts, parseRunVolumes, resolveRunEnvironment } =
     await import('../../loader/run-values.js');
   const stdinTTY = Boolean(process.stdin.isTTY);
   // Compose: a TTY by default when the terminal is one; stdin is kept open (-i) by default.
-  const tty = flags.TTY === false ? false : flags.tty === true || (stdinTTY && Boolean(ctx.stdout.isTTY));
+  const tty =
+    flags.TTY === false || flags.tty === false ? false : flags.tty === true || (stdinTTY && Boolean(ctx.stdout.isTTY));
   const files = await Promise.all(
     flags.envFromFile.map(async (file) => {
       const path = resolve(ctx.cwd, file);
@@ -105,11 +108,6 @@ async function oneOffOptions(
   };
 }
 
-function withoutImageProgress(hooks: OperationHooks): OperationHooks {
-  const { imageProgress: _progress, ...rest } = hooks;
-  return rest;
-}
-
 /** Runs `run`. */
 export async function runRun(
   ctx: CliContext,
@@ -122,7 +120,9 @@ export async function runRun(
   checkServices(model, [service]);
   const oneOff = await oneOffOptions(ctx, model, service, command, flags);
   const engine = await openEngine(ctx);
-  const hooks = await operationHooks(ctx, { command: `stack run ${service}` });
+  // -q: no progress of the dependencies, pulls or builds (the container's own output stays).
+  const progressCtx: CliContext = flags.quiet ? { ...ctx, progress: 'quiet' } : ctx;
+  const hooks = await operationHooks(progressCtx, { command: `stack run ${service}`, quiet: flags });
   const { attachOneOff, prepareOneOff, startOneOff } = await import('../../pipeline/run.js');
   const prepared = await prepareOneOff(
     engine,
@@ -133,7 +133,7 @@ export async function runRun(
       ...(flags.removeOrphans ? { removeOrphans: true } : {}),
       images: { build: flags.build ? 'always' : 'auto', ...(pull ? { pull } : {}) },
     },
-    flags.quietPull ? withoutImageProgress(hooks) : hooks,
+    hooks,
   );
   if (flags.detach) {
     await startOneOff(engine, prepared.id, ctx.signal);
@@ -227,10 +227,13 @@ export function registerRun(program: Command, run: Runner): void {
     .option('--no-deps', 'do not start the services it depends on')
     .option('-i, --interactive', 'keep stdin open (the default)')
     .option('-t, --tty', 'allocate a TTY (default: when stdin and stdout are terminals)')
-    .option('-T, --no-TTY', 'disable TTY allocation')
+    .option('-T, --no-tty', 'disable TTY allocation')
+    .addOption(new Option('--no-TTY', 'the legacy spelling of --no-tty').hideHelp())
     .option('--build', 'build the image before starting')
-    .option('--pull <policy>', 'pull images: policy (default), always, missing, never')
+    .option('--pull <policy>', 'pull images: policy (default), always, missing, never, build')
+    .option('-q, --quiet', "print no progress (only the container's output)")
     .option('--quiet-pull', 'pull without printing progress')
+    .option('--quiet-build', 'build without printing the build output')
     .option('--cap-add <cap>', 'add a Linux capability (repeatable)', collect, [])
     .option('--cap-drop <cap>', 'drop a Linux capability (repeatable)', collect, [])
     .option('--remove-orphans', 'remove containers of services no longer in the stack file')

@@ -98,6 +98,7 @@ export async function runUp(ctx: CliContext, services: readonly string[], flags:
     yes: flags.yes === true,
     command: `stack up${services.length > 0 ? ' ' + services.join(' ') : ''}`,
     ...(waitTimeout !== undefined ? { waitTimeoutMs: waitTimeout * 1000 } : {}),
+    quiet: flags,
   });
   // Attached, hook output goes to the log stream as Compose shows it (`web-1 -> | line`); detached it
   // is only in a failing hook's error, as in Compose.
@@ -316,7 +317,12 @@ export function registerUp(program: Command, run: Runner): void {
     .option('--no-start', 'create but do not start containers')
     .option('--build', 'build images before starting, even when they exist')
     .option('--no-build', 'never build; fail when an image with a build section is missing')
-    .option('--pull <policy>', "pull images: policy (each service's pull_policy, default), always, missing, never")
+    .option(
+      '--pull <policy>',
+      "pull images: policy (each service's pull_policy, default), always, missing, never, build (build the images)",
+    )
+    .option('--quiet-pull', 'pull without printing progress')
+    .option('--quiet-build', 'build without printing the build output')
     .option('--no-lock', 'ignore stack.lock.json (use the tags in the stack file)')
     .option('-w, --watch', 'watch the stack files and develop.watch paths and apply every change (attached)')
     .option('--attach <service>', "attach to (follow) only this service's output (repeatable)", collect, [])
