@@ -27,6 +27,8 @@ const RUN_ELSEWHERE: Readonly<Record<string, string>> = {
   'npm pack && npm install -g ./stack-compose-0.1.0.tgz': 'installs the package: test/e2e/package.test.ts',
   'npm test': 'the test suite itself',
   '$ cd examples/hello': 'the worked example needs an engine: test/e2e/readme-example.test.ts',
+  'source <(stack completion bash)                                   # in ~/.bashrc':
+    'sourced in bash, completions checked: test/cli/completion.test.ts',
   "import { connectEngine, down, loadStack, planStack, renderPlan, up } from 'stack-compose';":
     'the library against an engine: examples/demo.cjs in test/e2e/package.test.ts',
 };
