@@ -230,8 +230,10 @@ async function throwOnFailures<O, P extends PlanLike<A>, A extends ActionLike, S
   for (const failure of summary.failures) {
     const name = (failure.action as { name?: unknown }).name;
     const detail = target.describeFailure ? await target.describeFailure(failure, summary) : '';
+    // A multi-line cause (a dependency's last log lines) stays inside its entry: indented.
+    const cause = failure.error.message.replace(/\n(?! {4})/g, '\n    ');
     parts.push(
-      `  ${failure.action.resource}: ${failure.action.kind}${typeof name === 'string' ? ` ${name}` : ''} failed: ${failure.error.message}${detail}`,
+      `  ${failure.action.resource}: ${failure.action.kind}${typeof name === 'string' ? ` ${name}` : ''} failed: ${cause}${detail}`,
     );
   }
   for (const line of problems) parts.push(`  ${line}`);

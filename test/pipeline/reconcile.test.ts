@@ -111,6 +111,26 @@ describe('reconcile loop', () => {
     expect(error.message).toMatch(/^1 failure:\n {2}service:web:1: web-1 exited with code 3/);
   });
 
+  it("a failure's multi-line cause (a dependency's last log lines) stays indented inside its entry", async () => {
+    const cause = new StackError(
+      'DEPENDENCY_FAILED',
+      'service "db" exited with code 3 (container demo-db-1)\nlast log lines of demo-db-1:\n  boom',
+    );
+    const failed: S = {
+      failures: [{ action: action(1, 'service:web:1'), error: cause }],
+      skipped: [],
+      interrupted: false,
+    };
+    const { target } = scripted([{ generation: 0 }], byGeneration, [failed]);
+    const error = (await applyRun(target, { signal }).catch((e: unknown) => e)) as StackError;
+    expect(error.message.split('\n').slice(0, 4)).toEqual([
+      '1 failure:',
+      '  service:web:1: create-container failed: service "db" exited with code 3 (container demo-db-1)',
+      '    last log lines of demo-db-1:',
+      '      boom',
+    ]);
+  });
+
   it('an interrupted execution is INTERRUPTED, and is not re-observed', async () => {
     const { target, log } = scripted([{ generation: 0 }], byGeneration, [{ ...ok, interrupted: true }], {
       shouldObserveAgain: () => 'x',
