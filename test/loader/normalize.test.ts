@@ -58,6 +58,20 @@ describe('normalizeProject', () => {
     expect(result.value.services['web']!.networks).toEqual({ default: { aliases: [], linkLocalIps: [] } });
     expect(result.value.networks['default']!.name).toBe('demo_default');
   });
+  it('deploy.restart_policy overrides restart, mapped as Compose maps it for local containers', () => {
+    const restartOf = (service: Record<string, unknown>) => {
+      const result = normalizeProject({ services: { web: { image: 'x', ...service } } }, ctx());
+      expect(result.diagnostics.filter((d) => d.severity === 'warning')).toEqual([]);
+      return result.value.services['web']!.restart;
+    };
+    expect(restartOf({ restart: 'always' })).toBe('always');
+    expect(restartOf({ restart: 'always', deploy: { restart_policy: { condition: 'none' } } })).toBe('no');
+    expect(restartOf({ deploy: { restart_policy: { condition: 'any' } } })).toBe('always');
+    expect(restartOf({ deploy: { restart_policy: { condition: 'on-failure', max_attempts: 3 } } })).toBe(
+      'on-failure:3',
+    );
+    expect(restartOf({ deploy: { restart_policy: { condition: 'on-failure' } } })).toBe('on-failure');
+  });
   it('bare environment keys come from the shell, else stay unset (null)', () => {
     const result = normalizeProject(
       { services: { web: { image: 'x', environment: ['FROM_SHELL', 'MISSING', 'A=1'] } } },

@@ -43,6 +43,22 @@ function retainedOf(raw: Record<string, unknown>, unsupported: readonly string[]
   return keys.length === 0 ? undefined : Object.fromEntries(keys.map((k) => [k, raw[k]]));
 }
 
+/**
+ * The restart policy as the engine names it (`name[:max]`): `restart:`, overridden by
+ * `deploy.restart_policy` when present, as Compose does for local containers (condition
+ * `none` → `no`, `any` → `always`, `on-failure` with `max_attempts`; `delay` and `window` are
+ * Swarm's and have no local equivalent).
+ */
+function normalizeRestart(raw: Record<string, unknown>): string | undefined {
+  const policy = asMap(raw['deploy'])['restart_policy'];
+  if (policy === undefined || policy === null) return asString(raw['restart']);
+  const { condition, max_attempts: attempts } = asMap(policy);
+  const names: Record<string, string> = { none: 'no', no: 'no', any: 'always', always: 'always' };
+  const name = condition === undefined ? 'no' : (names[String(condition)] ?? String(condition));
+  const max = asInt(attempts);
+  return name === 'on-failure' && max !== undefined && max > 0 ? `on-failure:${max}` : name;
+}
+
 /** The `type` of a `provider:` block. */
 function isProvider(value: unknown): string | undefined {
   const map = asMap(value);
@@ -221,7 +237,7 @@ export function normalizeService(
     ...opt('platform', asString(raw['platform'])),
     ...opt('stopSignal', asString(raw['stop_signal'])),
     ...opt('stopGracePeriod', normalizeDuration(raw['stop_grace_period'], at('stop_grace_period'), issues)),
-    ...opt('restart', asString(raw['restart'])),
+    ...opt('restart', normalizeRestart(raw)),
     ...opt('containerName', asString(raw['container_name'])),
     replicas: normalizeReplicas(raw, path, issues),
     ...opt('logging', logging),
