@@ -182,6 +182,7 @@ export async function runWatchSession(
     clock,
     quietMs: options.quietMs ?? 100,
     maxWaitMs: options.maxWaitMs ?? 3000,
+    leading: true,
     run: handleBatch,
     onError: printError,
   });
