@@ -103,6 +103,12 @@ export interface ProjectContainerFilter {
 }
 
 /**
+ * Above this many values (names, IDs), a list call asks the engine for more and matches here
+ * instead of sending one filter value per container.
+ */
+export const MAX_QUERY_FILTERS = 40;
+
+/**
  * The project's containers: the one listing every command, watch action and wait goes
  * through. Sorted by name. One service is filtered by the engine (two label filters are ANDed);
  * several are filtered here, for the engine cannot OR label filters.
@@ -118,11 +124,16 @@ export async function listProjectContainers(
     `${Label.project}=${project}`,
     ...(services.length === 1 ? [`${Label.service}=${services[0] ?? ''}`] : []),
   ];
+  // Many IDs are matched here: the engine's filter travels in the query string (500 IDs made
+  // a 33 KB one, past the header limit of Node-based socket proxies).
+  const ids = filter.ids && filter.ids.length <= MAX_QUERY_FILTERS ? filter.ids : undefined;
+  const wanted = filter.ids && !ids ? new Set(filter.ids) : undefined;
   const listed = await engine.listContainers(
-    { all: filter.running !== true, filters: { label, ...(filter.ids ? { id: filter.ids } : {}) } },
+    { all: filter.running !== true, filters: { label, ...(ids ? { id: ids } : {}) } },
     signal,
   );
   return listed
+    .filter((c) => !wanted || wanted.has(c.Id))
     .filter((c) => filter.oneoffs === true || (c.Labels ?? {})[Label.oneoff] !== 'True')
     .filter((c) => services.length === 0 || services.includes((c.Labels ?? {})[Label.service] ?? ''))
     .sort((a, b) => byCodePoint(primaryName(a.Names), primaryName(b.Names)));

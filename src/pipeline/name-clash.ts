@@ -6,13 +6,10 @@
  * and a plan that only starts, stops or recreates in place cost nothing.
  */
 import type { Engine } from '../engine/types.js';
-import { toObservedContainer } from '../engine/observe.js';
+import { MAX_QUERY_FILTERS, toObservedContainer } from '../engine/observe.js';
 import type { ObservedState, Plan } from '../planner/types.js';
 import type { NameClash } from '../planner/name-clash.js';
 import { foreignHolders, nameClashError, namesToClaim } from '../planner/name-clash.js';
-
-/** Above this many names, the engine is asked for every container instead of a filter per name. */
-export const MAX_NAME_FILTERS = 40;
 
 /** `^/name$` as the engine's name filter (a regular expression over `/name`) wants it. */
 function exactNameFilter(name: string): string {
@@ -31,7 +28,7 @@ export async function findNameClashes(
   // Many names: one list of every container, matched here. A name filter per container made
   // an 18 KB query for 500 services (past the 16 KB header limit of Node-based socket
   // proxies: the cold `up` failed) and took the engine ~0.6 s to match; the full list, ~30 ms.
-  const filters = names.length > MAX_NAME_FILTERS ? {} : { filters: { name: names.map(exactNameFilter) } };
+  const filters = names.length > MAX_QUERY_FILTERS ? {} : { filters: { name: names.map(exactNameFilter) } };
   const listed = await engine.listContainers({ all: true, ...filters }, signal);
   return foreignHolders(plan.project, names, listed.map(toObservedContainer));
 }

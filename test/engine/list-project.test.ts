@@ -61,6 +61,14 @@ describe("the project's containers, listed in one place", () => {
     ]);
   });
 
+  it('many IDs are matched here, not sent as one engine filter each (500 made a 33 KB query a socket proxy refused)', async () => {
+    const { engine, queries } = listing(containers);
+    const ids = ['id-p-db-1', 'id-p-web-2', ...Array.from({ length: 48 }, (_, i) => `id-gone-${i}`)];
+    const names = (await listProjectContainers(engine, 'p', { ids })).map((c) => c.Names[0]);
+    expect(names).toEqual(['/p-db-1', '/p-web-2']);
+    expect(queries).toEqual([{ all: true, filters: { label: [`${Label.project}=p`] } }]);
+  });
+
   it('several services are filtered here (the engine cannot OR label filters)', async () => {
     const { engine, queries } = listing(containers);
     expect((await listProjectContainers(engine, 'p', { services: ['db', 'web'] })).length).toBe(3);
