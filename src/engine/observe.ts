@@ -14,7 +14,15 @@ import type {
   ObservedState,
   ObservedVolume,
 } from '../planner/types.js';
-import type { Engine, EngineContainer, EngineImage, EngineImageConfig, EngineNetwork, EngineVolume } from './types.js';
+import type {
+  Engine,
+  EngineContainer,
+  EngineFilters,
+  EngineImage,
+  EngineImageConfig,
+  EngineNetwork,
+  EngineVolume,
+} from './types.js';
 import { byCodePoint } from '../order.js';
 import { repositoryOf } from '../image-ref.js';
 
@@ -209,14 +217,16 @@ function isModel(target: StackModel | { project: string }): target is StackModel
 async function labelledThenNamed<T extends { name: string }>(
   byLabel: Promise<T[]>,
   names: ReadonlySet<string>,
-  listByName: (names: string[]) => Promise<T[]>,
+  listByName: (filters: EngineFilters | undefined) => Promise<T[]>,
 ): Promise<T[]> {
   const found = await byLabel;
   const seen = new Set(found.map((item) => item.name));
   const missing = [...names].filter((name) => !seen.has(name));
   if (missing.length === 0) return found;
-  // The engine's filter matches substrings: keep exact names only.
-  const named = (await listByName(missing)).filter((item) => names.has(item.name) && !seen.has(item.name));
+  // Many names (a first `up` of 500 volumes): all of them, not a 15 KB filter. The engine's
+  // filter matches substrings anyway: keep exact names only.
+  const filters = missing.length > MAX_QUERY_FILTERS ? undefined : { name: missing };
+  const named = (await listByName(filters)).filter((item) => names.has(item.name) && !seen.has(item.name));
   return [...found, ...named];
 }
 
@@ -249,12 +259,12 @@ export async function observe(
     labelledThenNamed(
       engine.listNetworks(label, signal).then((list) => list.map(toNetwork)),
       netNames,
-      async (names) => (await engine.listNetworks({ name: names }, signal)).map(toNetwork),
+      async (filters) => (await engine.listNetworks(filters, signal)).map(toNetwork),
     ),
     labelledThenNamed(
       engine.listVolumes(label, signal).then((list) => list.map(toVolume)),
       volNames,
-      async (names) => (await engine.listVolumes({ name: names }, signal)).map(toVolume),
+      async (filters) => (await engine.listVolumes(filters, signal)).map(toVolume),
     ),
     isModel(target) ? observeImages(engine, target, signal) : Promise.resolve([]),
   ]);
