@@ -1,18 +1,22 @@
 #!/usr/bin/env node
 // `npm run bench`: stack vs docker-compose 1.29 vs the engine floor on generated stacks.
 //
-//   node bench/run.mjs [--n 1,10,50,100] [--shapes independent,realistic] [--runs 3] [--repeat 3]
-//                      [--tools stack,compose,floor] [--parallel P] [--skip-startup]
-//                      [--skip-parallel-sweep] [--out bench/results/latest.md]
+//   node bench/run.mjs [--n 1,10,50,100,200,500] [--shapes independent,realistic] [--runs 3] [--repeat 3]
+//                      [--large-runs 1] [--compose-max-n 100] [--tools stack,compose,floor]
+//                      [--parallel P] [--skip-startup] [--skip-parallel-sweep] [--out bench/results/latest.md]
 //
 // For each shape and N, each run goes through the tools in a rotating order (interleaved, so
-// drift on the shared machine hits every tool alike), and each tool does: config, cold
-// `up -d`, no-op `up -d`, one service changed then `up -d`, `down -v`. Every engine request
-// passes through the counting proxy (DOCKER_HOST=unix://<proxy>), so each scenario also
-// reports reads and writes. The floor is bench/floor.mjs (raw Engine API, same concurrency);
-// for `config` the floor is `node -e 0`.
+// drift on the shared machine hits every tool alike), and each tool does: config (model cache
+// warm), config with a cold model cache, cold `up -d`, no-op `up -d`, one service changed then
+// `up -d`, `down -v`. Every engine request passes through the counting proxy
+// (DOCKER_HOST=unix://<proxy>), so each scenario also reports reads and writes. The floor is
+// bench/floor.mjs (raw Engine API, same concurrency); for `config` the floor is `node -e 0`.
+// Each sample also records the command's CPU time (user + sys, through /usr/bin/time: less
+// sensitive to the other load of a shared machine than wall time) and the load average.
+// N >= 500 runs `--large-runs` times; docker-compose only up to `--compose-max-n` (at N=100 it
+// already took minutes, and once hung).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem, tmpdir, release } from 'node:os';
+import { cpus, loadavg, totalmem, tmpdir, release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -24,17 +28,21 @@ import { measureStartup, startupMarkdown } from './startup.mjs';
 import { measureParallel, parallelMarkdown } from './parallel.mjs';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
-const SCENARIOS = /** @type {const} */ (['config', 'cold up', 'no-op up', 'change one', 'down']);
+// Another build of the CLI (a copy, so a rebuild during a long run does not change the tool).
+const STACK_BIN = process.env['STACK_BENCH_BIN'] ?? join(ROOT, 'bin/stack.cjs');
+const SCENARIOS = /** @type {const} */ (['config', 'config cold', 'cold up', 'no-op up', 'change one', 'down']);
 /** @typedef {typeof SCENARIOS[number]} Scenario */
 /** @typedef {'stack' | 'compose' | 'floor'} Tool */
-/** @typedef {{ ms: number, reads: number, writes: number, ok: boolean, note?: string, recreated?: number }} Sample */
+/** @typedef {{ ms: number, cpuMs: number, load: number, reads: number, writes: number, ok: boolean, note?: string, recreated?: number }} Sample */
 
 const { values } = parseArgs({
   options: {
-    n: { type: 'string', default: '1,10,50,100' },
+    n: { type: 'string', default: '1,10,50,100,200,500' },
     shapes: { type: 'string', default: 'independent,realistic' },
     runs: { type: 'string', default: '3' },
     repeat: { type: 'string', default: '3' },
+    'large-runs': { type: 'string', default: '1' },
+    'compose-max-n': { type: 'string', default: '100' },
     tools: { type: 'string', default: 'stack,compose,floor' },
     parallel: { type: 'string' },
     'skip-startup': { type: 'boolean', default: false },
@@ -50,7 +58,9 @@ const runs = Number(values.runs);
 // alternates between the altered and the base file), so each run repeats them: more samples
 // where the machine's noise is largest relative to the time measured.
 const repeat = Math.max(1, Number(values.repeat));
-const REPEATED = new Set(['config', 'no-op up', 'change one']);
+const REPEATED = new Set(['config', 'config cold', 'no-op up', 'change one']);
+const largeRuns = Number(values['large-runs']);
+const composeMaxN = Number(values['compose-max-n']);
 const floorParallel = values.parallel ?? '8';
 const direct = createEngineClient({ socketPath: '/var/run/docker.sock' });
 const work = mkdtempSync(join(tmpdir(), 'stack-bench-'));
@@ -62,7 +72,7 @@ delete env.DOCKER_CONTEXT;
 let tools = /** @type {Tool[]} */ (values.tools.split(','));
 const notes = [];
 if (tools.includes('stack')) {
-  const probe = await timeCommand('node', [join(ROOT, 'bin/stack.cjs'), 'version'], { env });
+  const probe = await timeCommand('node', [STACK_BIN, 'version'], { env });
   if (probe.code !== 0) {
     notes.push(
       `stack was not runnable (\`node bin/stack.cjs version\` exited ${probe.code}: ${probe.stderr.trim().split('\n')[0] ?? ''}); run \`npm run build\`.`,
@@ -85,7 +95,7 @@ if (
  */
 function commandFor(tool, scenario, ctx) {
   if (tool === 'floor') {
-    if (scenario === 'config') return ['node', ['-e', '0']];
+    if (scenario === 'config' || scenario === 'config cold') return ['node', ['-e', '0']];
     const op = { 'cold up': 'up', 'no-op up': 'noop', 'change one': 'change', down: 'down' }[scenario];
     return [
       'node',
@@ -103,10 +113,10 @@ function commandFor(tool, scenario, ctx) {
       ],
     ];
   }
-  const verb = scenario === 'config' ? ['config'] : scenario === 'down' ? ['down', '-v'] : ['up', '-d'];
+  const verb = scenario.startsWith('config') ? ['config'] : scenario === 'down' ? ['down', '-v'] : ['up', '-d'];
   if (tool === 'compose') return ['docker-compose', ['-f', ctx.file, '-p', ctx.project, ...verb]];
   const parallel = values.parallel ? ['--parallel', values.parallel] : [];
-  return ['node', [join(ROOT, 'bin/stack.cjs'), '-f', ctx.file, '-p', ctx.project, ...parallel, ...verb]];
+  return ['node', [STACK_BIN, '-f', ctx.file, '-p', ctx.project, ...parallel, ...verb]];
 }
 
 /** @param {string} project */
@@ -149,7 +159,8 @@ async function runSequence(tool, shape, n) {
         writeFileSync(file, toComposeYaml(next));
         writeFileSync(spec, JSON.stringify(next));
       }
-      if (!(await runScenario(tool, scenario, shape, n, ctx, dir, failed)) && scenario !== 'config') failed = true;
+      if (!(await runScenario(tool, scenario, shape, n, ctx, dir, failed)) && !scenario.startsWith('config'))
+        failed = true;
     }
   }
   await removeProject(direct, project);
@@ -165,14 +176,23 @@ async function runScenario(tool, scenario, shape, n, ctx, dir, failed) {
   const project = ctx.project;
   const before = scenario === 'change one' ? await containerIds(project) : [];
   const [cmd, args] = commandFor(tool, scenario, ctx);
+  // A cold model cache: an empty cache directory of its own (the entry is written, as on a miss).
+  const cacheHome = scenario === 'config cold' ? mkdtempSync(join(work, 'cache-')) : undefined;
   proxy.reset();
   const timed =
-    failed && scenario !== 'down' && scenario !== 'config'
+    failed && scenario !== 'down' && !scenario.startsWith('config')
       ? undefined
-      : await timeCommand(cmd, args, { env, cwd: dir, timeoutMs: 600_000 });
+      : await timeCommand(cmd, args, {
+          env: cacheHome ? { ...env, XDG_CACHE_HOME: cacheHome } : env,
+          cwd: dir,
+          timeoutMs: 600_000,
+        });
+  if (cacheHome) rmSync(cacheHome, { recursive: true, force: true });
   /** @type {Sample} */
   const sample = {
     ms: timed?.ms ?? NaN,
+    cpuMs: timed?.cpuMs ?? NaN,
+    load: timed?.load ?? NaN,
     reads: proxy.counts.reads,
     writes: proxy.counts.writes,
     ok: timed?.code === 0,
@@ -192,13 +212,15 @@ async function runScenario(tool, scenario, shape, n, ctx, dir, failed) {
   }
   addSample(shape, n, scenario, tool, sample);
   process.stdout.write(
-    `  ${tool.padEnd(7)} ${shape.padEnd(11)} n=${String(n).padEnd(3)} ${scenario.padEnd(10)} ${formatMs(sample.ms).padStart(8)}  r/w ${sample.reads}/${sample.writes}${sample.ok ? '' : '  FAILED'}\n`,
+    `  ${tool.padEnd(7)} ${shape.padEnd(11)} n=${String(n).padEnd(3)} ${scenario.padEnd(11)} ${formatMs(sample.ms).padStart(8)}  cpu ${formatMs(sample.cpuMs).padStart(7)}  r/w ${sample.reads}/${sample.writes}  load ${sample.load.toFixed(2)}${sample.ok ? '' : '  FAILED'}\n`,
   );
   return sample.ok;
 }
 
 /** @param {Sample[]} list */
 const okTimes = (list) => list.filter((s) => s.ok).map((s) => s.ms);
+/** @param {Sample[]} list */
+const okCpu = (list) => list.filter((s) => s.ok && Number.isFinite(s.cpuMs)).map((s) => s.cpuMs);
 /** @param {Sample[] | undefined} list */
 function requestsOf(list) {
   const last = list?.filter((s) => s.ok).at(-1) ?? list?.at(-1);
@@ -208,8 +230,9 @@ function requestsOf(list) {
 function tableMarkdown() {
   const header = ['shape', 'N', 'scenario', ...tools.map((t) => `${t} median (min–max)`)];
   if (tools.includes('stack') && tools.includes('compose')) header.push('stack/compose');
-  if (tools.includes('stack') && tools.includes('floor')) header.push('stack/floor');
-  header.push(...tools.map((t) => `${t} reqs r/w`));
+  if (tools.includes('stack') && tools.includes('floor')) header.push('stack/floor', 'stack/floor CPU');
+  header.push(...tools.map((t) => `${t} CPU`));
+  header.push(...tools.map((t) => `${t} reqs r/w`), 'load');
   const rows = [header, header.map(() => '---')];
   for (const shape of shapes) {
     for (const n of ns) {
@@ -217,12 +240,18 @@ function tableMarkdown() {
         const row = [shape, String(n), scenario];
         /** @type {Record<string, number>} */
         const med = {};
+        /** @type {Record<string, number>} */
+        const cpu = {};
+        /** @type {number[]} */
+        const loads = [];
         for (const tool of tools) {
           const list = samples.get(`${shape}|${n}|${scenario}|${tool}`) ?? [];
           const times = okTimes(list);
+          cpu[tool] = okCpu(list).length ? summarize(okCpu(list)).median : NaN;
+          loads.push(...list.map((s) => s.load).filter(Number.isFinite));
           const failures = list.length - times.length;
           med[tool] = times.length ? summarize(times).median : NaN;
-          let cell = times.length ? formatSummary(summarize(times)) : 'failed';
+          let cell = times.length ? formatSummary(summarize(times)) : list.length ? 'failed' : '–';
           if (failures > 0 && times.length) cell += ` (${failures} failed)`;
           const recreated = list.map((s) => s.recreated).filter((r) => r !== undefined);
           if (scenario === 'change one' && tool !== 'floor' && recreated.length)
@@ -232,8 +261,13 @@ function tableMarkdown() {
         if (tools.includes('stack') && tools.includes('compose'))
           row.push(formatRatio(med['stack'] ?? NaN, med['compose'] ?? NaN));
         if (tools.includes('stack') && tools.includes('floor'))
-          row.push(formatRatio(med['stack'] ?? NaN, med['floor'] ?? NaN));
+          row.push(
+            formatRatio(med['stack'] ?? NaN, med['floor'] ?? NaN),
+            formatRatio(cpu['stack'] ?? NaN, cpu['floor'] ?? NaN),
+          );
+        for (const tool of tools) row.push(formatMs(cpu[tool] ?? NaN));
         for (const tool of tools) row.push(requestsOf(samples.get(`${shape}|${n}|${scenario}|${tool}`)));
+        row.push(loads.length ? `${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}` : '–');
         rows.push(row);
       }
     }
@@ -249,7 +283,10 @@ async function machineMarkdown() {
     `- machine: ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Linux ${release()}`,
     `- engine: Docker ${version.Version} (API ${version.ApiVersion}), storage ${(await direct.call('GET', '/info')).json?.Driver ?? '?'}`,
     `- node ${process.versions.node}; docker-compose ${(await timeCommand('docker-compose', ['version', '--short']).catch(() => ({ stdout: 'n/a' }))).stdout.trim()}`,
-    `- runs: ${runs}, each repeating config, no-op up and change one ${repeat} times (samples per cell: ${runs * repeat} for those, ${runs} for cold up and down); stack --parallel ${values.parallel ?? '(default)'}; floor parallel ${floorParallel}; compose COMPOSE_PARALLEL_LIMIT default`,
+    `- load average (1 min) at start: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(', ')}; the load column gives its range over the cell's samples (other engineers' tests share the 2 cores)`,
+    `- runs: ${runs} (${Math.min(runs, largeRuns)} at N >= 500; docker-compose up to N=${composeMaxN}), each repeating config, no-op up and change one ${repeat} times (samples per cell: ${runs * repeat} for those, ${runs} for cold up and down); stack --parallel ${values.parallel ?? '(default)'}; floor parallel ${floorParallel}; compose COMPOSE_PARALLEL_LIMIT default`,
     `- all tools reach the engine through the counting proxy (bench/lib/engine-proxy.mjs)`,
   ].join('\n');
 }
@@ -259,7 +296,9 @@ try {
   for (let r = 0; r < runs; r++) {
     for (const shape of shapes) {
       for (const n of ns) {
-        const order = tools.map((_, i) => tools[(i + r) % tools.length]);
+        if (n >= 500 && r >= largeRuns) continue;
+        const here = tools.filter((t) => t !== 'compose' || n <= composeMaxN);
+        const order = here.map((_, i) => here[(i + r) % here.length]);
         for (const tool of order) await runSequence(/** @type {Tool} */ (tool), shape, n);
       }
     }
@@ -277,8 +316,8 @@ try {
     '',
   ];
   sections.push(
-    'Times are wall-clock from spawn to exit. `reqs r/w` = engine reads (GET/HEAD) / writes (POST/PUT/DELETE) of the last successful run, counted at the proxy.',
-    '`down` is `down -v` for every tool. The floor for `config` is `node -e 0`. `[recreated k]` = containers replaced by the one-service change.',
+    'Times are wall-clock from spawn to exit; CPU is user + system time of the command and its children (GNU time, 10 ms resolution). `reqs r/w` = engine reads (GET/HEAD) / writes (POST/PUT/DELETE) of the last successful run, counted at the proxy.',
+    '`down` is `down -v` for every tool. The floor for `config` is `node -e 0`; `config cold` runs with an empty model cache (a fresh `XDG_CACHE_HOME`). `[recreated k]` = containers replaced by the one-service change.',
     '',
   );
   if (!values['skip-startup'] && tools.includes('stack')) {

@@ -102,7 +102,7 @@ try {
   }
   const row = (label, xs) =>
     `${label.padEnd(34)} ${median(xs).toFixed(0).padStart(6)} ms   (min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)}, n=${xs.length})`;
-  console.log(`watch latency, median of ${RUNS} (quiet period 100 ms included in stack's numbers)`);
+  console.log(`watch latency, median of ${RUNS} (stack applies the first save of a burst at once; its 100 ms quiet period only coalesces the rest)`);
   console.log(row('save → file in container (stack)', results.stackSync));
   console.log(row('docker cp (same file)', results.dockerCp));
   console.log(row('save → service recreated (stack)', results.stackRecreate));

@@ -1,6 +1,15 @@
 // Timing and statistics for the benchmarks: spawn a command, time it wall-clock from spawn
-// to exit, summarize runs as median and min-max.
+// to exit and (through /usr/bin/time, when present) its CPU time and peak RSS, summarize runs
+// as median and min-max.
 import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+const timeDir = GNU_TIME ? mkdtempSync(join(tmpdir(), 'stack-bench-time-')) : undefined;
+process.on('exit', () => timeDir && rmSync(timeDir, { recursive: true, force: true }));
+let timeSeq = 0;
 
 /**
  * @typedef {object} Timed
@@ -8,6 +17,9 @@ import { spawn } from 'node:child_process';
  * @property {number} code
  * @property {string} stdout
  * @property {string} stderr
+ * @property {number} cpuMs   user + system CPU of the command and its children (NaN without /usr/bin/time)
+ * @property {number} rssKiB  peak resident set of the command (NaN without /usr/bin/time)
+ * @property {number} load    1-minute load average when the command started
  */
 
 /**
@@ -19,22 +31,46 @@ import { spawn } from 'node:child_process';
  */
 export function timeCommand(cmd, args, options = {}) {
   return new Promise((resolve, reject) => {
+    const load = loadavg()[0] ?? NaN;
+    // GNU time writes `user sys maxrss` to its own file, so the command's stderr stays its own.
+    const timeFile = timeDir ? join(timeDir, `t${timeSeq++}`) : undefined;
+    const [file, argv] =
+      GNU_TIME && timeFile ? [GNU_TIME, ['-q', '-o', timeFile, '-f', '%U %S %M', cmd, ...args]] : [cmd, args];
     const t0 = process.hrtime.bigint();
-    const child = spawn(cmd, args, {
+    const child = spawn(file, argv, {
       env: options.env ?? process.env,
       cwd: options.cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, so a timeout kills the command under /usr/bin/time too.
+      detached: true,
     });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
     child.stderr.on('data', (c) => (stderr += c));
-    const timer = options.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), options.timeoutMs) : undefined;
+    const kill = () => {
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    };
+    const timer = options.timeoutMs ? setTimeout(kill, options.timeoutMs) : undefined;
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-      resolve({ ms, code: code ?? (signal ? 128 : 1), stdout, stderr });
+      let cpuMs = NaN;
+      let rssKiB = NaN;
+      if (timeFile && existsSync(timeFile)) {
+        // The last line: GNU time prefixes "Command exited with non-zero status N" on failure.
+        const last = readFileSync(timeFile, 'utf8').trim().split('\n').at(-1) ?? '';
+        const [user, sys, rss] = last.split(' ').map(Number);
+        if (Number.isFinite(user) && Number.isFinite(sys)) cpuMs = ((user ?? 0) + (sys ?? 0)) * 1000;
+        rssKiB = rss ?? NaN;
+        rmSync(timeFile, { force: true });
+      }
+      resolve({ ms, code: code ?? (signal ? 128 : 1), stdout, stderr, cpuMs, rssKiB, load });
     });
   });
 }
@@ -46,7 +82,7 @@ export function median(values) {
   if (sorted.length === 0) return NaN;
   return sorted.length % 2
     ? /** @type {number} */ (sorted[mid])
-    : /** @type {number} */ ((sorted[mid - 1]) + /** @type {number} */ (sorted[mid])) / 2;
+    : /** @type {number} */ (sorted[mid - 1] + /** @type {number} */ (sorted[mid])) / 2;
 }
 
 /**

@@ -8,6 +8,7 @@ import { stringify } from 'yaml';
 import { ExitCode, StackError } from '../errors.js';
 import type { StackModel } from '../model.js';
 import { toComposeConfig } from '../loader/serialize.js';
+import { emitYaml } from '../loader/emit-yaml.js';
 import type { CliContext, Runner } from './context.js';
 
 interface ConfigFlags {
@@ -270,7 +271,9 @@ export function registerConfig(program: Command, run: Runner): void {
           config = await pinConfigImages(ctx, config, flags.lockImageDigests === true);
         }
         return write(
-          flags.format === 'json' ? JSON.stringify(config, null, 2) + '\n' : stringify(config, { lineWidth: 0 }),
+          flags.format === 'json'
+            ? JSON.stringify(config, null, 2) + '\n'
+            : (emitYaml(config) ?? stringify(config, { lineWidth: 0 })),
         );
       }),
     );

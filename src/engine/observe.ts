@@ -14,7 +14,15 @@ import type {
   ObservedState,
   ObservedVolume,
 } from '../planner/types.js';
-import type { Engine, EngineContainer, EngineImage, EngineImageConfig, EngineNetwork, EngineVolume } from './types.js';
+import type {
+  Engine,
+  EngineContainer,
+  EngineFilters,
+  EngineImage,
+  EngineImageConfig,
+  EngineNetwork,
+  EngineVolume,
+} from './types.js';
 import { byCodePoint } from '../order.js';
 import { repositoryOf } from '../image-ref.js';
 
@@ -105,6 +113,12 @@ export interface ProjectContainerFilter {
 }
 
 /**
+ * Above this many values (names, IDs), a list call asks the engine for more and matches here
+ * instead of sending one filter value per container.
+ */
+export const MAX_QUERY_FILTERS = 40;
+
+/**
  * The project's containers: the one listing every command, watch action and wait goes
  * through. Sorted by name. One service is filtered by the engine (two label filters are ANDed);
  * several are filtered here, for the engine cannot OR label filters.
@@ -120,11 +134,16 @@ export async function listProjectContainers(
     `${Label.project}=${project}`,
     ...(services.length === 1 ? [`${Label.service}=${services[0] ?? ''}`] : []),
   ];
+  // Many IDs are matched here: the engine's filter travels in the query string (500 IDs made
+  // a 33 KB one, past the header limit of Node-based socket proxies).
+  const ids = filter.ids && filter.ids.length <= MAX_QUERY_FILTERS ? filter.ids : undefined;
+  const wanted = filter.ids && !ids ? new Set(filter.ids) : undefined;
   const listed = await engine.listContainers(
-    { all: filter.running !== true, filters: { label, ...(filter.ids ? { id: filter.ids } : {}) } },
+    { all: filter.running !== true, filters: { label, ...(ids ? { id: ids } : {}) } },
     signal,
   );
   return listed
+    .filter((c) => !wanted || wanted.has(c.Id))
     .filter((c) => filter.oneoffs === true || (c.Labels ?? {})[Label.oneoff] !== 'True')
     .filter((c) => filter.hooks === true || (c.Labels ?? {})[Label.hook] === undefined)
     .filter((c) => services.length === 0 || services.includes((c.Labels ?? {})[Label.service] ?? ''))
@@ -204,14 +223,16 @@ function isModel(target: StackModel | { project: string }): target is StackModel
 async function labelledThenNamed<T extends { name: string }>(
   byLabel: Promise<T[]>,
   names: ReadonlySet<string>,
-  listByName: (names: string[]) => Promise<T[]>,
+  listByName: (filters: EngineFilters | undefined) => Promise<T[]>,
 ): Promise<T[]> {
   const found = await byLabel;
   const seen = new Set(found.map((item) => item.name));
   const missing = [...names].filter((name) => !seen.has(name));
   if (missing.length === 0) return found;
-  // The engine's filter matches substrings: keep exact names only.
-  const named = (await listByName(missing)).filter((item) => names.has(item.name) && !seen.has(item.name));
+  // Many names (a first `up` of 500 volumes): all of them, not a 15 KB filter. The engine's
+  // filter matches substrings anyway: keep exact names only.
+  const filters = missing.length > MAX_QUERY_FILTERS ? undefined : { name: missing };
+  const named = (await listByName(filters)).filter((item) => names.has(item.name) && !seen.has(item.name));
   return [...found, ...named];
 }
 
@@ -244,12 +265,12 @@ export async function observe(
     labelledThenNamed(
       engine.listNetworks(label, signal).then((list) => list.map(toNetwork)),
       netNames,
-      async (names) => (await engine.listNetworks({ name: names }, signal)).map(toNetwork),
+      async (filters) => (await engine.listNetworks(filters, signal)).map(toNetwork),
     ),
     labelledThenNamed(
       engine.listVolumes(label, signal).then((list) => list.map(toVolume)),
       volNames,
-      async (names) => (await engine.listVolumes({ name: names }, signal)).map(toVolume),
+      async (filters) => (await engine.listVolumes(filters, signal)).map(toVolume),
     ),
     isModel(target) ? observeImages(engine, target, signal) : Promise.resolve([]),
   ]);

@@ -8,6 +8,7 @@ import type { YAMLError } from 'yaml';
 import { diagnostic } from '../errors.js';
 import type { Diagnostic, ErrorCode, SourceLocation } from '../errors.js';
 import { createLocate, positionAt } from './locate.js';
+import { parseFast } from './parse-fast.js';
 import type { ParsedFile, Result } from './types.js';
 import { YAML_LIMITS, scanDocument } from './yaml-safety.js';
 import { codeHint, openingBracketOffset, openingQuoteOffset, yamlErrorHint } from './yaml-hints.js';
@@ -146,6 +147,23 @@ export function parseStackFile(file: string, source: string): Result<ParsedFile 
       ),
     );
 
+  // Most files are plain block YAML: read them in one pass (parse-fast.ts); the rest, and
+  // every file with a mistake, through yaml.
+  const fast = parseFast(file, source);
+  if (fast)
+    return {
+      value: { file, source, data: fast.data, locate: fast.locate, resets: [], overrides: [] },
+      diagnostics: [],
+    };
+  return parseWithYaml(file, source);
+}
+
+/**
+ * Parses `source` with yaml (node positions, every error positioned). parseStackFile's
+ * general path; exported for the test that compares it with the fast path.
+ */
+export function parseWithYaml(file: string, source: string): Result<ParsedFile | undefined> {
+  const start: SourceLocation = { file, line: 1, col: 1 };
   const lineCounter = new LineCounter();
   const doc = parseDocument(source, {
     lineCounter,

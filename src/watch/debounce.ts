@@ -2,6 +2,9 @@
  * Coalescing of bursts: triggers collect into one batch that runs after a quiet period; one
  * run at a time; triggers that arrive while a run is in flight become at most one queued
  * rerun (the next batch), never a queue of runs. The clock is injected so tests drive time.
+ * With `leading`, the first trigger after a quiet period runs at once (a save is applied
+ * without waiting), and the rest of its burst is coalesced into one rerun as above: runs are
+ * level-triggered, so the rerun converges whatever the first one saw half-written.
  *
  *   trigger ──▶ pending batch ──(quiet ms, or max wait)──▶ run(batch) ──▶ idle
  *                    ▲                                         │
@@ -28,6 +31,8 @@ export interface CoalescerOptions<T> {
   readonly clock: Clock;
   /** Quiet period: a batch runs this long after its last trigger. */
   readonly quietMs: number;
+  /** Run the first trigger of a burst at once instead of after the quiet period. Default false. */
+  readonly leading?: boolean;
   /** Upper bound from a batch's first trigger to its run, so a file written non-stop still applies. 0 = none. */
   readonly maxWaitMs?: number;
   /** Runs one batch (the triggers in arrival order). Never called concurrently. */
@@ -54,7 +59,9 @@ export function createCoalescer<T>(options: CoalescerOptions<T>): Coalescer<T> {
   const maxWaitMs = options.maxWaitMs ?? 0;
   let pending: T[] = [];
   let firstAt = 0;
-  let lastAt = 0;
+  let lastAt = Number.NEGATIVE_INFINITY;
+  // When the last run ended: a trigger within the quiet period after it belongs to the same burst.
+  let ranAt = Number.NEGATIVE_INFINITY;
   let timer: unknown;
   let running = false;
   let closed = false;
@@ -93,6 +100,7 @@ export function createCoalescer<T>(options: CoalescerOptions<T>): Coalescer<T> {
       .catch((error: unknown) => options.onError?.(error))
       .finally(() => {
         running = false;
+        ranAt = clock.now();
         // Triggers that came in during the run form the one queued rerun.
         if (pending.length > 0 && !closed) arm();
         settle();
@@ -103,10 +111,15 @@ export function createCoalescer<T>(options: CoalescerOptions<T>): Coalescer<T> {
     trigger(item: T): void {
       if (closed) return;
       const now = clock.now();
+      const quiet = pending.length === 0 && !running && now - Math.max(lastAt, ranAt) >= quietMs;
       if (pending.length === 0) firstAt = now;
       lastAt = now;
       pending.push(item);
-      if (!running) arm();
+      if (running) return;
+      if (options.leading && quiet) {
+        disarm();
+        timer = clock.setTimeout(fire, 0);
+      } else arm();
     },
     idle(): Promise<void> {
       if (!running && pending.length === 0) return Promise.resolve();

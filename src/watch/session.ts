@@ -185,6 +185,7 @@ export async function watchSession(initial: StackModel, options: WatchSessionOpt
     clock,
     quietMs: options.quietMs ?? 100,
     maxWaitMs: options.maxWaitMs ?? 3000,
+    leading: true,
     run: handleBatch,
     onError: printError,
   });

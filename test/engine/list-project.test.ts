@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Label } from '../../src/labels.js';
 import type { Engine, EngineContainer, EngineFilters } from '../../src/engine/types.js';
-import { listProjectContainers, listProjects, listRunningReplicas } from '../../src/engine/observe.js';
+import { listProjectContainers, listProjects, listRunningReplicas, observe } from '../../src/engine/observe.js';
+import { model, volume } from '../planner/helpers.js';
 import { execBody, findRunningReplica } from '../../src/pipeline/exec.js';
 import { fakeEngine } from '../support/fake-engine.js';
 
@@ -59,6 +60,38 @@ describe("the project's containers, listed in one place", () => {
     expect(queries).toEqual([
       { all: false, filters: { label: [`${Label.project}=p`, `${Label.service}=web`], id: ['abc'] } },
     ]);
+  });
+
+  it('many IDs are matched here, not sent as one engine filter each (500 made a 33 KB query a socket proxy refused)', async () => {
+    const { engine, queries } = listing(containers);
+    const ids = ['id-p-db-1', 'id-p-web-2', ...Array.from({ length: 48 }, (_, i) => `id-gone-${i}`)];
+    const names = (await listProjectContainers(engine, 'p', { ids })).map((c) => c.Names[0]);
+    expect(names).toEqual(['/p-db-1', '/p-web-2']);
+    expect(queries).toEqual([{ all: true, filters: { label: [`${Label.project}=p`] } }]);
+  });
+
+  it('the first observation of many volumes lists them all instead of one name filter each, and keeps exact names', async () => {
+    const volumes = Array.from({ length: 50 }, (_, i) => volume('p', `v${i}`));
+    const queries: (EngineFilters | undefined)[] = [];
+    const engine: Engine = {
+      ...fakeEngine(),
+      listContainers: () => Promise.resolve([]),
+      listVolumes: (filters) => {
+        queries.push(filters);
+        // The label finds nothing (nothing created yet); the full list has one of them and a look-alike.
+        return Promise.resolve(
+          filters
+            ? []
+            : [
+                { Name: 'p_v7', Driver: 'local', Labels: null },
+                { Name: 'p_v7x', Driver: 'local', Labels: null },
+              ],
+        );
+      },
+    };
+    const observed = await observe(engine, model('p', [], { volumes }));
+    expect(queries).toEqual([{ label: [`${Label.project}=p`] }, undefined]);
+    expect(observed.volumes.map((v) => v.name)).toEqual(['p_v7']);
   });
 
   it('several services are filtered here (the engine cannot OR label filters)', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { planUp } from '../../src/planner/index.js';
 import { foreignHolders, namesToClaim } from '../../src/planner/name-clash.js';
 import { findNameClashes } from '../../src/pipeline/name-clash.js';
+import type { Engine, EngineContainer } from '../../src/engine/types.js';
 import { applyPlan } from '../planner/simulate.js';
 import { container, emptyObserved, image, model, service } from '../planner/helpers.js';
 import { fakeEngine } from '../support/fake-engine.js';
@@ -37,5 +38,35 @@ describe('container-name clash check', () => {
       { name: 'rsa-b-c-1', containerId: listed[0]!.id, project: 'rsa', service: 'b-c' },
       { name: 'rsa-b-c-2', containerId: listed[2]!.id },
     ]);
+  });
+
+  it('many new names are matched against one list of every container, not a filter per name (500 services made an 18 KB query)', async () => {
+    const many = model(
+      'rsa-m',
+      Array.from({ length: 50 }, (_, i) => service(`s${i}`)),
+    );
+    const observed = emptyObserved('rsa-m', [image('s0:latest')]);
+    const plan = planUp(many, observed);
+    const queries: Parameters<Engine['listContainers']>[0][] = [];
+    const holder: EngineContainer = {
+      Id: 'f'.repeat(64),
+      Names: ['/rsa-m-s7-1'],
+      Image: 'x',
+      ImageID: 'sha256:x',
+      Labels: { 'com.docker.compose.project': 'other' },
+      State: 'running',
+      Status: 'Up',
+      Created: 0,
+    };
+    const engine: Engine = {
+      ...fakeEngine(),
+      listContainers: (query) => {
+        queries.push(query);
+        return Promise.resolve([holder]);
+      },
+    };
+    const clashes = await findNameClashes(engine, plan, observed);
+    expect(queries).toEqual([{ all: true }]);
+    expect(clashes.map((c) => [c.name, c.project])).toEqual([['rsa-m-s7-1', 'other']]);
   });
 });

@@ -122,4 +122,46 @@ describe('coalescer', () => {
     expect(rec.runs).toHaveLength(0);
     expect(clock.pendingTimers).toBe(0);
   });
+
+  it('leading: the first trigger after a quiet period runs at once, not after the quiet period', async () => {
+    const clock = new FakeClock();
+    const rec = recorder(clock, 50);
+    const c = createCoalescer<number>({ clock, quietMs: 200, leading: true, run: rec.run });
+    await clock.advance(1000);
+    c.trigger(1);
+    await clock.advance(0);
+    expect(rec.runs.map((r) => r.startedAt)).toEqual([1000]);
+    await clock.advance(1000);
+    expect(rec.runs).toHaveLength(1);
+  });
+
+  it('leading: the rest of a burst is coalesced into one rerun after the quiet period, and the last state wins', async () => {
+    const clock = new FakeClock();
+    const rec = recorder(clock, 50);
+    const c = createCoalescer<number>({ clock, quietMs: 200, leading: true, run: rec.run });
+    for (let i = 1; i <= 100; i++) {
+      rec.setState(i);
+      c.trigger(i);
+      await clock.advance(20);
+    }
+    await clock.advance(1000);
+    await c.idle();
+    expect(rec.runs).toHaveLength(2);
+    expect(rec.runs[0]!.batch).toEqual([1]);
+    expect(rec.runs[1]!.sawState).toBe(100);
+    expect(rec.maxConcurrent).toBe(1);
+  });
+
+  it('leading: a trigger within the quiet period after a run waits for the quiet period', async () => {
+    const clock = new FakeClock();
+    const rec = recorder(clock, 50);
+    const c = createCoalescer<number>({ clock, quietMs: 200, leading: true, run: rec.run });
+    c.trigger(1);
+    await clock.advance(100); // the run took 50 ms and ended 50 ms ago
+    c.trigger(2);
+    await clock.advance(100);
+    expect(rec.runs).toHaveLength(1);
+    await clock.advance(200);
+    expect(rec.runs.map((r) => r.startedAt)).toEqual([0, 300]);
+  });
 });
