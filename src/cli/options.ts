@@ -58,6 +58,14 @@ export function parseSeconds(value: string | undefined, flag: string): number | 
   return n;
 }
 
+/** `--index 2` (a replica number) → 2; USAGE unless a whole number from 1. */
+export function parseIndex(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new StackError('USAGE', `--index expects a positive integer, got "${value}"`);
+  return n;
+}
+
 /** Repeatable commander option collector. */
 export const collect = (value: string, previous: string[]): string[] => [...previous, value];
 

@@ -202,16 +202,6 @@ export async function streamLogs(
   return results.filter((f): f is LogFailure => f !== undefined);
 }
 
-/** `streamLogs` for attached `up`: a failed stream is reported and the others go on. */
-export async function streamLogsReporting(
-  ctx: CliContext,
-  engine: Engine,
-  sources: readonly LogSource[],
-  options: StreamLogsOptions,
-): Promise<void> {
-  for (const failure of await streamLogs(ctx, engine, sources, options)) reportFailure(ctx, failure);
-}
-
 /** Log sources for listed containers; a TTY container's output is not multiplexed. */
 export async function sourcesOf(engine: Engine, containers: readonly EngineContainer[]): Promise<LogSource[]> {
   return Promise.all(

@@ -24,6 +24,7 @@ import {
 } from './log-stream.js';
 import type { FollowFrom } from './log-stream.js';
 import { loadProjectOrName, openEngine, projectName } from './session.js';
+import { parseIndex } from '../options.js';
 import { swarmLogs, swarmTarget } from './swarm.js';
 
 /** The flags of `logs`. */
@@ -48,10 +49,9 @@ function parseTail(value: string | undefined): number | 'all' | undefined {
 }
 
 /** `--index N` (Compose: one service named, N ≥ 1); undefined without the flag. */
-function parseIndex(value: string | undefined, services: readonly string[]): number | undefined {
+function replicaIndex(value: string | undefined, services: readonly string[]): number | undefined {
   if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new StackError('USAGE', `--index expects a positive integer, got "${value}"`);
+  const n = parseIndex(value);
   if (services.length !== 1)
     throw new StackError('USAGE', '--index requires one service to be selected (stack logs --index 2 web)');
   return n;
@@ -62,7 +62,7 @@ export async function runLogs(ctx: CliContext, services: readonly string[], flag
   const tail = parseTail(flags.tail);
   const since = flags.since === undefined ? undefined : parseLogTime(flags.since, '--since');
   const until = flags.until === undefined ? undefined : parseLogTime(flags.until, '--until');
-  const index = parseIndex(flags.index, services);
+  const index = replicaIndex(flags.index, services);
   const target = await loadProjectOrName(ctx, services);
   if (swarmTarget(ctx, 'services' in target ? target : undefined)) return swarmLogs(ctx, target, services, flags);
   const engine = await openEngine(ctx);
