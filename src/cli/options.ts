@@ -85,6 +85,14 @@ export async function withDependencies(model: StackModel, services: readonly str
   return [...selectServices(buildGraph(model), services)].sort();
 }
 
+/** `--index 2` (a replica number) → 2; USAGE unless a whole number from 1. */
+export function parseIndex(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new StackError('USAGE', `--index expects a positive integer, got "${value}"`);
+  return n;
+}
+
 /** Repeatable commander option collector. */
 export const collect = (value: string, previous: string[]): string[] => [...previous, value];
 

@@ -670,6 +670,9 @@ class DockerEngine implements Engine {
       ...(options.since !== undefined
         ? { since: typeof options.since === 'number' ? unixTimestamp(options.since) : options.since }
         : {}),
+      ...(options.until !== undefined
+        ? { until: typeof options.until === 'number' ? unixTimestamp(options.until) : options.until }
+        : {}),
     };
     const stream = await this.call<Readable>({
       method: 'GET',

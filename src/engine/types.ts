@@ -149,6 +149,8 @@ export interface LogsOptions {
   readonly tail?: number | 'all';
   /** Unix seconds or an RFC 3339 / Go duration string the engine accepts. */
   readonly since?: number | string;
+  /** Only lines before this time (unix seconds or a string the engine accepts), as `since`. */
+  readonly until?: number | string;
   readonly timestamps?: boolean;
   /** The container runs with a TTY: its output is not multiplexed. */
   readonly tty: boolean;

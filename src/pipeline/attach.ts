@@ -47,6 +47,13 @@ export interface AttachOutcome {
 export interface AttachOptions {
   /** The services whose containers are attached (absent: every service of the project, `logs -f` by name). */
   readonly services?: ReadonlySet<string>;
+  /** Only the replicas of this container number (`logs --index`). */
+  readonly index?: number;
+  /**
+   * The session ends only at the signal (`up --watch`: a reload replaces containers, so a
+   * moment with none running is not the end).
+   */
+  readonly untilSignal?: boolean;
   /** `exit` (--abort-on-container-exit): end at the first exit; `failure`: at the first non-zero one. */
   readonly abortOn?: 'exit' | 'failure';
   readonly signal: AbortSignal;
@@ -88,10 +95,12 @@ export async function superviseAttached(
     labels[Label.oneoff] !== 'True' &&
     labels[Label.hook] === undefined &&
     labels[Label.service] !== undefined &&
-    (options.services === undefined || options.services.has(labels[Label.service] ?? ''));
+    (options.services === undefined || options.services.has(labels[Label.service] ?? '')) &&
+    (options.index === undefined || labels[Label.containerNumber] === String(options.index));
   let finish: ((outcome: AttachOutcome) => void) | undefined;
   const done = new Promise<AttachOutcome>((resolve) => (finish = resolve));
   const end = (outcome: AttachOutcome): void => {
+    if (options.untilSignal && outcome.reason !== 'interrupted' && outcome.reason !== 'engine-lost') return;
     finish?.(outcome);
     finish = undefined;
   };

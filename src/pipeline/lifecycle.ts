@@ -47,6 +47,12 @@ export interface LifecycleOptions {
   readonly onDone?: (container: string) => void;
   /** restart: only the named services, not their `restart: true` dependents (`--no-deps`). */
   readonly noDeps?: boolean;
+  /**
+   * Without named services, every container of the project, those of services the loaded files
+   * do not define (orphans) too: Compose's `kill --remove-orphans`, which kills them (it does
+   * not remove them).
+   */
+  readonly orphans?: boolean;
   /** start/restart: the longest wait for one dependency's condition (default 300 s). */
   readonly waitTimeoutMs?: number;
   /** A `required: false` dependency missing or failed: said, not fatal. */
@@ -215,7 +221,10 @@ export async function changeServiceStates(
 ): Promise<LifecycleFailure[]> {
   const project = 'services' in target ? target.name : target.project;
   const states = ACTS_ON[verb];
-  const scope = lifecycleScope(target, verb, options.services, options.noDeps);
+  const scope =
+    options.orphans && options.services.length === 0
+      ? undefined
+      : lifecycleScope(target, verb, options.services, options.noDeps);
   const all = await listProjectContainers(engine, project, { services: scope ?? [] }, options.signal);
   const listed = inScope(all, scope);
   const containers = listed.filter((c) => !states || states.includes(c.State));

@@ -151,4 +151,22 @@ describe('lifecycle verbs as Compose scopes them', () => {
     expect((await runCli(['-p', project, 'stop'], { cwd: dir })).code).toBe(0);
     expect(state()).toEqual(['first:exited', 'second:exited']);
   });
+
+  it('kill --remove-orphans kills the containers of services the file no longer defines too (killed, not removed, as Compose)', async () => {
+    const { dir, project } = setup({
+      'stack.yaml': `services:\n  kept:\n    ${SLEEPER}\n  dropped:\n    ${SLEEPER}\n`,
+    });
+    const stack = (...args: string[]) => runCli(['-p', project, ...args], { cwd: dir });
+    const state = (): string[] => containers(project).map((c) => `${c.service}:${c.state}`);
+    expect((await stack('up', '-d')).code).toBe(0);
+    writeFileSync(join(dir, 'stack.yaml'), `services:\n  kept:\n    ${SLEEPER}\n`);
+
+    expect((await stack('kill')).code).toBe(0);
+    expect(state()).toEqual(['dropped:running', 'kept:exited']);
+    expect((await stack('start')).code).toBe(0);
+    const kill = await stack('kill', '--remove-orphans');
+    expect(kill.code, kill.stderr).toBe(0);
+    expect(kill.stderr).toContain(`Container ${project}-dropped-1  Killed`);
+    expect(state()).toEqual(['dropped:exited', 'kept:exited']);
+  });
 });

@@ -268,4 +268,34 @@ describe('up: images, lock and watch', () => {
         .sort(),
     ).toEqual(['app:exited', 'other:exited']);
   });
+
+  it('up --watch follows a container the engine restarts fast: every run from its first line, once, with exit lines', async () => {
+    const p = uniqueName('e2e-up-watch-restart');
+    projects.push(p);
+    const dir = mkdtempSync(join(tmpdir(), 'stack-up-watch-restart-'));
+    dirs.push(dir);
+    writeFileSync(
+      join(dir, 'stack.yaml'),
+      [
+        'services:',
+        '  crash:',
+        '    image: stack-test/busybox:latest',
+        // Each run counts itself in an anonymous volume (kept across restarts of the container).
+        '    command: ["sh", "-c", "n=$$(cat /data/n 2>/dev/null || echo 0); n=$$((n+1)); echo $$n > /data/n; echo run $$n; exit 3"]',
+        '    restart: always',
+        '    volumes: ["/data"]',
+        '',
+      ].join('\n'),
+    );
+    const run = startCli(['-p', p, 'up', '--watch'], { cwd: dir, timeoutMs: 110_000 });
+    try {
+      await until(() => expect(run.output()).toMatch(/^crash-1 +\| run 4$/m), 'the fourth run', 60_000);
+    } finally {
+      run.child.kill('SIGINT');
+    }
+    const result = await run.done;
+    const runs = [...result.stdout.matchAll(/^crash-1 +\| run (\d+)$/gm)].map((m) => Number(m[1]));
+    expect(runs.slice(0, 4), result.stdout).toEqual([1, 2, 3, 4]);
+    expect(result.stdout).toMatch(/^crash-1 exited with code 3 \(restarting\)$/m);
+  });
 });

@@ -16,6 +16,7 @@ import {
 } from '../../pipeline/containers.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
 import { formatTable } from './ps.js';
+import { parseIndex } from '../options.js';
 import { confirm, loadProjectOrName, lockProject, openEngine, projectName } from './session.js';
 
 /** The flags of `rm`. */
@@ -143,9 +144,7 @@ export async function runPort(
   const port = Number(privatePort);
   if (!Number.isInteger(port) || port < 1 || port > 65535)
     throw new StackError('USAGE', `PRIVATE_PORT must be a port number, got "${privatePort}"`);
-  const index = Number(flags.index);
-  if (!Number.isInteger(index) || index < 1)
-    throw new StackError('USAGE', `--index expects a positive integer, got "${flags.index}"`);
+  const index = parseIndex(flags.index);
   const target = await loadProjectOrName(ctx, [service]);
   const engine = await openEngine(ctx);
   const found = await findPublicPort(engine, projectName(target), service, port, {

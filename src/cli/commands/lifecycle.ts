@@ -34,6 +34,8 @@ export interface LifecycleFlags {
   waitTimeout?: string;
   /** restart: `--no-deps` (commander's negation sets `deps` to false). */
   deps?: boolean;
+  /** kill: the orphan containers too. */
+  removeOrphans?: boolean;
 }
 
 /** Runs start, stop or restart. */
@@ -60,6 +62,7 @@ export async function runLifecycle(
       ...(timeout !== undefined ? { timeoutSeconds: timeout } : {}),
       ...(flags.signal !== undefined ? { killSignal: flags.signal } : {}),
       ...(flags.deps === false ? { noDeps: true } : {}),
+      ...(flags.removeOrphans ? { orphans: true } : {}),
       ...(waitTimeout !== undefined ? { waitTimeoutMs: waitTimeout * 1000 } : {}),
       onWarning: (message) => ctx.stderr.write(`warning: ${message}\n`),
       onDone: (name) => {
@@ -89,7 +92,13 @@ function register(program: Command, run: Runner, verb: Verb, description: string
       '--no-deps',
       'do not restart the services that depend on the named ones with depends_on restart: true',
     );
-  if (verb === 'kill') command.option('-s, --signal <signal>', 'signal to send to the containers', 'SIGKILL');
+  if (verb === 'kill')
+    command
+      .option('-s, --signal <signal>', 'signal to send to the containers', 'SIGKILL')
+      .option(
+        '--remove-orphans',
+        "also kill the project's containers of services the stack files do not define (as Compose: killed, not removed)",
+      );
   if (verb === 'start')
     command
       .option('--wait', 'wait until the services are running/healthy')

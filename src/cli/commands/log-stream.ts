@@ -7,7 +7,7 @@ import { Label } from '../../labels.js';
 import type { Engine, EngineContainer } from '../../engine/types.js';
 import { containerTty, readLogLines } from '../../engine/logs.js';
 import type { CliContext } from '../context.js';
-import type { AttachedExit } from '../../pipeline/attach.js';
+import type { AttachedContainer, AttachedExit } from '../../pipeline/attach.js';
 import { primaryName } from '../../engine/observe.js';
 import { parseDurationNs } from '../../duration.js';
 
@@ -26,10 +26,14 @@ export interface StreamLogsOptions {
   readonly tail?: number | 'all';
   /** Unix seconds (see `parseLogTime`). */
   readonly since?: number;
+  /** Only lines before this time, unix seconds (`--until`). */
+  readonly until?: number;
   readonly timestamps: boolean;
   readonly signal?: AbortSignal;
   /** Print without prefixes (`--no-log-prefix`). */
   readonly noPrefix?: boolean;
+  /** false: monochrome (`--no-color`). */
+  readonly color?: boolean;
 }
 
 /** A log stream that ended with an engine error (not an interruption). */
@@ -116,12 +120,12 @@ export function prefixOf(c: EngineContainer): string {
   return primaryName(c.Names) || c.Id.slice(0, 12);
 }
 
-/** Paints a service's prefix in its colour (stable per service within one printer). */
-function painter(ctx: CliContext): (service: string, text: string) => string {
+/** Paints a service's prefix in its colour (stable per service within one printer); `color: false` never does. */
+function painter(ctx: CliContext, color?: boolean): (service: string, text: string) => string {
   const services: string[] = [];
   return (service, text) => {
     // ctx.color is about stderr; log lines go to stdout, which may be piped.
-    if (!ctx.color || ctx.stdout.isTTY !== true) return text;
+    if (color === false || !ctx.color || ctx.stdout.isTTY !== true) return text;
     if (!services.includes(service)) services.push(service);
     const colour = COLOURS[services.indexOf(service) % COLOURS.length] ?? '36';
     return `\u001b[${colour}m${text}\u001b[0m`;
@@ -144,6 +148,7 @@ async function streamOne(
       tty: source.tty,
       ...(options.tail !== undefined ? { tail: options.tail } : {}),
       ...(options.since !== undefined ? { since: options.since } : {}),
+      ...(options.until !== undefined ? { until: options.until } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
     for await (const { line } of lines) ctx.stdout.write(`${head}${line}\n`);
@@ -181,7 +186,7 @@ export async function streamLogs(
   options: StreamLogsOptions,
 ): Promise<LogFailure[]> {
   const width = Math.max(0, ...sources.map((s) => s.prefix.length));
-  const paint = painter(ctx);
+  const paint = painter(ctx, options.color);
   for (const service of [...new Set(sources.map((s) => serviceOf(s.prefix)))].sort()) paint(service, '');
   const results = await Promise.all(
     sources.map((source) =>
@@ -195,73 +200,6 @@ export async function streamLogs(
     ),
   );
   return results.filter((f): f is LogFailure => f !== undefined);
-}
-
-/** `streamLogs` for attached `up`: a failed stream is reported and the others go on. */
-export async function streamLogsReporting(
-  ctx: CliContext,
-  engine: Engine,
-  sources: readonly LogSource[],
-  options: StreamLogsOptions,
-): Promise<void> {
-  for (const failure of await streamLogs(ctx, engine, sources, options)) reportFailure(ctx, failure);
-}
-
-/**
- * Follows the logs of a project's containers as they come and go (`up --watch`): the sources
- * given at first, then every container of the project (of `services`, when given) that starts
- * later, from the moment it starts: a recreated service's new container is followed too.
- * Resolves when `signal` aborts and every stream has ended.
- */
-export async function followProjectLogs(
-  ctx: CliContext,
-  engine: Engine,
-  project: string,
-  initial: readonly LogSource[],
-  options: { readonly since: number; readonly services: readonly string[]; readonly signal: AbortSignal },
-): Promise<void> {
-  const { ContainerWatcher } = await import('../../pipeline/wait.js');
-  const paint = painter(ctx);
-  const width = Math.max(0, ...initial.map((s) => s.prefix.length));
-  const followed = new Set<string>();
-  const streams: Promise<void>[] = [];
-  const follow = (source: LogSource, since: number): void => {
-    if (followed.has(source.id) || options.signal.aborted) return;
-    followed.add(source.id);
-    const head = `${paint(serviceOf(source.prefix), source.prefix.padEnd(width))}  | `;
-    streams.push(
-      streamOne(ctx, engine, source, head, { follow: true, since, timestamps: false, signal: options.signal }).then(
-        (failure) => reportFailure(ctx, failure),
-      ),
-    );
-  };
-  const watcher = new ContainerWatcher(engine, project, options.signal);
-  const unsubscribe = watcher.subscribe((event) => {
-    if (event.Action !== 'start') return;
-    const labels = event.Actor.Attributes;
-    const service = labels[Label.service];
-    if (service === undefined || labels[Label.oneoff] === 'True' || labels[Label.hook] !== undefined) return;
-    if (options.services.length > 0 && !options.services.includes(service)) return;
-    const number = labels[Label.containerNumber];
-    const prefix = number ? `${service}-${number}` : (labels['name'] ?? event.Actor.ID.slice(0, 12));
-    void containerTty(engine, event.Actor.ID)
-      .then((tty) =>
-        follow({ id: event.Actor.ID, name: labels['name'] ?? '', prefix, tty }, Math.max(0, event.time - 1)),
-      )
-      .catch(() => undefined);
-  });
-  try {
-    await watcher.open();
-    for (const source of initial) follow(source, options.since);
-    await new Promise<void>((resolve) => {
-      if (options.signal.aborted) resolve();
-      else options.signal.addEventListener('abort', () => resolve(), { once: true });
-    });
-  } finally {
-    unsubscribe();
-    watcher.close();
-  }
-  await Promise.all(streams);
 }
 
 /** Log sources for listed containers; a TTY container's output is not multiplexed. */
@@ -304,6 +242,22 @@ export interface LogFollower {
   settled(): Promise<void>;
 }
 
+/**
+ * The `onStart` of `superviseAttached` for a follower: each container (re)started is followed,
+ * from `since` when given (the containers found at the start), else from its beginning or where
+ * its last stream stopped. A container gone already is skipped.
+ */
+export function followStarts(
+  engine: Engine,
+  follower: LogFollower,
+): (container: AttachedContainer, since?: number) => void {
+  return (c, since) =>
+    void containerTty(engine, c.id).then(
+      (tty) => follower.follow({ id: c.id, name: c.name, prefix: c.prefix, tty }, since === undefined ? {} : { since }),
+      () => undefined,
+    );
+}
+
 /** `<container> exited with code N [(restarting)]`, as Compose words an exit in the log stream. */
 export function reportExit(follower: LogFollower, exit: AttachedExit): void {
   follower.status(exit, `exited with code ${exit.exitCode}${exit.restarting ? ' (restarting)' : ''}`, exit.timeNano);
@@ -343,17 +297,23 @@ function stampOfNs(ns: number): string {
 }
 
 /**
- * A follower for attached `up` and `logs -f`: `--no-log-prefix`, `--timestamps`, `--no-color`
- * as Compose. Lines are read with the engine's timestamps, which give each container a cursor:
+ * A follower for attached `up`, `up --watch` and `logs -f`: `--no-log-prefix`, `--timestamps`,
+ * `--no-color` and `--until` (every stream, later ones too) as Compose. Lines are read with the engine's timestamps, which give each container a cursor:
  * a stream opened after a restart begins at the last line printed and skips it.
  */
 export function createLogFollower(
   ctx: CliContext,
   engine: Engine,
-  options: { width: number; noPrefix?: boolean; timestamps?: boolean; color?: boolean; signal: AbortSignal },
+  options: {
+    width: number;
+    noPrefix?: boolean;
+    timestamps?: boolean;
+    color?: boolean;
+    until?: number;
+    signal: AbortSignal;
+  },
 ): LogFollower {
-  const base = painter(ctx);
-  const paint = options.color === false ? (_: string, text: string): string => text : base;
+  const paint = painter(ctx, options.color);
   const known = new Map<string, Followed>();
   const streams: Promise<void>[] = [];
   const head = (prefix: string): string =>
@@ -368,6 +328,7 @@ export function createLogFollower(
         tty: source.tty,
         signal: options.signal,
         ...(since !== undefined ? { since } : {}),
+        ...(options.until !== undefined ? { until: options.until } : {}),
         ...(from?.tail !== undefined ? { tail: from.tail } : {}),
       });
       for await (const { line } of lines) {

@@ -1,18 +1,20 @@
 /**
  * `stack logs`: service-prefixed output of the project's containers; `-f` follows them as
  * Compose v2 does: containers that start later (a scale up, a recreate, a restart) are followed
- * too, each exit is reported, and it ends when none is left running, or at Ctrl-C.
+ * too, each exit is reported, and it ends when none is left running, or at Ctrl-C. `--index N`
+ * reads one replica of one service, `--since`/`--until` bound the lines in time.
  */
 import type { Command } from 'commander';
 import { ExitCode, StackError } from '../../errors.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
 import { listProjectContainers } from '../../engine/observe.js';
 import type { EngineContainer, Engine } from '../../engine/types.js';
-import { containerTty } from '../../engine/logs.js';
+import { Label } from '../../labels.js';
 import { commandScope, inScope } from '../../pipeline/lifecycle.js';
 import type { StackModel } from '../../model.js';
 import {
   createLogFollower,
+  followStarts,
   logFailuresError,
   parseLogTime,
   prefixOf,
@@ -22,6 +24,7 @@ import {
 } from './log-stream.js';
 import type { FollowFrom } from './log-stream.js';
 import { loadProjectOrName, openEngine, projectName } from './session.js';
+import { parseIndex } from '../options.js';
 import { swarmLogs, swarmTarget } from './swarm.js';
 
 /** The flags of `logs`. */
@@ -30,7 +33,11 @@ export interface LogsFlags {
   tail?: string;
   timestamps?: boolean;
   since?: string;
+  until?: string;
+  index?: string;
   logPrefix?: boolean;
+  /** `--no-color` sets this to false. */
+  color?: boolean;
 }
 
 /** `--tail 10` / `--tail all`. */
@@ -41,10 +48,21 @@ function parseTail(value: string | undefined): number | 'all' | undefined {
   return n;
 }
 
+/** `--index N` (Compose: one service named, N ≥ 1); undefined without the flag. */
+function replicaIndex(value: string | undefined, services: readonly string[]): number | undefined {
+  if (value === undefined) return undefined;
+  const n = parseIndex(value);
+  if (services.length !== 1)
+    throw new StackError('USAGE', '--index requires one service to be selected (stack logs --index 2 web)');
+  return n;
+}
+
 /** Runs `logs`. */
 export async function runLogs(ctx: CliContext, services: readonly string[], flags: LogsFlags): Promise<CommandResult> {
   const tail = parseTail(flags.tail);
   const since = flags.since === undefined ? undefined : parseLogTime(flags.since, '--since');
+  const until = flags.until === undefined ? undefined : parseLogTime(flags.until, '--until');
+  const index = replicaIndex(flags.index, services);
   const target = await loadProjectOrName(ctx, services);
   if (swarmTarget(ctx, 'services' in target ? target : undefined)) return swarmLogs(ctx, target, services, flags);
   const engine = await openEngine(ctx);
@@ -53,11 +71,21 @@ export async function runLogs(ctx: CliContext, services: readonly string[], flag
   const containers = inScope(
     await listProjectContainers(engine, projectName(target), { services: scope ?? [] }, ctx.signal),
     scope,
-  );
+  ).filter((c) => index === undefined || (c.Labels ?? {})[Label.containerNumber] === String(index));
+  if (index !== undefined && containers.length === 0)
+    throw new StackError('USAGE', `service "${services[0]!}" has no container number ${index}`);
+  const shown = {
+    ...(until !== undefined ? { until } : {}),
+    ...(flags.logPrefix === false ? { noPrefix: true } : {}),
+    ...(flags.color === false ? { color: false } : {}),
+  };
   if (flags.follow === true)
-    return followLogs(ctx, engine, target, containers, scope, flags, {
-      ...(tail !== undefined ? { tail } : {}),
-      ...(since !== undefined ? { since } : {}),
+    return followLogs(ctx, engine, target, containers, {
+      ...(scope ? { services: new Set(scope) } : {}),
+      ...(index !== undefined ? { index } : {}),
+      timestamps: flags.timestamps === true,
+      shown,
+      from: { ...(tail !== undefined ? { tail } : {}), ...(since !== undefined ? { since } : {}) },
     });
   const sources = await sourcesOf(engine, containers);
   const failures = await streamLogs(ctx, engine, sources, {
@@ -66,7 +94,7 @@ export async function runLogs(ctx: CliContext, services: readonly string[], flag
     signal: ctx.signal,
     ...(tail !== undefined ? { tail } : {}),
     ...(since !== undefined ? { since } : {}),
-    ...(flags.logPrefix === false ? { noPrefix: true } : {}),
+    ...shown,
   });
   if (failures.length > 0 && !ctx.signal.aborted) throw logFailuresError(failures);
   return ctx.signal.aborted ? ExitCode.interrupted : ExitCode.ok;
@@ -83,31 +111,33 @@ async function followLogs(
   engine: Engine,
   target: StackModel | { project: string },
   containers: readonly EngineContainer[],
-  scope: readonly string[] | undefined,
-  flags: LogsFlags,
-  from: FollowFrom,
+  options: {
+    readonly services?: ReadonlySet<string>;
+    readonly index?: number;
+    readonly timestamps: boolean;
+    readonly shown: { readonly until?: number; readonly noPrefix?: boolean; readonly color?: boolean };
+    readonly from: FollowFrom;
+  },
 ): Promise<CommandResult> {
   const startedMs = Date.now();
   const { superviseAttached } = await import('../../pipeline/attach.js');
   const follower = createLogFollower(ctx, engine, {
     width: Math.max(0, ...containers.map((c) => prefixOf(c).length)),
     signal: ctx.signal,
-    ...(flags.logPrefix === false ? { noPrefix: true } : {}),
-    ...(flags.timestamps ? { timestamps: true } : {}),
+    timestamps: options.timestamps,
+    ...options.shown,
   });
-  for (const source of await sourcesOf(engine, containers)) follower.follow(source, from);
+  for (const source of await sourcesOf(engine, containers)) follower.follow(source, options.from);
   const running = containers.filter((c) => c.State === 'running' || c.State === 'restarting');
+  const started = followStarts(engine, follower);
   const outcome = await superviseAttached(engine, projectName(target), running, 0, {
     notBeforeMs: startedMs,
-    ...(scope ? { services: new Set(scope) } : {}),
+    ...(options.services ? { services: options.services } : {}),
+    ...(options.index !== undefined ? { index: options.index } : {}),
     signal: ctx.signal,
     // The listed containers are followed already; a later start is followed from where it stopped.
     onStart: (c, since) => {
-      if (since !== undefined) return;
-      void containerTty(engine, c.id).then(
-        (tty) => follower.follow({ id: c.id, name: c.name, prefix: c.prefix, tty }),
-        () => undefined, // gone already
-      );
+      if (since === undefined) started(c);
     },
     onExit: (exit) => reportExit(follower, exit),
   });
@@ -132,6 +162,12 @@ export function registerLogs(program: Command, run: Runner): void {
       '--since <time>',
       'show logs since a timestamp (RFC 3339, a date, or unix seconds) or a relative time (e.g. 10m, 1h30m)',
     )
+    .option(
+      '--until <time>',
+      'show logs before a timestamp (RFC 3339, a date, or unix seconds) or a relative time (e.g. 10m, 1h30m)',
+    )
+    .option('--index <n>', 'index of the container if the service has replicas (one service named)')
+    .option('--no-color', 'monochrome output')
     .option('--no-log-prefix', 'do not prefix lines with the service name')
     .action((services: string[], flags: LogsFlags) => run((ctx) => runLogs(ctx, services, flags)));
 }

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { ExitCode, StackError } from '../../errors.js';
 import type { StackModel } from '../../model.js';
-import type { Engine } from '../../engine/types.js';
+import type { Engine, EngineContainer } from '../../engine/types.js';
 import type { CliContext, CommandResult, Runner } from '../context.js';
 import { listProjectContainers } from '../../engine/observe.js';
 import { changeServiceStates } from '../../pipeline/lifecycle.js';
@@ -16,8 +16,8 @@ import type { LifecycleFailure } from '../../pipeline/lifecycle.js';
 import { selectedServices, upStack } from '../../pipeline/stack.js';
 import type { UpStackOptions } from '../../pipeline/stack.js';
 import { waitForServices } from '../../pipeline/settle.js';
-import { createLogFollower, followProjectLogs, prefixOf, reportExit, sourcesOf } from './log-stream.js';
-import { containerTty } from '../../engine/logs.js';
+import { createLogFollower, followStarts, prefixOf, reportExit } from './log-stream.js';
+import type { LogFollower } from './log-stream.js';
 import { loadProject, openEngine } from './session.js';
 import { swarmTarget, swarmUp } from './swarm.js';
 import type { PlanFlags } from '../options.js';
@@ -108,7 +108,16 @@ export async function runUp(ctx: CliContext, services: readonly string[], flags:
   const result = await upStack(engine, loaded, options, attached ? { ...hooks, onHookOutput } : hooks);
   const model = result.model ?? loaded;
   if (flags.watch)
-    return watchAttached(ctx, engine, model, services, selected, result.startedAt, options, flags.yes === true);
+    return watchAttached(
+      ctx,
+      engine,
+      model,
+      services,
+      selected,
+      { since: result.startedAt, notBeforeMs: commandStartedMs },
+      options,
+      flags,
+    );
   if (flags.wait) {
     await waitForServices(engine, model, selected, {
       ...(options.plan.scale ? { scale: options.plan.scale } : {}),
@@ -161,14 +170,7 @@ async function runAttached(
   const containers = await listProjectContainers(engine, model.name, { services: [...selected] }, ctx.signal);
   // The log streams outlive Ctrl-C and the abort: what containers print while stopping is shown.
   const logs = new AbortController();
-  const width = Math.max(0, ...containers.map((c) => prefixOf(c).length));
-  const follower = createLogFollower(ctx, engine, {
-    width,
-    signal: logs.signal,
-    ...(flags.logPrefix === false ? { noPrefix: true } : {}),
-    ...(flags.timestamps ? { timestamps: true } : {}),
-    ...(flags.color === false ? { color: false } : {}),
-  });
+  const follower = attachedFollower(ctx, engine, containers, flags, logs.signal);
   const stop = (services: Iterable<string>, verb: 'stop' | 'kill'): Promise<LifecycleFailure[]> =>
     changeServiceStates(engine, model, verb, {
       services: [...services],
@@ -198,12 +200,7 @@ async function runAttached(
       services: attached,
       ...(abortOn ? { abortOn } : {}),
       signal: supervision.signal,
-      onStart: (c, since) =>
-        void containerTty(engine, c.id).then(
-          (tty) =>
-            follower.follow({ id: c.id, name: c.name, prefix: c.prefix, tty }, since === undefined ? {} : { since }),
-          () => undefined,
-        ),
+      onStart: followStarts(engine, follower),
       onExit: (exit) => reportExit(follower, exit),
       // An abort stops every service this run started (Compose); their exits end the session.
       onAbort: () => {
@@ -235,6 +232,23 @@ async function runAttached(
   return ExitCode.ok;
 }
 
+/** The log follower of attached `up` and `up --watch`: `--no-log-prefix`, `--timestamps`, `--no-color`. */
+function attachedFollower(
+  ctx: CliContext,
+  engine: Engine,
+  containers: readonly EngineContainer[],
+  flags: Pick<UpFlags, 'logPrefix' | 'timestamps' | 'color'>,
+  signal: AbortSignal,
+): LogFollower {
+  return createLogFollower(ctx, engine, {
+    width: Math.max(0, ...containers.map((c) => prefixOf(c).length)),
+    signal,
+    ...(flags.logPrefix === false ? { noPrefix: true } : {}),
+    ...(flags.timestamps ? { timestamps: true } : {}),
+    ...(flags.color === false ? { color: false } : {}),
+  });
+}
+
 /** Stops the selected services' containers, dependents first (attached `up` after Ctrl-C). */
 async function stopGracefully(
   ctx: CliContext,
@@ -250,8 +264,11 @@ async function stopGracefully(
 }
 
 /**
- * `up --watch`: logs of every container of the selection (recreated ones included) while the
- * watch session reloads on each change with the same options as this `up`; Ctrl-C stops
+ * `up --watch`: the logs of the selection's containers, followed as attached `up` follows them
+ * (a container recreated by a reload, or restarted by the engine, from its first line; exit
+ * lines), while the watch session reloads on each change with the same options as this `up`.
+ * The attached services are chosen as for attached `up`; without names or `--attach`/
+ * `--no-attach`, every service is followed, one a reload adds too. Ctrl-C stops
  * watching, then stops the stack like attached `up`.
  */
 async function watchAttached(
@@ -260,24 +277,28 @@ async function watchAttached(
   model: StackModel,
   services: readonly string[],
   selected: ReadonlySet<string>,
-  startedAt: number,
+  times: { since: number; notBeforeMs: number },
   options: UpStackOptions,
-  yes: boolean,
+  flags: UpFlags,
 ): Promise<CommandResult> {
   const { createWatchReconcile, runWatchSession } = await import('./watch.js');
+  const { superviseAttached } = await import('../../pipeline/attach.js');
   const logs = new AbortController();
-  const initial = await sourcesOf(
-    engine,
-    await listProjectContainers(engine, model.name, { services: [...selected] }, ctx.signal),
-  );
-  const following = followProjectLogs(ctx, engine, model.name, initial, {
-    since: startedAt,
-    services: [...selected],
+  const containers = await listProjectContainers(engine, model.name, { services: [...selected] }, ctx.signal);
+  const follower = attachedFollower(ctx, engine, containers, flags, logs.signal);
+  const chosen = services.length > 0 || (flags.attach ?? []).length > 0 || (flags.noAttach ?? []).length > 0;
+  const following = superviseAttached(engine, model.name, containers, times.since, {
+    notBeforeMs: times.notBeforeMs,
+    ...(chosen ? { services: attachedServices(selected, services, flags) } : {}),
+    untilSignal: true,
     signal: logs.signal,
+    onStart: followStarts(engine, follower),
+    onExit: (exit) => reportExit(follower, exit),
   });
+  following.catch(() => undefined); // awaited below; the engine gone is not an unhandled rejection meanwhile
   try {
     return await runWatchSession(ctx, model, {
-      reconcile: createWatchReconcile(ctx, engine, options, yes),
+      reconcile: createWatchReconcile(ctx, engine, options, flags.yes === true),
       services,
       engine,
       stopOnExit: async (latest) => stopGracefully(ctx, engine, latest, await selectedServices(latest, options.plan)),
@@ -285,6 +306,7 @@ async function watchAttached(
   } finally {
     logs.abort();
     await following;
+    await follower.settled();
   }
 }
 
