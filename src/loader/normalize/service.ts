@@ -54,7 +54,7 @@ function normalizeRestart(raw: Record<string, unknown>): string | undefined {
   if (policy === undefined || policy === null) return asString(raw['restart']);
   const { condition, max_attempts: attempts } = asMap(policy);
   const names: Record<string, string> = { none: 'no', no: 'no', any: 'always', always: 'always' };
-  const name = condition === undefined ? 'no' : (names[String(condition)] ?? String(condition));
+  const name = typeof condition === 'string' ? (names[condition] ?? condition) : 'no';
   const max = asInt(attempts);
   return name === 'on-failure' && max !== undefined && max > 0 ? `on-failure:${max}` : name;
 }
