@@ -200,7 +200,7 @@ function relativeTo(cwd: string | undefined, file: string): string {
  * line/paragraph separators, invisible zero-width characters and lone surrogates.
  */
 const UNSAFE =
-  /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u061C\u200B\u200E\u200F\u2028-\u202E\u2060\u2066-\u2069\uFEFF]|[\uD800-\uDFFF]/u;
+  /[\x00-\x08\x0B-\x1F\x7F-\x9F\u061C\u200B\u200E\u200F\u2028-\u202E\u2060\u2066-\u2069\uFEFF]|[\uD800-\uDFFF]/u;
 
 function escapeChar(ch: string): string {
   return `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;

@@ -54,7 +54,10 @@ export interface PortSpec {
 
 export type MountType = 'bind' | 'volume' | 'tmpfs' | 'npipe' | 'cluster' | 'image';
 
-/** One mount, long syntax. `source` of a bind is absolute; of a named volume it is the volume key; absent for anonymous volumes and tmpfs. */
+/**
+ * One mount, long syntax. `source` of a bind is absolute; of a named volume it is the volume key;
+ * absent for anonymous volumes and tmpfs.
+ */
 export interface MountSpec {
   readonly type: MountType;
   readonly source?: string;

@@ -190,11 +190,13 @@ function fishScript(program: Command): string {
     ...commands.flatMap((c) =>
       c.names.map(
         (name) =>
-          `complete -c stack -n ${fishQuote(`not __fish_seen_subcommand_from ${all}`)} -a ${name} -d ${fishQuote(c.description)}`,
+          `complete -c stack -n ${fishQuote(`not __fish_seen_subcommand_from ${all}`)} -a ${name} ` +
+          `-d ${fishQuote(c.description)}`,
       ),
     ),
     ...commands.flatMap((c) => c.flags.map((f) => fishFlag(`__fish_seen_subcommand_from ${c.names.join(' ')}`, f))),
-    `complete -c stack -n ${fishQuote(`__fish_seen_subcommand_from ${serviceCommands.join(' ')}`)} -a '(__stack_services)'`,
+    `complete -c stack -n ${fishQuote(`__fish_seen_subcommand_from ${serviceCommands.join(' ')}`)} ` +
+      `-a '(__stack_services)'`,
     '',
   ].join('\n');
 }

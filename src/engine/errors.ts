@@ -97,7 +97,8 @@ export function toEngineError(error: unknown, endpoint: string, what: string): u
           'ENGINE_PERMISSION',
           message,
           undefined,
-          'add your user to the "docker" group (sudo usermod -aG docker $USER, then log in again), or use a rootless engine',
+          'add your user to the "docker" group (sudo usermod -aG docker $USER, then log in again), ' +
+            'or use a rootless engine',
         ),
       ],
     });

@@ -70,7 +70,8 @@ export async function runBuild(engine: Engine, task: BuildTask, options: BuildRu
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(task.build.context) || task.build.context.startsWith('git@')) {
     throw new StackError(
       'BUILD_FAILED',
-      `building ${task.image}: remote build contexts (${task.build.context}) are not supported yet; clone it and point context at the directory`,
+      `building ${task.image}: remote build contexts (${task.build.context}) are not supported yet; ` +
+        'clone it and point context at the directory',
     );
   }
   const context = await prepareContext({

@@ -195,7 +195,9 @@ export function compareLocks(expected: LockFile, actual: LockFile): LockDrift[] 
       drift.push({
         service: name,
         kind,
-        message: `${have.image} is now ${have.digest ?? 'without a registry digest'}, the lock has ${want.digest ?? 'no digest'}`,
+        message:
+          `${have.image} is now ${have.digest ?? 'without a registry digest'}, ` +
+          `the lock has ${want.digest ?? 'no digest'}`,
       });
     }
   }

@@ -64,7 +64,8 @@ export async function resolveLock(
           if (options.signal?.aborted) throw error;
           const why = error instanceof Error ? error.message : String(error);
           notes.push(
-            `${ref}: the registry could not be asked (${why}); using the local image${digest ? '' : ', which has no digest'}`,
+            `${ref}: the registry could not be asked (${why}); ` +
+              `using the local image${digest ? '' : ', which has no digest'}`,
           );
         }
       }

@@ -37,7 +37,8 @@ export function normalizePullPolicy(policy: string | undefined): NormalizedPullP
   const seconds = every ? parseDurationSeconds(every[1]!) : undefined;
   if (seconds === undefined)
     throw new RangeError(
-      `invalid pull_policy "${policy}": use always, never, missing, build, daily, weekly or every_<duration> (e.g. every_12h)`,
+      `invalid pull_policy "${policy}": use always, never, missing, build, daily, weekly ` +
+        'or every_<duration> (e.g. every_12h)',
     );
   return { kind: 'interval', seconds, text: policy };
 }

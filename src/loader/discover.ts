@@ -100,7 +100,9 @@ export function invalidProjectName(name: string, origin: string, location?: Sour
   const suggestion = normalizeProjectName(name);
   const how = origin === '-p' ? `-p ${suggestion}` : `${origin}=${suggestion}`;
   const hint = suggestion === '' ? 'set one with -p' : `did you mean ${suggestion}? (${how})`;
-  const message = `invalid project name ${JSON.stringify(name)}: must consist only of lowercase alphanumeric characters, hyphens, and underscores as well as start with a letter or number (from ${origin})`;
+  const message =
+    `invalid project name ${JSON.stringify(name)}: must consist only of lowercase alphanumeric characters, ` +
+    `hyphens, and underscores as well as start with a letter or number (from ${origin})`;
   return diagnostic('INVALID_PROJECT_NAME', message, location, hint);
 }
 

@@ -99,7 +99,10 @@ function toMap(value: unknown, hosts: boolean): Record<string, unknown> {
 function identity(rule: Rule, item: unknown): string | undefined {
   if (rule === 'ports') {
     if (isPlainMap(item))
-      return `${displayValue(item['published'] ?? '')}:${displayValue(item['target'] ?? '')}/${displayValue(item['protocol'] ?? 'tcp')}`;
+      return (
+        `${displayValue(item['published'] ?? '')}:${displayValue(item['target'] ?? '')}/` +
+        `${displayValue(item['protocol'] ?? 'tcp')}`
+      );
     const [spec, protocol = 'tcp'] = String(item).split('/');
     const parts = (spec ?? '').split(':');
     const target = parts[parts.length - 1] ?? '';

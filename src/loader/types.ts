@@ -35,7 +35,10 @@ export interface NormalizeContext {
   /** Variables for resolving bare `environment` keys and `.env` (shell env wins). */
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly locate: Locate;
-  /** Reads an env_file (absolute path): its variables, undefined when the file is missing. Syntax problems go to `diagnostics`. */
+  /**
+   * Reads an env_file (absolute path): its variables, undefined when the file is missing. Syntax
+   * problems go to `diagnostics`.
+   */
   readonly readEnvFile: (path: string) => Record<string, string> | undefined;
   /** sha256 of a file (absolute path), undefined when it cannot be read; the file becomes a source of the load. */
   readonly digestFile?: (path: string) => string | undefined;

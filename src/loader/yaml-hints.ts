@@ -83,7 +83,8 @@ const YAML_ERROR_HINTS: Readonly<Record<string, string>> = {
   BLOCK_AS_IMPLICIT_KEY:
     'a value cannot contain ": " unquoted: quote it ("a: b"), or put a nested mapping on its own indented lines',
   MULTILINE_IMPLICIT_KEY:
-    'a key must be on one line and followed by ": " (colon and space); check for a missing colon, or a quote or bracket left open above',
+    'a key must be on one line and followed by ": " (colon and space); ' +
+    'check for a missing colon, or a quote or bracket left open above',
   BAD_SCALAR_START: 'quote a value that starts with a special character (@, `, %, |, >, {, [, *, &, !)',
   UNEXPECTED_TOKEN: 'quote a value that contains ": " or " #", and check that each [ and { is closed',
   MISSING_CHAR: 'close the quote, [ or { opened above, on the same value',
@@ -92,7 +93,8 @@ const YAML_ERROR_HINTS: Readonly<Record<string, string>> = {
 /** The hint for each of our YAML-level codes, when the error itself gives none. */
 const CODE_HINTS: Partial<Record<ErrorCode, string>> = {
   YAML_SYNTAX:
-    'check the indentation and quoting of this line and the one before it; quote values that contain ": " or start with a special character',
+    'check the indentation and quoting of this line and the one before it; ' +
+    'quote values that contain ": " or start with a special character',
   YAML_TAB_INDENT: YAML_ERROR_HINTS['TAB_AS_INDENT']!,
   YAML_DUPLICATE_KEY: 'keep one of them; to combine files, pass each with -f instead',
   YAML_MULTIPLE_DOCS: YAML_ERROR_HINTS['MULTIPLE_DOCS']!,

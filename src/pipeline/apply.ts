@@ -131,7 +131,10 @@ export async function describePortHolder(engine: Engine, message: string, self: 
   }
   const where = `host port ${port}${address && address !== '0.0.0.0' ? ` on ${address}` : ''}`;
   if (holders.length === 0)
-    return `\n    ${where} is in use by a process outside Docker, or by a container that stopped since: free it or publish another port`;
+    return (
+      `\n    ${where} is in use by a process outside Docker, or by a container that stopped since: ` +
+      'free it or publish another port'
+    );
   const names = holders.map((c) => {
     const labels = c.Labels ?? {};
     const project = labels[Label.project];
@@ -172,7 +175,9 @@ export async function describeContainerFailure(
     // Seen on Engine 20.10 after many containers on one network were removed at once (by
     // docker-compose 1.29 as well): the engine keeps counting an endpoint no container has,
     // and refuses the removal until dockerd restarts. Retrying cannot help; say so.
-    text += `\n    hint: if \`docker network inspect ${action.name}\` lists no containers, the engine kept a stale endpoint; restarting dockerd clears it, then run this again`;
+    text +=
+      `\n    hint: if \`docker network inspect ${action.name}\` lists no containers, ` +
+      'the engine kept a stale endpoint; restarting dockerd clears it, then run this again';
   }
   return text;
 }

@@ -123,7 +123,8 @@ export async function runHooks(
     if (result.exitCode !== 0) {
       throw new StackError(
         'APPLY_FAILED',
-        `service "${service}": ${kind} hook #${i + 1} (${hook.command.join(' ')}) exited with code ${result.exitCode}${tail.toString()}`,
+        `service "${service}": ${kind} hook #${i + 1} (${hook.command.join(' ')}) ` +
+          `exited with code ${result.exitCode}${tail.toString()}`,
       );
     }
   }
@@ -173,7 +174,8 @@ export async function runPreStart(
   if (exitCode !== 0)
     throw new StackError(
       'APPLY_FAILED',
-      `service "${action.service}" pre_start[${action.index}] exited with code ${exitCode}${tail.toString()}\n(hook container ${id.slice(0, 12)} kept for inspection: docker logs ${id.slice(0, 12)})`,
+      `service "${action.service}" pre_start[${action.index}] exited with code ${exitCode}${tail.toString()}\n` +
+        `(hook container ${id.slice(0, 12)} kept for inspection: docker logs ${id.slice(0, 12)})`,
     );
   await engine.removeContainer(id, { volumes: true }, signal);
 }

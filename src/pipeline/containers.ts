@@ -123,7 +123,8 @@ export async function findPublicPort(
     const have = (container.Ports ?? []).map((p) => `${p.PrivatePort}/${p.Type}`);
     throw new StackError(
       'APPLY_FAILED',
-      `no port ${privatePort}/${options.protocol} for container ${primaryName(container.Names)}: ${[...new Set(have)].join(', ')}`,
+      `no port ${privatePort}/${options.protocol} for container ${primaryName(container.Names)}: ` +
+        `${[...new Set(have)].join(', ')}`,
     );
   }
   return { ip: match.IP ?? '', port: match.PublicPort ?? 0 };

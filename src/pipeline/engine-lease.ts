@@ -126,7 +126,10 @@ function labels(token: string, command: string, expires: number, kind: string): 
 
 /** "pid 123 on host-a (stack up, lease until 10:00:00)" */
 export function describeLeaseHolder(holder: LeaseHolder): string {
-  return `pid ${holder.pid} on ${holder.host || '?'} (${holder.command}, lease until ${new Date(holder.expires).toISOString()})`;
+  return (
+    `pid ${holder.pid} on ${holder.host || '?'} (${holder.command}, ` +
+    `lease until ${new Date(holder.expires).toISOString()})`
+  );
 }
 
 async function removeQuietly(engine: Engine, name: string): Promise<void> {
@@ -212,7 +215,8 @@ export async function acquireEngineLease(
     if (Date.now() >= deadline)
       throw new StackError(
         'LOCK_HELD',
-        `project "${project}" is locked on the engine by another stack run: ${holder ? describeLeaseHolder(holder) : 'unknown'}; lease volume ${name}`,
+        `project "${project}" is locked on the engine by another stack run: ` +
+          `${holder ? describeLeaseHolder(holder) : 'unknown'}; lease volume ${name}`,
       );
     await new Promise((r) => setTimeout(r, delay));
     delay = Math.min(delay * 2, 1000);

@@ -205,7 +205,9 @@ export function describeHolder(holder: LockHolder): string {
 export async function acquireLock(project: string, options: LockOptions): Promise<ProjectLock> {
   // Defence in depth: every caller validates the name first, but the name becomes a path here.
   if (!isValidProjectName(project)) {
-    const message = `refusing to lock project ${JSON.stringify(project)}: not a valid project name (this is a bug: names are validated before use)`;
+    const message =
+      `refusing to lock project ${JSON.stringify(project)}: not a valid project name ` +
+      '(this is a bug: names are validated before use)';
     throw new StackError('INVALID_PROJECT_NAME', message, {
       diagnostics: [diagnostic('INVALID_PROJECT_NAME', message)],
     });
@@ -235,7 +237,8 @@ export async function acquireLock(project: string, options: LockOptions): Promis
     if (state.kind === 'foreign') {
       throw new StackError(
         'LOCK_NOT_OURS',
-        `lock file ${path} of project "${project}" exists but was not written by stack; it was left as it is: remove it if nothing else uses it`,
+        `lock file ${path} of project "${project}" exists but was not written by stack; ` +
+          'it was left as it is: remove it if nothing else uses it',
       );
     }
     if (state.kind === 'empty' && state.ageMs >= EMPTY_LOCK_GRACE_MS) {

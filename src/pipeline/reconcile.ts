@@ -110,7 +110,10 @@ export interface Target<O, P extends PlanLike<A>, A extends ActionLike, S extend
   plan(observed: O): P;
   /** A second look at what the plan replaces (so reasons name fields); undefined: nothing to add. */
   refine?(observed: O, plan: P, signal: AbortSignal): Promise<O | undefined>;
-  /** Throws when the plan cannot be run as planned (a name another project holds): before anything is written, and in `plan`. */
+  /**
+   * Throws when the plan cannot be run as planned (a name another project holds): before anything
+   * is written, and in `plan`.
+   */
   validate?(observed: O, plan: P, signal: AbortSignal): Promise<void>;
   execute(plan: P, context: ExecuteContext<A>): Promise<S>;
   /** Why the outcome is unknown and worth one more observation (409 on a create, no reply), else undefined. */
@@ -233,7 +236,8 @@ async function throwOnFailures<O, P extends PlanLike<A>, A extends ActionLike, S
     // A multi-line cause (a dependency's last log lines) stays inside its entry: indented.
     const cause = failure.error.message.replace(/\n(?! {4})/g, '\n    ');
     parts.push(
-      `  ${failure.action.resource}: ${failure.action.kind}${typeof name === 'string' ? ` ${name}` : ''} failed: ${cause}${detail}`,
+      `  ${failure.action.resource}: ${failure.action.kind}${typeof name === 'string' ? ` ${name}` : ''} ` +
+        `failed: ${cause}${detail}`,
     );
   }
   for (const line of problems) parts.push(`  ${line}`);
@@ -242,6 +246,7 @@ async function throwOnFailures<O, P extends PlanLike<A>, A extends ActionLike, S
   const count = summary.failures.length + problems.length;
   throw new StackError(
     'APPLY_FAILED',
-    `${count} failure${count === 1 ? '' : 's'}:\n${parts.join('\n')}\nWhat succeeded is kept; fix the cause and run again.`,
+    `${count} failure${count === 1 ? '' : 's'}:\n${parts.join('\n')}\n` +
+      'What succeeded is kept; fix the cause and run again.',
   );
 }

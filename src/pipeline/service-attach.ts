@@ -62,7 +62,8 @@ export async function findAttachTarget(
   if (!first)
     throw new StackError(
       'APPLY_FAILED',
-      `service "${service}" is not running${index !== undefined ? ` container #${index}` : ''}; start it with \`stack up -d ${service}\``,
+      `service "${service}" is not running${index !== undefined ? ` container #${index}` : ''}; ` +
+        `start it with \`stack up -d ${service}\``,
     );
   return { id: first.Id, name: primaryName(first.Names) || first.Id };
 }

@@ -103,7 +103,9 @@ async function underEngineLease<T>(
             onWait: (holder) =>
               hooks.onLockWait?.({
                 pid: holder.pid,
-                command: `${holder.command} on host ${holder.host}, engine lease until ${new Date(holder.expires).toISOString()}`,
+                command:
+                  `${holder.command} on host ${holder.host}, ` +
+                  `engine lease until ${new Date(holder.expires).toISOString()}`,
                 started: 'earlier',
                 host: holder.host,
               }),
@@ -161,7 +163,8 @@ export function refuseProviders(model: StackModel, selected: ReadonlySet<string>
     if (windows)
       throw new StackError(
         'UNSUPPORTED_PLATFORM',
-        `service "${service}" mounts at the Windows path "${windows.target}", which a Linux engine cannot use (stack runs on Linux engines)`,
+        `service "${service}" mounts at the Windows path "${windows.target}", ` +
+          'which a Linux engine cannot use (stack runs on Linux engines)',
       );
     const spec = model.services[service];
     for (const [kind, refs, defs] of [
@@ -173,7 +176,8 @@ export function refuseProviders(model: StackModel, selected: ReadonlySet<string>
       if (unset)
         throw new StackError(
           'APPLY_FAILED',
-          `environment variable "${unset.environment!}" required by ${kind} "${unset.key}" of service "${service}" is not set`,
+          `environment variable "${unset.environment!}" required by ${kind} "${unset.key}" ` +
+            `of service "${service}" is not set`,
         );
     }
   }
@@ -184,7 +188,8 @@ export function refuseProviders(model: StackModel, selected: ReadonlySet<string>
     if (perReplica >= 0)
       throw new StackError(
         'APPLY_FAILED',
-        `service "${spec.name}" pre_start[${perReplica}]: per_replica is not yet supported; remove per_replica or set it to false`,
+        `service "${spec.name}" pre_start[${perReplica}]: per_replica is not yet supported; ` +
+          'remove per_replica or set it to false',
       );
   }
   const providers = services.filter((s) => s.provider !== undefined);
@@ -197,7 +202,8 @@ export function refuseProviders(model: StackModel, selected: ReadonlySet<string>
   // Compose runs both through Docker Model Runner / provider plugins, and fails up without them.
   throw new StackError(
     'UNSUPPORTED_PROVIDER',
-    `cannot run service ${named}: stack runs no providers and no model runner; run the others with "stack up <service>..." or remove it`,
+    `cannot run service ${named}: stack runs no providers and no model runner; ` +
+      'run the others with "stack up <service>..." or remove it',
   );
 }
 

@@ -114,7 +114,8 @@ export class DependencyStoppedError extends DependencyFailedError {
   readonly stoppedOnRequest = true;
   constructor(service: string, container: string, exitCode: number | undefined) {
     super(
-      `service "${service}" was stopped during this run by a stop request, not by a failure of its own (container ${container})`,
+      `service "${service}" was stopped during this run by a stop request, ` +
+        `not by a failure of its own (container ${container})`,
       service,
       exitCode,
     );
@@ -317,7 +318,8 @@ export class ContainerWatcher {
         finish(
           new StackError(
             'WAIT_TIMEOUT',
-            `timed out after ${seconds}s waiting for service "${target.service}" ${describe(target.condition)} (container ${target.container})`,
+            `timed out after ${seconds}s waiting for service "${target.service}" ` +
+              `${describe(target.condition)} (container ${target.container})`,
           ),
         );
       }, options.timeoutMs);

@@ -50,7 +50,10 @@ export function watchReconcile(
 export interface WatchStackOptions extends Omit<WatchSessionOptions, 'engine' | 'reconcile'> {
   /** What each reload runs (default: every service, images as `up` makes them). */
   readonly up?: UpStackOptions;
-  /** The loop's hooks of each reload (progress, confirmation...); signal and env default to the session's and process.env. */
+  /**
+   * The loop's hooks of each reload (progress, confirmation...); signal and env default to the
+   * session's and process.env.
+   */
   readonly hooks?: Partial<OperationHooks>;
 }
 

@@ -6,7 +6,10 @@ import type { Action, Plan } from './types.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-/** An action before it has an id; `dependsOn` may contain undefined (nothing to wait for) and `destructive` defaults to false. */
+/**
+ * An action before it has an id; `dependsOn` may contain undefined (nothing to wait for) and
+ * `destructive` defaults to false.
+ */
 export type NewAction = DistributiveOmit<Action, 'id' | 'dependsOn' | 'destructive'> & {
   readonly dependsOn?: readonly (number | undefined)[];
   readonly destructive?: boolean;

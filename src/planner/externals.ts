@@ -49,12 +49,16 @@ export function describeMissingExternals(missing: readonly MissingExternal[]): s
   return missing
     .map(
       (m) =>
-        `service "${m.service}" uses external ${m.kind} "${m.name}", which does not exist (create it with \`docker ${m.kind} create ${m.name}\`)`,
+        `service "${m.service}" uses external ${m.kind} "${m.name}", which does not exist ` +
+        `(create it with \`docker ${m.kind} create ${m.name}\`)`,
     )
     .join('\n');
 }
 
-/** A selected service whose donor (network_mode/pid/ipc `service:x`, volumes_from) has no container and is not part of the run. */
+/**
+ * A selected service whose donor (network_mode/pid/ipc `service:x`, volumes_from) has no container
+ * and is not part of the run.
+ */
 export interface MissingDonor {
   readonly service: string;
   readonly donor: string;
@@ -88,7 +92,8 @@ export function describeMissingDonors(missing: readonly MissingDonor[]): string 
   return missing
     .map(
       (m) =>
-        `service "${m.service}" is built on container ${m.container} of service "${m.donor}", which does not exist (start it: \`stack up -d ${m.donor}\`)`,
+        `service "${m.service}" is built on container ${m.container} of service "${m.donor}", ` +
+        `which does not exist (start it: \`stack up -d ${m.donor}\`)`,
     )
     .join('\n');
 }

@@ -33,7 +33,10 @@ export function donorServices(spec: ServiceSpec): string[] {
   return [...new Set([...modes, ...from])].filter((d) => d !== spec.name).sort();
 }
 
-/** Builds the graph from the model's enabled services; edges to disabled/unknown services are dropped (the loader reports them). */
+/**
+ * Builds the graph from the model's enabled services; edges to disabled/unknown services are
+ * dropped (the loader reports them).
+ */
 export function buildGraph(model: StackModel): ServiceGraph {
   const services = Object.keys(model.services).sort();
   const known = new Set(services);
@@ -79,7 +82,10 @@ export function topoOrder(graph: ServiceGraph): TopoResult {
   return { ok: true, order };
 }
 
-/** Dependents first: the order to stop and remove in. A cyclic graph falls back to reverse name order (down must still make progress). */
+/**
+ * Dependents first: the order to stop and remove in. A cyclic graph falls back to reverse name
+ * order (down must still make progress).
+ */
 export function reverseOrder(graph: ServiceGraph): readonly string[] {
   const result = topoOrder(graph);
   return result.ok ? [...result.order].reverse() : [...graph.services].reverse();

@@ -76,7 +76,9 @@ export function nameClashError(plan: Plan, clashes: readonly NameClash[]): Stack
     return `  ${c.name}${wantedBy(c.name)} is already used by ${holder}: container ${c.containerId.slice(0, 12)}`;
   });
   const message =
-    `project "${plan.project}" needs container names another project already uses; nothing was changed:\n${lines.join('\n')}\n` +
-    'rename the service, set container_name, or choose another project name with -p (project + service names that join to the same name clash)';
+    `project "${plan.project}" needs container names another project already uses; nothing was changed:\n` +
+    `${lines.join('\n')}\n` +
+    'rename the service, set container_name, or choose another project name with -p ' +
+    '(project + service names that join to the same name clash)';
   return new StackError('NAME_CONFLICT', message);
 }

@@ -315,7 +315,10 @@ function emitRenames(b: PlanBuilder, state: UpState, ready: Ready): void {
   for (const k of pending) b.note(`cannot rename ${k.slot.container.name} to ${k.desired.name}: the name is taken`);
 }
 
-/** What a create of `desired` waits for: its networks, volumes, image, the name, and its donors (`service:x` namespaces, volumes_from). */
+/**
+ * What a create of `desired` waits for: its networks, volumes, image, the name, and its donors
+ * (`service:x` namespaces, volumes_from).
+ */
 function createDeps(model: StackModel, desired: DesiredContainer, name: string, ready: Ready): (number | undefined)[] {
   const spec = model.services[desired.service]!;
   const deps = wantedNetworks(desired).map((n) => ready.networks.get(n));

@@ -59,7 +59,10 @@ function detailOf(a: Action): string {
 /** `#3 create-container service:web:1 as 1a2b_demo-web-1 (diverged: environment.DB_URL) after #1,#2 [destructive]` */
 export function renderAction(a: Action): string {
   const after = a.dependsOn.length > 0 ? ` after ${a.dependsOn.map((d) => `#${d}`).join(',')}` : '';
-  return `#${a.id} ${a.kind} ${a.resource}${detailOf(a)} (${a.reason.code}: ${a.reason.detail})${after}${a.destructive ? ' [destructive]' : ''}`;
+  return (
+    `#${a.id} ${a.kind} ${a.resource}${detailOf(a)} (${a.reason.code}: ${a.reason.detail})` +
+    `${after}${a.destructive ? ' [destructive]' : ''}`
+  );
 }
 
 function snake(key: string): string {

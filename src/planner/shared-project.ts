@@ -30,8 +30,10 @@ export function sharedProjectNotes(model: StackModel, containers: readonly Obser
     const listed =
       names.slice(0, LISTED).join(', ') + (names.length > LISTED ? ` and ${names.length - LISTED} more` : '');
     return (
-      `project ${model.name} is also used from another directory: ${dir} (containers ${listed}), this run is from ${model.workingDir}; ` +
-      `both directory names make project "${model.name}", so they share its containers, networks and volumes: give one of them another name with -p or a top-level name:`
+      `project ${model.name} is also used from another directory: ${dir} (containers ${listed}), ` +
+      `this run is from ${model.workingDir}; ` +
+      `both directory names make project "${model.name}", so they share its containers, networks and volumes: ` +
+      'give one of them another name with -p or a top-level name:'
     );
   });
 }

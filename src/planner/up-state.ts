@@ -168,7 +168,8 @@ export function analyzeUp(model: StackModel, observed: ObservedState, options: U
           : undefined;
       if (status === 'drifted' && !options.allowDestructive) {
         notes.push(
-          `volume ${desired.name}: configuration changed; kept with its data (recreating it is destructive: allow destructive actions to recreate it)`,
+          `volume ${desired.name}: configuration changed; kept with its data ` +
+            '(recreating it is destructive: allow destructive actions to recreate it)',
         );
         status = 'up-to-date';
       } else if (blocked !== undefined) {
@@ -311,7 +312,8 @@ export function analyzeUp(model: StackModel, observed: ObservedState, options: U
       const fresh = freshness(slot.container, desired, imageIdOf(spec));
       if (fresh === 'unknown-scheme')
         notes.push(
-          `${containerRef(slot.container)} has a config hash of another stack version: kept as is (use force-recreate to apply this version's config)`,
+          `${containerRef(slot.container)} has a config hash of another stack version: kept as is ` +
+            "(use force-recreate to apply this version's config)",
         );
       const staleNetwork = wantedNetworks(desired).some((net) => {
         const want = netIds.get(net);
@@ -360,7 +362,8 @@ export function analyzeUp(model: StackModel, observed: ObservedState, options: U
     }
     if (imageIdOf(spec) === undefined)
       notes.push(
-        `image ${imageRef(project, spec)} of ${name} not found locally: hashes use the reference until it is pulled or built (docs/architecture.md)`,
+        `image ${imageRef(project, spec)} of ${name} not found locally: ` +
+          'hashes use the reference until it is pulled or built (docs/architecture.md)',
       );
     services[name] = { spec, kept, create, resolvedImageId: imageIdOf(spec) };
   }

@@ -86,7 +86,8 @@ export function writeError(term: Terminal, error: unknown, options: { cwd: strin
     );
   else
     term.stderr.write(
-      `error[INTERNAL] ${inertText(err.message)}\nThis is a bug in stack. Please report it with the output of \`stack --debug ...\` and \`stack version\`.\n`,
+      `error[INTERNAL] ${inertText(err.message)}\n` +
+        'This is a bug in stack. Please report it with the output of `stack --debug ...` and `stack version`.\n',
     );
   if (options.debug && err.stack) term.stderr.write(inertText(err.stack) + '\n');
   return 1;

@@ -77,7 +77,10 @@ export function matchRules(rules: readonly BoundRule[], path: string): BoundRule
   return rules.filter((r) => relativeInside(r.rule.path, path) !== undefined && r.filter.accepts(path));
 }
 
-/** Where a host path under a sync rule lands in the container, or undefined when it is outside the rule or the rule has no target. */
+/**
+ * Where a host path under a sync rule lands in the container, or undefined when it is outside the
+ * rule or the rule has no target.
+ */
 export function containerPath(rule: WatchRule, hostPath: string): string | undefined {
   if (rule.target === undefined) return undefined;
   const rel = relativeInside(rule.path, hostPath);

@@ -117,7 +117,8 @@ export async function applySync(
         if (result.exitCode !== 0) {
           throw new StackError(
             'APPLY_FAILED',
-            `sync: removing ${prepared.removed.length} path(s) in ${replica.name} failed (exit ${result.exitCode}): ${result.output.trim()}`,
+            `sync: removing ${prepared.removed.length} path(s) in ${replica.name} failed ` +
+              `(exit ${result.exitCode}): ${result.output.trim()}`,
           );
         }
       }

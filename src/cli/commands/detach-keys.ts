@@ -21,7 +21,8 @@ export function parseDetachKeys(keys: string): number[] {
     if (at < 0)
       throw new StackError(
         'USAGE',
-        `invalid detach keys "${keys}": unknown key "${key}" (a character, ctrl-a … ctrl-z, ctrl-@, ctrl-[, ctrl-\\, ctrl-], ctrl-^, ctrl-_ or DEL)`,
+        `invalid detach keys "${keys}": unknown key "${key}" ` +
+          `(a character, ctrl-a … ctrl-z, ctrl-@, ctrl-[, ctrl-\\, ctrl-], ctrl-^, ctrl-_ or DEL)`,
       );
     return at;
   });

@@ -30,7 +30,8 @@ export async function runLockCommand(ctx: CliContext, flags: LockFlags): Promise
     const existing = await images.readLockFile(path);
     const stale = (lines: readonly string[]): number => {
       ctx.stderr.write(
-        `error[LOCK_FILE_STALE] ${path} is stale:\n${lines.map((l) => `  ${l}`).join('\n')}\n  hint: run \`stack lock\` and commit the result\n`,
+        `error[LOCK_FILE_STALE] ${path} is stale:\n${lines.map((l) => `  ${l}`).join('\n')}\n` +
+          '  hint: run `stack lock` and commit the result\n',
       );
       return ExitCode.failure;
     };

@@ -152,7 +152,8 @@ function evaluate(action: string, row: PsFields, labels: Readonly<Record<string,
   }
   throw new StackError(
     'USAGE',
-    `--format: unsupported template action {{${action}}} (supported: {{.Field}}, {{.Label "key"}}, {{json .}}, {{json .Field}}, {{lower .Field}}, {{upper .Field}})`,
+    `--format: unsupported template action {{${action}}} (supported: {{.Field}}, {{.Label "key"}}, ` +
+      '{{json .}}, {{json .Field}}, {{lower .Field}}, {{upper .Field}})',
   );
 }
 

@@ -20,7 +20,10 @@ export async function loadPlanner(): Promise<Planner> {
   return import('../../planner/index.js');
 }
 
-/** Connects to the engine named by the environment (DOCKER_HOST, context, default socket); under --dry-run, one that never writes. */
+/**
+ * Connects to the engine named by the environment (DOCKER_HOST, context, default socket);
+ * under --dry-run, one that never writes.
+ */
 export async function openEngine(ctx: CliContext): Promise<Engine> {
   const { connectEngine } = await import('../../engine/client.js');
   const engine = await connectEngine({ env: ctx.env, signal: ctx.signal });

@@ -67,7 +67,8 @@ export async function runWatchSession(
     onDiagnostics: (diagnostics) => writeDiagnostics(ctx, diagnostics, ctx.cwd),
     onStart: (sources, rules) =>
       ctx.stderr.write(
-        `watching ${sources} stack source${sources === 1 ? '' : 's'} and ${rules} develop.watch rule${rules === 1 ? '' : 's'} (Ctrl-C to stop)\n`,
+        `watching ${sources} stack source${sources === 1 ? '' : 's'} and ` +
+          `${rules} develop.watch rule${rules === 1 ? '' : 's'} (Ctrl-C to stop)\n`,
       ),
   });
   if (outcome.stopped === 'watcher-failed') {

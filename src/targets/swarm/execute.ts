@@ -53,7 +53,10 @@ export interface SwarmSummary extends SummaryLike<SwarmAction> {
 
 const IN_USE_WAIT_MS = 60_000;
 
-/** Maps secret and config names to IDs: the observed ones (from the plan), those created by this run, external ones looked up once. */
+/**
+ * Maps secret and config names to IDs: the observed ones (from the plan), those created by this
+ * run, external ones looked up once.
+ */
 class ObjectIds {
   private readonly ids = new Map<string, string>();
   constructor(
@@ -129,7 +132,8 @@ async function explainOutOfSequence(
   if (current) {
     throw new StackError(
       'APPLY_FAILED',
-      `service ${action.name} was changed by someone else since it was observed (version ${action.version}, now ${current.Version.Index}): run again to plan from its new state`,
+      `service ${action.name} was changed by someone else since it was observed ` +
+        `(version ${action.version}, now ${current.Version.Index}): run again to plan from its new state`,
       { cause },
     );
   }

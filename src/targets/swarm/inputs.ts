@@ -117,9 +117,9 @@ export async function buildAndPush(
 
 /**
  * Each service's image pinned by the digest its registry holds (or by `locked`: service key →
- * the lock file's digest), so every node runs the same bits. An image the registry does not know is deployed as written: a warning on a one-node
- * swarm (the node may have it), an error naming the service on a larger one (the other nodes
- * could not pull it).
+ * the lock file's digest), so every node runs the same bits. An image the registry does not know
+ * is deployed as written: a warning on a one-node swarm (the node may have it), an error naming
+ * the service on a larger one (the other nodes could not pull it).
  */
 export async function resolveImages(
   client: SwarmClient,
@@ -165,7 +165,8 @@ export async function resolveImages(
       diagnostics.push(
         diagnostic(
           'IMAGE_NOT_FOUND',
-          `service "${key}": image "${service.image}" is not in a registry the swarm can reach (${why}); the other nodes could not pull it`,
+          `service "${key}": image "${service.image}" is not in a registry the swarm can reach (${why}); ` +
+            'the other nodes could not pull it',
           service.location,
           'push the image to a registry and name it in `image:`',
         ),
@@ -174,7 +175,8 @@ export async function resolveImages(
       diagnostics.push(
         diagnostic(
           'IMAGE_NOT_FOUND',
-          `service "${key}": image "${service.image}" is not in a registry (${why}); deployed as written, the node must have it`,
+          `service "${key}": image "${service.image}" is not in a registry (${why}); ` +
+            'deployed as written, the node must have it',
           service.location,
           undefined,
           'warning',

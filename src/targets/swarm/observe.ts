@@ -21,7 +21,8 @@ export async function requireManager(
     : `the Docker engine at ${engine.endpoint} is not part of a swarm (state: ${info.LocalNodeState || 'inactive'})`;
   const hint = worker
     ? 'point DOCKER_HOST (or --context) at a manager node; `docker node ls` on a manager lists them'
-    : 'run `docker swarm init` to make this engine a one-node swarm, or `docker swarm join --token <token> <manager>:2377` to join one';
+    : 'run `docker swarm init` to make this engine a one-node swarm, ' +
+      'or `docker swarm join --token <token> <manager>:2377` to join one';
   throw new StackError('ENGINE_ERROR', message, {
     diagnostics: [diagnostic('ENGINE_ERROR', message, undefined, hint)],
   });

@@ -206,7 +206,8 @@ export function planSwarmUp(desired: DesiredSwarm, observed: ObservedSwarm, opti
   const notes =
     orphans.length > 0 && !options.removeOrphans
       ? [
-          `orphan services kept: ${orphans.map((o) => o.name).join(', ')} (not in the stack file; --remove-orphans removes them)`,
+          `orphan services kept: ${orphans.map((o) => o.name).join(', ')} ` +
+            '(not in the stack file; --remove-orphans removes them)',
         ]
       : [];
   // Objects no longer named go once no service can use them: after every service action, and

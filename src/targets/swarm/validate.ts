@@ -105,7 +105,8 @@ export function validateForSwarm(
       out.push(
         diagnostic(
           'UNSUPPORTED_KEY',
-          `service "${name}": Swarm has no "${spec.condition}"; stack creates "${dependency}" first and, with --wait, waits for its tasks to run`,
+          `service "${name}": Swarm has no "${spec.condition}"; ` +
+            `stack creates "${dependency}" first and, with --wait, waits for its tasks to run`,
           where,
           undefined,
           'warning',
@@ -122,7 +123,9 @@ export function validateForSwarm(
  */
 export function dropSwarmImplementedWarnings(warnings: readonly Diagnostic[]): Diagnostic[] {
   const implemented = [
-    /^"services\.[^.]+\.(deploy\.(mode|placement|restart_policy|update_config|rollback_config|endpoint_mode|labels|resources)|(secrets|configs)\.(\d+|#)\.(uid|gid|mode))\b/,
+    /^"services\.[^.]+\.deploy\.(mode|placement|restart_policy|endpoint_mode|labels|resources)\b/,
+    /^"services\.[^.]+\.deploy\.(update_config|rollback_config)\b/,
+    /^"services\.[^.]+\.(secrets|configs)\.(\d+|#)\.(uid|gid|mode)\b/,
     /^"(secrets|configs)\.[^.]+\.(environment|content|external)"/,
   ];
   return warnings.filter(

@@ -205,7 +205,8 @@ export function renderSwarmProgress(progress: readonly ServiceProgress[]): strin
   return progress
     .map(
       (p) =>
-        `${p.name} ${p.running}/${p.desired}${p.updateState && p.updateState !== 'completed' ? ` (${p.updateState})` : ''}`,
+        `${p.name} ${p.running}/${p.desired}` +
+        `${p.updateState && p.updateState !== 'completed' ? ` (${p.updateState})` : ''}`,
     )
     .join(', ');
 }
