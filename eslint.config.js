@@ -34,7 +34,8 @@ export default tseslint.config(
       complexity: ['error', 45],
       // Async functions that do not await are how fakes and dry-run stand-ins keep an interface.
       '@typescript-eslint/require-await': 'off',
-      'max-len': ['error', { code: 120, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreComments: true, ignoreUrls: true, ignoreRegExpLiterals: true }],
+      // No line over 120 columns, strings and comments included (prettier cannot break those).
+      'max-len': ['error', { code: 120, ignoreUrls: true }],
     },
   },
   // The CLI shim is CommonJS (bin/stack.cjs: an ES module entry point starts slower).

@@ -78,7 +78,10 @@ export function booleanFlag(flag: string): (value: string) => boolean {
   };
 }
 
-/** The named services and the services they depend on (`--include-deps`, `--with-dependencies`); all when none is named. */
+/**
+ * The named services and the services they depend on (`--include-deps`,
+ * `--with-dependencies`); all when none is named.
+ */
 export async function withDependencies(model: StackModel, services: readonly string[]): Promise<string[]> {
   if (services.length === 0) return Object.keys(model.services).sort();
   const { buildGraph, selectServices } = await import('../planner/graph.js');
@@ -104,7 +107,8 @@ export function checkServices(model: StackModel, services: readonly string[], wh
   const hints = unknown.map((s) => didYouMean(s, known)).filter((h) => h !== undefined);
   throw new StackError(
     'USAGE',
-    `no such ${what}: ${unknown.join(', ')} (services: ${known.join(', ')})${hints.length > 0 ? `; ${hints.join('; ')}` : ''}`,
+    `no such ${what}: ${unknown.join(', ')} (services: ${known.join(', ')})` +
+      (hints.length > 0 ? `; ${hints.join('; ')}` : ''),
   );
 }
 

@@ -93,7 +93,9 @@ class ReadTimeout extends Error {
 }
 
 function hungEngineError(endpoint: string, what: string, ms: number, tries: number, cause: unknown): StackError {
-  const message = `the Docker engine at ${endpoint} accepted the connection but did not answer (${what}: no reply within ${Math.round(ms / 1000)} s${tries > 1 ? `, ${tries} tries` : ''})`;
+  const message =
+    `the Docker engine at ${endpoint} accepted the connection but did not answer ` +
+    `(${what}: no reply within ${Math.round(ms / 1000)} s${tries > 1 ? `, ${tries} tries` : ''})`;
   return new StackError('ENGINE_UNREACHABLE', message, {
     cause,
     diagnostics: [
@@ -101,7 +103,8 @@ function hungEngineError(endpoint: string, what: string, ms: number, tries: numb
         'ENGINE_UNREACHABLE',
         message,
         undefined,
-        'the engine is hung or overloaded: check `systemctl status docker` / the dockerd log, restart it if needed; STACK_READ_TIMEOUT sets the per-read deadline in seconds',
+        'the engine is hung or overloaded: check `systemctl status docker` / the dockerd log, restart it if needed; ' +
+          'STACK_READ_TIMEOUT sets the per-read deadline in seconds',
       ),
     ],
   });
@@ -975,7 +978,9 @@ export async function connectEngine(options: ConnectOptions): Promise<Engine> {
   }
   const apiVersion = negotiateApiVersion(version.ApiVersion, version.MinAPIVersion);
   if (apiVersion === undefined) {
-    const message = `the Docker engine at ${endpoint.url} speaks API ${version.ApiVersion ?? 'unknown'}; stack needs 1.41 or newer`;
+    const message =
+      `the Docker engine at ${endpoint.url} speaks API ${version.ApiVersion ?? 'unknown'}; ` +
+      'stack needs 1.41 or newer';
     throw new StackError('ENGINE_API_VERSION', message, {
       diagnostics: [
         diagnostic('ENGINE_API_VERSION', message, undefined, 'upgrade the Docker engine to 20.10 or newer'),

@@ -319,7 +319,10 @@ export interface Engine {
     signal?: AbortSignal,
   ): Promise<{ readonly ExitCode: number | null; readonly Running: boolean }>;
   resizeExec(id: string, rows: number, columns: number): Promise<void>;
-  /** Attaches to a container's streams with a hijacked connection (stdin writable when `stdin`; multiplexed unless tty). */
+  /**
+   * Attaches to a container's streams with a hijacked connection (stdin writable when `stdin`;
+   * multiplexed unless tty).
+   */
   attachContainer(id: string, options: { stdin: boolean; detachKeys?: string; signal?: AbortSignal }): Promise<Duplex>;
   /**
    * POST /containers/{id}/wait. Resolves once the engine has registered the wait (so a

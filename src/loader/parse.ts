@@ -89,7 +89,8 @@ function yamlDiagnostics(
       const open = openingBracketOffset(source, error.pos[0], close === ']' ? '[' : '{');
       if (open !== undefined) {
         pos = positionAt(file, lineCounter, open);
-        hint = `this ${source[open] ?? 'bracket'} is never closed: add ${source[open] === '{' ? '}' : ']'} after its last item`;
+        const closer = source[open] === '{' ? '}' : ']';
+        hint = `this ${source[open] ?? 'bracket'} is never closed: add ${closer} after its last item`;
       }
     }
     // One diagnostic per code and line: yaml often reports a cascade for one mistake.

@@ -35,7 +35,10 @@ export interface AttachedExit extends AttachedContainer {
 
 /** How the session ends. */
 export interface AttachOutcome {
-  /** `all-exited`, `aborted` (abort mode), `interrupted` (the signal), `engine-lost` (the event stream ended: dockerd died or went away). */
+  /**
+   * `all-exited`, `aborted` (abort mode), `interrupted` (the signal), `engine-lost` (the event
+   * stream ended: dockerd died or went away).
+   */
   readonly reason: 'all-exited' | 'aborted' | 'interrupted' | 'engine-lost';
   /** The exit that aborted the session (abort mode). */
   readonly trigger?: AttachedExit;

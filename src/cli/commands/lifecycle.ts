@@ -97,7 +97,8 @@ function register(program: Command, run: Runner, verb: Verb, description: string
       .option('-s, --signal <signal>', 'signal to send to the containers', 'SIGKILL')
       .option(
         '--remove-orphans',
-        "also kill the project's containers of services the stack files do not define (as Compose: killed, not removed)",
+        "also kill the project's containers of services the stack files do not define " +
+          '(as Compose: killed, not removed)',
       );
   if (verb === 'start')
     command

@@ -103,7 +103,8 @@ export function parseLogTime(value: string, flag: string, nowMs: number = Date.n
   if (ms === undefined || !Number.isFinite(ms)) {
     throw new StackError(
       'USAGE',
-      `${flag} expects a duration (10m, 1h30m), an RFC 3339 timestamp or date (2020-01-01T00:00:00Z, 2020-01-01) or unix seconds, got "${value}"`,
+      `${flag} expects a duration (10m, 1h30m), an RFC 3339 timestamp or date ` +
+        `(2020-01-01T00:00:00Z, 2020-01-01) or unix seconds, got "${value}"`,
     );
   }
   return Math.max(0, ms / 1000);
@@ -132,7 +133,10 @@ function painter(ctx: CliContext, color?: boolean): (service: string, text: stri
   };
 }
 
-/** Streams one source's output until it ends (or the signal aborts); resolves to the engine error that ended it, if any. */
+/**
+ * Streams one source's output until it ends (or the signal aborts); resolves to the engine
+ * error that ended it, if any.
+ */
 async function streamOne(
   ctx: CliContext,
   engine: Engine,
@@ -169,7 +173,8 @@ export function logFailuresError(failures: readonly LogFailure[]): StackError {
   const lines = failures.map((f) => `  ${f.source.name || f.source.prefix} (${f.source.prefix}): ${f.error.message}`);
   return new StackError(
     'ENGINE_ERROR',
-    `reading logs failed for ${failures.length === 1 ? 'a container' : `${failures.length} containers`}:\n${lines.join('\n')}`,
+    `reading logs failed for ${failures.length === 1 ? 'a container' : `${failures.length} containers`}:\n` +
+      lines.join('\n'),
   );
 }
 
@@ -283,7 +288,10 @@ interface Followed {
   cursor?: string;
   /** Where a later stream begins when no line was printed yet (unix seconds). */
   floor?: number;
-  /** Status lines waiting for a later line or the current stream's end (`stamp`: the event's time as a log timestamp). */
+  /**
+   * Status lines waiting for a later line or the current stream's end (`stamp`: the event's
+   * time as a log timestamp).
+   */
   statuses: { readonly line: string; readonly stamp?: string }[];
 }
 
@@ -298,8 +306,9 @@ function stampOfNs(ns: number): string {
 
 /**
  * A follower for attached `up`, `up --watch` and `logs -f`: `--no-log-prefix`, `--timestamps`,
- * `--no-color` and `--until` (every stream, later ones too) as Compose. Lines are read with the engine's timestamps, which give each container a cursor:
- * a stream opened after a restart begins at the last line printed and skips it.
+ * `--no-color` and `--until` (every stream, later ones too) as Compose. Lines are read with
+ * the engine's timestamps, which give each container a cursor: a stream opened after a
+ * restart begins at the last line printed and skips it.
  */
 export function createLogFollower(
   ctx: CliContext,

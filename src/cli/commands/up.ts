@@ -66,7 +66,8 @@ function checkAttachFlags(flags: UpFlags): void {
   if (aborting && (flags.detach || flags.wait))
     throw new StackError(
       'USAGE',
-      '--abort-on-container-exit, --abort-on-container-failure and --exit-code-from need an attached up: drop -d/--wait',
+      '--abort-on-container-exit, --abort-on-container-failure and --exit-code-from need an attached up: ' +
+        'drop -d/--wait',
     );
   if (flags.abortOnContainerExit && flags.abortOnContainerFailure)
     throw new StackError('USAGE', '--abort-on-container-exit and --abort-on-container-failure cannot be combined');
@@ -224,7 +225,8 @@ async function runAttached(
   if (outcome.reason === 'engine-lost')
     throw new StackError(
       'ENGINE_UNREACHABLE',
-      'the engine stopped answering while up was attached (its event stream ended): is dockerd still running? The containers may still run; `stack ps` tells once it answers',
+      'the engine stopped answering while up was attached (its event stream ended): is dockerd still running? ' +
+        'The containers may still run; `stack ps` tells once it answers',
     );
   if (exitCodeFrom !== undefined)
     return [...outcome.exits].reverse().find((e) => e.service === exitCodeFrom)?.exitCode ?? ExitCode.ok;
