@@ -185,7 +185,10 @@ export async function watchSession(initial: StackModel, options: WatchSessionOpt
     clock,
     quietMs: options.quietMs ?? 100,
     maxWaitMs: options.maxWaitMs ?? 3000,
-    leading: true,
+    // Not `leading`: the first event of a save can come while the file is half written, and
+    // chokidar drops the repeats within its 50 ms throttle without a trailing event, so a run
+    // at once could apply the half-written file and never see the rest (e2e watch-cli: an
+    // edit after an invalid one was lost). The quiet period outlasts the throttle.
     run: handleBatch,
     onError: printError,
   });
