@@ -862,6 +862,7 @@ class DockerEngine implements Engine {
       follow: options.follow === true,
       timestamps: options.timestamps === true,
       tail: options.tail === undefined ? 'all' : String(options.tail),
+      ...(options.since !== undefined ? { since: String(options.since) } : {}),
     };
     const stream = await this.call<Readable>({
       method: 'GET',

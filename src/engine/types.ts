@@ -435,6 +435,8 @@ export interface SwarmFileObject {
 export interface ServiceLogsOptions {
   readonly follow?: boolean;
   readonly tail?: number | 'all';
+  /** Only lines from this time on (unix seconds). */
+  readonly since?: number;
   readonly timestamps?: boolean;
   readonly signal?: AbortSignal;
 }

@@ -8,7 +8,7 @@ import { afterAll, expect, it } from 'vitest';
 import { startEngineProxy } from '../../bench/lib/engine-proxy.mjs';
 import { runStack } from '../support/stack-cli.js';
 import { uniqueName } from '../support/engine.js';
-import { MANAGER_SOCKET, SWARM_IMAGE, describeWithCluster } from './cluster.js';
+import { MANAGER_SOCKET, SWARM_IMAGE, describeWithCluster, eventually } from './cluster.js';
 
 const describe = await describeWithCluster();
 
@@ -110,5 +110,45 @@ describe('the CLI on the swarm target', () => {
     expect(drift.code, drift.stderr).toBe(0);
     expect(drift.stderr).toMatch(/stack\.lock\.json: service web now uses .*, the lock has .*; using .* unpinned/);
     rmSync(join(dir, 'stack.lock.json'));
+  });
+
+  it('logs on swarm: --since and --no-log-prefix apply; --until and --index are refused, not ignored', async () => {
+    // A project of its own: the manager may still list the network the first test's `down` removed.
+    const own = (args: string[]) =>
+      runStack(['-p', `${project}-logs`, ...args], { cwd: dir, dockerHost: manager, timeoutMs: 180_000 });
+    writeFileSync(
+      join(dir, 'stack.yaml'),
+      [
+        'services:',
+        '  talker:',
+        `    image: ${SWARM_IMAGE}`,
+        '    command: ["sh", "-c", "echo hello-from-swarm; exec sleep 3600"]',
+        '    stop_grace_period: 1s',
+        '    deploy: { endpoint_mode: dnsrr }',
+        '',
+      ].join('\n'),
+    );
+    try {
+      const up = await own(['--target', 'swarm', 'up', '-d', '--wait']);
+      expect(up.code, up.stderr).toBe(0);
+      const seen = async () => (await own(['--target', 'swarm', 'logs'])).stdout.includes('hello-from-swarm');
+      expect(await eventually(seen, 30_000)).toBe(true);
+      const plain = await own(['--target', 'swarm', 'logs', '--no-log-prefix', 'talker']);
+      expect(plain.stdout.split('\n')).toContain('hello-from-swarm');
+      const future = String(Math.floor(Date.now() / 1000) + 3600);
+      const none = await own(['--target', 'swarm', 'logs', '--since', future]);
+      expect(none.code, none.stderr).toBe(0);
+      expect(none.stdout).not.toContain('hello-from-swarm');
+      for (const flag of [
+        ['--until', '1s'],
+        ['--index', '1'],
+      ]) {
+        const refused = await own(['--target', 'swarm', 'logs', ...flag, 'talker']);
+        expect(refused.code).toBe(2);
+        expect(refused.stderr).toContain(`${flag[0]} is not available on the swarm target`);
+      }
+    } finally {
+      await own(['--target', 'swarm', 'down']);
+    }
   });
 });

@@ -64,7 +64,16 @@ export async function runLogs(ctx: CliContext, services: readonly string[], flag
   const until = flags.until === undefined ? undefined : parseLogTime(flags.until, '--until');
   const index = replicaIndex(flags.index, services);
   const target = await loadProjectOrName(ctx, services);
-  if (swarmTarget(ctx, 'services' in target ? target : undefined)) return swarmLogs(ctx, target, services, flags);
+  if (swarmTarget(ctx, 'services' in target ? target : undefined))
+    return swarmLogs(ctx, target, services, {
+      ...(flags.follow ? { follow: true } : {}),
+      ...(flags.tail !== undefined ? { tail: flags.tail } : {}),
+      ...(flags.timestamps ? { timestamps: true } : {}),
+      ...(flags.logPrefix === false ? { logPrefix: false } : {}),
+      ...(since !== undefined ? { since } : {}),
+      ...(until !== undefined ? { until } : {}),
+      ...(index !== undefined ? { index } : {}),
+    });
   const engine = await openEngine(ctx);
   // As Compose: without names, the services of the loaded files (not the project's other files).
   const scope = commandScope(target, services);

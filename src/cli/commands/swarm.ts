@@ -179,14 +179,33 @@ export async function swarmPs(
   return ExitCode.ok;
 }
 
-/** `logs [-f] [--tail N] [-t] [services...]` on Swarm: every task's output, prefixed by its service. */
+/**
+ * `logs [-f] [--tail N] [-t] [--since T] [--no-log-prefix] [services...]` on Swarm: every
+ * task's output, prefixed by its service. `--until` and `--index` are refused (USAGE): Swarm's
+ * service logs have no end time and no replica selection, and a flag silently ignored would
+ * print what was not asked for.
+ */
 export async function swarmLogs(
   ctx: CliContext,
   project: StackModel | { project: string },
   services: readonly string[],
-  flags: { follow?: boolean; tail?: string; timestamps?: boolean },
+  flags: {
+    follow?: boolean;
+    tail?: string;
+    timestamps?: boolean;
+    since?: number;
+    until?: number;
+    index?: number;
+    logPrefix?: boolean;
+  },
 ): Promise<CommandResult> {
   const { logsSwarm } = await import('../../targets/swarm/commands.js');
+  if (flags.until !== undefined || flags.index !== undefined)
+    throw new StackError(
+      'USAGE',
+      `${flags.until !== undefined ? '--until' : '--index'} is not available on the swarm target ` +
+        "(Swarm's service logs have no end time and no replica selection)",
+    );
   const tail = flags.tail === undefined || flags.tail === 'all' ? 'all' : Number(flags.tail);
   if (tail !== 'all' && (!Number.isInteger(tail) || tail < 0))
     throw new StackError('USAGE', `--tail expects a number or "all", got "${flags.tail}"`);
@@ -198,10 +217,12 @@ export async function swarmLogs(
     ...(services.length > 0 ? { services } : {}),
     ...(flags.follow ? { follow: true } : {}),
     ...(flags.timestamps ? { timestamps: true } : {}),
+    ...(flags.since !== undefined ? { since: flags.since } : {}),
   })) {
     const text = line.data.toString('utf8');
+    const prefix = flags.logPrefix === false ? '' : `${line.service.padEnd(width)}  | `;
     for (const row of text.split('\n').filter((r, i, all) => r !== '' || i < all.length - 1))
-      (line.stream === 'stderr' ? ctx.stderr : ctx.stdout).write(`${line.service.padEnd(width)}  | ${row}\n`);
+      (line.stream === 'stderr' ? ctx.stderr : ctx.stdout).write(`${prefix}${row}\n`);
   }
   return ExitCode.ok;
 }

@@ -223,6 +223,8 @@ export async function* logsSwarm(
     follow?: boolean;
     tail?: number | 'all';
     timestamps?: boolean;
+    /** Unix seconds. */
+    since?: number;
     signal?: AbortSignal;
   } = {},
 ): AsyncIterable<SwarmLogLine> {
@@ -242,6 +244,7 @@ export async function* logsSwarm(
           follow: options.follow === true,
           tail: options.tail ?? 'all',
           timestamps: options.timestamps === true,
+          ...(options.since !== undefined ? { since: options.since } : {}),
           ...(options.signal ? { signal: options.signal } : {}),
         })) {
           queue.push({ ...chunk, service: key });
