@@ -33,8 +33,10 @@ export interface CliContext {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly stdout: Writable & { isTTY?: boolean; columns?: number };
   readonly stderr: Writable & { isTTY?: boolean };
-  /** Colour allowed (TTY and no NO_COLOR). */
+  /** Colour allowed on stderr (TTY and no NO_COLOR, or `--ansi always`). */
   readonly color: boolean;
+  /** Colour allowed on stdout (log lines): as `color`, judged on stdout (`--ansi always`: even piped). */
+  readonly stdoutColor?: boolean;
   /** The progress mode after resolving `auto` (tty / plain from TTY and CI). */
   readonly progress: Exclude<ProgressMode, 'auto'>;
   /** True when a person can answer a prompt (stdin and stderr are TTYs, not CI). */

@@ -191,7 +191,9 @@ function buildContext(
     ...(parallel !== undefined ? { parallel } : {}),
     ...(raw.target !== undefined ? { target: raw.target } : {}),
   };
-  const color = ansi === 'always' ? true : ansi === 'never' ? false : colorAllowed(env, stderr.isTTY);
+  const colorOn = (isTTY: boolean | undefined): boolean =>
+    ansi === 'always' ? true : ansi === 'never' ? false : colorAllowed(env, isTTY);
+  const color = colorOn(stderr.isTTY);
   const fromStdin = globals.file.includes('-');
   let files: Promise<string[]> | undefined;
   const loadOptions = {
@@ -214,6 +216,7 @@ function buildContext(
     stdout,
     stderr,
     color,
+    stdoutColor: colorOn(stdout.isTTY),
     progress: resolveProgress(globals.progress, env, Boolean(stdout.isTTY)),
     interactive: Boolean(process.stdin.isTTY && stderr.isTTY) && !env['CI'],
     signal,

@@ -97,4 +97,13 @@ describe('logs --index, --until, --no-color', () => {
     expect(plain).toMatch(/^timed-1 +\| first\r?$/m);
     expect(plain).not.toContain('\u001b[');
   });
+
+  it('piped, the prefixes are plain; --ansi always colours them anyway (as Compose)', async () => {
+    const piped = await runCli(['-p', project, 'logs', 'timed'], { cwd: dir, env: { NO_COLOR: '' } });
+    expect(piped.stdout).toContain('first');
+    expect(piped.stdout).not.toContain('\u001b[');
+    const always = await runCli(['-p', project, '--ansi', 'always', 'logs', 'timed'], { cwd: dir });
+    expect(always.code, always.stderr).toBe(0);
+    expect(always.stdout).toMatch(/\u001b\[\d+mtimed-1/);
+  });
 });

@@ -125,8 +125,8 @@ export function prefixOf(c: EngineContainer): string {
 function painter(ctx: CliContext, color?: boolean): (service: string, text: string) => string {
   const services: string[] = [];
   return (service, text) => {
-    // ctx.color is about stderr; log lines go to stdout, which may be piped.
-    if (color === false || !ctx.color || ctx.stdout.isTTY !== true) return text;
+    // Log lines go to stdout: its own colour decision (`--ansi always` colours them even piped).
+    if (color === false || ctx.stdoutColor !== true) return text;
     if (!services.includes(service)) services.push(service);
     const colour = COLOURS[services.indexOf(service) % COLOURS.length] ?? '36';
     return `\u001b[${colour}m${text}\u001b[0m`;
