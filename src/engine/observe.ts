@@ -30,6 +30,8 @@ import { repositoryOf } from '../image-ref.js';
 export interface ObserveOptions {
   /** Inspect the containers this predicate selects (their `detail` is filled). */
   readonly inspect?: (container: ObservedContainer) => boolean;
+  /** List the model's images too (default true). */
+  readonly images?: boolean;
   readonly signal?: AbortSignal;
 }
 
@@ -272,7 +274,7 @@ export async function observe(
       volNames,
       async (filters) => (await engine.listVolumes(filters, signal)).map(toVolume),
     ),
-    isModel(target) ? observeImages(engine, target, signal) : Promise.resolve([]),
+    isModel(target) && options.images !== false ? observeImages(engine, target, signal) : Promise.resolve([]),
   ]);
 
   const state: ObservedState = {
@@ -290,6 +292,16 @@ export async function observe(
     state.containers.filter(select).map((c) => c.id),
     signal,
   );
+}
+
+/**
+ * True when two observations list the same containers (states, health and exit codes
+ * included), networks and volumes; inspect detail and images are left aside.
+ */
+export function sameListing(a: ObservedState, b: ObservedState): boolean {
+  const key = (s: ObservedState): string =>
+    JSON.stringify([s.containers, s.networks, s.volumes], (k, v: unknown) => (k === 'detail' ? undefined : v));
+  return key(a) === key(b);
 }
 
 /**

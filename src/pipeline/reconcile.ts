@@ -108,6 +108,11 @@ export interface ExecuteContext<A extends ActionLike> {
 export interface Target<O, P extends PlanLike<A>, A extends ActionLike, S extends SummaryLike<A>> {
   observe(signal: AbortSignal): Promise<O>;
   plan(observed: O): P;
+  /**
+   * A cheap second look once the lease is held: true when the engine still lists what
+   * `observed` shows, so the plan made from it stands. Absent or false: observe and plan again.
+   */
+  unchanged?(observed: O, signal: AbortSignal): Promise<boolean>;
   /** A second look at what the plan replaces (so reasons name fields); undefined: nothing to add. */
   refine?(observed: O, plan: P, signal: AbortSignal): Promise<O | undefined>;
   /**
@@ -181,12 +186,14 @@ export async function applyRun<O, P extends PlanLike<A>, A extends ActionLike, S
   // A dry run writes nothing, so it takes no lease (its marker object would be a write).
   let leased = hooks.beforeWrite === undefined || hooks.dryRun === true;
   for (let attempt = 1; ; attempt++) {
-    let { plan } = await planRun(target, hooks.signal, attempt === 1 ? observed : undefined);
+    const first = await planRun(target, hooks.signal, attempt === 1 ? observed : undefined);
+    let plan = first.plan;
     if (!leased && plan.actions.length > 0) {
-      // Another client of the engine may have acted until we held the lease: look again.
+      // Another client of the engine may have acted until we held the lease: look again, and
+      // plan again unless the engine still lists what the plan was made from.
       await hooks.beforeWrite?.();
       leased = true;
-      ({ plan } = await planRun(target, hooks.signal));
+      if (!(await target.unchanged?.(first.observed, hooks.signal))) ({ plan } = await planRun(target, hooks.signal));
     }
     hooks.onPlan?.(plan);
     if (plan.actions.length === 0 || hooks.dryRun) return { plan, summary: undefined, startedAt };

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { Label } from '../../src/labels.js';
 import type { Engine, EngineContainer, EngineFilters } from '../../src/engine/types.js';
-import { listProjectContainers, listProjects, listRunningReplicas, observe } from '../../src/engine/observe.js';
+import {
+  listProjectContainers,
+  listProjects,
+  listRunningReplicas,
+  observe,
+  sameListing,
+} from '../../src/engine/observe.js';
 import { model, volume } from '../planner/helpers.js';
 import { execBody, findRunningReplica } from '../../src/pipeline/exec.js';
 import { fakeEngine } from '../support/fake-engine.js';
@@ -151,5 +157,27 @@ describe('exec', () => {
       Env: ['A=1'],
       User: 'root',
     });
+  });
+});
+
+describe('sameListing: whether a plan made from one observation still stands', () => {
+  const state = (status: string) =>
+    observe(listing([listed('p-web-1', p('web', 1)), { ...listed('p-db-1', p('db', 1)), Status: status }]).engine, {
+      project: 'p',
+    });
+
+  it('the same listing twice is the same, inspect detail aside', async () => {
+    const first = await state('Up 2 seconds (healthy)');
+    const detailed = {
+      ...first,
+      containers: first.containers.map((c) => ({ ...c, detail: { config: {}, hostConfig: {} } })),
+    };
+    expect(sameListing(detailed, await state('Up 3 seconds (healthy)'))).toBe(true);
+  });
+
+  it('a dependency whose health changed, or a container gone, is not the same', async () => {
+    const first = await state('Up 2 seconds (healthy)');
+    expect(sameListing(first, await state('Up 2 seconds (unhealthy)'))).toBe(false);
+    expect(sameListing(first, { ...first, containers: first.containers.slice(1) })).toBe(false);
   });
 });
