@@ -214,7 +214,7 @@ export function applyContainers(
   makePlan: (observed: ObservedState) => Plan,
   hooks: RunHooks<Action>,
   observed?: ObservedState,
-): Promise<AppliedRun<Plan, ExecuteSummary>> {
+): Promise<AppliedRun<Plan, ExecuteSummary, ObservedState>> {
   return applyRun(containerTarget(engine, project, makePlan), hooks, observed);
 }
 

@@ -59,7 +59,7 @@ export interface UpStackOptions {
 }
 
 /** The outcome of an operation: the plan run last and its summary (undefined: nothing to do). */
-export type OperationResult = AppliedRun<Plan, ExecuteSummary> & { readonly model?: StackModel };
+export type OperationResult = AppliedRun<Plan, ExecuteSummary, ObservedState> & { readonly model?: StackModel };
 
 /** Runs `fn` holding the project's lock. */
 export async function withProjectLock<T>(project: string, hooks: OperationHooks, fn: () => Promise<T>): Promise<T> {
