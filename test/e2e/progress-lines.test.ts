@@ -3,6 +3,9 @@
  * a recreate is one `Recreated` line under the container's own name (no temporary name), a
  * start that waits says what for, and a no-op `up -d` lists what is running (as Compose).
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { cleanup, describeE2E, fixture, projectName, runCli } from './helpers.js';
 
@@ -46,5 +49,35 @@ describe('up -d progress lines', () => {
     expect(up.stderr).toContain(` - Container ${p}-app-1  Waiting for db (healthy), migrate (completed)\n`);
     // The wait comes before the start it holds.
     expect(up.stderr.indexOf('Waiting for db')).toBeLessThan(up.stderr.indexOf(`Container ${p}-app-1  Started`));
+  }, 120_000);
+
+  it('an unhealthy dependency fails the run with its last health-check output', async () => {
+    const p = projectName('unhealthy');
+    projects.push(p);
+    const cwd = mkdtempSync(join(tmpdir(), 'stack-unhealthy-'));
+    writeFileSync(
+      join(cwd, 'stack.yaml'),
+      [
+        'services:',
+        '  db:',
+        '    image: stack-test/busybox:latest',
+        '    command: ["sleep", "3600"]',
+        '    stop_signal: SIGKILL',
+        '    healthcheck:',
+        '      test: ["CMD-SHELL", "echo db-not-ready-yet; exit 1"]',
+        '      interval: 1s',
+        '      retries: 1',
+        '  app:',
+        '    image: stack-test/busybox:latest',
+        '    command: ["sleep", "3600"]',
+        '    depends_on: {db: {condition: service_healthy}}',
+        '',
+      ].join('\n'),
+    );
+    const up = await runCli(['-p', p, 'up', '-d'], { cwd });
+    rmSync(cwd, { recursive: true, force: true });
+    expect(up.code, up.stderr).toBe(1);
+    expect(up.stderr).toContain(`service "db" is unhealthy (container ${p}-db-1)`);
+    expect(up.stderr).toContain('last health check (exit 1): db-not-ready-yet');
   }, 120_000);
 });
