@@ -63,12 +63,11 @@ export type OperationResult = AppliedRun<Plan, ExecuteSummary, ObservedState> & 
 
 /** Runs `fn` holding the project's lock. */
 export async function withProjectLock<T>(project: string, hooks: OperationHooks, fn: () => Promise<T>): Promise<T> {
-  const { acquireLock } = await import('./lock.js');
-  const timeout = Number(hooks.env['STACK_LOCK_TIMEOUT'] ?? '120');
+  const { acquireLock, lockTimeoutMs } = await import('./lock.js');
   const lock = await acquireLock(project, {
     command: hooks.command ?? 'stack',
     env: hooks.env,
-    timeoutMs: (Number.isFinite(timeout) ? timeout : 120) * 1000,
+    timeoutMs: lockTimeoutMs(hooks.env),
     signal: hooks.signal,
     ...(hooks.onLockWait ? { onWait: hooks.onLockWait } : {}),
   });
@@ -92,11 +91,11 @@ async function underEngineLease<T>(
   let lease: { release(): Promise<void> } | undefined;
   const beforeWrite = async (): Promise<void> => {
     const { acquireEngineLease } = await import('./engine-lease.js');
-    const timeout = Number(hooks.env['STACK_LOCK_TIMEOUT'] ?? '120');
+    const { lockTimeoutMs } = await import('./lock.js');
     lease = await acquireEngineLease(engine, project, {
       command: hooks.command ?? 'stack',
       env: hooks.env,
-      timeoutMs: (Number.isFinite(timeout) ? timeout : 120) * 1000,
+      timeoutMs: lockTimeoutMs(hooks.env),
       signal: hooks.signal,
       ...(hooks.onLockWait
         ? {
