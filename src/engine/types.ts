@@ -110,6 +110,14 @@ export interface EngineNetwork {
   readonly Name: string;
   readonly Driver: string;
   readonly Labels: Readonly<Record<string, string>> | null;
+  /** `local` or `swarm`. */
+  readonly Scope?: string;
+  /**
+   * The attached endpoints, from the node's own copy of a network. A swarm manager lists a
+   * network of the cluster with `null` here; a map on a swarm-scoped entry means the cluster no
+   * longer has it and the node's copy lingers until the node's tasks on it have stopped.
+   */
+  readonly Containers?: Readonly<Record<string, unknown>> | null;
 }
 
 /** One entry of GET /volumes. */

@@ -10,7 +10,7 @@
 import type { MountSpec, ServiceSpec, StackModel } from '../../model.js';
 import { byCodePoint } from '../../order.js';
 import type { SwarmDeploy, UpdateConfig } from './deploy.js';
-import { contentHash, hashServiceSpec, shortHash } from './hash.js';
+import { contentHash, hashNetworkBody, hashServiceSpec, shortHash } from './hash.js';
 import { SwarmLabel } from './labels.js';
 import type { DesiredFileObject, DesiredNetwork, DesiredService, DesiredSwarm, ServiceSpecBody } from './spec.js';
 
@@ -388,7 +388,13 @@ function convertNetworks(model: StackModel): DesiredNetwork[] {
           : undefined,
         Labels: { ...net.labels, [SwarmLabel.namespace]: model.name },
       });
-      return { key, name: net.name, external: net.external, body };
+      const { hash, fieldHashes } = hashNetworkBody(body);
+      const labels = {
+        ...(body['Labels'] as Record<string, string>),
+        [SwarmLabel.resourceHash]: hash,
+        [SwarmLabel.fieldHashes]: JSON.stringify(fieldHashes),
+      };
+      return { key, name: net.name, external: net.external, body: { ...body, Labels: labels }, hash, fieldHashes };
     });
 }
 
