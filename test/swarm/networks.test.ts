@@ -76,6 +76,26 @@ describeCluster('overlay networks of the swarm target', () => {
     }
   });
 
+  it('an up right after the stack was removed by another tool (which does not wait) creates the network once the manager lets it go', async () => {
+    const project = uniqueName('swrm');
+    projects.push(project);
+    writeFileSync(join(dir, 'stack.yaml'), stackFile());
+    await upSwarm(client, await prepareSwarm(client, load(project)), { wait: true, waitTimeoutMs: 60_000 });
+    // What `docker stack rm` does: remove the services, then the networks, and return.
+    const label = { label: [`${NS}=${project}`] };
+    for (const s of await client.listServices(label)) await client.removeService(s.ID);
+    for (const n of await client.listNetworks(label)) await client.removeNetwork(n.Id);
+    const { plan } = await upSwarm(client, await prepareSwarm(client, load(project)), {
+      wait: true,
+      waitTimeoutMs: 60_000,
+    });
+    // The manager still listed its copy of the removed network when this up observed.
+    expect(plan.actions).toContainEqual(
+      expect.objectContaining({ kind: 'create-network', name: `${project}_back`, lingering: true }),
+    );
+    expect(await running(`${project}_web`)).toBe(1);
+  });
+
   it('a network whose configuration changed in the file is created again with it, and the services that join it; the plan names the field', async () => {
     const project = uniqueName('swnet');
     projects.push(project);
