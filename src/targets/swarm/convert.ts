@@ -22,6 +22,12 @@ export interface ConvertInputs {
   readonly files: ReadonlyMap<string, Uint8Array>;
   /** The image each service runs, pinned (`ref@sha256:…`) where the registry was asked; else as written. */
   readonly images: Readonly<Record<string, string>>;
+  /**
+   * `--with-registry-auth`: the registry whose credentials go with each service's create or
+   * update, by service key. Named in a label (never the credentials), so that turning the flag
+   * on changes the spec and the next `up` sends them.
+   */
+  readonly authRegistries?: Readonly<Record<string, string>>;
 }
 
 type Json = Record<string, unknown>;
@@ -306,6 +312,7 @@ function convertService(
       ...deploy.labels,
       ...namespace,
       ...(image !== undefined && inputs.images[key] !== image ? { [SwarmLabel.image]: image } : {}),
+      ...(inputs.authRegistries?.[key] !== undefined ? { [SwarmLabel.registryAuth]: inputs.authRegistries[key] } : {}),
     },
     TaskTemplate: task,
     Mode: mode(deploy, service.replicas),

@@ -10,7 +10,7 @@
  */
 import { StackError } from '../../errors.js';
 import { AmbiguousWriteError, EngineCallError } from '../../engine/errors.js';
-import type { EngineNetwork } from '../../engine/types.js';
+import type { EngineNetwork, RegistryAuth } from '../../engine/types.js';
 import type { SwarmClient } from './client.js';
 import { SwarmLabel } from './labels.js';
 import type { SwarmAction, SwarmPlan } from './plan.js';
@@ -26,6 +26,8 @@ export interface SwarmExecuteOptions {
   readonly signal?: AbortSignal;
   /** Progress events of the actions (renderers). */
   readonly onEvent?: (event: ActionEvent<SwarmAction>) => void;
+  /** Registry credentials sent with a service's create or update, by service key (`--with-registry-auth`). */
+  readonly registryAuth?: ReadonlyMap<string, RegistryAuth>;
   /** Awaited before a service action whose service has dependencies (`--wait`: dependencies running first). */
   readonly beforeService?: (key: string) => Promise<void>;
 }
@@ -218,9 +220,11 @@ async function runAction(
     case 'create-service':
     case 'update-service': {
       const spec = await withObjectIds(action.spec, ids, signal);
-      if (action.kind === 'create-service') return void (await client.createService(spec, signal));
+      const auth = options.registryAuth?.get(action.key);
+      const withAuth = auth ? { auth } : {};
+      if (action.kind === 'create-service') return void (await client.createService(spec, signal, withAuth));
       try {
-        await client.updateService(action.objectId, action.version, spec, signal);
+        await client.updateService(action.objectId, action.version, spec, signal, withAuth);
       } catch (error) {
         if (isOutOfSequence(error)) return explainOutOfSequence(client, action, error, signal);
         throw error;

@@ -16,6 +16,8 @@ export const SwarmLabel = {
   resourceHash: Label.resourceHash,
   /** Compact JSON of one short hash per field group of a service spec or network: the plan names what changed. */
   fieldHashes: 'dev.stack.field-hashes',
+  /** On a service created or updated with `--with-registry-auth`: the registry its credentials are for. */
+  registryAuth: 'dev.stack.registry-auth',
   /** On a secret or config: the key in the file it was made from. */
   fileKey: 'dev.stack.swarm.key',
 } as const;

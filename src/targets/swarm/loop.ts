@@ -7,6 +7,7 @@
  * check follows the changed services until they converge (a rollback is a failure).
  */
 import { AmbiguousWriteError } from '../../engine/errors.js';
+import type { RegistryAuth } from '../../engine/types.js';
 import { applyRun, planRun } from '../../pipeline/reconcile.js';
 import type { RunHooks, Target } from '../../pipeline/reconcile.js';
 import type { SwarmClient } from './client.js';
@@ -32,6 +33,8 @@ export interface SwarmTargetOptions {
   readonly waitTimeoutMs?: number;
   /** `--wait`'s replica counts, each time they are polled. */
   readonly onProgress?: (progress: readonly ServiceProgress[]) => void;
+  /** Registry credentials sent with each service create/update, by service key (`--with-registry-auth`). */
+  readonly registryAuth?: ReadonlyMap<string, RegistryAuth>;
 }
 
 /** The hooks of a swarm run (the loop's, for swarm actions). */
@@ -72,6 +75,7 @@ export function swarmTarget(
         signal: context.signal,
         onEvent: context.onEvent,
         ...(context.parallel !== undefined ? { parallel: context.parallel } : {}),
+        ...(options.registryAuth ? { registryAuth: options.registryAuth } : {}),
         ...(options.wait
           ? { beforeService: (key: string) => waitFor(byKey.get(key)?.dependsOn ?? [], context.signal) }
           : {}),
@@ -120,8 +124,9 @@ async function applySwarm(
   goal: SwarmGoal,
   options: SwarmUpOptions,
 ): Promise<{ plan: SwarmPlan; writes: number }> {
-  const { removeOrphans, wait, waitTimeoutMs, onProgress, ...hooks } = options;
+  const { removeOrphans, wait, waitTimeoutMs, onProgress, registryAuth, ...hooks } = options;
   const target = swarmTarget(client, goal, {
+    ...(registryAuth ? { registryAuth } : {}),
     ...(removeOrphans !== undefined ? { removeOrphans } : {}),
     ...(wait !== undefined ? { wait } : {}),
     ...(waitTimeoutMs !== undefined ? { waitTimeoutMs } : {}),
@@ -135,10 +140,11 @@ async function applySwarm(
 /** `up -d [--wait]` through the reconcile loop. Resolves to the plan run last and the writes sent in all attempts. */
 export function upSwarm(
   client: SwarmClient,
-  prepared: { readonly desired: DesiredSwarm },
+  prepared: { readonly desired: DesiredSwarm; readonly registryAuth?: ReadonlyMap<string, RegistryAuth> },
   options: SwarmUpOptions = {},
 ): Promise<{ plan: SwarmPlan; writes: number }> {
-  return applySwarm(client, { desired: prepared.desired }, options);
+  const registryAuth = options.registryAuth ?? prepared.registryAuth;
+  return applySwarm(client, { desired: prepared.desired }, { ...options, ...(registryAuth ? { registryAuth } : {}) });
 }
 
 /** `down`: the stack's services, then its secrets, configs and networks (volumes stay on the nodes). */
