@@ -83,8 +83,10 @@ export async function runUp(ctx: CliContext, services: readonly string[], flags:
   if (flags.watch && (flags.detach || flags.wait))
     throw new StackError('USAGE', '--watch runs attached; it cannot be combined with --detach or --wait');
   upStackOptions(services, flags);
-  const loaded = await loadProject(ctx, services);
-  if (swarmTarget(ctx, loaded)) {
+  // `--target swarm` / STACK_TARGET decide without the file: the swarm target loads it itself
+  // (with its raw deploy: keys), so it is not loaded twice.
+  const loaded = swarmTarget(ctx) ? undefined : await loadProject(ctx, services);
+  if (!loaded || swarmTarget(ctx, loaded)) {
     return swarmUp(ctx, services, {
       ...(flags.detach ? { detach: true } : {}),
       ...(flags.wait ? { wait: true } : {}),

@@ -21,7 +21,8 @@ import { convertStack } from './convert.js';
 import { buildAndPush, readDeploys, readFileObjects, resolveImages } from './inputs.js';
 import type { Credentials } from './inputs.js';
 import { SwarmLabel } from './labels.js';
-import { requireManager } from './observe.js';
+import { observeSwarm, requireManager } from './observe.js';
+import type { PrefetchedObservation } from './observed.js';
 import { describeTask } from './wait.js';
 import type { DesiredSwarm } from './spec.js';
 import { dropSwarmImplementedWarnings, validateForSwarm } from './validate.js';
@@ -52,6 +53,12 @@ export interface PreparedSwarm {
    * sent with its create or update. Never printed.
    */
   readonly registryAuth?: ReadonlyMap<string, RegistryAuth>;
+  /**
+   * The stack's snapshot, read while the registry was asked (the two round trips overlap).
+   * `upSwarm`/`planSwarm` plan from it only when they start within PREFETCH_FRESH_MS of
+   * its reading; later they observe again.
+   */
+  readonly observed?: PrefetchedObservation;
 }
 
 /**
@@ -129,6 +136,9 @@ export async function prepareSwarm(
   const signal = options.signal;
   const credentials = credentialsLookup(load.env ?? process.env);
   const { model, raw } = await loadWithRaw(load);
+  // The snapshot the loop plans from, read now, in parallel with the registry checks below.
+  const observed = { snapshot: observeSwarm(client, model.name, signal), at: Date.now() };
+  observed.snapshot.catch(() => undefined);
   const locked = await lockedDigests(model, options);
   const rawServices = (raw.data['services'] ?? {}) as Record<string, unknown>;
   const problems = validateForSwarm(model, rawServices, raw.locate);
@@ -142,7 +152,8 @@ export async function prepareSwarm(
       credentials,
     });
   }
-  const nodes = (await client.listNodes(undefined, signal)).length;
+  const nodes = client.listNodes(undefined, signal).then((list) => list.length);
+  nodes.catch(() => undefined); // awaited by resolveImages, after the registry's answers
   const { images, diagnostics } = await resolveImages(client, model, nodes, signal, locked, credentials);
   throwIfErrors(diagnostics);
   const registryAuth = options.withRegistryAuth ? await registryAuthOf(model, credentials) : undefined;
@@ -161,6 +172,7 @@ export async function prepareSwarm(
       (d) => d.severity === 'warning',
     ),
     ...(registryAuth ? { registryAuth } : {}),
+    observed,
   };
 }
 

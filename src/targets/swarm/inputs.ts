@@ -135,7 +135,7 @@ export async function buildAndPush(
 export async function resolveImages(
   client: SwarmClient,
   model: StackModel,
-  nodes: number,
+  nodes: number | Promise<number>,
   signal?: AbortSignal,
   locked: ReadonlyMap<string, string> = new Map(),
   credentials?: Credentials,
@@ -162,6 +162,7 @@ export async function resolveImages(
       }
     }),
   );
+  const nodeCount = await nodes;
   for (const [key, service] of Object.entries(model.services)) {
     if (service.image === undefined) continue;
     const digest = locked.get(key) ?? digests.get(service.image);
@@ -173,7 +174,7 @@ export async function resolveImages(
     const why = digest instanceof Error ? digest.message : 'unknown';
     // Not built in this run (`plan`, `config`, `--no-build`): `up` builds and pushes it first.
     if (service.build) continue;
-    if (nodes > 1) {
+    if (nodeCount > 1) {
       diagnostics.push(
         diagnostic(
           'IMAGE_NOT_FOUND',

@@ -46,3 +46,10 @@ export interface ObservedSwarm {
   readonly secrets: readonly ObservedObject[];
   readonly configs: readonly ObservedObject[];
 }
+
+/** An observation made ahead of the loop (while the registry was asked), and when it was read. */
+export interface PrefetchedObservation {
+  readonly snapshot: Promise<ObservedSwarm>;
+  /** Date.now() when the reads were sent. */
+  readonly at: number;
+}
