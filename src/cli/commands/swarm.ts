@@ -266,7 +266,11 @@ export async function swarmLs(ctx: CliContext, flags: { format?: string }): Prom
 /** `config` on Swarm: the service specs as they would be sent (no secret data; nothing written). */
 export async function swarmConfig(ctx: CliContext): Promise<CommandResult> {
   const { configSwarm, prepareSwarm } = await import('../../targets/swarm/commands.js');
-  const prepared = await prepareSwarm(await connect(ctx), loadOptions(ctx), { build: false, signal: ctx.signal });
+  const prepared = await prepareSwarm(await connect(ctx), loadOptions(ctx), {
+    build: false,
+    observe: false,
+    signal: ctx.signal,
+  });
   writeDiagnostics(ctx, prepared.warnings, ctx.cwd);
   ctx.stdout.write(configSwarm(prepared.desired));
   return ExitCode.ok;

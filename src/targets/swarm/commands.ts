@@ -122,6 +122,8 @@ export interface PrepareSwarmOptions {
    * service). The registry checks and pushes of this run use the credentials either way.
    */
   readonly withRegistryAuth?: boolean;
+  /** False (`config`): nothing will be planned, so the stack's snapshot is not read ahead. */
+  readonly observe?: boolean;
 }
 
 /**
@@ -137,8 +139,9 @@ export async function prepareSwarm(
   const credentials = credentialsLookup(load.env ?? process.env);
   const { model, raw } = await loadWithRaw(load);
   // The snapshot the loop plans from, read now, in parallel with the registry checks below.
-  const observed = { snapshot: observeSwarm(client, model.name, signal), at: Date.now() };
-  observed.snapshot.catch(() => undefined);
+  const observed =
+    options.observe === false ? undefined : { snapshot: observeSwarm(client, model.name, signal), at: Date.now() };
+  observed?.snapshot.catch(() => undefined);
   const locked = await lockedDigests(model, options);
   const rawServices = (raw.data['services'] ?? {}) as Record<string, unknown>;
   const problems = validateForSwarm(model, rawServices, raw.locate);
@@ -172,7 +175,7 @@ export async function prepareSwarm(
       (d) => d.severity === 'warning',
     ),
     ...(registryAuth ? { registryAuth } : {}),
-    observed,
+    ...(observed ? { observed } : {}),
   };
 }
 
