@@ -763,11 +763,16 @@ class DockerEngine implements Engine {
       throw error;
     }
   }
-  async createService(spec: Readonly<Record<string, unknown>>, signal?: AbortSignal): Promise<string> {
+  async createService(
+    spec: Readonly<Record<string, unknown>>,
+    signal?: AbortSignal,
+    options: { readonly auth?: RegistryAuth } = {},
+  ): Promise<string> {
     const result = await this.call<{ ID: string }>({
       method: 'POST',
       path: '/services/create',
       body: spec,
+      ...(options.auth ? { headers: { 'X-Registry-Auth': encodeAuth(options.auth) } } : {}),
       signal,
       what: `service ${String(spec['Name'])}`,
     });
@@ -778,6 +783,7 @@ class DockerEngine implements Engine {
     version: number,
     spec: Readonly<Record<string, unknown>>,
     signal?: AbortSignal,
+    options: { readonly auth?: RegistryAuth } = {},
   ): Promise<void> {
     // Only the version in the query (the docker-modem trap of LIBRARIES.md): the spec is the body.
     await this.call({
@@ -785,6 +791,7 @@ class DockerEngine implements Engine {
       path: `/services/${encodeURIComponent(id)}/update`,
       query: { version },
       body: spec,
+      ...(options.auth ? { headers: { 'X-Registry-Auth': encodeAuth(options.auth) } } : {}),
       signal,
       what: `service ${displayValue(spec['Name'] ?? id)}`,
     });
