@@ -1,12 +1,13 @@
 /**
  * A fast path for the YAML most stack files are made of: block mappings and sequences of
- * one-line scalars (plain, quoted) and one-line flow sequences, with comments. It returns the
+ * one-line scalars (plain, quoted) and one-line flow sequences and mappings of scalars, with
+ * comments. It returns the
  * same data as yaml's `parseDocument(...).toJS()` under our options (YAML 1.2 core schema,
  * Go-style octal) and the same positions as `createLocate` over yaml's node tree, in one
  * pass over the text: yaml's lexer, parser and composer took ~240 ms of a 500-service load.
  *
  * It accepts nothing it is unsure of. Anything else (anchors, aliases, tags, block scalars,
- * multi-line scalars, flow mappings, tabs, CR, directives, duplicate or non-string keys,
+ * multi-line scalars, nested flow collections, tabs, CR, directives, duplicate or non-string keys,
  * prototype keys, `<<`, ...) returns undefined and the caller parses with yaml, which also
  * finds and positions every error: a file with a mistake never takes this path to the end.
  * A property test compares both parsers on generated and fixture documents.
@@ -296,11 +297,7 @@ class FastParser {
       return this.readQuoted(p, close);
     }
     if (c === '[') return this.readFlowSeq(p, end);
-    if (c === '{') {
-      if (src[p + 1] !== '}') throw new Unsupported();
-      this.expectEnd(p + 2, end);
-      return Object.create(null) as Record<string, unknown>;
-    }
+    if (c === '{') return this.readFlowMap(p, end);
     const line = src.slice(p, end);
     const hash = line.indexOf(' #');
     let stop = hash === -1 ? end : p + hash;
@@ -325,22 +322,9 @@ class FastParser {
     }
     for (;;) {
       skip();
-      const c = src[q];
-      if (c === '"' || c === "'") {
-        const close = this.quotedEnd(q, end);
-        if (close === undefined) throw new Unsupported();
-        out.push(this.readQuoted(q, close));
-        q = close;
-      } else {
-        let stop = q;
-        while (stop < end && !',[]{}#:'.includes(src[stop]!)) stop++;
-        let last = stop;
-        while (last > q && src.charCodeAt(last - 1) === 32) last--;
-        const text = src.slice(q, last);
-        if (text === '' || !this.isPlainStart(text)) throw new Unsupported();
-        out.push(resolvePlain(text));
-        q = stop;
-      }
+      const item = this.flowScalar(q, end);
+      out.push(item.value);
+      q = item.next;
       skip();
       if (src[q] === ']') {
         this.expectEnd(q + 1, end);
@@ -350,6 +334,96 @@ class FastParser {
       q++;
       skip();
       if (src[q] === ']') throw new Unsupported();
+    }
+  }
+
+  /** A plain scalar in a flow collection from `q`: up to the next indicator, trailing spaces cut. */
+  private flowPlain(q: number, end: number): { text: string; stop: number } {
+    const src = this.src;
+    let stop = q;
+    while (stop < end && !',[]{}#:'.includes(src[stop]!)) stop++;
+    let last = stop;
+    while (last > q && src.charCodeAt(last - 1) === 32) last--;
+    const text = src.slice(q, last);
+    if (text === '' || !this.isPlainStart(text)) throw new Unsupported();
+    return { text, stop };
+  }
+
+  /** One scalar of a flow collection at `q` (quoted or plain) and the offset after it. */
+  private flowScalar(q: number, end: number): { value: unknown; next: number } {
+    const c = this.src[q];
+    if (c === '"' || c === "'") {
+      const close = this.quotedEnd(q, end);
+      if (close === undefined) throw new Unsupported();
+      return { value: this.readQuoted(q, close), next: close };
+    }
+    const { text, stop } = this.flowPlain(q, end);
+    return { value: resolvePlain(text), next: stop };
+  }
+
+  /**
+   * `{ a: 1, "b": x }` of string keys and scalar values on one line (nothing nested, every
+   * `:` followed by a space, no trailing comma, no key twice). Offsets are found on demand.
+   */
+  private readFlowMap(p: number, end: number): Record<string, unknown> {
+    const src = this.src;
+    const out = Object.create(null) as Record<string, unknown>;
+    let q = p + 1;
+    const skip = (): void => {
+      while (q < end && src.charCodeAt(q) === 32) q++;
+    };
+    skip();
+    if (src[q] === '}') {
+      this.expectEnd(q + 1, end);
+      return out;
+    }
+    for (;;) {
+      skip();
+      const key = this.flowScalar(q, end);
+      // `1: x`, `true: x`: no string keys (yaml reports them); `__proto__`, a key twice: yaml's job.
+      if (typeof key.value !== 'string' || FORBIDDEN_KEYS.has(key.value) || key.value in out || key.value === '<<')
+        throw new Unsupported();
+      q = key.next;
+      if (src[q] !== ':' || src[q + 1] !== ' ') throw new Unsupported();
+      q += 2;
+      skip();
+      const value = this.flowScalar(q, end);
+      out[key.value] = value.value;
+      q = value.next;
+      skip();
+      if (src[q] === '}') {
+        this.expectEnd(q + 1, end);
+        return out;
+      }
+      if (src[q] !== ',') throw new Unsupported();
+      q++;
+      skip();
+      if (src[q] === '}') throw new Unsupported();
+    }
+  }
+
+  /** True when the value at `offset` is a flow mapping. */
+  isFlowMapAt(offset: number): boolean {
+    return this.src[offset] === '{';
+  }
+
+  /** Offsets of the keys and values of the flow mapping at `p` (it was read: it is well formed). */
+  flowMapOffsets(p: number): Map<string, { key: number; value: number }> {
+    const out = new Map<string, { key: number; value: number }>();
+    const src = this.src;
+    let q = p + 1;
+    const end = src.indexOf('\n', p) === -1 ? src.length : src.indexOf('\n', p);
+    for (;;) {
+      while (src.charCodeAt(q) === 32) q++;
+      if (src[q] === '}') return out;
+      const keyAt = q;
+      const key = this.flowScalar(q, end);
+      q = key.next + 2;
+      while (src.charCodeAt(q) === 32) q++;
+      out.set(String(key.value), { key: keyAt, value: q });
+      q = this.flowScalar(q, end).next;
+      while (src.charCodeAt(q) === 32) q++;
+      if (src[q] === ',') q++;
     }
   }
 
@@ -428,6 +502,16 @@ function find(parser: FastParser, root: MapIndex, path: Path, at: 'key' | 'value
   let flowDone = false;
   for (const segment of path) {
     keyOffset = undefined;
+    if (typeof node === 'number' && parser.isFlowMapAt(node)) {
+      // A flow mapping's entries lie under its offset; they are scalars themselves.
+      if (flowDone) return undefined;
+      const entry = parser.flowMapOffsets(node).get(String(segment));
+      if (entry === undefined) return undefined;
+      keyOffset = entry.key;
+      node = entry.value;
+      flowDone = true;
+      continue;
+    }
     if (typeof node === 'number') {
       // Only a flow sequence's items lie under a scalar offset; they are scalars themselves.
       if (!parser.isFlowSeqAt(node) || flowDone) return undefined;

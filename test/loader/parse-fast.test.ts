@@ -101,7 +101,23 @@ const anyScalarText = fc.constantFrom(
   '[a, [b]]',
   '[a,]',
   '{}',
+  '{ }',
   '{a: 1}',
+  '{ a: "x", b: 2 }',
+  "{ 'k': v, e: '' }",
+  '{a: b, a: c}',
+  '{a:b}',
+  '{a}',
+  '{a: }',
+  '{a: 1,}',
+  '{a: [b]}',
+  '{a: {b: 1}}',
+  '{1: a}',
+  '{__proto__: 1}',
+  '{a: b # c}',
+  '{a: 1} # c',
+  '{a: x:y}',
+  '{"a b": "c: d"}',
   '&anchor x',
   '*alias',
   '!reset x',
@@ -119,7 +135,20 @@ const anyScalarText = fc.constantFrom(
   '"x" # c',
   '"unclosed',
 );
-const commonScalarText = fc.constantFrom('x', 'a b', '0', '1.5', 'true', 'null', '"q"', "'s'", '[a, 1]', '${V}', 'a:b');
+const commonScalarText = fc.constantFrom(
+  'x',
+  'a b',
+  '0',
+  '1.5',
+  'true',
+  'null',
+  '"q"',
+  "'s'",
+  '[a, 1]',
+  '{ a: 1, b: "c" }',
+  '${V}',
+  'a:b',
+);
 // Mostly what the fast path takes, so that many documents reach the comparison.
 const scalarText = fc.oneof({ arbitrary: commonScalarText, weight: 12 }, { arbitrary: anyScalarText, weight: 1 });
 const anyKeyText = fc.constantFrom(
@@ -218,6 +247,24 @@ describe('the fast YAML path', () => {
     expect(taken).toBeGreaterThan(200);
   });
 
+  test('one-line flow mappings of scalars take the fast path, positions included', () => {
+    const text = [
+      'services:',
+      '  s0:',
+      '    image: "busybox"',
+      '    command: ["sleep", "3600"]',
+      '    environment: { VALUE: "same", N: 1, \'Q\': x y }',
+      '    deploy: {endpoint_mode: dnsrr}  # a comment',
+      '',
+    ].join('\n');
+    expect(agrees(text)).toBe(true);
+    expect(parseFast('/s.yaml', text)?.locate(['services', 's0', 'environment', 'N'], 'key')).toEqual({
+      file: '/s.yaml',
+      line: 5,
+      col: 35,
+    });
+  });
+
   test('what it refuses, yaml reports or reads differently', () => {
     for (const text of [
       'a: 1\na: 2\n',
@@ -231,7 +278,8 @@ describe('the fast YAML path', () => {
       '---\na: 1\n',
       'a:\tb\n',
       'a: 1\r\n',
-      'a: {b: 1}\n',
+      'a: {b: {c: 1}}\n',
+      'a: {b: 1, b: 2}\n',
       '<<: {}\n',
       'a: "x\n  y"\n',
     ])
