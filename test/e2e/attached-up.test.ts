@@ -137,9 +137,9 @@ describe('attached up', () => {
       'run-5',
       'run-6',
     ]);
-    // Every exit is shown: five restarts, then the final one. (The final exit line can still be
-    // printed just before the last run's output line when the restart outpaces the stream:
-    // an ordering defect noted on issue 14, no output is lost.)
+    // Every exit is shown: five restarts, then the final one, last: after the last run's output
+    // line, also when the restart outpaces the log stream.
+    expect(lines.at(-1)).toBe('counter-1 exited with code 1');
     expect(lines.filter((l) => l === 'counter-1 exited with code 1')).toHaveLength(1);
     expect(lines.filter((l) => l === 'counter-1 exited with code 1 (restarting)')).toHaveLength(5);
   });
