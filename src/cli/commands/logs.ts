@@ -57,6 +57,21 @@ function replicaIndex(value: string | undefined, services: readonly string[]): n
   return n;
 }
 
+/**
+ * The services `logs` reads, as Compose: the named ones; without names, the services of the
+ * loaded files (not the project's other files) but those with `attach: false` (all of them
+ * when every one has it); a project known only by name: all its containers.
+ */
+function logsScope(
+  target: StackModel | { project: string },
+  services: readonly string[],
+): readonly string[] | undefined {
+  const scope = commandScope(target, services);
+  if (services.length > 0 || !scope || !('services' in target)) return scope;
+  const attached = scope.filter((s) => target.services[s]?.attach !== false);
+  return attached.length > 0 ? attached : scope;
+}
+
 /** Runs `logs`. */
 export async function runLogs(ctx: CliContext, services: readonly string[], flags: LogsFlags): Promise<CommandResult> {
   const tail = parseTail(flags.tail);
@@ -75,8 +90,7 @@ export async function runLogs(ctx: CliContext, services: readonly string[], flag
       ...(index !== undefined ? { index } : {}),
     });
   const engine = await openEngine(ctx);
-  // As Compose: without names, the services of the loaded files (not the project's other files).
-  const scope = commandScope(target, services);
+  const scope = logsScope(target, services);
   const containers = inScope(
     await listProjectContainers(engine, projectName(target), { services: scope ?? [] }, ctx.signal),
     scope,
