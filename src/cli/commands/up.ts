@@ -152,8 +152,9 @@ export async function runUp(ctx: CliContext, services: readonly string[], flags:
  * recreated ones too), `<container> exited with code N` lines, the end when none is left
  * running, or at the first exit (`--abort-on-container-exit`, `--exit-code-from`) or failure
  * (`--abort-on-container-failure`), which stops the others. The first Ctrl-C stops the services
- * this `up` was given (all when none was named), gracefully; a second kills them. Exit code: the `--exit-code-from` service's (or,
- * when aborting, the first exit's), 130 after Ctrl-C, else 0.
+ * this `up` was given (all when none was named), gracefully; a second kills them. Exit code:
+ * the `--exit-code-from` service's (or, when aborting, the first exit's), 130 after Ctrl-C,
+ * else 0.
  */
 async function runAttached(
   ctx: CliContext,
