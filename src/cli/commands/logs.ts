@@ -95,8 +95,9 @@ export async function runLogs(ctx: CliContext, services: readonly string[], flag
     await listProjectContainers(engine, projectName(target), { services: scope ?? [] }, ctx.signal),
     scope,
   ).filter((c) => index === undefined || (c.Labels ?? {})[Label.containerNumber] === String(index));
+  // Valid input the project's state does not match (exit 1, as Compose and `exec --index`).
   if (index !== undefined && containers.length === 0)
-    throw new StackError('USAGE', `service "${services[0]!}" has no container number ${index}`);
+    throw new StackError('APPLY_FAILED', `service "${services[0]!}" has no container number ${index}`);
   const shown = {
     ...(until !== undefined ? { until } : {}),
     ...(flags.logPrefix === false ? { noPrefix: true } : {}),
