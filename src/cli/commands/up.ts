@@ -21,7 +21,7 @@ import type { LogFollower } from './log-stream.js';
 import { loadProject, openEngine } from './session.js';
 import { swarmTarget, swarmUp } from './swarm.js';
 import type { PlanFlags } from '../options.js';
-import { collect, operationHooks, parseSeconds, upStackOptions } from '../options.js';
+import { checkServices, collect, operationHooks, parseSeconds, upStackOptions } from '../options.js';
 
 /** The flags of `up`. */
 export interface UpFlags extends PlanFlags {
@@ -78,6 +78,18 @@ function checkAttachFlags(flags: UpFlags): void {
     );
   if (flags.abortOnContainerExit && flags.abortOnContainerFailure)
     throw new StackError('USAGE', '--abort-on-container-exit and --abort-on-container-failure cannot be combined');
+  const attach = (flags.attach ?? []).length > 0;
+  if ((attach || flags.attachDependencies) && (flags.detach || flags.wait))
+    throw new StackError('USAGE', '--attach and --attach-dependencies need an attached up: drop -d/--wait');
+  if (attach && flags.attachDependencies)
+    throw new StackError('USAGE', '--attach and --attach-dependencies cannot be combined');
+}
+
+/** The services the attached flags name must exist (Compose refuses `--attach` and `--exit-code-from` typos). */
+function checkAttachServices(model: StackModel, flags: UpFlags): void {
+  checkServices(model, flags.attach ?? [], 'service in --attach');
+  checkServices(model, flags.noAttach ?? [], 'service in --no-attach');
+  checkServices(model, flags.exitCodeFrom === undefined ? [] : [flags.exitCodeFrom], 'service in --exit-code-from');
 }
 
 /** Runs `up`. */
@@ -89,6 +101,7 @@ export async function runUp(ctx: CliContext, services: readonly string[], flags:
     throw new StackError('USAGE', '--watch runs attached; it cannot be combined with --detach or --wait');
   upStackOptions(services, flags);
   const loaded = await loadProject(ctx, services);
+  checkAttachServices(loaded, flags);
   if (swarmTarget(ctx, loaded)) {
     return swarmUp(ctx, services, {
       ...(flags.detach ? { detach: true } : {}),
