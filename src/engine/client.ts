@@ -462,8 +462,8 @@ class DockerEngine implements Engine {
       what: `network ${network}`,
     });
   }
-  async createVolume(name: string, body: Readonly<Record<string, unknown>>, signal?: AbortSignal): Promise<void> {
-    await this.call({
+  createVolume(name: string, body: Readonly<Record<string, unknown>>, signal?: AbortSignal): Promise<EngineVolume> {
+    return this.call({
       method: 'POST',
       path: '/volumes/create',
       body: { ...body, Name: name },

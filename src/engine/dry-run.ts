@@ -49,7 +49,11 @@ export function dryRunEngine(engine: Engine): Engine {
     removeNetwork: skip,
     connectNetwork: skip,
     disconnectNetwork: skip,
-    createVolume: skip,
+    createVolume: async (name, body) => ({
+      Name: name,
+      Driver: typeof body['Driver'] === 'string' ? body['Driver'] : 'local',
+      Labels: (body['Labels'] as Record<string, string> | undefined) ?? null,
+    }),
     removeVolume: skip,
     tagImage: skip,
     removeImage: skip,

@@ -30,6 +30,8 @@ import { repositoryOf } from '../image-ref.js';
 export interface ObserveOptions {
   /** Inspect the containers this predicate selects (their `detail` is filled). */
   readonly inspect?: (container: ObservedContainer) => boolean;
+  /** List the model's images too (default true). */
+  readonly images?: boolean;
   readonly signal?: AbortSignal;
 }
 
@@ -236,11 +238,42 @@ async function labelledThenNamed<T extends { name: string }>(
   return [...found, ...named];
 }
 
+/** Go's path.Match for the patterns image references hold: `*` and `?` stop at `/`. */
+function globRegExp(pattern: string): RegExp {
+  const source = pattern.replace(/[.+^${}()|[\]\\*?]/g, (c) => (c === '*' ? '[^/]*' : c === '?' ? '[^/]' : `\\${c}`));
+  return new RegExp(`^${source}$`);
+}
+
+/**
+ * The engine's `reference` filter (Engine 20.10, daemon/images), applied here: an image is kept
+ * when one of its tags or digests, or that reference's name without tag or digest, matches a
+ * pattern; its RepoTags and RepoDigests are cut to the matching ones, as the engine replies.
+ */
+export function matchImages(images: readonly EngineImage[], patterns: readonly string[]): EngineImage[] {
+  const globs = patterns.map(globRegExp);
+  const matches = (ref: string): boolean => {
+    const at = ref.indexOf('@');
+    const colon = ref.lastIndexOf(':');
+    const name = at !== -1 ? ref.slice(0, at) : colon > ref.lastIndexOf('/') ? ref.slice(0, colon) : ref;
+    return globs.some((g) => g.test(ref) || g.test(name));
+  };
+  return images.flatMap((image) => {
+    const tags = (image.RepoTags ?? []).filter(matches);
+    const digests = (image.RepoDigests ?? []).filter(matches);
+    return tags.length + digests.length > 0 ? [{ ...image, RepoTags: tags, RepoDigests: digests }] : [];
+  });
+}
+
 /** The model's images as the engine has them (the image half of `observe`), by ID. */
 export async function observeImages(engine: Engine, model: StackModel, signal?: AbortSignal): Promise<ObservedImage[]> {
   const refs = imageRefs(model);
   if (refs.length === 0) return [];
-  const images = await engine.listImages({ reference: refs }, signal);
+  // Many images (two patterns each): every image, matched here, not a filter past the header
+  // limit of Node-based socket proxies.
+  const images =
+    refs.length > MAX_QUERY_FILTERS
+      ? matchImages(await engine.listImages(undefined, signal), refs)
+      : await engine.listImages({ reference: refs }, signal);
   return images.map(toImage).sort((a, b) => byCodePoint(a.id, b.id));
 }
 
@@ -272,7 +305,7 @@ export async function observe(
       volNames,
       async (filters) => (await engine.listVolumes(filters, signal)).map(toVolume),
     ),
-    isModel(target) ? observeImages(engine, target, signal) : Promise.resolve([]),
+    isModel(target) && options.images !== false ? observeImages(engine, target, signal) : Promise.resolve([]),
   ]);
 
   const state: ObservedState = {
@@ -290,6 +323,16 @@ export async function observe(
     state.containers.filter(select).map((c) => c.id),
     signal,
   );
+}
+
+/**
+ * True when two observations list the same containers (states, health and exit codes
+ * included), networks and volumes; inspect detail and images are left aside.
+ */
+export function sameListing(a: ObservedState, b: ObservedState): boolean {
+  const key = (s: ObservedState): string =>
+    JSON.stringify([s.containers, s.networks, s.volumes], (k, v: unknown) => (k === 'detail' ? undefined : v));
+  return key(a) === key(b);
 }
 
 /**

@@ -257,7 +257,11 @@ export interface Engine {
     signal?: AbortSignal,
   ): Promise<void>;
   disconnectNetwork(network: string, container: string, signal?: AbortSignal): Promise<void>;
-  createVolume(name: string, body: Readonly<Record<string, unknown>>, signal?: AbortSignal): Promise<void>;
+  /**
+   * Creates a volume, or returns the existing one of that name as it is (labels unchanged: the
+   * engine's volume store locks per name, which the engine-side project lease relies on).
+   */
+  createVolume(name: string, body: Readonly<Record<string, unknown>>, signal?: AbortSignal): Promise<EngineVolume>;
   /** 404 (already gone) is success. */
   removeVolume(name: string, signal?: AbortSignal): Promise<void>;
   /** GET /images/{ref}/json; undefined when the engine has no such image. */

@@ -59,8 +59,21 @@ function ruleFor(path: Path): Rule {
   return 'deep';
 }
 
-/** Deep copy into prototype-free maps, leaving out paths tagged `!reset`. */
+/** Deep copy into prototype-free maps. */
+function copy(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(copy);
+  if (!isPlainMap(value)) return value;
+  const out = Object.create(null) as Record<string, unknown>;
+  for (const key of Object.keys(value)) out[key] = copy(value[key]);
+  return out;
+}
+
+/**
+ * Deep copy into prototype-free maps, leaving out paths tagged `!reset`. Without any, a plain
+ * copy: a path key per node of the file took ~40 ms of loading 500 services.
+ */
 function clone(value: unknown, path: Path, src: MergeSource): unknown {
+  if (src.resets.size === 0) return copy(value);
   if (Array.isArray(value)) return value.map((item: unknown, i) => clone(item, [...path, i], src));
   if (!isPlainMap(value)) return value;
   const out = Object.create(null) as Record<string, unknown>;

@@ -11,7 +11,14 @@ import type { Action, ObservedState, Plan } from '../planner/types.js';
 import type { Engine, EngineContainer } from '../engine/types.js';
 import { Label } from '../labels.js';
 import type { ExecuteSummary } from './execute.js';
-import { inspectContainers, listProjectContainers, observe, parseStatus, primaryName } from '../engine/observe.js';
+import {
+  inspectContainers,
+  listProjectContainers,
+  observe,
+  parseStatus,
+  primaryName,
+  sameListing,
+} from '../engine/observe.js';
 import type { AppliedRun, ExecuteContext, FailureLike, PlannedRun, RunHooks, Target } from './reconcile.js';
 import { applyRun, planRun } from './reconcile.js';
 
@@ -36,6 +43,9 @@ export function containerTarget(
   return {
     observe: (signal) => observe(engine, project, { signal }),
     plan: makePlan,
+    // Three lists instead of a full observation, inspects and a second plan (issue 13).
+    unchanged: async (observed, signal) =>
+      sameListing(observed, await observe(engine, project, { signal, images: false })),
     async refine(observed, plan, signal) {
       // Inspect only the containers being replaced, so reasons name the changed fields.
       const replaced = plan.actions.flatMap((a) => (a.kind === 'create-container' && a.replaces ? [a.replaces] : []));
@@ -204,7 +214,7 @@ export function applyContainers(
   makePlan: (observed: ObservedState) => Plan,
   hooks: RunHooks<Action>,
   observed?: ObservedState,
-): Promise<AppliedRun<Plan, ExecuteSummary>> {
+): Promise<AppliedRun<Plan, ExecuteSummary, ObservedState>> {
   return applyRun(containerTarget(engine, project, makePlan), hooks, observed);
 }
 

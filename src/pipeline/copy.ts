@@ -30,6 +30,12 @@ async function archiveOf(
   }
 }
 
+/** The engine's tar stream of `src`, or APPLY_FAILED naming the path when the container has none. */
+async function archiveOrFail(engine: Engine, container: string, src: string, signal?: AbortSignal): Promise<Readable> {
+  const stream = await archiveOrFail(engine, container, src, signal);
+  return stream;
+}
+
 /** Whether `path` is a directory in the container (undefined: it does not exist). */
 async function containerPathIsDirectory(
   engine: Engine,
@@ -67,8 +73,7 @@ export async function copyFromContainer(
   dest: string,
   signal?: AbortSignal,
 ): Promise<void> {
-  const stream = await archiveOf(engine, container, src, signal);
-  if (!stream) throw new StackError('APPLY_FAILED', `no such file or directory in the container: ${src}`);
+  const stream = await archiveOrFail(engine, container, src, signal);
   const { extract } = await import('tar-fs');
   const target = resolve(dest);
   if (existsSync(target) && statSync(target).isDirectory()) {
@@ -135,8 +140,7 @@ export async function archiveFromContainer(
   out: Writable,
   signal?: AbortSignal,
 ): Promise<void> {
-  const stream = await archiveOf(engine, container, src, signal);
-  if (!stream) throw new StackError('APPLY_FAILED', `no such file or directory in the container: ${src}`);
+  const stream = await archiveOrFail(engine, container, src, signal);
   await pipeline(stream, out, { end: false });
 }
 

@@ -84,13 +84,8 @@ function holderOf(volume: EngineVolume): LeaseHolder | undefined {
   };
 }
 
-/** The current holder (expiry raised by its generations), or undefined when there is no lease. */
-async function readLease(
-  engine: Engine,
-  name: string,
-  signal?: AbortSignal,
-): Promise<{ holder: LeaseHolder | undefined; exists: boolean }> {
-  const volumes = await volumesNamed(engine, name, signal);
+/** The holder named by the lease among `volumes` (its expiry raised by its generations), if any. */
+function leaseIn(volumes: readonly EngineVolume[], name: string): { holder: LeaseHolder | undefined; exists: boolean } {
   const lease = volumes.find((v) => v.Name === name);
   if (!lease) return { holder: undefined, exists: false };
   const holder = holderOf(lease);
@@ -102,6 +97,15 @@ async function readLease(
     if (generation?.token === holder.token) expires = Math.max(expires, generation.expires);
   }
   return { holder: { ...holder, expires }, exists: true };
+}
+
+/** The current holder (expiry raised by its generations), or undefined when there is no lease. */
+async function readLease(
+  engine: Engine,
+  name: string,
+  signal?: AbortSignal,
+): Promise<{ holder: LeaseHolder | undefined; exists: boolean }> {
+  return leaseIn(await volumesNamed(engine, name, signal), name);
 }
 
 function alive(pid: number): boolean {
@@ -191,7 +195,13 @@ export async function acquireEngineLease(
   let told = false;
   let delay = 100;
   for (;;) {
-    await engine.createVolume(name, { Labels: labels(me, options.command, Date.now() + ttl, 'lease') }, options.signal);
+    const created = await engine.createVolume(
+      name,
+      { Labels: labels(me, options.command, Date.now() + ttl, 'lease') },
+      options.signal,
+    );
+    // The reply is the volume as the engine keeps it: ours when we won, the holder's otherwise.
+    if (holderOf(created)?.token === me) break;
     const { holder, exists } = await readLease(engine, name, options.signal);
     if (holder?.token === me) break;
     if (exists && holder === undefined)
@@ -248,9 +258,10 @@ export async function acquireEngineLease(
       clearInterval(timer);
       await renewing;
       try {
-        const { holder } = await readLease(engine, name);
-        if (holder?.token === me) await removeQuietly(engine, name);
-        for (const v of await volumesNamed(engine, `${name}.${me}`)) await removeQuietly(engine, v.Name);
+        // One listing shows the lease and this holder's generations.
+        const volumes = await volumesNamed(engine, name);
+        if (leaseIn(volumes, name).holder?.token === me) await removeQuietly(engine, name);
+        for (const v of volumes) if (v.Name.startsWith(`${name}.${me}.`)) await removeQuietly(engine, v.Name);
       } catch {
         // the engine went away: the lease expires on its own
       }

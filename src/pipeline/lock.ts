@@ -198,6 +198,12 @@ export function describeHolder(holder: LockHolder): string {
   return `pid ${holder.pid} (${holder.command}, started ${holder.started})`;
 }
 
+/** `STACK_LOCK_TIMEOUT` seconds (default 120): how long a run waits for the project's lock, in ms. */
+export function lockTimeoutMs(env: Readonly<Record<string, string | undefined>>): number {
+  const seconds = Number(env['STACK_LOCK_TIMEOUT'] ?? '120');
+  return (Number.isFinite(seconds) ? seconds : 120) * 1000;
+}
+
 /**
  * Takes the project's lock, waiting for a live holder up to the timeout (LOCK_HELD naming the
  * holder) and taking over from a dead one.

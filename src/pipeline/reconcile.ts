@@ -108,6 +108,11 @@ export interface ExecuteContext<A extends ActionLike> {
 export interface Target<O, P extends PlanLike<A>, A extends ActionLike, S extends SummaryLike<A>> {
   observe(signal: AbortSignal): Promise<O>;
   plan(observed: O): P;
+  /**
+   * A cheap second look once the lease is held: true when the engine still lists what
+   * `observed` shows, so the plan made from it stands. Absent or false: observe and plan again.
+   */
+  unchanged?(observed: O, signal: AbortSignal): Promise<boolean>;
   /** A second look at what the plan replaces (so reasons name fields); undefined: nothing to add. */
   refine?(observed: O, plan: P, signal: AbortSignal): Promise<O | undefined>;
   /**
@@ -131,8 +136,10 @@ export interface PlannedRun<O, P> {
 }
 
 /** The outcome of an apply: the plan run last and its summary (undefined when there was nothing to do). */
-export interface AppliedRun<P, S> {
+export interface AppliedRun<P, S, O = unknown> {
   readonly plan: P;
+  /** The observation the last plan was made from (what the plan did not touch is still so). */
+  readonly observed: O;
   readonly summary: S | undefined;
   /** Unix seconds when execution started. */
   readonly startedAt: number;
@@ -176,20 +183,23 @@ export async function applyRun<O, P extends PlanLike<A>, A extends ActionLike, S
   target: Target<O, P, A, S>,
   hooks: RunHooks<A>,
   observed?: O,
-): Promise<AppliedRun<P, S>> {
+): Promise<AppliedRun<P, S, O>> {
   const startedAt = Math.floor(Date.now() / 1000);
   // A dry run writes nothing, so it takes no lease (its marker object would be a write).
   let leased = hooks.beforeWrite === undefined || hooks.dryRun === true;
   for (let attempt = 1; ; attempt++) {
-    let { plan } = await planRun(target, hooks.signal, attempt === 1 ? observed : undefined);
+    const first = await planRun(target, hooks.signal, attempt === 1 ? observed : undefined);
+    let { plan, observed: seen } = first;
     if (!leased && plan.actions.length > 0) {
-      // Another client of the engine may have acted until we held the lease: look again.
+      // Another client of the engine may have acted until we held the lease: look again, and
+      // plan again unless the engine still lists what the plan was made from.
       await hooks.beforeWrite?.();
       leased = true;
-      ({ plan } = await planRun(target, hooks.signal));
+      if (!(await target.unchanged?.(seen, hooks.signal)))
+        ({ plan, observed: seen } = await planRun(target, hooks.signal));
     }
     hooks.onPlan?.(plan);
-    if (plan.actions.length === 0 || hooks.dryRun) return { plan, summary: undefined, startedAt };
+    if (plan.actions.length === 0 || hooks.dryRun) return { plan, observed: seen, summary: undefined, startedAt };
     if (!(await confirmed(plan, hooks))) throw new StackError('CONFIRMATION_REQUIRED', 'declined: nothing was changed');
     const progress = hooks.progress ? await hooks.progress() : undefined;
     progress?.begin(plan.actions);
@@ -218,7 +228,7 @@ export async function applyRun<O, P extends PlanLike<A>, A extends ActionLike, S
     }
     const problems = target.check ? await target.check(plan, summary, hooks.signal) : [];
     await throwOnFailures(target, summary, problems);
-    return { plan, summary, startedAt };
+    return { plan, observed: seen, summary, startedAt };
   }
 }
 

@@ -59,16 +59,15 @@ export interface UpStackOptions {
 }
 
 /** The outcome of an operation: the plan run last and its summary (undefined: nothing to do). */
-export type OperationResult = AppliedRun<Plan, ExecuteSummary> & { readonly model?: StackModel };
+export type OperationResult = AppliedRun<Plan, ExecuteSummary, ObservedState> & { readonly model?: StackModel };
 
 /** Runs `fn` holding the project's lock. */
 export async function withProjectLock<T>(project: string, hooks: OperationHooks, fn: () => Promise<T>): Promise<T> {
-  const { acquireLock } = await import('./lock.js');
-  const timeout = Number(hooks.env['STACK_LOCK_TIMEOUT'] ?? '120');
+  const { acquireLock, lockTimeoutMs } = await import('./lock.js');
   const lock = await acquireLock(project, {
     command: hooks.command ?? 'stack',
     env: hooks.env,
-    timeoutMs: (Number.isFinite(timeout) ? timeout : 120) * 1000,
+    timeoutMs: lockTimeoutMs(hooks.env),
     signal: hooks.signal,
     ...(hooks.onLockWait ? { onWait: hooks.onLockWait } : {}),
   });
@@ -92,11 +91,11 @@ async function underEngineLease<T>(
   let lease: { release(): Promise<void> } | undefined;
   const beforeWrite = async (): Promise<void> => {
     const { acquireEngineLease } = await import('./engine-lease.js');
-    const timeout = Number(hooks.env['STACK_LOCK_TIMEOUT'] ?? '120');
+    const { lockTimeoutMs } = await import('./lock.js');
     lease = await acquireEngineLease(engine, project, {
       command: hooks.command ?? 'stack',
       env: hooks.env,
-      timeoutMs: (Number.isFinite(timeout) ? timeout : 120) * 1000,
+      timeoutMs: lockTimeoutMs(hooks.env),
       signal: hooks.signal,
       ...(hooks.onLockWait
         ? {

@@ -31,7 +31,18 @@ export interface WaitOptions {
 }
 
 type Verdict =
-  { readonly done: true } | { readonly done: false } | { readonly failed: string; readonly exitCode?: number };
+  | { readonly done: true }
+  | { readonly done: false }
+  | { readonly failed: string; readonly exitCode?: number; readonly detail?: string };
+
+/** "last health check (exit 1): wget: can't connect", the probe's output on one line, bounded. */
+function lastHealthCheck(c: EngineContainerInspect): string | undefined {
+  const last = c.State.Health?.Log?.at(-1);
+  if (!last) return undefined;
+  const output = last.Output.trim().replace(/\s*\n\s*/g, ' | ');
+  const shown = output.length > 300 ? `${output.slice(0, 300)}…` : output;
+  return `last health check (exit ${last.ExitCode}): ${shown || '(no output)'}`;
+}
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -50,7 +61,10 @@ export function judge(kind: WaitKind, c: EngineContainerInspect): Verdict {
     case 'running_or_healthy':
       if (exited) return { failed: `exited with code ${s.ExitCode}`, exitCode: s.ExitCode };
       if (health === 'healthy') return { done: true };
-      if (health === 'unhealthy') return { failed: 'is unhealthy' };
+      if (health === 'unhealthy') {
+        const detail = lastHealthCheck(c);
+        return { failed: 'is unhealthy', ...(detail ? { detail } : {}) };
+      }
       if (health === undefined || health === 'none') {
         if (kind === 'service_healthy') return { failed: 'has no healthcheck (service_healthy needs one)' };
         return s.Running ? { done: true } : { done: false };
@@ -246,8 +260,9 @@ export class ContainerWatcher {
         if (error === undefined) resolve();
         else reject(error instanceof Error ? error : new Error(displayValue(error)));
       };
-      const fail = async (why: string, exitCode?: number): Promise<void> => {
-        const message = `service "${target.service}" ${why} (container ${target.container})`;
+      const fail = async (why: string, exitCode?: number, detail?: string): Promise<void> => {
+        const message =
+          `service "${target.service}" ${why} (container ${target.container})` + (detail ? `\n${detail}` : '');
         if (!target.required) {
           options.onWarning?.(`${message}; continuing because the dependency is not required`);
           finish();
@@ -289,7 +304,7 @@ export class ContainerWatcher {
                 finish(new DependencyStoppedError(target.service, target.container, verdict.exitCode));
                 return;
               }
-              await fail(verdict.failed, verdict.exitCode);
+              await fail(verdict.failed, verdict.exitCode, verdict.detail);
               return;
             }
             if (verdict.done) {

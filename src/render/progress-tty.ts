@@ -1,12 +1,13 @@
 /**
- * listr2 progress on a TTY: one task per action, all concurrent, each settled by the
+ * listr2 progress on a TTY: one task per line of the plan (progress-lines.ts), all concurrent, each settled by the
  * executor's events (the executor, not listr2, runs the actions). listr2's own SIGINT handler
  * calls process.exit: it is turned off, the frame owns Ctrl-C.
  */
 import { Listr, ListrLogger, ProcessOutput } from 'listr2';
-import type { ActionEvent, ActionLike } from '../pipeline/reconcile.js';
+import type { ActionLike } from '../pipeline/reconcile.js';
 import type { Terminal } from './terminal.js';
-import type { ActionWords, Progress } from './progress.js';
+import { linesOf, type ActionWords, type Progress } from './progress.js';
+import { LineTracker, type LineEvent, type ProgressLine } from './progress-lines.js';
 import { inertText } from '../errors.js';
 
 interface Deferred {
@@ -18,19 +19,18 @@ interface Deferred {
 
 /** The listr2 renderer for a plan; output goes to stderr. */
 export function ttyProgress<A extends ActionLike>(ctx: Terminal, words: ActionWords<A>): Progress<A> {
-  const subjectOf = (action: A): string => words.subject(action);
-  const verbOf = (action: A, done: boolean): string => words.verb(action, done);
-  const deferred = new Map<number, Deferred>();
-  const early = new Map<number, ActionEvent<A>[]>();
+  const deferred = new Map<ProgressLine<A>, Deferred>();
+  const early = new Map<ProgressLine<A>, LineEvent<A>[]>();
+  let tracker = new LineTracker<A>([]);
   let running: Promise<unknown> | undefined;
 
-  const apply = (d: Deferred, event: ActionEvent<A>): void => {
-    const subject = subjectOf(event.action);
-    if (event.type === 'action-start') d.title(`${subject}  ${verbOf(event.action, false)}`);
-    else if (event.type === 'action-done') {
-      d.title(`${subject}  ${verbOf(event.action, true)}  ${(event.ms / 1000).toFixed(1)}s`);
+  const apply = (d: Deferred, event: LineEvent<A>): void => {
+    const { subject } = event.line;
+    if (event.type === 'start') d.title(`${subject}  ${event.line.verb(false)}`);
+    else if (event.type === 'done') {
+      d.title(`${subject}  ${event.line.verb(true)}  ${(event.ms / 1000).toFixed(1)}s`);
       d.resolve();
-    } else if (event.type === 'action-failed')
+    } else if (event.type === 'failed')
       d.reject(new Error(`${subject}  ${inertText(event.error?.message.split('\n')[0] ?? 'failed')}`));
     else d.skip();
   };
@@ -40,25 +40,27 @@ export function ttyProgress<A extends ActionLike>(ctx: Terminal, words: ActionWo
       const stderr = ctx.stderr as NodeJS.WriteStream;
       // Progress is not the command's output: it goes to stderr, like Compose.
       const output = new ProcessOutput(stderr, stderr);
+      tracker = new LineTracker(linesOf(words, actions));
       const list = new Listr(
-        actions.map((action) => ({
-          title: `${subjectOf(action)}  Waiting`,
+        tracker.lines.map((line) => ({
+          // Not started yet: the subject alone (a line says "Waiting for …" only when it waits).
+          title: line.subject,
           task: (_: unknown, task: { title: string; skip(message?: string): void }) =>
             new Promise<void>((resolve, reject) => {
               const d: Deferred = {
                 resolve,
                 reject,
                 skip: () => {
-                  task.skip(`${subjectOf(action)}  Skipped`);
+                  task.skip(`${line.subject}  Skipped`);
                   resolve();
                 },
                 title: (text) => {
                   task.title = text;
                 },
               };
-              deferred.set(action.id, d);
-              for (const event of early.get(action.id) ?? []) apply(d, event);
-              early.delete(action.id);
+              deferred.set(line, d);
+              for (const event of early.get(line) ?? []) apply(d, event);
+              early.delete(line);
             }),
         })),
         {
@@ -78,9 +80,11 @@ export function ttyProgress<A extends ActionLike>(ctx: Terminal, words: ActionWo
       running = list.run().catch(() => undefined);
     },
     onEvent(event) {
-      const d = deferred.get(event.action.id);
-      if (d) apply(d, event);
-      else early.set(event.action.id, [...(early.get(event.action.id) ?? []), event]);
+      const seen = tracker.onEvent(event);
+      if (!seen) return;
+      const d = deferred.get(seen.line);
+      if (d) apply(d, seen);
+      else early.set(seen.line, [...(early.get(seen.line) ?? []), seen]);
     },
     async end() {
       await running;

@@ -3,11 +3,14 @@
  * in CI or when piped, NDJSON with `--progress json`, nothing with `quiet`. Only names and
  * kinds are printed, never create bodies (they hold environment values).
  */
-import type { Action } from '../planner/types.js';
+import type { Action, ObservedState, Plan } from '../planner/types.js';
+import { Label } from '../labels.js';
 import type { ActionEvent, ActionLike } from '../pipeline/reconcile.js';
 import type { Terminal } from './terminal.js';
 import { jsonEvent } from './json.js';
 import { inertText } from '../errors.js';
+import type { DependencyCondition } from '../model.js';
+import { LineTracker, linePerAction, type ProgressLine } from './progress-lines.js';
 
 /** A renderer of execution events. */
 export interface Progress<A extends ActionLike = Action> {
@@ -23,6 +26,19 @@ export interface ActionWords<A extends ActionLike> {
   subject(action: A): string;
   /** In progress ("Starting") or done ("Started"). */
   verb(action: A, done: boolean): string;
+  /** The lines a plan is shown as, where a chain of actions is one line (default: one per action). */
+  lines?(actions: readonly A[]): ProgressLine<A>[];
+}
+
+/** The lines of a plan in the target's words. */
+export function linesOf<A extends ActionLike>(words: ActionWords<A>, actions: readonly A[]): ProgressLine<A>[] {
+  return words.lines
+    ? words.lines(actions)
+    : linePerAction(
+        actions,
+        (a) => words.subject(a),
+        (a, done) => words.verb(a, done),
+      );
 }
 
 const VERBS: Record<Action['kind'], [string, string]> = {
@@ -66,38 +82,106 @@ export function subjectOf(action: Action): string {
   }
 }
 
-/** The verb for an action, in progress ("Starting") or done ("Started"). */
+const CONDITION: Record<DependencyCondition, string> = {
+  service_started: 'started',
+  service_healthy: 'healthy',
+  service_completed_successfully: 'completed',
+};
+
+/** The verb for an action, in progress ("Starting", "Waiting for db (healthy)") or done ("Started"). */
 export function verbOf(action: Action, done: boolean): string {
   const verbs = VERBS[action.kind];
-  const waiting =
-    (action.kind === 'start-container' || action.kind === 'run-pre-start') &&
-    action.waitFor &&
-    action.waitFor.length > 0 &&
-    !done;
-  return waiting ? 'Waiting' : verbs[done ? 1 : 0];
+  if ((action.kind === 'start-container' || action.kind === 'run-pre-start') && action.waitFor?.length && !done) {
+    const services = [...new Map(action.waitFor.map((w) => [w.service, CONDITION[w.condition]])).entries()];
+    return `Waiting for ${services.map(([service, condition]) => `${service} (${condition})`).join(', ')}`;
+  }
+  return verbs[done ? 1 : 0];
+}
+
+/**
+ * Container lines: a recreate (create under a temporary name, stop and remove the old one,
+ * rename) is one `Container demo-web-1  Recreated` line, as Compose shows it.
+ */
+function containerLines(actions: readonly Action[]): ProgressLine<Action>[] {
+  const chains = new Map<string, Action[]>();
+  for (const a of actions) if (a.kind === 'create-container' && a.replaces) chains.set(a.resource, [a]);
+  const inChain = (a: Action): Action[] | undefined =>
+    a.reason.code === 'recreate' && ['stop-container', 'remove-container', 'rename-container'].includes(a.kind)
+      ? chains.get(a.resource)
+      : undefined;
+  for (const a of actions) inChain(a)?.push(a);
+  const lines: ProgressLine<Action>[] = [];
+  for (const a of actions) {
+    if (inChain(a)) continue;
+    const chain = a.kind === 'create-container' && a.replaces ? chains.get(a.resource) : undefined;
+    if (!chain) {
+      const waits = 'waitFor' in a ? (a.waitFor ?? []) : [];
+      const announce = waits.some((w) => w.condition !== 'service_started');
+      lines.push({ members: [a], subject: subjectOf(a), verb: (done) => verbOf(a, done), announce });
+      continue;
+    }
+    const rename = chain.find((m) => m.kind === 'rename-container');
+    const name = rename?.kind === 'rename-container' ? rename.newName : (a as { name: string }).name;
+    lines.push({ members: chain, subject: `Container ${name}`, verb: (done) => (done ? 'Recreated' : 'Recreate') });
+  }
+  return lines;
+}
+
+/**
+ * The containers of `services` that a run of `plan` left running as they were, by name: Compose
+ * lists them as `Container demo-db-1  Running` after `up -d`, so a no-op `up` says something.
+ */
+export function leftRunning(observed: ObservedState, plan: Plan, services: ReadonlySet<string>): string[] {
+  const touched = new Set<string>();
+  for (const a of plan.actions) {
+    if ('name' in a) touched.add(a.name);
+    if (a.kind === 'rename-container') touched.add(a.newName);
+  }
+  return observed.containers
+    .filter((c) => c.state === 'running' && !touched.has(c.name))
+    .filter((c) => c.labels[Label.oneoff] !== 'True' && c.labels[Label.hook] === undefined)
+    .filter((c) => services.has(c.labels[Label.service] ?? ''))
+    .map((c) => c.name);
+}
+
+/** `Container demo-db-1  Running` lines (plain and tty modes; json and quiet print none). */
+export function reportRunning(ctx: Terminal, names: readonly string[]): void {
+  if (ctx.progress !== 'plain' && ctx.progress !== 'tty') return;
+  const tick = ctx.color ? '\u001b[32m✔\u001b[0m' : '✔';
+  for (const name of names) ctx.stderr.write(` ${tick} Container ${name}  Running\n`);
 }
 
 /** The words of the container target's actions. */
-export const containerWords: ActionWords<Action> = { subject: subjectOf, verb: verbOf };
+export const containerWords: ActionWords<Action> = { subject: subjectOf, verb: verbOf, lines: containerLines };
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)}s`;
 }
 
-/** One plain line per finished action (starts are not printed: lines stay in order of outcome). */
+/**
+ * One plain line per finished line of the plan; a start is printed only when the line
+ * announces it (a wait for health), so lines stay in order of outcome.
+ */
 function plainProgress<A extends ActionLike>(ctx: Terminal, words: ActionWords<A>): Progress<A> {
   const paint = (code: string, text: string): string => (ctx.color ? `\u001b[${code}m${text}\u001b[0m` : text);
+  let tracker = new LineTracker<A>([]);
   return {
-    begin() {},
+    begin(actions) {
+      tracker = new LineTracker(linesOf(words, actions));
+    },
     onEvent(event) {
-      const subject = words.subject(event.action);
-      if (event.type === 'action-done')
-        ctx.stderr.write(` ${paint('32', '✔')} ${subject}  ${words.verb(event.action, true)}  ${seconds(event.ms)}\n`);
-      else if (event.type === 'action-failed')
+      const seen = tracker.onEvent(event);
+      if (!seen) return;
+      const { subject } = seen.line;
+      if (seen.type === 'start') {
+        if (seen.line.announce) ctx.stderr.write(` ${paint('33', '-')} ${subject}  ${seen.line.verb(false)}\n`);
+      } else if (seen.type === 'done')
+        ctx.stderr.write(` ${paint('32', '✔')} ${subject}  ${seen.line.verb(true)}  ${seconds(seen.ms)}\n`);
+      else if (seen.type === 'failed')
         ctx.stderr.write(
-          ` ${paint('31', '✘')} ${subject}  Error  ${inertText(event.error?.message.split('\n')[0] ?? '')}\n`,
+          ` ${paint('31', '✘')} ${subject}  Error  ${inertText(seen.error?.message.split('\n')[0] ?? '')}\n`,
         );
-      else if (event.type === 'action-skipped') ctx.stderr.write(` ${paint('33', '-')} ${subject}  Skipped\n`);
+      else ctx.stderr.write(` ${paint('33', '-')} ${subject}  Skipped\n`);
     },
     async end() {},
   };

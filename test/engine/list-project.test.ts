@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { Label } from '../../src/labels.js';
 import type { Engine, EngineContainer, EngineFilters } from '../../src/engine/types.js';
-import { listProjectContainers, listProjects, listRunningReplicas, observe } from '../../src/engine/observe.js';
-import { model, volume } from '../planner/helpers.js';
+import {
+  listProjectContainers,
+  listProjects,
+  listRunningReplicas,
+  observe,
+  observeImages,
+  sameListing,
+} from '../../src/engine/observe.js';
+import { model, service, volume } from '../planner/helpers.js';
 import { execBody, findRunningReplica } from '../../src/pipeline/exec.js';
 import { fakeEngine } from '../support/fake-engine.js';
 
@@ -151,5 +158,53 @@ describe('exec', () => {
       Env: ['A=1'],
       User: 'root',
     });
+  });
+});
+
+describe('sameListing: whether a plan made from one observation still stands', () => {
+  const state = (status: string) =>
+    observe(listing([listed('p-web-1', p('web', 1)), { ...listed('p-db-1', p('db', 1)), Status: status }]).engine, {
+      project: 'p',
+    });
+
+  it('the same listing twice is the same, inspect detail aside', async () => {
+    const first = await state('Up 2 seconds (healthy)');
+    const detailed = {
+      ...first,
+      containers: first.containers.map((c) => ({ ...c, detail: { config: {}, hostConfig: {} } })),
+    };
+    expect(sameListing(detailed, await state('Up 3 seconds (healthy)'))).toBe(true);
+  });
+
+  it('a dependency whose health changed, or a container gone, is not the same', async () => {
+    const first = await state('Up 2 seconds (healthy)');
+    expect(sameListing(first, await state('Up 2 seconds (unhealthy)'))).toBe(false);
+    expect(sameListing(first, { ...first, containers: first.containers.slice(1) })).toBe(false);
+  });
+});
+
+describe('observeImages', () => {
+  const engineListing = () => {
+    const queries: (EngineFilters | undefined)[] = [];
+    const engine: Engine = {
+      ...fakeEngine(),
+      listImages: async (filters) => (
+        queries.push(filters),
+        [{ Id: 'sha256:1', RepoTags: ['app0:latest', 'unrelated:1'], RepoDigests: null, Created: 0 }]
+      ),
+    };
+    return { engine, queries };
+  };
+
+  it('a few images are filtered by the engine; many are listed and matched here, with the same result', async () => {
+    const few = engineListing();
+    await observeImages(few.engine, model('p', [service('a', { image: 'app0' })]));
+    expect(few.queries).toEqual([{ reference: ['app0', 'app0@*'] }]);
+
+    const many = engineListing();
+    const services = Array.from({ length: 25 }, (_, i) => service(`s${i}`, { image: `app${i}` }));
+    const images = await observeImages(many.engine, model('p', services));
+    expect(many.queries).toEqual([undefined]);
+    expect(images).toEqual([{ id: 'sha256:1', repoTags: ['app0:latest'], repoDigests: [], created: 0 }]);
   });
 });

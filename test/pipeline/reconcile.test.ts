@@ -167,6 +167,34 @@ describe('reconcile loop', () => {
     });
     expect((await planRun(target, signal)).plan.actions[0]!.resource).toBe('inspected');
   });
+
+  it('a run that writes takes the lease first, then plans again when another run acted meanwhile', async () => {
+    // Another run created web while this one waited for the lease: the second look sees it,
+    // so this run does not create web a second time.
+    const { target, log } = scripted([{ generation: 0 }, { generation: 1 }], byGeneration, [ok], {
+      unchanged: (o) => {
+        log.push(`unchanged? ${o.generation}`);
+        return Promise.resolve(false);
+      },
+    });
+    const result = await applyRun(target, {
+      signal,
+      beforeWrite: () => {
+        log.push('lease');
+        return Promise.resolve();
+      },
+    });
+    expect(log).toEqual(['observe 0', 'lease', 'unchanged? 0', 'observe 1']);
+    expect(result.summary).toBeUndefined();
+  });
+
+  it('under the lease, an engine that still lists the same is not observed and planned a second time', async () => {
+    const { target, log } = scripted([{ generation: 0 }], byGeneration, [ok], {
+      unchanged: () => Promise.resolve(true),
+    });
+    await applyRun(target, { signal, beforeWrite: () => Promise.resolve() });
+    expect(log).toEqual(['observe 0', 'execute service:web:1']);
+  });
 });
 
 describe('the container target on the loop', () => {

@@ -21,8 +21,15 @@ describe('judge', () => {
   it('service_healthy waits while starting, holds when healthy, fails when unhealthy, exited or without a healthcheck', () => {
     expect(judge('service_healthy', state({ Health: { Status: 'starting' } }))).toEqual({ done: false });
     expect(judge('service_healthy', state({ Health: { Status: 'healthy' } }))).toEqual({ done: true });
-    expect(judge('service_healthy', state({ Health: { Status: 'unhealthy' } }))).toMatchObject({
+    expect(judge('service_healthy', state({ Health: { Status: 'unhealthy' } }))).toEqual({ failed: 'is unhealthy' });
+    // The probe's last output says why (a user otherwise runs docker inspect to find it).
+    const log = [
+      { ExitCode: 0, Output: 'ok' },
+      { ExitCode: 1, Output: "wget: can't connect to remote host\nConnection refused\n" },
+    ];
+    expect(judge('service_healthy', state({ Health: { Status: 'unhealthy', Log: log } }))).toEqual({
       failed: 'is unhealthy',
+      detail: "last health check (exit 1): wget: can't connect to remote host | Connection refused",
     });
     expect(judge('service_healthy', state({ Status: 'exited', Running: false, ExitCode: 2 }))).toMatchObject({
       exitCode: 2,

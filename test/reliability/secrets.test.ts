@@ -81,8 +81,8 @@ describeEngine('secrets are never printed', () => {
     // --progress tty forces the listr2 renderer even though the test's stdout is a pipe.
     const run = await stack(['--progress', 'tty', 'up', '-d', '--force-recreate']);
     expect(run.code, describeRun(run)).toBe(0);
-    // listr2's task states ("Waiting" before a task runs) show it was that renderer, not plain lines
-    expect(run.stdout + run.stderr).toMatch(/Container .*app.*Waiting/);
+    // listr2's started-task marker (❯) shows it was that renderer, not plain lines
+    expect(run.stdout + run.stderr).toMatch(/❯ Container .*app/);
     expectNoSecrets('up --progress tty', run);
   }, 200_000);
 

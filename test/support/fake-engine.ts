@@ -74,7 +74,7 @@ export function fakeEngine(): FakeEngine {
     removeNetwork: (id) => call('removeNetwork', [id], undefined),
     connectNetwork: (network, container) => call('connectNetwork', [network, container], undefined),
     disconnectNetwork: (network, container) => call('disconnectNetwork', [network, container], undefined),
-    createVolume: (name) => call('createVolume', [name], undefined),
+    createVolume: (name) => call('createVolume', [name], { Name: name, Driver: 'local', Labels: null }),
     removeVolume: (name) => call('removeVolume', [name], undefined),
     inspectImage: notUsed,
     buildImage: notUsed,

@@ -34,12 +34,11 @@ export async function openEngine(ctx: CliContext): Promise<Engine> {
 
 /** Takes the project lock, printing who holds it while we wait (commands outside the pipeline's operations). */
 export async function lockProject(ctx: CliContext, project: string, command: string): Promise<ProjectLock> {
-  const { acquireLock, describeHolder } = await import('../../pipeline/lock.js');
-  const timeout = Number(ctx.env['STACK_LOCK_TIMEOUT'] ?? '120');
+  const { acquireLock, describeHolder, lockTimeoutMs } = await import('../../pipeline/lock.js');
   return acquireLock(project, {
     command,
     env: ctx.env,
-    timeoutMs: (Number.isFinite(timeout) ? timeout : 120) * 1000,
+    timeoutMs: lockTimeoutMs(ctx.env),
     signal: ctx.signal,
     onWait: (holder) => ctx.stderr.write(`waiting for lock held by ${describeHolder(holder)}\n`),
   });

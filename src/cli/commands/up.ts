@@ -22,6 +22,7 @@ import { loadProject, openEngine } from './session.js';
 import { swarmTarget, swarmUp } from './swarm.js';
 import type { PlanFlags } from '../options.js';
 import { checkServices, collect, operationHooks, parseSeconds, upStackOptions } from '../options.js';
+import { leftRunning, reportRunning } from '../../render/progress.js';
 
 /** The flags of `up`. */
 export interface UpFlags extends PlanFlags {
@@ -128,6 +129,7 @@ export async function runUp(ctx: CliContext, services: readonly string[], flags:
     void ctx.stdout.write(flags.logPrefix === false ? `${line}\n` : `${source} | ${line}\n`);
   const result = await upStack(engine, loaded, options, attached ? { ...hooks, onHookOutput } : hooks);
   const model = result.model ?? loaded;
+  if (!attached && !ctx.globals.dryRun) reportRunning(ctx, leftRunning(result.observed, result.plan, selected));
   if (flags.watch)
     return watchAttached(
       ctx,
