@@ -75,7 +75,7 @@ export async function runLifecycle(
     lock.release();
   }
   // As Compose: a kill that finds nothing running says so (exit 0).
-  if (verb === 'kill' && acted === 0 && failed.length === 0 && ctx.progress !== 'quiet')
+  if (verb === 'kill' && acted === 0 && failed.length === 0 && ctx.progress !== 'quiet' && ctx.progress !== 'json')
     ctx.stderr.write('No container to kill\n');
   const failures = failed.map(
     (f) => `  service:${f.service}${f.container === '-' ? '' : ` (${f.container})`}: ${f.message}`,
