@@ -32,7 +32,8 @@ async function archiveOf(
 
 /** The engine's tar stream of `src`, or APPLY_FAILED naming the path when the container has none. */
 async function archiveOrFail(engine: Engine, container: string, src: string, signal?: AbortSignal): Promise<Readable> {
-  const stream = await archiveOrFail(engine, container, src, signal);
+  const stream = await archiveOf(engine, container, src, signal);
+  if (!stream) throw new StackError('APPLY_FAILED', `no such file or directory in the container: ${src}`);
   return stream;
 }
 
