@@ -763,11 +763,16 @@ class DockerEngine implements Engine {
       throw error;
     }
   }
-  async createService(spec: Readonly<Record<string, unknown>>, signal?: AbortSignal): Promise<string> {
+  async createService(
+    spec: Readonly<Record<string, unknown>>,
+    signal?: AbortSignal,
+    options: { readonly auth?: RegistryAuth } = {},
+  ): Promise<string> {
     const result = await this.call<{ ID: string }>({
       method: 'POST',
       path: '/services/create',
       body: spec,
+      ...(options.auth ? { headers: { 'X-Registry-Auth': encodeAuth(options.auth) } } : {}),
       signal,
       what: `service ${String(spec['Name'])}`,
     });
@@ -778,6 +783,7 @@ class DockerEngine implements Engine {
     version: number,
     spec: Readonly<Record<string, unknown>>,
     signal?: AbortSignal,
+    options: { readonly auth?: RegistryAuth } = {},
   ): Promise<void> {
     // Only the version in the query (the docker-modem trap of LIBRARIES.md): the spec is the body.
     await this.call({
@@ -785,6 +791,7 @@ class DockerEngine implements Engine {
       path: `/services/${encodeURIComponent(id)}/update`,
       query: { version },
       body: spec,
+      ...(options.auth ? { headers: { 'X-Registry-Auth': encodeAuth(options.auth) } } : {}),
       signal,
       what: `service ${displayValue(spec['Name'] ?? id)}`,
     });
@@ -801,10 +808,9 @@ class DockerEngine implements Engine {
   listTasks(filters?: EngineFilters, signal?: AbortSignal): Promise<SwarmTask[]> {
     return this.call({ method: 'GET', path: '/tasks', query: filtersQuery(filters), signal, what: 'tasks' });
   }
-  listSecrets(filters?: EngineFilters, signal?: AbortSignal): Promise<SwarmFileObject[]> {
-    return this.call({ method: 'GET', path: '/secrets', query: filtersQuery(filters), signal, what: 'secrets' });
-  }
-  async createSecret(
+  /** A Swarm secret or config (the same API under two paths), by name; its ID. */
+  private async createFileObject(
+    kind: 'secret' | 'config',
     name: string,
     data: Buffer,
     labels: Readonly<Record<string, string>>,
@@ -812,48 +818,49 @@ class DockerEngine implements Engine {
   ): Promise<string> {
     const result = await this.call<{ ID: string }>({
       method: 'POST',
-      path: '/secrets/create',
+      path: `/${kind}s/create`,
       body: { Name: name, Labels: labels, Data: data.toString('base64') },
       signal,
-      what: `secret ${name}`,
+      what: `${kind} ${name}`,
     });
     return result.ID;
   }
-  async removeSecret(id: string, signal?: AbortSignal): Promise<void> {
+  private async removeFileObject(kind: 'secret' | 'config', id: string, signal?: AbortSignal): Promise<void> {
     await this.call({
       method: 'DELETE',
-      path: `/secrets/${encodeURIComponent(id)}`,
+      path: `/${kind}s/${encodeURIComponent(id)}`,
       ok: [404],
       signal,
-      what: `secret ${id}`,
+      what: `${kind} ${id}`,
     });
+  }
+  listSecrets(filters?: EngineFilters, signal?: AbortSignal): Promise<SwarmFileObject[]> {
+    return this.call({ method: 'GET', path: '/secrets', query: filtersQuery(filters), signal, what: 'secrets' });
+  }
+  createSecret(
+    name: string,
+    data: Buffer,
+    labels: Readonly<Record<string, string>>,
+    signal?: AbortSignal,
+  ): Promise<string> {
+    return this.createFileObject('secret', name, data, labels, signal);
+  }
+  removeSecret(id: string, signal?: AbortSignal): Promise<void> {
+    return this.removeFileObject('secret', id, signal);
   }
   listConfigs(filters?: EngineFilters, signal?: AbortSignal): Promise<SwarmFileObject[]> {
     return this.call({ method: 'GET', path: '/configs', query: filtersQuery(filters), signal, what: 'configs' });
   }
-  async createConfig(
+  createConfig(
     name: string,
     data: Buffer,
     labels: Readonly<Record<string, string>>,
     signal?: AbortSignal,
   ): Promise<string> {
-    const result = await this.call<{ ID: string }>({
-      method: 'POST',
-      path: '/configs/create',
-      body: { Name: name, Labels: labels, Data: data.toString('base64') },
-      signal,
-      what: `config ${name}`,
-    });
-    return result.ID;
+    return this.createFileObject('config', name, data, labels, signal);
   }
-  async removeConfig(id: string, signal?: AbortSignal): Promise<void> {
-    await this.call({
-      method: 'DELETE',
-      path: `/configs/${encodeURIComponent(id)}`,
-      ok: [404],
-      signal,
-      what: `config ${id}`,
-    });
+  removeConfig(id: string, signal?: AbortSignal): Promise<void> {
+    return this.removeFileObject('config', id, signal);
   }
   async *serviceLogs(id: string, options: ServiceLogsOptions): AsyncIterable<LogChunk> {
     const query = {

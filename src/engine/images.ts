@@ -106,9 +106,14 @@ export async function pushImageForDigest(
   return digest;
 }
 
-/** The manifest digest the registry holds for `ref` now (the engine asks the registry). */
-export async function registryDigest(engine: Engine, ref: string, signal?: AbortSignal): Promise<string> {
-  return (await engine.inspectDistribution(ref, signal ? { signal } : {})).digest;
+/** The manifest digest the registry holds for `ref` now (the engine asks the registry, with `auth` when given). */
+export async function registryDigest(
+  engine: Engine,
+  ref: string,
+  signal?: AbortSignal,
+  auth?: RegistryAuth,
+): Promise<string> {
+  return (await engine.inspectDistribution(ref, { ...(signal ? { signal } : {}), ...(auth ? { auth } : {}) })).digest;
 }
 
 /** `host:5000/app:v1` → repository `host:5000/app`, tag `v1` (default `latest`). */

@@ -110,6 +110,14 @@ export interface EngineNetwork {
   readonly Name: string;
   readonly Driver: string;
   readonly Labels: Readonly<Record<string, string>> | null;
+  /** `local` or `swarm`. */
+  readonly Scope?: string;
+  /**
+   * The attached endpoints, from the node's own copy of a network. A swarm manager lists a
+   * network of the cluster with `null` here; a map on a swarm-scoped entry means the cluster no
+   * longer has it and the node's copy lingers until the node's tasks on it have stopped.
+   */
+  readonly Containers?: Readonly<Record<string, unknown>> | null;
 }
 
 /** One entry of GET /volumes. */
@@ -461,13 +469,25 @@ export interface SwarmEngine {
   listServices(filters?: EngineFilters, signal?: AbortSignal): Promise<SwarmService[]>;
   /** undefined when there is no such service. */
   inspectService(id: string, signal?: AbortSignal): Promise<SwarmService | undefined>;
-  createService(spec: Readonly<Record<string, unknown>>, signal?: AbortSignal): Promise<string>;
-  /** Only `version` goes in the query, the spec in the body; a stale version is a 500 "update out of sequence". */
+  /**
+   * `auth`: registry credentials sent as X-Registry-Auth; the manager stores them with the
+   * service so the nodes can pull a private image (`docker stack deploy --with-registry-auth`).
+   */
+  createService(
+    spec: Readonly<Record<string, unknown>>,
+    signal?: AbortSignal,
+    options?: { readonly auth?: RegistryAuth },
+  ): Promise<string>;
+  /**
+   * Only `version` goes in the query, the spec in the body; a stale version is a 500 "update
+   * out of sequence". Without `auth` the service keeps the credentials it was given before.
+   */
   updateService(
     id: string,
     version: number,
     spec: Readonly<Record<string, unknown>>,
     signal?: AbortSignal,
+    options?: { readonly auth?: RegistryAuth },
   ): Promise<void>;
   /** 404 (already gone) is success. */
   removeService(id: string, signal?: AbortSignal): Promise<void>;

@@ -171,3 +171,24 @@ export async function registryConfigForBuild(
   }
   return out;
 }
+
+/**
+ * Credentials by image reference for one run: config.json read on the first lookup, each
+ * registry's answer (a credential helper runs at most once per registry) kept for the run.
+ */
+export function credentialsLookup(
+  env: Readonly<Record<string, string | undefined>>,
+): (ref: string) => Promise<RegistryAuth | undefined> {
+  const run = credentialHelperRunner(env);
+  let config: Promise<DockerConfigFile> | undefined;
+  const byRegistry = new Map<string, Promise<RegistryAuth | undefined>>();
+  return (ref) => {
+    const key = authKeyOf(ref);
+    let auth = byRegistry.get(key);
+    if (!auth) {
+      auth = (config ??= readDockerConfig(env)).then((c) => authForRegistry(key, c, run));
+      byRegistry.set(key, auth);
+    }
+    return auth;
+  };
+}

@@ -4,7 +4,10 @@
  * rerun (the next batch), never a queue of runs. The clock is injected so tests drive time.
  * With `leading`, the first trigger after a quiet period runs at once (a save is applied
  * without waiting), and the rest of its burst is coalesced into one rerun as above: runs are
- * level-triggered, so the rerun converges whatever the first one saw half-written.
+ * level-triggered, so the rerun converges whatever the first one saw half-written. A burst
+ * can also end without a trigger after the first (chokidar drops repeats inside its 50 ms
+ * throttle): `confirm` then turns the leading batch into a confirmation batch that runs a
+ * quiet period later, so the last state of the files is applied in every case.
  *
  *   trigger ──▶ pending batch ──(quiet ms, or max wait)──▶ run(batch) ──▶ idle
  *                    ▲                                         │
@@ -33,6 +36,11 @@ export interface CoalescerOptions<T> {
   readonly quietMs: number;
   /** Run the first trigger of a burst at once instead of after the quiet period. Default false. */
   readonly leading?: boolean;
+  /**
+   * With `leading`: the items of a leading batch to run again a quiet period later (the run
+   * can tell them apart and skip what did not change meanwhile); undefined: none.
+   */
+  readonly confirm?: (item: T) => T | undefined;
   /** Upper bound from a batch's first trigger to its run, so a file written non-stop still applies. 0 = none. */
   readonly maxWaitMs?: number;
   /** Runs one batch (the triggers in arrival order). Never called concurrently. */
@@ -86,10 +94,10 @@ export function createCoalescer<T>(options: CoalescerOptions<T>): Coalescer<T> {
     const now = clock.now();
     let due = lastAt + quietMs;
     if (maxWaitMs > 0) due = Math.min(due, firstAt + maxWaitMs);
-    timer = clock.setTimeout(fire, Math.max(0, due - now));
+    timer = clock.setTimeout(() => fire(), Math.max(0, due - now));
   };
 
-  const fire = (): void => {
+  const fire = (leading = false): void => {
     timer = undefined;
     if (closed || running || pending.length === 0) return;
     const batch = pending;
@@ -101,6 +109,15 @@ export function createCoalescer<T>(options: CoalescerOptions<T>): Coalescer<T> {
       .finally(() => {
         running = false;
         ranAt = clock.now();
+        if (leading && options.confirm && !closed) {
+          const again = batch.flatMap((item) => {
+            const next = options.confirm?.(item);
+            return next === undefined ? [] : [next];
+          });
+          if (pending.length === 0 && again.length > 0) firstAt = ranAt;
+          lastAt = Math.max(lastAt, ranAt);
+          pending.push(...again);
+        }
         // Triggers that came in during the run form the one queued rerun.
         if (pending.length > 0 && !closed) arm();
         settle();
@@ -118,7 +135,7 @@ export function createCoalescer<T>(options: CoalescerOptions<T>): Coalescer<T> {
       if (running) return;
       if (options.leading && quiet) {
         disarm();
-        timer = clock.setTimeout(fire, 0);
+        timer = clock.setTimeout(() => fire(true), 0);
       } else arm();
     },
     idle(): Promise<void> {

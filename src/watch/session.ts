@@ -9,6 +9,7 @@
  *                                                        ├─ rebuild ─────────────────▶ reconcile(model, build)
  *                                                        └─ sync / restart / exec ───▶ engine (per replica)
  */
+import { lstat } from 'node:fs/promises';
 import { StackError } from '../errors.js';
 import type { Diagnostic } from '../errors.js';
 import type { StackModel } from '../model.js';
@@ -79,7 +80,19 @@ export interface WatchSessionOptions {
 export type WatchOutcome =
   { readonly stopped: 'signal' } | { readonly stopped: 'watcher-failed'; readonly error: StackError };
 
-type Trigger = FileChange | { readonly kind: 'initial'; readonly reconcile: boolean };
+/** A file change (`confirm`: the second look a quiet period after a run at the first event), or the start. */
+type Trigger =
+  (FileChange & { readonly confirm?: boolean }) | { readonly kind: 'initial'; readonly reconcile: boolean };
+
+/** Size, mtime and ctime of a path ('absent' when gone): a write after a look changes it. */
+async function stampOf(path: string): Promise<string> {
+  try {
+    const s = await lstat(path);
+    return `${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
+  } catch {
+    return 'absent';
+  }
+}
 
 /**
  * Watches until `options.signal` aborts (Ctrl-C) or the watcher fails (e.g. out of inotify
@@ -143,11 +156,22 @@ export async function watchSession(initial: StackModel, options: WatchSessionOpt
     }
   };
 
+  // The stamp of each changed path when a run last looked at it.
+  const stamps = new Map<string, string>();
   const handleBatch = async (batch: readonly Trigger[]): Promise<void> => {
     const started = clock.now();
     const initialRun = batch.some((t) => t.kind === 'initial');
     const initialReconcile = batch.some((t) => t.kind === 'initial' && t.reconcile);
-    const changes = batch.filter((t): t is FileChange => t.kind !== 'initial');
+    const changes: FileChange[] = [];
+    for (const t of batch) {
+      if (t.kind === 'initial') continue;
+      const now = await stampOf(t.path);
+      // A confirmation of a path unchanged since the run that read it: already applied.
+      if (t.confirm && stamps.get(t.path) === now) continue;
+      // Stamped before anything reads the file, so a write after this look is seen by the confirmation.
+      stamps.set(t.path, now);
+      changes.push({ kind: t.kind, path: t.path });
+    }
     const work = planWatchWork(changes, new Set(sources), rules);
     if (!initialRun && work.changed.length === 0) return;
     const done: string[] = [];
@@ -185,10 +209,12 @@ export async function watchSession(initial: StackModel, options: WatchSessionOpt
     clock,
     quietMs: options.quietMs ?? 100,
     maxWaitMs: options.maxWaitMs ?? 3000,
-    // Not `leading`: the first event of a save can come while the file is half written, and
-    // chokidar drops the repeats within its 50 ms throttle without a trailing event, so a run
-    // at once could apply the half-written file and never see the rest (e2e watch-cli: an
-    // edit after an invalid one was lost). The quiet period outlasts the throttle.
+    // The first event of a save runs at once (a dev loop at `docker cp` speed). It can come while
+    // the file is half written, and chokidar drops the repeats within its 50 ms throttle without
+    // a trailing event, so each path of that run is looked at again a quiet period later and
+    // applied again if it changed since (e2e watch-cli: an edit after an invalid one).
+    leading: true,
+    confirm: (t) => (t.kind === 'initial' ? undefined : { kind: t.kind, path: t.path, confirm: true }),
     run: handleBatch,
     onError: printError,
   });

@@ -2,14 +2,11 @@
  * depends_on conditions against the real engine: order by engine timestamps, and a failing
  * dependency stopping its dependents with a clear error.
  */
-import { afterEach, expect, it } from 'vitest';
-import { cleanup, containers, describeE2E, fixture, inspect, projectName, runCli } from './helpers.js';
+import { expect, it } from 'vitest';
+import { containers, describeE2E, fixture, inspect, projects, runCli } from './helpers.js';
 
 const describe = await describeE2E();
-const projects: string[] = [];
-afterEach(() => {
-  for (const p of projects.splice(0)) cleanup(p);
-});
+const project = projects();
 
 interface State {
   State: {
@@ -23,8 +20,7 @@ interface State {
 
 describe('depends_on', () => {
   it('app starts only after db is healthy and migrate completed successfully', async () => {
-    const p = projectName('deps');
-    projects.push(p);
+    const p = project('deps');
     const result = await runCli(['-p', p, 'up', '-d'], { cwd: fixture('e2e-deps') });
     expect(result.code, result.stderr).toBe(0);
     const app = inspect<State>(`${p}-app-1`);
@@ -40,8 +36,7 @@ describe('depends_on', () => {
   });
 
   it('a dependency that exits non-zero fails its dependents with its exit code and last log lines', async () => {
-    const p = projectName('depfail');
-    projects.push(p);
+    const p = project('depfail');
     const result = await runCli(['-p', p, 'up', '-d'], { cwd: fixture('e2e-deps'), env: { MIGRATE_EXIT: '3' } });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/service "migrate" exited with code 3/);

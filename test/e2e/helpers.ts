@@ -8,6 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
 import type { describe } from 'vitest';
 import { describeWithEngine, uniqueName } from '../support/engine.js';
 import { startStack } from '../support/stack-cli.js';
@@ -27,6 +28,22 @@ export async function describeE2E(): Promise<typeof describe> {
 /** `e2e-<name>-<random>`: one project per test. */
 export function projectName(name: string): string {
   return uniqueName(`e2e-${name}`);
+}
+
+/**
+ * Project names for the tests of one file, each cleaned up (containers, networks, volumes)
+ * after its test, pass or fail: `const project = projects(); const p = project('web');`.
+ */
+export function projects(): (name: string) => string {
+  const made: string[] = [];
+  afterEach(() => {
+    for (const p of made.splice(0)) cleanup(p);
+  });
+  return (name) => {
+    const p = projectName(name);
+    made.push(p);
+    return p;
+  };
 }
 
 /** The directory of a fixture under fixtures/. */

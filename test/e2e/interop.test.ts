@@ -5,14 +5,11 @@
  * (both use Compose's ownership labels). State is read from the engine.
  */
 import { execFileSync } from 'node:child_process';
-import { afterEach, expect, it } from 'vitest';
-import { cleanup, containers, describeE2E, fixture, networks, projectName, runCli, volumes } from './helpers.js';
+import { expect, it } from 'vitest';
+import { containers, describeE2E, fixture, networks, projects, runCli, volumes } from './helpers.js';
 
 const describe = await describeE2E();
-const projects: string[] = [];
-afterEach(() => {
-  for (const p of projects.splice(0)) cleanup(p);
-});
+const project = projects();
 
 function hasCompose(): boolean {
   try {
@@ -37,8 +34,7 @@ const required = process.env['STACK_E2E_REQUIRED'] === '1';
 
 describe.runIf(required || hasCompose())('interop with docker-compose 1.29', () => {
   it('stack up takes over a project started by docker-compose (no name conflict, one container per service) and stack down cleans it', async () => {
-    const p = projectName('interop-take');
-    projects.push(p);
+    const p = project('interop-take');
     const cwd = fixture('e2e-basic');
     compose(cwd, p, ['up', '-d']);
     const byCompose = containers(p);
@@ -60,8 +56,7 @@ describe.runIf(required || hasCompose())('interop with docker-compose 1.29', () 
   });
 
   it('docker-compose down removes what stack up created', async () => {
-    const p = projectName('interop-back');
-    projects.push(p);
+    const p = project('interop-back');
     const cwd = fixture('e2e-basic');
     const up = await runCli(['-p', p, 'up', '-d'], { cwd });
     expect(up.code, up.stderr).toBe(0);

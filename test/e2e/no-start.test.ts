@@ -3,19 +3,15 @@
  * listed with NetworkID "" by Engine 20.10, which once read as "diverged: networks" and
  * recreated it on every run.
  */
-import { afterEach, expect, it } from 'vitest';
-import { cleanup, containers, describeE2E, fixture, projectName, runCli } from './helpers.js';
+import { expect, it } from 'vitest';
+import { containers, describeE2E, fixture, projects, runCli } from './helpers.js';
 
 const describe = await describeE2E();
-const projects: string[] = [];
-afterEach(() => {
-  for (const p of projects.splice(0)) cleanup(p);
-});
+const project = projects();
 
 describe('up --no-start', () => {
   it('a second up --no-start changes nothing, and a later up -d starts the same containers', async () => {
-    const p = projectName('nostart');
-    projects.push(p);
+    const p = project('nostart');
     const cwd = fixture('e2e-basic');
     const first = await runCli(['-p', p, 'up', '--no-start'], { cwd });
     expect(first.code, first.stderr).toBe(0);

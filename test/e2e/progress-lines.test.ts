@@ -6,19 +6,15 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, expect, it } from 'vitest';
-import { cleanup, describeE2E, fixture, projectName, runCli } from './helpers.js';
+import { expect, it } from 'vitest';
+import { describeE2E, fixture, projects, runCli } from './helpers.js';
 
 const describe = await describeE2E();
-const projects: string[] = [];
-afterEach(() => {
-  for (const p of projects.splice(0)) cleanup(p);
-});
+const project = projects();
 
 describe('up -d progress lines', () => {
   it('no-op: one Running line per container; a change: one Recreated line, no temporary name', async () => {
-    const p = projectName('lines');
-    projects.push(p);
+    const p = project('lines');
     const cwd = fixture('e2e-basic');
     const first = await runCli(['-p', p, 'up', '-d'], { cwd });
     expect(first.code, first.stderr).toBe(0);
@@ -42,8 +38,7 @@ describe('up -d progress lines', () => {
   }, 120_000);
 
   it('a start held by depends_on conditions says what it waits for', async () => {
-    const p = projectName('waitline');
-    projects.push(p);
+    const p = project('waitline');
     const up = await runCli(['-p', p, 'up', '-d'], { cwd: fixture('e2e-deps') });
     expect(up.code, up.stderr).toBe(0);
     expect(up.stderr).toContain(` - Container ${p}-app-1  Waiting for db (healthy), migrate (completed)\n`);
@@ -52,8 +47,7 @@ describe('up -d progress lines', () => {
   }, 120_000);
 
   it('an unhealthy dependency fails the run with its last health-check output', async () => {
-    const p = projectName('unhealthy');
-    projects.push(p);
+    const p = project('unhealthy');
     const cwd = mkdtempSync(join(tmpdir(), 'stack-unhealthy-'));
     writeFileSync(
       join(cwd, 'stack.yaml'),

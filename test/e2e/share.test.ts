@@ -3,14 +3,11 @@
  * `volumes_from` and `links`. The donor is created first, a recreate of the donor recreates
  * the containers built on it (and the stack then plans to nothing), a missing donor fails.
  */
-import { afterEach, expect, it } from 'vitest';
-import { cleanup, containers, describeE2E, docker, fixture, inspect, projectName, runCli } from './helpers.js';
+import { expect, it } from 'vitest';
+import { containers, describeE2E, docker, fixture, inspect, projects, runCli } from './helpers.js';
 
 const describe = await describeE2E();
-const projects: string[] = [];
-afterEach(() => {
-  for (const p of projects.splice(0)) cleanup(p);
-});
+const project = projects();
 
 const cwd = fixture('e2e-share');
 
@@ -23,8 +20,7 @@ interface Inspected {
 
 describe('service-to-service sharing', () => {
   it('network_mode service:db and volumes_from db follow a recreate of db; links resolve under their alias', async () => {
-    const p = projectName('share');
-    projects.push(p);
+    const p = project('share');
     const up = await runCli(['-p', p, 'up', '-d'], { cwd });
     expect(up.code, up.stderr).toBe(0);
     expect(up.stderr).not.toMatch(/volumes_from|links/);
@@ -51,8 +47,7 @@ describe('service-to-service sharing', () => {
   });
 
   it('a donor left out of the run and missing is an error naming it (exit 1), nothing created', async () => {
-    const p = projectName('share-missing');
-    projects.push(p);
+    const p = project('share-missing');
     const result = await runCli(['-p', p, 'up', '-d', '--no-deps', 'sidecar'], { cwd });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`${p}-db-1`);
@@ -61,8 +56,7 @@ describe('service-to-service sharing', () => {
   });
 
   it('network_mode and volumes_from container:name use a container outside the stack; a missing one fails the run naming it', async () => {
-    const p = projectName('share-container');
-    projects.push(p);
+    const p = project('share-container');
     const donor = `${p}-donor`;
     const env = { DONOR: donor };
     const missing = await runCli(['-p', p, '--profile', 'external', 'up', '-d', 'guest'], { cwd, env });

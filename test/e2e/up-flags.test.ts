@@ -256,7 +256,8 @@ describe('up: images, lock and watch', () => {
       const after = ids(p);
       expect(after['app']).not.toBe(before['app']);
       expect(after['other']).toBe(before['other']);
-      expect(run.output()).toMatch(/stack\.yaml changed/);
+      // The reload line comes once the run ends, which can be after the new container's first line.
+      await until(() => expect(run.output()).toMatch(/stack\.yaml changed/), 'the reload line');
     } finally {
       run.child.kill('SIGINT');
     }

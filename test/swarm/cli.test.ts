@@ -113,9 +113,9 @@ describe('the CLI on the swarm target', () => {
   });
 
   it('logs on swarm: --since and --no-log-prefix apply; --until and --index are refused, not ignored', async () => {
-    // A project of its own: the manager may still list the network the first test's `down` removed.
+    // The project the first test brought down: its `down` waited until the manager let the network go.
     const own = (args: string[]) =>
-      runStack(['-p', `${project}-logs`, ...args], { cwd: dir, dockerHost: manager, timeoutMs: 180_000 });
+      runStack(['-p', project, ...args], { cwd: dir, dockerHost: manager, timeoutMs: 180_000 });
     writeFileSync(
       join(dir, 'stack.yaml'),
       [

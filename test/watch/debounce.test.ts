@@ -164,4 +164,26 @@ describe('coalescer', () => {
     await clock.advance(200);
     expect(rec.runs.map((r) => r.startedAt)).toEqual([0, 300]);
   });
+
+  it('leading with confirm: a burst whose repeats were dropped still ends with a run that sees the last state', async () => {
+    // chokidar reports the first write of a save and drops the rest (its 50 ms throttle): one
+    // trigger, while the file is still being written.
+    const clock = new FakeClock();
+    const rec = recorder(clock, 50);
+    const c = createCoalescer<number>({ clock, quietMs: 200, leading: true, confirm: (n) => -n, run: rec.run });
+    rec.setState(1);
+    c.trigger(1);
+    await clock.advance(10);
+    rec.setState(2); // the rest of the save, no trigger
+    await clock.advance(1000);
+    await c.idle();
+    expect(rec.runs.map((r) => [r.batch, r.sawState, r.startedAt])).toEqual([
+      [[1], 1, 0],
+      [[-1], 2, 250],
+    ]);
+    // The confirmation is not confirmed again: the coalescer goes quiet.
+    await clock.advance(1000);
+    expect(rec.runs).toHaveLength(2);
+    expect(clock.pendingTimers).toBe(0);
+  });
 });

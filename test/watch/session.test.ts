@@ -123,6 +123,39 @@ describe('watch session', () => {
     expect(stopped).toBe(true);
   });
 
+  it('a save is applied at its first event and looked at again: the rest of a save is applied, an unchanged file once', async () => {
+    const { dir, file } = project();
+    const { ctx, controller, errors } = context(dir, file, []);
+    const versions: string[] = [];
+    const reports: ReloadReport[] = [];
+    const session = runWatchSession(ctx, modelFor(dir, file, '1', []), {
+      engine,
+      quietMs: 60,
+      reconcile: async (request) => {
+        versions.push((request.model.services['web'] as unknown as { version: string }).version);
+        return { actions: [] };
+      },
+      onReload: (r) => reports.push(r),
+    });
+    await eventually(() => expect(errors()).toContain('watching'));
+
+    writeFileSync(file, '2');
+    await eventually(() => expect(versions).toEqual(['2']));
+    // The confirmation a quiet period later finds the file as the run read it: no second reload.
+    await new Promise((r) => setTimeout(r, 400));
+    expect(versions).toEqual(['2']);
+    expect(reports).toHaveLength(1);
+
+    // A second write inside chokidar's 50 ms throttle gets no event of its own.
+    writeFileSync(file, '3');
+    await new Promise((r) => setTimeout(r, 5));
+    writeFileSync(file, '4');
+    await eventually(() => expect(versions.at(-1)).toBe('4'));
+
+    controller.abort();
+    expect(await session).toBe(130);
+  });
+
   it('a rebuild rule asks the reconcile for a build of that service only; ignored files do nothing', async () => {
     const { dir, file } = project();
     const rules: WatchRule[] = [

@@ -4,7 +4,7 @@
  * `config` through src/targets/swarm. Each command of the local target asks `swarmTarget`
  * first and hands over here when it says so.
  */
-import { ExitCode, StackError } from '../../errors.js';
+import { ExitCode, StackError, diagnostic } from '../../errors.js';
 import type { StackModel } from '../../model.js';
 import type { LoadOptions } from '../../loader/load.js';
 import type { CliContext, CommandResult } from '../context.js';
@@ -78,7 +78,23 @@ async function swarmHooks(ctx: CliContext, project: string): Promise<Partial<Swa
   };
 }
 
-/** `up -d [--wait] [--build|--no-build] [--remove-orphans]` on Swarm. */
+/**
+ * A rollout whose tasks a node rejected for want of the image: the node could not pull it.
+ * Without `--with-registry-auth` the nodes have no credentials for a private registry: say so.
+ */
+function withPullHint(error: unknown): unknown {
+  if (!(error instanceof StackError) || error.code !== 'APPLY_FAILED' || !/No such image/.test(error.message))
+    return error;
+  const hint =
+    'a node could not pull the image: if its registry needs a login, run `up --with-registry-auth` ' +
+    'to send your credentials (docker login) to the nodes';
+  return new StackError(error.code, error.message, {
+    diagnostics: [diagnostic(error.code, error.message, undefined, hint)],
+    cause: error,
+  });
+}
+
+/** `up -d [--wait] [--build|--no-build] [--remove-orphans] [--with-registry-auth]` on Swarm. */
 export async function swarmUp(
   ctx: CliContext,
   services: readonly string[],
@@ -89,6 +105,7 @@ export async function swarmUp(
     build?: boolean;
     removeOrphans?: boolean;
     lock?: boolean;
+    withRegistryAuth?: boolean;
   },
 ): Promise<CommandResult> {
   if (services.length > 0)
@@ -101,6 +118,7 @@ export async function swarmUp(
   const prepared = await prepareSwarm(client, loadOptions(ctx), {
     ...lockOptions(ctx, flags.lock),
     ...(flags.build !== undefined ? { build: flags.build } : {}),
+    ...(flags.withRegistryAuth ? { withRegistryAuth: true } : {}),
     onPushed: (image, digest) => writeMessage(ctx, 'notice', `pushed ${image}${digest ? `@${digest}` : ''}`),
   });
   writeDiagnostics(ctx, prepared.warnings, ctx.cwd);
@@ -119,6 +137,8 @@ export async function swarmUp(
     ...(flags.removeOrphans ? { removeOrphans: true } : {}),
     ...(flags.wait ? { wait: true } : {}),
     ...(flags.waitTimeout !== undefined ? { waitTimeoutMs: flags.waitTimeout * 1000 } : {}),
+  }).catch((error: unknown) => {
+    throw flags.withRegistryAuth ? error : withPullHint(error);
   });
   if (writes === 0 && !ctx.globals.dryRun)
     writeMessage(ctx, 'notice', `${prepared.desired.project}: up to date, nothing written`);
@@ -246,7 +266,11 @@ export async function swarmLs(ctx: CliContext, flags: { format?: string }): Prom
 /** `config` on Swarm: the service specs as they would be sent (no secret data; nothing written). */
 export async function swarmConfig(ctx: CliContext): Promise<CommandResult> {
   const { configSwarm, prepareSwarm } = await import('../../targets/swarm/commands.js');
-  const prepared = await prepareSwarm(await connect(ctx), loadOptions(ctx), { build: false, signal: ctx.signal });
+  const prepared = await prepareSwarm(await connect(ctx), loadOptions(ctx), {
+    build: false,
+    observe: false,
+    signal: ctx.signal,
+  });
   writeDiagnostics(ctx, prepared.warnings, ctx.cwd);
   ctx.stdout.write(configSwarm(prepared.desired));
   return ExitCode.ok;

@@ -44,6 +44,8 @@ export interface UpFlags extends PlanFlags {
   logPrefix?: boolean;
   timestamps?: boolean;
   timeout?: string;
+  /** Swarm target: send registry credentials with service creates/updates. */
+  withRegistryAuth?: boolean;
 }
 
 /**
@@ -101,9 +103,11 @@ export async function runUp(ctx: CliContext, services: readonly string[], flags:
   if (flags.watch && (flags.detach || flags.wait))
     throw new StackError('USAGE', '--watch runs attached; it cannot be combined with --detach or --wait');
   upStackOptions(services, flags);
-  const loaded = await loadProject(ctx, services);
-  checkAttachServices(loaded, flags);
-  if (swarmTarget(ctx, loaded)) {
+  // `--target swarm` / STACK_TARGET decide without the file: the swarm target loads it itself
+  // (with its raw deploy: keys), so it is not loaded twice.
+  const loaded = swarmTarget(ctx) ? undefined : await loadProject(ctx, services);
+  if (loaded) checkAttachServices(loaded, flags);
+  if (!loaded || swarmTarget(ctx, loaded)) {
     return swarmUp(ctx, services, {
       ...(flags.detach ? { detach: true } : {}),
       ...(flags.wait ? { wait: true } : {}),
@@ -111,8 +115,14 @@ export async function runUp(ctx: CliContext, services: readonly string[], flags:
       ...(flags.removeOrphans ? { removeOrphans: true } : {}),
       ...(flags.lock === false ? { lock: false } : {}),
       ...(waitTimeout !== undefined ? { waitTimeout } : {}),
+      ...(flags.withRegistryAuth ? { withRegistryAuth: true } : {}),
     });
   }
+  if (flags.withRegistryAuth)
+    throw new StackError(
+      'USAGE',
+      '--with-registry-auth applies to the swarm target (the local target pulls with your credentials already)',
+    );
   const options = upStackOptions(services, flags, loaded);
   const selected = await selectedServices(loaded, options.plan);
   const engine = await openEngine(ctx);
@@ -384,6 +394,7 @@ export function registerUp(program: Command, run: Runner): void {
     .option('--quiet-pull', 'pull without printing progress')
     .option('--quiet-build', 'build without printing the build output')
     .option('--no-lock', 'ignore stack.lock.json (use the tags in the stack file)')
+    .option('--with-registry-auth', 'swarm target: send your registry credentials to the nodes (private images)')
     .option('-w, --watch', 'watch the stack files and develop.watch paths and apply every change (attached)')
     .option('--attach <service>', "attach to (follow) only this service's output (repeatable)", collect, [])
     .addOption(listOption('--no-attach <service>', "do not follow this service's output (repeatable)"))

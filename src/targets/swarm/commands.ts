@@ -6,7 +6,8 @@
 import { connectEngine, swarmCalls } from '../../engine/client.js';
 import { StackError, displayValue, throwIfErrors } from '../../errors.js';
 import type { Diagnostic } from '../../errors.js';
-import type { LogChunk, SwarmTask } from '../../engine/types.js';
+import type { LogChunk, RegistryAuth, SwarmTask } from '../../engine/types.js';
+import { credentialsLookup } from '../../images/credentials.js';
 import { loadStack } from '../../loader/load.js';
 import type { LoadOptions } from '../../loader/load.js';
 import { defaultStages } from '../../loader/stages.js';
@@ -18,8 +19,10 @@ import { pinImages } from '../../pipeline/stack.js';
 import type { SwarmClient } from './client.js';
 import { convertStack } from './convert.js';
 import { buildAndPush, readDeploys, readFileObjects, resolveImages } from './inputs.js';
+import type { Credentials } from './inputs.js';
 import { SwarmLabel } from './labels.js';
-import { requireManager } from './observe.js';
+import { observeSwarm, requireManager } from './observe.js';
+import type { PrefetchedObservation } from './observed.js';
 import { describeTask } from './wait.js';
 import type { DesiredSwarm } from './spec.js';
 import { dropSwarmImplementedWarnings, validateForSwarm } from './validate.js';
@@ -45,6 +48,17 @@ export interface PreparedSwarm {
   readonly desired: DesiredSwarm;
   /** Loader warnings (minus the keys Swarm implements) and the swarm target's own warnings. */
   readonly warnings: readonly Diagnostic[];
+  /**
+   * With `withRegistryAuth`: the credentials of each service's image registry, by service key,
+   * sent with its create or update. Never printed.
+   */
+  readonly registryAuth?: ReadonlyMap<string, RegistryAuth>;
+  /**
+   * The stack's snapshot, read while the registry was asked (the two round trips overlap).
+   * `upSwarm`/`planSwarm` plan from it only when they start within PREFETCH_FRESH_MS of
+   * its reading; later they observe again.
+   */
+  readonly observed?: PrefetchedObservation;
 }
 
 /**
@@ -102,6 +116,14 @@ export interface PrepareSwarmOptions {
   readonly onWarning?: (message: string) => void;
   /** Base directory of the lock file path in drift warnings. */
   readonly cwd?: string;
+  /**
+   * `--with-registry-auth`: send the credentials of each image's registry with the service
+   * create/update, so the nodes can pull private images (the swarm stores them with the
+   * service). The registry checks and pushes of this run use the credentials either way.
+   */
+  readonly withRegistryAuth?: boolean;
+  /** False (`config`): nothing will be planned, so the stack's snapshot is not read ahead. */
+  readonly observe?: boolean;
 }
 
 /**
@@ -114,7 +136,12 @@ export async function prepareSwarm(
   options: PrepareSwarmOptions = {},
 ): Promise<PreparedSwarm> {
   const signal = options.signal;
+  const credentials = credentialsLookup(load.env ?? process.env);
   const { model, raw } = await loadWithRaw(load);
+  // The snapshot the loop plans from, read now, in parallel with the registry checks below.
+  const observed =
+    options.observe === false ? undefined : { snapshot: observeSwarm(client, model.name, signal), at: Date.now() };
+  observed?.snapshot.catch(() => undefined);
   const locked = await lockedDigests(model, options);
   const rawServices = (raw.data['services'] ?? {}) as Record<string, unknown>;
   const problems = validateForSwarm(model, rawServices, raw.locate);
@@ -125,15 +152,21 @@ export async function prepareSwarm(
       env: raw.env,
       ...(signal ? { signal } : {}),
       ...(options.onPushed ? { onPushed: options.onPushed } : {}),
+      credentials,
     });
   }
-  const nodes = (await client.listNodes(undefined, signal)).length;
-  const { images, diagnostics } = await resolveImages(client, model, nodes, signal, locked);
+  const nodes = client.listNodes(undefined, signal).then((list) => list.length);
+  nodes.catch(() => undefined); // awaited by resolveImages, after the registry's answers
+  const { images, diagnostics } = await resolveImages(client, model, nodes, signal, locked, credentials);
   throwIfErrors(diagnostics);
+  const registryAuth = options.withRegistryAuth ? await registryAuthOf(model, credentials) : undefined;
   const desired = convertStack(model, {
     deploys: readDeploys(model, rawServices),
     files: readFileObjects(model, raw.env),
     images,
+    ...(registryAuth
+      ? { authRegistries: Object.fromEntries([...registryAuth].map(([key, auth]) => [key, auth.serveraddress ?? ''])) }
+      : {}),
   });
   return {
     model,
@@ -141,7 +174,19 @@ export async function prepareSwarm(
     warnings: [...dropSwarmImplementedWarnings(model.warnings), ...problems, ...diagnostics].filter(
       (d) => d.severity === 'warning',
     ),
+    ...(registryAuth ? { registryAuth } : {}),
+    ...(observed ? { observed } : {}),
   };
+}
+
+/** The credentials of each service's image registry (services whose registry has none are left out). */
+async function registryAuthOf(model: StackModel, credentials: Credentials): Promise<Map<string, RegistryAuth>> {
+  const auth = new Map<string, RegistryAuth>();
+  for (const [key, service] of Object.entries(model.services)) {
+    const found = service.image === undefined ? undefined : await credentials(service.image);
+    if (found) auth.set(key, found);
+  }
+  return auth;
 }
 
 /** One row of `ps`: a task. */

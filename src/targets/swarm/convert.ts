@@ -10,7 +10,7 @@
 import type { MountSpec, ServiceSpec, StackModel } from '../../model.js';
 import { byCodePoint } from '../../order.js';
 import type { SwarmDeploy, UpdateConfig } from './deploy.js';
-import { contentHash, hashServiceSpec, shortHash } from './hash.js';
+import { contentHash, hashNetworkBody, hashServiceSpec, shortHash } from './hash.js';
 import { SwarmLabel } from './labels.js';
 import type { DesiredFileObject, DesiredNetwork, DesiredService, DesiredSwarm, ServiceSpecBody } from './spec.js';
 
@@ -22,6 +22,12 @@ export interface ConvertInputs {
   readonly files: ReadonlyMap<string, Uint8Array>;
   /** The image each service runs, pinned (`ref@sha256:…`) where the registry was asked; else as written. */
   readonly images: Readonly<Record<string, string>>;
+  /**
+   * `--with-registry-auth`: the registry whose credentials go with each service's create or
+   * update, by service key. Named in a label (never the credentials), so that turning the flag
+   * on changes the spec and the next `up` sends them.
+   */
+  readonly authRegistries?: Readonly<Record<string, string>>;
 }
 
 type Json = Record<string, unknown>;
@@ -306,6 +312,7 @@ function convertService(
       ...deploy.labels,
       ...namespace,
       ...(image !== undefined && inputs.images[key] !== image ? { [SwarmLabel.image]: image } : {}),
+      ...(inputs.authRegistries?.[key] !== undefined ? { [SwarmLabel.registryAuth]: inputs.authRegistries[key] } : {}),
     },
     TaskTemplate: task,
     Mode: mode(deploy, service.replicas),
@@ -388,7 +395,13 @@ function convertNetworks(model: StackModel): DesiredNetwork[] {
           : undefined,
         Labels: { ...net.labels, [SwarmLabel.namespace]: model.name },
       });
-      return { key, name: net.name, external: net.external, body };
+      const { hash, fieldHashes } = hashNetworkBody(body);
+      const labels = {
+        ...(body['Labels'] as Record<string, string>),
+        [SwarmLabel.resourceHash]: hash,
+        [SwarmLabel.fieldHashes]: JSON.stringify(fieldHashes),
+      };
+      return { key, name: net.name, external: net.external, body: { ...body, Labels: labels }, hash, fieldHashes };
     });
 }
 

@@ -10,6 +10,7 @@
  */
 import { StackError } from '../../errors.js';
 import { AmbiguousWriteError, EngineCallError } from '../../engine/errors.js';
+import type { EngineNetwork, RegistryAuth } from '../../engine/types.js';
 import type { SwarmClient } from './client.js';
 import { SwarmLabel } from './labels.js';
 import type { SwarmAction, SwarmPlan } from './plan.js';
@@ -25,6 +26,8 @@ export interface SwarmExecuteOptions {
   readonly signal?: AbortSignal;
   /** Progress events of the actions (renderers). */
   readonly onEvent?: (event: ActionEvent<SwarmAction>) => void;
+  /** Registry credentials sent with a service's create or update, by service key (`--with-registry-auth`). */
+  readonly registryAuth?: ReadonlyMap<string, RegistryAuth>;
   /** Awaited before a service action whose service has dependencies (`--wait`: dependencies running first). */
   readonly beforeService?: (key: string) => Promise<void>;
 }
@@ -34,6 +37,7 @@ export type SwarmExecutorCalls = Pick<
   SwarmClient,
   | 'createNetwork'
   | 'removeNetwork'
+  | 'listNetworks'
   | 'createSecret'
   | 'removeSecret'
   | 'listSecrets'
@@ -52,6 +56,8 @@ export interface SwarmSummary extends SummaryLike<SwarmAction> {
 }
 
 const IN_USE_WAIT_MS = 60_000;
+/** How long a removed network may stay in the manager's list before down reports it removed anyway. */
+const LINGER_WAIT_MS = 30_000;
 
 /**
  * Maps secret and config names to IDs: the observed ones (from the plan), those created by this
@@ -152,6 +158,27 @@ async function whenReleased(remove: () => Promise<void>, signal?: AbortSignal): 
   }
 }
 
+/**
+ * Resolves once the manager no longer lists a network matching `listed` (bounded by
+ * `timeoutMs`; past it the caller goes on, and the engine says what it says). A removed
+ * overlay network stays in the manager's list until the manager's own tasks on it have
+ * stopped: meanwhile its name can neither be joined nor, reliably, created again.
+ */
+async function untilUnlisted(
+  client: SwarmExecutorCalls,
+  name: string,
+  listed: (n: EngineNetwork) => boolean,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && !signal?.aborted) {
+    const networks = await client.listNetworks({ name: [name] }, signal);
+    if (!networks.some((n) => n.Name === name && listed(n))) return;
+    await sleep(250, signal);
+  }
+}
+
 async function runAction(
   client: SwarmExecutorCalls,
   action: SwarmAction,
@@ -161,6 +188,8 @@ async function runAction(
   const signal = options.signal;
   switch (action.kind) {
     case 'create-network':
+      if (action.lingering)
+        await untilUnlisted(client, action.name, (n) => n.Containers != null, IN_USE_WAIT_MS, signal);
       try {
         await client.createNetwork(action.name, action.body, signal);
       } catch (error) {
@@ -191,9 +220,11 @@ async function runAction(
     case 'create-service':
     case 'update-service': {
       const spec = await withObjectIds(action.spec, ids, signal);
-      if (action.kind === 'create-service') return void (await client.createService(spec, signal));
+      const auth = options.registryAuth?.get(action.key);
+      const withAuth = auth ? { auth } : {};
+      if (action.kind === 'create-service') return void (await client.createService(spec, signal, withAuth));
       try {
-        await client.updateService(action.objectId, action.version, spec, signal);
+        await client.updateService(action.objectId, action.version, spec, signal, withAuth);
       } catch (error) {
         if (isOutOfSequence(error)) return explainOutOfSequence(client, action, error, signal);
         throw error;
@@ -204,7 +235,9 @@ async function runAction(
       await client.removeService(action.objectId, signal);
       return;
     case 'remove-network':
-      return whenReleased(() => client.removeNetwork(action.objectId, signal), signal);
+      await whenReleased(() => client.removeNetwork(action.objectId, signal), signal);
+      // Removed is gone from the list too: an `up` right after must not see it.
+      return untilUnlisted(client, action.name, (n) => n.Id === action.objectId, LINGER_WAIT_MS, signal);
     case 'remove-secret':
       return whenReleased(() => client.removeSecret(action.objectId, signal), signal);
     case 'remove-config':

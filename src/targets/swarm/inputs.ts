@@ -1,7 +1,8 @@
 /**
  * What convert needs from outside the model, read before planning: the Swarm keys of each
  * service (raw data), the content of secrets and configs (files, variables, inline content),
- * and each image's digest in its registry (asked of the manager, which asks the registry).
+ * and each image's digest in its registry (asked of the manager, which asks the registry, with the
+ * user's credentials for it, as the local target's pull).
  */
 import { readFileSync } from 'node:fs';
 import { runBuild } from '../../images/build.js';
@@ -13,6 +14,7 @@ import type { SwarmClient } from './client.js';
 import { readSwarmDeploy } from './deploy.js';
 import type { SwarmDeploy } from './deploy.js';
 import { pushImageForDigest, registryDigest } from '../../engine/images.js';
+import type { RegistryAuth } from '../../engine/types.js';
 
 /** The Swarm keys of every enabled service, from the merged raw services. */
 export function readDeploys(
@@ -68,7 +70,12 @@ export interface SwarmBuildOptions {
   readonly signal?: AbortSignal;
   /** Told each image built and pushed, with its digest. */
   readonly onPushed?: (image: string, digest: string | undefined) => void;
+  /** Registry credentials by image (config.json, credential helpers), for the registry checks and the push. */
+  readonly credentials?: Credentials;
 }
+
+/** Registry credentials of an image reference (undefined: anonymous). */
+export type Credentials = (ref: string) => Promise<RegistryAuth | undefined>;
 
 /**
  * Services with `build:` and a registry `image:`: built on the manager's engine, tagged with
@@ -84,8 +91,9 @@ export async function buildAndPush(
   const built: string[] = [];
   for (const [key, service] of Object.entries(model.services)) {
     if (!service.build || service.image === undefined) continue;
+    const auth = await options.credentials?.(service.image);
     if (!options.force) {
-      const known = await registryDigest(client, withoutDigest(service.image), options.signal).then(
+      const known = await registryDigest(client, withoutDigest(service.image), options.signal, auth).then(
         () => true,
         () => false,
       );
@@ -108,7 +116,10 @@ export async function buildAndPush(
       },
       { ...(options.env ? { env: options.env } : {}), ...(options.signal ? { signal: options.signal } : {}) },
     );
-    const digest = await pushImageForDigest(client, image, options.signal ? { signal: options.signal } : {});
+    const digest = await pushImageForDigest(client, image, {
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(auth ? { auth } : {}),
+    });
     options.onPushed?.(image, digest);
     built.push(key);
   }
@@ -124,9 +135,10 @@ export async function buildAndPush(
 export async function resolveImages(
   client: SwarmClient,
   model: StackModel,
-  nodes: number,
+  nodes: number | Promise<number>,
   signal?: AbortSignal,
   locked: ReadonlyMap<string, string> = new Map(),
+  credentials?: Credentials,
 ): Promise<{ images: Record<string, string>; diagnostics: Diagnostic[] }> {
   const images: Record<string, string> = {};
   const diagnostics: Diagnostic[] = [];
@@ -144,12 +156,13 @@ export async function resolveImages(
   await Promise.all(
     refs.map(async (ref) => {
       try {
-        digests.set(ref, await registryDigest(client, withoutDigest(ref), signal));
+        digests.set(ref, await registryDigest(client, withoutDigest(ref), signal, await credentials?.(ref)));
       } catch (error) {
         digests.set(ref, error instanceof Error ? error : new Error(String(error)));
       }
     }),
   );
+  const nodeCount = await nodes;
   for (const [key, service] of Object.entries(model.services)) {
     if (service.image === undefined) continue;
     const digest = locked.get(key) ?? digests.get(service.image);
@@ -161,7 +174,7 @@ export async function resolveImages(
     const why = digest instanceof Error ? digest.message : 'unknown';
     // Not built in this run (`plan`, `config`, `--no-build`): `up` builds and pushes it first.
     if (service.build) continue;
-    if (nodes > 1) {
+    if (nodeCount > 1) {
       diagnostics.push(
         diagnostic(
           'IMAGE_NOT_FOUND',

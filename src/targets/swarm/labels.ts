@@ -12,8 +12,12 @@ export const SwarmLabel = {
   image: 'com.docker.stack.image',
   /** `v1:` + sha256 of the service spec without this label (see hash.ts). */
   configHash: Label.configHash,
-  /** Compact JSON of one short hash per field group of the spec: the plan names what changed. */
+  /** On a network: `v1:` + sha256 of its field groups (see hash.ts); Swarm networks cannot be updated. */
+  resourceHash: Label.resourceHash,
+  /** Compact JSON of one short hash per field group of a service spec or network: the plan names what changed. */
   fieldHashes: 'dev.stack.field-hashes',
+  /** On a service created or updated with `--with-registry-auth`: the registry its credentials are for. */
+  registryAuth: 'dev.stack.registry-auth',
   /** On a secret or config: the key in the file it was made from. */
   fileKey: 'dev.stack.swarm.key',
 } as const;

@@ -7,13 +7,14 @@
  * check follows the changed services until they converge (a rollback is a failure).
  */
 import { AmbiguousWriteError } from '../../engine/errors.js';
+import type { RegistryAuth } from '../../engine/types.js';
 import { applyRun, planRun } from '../../pipeline/reconcile.js';
 import type { RunHooks, Target } from '../../pipeline/reconcile.js';
 import type { SwarmClient } from './client.js';
 import { executeSwarmPlan } from './execute.js';
 import type { SwarmSummary } from './execute.js';
 import { observeSwarm } from './observe.js';
-import type { ObservedSwarm } from './observed.js';
+import type { ObservedSwarm, PrefetchedObservation } from './observed.js';
 import type { SwarmAction, SwarmPlan } from './plan.js';
 import { planSwarmDown, planSwarmUp } from './planner.js';
 import type { DesiredSwarm } from './spec.js';
@@ -21,7 +22,14 @@ import { RolloutFailed, waitForServices } from './wait.js';
 import type { ServiceProgress } from './wait.js';
 
 /** What a swarm run plans towards: a prepared stack (up), or only its name (down). */
-export type SwarmGoal = { readonly desired: DesiredSwarm } | { readonly project: string };
+export type SwarmGoal =
+  { readonly desired: DesiredSwarm; readonly observed?: PrefetchedObservation } | { readonly project: string };
+
+/**
+ * How old a snapshot read by prepareSwarm may be for the loop to plan from it: a run that
+ * starts at once plans from it; a library caller that prepares and applies later observes again.
+ */
+export const PREFETCH_FRESH_MS = 1000;
 
 /** Options of the swarm target. */
 export interface SwarmTargetOptions {
@@ -32,6 +40,8 @@ export interface SwarmTargetOptions {
   readonly waitTimeoutMs?: number;
   /** `--wait`'s replica counts, each time they are polled. */
   readonly onProgress?: (progress: readonly ServiceProgress[]) => void;
+  /** Registry credentials sent with each service create/update, by service key (`--with-registry-auth`). */
+  readonly registryAuth?: ReadonlyMap<string, RegistryAuth>;
 }
 
 /** The hooks of a swarm run (the loop's, for swarm actions). */
@@ -53,6 +63,13 @@ export function swarmTarget(
   // Tasks older than the run are not this run's failures.
   const since = Date.now() - 1000;
   let writes = 0;
+  // The first observation may be the one prepareSwarm read while asking the registry.
+  let prefetched = 'observed' in goal ? goal.observed : undefined;
+  const observe = (signal: AbortSignal): Promise<ObservedSwarm> => {
+    const ahead = prefetched && Date.now() - prefetched.at <= PREFETCH_FRESH_MS ? prefetched.snapshot : undefined;
+    prefetched = undefined;
+    return ahead ?? observeSwarm(client, project, signal);
+  };
   const waitFor = (keys: readonly string[], signal: AbortSignal) =>
     waitForServices(client, keys.map(waitTarget), {
       since,
@@ -62,7 +79,7 @@ export function swarmTarget(
     });
   return {
     writes: () => writes,
-    observe: (signal) => observeSwarm(client, project, signal),
+    observe,
     plan: (observed) =>
       desired
         ? planSwarmUp(desired, observed, { removeOrphans: options.removeOrphans === true })
@@ -72,6 +89,7 @@ export function swarmTarget(
         signal: context.signal,
         onEvent: context.onEvent,
         ...(context.parallel !== undefined ? { parallel: context.parallel } : {}),
+        ...(options.registryAuth ? { registryAuth: options.registryAuth } : {}),
         ...(options.wait
           ? { beforeService: (key: string) => waitFor(byKey.get(key)?.dependsOn ?? [], context.signal) }
           : {}),
@@ -120,8 +138,9 @@ async function applySwarm(
   goal: SwarmGoal,
   options: SwarmUpOptions,
 ): Promise<{ plan: SwarmPlan; writes: number }> {
-  const { removeOrphans, wait, waitTimeoutMs, onProgress, ...hooks } = options;
+  const { removeOrphans, wait, waitTimeoutMs, onProgress, registryAuth, ...hooks } = options;
   const target = swarmTarget(client, goal, {
+    ...(registryAuth ? { registryAuth } : {}),
     ...(removeOrphans !== undefined ? { removeOrphans } : {}),
     ...(wait !== undefined ? { wait } : {}),
     ...(waitTimeoutMs !== undefined ? { waitTimeoutMs } : {}),
@@ -135,10 +154,16 @@ async function applySwarm(
 /** `up -d [--wait]` through the reconcile loop. Resolves to the plan run last and the writes sent in all attempts. */
 export function upSwarm(
   client: SwarmClient,
-  prepared: { readonly desired: DesiredSwarm },
+  prepared: {
+    readonly desired: DesiredSwarm;
+    readonly registryAuth?: ReadonlyMap<string, RegistryAuth>;
+    readonly observed?: PrefetchedObservation;
+  },
   options: SwarmUpOptions = {},
 ): Promise<{ plan: SwarmPlan; writes: number }> {
-  return applySwarm(client, { desired: prepared.desired }, options);
+  const registryAuth = options.registryAuth ?? prepared.registryAuth;
+  const goal = { desired: prepared.desired, ...(prepared.observed ? { observed: prepared.observed } : {}) };
+  return applySwarm(client, goal, { ...options, ...(registryAuth ? { registryAuth } : {}) });
 }
 
 /** `down`: the stack's services, then its secrets, configs and networks (volumes stay on the nodes). */

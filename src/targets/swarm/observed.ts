@@ -18,6 +18,8 @@ export interface ObservedService {
   readonly replicas?: number;
   /** The kind of `Spec.Mode`: `Replicated`, `Global`, `ReplicatedJob`, `GlobalJob`. Swarm cannot update it. */
   readonly mode?: string;
+  /** The networks its spec joins, as the spec names them (the manager stores IDs). */
+  readonly networks?: readonly string[];
   /** `UpdateStatus.State` (updating, completed, rollback_completed, ...). */
   readonly updateState?: string;
   readonly runningTasks?: number;
@@ -36,6 +38,18 @@ export interface ObservedSwarm {
   readonly project: string;
   readonly services: readonly ObservedService[];
   readonly networks: readonly ObservedObject[];
+  /**
+   * Names of networks the cluster removed that the manager still lists (its own copy, until its
+   * tasks on them have stopped): a network of that name cannot be created or joined yet.
+   */
+  readonly lingeringNetworks?: readonly string[];
   readonly secrets: readonly ObservedObject[];
   readonly configs: readonly ObservedObject[];
+}
+
+/** An observation made ahead of the loop (while the registry was asked), and when it was read. */
+export interface PrefetchedObservation {
+  readonly snapshot: Promise<ObservedSwarm>;
+  /** Date.now() when the reads were sent. */
+  readonly at: number;
 }

@@ -9,7 +9,7 @@ import type { ServiceSpecBody } from './spec.js';
 export type UpdateReason = string;
 
 /** Why an object is removed. */
-export type RemovalReason = 'orphan' | 'rotated' | 'down' | 'mode_changed';
+export type RemovalReason = 'orphan' | 'rotated' | 'down' | 'mode_changed' | 'network_changed';
 
 interface ActionBase {
   /** Position in the plan, from 1 (renderers key their lines by it). */
@@ -24,7 +24,12 @@ interface ActionBase {
 }
 
 export type SwarmAction =
-  | (ActionBase & { readonly kind: 'create-network'; readonly body: Readonly<Record<string, unknown>> })
+  | (ActionBase & {
+      readonly kind: 'create-network';
+      readonly body: Readonly<Record<string, unknown>>;
+      /** The manager still lists its copy of a removed network of this name: create once it is gone. */
+      readonly lingering?: boolean;
+    })
   | (ActionBase & {
       readonly kind: 'create-secret' | 'create-config';
       readonly key: string;
@@ -94,12 +99,16 @@ export function renderSwarmPlan(plan: SwarmPlan): string {
   const lines = plan.actions.map((action) => {
     const [verb, what] = action.kind.split('-') as [string, string];
     const sign = verb === 'create' ? '+' : verb === 'update' ? '~' : '-';
+    // A removal says why; a create only when it is not simply missing; a changed network names its fields.
+    const { code, detail: why } = action.reason;
     const detail =
       action.kind === 'update-service'
         ? ` (version ${action.version}): ${action.reasons.join(', ')}`
-        : verb === 'remove'
-          ? ` (${action.reason.code})`
-          : '';
+        : code === 'network_changed'
+          ? ` (${code}: ${why})`
+          : verb === 'remove' || code !== 'missing'
+            ? ` (${code})`
+            : '';
     return `${sign} ${verb} ${what} ${action.name}${detail}`;
   });
   const counts = new Map<string, number>();

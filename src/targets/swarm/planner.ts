@@ -1,8 +1,9 @@
 /**
  * The pure planner of the swarm target: (desired, observed) → plan. No I/O, no clock.
  *
- *   create networks, secrets, configs that are missing        (nothing to wait for)
- *     → remove a service whose mode changed                    (Swarm cannot update a mode)
+ *   remove a service whose mode changed, or that joins a changed network
+ *     → remove a changed network                               (after the services joining it)
+ *     → create networks (changed or missing), secrets, configs
  *     → create / update services, each after its depends_on   (after every create above)
  *       → remove orphan services (with removeOrphans)
  *         → remove secrets, configs, networks no longer used   (after every service action)
@@ -11,10 +12,11 @@
  * no action: a converged stack plans to zero actions and `up` makes zero writes.
  */
 import { byCodePoint } from '../../order.js';
+import { HASH_VERSION } from '../../planner/hash.js';
 import { SwarmLabel } from './labels.js';
 import type { ObservedObject, ObservedService, ObservedSwarm } from './observed.js';
 import type { RemovalReason, SwarmAction, SwarmPlan, UnnumberedAction } from './plan.js';
-import type { DesiredService, DesiredSwarm } from './spec.js';
+import type { DesiredNetwork, DesiredService, DesiredSwarm } from './spec.js';
 
 /** Policy of a plan, passed in. */
 export interface SwarmPlanOptions {
@@ -23,6 +25,10 @@ export interface SwarmPlanOptions {
 }
 
 const MISSING = { code: 'missing', detail: 'not on the swarm' } as const;
+const LINGERING = {
+  code: 'missing',
+  detail: 'not on the swarm; the manager still holds its copy of the removed one: created once that is gone',
+} as const;
 
 function parseFieldHashes(text: string | undefined): Record<string, string> | undefined {
   if (text === undefined) return undefined;
@@ -73,16 +79,21 @@ const DETAILS: Record<RemovalReason, string> = {
   rotated: 'its content changed: replaced by a new object',
   down: 'down',
   mode_changed: 'Swarm cannot change a service mode: removed and created again',
+  network_changed: 'Swarm cannot update a network: removed and created again',
 };
+
+/** Why an action is planned (display only). */
+type Reason = { readonly code: RemovalReason; readonly detail: string };
 
 function removal(
   kind: 'remove-service' | 'remove-network' | 'remove-secret' | 'remove-config',
   object: ObservedObject,
-  code: RemovalReason,
+  why: RemovalReason | Reason,
   after: readonly string[],
   resource = `${kind.slice(7)}:${object.name}`,
 ): UnnumberedAction {
-  return { kind, resource, after, name: object.name, objectId: object.id, reason: { code, detail: DETAILS[code] } };
+  const reason = typeof why === 'string' ? { code: why, detail: DETAILS[why] } : why;
+  return { kind, resource, after, name: object.name, objectId: object.id, reason };
 }
 
 function removals(
@@ -112,15 +123,127 @@ function numbered(
   return { project, actions: withIds, notes, objectIds };
 }
 
+/**
+ * Why a network of the stack differs from the file: the field groups whose short hash changed
+ * (`config_hash` when the field-hashes label is unreadable); empty when it does not. A network
+ * without our hash label (made by `docker stack deploy`, by hand, or by an older stack) or
+ * hashed by another scheme is never recreated on a guess, as for the local target.
+ */
+export function networkChanges(desired: DesiredNetwork, observed: ObservedObject): string[] {
+  const stored = observed.labels[SwarmLabel.resourceHash];
+  if (stored === undefined || !stored.startsWith(`${HASH_VERSION}:`) || stored === desired.hash) return [];
+  const before = parseFieldHashes(observed.labels[SwarmLabel.fieldHashes]);
+  const groups = before ? Object.keys(desired.fieldHashes).filter((g) => before[g] !== desired.fieldHashes[g]) : [];
+  return groups.length > 0 ? groups.sort(byCodePoint) : ['config_hash'];
+}
+
+/** A network the plan removes and creates again, and the services of the stack that join it. */
+interface ChangedNetwork {
+  readonly desired: DesiredNetwork;
+  readonly observed: ObservedObject;
+  readonly changes: readonly string[];
+  readonly users: readonly ObservedService[];
+}
+
+/**
+ * The networks whose configuration changed. Swarm cannot update a network and refuses to
+ * remove one a service joins, so (as the local target recreates the containers on a changed
+ * network) the services joining it are removed, the network is removed and created, and the
+ * services are created again. A service outside this plan's reach (an orphan kept without
+ * removeOrphans) keeps the network as it is, with a note.
+ */
+function changedNetworks(
+  desired: DesiredSwarm,
+  observed: ObservedSwarm,
+  options: SwarmPlanOptions,
+  notes: string[],
+): ChangedNetwork[] {
+  const desiredNames = new Set(desired.services.map((s) => s.name));
+  const changed: ChangedNetwork[] = [];
+  for (const net of desired.networks) {
+    const seen = net.external ? undefined : observed.networks.find((o) => o.name === net.name);
+    const changes = seen ? networkChanges(net, seen) : [];
+    if (!seen || changes.length === 0) continue;
+    const users = observed.services.filter((s) => s.networks?.some((t) => t === seen.id || t === seen.name));
+    const kept = users.filter((s) => !desiredNames.has(s.name) && !options.removeOrphans).map((s) => s.name);
+    if (kept.length > 0) {
+      notes.push(
+        `network ${net.name}: configuration changed (${changes.join(', ')}) but kept: ` +
+          `in use by ${kept.join(', ')} (not in the stack file; --remove-orphans removes them)`,
+      );
+      continue;
+    }
+    changed.push({ desired: net, observed: seen, changes, users });
+  }
+  return changed;
+}
+
 /** The plan that brings the cluster to `desired`. */
 export function planSwarmUp(desired: DesiredSwarm, observed: ObservedSwarm, options: SwarmPlanOptions): SwarmPlan {
   const actions: UnnumberedAction[] = [];
+  const notes: string[] = [];
   const has = (list: readonly ObservedObject[], name: string): boolean => list.some((o) => o.name === name);
   const creates: string[] = [];
+  const changed = changedNetworks(desired, observed, options, notes);
+
+  // First what each service needs, then the actions: a dependency without an action of its
+  // own is already there, and nothing waits for it.
+  const decided = desired.services.map((service) => {
+    const current = observed.services.find((o) => o.name === service.name);
+    // Swarm refuses to change a service's mode (replicated, global, jobs) and to remove a
+    // network a service joins: the cases where a service is removed and created again.
+    const network = changed.find((n) => n.users.some((u) => u.name === service.name));
+    const recreate: Reason | undefined =
+      current?.mode !== undefined && current.mode !== modeOf(service)
+        ? { code: 'mode_changed', detail: DETAILS.mode_changed }
+        : network
+          ? { code: 'network_changed', detail: `network ${network.desired.name}: ${network.changes.join(', ')}` }
+          : undefined;
+    return { service, current, recreate, reasons: current ? serviceChanges(service, current) : [] };
+  });
+  const acting = new Set(
+    decided.filter((d) => !d.current || d.recreate || d.reasons.length > 0).map((d) => d.service.key),
+  );
+  const removalRef = (name: string) => {
+    const key = decided.find((d) => d.service.name === name)?.service.key;
+    return key === undefined ? `service:${name}` : `service-removal:${key}`;
+  };
+
+  //   remove services to create again → remove changed networks → create networks, secrets, configs
+  for (const { service, current, recreate } of decided)
+    if (current && recreate) actions.push(removal('remove-service', current, recreate, [], removalRef(service.name)));
+  for (const net of changed) {
+    const removeRef = `network-removal:${net.desired.name}`;
+    const reason = { code: 'network_changed' as const, detail: net.changes.join(', ') };
+    notes.push(
+      `network ${net.desired.name}: ${net.changes.join(', ')} changed; ${DETAILS.network_changed}` +
+        (net.users.length > 0 ? `, with the services that join it (${net.users.map((u) => u.name).join(', ')})` : ''),
+    );
+    const users = net.users.map((u) => removalRef(u.name));
+    actions.push(removal('remove-network', net.observed, reason, users, removeRef));
+    const resource = `network:${net.desired.name}`;
+    actions.push({
+      kind: 'create-network',
+      resource,
+      after: [removeRef],
+      name: net.desired.name,
+      body: net.desired.body,
+      reason,
+    });
+    creates.push(resource);
+  }
+  const lingering = new Set(observed.lingeringNetworks ?? []);
   for (const net of desired.networks) {
     if (net.external || has(observed.networks, net.name)) continue;
     const resource = `network:${net.name}`;
-    actions.push({ kind: 'create-network', resource, after: [], name: net.name, body: net.body, reason: MISSING });
+    actions.push({
+      kind: 'create-network',
+      resource,
+      after: [],
+      name: net.name,
+      body: net.body,
+      ...(lingering.has(net.name) ? { lingering: true, reason: LINGERING } : { reason: MISSING }),
+    });
     creates.push(resource);
   }
   for (const object of [...desired.secrets, ...desired.configs]) {
@@ -139,54 +262,23 @@ export function planSwarmUp(desired: DesiredSwarm, observed: ObservedSwarm, opti
     creates.push(resource);
   }
 
-  // First what each service needs, then the actions: a dependency without an action of its
-  // own is already there, and nothing waits for it.
-  const decided = desired.services.map((service) => {
-    const current = observed.services.find((o) => o.name === service.name);
-    return { service, current, reasons: current ? serviceChanges(service, current) : [] };
-  });
-  const acting = new Set(decided.filter((d) => !d.current || d.reasons.length > 0).map((d) => d.service.key));
   const serviceActions: string[] = [];
-  for (const { service, current, reasons } of decided) {
+  for (const { service, current, recreate, reasons } of decided) {
     if (!acting.has(service.key)) continue;
     const resource = `service:${service.key}`;
     const after = [...creates, ...service.dependsOn.filter((d) => acting.has(d)).map((d) => `service:${d}`)];
     serviceActions.push(resource);
-    // Swarm refuses to change a service's mode (replicated, global, jobs): the one case where
-    // a service is removed and created again, and the plan says so.
-    const modeChanged = current?.mode !== undefined && current.mode !== modeOf(service);
-    if (current && modeChanged) {
-      const removeRef = `service-removal:${service.key}`;
-      actions.push(removal('remove-service', current, 'mode_changed', [], removeRef));
-      actions.push({
-        kind: 'create-service',
-        resource,
-        after: [...after, removeRef],
-        name: service.name,
-        key: service.key,
-        spec: service.spec,
-        reason: { code: 'mode_changed', detail: DETAILS.mode_changed },
-      });
-    } else if (!current)
-      actions.push({
-        kind: 'create-service',
-        resource,
-        after,
-        name: service.name,
-        key: service.key,
-        spec: service.spec,
-        reason: MISSING,
-      });
+    const base = { resource, name: service.name, key: service.key, spec: service.spec };
+    if (current && recreate)
+      actions.push({ kind: 'create-service', ...base, after: [...after, removalRef(service.name)], reason: recreate });
+    else if (!current) actions.push({ kind: 'create-service', ...base, after, reason: MISSING });
     else
       actions.push({
         kind: 'update-service',
-        resource,
+        ...base,
         after,
-        name: service.name,
-        key: service.key,
         objectId: current.id,
         version: current.version,
-        spec: service.spec,
         reasons,
         reason: { code: 'changed', detail: reasons.join(', ') },
       });
@@ -202,14 +294,12 @@ export function planSwarmUp(desired: DesiredSwarm, observed: ObservedSwarm, opti
       actions.push(action);
       serviceActions.push(action.resource);
     }
+  } else if (orphans.length > 0) {
+    notes.push(
+      `orphan services kept: ${orphans.map((o) => o.name).join(', ')} ` +
+        '(not in the stack file; --remove-orphans removes them)',
+    );
   }
-  const notes =
-    orphans.length > 0 && !options.removeOrphans
-      ? [
-          `orphan services kept: ${orphans.map((o) => o.name).join(', ')} ` +
-            '(not in the stack file; --remove-orphans removes them)',
-        ]
-      : [];
   // Objects no longer named go once no service can use them: after every service action, and
   // only when no orphan service is kept (it may still use them).
   if (options.removeOrphans || orphans.length === 0) {

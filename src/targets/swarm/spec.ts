@@ -39,8 +39,12 @@ export interface DesiredNetwork {
   readonly key: string;
   readonly name: string;
   readonly external: boolean;
-  /** POST /networks/create body without Name. */
+  /** POST /networks/create body without Name, with our hash labels. */
   readonly body: Readonly<Record<string, unknown>>;
+  /** `v1:<sha256>` of the body's field groups (also the `dev.stack.resource-hash` label). */
+  readonly hash: string;
+  /** One short hash per field group (also in the body's labels): a plan names what changed. */
+  readonly fieldHashes: Readonly<Record<string, string>>;
 }
 
 /** A secret or config to be: its name carries a hash of its content (rotation by name). */

@@ -134,9 +134,19 @@ describe('convertStack', () => {
         ...n,
         body: expect.objectContaining({
           Driver: 'overlay',
-          Labels: expect.objectContaining({ 'com.docker.stack.namespace': 'demo' }),
+          Labels: expect.objectContaining({
+            'com.docker.stack.namespace': 'demo',
+            'dev.stack.resource-hash': expect.stringMatching(/^v1:[0-9a-f]{64}$/),
+          }),
         }),
+        hash: expect.stringMatching(/^v1:[0-9a-f]{64}$/),
+        fieldHashes: expect.objectContaining({ driver: expect.any(String), driver_opts: expect.any(String) }),
       })),
+    );
+    // The hash labels carry the hashes (Swarm keeps a network's labels as created).
+    const net = desired.networks[0]!;
+    expect((net.body['Labels'] as Record<string, string>)['dev.stack.field-hashes']).toBe(
+      JSON.stringify(net.fieldHashes),
     );
     // deploy.* keys Swarm implements are no longer "not implemented" warnings on this target.
     expect(dropSwarmImplementedWarnings(model.warnings).filter((w) => /deploy\./.test(w.message))).toEqual([]);
@@ -157,6 +167,22 @@ describe('convertStack', () => {
     const changed = Object.keys(webA.fieldHashes).filter((g) => webA.fieldHashes[g] !== webB.fieldHashes[g]);
     expect(changed).toEqual(['secrets']);
     expect(convert(a).services[0]!.hash).toBe(convert(b).services[0]!.hash);
+  });
+
+  it("a network's changed driver option or attachable flag changes only those groups of its hash, not the services'", async () => {
+    const stack = (opts: string) =>
+      `services:\n  web:\n    image: x\n    networks: [back]\nnetworks:\n  back:\n    driver: overlay\n${opts}`;
+    const convert = async (opts: string) => {
+      const l = await load(stack(opts));
+      return convertStack(l.model, { deploys: readDeploys(l.model, l.rawServices), files: new Map(), images: {} });
+    };
+    const a = await convert('    driver_opts: { encrypted: "" }\n');
+    const b = await convert('    driver_opts: { encrypted: "true" }\n    attachable: true\n');
+    const [netA, netB] = [a.networks[0]!, b.networks[0]!];
+    expect(netA.hash).not.toBe(netB.hash);
+    const changed = Object.keys(netA.fieldHashes).filter((g) => netA.fieldHashes[g] !== netB.fieldHashes[g]);
+    expect(changed.sort()).toEqual(['attachable', 'driver_opts']);
+    expect(a.services[0]!.hash).toBe(b.services[0]!.hash);
   });
 });
 

@@ -35,6 +35,7 @@ function recorder(options: { failCreate?: string; delayMs?: number; secretExists
     removeNetwork: async (id) => {
       await track(id);
     },
+    listNetworks: async () => [],
     createSecret: async (name) => {
       if (name === options.secretExists)
         throw new EngineCallError(409, `secret ${name}`, 'rpc error: code = AlreadyExists');

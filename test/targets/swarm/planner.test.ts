@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { renderSwarmPlan } from '../../../src/targets/swarm/plan.js';
 import { planSwarmDown, planSwarmUp } from '../../../src/targets/swarm/planner.js';
 import type { ObservedService, ObservedSwarm } from '../../../src/targets/swarm/observed.js';
-import type { DesiredService, DesiredSwarm } from '../../../src/targets/swarm/spec.js';
+import type { DesiredNetwork, DesiredService, DesiredSwarm } from '../../../src/targets/swarm/spec.js';
 import { judgeService } from '../../../src/targets/swarm/wait.js';
 import type { SwarmService, SwarmTask } from '../../../src/engine/types.js';
 
@@ -33,10 +33,25 @@ function service(key: string, groups: Record<string, string>, extra: Partial<Des
 const web = service('web', { image: 'a1', environment: 'e1' }, { dependsOn: ['db'] });
 const db = service('db', { image: 'b1', environment: 'f1' });
 
+/** A network as convert makes it: field hashes in its labels, written at create. */
+function network(key: string, groups: Record<string, string>): DesiredNetwork {
+  const hash = `v1:${Object.values(groups).join('')}`;
+  const labels = { [NS]: 'demo', 'dev.stack.resource-hash': hash, 'dev.stack.field-hashes': JSON.stringify(groups) };
+  return {
+    key,
+    name: `demo_${key}`,
+    external: false,
+    body: { Driver: 'overlay', Labels: labels },
+    hash,
+    fieldHashes: groups,
+  };
+}
+const defaultNet = network('default', { driver: 'd1', driver_opts: 'o1', labels: 'l1' });
+
 const desired: DesiredSwarm = {
   project: 'demo',
   services: [db, web],
-  networks: [{ key: 'default', name: 'demo_default', external: false, body: { Driver: 'overlay' } }],
+  networks: [defaultNet],
   secrets: [
     { kind: 'secret', key: 'token', name: 'demo_token_aaaa', external: false, data: 'eA==', labels: { [NS]: 'demo' } },
   ],
@@ -48,13 +63,13 @@ function observedService(
   version: number,
   labels: Record<string, string> = d.spec.Labels,
 ): ObservedService {
-  return { id: `id-${d.key}`, name: d.name, version, labels, image: 'img@sha256:1', replicas: 2 };
+  return { id: `id-${d.key}`, name: d.name, version, labels, image: 'img@sha256:1', replicas: 2, networks: ['n1'] };
 }
 
 const converged: ObservedSwarm = {
   project: 'demo',
   services: [observedService(db, 10), observedService(web, 11)],
-  networks: [{ id: 'n1', name: 'demo_default', labels: { [NS]: 'demo' } }],
+  networks: [{ id: 'n1', name: 'demo_default', labels: defaultNet.body['Labels'] as Record<string, string> }],
   secrets: [{ id: 's1', name: 'demo_token_aaaa', labels: { [NS]: 'demo' } }],
   configs: [],
 };
@@ -164,6 +179,64 @@ describe('planSwarmUp', () => {
       ['remove-service', 'demo_old', []],
       ['remove-secret', 'demo_old_secret', ['service:demo_old']],
     ]);
+  });
+
+  it('a network the manager still lists after its removal is created again, once its copy is gone', () => {
+    const plan = planSwarmUp(
+      desired,
+      { ...converged, networks: [], lingeringNetworks: ['demo_default'] },
+      { removeOrphans: false },
+    );
+    expect(plan.actions).toMatchObject([{ kind: 'create-network', name: 'demo_default', lingering: true }]);
+    expect(renderSwarmPlan(plan)).toBe('+ create network demo_default\ndemo: 1 to create\n');
+  });
+
+  it('a network whose driver options changed is removed and created again with the services that join it, the plan naming the field', () => {
+    const changedNet = network('default', { driver: 'd1', driver_opts: 'o2', labels: 'l1' });
+    const plan = planSwarmUp({ ...desired, networks: [changedNet] }, converged, { removeOrphans: false });
+    expect(plan.actions.map((a) => [a.kind, a.resource, a.after])).toEqual([
+      ['remove-service', 'service-removal:db', []],
+      ['remove-service', 'service-removal:web', []],
+      ['remove-network', 'network-removal:demo_default', ['service-removal:db', 'service-removal:web']],
+      ['create-network', 'network:demo_default', ['network-removal:demo_default']],
+      ['create-service', 'service:db', ['network:demo_default', 'service-removal:db']],
+      ['create-service', 'service:web', ['network:demo_default', 'service:db', 'service-removal:web']],
+    ]);
+    expect(renderSwarmPlan(plan)).toBe(
+      [
+        '- remove service demo_db (network_changed: network demo_default: driver_opts)',
+        '- remove service demo_web (network_changed: network demo_default: driver_opts)',
+        '- remove network demo_default (network_changed: driver_opts)',
+        '+ create network demo_default (network_changed: driver_opts)',
+        '+ create service demo_db (network_changed: network demo_default: driver_opts)',
+        '+ create service demo_web (network_changed: network demo_default: driver_opts)',
+        'demo: 3 to remove, 3 to create',
+        '',
+      ].join('\n'),
+    );
+    expect(plan.notes).toEqual([
+      'network demo_default: driver_opts changed; Swarm cannot update a network: removed and created again, ' +
+        'with the services that join it (demo_db, demo_web)',
+    ]);
+  });
+
+  it('a changed network that a kept orphan service joins is left as it is, with a note; without hash labels it is never recreated', () => {
+    const changedNet = network('default', { driver: 'd1', driver_opts: 'o1', labels: 'l2' });
+    const orphan = { id: 'id-old', name: 'demo_old', version: 3, labels: { [NS]: 'demo' }, networks: ['n1'] };
+    const kept = planSwarmUp(
+      { ...desired, networks: [changedNet] },
+      { ...converged, services: [...converged.services, orphan] },
+      { removeOrphans: false },
+    );
+    expect(kept.actions).toEqual([]);
+    expect(kept.notes[0]).toBe(
+      'network demo_default: configuration changed (labels) but kept: in use by demo_old ' +
+        '(not in the stack file; --remove-orphans removes them)',
+    );
+    const byDockerStack = { ...converged, networks: [{ id: 'n1', name: 'demo_default', labels: { [NS]: 'demo' } }] };
+    expect(planSwarmUp({ ...desired, networks: [changedNet] }, byDockerStack, { removeOrphans: true }).actions).toEqual(
+      [],
+    );
   });
 
   it('planning is deterministic', () => {

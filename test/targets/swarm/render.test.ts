@@ -20,8 +20,15 @@ describe('configSwarm', () => {
         },
       ],
       networks: [
-        { key: 'default', name: 'demo_default', external: false, body: { Driver: 'overlay' } },
-        { key: 'ext', name: 'shared', external: true, body: {} },
+        {
+          key: 'default',
+          name: 'demo_default',
+          external: false,
+          body: { Driver: 'overlay' },
+          hash: 'v1:n',
+          fieldHashes: {},
+        },
+        { key: 'ext', name: 'shared', external: true, body: {}, hash: 'v1:e', fieldHashes: {} },
       ],
       secrets: [
         { kind: 'secret', key: 'token', name: 'demo_token_0123456789', external: false, data: 'c2VjcmV0', labels: {} },
