@@ -300,6 +300,12 @@ export interface ServiceSpec {
    */
   readonly retained?: Readonly<Record<string, unknown>>;
   readonly profiles: readonly string[];
+  /**
+   * `attach:` as written (absent when not): `false` keeps the service's output out of attached
+   * `up` (unless named by `--attach`) and out of `logs` without service names, as Compose.
+   * Never reaches the container: not hashed.
+   */
+  readonly attach?: boolean;
   readonly develop?: { readonly watch: readonly WatchRule[] };
   /** Compose keys present in the file that stack accepts but does not implement (a warning was issued for each). */
   readonly unsupported: readonly string[];

@@ -161,7 +161,10 @@ function loadEnv(
   const explicit = (options.envFiles ?? []).map((f) => resolve(options.cwd, f));
   const trace = options.trace;
   const watch = (env: Record<string, string>): Record<string, string> => (trace ? trace.watchEnv(env) : env);
-  const files = explicit.length > 0 ? explicit : [resolve(workingDir, '.env')].filter((f) => isFile(f, trace));
+  // COMPOSE_DISABLE_ENV_FILE (compose-go): no default `.env`, for interpolation too; named files still count.
+  const disabled = /^(1|t|true)$/i.test(watch(mergeEnvironment(options.env))['COMPOSE_DISABLE_ENV_FILE'] ?? '');
+  const files =
+    explicit.length > 0 || disabled ? explicit : [resolve(workingDir, '.env')].filter((f) => isFile(f, trace));
   const parsed: Record<string, string>[] = [];
   for (const file of files) {
     let text: string;

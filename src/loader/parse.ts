@@ -11,7 +11,7 @@ import { createLocate, positionAt } from './locate.js';
 import { parseFast } from './parse-fast.js';
 import type { ParsedFile, Result } from './types.js';
 import { YAML_LIMITS, scanDocument } from './yaml-safety.js';
-import { codeHint, openingBracketOffset, openingQuoteOffset, yamlErrorHint } from './yaml-hints.js';
+import { codeHint, openingBracketOffset, openingQuoteOffset, overIndentedKey, yamlErrorHint } from './yaml-hints.js';
 import { stackTags } from './yaml-tags.js';
 
 export { YAML_LIMITS } from './yaml-safety.js';
@@ -69,6 +69,8 @@ function yamlDiagnostics(
   severity: 'error' | 'warning',
 ): Diagnostic[] {
   const seen = new Set<string>();
+  /** Lines whose syntax errors are the cascade of a key indented too far below them. */
+  const cascade = new Set<number>();
   const out: Diagnostic[] = [];
   for (const error of errors) {
     const code: ErrorCode = YAML_CODES[error.code] ?? 'YAML_SYNTAX';
@@ -93,12 +95,22 @@ function yamlDiagnostics(
         hint = `this ${source[open] ?? 'bracket'} is never closed: add ${closer} after its last item`;
       }
     }
+    // A key indented too far is reported on the line above, as a value holding ": ".
+    let message: string | undefined;
+    const deeper = error.code === 'BLOCK_AS_IMPLICIT_KEY' ? overIndentedKey(source, error.pos[0]) : undefined;
+    if (deeper) {
+      cascade.add(pos.line);
+      pos = positionAt(file, lineCounter, deeper.offset);
+      const { key, above, indent } = deeper;
+      message = `"${key}" is indented deeper than "${above}" above it, so it is read as part of its value`;
+      hint = `indent "${key}" by ${indent} spaces, as "${above}", to make it a key of the same mapping`;
+    }
     // One diagnostic per code and line: yaml often reports a cascade for one mistake.
     const id = `${code}:${pos.line}`;
     if (seen.has(id)) continue;
     seen.add(id);
     // yaml appends the position and an excerpt; the diagnostic carries both already.
-    const message =
+    message ??=
       code === 'YAML_MULTIPLE_DOCS'
         ? 'the file holds more than one YAML document (a second "---")'
         : code === 'YAML_TOO_DEEP'
@@ -106,7 +118,7 @@ function yamlDiagnostics(
           : (error.message.split('\n')[0] ?? error.code).replace(/ at line \d+, column \d+:?$/, '');
     out.push(diagnostic(code, message, { file, line: pos.line, col: pos.col }, hint, severity));
   }
-  return out.slice(0, 20);
+  return out.filter((d) => d.code !== 'YAML_SYNTAX' || !cascade.has(d.location?.line ?? 0)).slice(0, 20);
 }
 
 function rootKind(data: unknown): string {

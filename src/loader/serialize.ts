@@ -177,6 +177,8 @@ function service(s: ServiceSpec): Json {
   return clean(
     {
       image: s.image,
+      // As Compose prints it: only when written, `true` too.
+      attach: s.attach,
       build: s.build ? build(s.build) : undefined,
       pull_policy: s.pullPolicy,
       command: s.command,

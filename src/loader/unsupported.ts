@@ -12,6 +12,7 @@ export const IMPLEMENTED_KEYS: Readonly<Record<string, readonly string[]>> = {
   '': ['name', 'include', 'services', 'networks', 'volumes', 'secrets', 'configs'],
   'services.*': [
     'annotations',
+    'attach',
     'build',
     'cap_add',
     'cap_drop',

@@ -75,6 +75,43 @@ export function openingBracketOffset(source: string, end: number, bracket: '[' |
   return (candidates.filter((o) => o.bracket === bracket).at(-1) ?? candidates[0])?.offset;
 }
 
+/** A key indented deeper than the key above it (see `overIndentedKey`). */
+export interface OverIndentedKey {
+  /** Offset of the deeper key. */
+  readonly offset: number;
+  readonly key: string;
+  /** The key above, whose plain value the deeper line continues. */
+  readonly above: string;
+  /** The indentation of the key above, in spaces. */
+  readonly indent: number;
+}
+
+/**
+ * A key indented deeper than the key above it, which has a plain value on its line
+ * (`image: x`, then `  ports: [...]` two spaces further in): yaml reads both lines as one value
+ * and reports the line above ("Nested mappings are not allowed in compact mappings"), where a
+ * hint about quoting ": " misleads. `offset` is where yaml reported it.
+ */
+export function overIndentedKey(source: string, offset: number): OverIndentedKey | undefined {
+  const start = source.lastIndexOf('\n', offset - 1) + 1;
+  const end = source.indexOf('\n', start);
+  const keyLine = /^( *)([^\s#'"{[\-][^:#]*?):[ ]+[^\s#]/.exec(source.slice(start, end === -1 ? undefined : end));
+  if (!keyLine || end === -1) return undefined;
+  const indent = keyLine[1]!.length;
+  for (let at = end + 1; at < source.length;) {
+    const next = source.indexOf('\n', at);
+    const line = source.slice(at, next === -1 ? undefined : next);
+    if (line.trim() !== '' && !line.trimStart().startsWith('#')) {
+      const deeper = /^( *)([^\s#'"{[\-][^:#]*?):(?:[ ]|$)/.exec(line);
+      if (!deeper || deeper[1]!.length <= indent) return undefined;
+      return { offset: at + deeper[1]!.length, key: deeper[2]!, above: keyLine[2]!, indent };
+    }
+    if (next === -1) break;
+    at = next + 1;
+  }
+  return undefined;
+}
+
 /** Hints for yaml's error codes (the ones users meet); anything else gets the generic one. */
 const YAML_ERROR_HINTS: Readonly<Record<string, string>> = {
   TAB_AS_INDENT: 'indent with spaces: YAML does not allow tabs in indentation',

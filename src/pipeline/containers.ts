@@ -115,7 +115,8 @@ export async function findPublicPort(
 ): Promise<{ ip: string; port: number }> {
   const listed = await listProjectContainers(engine, project, { services: [service], oneoffs: true }, options.signal);
   const container = listed.find((c) => Number((c.Labels ?? {})[Label.containerNumber] ?? '0') === options.index);
-  if (!container) throw new StackError('USAGE', `service "${service}" has no container number ${options.index}`);
+  // Valid input the project's state does not match: exit 1, as Compose and `exec --index`.
+  if (!container) throw new StackError('APPLY_FAILED', `service "${service}" has no container number ${options.index}`);
   const match = (container.Ports ?? []).find(
     (p) => p.PrivatePort === privatePort && p.Type === options.protocol && p.PublicPort !== undefined,
   );

@@ -204,7 +204,7 @@ function conditionsOf(
 }
 
 /**
- * Starts, stops or restarts the project's existing containers (one-offs left alone), service
+ * Starts, stops or restarts the project's existing containers (one-offs left alone but by kill), service
  * by service in dependency order, within `lifecycleScope`. Start and restart wait for each
  * service's depends_on conditions (healthy, completed successfully) before acting on it; a
  * service whose wait failed is not acted on, nor are the services after it that need it.
@@ -225,7 +225,13 @@ export async function changeServiceStates(
     options.orphans && options.services.length === 0
       ? undefined
       : lifecycleScope(target, verb, options.services, options.noDeps);
-  const all = await listProjectContainers(engine, project, { services: scope ?? [] }, options.signal);
+  // Compose's kill takes the services' one-off containers (`stack run`) too; the other verbs leave them.
+  const all = await listProjectContainers(
+    engine,
+    project,
+    { services: scope ?? [], oneoffs: verb === 'kill' },
+    options.signal,
+  );
   const listed = inScope(all, scope);
   const containers = listed.filter((c) => !states || states.includes(c.State));
   const failures: LifecycleFailure[] = [];

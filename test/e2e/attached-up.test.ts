@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { cleanup, containers, describeE2E, eventually, runCli, startCli } from './helpers.js';
+import { cleanup, containers, describeE2E, docker, eventually, runCli, startCli } from './helpers.js';
 import { uniqueName } from '../support/engine.js';
 import { startEngineProxy } from '../../bench/lib/engine-proxy.mjs';
 
@@ -93,6 +93,45 @@ describe('attached up', () => {
     expect(run.stdout).not.toContain('noise');
   });
 
+  it('a service with attach: false runs without its output in attached up, and Ctrl-C stops it with the rest', async () => {
+    const { dir, project } = stack({
+      loud: 'command: ["sh", "-c", "echo loud-line; exec sleep 3600"]\nstop_signal: SIGKILL',
+      quiet: 'attach: false\ncommand: ["sh", "-c", "echo quiet-line; exec sleep 3600"]\nstop_signal: SIGKILL',
+    });
+    const run = startCli(['-p', project, 'up'], { cwd: dir });
+    await eventually(() => expect(run.output()).toMatch(/^loud-1 +\| loud-line$/m), 60_000);
+    // It ran and printed (the engine has the line): up chose not to show it.
+    await eventually(() => expect(docker(['logs', `${project}-quiet-1`])).toContain('quiet-line'), 30_000);
+    run.child.kill('SIGINT');
+    const result = await run.done;
+    expect(result.code, result.stderr).toBe(130);
+    expect(result.stdout).not.toContain('quiet-line');
+    expect(result.stderr).not.toMatch(/UNSUPPORTED_KEY/);
+    expect(
+      containers(project)
+        .map((c) => `${c.service}:${c.state}`)
+        .sort(),
+    ).toEqual(['loud:exited', 'quiet:exited']);
+  });
+
+  it('--attach names an attach: false service back in; logs leaves it out unless it is named', async () => {
+    const { dir, project } = stack({
+      loud: 'command: ["sh", "-c", "echo loud-line"]',
+      quiet: 'attach: false\ncommand: ["sh", "-c", "echo quiet-line"]',
+    });
+    const run = await runCli(['-p', project, 'up', '--attach', 'quiet'], { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^quiet-1 +\| quiet-line$/m);
+    expect(run.stdout).not.toContain('loud-line');
+    await eventually(() => expect(containers(project).every((c) => c.state === 'exited')).toBe(true), 30_000);
+    const all = await runCli(['-p', project, 'logs'], { cwd: dir });
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.stdout).toMatch(/^loud-1 +\| loud-line$/m);
+    expect(all.stdout).not.toContain('quiet-line');
+    const named = await runCli(['-p', project, 'logs', 'quiet'], { cwd: dir });
+    expect(named.stdout).toMatch(/^quiet-1 +\| quiet-line$/m);
+  });
+
   it('Ctrl-C prints one message, stops what was attached and exits 130', async () => {
     const { dir, project } = stack({
       server: 'command: ["sh", "-c", "echo serving; exec sleep 3600"]\nstop_signal: SIGKILL',
@@ -137,9 +176,9 @@ describe('attached up', () => {
       'run-5',
       'run-6',
     ]);
-    // Every exit is shown: five restarts, then the final one. (The final exit line can still be
-    // printed just before the last run's output line when the restart outpaces the stream:
-    // an ordering defect noted on issue 14, no output is lost.)
+    // Every exit is shown: five restarts, then the final one, last: after the last run's output
+    // line, also when the restart outpaces the log stream.
+    expect(lines.at(-1)).toBe('counter-1 exited with code 1');
     expect(lines.filter((l) => l === 'counter-1 exited with code 1')).toHaveLength(1);
     expect(lines.filter((l) => l === 'counter-1 exited with code 1 (restarting)')).toHaveLength(5);
   });

@@ -187,6 +187,10 @@ describe('container commands', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain(`no port 80/tcp for container ${p}-web-1: 8080/tcp`);
     expect((await stack('port', '--protocol', 'udp', 'web', '8080')).code).toBe(1);
+    // A replica that does not exist is the project's state, not bad input: exit 1 too (Compose).
+    const noReplica = await stack('port', '--index', '2', 'web', '8080');
+    expect(noReplica.code).toBe(1);
+    expect(noReplica.stderr).toContain('service "web" has no container number 2');
   });
 
   it("top lists each running container's processes under SERVICE and #", async () => {

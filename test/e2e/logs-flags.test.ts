@@ -36,7 +36,7 @@ describe('logs --index, --until, --no-color', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('--index 2 web prints the second replica only; --index needs one service and an existing replica', async () => {
+  it('--index 2 web prints the second replica only; --index without one service is a usage error (2), a replica that does not exist a failure (1)', async () => {
     const id2 = execFileSync('docker', ['inspect', '-f', '{{.Config.Hostname}}', `${project}-web-2`], {
       encoding: 'utf8',
     }).trim();
@@ -50,7 +50,7 @@ describe('logs --index, --until, --no-color', () => {
     expect(noService.code).toBe(2);
     expect(noService.stderr).toContain('--index requires one service to be selected');
     const missing = await stack('logs', '--index', '3', 'web');
-    expect(missing.code).toBe(2);
+    expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('service "web" has no container number 3');
   });
 

@@ -205,6 +205,26 @@ describe('stack run', () => {
     expect(containers(p)).toEqual([]);
   });
 
+  it("kill kills the running one-off containers of the services it acts on too, as Compose's kill", async () => {
+    const p = project('run-kill');
+    const solo = await runCli(['-p', p, 'run', '-d', '--no-deps', 'solo', 'sleep', '300'], { cwd });
+    expect(solo.code, solo.stderr).toBe(0);
+    const db = await runCli(['-p', p, 'run', '-d', '--no-deps', 'db'], { cwd });
+    expect(db.code, db.stderr).toBe(0);
+    const [soloId, dbId] = [solo.stdout.trim(), db.stdout.trim()];
+    const killDb = await runCli(['-p', p, 'kill', 'db'], { cwd });
+    expect(killDb.code, killDb.stderr).toBe(0);
+    expect(inspect<Inspected>(dbId).State.Status).toBe('exited');
+    expect(inspect<Inspected>(soloId).State.Status).toBe('running');
+    const killAll = await runCli(['-p', p, 'kill'], { cwd });
+    expect(killAll.code, killAll.stderr).toBe(0);
+    expect(killAll.stderr).toContain(`Container ${inspect<Inspected>(soloId).Name.slice(1)}  Killed`);
+    expect(inspect<Inspected>(soloId).State.Status).toBe('exited');
+    const again = await runCli(['-p', p, 'kill'], { cwd });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain('No container to kill');
+  });
+
   it('Ctrl-C stops a --rm one-off, removes it and exits 130', async () => {
     const p = project('run-int');
     const cli = startCli(

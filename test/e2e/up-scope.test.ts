@@ -103,4 +103,24 @@ describe('up lifecycle scope', () => {
     expect(result.stderr).toContain('did you mean "app"?');
     expect(containers(p)).toEqual([]);
   });
+
+  it('an unknown service in --attach, --no-attach or --exit-code-from, and --attach with -d, are usage errors before anything runs', async () => {
+    const p = project('attach-unknown');
+    const cwd = fixture('e2e-run');
+    for (const flags of [
+      ['--attach', 'aap'],
+      ['--no-attach', 'aap'],
+      ['--exit-code-from', 'aap'],
+    ]) {
+      const result = await runCli(['-p', p, 'up', ...flags], { cwd });
+      expect(result.code, flags.join(' ')).toBe(2);
+      expect(result.stderr).toContain('did you mean "app"?');
+    }
+    const detached = await runCli(['-p', p, 'up', '-d', '--attach', 'app'], { cwd });
+    expect(detached.code).toBe(2);
+    expect(detached.stderr).toContain('--attach and --attach-dependencies need an attached up');
+    const both = await runCli(['-p', p, 'up', '--attach', 'app', '--attach-dependencies'], { cwd });
+    expect(both.code).toBe(2);
+    expect(containers(p)).toEqual([]);
+  });
 });

@@ -166,6 +166,14 @@ describe('environment and interpolation', () => {
     expect(app['image']).toBe('stack-test/busybox:${BUSYBOX_TAG:-latest}');
   });
 
+  it('COMPOSE_DISABLE_ENV_FILE leaves .env out of interpolation too; a named env file is still read', async () => {
+    const disabled = await load({ cwd: dir, env: { COMPOSE_DISABLE_ENV_FILE: 'true' } });
+    expect(service(disabled, 'app')['environment']).toMatchObject({ GREETING: 'hello', LEVEL: 'warn' });
+    expect(disabled.sourceFiles).toEqual([join(dir, 'stack.yaml')]);
+    const named = await load({ cwd: dir, env: { COMPOSE_DISABLE_ENV_FILE: '1' }, envFiles: ['.env'] });
+    expect(service(named, 'app')['environment']).toMatchObject({ GREETING: 'hi there', LEVEL: 'info' });
+  });
+
   it('lists .env among the source files', async () => {
     expect((await load({ cwd: dir })).sourceFiles).toEqual([join(dir, 'stack.yaml'), join(dir, '.env')]);
   });

@@ -76,6 +76,26 @@ describe('parseStackFile', () => {
     for (const d of found) expect(d.hint, d.code).toBeTruthy();
   });
 
+  it.each([
+    ['under a service', 'services:\n  web:\n    image: x\n      ports: ["80"]\n', '4:7', 'ports', 'image', 4],
+    ['in a mapping', 'services:\n  web:\n    environment:\n      A: 1\n        B: 2\n', '5:9', 'B', 'A', 6],
+  ])(
+    'a key indented too far (%s) is reported at that key, naming the key above, not as a quoting problem',
+    (_, source, at, key, above, indent) => {
+      const found = parseStackFile(FILE, source).diagnostics;
+      const first = found[0]!;
+      // One error: not the cascade yaml reports on the line above.
+      expect(found).toHaveLength(1);
+      expect(`${first.code} ${first.location?.line}:${first.location?.col}`).toBe(`YAML_SYNTAX ${at}`);
+      expect(first.message).toBe(
+        `"${key}" is indented deeper than "${above}" above it, so it is read as part of its value`,
+      );
+      expect(first.hint).toBe(
+        `indent "${key}" by ${indent} spaces, as "${above}", to make it a key of the same mapping`,
+      );
+    },
+  );
+
   it('the hint of a duplicate key names the line of the first occurrence', () => {
     const [d] = parseStackFile(
       FILE,

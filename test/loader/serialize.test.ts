@@ -47,6 +47,24 @@ describe('toComposeConfig', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+  it('prints attach as Compose does: only where written, false and true alike, with no warning', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stack-serialize-attach-'));
+    try {
+      const file = join(dir, 'stack.yaml');
+      writeFileSync(
+        file,
+        'services:\n  a:\n    image: x\n    attach: false\n  b:\n    image: x\n    attach: true\n  c:\n    image: x\n',
+      );
+      const model = await loadStack({ cwd: dir, env: {}, files: [file], projectName: 'p' });
+      expect(model.warnings.map((w) => w.code)).toEqual([]);
+      const services = toComposeConfig(model)['services'] as Record<string, Record<string, unknown>>;
+      expect(services['a']!['attach']).toBe(false);
+      expect(services['b']!['attach']).toBe(true);
+      expect(services['c']).not.toHaveProperty('attach');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
   it('keeps an explicit empty command and includes environment values', async () => {
     const model = await loadStack({
       cwd: fixtures,

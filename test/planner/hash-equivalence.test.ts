@@ -142,4 +142,14 @@ describe('config hash from the stack file', () => {
       expect(hashOf(await load(`variant.yaml`, text), 'web'), what).toBe(hashOf(short, 'web'));
     }
   });
+
+  it('leaves out attach (what attached up prints, never part of the container), so adding it recreates nothing', async () => {
+    const short = await load('short.yaml', SHORT);
+    for (const value of ['false', 'true']) {
+      const model = await load('variant.yaml', SHORT.replace('  web:\n', `  web:\n    attach: ${value}\n`));
+      expect(model.services['web']!.attach, value).toBe(value === 'true');
+      expect(hashOf(model, 'web'), value).toBe(hashOf(short, 'web'));
+    }
+    expect(short.services['web']!.attach).toBeUndefined();
+  });
 });

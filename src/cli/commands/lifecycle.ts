@@ -55,6 +55,7 @@ export async function runLifecycle(
   // Serialized with up/down/watch on the project: a stop never interleaves with a recreate.
   const lock = await lockProject(ctx, project, `stack ${verb}${services.length > 0 ? ' ' + services.join(' ') : ''}`);
   let failed: LifecycleFailure[];
+  let acted = 0;
   try {
     failed = await changeServiceStates(engine, target, verb, {
       services,
@@ -66,12 +67,16 @@ export async function runLifecycle(
       ...(waitTimeout !== undefined ? { waitTimeoutMs: waitTimeout * 1000 } : {}),
       onWarning: (message) => ctx.stderr.write(`warning: ${message}\n`),
       onDone: (name) => {
+        acted++;
         if (ctx.progress !== 'quiet') ctx.stderr.write(` Container ${name}  ${DONE[verb]}\n`);
       },
     });
   } finally {
     lock.release();
   }
+  // As Compose: a kill that finds nothing running says so (exit 0).
+  if (verb === 'kill' && acted === 0 && failed.length === 0 && ctx.progress !== 'quiet' && ctx.progress !== 'json')
+    ctx.stderr.write('No container to kill\n');
   const failures = failed.map(
     (f) => `  service:${f.service}${f.container === '-' ? '' : ` (${f.container})`}: ${f.message}`,
   );

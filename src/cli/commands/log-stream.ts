@@ -239,8 +239,9 @@ export interface LogFollower {
   follow(source: LogSource, from?: FollowFrom): void;
   /**
    * A status line in the log stream (`web-1 exited with code 5`), in the service's colour.
-   * While the container's stream is draining it waits for the first line written after
-   * `timeNano` (the event's time), or the stream's end.
+   * For a followed container it comes after the run's output: it waits for the first line
+   * written after `timeNano` (the event's time), or the end of the last stream (one is opened
+   * from the last line printed when none is).
    */
   status(source: Pick<LogSource, 'prefix' | 'id'>, text: string, timeNano?: number): void;
   /** Resolves once every stream has ended. */
@@ -281,6 +282,8 @@ export function sinceOfTimestamp(timestamp: string): string | undefined {
 
 /** What the follower knows of one container. */
 interface Followed {
+  /** The container, as last followed (a status line may read its last lines again). */
+  source: LogSource;
   active: boolean;
   /** Started again while its stream was still draining: follow again once it ends. */
   again: boolean;
@@ -354,6 +357,24 @@ export function createLogFollower(
         reportFailure(ctx, { source, error: error instanceof Error ? error : new Error(String(error)) });
     }
   };
+  // One stream at a time per container. Status lines wait in `statuses` until a later line is
+  // printed or no stream is left to come: a stream that ends while the container was started
+  // again hands them to the next one, which reads that run's output first.
+  const open = (state: Followed, from: FollowFrom | undefined): void => {
+    state.active = true;
+    streams.push(
+      pump(state.source, state, from).then(() => {
+        state.active = false;
+        if (state.again && !options.signal.aborted) {
+          state.again = false;
+          open(state, undefined);
+          return;
+        }
+        state.again = false;
+        for (const { line } of state.statuses.splice(0)) ctx.stdout.write(line);
+      }),
+    );
+  };
   const follower: LogFollower = {
     follow(source, from) {
       if (options.signal.aborted) return;
@@ -365,27 +386,26 @@ export function createLogFollower(
       const first = state === undefined;
       if (!state) {
         const tailOnly = from?.since === undefined && from?.tail !== undefined && from.tail !== 'all';
-        state = { active: false, again: false, statuses: [], ...(tailOnly ? { floor: Date.now() / 1000 } : {}) };
+        state = { source, active: false, again: false, statuses: [] };
+        if (tailOnly) state.floor = Date.now() / 1000;
         if (from?.since !== undefined) state.floor = from.since;
         known.set(source.id, state);
       }
-      const current = state;
-      current.active = true;
-      streams.push(
-        pump(source, current, first ? from : undefined).then(() => {
-          current.active = false;
-          for (const { line } of current.statuses.splice(0)) ctx.stdout.write(line);
-          if (!current.again) return;
-          current.again = false;
-          follower.follow(source);
-        }),
-      );
+      state.source = source;
+      open(state, first ? from : undefined);
     },
     status(source, text, timeNano) {
       const line = `${paint(serviceOf(source.prefix), `${source.prefix} ${text}`)}\n`;
       const state = known.get(source.id);
-      if (state?.active) state.statuses.push({ line, ...(timeNano ? { stamp: stampOfNs(timeNano) } : {}) });
-      else ctx.stdout.write(line);
+      if (!state || (!state.active && options.signal.aborted)) {
+        ctx.stdout.write(line);
+        return;
+      }
+      state.statuses.push({ line, ...(timeNano ? { stamp: stampOfNs(timeNano) } : {}) });
+      // No stream open: the run that exited may have printed after the last one ended (its start
+      // is still being looked up, or it restarted faster than a stream opens). Read from the
+      // cursor first, so the status comes after that run's output.
+      if (!state.active) open(state, undefined);
     },
     async settled() {
       // Streams started while waiting (a restart's) are awaited too.

@@ -57,6 +57,21 @@ function replicaIndex(value: string | undefined, services: readonly string[]): n
   return n;
 }
 
+/**
+ * The services `logs` reads, as Compose: the named ones; without names, the services of the
+ * loaded files (not the project's other files) but those with `attach: false` (all of them
+ * when every one has it); a project known only by name: all its containers.
+ */
+function logsScope(
+  target: StackModel | { project: string },
+  services: readonly string[],
+): readonly string[] | undefined {
+  const scope = commandScope(target, services);
+  if (services.length > 0 || !scope || !('services' in target)) return scope;
+  const attached = scope.filter((s) => target.services[s]?.attach !== false);
+  return attached.length > 0 ? attached : scope;
+}
+
 /** Runs `logs`. */
 export async function runLogs(ctx: CliContext, services: readonly string[], flags: LogsFlags): Promise<CommandResult> {
   const tail = parseTail(flags.tail);
@@ -75,14 +90,14 @@ export async function runLogs(ctx: CliContext, services: readonly string[], flag
       ...(index !== undefined ? { index } : {}),
     });
   const engine = await openEngine(ctx);
-  // As Compose: without names, the services of the loaded files (not the project's other files).
-  const scope = commandScope(target, services);
+  const scope = logsScope(target, services);
   const containers = inScope(
     await listProjectContainers(engine, projectName(target), { services: scope ?? [] }, ctx.signal),
     scope,
   ).filter((c) => index === undefined || (c.Labels ?? {})[Label.containerNumber] === String(index));
+  // Valid input the project's state does not match (exit 1, as Compose and `exec --index`).
   if (index !== undefined && containers.length === 0)
-    throw new StackError('USAGE', `service "${services[0]!}" has no container number ${index}`);
+    throw new StackError('APPLY_FAILED', `service "${services[0]!}" has no container number ${index}`);
   const shown = {
     ...(until !== undefined ? { until } : {}),
     ...(flags.logPrefix === false ? { noPrefix: true } : {}),

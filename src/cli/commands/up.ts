@@ -21,7 +21,7 @@ import type { LogFollower } from './log-stream.js';
 import { loadProject, openEngine } from './session.js';
 import { swarmTarget, swarmUp } from './swarm.js';
 import type { PlanFlags } from '../options.js';
-import { collect, operationHooks, parseSeconds, upStackOptions } from '../options.js';
+import { checkServices, collect, operationHooks, parseSeconds, upStackOptions } from '../options.js';
 import { leftRunning, reportRunning } from '../../render/progress.js';
 
 /** The flags of `up`. */
@@ -49,17 +49,24 @@ export interface UpFlags extends PlanFlags {
 }
 
 /**
- * The services attached `up` follows (Compose v2): `--attach` when given, else the named
- * services (with `--attach-dependencies` their dependencies too), else every selected one;
- * minus `--no-attach`.
+ * The services whose output attached `up` prints (Compose v2): `--attach` when given, as named
+ * (`attach: false` services too), else the named services (with `--attach-dependencies` their
+ * dependencies too), else every selected one, leaving out those with `attach: false`; minus
+ * `--no-attach`.
  */
 export function attachedServices(
+  model: StackModel,
   selected: ReadonlySet<string>,
   services: readonly string[],
   flags: Pick<UpFlags, 'attach' | 'noAttach' | 'attachDependencies'>,
 ): Set<string> {
   const attach = flags.attach ?? [];
-  const base = attach.length > 0 ? attach : services.length > 0 && !flags.attachDependencies ? services : [...selected];
+  const base =
+    attach.length > 0
+      ? attach
+      : (services.length > 0 && !flags.attachDependencies ? services : [...selected]).filter(
+          (s) => model.services[s]?.attach !== false,
+        );
   return new Set(base.filter((s) => !(flags.noAttach ?? []).includes(s)));
 }
 
@@ -74,6 +81,18 @@ function checkAttachFlags(flags: UpFlags): void {
     );
   if (flags.abortOnContainerExit && flags.abortOnContainerFailure)
     throw new StackError('USAGE', '--abort-on-container-exit and --abort-on-container-failure cannot be combined');
+  const attach = (flags.attach ?? []).length > 0;
+  if ((attach || flags.attachDependencies) && (flags.detach || flags.wait))
+    throw new StackError('USAGE', '--attach and --attach-dependencies need an attached up: drop -d/--wait');
+  if (attach && flags.attachDependencies)
+    throw new StackError('USAGE', '--attach and --attach-dependencies cannot be combined');
+}
+
+/** The services the attached flags name must exist (Compose refuses `--attach` and `--exit-code-from` typos). */
+function checkAttachServices(model: StackModel, flags: UpFlags): void {
+  checkServices(model, flags.attach ?? [], 'service in --attach');
+  checkServices(model, flags.noAttach ?? [], 'service in --no-attach');
+  checkServices(model, flags.exitCodeFrom === undefined ? [] : [flags.exitCodeFrom], 'service in --exit-code-from');
 }
 
 /** Runs `up`. */
@@ -87,6 +106,7 @@ export async function runUp(ctx: CliContext, services: readonly string[], flags:
   // `--target swarm` / STACK_TARGET decide without the file: the swarm target loads it itself
   // (with its raw deploy: keys), so it is not loaded twice.
   const loaded = swarmTarget(ctx) ? undefined : await loadProject(ctx, services);
+  if (loaded) checkAttachServices(loaded, flags);
   if (!loaded || swarmTarget(ctx, loaded)) {
     return swarmUp(ctx, services, {
       ...(flags.detach ? { detach: true } : {}),
@@ -156,9 +176,10 @@ export async function runUp(ctx: CliContext, services: readonly string[], flags:
  * Attached `up`, as Compose v2: prefixed logs of the attached containers (restarted and
  * recreated ones too), `<container> exited with code N` lines, the end when none is left
  * running, or at the first exit (`--abort-on-container-exit`, `--exit-code-from`) or failure
- * (`--abort-on-container-failure`), which stops the others. The first Ctrl-C stops what this
- * run attached, gracefully; a second kills it. Exit code: the `--exit-code-from` service's (or,
- * when aborting, the first exit's), 130 after Ctrl-C, else 0.
+ * (`--abort-on-container-failure`), which stops the others. The first Ctrl-C stops the services
+ * this `up` was given (all when none was named), gracefully; a second kills them. Exit code:
+ * the `--exit-code-from` service's (or, when aborting, the first exit's), 130 after Ctrl-C,
+ * else 0.
  */
 async function runAttached(
   ctx: CliContext,
@@ -171,9 +192,15 @@ async function runAttached(
 ): Promise<CommandResult> {
   const { superviseAttached } = await import('../../pipeline/attach.js');
   const { changeServiceStates } = await import('../../pipeline/lifecycle.js');
-  const attached = attachedServices(selected, services, flags);
+  const attached = attachedServices(model, selected, services, flags);
   const exitCodeFrom = flags.exitCodeFrom;
-  if (exitCodeFrom !== undefined && !attached.has(exitCodeFrom)) attached.add(exitCodeFrom);
+  // The services whose exits are shown and waited for (Compose's monitor): the attached ones and
+  // the named ones (`attach: false` or `--no-attach` keeps only their output out), else all.
+  const watched = new Set([...attached, ...services, ...(exitCodeFrom !== undefined ? [exitCodeFrom] : [])]);
+  if (watched.size === 0) for (const s of selected) watched.add(s);
+  // What Ctrl-C and an abort stop (Compose stops the services `up` was given, else all of them),
+  // and whatever the session waits for.
+  const stopped = new Set([...(services.length > 0 ? services : selected), ...watched]);
   const abortOn = flags.abortOnContainerFailure
     ? 'failure'
     : flags.abortOnContainerExit || exitCodeFrom !== undefined
@@ -192,34 +219,37 @@ async function runAttached(
     });
   ctx.setInterruptBehavior({
     message: 'Gracefully stopping... (press Ctrl+C again to force)',
-    onForce: async () => void (await stop(attached, 'kill')),
+    onForce: async () => void (await stop(stopped, 'kill')),
   });
-  // Ctrl-C stops what this run attached, and the session goes on until they are gone: their
+  // Ctrl-C stops them, and the session goes on until the watched containers are gone: their
   // last output and exit lines are printed as Compose prints them while stopping. Ended early
   // only when a stop fails (a container it could not stop would keep the session open).
   const supervision = new AbortController();
   let stopping: Promise<unknown> | undefined;
   const onInterrupt = (): void => {
-    stopping ??= stop(attached, 'stop').then((failures) => {
+    stopping ??= stop(stopped, 'stop').then((failures) => {
       if (failures.length > 0) supervision.abort();
     });
   };
   if (ctx.signal.aborted) onInterrupt();
   else ctx.signal.addEventListener('abort', onInterrupt, { once: true });
   let outcome;
+  const follow = followStarts(engine, follower);
   try {
     outcome = await superviseAttached(engine, model.name, containers, times.since, {
       notBeforeMs: times.notBeforeMs,
-      services: attached,
+      services: watched,
       ...(abortOn ? { abortOn } : {}),
       signal: supervision.signal,
-      onStart: followStarts(engine, follower),
+      onStart: (container, since) => {
+        if (attached.has(container.service)) follow(container, since);
+      },
       onExit: (exit) => reportExit(follower, exit),
-      // An abort stops every service this run started (Compose); their exits end the session.
+      // An abort stops them too (Compose); their exits end the session.
       onAbort: () => {
         if (ctx.signal.aborted) return; // stopping already, on Ctrl-C
         ctx.stderr.write('Aborting on container exit...\n');
-        stopping ??= stop(selected, 'stop');
+        stopping ??= stop(stopped, 'stop');
       },
     });
     await stopping;
@@ -300,10 +330,14 @@ async function watchAttached(
   const logs = new AbortController();
   const containers = await listProjectContainers(engine, model.name, { services: [...selected] }, ctx.signal);
   const follower = attachedFollower(ctx, engine, containers, flags, logs.signal);
-  const chosen = services.length > 0 || (flags.attach ?? []).length > 0 || (flags.noAttach ?? []).length > 0;
+  const chosen =
+    services.length > 0 ||
+    (flags.attach ?? []).length > 0 ||
+    (flags.noAttach ?? []).length > 0 ||
+    Object.values(model.services).some((s) => s.attach === false);
   const following = superviseAttached(engine, model.name, containers, times.since, {
     notBeforeMs: times.notBeforeMs,
-    ...(chosen ? { services: attachedServices(selected, services, flags) } : {}),
+    ...(chosen ? { services: attachedServices(model, selected, services, flags) } : {}),
     untilSignal: true,
     signal: logs.signal,
     onStart: followStarts(engine, follower),

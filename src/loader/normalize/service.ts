@@ -252,6 +252,7 @@ export function normalizeService(
     ...opt('models', modelKeys(raw['models'])),
     ...opt('retained', retainedOf(raw, unsupported)),
     profiles: stringList(raw['profiles']),
+    ...opt('attach', asBool(raw['attach'])),
     ...opt('develop', develop),
     unsupported,
     ...opt('location', location),
