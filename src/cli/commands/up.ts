@@ -140,17 +140,16 @@ export async function runUp(ctx: CliContext, services: readonly string[], flags:
   const result = await upStack(engine, loaded, options, attached ? { ...hooks, onHookOutput } : hooks);
   const model = result.model ?? loaded;
   if (!attached && !ctx.globals.dryRun) reportRunning(ctx, leftRunning(result.observed, result.plan, selected));
-  if (flags.watch)
-    return watchAttached(
-      ctx,
-      engine,
-      model,
-      services,
-      selected,
-      { since: result.startedAt, notBeforeMs: commandStartedMs },
-      options,
-      flags,
-    );
+  const run: AttachedRun = {
+    ctx,
+    engine,
+    model,
+    services,
+    selected,
+    times: { since: result.startedAt, notBeforeMs: commandStartedMs },
+    flags,
+  };
+  if (flags.watch) return watchAttached(run, options);
   if (flags.wait) {
     await waitForServices(engine, model, selected, {
       ...(options.plan.scale ? { scale: options.plan.scale } : {}),
@@ -161,15 +160,20 @@ export async function runUp(ctx: CliContext, services: readonly string[], flags:
   }
   if (flags.detach || flags.start === false) return ExitCode.ok;
 
-  return runAttached(
-    ctx,
-    engine,
-    model,
-    services,
-    selected,
-    { since: result.startedAt, notBeforeMs: commandStartedMs },
-    flags,
-  );
+  return runAttached(run);
+}
+
+/** What an attached `up` (plain or `--watch`) follows: the run's services and where its logs begin. */
+interface AttachedRun {
+  readonly ctx: CliContext;
+  readonly engine: Engine;
+  readonly model: StackModel;
+  /** The services named on the command line. */
+  readonly services: readonly string[];
+  /** Those and their dependencies (unless --no-deps). */
+  readonly selected: ReadonlySet<string>;
+  readonly times: { since: number; notBeforeMs: number };
+  readonly flags: UpFlags;
 }
 
 /**
@@ -181,15 +185,8 @@ export async function runUp(ctx: CliContext, services: readonly string[], flags:
  * the `--exit-code-from` service's (or, when aborting, the first exit's), 130 after Ctrl-C,
  * else 0.
  */
-async function runAttached(
-  ctx: CliContext,
-  engine: Engine,
-  model: StackModel,
-  services: readonly string[],
-  selected: ReadonlySet<string>,
-  times: { since: number; notBeforeMs: number },
-  flags: UpFlags,
-): Promise<CommandResult> {
+async function runAttached(run: AttachedRun): Promise<CommandResult> {
+  const { ctx, engine, model, services, selected, times, flags } = run;
   const { superviseAttached } = await import('../../pipeline/attach.js');
   const { changeServiceStates } = await import('../../pipeline/lifecycle.js');
   const attached = attachedServices(model, selected, services, flags);
@@ -315,16 +312,8 @@ async function stopGracefully(
  * `--no-attach`, every service is followed, one a reload adds too. Ctrl-C stops
  * watching, then stops the stack like attached `up`.
  */
-async function watchAttached(
-  ctx: CliContext,
-  engine: Engine,
-  model: StackModel,
-  services: readonly string[],
-  selected: ReadonlySet<string>,
-  times: { since: number; notBeforeMs: number },
-  options: UpStackOptions,
-  flags: UpFlags,
-): Promise<CommandResult> {
+async function watchAttached(run: AttachedRun, options: UpStackOptions): Promise<CommandResult> {
+  const { ctx, engine, model, services, selected, times, flags } = run;
   const { createWatchReconcile, runWatchSession } = await import('./watch.js');
   const { superviseAttached } = await import('../../pipeline/attach.js');
   const logs = new AbortController();
