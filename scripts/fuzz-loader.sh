@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export FUZZ_RUNS=${FUZZ_RUNS:-100000}
-export FUZZ_MAX_MS=${FUZZ_MAX_MS:-2000}
+export FUZZ_SCALE=${FUZZ_SCALE:-6}
 # The summary line (inputs, outcomes, slowest input, peak RSS) is appended here as JSON.
 export REL_RESULTS_FILE=${REL_RESULTS_FILE:-/tmp/stack-fuzz-$(date -u +%Y%m%dT%H%M%SZ).jsonl}
 echo "[fuzz] results: $REL_RESULTS_FILE"

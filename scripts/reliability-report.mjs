@@ -47,7 +47,7 @@ for (const f of lines.filter((l) => l.suite === 'fuzz')) {
   out.push(
     '### Loader fuzzing',
     '',
-    `${f.inputs.toLocaleString('en')} inputs (seed ${f.seed}): ${f.models.toLocaleString('en')} loaded as models, ${f.stackErrors.toLocaleString('en')} clean StackErrors, **${f.other} other exceptions**; slowest input ${f.maxMs} ms; peak RSS ${f.maxRssMiB} MiB.`,
+    `${f.inputs.toLocaleString('en')} inputs (seed ${f.seed}): ${f.models.toLocaleString('en')} loaded as models, ${f.stackErrors.toLocaleString('en')} clean StackErrors, **${f.other} other exceptions**; slowest input ${f.maxMs} ms (dearest ${f.maxCpuMs ?? '?'} ms of CPU; ${f.confirmed ?? '?'} inputs over the estimate timed again against a same-size baseline, bound ${f.scale ?? '?'}x); peak RSS ${f.maxRssMiB} MiB.`,
     '',
   );
 }

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The full reliability sweep (issue 8): every kill point of the crash suite in both modes,
-# the races, engine trouble (including a write whose reply never comes), data safety and
-# secrets against the shared engine; then the daemon-restart tests against a PRIVATE dockerd
+# The full reliability sweep (issues 8 and 20): every kill point of the crash suite in both
+# modes and every stop in flight, the races, engine trouble (including a write whose reply
+# never comes), data safety, secrets sentinels and control characters, invalid input, a hung
+# engine, the engine-side lock (two users, many rounds), late stops, hostile -p values and the
+# model cache's trust rules against the shared engine; then the daemon-restart tests against a PRIVATE dockerd
 # (own data-root, exec-root and socket; --iptables=false) so restarting it disturbs nobody.
 # Then the loader fuzzing at full size (100,000 inputs). Prints "converged X/X", writes every
 # result as JSON lines and the tables of docs/reliability.md as markdown.
@@ -67,15 +69,23 @@ results=${REL_RESULTS_FILE:-"/tmp/stack-reliability-$stamp.jsonl"}
 export REL_RESULTS_FILE="$results"
 status=0
 
-echo "[sweep] crash at every write k (both modes), races, engine trouble, data safety, secrets, invalid input"
-REL_KILL_POINTS=all npx vitest run --project reliability --reporter=default --reporter=json --outputFile.json="/tmp/stack-reliability-$stamp-main.json" \
+echo "[sweep] crash at every write k (both modes, and stops in flight), races, engine trouble, data safety, secrets,"
+echo "[sweep] invalid input, hung engine, engine-side lock (${REL_LOCK_ROUNDS:-10} two-user rounds), late stops, hostile -p, engine door"
+REL_KILL_POINTS=all REL_LOCK_ROUNDS=${REL_LOCK_ROUNDS:-10} npx vitest run --project reliability --reporter=default --reporter=json \
+  --outputFile.json="/tmp/stack-reliability-$stamp-main.json" \
   test/reliability/crash.test.ts test/reliability/races.test.ts test/reliability/engine-trouble.test.ts \
   test/reliability/data-safety.test.ts test/reliability/secrets.test.ts test/reliability/invalid-input.test.ts \
+  test/reliability/hung-engine.test.ts test/reliability/engine-lock.test.ts test/reliability/late-stop.test.ts \
+  test/reliability/project-name.test.ts test/reliability/engine-door.test.ts \
   2>&1 | tee "/tmp/stack-reliability-$stamp.log" || status=1
+
+echo "[sweep] the model cache's trust rules (a forged entry, foreign or writable directories and entries)"
+npx vitest run --project unit --reporter=default --reporter=json --outputFile.json="/tmp/stack-reliability-$stamp-cache.json" \
+  test/cli/model-cache.test.ts 2>&1 | tee -a "/tmp/stack-reliability-$stamp.log" || status=1
 
 if [ -z "${SKIP_FUZZ:-}" ]; then
   echo "[sweep] loader fuzzing: ${FUZZ_RUNS:-100000} inputs"
-  FUZZ_RUNS=${FUZZ_RUNS:-100000} FUZZ_MAX_MS=${FUZZ_MAX_MS:-2000} npx vitest run --project reliability --reporter=default --reporter=json \
+  FUZZ_RUNS=${FUZZ_RUNS:-100000} FUZZ_SCALE=${FUZZ_SCALE:-6} npx vitest run --project reliability --reporter=default --reporter=json \
     --outputFile.json="/tmp/stack-reliability-$stamp-fuzz.json" test/reliability/fuzz-loader.test.ts 2>&1 | tee -a "/tmp/stack-reliability-$stamp.log" || status=1
 fi
 

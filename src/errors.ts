@@ -31,6 +31,7 @@ export type ErrorCode =
   | 'FILE_UNREADABLE'
   | 'NO_STACK_FILE'
   | 'ENV_FILE_NOT_FOUND'
+  | 'NOT_A_REGULAR_FILE'
   | 'ENV_FILE_SYNTAX'
   | 'INCLUDE_NOT_FOUND'
   | 'INCLUDE_CYCLE'

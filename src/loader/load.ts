@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
-import { readBounded } from './read-bounded.js';
+import { irregularFile, readBounded } from './read-bounded.js';
 import { dirname, resolve } from 'node:path';
 import { diagnostic, throwIfErrors } from '../errors.js';
 import type { Diagnostic } from '../errors.js';
@@ -396,6 +396,10 @@ export async function loadStack(options: LoadOptions, stages?: LoaderStages): Pr
     env: raw.env,
     locate: raw.locate,
     disabledServices: selection.value.disabled,
+    irregularFile: (path) => {
+      options.trace?.probed(path);
+      return irregularFile(path);
+    },
     digestFile: (path) => {
       if (!isFile(path, options.trace)) return undefined;
       options.trace?.read(path);
@@ -410,6 +414,7 @@ export async function loadStack(options: LoadOptions, stages?: LoaderStages): Pr
       return createHash('sha256').update(bytes).digest('hex');
     },
     readEnvFile: (path) => {
+      if (path === '/dev/null') return {}; // the usual "no file" placeholder, as in Compose
       if (!isFile(path, options.trace)) return undefined;
       if (!sourceFiles.includes(path)) sourceFiles.push(path);
       options.trace?.read(path);

@@ -40,6 +40,11 @@ export interface NormalizeContext {
    * problems go to `diagnostics`.
    */
   readonly readEnvFile: (path: string) => Record<string, string> | undefined;
+  /**
+   * Why a path named as a file of settings (env_file, a secret or config `file:`) is not a
+   * regular file ("a directory", "a named pipe (FIFO)", ...); undefined for a regular or missing file.
+   */
+  readonly irregularFile?: (path: string) => string | undefined;
   /** sha256 of a file (absolute path), undefined when it cannot be read; the file becomes a source of the load. */
   readonly digestFile?: (path: string) => string | undefined;
   /** Services disabled by profiles (their raw data is still there for rules). */

@@ -15,11 +15,20 @@
  * - **Takeover** only after expiry, or at once when the holder ran on this host and its pid
  *   is gone. A taker first claims `stack-lock-<project>.takeover.<stale token>` (atomic as
  *   above); only the winner removes the stale lease, after checking it is still that one.
+ * - **Stops a dead holder left in flight.** The engine carries out a stop whose client died
+ *   (SIGTERM, the grace period, SIGKILL), so a run killed while stopping containers can stop
+ *   them after the next run converged. A lease says how long its holder's stops may take
+ *   (`dev.stack.lock.stop-grace`, seconds: the longest grace of a stop in its plan); a run that
+ *   takes over a dead holder's lease waits until those stops have landed before it observes
+ *   again (`waitForInheritedStops`), when a container of the project is running. The engine
+ *   keeps no record of a stop in progress (no container state; its event history is a ring of
+ *   256 events that health checks fill in seconds), so the holder's word is the record.
  * - Unlabelled with the project, the lease is never listed or removed with the project's own
  *   volumes. Taken only by runs that write (a no-op `up` makes no write).
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Engine, EngineVolume } from '../engine/types.js';
 import { StackError } from '../errors.js';
 
@@ -29,6 +38,13 @@ const HOST = 'dev.stack.lock.host';
 const PID = 'dev.stack.lock.pid';
 const COMMAND = 'dev.stack.lock.command';
 const EXPIRES = 'dev.stack.lock.expires';
+const STOP_GRACE = 'dev.stack.lock.stop-grace';
+
+/**
+ * Added to a dead holder's stop grace: the engine's own delay between a request and its
+ * SIGTERM, and between the SIGKILL and the container's exit, on a loaded machine.
+ */
+const STOP_MARGIN_MS = 3000;
 
 /** Who holds an engine lease. */
 export interface LeaseHolder {
@@ -38,11 +54,18 @@ export interface LeaseHolder {
   readonly command: string;
   /** ms since the epoch, renewals included. */
   readonly expires: number;
+  /** Seconds the holder's stops may take (the longest grace of a stop in its plan); 0: it stops nothing. */
+  readonly stopGrace: number;
 }
 
 /** A held lease: `release()` removes it (and its generations); idempotent. */
 export interface EngineLease {
   readonly name: string;
+  /**
+   * Set when this lease was taken over from a holder that died while it may have been stopping
+   * containers: the holder, and when (ms since the epoch) the engine has finished its stops.
+   */
+  readonly inheritedStops?: { readonly holder: LeaseHolder; readonly until: number };
   release(): Promise<void>;
 }
 
@@ -52,6 +75,8 @@ export interface LeaseOptions {
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
   readonly onWait?: (holder: LeaseHolder) => void;
+  /** The longest grace period (seconds) of a stop this run may send; recorded in the lease. */
+  readonly stopGraceSeconds?: number;
 }
 
 /** The lease's volume name. */
@@ -81,6 +106,7 @@ function holderOf(volume: EngineVolume): LeaseHolder | undefined {
     pid: Number(labels[PID] ?? '0'),
     command: labels[COMMAND] ?? '?',
     expires: Number(labels[EXPIRES] ?? '0'),
+    stopGrace: Number(labels[STOP_GRACE] ?? '0') || 0,
   };
 }
 
@@ -117,7 +143,7 @@ function alive(pid: number): boolean {
   }
 }
 
-function labels(token: string, command: string, expires: number, kind: string): Record<string, string> {
+function labels(token: string, command: string, expires: number, kind: string, stopGrace = 0): Record<string, string> {
   return {
     [MARK]: kind,
     [TOKEN]: token,
@@ -125,7 +151,49 @@ function labels(token: string, command: string, expires: number, kind: string): 
     [PID]: String(process.pid),
     [COMMAND]: command,
     [EXPIRES]: String(expires),
+    ...(stopGrace > 0 ? { [STOP_GRACE]: String(stopGrace) } : {}),
   };
+}
+
+/**
+ * When the stops a dead holder may have left with the engine have landed (ms since the epoch),
+ * or undefined when it sent none or they have landed already. The holder renews its lease
+ * while it lives, so it died (or stopped renewing) by its expiry, and at the latest now: its
+ * last stop was sent by then and ends within its grace. Exported for unit tests.
+ */
+export function inheritedStopsUntil(holder: LeaseHolder, now: number): number | undefined {
+  if (holder.stopGrace <= 0) return undefined;
+  const until = Math.min(now, holder.expires) + holder.stopGrace * 1000 + STOP_MARGIN_MS;
+  return until > now ? until : undefined;
+}
+
+/**
+ * Waits until the stops a dead holder left in flight have landed (see the header), when a
+ * container of the project is still running (one list call); told through `onNotice`.
+ * INTERRUPTED on abort.
+ */
+export async function waitForInheritedStops(
+  engine: Engine,
+  project: string,
+  lease: EngineLease | undefined,
+  options: { readonly signal?: AbortSignal; readonly onNotice?: (message: string) => void },
+): Promise<void> {
+  const inherited = lease?.inheritedStops;
+  if (!inherited) return;
+  const left = inherited.until - Date.now();
+  if (left <= 0) return;
+  const { listProjectContainers } = await import('../engine/observe.js');
+  const containers = await listProjectContainers(engine, project, { running: true }, options.signal);
+  if (containers.length === 0) return;
+  options.onNotice?.(
+    `an earlier run (${describeLeaseHolder(inherited.holder)}) died while it may have been stopping ` +
+      `containers; the engine finishes such stops: waiting ${Math.ceil(left / 1000)}s before looking again`,
+  );
+  try {
+    await delay(left, undefined, options.signal ? { signal: options.signal } : {});
+  } catch (error) {
+    throw new StackError('INTERRUPTED', "interrupted while waiting for an earlier run's stops", { cause: error });
+  }
 }
 
 /** "pid 123 on host-a (stack up, lease until 10:00:00)" */
@@ -192,12 +260,14 @@ export async function acquireEngineLease(
   const name = leaseName(project);
   const me = randomUUID();
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+  const stopGrace = Math.max(0, Math.ceil(options.stopGraceSeconds ?? 0));
   let told = false;
   let delay = 100;
+  let inheritedStops: EngineLease['inheritedStops'];
   for (;;) {
     const created = await engine.createVolume(
       name,
-      { Labels: labels(me, options.command, Date.now() + ttl, 'lease') },
+      { Labels: labels(me, options.command, Date.now() + ttl, 'lease', stopGrace) },
       options.signal,
     );
     // The reply is the volume as the engine keeps it: ours when we won, the holder's otherwise.
@@ -214,8 +284,11 @@ export async function acquireEngineLease(
       if (
         (dead || holder.expires < Date.now()) &&
         (await takeOver(engine, name, holder, me, options.command, ttl, options.signal))
-      )
+      ) {
+        const until = inheritedStopsUntil(holder, Date.now());
+        if (until !== undefined && until > (inheritedStops?.until ?? 0)) inheritedStops = { holder, until };
         continue;
+      }
       if (!told) {
         told = true;
         options.onWait?.(holder);
@@ -241,7 +314,9 @@ export async function acquireEngineLease(
       const next = `${name}.${me}.${generation}`;
       renewing = renewing
         .then(async () => {
-          await engine.createVolume(next, { Labels: labels(me, options.command, Date.now() + ttl, 'renewal') });
+          await engine.createVolume(next, {
+            Labels: labels(me, options.command, Date.now() + ttl, 'renewal', stopGrace),
+          });
           if (previous) await removeQuietly(engine, previous);
         })
         .catch(() => undefined); // an engine hiccup: the next renewal tries again
@@ -252,6 +327,7 @@ export async function acquireEngineLease(
   let released = false;
   return {
     name,
+    ...(inheritedStops ? { inheritedStops } : {}),
     async release() {
       if (released) return;
       released = true;

@@ -85,10 +85,10 @@ export interface RunHooks<A extends ActionLike = ActionLike> {
   /** Timeout of one depends_on wait, ms. */
   readonly waitTimeoutMs?: number;
   /**
-   * Called once, before the first plan with actions runs (the engine-side project lease:
-   * only runs that write take it); the loop then observes and plans again under it.
+   * Called once, before the first plan with actions runs, with that plan (the engine-side
+   * project lease: only runs that write take it); the loop then observes and plans again under it.
    */
-  readonly beforeWrite?: () => Promise<void>;
+  readonly beforeWrite?: (plan: PlanLike<A>) => Promise<void>;
 }
 
 /** What the executor of a target is given. */
@@ -193,7 +193,7 @@ export async function applyRun<O, P extends PlanLike<A>, A extends ActionLike, S
     if (!leased && plan.actions.length > 0) {
       // Another client of the engine may have acted until we held the lease: look again, and
       // plan again unless the engine still lists what the plan was made from.
-      await hooks.beforeWrite?.();
+      await hooks.beforeWrite?.(plan);
       leased = true;
       if (!(await target.unchanged?.(seen, hooks.signal)))
         ({ plan, observed: seen } = await planRun(target, hooks.signal));

@@ -22,6 +22,7 @@ import type { ProjectTarget } from './apply.js';
 import { applyContainers, planContainers, projectOf } from './apply.js';
 import { resolveHostPaths } from './host-paths.js';
 import type { LockHolder } from './lock.js';
+import type { EngineLease } from './engine-lease.js';
 import type { ImageStep } from '../planner/image-steps.js';
 
 /** How images are made present before planning. */
@@ -79,6 +80,16 @@ export async function withProjectLock<T>(project: string, hooks: OperationHooks,
 }
 
 /**
+ * The longest grace period a stop of `plan` may take, in seconds: its own (`-t`, the service's
+ * `stop_grace_period`), else the engine's default of 10 s; 0 when the plan stops nothing.
+ */
+export function longestStopGrace(plan: Pick<Plan, 'actions'>): number {
+  let longest = 0;
+  for (const a of plan.actions) if (a.kind === 'stop-container') longest = Math.max(longest, a.timeoutSeconds ?? 10);
+  return longest;
+}
+
+/**
  * Runs `fn` with hooks whose `beforeWrite` takes the project's engine-side lease
  * (engine-lease.ts): only a run that writes takes it; it is released when `fn` ends.
  */
@@ -88,15 +99,16 @@ async function underEngineLease<T>(
   hooks: OperationHooks,
   fn: (hooks: OperationHooks) => Promise<T>,
 ): Promise<T> {
-  let lease: { release(): Promise<void> } | undefined;
-  const beforeWrite = async (): Promise<void> => {
-    const { acquireEngineLease } = await import('./engine-lease.js');
+  let lease: EngineLease | undefined;
+  const beforeWrite = async (plan: Pick<Plan, 'actions'>): Promise<void> => {
+    const { acquireEngineLease, waitForInheritedStops } = await import('./engine-lease.js');
     const { lockTimeoutMs } = await import('./lock.js');
     lease = await acquireEngineLease(engine, project, {
       command: hooks.command ?? 'stack',
       env: hooks.env,
       timeoutMs: lockTimeoutMs(hooks.env),
       signal: hooks.signal,
+      stopGraceSeconds: longestStopGrace(plan),
       ...(hooks.onLockWait
         ? {
             onWait: (holder) =>
@@ -110,6 +122,12 @@ async function underEngineLease<T>(
               }),
           }
         : {}),
+    });
+    // A run killed while stopping containers leaves the stops with the engine: let them land
+    // before the loop observes again, or the next run converges and then loses a service.
+    await waitForInheritedStops(engine, project, lease, {
+      signal: hooks.signal,
+      ...(hooks.onNotice ? { onNotice: hooks.onNotice } : {}),
     });
   };
   try {

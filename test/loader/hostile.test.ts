@@ -2,12 +2,14 @@
  * Hostile input fails fast with the right code. Timing is not asserted (bench/ measures it);
  * a regression to exponential or recursive behaviour shows up as a test timeout.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StackError } from '../../src/errors.js';
 import { loadStack } from '../../src/loader/load.js';
+import { defaultStages } from '../../src/loader/stages.js';
 import { passThroughStages } from './support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'stack-hostile-'));
@@ -71,7 +73,10 @@ describe('hostile input', () => {
       diagnostics: [{ code: 'YAML_TOO_LARGE' }],
     });
     expect(
-      await codesOf('extends-zero.yaml', 'services: {web: {image: x, extends: {file: /dev/zero, service: web}}}\n'),
+      await codesOf(
+        'extends-zero.yaml',
+        'services: {web: {image: busybox, extends: {file: /dev/zero, service: web}}}\n',
+      ),
     ).toEqual(['YAML_TOO_LARGE']);
   });
 
@@ -90,5 +95,62 @@ describe('hostile input', () => {
       'YAML_FORBIDDEN_KEY',
     ]);
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  });
+
+  describe('env_file, secrets and configs that are no regular file (issue 20)', () => {
+    const special = join(dir, 'special');
+    mkdirSync(join(special, 'a-dir'), { recursive: true });
+    execFileSync('mkfifo', [join(special, 'a-fifo')]);
+    writeFileSync(join(special, 'ok.env'), 'A=1\n');
+
+    /** Loads `yaml` in `special`; the diagnostics as `code message @line:col`, or the env of web. */
+    async function load(yaml: string): Promise<string[] | Record<string, string | null>> {
+      const file = join(special, 'stack.yaml');
+      writeFileSync(file, yaml);
+      try {
+        const model = await loadStack({ cwd: special, env: {} }, defaultStages);
+        return model.services['web']!.environment;
+      } catch (error) {
+        if (!(error instanceof StackError)) throw error;
+        return error.diagnostics.map((d) => `${d.code} ${d.message} @${d.location?.line}:${d.location?.col}`);
+      }
+    }
+
+    for (const [path, what] of [
+      ['/proc/self/environ', "a file of the kernel's /proc file system"],
+      ['./a-fifo', 'a named pipe (FIFO)'],
+      ['./a-dir', 'a directory'],
+      ['/dev/zero', 'a device'],
+    ] as const) {
+      it(`env_file: ${path} is refused as ${what}, at the entry, even with required: false`, async () => {
+        const absolute = path.startsWith('/') ? path : join(special, path.slice(2));
+        expect(await load(`services:\n  web:\n    image: busybox\n    env_file: ${path}\n`)).toEqual([
+          `NOT_A_REGULAR_FILE env file "${path}" is ${what} (${absolute}) @4:15`,
+        ]);
+        expect(
+          await load(
+            `services:\n  web:\n    image: busybox\n    env_file:\n      - ok.env\n      - {path: ${path}, required: false}\n`,
+          ),
+        ).toEqual([`NOT_A_REGULAR_FILE env file "${path}" is ${what} (${absolute}) @6:9`]);
+      });
+    }
+
+    it('secrets and configs files are held to the same rule', async () => {
+      expect(
+        await load(
+          'services:\n  web:\n    image: busybox\nsecrets:\n  env:\n    file: /proc/self/environ\n' +
+            'configs:\n  conf:\n    file: ./a-dir\n',
+        ),
+      ).toEqual([
+        `NOT_A_REGULAR_FILE secret env: file "/proc/self/environ" is a file of the kernel's /proc file system (/proc/self/environ) @6:11`,
+        `NOT_A_REGULAR_FILE config conf: file "./a-dir" is a directory (${join(special, 'a-dir')}) @9:11`,
+      ]);
+    });
+
+    it('a regular file and /dev/null (the usual "no file" placeholder, empty) still load', async () => {
+      expect(await load('services:\n  web:\n    image: busybox\n    env_file: [ok.env, /dev/null]\n')).toEqual({
+        A: '1',
+      });
+    });
   });
 });

@@ -133,11 +133,13 @@ describeEngine('crash at write k, then up converges', () => {
       }
       let child: ChildProcess | undefined;
       let fired: RequestRecord | undefined;
+      let killedAt = 0;
       proxy.reset();
       if (mode === 'inflight') {
         // `up --force-recreate` (nothing changed) killed 500 ms into its k-th stop: the engine
-        // carries the stop out after the CLI died (web's httpd ignores TERM: a 10 s grace), and
-        // the next up sees the stopped container as its own (issue 20 item 15).
+        // carries out every stop already sent after the CLI died (web's httpd ignores TERM: it
+        // dies at the end of its 10 s grace), and the next up must not converge before they
+        // landed (issue 20 item 15).
         env.REL_GEN = '1';
         proxy.setFaults([
           {
@@ -147,7 +149,10 @@ describeEngine('crash at write k, then up converges', () => {
             deliver: true,
             run: (info) => {
               fired = info;
-              setTimeout(() => child?.kill('SIGKILL'), 500);
+              setTimeout(() => {
+                killedAt = Date.now();
+                child?.kill('SIGKILL');
+              }, 500);
             },
           },
         ]);
@@ -189,6 +194,12 @@ describeEngine('crash at write k, then up converges', () => {
         timeoutMs: RUN_TIMEOUT,
       });
       if (converge.code !== 0) problems.push(`converging up failed: ${describeRun(converge)}`);
+      if (mode === 'inflight') {
+        // Judge the state once every stop the killed run sent has surely landed: 10 s of grace
+        // (web) and a margin, from the kill. Before the fix, web died here after `up` exited 0.
+        const landed = killedAt + 13_000 - Date.now();
+        if (landed > 0) await new Promise((r) => setTimeout(r, landed));
+      }
       const plan = await runStack(stackArgs(project, ['plan', '--detailed-exitcode']), { env, timeoutMs: RUN_TIMEOUT });
       if (plan.code !== 0) problems.push(`plan --detailed-exitcode after converging: ${describeRun(plan)}`);
       proxy.reset();

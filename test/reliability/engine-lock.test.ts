@@ -2,8 +2,10 @@
 // XDG_RUNTIME_DIRs (a sudo and a user run, cron and a shell, CI runners on one remote engine)
 // have separate local lock files; the engine-side lease (a volume `stack-lock-<project>`)
 // serializes them. A lease of a dead process on this host is taken over at once, another
-// host's only after it expired; a no-op `up` writes nothing (it takes no lease).
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+// host's only after it expired; a no-op `up` writes nothing (it takes no lease). Runs of two
+// users (root and nobody, through a proxy socket both may open) race REL_LOCK_ROUNDS rounds
+// (1 in CI; scripts/reliability-sweep.sh runs 10).
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -22,6 +24,9 @@ import {
 
 const describeEngine = await describeWithEngine();
 const PREFIX = uniqueName('rel-elock');
+const ROUNDS = Number(process.env['REL_LOCK_ROUNDS'] ?? 1);
+const NOBODY = { uid: 65534, gid: 65534 };
+const asRoot = process.getuid?.() === 0;
 
 async function leaseVolumes(project: string): Promise<string[]> {
   const filter = encodeURIComponent(JSON.stringify({ name: [`stack-lock-${project}`] }));
@@ -56,7 +61,7 @@ describeEngine('the engine-side project lock', () => {
   afterAll(async () => {
     await proxy?.close();
     await removeProjectsWithPrefix(PREFIX);
-    for (const suffix of ['race', 'dead', 'other'])
+    for (const suffix of ['race', 'dead', 'other', 'users'])
       for (const v of await leaseVolumes(`${PREFIX}-${suffix}`))
         await rawRequest({ method: 'DELETE', path: `/volumes/${v}` });
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -85,6 +90,59 @@ describeEngine('the engine-side project lock', () => {
     ).toBe(true);
     expect(await leaseVolumes(project)).toEqual([]);
   }, 300_000);
+
+  it.skipIf(!asRoot)(
+    `two users (root and nobody), each run with its own XDG_RUNTIME_DIR, race ${ROUNDS} round(s) of 4 ups: serialized, all succeed, no duplicates or leftovers`,
+    async () => {
+      const project = `${PREFIX}-users`;
+      const port = String(randomPort());
+      // nobody cannot open the engine's socket: it reaches the engine through the proxy, as a
+      // second user with docker access would.
+      chmodSync(dir, 0o711);
+      chmodSync(proxy.socketPath, 0o666);
+      const home = join(dir, 'nobody');
+      mkdirSync(home, { recursive: true, mode: 0o700 });
+      chownSync(home, NOBODY.uid, NOBODY.gid);
+      const failures: string[] = [];
+      for (let round = 1; round <= ROUNDS; round++) {
+        const runs = await Promise.all(
+          Array.from({ length: 4 }, (_, i) => {
+            const nobody = i % 2 === 1;
+            const runtime = join(nobody ? home : dir, `runtime-${round}-${i}`);
+            mkdirSync(runtime, { recursive: true, mode: 0o700 });
+            if (nobody) chownSync(runtime, NOBODY.uid, NOBODY.gid);
+            return runStack(stackArgs(project, ['up', '-d']), {
+              dockerHost: proxy.dockerHost,
+              env: {
+                XDG_RUNTIME_DIR: runtime,
+                ...(nobody ? { HOME: home, XDG_CACHE_HOME: join(home, 'cache') } : {}),
+                WEB_PORT: port,
+                REL_GEN: `${round}-${i}`,
+              },
+              timeoutMs: 200_000,
+              ...(nobody ? { user: NOBODY } : {}),
+            });
+          }),
+        );
+        runs.forEach((run, i) => {
+          if (run.code !== 0)
+            failures.push(`round ${round}, run ${i} (${i % 2 ? 'nobody' : 'root'}): ${describeRun(run)}`);
+        });
+        const state = await readProjectState(project);
+        if (state.duplicates.length > 0) failures.push(`round ${round}: duplicates ${state.duplicates.join(', ')}`);
+        if (state.leftovers.length > 0) failures.push(`round ${round}: leftovers ${state.leftovers.join(', ')}`);
+        if (!state.containers.every((c) => c.includes('state=running')))
+          failures.push(`round ${round}: not all running:\n${state.containers.join('\n')}`);
+        const leases = await leaseVolumes(project);
+        if (leases.length > 0) failures.push(`round ${round}: leases left ${leases.join(', ')}`);
+      }
+      process.stdout.write(
+        `[reliability] two-user lock race: ${ROUNDS} round(s) of 4 runs, ${failures.length} failure(s)\n`,
+      );
+      expect(failures, failures.join('\n\n')).toEqual([]);
+    },
+    ROUNDS * 300_000,
+  );
 
   it('a no-op up takes no lease and writes nothing', async () => {
     const project = `${PREFIX}-race`;

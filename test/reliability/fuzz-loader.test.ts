@@ -2,11 +2,17 @@
 // Compose-shaped documents with wrong types and hostile keys, and (3) hostile constructions
 // (alias bombs, deep nesting, huge scalars, __proto__ keys, duplicate keys, bad UTF-8, several
 // documents, deep interpolation). For every input loadStack either returns a model or throws
-// a StackError: zero other exceptions, Object.prototype untouched, bounded time per input.
+// a StackError: zero other exceptions, Object.prototype untouched, linear cost per input.
 //
 // CI runs FUZZ_RUNS=5000 inputs (the default); scripts/fuzz-loader.sh runs 100,000.
-// FUZZ_SEED reproduces a run; one input may take FUZZ_MAX_MS (default 2000 ms) plus 1 ms per KiB
-// (a linear bound: a 10 MiB file, the size limit, may take ~12 s on this machine).
+// FUZZ_SEED reproduces a run.
+//
+// The cost bound is a scaling check, not a wall-clock limit (a loaded machine must not fail
+// it): an input may cost FUZZ_SCALE (default 6) times what a plain input of the same size
+// costs (a mapping of short keys, the dearest linear content), plus the dearest bounded
+// construction (an alias expansion at the limit, nesting at the depth limit), both measured in
+// this process's CPU time in this run. An input over the estimate is timed again, best of three
+// interleaved with its same-size baseline, before it fails: load and GC pauses hit both alike.
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +24,7 @@ import { ROOT } from '../support/stack-cli.js';
 
 const TOTAL = Number(process.env['FUZZ_RUNS'] ?? 5000);
 const SEED = process.env['FUZZ_SEED'] !== undefined ? Number(process.env['FUZZ_SEED']) : Date.now() % 2 ** 31;
-const MAX_MS = Number(process.env['FUZZ_MAX_MS'] ?? 2000);
+const SCALE = Number(process.env['FUZZ_SCALE'] ?? 6);
 /** Resident memory bound of the fuzzing process, MiB (the loader caps files at 10 MiB and alias expansion at 100,000 nodes). */
 const MAX_RSS_MIB = Number(process.env['FUZZ_MAX_RSS_MIB'] ?? 1536);
 const RESULTS = process.env['REL_RESULTS_FILE'];
@@ -33,12 +39,26 @@ interface Stats {
   stackErrors: number;
   otherErrors: { input: string; error: string }[];
   maxMs: number;
+  maxCpuMs: number;
   slowest: string;
+  /** Inputs over the estimate, timed again against their same-size baseline. */
+  confirmed: number;
   codes: Map<string, number>;
 }
 
-const stats: Stats = { inputs: 0, models: 0, stackErrors: 0, otherErrors: [], maxMs: 0, slowest: '', codes: new Map() };
+const stats: Stats = {
+  inputs: 0,
+  models: 0,
+  stackErrors: 0,
+  otherErrors: [],
+  maxMs: 0,
+  maxCpuMs: 0,
+  slowest: '',
+  confirmed: 0,
+  codes: new Map(),
+};
 let dir: string;
+let calibrationDir: string;
 let maxRss = 0;
 
 /** Valid stack files to mutate: every fixture directory's stack.yaml that loads. */
@@ -52,19 +72,85 @@ function seedFiles(): string[] {
   return seeds;
 }
 
+/** Loads `stack.yaml` of `where` as the fuzzer does. */
+function load(where: string): Promise<unknown> {
+  return loadStack({
+    cwd: where,
+    env: { HOME: where, PATH: '/usr/bin', TAG: 'latest' },
+    files: ['stack.yaml'],
+    projectName: 'fuzz',
+  });
+}
+
+/** CPU time (user + system, ms) of this process while `fn` runs. */
+async function cpuMs(fn: () => Promise<unknown>): Promise<number> {
+  const before = process.cpuUsage();
+  await fn().catch((error: unknown) => {
+    if (!(error instanceof StackError)) throw error;
+  });
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000;
+}
+
+/** A plain stack file of about `size` bytes: one service, short environment keys (linear, the dearest per byte). */
+function plainOfSize(size: number): Uint8Array {
+  const head = 'services:\n  web:\n    image: x\n    environment:\n';
+  const lines: string[] = [head];
+  let length = head.length;
+  for (let i = 0; length < size; i++) {
+    const line = `      K${i}: v\n`;
+    lines.push(line);
+    length += line.length;
+  }
+  return enc.encode(lines.join(''));
+}
+
+/** CPU ms of loading `bytes` (with `envFile` as .env) in the calibration directory, best of `runs`. */
+async function bestCpuOf(bytes: Uint8Array, runs: number, envFile?: string): Promise<number> {
+  writeFileSync(join(calibrationDir, 'stack.yaml'), bytes);
+  writeFileSync(join(calibrationDir, '.env'), envFile ?? 'FROM_DOTENV=1\n');
+  let best = Infinity;
+  for (let run = 0; run < runs; run++) best = Math.min(best, await cpuMs(() => load(calibrationDir)));
+  return best;
+}
+
+/** The dearest bounded construction (CPU ms) and the per-byte cost of plain content, calibrated in beforeAll. */
+const cost = { bounded: 0, perByte: 0 };
+
+/**
+ * The scaling check of one input that cost `cpu` ms: over the estimate, it is timed again
+ * (best of three, interleaved with a plain input of its size) and fails when it still costs
+ * more than FUZZ_SCALE times that baseline plus the dearest bounded construction.
+ */
+async function checkScaling(bytes: Uint8Array, cpu: number, envFile?: string): Promise<void> {
+  const estimate = SCALE * (cost.bounded + cost.perByte * bytes.byteLength);
+  if (cpu <= estimate) return;
+  stats.confirmed += 1;
+  const plain = plainOfSize(bytes.byteLength);
+  let input = Infinity;
+  let baseline = Infinity;
+  for (let run = 0; run < 3; run++) {
+    input = Math.min(input, await bestCpuOf(bytes, 1, envFile));
+    baseline = Math.min(baseline, await bestCpuOf(plain, 1));
+  }
+  const limit = SCALE * (baseline + cost.bounded);
+  if (input > limit)
+    throw new Error(
+      `one input of ${bytes.byteLength} bytes costs ${Math.round(input)} ms of CPU (best of 3): more than ` +
+        `${SCALE} x (a plain input of its size, ${Math.round(baseline)} ms, + the dearest bounded construction, ` +
+        `${Math.round(cost.bounded)} ms) = ${Math.round(limit)} ms: a super-linear cost?`,
+    );
+}
+
 /** Feeds one input to the loader and checks the invariants; throws (fails the property) on a breach. */
 async function check(bytes: Uint8Array, envFile?: string): Promise<void> {
   writeFileSync(join(dir, 'stack.yaml'), bytes);
   writeFileSync(join(dir, '.env'), envFile ?? 'FROM_DOTENV=1\n');
   stats.inputs += 1;
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   try {
-    await loadStack({
-      cwd: dir,
-      env: { HOME: dir, PATH: '/usr/bin', TAG: 'latest' },
-      files: ['stack.yaml'],
-      projectName: 'fuzz',
-    });
+    await load(dir);
     stats.models += 1;
   } catch (error) {
     if (error instanceof StackError) {
@@ -86,8 +172,11 @@ async function check(bytes: Uint8Array, envFile?: string): Promise<void> {
     }
   }
   const ms = performance.now() - t0;
-  if (ms > stats.maxMs) {
-    stats.maxMs = ms;
+  const used = process.cpuUsage(cpu0);
+  const cpu = (used.user + used.system) / 1000;
+  stats.maxMs = Math.max(stats.maxMs, ms);
+  if (cpu > stats.maxCpuMs) {
+    stats.maxCpuMs = cpu;
     stats.slowest = Buffer.from(bytes).toString('utf8').slice(0, 300);
   }
   // Memory per input: the process's resident size after every input must stay bounded (an
@@ -105,9 +194,7 @@ async function check(bytes: Uint8Array, envFile?: string): Promise<void> {
   const probe: Record<string, unknown> = {};
   for (const key of POLLUTION_PROBES)
     if (probe[key] !== undefined) throw new Error(`Object.prototype.${key} is polluted`);
-  const limit = MAX_MS + bytes.byteLength / 1024;
-  if (ms > limit)
-    throw new Error(`one input of ${bytes.byteLength} bytes took ${Math.round(ms)} ms (limit ${Math.round(limit)} ms)`);
+  await checkScaling(bytes, cpu, envFile);
 }
 
 // ------------------------------------------------------------------ arbitraries
@@ -425,16 +512,51 @@ const hostile = fc.oneof(
 
 // ------------------------------------------------------------------ the properties
 
-beforeAll(() => {
+/** The dearest constructions whose cost the loader bounds (alias expansion, nesting depth, documents). */
+function boundedConstructions(): Uint8Array[] {
+  const aliases = (levels: number, width: number): string => {
+    const lines = ['x-0: &a0 ["lol"]'];
+    for (let i = 1; i < levels; i++)
+      lines.push(`x-${i}: &a${i} [${Array.from({ length: width }, () => `*a${i - 1}`).join(', ')}]`);
+    return [...lines, 'services:', '  web:', '    image: x', `    labels: { l: *a${levels - 1} }`].join('\n');
+  };
+  return [
+    aliases(6, 10),
+    aliases(5, 17),
+    `services: {web: {image: x, labels: {a: ${'['.repeat(5000)}${']'.repeat(5000)}}}}`,
+    `services:\n  web:\n    image: x\n    x-deep:\n${Array.from({ length: 1500 }, (_, i) => `${' '.repeat(6 + i)}k${i}:`).join('\n')} 1`,
+    `services: {web: {image: x, labels: {a: ${'[{k: '.repeat(2000)}1${'}]'.repeat(2000)}}}}`,
+    Array.from({ length: 50 }, () => 'services:\n  web:\n    image: x\n').join('---\n'),
+    `services:\n  web:\n    image: "${'${A:-'.repeat(2000)}x${'}'.repeat(2000)}"\n`,
+  ].map((text) => enc.encode(text));
+}
+
+beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'stack-fuzz-'));
-});
+  calibrationDir = mkdtempSync(join(tmpdir(), 'stack-fuzz-base-'));
+  // Calibration of the scaling check, in this process and this run (warm-up first: JIT and
+  // module loading are not part of any input's cost).
+  await bestCpuOf(plainOfSize(64 * 1024), 3);
+  for (const bytes of boundedConstructions()) cost.bounded = Math.max(cost.bounded, await bestCpuOf(bytes, 3));
+  const size = 256 * 1024;
+  cost.perByte = (await bestCpuOf(plainOfSize(size), 3)) / size;
+  process.stdout.write(
+    `[reliability] loader fuzz calibration: dearest bounded construction ${cost.bounded.toFixed(1)} ms CPU, ` +
+      `plain content ${(cost.perByte * 1024).toFixed(2)} ms CPU per KiB; bound ${SCALE}x\n`,
+  );
+}, 120_000);
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
+  if (calibrationDir) rmSync(calibrationDir, { recursive: true, force: true });
   const codes = [...stats.codes]
     .sort((a, b) => b[1] - a[1])
     .map(([c, n]) => `${c} ${n}`)
     .join(', ');
-  const line = `[reliability] loader fuzz: ${stats.inputs} inputs (seed ${SEED}): ${stats.models} models, ${stats.stackErrors} StackErrors, ${stats.otherErrors.length} other exceptions; slowest ${Math.round(stats.maxMs)} ms; max RSS ${Math.round(maxRss / 2 ** 20)} MiB`;
+  const line =
+    `[reliability] loader fuzz: ${stats.inputs} inputs (seed ${SEED}): ${stats.models} models, ` +
+    `${stats.stackErrors} StackErrors, ${stats.otherErrors.length} other exceptions; slowest ${Math.round(stats.maxMs)} ms ` +
+    `(dearest ${Math.round(stats.maxCpuMs)} ms CPU); ${stats.confirmed} timed again against a same-size baseline; ` +
+    `max RSS ${Math.round(maxRss / 2 ** 20)} MiB`;
   process.stdout.write(`${line}\n  codes: ${codes}\n`);
   if (RESULTS)
     appendResult({
@@ -445,6 +567,11 @@ afterAll(() => {
       stackErrors: stats.stackErrors,
       other: stats.otherErrors.length,
       maxMs: Math.round(stats.maxMs),
+      maxCpuMs: Math.round(stats.maxCpuMs),
+      confirmed: stats.confirmed,
+      scale: SCALE,
+      boundedMs: Number(cost.bounded.toFixed(1)),
+      plainMsPerKiB: Number((cost.perByte * 1024).toFixed(3)),
       maxRssMiB: Math.round(maxRss / 2 ** 20),
       codes: Object.fromEntries(stats.codes),
     });
@@ -458,7 +585,7 @@ const runsOf = (share: number) => Math.max(1, Math.round(TOTAL * share));
 const timeout = Math.max(120_000, TOTAL * 60);
 
 it(
-  'mutated valid fixtures: only models or StackErrors, prototypes untouched, bounded time',
+  'mutated valid fixtures: only models or StackErrors, prototypes untouched, linear cost',
   async () => {
     const seeds = seedFiles();
     expect(seeds.length).toBeGreaterThan(3);
@@ -507,9 +634,9 @@ it(
 );
 
 // Was quadratic (yaml's uniqueKeys check): 20,000 keys took 14 s. Duplicate keys are now found
-// by the linear scan. Asserted as a scaling ratio, not a wall-clock limit (a loaded machine
-// must not fail it): 8x the keys must cost well under the 64x a quadratic scan would, best of
-// three runs per size.
+// by the linear scan. Asserted as a scaling ratio of CPU time, not a wall-clock limit (a loaded
+// machine must not fail it): 8x the keys must cost well under the 64x a quadratic scan would,
+// best of three runs per size.
 it('a mapping with 8x the keys (40,000, ≈ 500 KiB) costs about 8x, not the 64x of a quadratic scan', async () => {
   const sizeDir = mkdtempSync(join(tmpdir(), 'stack-fuzz-keys-'));
   const timeKeys = async (keys: number): Promise<number> => {
@@ -519,10 +646,12 @@ it('a mapping with 8x the keys (40,000, ≈ 500 KiB) costs about 8x, not the 64x
     );
     let best = Infinity;
     for (let run = 0; run < 3; run++) {
-      const t0 = performance.now();
-      const model = await loadStack({ cwd: sizeDir, env: {}, files: ['stack.yaml'], projectName: 'fuzz' });
-      best = Math.min(best, performance.now() - t0);
-      expect(Object.keys(model.services['web']?.environment ?? {})).toHaveLength(keys);
+      let model: Awaited<ReturnType<typeof loadStack>> | undefined;
+      const ms = await cpuMs(async () => {
+        model = await loadStack({ cwd: sizeDir, env: {}, files: ['stack.yaml'], projectName: 'fuzz' });
+      });
+      best = Math.min(best, ms);
+      expect(Object.keys(model?.services['web']?.environment ?? {})).toHaveLength(keys);
     }
     return best;
   };
@@ -531,7 +660,7 @@ it('a mapping with 8x the keys (40,000, ≈ 500 KiB) costs about 8x, not the 64x
     const small = await timeKeys(5_000);
     const large = await timeKeys(40_000);
     process.stdout.write(
-      `[reliability] 5,000 keys ${Math.round(small)} ms, 40,000 keys ${Math.round(large)} ms (x${(large / small).toFixed(1)})\n`,
+      `[reliability] 5,000 keys ${Math.round(small)} ms CPU, 40,000 keys ${Math.round(large)} ms CPU (x${(large / small).toFixed(1)})\n`,
     );
     expect(large / small).toBeLessThan(24);
   } finally {

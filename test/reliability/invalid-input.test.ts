@@ -1,6 +1,7 @@
 // Invalid input never reaches the engine: for every fixture in fixtures/invalid (and a few
 // hostile files written here), `stack up -d` through the counting proxy exits 2 and the proxy
 // sees zero requests. The proxy targets a socket that does not exist, so no engine is needed.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +23,11 @@ const HOSTILE: Record<string, string> = {
   'deep nesting': `services: {web: {image: x, labels: ${'['.repeat(5000)}${']'.repeat(5000)}}}\n`,
   'several documents': 'services: {web: {image: x}}\n---\nservices: {db: {image: y}}\n',
   'wrong types': 'services:\n  web:\n    image: [1, 2]\n    ports: {a: b}\n    depends_on: 7\n',
+  // Files of settings that are no regular file (NOT_A_REGULAR_FILE): the caller's environment, a
+  // FIFO (made in beforeAll; a read would block), a directory.
+  'env_file /proc/self/environ': 'services:\n  web:\n    image: x\n    env_file: /proc/self/environ\n',
+  'env_file fifo': 'services:\n  web:\n    image: x\n    env_file: {path: ./a-fifo, required: false}\n',
+  'secret file directory': 'services:\n  web:\n    image: x\n    secrets: [s]\nsecrets:\n  s:\n    file: ./\n',
 };
 
 describe('invalid input makes zero engine requests', () => {
@@ -32,8 +38,9 @@ describe('invalid input makes zero engine requests', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'stack-rel-invalid-'));
     proxy = await startEngineProxy({ socketPath: join(dir, 'engine.sock'), target: join(dir, 'no-engine.sock') });
+    execFileSync('mkfifo', [join(dir, 'a-fifo')]);
     for (const [name, text] of Object.entries(HOSTILE))
-      writeFileSync(join(dir, `${name.replace(/ /g, '-')}.yaml`), text);
+      writeFileSync(join(dir, `${name.replace(/[ /]/g, '-')}.yaml`), text);
   });
   afterAll(async () => {
     await proxy?.close();
@@ -42,7 +49,7 @@ describe('invalid input makes zero engine requests', () => {
 
   const cases = [
     ...files.map((f) => [f, join(INVALID, f)] as const),
-    ...Object.keys(HOSTILE).map((name) => [name, `${name.replace(/ /g, '-')}.yaml`] as const),
+    ...Object.keys(HOSTILE).map((name) => [name, `${name.replace(/[ /]/g, '-')}.yaml`] as const),
   ];
   it.skipIf(!cliBuilt()).each(cases)(
     '%s: up -d exits 2 before any engine request',

@@ -165,6 +165,7 @@ describeEngine('secrets are never printed', () => {
     symlinkSync('/etc/shadow', join(where, 'secret.txt'));
     symlinkSync(join(where, 'app'), join(where, 'code')); // stays in the project: not listed
     writeFileSync(join(where, 'Dockerfile.outside'), 'FROM scratch\n');
+    writeFileSync(join(dir, 'outside.env'), 'A=1\n');
     writeFileSync(
       join(where, 'stack.yaml'),
       [
@@ -174,7 +175,7 @@ describeEngine('secrets are never printed', () => {
         '    volumes: ["./conf:/host-conf:ro", "./code:/code"]',
         '    secrets: [pw]',
         '    configs: [hostname]',
-        '    env_file: /proc/self/environ',
+        `    env_file: ${join(dir, 'outside.env')}`,
         '  web:',
         `    image: ${PREFIX}-web`,
         '    build: { context: ./app, dockerfile: ../Dockerfile.outside }',
@@ -192,7 +193,7 @@ describeEngine('secrets are never printed', () => {
       `note: service app gets host path /etc (through ${join(where, 'conf')}) (read-only)`,
       `note: service app gets host file /etc/shadow (through ${join(where, 'secret.txt')}) as secret pw`,
       'note: service app gets host file /etc/hostname as config hostname',
-      'note: service app gets its environment from host file /proc/self/environ (env_file)',
+      `note: service app gets its environment from host file ${join(dir, 'outside.env')} (env_file)`,
       `note: service web gets the Dockerfile ${join(where, 'Dockerfile.outside')}, outside its build context ${join(where, 'app')}`,
     ]);
   }, 120_000);

@@ -40,6 +40,8 @@ export interface StackRunOptions {
   readonly openStdin?: boolean;
   /** Receives the child as soon as it is spawned (fault callbacks kill it). */
   readonly onSpawn?: (child: ChildProcess) => void;
+  /** Run as this user and group (the suite runs as root: another user's run of stack). */
+  readonly user?: { readonly uid: number; readonly gid: number };
 }
 
 /** A started CLI: signal `child` as needed, await `done`; `output()` is stdout + stderr so far. */
@@ -66,6 +68,7 @@ export function startStack(args: readonly string[], options: StackRunOptions = {
     cwd: options.cwd ?? ROOT,
     env: env as NodeJS.ProcessEnv,
     stdio: [options.stdin === undefined && !options.openStdin ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    ...(options.user ? { uid: options.user.uid, gid: options.user.gid } : {}),
   });
   if (options.stdin !== undefined) child.stdin!.end(options.stdin);
   let stdout = '';

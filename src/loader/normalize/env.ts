@@ -3,7 +3,7 @@
  * (string, list, `{path, required}`), and `extra_hosts:` (list or mapping, `host:ip` or
  * `host=ip`) in the `host:ip` form.
  */
-import { asBool, asList, asString, isMap, listOrDict, resolveHostPath } from './helpers.js';
+import { asBool, asList, asString, irregularHint, isMap, listOrDict, resolveHostPath } from './helpers.js';
 import type { Issues } from './helpers.js';
 import type { NormalizeContext, Path } from '../types.js';
 
@@ -35,6 +35,11 @@ export function normalizeEnvironment(
     const required = isMap(entry) ? (asBool(entry['required']) ?? true) : true;
     const absolute = resolveHostPath(file, ctx);
     envFiles.push({ path: absolute, required });
+    const irregular = ctx.irregularFile?.(absolute);
+    if (irregular !== undefined) {
+      issues.error('NOT_A_REGULAR_FILE', `env file "${file}" is ${irregular} (${absolute})`, at, irregularHint);
+      return;
+    }
     const values = ctx.readEnvFile(absolute);
     if (values === undefined) {
       if (required)

@@ -22,6 +22,9 @@ export class Issues {
   }
 }
 
+/** The hint of NOT_A_REGULAR_FILE (env_file, secrets and configs). */
+export const irregularHint = 'name a regular file: write the values into one (or use `environment:`)';
+
 /** `{ key: value }` when value is defined, else `{}` (for exactOptionalPropertyTypes). */
 export function opt<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
   return (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;

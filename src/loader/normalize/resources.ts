@@ -3,7 +3,8 @@
  * `<project>_<key>` unless `name:` is set; an external resource keeps its key (or `name:`).
  */
 import type { IpamSpec, NetworkSpec, SecretSpec, VolumeSpec } from '../../model.js';
-import { asBool, asList, asString, isMap, opt, resolveHostPath, stringDict } from './helpers.js';
+import { asBool, asList, asString, irregularHint, isMap, opt, resolveHostPath, stringDict } from './helpers.js';
+import type { Issues } from './helpers.js';
 import type { NormalizeContext } from '../types.js';
 
 interface Naming {
@@ -80,12 +81,26 @@ export function normalizeVolume(key: string, value: unknown, ctx: NormalizeConte
   };
 }
 
-/** One top-level secret or config; `file:` resolved to an absolute path. */
-export function normalizeFileResource(key: string, value: unknown, ctx: NormalizeContext): SecretSpec {
+/** One top-level secret or config (`kind`); `file:` resolved to an absolute path, a regular file. */
+export function normalizeFileResource(
+  kind: 'secrets' | 'configs',
+  key: string,
+  value: unknown,
+  ctx: NormalizeContext,
+  issues: Issues,
+): SecretSpec {
   const raw = isMap(value) ? value : {};
   const file = asString(raw['file']);
   const variable = asString(raw['environment']);
   const path = file === undefined ? undefined : resolveHostPath(file, ctx);
+  const irregular = path === undefined || raw['external'] ? undefined : ctx.irregularFile?.(path);
+  if (irregular !== undefined)
+    issues.error(
+      'NOT_A_REGULAR_FILE',
+      `${kind === 'secrets' ? 'secret' : 'config'} ${key}: file "${file}" is ${irregular} (${path})`,
+      [kind, key, 'file'],
+      irregularHint,
+    );
   return {
     key,
     ...naming(key, raw, ctx),
