@@ -29,19 +29,18 @@ private_up() {
   return 1
 }
 
-# The private daemon gets its own bridge and address pool. Never start it with --bridge=none:
-# dockerd then DELETES the host's docker0 interface, which belongs to the shared daemon.
-PRIV_BRIDGE=stackrel0
+# The private daemon runs in a network namespace of its own (as the swarm cluster's nodes do):
+# its docker0, routes and iptables rules live there, and the test reaches it by its unix socket
+# only. In the host's namespace a second dockerd with --bridge=none or a --default-address-pool
+# DELETES the host's docker0, which belongs to the shared daemon (issue 20's rule).
+PRIV_NS=stackrel
 start_private() {
   mkdir -p "$PRIV"
-  if ! ip link show "$PRIV_BRIDGE" >/dev/null 2>&1; then
-    ip link add name "$PRIV_BRIDGE" type bridge
-    ip addr add 10.212.0.1/24 dev "$PRIV_BRIDGE"
-    ip link set "$PRIV_BRIDGE" up
-  fi
-  setsid dockerd --data-root "$PRIV/data" --exec-root "$PRIV/exec" -H "unix://$PRIV_SOCK" \
-    --pidfile "$PRIV/dockerd.pid" --iptables=false --ip-masq=false --bridge="$PRIV_BRIDGE" \
-    --default-address-pool base=10.213.0.0/16,size=24 \
+  [ -e "/var/run/netns/$PRIV_NS" ] || ip netns add "$PRIV_NS"
+  nsenter --net="/var/run/netns/$PRIV_NS" ip link set lo up
+  # nsenter, not `ip netns exec`: that remounts /sys, and dockerd then finds no devices cgroup.
+  setsid nsenter --net="/var/run/netns/$PRIV_NS" dockerd --data-root "$PRIV/data" --exec-root "$PRIV/exec" \
+    -H "unix://$PRIV_SOCK" --pidfile "$PRIV/dockerd.pid" \
     >>"$PRIV/dockerd.log" 2>&1 </dev/null &
   private_up
 }

@@ -34,8 +34,11 @@ export interface CoalescerOptions<T> {
   readonly clock: Clock;
   /** Quiet period: a batch runs this long after its last trigger. */
   readonly quietMs: number;
-  /** Run the first trigger of a burst at once instead of after the quiet period. Default false. */
-  readonly leading?: boolean;
+  /**
+   * Run the first trigger of a burst at once instead of after the quiet period (for the
+   * triggers this accepts, when a function). Default false.
+   */
+  readonly leading?: boolean | ((item: T) => boolean);
   /**
    * With `leading`: the items of a leading batch to run again a quiet period later (the run
    * can tell them apart and skip what did not change meanwhile); undefined: none.
@@ -133,7 +136,8 @@ export function createCoalescer<T>(options: CoalescerOptions<T>): Coalescer<T> {
       lastAt = now;
       pending.push(item);
       if (running) return;
-      if (options.leading && quiet) {
+      const leading = typeof options.leading === 'function' ? options.leading(item) : options.leading === true;
+      if (leading && quiet) {
         disarm();
         timer = clock.setTimeout(() => fire(true), 0);
       } else arm();

@@ -209,11 +209,12 @@ export async function watchSession(initial: StackModel, options: WatchSessionOpt
     clock,
     quietMs: options.quietMs ?? 100,
     maxWaitMs: options.maxWaitMs ?? 3000,
-    // The first event of a save runs at once (a dev loop at `docker cp` speed). It can come while
-    // the file is half written, and chokidar drops the repeats within its 50 ms throttle without
-    // a trailing event, so each path of that run is looked at again a quiet period later and
-    // applied again if it changed since (e2e watch-cli: an edit after an invalid one).
-    leading: true,
+    // The first save of a develop.watch path runs at once (a dev loop at `docker cp` speed). It
+    // can come while the file is half written, and chokidar drops the repeats within its 50 ms
+    // throttle without a trailing event, so each path of that run is looked at again a quiet
+    // period later and applied again if it changed since. A stack file waits for the quiet
+    // period: a reload recreates containers, and a burst of saves stays one or two reloads.
+    leading: (t) => t.kind !== 'initial' && !sources.includes(t.path),
     confirm: (t) => (t.kind === 'initial' ? undefined : { kind: t.kind, path: t.path, confirm: true }),
     run: handleBatch,
     onError: printError,
