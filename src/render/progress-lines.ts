@@ -44,11 +44,6 @@ export class LineTracker<A extends ActionLike> {
     }
   }
 
-  /** The line of an action (undefined for an action the plan did not announce). */
-  lineOf(action: A): ProgressLine<A> | undefined {
-    return this.byAction.get(action.id)?.line;
-  }
-
   onEvent(event: ActionEvent<A>): LineEvent<A> | undefined {
     const state = this.byAction.get(event.action.id);
     if (!state || state.settled) return undefined;

@@ -73,6 +73,26 @@ const engine = { listContainers: async () => [] } as unknown as Engine;
 /** Watch events land within milliseconds: poll every 20 ms. */
 const eventually = (check: () => void, timeoutMs = 4000): Promise<void> => poll(check, timeoutMs, 20);
 
+/** A session over a project with one rebuild rule on app/ (ignoring `ignore`), recording each reconcile and report. */
+async function rebuildSession(ignore: string[]) {
+  const { dir, file } = project();
+  const rules: WatchRule[] = [{ action: 'rebuild', path: join(dir, 'app'), include: [], ignore, initialSync: false }];
+  const { ctx, controller, errors } = context(dir, file, rules);
+  const requests: ReconcileRequest[] = [];
+  const reports: ReloadReport[] = [];
+  const session = runWatchSession(ctx, modelFor(dir, file, '1', rules), {
+    engine,
+    quietMs: 60,
+    reconcile: async (request) => {
+      requests.push(request);
+      return { actions: [] };
+    },
+    onReload: (r) => reports.push(r),
+  });
+  await eventually(() => expect(errors()).toContain('watching'));
+  return { dir, controller, requests, reports, session };
+}
+
 describe('watch session', () => {
   it('reloads the whole stack on a stack-file change, skips an invalid edit with a positioned error, applies the next valid one', async () => {
     const { dir, file } = project();
@@ -124,21 +144,7 @@ describe('watch session', () => {
   });
 
   it('a develop.watch save is applied at its first event and looked at again: the rest of a save too, an unchanged file once', async () => {
-    const { dir, file } = project();
-    const rules: WatchRule[] = [
-      { action: 'rebuild', path: join(dir, 'app'), include: [], ignore: [], initialSync: false },
-    ];
-    const { ctx, controller, errors } = context(dir, file, rules);
-    const requests: ReconcileRequest[] = [];
-    const session = runWatchSession(ctx, modelFor(dir, file, '1', rules), {
-      engine,
-      quietMs: 60,
-      reconcile: async (request) => {
-        requests.push(request);
-        return { actions: [] };
-      },
-    });
-    await eventually(() => expect(errors()).toContain('watching'));
+    const { dir, controller, requests, session } = await rebuildSession([]);
 
     writeFileSync(join(dir, 'app', 'main.go'), 'a');
     await eventually(() => expect(requests).toHaveLength(1));
@@ -158,23 +164,7 @@ describe('watch session', () => {
   });
 
   it('a rebuild rule asks the reconcile for a build of that service only; ignored files do nothing', async () => {
-    const { dir, file } = project();
-    const rules: WatchRule[] = [
-      { action: 'rebuild', path: join(dir, 'app'), include: [], ignore: ['*.md'], initialSync: false },
-    ];
-    const { ctx, controller, errors } = context(dir, file, rules);
-    const requests: ReconcileRequest[] = [];
-    const reports: ReloadReport[] = [];
-    const session = runWatchSession(ctx, modelFor(dir, file, '1', rules), {
-      engine,
-      quietMs: 60,
-      reconcile: async (request) => {
-        requests.push(request);
-        return { actions: [] };
-      },
-      onReload: (r) => reports.push(r),
-    });
-    await eventually(() => expect(errors()).toContain('watching'));
+    const { dir, controller, requests, reports, session } = await rebuildSession(['*.md']);
     writeFileSync(join(dir, 'app', 'README.md'), 'x');
     writeFileSync(join(dir, 'app', '.main.go.swp'), 'x');
     writeFileSync(join(dir, 'app', 'main.go'), 'x');
