@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The default --parallel, measured: the engine floor's cold up (and down) of N independent
-// containers at several concurrency levels. `node bench/parallel.mjs [--n 50] [--levels 1,4,8,16] [--runs 2]`.
+// containers at several concurrency levels.
+//   node bench/parallel.mjs [--n 50] [--levels 1,4,8,16] [--runs 2] [--shape independent] [--engine /var/run/docker.sock]
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -13,7 +14,7 @@ import { formatMs, formatSummary, summarize, timeCommand } from './lib/measure.m
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 
 /**
- * @param {{ n?: number, levels?: number[], runs?: number, shape?: 'independent' | 'realistic' }} [options]
+ * @param {{ n?: number, levels?: number[], runs?: number, shape?: 'independent' | 'realistic', engine?: string }} [options]
  */
 export async function measureParallel(options = {}) {
   const n = options.n ?? 50;
@@ -23,9 +24,10 @@ export async function measureParallel(options = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'stack-bench-par-'));
   const spec = join(dir, 'stack.json');
   writeFileSync(spec, JSON.stringify(generateStack({ n, shape })));
-  const engine = createEngineClient({ socketPath: '/var/run/docker.sock' });
+  const socketPath = options.engine ?? '/var/run/docker.sock';
+  const engine = createEngineClient({ socketPath });
   const project = 'bench-parallel';
-  const env = { ...process.env, DOCKER_HOST: 'unix:///var/run/docker.sock' };
+  const env = { ...process.env, DOCKER_HOST: `unix://${socketPath}` };
   /** @type {Record<number, { up: number[], down: number[] }>} */
   const results = {};
   try {
@@ -84,12 +86,16 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       n: { type: 'string', default: '50' },
       levels: { type: 'string', default: '1,4,8,16' },
       runs: { type: 'string', default: '2' },
+      shape: { type: 'string', default: 'independent' },
+      engine: { type: 'string', default: '/var/run/docker.sock' },
     },
   });
   const result = await measureParallel({
     n: Number(values.n),
     levels: values.levels.split(',').map(Number),
     runs: Number(values.runs),
+    shape: /** @type {'independent' | 'realistic'} */ (values.shape),
+    engine: values.engine,
   });
   process.stdout.write('\n' + parallelMarkdown(result) + '\n');
 }

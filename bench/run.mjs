@@ -4,10 +4,11 @@
 //   node bench/run.mjs [--n 1,10,50,100,200,500] [--shapes independent,realistic] [--runs 3] [--repeat 3]
 //                      [--large-runs 1] [--compose-max-n 100] [--tools stack,compose,floor]
 //                      [--parallel P] [--skip-startup] [--skip-parallel-sweep] [--out bench/results/latest.md]
+//                      [--engine /var/run/docker.sock]
 //
 // For each shape and N, each run goes through the tools in a rotating order (interleaved, so
 // drift on the shared machine hits every tool alike), and each tool does: config (model cache
-// warm), config with a cold model cache, cold `up -d`, no-op `up -d`, one service changed then
+// warm), config with a cold model cache (the V8 code cache warm), cold `up -d`, no-op `up -d`, one service changed then
 // `up -d`, `down -v`. Every engine request passes through the counting proxy
 // (DOCKER_HOST=unix://<proxy>), so each scenario also reports reads and writes. The floor is
 // bench/floor.mjs (raw Engine API, same concurrency); for `config` the floor is `node -e 0`.
@@ -48,6 +49,7 @@ const { values } = parseArgs({
     'skip-startup': { type: 'boolean', default: false },
     'skip-parallel-sweep': { type: 'boolean', default: false },
     out: { type: 'string', default: join(ROOT, 'bench/results/latest.md') },
+    engine: { type: 'string', default: '/var/run/docker.sock' },
   },
 });
 
@@ -62,10 +64,13 @@ const REPEATED = new Set(['config', 'config cold', 'no-op up', 'change one']);
 const largeRuns = Number(values['large-runs']);
 const composeMaxN = Number(values['compose-max-n']);
 const floorParallel = values.parallel ?? '8';
-const direct = createEngineClient({ socketPath: '/var/run/docker.sock' });
+const direct = createEngineClient({ socketPath: values.engine });
 const work = mkdtempSync(join(tmpdir(), 'stack-bench-'));
-const proxy = await startEngineProxy({ socketPath: join(work, 'engine.sock') });
-const env = { ...process.env, DOCKER_HOST: proxy.dockerHost, NO_COLOR: '1' };
+const proxy = await startEngineProxy({ socketPath: join(work, 'engine.sock'), target: values.engine });
+// stack's caches (the V8 code cache and the model cache) live in the bench's own directory:
+// warm after the first run, as on a user's machine; `config cold` empties the model cache only.
+const cacheHome = join(work, 'cache');
+const env = { ...process.env, DOCKER_HOST: proxy.dockerHost, NO_COLOR: '1', XDG_CACHE_HOME: cacheHome };
 delete env.DOCKER_CONTEXT;
 
 /** @type {Tool[]} */
@@ -176,18 +181,13 @@ async function runScenario(tool, scenario, shape, n, ctx, dir, failed) {
   const project = ctx.project;
   const before = scenario === 'change one' ? await containerIds(project) : [];
   const [cmd, args] = commandFor(tool, scenario, ctx);
-  // A cold model cache: an empty cache directory of its own (the entry is written, as on a miss).
-  const cacheHome = scenario === 'config cold' ? mkdtempSync(join(work, 'cache-')) : undefined;
+  // A cold model cache: no entries (the code cache stays; the entry is written, as on a miss).
+  if (scenario === 'config cold') rmSync(join(cacheHome, 'stack', 'models'), { recursive: true, force: true });
   proxy.reset();
   const timed =
     failed && scenario !== 'down' && !scenario.startsWith('config')
       ? undefined
-      : await timeCommand(cmd, args, {
-          env: cacheHome ? { ...env, XDG_CACHE_HOME: cacheHome } : env,
-          cwd: dir,
-          timeoutMs: 600_000,
-        });
-  if (cacheHome) rmSync(cacheHome, { recursive: true, force: true });
+      : await timeCommand(cmd, args, { env, cwd: dir, timeoutMs: 600_000 });
   /** @type {Sample} */
   const sample = {
     ms: timed?.ms ?? NaN,
@@ -317,7 +317,7 @@ try {
   ];
   sections.push(
     'Times are wall-clock from spawn to exit; CPU is user + system time of the command and its children (GNU time, 10 ms resolution). `reqs r/w` = engine reads (GET/HEAD) / writes (POST/PUT/DELETE) of the last successful run, counted at the proxy.',
-    '`down` is `down -v` for every tool. The floor for `config` is `node -e 0`; `config cold` runs with an empty model cache (a fresh `XDG_CACHE_HOME`). `[recreated k]` = containers replaced by the one-service change.',
+    '`down` is `down -v` for every tool. The floor for `config` is `node -e 0`; `config cold` runs with an empty model cache (the V8 code cache warm: stack's caches live in the bench's own `XDG_CACHE_HOME`). `[recreated k]` = containers replaced by the one-service change.',
     '',
   );
   if (!values['skip-startup'] && tools.includes('stack')) {
@@ -325,7 +325,12 @@ try {
     sections.push('## Start-up', '', startupMarkdown(startup), '');
   }
   if (!values['skip-parallel-sweep']) {
-    const sweep = await measureParallel({ n: 50, levels: [1, 4, 8, 16], runs: Math.max(1, Math.min(runs, 2)) });
+    const sweep = await measureParallel({
+      n: 50,
+      levels: [1, 4, 8, 16],
+      runs: Math.max(1, Math.min(runs, 2)),
+      engine: values.engine,
+    });
     sections.push('## Floor cold up of 50 containers by concurrency', '', parallelMarkdown(sweep), '');
   }
   const markdown = sections.join('\n');

@@ -13,6 +13,8 @@
 #   SKIP_BUILD=1 scripts/reliability-sweep.sh reuse dist/
 #   SKIP_DAEMON=1 ...                         no private dockerd part
 #   scripts/reliability-sweep.sh --start-private | --stop-private | --restart-private
+#   REL_PRIVATE_DIR=/tmp/x REL_PRIVATE_NS=ns ...  another private dockerd (its own directory and
+#                                             network namespace; the benches use one too)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,7 +35,7 @@ private_up() {
 # its docker0, routes and iptables rules live there, and the test reaches it by its unix socket
 # only. In the host's namespace a second dockerd with --bridge=none or a --default-address-pool
 # DELETES the host's docker0, which belongs to the shared daemon (issue 20's rule).
-PRIV_NS=stackrel
+PRIV_NS=${REL_PRIVATE_NS:-stackrel}
 start_private() {
   mkdir -p "$PRIV"
   [ -e "/var/run/netns/$PRIV_NS" ] || ip netns add "$PRIV_NS"
