@@ -29,36 +29,46 @@ function dotted(path: Path): string {
  * is given for each, except for exactly `true`/`false`, which can only come from
  * interpolation (a literal `true` is already a boolean) and are not a mistake.
  */
-export function coerceBooleans(
-  data: unknown,
-  schema: SchemaNode | undefined,
-  locate: Locate,
-  path: Path = [],
-): Diagnostic[] {
+export function coerceBooleans(data: unknown, schema: SchemaNode | undefined, locate: Locate): Diagnostic[] {
   const out: Diagnostic[] = [];
-  if (!schema || data === null || typeof data !== 'object') return out;
-  const entries: [string | number, unknown][] = Array.isArray(data) ? data.map((v, i) => [i, v]) : Object.entries(data);
-  for (const [key, value] of entries) {
-    if (typeof key === 'string' && key.startsWith('x-')) continue;
-    const child = childNode(schema, key);
-    const childPath = [...path, key];
+  // One path stack for the whole walk, copied only for a warning (no array per node).
+  const path: (string | number)[] = [];
+  const visit = (value: unknown, node: SchemaNode | undefined): void => {
+    if (!node || value === null || typeof value !== 'object') return;
+    if (Array.isArray(value)) {
+      for (let index = 0; index < value.length; index++) visitEntry(value, index, node);
+      return;
+    }
+    for (const key of Object.keys(value))
+      if (!key.startsWith('x-')) visitEntry(value as Record<string, unknown>, key, node);
+  };
+  const visitEntry = (parent: Record<string, unknown> | unknown[], key: string | number, node: SchemaNode): void => {
+    const entries = parent as Record<string | number, unknown>;
+    const value = entries[key];
+    const child = childNode(node, key);
+    path.push(key);
     if (child?.boolean && typeof value === 'string') {
       const coerced = booleanWord(value);
-      if (coerced === undefined) continue;
-      (data as Record<string | number, unknown>)[key] = coerced;
-      if (value === 'true' || value === 'false') continue;
-      out.push(
-        diagnostic(
-          'BOOLEAN_COERCED',
-          `"${value}" in ${dotted(childPath)} is read as ${coerced}`,
-          locate(childPath),
-          `write ${coerced} (YAML 1.2 reads "${value}" as a string)`,
-          'warning',
-        ),
-      );
+      if (coerced !== undefined) {
+        entries[key] = coerced;
+        if (value !== 'true' && value !== 'false') {
+          const at: Path = [...path];
+          out.push(
+            diagnostic(
+              'BOOLEAN_COERCED',
+              `"${value}" in ${dotted(at)} is read as ${coerced}`,
+              locate(at),
+              `write ${coerced} (YAML 1.2 reads "${value}" as a string)`,
+              'warning',
+            ),
+          );
+        }
+      }
     } else {
-      out.push(...coerceBooleans(value, child, locate, childPath));
+      visit(value, child);
     }
-  }
+    path.pop();
+  };
+  visit(data, schema);
   return out;
 }

@@ -147,15 +147,20 @@ export function interpolateData(
   locate: Locate,
 ): Result<Record<string, unknown>> {
   const diagnostics: Diagnostic[] = [];
-  const visit = (value: unknown, path: Path): unknown => {
+  // One path stack for the whole walk (copied only for a diagnostic): a path array per node
+  // was most of this pass's allocations on a large file.
+  const path: (string | number)[] = [];
+  const visit = (value: unknown): unknown => {
     if (typeof value === 'string') {
+      if (!value.includes('$')) return value;
       const result = interpolateString(value, env);
       if ('value' in result) return result.value;
+      const at: Path = [...path];
       diagnostics.push(
         diagnostic(
           result.error.code,
-          `${dotted(path)}: ${result.error.message}`,
-          locate(path),
+          `${dotted(at)}: ${result.error.message}`,
+          locate(at),
           result.error.code === 'INTERPOLATION_SYNTAX'
             ? 'write "$$" for a literal "$"'
             : 'set it in the shell or in .env',
@@ -163,13 +168,25 @@ export function interpolateData(
       );
       return value;
     }
-    if (Array.isArray(value)) return value.map((item: unknown, index) => visit(item, [...path, index]));
+    if (Array.isArray(value)) {
+      const out = new Array<unknown>(value.length);
+      for (let index = 0; index < value.length; index++) {
+        path.push(index);
+        out[index] = visit(value[index]);
+        path.pop();
+      }
+      return out;
+    }
     if (value !== null && typeof value === 'object') {
       const out = Object.create(null) as Record<string, unknown>;
-      for (const [key, item] of Object.entries(value)) out[key] = visit(item, [...path, key]);
+      for (const key of Object.keys(value)) {
+        path.push(key);
+        out[key] = visit((value as Record<string, unknown>)[key]);
+        path.pop();
+      }
       return out;
     }
     return value;
   };
-  return { value: visit(data, []) as Record<string, unknown>, diagnostics };
+  return { value: visit(data) as Record<string, unknown>, diagnostics };
 }

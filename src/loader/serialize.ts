@@ -304,14 +304,26 @@ function fileResource(r: SecretSpec): Json {
  * same. Keys are never interpolated and stay as they are.
  */
 function escapeDollars(value: unknown): unknown {
-  if (typeof value === 'string') return value.replaceAll('$', '$$$$');
-  if (Array.isArray(value)) return value.map(escapeDollars);
-  if (value !== null && typeof value === 'object') {
-    const out: Json = {};
-    for (const [key, item] of Object.entries(value)) out[key] = escapeDollars(item);
-    return out;
+  if (typeof value === 'string') return value.includes('$') ? value.replaceAll('$', '$$$$') : value;
+  if (value === null || typeof value !== 'object') return value;
+  // Copied only along the paths that hold a `$` (most documents have none): the document is
+  // fresh, but it shares lists and maps with the model, which must not change.
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const escaped = escapeDollars(item);
+      if (escaped !== item) (out ??= [...value])[i] = escaped;
+    }
+    return out ?? value;
   }
-  return value;
+  let out: Json | undefined;
+  for (const key of Object.keys(value)) {
+    const item = (value as Json)[key];
+    const escaped = escapeDollars(item);
+    if (escaped !== item) (out ??= { ...value })[key] = escaped;
+  }
+  return out ?? value;
 }
 
 /** The model as a Compose-spec document (environment values included: `stack config` shows them). */

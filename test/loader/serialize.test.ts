@@ -87,6 +87,9 @@ describe('toComposeConfig', () => {
       const config = toComposeConfig(first);
       const web = (config['services'] as Record<string, Record<string, unknown>>)['web']!;
       expect(web['command']).toEqual(['sh', '-c', 'echo $${HOME} $$1']);
+      // The document shares lists with the model: escaping must copy them, never change the model.
+      expect(first.services['web']!.command).toEqual(['sh', '-c', 'echo ${HOME} $1']);
+      expect(toComposeConfig(first)).toEqual(config);
       writeFileSync(file, JSON.stringify(config));
       const again = await loadStack({ cwd: dir, env: { HOME: '/h' }, files: [file], projectName: 'p' });
       expect(again.services['web']!.command).toEqual(['sh', '-c', 'echo ${HOME} $1']);
