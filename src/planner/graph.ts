@@ -66,20 +66,70 @@ export function graphFromEdges(edges: Readonly<Record<string, readonly string[]>
  * order is a pure function of the graph.
  */
 export function topoOrder(graph: ServiceGraph): TopoResult {
-  const remaining = new Map(graph.services.map((s) => [s, new Set(graph.dependencies[s])]));
+  // In-degrees and reverse edges once, and a heap of the ready names: O((n + e) log n). The
+  // rescan of every remaining service per step was quadratic (~10 ms of a no-op `up` at N=200).
+  const waiting = new Map<string, number>();
+  const dependents = new Map<string, string[]>();
+  for (const name of graph.services) {
+    const deps = new Set(graph.dependencies[name]);
+    waiting.set(name, deps.size);
+    for (const dep of deps) {
+      const list = dependents.get(dep);
+      if (list) list.push(name);
+      else dependents.set(dep, [name]);
+    }
+  }
+  const ready = new NameHeap();
+  for (const [name, count] of waiting) if (count === 0) ready.push(name);
   const order: string[] = [];
-  while (remaining.size > 0) {
-    const ready = [...remaining.entries()]
-      .filter(([, deps]) => deps.size === 0)
-      .map(([s]) => s)
-      .sort();
-    const next = ready[0];
-    if (next === undefined) return { ok: false, cycle: findCycle(graph) ?? [...remaining.keys()].join(' -> ') };
-    remaining.delete(next);
-    for (const deps of remaining.values()) deps.delete(next);
+  for (let next = ready.pop(); next !== undefined; next = ready.pop()) {
     order.push(next);
+    for (const dependent of dependents.get(next) ?? []) {
+      const left = waiting.get(dependent)! - 1;
+      waiting.set(dependent, left);
+      if (left === 0) ready.push(dependent);
+    }
+  }
+  if (order.length < waiting.size) {
+    const placed = new Set(order);
+    const rest = [...waiting.keys()].filter((name) => !placed.has(name));
+    return { ok: false, cycle: findCycle(graph) ?? rest.join(' -> ') };
   }
   return { ok: true, order };
+}
+
+/** A binary min-heap of names in code-unit order (as `Array.prototype.sort` orders strings). */
+class NameHeap {
+  private readonly items: string[] = [];
+  push(name: string): void {
+    const items = this.items;
+    let i = items.push(name) - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (items[parent]! <= name) break;
+      items[i] = items[parent]!;
+      i = parent;
+    }
+    items[i] = name;
+  }
+  pop(): string | undefined {
+    const items = this.items;
+    const top = items[0];
+    const last = items.pop();
+    if (items.length === 0 || last === undefined) return top;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= items.length) break;
+      const right = left + 1;
+      const child = right < items.length && items[right]! < items[left]! ? right : left;
+      if (items[child]! >= last) break;
+      items[i] = items[child]!;
+      i = child;
+    }
+    items[i] = last;
+    return top;
+  }
 }
 
 /**
