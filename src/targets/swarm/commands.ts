@@ -22,6 +22,7 @@ import { buildAndPush, readDeploys, readFileObjects, resolveImages } from './inp
 import type { SwarmDeploy } from './deploy.js';
 import type { Credentials } from './inputs.js';
 import { SwarmLabel } from './labels.js';
+import { PREFETCH_FRESH_MS } from './loop.js';
 import { observeSwarm, requireManager } from './observe.js';
 import type { PrefetchedObservation } from './observed.js';
 import { describeTask } from './wait.js';
@@ -39,8 +40,18 @@ export async function connectSwarm(
   const engine = await connectEngine({ env, ...(signal ? { signal } : {}) });
   const client = swarmCalls(engine);
   if (!client) throw new StackError('INTERNAL', 'this engine connection has no Swarm calls');
-  await requireManager(client, signal);
+  nodesAtConnect.set(client, { count: await requireManager(client, signal), at: Date.now() });
   return client;
+}
+
+/** The node count the manager check read, by client: prepareSwarm uses it while fresh instead of asking again. */
+const nodesAtConnect = new WeakMap<SwarmClient, { readonly count: number; readonly at: number }>();
+
+/** The number of nodes: the one read by connectSwarm when at most PREFETCH_FRESH_MS old, else asked now. */
+function nodeCount(client: SwarmClient, signal: AbortSignal | undefined): Promise<number> {
+  const seen = nodesAtConnect.get(client);
+  if (seen && Date.now() - seen.at <= PREFETCH_FRESH_MS) return Promise.resolve(seen.count);
+  return client.listNodes(undefined, signal).then((list) => list.length);
 }
 
 /** A stack ready to plan on Swarm. */
@@ -203,7 +214,7 @@ export async function prepareSwarm(
       credentials,
     });
   }
-  const nodes = client.listNodes(undefined, signal).then((list) => list.length);
+  const nodes = nodeCount(client, signal);
   nodes.catch(() => undefined); // awaited by resolveImages, after the registry's answers
   const { images, diagnostics } = await resolveImages(client, model, nodes, signal, locked, credentials);
   throwIfErrors(diagnostics);
