@@ -144,16 +144,39 @@ export async function swarmUp(
   return ExitCode.ok;
 }
 
-/** `plan [--json] [--detailed-exitcode] [--down]` on Swarm: nothing is written (no build, no push). */
+/** `up --with-registry-auth` / `plan --with-registry-auth` on the local target: a usage error. */
+export function registryAuthIsSwarmOnly(): StackError {
+  return new StackError(
+    'USAGE',
+    '--with-registry-auth applies to the swarm target (the local target pulls with your credentials already)',
+  );
+}
+
+/**
+ * `plan [--json] [--detailed-exitcode] [--down] [--with-registry-auth]` on Swarm: nothing is
+ * written (no build, no push). `--with-registry-auth` plans what `up --with-registry-auth`
+ * would do: the services whose registry-auth label it would change are updates.
+ */
 export async function swarmPlan(
   ctx: CliContext,
-  flags: { json?: boolean; detailedExitcode?: boolean; down?: boolean; removeOrphans?: boolean; lock?: boolean },
+  flags: {
+    json?: boolean;
+    detailedExitcode?: boolean;
+    down?: boolean;
+    removeOrphans?: boolean;
+    lock?: boolean;
+    withRegistryAuth?: boolean;
+  },
 ): Promise<CommandResult> {
   const { prepareSwarm } = await import('../../targets/swarm/commands.js');
   const { planSwarm } = await import('../../targets/swarm/loop.js');
   const { renderSwarmPlan } = await import('../../targets/swarm/plan.js');
   const { client, loaded } = await connectAndLoad(ctx);
-  const prepared = await prepareSwarm(client, loaded, { build: false, ...lockOptions(ctx, flags.lock) });
+  const prepared = await prepareSwarm(client, loaded, {
+    build: false,
+    ...lockOptions(ctx, flags.lock),
+    ...(flags.withRegistryAuth ? { withRegistryAuth: true } : {}),
+  });
   writeDiagnostics(ctx, prepared.warnings, ctx.cwd);
   const { plan } = await planSwarm(client, flags.down ? { project: prepared.desired.project } : prepared, {
     signal: ctx.signal,
