@@ -92,6 +92,7 @@ export type ErrorCode =
   | 'LOCK_HELD'
   | 'LOCK_NOT_OURS'
   | 'NAME_CONFLICT'
+  | 'NETWORK_IN_USE'
   | 'CONFIRMATION_REQUIRED'
   | 'IMAGE_NOT_FOUND'
   | 'PULL_FAILED'

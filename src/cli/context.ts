@@ -5,6 +5,8 @@
  */
 import type { Writable } from 'node:stream';
 import type { StackModel } from '../model.js';
+import type { LoadOptions } from '../loader/load.js';
+import type { CacheKind } from './model-cache.js';
 
 import type { ProgressMode } from '../render/terminal.js';
 
@@ -46,6 +48,11 @@ export interface CliContext {
    * the command line enable their profiles. Warnings are printed once by the frame.
    */
   loadModel(options?: { services?: readonly string[]; interpolate?: boolean }): Promise<StackModel>;
+  /**
+   * Another kind of load (the swarm target's: the model and what it reads of the raw files)
+   * with loadModel's options, through the same cache. `load` must return plain JSON data.
+   */
+  loadCached<T>(kind: CacheKind, load: (options: LoadOptions) => Promise<T>): Promise<T>;
   /** The merged stack files (extends applied), not interpolated and not normalized (`config --no-interpolate`). */
   loadRawData(): Promise<Record<string, unknown>>;
   /** Prints warnings/diagnostics in the standard format to stderr. */

@@ -11,6 +11,8 @@ import { ExitCode, StackError, asInterrupted } from '../errors.js';
 import { writeDiagnostics, writeError, writeMessage } from '../render/diagnostics.js';
 import type { Terminal } from '../render/terminal.js';
 import type { StackModel } from '../model.js';
+import type { LoadOptions } from '../loader/load.js';
+import type { CacheKind } from './model-cache.js';
 import type { CliContext, CommandResult, GlobalOptions, ProgressMode, Runner } from './context.js';
 import { registerConfig } from './config.js';
 import { VERSION } from './version.js';
@@ -208,6 +210,24 @@ function buildContext(
     ...(globals.projectDirectory === undefined && fromStdin ? { projectDirectory: cwd } : {}),
   };
   const resolvedFiles = async (): Promise<string[]> => (files ??= stdinFiles(globals.file));
+  const loadCached = async <T>(
+    kind: CacheKind,
+    load: (options: LoadOptions) => Promise<T>,
+    options: { services?: readonly string[]; interpolate?: boolean } = {},
+  ): Promise<T> => {
+    const { loadResultThroughCache } = await import('./model-cache.js');
+    return loadResultThroughCache(
+      {
+        ...loadOptions,
+        files: await resolvedFiles(),
+        ...(options.services ? { services: [...options.services] } : {}),
+        ...(options.interpolate === false ? { interpolate: false } : {}),
+      },
+      kind,
+      load,
+      { warn: (message) => writeMessage(context, 'warning', message) },
+    );
+  };
   let warned = false;
   const context: CliContext = {
     globals,
@@ -223,18 +243,9 @@ function buildContext(
     setInterruptBehavior,
     async loadModel(options = {}) {
       const { loadStack } = await import('../loader/load.js');
-      const { loadThroughCache } = await import('./model-cache.js');
-      return loadThroughCache(
-        {
-          ...loadOptions,
-          files: await resolvedFiles(),
-          ...(options.services ? { services: [...options.services] } : {}),
-          ...(options.interpolate === false ? { interpolate: false } : {}),
-        },
-        (full) => loadStack(full),
-        { warn: (message) => writeMessage(context, 'warning', message) },
-      );
+      return loadCached('model', (full) => loadStack(full), options);
     },
+    loadCached: (kind, load) => loadCached(kind, load),
     async loadRawData() {
       const { loadRaw } = await import('../loader/load.js');
       const raw = await loadRaw({ ...loadOptions, files: await resolvedFiles(), interpolate: false });

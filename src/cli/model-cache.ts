@@ -4,9 +4,15 @@
  * Every run still re-reads every input (level-triggered); what it skips is parsing,
  * validating and normalizing them (most of a no-op `up` on a 50-service file).
  *
+ * Two kinds of load are cached, each under a name and key of its own: the local target's
+ * (`model`: the StackModel) and the swarm target's (`swarm`: the model plus what that target
+ * reads of the merged raw files, its `deploy:` keys and its diagnostics with their file:line:col,
+ * and the variables it reads itself). Whatever the kind, the load reads every input through
+ * the same tracer, so the rules below hold for both.
+ *
  * An entry stores, in the clear, only WHICH inputs the load used (paths, variable names) and
- * the model encrypted (AES-256-GCM) with a key derived from the VALUES of those inputs (file
- * bytes, file absence, variable values), the build and the options. A lookup re-reads the
+ * the result encrypted (AES-256-GCM) with a key derived from the VALUES of those inputs (file
+ * bytes, file absence, variable values), the build, the kind and the options. A lookup re-reads the
  * inputs and derives the key again: a changed input gives another key and decryption fails,
  * which is the miss. So the check is exact and the file never holds a secret that is not
  * already in the inputs (values from `.env` or the shell are never written readably).
@@ -42,7 +48,7 @@ import { byCodePoint } from '../order.js';
 import { noteVariableValue, notedVariableValues } from '../errors.js';
 
 /** Format of an entry; a change makes old entries misses. */
-const FORMAT = 3;
+const FORMAT = 4;
 
 /** What a load used: per path, whether it was probed for existence and/or read; variable names looked up. */
 interface Inputs {
@@ -135,16 +141,30 @@ function inputsMac(secret: Buffer, inputs: Inputs): string {
     .digest('base64');
 }
 
-/** The build and the load options (not the environment): what names an entry. */
-function optionsIdentity(buildId: string, options: LoadOptions): string {
+/**
+ * What an entry holds, besides the variables the load substituted: `model` (a StackModel, the
+ * local target's load) or `swarm` (the swarm target's load: the model and what it reads of the
+ * raw files). Part of the entry's name and key, so one kind is never read as the other.
+ */
+export type CacheKind = 'model' | 'swarm';
+
+/** The build, the kind and the load options (not the environment): what names an entry. */
+function optionsIdentity(buildId: string, options: LoadOptions, kind: CacheKind): string {
   const { env: _env, trace: _trace, ...rest } = options;
-  return JSON.stringify([FORMAT, buildId, rest]);
+  return JSON.stringify([FORMAT, buildId, kind, rest]);
 }
 
-/** The key: the per-user secret, build, options and the current value of every input the entry lists. */
-function deriveKey(secret: Buffer, buildId: string, options: LoadOptions, inputs: Inputs, env: Env): Buffer {
+/** The key: the per-user secret, build, kind, options and the current value of every input the entry lists. */
+function deriveKey(
+  secret: Buffer,
+  buildId: string,
+  options: LoadOptions,
+  kind: CacheKind,
+  inputs: Inputs,
+  env: Env,
+): Buffer {
   const hash = createHmac('sha256', secret);
-  hash.update(optionsIdentity(buildId, options));
+  hash.update(optionsIdentity(buildId, options, kind));
   for (const [path, probe] of inputs.files) hash.update(`\0f${path}\0${probe}\0${fileState(path, probe)}`);
   const names = inputs.wholeEnv ? Object.keys(env).sort() : inputs.names;
   for (const name of names) {
@@ -154,9 +174,13 @@ function deriveKey(secret: Buffer, buildId: string, options: LoadOptions, inputs
   return hash.digest();
 }
 
-/** Where the entry for these options lives (the name depends on options, not on input values). */
-function entryPath(dir: string, buildId: string, options: LoadOptions): string {
-  return join(dir, `${createHash('sha256').update(optionsIdentity(buildId, options)).digest('hex').slice(0, 32)}.json`);
+/** Where the entry for these options lives (the name depends on options and kind, not on input values). */
+function entryPath(dir: string, buildId: string, options: LoadOptions, kind: CacheKind): string {
+  const name = createHash('sha256')
+    .update(optionsIdentity(buildId, options, kind))
+    .digest('hex')
+    .slice(0, 32);
+  return join(dir, `${name}.json`);
 }
 
 /** Entries kept: one per project directory and option set; the least recently written go first. */
@@ -229,30 +253,7 @@ export function readCachedModel(
   options: LoadOptions,
   warn?: CacheWarn,
 ): StackModel | undefined {
-  try {
-    requireTrustedDirs(dir);
-    const secret = readSecret(dir, false);
-    if (secret === undefined) return undefined;
-    const path = entryPath(dir, buildId, options);
-    requireTrusted(path, 'file');
-    const entry = JSON.parse(readFileSync(path, 'utf8')) as Entry;
-    if (entry.format !== FORMAT || typeof entry.mac !== 'string') return undefined;
-    const expected = Buffer.from(inputsMac(secret, entry.inputs), 'base64');
-    const given = Buffer.from(entry.mac, 'base64');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
-    const key = deriveKey(secret, buildId, options, entry.inputs, options.env);
-    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(entry.iv, 'base64'));
-    decipher.setAAD(Buffer.from(entry.mac, 'base64'));
-    decipher.setAuthTag(Buffer.from(entry.tag, 'base64'));
-    const text = Buffer.concat([decipher.update(Buffer.from(entry.data, 'base64')), decipher.final()]).toString('utf8');
-    const payload = JSON.parse(text) as { model: StackModel; variables: Array<[string, string]> };
-    // The values the load substituted, so that output redacts them as after a real load.
-    for (const [name, value] of payload.variables) noteVariableValue(name, value);
-    return payload.model;
-  } catch (error) {
-    reportUntrusted(error, warn);
-    return undefined;
-  }
+  return readCachedLoad<StackModel>(dir, buildId, options, 'model', warn);
 }
 
 /** Stores `model` as loaded from `inputs` (what recordInputs saw). Failures are ignored. */
@@ -264,17 +265,64 @@ export function writeCachedModel(
   model: StackModel,
   warn?: CacheWarn,
 ): void {
+  writeCachedLoad(dir, buildId, options, 'model', inputs, model, warn);
+}
+
+/** readCachedModel for an entry of any kind: the stored result (plain JSON data) of that kind of load. */
+export function readCachedLoad<T>(
+  dir: string,
+  buildId: string,
+  options: LoadOptions,
+  kind: CacheKind,
+  warn?: CacheWarn,
+): T | undefined {
+  try {
+    requireTrustedDirs(dir);
+    const secret = readSecret(dir, false);
+    if (secret === undefined) return undefined;
+    const path = entryPath(dir, buildId, options, kind);
+    requireTrusted(path, 'file');
+    const entry = JSON.parse(readFileSync(path, 'utf8')) as Entry;
+    if (entry.format !== FORMAT || typeof entry.mac !== 'string') return undefined;
+    const expected = Buffer.from(inputsMac(secret, entry.inputs), 'base64');
+    const given = Buffer.from(entry.mac, 'base64');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+    const key = deriveKey(secret, buildId, options, kind, entry.inputs, options.env);
+    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(entry.iv, 'base64'));
+    decipher.setAAD(Buffer.from(entry.mac, 'base64'));
+    decipher.setAuthTag(Buffer.from(entry.tag, 'base64'));
+    const text = Buffer.concat([decipher.update(Buffer.from(entry.data, 'base64')), decipher.final()]).toString('utf8');
+    const payload = JSON.parse(text) as { result: T; variables: Array<[string, string]> };
+    // The values the load substituted, so that output redacts them as after a real load.
+    for (const [name, value] of payload.variables) noteVariableValue(name, value);
+    return payload.result;
+  } catch (error) {
+    reportUntrusted(error, warn);
+    return undefined;
+  }
+}
+
+/** writeCachedModel for an entry of any kind; `result` must be plain JSON data. */
+export function writeCachedLoad(
+  dir: string,
+  buildId: string,
+  options: LoadOptions,
+  kind: CacheKind,
+  inputs: Inputs,
+  result: unknown,
+  warn?: CacheWarn,
+): void {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     requireTrustedDirs(dir);
     const secret = readSecret(dir, true)!;
     const mac = inputsMac(secret, inputs);
-    const key = deriveKey(secret, buildId, options, inputs, options.env);
+    const key = deriveKey(secret, buildId, options, kind, inputs, options.env);
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', key, iv);
     cipher.setAAD(Buffer.from(mac, 'base64'));
     const data = Buffer.concat([
-      cipher.update(JSON.stringify({ model, variables: notedVariableValues() }), 'utf8'),
+      cipher.update(JSON.stringify({ result, variables: notedVariableValues() }), 'utf8'),
       cipher.final(),
     ]);
     const entry: Entry = {
@@ -285,7 +333,7 @@ export function writeCachedModel(
       tag: cipher.getAuthTag().toString('base64'),
       data: data.toString('base64'),
     };
-    const path = entryPath(dir, buildId, options);
+    const path = entryPath(dir, buildId, options, kind);
     const tmp = `${path}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify(entry), { mode: 0o600 });
     renameSync(tmp, path);
@@ -313,11 +361,25 @@ export interface CacheOptions {
  * `load(options)` through the cache: a hit when every input is unchanged, else a real load
  * that is then stored. Errors are never cached (a failing load throws as always).
  */
-export async function loadThroughCache(
+export function loadThroughCache(
   options: LoadOptions,
   load: (options: LoadOptions) => Promise<StackModel>,
   cache: CacheOptions = {},
 ): Promise<StackModel> {
+  return loadResultThroughCache(options, 'model', load, cache);
+}
+
+/**
+ * loadThroughCache for a load of any kind whose result is plain JSON data (the swarm target's
+ * load: the model, the raw `deploy:` keys it reads and its diagnostics with their positions).
+ * The load must read every file and variable through `options.trace` (loadStack does).
+ */
+export async function loadResultThroughCache<T>(
+  options: LoadOptions,
+  kind: CacheKind,
+  load: (options: LoadOptions) => Promise<T>,
+  cache: CacheOptions = {},
+): Promise<T> {
   const buildId = cache.buildId ?? (typeof __STACK_BUILD_ID__ === 'string' ? __STACK_BUILD_ID__ : undefined);
   const dir = buildId === undefined ? undefined : (cache.dir ?? modelCacheDir(options.env));
   if (buildId === undefined || dir === undefined) return load(options);
@@ -326,10 +388,10 @@ export async function loadThroughCache(
     if (!warned) cache.warn?.(message);
     warned = true;
   };
-  const hit = readCachedModel(dir, buildId, options, warn);
-  if (hit) return hit;
+  const hit = readCachedLoad<T>(dir, buildId, options, kind, warn);
+  if (hit !== undefined) return hit;
   const recorder = recordInputs();
-  const model = await load({ ...options, trace: recorder.tracer });
-  if (!warned) writeCachedModel(dir, buildId, options, recorder.inputs(), model, warn);
-  return model;
+  const result = await load({ ...options, trace: recorder.tracer });
+  if (!warned) writeCachedLoad(dir, buildId, options, kind, recorder.inputs(), result, warn);
+  return result;
 }

@@ -61,13 +61,30 @@ const UNREACHABLE = new Set([
 
 const TRANSIENT = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ENOENT', 'ETIMEDOUT']);
 
+/** The engine's message in a refusal's body: its JSON `message`, or the text it sent instead. */
+function engineMessageOf(json: unknown): string {
+  if (typeof json === 'string') return json.trim();
+  const message = (json as { message?: unknown } | null | undefined)?.message;
+  return typeof message === 'string' ? message : '';
+}
+
+/**
+ * A 503 that is the engine's settled answer, not a passing state: a swarm call (nodes,
+ * services, ...) sent to an engine that is no swarm manager (a worker, or no swarm at all).
+ * Asking again cannot change it, so the refusal is reported at once.
+ */
+const NOT_A_MANAGER = /^This node is not a swarm manager\b/;
+
 /**
  * A failure worth retrying for a read: the engine answered 5xx, or the connection was reset
- * or refused (dockerd restarting). Never an abort, never a 4xx (the engine meant it).
+ * or refused (dockerd restarting). Never an abort, never a 4xx (the engine meant it), never
+ * the 503 of a swarm call to a non-manager (NOT_A_MANAGER).
  */
 export function isTransientFailure(error: unknown): boolean {
-  const e = error as { name?: string; code?: string; statusCode?: number; message?: string } | undefined;
+  const e = error as
+    { name?: string; code?: string; statusCode?: number; message?: string; json?: unknown } | undefined;
   if (!e || e.name === 'AbortError' || e.code === 'ABORT_ERR') return false;
+  if (e.statusCode === 503 && NOT_A_MANAGER.test(engineMessageOf(e.json))) return false;
   if (typeof e.statusCode === 'number') return e.statusCode >= 500;
   if (e.code !== undefined) return TRANSIENT.has(e.code);
   return /socket hang up/i.test(e.message ?? '');
@@ -78,16 +95,7 @@ export function toEngineError(error: unknown, endpoint: string, what: string): u
   if (error instanceof StackError) return error;
   const e = error as { name?: string; code?: string; statusCode?: number; json?: unknown; message?: string };
   if (e?.name === 'AbortError' || e?.code === 'ABORT_ERR') return error;
-  if (typeof e?.statusCode === 'number') {
-    const json = e.json as { message?: unknown } | undefined;
-    const message =
-      json && typeof json === 'object' && typeof json.message === 'string'
-        ? json.message
-        : typeof e.json === 'string'
-          ? e.json.trim()
-          : '';
-    return new EngineCallError(e.statusCode, what, message, error);
-  }
+  if (typeof e?.statusCode === 'number') return new EngineCallError(e.statusCode, what, engineMessageOf(e.json), error);
   if (e?.code === 'EACCES' || e?.code === 'EPERM') {
     const message = `permission denied while connecting to the Docker engine at ${endpoint}`;
     return new StackError('ENGINE_PERMISSION', message, {

@@ -1,13 +1,13 @@
 // The CLI on the swarm target: the same commands a local user runs (`up -d --wait`, `plan`,
 // `ps`, `ls`, `down`), chosen by `--target swarm` or by `x-stack: {target: swarm}` in the
 // file, against the manager of the 3-node test cluster; a non-manager engine is refused.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { startEngineProxy } from '../../bench/lib/engine-proxy.mjs';
 import { runStack } from '../support/stack-cli.js';
-import { uniqueName } from '../support/engine.js';
+import { rawRequest, uniqueName } from '../support/engine.js';
 import { MANAGER_SOCKET, SWARM_IMAGE, describeWithCluster, eventually } from './cluster.js';
 
 const describe = await describeWithCluster();
@@ -110,6 +110,60 @@ describe('the CLI on the swarm target', () => {
     expect(drift.code, drift.stderr).toBe(0);
     expect(drift.stderr).toMatch(/stack\.lock\.json: service web now uses .*, the lock has .*; using .* unpinned/);
     rmSync(join(dir, 'stack.lock.json'));
+  });
+
+  it('a no-op up reuses the cached load (the entry is not rewritten); an edited deploy key still updates the service, warm cache', async () => {
+    const cache = join(dir, 'xdg');
+    const proxy = await startEngineProxy({ target: MANAGER_SOCKET, socketPath: join(dir, 'cache.sock') });
+    const cached = (args: string[]) =>
+      runStack(['-p', project, '--target', 'swarm', ...args], {
+        cwd: dir,
+        dockerHost: proxy.dockerHost,
+        env: { XDG_CACHE_HOME: cache, STACK_MODEL_CACHE: undefined },
+        timeoutMs: 180_000,
+      });
+    const file = (tier: string) =>
+      [
+        'services:',
+        '  web:',
+        `    image: ${SWARM_IMAGE}`,
+        '    command: ["sleep", "3600"]',
+        '    stop_grace_period: 1s',
+        `    deploy: { endpoint_mode: dnsrr, labels: { tier: ${tier} } }`,
+        '',
+      ].join('\n');
+    const entries = () => readdirSync(join(cache, 'stack/models')).filter((n) => n.endsWith('.json'));
+    const entry = () => readFileSync(join(cache, 'stack/models', entries()[0]!), 'utf8');
+    const tier = async () => {
+      const reply = await rawRequest({ socketPath: MANAGER_SOCKET, path: `/v1.41/services/${project}_web` });
+      return (reply.json as { Spec: { Labels: Record<string, string> } }).Spec.Labels['tier'];
+    };
+    try {
+      writeFileSync(join(dir, 'stack.yaml'), file('front'));
+      const first = await cached(['up', '-d']);
+      expect(first.code, first.stderr).toBe(0);
+      expect(entries()).toHaveLength(1);
+      const written = entry();
+
+      proxy.reset();
+      const noop = await cached(['up', '-d']);
+      expect(noop.code, noop.stderr).toBe(0);
+      expect(noop.stderr).toContain('up to date, nothing written');
+      expect(proxy.counts.writes).toBe(0);
+      expect(entry()).toBe(written); // a hit: nothing loaded, nothing stored
+
+      writeFileSync(join(dir, 'stack.yaml'), file('back'));
+      proxy.reset();
+      const edited = await cached(['up', '-d']);
+      expect(edited.code, edited.stderr).toBe(0);
+      expect(edited.stderr).toContain(`Service ${project}_web  Updated`);
+      expect(proxy.counts.writes).toBe(1);
+      expect(await tier()).toBe('back');
+      expect(entry()).not.toBe(written);
+    } finally {
+      await proxy.close();
+      await cached(['down']);
+    }
   });
 
   it('logs on swarm: --since and --no-log-prefix apply; --until and --index are refused, not ignored', async () => {

@@ -134,4 +134,55 @@ describeCluster('overlay networks of the swarm target', () => {
     expect([idleAfter.ID, idleAfter.Version.Index]).toEqual([idleBefore.ID, idleBefore.Version.Index]);
     expect((await planSwarm(client, await prepareSwarm(client, options))).plan.actions).toEqual([]);
   });
+
+  it('a changed network that another stack joins as external is refused before anything is touched, naming its services', async () => {
+    const owner = uniqueName('swnet');
+    const user = uniqueName('swext');
+    const ownerFile = join(dir, `${owner}.yaml`);
+    const userFile = join(dir, `${user}.yaml`);
+    const ownerOptions = { cwd: dir, env, projectName: owner, files: [ownerFile] };
+    const userOptions = { cwd: dir, env, projectName: user, files: [userFile] };
+    writeFileSync(ownerFile, stackFile());
+    writeFileSync(
+      userFile,
+      [
+        'services:',
+        '  guest:',
+        `    image: ${SWARM_IMAGE}`,
+        '    command: ["sleep", "3600"]',
+        '    stop_grace_period: 1s',
+        '    networks: [shared]',
+        '    deploy: { endpoint_mode: dnsrr }',
+        'networks:',
+        `  shared: { external: true, name: ${owner}_back }`,
+        '',
+      ].join('\n'),
+    );
+    try {
+      await upSwarm(client, await prepareSwarm(client, ownerOptions), { wait: true, waitTimeoutMs: 60_000 });
+      await upSwarm(client, await prepareSwarm(client, userOptions), { wait: true, waitTimeoutMs: 60_000 });
+      const web = (await client.listServices({ name: [`${owner}_web`] }))[0]!;
+      const net = (await client.listNetworks({ name: [`${owner}_back`] }))[0]!;
+
+      writeFileSync(ownerFile, stackFile('\n    attachable: true'));
+      const refusal = {
+        code: 'NETWORK_IN_USE',
+        message: expect.stringContaining(`network ${owner}_back: its configuration changed (attachable)`) as string,
+      };
+      const planned = await planSwarm(client, await prepareSwarm(client, ownerOptions)).catch((e: unknown) => e);
+      expect(planned).toMatchObject(refusal);
+      expect((planned as Error).message).toContain(`${user}_guest (stack ${user})`);
+      const applied = await upSwarm(client, await prepareSwarm(client, ownerOptions)).catch((e: unknown) => e);
+      expect(applied).toMatchObject(refusal);
+
+      // Nothing touched: the owner's service and network are the same objects, the guest still runs.
+      const webAfter = (await client.listServices({ name: [`${owner}_web`] }))[0]!;
+      expect([webAfter.ID, webAfter.Version.Index]).toEqual([web.ID, web.Version.Index]);
+      expect((await client.listNetworks({ name: [`${owner}_back`] })).map((n) => n.Id)).toContain(net.Id);
+      expect(await running(`${user}_guest`)).toBe(1);
+    } finally {
+      await downSwarm(client, user).catch(() => undefined);
+      await downSwarm(client, owner).catch(() => undefined);
+    }
+  });
 });

@@ -137,6 +137,11 @@ describeCluster('private images on the swarm target (registry with htpasswd auth
 
     const plan = await stack(project, ['plan'], docker);
     expect(plan.stdout).toBe(`${project}: up to date (no changes)\n`);
+    // plan --with-registry-auth shows the update `up --with-registry-auth` makes: the label naming the registry.
+    const planAuth = await stack(project, ['plan', '--with-registry-auth', '--detailed-exitcode'], docker);
+    expect(planAuth.code, planAuth.stderr).toBe(2);
+    expect(planAuth.stdout).toMatch(new RegExp(`^~ update service ${project}_app \\(version \\d+\\): labels$`, 'm'));
+    expect(planAuth.stdout + planAuth.stderr).not.toContain(PASSWORD);
     const withAuth = await stack(
       project,
       ['up', '-d', '--wait', '--wait-timeout', '90', '--with-registry-auth'],
@@ -154,5 +159,6 @@ describeCluster('private images on the swarm target (registry with htpasswd auth
     expect(JSON.stringify(service?.Spec)).not.toContain(PASSWORD);
     const again = await stack(project, ['up', '-d', '--with-registry-auth'], docker);
     expect(again.stderr).toContain('up to date, nothing written');
+    expect((await stack(project, ['plan', '--with-registry-auth', '--detailed-exitcode'], docker)).code).toBe(0);
   });
 });

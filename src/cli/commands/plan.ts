@@ -10,7 +10,7 @@ import { collect, upStackOptions } from '../options.js';
 import { writeMessage } from '../../render/diagnostics.js';
 import { planStack, planStackDown } from '../../pipeline/stack.js';
 import { loadPlanner, loadProject, openEngine } from './session.js';
-import { swarmPlan, swarmTarget } from './swarm.js';
+import { registryAuthIsSwarmOnly, swarmPlan, swarmTarget } from './swarm.js';
 
 /** The flags of `plan`: those of `up` that shape the plan, and `--down`. */
 export interface PlanFlags extends UpPlanFlags {
@@ -19,6 +19,8 @@ export interface PlanFlags extends UpPlanFlags {
   scale: string[];
   down?: boolean;
   volumes?: boolean;
+  /** Swarm target: plan as `up --with-registry-auth` (the registry-auth label it would set). */
+  withRegistryAuth?: boolean;
 }
 
 /** Runs `plan`: the same options and lock-file pinning as `up`, through the same pipeline. */
@@ -26,6 +28,7 @@ export async function runPlan(ctx: CliContext, services: readonly string[], flag
   upStackOptions(services, flags);
   const model = await loadProject(ctx, services);
   if (swarmTarget(ctx, model)) return swarmPlan(ctx, flags);
+  if (flags.withRegistryAuth) throw registryAuthIsSwarmOnly();
   const options = upStackOptions(services, flags, model);
   const planner = await loadPlanner();
   const engine = await openEngine(ctx);
@@ -68,6 +71,7 @@ export function registerPlan(program: Command, run: Runner): void {
     .option('--scale <service=n>', 'plan as `up --scale` (repeatable)', collect, [])
     .option('--no-start', 'plan as `up --no-start`')
     .option('--no-lock', 'plan as `up --no-lock` (ignore the lock file)')
+    .option('--with-registry-auth', 'swarm target: plan as `up --with-registry-auth`')
     .option('--build', 'plan as `up --build` (the builds come first in the plan)')
     .option('--no-build', 'plan as `up --no-build`')
     .option('--pull <policy>', 'plan as `up --pull` (policy, always, missing, never, build)')

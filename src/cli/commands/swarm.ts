@@ -6,7 +6,6 @@
  */
 import { ExitCode, StackError, diagnostic } from '../../errors.js';
 import type { StackModel } from '../../model.js';
-import type { LoadOptions } from '../../loader/load.js';
 import type { CliContext, CommandResult } from '../context.js';
 import { writeDiagnostics, writeMessage } from '../../render/diagnostics.js';
 import { jsonEvent } from '../../render/json.js';
@@ -23,25 +22,25 @@ export function swarmTarget(ctx: CliContext, model?: Pick<StackModel, 'extension
   return resolveTarget(ctx.globals.target, ctx.env, model?.extensions ?? {}) === 'swarm';
 }
 
-/** The load options of the global flags (the swarm target loads the files with their raw `deploy:` keys). */
-function loadOptions(ctx: CliContext, services: readonly string[] = []): LoadOptions {
-  const g = ctx.globals;
-  return {
-    cwd: ctx.cwd,
-    env: ctx.env,
-    files: [...g.file],
-    profiles: [...g.profile],
-    envFiles: [...g.envFile],
-    ...(services.length > 0 ? { services: [...services] } : {}),
-    ...(g.projectName !== undefined ? { projectName: g.projectName } : {}),
-    ...(g.projectDirectory !== undefined ? { projectDirectory: g.projectDirectory } : {}),
-  };
+/**
+ * The client of the manager and the stack loaded for the swarm target, through the model cache
+ * (a no-op `up` skips the load, as on the local target). The load runs while the manager
+ * answers the connection's reads; a refused connection is reported first, as before.
+ */
+async function connectAndLoad(ctx: CliContext) {
+  const { loadForSwarm } = await import('../../targets/swarm/commands.js');
+  const client = connect(ctx);
+  client.catch(() => undefined); // awaited below, after the load was started
+  const loaded = ctx.loadCached('swarm', loadForSwarm);
+  loaded.catch(() => undefined);
+  return { client: await client, loaded: await loaded };
 }
 
 /** The lock file as `up` uses it (`--no-lock`: ignored); drift is a warning naming the lock file. */
 function lockOptions(ctx: CliContext, lock: boolean | undefined) {
   return {
     signal: ctx.signal,
+    env: ctx.env,
     cwd: ctx.cwd,
     onWarning: (message: string) => writeMessage(ctx, 'warning', message),
     ...(lock === false ? { lockFile: false } : {}),
@@ -114,8 +113,8 @@ export async function swarmUp(
     throw new StackError('USAGE', 'the swarm target runs detached: use `up -d` (and --wait to follow the rollout)');
   const { prepareSwarm } = await import('../../targets/swarm/commands.js');
   const { upSwarm } = await import('../../targets/swarm/loop.js');
-  const client = await connect(ctx);
-  const prepared = await prepareSwarm(client, loadOptions(ctx), {
+  const { client, loaded } = await connectAndLoad(ctx);
+  const prepared = await prepareSwarm(client, loaded, {
     ...lockOptions(ctx, flags.lock),
     ...(flags.build !== undefined ? { build: flags.build } : {}),
     ...(flags.withRegistryAuth ? { withRegistryAuth: true } : {}),
@@ -145,16 +144,39 @@ export async function swarmUp(
   return ExitCode.ok;
 }
 
-/** `plan [--json] [--detailed-exitcode] [--down]` on Swarm: nothing is written (no build, no push). */
+/** `up --with-registry-auth` / `plan --with-registry-auth` on the local target: a usage error. */
+export function registryAuthIsSwarmOnly(): StackError {
+  return new StackError(
+    'USAGE',
+    '--with-registry-auth applies to the swarm target (the local target pulls with your credentials already)',
+  );
+}
+
+/**
+ * `plan [--json] [--detailed-exitcode] [--down] [--with-registry-auth]` on Swarm: nothing is
+ * written (no build, no push). `--with-registry-auth` plans what `up --with-registry-auth`
+ * would do: the services whose registry-auth label it would change are updates.
+ */
 export async function swarmPlan(
   ctx: CliContext,
-  flags: { json?: boolean; detailedExitcode?: boolean; down?: boolean; removeOrphans?: boolean; lock?: boolean },
+  flags: {
+    json?: boolean;
+    detailedExitcode?: boolean;
+    down?: boolean;
+    removeOrphans?: boolean;
+    lock?: boolean;
+    withRegistryAuth?: boolean;
+  },
 ): Promise<CommandResult> {
   const { prepareSwarm } = await import('../../targets/swarm/commands.js');
   const { planSwarm } = await import('../../targets/swarm/loop.js');
   const { renderSwarmPlan } = await import('../../targets/swarm/plan.js');
-  const client = await connect(ctx);
-  const prepared = await prepareSwarm(client, loadOptions(ctx), { build: false, ...lockOptions(ctx, flags.lock) });
+  const { client, loaded } = await connectAndLoad(ctx);
+  const prepared = await prepareSwarm(client, loaded, {
+    build: false,
+    ...lockOptions(ctx, flags.lock),
+    ...(flags.withRegistryAuth ? { withRegistryAuth: true } : {}),
+  });
   writeDiagnostics(ctx, prepared.warnings, ctx.cwd);
   const { plan } = await planSwarm(client, flags.down ? { project: prepared.desired.project } : prepared, {
     signal: ctx.signal,
@@ -266,10 +288,12 @@ export async function swarmLs(ctx: CliContext, flags: { format?: string }): Prom
 /** `config` on Swarm: the service specs as they would be sent (no secret data; nothing written). */
 export async function swarmConfig(ctx: CliContext): Promise<CommandResult> {
   const { configSwarm, prepareSwarm } = await import('../../targets/swarm/commands.js');
-  const prepared = await prepareSwarm(await connect(ctx), loadOptions(ctx), {
+  const { client, loaded } = await connectAndLoad(ctx);
+  const prepared = await prepareSwarm(client, loaded, {
     build: false,
     observe: false,
     signal: ctx.signal,
+    env: ctx.env,
   });
   writeDiagnostics(ctx, prepared.warnings, ctx.cwd);
   ctx.stdout.write(configSwarm(prepared.desired));

@@ -19,7 +19,7 @@ import { waitForServices } from '../../pipeline/settle.js';
 import { createLogFollower, followStarts, prefixOf, reportExit } from './log-stream.js';
 import type { LogFollower } from './log-stream.js';
 import { loadProject, openEngine } from './session.js';
-import { swarmTarget, swarmUp } from './swarm.js';
+import { registryAuthIsSwarmOnly, swarmTarget, swarmUp } from './swarm.js';
 import type { PlanFlags } from '../options.js';
 import { checkServices, collect, operationHooks, parseSeconds, upStackOptions } from '../options.js';
 import { leftRunning, reportRunning } from '../../render/progress.js';
@@ -118,11 +118,7 @@ export async function runUp(ctx: CliContext, services: readonly string[], flags:
       ...(flags.withRegistryAuth ? { withRegistryAuth: true } : {}),
     });
   }
-  if (flags.withRegistryAuth)
-    throw new StackError(
-      'USAGE',
-      '--with-registry-auth applies to the swarm target (the local target pulls with your credentials already)',
-    );
+  if (flags.withRegistryAuth) throw registryAuthIsSwarmOnly();
   const options = upStackOptions(services, flags, loaded);
   const selected = await selectedServices(loaded, options.plan);
   const engine = await openEngine(ctx);

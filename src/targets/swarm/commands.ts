@@ -19,8 +19,10 @@ import { pinImages } from '../../pipeline/stack.js';
 import type { SwarmClient } from './client.js';
 import { convertStack } from './convert.js';
 import { buildAndPush, readDeploys, readFileObjects, resolveImages } from './inputs.js';
+import type { SwarmDeploy } from './deploy.js';
 import type { Credentials } from './inputs.js';
 import { SwarmLabel } from './labels.js';
+import { PREFETCH_FRESH_MS } from './loop.js';
 import { observeSwarm, requireManager } from './observe.js';
 import type { PrefetchedObservation } from './observed.js';
 import { describeTask } from './wait.js';
@@ -38,8 +40,18 @@ export async function connectSwarm(
   const engine = await connectEngine({ env, ...(signal ? { signal } : {}) });
   const client = swarmCalls(engine);
   if (!client) throw new StackError('INTERNAL', 'this engine connection has no Swarm calls');
-  await requireManager(client, signal);
+  nodesAtConnect.set(client, { count: await requireManager(client, signal), at: Date.now() });
   return client;
+}
+
+/** The node count the manager check read, by client: prepareSwarm uses it while fresh instead of asking again. */
+const nodesAtConnect = new WeakMap<SwarmClient, { readonly count: number; readonly at: number }>();
+
+/** The number of nodes: the one read by connectSwarm when at most PREFETCH_FRESH_MS old, else asked now. */
+function nodeCount(client: SwarmClient, signal: AbortSignal | undefined): Promise<number> {
+  const seen = nodesAtConnect.get(client);
+  if (seen && Date.now() - seen.at <= PREFETCH_FRESH_MS) return Promise.resolve(seen.count);
+  return client.listNodes(undefined, signal).then((list) => list.length);
 }
 
 /** A stack ready to plan on Swarm. */
@@ -62,14 +74,44 @@ export interface PreparedSwarm {
 }
 
 /**
- * The model and, from the same load, the merged raw data with its locations and variables
- * (the `deploy:` keys the model does not keep): the normalize stage is handed both, so it is
- * watched in passing instead of loading the files twice.
+ * What the swarm target takes from a load of the files: the model and what it reads of the
+ * merged raw data (the `deploy:` keys the model does not keep, and the diagnostics of the keys
+ * Swarm cannot honour, with their file:line:col). Plain JSON data, so the CLI keeps it in its
+ * model cache (src/cli/model-cache.ts) and a no-op `up` skips the load, as on the local target.
  */
-async function loadWithRaw(load: LoadOptions): Promise<{
-  model: StackModel;
-  raw: { data: Record<string, unknown>; locate: Locate; env: Readonly<Record<string, string | undefined>> };
-}> {
+export interface SwarmLoad {
+  readonly model: StackModel;
+  /** Each enabled service's Swarm keys, by service key. */
+  readonly deploys: Readonly<Record<string, SwarmDeploy>>;
+  /** validateForSwarm's diagnostics (errors and warnings). */
+  readonly problems: readonly Diagnostic[];
+  /**
+   * The variables the target reads itself (a secret or config `environment:`, a build arg
+   * written without a value), from the load's environment (shell over `.env`).
+   */
+  readonly variables: Readonly<Record<string, string>>;
+}
+
+/** The names of the variables the swarm target reads after the load (see SwarmLoad.variables). */
+function variablesRead(model: StackModel): string[] {
+  const names = new Set<string>();
+  for (const service of Object.values(model.services)) {
+    for (const ref of [
+      ...service.secrets.map((r) => model.secrets[r.source]),
+      ...service.configs.map((r) => model.configs[r.source]),
+    ])
+      if (ref && !ref.external && ref.environment !== undefined) names.add(ref.environment);
+    for (const [arg, value] of Object.entries(service.build?.args ?? {})) if (value === null) names.add(arg);
+  }
+  return [...names].sort();
+}
+
+/**
+ * Loads the files for the swarm target: the model and, from the same load, the merged raw
+ * data (the normalize stage is handed both, so it is watched in passing instead of loading the
+ * files twice). Every input is read through `load.trace`, the variables of `variables` included.
+ */
+export async function loadForSwarm(load: LoadOptions): Promise<SwarmLoad> {
   let raw:
     { data: Record<string, unknown>; locate: Locate; env: Readonly<Record<string, string | undefined>> } | undefined;
   const stages: LoaderStages = {
@@ -81,7 +123,19 @@ async function loadWithRaw(load: LoadOptions): Promise<{
   };
   const model = await loadStack(load, stages);
   if (!raw) throw new StackError('INTERNAL', 'the loader did not normalize the project');
-  return { model, raw };
+  const rawServices = (raw.data['services'] ?? {}) as Record<string, unknown>;
+  const env = raw.env;
+  const variables: Record<string, string> = {};
+  for (const name of variablesRead(model)) {
+    const value = env[name];
+    if (value !== undefined) variables[name] = value;
+  }
+  return {
+    model,
+    deploys: readDeploys(model, rawServices),
+    problems: validateForSwarm(model, rawServices, raw.locate),
+    variables,
+  };
 }
 
 /**
@@ -124,45 +178,50 @@ export interface PrepareSwarmOptions {
   readonly withRegistryAuth?: boolean;
   /** False (`config`): nothing will be planned, so the stack's snapshot is not read ahead. */
   readonly observe?: boolean;
+  /**
+   * The environment of the docker config and credential helpers (default: the load options'
+   * env; for a SwarmLoad, process.env).
+   */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /**
- * Loads the files, refuses what Swarm cannot honour (every problem at once, with file:line:col,
- * before anything is touched), reads secret and config contents and pins images by digest.
+ * Loads the files (or takes a SwarmLoad made by loadForSwarm), refuses what Swarm cannot
+ * honour (every problem at once, with file:line:col, before anything is touched), reads secret
+ * and config contents and pins images by digest.
  */
 export async function prepareSwarm(
   client: SwarmClient,
-  load: LoadOptions,
+  load: LoadOptions | SwarmLoad,
   options: PrepareSwarmOptions = {},
 ): Promise<PreparedSwarm> {
   const signal = options.signal;
-  const credentials = credentialsLookup(load.env ?? process.env);
-  const { model, raw } = await loadWithRaw(load);
+  const loaded = 'model' in load ? load : await loadForSwarm(load);
+  const { model, problems, variables } = loaded;
+  const credentials = credentialsLookup(options.env ?? ('model' in load ? process.env : load.env));
   // The snapshot the loop plans from, read now, in parallel with the registry checks below.
   const observed =
     options.observe === false ? undefined : { snapshot: observeSwarm(client, model.name, signal), at: Date.now() };
   observed?.snapshot.catch(() => undefined);
   const locked = await lockedDigests(model, options);
-  const rawServices = (raw.data['services'] ?? {}) as Record<string, unknown>;
-  const problems = validateForSwarm(model, rawServices, raw.locate);
   throwIfErrors([...problems, ...model.warnings]);
   if (options.build !== false) {
     await buildAndPush(client, model, {
       force: options.build === true,
-      env: raw.env,
+      env: variables,
       ...(signal ? { signal } : {}),
       ...(options.onPushed ? { onPushed: options.onPushed } : {}),
       credentials,
     });
   }
-  const nodes = client.listNodes(undefined, signal).then((list) => list.length);
+  const nodes = nodeCount(client, signal);
   nodes.catch(() => undefined); // awaited by resolveImages, after the registry's answers
   const { images, diagnostics } = await resolveImages(client, model, nodes, signal, locked, credentials);
   throwIfErrors(diagnostics);
   const registryAuth = options.withRegistryAuth ? await registryAuthOf(model, credentials) : undefined;
   const desired = convertStack(model, {
-    deploys: readDeploys(model, rawServices),
-    files: readFileObjects(model, raw.env),
+    deploys: loaded.deploys,
+    files: readFileObjects(model, variables),
     images,
     ...(registryAuth
       ? { authRegistries: Object.fromEntries([...registryAuth].map(([key, auth]) => [key, auth.serveraddress ?? ''])) }

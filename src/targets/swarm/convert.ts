@@ -305,13 +305,13 @@ function convertService(
       ? defined({ Name: service.logging.driver, Options: nonEmptyMap(service.logging.options) })
       : undefined,
   });
-  const image = service.image;
+  const written = service.image;
   const body: Json = defined({
     Name: `${model.name}_${key}`,
     Labels: {
       ...deploy.labels,
       ...namespace,
-      ...(image !== undefined && inputs.images[key] !== image ? { [SwarmLabel.image]: image } : {}),
+      ...(written !== undefined && inputs.images[key] !== written ? { [SwarmLabel.image]: written } : {}),
       ...(inputs.authRegistries?.[key] !== undefined ? { [SwarmLabel.registryAuth]: inputs.authRegistries[key] } : {}),
     },
     TaskTemplate: task,
@@ -324,19 +324,33 @@ function convertService(
         : undefined,
   });
   const hash = hashServiceSpec(body);
-  const fieldHashes = hashFieldGroups(body);
-  const labels = {
-    ...(body['Labels'] as Record<string, string>),
-    [SwarmLabel.configHash]: hash,
-    [SwarmLabel.fieldHashes]: JSON.stringify(fieldHashes),
-  };
-  const spec: ServiceSpecBody = { ...body, Name: `${model.name}_${key}`, Labels: labels };
+  const name = `${model.name}_${key}`;
+  // The field hashes (one sha256 per group) and the spec that carries them are made on first
+  // read: a plan reads them only for the services it creates or updates.
+  let fieldHashes: Record<string, string> | undefined;
+  let spec: ServiceSpecBody | undefined;
+  const groups = (): Record<string, string> => (fieldHashes ??= hashFieldGroups(body));
+  const image = container['Image'];
   return {
     key,
-    name: spec.Name,
-    spec,
+    name,
+    get spec(): ServiceSpecBody {
+      return (spec ??= {
+        ...body,
+        Name: name,
+        Labels: {
+          ...(body['Labels'] as Record<string, string>),
+          [SwarmLabel.configHash]: hash,
+          [SwarmLabel.fieldHashes]: JSON.stringify(groups()),
+        },
+      });
+    },
     hash,
-    fieldHashes,
+    get fieldHashes(): Record<string, string> {
+      return groups();
+    },
+    mode: Object.keys(body['Mode'] as Json)[0]!,
+    ...(typeof image === 'string' ? { image } : {}),
     dependsOn: Object.keys(service.dependsOn)
       .filter((d) => d in model.services)
       .sort(byCodePoint),

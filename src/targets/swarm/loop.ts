@@ -7,11 +7,15 @@
  * check follows the changed services until they converge (a rollback is a failure).
  */
 import { AmbiguousWriteError } from '../../engine/errors.js';
-import type { RegistryAuth } from '../../engine/types.js';
+import type { RegistryAuth, SwarmService } from '../../engine/types.js';
+import { StackError, diagnostic } from '../../errors.js';
+import type { Diagnostic } from '../../errors.js';
+import { byCodePoint } from '../../order.js';
 import { applyRun, planRun } from '../../pipeline/reconcile.js';
 import type { RunHooks, Target } from '../../pipeline/reconcile.js';
 import type { SwarmClient } from './client.js';
 import { executeSwarmPlan } from './execute.js';
+import { SwarmLabel } from './labels.js';
 import type { SwarmSummary } from './execute.js';
 import { observeSwarm } from './observe.js';
 import type { ObservedSwarm, PrefetchedObservation } from './observed.js';
@@ -84,6 +88,7 @@ export function swarmTarget(
       desired
         ? planSwarmUp(desired, observed, { removeOrphans: options.removeOrphans === true })
         : planSwarmDown(observed),
+    validate: (_observed, plan, signal) => (desired ? refuseNetworksInUse(client, plan, signal) : Promise.resolve()),
     async execute(plan, context) {
       const summary = await executeSwarmPlan(client, plan, {
         signal: context.signal,
@@ -118,6 +123,57 @@ export function swarmTarget(
       }
     },
   };
+}
+
+/**
+ * Swarm refuses to remove a network a service joins. The plan removes the stack's own services
+ * first, but a service of another stack (one that uses the network as `external:`) or made by
+ * hand would make the removal fail halfway through the run: found before anything is written
+ * (and in `plan`), NETWORK_IN_USE naming the network and those services. One read, of every
+ * service of the swarm, and only when the plan removes a network.
+ */
+async function refuseNetworksInUse(client: SwarmClient, plan: SwarmPlan, signal: AbortSignal): Promise<void> {
+  const removed = plan.actions.flatMap((a) => (a.kind === 'remove-network' ? [a] : []));
+  if (removed.length === 0) return;
+  const services = await client.listServices(undefined, signal);
+  const problems: Diagnostic[] = [];
+  for (const network of removed) {
+    const users = services
+      .filter((s) => s.Spec.Labels?.[SwarmLabel.namespace] !== plan.project)
+      .filter((s) => networkTargets(s).some((t) => t === network.objectId || t === network.name))
+      .map((s) => {
+        const stack = s.Spec.Labels?.[SwarmLabel.namespace];
+        return stack === undefined ? s.Spec.Name : `${s.Spec.Name} (stack ${stack})`;
+      })
+      .sort(byCodePoint);
+    if (users.length === 0) continue;
+    const why =
+      network.reason.code === 'network_changed'
+        ? `its configuration changed (${network.reason.detail})`
+        : 'it left the stack file';
+    const message =
+      `network ${network.name}: ${why}, but Swarm cannot remove it while other services join it: ` + users.join(', ');
+    problems.push(
+      diagnostic(
+        'NETWORK_IN_USE',
+        message,
+        undefined,
+        'move those services off the network (their stack uses it as external), or keep its configuration as it is',
+      ),
+    );
+  }
+  if (problems.length > 0)
+    throw new StackError(
+      'NETWORK_IN_USE',
+      problems.length === 1 ? problems[0]!.message : `${problems.length} networks are in use by other services`,
+      { diagnostics: problems },
+    );
+}
+
+/** The networks a service's spec joins, as the manager stores them (IDs; names when sent so). */
+function networkTargets(service: SwarmService): string[] {
+  const task = service.Spec['TaskTemplate'] as { Networks?: readonly { Target?: string }[] | null } | undefined;
+  return (task?.Networks ?? []).flatMap((n) => (n.Target ? [n.Target] : []));
 }
 
 /** Observes the stack and plans (`stack plan --target swarm`): nothing is written. */

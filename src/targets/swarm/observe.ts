@@ -9,21 +9,25 @@ import type { SwarmClient } from './client.js';
 import { SwarmLabel } from './labels.js';
 import type { ObservedService, ObservedSwarm } from './observed.js';
 
-/** The engine must be a swarm manager: only managers take service, secret and config calls. */
+/**
+ * The engine must be a swarm manager: only managers take service, secret and config calls.
+ * Resolves to the number of nodes of the swarm (prepareSwarm needs it, so it is not asked twice).
+ */
 export async function requireManager(
   engine: SwarmEngine & { readonly endpoint: string },
   signal?: AbortSignal,
-): Promise<void> {
+): Promise<number> {
   // GET /nodes answers only on a manager (503 elsewhere) and takes ~1 ms where /info gathers
   // the whole engine's state (10-50 ms on a busy 20.10): /info only to say what the engine is.
   try {
-    await engine.listNodes({ role: ['manager'] }, signal);
-    return;
+    return (await engine.listNodes(undefined, signal)).length;
   } catch (error) {
     if (!(error instanceof EngineCallError && error.statusCode === 503)) throw error;
   }
   const info = await engine.swarmInfo(signal);
-  if (info.LocalNodeState === 'active' && info.ControlAvailable) return;
+  // A manager that answered 503 a moment ago (an election): ask again, through the retries.
+  if (info.LocalNodeState === 'active' && info.ControlAvailable)
+    return (await engine.listNodes(undefined, signal)).length;
   const worker = info.LocalNodeState === 'active';
   const message = worker
     ? `the Docker engine at ${engine.endpoint} is a swarm worker, not a manager`

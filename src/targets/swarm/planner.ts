@@ -63,15 +63,9 @@ export function serviceChanges(desired: DesiredService, observed: ObservedServic
   const reasons: string[] = [];
   if (desired.replicas !== undefined && observed.replicas !== undefined && observed.replicas !== desired.replicas)
     reasons.push('replicas_drifted');
-  const image = (desired.spec['TaskTemplate'] as { ContainerSpec?: { Image?: string } } | undefined)?.ContainerSpec
-    ?.Image;
+  const image = desired.image;
   if (observed.image !== undefined && image !== undefined && observed.image !== image) reasons.push('image_drifted');
   return reasons;
-}
-
-/** The kind of a desired service's mode (`Replicated`, `Global`, ...). */
-function modeOf(service: DesiredService): string | undefined {
-  return Object.keys(service.spec['Mode'] ?? {})[0];
 }
 
 const DETAILS: Record<RemovalReason, string> = {
@@ -194,7 +188,7 @@ export function planSwarmUp(desired: DesiredSwarm, observed: ObservedSwarm, opti
     // network a service joins: the cases where a service is removed and created again.
     const network = changed.find((n) => n.users.some((u) => u.name === service.name));
     const recreate: Reason | undefined =
-      current?.mode !== undefined && current.mode !== modeOf(service)
+      current?.mode !== undefined && current.mode !== service.mode
         ? { code: 'mode_changed', detail: DETAILS.mode_changed }
         : network
           ? { code: 'network_changed', detail: `network ${network.desired.name}: ${network.changes.join(', ')}` }

@@ -19,12 +19,21 @@ export interface DesiredService {
   /**
    * The spec to send, with our labels. Secret and config references carry `SecretName` /
    * `ConfigName` only: the executor fills in their IDs, which exist only once created.
+   * convert computes it on first read (with fieldHashes): a plan reads it only for a service
+   * it creates or updates.
    */
   readonly spec: ServiceSpecBody;
   /** `v1:<sha256>` of the spec without our hash labels (also in `spec.Labels`). */
   readonly hash: string;
-  /** One short hash per field group (also in `spec.Labels`): the plan names what changed. */
+  /**
+   * One short hash per field group (also in `spec.Labels`): the plan names what changed.
+   * Computed on first read, like `spec`: they are one sha256 each, most of a no-op's convert.
+   */
   readonly fieldHashes: Readonly<Record<string, string>>;
+  /** The kind of the spec's `Mode` (`Replicated`, `Global`, `ReplicatedJob`, `GlobalJob`). */
+  readonly mode: string;
+  /** The image of the spec's ContainerSpec (pinned by digest where the registry was asked). */
+  readonly image?: string;
   /** Keys of the services this one depends on (created before it). */
   readonly dependsOn: readonly string[];
   /** Tasks it should have running once converged; undefined for global and job modes. */

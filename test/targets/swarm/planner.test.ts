@@ -19,9 +19,12 @@ function service(key: string, groups: Record<string, string>, extra: Partial<Des
       Name: `demo_${key}`,
       Labels: { [NS]: 'demo', 'dev.stack.config-hash': hash, 'dev.stack.field-hashes': JSON.stringify(groups) },
       TaskTemplate: { ContainerSpec: { Image: 'img@sha256:1' } },
+      Mode: { Replicated: { Replicas: 2 } },
     },
     hash,
     fieldHashes,
+    mode: 'Replicated',
+    image: 'img@sha256:1',
     dependsOn: [],
     replicas: 2,
     hasHealthcheck: false,
@@ -139,7 +142,7 @@ describe('planSwarmUp', () => {
     const globalDb = service(
       'db',
       { image: 'b1', environment: 'f1', mode: 'g' },
-      { spec: { ...db.spec, Mode: { Global: {} } } },
+      { spec: { ...db.spec, Mode: { Global: {} } }, mode: 'Global' },
     );
     const plan = planSwarmUp(
       { ...desired, services: [globalDb, web] },

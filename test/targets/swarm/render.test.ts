@@ -14,6 +14,7 @@ describe('configSwarm', () => {
           spec: { Name: 'demo_web', Labels: { a: 'b' } },
           hash: 'v1:x',
           fieldHashes: {},
+          mode: 'Replicated',
           dependsOn: [],
           hasHealthcheck: false,
           job: false,
