@@ -317,7 +317,7 @@ try {
   ];
   sections.push(
     'Times are wall-clock from spawn to exit; CPU is user + system time of the command and its children (GNU time, 10 ms resolution). `reqs r/w` = engine reads (GET/HEAD) / writes (POST/PUT/DELETE) of the last successful run, counted at the proxy.',
-    '`down` is `down -v` for every tool. The floor for `config` is `node -e 0`; `config cold` runs with an empty model cache (the V8 code cache warm: stack's caches live in the bench's own `XDG_CACHE_HOME`). `[recreated k]` = containers replaced by the one-service change.',
+    '`down` is `down -v` for every tool. The floor for `config` is `node -e 0`; `config cold` runs with an empty model cache (the V8 code cache warm: the caches of stack live in an `XDG_CACHE_HOME` of the bench). `[recreated k]` = containers replaced by the one-service change.',
     '',
   );
   if (!values['skip-startup'] && tools.includes('stack')) {

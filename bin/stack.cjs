@@ -50,7 +50,8 @@ function loadCli() {
   let stat;
   try {
     stat = statSync(bundle, { bigint: true });
-    source = readFileSync(bundle, 'utf8');
+    // ASCII by construction (scripts/bundle-cli.mjs): latin1 is the cheap exact decoding.
+    source = readFileSync(bundle, 'latin1');
   } catch (error) {
     process.stderr.write(
       `error[INTERNAL] ${bundle} is missing: run \`npm run build\` first (${error.code ?? error.message})\n`,
