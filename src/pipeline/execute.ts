@@ -154,11 +154,14 @@ async function runAction(
 export async function executePlan(engine: Engine, plan: Plan, options: ExecuteOptions = {}): Promise<ExecuteSummary> {
   const ids = new Map<string, string>();
   const slots = new Slots(options.parallel ?? 8);
+  // The loop plans again when a dependency it found running is stopped by someone else meanwhile.
+  const startedByRun = new Set(plan.actions.flatMap((a) => (a.kind === 'start-container' ? [a.name] : [])));
   const run = async (action: Action): Promise<void> => {
     if ((action.kind === 'start-container' || action.kind === 'run-pre-start') && action.waitFor?.length) {
       if (!options.watcher) throw new StackError('INTERNAL', 'a start with depends_on conditions needs a watcher');
       await waitForConditions(options.watcher, action.waitFor, {
         timeoutMs: options.waitTimeoutMs ?? 300_000,
+        startedByRun,
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.onWarning ? { onWarning: options.onWarning } : {}),
       });
