@@ -86,6 +86,7 @@ export function containerTarget(
           ...(context.onHookOutput ? { onHookOutput: context.onHookOutput } : {}),
           ...(context.parallel !== undefined ? { parallel: context.parallel } : {}),
           ...(context.waitTimeoutMs !== undefined ? { waitTimeoutMs: context.waitTimeoutMs } : {}),
+          ...(context.beforeStop ? { beforeStop: context.beforeStop } : {}),
           ...(buildImage ? { buildImage } : {}),
         });
       } finally {

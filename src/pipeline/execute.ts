@@ -7,6 +7,7 @@
  *   action: [wait gate] → acquire slot → engine call → release
  */
 import { StackError } from '../errors.js';
+import { DEFAULT_STOP_GRACE_SECONDS } from '../model.js';
 import { Slots, runGraph } from './graph.js';
 import type { ActionStatus } from './graph.js';
 import type { ActionEvent, FailureLike } from './reconcile.js';
@@ -39,6 +40,8 @@ export interface ExecuteOptions {
   readonly onWarning?: (message: string) => void;
   /** Each line a lifecycle hook prints, as it comes. */
   readonly onHookOutput?: (output: HookOutput) => void;
+  /** Told before each stop request leaves, with its grace period in seconds (the project lock records it). */
+  readonly beforeStop?: (graceSeconds: number) => void;
 }
 
 /** One failed action and why. */
@@ -110,6 +113,7 @@ async function runAction(
         const container = { id, source: hookSource(project, action.name) };
         await runHooks(engine, container, serviceOf(action), 'pre_stop', action.preStop, hooks);
       }
+      options.beforeStop?.(action.timeoutSeconds ?? DEFAULT_STOP_GRACE_SECONDS);
       await engine.stopContainer(id, action.timeoutSeconds, signal);
       return;
     }

@@ -91,6 +91,11 @@ export interface RunHooks<A extends ActionLike = ActionLike> {
    * project lease: only runs that write take it); the loop then observes and plans again under it.
    */
   readonly beforeWrite?: (plan: PlanLike<A>) => Promise<void>;
+  /**
+   * Told before each stop request is sent, with its grace period in seconds: the project lock
+   * records it, so a run that takes over after this one died waits for the stop to land.
+   */
+  readonly beforeStop?: (graceSeconds: number) => void;
 }
 
 /** What the executor of a target is given. */
@@ -101,6 +106,7 @@ export interface ExecuteContext<A extends ActionLike> {
   readonly onHookOutput?: (output: HookOutput) => void;
   readonly parallel?: number;
   readonly waitTimeoutMs?: number;
+  readonly beforeStop?: (graceSeconds: number) => void;
 }
 
 /**
@@ -227,6 +233,7 @@ export async function applyRun<O, P extends PlanLike<A>, A extends ActionLike, S
         ...(hooks.onHookOutput ? { onHookOutput: hooks.onHookOutput } : {}),
         ...(hooks.parallel !== undefined ? { parallel: hooks.parallel } : {}),
         ...(hooks.waitTimeoutMs !== undefined ? { waitTimeoutMs: hooks.waitTimeoutMs } : {}),
+        ...(hooks.beforeStop ? { beforeStop: hooks.beforeStop } : {}),
       });
     } finally {
       await progress?.end();

@@ -129,7 +129,7 @@ describeEngine('stops this run did not make are never blamed on the service', ()
   });
 
   it(
-    'a killed `stack stop` whose stop the engine carries out during the next up: db started again, never blamed',
+    'a killed `stack stop` of another user (its own lock directory) whose stop lands during the next up: db started again, never blamed',
     async () => {
       const project = `${PREFIX}-stop`;
       await upThenRemoveApi(project);
@@ -151,8 +151,53 @@ describeEngine('stops this run did not make are never blamed on the service', ()
       });
       proxy.setFaults([]);
       expect(stop.signal, describeRun(stop)).toBe('SIGKILL');
-      const next = await upWhileDbStops(proxy, project);
+      // The up runs with a lock directory of its own (another user, another XDG_RUNTIME_DIR): it
+      // never sees the dead `stack stop`'s lock, which records the stop.
+      const runtime = mkdtempSync(join(dir, 'runtime-'));
+      const next = await upWhileDbStops(proxy, project, { XDG_RUNTIME_DIR: runtime });
       await expectConverged(project, next);
+    },
+    RUN_TIMEOUT,
+  );
+
+  it(
+    'a `stack stop` killed with its stop in flight, then up at once (STACK_LOCK_LEASE=0): up waits for the stop to land and the project ends running',
+    async () => {
+      const project = `${PREFIX}-landed`;
+      const first = await runStack(stackArgs(project, ['up', '-d'], FIXTURE), { timeoutMs: RUN_TIMEOUT });
+      expect(first.code, describeRun(first)).toBe(0);
+      let child: ChildProcess | undefined;
+      let killedAt = 0;
+      proxy.setFaults([
+        {
+          route: 'POST /containers/{id}/stop',
+          action: 'before',
+          deliver: true,
+          run: () =>
+            void setTimeout(() => {
+              killedAt = Date.now();
+              child?.kill('SIGKILL');
+            }, 300),
+        },
+      ]);
+      const stop = await runStack(stackArgs(project, ['stop', 'db'], FIXTURE), {
+        dockerHost: proxy.dockerHost,
+        timeoutMs: RUN_TIMEOUT,
+        onSpawn: (c) => (child = c),
+      });
+      proxy.setFaults([]);
+      expect(stop.signal, describeRun(stop)).toBe('SIGKILL');
+      const next = await runStack(stackArgs(project, ['up', '-d'], FIXTURE), {
+        env: { STACK_LOCK_LEASE: '0' },
+        timeoutMs: RUN_TIMEOUT,
+      });
+      expect(next.code, describeRun(next)).toBe(0);
+      expect(next.stderr).toMatch(/died while it may have been stopping/);
+      // Judged once the stop has surely landed (6 s of grace and a margin from the kill): before
+      // the lock recorded stops, db died here after `up` had found it running and exited 0.
+      const landed = killedAt + 9_000 - Date.now();
+      if (landed > 0) await new Promise((r) => setTimeout(r, landed));
+      expect((await inspectState(`${project}-db-1`)).Running, 'db runs after the stop landed').toBe(true);
     },
     RUN_TIMEOUT,
   );
