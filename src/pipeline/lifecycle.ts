@@ -57,7 +57,7 @@ export interface LifecycleOptions {
   readonly waitTimeoutMs?: number;
   /** A `required: false` dependency missing or failed: said, not fatal. */
   readonly onWarning?: (message: string) => void;
-  /** Told before each stop (or restart) request leaves, with its grace period in seconds (the project lock records it). */
+  /** Told before each stop (or restart) request leaves, with its grace in seconds (the project lock records it). */
   readonly beforeStop?: (graceSeconds: number) => void;
 }
 

@@ -192,12 +192,12 @@ describeEngine('stops this run did not make are never blamed on the service', ()
         timeoutMs: RUN_TIMEOUT,
       });
       expect(next.code, describeRun(next)).toBe(0);
-      expect(next.stderr).toMatch(/died while it may have been stopping/);
       // Judged once the stop has surely landed (6 s of grace and a margin from the kill): before
       // the lock recorded stops, db died here after `up` had found it running and exited 0.
       const landed = killedAt + 9_000 - Date.now();
       if (landed > 0) await new Promise((r) => setTimeout(r, landed));
       expect((await inspectState(`${project}-db-1`)).Running, 'db runs after the stop landed').toBe(true);
+      expect(next.stderr).toMatch(/died while it may have been stopping/);
     },
     RUN_TIMEOUT,
   );
