@@ -77,6 +77,7 @@ REL_KILL_POINTS=all REL_LOCK_ROUNDS=${REL_LOCK_ROUNDS:-10} npx vitest run --proj
   test/reliability/crash.test.ts test/reliability/races.test.ts test/reliability/engine-trouble.test.ts \
   test/reliability/data-safety.test.ts test/reliability/secrets.test.ts test/reliability/invalid-input.test.ts \
   test/reliability/hung-engine.test.ts test/reliability/engine-lock.test.ts test/reliability/late-stop.test.ts \
+  test/reliability/foreign-stop.test.ts \
   test/reliability/project-name.test.ts test/reliability/engine-door.test.ts \
   2>&1 | tee "/tmp/stack-reliability-$stamp.log" || status=1
 

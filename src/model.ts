@@ -367,6 +367,9 @@ export interface SecretSpec {
 
 export type ConfigSpec = SecretSpec;
 
+/** The engine's stop grace period for a container created without `StopTimeout`, in seconds. */
+export const DEFAULT_STOP_GRACE_SECONDS = 10;
+
 /**
  * A service's stop grace period in whole seconds, as the engine takes it: rounded up, so a
  * container never gets less time than the file gives it (`stop_grace_period: 1500ms` is 2 s,

@@ -52,6 +52,8 @@ export interface EngineContainerInspect {
     readonly Running: boolean;
     /** Exited and waiting for its restart policy to start it again. */
     readonly Restarting?: boolean;
+    /** The kernel's OOM killer ended it (exit 137 without a kill request). */
+    readonly OOMKilled?: boolean;
     readonly ExitCode: number;
     readonly StartedAt: string;
     readonly FinishedAt: string;

@@ -20,6 +20,7 @@ import {
   sameListing,
 } from '../engine/observe.js';
 import type { AppliedRun, ExecuteContext, FailureLike, PlannedRun, RunHooks, Target } from './reconcile.js';
+import type { ContainerWatcher } from './wait.js';
 import { applyRun, planRun } from './reconcile.js';
 
 /** A project with a stack file (the model), or only a name (`down -p NAME` without a file). */
@@ -40,6 +41,8 @@ export function containerTarget(
   const model = 'services' in project ? project : undefined;
   // Containers that die non-zero while the plan runs (crash at start-up), by ID; per execution.
   let died = new Map<string, number>();
+  // The last execution's event stream: what it saw stopped and exit (`disturbed`).
+  let lastWatcher: ContainerWatcher | undefined;
   return {
     observe: (signal) => observe(engine, project, { signal }),
     plan: makePlan,
@@ -59,6 +62,7 @@ export function containerTarget(
       const { executePlan } = await import('./execute.js');
       const { ContainerWatcher } = await import('./wait.js');
       const watcher = new ContainerWatcher(engine, name, context.signal);
+      lastWatcher = watcher;
       died = new Map();
       if (plan.actions.some((a) => a.kind === 'start-container')) await watcher.open();
       // The event stream replays a second or two from before it connected: a container stopped
@@ -82,6 +86,7 @@ export function containerTarget(
           ...(context.onHookOutput ? { onHookOutput: context.onHookOutput } : {}),
           ...(context.parallel !== undefined ? { parallel: context.parallel } : {}),
           ...(context.waitTimeoutMs !== undefined ? { waitTimeoutMs: context.waitTimeoutMs } : {}),
+          ...(context.beforeStop ? { beforeStop: context.beforeStop } : {}),
           ...(buildImage ? { buildImage } : {}),
         });
       } finally {
@@ -115,6 +120,15 @@ export function containerTarget(
         : undefined;
     },
     check: (plan, summary, signal) => earlyExits(engine, name, plan, summary, died, signal),
+    disturbed: async (plan, observed, _summary, signal) =>
+      (await import('./stopped-meanwhile.js')).describeStoppedMeanwhile(
+        engine,
+        name,
+        plan,
+        observed,
+        lastWatcher,
+        signal,
+      ),
     describeFailure: (failure, summary) => describeContainerFailure(engine, failure, summary),
   };
 }

@@ -31,6 +31,8 @@ import { hostname } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Engine, EngineVolume } from '../engine/types.js';
 import { StackError } from '../errors.js';
+import type { InheritedStops } from './lock.js';
+import { STOP_MARGIN_MS } from './lock.js';
 
 const MARK = 'dev.stack.lock';
 const TOKEN = 'dev.stack.lock.token';
@@ -39,12 +41,6 @@ const PID = 'dev.stack.lock.pid';
 const COMMAND = 'dev.stack.lock.command';
 const EXPIRES = 'dev.stack.lock.expires';
 const STOP_GRACE = 'dev.stack.lock.stop-grace';
-
-/**
- * Added to a dead holder's stop grace: the engine's own delay between a request and its
- * SIGTERM, and between the SIGKILL and the container's exit, on a loaded machine.
- */
-const STOP_MARGIN_MS = 3000;
 
 /** Who holds an engine lease. */
 export interface LeaseHolder {
@@ -168,17 +164,16 @@ export function inheritedStopsUntil(holder: LeaseHolder, now: number): number | 
 }
 
 /**
- * Waits until the stops a dead holder left in flight have landed (see the header), when a
- * container of the project is still running (one list call); told through `onNotice`.
- * INTERRUPTED on abort.
+ * Waits until the stops a dead holder left in flight have landed (see the header; the local lock
+ * records them too), when a container of the project is still running (one list call); told
+ * through `onNotice`. INTERRUPTED on abort.
  */
 export async function waitForInheritedStops(
   engine: Engine,
   project: string,
-  lease: EngineLease | undefined,
+  inherited: InheritedStops | undefined,
   options: { readonly signal?: AbortSignal; readonly onNotice?: (message: string) => void },
 ): Promise<void> {
-  const inherited = lease?.inheritedStops;
   if (!inherited) return;
   const left = inherited.until - Date.now();
   if (left <= 0) return;
@@ -186,7 +181,7 @@ export async function waitForInheritedStops(
   const containers = await listProjectContainers(engine, project, { running: true }, options.signal);
   if (containers.length === 0) return;
   options.onNotice?.(
-    `an earlier run (${describeLeaseHolder(inherited.holder)}) died while it may have been stopping ` +
+    `an earlier run (${inherited.holder}) died while it may have been stopping ` +
       `containers; the engine finishes such stops: waiting ${Math.ceil(left / 1000)}s before looking again`,
   );
   try {

@@ -7,6 +7,7 @@
  *   action: [wait gate] → acquire slot → engine call → release
  */
 import { StackError } from '../errors.js';
+import { DEFAULT_STOP_GRACE_SECONDS } from '../model.js';
 import { Slots, runGraph } from './graph.js';
 import type { ActionStatus } from './graph.js';
 import type { ActionEvent, FailureLike } from './reconcile.js';
@@ -39,6 +40,8 @@ export interface ExecuteOptions {
   readonly onWarning?: (message: string) => void;
   /** Each line a lifecycle hook prints, as it comes. */
   readonly onHookOutput?: (output: HookOutput) => void;
+  /** Told before each stop request leaves, with its grace period in seconds (the project lock records it). */
+  readonly beforeStop?: (graceSeconds: number) => void;
 }
 
 /** One failed action and why. */
@@ -110,6 +113,7 @@ async function runAction(
         const container = { id, source: hookSource(project, action.name) };
         await runHooks(engine, container, serviceOf(action), 'pre_stop', action.preStop, hooks);
       }
+      options.beforeStop?.(action.timeoutSeconds ?? DEFAULT_STOP_GRACE_SECONDS);
       await engine.stopContainer(id, action.timeoutSeconds, signal);
       return;
     }
@@ -154,11 +158,14 @@ async function runAction(
 export async function executePlan(engine: Engine, plan: Plan, options: ExecuteOptions = {}): Promise<ExecuteSummary> {
   const ids = new Map<string, string>();
   const slots = new Slots(options.parallel ?? 8);
+  // The loop plans again when a dependency it found running is stopped by someone else meanwhile.
+  const startedByRun = new Set(plan.actions.flatMap((a) => (a.kind === 'start-container' ? [a.name] : [])));
   const run = async (action: Action): Promise<void> => {
     if ((action.kind === 'start-container' || action.kind === 'run-pre-start') && action.waitFor?.length) {
       if (!options.watcher) throw new StackError('INTERNAL', 'a start with depends_on conditions needs a watcher');
       await waitForConditions(options.watcher, action.waitFor, {
         timeoutMs: options.waitTimeoutMs ?? 300_000,
+        startedByRun,
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.onWarning ? { onWarning: options.onWarning } : {}),
       });

@@ -7,7 +7,7 @@
  */
 import { Label } from '../labels.js';
 import type { DependsOnSpec, ServiceSpec, StackModel } from '../model.js';
-import { stopGraceSeconds } from '../model.js';
+import { DEFAULT_STOP_GRACE_SECONDS, stopGraceSeconds } from '../model.js';
 import { buildGraph, reverseOrder, selectServices, topoOrder } from '../planner/graph.js';
 import { replicaNames } from '../planner/wait-conditions.js';
 import type { Engine, EngineContainer } from '../engine/types.js';
@@ -57,6 +57,8 @@ export interface LifecycleOptions {
   readonly waitTimeoutMs?: number;
   /** A `required: false` dependency missing or failed: said, not fatal. */
   readonly onWarning?: (message: string) => void;
+  /** Told before each stop (or restart) request leaves, with its grace in seconds (the project lock records it). */
+  readonly beforeStop?: (graceSeconds: number) => void;
 }
 
 /** A container the verb failed on. */
@@ -99,12 +101,14 @@ async function act(
   verb: LifecycleVerb,
   c: EngineContainer,
   spec: ServiceSpec | undefined,
-  options: Pick<LifecycleOptions, 'timeoutSeconds' | 'killSignal'>,
+  options: Pick<LifecycleOptions, 'timeoutSeconds' | 'killSignal' | 'beforeStop'>,
 ): Promise<void> {
   const service = spec?.name ?? '';
   const container = { id: c.Id, source: hookSource(c.Labels?.[Label.project] ?? '', primaryName(c.Names)) };
   if ((verb === 'stop' || verb === 'restart') && c.State === 'running' && spec && spec.preStop.length > 0)
     await runHooks(engine, container, service, 'pre_stop', spec.preStop);
+  if ((verb === 'stop' || verb === 'restart') && c.State === 'running')
+    options.beforeStop?.(options.timeoutSeconds ?? stopGraceSeconds(spec) ?? DEFAULT_STOP_GRACE_SECONDS);
   switch (verb) {
     case 'start':
       await engine.startContainer(c.Id);

@@ -4,6 +4,11 @@
  * holder's pid, command and start time. A holder that died (its pid is gone) leaves a stale
  * file that the next run takes over; a live holder is waited for, with a timeout that names it.
  *
+ * A holder records, before each stop request, when that stop will have landed (`stopsUntil`):
+ * the engine carries out a stop whose client died (SIGTERM, the grace period, SIGKILL), so a run
+ * that takes over a dead holder's lock waits for them (issue 20 item 15; the engine keeps no
+ * record of a stop in progress).
+ *
  * Only files we wrote are ever removed: a non-empty file without the marker is someone
  * else's (a `yarn.lock` once went this way, issue 20) and is reported, never unlinked. An
  * empty file is what a crash between create and write leaves; it is taken over only once it
@@ -17,6 +22,7 @@ import {
   statSync,
   unlinkSync,
   writeSync,
+  writeFileSync,
   closeSync,
   constants,
 } from 'node:fs';
@@ -41,11 +47,41 @@ export interface LockHolder {
   readonly host: string;
   /** Unique per acquisition: tells two holders in one process (or one millisecond) apart. */
   readonly token?: string;
+  /**
+   * When (ms since the epoch) every stop the holder has sent has landed at the latest: each stop's
+   * send time plus its grace period, written before the request leaves. Absent: it sent none.
+   */
+  readonly stopsUntil?: number;
+}
+
+/**
+ * Added to a stop's grace period: the engine's own delay between a request and its SIGTERM, and
+ * between the SIGKILL and the container's exit, on a loaded machine.
+ */
+export const STOP_MARGIN_MS = 3000;
+
+/** Stops a dead holder left with the engine: who, and when (ms since the epoch) they have landed. */
+export interface InheritedStops {
+  /** "pid 123 (stack stop, started ...)", for the notice. */
+  readonly holder: string;
+  readonly until: number;
 }
 
 /** A held lock; `release()` removes the file (idempotent). */
 export interface ProjectLock {
   readonly path: string;
+  /**
+   * Set when the lock was taken over from a holder that died with stops in flight (the engine
+   * carries out a stop whose client died): wait for them (`waitForInheritedStops`) before observing.
+   */
+  readonly inheritedStops?: InheritedStops;
+  /** The dead holder this lock was taken over from, if any. */
+  readonly previous?: LockHolder;
+  /**
+   * Records, before a stop request is sent, that it may take `graceSeconds` (plus the margin) to
+   * land, so that a run taking over after this one died waits for it. One small file write.
+   */
+  recordStop(graceSeconds: number): void;
   release(): void;
 }
 
@@ -126,6 +162,7 @@ function readLockFile(path: string): LockFileState {
     started: displayValue(d.started ?? '?'),
     host: displayValue(d.host ?? ''),
     ...(typeof d.token === 'string' ? { token: d.token } : {}),
+    ...(typeof d.stopsUntil === 'number' && Number.isFinite(d.stopsUntil) ? { stopsUntil: d.stopsUntil } : {}),
   };
   return { kind: 'held', holder };
 }
@@ -231,6 +268,8 @@ export async function acquireLock(project: string, options: LockOptions): Promis
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
   let told = false;
   let delay = 50;
+  let inheritedStops: InheritedStops | undefined;
+  let previous: LockHolder | undefined;
   for (;;) {
     if (tryCreate(path, me)) break;
     let state = readLockFile(path);
@@ -255,6 +294,10 @@ export async function acquireLock(project: string, options: LockOptions): Promis
     const holder = state.kind === 'held' ? state.holder : undefined;
     if (holder && !alive(holder.pid) && (holder.host === '' || holder.host === me.host)) {
       breakStale(path, holder);
+      previous = holder;
+      const until = (holder.stopsUntil ?? 0) + STOP_MARGIN_MS;
+      if (holder.stopsUntil !== undefined && until > Date.now() && until > (inheritedStops?.until ?? 0))
+        inheritedStops = { holder: describeHolder(holder), until };
       continue;
     }
     if (holder && !told) {
@@ -287,5 +330,26 @@ export async function acquireLock(project: string, options: LockOptions): Promis
     }
   };
   process.on('exit', release);
-  return { path, release };
+  let stopsUntil = 0;
+  const recordStop = (graceSeconds: number): void => {
+    const until = Date.now() + Math.max(0, graceSeconds) * 1000;
+    if (released || until <= stopsUntil) return;
+    stopsUntil = until;
+    // A whole new file renamed over the lock: a reader sees the old or the new holder, never half.
+    const next = `${path}.${me.token ?? process.pid}.tmp`;
+    try {
+      writeFileSync(next, JSON.stringify({ ...LOCK_MARKER, ...me, stopsUntil }) + '\n', { mode: 0o600 });
+      if (readHolder(path)?.token === me.token) renameSync(next, path);
+      else unlinkSync(next);
+    } catch {
+      // the stop goes ahead unrecorded: a run taking over then does not wait for it
+    }
+  };
+  return {
+    path,
+    recordStop,
+    release,
+    ...(inheritedStops ? { inheritedStops } : {}),
+    ...(previous ? { previous } : {}),
+  };
 }

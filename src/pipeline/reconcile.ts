@@ -4,8 +4,10 @@
  *   observe → plan → [refine: inspect what the plan replaces → plan again] → validate
  *     → nothing to do? done
  *     → confirm destructive actions → execute (progress events)
- *     → a conflict or a write whose reply never came? observe again (once), never retry blindly
+ *     → a conflict, a write whose reply never came, a dependency someone else stopped?
+ *       observe again (at most REOBSERVATIONS times), never retry blindly
  *     → check (containers that died right after their start) → failures? APPLY_FAILED
+ *     → something it left running stopped meanwhile by someone else? observe again (bounded)
  *
  * A target brings its own observe, pure planner and executor; the loop owns the order, the
  * confirmation, the retry rule and the errors. It takes callbacks, never a CLI context: the
@@ -89,6 +91,11 @@ export interface RunHooks<A extends ActionLike = ActionLike> {
    * project lease: only runs that write take it); the loop then observes and plans again under it.
    */
   readonly beforeWrite?: (plan: PlanLike<A>) => Promise<void>;
+  /**
+   * Told before each stop request is sent, with its grace period in seconds: the project lock
+   * records it, so a run that takes over after this one died waits for the stop to land.
+   */
+  readonly beforeStop?: (graceSeconds: number) => void;
 }
 
 /** What the executor of a target is given. */
@@ -99,6 +106,7 @@ export interface ExecuteContext<A extends ActionLike> {
   readonly onHookOutput?: (output: HookOutput) => void;
   readonly parallel?: number;
   readonly waitTimeoutMs?: number;
+  readonly beforeStop?: (graceSeconds: number) => void;
 }
 
 /**
@@ -125,6 +133,12 @@ export interface Target<O, P extends PlanLike<A>, A extends ActionLike, S extend
   shouldObserveAgain?(summary: S): string | undefined;
   /** Problems the engine shows after the run (a container that died right after its start). */
   check?(plan: P, summary: S, signal: AbortSignal): Promise<readonly string[]>;
+  /**
+   * After a run without failures: why what it left converged has changed since, when someone
+   * else stopped it meanwhile (a stop a killed run left with the engine), else undefined. The
+   * loop then observes and plans again, within the same bound as `shouldObserveAgain`.
+   */
+  disturbed?(plan: P, observed: O, summary: S, signal: AbortSignal): Promise<string | undefined>;
   /** Detail for a failure line (exit code, last log lines, a hint). */
   describeFailure?(failure: FailureLike<A>, summary: S): Promise<string>;
 }
@@ -144,6 +158,13 @@ export interface AppliedRun<P, S, O = unknown> {
   /** Unix seconds when execution started. */
   readonly startedAt: number;
 }
+
+/**
+ * How many times one run observes and plans again after an execution whose outcome the engine
+ * knows better (a 409, a write without a reply, a dependency or container stopped by someone
+ * else): bounded, so something that keeps failing that way is reported, not retried forever.
+ */
+export const REOBSERVATIONS = 2;
 
 /** observe → plan → refine → plan: what `stack plan` prints and what `apply` starts from. */
 export async function planRun<O, P extends PlanLike<A>, A extends ActionLike, S extends SummaryLike<A>>(
@@ -212,6 +233,7 @@ export async function applyRun<O, P extends PlanLike<A>, A extends ActionLike, S
         ...(hooks.onHookOutput ? { onHookOutput: hooks.onHookOutput } : {}),
         ...(hooks.parallel !== undefined ? { parallel: hooks.parallel } : {}),
         ...(hooks.waitTimeoutMs !== undefined ? { waitTimeoutMs: hooks.waitTimeoutMs } : {}),
+        ...(hooks.beforeStop ? { beforeStop: hooks.beforeStop } : {}),
       });
     } finally {
       await progress?.end();
@@ -222,11 +244,23 @@ export async function applyRun<O, P extends PlanLike<A>, A extends ActionLike, S
         'interrupted: in-flight actions finished, the rest were not started; the next run converges',
       );
     const again = target.shouldObserveAgain?.(summary);
-    if (again !== undefined && attempt === 1) {
+    if (again !== undefined && attempt <= REOBSERVATIONS) {
       hooks.onNotice?.(`${again}: observing again`);
       continue;
     }
-    const problems = target.check ? await target.check(plan, summary, hooks.signal) : [];
+    const problems = target.check ? [...(await target.check(plan, summary, hooks.signal))] : [];
+    // Level-triggered to the end: what someone else stopped while this run went is planned again.
+    const disturbed =
+      summary.failures.length === 0 && problems.length === 0
+        ? await target.disturbed?.(plan, seen, summary, hooks.signal)
+        : undefined;
+    if (disturbed !== undefined) {
+      if (attempt <= REOBSERVATIONS) {
+        hooks.onNotice?.(`${disturbed}: observing again`);
+        continue;
+      }
+      problems.push(`${disturbed} (observed and planned again ${REOBSERVATIONS} times already)`);
+    }
     await throwOnFailures(target, summary, problems);
     return { plan, observed: seen, summary, startedAt };
   }

@@ -12,6 +12,7 @@
 import { StackError } from '../errors.js';
 import { relative } from 'node:path';
 import type { StackModel } from '../model.js';
+import { DEFAULT_STOP_GRACE_SECONDS } from '../model.js';
 import type { Action, DownOptions, ObservedImage, ObservedState, Plan, UpOptions } from '../planner/types.js';
 import type { Engine } from '../engine/types.js';
 import { observe } from '../engine/observe.js';
@@ -21,7 +22,8 @@ import type { AppliedRun, PlannedRun, RunHooks } from './reconcile.js';
 import type { ProjectTarget } from './apply.js';
 import { applyContainers, planContainers, projectOf } from './apply.js';
 import { resolveHostPaths } from './host-paths.js';
-import type { LockHolder } from './lock.js';
+import type { LockHolder, ProjectLock } from './lock.js';
+import { hostname } from 'node:os';
 import type { EngineLease } from './engine-lease.js';
 import type { ImageStep } from '../planner/image-steps.js';
 
@@ -62,8 +64,16 @@ export interface UpStackOptions {
 /** The outcome of an operation: the plan run last and its summary (undefined: nothing to do). */
 export type OperationResult = AppliedRun<Plan, ExecuteSummary, ObservedState> & { readonly model?: StackModel };
 
-/** Runs `fn` holding the project's lock. */
-export async function withProjectLock<T>(project: string, hooks: OperationHooks, fn: () => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` holding the project's lock: first the stops a dead holder left in flight are let
+ * land, and `fn`'s hooks record each stop it sends in the lock (`beforeStop`).
+ */
+export async function withProjectLock<T>(
+  engine: Engine,
+  project: string,
+  hooks: OperationHooks,
+  fn: (hooks: OperationHooks, lock: ProjectLock) => Promise<T>,
+): Promise<T> {
   const { acquireLock, lockTimeoutMs } = await import('./lock.js');
   const lock = await acquireLock(project, {
     command: hooks.command ?? 'stack',
@@ -73,7 +83,14 @@ export async function withProjectLock<T>(project: string, hooks: OperationHooks,
     ...(hooks.onLockWait ? { onWait: hooks.onLockWait } : {}),
   });
   try {
-    return await fn();
+    if (lock.inheritedStops) {
+      const { waitForInheritedStops } = await import('./engine-lease.js');
+      await waitForInheritedStops(engine, project, lock.inheritedStops, {
+        signal: hooks.signal,
+        ...(hooks.onNotice ? { onNotice: hooks.onNotice } : {}),
+      });
+    }
+    return await fn({ ...hooks, beforeStop: (grace) => lock.recordStop(grace) }, lock);
   } finally {
     lock.release();
   }
@@ -85,7 +102,8 @@ export async function withProjectLock<T>(project: string, hooks: OperationHooks,
  */
 export function longestStopGrace(plan: Pick<Plan, 'actions'>): number {
   let longest = 0;
-  for (const a of plan.actions) if (a.kind === 'stop-container') longest = Math.max(longest, a.timeoutSeconds ?? 10);
+  for (const a of plan.actions)
+    if (a.kind === 'stop-container') longest = Math.max(longest, a.timeoutSeconds ?? DEFAULT_STOP_GRACE_SECONDS);
   return longest;
 }
 
@@ -97,11 +115,12 @@ async function underEngineLease<T>(
   engine: Engine,
   project: string,
   hooks: OperationHooks,
+  local: ProjectLock,
   fn: (hooks: OperationHooks) => Promise<T>,
 ): Promise<T> {
   let lease: EngineLease | undefined;
   const beforeWrite = async (plan: Pick<Plan, 'actions'>): Promise<void> => {
-    const { acquireEngineLease, waitForInheritedStops } = await import('./engine-lease.js');
+    const { acquireEngineLease, describeLeaseHolder, waitForInheritedStops } = await import('./engine-lease.js');
     const { lockTimeoutMs } = await import('./lock.js');
     lease = await acquireEngineLease(engine, project, {
       command: hooks.command ?? 'stack',
@@ -125,10 +144,18 @@ async function underEngineLease<T>(
     });
     // A run killed while stopping containers leaves the stops with the engine: let them land
     // before the loop observes again, or the next run converges and then loses a service.
-    await waitForInheritedStops(engine, project, lease, {
-      signal: hooks.signal,
-      ...(hooks.onNotice ? { onNotice: hooks.onNotice } : {}),
-    });
+    // The same dead run's local lock, taken over on this host, recorded each stop it sent: its
+    // record (already waited for) is exact, the lease's only says it may have stopped something.
+    const inherited = lease?.inheritedStops;
+    const sameRun =
+      inherited !== undefined && local.previous?.pid === inherited.holder.pid && inherited.holder.host === hostname();
+    if (inherited && !sameRun)
+      await waitForInheritedStops(
+        engine,
+        project,
+        { holder: describeLeaseHolder(inherited.holder), until: inherited.until },
+        { signal: hooks.signal, ...(hooks.onNotice ? { onNotice: hooks.onNotice } : {}) },
+      );
   };
   try {
     return await fn({ ...hooks, beforeWrite });
@@ -291,14 +318,14 @@ export async function upStack(
   const { planUp } = await import('../planner/plan-up.js');
   const selected = await selectedServices(model, options.plan);
   refuseProviders(model, selected);
-  return withProjectLock(model.name, hooks, async () => {
+  return withProjectLock(engine, model.name, hooks, async (locked, lock) => {
     const observed = await observe(engine, model, { signal: hooks.signal });
     await checkExternals(model, observed, selected);
     const images = await prepareImages(engine, model, observed.images, selected, options.images ?? {}, hooks);
     const pinned = images.model;
     const reuse = pinned === model && !images.changed;
     const planOptions = { ...options.plan, imagesPrepared: true, hostPaths: resolveHostPaths(pinned) };
-    const result = await underEngineLease(engine, model.name, hooks, (leased) =>
+    const result = await underEngineLease(engine, model.name, locked, lock, (leased) =>
       applyContainers(
         engine,
         pinned,
@@ -418,8 +445,8 @@ export async function downStack(
   hooks: OperationHooks,
 ): Promise<OperationResult> {
   const { planDown } = await import('../planner/plan-down.js');
-  return withProjectLock(projectOf(project), hooks, () =>
-    underEngineLease(engine, projectOf(project), hooks, (leased) =>
+  return withProjectLock(engine, projectOf(project), hooks, (locked, lock) =>
+    underEngineLease(engine, projectOf(project), locked, lock, (leased) =>
       applyContainers(engine, project, (state) => planDown(project, state, options), leased),
     ),
   );

@@ -28,6 +28,14 @@ export interface WaitOptions {
   readonly signal?: AbortSignal;
   /** A `required: false` dependency that failed: reported, not fatal. */
   readonly onWarning?: (message: string) => void;
+  /**
+   * Given by a run that plans again when a dependency stops (the reconcile loop): the containers
+   * the run itself starts. A waited-for container not among them was running when the run
+   * observed it, so an exit with a stop's exit code during the wait counts as a stop by someone
+   * else (presumed) even when the engine no longer reports the request. Absent (`start`, `run`):
+   * only a stop request the engine reports counts.
+   */
+  readonly startedByRun?: ReadonlySet<string>;
 }
 
 type Verdict =
@@ -119,17 +127,23 @@ export class DependencyFailedError extends StackError {
   }
 }
 
+/** How a stop of a dependency is known: the engine reports the request, or its exit code is a stop's. */
+export type StopEvidence = 'requested' | 'presumed';
+
 /**
- * A dependency that exited because someone asked the engine to stop or kill it (this run, an
- * earlier run of stack whose last stop the engine carried out after the client died, or a
- * user): not a failure of the service. The loop observes and plans again (level-triggered).
+ * A dependency that exited because someone asked the engine to stop or kill it (an earlier run
+ * of stack whose last stop the engine carried out after the client died, a killed `stack stop`,
+ * a user): not a failure of the service. The loop observes and plans again (level-triggered).
  */
 export class DependencyStoppedError extends DependencyFailedError {
   readonly stoppedOnRequest = true;
-  constructor(service: string, container: string, exitCode: number | undefined) {
+  constructor(service: string, container: string, exitCode: number | undefined, evidence: StopEvidence) {
     super(
-      `service "${service}" was stopped during this run by a stop request, ` +
-        `not by a failure of its own (container ${container})`,
+      evidence === 'requested'
+        ? `service "${service}" was stopped during this run by a stop request, ` +
+            `not by a failure of its own (container ${container})`
+        : `service "${service}" stopped during this run with a stop's exit code ${exitCode ?? '?'}, ` +
+            `and this run did not stop it (container ${container})`,
       service,
       exitCode,
     );
@@ -140,7 +154,8 @@ export class DependencyStoppedError extends DependencyFailedError {
 /**
  * Whether an exited container was stopped on request: the engine logged a `kill` or `stop`
  * event for it between its start and its exit (a crash or a clean exit of its own logs only
- * `die`). Read from the engine's event history; unknown counts as no.
+ * `die`). Read from the engine's event history, a ring of 256 events on Engine 20.10 that a busy
+ * engine refills in seconds: a yes is certain, a no is not. Unknown counts as no.
  */
 export async function stoppedOnRequest(
   engine: Engine,
@@ -151,6 +166,8 @@ export async function stoppedOnRequest(
   const finished = Date.parse(c.State.FinishedAt);
   if (!Number.isFinite(started) || !Number.isFinite(finished) || c.State.StartedAt === ZERO_TIME) return false;
   try {
+    // `until` a second past the exit: the `stop` event follows the `die`, and the engine keeps the
+    // stream open until then.
     const events = engine.events({
       since: Math.floor(started / 1000),
       until: Math.floor(finished / 1000) + 1,
@@ -164,6 +181,33 @@ export async function stoppedOnRequest(
   return false;
 }
 
+/** Signal numbers of the stop signals images set (`STOPSIGNAL`, `stop_signal`). */
+const SIGNALS: Readonly<Record<string, number>> = {
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGQUIT: 3,
+  SIGKILL: 9,
+  SIGUSR1: 10,
+  SIGUSR2: 12,
+  SIGTERM: 15,
+  SIGWINCH: 28,
+};
+
+/**
+ * Whether an exit is what a stop leaves: 0 (the program ended on its stop signal), 128 + the
+ * container's stop signal (it died of it), or 137 (the SIGKILL at the end of the grace period,
+ * not the OOM killer's). A crash exits otherwise (1, 2, 139 ...). Exported for unit tests.
+ */
+export function exitLooksLikeStop(c: EngineContainerInspect): boolean {
+  const code = c.State.ExitCode;
+  if (code === 0) return true;
+  if (code === 137) return c.State.OOMKilled !== true;
+  const named = c.Config['StopSignal'];
+  const name = typeof named === 'string' && named !== '' ? named.toUpperCase() : 'SIGTERM';
+  const number = /^\d+$/.test(name) ? Number(name) : SIGNALS[name.startsWith('SIG') ? name : `SIG${name}`];
+  return number !== undefined && code === 128 + number;
+}
+
 type Listener = (event: EngineEvent) => void;
 
 /**
@@ -173,6 +217,10 @@ type Listener = (event: EngineEvent) => void;
 export class ContainerWatcher {
   private readonly listeners = new Set<Listener>();
   private readonly controller = new AbortController();
+  /** Containers (IDs) the engine reported a `kill` or `stop` for while the stream was open. */
+  private readonly stopRequests = new Set<string>();
+  /** Containers (IDs) the engine reported a `die` of while the stream was open. */
+  private readonly exits = new Set<string>();
   private opened: Promise<void> | undefined;
   private failure: unknown;
   private ended = false;
@@ -202,7 +250,10 @@ export class ContainerWatcher {
         resolve();
         let next = await first;
         while (!next.done) {
-          for (const listener of [...this.listeners]) listener(next.value);
+          const event = next.value;
+          if (event.Action === 'kill' || event.Action === 'stop') this.stopRequests.add(event.Actor.ID);
+          if (event.Action === 'die') this.exits.add(event.Actor.ID);
+          for (const listener of [...this.listeners]) listener(event);
           next = await iterator.next();
         }
       };
@@ -229,6 +280,42 @@ export class ContainerWatcher {
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Whether the engine reported a stop or kill request for the container (by ID) while the stream
+   * was open (and the second it replays): live, so unlike the event history it is never lost.
+   */
+  stopRequested(id: string): boolean {
+    return this.stopRequests.has(id);
+  }
+
+  /** Whether the stream is (or was) open: then `exited` saw every exit since. */
+  get watching(): boolean {
+    return this.opened !== undefined;
+  }
+
+  /** Whether the engine reported the container (by ID) exiting while the stream was open. */
+  exited(id: string): boolean {
+    return this.exits.has(id);
+  }
+
+  /**
+   * Why a dependency that exited with `exitCode` while waited for did not fail, if it did not:
+   * a stop request the engine reported (live on this stream, or in its history), or, when the
+   * run did not start it (`startedByRun`), an exit a stop leaves. Undefined: its own exit.
+   */
+  private async stopEvidence(
+    c: EngineContainerInspect,
+    target: WaitTarget,
+    options: WaitOptions,
+  ): Promise<StopEvidence | undefined> {
+    if (this.stopRequested(c.Id)) return 'requested';
+    if (await stoppedOnRequest(this.engine, c, options.signal)) return 'requested';
+    // The history query waits until a second past the exit: the live `stop` may have come meanwhile.
+    if (this.stopRequested(c.Id)) return 'requested';
+    if (options.startedByRun && !options.startedByRun.has(target.container) && exitLooksLikeStop(c)) return 'presumed';
+    return undefined;
   }
 
   get streamError(): unknown {
@@ -295,13 +382,13 @@ export class ContainerWatcher {
             }
             const verdict = judge(target.condition, inspect);
             if ('failed' in verdict) {
-              // A dependency stopped on request (a late stop of a killed run) did not fail.
-              if (
-                verdict.exitCode !== undefined &&
-                target.condition !== 'service_completed_successfully' &&
-                (await stoppedOnRequest(engine, inspect, options.signal))
-              ) {
-                finish(new DependencyStoppedError(target.service, target.container, verdict.exitCode));
+              // A dependency stopped by someone else (a late stop of a killed run) did not fail.
+              const evidence =
+                verdict.exitCode !== undefined && target.condition !== 'service_completed_successfully'
+                  ? await this.stopEvidence(inspect, target, options)
+                  : undefined;
+              if (evidence !== undefined) {
+                finish(new DependencyStoppedError(target.service, target.container, verdict.exitCode, evidence));
                 return;
               }
               await fail(verdict.failed, verdict.exitCode, verdict.detail);

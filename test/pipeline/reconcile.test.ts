@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { StackError } from '../../src/errors.js';
 import type { ActionLike, SummaryLike, Target } from '../../src/pipeline/reconcile.js';
-import { applyRun, planRun } from '../../src/pipeline/reconcile.js';
+import { REOBSERVATIONS, applyRun, planRun } from '../../src/pipeline/reconcile.js';
 import { containerTarget } from '../../src/pipeline/apply.js';
 import { EngineCallError } from '../../src/engine/errors.js';
 import type { Action, Plan } from '../../src/planner/types.js';
@@ -85,7 +85,7 @@ describe('reconcile loop', () => {
     expect(notices).toEqual(['a container name was taken meanwhile: observing again']);
   });
 
-  it('a second conflict in a row is a failure naming the resource, not an endless loop', async () => {
+  it('a conflict that persists through the bounded re-observations is a failure naming the resource, not an endless loop', async () => {
     const conflict: S = {
       failures: [{ action: action(1, 'service:web:1'), error: new Error('name taken') }],
       skipped: [action(2, 'service:app:1')],
@@ -99,7 +99,45 @@ describe('reconcile loop', () => {
     expect((error as StackError).code).toBe('APPLY_FAILED');
     expect((error as StackError).message).toContain('service:web:1: create-container failed: name taken');
     expect((error as StackError).message).toContain('skipped (a dependency failed): service:app:1');
-    expect(log.filter((l) => l.startsWith('execute'))).toHaveLength(2);
+    expect(log.filter((l) => l.startsWith('execute'))).toHaveLength(1 + REOBSERVATIONS);
+  });
+
+  it('a container someone else stopped while the run went is observed and planned again, then converges', async () => {
+    let looks = 0;
+    const { target, log } = scripted([{ generation: 0 }, { generation: 0 }, { generation: 1 }], byGeneration, [ok], {
+      disturbed: () =>
+        Promise.resolve(looks++ === 0 ? 'container db-1 (exit code 137) stopped during this run' : undefined),
+    });
+    const notices: string[] = [];
+    const result = await applyRun(target, { signal, onNotice: (m) => notices.push(m) });
+    expect(log).toEqual(['observe 0', 'execute service:web:1', 'observe 1', 'execute service:web:1']);
+    expect(notices).toEqual(['container db-1 (exit code 137) stopped during this run: observing again']);
+    expect(result.summary).toBe(ok);
+  });
+
+  it('a container stopped again and again by someone else is reported after the bounded re-observations', async () => {
+    const { target, log } = scripted([{ generation: 0 }], byGeneration, [ok], {
+      disturbed: () => Promise.resolve('container db-1 (exit code 0) stopped during this run, not by it'),
+    });
+    const error = (await applyRun(target, { signal }).catch((e: unknown) => e)) as StackError;
+    expect(error.code).toBe('APPLY_FAILED');
+    expect(error.message).toContain(
+      `container db-1 (exit code 0) stopped during this run, not by it (observed and planned again ${REOBSERVATIONS} times already)`,
+    );
+    expect(log.filter((l) => l.startsWith('execute'))).toHaveLength(1 + REOBSERVATIONS);
+  });
+
+  it('a run with failures is not second-guessed by the look for stops made by others', async () => {
+    let asked = 0;
+    const { target } = scripted([{ generation: 0 }], byGeneration, [ok], {
+      check: () => Promise.resolve(['service:web:1: web-1 exited with code 3 right after it started']),
+      disturbed: () => {
+        asked++;
+        return Promise.resolve('stopped');
+      },
+    });
+    await expect(applyRun(target, { signal })).rejects.toThrow(/exited with code 3/);
+    expect(asked).toBe(0);
   });
 
   it('problems found after the run (a container that died at start) fail it even when every action succeeded', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { StackModel } from '../../src/model.js';
 import type { Action, Plan } from '../../src/planner/types.js';
 import type { EngineContainerInspect } from '../../src/engine/types.js';
-import { judge } from '../../src/pipeline/wait.js';
+import { exitLooksLikeStop, judge } from '../../src/pipeline/wait.js';
 import { addWaitConditions, replicaNames } from '../../src/planner/wait-conditions.js';
 
 const ZERO = '0001-01-01T00:00:00Z';
@@ -137,5 +137,28 @@ describe('addWaitConditions', () => {
   it('replica names follow container_name or <project>-<service>-<n>', () => {
     expect(replicaNames(model, 'db')).toEqual(['p-db-1', 'p-db-2']);
     expect(replicaNames(model, 'migrate')).toEqual(['migrator']);
+  });
+});
+
+describe('exitLooksLikeStop', () => {
+  const exited = (ExitCode: number, extra: Partial<EngineContainerInspect['State']> = {}, StopSignal?: string) => ({
+    ...state({ Status: 'exited', Running: false, ExitCode, ...extra }),
+    Config: StopSignal === undefined ? {} : { StopSignal },
+  });
+
+  it("is true for what a stop leaves: 0, the grace period's SIGKILL (137), death by the stop signal", () => {
+    expect(exitLooksLikeStop(exited(0))).toBe(true);
+    expect(exitLooksLikeStop(exited(137))).toBe(true);
+    expect(exitLooksLikeStop(exited(143))).toBe(true);
+    expect(exitLooksLikeStop(exited(130, {}, 'SIGINT'))).toBe(true);
+    expect(exitLooksLikeStop(exited(131, {}, 'QUIT'))).toBe(true);
+    expect(exitLooksLikeStop(exited(130, {}, '2'))).toBe(true);
+  });
+
+  it("is false for a crash, the OOM killer's 137, and a signal that is not the container's stop signal", () => {
+    expect(exitLooksLikeStop(exited(1))).toBe(false);
+    expect(exitLooksLikeStop(exited(139))).toBe(false);
+    expect(exitLooksLikeStop(exited(137, { OOMKilled: true }))).toBe(false);
+    expect(exitLooksLikeStop(exited(143, {}, 'SIGINT'))).toBe(false);
   });
 });

@@ -53,7 +53,8 @@ export async function runLifecycle(
   const engine = await openEngine(ctx);
   const project = projectName(target);
   // Serialized with up/down/watch on the project: a stop never interleaves with a recreate.
-  const lock = await lockProject(ctx, project, `stack ${verb}${services.length > 0 ? ' ' + services.join(' ') : ''}`);
+  const command = `stack ${verb}${services.length > 0 ? ' ' + services.join(' ') : ''}`;
+  const lock = await lockProject(ctx, project, command, engine);
   let failed: LifecycleFailure[];
   let acted = 0;
   try {
@@ -65,6 +66,7 @@ export async function runLifecycle(
       ...(flags.deps === false ? { noDeps: true } : {}),
       ...(flags.removeOrphans ? { orphans: true } : {}),
       ...(waitTimeout !== undefined ? { waitTimeoutMs: waitTimeout * 1000 } : {}),
+      beforeStop: (grace) => lock.recordStop(grace),
       onWarning: (message) => ctx.stderr.write(`warning: ${message}\n`),
       onDone: (name) => {
         acted++;

@@ -32,16 +32,37 @@ export async function openEngine(ctx: CliContext): Promise<Engine> {
   return dryRunEngine(engine);
 }
 
-/** Takes the project lock, printing who holds it while we wait (commands outside the pipeline's operations). */
-export async function lockProject(ctx: CliContext, project: string, command: string): Promise<ProjectLock> {
+/**
+ * Takes the project lock, printing who holds it while we wait (commands outside the pipeline's
+ * operations); with `engine`, then lets the stops a dead holder left in flight land.
+ */
+export async function lockProject(
+  ctx: CliContext,
+  project: string,
+  command: string,
+  engine?: Engine,
+): Promise<ProjectLock> {
   const { acquireLock, describeHolder, lockTimeoutMs } = await import('../../pipeline/lock.js');
-  return acquireLock(project, {
+  const lock = await acquireLock(project, {
     command,
     env: ctx.env,
     timeoutMs: lockTimeoutMs(ctx.env),
     signal: ctx.signal,
     onWait: (holder) => ctx.stderr.write(`waiting for lock held by ${describeHolder(holder)}\n`),
   });
+  if (engine && lock.inheritedStops) {
+    const { waitForInheritedStops } = await import('../../pipeline/engine-lease.js');
+    try {
+      await waitForInheritedStops(engine, project, lock.inheritedStops, {
+        signal: ctx.signal,
+        onNotice: (message) => ctx.stderr.write(`notice: ${message}\n`),
+      });
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
+  }
+  return lock;
 }
 
 /** Loads the model; prints its warnings once. */
