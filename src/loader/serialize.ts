@@ -310,13 +310,14 @@ function escapeDollars(value: unknown): unknown {
   // Copied only along the paths that hold a `$` (most documents have none): the document is
   // fresh, but it shares lists and maps with the model, which must not change.
   if (Array.isArray(value)) {
+    const list: readonly unknown[] = value;
     let out: unknown[] | undefined;
-    for (let i = 0; i < value.length; i++) {
-      const item: unknown = value[i];
+    for (let i = 0; i < list.length; i++) {
+      const item = list[i];
       const escaped = escapeDollars(item);
-      if (escaped !== item) (out ??= [...value])[i] = escaped;
+      if (escaped !== item) (out ??= [...list])[i] = escaped;
     }
-    return out ?? value;
+    return out ?? list;
   }
   let out: Json | undefined;
   for (const key of Object.keys(value)) {
