@@ -274,39 +274,45 @@ describeEngine('stops this run did not make are never blamed on the service', ()
     RUN_TIMEOUT,
   );
 
+  /** `up -d` while db exits with `code` on its own (an exec writes the code its PID 1 exits with). */
+  async function upWhileDbExits(project: string, code: number): Promise<Awaited<ReturnType<typeof runStack>>> {
+    await upThenRemoveApi(project);
+    const db = `${project}-db-1`;
+    const exec = (
+      await rawRequest({
+        method: 'POST',
+        path: `/containers/${db}/exec`,
+        body: { Cmd: ['sh', '-c', `echo ${code} > /tmp/crash`] },
+      })
+    ).json as { Id: string };
+    proxy.setFaults([
+      {
+        route: 'POST /containers/create',
+        action: 'before',
+        deliver: true,
+        run: async () => {
+          await rawRequest({ method: 'POST', path: `/exec/${exec.Id}/start`, body: { Detach: true } });
+          await rawRequest({ method: 'POST', path: `/containers/${db}/wait`, timeoutMs: 60_000 });
+        },
+      },
+    ]);
+    const next = await runStack(stackArgs(project, ['up', '-d'], FIXTURE), {
+      dockerHost: proxy.dockerHost,
+      timeoutMs: RUN_TIMEOUT,
+    });
+    proxy.setFaults([]);
+    return next;
+  }
+
   it(
     'a dependency that crashes during the run (exit 1) is reported at once and not started again',
     async () => {
       const project = `${PREFIX}-crash`;
-      await upThenRemoveApi(project);
-      const db = `${project}-db-1`;
-      const exec = (
-        await rawRequest({
-          method: 'POST',
-          path: `/containers/${db}/exec`,
-          body: { Cmd: ['sh', '-c', 'echo 1 > /tmp/crash'] },
-        })
-      ).json as { Id: string };
-      proxy.setFaults([
-        {
-          route: 'POST /containers/create',
-          action: 'before',
-          deliver: true,
-          run: async () => {
-            await rawRequest({ method: 'POST', path: `/exec/${exec.Id}/start`, body: { Detach: true } });
-            await rawRequest({ method: 'POST', path: `/containers/${db}/wait`, timeoutMs: 60_000 });
-          },
-        },
-      ]);
-      const next = await runStack(stackArgs(project, ['up', '-d'], FIXTURE), {
-        dockerHost: proxy.dockerHost,
-        timeoutMs: RUN_TIMEOUT,
-      });
-      proxy.setFaults([]);
+      const next = await upWhileDbExits(project, 1);
       expect(next.code, describeRun(next)).toBe(1);
       expect(next.stderr).toMatch(/service \\?"db\\?" exited with code 1/);
       expect(next.stderr).not.toMatch(/observing again/);
-      expect((await inspectState(db)).Running, 'db was not started again').toBe(false);
+      expect((await inspectState(`${project}-db-1`)).Running, 'db was not started again').toBe(false);
     },
     RUN_TIMEOUT,
   );
@@ -314,34 +320,9 @@ describeEngine('stops this run did not make are never blamed on the service', ()
   it(
     'a dependency that exits 0 on its own, and again once this run started it again, is reported',
     async () => {
-      const project = `${PREFIX}-again`;
-      await upThenRemoveApi(project);
-      const db = `${project}-db-1`;
       // Exit 0 looks like a stop: presumed one the first time (db was running before the run), but
       // db exits at once after the run starts it again, and that exit is its own.
-      const exec = (
-        await rawRequest({
-          method: 'POST',
-          path: `/containers/${db}/exec`,
-          body: { Cmd: ['sh', '-c', 'echo 0 > /tmp/crash'] },
-        })
-      ).json as { Id: string };
-      proxy.setFaults([
-        {
-          route: 'POST /containers/create',
-          action: 'before',
-          deliver: true,
-          run: async () => {
-            await rawRequest({ method: 'POST', path: `/exec/${exec.Id}/start`, body: { Detach: true } });
-            await rawRequest({ method: 'POST', path: `/containers/${db}/wait`, timeoutMs: 60_000 });
-          },
-        },
-      ]);
-      const next = await runStack(stackArgs(project, ['up', '-d'], FIXTURE), {
-        dockerHost: proxy.dockerHost,
-        timeoutMs: RUN_TIMEOUT,
-      });
-      proxy.setFaults([]);
+      const next = await upWhileDbExits(`${PREFIX}-again`, 0);
       expect(next.code, describeRun(next)).toBe(1);
       expect(next.stderr.match(/observing again/g) ?? [], describeRun(next)).toHaveLength(1);
       expect(next.stderr).toMatch(/service \\?"db\\?" exited with code 0/);
