@@ -97,7 +97,14 @@ export function createCoalescer<T>(options: CoalescerOptions<T>): Coalescer<T> {
     const now = clock.now();
     let due = lastAt + quietMs;
     if (maxWaitMs > 0) due = Math.min(due, firstAt + maxWaitMs);
-    timer = clock.setTimeout(() => fire(), Math.max(0, due - now));
+    const fireAt = Math.max(now, due);
+    timer = clock.setTimeout(() => {
+      // Late by more than a fifth of the quiet period: the event loop was blocked, and the
+      // triggers of that time are queued behind this timer (file events, and the stat chokidar
+      // makes before emitting one). The quiet period was not observed: wait half of it again.
+      if (clock.now() - fireAt > quietMs / 5) timer = clock.setTimeout(() => fire(), quietMs / 2);
+      else fire();
+    }, fireAt - now);
   };
 
   const fire = (leading = false): void => {

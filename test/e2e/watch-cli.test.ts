@@ -103,15 +103,24 @@ describeEngine('stack watch (CLI, real engine)', () => {
     await watch.settled();
     const reloads = watch.reloads().length;
     const started = Date.now();
+    const writes: number[] = [];
     for (let i = 1; i <= 100; i++) {
       setGreeting(`burst-${i}`);
+      writes.push(Date.now());
       await new Promise((r) => setTimeout(r, Math.max(0, started + i * 20 - Date.now())));
     }
     expect(Date.now() - started).toBeLessThan(2600);
     await eventually(async () => expect(await envOf((await containers())['app']!)).toContain('GREETING=burst-100'));
     await watch.settled(1500);
     const burst = watch.reloads().slice(reloads);
+    // A pause of this test's own writes (a loaded machine stalls it) that comes near the 100 ms
+    // quiet period makes two bursts, and then a reload between them is right: one more allowed
+    // per such pause. Writes 20 ms apart are one burst: at most 2 reloads (the max wait's run).
+    const pauses = writes.slice(1).filter((at, i) => at - writes[i]! >= 60).length;
     expect(burst.length).toBeGreaterThanOrEqual(1);
-    expect(burst.length).toBeLessThanOrEqual(2);
+    expect(
+      burst.length,
+      `${burst.length} reloads; ${pauses} pauses of 60 ms or more in the writes`,
+    ).toBeLessThanOrEqual(2 + pauses);
   });
 });

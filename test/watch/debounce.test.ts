@@ -42,6 +42,26 @@ describe('coalescer', () => {
     expect(rec.runs[0]!.batch).toHaveLength(100);
   });
 
+  it('a quiet period the blocked event loop did not observe does not end a burst', async () => {
+    const clock = new FakeClock();
+    const rec = recorder(clock, 50);
+    const c = createCoalescer<number>({ clock, quietMs: 100, run: rec.run });
+    for (let i = 1; i <= 100; i++) {
+      rec.setState(i);
+      c.trigger(i);
+      // Twice the loop is blocked for 150 ms: the quiet timer comes due meanwhile, and the
+      // triggers of that time are delivered just after it (here 10 ms later).
+      if (i === 30 || i === 60) {
+        clock.stall(150);
+        await clock.advance(0);
+        await clock.advance(10);
+      } else await clock.advance(20);
+    }
+    await clock.advance(1000);
+    expect(rec.runs).toHaveLength(1);
+    expect(rec.runs[0]!.sawState).toBe(100);
+  });
+
   it('100 triggers over 2 s with a max wait and slow runs cause at most 2 runs, one at a time, last state wins', async () => {
     const clock = new FakeClock();
     const rec = recorder(clock, 700);

@@ -42,6 +42,11 @@ export class FakeClock implements Clock {
     await flush();
   }
 
+  /** Moves time forward by `ms` without firing anything: a blocked event loop. */
+  stall(ms: number): void {
+    this.time += ms;
+  }
+
   get pendingTimers(): number {
     return this.timers.length;
   }
