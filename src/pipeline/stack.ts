@@ -319,7 +319,7 @@ export async function upStack(
   const selected = await selectedServices(model, options.plan);
   refuseProviders(model, selected);
   return withProjectLock(engine, model.name, hooks, async (locked, lock) => {
-    const observed = await observe(engine, model, { signal: hooks.signal });
+    const observed = await observeWhilePreparing(engine, model, selected, options.plan.scale, hooks.signal);
     await checkExternals(model, observed, selected);
     const images = await prepareImages(engine, model, observed.images, selected, options.images ?? {}, hooks);
     const pinned = images.model;
@@ -336,6 +336,33 @@ export async function upStack(
     );
     return { ...result, model: pinned };
   });
+}
+
+/**
+ * Observes the project while the planner makes the create bodies and hashes of its networks,
+ * volumes and selected replicas, all but the image's part (preparations): at a few hundred
+ * services the engine's listing takes about as long as they do, so the run waits for the
+ * longer of the two instead of their sum. Yields to the event loop after every few steps, so
+ * the requests go out and the replies are read meanwhile.
+ */
+async function observeWhilePreparing(
+  engine: Engine,
+  model: StackModel,
+  selected: ReadonlySet<string>,
+  scale: Readonly<Record<string, number>> | undefined,
+  signal: AbortSignal,
+): Promise<ObservedState> {
+  const { preparations } = await import('../planner/desired.js');
+  const observing = observe(engine, model, { signal });
+  // Handled where it is awaited below; this only keeps a failure during the loop from
+  // counting as unhandled.
+  observing.catch(() => undefined);
+  for (const [i, step] of preparations(model, selected, scale).entries()) {
+    step();
+    if (i % 4 === 3) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (signal.aborted) break;
+  }
+  return observing;
 }
 
 /**
@@ -369,8 +396,8 @@ export async function planStack(
 ): Promise<PlannedRun<ObservedState, Plan>> {
   const { planUp } = await import('../planner/plan-up.js');
   const { withImageSteps } = await import('../planner/image-steps.js');
-  const observed = await observe(engine, model, { signal: hooks.signal });
   const selected = await selectedServices(model, options.plan);
+  const observed = await observeWhilePreparing(engine, model, selected, options.plan.scale, hooks.signal);
   await checkExternals(model, observed, selected);
   const pinned = await pinImages(model, observed.images, selected, hooks, options.images?.lockFile !== false);
   const steps = await imageSteps(engine, pinned, observed.images, selected, options.images ?? {}, hooks.env);

@@ -7,7 +7,7 @@ import type { MountSpec, NetworkSpec, ServiceSpec, StackModel, VolumeSpec } from
 import { stopGraceSeconds } from '../model.js';
 import { fileCopies, filesDigest, isCopied } from './file-copies.js';
 import type { FileCopy } from './file-copies.js';
-import { hashContainer, hashResource, imageKey } from './hash.js';
+import { containerHashPrefix, hashContainer, hashResource, hashWithImage, imageKey } from './hash.js';
 import { imageRef } from './images.js';
 import type { ContainerCreateBody, NetworkCreateBody, VolumeCreateBody } from './types.js';
 
@@ -35,6 +35,8 @@ export interface DesiredContainer {
   readonly connect: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   /** `v1:` hash computed with `imageKey`. */
   readonly hash: string;
+  /** The hashed text without the image key (hash.ts containerHashPrefix): rehashes with another key. */
+  readonly hashPrefix: string;
   /** The resolved image ID, or `ref:<imageRef>` when the image was not observed. */
   readonly imageKey: string;
   /** Secrets/configs copied in after create (see file-copies.ts). */
@@ -67,8 +69,36 @@ function sortedRecord<V>(record: Readonly<Record<string, V>>): Record<string, V>
   return out;
 }
 
+/**
+ * Results of desiredNetwork and desiredVolume by model and spec: a pure function's cache
+ * (models are immutable), filled while the engine answers the observation (prepareDesired)
+ * and by every plan of a watch session.
+ */
+const resourceMemo = new WeakMap<StackModel, WeakMap<NetworkSpec | VolumeSpec, DesiredResource<unknown>>>();
+
+function memoResource<S extends NetworkSpec | VolumeSpec, B>(
+  model: StackModel,
+  spec: S,
+  build: (model: StackModel, spec: S) => DesiredResource<B>,
+): DesiredResource<B> {
+  let bySpec = resourceMemo.get(model);
+  if (!bySpec) resourceMemo.set(model, (bySpec = new WeakMap()));
+  let found = bySpec.get(spec) as DesiredResource<B> | undefined;
+  if (!found) bySpec.set(spec, (found = build(model, spec)));
+  return found;
+}
+
 /** The network's create body and hash. */
 export function desiredNetwork(model: StackModel, spec: NetworkSpec): DesiredResource<NetworkCreateBody> {
+  return memoResource(model, spec, buildNetwork);
+}
+
+/** The volume's create body and hash. */
+export function desiredVolume(model: StackModel, spec: VolumeSpec): DesiredResource<VolumeCreateBody> {
+  return memoResource(model, spec, buildVolume);
+}
+
+function buildNetwork(model: StackModel, spec: NetworkSpec): DesiredResource<NetworkCreateBody> {
   const ipam = spec.ipam
     ? compact({
         Driver: spec.ipam.driver,
@@ -109,8 +139,7 @@ export function desiredNetwork(model: StackModel, spec: NetworkSpec): DesiredRes
   };
 }
 
-/** The volume's create body and hash. */
-export function desiredVolume(model: StackModel, spec: VolumeSpec): DesiredResource<VolumeCreateBody> {
+function buildVolume(model: StackModel, spec: VolumeSpec): DesiredResource<VolumeCreateBody> {
   const labels = {
     ...spec.labels,
     [Label.project]: model.name,
@@ -278,12 +307,28 @@ function dependsOnLabel(service: ServiceSpec): string | undefined {
 }
 
 /**
- * Results of desiredContainer by model, service spec, number and image ID. Models are
- * immutable, so this is a cache of a pure function: `up` plans twice (the second time with
- * the replaced containers inspected, for the reasons), and a watch session plans on every
- * reload. About 15 ms per plan of 50 services on a 2-core machine.
+ * Replicas by model, service spec and number, before the image is known (DesiredCore), and
+ * their results by image ID. Models are immutable, so these are caches of pure functions:
+ * `up` plans twice (the second time with the replaced containers inspected, for the reasons),
+ * a watch session plans on every reload, and prepareDesired makes the cores while the
+ * engine answers the observation. About 15 ms per plan of 50 services on a 2-core machine.
  */
-const desiredMemo = new WeakMap<StackModel, WeakMap<ServiceSpec, Map<string, DesiredContainer>>>();
+const desiredMemo = new WeakMap<StackModel, WeakMap<ServiceSpec, Map<number, ReplicaMemo>>>();
+
+interface ReplicaMemo {
+  readonly core: DesiredCore;
+  readonly byImage: Map<string, DesiredContainer>;
+}
+
+function replicaMemo(model: StackModel, service: ServiceSpec, number: number): ReplicaMemo {
+  let bySpec = desiredMemo.get(model);
+  if (!bySpec) desiredMemo.set(model, (bySpec = new WeakMap()));
+  let byNumber = bySpec.get(service);
+  if (!byNumber) bySpec.set(service, (byNumber = new Map<number, ReplicaMemo>()));
+  let memo = byNumber.get(number);
+  if (!memo) byNumber.set(number, (memo = { core: desiredCore(model, service, number), byImage: new Map() }));
+  return memo;
+}
 
 /**
  * The create body of one replica plus the networks to connect afterwards, then its hash with
@@ -295,14 +340,34 @@ export function desiredContainer(
   number: number,
   imageId: string | undefined,
 ): DesiredContainer {
-  let bySpec = desiredMemo.get(model);
-  if (!bySpec) desiredMemo.set(model, (bySpec = new WeakMap()));
-  let byReplica = bySpec.get(service);
-  if (!byReplica) bySpec.set(service, (byReplica = new Map<string, DesiredContainer>()));
-  const key = `${number}/${imageId ?? ''}`;
-  let desired = byReplica.get(key);
-  if (!desired) byReplica.set(key, (desired = buildDesiredContainer(model, service, number, imageId)));
+  const { core, byImage } = replicaMemo(model, service, number);
+  const key = imageId ?? '';
+  let desired = byImage.get(key);
+  if (!desired) byImage.set(key, (desired = withImage(core, imageId)));
   return desired;
+}
+
+/**
+ * What a plan of `services` (`scale`: replicas by name, else the model's) needs before the
+ * image is observed, as steps that each fill the memo of one network, volume or replica. The
+ * engine's observation takes about as long as they do at a few hundred services, so `up`
+ * runs them while waiting for it (src/pipeline/stack.ts); they return nothing.
+ */
+export function preparations(
+  model: StackModel,
+  services: Iterable<string>,
+  scale: Readonly<Record<string, number>> = {},
+): (() => void)[] {
+  const steps: (() => void)[] = [];
+  for (const spec of Object.values(model.networks)) steps.push(() => desiredNetwork(model, spec));
+  for (const spec of Object.values(model.volumes)) steps.push(() => desiredVolume(model, spec));
+  for (const name of services) {
+    const spec = model.services[name];
+    if (spec === undefined) continue;
+    for (let number = 1; number <= (scale[name] ?? spec.replicas); number++)
+      steps.push(() => replicaMemo(model, spec, number));
+  }
+  return steps;
 }
 
 /** What makes a `stack run` container a one-off: its name, Compose's one-off labels, its aliases. */
@@ -337,6 +402,45 @@ function buildDesiredContainer(
   imageId: string | undefined,
   oneOff?: OneOffIdentity,
 ): DesiredContainer {
+  return withImage(desiredCore(model, service, number, oneOff), imageId);
+}
+
+/** A replica without its image: everything but the hash (see containerHashPrefix). */
+interface DesiredCore {
+  readonly service: string;
+  readonly number: number;
+  readonly name: string;
+  readonly imageRef: string;
+  /** The create body without the hash labels (`Labels` is set by withImage). */
+  readonly unhashed: Json;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly connect: DesiredContainer['connect'];
+  readonly hashPrefix: string;
+  readonly files: readonly FileCopy[];
+}
+
+function withImage(core: DesiredCore, imageId: string | undefined): DesiredContainer {
+  const key = imageKey(imageId, core.imageRef);
+  const hash = hashWithImage(core.hashPrefix, key);
+  const body = {
+    ...core.unhashed,
+    Labels: sortedRecord({ ...core.labels, [Label.configHash]: hash, [Label.composeConfigHash]: hash }),
+  };
+  return {
+    service: core.service,
+    number: core.number,
+    name: core.name,
+    imageRef: core.imageRef,
+    body,
+    connect: core.connect,
+    hash,
+    hashPrefix: core.hashPrefix,
+    imageKey: key,
+    files: core.files,
+  };
+}
+
+function desiredCore(model: StackModel, service: ServiceSpec, number: number, oneOff?: OneOffIdentity): DesiredCore {
   const name = oneOff?.name ?? containerName(model.name, service, number);
   const ref = imageRef(model.name, service);
   const r = service.resources;
@@ -460,26 +564,21 @@ function buildDesiredContainer(
   // clears the image's (Compose spec), so they are sent as [] although compact drops empties.
   if (service.command?.length === 0) unhashed['Cmd'] = [];
   if (service.entrypoint?.length === 0) unhashed['Entrypoint'] = [];
-  const key = imageKey(imageId, ref);
-  const hash = hashContainer(unhashed, connect, key);
-  const body = {
-    ...unhashed,
-    Labels: sortedRecord({ ...labels, [Label.configHash]: hash, [Label.composeConfigHash]: hash }),
-  };
   return {
     service: service.name,
     number,
     name,
     imageRef: ref,
-    body,
+    unhashed,
+    labels,
     connect: sortedRecord(connect),
-    hash,
-    imageKey: key,
+    hashPrefix: containerHashPrefix(unhashed, connect),
     files,
   };
 }
 
 /** The hash the same replica would have with a different image key (see classify: unresolved images). */
 export function rehashContainer(desired: DesiredContainer, key: string, scheme?: 'former'): string {
+  if (scheme === undefined) return hashWithImage(desired.hashPrefix, key);
   return hashContainer(desired.body, desired.connect, key, scheme);
 }

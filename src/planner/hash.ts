@@ -62,9 +62,48 @@ export function canonicalize(value: unknown): unknown {
   return value;
 }
 
-/** Canonical JSON text (sorted keys, empty values dropped). */
+/**
+ * Canonical JSON text (sorted keys, empty values dropped): `JSON.stringify(canonicalize(value))`,
+ * written directly, without the intermediate copy (a replica's hash input is a few hundred
+ * nodes, and `up` hashes every replica).
+ */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(canonicalize(value) ?? null);
+  return canonicalText(value) ?? 'null';
+}
+
+/**
+ * The order in which JSON.stringify writes an object built by inserting `sorted` keys in
+ * order: array-index keys (`"9"`, `"10"`) first, in numeric order, then the others as inserted.
+ * Hashes in the wild were made that way.
+ */
+function objectKeyOrder(sorted: string[]): string[] {
+  if (!sorted.some(isArrayIndex)) return sorted;
+  const indexes = sorted.filter(isArrayIndex).sort((a, b) => Number(a) - Number(b));
+  return [...indexes, ...sorted.filter((k) => !isArrayIndex(k))];
+}
+
+function isArrayIndex(key: string): boolean {
+  return /^(0|[1-9][0-9]*)$/.test(key) && Number(key) < 4294967295;
+}
+
+/** The canonical text of `value`, or undefined where canonicalize drops it. */
+function canonicalText(value: unknown): string | undefined {
+  if (value === undefined || value === null || value === false || value === '') return undefined;
+  if (Array.isArray(value)) {
+    if (value.length === 0) return undefined;
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += `${i === 0 ? '' : ','}${canonicalText(value[i]) ?? 'null'}`;
+    return `${out}]`;
+  }
+  if (typeof value === 'object') {
+    let out = '{';
+    for (const key of objectKeyOrder(Object.keys(value).sort())) {
+      const text = canonicalText((value as Record<string, unknown>)[key]);
+      if (text !== undefined) out += `${out.length === 1 ? '' : ','}${JSON.stringify(key)}:${text}`;
+    }
+    return `${out}}`;
+  }
+  return JSON.stringify(value);
 }
 
 /** Create-body fields where `[]` means "override the image's value with nothing", not "unset". */
@@ -103,14 +142,36 @@ export function hashContainer(
   image: string,
   scheme: 'current' | 'former' = 'current',
 ): string {
+  return hashWithImage(containerHashPrefix(body, connect, scheme), image);
+}
+
+/**
+ * The hashed text of a container without its image key: the canonical JSON of
+ * `{ body, connect, explicitEmpty? }` without the closing brace. The image key is the last
+ * member of the hashed object (`image` sorts after the others), so a replica's prefix is made
+ * once, before the image is observed, and each image key costs one digest (hashWithImage).
+ */
+export function containerHashPrefix(
+  body: Readonly<Record<string, unknown>>,
+  connect: Readonly<Record<string, unknown>>,
+  scheme: 'current' | 'former' = 'current',
+): string {
   // Canonical JSON drops empty arrays, but an explicit empty Cmd/Entrypoint overrides the
   // image's; it is hashed as a separate member, so bodies without one hash as before.
   const explicitEmpty = EXPLICIT_EMPTY_FIELDS.filter(
     (k) => Array.isArray(body[k]) && (body[k] as unknown[]).length === 0,
   );
   const hashed = withoutUnhashed(body, scheme === 'former' ? FORMERLY_HASHED_LABELS : []);
-  const input = { body: hashed, connect, image, ...(explicitEmpty.length > 0 ? { explicitEmpty } : {}) };
-  const digest = createHash('sha256').update(canonicalJson(input)).digest('hex');
+  // Never empty: the body has at least Image, and an empty connect map is kept as `{}`.
+  const text = canonicalJson({ body: hashed, connect, ...(explicitEmpty.length > 0 ? { explicitEmpty } : {}) });
+  return text.slice(0, -1);
+}
+
+/** `v1:<sha256>` of a prefix (containerHashPrefix) completed with the image key. */
+export function hashWithImage(prefix: string, image: string): string {
+  const digest = createHash('sha256')
+    .update(`${prefix},"image":${JSON.stringify(image)}}`)
+    .digest('hex');
   return `${HASH_VERSION}:${digest}`;
 }
 

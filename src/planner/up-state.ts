@@ -156,11 +156,13 @@ export function analyzeUp(model: StackModel, observed: ObservedState, options: U
       }
       return { desired, ...(seen ? { observed: seen } : {}), status };
     });
+  const volumeByName = new Map<string, ObservedVolume>();
+  for (const v of observed.volumes) if (!volumeByName.has(v.name)) volumeByName.set(v.name, v);
   const volumes = Object.keys(model.volumes)
     .sort()
     .map((key) => {
       const desired = desiredVolume(model, model.volumes[key]!);
-      const seen = observed.volumes.find((v) => v.name === desired.name);
+      const seen = volumeByName.get(desired.name);
       let status = resourceStatus(desired, seen, project);
       const blocked =
         status === 'drifted'

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Label } from '../../src/labels.js';
 import type { StackModel } from '../../src/model.js';
-import { desiredContainer } from '../../src/planner/desired.js';
+import { desiredContainer, rehashContainer } from '../../src/planner/desired.js';
 import { loadStack } from '../../src/loader/load.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'stack-hash-eq-'));
@@ -83,9 +83,9 @@ services:
     image: postgres:16
 `;
 
-async function load(name: string, text: string): Promise<StackModel> {
+async function load(name: string, text: string, projectName = 'demo'): Promise<StackModel> {
   writeFileSync(join(dir, name), text);
-  return loadStack({ cwd: dir, env: {}, files: [name], projectName: 'demo' });
+  return loadStack({ cwd: dir, env: {}, files: [name], projectName });
 }
 
 const hashOf = (m: StackModel, service: string): string =>
@@ -151,5 +151,66 @@ describe('config hash from the stack file', () => {
       expect(hashOf(model, 'web'), value).toBe(hashOf(short, 'web'));
     }
     expect(short.services['web']!.attach).toBeUndefined();
+  });
+});
+
+/**
+ * The hashes of containers that exist: a stack release that computed other values would
+ * recreate every container of every project on upgrade. Pinned from 0.1.0 (a52a434), before
+ * the hash input was written as a prefix and the image key (2026-12-03).
+ */
+const PINNED = `
+name: golden
+services:
+  db:
+    image: postgres:16
+    environment: { POSTGRES_PASSWORD: example, B: "two words" }
+    healthcheck: { test: ["CMD", "pg_isready"], interval: 5s, retries: 3 }
+    volumes: [data:/var/lib/postgresql/data, /cache]
+    networks: [back]
+    tmpfs: [/run:size=1m]
+    ulimits: { nofile: { soft: 1024, hard: 2048 } }
+  web:
+    image: nginx:1.27
+    command: []
+    entrypoint: ["/docker-entrypoint.sh"]
+    ports: ["8080:80", "127.0.0.1:9443:443/udp"]
+    labels: { team: web }
+    depends_on: { db: { condition: service_healthy } }
+    networks:
+      front: { aliases: [www] }
+      back: {}
+    logging: { driver: json-file, options: { max-size: 1m } }
+    cap_add: [NET_ADMIN]
+    sysctls: { net.core.somaxconn: 1024 }
+    stop_grace_period: 1500ms
+    user: "101"
+networks:
+  front: {}
+  back: { internal: true }
+volumes:
+  data: {}
+`;
+
+describe('config hash stability', () => {
+  it('gives containers created by earlier releases the hashes they carry (image ID, image reference, former scheme)', async () => {
+    const m = await load('pinned.yaml', PINNED, 'golden');
+    const id = `sha256:${'ab'.repeat(32)}`;
+    const hashes = Object.fromEntries(
+      ['db', 'web'].map((name) => {
+        const desired = desiredContainer(m, m.services[name]!, 1, id);
+        return [
+          name,
+          [desired.hash, rehashContainer(desired, 'ref:x'), rehashContainer(desired, 'ref:x', 'former')].map((h) =>
+            h.slice(3, 19),
+          ),
+        ];
+      }),
+    );
+    expect(hashes).toEqual({
+      db: ['e706e2d9d0818593', 'c5f8e41200e9f2fc', 'c5f8e41200e9f2fc'],
+      // depends_on: only the former scheme hashed it.
+      web: ['d4c5aa2d0b4589cf', '28399a893c594962', '1886de87b36cbeda'],
+    });
   });
 });

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Label } from '../../src/labels.js';
 import { planDown, planUp } from '../../src/planner/index.js';
+import { preparations } from '../../src/planner/desired.js';
 import type { Action, ObservedState, Plan, UpOptions } from '../../src/planner/types.js';
 import { PROJECT, scenarioArb, upOptionsArb } from './arbitraries.js';
 import { applyPlan } from './simulate.js';
@@ -99,6 +100,17 @@ describe('planner properties', () => {
     );
   });
 
+  it('preparing the desired state while the engine answers changes no plan', { timeout: 60_000 }, () => {
+    fc.assert(
+      fc.property(withOptions, ({ model, observed, options }) => {
+        // A copy has no memo: planned from scratch.
+        const fresh = structuredClone(model);
+        for (const step of preparations(model, Object.keys(model.services), options.scale)) step();
+        expect(planUp(model, observed, options)).toEqual(planUp(fresh, observed, options));
+      }),
+      { numRuns: RUNS },
+    );
+  });
   it('planning is deterministic, whatever order the engine listed things in', { timeout: 60_000 }, () => {
     fc.assert(
       fc.property(withOptions, fc.integer(), ({ model, observed, options }, seed) => {
