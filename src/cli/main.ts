@@ -238,7 +238,11 @@ function buildContext(
     color,
     stdoutColor: colorOn(stdout.isTTY),
     progress: resolveProgress(globals.progress, env, Boolean(stdout.isTTY)),
-    interactive: Boolean(process.stdin.isTTY && stderr.isTTY) && !env['CI'],
+    // A getter: process.stdin builds a stream on first use (fs streams, readline: ~10 ms of
+    // every run), which only the commands that prompt or read stdin need.
+    get interactive() {
+      return Boolean(stderr.isTTY && process.stdin.isTTY) && !env['CI'];
+    },
     signal,
     setInterruptBehavior,
     async loadModel(options = {}) {
