@@ -118,12 +118,17 @@ describe('the model cache', () => {
     expect((await load(env)).hit).toBe(false);
   });
 
-  it('keeps at most 256 entries, dropping the least recently written', async () => {
+  it('keeps at most 256 entries: past that, the least recently written go, down to 192', async () => {
     writeFileSync(join(dir, 'stack.yaml'), 'services:\n  web:\n    image: busybox\n');
-    for (let i = 0; i < 260; i++) await load({}, { projectName: `p${i}` });
+    for (let i = 0; i < 256; i++) await load({}, { projectName: `p${i}` });
     expect(readdirSync(cacheDir)).toHaveLength(256);
-    expect((await load({}, { projectName: 'p259' })).hit).toBe(true);
-    expect((await load({}, { projectName: 'p0' })).hit).toBe(false);
+    await load({}, { projectName: 'p256' });
+    // 257 entries: the 65 oldest removed at once, so the next 64 writes list but stat nothing.
+    expect(readdirSync(cacheDir)).toHaveLength(192);
+    expect((await load({}, { projectName: 'p256' })).hit).toBe(true);
+    expect((await load({}, { projectName: 'p65' })).hit).toBe(true);
+    expect((await load({}, { projectName: 'p64' })).hit).toBe(false);
+    expect(readdirSync(cacheDir)).toHaveLength(193);
   }, 120_000);
 
   it('a cached model plans exactly like a fresh one, for every valid fixture', async () => {
