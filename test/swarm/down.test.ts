@@ -50,9 +50,13 @@ describeCluster('down on the swarm target', () => {
     );
     writeFileSync(
       join(dir, `${guest}.yaml`),
-      ['services:', service('visitor', 'shared'), 'networks:', `  shared: { external: true, name: ${owner}_back }`, ''].join(
-        '\n',
-      ),
+      [
+        'services:',
+        service('visitor', 'shared'),
+        'networks:',
+        `  shared: { external: true, name: ${owner}_back }`,
+        '',
+      ].join('\n'),
     );
     const servicesOf = async (project: string) =>
       (await client.listServices({ label: [`${NS}=${project}`] }))
