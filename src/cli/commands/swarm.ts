@@ -241,7 +241,8 @@ export async function swarmDown(
   if (services.length > 0)
     throw new StackError(
       'USAGE',
-      `down on the swarm target removes the whole stack: name no services (\`docker service rm ${projectOf(project)}_<service>\` removes one)`,
+      'down on the swarm target removes the whole stack: name no services ' +
+        `(\`docker service rm ${projectOf(project)}_<service>\` removes one)`,
     );
   const { downSwarm } = await import('../../targets/swarm/loop.js');
   const client = await connect(ctx);

@@ -153,7 +153,8 @@ async function refuseNetworksInUse(client: SwarmClient, plan: SwarmPlan, signal:
       `but Swarm cannot remove it while other services join it: ${users.join(', ')}`;
     const hint =
       network.reason.code === 'down'
-        ? 'nothing was removed: bring those services down first (their stack uses the network as external), or move them off it'
+        ? 'nothing was removed: bring those services down first (their stack uses the network as external), ' +
+          'or move them off it'
         : 'move those services off the network (their stack uses it as external), or keep its configuration as it is';
     problems.push(diagnostic('NETWORK_IN_USE', message, undefined, hint));
   }

@@ -28,7 +28,7 @@ function context(options: { file?: string; cached?: string; flag?: string; env?:
       return Promise.resolve(cached as SwarmLoad | undefined);
     },
     printWarnings: () => undefined,
-  } as Partial<CliContext> as CliContext;
+  } as unknown as CliContext;
   return { ctx, calls };
 }
 
