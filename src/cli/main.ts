@@ -216,7 +216,14 @@ function buildContext(
     ...(options.services ? { services: [...options.services] } : {}),
     ...(options.interpolate === false ? { interpolate: false } : {}),
   });
-  const cacheOptions = { warn: (message: string) => writeMessage(context, 'warning', message) };
+  // An untrusted cache is said once per run, however many lookups (a peek, then a load) meet it.
+  let cacheWarned = false;
+  const cacheOptions = {
+    warn: (message: string) => {
+      if (!cacheWarned) writeMessage(context, 'warning', message);
+      cacheWarned = true;
+    },
+  };
   const loadCached = async <T>(
     kind: CacheKind,
     load: (options: LoadOptions) => Promise<T>,
