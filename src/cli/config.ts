@@ -156,6 +156,26 @@ async function pinConfigImages(
   return { services: Object.fromEntries(locked.map(([name, service]) => [name, { image: service['image'] }])) };
 }
 
+/** Whether `config` prints the whole resolved configuration (no flag asks for a part of it). */
+function wholeConfig(flags: ConfigFlags): boolean {
+  const parts = [flags.quiet, flags.services, flags.volumes, flags.networks, flags.profiles, flags.images];
+  return (
+    !parts.some(Boolean) &&
+    !flags.environment &&
+    flags.hash === undefined &&
+    flags.interpolate &&
+    !flags.resolveImageDigests &&
+    !flags.lockImageDigests
+  );
+}
+
+/** The configuration as `--format` asks. */
+function formatConfig(config: Record<string, unknown>, format: ConfigFlags['format']): string {
+  return format === 'json'
+    ? JSON.stringify(config, null, 2) + '\n'
+    : (emitYaml(config) ?? stringify(config, { lineWidth: 0 }));
+}
+
 export function registerConfig(program: Command, run: Runner): void {
   program
     .command('config')
@@ -202,11 +222,13 @@ export function registerConfig(program: Command, run: Runner): void {
               .join(''),
           );
         }
-        const model = await ctx.loadModel({ services, interpolate: flags.interpolate });
+        // On Swarm the whole config is the service specs as they would be sent (images by
+        // digest); the flags that print a part of the file (or its environment) read the file.
         const swarm = await import('./commands/swarm.js');
-        // On Swarm the full config is the service specs as they would be sent (images by digest).
-        if (swarm.swarmTarget(ctx, model) && !flags.quiet && listFor(model, flags, services) === undefined)
-          return swarm.swarmConfig(ctx);
+        const chosen = wholeConfig(flags) ? await swarm.loadForTarget(ctx, services) : undefined;
+        if (chosen?.target === 'swarm')
+          return write(formatConfig(await swarm.swarmConfig(ctx, services, chosen.loaded), flags.format));
+        const model = chosen?.model ?? (await ctx.loadModel({ services, interpolate: flags.interpolate }));
         if (flags.environment) {
           // As the loader builds it: the env files (--env-file, else .env in the project
           // directory), each visible to the next, the shell winning.
@@ -270,11 +292,7 @@ export function registerConfig(program: Command, run: Runner): void {
             throw new StackError('USAGE', 'image digests are resolved after interpolation: drop --no-interpolate');
           config = await pinConfigImages(ctx, config, flags.lockImageDigests === true);
         }
-        return write(
-          flags.format === 'json'
-            ? JSON.stringify(config, null, 2) + '\n'
-            : (emitYaml(config) ?? stringify(config, { lineWidth: 0 })),
-        );
+        return write(formatConfig(config, flags.format));
       }),
     );
 }

@@ -53,6 +53,11 @@ export interface CliContext {
    * with loadModel's options, through the same cache. `load` must return plain JSON data.
    */
   loadCached<T>(kind: CacheKind, load: (options: LoadOptions) => Promise<T>): Promise<T>;
+  /**
+   * The result of that kind of load (loadCached's options) when the cache holds a valid entry
+   * for it, else undefined: nothing is loaded or stored.
+   */
+  peekCached<T>(kind: CacheKind): Promise<T | undefined>;
   /** The merged stack files (extends applied), not interpolated and not normalized (`config --no-interpolate`). */
   loadRawData(): Promise<Record<string, unknown>>;
   /** Prints warnings/diagnostics in the standard format to stderr. */

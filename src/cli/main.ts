@@ -210,23 +210,30 @@ function buildContext(
     ...(globals.projectDirectory === undefined && fromStdin ? { projectDirectory: cwd } : {}),
   };
   const resolvedFiles = async (): Promise<string[]> => (files ??= stdinFiles(globals.file));
+  const fullOptions = async (options: { services?: readonly string[]; interpolate?: boolean }) => ({
+    ...loadOptions,
+    files: await resolvedFiles(),
+    ...(options.services ? { services: [...options.services] } : {}),
+    ...(options.interpolate === false ? { interpolate: false } : {}),
+  });
+  // An untrusted cache is said once per run, however many lookups (a peek, then a load) meet it.
+  let cacheWarned = false;
+  const cacheOptions = {
+    warn: (message: string) => {
+      if (!cacheWarned) writeMessage(context, 'warning', message);
+      cacheWarned = true;
+    },
+  };
   const loadCached = async <T>(
     kind: CacheKind,
     load: (options: LoadOptions) => Promise<T>,
     options: { services?: readonly string[]; interpolate?: boolean } = {},
   ): Promise<T> => {
+    // `-f -` reads a private temporary file named anew on each run: its entry could never be
+    // found again, and writing one each run would push out the entries that can.
+    if (fromStdin) return load(await fullOptions(options));
     const { loadResultThroughCache } = await import('./model-cache.js');
-    return loadResultThroughCache(
-      {
-        ...loadOptions,
-        files: await resolvedFiles(),
-        ...(options.services ? { services: [...options.services] } : {}),
-        ...(options.interpolate === false ? { interpolate: false } : {}),
-      },
-      kind,
-      load,
-      { warn: (message) => writeMessage(context, 'warning', message) },
-    );
+    return loadResultThroughCache(await fullOptions(options), kind, load, cacheOptions);
   };
   let warned = false;
   const context: CliContext = {
@@ -250,6 +257,11 @@ function buildContext(
       return loadCached('model', (full) => loadStack(full), options);
     },
     loadCached: (kind, load) => loadCached(kind, load),
+    async peekCached<T>(kind: CacheKind): Promise<T | undefined> {
+      if (fromStdin) return undefined;
+      const { peekResultInCache } = await import('./model-cache.js');
+      return peekResultInCache<T>(await fullOptions({}), kind, cacheOptions);
+    },
     async loadRawData() {
       const { loadRaw } = await import('../loader/load.js');
       const raw = await loadRaw({ ...loadOptions, files: await resolvedFiles(), interpolate: false });

@@ -364,6 +364,23 @@ export interface CacheOptions {
   readonly warn?: CacheWarn;
 }
 
+/** The build and the entries' directory of a lookup, or undefined when there is no cache. */
+function cachePlace(options: LoadOptions, cache: CacheOptions): { buildId: string; dir: string } | undefined {
+  const buildId = cache.buildId ?? (typeof __STACK_BUILD_ID__ === 'string' ? __STACK_BUILD_ID__ : undefined);
+  const dir = buildId === undefined ? undefined : (cache.dir ?? modelCacheDir(options.env));
+  return buildId === undefined || dir === undefined ? undefined : { buildId, dir };
+}
+
+/**
+ * The stored result of that kind of load when its entry is valid (every input unchanged), else
+ * undefined; never loads, never writes. Lets a caller that needs one kind only in some cases
+ * (the swarm target chosen by the file itself) ask for it before loading the other.
+ */
+export function peekResultInCache<T>(options: LoadOptions, kind: CacheKind, cache: CacheOptions = {}): T | undefined {
+  const place = cachePlace(options, cache);
+  return place && readCachedLoad<T>(place.dir, place.buildId, options, kind, cache.warn);
+}
+
 /**
  * `load(options)` through the cache: a hit when every input is unchanged, else a real load
  * that is then stored. Errors are never cached (a failing load throws as always).
@@ -387,9 +404,9 @@ export async function loadResultThroughCache<T>(
   load: (options: LoadOptions) => Promise<T>,
   cache: CacheOptions = {},
 ): Promise<T> {
-  const buildId = cache.buildId ?? (typeof __STACK_BUILD_ID__ === 'string' ? __STACK_BUILD_ID__ : undefined);
-  const dir = buildId === undefined ? undefined : (cache.dir ?? modelCacheDir(options.env));
-  if (buildId === undefined || dir === undefined) return load(options);
+  const place = cachePlace(options, cache);
+  if (place === undefined) return load(options);
+  const { buildId, dir } = place;
   let warned = false;
   const warn: CacheWarn = (message) => {
     if (!warned) cache.warn?.(message);

@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { startEngineProxy } from '../../bench/lib/engine-proxy.mjs';
 import { runStack } from '../support/stack-cli.js';
 import { rawRequest, uniqueName } from '../support/engine.js';
@@ -67,6 +68,53 @@ describe('the CLI on the swarm target', () => {
     const down = await stack(['down']);
     expect(down.code, down.stderr).toBe(0);
     expect((await stack(['ps'])).stdout.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('named services: ps and config show only theirs (config as YAML, -o writes the file); plan and down refuse them, nothing removed', async () => {
+    const own = uniqueName('swnamed');
+    const named = (args: string[]) =>
+      runStack(['-p', own, '--target', 'swarm', ...args], { cwd: dir, dockerHost: manager, timeoutMs: 180_000 });
+    const service = (key: string) => [
+      `  ${key}:`,
+      `    image: ${SWARM_IMAGE}`,
+      '    command: ["sleep", "3600"]',
+      '    stop_grace_period: 1s',
+    ];
+    writeFileSync(join(dir, 'stack.yaml'), ['services:', ...service('web'), ...service('db'), ''].join('\n'));
+    try {
+      const up = await named(['up', '-d']);
+      expect(up.code, up.stderr).toBe(0);
+      const ps = await named(['ps', '-a', '--format', 'json', 'web']);
+      expect(ps.code, ps.stderr).toBe(0);
+      const services = ps.stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { service: string }).service);
+      expect(new Set(services)).toEqual(new Set([`${own}_web`]));
+
+      const config = await named(['config', '-o', join(dir, 'specs.yaml'), 'db']);
+      expect(config.code, config.stderr).toBe(0);
+      expect(config.stdout).toBe('');
+      const written = parse(readFileSync(join(dir, 'specs.yaml'), 'utf8')) as { services: Record<string, unknown> };
+      expect(Object.keys(written.services)).toEqual([`${own}_db`]);
+
+      for (const command of ['plan', 'down']) {
+        const refused = await named([command, 'web']);
+        expect(refused.code, command).toBe(2);
+        expect(refused.stderr).toContain(`${command} on the swarm target`);
+      }
+      const after = await named(['ps', '--format', 'json']);
+      expect(
+        new Set(
+          after.stdout
+            .trim()
+            .split('\n')
+            .map((l) => (JSON.parse(l) as { service: string }).service),
+        ),
+      ).toEqual(new Set([`${own}_web`, `${own}_db`]));
+    } finally {
+      await named(['down']);
+    }
   });
 
   it('--target swarm against an engine that is not a swarm manager exits 1 saying how to init or join', async () => {

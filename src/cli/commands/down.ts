@@ -31,7 +31,7 @@ export async function runDown(ctx: CliContext, services: readonly string[], flag
   if (flags.rmi !== undefined && flags.rmi !== 'local' && flags.rmi !== 'all')
     throw new StackError('USAGE', `--rmi expects local or all, got "${flags.rmi}"`);
   const target = await loadProjectOrName(ctx, services);
-  if (swarmTarget(ctx, 'services' in target ? target : undefined)) return swarmDown(ctx, target);
+  if (swarmTarget(ctx, 'services' in target ? target : undefined)) return swarmDown(ctx, target, services);
   const engine = await openEngine(ctx);
   const options: DownOptions = {
     ...(flags.volumes ? { volumes: true } : {}),

@@ -9,8 +9,8 @@ import type { PlanFlags as UpPlanFlags } from '../options.js';
 import { collect, upStackOptions } from '../options.js';
 import { writeMessage } from '../../render/diagnostics.js';
 import { planStack, planStackDown } from '../../pipeline/stack.js';
-import { loadPlanner, loadProject, openEngine } from './session.js';
-import { registryAuthIsSwarmOnly, swarmPlan, swarmTarget } from './swarm.js';
+import { loadPlanner, openEngine } from './session.js';
+import { loadForTarget, registryAuthIsSwarmOnly, swarmPlan } from './swarm.js';
 
 /** The flags of `plan`: those of `up` that shape the plan, and `--down`. */
 export interface PlanFlags extends UpPlanFlags {
@@ -26,8 +26,9 @@ export interface PlanFlags extends UpPlanFlags {
 /** Runs `plan`: the same options and lock-file pinning as `up`, through the same pipeline. */
 export async function runPlan(ctx: CliContext, services: readonly string[], flags: PlanFlags): Promise<CommandResult> {
   upStackOptions(services, flags);
-  const model = await loadProject(ctx, services);
-  if (swarmTarget(ctx, model)) return swarmPlan(ctx, flags);
+  const chosen = await loadForTarget(ctx, services);
+  if (chosen.target === 'swarm') return swarmPlan(ctx, services, flags, chosen.loaded);
+  const model = chosen.model;
   if (flags.withRegistryAuth) throw registryAuthIsSwarmOnly();
   const options = upStackOptions(services, flags, model);
   const planner = await loadPlanner();

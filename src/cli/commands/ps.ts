@@ -74,7 +74,7 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
 export async function runPs(ctx: CliContext, services: readonly string[], flags: PsFlags): Promise<CommandResult> {
   const states = statusFilter(flags);
   const target = await loadProjectOrName(ctx, services);
-  if (swarmTarget(ctx, 'services' in target ? target : undefined)) return swarmPs(ctx, target, flags);
+  if (swarmTarget(ctx, 'services' in target ? target : undefined)) return swarmPs(ctx, target, services, flags);
   const engine = await openEngine(ctx);
   const declared = 'services' in target && flags.orphans === false ? Object.keys(target.services) : undefined;
   const listed = await listProjectContainers(

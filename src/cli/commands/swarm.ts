@@ -11,6 +11,7 @@ import { writeDiagnostics, writeMessage } from '../../render/diagnostics.js';
 import { jsonEvent } from '../../render/json.js';
 import { resolveTarget } from '../../targets/swarm/target.js';
 import { formatTable } from './ps.js';
+import type { SwarmLoad } from '../../targets/swarm/commands.js';
 import type { SwarmHooks } from '../../targets/swarm/loop.js';
 import type { ServiceProgress } from '../../targets/swarm/wait.js';
 
@@ -22,16 +23,39 @@ export function swarmTarget(ctx: CliContext, model?: Pick<StackModel, 'extension
   return resolveTarget(ctx.globals.target, ctx.env, model?.extensions ?? {}) === 'swarm';
 }
 
+/** The stack of a command that runs on either target, loaded once (see loadForTarget). */
+export type TargetedLoad =
+  { readonly target: 'local'; readonly model: StackModel } | { readonly target: 'swarm'; readonly loaded?: SwarmLoad };
+
+/**
+ * The target of a command that loads the stack (plan, up, config) and the one load it needs.
+ * `--target` or STACK_TARGET decide without the file: the swarm target loads its own kind
+ * later, while the manager answers. Else the file's `x-stack` decides: a valid cached swarm
+ * load whose model selects swarm answers at once, without the local model (one cache lookup,
+ * as with the flag); otherwise the local model is loaded and, when it selects swarm, the swarm
+ * load follows (cached, so the next run takes the first way).
+ */
+export async function loadForTarget(ctx: CliContext, services: readonly string[]): Promise<TargetedLoad> {
+  const { loadProject } = await import('./session.js');
+  if (ctx.globals.target === undefined && ctx.env['STACK_TARGET'] === undefined) {
+    const cached = await ctx.peekCached<SwarmLoad>('swarm');
+    if (cached && swarmTarget(ctx, cached.model)) return { target: 'swarm', loaded: cached };
+  } else if (swarmTarget(ctx)) return { target: 'swarm' };
+  const model = await loadProject(ctx, services);
+  return swarmTarget(ctx, model) ? { target: 'swarm' } : { target: 'local', model };
+}
+
 /**
  * The client of the manager and the stack loaded for the swarm target, through the model cache
- * (a no-op `up` skips the load, as on the local target). The load runs while the manager
- * answers the connection's reads; a refused connection is reported first, as before.
+ * (a no-op `up` skips the load, as on the local target), unless loadForTarget found it already.
+ * The load runs while the manager answers the connection's reads; a refused connection is
+ * reported first, as before.
  */
-async function connectAndLoad(ctx: CliContext) {
+async function connectAndLoad(ctx: CliContext, found?: SwarmLoad) {
   const { loadForSwarm } = await import('../../targets/swarm/commands.js');
   const client = connect(ctx);
   client.catch(() => undefined); // awaited below, after the load was started
-  const loaded = ctx.loadCached('swarm', loadForSwarm);
+  const loaded = found ? Promise.resolve(found) : ctx.loadCached('swarm', loadForSwarm);
   loaded.catch(() => undefined);
   return { client: await client, loaded: await loaded };
 }
@@ -106,6 +130,7 @@ export async function swarmUp(
     lock?: boolean;
     withRegistryAuth?: boolean;
   },
+  found?: SwarmLoad,
 ): Promise<CommandResult> {
   if (services.length > 0)
     throw new StackError('USAGE', 'up on the swarm target deploys the whole stack: name no services');
@@ -113,7 +138,7 @@ export async function swarmUp(
     throw new StackError('USAGE', 'the swarm target runs detached: use `up -d` (and --wait to follow the rollout)');
   const { prepareSwarm } = await import('../../targets/swarm/commands.js');
   const { upSwarm } = await import('../../targets/swarm/loop.js');
-  const { client, loaded } = await connectAndLoad(ctx);
+  const { client, loaded } = await connectAndLoad(ctx, found);
   const prepared = await prepareSwarm(client, loaded, {
     ...lockOptions(ctx, flags.lock),
     ...(flags.build !== undefined ? { build: flags.build } : {}),
@@ -159,6 +184,7 @@ export function registryAuthIsSwarmOnly(): StackError {
  */
 export async function swarmPlan(
   ctx: CliContext,
+  services: readonly string[],
   flags: {
     json?: boolean;
     detailedExitcode?: boolean;
@@ -167,11 +193,17 @@ export async function swarmPlan(
     lock?: boolean;
     withRegistryAuth?: boolean;
   },
+  found?: SwarmLoad,
 ): Promise<CommandResult> {
+  if (services.length > 0)
+    throw new StackError(
+      'USAGE',
+      `plan on the swarm target plans the whole stack (as ${flags.down ? 'down' : 'up'} does): name no services`,
+    );
   const { prepareSwarm } = await import('../../targets/swarm/commands.js');
   const { planSwarm } = await import('../../targets/swarm/loop.js');
   const { renderSwarmPlan } = await import('../../targets/swarm/plan.js');
-  const { client, loaded } = await connectAndLoad(ctx);
+  const { client, loaded } = await connectAndLoad(ctx, found);
   const prepared = await prepareSwarm(client, loaded, {
     build: false,
     ...lockOptions(ctx, flags.lock),
@@ -196,8 +228,22 @@ function projectOf(model: StackModel | { project: string }): string {
   return 'services' in model ? model.name : model.project;
 }
 
-/** `down` on Swarm: services, then secrets, configs and networks (volumes stay on the nodes). */
-export async function swarmDown(ctx: CliContext, project: StackModel | { project: string }): Promise<CommandResult> {
+/**
+ * `down` on Swarm: services, then secrets, configs and networks (volumes stay on the nodes).
+ * Named services are refused (USAGE) rather than ignored: a `down web` that removed the whole
+ * stack would remove what was not asked for.
+ */
+export async function swarmDown(
+  ctx: CliContext,
+  project: StackModel | { project: string },
+  services: readonly string[],
+): Promise<CommandResult> {
+  if (services.length > 0)
+    throw new StackError(
+      'USAGE',
+      'down on the swarm target removes the whole stack: name no services ' +
+        `(\`docker service rm ${projectOf(project)}_<service>\` removes one)`,
+    );
   const { downSwarm } = await import('../../targets/swarm/loop.js');
   const client = await connect(ctx);
   const name = projectOf(project);
@@ -206,16 +252,18 @@ export async function swarmDown(ctx: CliContext, project: StackModel | { project
   return ExitCode.ok;
 }
 
-/** `ps [-a] [--format json]` on Swarm: the stack's tasks. */
+/** `ps [-a] [--format json] [services...]` on Swarm: the stack's tasks (of the named services). */
 export async function swarmPs(
   ctx: CliContext,
   project: StackModel | { project: string },
+  services: readonly string[],
   flags: { all?: boolean; format?: string },
 ): Promise<CommandResult> {
   const { psSwarm, renderSwarmPs } = await import('../../targets/swarm/commands.js');
   const rows = await psSwarm(await connect(ctx), projectOf(project), {
     signal: ctx.signal,
     ...(flags.all ? { all: true } : {}),
+    ...(services.length > 0 ? { services } : {}),
   });
   ctx.stdout.write(flags.format === 'json' ? rows.map((r) => JSON.stringify(r) + '\n').join('') : renderSwarmPs(rows));
   return ExitCode.ok;
@@ -285,10 +333,19 @@ export async function swarmLs(ctx: CliContext, flags: { format?: string }): Prom
   return ExitCode.ok;
 }
 
-/** `config` on Swarm: the service specs as they would be sent (no secret data; nothing written). */
-export async function swarmConfig(ctx: CliContext): Promise<CommandResult> {
-  const { configSwarm, prepareSwarm } = await import('../../targets/swarm/commands.js');
-  const { client, loaded } = await connectAndLoad(ctx);
+/**
+ * `config [services...]` on Swarm: the service specs as they would be sent (no secret data;
+ * nothing written), for the caller to print in the chosen format.
+ */
+export async function swarmConfig(
+  ctx: CliContext,
+  services: readonly string[],
+  found?: SwarmLoad,
+): Promise<Record<string, unknown>> {
+  const { configSwarmView, prepareSwarm } = await import('../../targets/swarm/commands.js');
+  const { client, loaded } = await connectAndLoad(ctx, found);
+  const unknown = services.filter((s) => !(s in loaded.model.services));
+  if (unknown.length > 0) throw new StackError('USAGE', `no such service: ${unknown.join(', ')}`);
   const prepared = await prepareSwarm(client, loaded, {
     build: false,
     observe: false,
@@ -296,6 +353,5 @@ export async function swarmConfig(ctx: CliContext): Promise<CommandResult> {
     env: ctx.env,
   });
   writeDiagnostics(ctx, prepared.warnings, ctx.cwd);
-  ctx.stdout.write(configSwarm(prepared.desired));
-  return ExitCode.ok;
+  return configSwarmView(prepared.desired, services.length > 0 ? services : undefined);
 }

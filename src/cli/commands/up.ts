@@ -18,8 +18,8 @@ import type { UpStackOptions } from '../../pipeline/stack.js';
 import { waitForServices } from '../../pipeline/settle.js';
 import { createLogFollower, followStarts, prefixOf, reportExit } from './log-stream.js';
 import type { LogFollower } from './log-stream.js';
-import { loadProject, openEngine } from './session.js';
-import { registryAuthIsSwarmOnly, swarmTarget, swarmUp } from './swarm.js';
+import { openEngine } from './session.js';
+import { loadForTarget, registryAuthIsSwarmOnly, swarmUp } from './swarm.js';
 import type { PlanFlags } from '../options.js';
 import { checkServices, collect, operationHooks, parseSeconds, upStackOptions } from '../options.js';
 import { leftRunning, reportRunning } from '../../render/progress.js';
@@ -103,21 +103,26 @@ export async function runUp(ctx: CliContext, services: readonly string[], flags:
   if (flags.watch && (flags.detach || flags.wait))
     throw new StackError('USAGE', '--watch runs attached; it cannot be combined with --detach or --wait');
   upStackOptions(services, flags);
-  // `--target swarm` / STACK_TARGET decide without the file: the swarm target loads it itself
-  // (with its raw deploy: keys), so it is not loaded twice.
-  const loaded = swarmTarget(ctx) ? undefined : await loadProject(ctx, services);
-  if (loaded) checkAttachServices(loaded, flags);
-  if (!loaded || swarmTarget(ctx, loaded)) {
-    return swarmUp(ctx, services, {
-      ...(flags.detach ? { detach: true } : {}),
-      ...(flags.wait ? { wait: true } : {}),
-      ...(flags.build !== undefined ? { build: flags.build } : {}),
-      ...(flags.removeOrphans ? { removeOrphans: true } : {}),
-      ...(flags.lock === false ? { lock: false } : {}),
-      ...(waitTimeout !== undefined ? { waitTimeout } : {}),
-      ...(flags.withRegistryAuth ? { withRegistryAuth: true } : {}),
-    });
+  // The swarm target loads the file itself (with its raw deploy: keys): never twice.
+  const chosen = await loadForTarget(ctx, services);
+  if (chosen.target === 'swarm') {
+    return swarmUp(
+      ctx,
+      services,
+      {
+        ...(flags.detach ? { detach: true } : {}),
+        ...(flags.wait ? { wait: true } : {}),
+        ...(flags.build !== undefined ? { build: flags.build } : {}),
+        ...(flags.removeOrphans ? { removeOrphans: true } : {}),
+        ...(flags.lock === false ? { lock: false } : {}),
+        ...(waitTimeout !== undefined ? { waitTimeout } : {}),
+        ...(flags.withRegistryAuth ? { withRegistryAuth: true } : {}),
+      },
+      chosen.loaded,
+    );
   }
+  const loaded = chosen.model;
+  checkAttachServices(loaded, flags);
   if (flags.withRegistryAuth) throw registryAuthIsSwarmOnly();
   const options = upStackOptions(services, flags, loaded);
   const selected = await selectedServices(loaded, options.plan);

@@ -6,7 +6,7 @@
 import { connectEngine, swarmCalls } from '../../engine/client.js';
 import { StackError, displayValue, throwIfErrors } from '../../errors.js';
 import type { Diagnostic } from '../../errors.js';
-import type { LogChunk, RegistryAuth, SwarmTask } from '../../engine/types.js';
+import type { LogChunk, RegistryAuth, SwarmService, SwarmTask } from '../../engine/types.js';
 import { credentialsLookup } from '../../images/credentials.js';
 import { loadStack } from '../../loader/load.js';
 import type { LoadOptions } from '../../loader/load.js';
@@ -264,9 +264,13 @@ export interface SwarmPsRow {
 export async function psSwarm(
   client: SwarmClient,
   project: string,
-  options: { all?: boolean; signal?: AbortSignal } = {},
+  options: { all?: boolean; services?: readonly string[]; signal?: AbortSignal } = {},
 ): Promise<SwarmPsRow[]> {
-  const services = await client.listServices({ label: [`${SwarmLabel.namespace}=${project}`] }, options.signal);
+  const services = servicesOf(
+    await client.listServices({ label: [`${SwarmLabel.namespace}=${project}`] }, options.signal),
+    project,
+    options.services,
+  );
   if (services.length === 0) return [];
   const [tasks, nodes] = await Promise.all([
     client.listTasks({ service: services.map((s) => s.Spec.Name) }, options.signal),
@@ -294,6 +298,15 @@ export async function psSwarm(
       };
     })
     .sort((a, b) => byCodePoint(a.task, b.task) || byCodePoint(a.desiredState, b.desiredState));
+}
+
+/** The stack's services that `keys` name (all without keys). */
+function servicesOf(
+  all: readonly SwarmService[],
+  project: string,
+  keys: readonly string[] | undefined,
+): SwarmService[] {
+  return all.filter((s) => !keys || keys.some((key) => s.Spec.Name === `${project}_${key}`));
 }
 
 /** `ps` rows as a text table. */
@@ -333,9 +346,7 @@ export async function* logsSwarm(
   } = {},
 ): AsyncIterable<SwarmLogLine> {
   const all = await client.listServices({ label: [`${SwarmLabel.namespace}=${project}`] }, options.signal);
-  const chosen = all.filter(
-    (s) => !options.services || options.services.some((key) => s.Spec.Name === `${project}_${key}`),
-  );
+  const chosen = servicesOf(all, project, options.services);
   const queue: SwarmLogLine[] = [];
   let wake: (() => void) | undefined;
   let open = chosen.length;
@@ -384,15 +395,23 @@ export async function lsSwarm(
   return [...counts].sort(([a], [b]) => byCodePoint(a, b)).map(([name, n]) => ({ name, services: n }));
 }
 
-/** `config`: the service specs, networks, secrets and configs as they would be sent (no secret data). */
-export function configSwarm(desired: DesiredSwarm): string {
-  const view = {
-    services: Object.fromEntries(desired.services.map((s) => [s.name, s.spec])),
+/**
+ * `config`: the service specs, networks, secrets and configs as they would be sent (no secret
+ * data); with `services`, only the specs of those services.
+ */
+export function configSwarmView(desired: DesiredSwarm, services?: readonly string[]): Record<string, unknown> {
+  const chosen = desired.services.filter((s) => !services || services.includes(s.key));
+  return {
+    services: Object.fromEntries(chosen.map((s) => [s.name, s.spec])),
     networks: Object.fromEntries(desired.networks.map((n) => [n.name, n.external ? { external: true } : n.body])),
     secrets: desired.secrets.map((s) => s.name),
     configs: desired.configs.map((c) => c.name),
   };
-  return `${JSON.stringify(view, null, 2)}\n`;
+}
+
+/** configSwarmView as JSON text. */
+export function configSwarm(desired: DesiredSwarm): string {
+  return `${JSON.stringify(configSwarmView(desired), null, 2)}\n`;
 }
 
 export { describeTask };

@@ -88,7 +88,7 @@ export function swarmTarget(
       desired
         ? planSwarmUp(desired, observed, { removeOrphans: options.removeOrphans === true })
         : planSwarmDown(observed),
-    validate: (_observed, plan, signal) => (desired ? refuseNetworksInUse(client, plan, signal) : Promise.resolve()),
+    validate: (_observed, plan, signal) => refuseNetworksInUse(client, plan, signal),
     async execute(plan, context) {
       const summary = await executeSwarmPlan(client, plan, {
         signal: context.signal,
@@ -128,8 +128,9 @@ export function swarmTarget(
 /**
  * Swarm refuses to remove a network a service joins. The plan removes the stack's own services
  * first, but a service of another stack (one that uses the network as `external:`) or made by
- * hand would make the removal fail halfway through the run: found before anything is written
- * (and in `plan`), NETWORK_IN_USE naming the network and those services. One read, of every
+ * hand would make the removal fail halfway through the run (`docker stack rm` removes the
+ * services, then reports the network): found before anything is written, by `up`, `down` and
+ * `plan` alike, NETWORK_IN_USE naming the network and those services. One read, of every
  * service of the swarm, and only when the plan removes a network.
  */
 async function refuseNetworksInUse(client: SwarmClient, plan: SwarmPlan, signal: AbortSignal): Promise<void> {
@@ -147,20 +148,15 @@ async function refuseNetworksInUse(client: SwarmClient, plan: SwarmPlan, signal:
       })
       .sort(byCodePoint);
     if (users.length === 0) continue;
-    const why =
-      network.reason.code === 'network_changed'
-        ? `its configuration changed (${network.reason.detail})`
-        : 'it left the stack file';
     const message =
-      `network ${network.name}: ${why}, but Swarm cannot remove it while other services join it: ` + users.join(', ');
-    problems.push(
-      diagnostic(
-        'NETWORK_IN_USE',
-        message,
-        undefined,
-        'move those services off the network (their stack uses it as external), or keep its configuration as it is',
-      ),
-    );
+      `network ${network.name}: ${removalCause(network.reason)}, ` +
+      `but Swarm cannot remove it while other services join it: ${users.join(', ')}`;
+    const hint =
+      network.reason.code === 'down'
+        ? 'nothing was removed: bring those services down first (their stack uses the network as external), ' +
+          'or move them off it'
+        : 'move those services off the network (their stack uses it as external), or keep its configuration as it is';
+    problems.push(diagnostic('NETWORK_IN_USE', message, undefined, hint));
   }
   if (problems.length > 0)
     throw new StackError(
@@ -168,6 +164,12 @@ async function refuseNetworksInUse(client: SwarmClient, plan: SwarmPlan, signal:
       problems.length === 1 ? problems[0]!.message : `${problems.length} networks are in use by other services`,
       { diagnostics: problems },
     );
+}
+
+/** Why the plan removes a network, in the words of NETWORK_IN_USE. */
+function removalCause(reason: SwarmAction['reason']): string {
+  if (reason.code === 'network_changed') return `its configuration changed (${reason.detail})`;
+  return reason.code === 'down' ? '`down` removes it' : 'it left the stack file';
 }
 
 /** The networks a service's spec joins, as the manager stores them (IDs; names when sent so). */
