@@ -113,7 +113,7 @@ async function runAction(
         const container = { id, source: hookSource(project, action.name) };
         await runHooks(engine, container, serviceOf(action), 'pre_stop', action.preStop, hooks);
       }
-      options.beforeStop?.(action.timeoutSeconds ?? DEFAULT_STOP_GRACE_SECONDS);
+      options.beforeStop?.(action.timeoutSeconds ?? action.graceSeconds ?? DEFAULT_STOP_GRACE_SECONDS);
       await engine.stopContainer(id, action.timeoutSeconds, signal);
       return;
     }

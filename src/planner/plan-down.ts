@@ -6,6 +6,7 @@
  */
 import { Label } from '../labels.js';
 import type { HookSpec, StackModel } from '../model.js';
+import { stopGraceSeconds } from '../model.js';
 import { PlanBuilder } from './builder.js';
 import type { ServiceGraph } from './graph.js';
 import { buildGraph, graphFromEdges, reverseOrder } from './graph.js';
@@ -77,6 +78,12 @@ export function planDown(
     const hooks = c.labels[Label.hook] === undefined ? (model?.services[serviceOf(c)]?.preStop ?? []) : [];
     return hooks.length > 0 ? { preStop: hooks } : {};
   };
+  // The engine stops with the container's own grace (its service's stop_grace_period) when no
+  // timeout is sent; without a model (`-p x down`) it is not known here.
+  const graceOf = (c: ObservedContainer): { graceSeconds?: number } => {
+    const grace = stopGraceSeconds(model?.services[serviceOf(c)]);
+    return grace === undefined ? {} : { graceSeconds: grace };
+  };
   const remove = (c: ObservedContainer, why: Reason, after: readonly number[]): void => {
     const resource = containerRef(c);
     const stop = STOPPABLE.has(c.state)
@@ -87,7 +94,7 @@ export function planDown(
           name: c.name,
           containerId: c.id,
           dependsOn: after,
-          ...(options.timeoutSeconds === undefined ? {} : { timeoutSeconds: options.timeoutSeconds }),
+          ...(options.timeoutSeconds === undefined ? graceOf(c) : { timeoutSeconds: options.timeoutSeconds }),
           ...preStopOf(c),
         })
       : undefined;

@@ -204,6 +204,12 @@ export type Action =
       readonly name: string;
       readonly containerId: string;
       readonly timeoutSeconds?: number;
+      /**
+       * Without timeoutSeconds, the grace the engine gives (the container's own, set from the
+       * service's stop_grace_period): only recorded in the project lock before the stop, so a
+       * run that takes over a dead holder waits long enough. Absent: 10 s.
+       */
+      readonly graceSeconds?: number;
       /** `pre_stop` hooks run through exec, in order, before the stop; a failing one fails the action. */
       readonly preStop?: readonly HookSpec[];
     })

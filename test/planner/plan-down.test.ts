@@ -50,6 +50,26 @@ describe('planDown', () => {
     `);
   });
 
+  it("says how long each stop may take: -t, else the service's stop_grace_period (for the project lock), else nothing", () => {
+    const m = model('demo', [service('db', { stopGracePeriod: 45_000_000_000 }), service('web')]);
+    const stops = (target: StackModel | { project: string }, options: DownOptions = {}) =>
+      Object.fromEntries(
+        planDown(target, up(m), options).actions.flatMap((a) =>
+          a.kind === 'stop-container' ? [[a.name, { t: a.timeoutSeconds, grace: a.graceSeconds }]] : [],
+        ),
+      );
+    expect(stops(m)).toEqual({
+      'demo-db-1': { t: undefined, grace: 45 },
+      'demo-web-1': { t: undefined, grace: undefined },
+    });
+    expect(stops(m, { timeoutSeconds: 3 })).toEqual({
+      'demo-db-1': { t: 3, grace: undefined },
+      'demo-web-1': { t: 3, grace: undefined },
+    });
+    // `-p demo down`: no model, so the engine's own grace is not known here.
+    expect(stops({ project: 'demo' })['demo-db-1']).toEqual({ t: undefined, grace: undefined });
+  });
+
   it('removes named volumes only with volumes, marked destructive, and never an external volume', () => {
     const m = stack();
     expect(text(m, up(m), { volumes: true, timeoutSeconds: 3 })).toMatchInlineSnapshot(`
