@@ -160,10 +160,13 @@ describeEngine('stops this run did not make are never blamed on the service', ()
     RUN_TIMEOUT,
   );
 
-  it(
-    'a `stack stop` killed with its stop in flight, then up at once (STACK_LOCK_LEASE=0): up waits for the stop to land and the project ends running',
-    async () => {
-      const project = `${PREFIX}-landed`;
+  it.each([
+    ['stop', ['stop', 'db']],
+    ['rm -s', ['rm', '-s', '-f', 'db']],
+  ])(
+    'a `stack %s` killed with its stop in flight, then up at once (STACK_LOCK_LEASE=0): up waits for the stop to land and the project ends running',
+    async (name, command) => {
+      const project = `${PREFIX}-landed-${name.replace(/\W/g, '')}`;
       const first = await runStack(stackArgs(project, ['up', '-d'], FIXTURE), { timeoutMs: RUN_TIMEOUT });
       expect(first.code, describeRun(first)).toBe(0);
       let child: ChildProcess | undefined;
@@ -180,7 +183,7 @@ describeEngine('stops this run did not make are never blamed on the service', ()
             }, 300),
         },
       ]);
-      const stop = await runStack(stackArgs(project, ['stop', 'db'], FIXTURE), {
+      const stop = await runStack(stackArgs(project, command, FIXTURE), {
         dockerHost: proxy.dockerHost,
         timeoutMs: RUN_TIMEOUT,
         onSpawn: (c) => (child = c),

@@ -35,12 +35,19 @@ export async function runRm(ctx: CliContext, services: readonly string[], flags:
   const target = await loadProjectOrName(ctx, services);
   const engine = await openEngine(ctx);
   const project = projectName(target);
-  const lock = await lockProject(ctx, project, `stack rm${services.length > 0 ? ' ' + services.join(' ') : ''}`);
+  // With the engine: stops a killed run left in flight land first, and `-s` records its own.
+  const lock = await lockProject(
+    ctx,
+    project,
+    `stack rm${services.length > 0 ? ' ' + services.join(' ') : ''}`,
+    engine,
+  );
   try {
     if (flags.stop) {
       const failed = await changeServiceStates(engine, target, 'stop', {
         services,
         signal: ctx.signal,
+        beforeStop: (grace) => lock.recordStop(grace),
         onDone: (name) => done(ctx, name, 'Stopped'),
       });
       if (failed.length > 0)
