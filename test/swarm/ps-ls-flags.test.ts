@@ -79,6 +79,15 @@ describe('ps and ls flags on the swarm target', () => {
     expect(filtered.stdout).toBe('web\n');
   });
 
+  it('ps --no-orphans leaves out the services the file no longer declares; by default they are listed', async () => {
+    writeFileSync(join(dir, 'only-web.yaml'), ['services:', '  web:', `    image: ${SWARM_IMAGE}`, ''].join('\n'));
+    const withOrphans = await stack(['-f', 'only-web.yaml', 'ps', '-a', '--services']);
+    expect(withOrphans.code, withOrphans.stderr).toBe(0);
+    expect(lines(withOrphans.stdout).sort()).toEqual(['once', 'web']);
+    const declared = await stack(['-f', 'only-web.yaml', 'ps', '-a', '--services', '--no-orphans']);
+    expect(declared.stdout).toBe('web\n');
+  });
+
   it('ps --format takes a template over the task fields, `table` with docker stack ps headers', async () => {
     const plain = await stack(['ps', '--status', 'running', '--format', '{{.Name}} {{.CurrentState}}', 'web']);
     expect(plain.code, plain.stderr).toBe(0);
