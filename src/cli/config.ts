@@ -264,14 +264,14 @@ export function registerConfig(program: Command, run: Runner): void {
           );
         }
         const list = listFor(model, flags, services);
-        if (flags.quiet || list) ctx.printWarnings(model);
+        if (flags.quiet || list) await swarm.printTargetWarnings(ctx, model);
         if (flags.quiet) return ExitCode.ok;
         if (list) {
           return write(list.map((item) => item + '\n').join(''));
         }
         let config: Record<string, unknown>;
         if (flags.interpolate) {
-          ctx.printWarnings(model);
+          await swarm.printTargetWarnings(ctx, model);
           config = toComposeConfig(model);
         } else {
           // Print the merged files as written (extends applied), like

@@ -1,6 +1,7 @@
 // `stack --target swarm down` on the 3-node cluster, through the CLI: a network of the stack
 // that another stack joins (as `external:`) is refused before anything is removed, where
 // `docker stack rm` removes the services and then fails on the network.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,6 +93,49 @@ describeCluster('down on the swarm target', () => {
       expect(await client.listNetworks({ label: [`${NS}=${owner}`] })).toEqual([]);
     } finally {
       await stack(guest, ['down']);
+      await stack(owner, ['down']);
+    }
+  });
+  it('refuses an attachable network a standalone container on the manager joins, naming it; its own tasks there do not count', async () => {
+    const owner = uniqueName('swattach');
+    const container = `${owner}-standalone`;
+    const docker = (...args: string[]) =>
+      execFileSync('docker', ['-H', manager, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    writeFileSync(
+      join(dir, `${owner}.yaml`),
+      [
+        'services:',
+        // Its task runs on the manager, where the check lists the network's containers.
+        service('web', 'back').replace('dnsrr }', 'dnsrr, placement: { constraints: ["node.role == manager"] } }'),
+        'networks:',
+        '  back: { attachable: true }',
+        '',
+      ].join('\n'),
+    );
+    try {
+      const up = await stack(owner, ['up', '-d', '--wait']);
+      expect(up.code, up.stderr).toBe(0);
+      docker('run', '-d', '--name', container, '--network', `${owner}_back`, SWARM_IMAGE, 'sleep', '3600');
+      const before = (await client.listServices({ label: [`${NS}=${owner}`] })).map((s) => s.ID);
+
+      const down = await stack(owner, ['down']);
+      expect(down.code).toBe(2);
+      expect(down.stderr).toContain('error[NETWORK_IN_USE]');
+      expect(down.stderr).toContain(`network ${owner}_back: \`down\` removes it`);
+      expect(down.stderr).toContain(`container ${container}`);
+      expect(down.stderr).not.toContain(`container ${owner}_web`);
+      expect((await client.listServices({ label: [`${NS}=${owner}`] })).map((s) => s.ID)).toEqual(before);
+
+      docker('rm', '-f', container);
+      const again = await stack(owner, ['down']);
+      expect(again.code, again.stderr).toBe(0);
+      expect(await client.listNetworks({ label: [`${NS}=${owner}`] })).toEqual([]);
+    } finally {
+      try {
+        docker('rm', '-f', container);
+      } catch {
+        // already removed
+      }
       await stack(owner, ['down']);
     }
   });

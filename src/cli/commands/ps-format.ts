@@ -157,11 +157,11 @@ function evaluate(action: string, row: PsFields, labels: Readonly<Record<string,
   );
 }
 
-function header(action: string): string {
+function header(action: string, headers: Readonly<Record<string, string>>): string {
   const text = action.trim();
   const match = /^(?:(?:json|lower|upper)\s+)?\.(\w+)/.exec(text);
   if (/^\.Label\s/.test(text)) return 'LABEL';
-  return match ? (HEADERS[match[1]!] ?? match[1]!.toUpperCase()) : '';
+  return match ? (headers[match[1]!] ?? match[1]!.toUpperCase()) : '';
 }
 
 function expand(template: string, each: (action: string) => string): string {
@@ -191,10 +191,11 @@ function alignTabs(lines: readonly string[]): string {
 export function renderTemplate(
   format: string,
   rows: readonly { fields: PsFields; labels: Readonly<Record<string, string>> }[],
+  headers: Readonly<Record<string, string>> = HEADERS,
 ): string {
   const table = /^table(\s|$)/.test(format);
   const template = table ? format.replace(/^table\s*/, '') : format;
   const lines = rows.map((r) => expand(template, (action) => evaluate(action, r.fields, r.labels)));
   if (!table) return lines.map((l) => l + '\n').join('');
-  return alignTabs([expand(template, header), ...lines]);
+  return alignTabs([expand(template, (action) => header(action, headers)), ...lines]);
 }

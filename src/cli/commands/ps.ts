@@ -30,8 +30,11 @@ export interface PsFlags {
 
 const STATES = ['paused', 'restarting', 'removing', 'running', 'dead', 'created', 'exited'];
 
-/** `--filter status=x` and `--status x` (repeatable) → the states asked for, checked. */
-export function statusFilter(flags: Pick<PsFlags, 'filter' | 'status'>): string[] {
+/**
+ * `--filter status=x` and `--status x` (repeatable) → the states asked for, checked against
+ * `allowed` (a container's states; the swarm target passes a task's).
+ */
+export function statusFilter(flags: Pick<PsFlags, 'filter' | 'status'>, allowed: readonly string[] = STATES): string[] {
   const states = [...(flags.status ?? [])];
   if (flags.filter !== undefined) {
     const match = /^([^=]+)=(.*)$/.exec(flags.filter);
@@ -40,8 +43,8 @@ export function statusFilter(flags: Pick<PsFlags, 'filter' | 'status'>): string[
     states.push(match[2]!);
   }
   for (const state of states)
-    if (!STATES.includes(state))
-      throw new StackError('USAGE', `invalid status "${state}" (one of ${STATES.join(', ')})`);
+    if (!allowed.includes(state))
+      throw new StackError('USAGE', `invalid status "${state}" (one of ${allowed.join(', ')})`);
   return states;
 }
 
@@ -72,9 +75,9 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
 
 /** Runs `ps`. */
 export async function runPs(ctx: CliContext, services: readonly string[], flags: PsFlags): Promise<CommandResult> {
-  const states = statusFilter(flags);
   const target = await loadProjectOrName(ctx, services);
   if (swarmTarget(ctx, 'services' in target ? target : undefined)) return swarmPs(ctx, target, services, flags);
+  const states = statusFilter(flags);
   const engine = await openEngine(ctx);
   const declared = 'services' in target && flags.orphans === false ? Object.keys(target.services) : undefined;
   const listed = await listProjectContainers(

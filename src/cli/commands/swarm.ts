@@ -10,7 +10,11 @@ import type { CliContext, CommandResult } from '../context.js';
 import { writeDiagnostics, writeMessage } from '../../render/diagnostics.js';
 import { jsonEvent } from '../../render/json.js';
 import { resolveTarget } from '../../targets/swarm/target.js';
-import { formatTable } from './ps.js';
+import { formatTable, statusFilter } from './ps.js';
+import type { PsFlags } from './ps.js';
+import { nameFilters } from './ls.js';
+import type { LsFlags } from './ls.js';
+import { renderTemplate } from './ps-format.js';
 import type { SwarmLoad } from '../../targets/swarm/commands.js';
 import type { SwarmHooks } from '../../targets/swarm/loop.js';
 import type { ServiceProgress } from '../../targets/swarm/wait.js';
@@ -21,6 +25,17 @@ import type { ServiceProgress } from '../../targets/swarm/wait.js';
  */
 export function swarmTarget(ctx: CliContext, model?: Pick<StackModel, 'extensions'>): boolean {
   return resolveTarget(ctx.globals.target, ctx.env, model?.extensions ?? {}) === 'swarm';
+}
+
+/**
+ * Prints the model's warnings as its target reports them: on Swarm (the file's `x-stack`, the
+ * flag or STACK_TARGET), the swarm target's (a deploy key Swarm implements is not "not
+ * implemented"); elsewhere the loader's, once.
+ */
+export async function printTargetWarnings(ctx: CliContext, model: StackModel): Promise<void> {
+  if (!swarmTarget(ctx, model)) return ctx.printWarnings(model);
+  const { loadForSwarm, swarmWarnings } = await import('../../targets/swarm/commands.js');
+  writeDiagnostics(ctx, swarmWarnings(await ctx.loadCached('swarm', loadForSwarm)), ctx.cwd);
 }
 
 /** The stack of a command that runs on either target, loaded once (see loadForTarget). */
@@ -252,22 +267,72 @@ export async function swarmDown(
   return ExitCode.ok;
 }
 
-/** `ps [-a] [--format json] [services...]` on Swarm: the stack's tasks (of the named services). */
+/**
+ * `ps` on Swarm: the stack's tasks (of the named services), with the local flags' meanings for
+ * tasks, as `docker stack ps`: `-q` task IDs (12 characters unless `--no-trunc`), `--status` /
+ * `--filter status=` a task's current state, `--services` the service names, `--no-orphans`
+ * the services of the file, `--format` table, json or a template over the task's fields.
+ */
 export async function swarmPs(
   ctx: CliContext,
   project: StackModel | { project: string },
   services: readonly string[],
-  flags: { all?: boolean; format?: string },
+  flags: PsFlags,
 ): Promise<CommandResult> {
-  const { psSwarm, renderSwarmPs } = await import('../../targets/swarm/commands.js');
-  const rows = await psSwarm(await connect(ctx), projectOf(project), {
+  const { TASK_STATES, psSwarm, renderSwarmPs } = await import('../../targets/swarm/commands.js');
+  const states = statusFilter(flags, TASK_STATES);
+  const name = projectOf(project);
+  const declared = 'services' in project && flags.orphans === false ? Object.keys(project.services) : undefined;
+  const chosen = declared ? (services.length > 0 ? services.filter((s) => declared.includes(s)) : declared) : services;
+  if (declared && chosen.length === 0) return ExitCode.ok;
+  const rows = await psSwarm(await connect(ctx), name, {
     signal: ctx.signal,
     ...(flags.all ? { all: true } : {}),
-    ...(services.length > 0 ? { services } : {}),
+    ...(chosen.length > 0 ? { services: chosen } : {}),
+    ...(states.length > 0 ? { states } : {}),
   });
-  ctx.stdout.write(flags.format === 'json' ? rows.map((r) => JSON.stringify(r) + '\n').join('') : renderSwarmPs(rows));
+  const trunc = flags.trunc !== false;
+  const format = flags.format ?? 'table';
+  if (flags.quiet) ctx.stdout.write(rows.map((r) => (trunc ? r.id.slice(0, 12) : r.id) + '\n').join(''));
+  else if (flags.services)
+    ctx.stdout.write([...new Set(rows.map((r) => r.service.slice(name.length + 1)))].map((s) => s + '\n').join(''));
+  else if (format === 'json') ctx.stdout.write(rows.map((r) => JSON.stringify(r) + '\n').join(''));
+  else if (format === 'table') ctx.stdout.write(renderSwarmPs(rows));
+  else {
+    const fields = (r: (typeof rows)[number]) => ({
+      ID: trunc ? r.id.slice(0, 12) : r.id,
+      Name: r.task,
+      Service: r.service,
+      Image: r.image,
+      Node: r.node,
+      DesiredState: r.desiredState,
+      CurrentState: r.currentState,
+      Error: r.error,
+      Ports: r.ports,
+    });
+    ctx.stdout.write(
+      renderTemplate(
+        format,
+        rows.map((r) => ({ fields: fields(r), labels: {} })),
+        TASK_HEADERS,
+      ),
+    );
+  }
   return ExitCode.ok;
 }
+
+/** Column headers of a `ps --format 'table …'` on Swarm, as `docker stack ps` names them. */
+const TASK_HEADERS: Readonly<Record<string, string>> = {
+  ID: 'ID',
+  Name: 'NAME',
+  Service: 'SERVICE',
+  Image: 'IMAGE',
+  Node: 'NODE',
+  DesiredState: 'DESIRED STATE',
+  CurrentState: 'CURRENT STATE',
+  Error: 'ERROR',
+  Ports: 'PORTS',
+};
 
 /**
  * `logs [-f] [--tail N] [-t] [--since T] [--no-log-prefix] [services...]` on Swarm: every
@@ -317,11 +382,17 @@ export async function swarmLogs(
   return ExitCode.ok;
 }
 
-/** `ls` on Swarm: the stacks on the cluster (stack's and `docker stack deploy`'s). */
-export async function swarmLs(ctx: CliContext, flags: { format?: string }): Promise<CommandResult> {
+/**
+ * `ls` on Swarm: the stacks on the cluster (stack's and `docker stack deploy`'s). `-q` and
+ * `--filter name=` as locally; `-a` changes nothing: a stack is listed while it has services,
+ * whatever its tasks' states (as `docker stack ls`).
+ */
+export async function swarmLs(ctx: CliContext, flags: LsFlags): Promise<CommandResult> {
   const { lsSwarm } = await import('../../targets/swarm/commands.js');
-  const stacks = await lsSwarm(await connect(ctx), ctx.signal);
-  if (flags.format === 'json')
+  const matches = nameFilters(flags.filter ?? []);
+  const stacks = (await lsSwarm(await connect(ctx), ctx.signal)).filter((s) => !matches || matches(s.name));
+  if (flags.quiet) ctx.stdout.write(stacks.map((s) => s.name + '\n').join(''));
+  else if (flags.format === 'json')
     ctx.stdout.write(JSON.stringify(stacks.map((s) => ({ Name: s.name, Services: s.services }))) + '\n');
   else
     ctx.stdout.write(

@@ -139,6 +139,16 @@ export async function loadForSwarm(load: LoadOptions): Promise<SwarmLoad> {
 }
 
 /**
+ * The warnings of a load on the swarm target: the loader's, less the "not implemented" of the
+ * keys Swarm implements (deploy.mode, placement, ...), and validateForSwarm's.
+ */
+export function swarmWarnings(loaded: SwarmLoad): Diagnostic[] {
+  return [...dropSwarmImplementedWarnings(loaded.model.warnings), ...loaded.problems].filter(
+    (d) => d.severity === 'warning',
+  );
+}
+
+/**
  * The lock file's digests by service, as the local target pins them (built services and drift
  * excepted, drift a warning). The image keeps its tag (`repo:tag@digest`, as without a lock):
  * locking a deployed stack changes nothing on the swarm.
@@ -230,9 +240,7 @@ export async function prepareSwarm(
   return {
     model,
     desired,
-    warnings: [...dropSwarmImplementedWarnings(model.warnings), ...problems, ...diagnostics].filter(
-      (d) => d.severity === 'warning',
-    ),
+    warnings: [...swarmWarnings(loaded), ...diagnostics.filter((d) => d.severity === 'warning')],
     ...(registryAuth ? { registryAuth } : {}),
     ...(observed ? { observed } : {}),
   };
@@ -250,6 +258,8 @@ async function registryAuthOf(model: StackModel, credentials: Credentials): Prom
 
 /** One row of `ps`: a task. */
 export interface SwarmPsRow {
+  /** The task's ID (docker stack ps prints its first 12 characters). */
+  readonly id: string;
   readonly service: string;
   /** `web.2` for a replica, `web` on node X for a global task. */
   readonly task: string;
@@ -258,13 +268,37 @@ export interface SwarmPsRow {
   readonly currentState: string;
   readonly error: string;
   readonly ports: string;
+  /** The image of the task's container spec (pinned by digest). */
+  readonly image: string;
 }
 
-/** `ps`: the tasks of the stack's services, newest first within each slot. */
+/** The states a swarm task goes through (Docker's api/types/swarm TaskState), for `ps --status`. */
+export const TASK_STATES = [
+  'new',
+  'allocated',
+  'pending',
+  'assigned',
+  'accepted',
+  'preparing',
+  'ready',
+  'starting',
+  'running',
+  'complete',
+  'shutdown',
+  'failed',
+  'rejected',
+  'remove',
+  'orphaned',
+];
+
+/**
+ * `ps`: the tasks of the stack's services, newest first within each slot. With `states`, the
+ * tasks whose current state is one of them (of every desired state, as `ps --status` locally).
+ */
 export async function psSwarm(
   client: SwarmClient,
   project: string,
-  options: { all?: boolean; services?: readonly string[]; signal?: AbortSignal } = {},
+  options: { all?: boolean; services?: readonly string[]; states?: readonly string[]; signal?: AbortSignal } = {},
 ): Promise<SwarmPsRow[]> {
   const services = servicesOf(
     await client.listServices({ label: [`${SwarmLabel.namespace}=${project}`] }, options.signal),
@@ -278,14 +312,19 @@ export async function psSwarm(
   ]);
   const nodeNames = new Map(nodes.map((n) => [n.ID, n.Description?.Hostname ?? n.ID]));
   const serviceName = new Map(services.map((s) => [s.ID, s.Spec.Name]));
+  const states = options.states ?? [];
   const visible = (t: SwarmTask) =>
-    options.all === true || t.DesiredState === 'running' || t.Status.State === 'running';
+    states.length > 0
+      ? states.includes(t.Status.State)
+      : options.all === true || t.DesiredState === 'running' || t.Status.State === 'running';
   return tasks
     .filter((t) => serviceName.has(t.ServiceID) && visible(t))
     .map((t) => {
       const name = serviceName.get(t.ServiceID)!;
       const node = t.NodeID ? (nodeNames.get(t.NodeID) ?? t.NodeID) : '';
+      const spec = t.Spec?.['ContainerSpec'] as { Image?: string } | undefined;
       return {
+        id: t.ID,
         service: name,
         task: t.Slot !== undefined && t.Slot > 0 ? `${name}.${t.Slot}` : `${name}@${node}`,
         node,
@@ -295,6 +334,7 @@ export async function psSwarm(
         ports: (t.Status.PortStatus?.Ports ?? [])
           .map((p) => `${p.PublishedPort ?? ''}->${p.TargetPort ?? ''}/${p.Protocol ?? 'tcp'}`)
           .join(', '),
+        image: spec?.Image ?? '',
       };
     })
     .sort((a, b) => byCodePoint(a.task, b.task) || byCodePoint(a.desiredState, b.desiredState));

@@ -18,6 +18,8 @@ export const SwarmLabel = {
   fieldHashes: 'dev.stack.field-hashes',
   /** On a service created or updated with `--with-registry-auth`: the registry its credentials are for. */
   registryAuth: 'dev.stack.registry-auth',
+  /** On the container of a service's task (set by the node): the task's ID. */
+  taskId: 'com.docker.swarm.task.id',
   /** On a secret or config: the key in the file it was made from. */
   fileKey: 'dev.stack.swarm.key',
 } as const;

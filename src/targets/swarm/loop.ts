@@ -7,6 +7,7 @@
  * check follows the changed services until they converge (a rollback is a failure).
  */
 import { AmbiguousWriteError } from '../../engine/errors.js';
+import { primaryName } from '../../engine/observe.js';
 import type { RegistryAuth, SwarmService } from '../../engine/types.js';
 import { StackError, diagnostic } from '../../errors.js';
 import type { Diagnostic } from '../../errors.js';
@@ -130,15 +131,25 @@ export function swarmTarget(
  * first, but a service of another stack (one that uses the network as `external:`) or made by
  * hand would make the removal fail halfway through the run (`docker stack rm` removes the
  * services, then reports the network): found before anything is written, by `up`, `down` and
- * `plan` alike, NETWORK_IN_USE naming the network and those services. One read, of every
- * service of the swarm, and only when the plan removes a network.
+ * `plan` alike, NETWORK_IN_USE naming the network and those services. So does a running
+ * standalone container on an attachable network (`docker run --network`) on the manager's node.
+ * Reads: every service of the swarm, and the manager's containers on each removed network, only
+ * when the plan removes a network.
+ *
+ * A standalone container on another node is not seen: the manager's API lists no network
+ * attachment task (GET /tasks leaves them out) and its network inspect shows only its own
+ * endpoints; there Swarm itself refuses the removal ("network … is in use by task …") after
+ * the services were removed.
  */
 async function refuseNetworksInUse(client: SwarmClient, plan: SwarmPlan, signal: AbortSignal): Promise<void> {
   const removed = plan.actions.flatMap((a) => (a.kind === 'remove-network' ? [a] : []));
   if (removed.length === 0) return;
-  const services = await client.listServices(undefined, signal);
+  const [services, containers] = await Promise.all([
+    client.listServices(undefined, signal),
+    Promise.all(removed.map((n) => client.listContainers({ filters: { network: [n.objectId] } }, signal))),
+  ]);
   const problems: Diagnostic[] = [];
-  for (const network of removed) {
+  for (const [index, network] of removed.entries()) {
     const users = services
       .filter((s) => s.Spec.Labels?.[SwarmLabel.namespace] !== plan.project)
       .filter((s) => networkTargets(s).some((t) => t === network.objectId || t === network.name))
@@ -147,21 +158,26 @@ async function refuseNetworksInUse(client: SwarmClient, plan: SwarmPlan, signal:
         return stack === undefined ? s.Spec.Name : `${s.Spec.Name} (stack ${stack})`;
       })
       .sort(byCodePoint);
-    if (users.length === 0) continue;
+    // A task's container leaves with its service (the stack's own) or is named by it (another's).
+    const standalone = (containers[index] ?? [])
+      .filter((c) => c.Labels?.[SwarmLabel.taskId] === undefined)
+      .map((c) => `container ${primaryName(c.Names)}`)
+      .sort(byCodePoint);
+    if (users.length === 0 && standalone.length === 0) continue;
     const message =
       `network ${network.name}: ${removalCause(network.reason)}, ` +
-      `but Swarm cannot remove it while other services join it: ${users.join(', ')}`;
+      `but Swarm cannot remove it while others join it: ${[...users, ...standalone].join(', ')}`;
     const hint =
       network.reason.code === 'down'
         ? 'nothing was removed: bring those services down first (their stack uses the network as external), ' +
-          'or move them off it'
+          'or move them off it (`docker network disconnect` for a container)'
         : 'move those services off the network (their stack uses it as external), or keep its configuration as it is';
     problems.push(diagnostic('NETWORK_IN_USE', message, undefined, hint));
   }
   if (problems.length > 0)
     throw new StackError(
       'NETWORK_IN_USE',
-      problems.length === 1 ? problems[0]!.message : `${problems.length} networks are in use by other services`,
+      problems.length === 1 ? problems[0]!.message : `${problems.length} networks are in use by others`,
       { diagnostics: problems },
     );
 }

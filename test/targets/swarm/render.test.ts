@@ -50,6 +50,8 @@ describe('renderSwarmPs', () => {
   it('prints one aligned row per task', () => {
     const text = renderSwarmPs([
       {
+        id: 'a1',
+        image: 'busybox',
         service: 'demo_web',
         task: 'demo_web.1',
         node: 'node2',
@@ -59,6 +61,8 @@ describe('renderSwarmPs', () => {
         ports: '8080->80/tcp',
       },
       {
+        id: 'a2',
+        image: 'busybox',
         service: 'demo_web',
         task: 'demo_web.2',
         node: 'node3',
