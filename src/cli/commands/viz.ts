@@ -46,7 +46,9 @@ export function registerViz(program: Command, run: Runner): void {
     .action((flags: VizFlags) =>
       run(async (ctx) => {
         const model = await ctx.loadModel();
-        ctx.printWarnings(model);
+        // As its target reports them: on Swarm, a deploy key Swarm implements is not "not implemented".
+        const { printTargetWarnings } = await import('./swarm.js');
+        await printTargetWarnings(ctx, model);
         const format = flags.format ?? formatOf(flags.output) ?? 'dot';
         const text = renderViz(model, {
           format: format === 'svg' ? 'dot' : format,

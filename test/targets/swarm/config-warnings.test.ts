@@ -39,4 +39,12 @@ describe('config listing flags on a file that selects swarm', () => {
       if (flag === '--services') expect(run.stdout).toBe('db\nweb\n');
     },
   );
+
+  it('viz warns as the swarm target too', async () => {
+    const run = await runStack(['viz'], { cwd: dir, env: { STACK_MODEL_CACHE: '0' } });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).not.toContain('endpoint_mode');
+    expect(run.stderr).toContain('Swarm has no "service_healthy"');
+    expect(run.stdout).toContain('digraph');
+  });
 });
