@@ -264,7 +264,7 @@ export function registerConfig(program: Command, run: Runner): void {
           );
         }
         const list = listFor(model, flags, services);
-        if (flags.quiet || list) await swarm.printTargetWarnings(ctx, model);
+        if (flags.quiet || list) await swarm.printTargetWarnings(ctx, model, { validate: true });
         if (flags.quiet) return ExitCode.ok;
         if (list) {
           return write(list.map((item) => item + '\n').join(''));

@@ -4,7 +4,7 @@
  * `config` through src/targets/swarm. Each command of the local target asks `swarmTarget`
  * first and hands over here when it says so.
  */
-import { ExitCode, StackError, diagnostic } from '../../errors.js';
+import { ExitCode, StackError, diagnostic, throwIfErrors } from '../../errors.js';
 import type { StackModel } from '../../model.js';
 import type { CliContext, CommandResult } from '../context.js';
 import { writeDiagnostics, writeMessage } from '../../render/diagnostics.js';
@@ -32,10 +32,19 @@ export function swarmTarget(ctx: CliContext, model?: Pick<StackModel, 'extension
  * flag or STACK_TARGET), the swarm target's (a deploy key Swarm implements is not "not
  * implemented"); elsewhere the loader's, once.
  */
-export async function printTargetWarnings(ctx: CliContext, model: StackModel): Promise<void> {
+export async function printTargetWarnings(
+  ctx: CliContext,
+  model: StackModel,
+  options: { readonly validate?: boolean } = {},
+): Promise<void> {
   if (!swarmTarget(ctx, model)) return ctx.printWarnings(model);
   const { loadForSwarm, swarmWarnings } = await import('../../targets/swarm/commands.js');
-  writeDiagnostics(ctx, swarmWarnings(await ctx.loadCached('swarm', loadForSwarm)), ctx.cwd);
+  const loaded = await ctx.loadCached('swarm', loadForSwarm);
+  // `config -q` and its listings validate the file for its target, as `up` would: what Swarm
+  // cannot honour is an error there (exit 2, file:line:col), not only on deploy.
+  if (options.validate)
+    throwIfErrors([...loaded.problems.filter((d) => d.severity === 'error'), ...swarmWarnings(loaded)]);
+  writeDiagnostics(ctx, swarmWarnings(loaded), ctx.cwd);
 }
 
 /** The stack of a command that runs on either target, loaded once (see loadForTarget). */

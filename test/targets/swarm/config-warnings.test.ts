@@ -47,4 +47,33 @@ describe('config listing flags on a file that selects swarm', () => {
     expect(run.stderr).toContain('Swarm has no "service_healthy"');
     expect(run.stdout).toContain('digraph');
   });
+
+  it.each([
+    ['x-stack', 'x-stack: { target: swarm }\n', []],
+    ['--target swarm', '', ['--target', 'swarm']],
+  ])(
+    'config -q and --services validate for swarm (%s): what Swarm cannot honour is exit 2 with file:line:col; the local target accepts it',
+    async (_how, head, flags) => {
+      const sub = mkdtempSync(join(dir, 'invalid-'));
+      writeFileSync(
+        join(sub, 'stack.yaml'),
+        `${head}services:\n  web:\n    image: busybox\n    container_name: fixed\n`,
+      );
+      for (const args of [
+        ['config', '-q'],
+        ['config', '--services'],
+      ]) {
+        const run = await runStack([...flags, ...args], { cwd: sub, env: { STACK_MODEL_CACHE: '0' } });
+        expect(run.code, `${args.join(' ')}: ${run.stderr}`).toBe(2);
+        expect(run.stderr).toMatch(
+          /stack\.yaml:\d+:5 error\[UNSUPPORTED_KEY\] service "web": "container_name" is not supported on Swarm/,
+        );
+        expect(run.stdout).toBe('');
+      }
+      if (head === '') {
+        const local = await runStack(['config', '-q'], { cwd: sub, env: { STACK_MODEL_CACHE: '0' } });
+        expect(local.code, local.stderr).toBe(0);
+      }
+    },
+  );
 });
